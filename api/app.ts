@@ -1,0 +1,39 @@
+// The Express application: security headers, request ids, JSON bodies with a size limit,
+// the /api/v1 routes, health checks, and problem+json for every error.
+import express from 'express';
+import helmet from 'helmet';
+import type { ApiDeps } from './deps.ts';
+import { ProblemError, problemHandler } from './http/problem.ts';
+import { requestContext } from './http/request-context.ts';
+import { healthRouter } from './routes/health.ts';
+import { openApiRouter } from './routes/openapi.ts';
+import { operationsRouter } from './routes/operations.ts';
+import { tenantsRouter } from './routes/tenants.ts';
+
+export function createApp(deps: ApiDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(requestContext(deps.logger));
+  // The portal sets its own content security policy; the API's is the strictest there is.
+  app.use(helmet({ contentSecurityPolicy: false }));
+  app.use(healthRouter(deps));
+
+  const api = express.Router();
+  api.use(helmet.contentSecurityPolicy({ directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }));
+  api.use(express.json({ limit: deps.settings.bodyLimitBytes, strict: true }));
+  api.use(openApiRouter());
+  api.use('/tenants', tenantsRouter(deps));
+  api.use('/operations', operationsRouter(deps));
+  api.use((req) => {
+    throw new ProblemError('notFound', `No route ${req.method} ${req.originalUrl}.`);
+  });
+  api.use(problemHandler(deps.logger));
+  app.use('/api/v1', api);
+  return app;
+}
+
+/** Mounted after the portal so unknown non-API paths still answer with a problem. */
+export function finalErrorHandler(deps: ApiDeps): express.ErrorRequestHandler {
+  return problemHandler(deps.logger);
+}

@@ -1,0 +1,56 @@
+// The API process's configuration, read once at boot.
+import { z } from 'zod';
+import type { Env } from '../config/env.ts';
+import { duration, logLevel, parseEnv, port, postgresUrl, temporalSettings } from '../config/env.ts';
+
+const SIZE_PATTERN = /^(\d+)(b|kb|mb)?$/i;
+const size = z
+  .string()
+  .regex(SIZE_PATTERN, 'must be a size like 100kb or 1mb')
+  .transform((value) => {
+    const [, amount, unit = 'b'] = SIZE_PATTERN.exec(value) as RegExpExecArray;
+    return Number(amount) * { b: 1, kb: 1024, mb: 1024 * 1024 }[unit.toLowerCase() as 'b' | 'kb' | 'mb'];
+  });
+
+const ApiEnv = z.object({
+  DATABASE_URL: postgresUrl,
+  ...temporalSettings,
+  TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: port.default(3000),
+  LOG_LEVEL: logLevel,
+  PORTAL_MODE: z.enum(['production', 'development', 'off']).default('production'),
+  BODY_LIMIT: size.default(100 * 1024),
+  IDEMPOTENCY_KEY_TTL: duration.default(24 * 3_600_000),
+  OPERATION_POLL_INTERVAL: duration.default(500),
+  ACTIVITY_HEARTBEAT_TIMEOUT: duration.default(30_000),
+  ACTIVITY_START_TO_CLOSE_TIMEOUT: duration.default(10 * 60_000),
+});
+
+export type ApiConfig = ReturnType<typeof readApiConfig>;
+
+export function readApiConfig(env: Env) {
+  const parsed = parseEnv(ApiEnv, env);
+  return {
+    databaseUrl: parsed.DATABASE_URL,
+    temporal: {
+      address: parsed.TEMPORAL_ADDRESS,
+      namespace: parsed.TEMPORAL_NAMESPACE,
+      taskQueue: parsed.TEMPORAL_TASK_QUEUE,
+      uiUrl: parsed.TEMPORAL_UI_URL.replace(/\/$/, ''),
+    },
+    host: parsed.HOST,
+    port: parsed.PORT,
+    logLevel: parsed.LOG_LEVEL,
+    portalMode: parsed.PORTAL_MODE,
+    settings: {
+      bodyLimitBytes: parsed.BODY_LIMIT,
+      idempotencyKeyTtlMs: parsed.IDEMPOTENCY_KEY_TTL,
+      operationPollIntervalMs: parsed.OPERATION_POLL_INTERVAL,
+      activityTimings: {
+        heartbeatTimeoutMs: parsed.ACTIVITY_HEARTBEAT_TIMEOUT,
+        startToCloseTimeoutMs: parsed.ACTIVITY_START_TO_CLOSE_TIMEOUT,
+      },
+    },
+  };
+}

@@ -1,0 +1,120 @@
+// RFC 9457 problem details. Every error the API returns is one of these types; the `type`
+// URIs are stable and clients may switch on them.
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from '../../logging/logger.ts';
+
+export const PROBLEM_TYPES = {
+  malformedJson: { slug: 'malformed-json', title: 'The request body is not valid JSON', status: 400 },
+  badRequest: { slug: 'bad-request', title: 'The request is not valid', status: 400 },
+  notFound: { slug: 'not-found', title: 'Not found', status: 404 },
+  conflict: { slug: 'conflict', title: 'The request conflicts with the current state', status: 409 },
+  idempotencyKeyInProgress: {
+    slug: 'idempotency-key-in-progress',
+    title: 'A request with this Idempotency-Key is still being processed',
+    status: 409,
+  },
+  payloadTooLarge: { slug: 'payload-too-large', title: 'The request body is too large', status: 413 },
+  unsupportedMediaType: {
+    slug: 'unsupported-media-type',
+    title: 'The request body must be application/json',
+    status: 415,
+  },
+  validation: { slug: 'validation-failed', title: 'The request has invalid fields', status: 422 },
+  idempotencyKeyReused: {
+    slug: 'idempotency-key-reused',
+    title: 'This Idempotency-Key was used with a different request',
+    status: 422,
+  },
+  unavailable: { slug: 'service-unavailable', title: 'A service the API depends on is unavailable', status: 503 },
+  internal: { slug: 'internal-error', title: 'Internal server error', status: 500 },
+} as const;
+
+export type ProblemKind = keyof typeof PROBLEM_TYPES;
+
+export function problemTypeUri(slug: string): string {
+  return `urn:atrium:problem:${slug}`;
+}
+
+/** One invalid field: `path` is dotted (`owner.email`), or the header/param name. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  errors?: FieldError[];
+  requestId?: string;
+}
+
+export class ProblemError extends Error {
+  readonly kind: ProblemKind;
+  readonly detail: string | undefined;
+  readonly errors: FieldError[] | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(kind: ProblemKind, detail?: string, options: { errors?: FieldError[]; headers?: Record<string, string> } = {}) {
+    super(detail ?? PROBLEM_TYPES[kind].title);
+    this.name = 'ProblemError';
+    this.kind = kind;
+    this.detail = detail;
+    this.errors = options.errors;
+    this.headers = options.headers ?? {};
+  }
+
+  get status(): number {
+    return PROBLEM_TYPES[this.kind].status;
+  }
+
+  toBody(instance?: string, requestId?: string): ProblemBody {
+    const { slug, title, status } = PROBLEM_TYPES[this.kind];
+    return {
+      type: problemTypeUri(slug),
+      title,
+      status,
+      ...(this.detail ? { detail: this.detail } : {}),
+      ...(instance ? { instance } : {}),
+      ...(this.errors ? { errors: this.errors } : {}),
+      ...(requestId ? { requestId } : {}),
+    };
+  }
+}
+
+/** Errors thrown by express.json() carry a `type`; map them to problems. */
+function fromBodyParser(error: unknown): ProblemError | null {
+  if (typeof error !== 'object' || error === null || !('type' in error)) return null;
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return new ProblemError('malformedJson', 'The body could not be parsed as JSON; check for syntax errors.');
+    case 'entity.too.large':
+      return new ProblemError('payloadTooLarge', `The body exceeds the limit of ${String((error as { limit?: number }).limit)} bytes.`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ProblemError('unsupportedMediaType', 'The body must be UTF-8 encoded JSON.');
+    default:
+      return null;
+  }
+}
+
+export function problemHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const problem =
+      error instanceof ProblemError ? error : (fromBodyParser(error) ?? new ProblemError('internal'));
+    if (problem.kind === 'internal') {
+      logger.error('Unhandled error', { error: error instanceof Error ? error.stack : String(error) });
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res
+      .status(problem.status)
+      .set(problem.headers)
+      .type('application/problem+json')
+      .send(JSON.stringify(problem.toBody(req.originalUrl, res.locals.requestId as string | undefined)));
+  };
+}

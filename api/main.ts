@@ -1,0 +1,71 @@
+// The API process: one HTTP server for the REST API and the portal. Stops cleanly on
+// SIGINT/SIGTERM (stops accepting, ends event streams, closes Temporal and Postgres).
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { ConfigError } from '../config/env.ts';
+import { createDataSource } from '../db/data-source.ts';
+import { createLogger } from '../logging/logger.ts';
+import { TASK_QUEUES } from '../workflows/task-queues.ts';
+import { createApp, finalErrorHandler } from './app.ts';
+import { readApiConfig } from './config.ts';
+import type { ApiConfig } from './config.ts';
+import type { ApiDeps } from './deps.ts';
+import { mountPortal } from './portal.ts';
+
+let config: ApiConfig;
+try {
+  config = readApiConfig(process.env);
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+}
+
+const logger = createLogger({ level: config.logLevel, service: 'api' });
+const dataSource = createDataSource({ url: config.databaseUrl, applicationName: 'atrium-api' });
+await dataSource.initialize();
+const connection = await Connection.connect({ address: config.temporal.address });
+const client = new Client({ connection, namespace: config.temporal.namespace });
+
+const deps: ApiDeps = {
+  dataSource,
+  logger,
+  temporal: {
+    client,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue ?? TASK_QUEUES.controlPlane,
+    uiUrl: config.temporal.uiUrl,
+  },
+  settings: config.settings,
+};
+
+const app = createApp(deps);
+const server = app.listen(config.port, config.host);
+await once(server, 'listening');
+const { port } = server.address() as AddressInfo;
+const apiBaseUrl = `http://${config.host}:${port}`;
+
+const portal =
+  config.portalMode === 'off'
+    ? null
+    : await mountPortal(app, { mode: config.portalMode, apiBaseUrl, temporalUiUrl: config.temporal.uiUrl });
+app.use(finalErrorHandler(deps));
+logger.info('API listening', { url: apiBaseUrl, portal: config.portalMode, pid: process.pid });
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info('Stopping API', { signal });
+  const closed = new Promise((resolve) => server.close(resolve));
+  server.closeIdleConnections();
+  // Event streams never go idle by themselves; give them a moment, then cut them.
+  setTimeout(() => server.closeAllConnections(), 2_000).unref();
+  await closed;
+  await portal?.close();
+  await connection.close();
+  await dataSource.destroy();
+  logger.info('API stopped');
+}
+process.once('SIGINT', () => void stop('SIGINT'));
+process.once('SIGTERM', () => void stop('SIGTERM'));

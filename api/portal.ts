@@ -1,0 +1,91 @@
+// Serves the portal (web/, React Router framework mode) from the API's Express app:
+// one Node HTTP server answers /api and every page. Mount it after the API routes.
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequestHandler } from '@react-router/express';
+import express from 'express';
+import type { Express, Request } from 'express';
+import type { ServerBuild } from 'react-router';
+import type { createPortalLoadContext } from '../web/app/portal-context.server.ts';
+
+export interface PortalOptions {
+  mode: 'production' | 'development';
+  /** Where loaders and actions reach the API over HTTP, e.g. http://127.0.0.1:3000. */
+  apiBaseUrl: string;
+  /** The Temporal Web UI, linked from the portal for operators. */
+  temporalUiUrl: string;
+}
+
+export interface Portal {
+  close(): Promise<void>;
+}
+
+/** React Router's server build plus what web/server-build.ts adds to it. */
+type PortalServerBuild = ServerBuild & {
+  createPortalLoadContext: typeof createPortalLoadContext;
+};
+
+const webDirectory = fileURLToPath(new URL('../web/', import.meta.url));
+const clientDirectory = fileURLToPath(new URL('../web/build/client/', import.meta.url));
+const serverBuildFile = fileURLToPath(new URL('../web/build/server/index.js', import.meta.url));
+
+export async function mountPortal(app: Express, options: PortalOptions): Promise<Portal> {
+  return options.mode === 'production'
+    ? mountBuiltPortal(app, options)
+    : mountDevelopmentPortal(app, options);
+}
+
+/** Production: the output of `npm run build`, static assets straight from disk. */
+async function mountBuiltPortal(app: Express, options: PortalOptions): Promise<Portal> {
+  if (!existsSync(serverBuildFile)) {
+    throw new Error(
+      `The portal has not been built: ${serverBuildFile} is missing. Run \`npm run build\` first.`,
+    );
+  }
+  const build = (await import(pathToFileURL(serverBuildFile).href)) as PortalServerBuild;
+
+  // Vite puts a content hash in every file name under assets/, so they can be cached forever.
+  app.use('/assets', express.static(`${clientDirectory}assets`, { immutable: true, maxAge: '1y' }));
+  app.use(express.static(clientDirectory, { index: false, maxAge: '1h' }));
+  app.use(
+    createRequestHandler({
+      build,
+      mode: options.mode,
+      getLoadContext: (req) => build.createPortalLoadContext(loadContextValues(req, options)),
+    }),
+  );
+  return { close: async () => {} };
+}
+
+/** Development: Vite compiles web/ on request and reloads what changed. */
+async function mountDevelopmentPortal(app: Express, options: PortalOptions): Promise<Portal> {
+  // Imported here so production never needs Vite installed.
+  const { createServer } = await import('vite');
+  const vite = await createServer({
+    root: webDirectory,
+    server: { middlewareMode: true },
+    appType: 'custom',
+  });
+  // Vite serves the server build's own entry (it re-exports virtual:react-router/server-build);
+  // its module graph hands loaders and getLoadContext the same module instances.
+  const loadBuild = () => vite.ssrLoadModule('/server-build.ts') as Promise<PortalServerBuild>;
+
+  app.use(vite.middlewares);
+  app.use(
+    createRequestHandler({
+      build: loadBuild,
+      mode: options.mode,
+      getLoadContext: async (req) =>
+        (await loadBuild()).createPortalLoadContext(loadContextValues(req, options)),
+    }),
+  );
+  return { close: () => vite.close() };
+}
+
+function loadContextValues(req: Request, options: PortalOptions) {
+  return {
+    apiBaseUrl: options.apiBaseUrl,
+    temporalUiUrl: options.temporalUiUrl,
+    requestId: req.get('x-request-id'),
+  };
+}

@@ -1,0 +1,27 @@
+// /api/v1/openapi.json: the OpenAPI 3.1 document, generated from the routes' zod schemas.
+import { Router } from 'express';
+import { createDocument } from 'zod-openapi';
+import { operationsPaths } from './operations.ts';
+import { tenantsPaths } from './tenants.ts';
+
+export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
+  return createDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Atrium API',
+      version: '1',
+      description:
+        'Control plane for Atrium tenants. Commands that start long-running work return 202 with an operation; follow it with GET /api/v1/operations/{id} or its event stream. Errors are RFC 9457 problem details.',
+    },
+    paths: { ...tenantsPaths, ...operationsPaths },
+  });
+}
+
+export function openApiRouter(): Router {
+  const document = buildOpenApiDocument(); // built once: the schemas do not change at run time
+  const router = Router();
+  router.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  return router;
+}

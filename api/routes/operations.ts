@@ -1,0 +1,139 @@
+// /api/v1/operations: long-running work, read from Temporal. Listing uses the visibility
+// store (search attributes TenantId and OperationKind); one operation's progress comes from
+// its workflow's getProgress query, polled for the Server-Sent Events stream.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { OPERATION_KINDS } from '../../workflows/operation.contract.ts';
+import type { ApiDeps } from '../deps.ts';
+import { ProblemError } from '../http/problem.ts';
+import { parseParams, parseQuery } from '../http/validate.ts';
+import type { OperationSummary, OperationViewOptions } from '../operations/operation-view.ts';
+import { readOperation, toSummary } from '../operations/operation-view.ts';
+import { OperationSchema, OperationSummarySchema, problemResponses } from './schemas.ts';
+
+const OperationParams = z.strictObject({
+  id: z.string().min(1).max(400).meta({ description: 'The operation id (its workflow id), URL-encoded.' }),
+});
+
+const ListQuery = z.strictObject({
+  tenantId: z.uuid('Must be a tenant id (UUID).').optional(),
+  kind: z.enum(OPERATION_KINDS).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+/** How often an idle event stream sends a comment so proxies keep it open. */
+const KEEPALIVE_MS = 15_000;
+
+export function operationsRouter(deps: ApiDeps): Router {
+  const router = Router();
+  const view: OperationViewOptions = {
+    client: deps.temporal.client,
+    namespace: deps.temporal.namespace,
+    temporalUiUrl: deps.temporal.uiUrl,
+  };
+
+  router.get('/', async (req, res) => {
+    const { tenantId, kind, limit } = parseQuery(ListQuery, req);
+    // Values are validated above (UUID, enum), so interpolating them cannot break the query.
+    const clauses = [kind ? `OperationKind = "${kind}"` : `OperationKind IN (${OPERATION_KINDS.map((k) => `"${k}"`).join(', ')})`];
+    if (tenantId) clauses.push(`TenantId = "${tenantId}"`);
+    const items: OperationSummary[] = [];
+    for await (const execution of deps.temporal.client.workflow.list({ query: clauses.join(' AND ') })) {
+      const summary = toSummary(execution, view);
+      if (summary) items.push(summary);
+      if (items.length >= limit) break;
+    }
+    res.json({ items });
+  });
+
+  router.get('/:id', async (req, res) => {
+    const { id } = parseParams(OperationParams, req);
+    const operation = await readOperation(id, view);
+    if (!operation) throw new ProblemError('notFound', `No operation "${id}".`);
+    res.json(operation);
+  });
+
+  router.get('/:id/events', async (req, res) => {
+    const { id } = parseParams(OperationParams, req);
+    let operation = await readOperation(id, view);
+    if (!operation) throw new ProblemError('notFound', `No operation "${id}".`);
+
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    let open = true;
+    req.on('close', () => {
+      open = false;
+    });
+
+    let lastSent = '';
+    let lastWrite = Date.now();
+    while (open) {
+      const data = JSON.stringify(operation);
+      if (data !== lastSent) {
+        res.write(`event: progress\ndata: ${data}\n\n`);
+        lastSent = data;
+        lastWrite = Date.now();
+      } else if (Date.now() - lastWrite > KEEPALIVE_MS) {
+        res.write(': keepalive\n\n');
+        lastWrite = Date.now();
+      }
+      if (operation.status !== 'running') {
+        res.write(`event: end\ndata: ${JSON.stringify({ status: operation.status })}\n\n`);
+        break;
+      }
+      await sleep(deps.settings.operationPollIntervalMs);
+      if (!open) break;
+      operation = (await readOperation(id, view)) ?? operation;
+    }
+    res.end();
+  });
+
+  return router;
+}
+
+export const operationsPaths: ZodOpenApiPathsObject = {
+  '/api/v1/operations': {
+    get: {
+      operationId: 'listOperations',
+      summary: 'List operations, newest first, filtered by tenant and kind',
+      requestParams: { query: ListQuery },
+      responses: {
+        200: {
+          description: 'Matching operations.',
+          content: { 'application/json': { schema: z.object({ items: z.array(OperationSummarySchema) }) } },
+        },
+        ...problemResponses(422),
+      },
+    },
+  },
+  '/api/v1/operations/{id}': {
+    get: {
+      operationId: 'getOperation',
+      summary: 'Read an operation and its step-by-step progress',
+      requestParams: { path: OperationParams },
+      responses: {
+        200: { description: 'The operation.', content: { 'application/json': { schema: OperationSchema } } },
+        ...problemResponses(404),
+      },
+    },
+  },
+  '/api/v1/operations/{id}/events': {
+    get: {
+      operationId: 'streamOperation',
+      summary: 'Follow an operation as Server-Sent Events',
+      description:
+        'Sends `event: progress` with the Operation JSON whenever it changes, then `event: end` once the operation has closed.',
+      requestParams: { path: OperationParams },
+      responses: {
+        200: { description: 'An event stream.', content: { 'text/event-stream': { schema: z.string() } } },
+        ...problemResponses(404),
+      },
+    },
+  },
+};

@@ -1,0 +1,184 @@
+// /api/v1/tenants: list, read, and create (which starts provisioning).
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import type { Tenant as TenantRow } from '../../db/entities/tenant.ts';
+import { TENANT_PLANS, TENANT_STATUSES } from '../../db/entities/tenant.ts';
+import { findTenantBySlug, listTenants } from '../../db/repositories/tenants.ts';
+import { addLogContext } from '../../logging/context.ts';
+import type { ApiDeps } from '../deps.ts';
+import { respondIdempotently } from '../http/idempotency.ts';
+import { ProblemError } from '../http/problem.ts';
+import { parseBody, parseParams } from '../http/validate.ts';
+import { operationLinks } from '../operations/operation-view.ts';
+import { startTenantProvisioning } from '../starters/provision-tenant.ts';
+import { OperationSummarySchema, problemResponses } from './schemas.ts';
+
+const Slug = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/, 'Use 3 to 40 lowercase letters, digits or dashes, starting with a letter.')
+  .meta({ description: 'URL-safe tenant name; fixed once created.', example: 'acme' });
+
+export const CreateTenantBody = z
+  .strictObject({
+    slug: Slug,
+    name: z.string().trim().min(1, 'Enter a name.').max(200, 'Use at most 200 characters.'),
+    plan: z.enum(TENANT_PLANS).default('free'),
+    ownerEmail: z.email('Enter a valid email address.'),
+  })
+  .meta({ id: 'CreateTenantRequest' });
+
+const TenantSchema = z
+  .object({
+    id: z.uuid(),
+    slug: z.string(),
+    name: z.string(),
+    plan: z.enum(TENANT_PLANS),
+    status: z.enum(TENANT_STATUSES),
+    failureReason: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Tenant' });
+type TenantView = z.infer<typeof TenantSchema>;
+
+const TenantParams = z.strictObject({ slug: Slug });
+
+function toView(row: TenantRow): TenantView {
+  return {
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    plan: row.plan,
+    status: row.status,
+    failureReason: row.failureReason,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+export function tenantsRouter(deps: ApiDeps): Router {
+  const router = Router();
+
+  router.get('/', async (_req, res) => {
+    res.json({ items: (await listTenants(deps.dataSource)).map(toView) });
+  });
+
+  router.get('/:slug', async (req, res) => {
+    const { slug } = parseParams(TenantParams, req);
+    const tenant = await findTenantBySlug(deps.dataSource, slug);
+    if (!tenant) throw new ProblemError('notFound', `No tenant "${slug}".`);
+    res.json(toView(tenant));
+  });
+
+  router.post('/', async (req, res) => {
+    const body = parseBody(CreateTenantBody, req);
+    await respondIdempotently(
+      req,
+      res,
+      { dataSource: deps.dataSource, ttlMs: deps.settings.idempotencyKeyTtlMs },
+      async () => {
+        const existing = await findTenantBySlug(deps.dataSource, body.slug);
+        if (existing) throw slugTaken(body.slug);
+        const tenantId = randomUUID();
+        addLogContext({ tenantId });
+        const started = await startTenantProvisioning(
+          {
+            client: deps.temporal.client,
+            taskQueue: deps.temporal.taskQueue,
+            timings: deps.settings.activityTimings,
+          },
+          { tenantId, ...body },
+        );
+        if (!started.started) throw slugTaken(body.slug);
+        deps.logger.info('Tenant provisioning started', { slug: body.slug, workflowId: started.workflowId });
+        const now = new Date().toISOString();
+        const links = operationLinks(started.workflowId, started.runId, {
+          client: deps.temporal.client,
+          namespace: deps.temporal.namespace,
+          temporalUiUrl: deps.temporal.uiUrl,
+        });
+        return {
+          status: 202,
+          headers: { Location: links.self },
+          body: {
+            tenant: {
+              id: tenantId,
+              slug: body.slug,
+              name: body.name,
+              plan: body.plan,
+              status: 'pending',
+              failureReason: null,
+              createdAt: now,
+              updatedAt: now,
+            } satisfies TenantView,
+            operation: {
+              id: started.workflowId,
+              kind: 'tenant-provision',
+              tenantId,
+              workflowId: started.workflowId,
+              runId: started.runId,
+              status: 'running',
+              startedAt: now,
+              closedAt: null,
+              links,
+            },
+          },
+        };
+      },
+    );
+  });
+
+  return router;
+}
+
+function slugTaken(slug: string): ProblemError {
+  return new ProblemError('conflict', `The slug "${slug}" is already taken; choose another.`, {
+    errors: [{ path: 'slug', message: 'This slug is already taken.' }],
+  });
+}
+
+export const tenantsPaths: ZodOpenApiPathsObject = {
+  '/api/v1/tenants': {
+    get: {
+      operationId: 'listTenants',
+      summary: 'List tenants',
+      responses: {
+        200: {
+          description: 'Every tenant, newest first.',
+          content: { 'application/json': { schema: z.object({ items: z.array(TenantSchema) }) } },
+        },
+        ...problemResponses(),
+      },
+    },
+    post: {
+      operationId: 'createTenant',
+      summary: 'Create a tenant and start provisioning it',
+      description:
+        'Returns 202 with the provisioning operation. Send an Idempotency-Key header to make retries safe: a repeat with the same key and body returns the first response.',
+      requestParams: { header: z.object({ 'idempotency-key': z.string().max(255).optional() }) },
+      requestBody: { content: { 'application/json': { schema: CreateTenantBody } } },
+      responses: {
+        202: {
+          description: 'Provisioning started.',
+          content: {
+            'application/json': { schema: z.object({ tenant: TenantSchema, operation: OperationSummarySchema }) },
+          },
+        },
+        ...problemResponses(400, 409, 413, 415, 422),
+      },
+    },
+  },
+  '/api/v1/tenants/{slug}': {
+    get: {
+      operationId: 'getTenant',
+      summary: 'Read one tenant',
+      requestParams: { path: TenantParams },
+      responses: {
+        200: { description: 'The tenant.', content: { 'application/json': { schema: TenantSchema } } },
+        ...problemResponses(404, 422),
+      },
+    },
+  },
+};

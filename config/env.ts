@@ -1,0 +1,55 @@
+// Helpers for reading configuration once, at boot, from an environment object.
+// Each process has its own zod schema (api/config.ts, worker/config.ts, scripts/start.ts);
+// nothing else in the codebase reads process.env.
+import { z } from 'zod';
+
+/** Thrown at boot when the environment is invalid; lists every bad variable at once. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** Parses `env` with `schema`, turning every zod issue into one line naming the variable. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.output<S> {
+  // Empty strings mean "unset" so that `FOO= npm start` behaves like leaving FOO out.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`),
+  );
+}
+
+const DURATION_PATTERN = /^(\d+)(ms|s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A duration such as `500ms`, `30s`, `5m`, `2h` or `7d`, parsed to milliseconds. */
+export const duration = z
+  .string()
+  .regex(DURATION_PATTERN, 'must be a duration like 500ms, 30s, 5m, 2h or 7d')
+  .transform((value) => {
+    const [, amount, unit] = DURATION_PATTERN.exec(value) as RegExpExecArray;
+    return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
+  });
+
+export const port = z.coerce.number().int().min(0).max(65_535);
+
+export const logLevel = z.enum(['error', 'warn', 'info', 'debug']).default('info');
+
+export const postgresUrl = z
+  .string()
+  .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// URL');
+
+/** Settings every process that talks to Temporal shares. */
+export const temporalSettings = {
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  // Overrides the task queue named in workflows/task-queues.ts; tests use it to isolate runs.
+  TEMPORAL_TASK_QUEUE: z.string().optional(),
+};

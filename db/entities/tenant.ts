@@ -1,0 +1,38 @@
+import { EntitySchema } from 'typeorm';
+
+export const TENANT_PLANS = ['free', 'team', 'enterprise'] as const;
+export type TenantPlan = (typeof TENANT_PLANS)[number];
+
+export const TENANT_STATUSES = ['pending', 'active', 'failed'] as const;
+export type TenantStatus = (typeof TENANT_STATUSES)[number];
+
+export interface Tenant {
+  id: string;
+  slug: string;
+  name: string;
+  plan: TenantPlan;
+  status: TenantStatus;
+  ownerEmail: string;
+  /** The tenant's own Postgres schema, set once it exists. */
+  schemaName: string | null;
+  failureReason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const TenantEntity = new EntitySchema<Tenant>({
+  name: 'Tenant',
+  tableName: 'tenants',
+  columns: {
+    id: { type: 'uuid', primary: true },
+    slug: { type: 'text', unique: true },
+    name: { type: 'text' },
+    plan: { type: 'text' },
+    status: { type: 'text' },
+    ownerEmail: { type: 'text', name: 'owner_email' },
+    schemaName: { type: 'text', name: 'schema_name', nullable: true },
+    failureReason: { type: 'text', name: 'failure_reason', nullable: true },
+    createdAt: { type: 'timestamptz', name: 'created_at', createDate: true },
+    updatedAt: { type: 'timestamptz', name: 'updated_at', updateDate: true },
+  },
+});

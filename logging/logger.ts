@@ -1,0 +1,49 @@
+// Structured JSON logging (winston). Every line carries the request, tenant, workflow and
+// run ids of the context it was written in.
+import winston from 'winston';
+import { currentLogContext } from './context.ts';
+
+export type Logger = winston.Logger;
+
+export interface LoggerOptions {
+  level: 'error' | 'warn' | 'info' | 'debug';
+  /** Names the process (api, worker, start) in every line. */
+  service: string;
+}
+
+const addContext = winston.format((info) => {
+  for (const [key, value] of Object.entries(currentLogContext())) {
+    if (value !== undefined && info[key] === undefined) info[key] = value;
+  }
+  return info;
+});
+
+/** Errors in metadata (e.g. from the Temporal SDK) would otherwise serialize as `{}`. */
+const serializeErrors = winston.format((info) => {
+  for (const [key, value] of Object.entries(info)) {
+    if (value instanceof Error) {
+      info[key] = { name: value.name, message: value.message, stack: value.stack, cause: describeCause(value.cause) };
+    }
+  }
+  return info;
+});
+
+function describeCause(cause: unknown): string | undefined {
+  if (cause === undefined) return undefined;
+  return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+}
+
+export function createLogger({ level, service }: LoggerOptions): Logger {
+  return winston.createLogger({
+    level,
+    defaultMeta: { service },
+    format: winston.format.combine(
+      addContext(),
+      serializeErrors(),
+      winston.format.timestamp(),
+      winston.format.errors({ stack: true }),
+      winston.format.json(),
+    ),
+    transports: [new winston.transports.Console()],
+  });
+}

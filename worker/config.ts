@@ -1,0 +1,37 @@
+// The worker's configuration, read once at boot.
+import { z } from 'zod';
+import { duration, logLevel, postgresUrl, temporalSettings } from '../config/env.ts';
+import type { Env } from '../config/env.ts';
+import { parseEnv } from '../config/env.ts';
+
+const WorkerEnv = z.object({
+  DATABASE_URL: postgresUrl,
+  ...temporalSettings,
+  LOG_LEVEL: logLevel,
+  /** How long in-flight activities get to finish after SIGINT/SIGTERM. */
+  WORKER_SHUTDOWN_GRACE_TIME: duration.default(30_000),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(50),
+});
+
+export interface WorkerConfig {
+  databaseUrl: string;
+  temporal: { address: string; namespace: string; taskQueue: string | undefined };
+  logLevel: z.output<typeof logLevel>;
+  shutdownGraceTimeMs: number;
+  maxConcurrentActivities: number;
+}
+
+export function readWorkerConfig(env: Env): WorkerConfig {
+  const parsed = parseEnv(WorkerEnv, env);
+  return {
+    databaseUrl: parsed.DATABASE_URL,
+    temporal: {
+      address: parsed.TEMPORAL_ADDRESS,
+      namespace: parsed.TEMPORAL_NAMESPACE,
+      taskQueue: parsed.TEMPORAL_TASK_QUEUE,
+    },
+    logLevel: parsed.LOG_LEVEL,
+    shutdownGraceTimeMs: parsed.WORKER_SHUTDOWN_GRACE_TIME,
+    maxConcurrentActivities: parsed.WORKER_MAX_CONCURRENT_ACTIVITIES,
+  };
+}
