@@ -1,0 +1,67 @@
+// Runs the real worker and API entry points as child processes, the way production does,
+// so tests can SIGKILL them. Each child's output is kept for failure messages.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface ChildHandle {
+  process: ChildProcess;
+  output: () => string;
+  /** SIGTERM, then waits for the exit. */
+  stop(): Promise<void>;
+  /** SIGKILL: the process gets no chance to clean up. */
+  kill(): Promise<void>;
+}
+
+export interface StartOptions {
+  env: Record<string, string>;
+  /** Resolves when a log line matches; its match is returned. */
+  readyWhen: RegExp;
+  timeoutMs?: number;
+}
+
+export async function startNodeProcess(
+  entry: string,
+  { env, readyWhen, timeoutMs = 60_000 }: StartOptions,
+): Promise<ChildHandle & { ready: RegExpMatchArray }> {
+  const child = spawn(process.execPath, [entry], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const ready = await new Promise<RegExpMatchArray>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`${entry} did not become ready in ${timeoutMs} ms:\n${output.slice(-4000)}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = output.match(readyWhen);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${entry} exited with ${code} before it was ready:\n${output.slice(-4000)}`));
+    });
+  });
+
+  const signal = async (name: NodeJS.Signals): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(name);
+    await exited;
+  };
+  return { process: child, ready, output: () => output, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
+}
+
+export const ENTRY_POINTS = {
+  worker: 'worker/main.ts',
+  api: 'api/main.ts',
+} as const;
