@@ -30,7 +30,8 @@ const serializeErrors = winston.format((info) => {
 
 function describeCause(cause: unknown): string | undefined {
   if (cause === undefined) return undefined;
-  return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
+  return typeof cause === 'string' ? cause : JSON.stringify(cause);
 }
 
 export function createLogger({ level, service }: LoggerOptions): Logger {

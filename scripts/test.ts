@@ -33,7 +33,9 @@ async function checkPostgres(): Promise<void> {
     await client.connect();
     await client.query('SELECT 1');
   } catch (error) {
-    throw new Error(`PostgreSQL is not reachable at ${POSTGRES_URL} (${String(error)}). Start it or set ATRIUM_TEST_POSTGRES_URL.`);
+    throw new Error(`PostgreSQL is not reachable at ${POSTGRES_URL}. Start it or set ATRIUM_TEST_POSTGRES_URL.`, {
+      cause: error,
+    });
   } finally {
     await client.end().catch(() => {});
   }
@@ -49,7 +51,7 @@ if (files.some((file) => file.startsWith('tests/e2e/')) && !process.env.ATRIUM_S
 const temporal = await startTemporalDevServer({ port: await freePort(), uiPort: await freePort() });
 console.log(`Temporal dev server ready at ${temporal.address} (UI ${temporal.uiUrl})`);
 
-let exitCode = 1;
+let exitCode: number;
 try {
   const runner = spawn(
     process.execPath,

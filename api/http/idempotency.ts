@@ -32,7 +32,8 @@ export async function respondIdempotently(
       errors: [{ path: 'Idempotency-Key', message: 'Must be 1 to 255 printable ASCII characters.' }],
     });
   }
-  const scope = `${req.method} ${req.baseUrl}${String(req.route?.path ?? req.path)}`;
+  const routePath = (req.route as { path?: string } | undefined)?.path ?? req.path;
+  const scope = `${req.method} ${req.baseUrl}${routePath}`;
   const requestHash = createHash('sha256').update(JSON.stringify(req.body ?? null)).digest('hex');
 
   // Forget expired keys for this scope/key, then claim it; the primary key settles races.
@@ -48,10 +49,10 @@ export async function respondIdempotently(
   );
 
   if (claimed.length === 0) {
-    const [stored] = (await dataSource.query(
+    const [stored] = await dataSource.query<Array<{ request_hash: string; response_status: number | null; response_body: unknown }>>(
       `SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE scope = $1 AND key = $2`,
       [scope, key],
-    )) as Array<{ request_hash: string; response_status: number | null; response_body: unknown }>;
+    );
     if (!stored) throw new ProblemError('idempotencyKeyInProgress', 'Retry the request.', { headers: { 'Retry-After': '1' } });
     if (stored.request_hash !== requestHash) {
       throw new ProblemError('idempotencyKeyReused', 'Use a new Idempotency-Key for a different request.', {

@@ -2,6 +2,7 @@
 // nothing: no tenant row, no idempotency record, no workflow.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { JsonResponse } from '../support/api-client.ts';
 import { request } from '../support/api-client.ts';
 import type { Platform } from '../support/platform.ts';
 import { startPlatform } from '../support/platform.ts';
@@ -23,7 +24,7 @@ describe('bad input to POST /api/v1/tenants', () => {
       headers: { 'Idempotency-Key': `bad-${Math.random()}`, ...options?.headers },
     });
 
-  function assertProblem(response: Awaited<ReturnType<typeof request>>, status: number, slug: string): void {
+  function assertProblem(response: JsonResponse, status: number, slug: string): void {
     assert.equal(response.status, status, JSON.stringify(response.body));
     assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
     assert.equal(response.body.type, `urn:atrium:problem:${slug}`);

@@ -1,0 +1,47 @@
+// Configuration is read once and fails listing every bad variable.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { readApiConfig } from '../../api/config.ts';
+import { ConfigError } from '../../config/env.ts';
+import { readWorkerConfig } from '../../worker/config.ts';
+
+describe('configuration', () => {
+  it('names every invalid variable at once', () => {
+    const error = (() => {
+      try {
+        readApiConfig({ DATABASE_URL: 'mysql://x', PORT: 'eighty', ACTIVITY_HEARTBEAT_TIMEOUT: '10 seconds', BODY_LIMIT: 'huge' });
+      } catch (caught) {
+        return caught;
+      }
+      return null;
+    })();
+    assert.ok(error instanceof ConfigError);
+    assert.deepEqual(error.problems.map((p) => p.split(':')[0]).sort(), [
+      'ACTIVITY_HEARTBEAT_TIMEOUT',
+      'BODY_LIMIT',
+      'DATABASE_URL',
+      'PORT',
+    ]);
+    assert.match(error.message, /ACTIVITY_HEARTBEAT_TIMEOUT: must be a duration like 500ms, 30s/);
+  });
+
+  it('requires DATABASE_URL for the worker', () => {
+    assert.throws(() => readWorkerConfig({}), (error: unknown) => error instanceof ConfigError && /DATABASE_URL/.test(error.message));
+  });
+
+  it('applies defaults and parses durations and sizes', () => {
+    const config = readApiConfig({ DATABASE_URL: 'postgres://localhost/atrium', ACTIVITY_HEARTBEAT_TIMEOUT: '3s', BODY_LIMIT: '1mb' });
+    assert.equal(config.port, 3000);
+    assert.equal(config.temporal.address, '127.0.0.1:7233');
+    assert.equal(config.settings.activityTimings.heartbeatTimeoutMs, 3_000);
+    assert.equal(config.settings.activityTimings.startToCloseTimeoutMs, 600_000);
+    assert.equal(config.settings.bodyLimitBytes, 1024 * 1024);
+    assert.equal(config.portalMode, 'production');
+  });
+
+  it('treats empty variables as unset', () => {
+    const config = readWorkerConfig({ DATABASE_URL: 'postgres://localhost/atrium', LOG_LEVEL: '', WORKER_SHUTDOWN_GRACE_TIME: '' });
+    assert.equal(config.logLevel, 'info');
+    assert.equal(config.shutdownGraceTimeMs, 30_000);
+  });
+});
