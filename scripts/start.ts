@@ -1,0 +1,176 @@
+// `npm start`: the whole platform on embedded defaults, for a laptop or a demo.
+// Starts (unless configured to use existing ones) the Temporal dev server and an embedded
+// PostgreSQL, applies migrations, seeds the platform admin, builds the portal if needed,
+// then runs the worker and the API + portal as child processes. Ctrl-C stops it all.
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { ConfigError, parseEnv, port, postgresUrl } from '../config/env.ts';
+import { createDataSource } from '../db/data-source.ts';
+import type { EmbeddedPostgresServer } from '../db/embedded-postgres.ts';
+import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
+import { runMigrations } from '../db/run-migrations.ts';
+import { seedPlatformAdmin } from '../db/seed-admin.ts';
+import type { TemporalDevServer } from './temporal-dev-server.ts';
+import { startTemporalDevServer } from './temporal-dev-server.ts';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+const StartEnv = z.object({
+  ATRIUM_DATA_DIR: z.string().default('.data'),
+  DATABASE_URL: postgresUrl.optional(),
+  EMBEDDED_POSTGRES_PORT: port.default(54329),
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_UI_URL: z.url().optional(),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: port.default(3000),
+  PORTAL_MODE: z.enum(['production', 'development', 'off']).default('production'),
+  ATRIUM_ADMIN_EMAIL: z.email().default('admin@atrium.local'),
+  ATRIUM_ADMIN_PASSWORD: z.string().min(12, 'use at least 12 characters').optional(),
+});
+
+let config: z.output<typeof StartEnv>;
+try {
+  config = parseEnv(StartEnv, process.env);
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+}
+
+const dataDir = resolve(ROOT, config.ATRIUM_DATA_DIR);
+mkdirSync(dataDir, { recursive: true });
+const say = (message: string): void => console.log(`[atrium] ${message}`);
+
+const children: ChildProcess[] = [];
+let temporal: TemporalDevServer | null = null;
+let postgres: EmbeddedPostgresServer | null = null;
+let stopping = false;
+
+async function stopAll(exitCode: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    say('Stopping...');
+    await Promise.all(children.map((child) => stopChild(child)));
+    await postgres?.stop().catch((error: unknown) => console.error('[atrium] postgres did not stop cleanly', error));
+    await temporal?.stop();
+    say('Stopped.');
+  }
+  process.exit(exitCode);
+}
+process.once('SIGINT', () => void stopAll(0));
+process.once('SIGTERM', () => void stopAll(0));
+
+try {
+  // 1. Temporal
+  let temporalAddress = config.TEMPORAL_ADDRESS;
+  let temporalUiUrl = config.TEMPORAL_UI_URL ?? `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`;
+  if (!temporalAddress) {
+    say(`Starting the Temporal dev server on ${config.TEMPORAL_PORT} (UI ${config.TEMPORAL_UI_PORT})...`);
+    temporal = await startTemporalDevServer({
+      port: config.TEMPORAL_PORT,
+      uiPort: config.TEMPORAL_UI_PORT,
+      dbFile: join(dataDir, 'temporal', 'dev.sqlite'),
+    });
+    temporalAddress = temporal.address;
+    temporalUiUrl = temporal.uiUrl;
+  }
+
+  // 2. PostgreSQL
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    say(`Starting the embedded PostgreSQL on ${config.EMBEDDED_POSTGRES_PORT} (data in ${join(config.ATRIUM_DATA_DIR, 'postgres')})...`);
+    postgres = await startEmbeddedPostgres(dataDir, config.EMBEDDED_POSTGRES_PORT);
+    databaseUrl = postgres.url;
+  }
+
+  // 3. Schema and the platform admin
+  const dataSource = createDataSource({ url: databaseUrl, applicationName: 'atrium-start', poolSize: 1 });
+  const applied = await runMigrations(dataSource, { keepOpen: true });
+  say(applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Database schema is up to date.');
+  const adminPassword = config.ATRIUM_ADMIN_PASSWORD ?? storedAdminPassword();
+  const created = await seedPlatformAdmin(dataSource, {
+    email: config.ATRIUM_ADMIN_EMAIL,
+    displayName: 'Platform admin',
+    password: adminPassword,
+  });
+  await dataSource.destroy();
+
+  // 4. The portal's production build
+  if (config.PORTAL_MODE === 'production' && !existsSync(join(ROOT, 'web/build/server/index.js'))) {
+    say('Building the portal (first start only)...');
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/.bin/react-router'), 'build', 'web'], { cwd: ROOT, stdio: 'inherit' });
+  }
+
+  // 5. Worker and API
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_UI_URL: temporalUiUrl,
+    HOST: config.HOST,
+    PORT: String(config.PORT),
+    PORTAL_MODE: config.PORTAL_MODE,
+  };
+  children.push(runChild('worker/main.ts', env), runChild('api/main.ts', env));
+  const baseUrl = `http://${config.HOST}:${config.PORT}`;
+  await waitForReady(`${baseUrl}/readyz`);
+
+  console.log(`
+  Atrium is running.
+    Portal         ${baseUrl}/
+    API            ${baseUrl}/api/v1  (OpenAPI: ${baseUrl}/api/v1/openapi.json)
+    Readiness      ${baseUrl}/readyz
+    Temporal UI    ${temporalUiUrl}
+    Temporal gRPC  ${temporalAddress}
+    Platform admin ${config.ATRIUM_ADMIN_EMAIL}${created ? ` / ${adminPassword}  (created now; also in ${join(config.ATRIUM_DATA_DIR, 'admin-password')})` : ' (existing account)'}
+  Press Ctrl-C to stop.
+`);
+} catch (error) {
+  console.error('[atrium] Start failed:', error instanceof Error ? error.message : error);
+  await stopAll(1);
+}
+
+function runChild(entry: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, [join(ROOT, entry)], { cwd: ROOT, env, stdio: 'inherit' });
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`[atrium] ${entry} exited (${signal ?? code}); stopping everything.`);
+    void stopAll(1);
+  });
+  return child;
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    child.once('exit', () => done());
+    child.kill('SIGTERM');
+  });
+}
+
+/** The generated admin password, kept in the data dir so it survives restarts. */
+function storedAdminPassword(): string {
+  const file = join(dataDir, 'admin-password');
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(12).toString('base64url')}\n`, { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
+async function waitForReady(url: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(300);
+  }
+  throw new Error(`${url} did not answer 200 within ${timeoutMs / 1000}s`);
+}
