@@ -21,9 +21,7 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.output<S> 
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const result = schema.safeParse(cleaned);
   if (result.success) return result.data;
-  throw new ConfigError(
-    result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`),
-  );
+  throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`));
 }
 
 const DURATION_PATTERN = /^(\d+)(ms|s|m|h|d)$/;
@@ -42,9 +40,7 @@ export const port = z.coerce.number().int().min(0).max(65_535);
 
 export const logLevel = z.enum(['error', 'warn', 'info', 'debug']).default('info');
 
-export const postgresUrl = z
-  .string()
-  .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// URL');
+export const postgresUrl = z.string().refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// URL');
 
 /** Settings every process that talks to Temporal shares. */
 export const temporalSettings = {

@@ -18,15 +18,18 @@ const SIDE_EFFECT_PACKAGES = [
   '@temporalio/worker',
 ];
 
+/** @type {import('eslint').Linter.RulesRecord} */
 export const workflowSandboxRules = {
   'no-restricted-imports': [
     'error',
     {
       paths: [
-        ...builtinModules.filter((name) => !name.startsWith('_')).map((name) => ({
-          name,
-          message: 'Workflow code is deterministic: no Node builtins. Do I/O in an activity.',
-        })),
+        ...builtinModules
+          .filter((name) => !name.startsWith('_'))
+          .map((name) => ({
+            name,
+            message: 'Workflow code is deterministic: no Node builtins. Do I/O in an activity.',
+          })),
         ...SIDE_EFFECT_PACKAGES.map((name) => ({
           name,
           message: 'Workflow code is deterministic: side-effect packages belong in activities/.',

@@ -85,7 +85,9 @@ try {
   // 2. PostgreSQL
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
-    say(`Starting the embedded PostgreSQL on ${config.EMBEDDED_POSTGRES_PORT} (data in ${join(config.ATRIUM_DATA_DIR, 'postgres')})...`);
+    say(
+      `Starting the embedded PostgreSQL on ${config.EMBEDDED_POSTGRES_PORT} (data in ${join(config.ATRIUM_DATA_DIR, 'postgres')})...`,
+    );
     postgres = await startEmbeddedPostgres(dataDir, config.EMBEDDED_POSTGRES_PORT);
     databaseUrl = postgres.url;
   }
@@ -105,7 +107,10 @@ try {
   // 4. The portal's production build
   if (config.PORTAL_MODE === 'production' && !existsSync(join(ROOT, 'web/build/server/index.js'))) {
     say('Building the portal (first start only)...');
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/.bin/react-router'), 'build', 'web'], { cwd: ROOT, stdio: 'inherit' });
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/.bin/react-router'), 'build', 'web'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
   }
 
   // 5. Worker and API

@@ -45,7 +45,10 @@ const files = findTests(process.argv.length > 2 ? process.argv.slice(2) : ['test
 await checkPostgres();
 if (files.some((file) => file.startsWith('tests/e2e/')) && !process.env.ATRIUM_SKIP_BUILD) {
   console.log('Building the portal for the browser tests...');
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/.bin/react-router'), 'build', 'web'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/.bin/react-router'), 'build', 'web'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
 }
 
 const temporal = await startTemporalDevServer({ port: await freePort(), uiPort: await freePort() });

@@ -7,7 +7,11 @@ export const activityLogContext: ActivityInterceptorsFactory = (ctx) => ({
   inbound: {
     execute: (input, next) =>
       withLogContext(
-        { workflowId: ctx.info.workflowExecution?.workflowId, runId: ctx.info.workflowExecution?.runId, activityType: ctx.info.activityType },
+        {
+          workflowId: ctx.info.workflowExecution?.workflowId,
+          runId: ctx.info.workflowExecution?.runId,
+          activityType: ctx.info.activityType,
+        },
         () => next(input),
       ),
   },

@@ -34,14 +34,15 @@ export async function respondIdempotently(
   }
   const routePath = (req.route as { path?: string } | undefined)?.path ?? req.path;
   const scope = `${req.method} ${req.baseUrl}${routePath}`;
-  const requestHash = createHash('sha256').update(JSON.stringify(req.body ?? null)).digest('hex');
+  const requestHash = createHash('sha256')
+    .update(JSON.stringify(req.body ?? null))
+    .digest('hex');
 
   // Forget expired keys for this scope/key, then claim it; the primary key settles races.
-  await dataSource.query(`DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND created_at < now() - $3 * interval '1 millisecond'`, [
-    scope,
-    key,
-    ttlMs,
-  ]);
+  await dataSource.query(
+    `DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND created_at < now() - $3 * interval '1 millisecond'`,
+    [scope, key, ttlMs],
+  );
   const claimed: unknown[] = await dataSource.query(
     `INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3)
      ON CONFLICT DO NOTHING RETURNING key`,
@@ -49,20 +50,27 @@ export async function respondIdempotently(
   );
 
   if (claimed.length === 0) {
-    const [stored] = await dataSource.query<Array<{ request_hash: string; response_status: number | null; response_body: unknown }>>(
-      `SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE scope = $1 AND key = $2`,
-      [scope, key],
-    );
-    if (!stored) throw new ProblemError('idempotencyKeyInProgress', 'Retry the request.', { headers: { 'Retry-After': '1' } });
+    const [stored] = await dataSource.query<
+      Array<{ request_hash: string; response_status: number | null; response_body: unknown }>
+    >(`SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE scope = $1 AND key = $2`, [
+      scope,
+      key,
+    ]);
+    if (!stored)
+      throw new ProblemError('idempotencyKeyInProgress', 'Retry the request.', { headers: { 'Retry-After': '1' } });
     if (stored.request_hash !== requestHash) {
       throw new ProblemError('idempotencyKeyReused', 'Use a new Idempotency-Key for a different request.', {
         errors: [{ path: 'Idempotency-Key', message: 'Already used with a different request body.' }],
       });
     }
     if (stored.response_status === null) {
-      throw new ProblemError('idempotencyKeyInProgress', 'The first request with this key has not finished; retry shortly.', {
-        headers: { 'Retry-After': '1' },
-      });
+      throw new ProblemError(
+        'idempotencyKeyInProgress',
+        'The first request with this key has not finished; retry shortly.',
+        {
+          headers: { 'Retry-After': '1' },
+        },
+      );
     }
     res.set('Idempotent-Replayed', 'true');
     return send(res, { status: stored.response_status, body: stored.response_body });
@@ -84,5 +92,8 @@ export async function respondIdempotently(
 }
 
 function send(res: Response, { status, body, headers }: HandlerResult): void {
-  res.status(status).set(headers ?? {}).json(body);
+  res
+    .status(status)
+    .set(headers ?? {})
+    .json(body);
 }

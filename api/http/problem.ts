@@ -57,7 +57,11 @@ export class ProblemError extends Error {
   readonly errors: FieldError[] | undefined;
   readonly headers: Record<string, string>;
 
-  constructor(kind: ProblemKind, detail?: string, options: { errors?: FieldError[]; headers?: Record<string, string> } = {}) {
+  constructor(
+    kind: ProblemKind,
+    detail?: string,
+    options: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+  ) {
     super(detail ?? PROBLEM_TYPES[kind].title);
     this.name = 'ProblemError';
     this.kind = kind;
@@ -91,7 +95,10 @@ function fromBodyParser(error: unknown): ProblemError | null {
     case 'entity.parse.failed':
       return new ProblemError('malformedJson', 'The body could not be parsed as JSON; check for syntax errors.');
     case 'entity.too.large':
-      return new ProblemError('payloadTooLarge', `The body exceeds the limit of ${String((error as { limit?: number }).limit)} bytes.`);
+      return new ProblemError(
+        'payloadTooLarge',
+        `The body exceeds the limit of ${String((error as { limit?: number }).limit)} bytes.`,
+      );
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new ProblemError('unsupportedMediaType', 'The body must be UTF-8 encoded JSON.');
@@ -102,8 +109,7 @@ function fromBodyParser(error: unknown): ProblemError | null {
 
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    const problem =
-      error instanceof ProblemError ? error : (fromBodyParser(error) ?? new ProblemError('internal'));
+    const problem = error instanceof ProblemError ? error : (fromBodyParser(error) ?? new ProblemError('internal'));
     if (problem.kind === 'internal') {
       logger.error('Unhandled error', { error: error instanceof Error ? error.stack : String(error) });
     }

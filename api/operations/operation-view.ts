@@ -52,7 +52,11 @@ const STATUS: Record<string, OperationStatus> = {
   TIMED_OUT: 'timed_out',
 };
 
-export function operationLinks(workflowId: string, runId: string, { namespace, temporalUiUrl }: OperationViewOptions): OperationLinks {
+export function operationLinks(
+  workflowId: string,
+  runId: string,
+  { namespace, temporalUiUrl }: OperationViewOptions,
+): OperationLinks {
   const self = `/api/v1/operations/${encodeURIComponent(workflowId)}`;
   return {
     self,

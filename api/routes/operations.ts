@@ -37,7 +37,9 @@ export function operationsRouter(deps: ApiDeps): Router {
   router.get('/', async (req, res) => {
     const { tenantId, kind, limit } = parseQuery(ListQuery, req);
     // Values are validated above (UUID, enum), so interpolating them cannot break the query.
-    const clauses = [kind ? `OperationKind = "${kind}"` : `OperationKind IN (${OPERATION_KINDS.map((k) => `"${k}"`).join(', ')})`];
+    const clauses = [
+      kind ? `OperationKind = "${kind}"` : `OperationKind IN (${OPERATION_KINDS.map((k) => `"${k}"`).join(', ')})`,
+    ];
     if (tenantId) clauses.push(`TenantId = "${tenantId}"`);
     const items: OperationSummary[] = [];
     for await (const execution of deps.temporal.client.workflow.list({ query: clauses.join(' AND ') })) {

@@ -70,7 +70,10 @@ describe('bad input to POST /api/v1/tenants', () => {
   });
 
   it('a body that is not JSON is a 415', async () => {
-    const response = await post({ body: 'slug=acme', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const response = await post({
+      body: 'slug=acme',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     assertProblem(response, 415, 'unsupported-media-type');
   });
 

@@ -54,10 +54,11 @@ describe('provisioning compensation', () => {
       `tenant_${slug.replaceAll('-', '_')}`,
     ]);
     assert.equal(schema.length, 0, 'the schema was dropped');
-    const [tenant] = await platform.database.query<{ status: string; failure_reason: string; schema_name: string | null }>(
-      `SELECT status, failure_reason, schema_name FROM tenants WHERE id = $1`,
-      [tenantId],
-    );
+    const [tenant] = await platform.database.query<{
+      status: string;
+      failure_reason: string;
+      schema_name: string | null;
+    }>(`SELECT status, failure_reason, schema_name FROM tenants WHERE id = $1`, [tenantId]);
     assert.equal(tenant?.status, 'failed');
     assert.equal(tenant?.schema_name, null);
     assert.match(tenant?.failure_reason ?? '', /cannot be activated/);

@@ -61,17 +61,36 @@ describe('tenant provisioning through the API', () => {
     const listed = await eventually(() => {
       const out = execFileSync(
         testEnv.ATRIUM_TEST_TEMPORAL_CLI,
-        ['workflow', 'list', '--address', testEnv.ATRIUM_TEST_TEMPORAL_ADDRESS, '--query', `TenantId="${tenant.id}"`, '--output', 'json'],
+        [
+          'workflow',
+          'list',
+          '--address',
+          testEnv.ATRIUM_TEST_TEMPORAL_ADDRESS,
+          '--query',
+          `TenantId="${tenant.id}"`,
+          '--output',
+          'json',
+        ],
         { encoding: 'utf8' },
       );
       const rows = JSON.parse(out || '[]') as Array<{ execution: { workflowId: string } }>;
       return rows.length ? rows : null;
     });
-    assert.deepEqual(listed.map((r) => r.execution.workflowId), [operation.id]);
+    assert.deepEqual(
+      listed.map((r) => r.execution.workflowId),
+      [operation.id],
+    );
 
-    const byTenant = await request(platform.baseUrl, 'GET', `/api/v1/operations?tenantId=${tenant.id}&kind=tenant-provision`);
+    const byTenant = await request(
+      platform.baseUrl,
+      'GET',
+      `/api/v1/operations?tenantId=${tenant.id}&kind=tenant-provision`,
+    );
     assert.equal(byTenant.status, 200);
-    assert.deepEqual(byTenant.body.items.map((o: any) => o.id), [operation.id]);
+    assert.deepEqual(
+      byTenant.body.items.map((o: any) => o.id),
+      [operation.id],
+    );
 
     await recordHistory(platform.temporal, operation.id, 'provision-tenant-completed');
   });

@@ -56,7 +56,10 @@ describe('worker killed in the middle of provisioning', () => {
     const started = history.events?.find(
       (e) => e.activityTaskStartedEventAttributes?.scheduledEventId?.toString() === scheduled.eventId?.toString(),
     );
-    assert.ok((started?.activityTaskStartedEventAttributes?.attempt ?? 0) >= 2, `${activityType} ran again after the kill`);
+    assert.ok(
+      (started?.activityTaskStartedEventAttributes?.attempt ?? 0) >= 2,
+      `${activityType} ran again after the kill`,
+    );
   }
 
   async function startProvisioning(slug: string): Promise<string> {
@@ -85,7 +88,9 @@ describe('worker killed in the middle of provisioning', () => {
   async function expectProvisionedOnce(slug: string, schema: string): Promise<void> {
     const operation = await waitForOperation(platform.baseUrl, `tenant-provision/${slug}`);
     assert.equal(operation.status, 'completed', JSON.stringify(operation));
-    const tenants = await platform.database.query<{ status: string }>(`SELECT status FROM tenants WHERE slug = $1`, [slug]);
+    const tenants = await platform.database.query<{ status: string }>(`SELECT status FROM tenants WHERE slug = $1`, [
+      slug,
+    ]);
     assert.deepEqual(tenants, [{ status: 'active' }]);
     const schemas = await platform.database.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [schema]);
     assert.equal(schemas.length, 1);

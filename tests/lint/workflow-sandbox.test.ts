@@ -27,8 +27,9 @@ describe('workflow sandbox lint', () => {
     const config = (await new ESLint({ cwd: ROOT }).calculateConfigForFile(`${ROOT}workflows/provision-tenant.ts`)) as {
       rules: Record<string, unknown>;
     };
-    for (const [rule, [, ...options]] of Object.entries(workflowSandboxRules)) {
+    for (const [rule, setting] of Object.entries(workflowSandboxRules)) {
       // ESLint normalizes the severity ('error' → 2); the options must be ours unchanged.
+      const [, ...options] = setting as unknown[];
       assert.deepEqual(config.rules[rule], [2, ...options], rule);
     }
     const apiConfig = (await new ESLint({ cwd: ROOT }).calculateConfigForFile(`${ROOT}api/app.ts`)) as {
@@ -44,16 +45,22 @@ describe('workflow sandbox lint', () => {
   });
 
   it('refuses node:fs and bare fs in a workflow', async () => {
-    const messages = await lintWorkflow(`import { readFileSync } from 'node:fs';\nimport fs from 'fs';\nexport const x = [readFileSync, fs];\n`);
+    const messages = await lintWorkflow(
+      `import { readFileSync } from 'node:fs';\nimport fs from 'fs';\nexport const x = [readFileSync, fs];\n`,
+    );
     assert.equal(messages.length, 2);
     for (const message of messages) assert.match(message, /no Node builtins/);
   });
 
   it('refuses a runtime import of activities but allows their types', async () => {
-    const runtime = await lintWorkflow(`import { createTenantActivities } from '../activities/tenants.ts';\nexport const x = createTenantActivities;\n`);
+    const runtime = await lintWorkflow(
+      `import { createTenantActivities } from '../activities/tenants.ts';\nexport const x = createTenantActivities;\n`,
+    );
     assert.equal(runtime.length, 1);
     assert.match(runtime[0] ?? '', /only the \*types\* of activities/);
-    const typeOnly = await lintWorkflow(`import type { TenantActivities } from '../activities/tenants.ts';\nexport type X = TenantActivities;\n`);
+    const typeOnly = await lintWorkflow(
+      `import type { TenantActivities } from '../activities/tenants.ts';\nexport type X = TenantActivities;\n`,
+    );
     assert.deepEqual(typeOnly, []);
   });
 
@@ -63,6 +70,9 @@ describe('workflow sandbox lint', () => {
   });
 
   it('accepts the workflow API', async () => {
-    assert.deepEqual(await lintWorkflow(`import { sleep } from '@temporalio/workflow';\nexport const x = sleep;\n`), []);
+    assert.deepEqual(
+      await lintWorkflow(`import { sleep } from '@temporalio/workflow';\nexport const x = sleep;\n`),
+      [],
+    );
   });
 });

@@ -21,7 +21,10 @@ function loadHistories() {
   return readdirSync(HISTORIES)
     .filter((file) => file.endsWith('.json'))
     .sort()
-    .map((file) => ({ workflowId: file, history: historyFromJSON(JSON.parse(readFileSync(new URL(file, HISTORIES), 'utf8'))) }));
+    .map((file) => ({
+      workflowId: file,
+      history: historyFromJSON(JSON.parse(readFileSync(new URL(file, HISTORIES), 'utf8'))),
+    }));
 }
 
 describe('workflow replay', () => {
@@ -36,20 +39,30 @@ describe('workflow replay', () => {
 
   it('replays every committed history with the current workflow code', async () => {
     const results = [];
-    for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS, replayName: 'atrium-replay' }, histories)) {
+    for await (const result of Worker.runReplayHistories(
+      { workflowsPath: WORKFLOWS, replayName: 'atrium-replay' },
+      histories,
+    )) {
       results.push(result);
     }
     assert.equal(results.length, histories.length);
-    for (const result of results) assert.equal(result.error, undefined, `${result.workflowId}: ${String(result.error)}`);
+    for (const result of results)
+      assert.equal(result.error, undefined, `${result.workflowId}: ${String(result.error)}`);
   });
 
   it('catches a non-deterministic change', async () => {
     const completed = histories.filter((h) => h.workflowId === 'provision-tenant-completed.json');
     const results = [];
-    for await (const result of Worker.runReplayHistories({ workflowsPath: REORDERED, replayName: 'atrium-replay-bad' }, completed)) {
+    for await (const result of Worker.runReplayHistories(
+      { workflowsPath: REORDERED, replayName: 'atrium-replay-bad' },
+      completed,
+    )) {
       results.push(result);
     }
     assert.equal(results.length, 1);
-    assert.ok(results[0]?.error instanceof DeterminismViolationError, `expected a determinism violation, got ${String(results[0]?.error)}`);
+    assert.ok(
+      results[0]?.error instanceof DeterminismViolationError,
+      `expected a determinism violation, got ${String(results[0]?.error)}`,
+    );
   });
 });

@@ -5,7 +5,10 @@ export interface ServerSentEvent {
 }
 
 export async function readEventStream(url: string, timeoutMs = 60_000): Promise<ServerSentEvent[]> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'text/event-stream' } });
+  const response = await fetch(url, {
+    signal: AbortSignal.timeout(timeoutMs),
+    headers: { accept: 'text/event-stream' },
+  });
   if (!response.ok || !response.body) throw new Error(`event stream ${url} answered ${response.status}`);
   const events: ServerSentEvent[] = [];
   let buffer = '';

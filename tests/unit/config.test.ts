@@ -9,7 +9,12 @@ describe('configuration', () => {
   it('names every invalid variable at once', () => {
     const error = (() => {
       try {
-        readApiConfig({ DATABASE_URL: 'mysql://x', PORT: 'eighty', ACTIVITY_HEARTBEAT_TIMEOUT: '10 seconds', BODY_LIMIT: 'huge' });
+        readApiConfig({
+          DATABASE_URL: 'mysql://x',
+          PORT: 'eighty',
+          ACTIVITY_HEARTBEAT_TIMEOUT: '10 seconds',
+          BODY_LIMIT: 'huge',
+        });
       } catch (caught) {
         return caught;
       }
@@ -26,11 +31,18 @@ describe('configuration', () => {
   });
 
   it('requires DATABASE_URL for the worker', () => {
-    assert.throws(() => readWorkerConfig({}), (error: unknown) => error instanceof ConfigError && /DATABASE_URL/.test(error.message));
+    assert.throws(
+      () => readWorkerConfig({}),
+      (error: unknown) => error instanceof ConfigError && /DATABASE_URL/.test(error.message),
+    );
   });
 
   it('applies defaults and parses durations and sizes', () => {
-    const config = readApiConfig({ DATABASE_URL: 'postgres://localhost/atrium', ACTIVITY_HEARTBEAT_TIMEOUT: '3s', BODY_LIMIT: '1mb' });
+    const config = readApiConfig({
+      DATABASE_URL: 'postgres://localhost/atrium',
+      ACTIVITY_HEARTBEAT_TIMEOUT: '3s',
+      BODY_LIMIT: '1mb',
+    });
     assert.equal(config.port, 3000);
     assert.equal(config.temporal.address, '127.0.0.1:7233');
     assert.equal(config.settings.activityTimings.heartbeatTimeoutMs, 3_000);
@@ -40,7 +52,11 @@ describe('configuration', () => {
   });
 
   it('treats empty variables as unset', () => {
-    const config = readWorkerConfig({ DATABASE_URL: 'postgres://localhost/atrium', LOG_LEVEL: '', WORKER_SHUTDOWN_GRACE_TIME: '' });
+    const config = readWorkerConfig({
+      DATABASE_URL: 'postgres://localhost/atrium',
+      LOG_LEVEL: '',
+      WORKER_SHUTDOWN_GRACE_TIME: '',
+    });
     assert.equal(config.logLevel, 'info');
     assert.equal(config.shutdownGraceTimeMs, 30_000);
   });

@@ -12,13 +12,17 @@ describe('problem details', () => {
     const result = schema.safeParse({ owner: { email: 'x', extra: 1 }, surprise: true });
     assert.ok(!result.success);
     assert.deepEqual(
-      toFieldErrors(result.error).map((e) => e.path).sort(),
+      toFieldErrors(result.error)
+        .map((e) => e.path)
+        .sort(),
       ['name', 'owner.email', 'owner.extra', 'surprise'],
     );
   });
 
   it('renders an RFC 9457 body with a stable type', () => {
-    const problem = new ProblemError('validation', 'Some fields are invalid', { errors: [{ path: 'slug', message: 'bad' }] });
+    const problem = new ProblemError('validation', 'Some fields are invalid', {
+      errors: [{ path: 'slug', message: 'bad' }],
+    });
     assert.equal(problem.status, 422);
     assert.deepEqual(problem.toBody('/api/v1/tenants', 'req-1'), {
       type: 'urn:atrium:problem:validation-failed',
