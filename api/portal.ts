@@ -1,12 +1,15 @@
 // Serves the portal (web/, React Router framework mode) from the API's Express app:
 // one Node HTTP server answers /api and every page. Mount it after the API routes.
 import { existsSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequestHandler } from '@react-router/express';
 import express from 'express';
-import type { Express, Request } from 'express';
-import type { ServerBuild } from 'react-router';
-import type { createPortalLoadContext } from '../web/app/portal-context.server.ts';
+import type { Express, Request, Response } from 'express';
+import { RouterContextProvider } from 'react-router';
+import type { RouterContext, ServerBuild } from 'react-router';
+import type { PortalContext } from '../web/app/portal-context.server.ts';
 
 export interface PortalOptions {
   mode: 'production' | 'development';
@@ -21,26 +24,20 @@ export interface Portal {
 }
 
 /** React Router's server build plus what web/server-build.ts adds to it. */
-type PortalServerBuild = ServerBuild & {
-  createPortalLoadContext: typeof createPortalLoadContext;
-};
+type PortalServerBuild = ServerBuild & { portalContext: RouterContext<PortalContext> };
 
 const webDirectory = fileURLToPath(new URL('../web/', import.meta.url));
 const clientDirectory = fileURLToPath(new URL('../web/build/client/', import.meta.url));
 const serverBuildFile = fileURLToPath(new URL('../web/build/server/index.js', import.meta.url));
 
 export async function mountPortal(app: Express, options: PortalOptions): Promise<Portal> {
-  return options.mode === 'production'
-    ? mountBuiltPortal(app, options)
-    : mountDevelopmentPortal(app, options);
+  return options.mode === 'production' ? mountBuiltPortal(app, options) : mountDevelopmentPortal(app, options);
 }
 
 /** Production: the output of `npm run build`, static assets straight from disk. */
 async function mountBuiltPortal(app: Express, options: PortalOptions): Promise<Portal> {
   if (!existsSync(serverBuildFile)) {
-    throw new Error(
-      `The portal has not been built: ${serverBuildFile} is missing. Run \`npm run build\` first.`,
-    );
+    throw new Error(`The portal has not been built: ${serverBuildFile} is missing. Run \`npm run build\` first.`);
   }
   const build = (await import(pathToFileURL(serverBuildFile).href)) as PortalServerBuild;
 
@@ -51,7 +48,7 @@ async function mountBuiltPortal(app: Express, options: PortalOptions): Promise<P
     createRequestHandler({
       build,
       mode: options.mode,
-      getLoadContext: (req) => build.createPortalLoadContext(loadContextValues(req, options)),
+      getLoadContext: (req, res) => loadContext(build, req, res, options),
     }),
   );
   return { close: async () => {} };
@@ -63,7 +60,9 @@ async function mountDevelopmentPortal(app: Express, options: PortalOptions): Pro
   const { createServer } = await import('vite');
   const vite = await createServer({
     root: webDirectory,
-    server: { middlewareMode: true },
+    // Vite's live-reload socket gets a port of its own: its fixed default clashes as soon
+    // as a second development server runs on the machine.
+    server: { middlewareMode: true, hmr: { port: await freeLoopbackPort() } },
     appType: 'custom',
   });
   // Vite serves the server build's own entry (it re-exports virtual:react-router/server-build);
@@ -75,17 +74,35 @@ async function mountDevelopmentPortal(app: Express, options: PortalOptions): Pro
     createRequestHandler({
       build: loadBuild,
       mode: options.mode,
-      getLoadContext: async (req) =>
-        (await loadBuild()).createPortalLoadContext(loadContextValues(req, options)),
+      getLoadContext: async (req, res) => loadContext(await loadBuild(), req, res, options),
     }),
   );
   return { close: () => vite.close() };
 }
 
-function loadContextValues(req: Request, options: PortalOptions) {
-  return {
+/**
+ * The context every loader and action receives. The provider comes from this module's
+ * react-router, the copy the request handler checks it against (under Vite the app may
+ * load another copy); the key comes from the build, the object the loaders read with.
+ */
+function loadContext(build: PortalServerBuild, req: Request, res: Response, options: PortalOptions) {
+  const context = new RouterContextProvider();
+  context.set(build.portalContext, {
     apiBaseUrl: options.apiBaseUrl,
     temporalUiUrl: options.temporalUiUrl,
-    requestId: req.get('x-request-id'),
-  };
+    // The id this request answers under (the API's request-context middleware may have
+    // assigned one), else the caller's, so the portal's API calls log under the same id.
+    requestId: res.get('x-request-id') ?? req.get('x-request-id'),
+  });
+  return context;
+}
+
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer().once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }

@@ -42,6 +42,9 @@ export interface OperationViewOptions {
   temporalUiUrl: string;
 }
 
+/** How long a progress query may wait for a worker to answer. */
+const PROGRESS_QUERY_DEADLINE_MS = 2_000;
+
 const STATUS: Record<string, OperationStatus> = {
   RUNNING: 'running',
   CONTINUED_AS_NEW: 'running',
@@ -115,7 +118,12 @@ async function readProgress(
   const handle = client.workflow.getHandle(summary.workflowId, summary.runId);
   if (summary.status === 'running') {
     try {
-      return { progress: await handle.query(getProgressQuery), error: null };
+      // Without a worker the server would hold a query for its full timeout (30 s), stalling
+      // pages and event streams; answer quickly with what describe() knows instead.
+      const progress = await client.connection.withDeadline(Date.now() + PROGRESS_QUERY_DEADLINE_MS, () =>
+        handle.query(getProgressQuery),
+      );
+      return { progress, error: null };
     } catch {
       // No worker is polling right now; report what describe() knows.
       return { progress: null, error: null };

@@ -1,0 +1,81 @@
+// The slice of the Atrium API contract (/api/v1) the portal reads. The portal talks
+// to the API over HTTP only, so these mirror the JSON it returns.
+
+export type TenantPlan = 'free' | 'team' | 'enterprise';
+export const tenantPlans: readonly TenantPlan[] = ['free', 'team', 'enterprise'];
+
+export type TenantStatus = 'pending' | 'active' | 'failed';
+
+export interface Tenant {
+  id: string;
+  slug: string;
+  name: string;
+  plan: TenantPlan;
+  status: TenantStatus;
+  failureReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type OperationKind = 'tenant-provision';
+export const operationKinds: readonly OperationKind[] = ['tenant-provision'];
+
+export type OperationStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
+
+export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'compensated';
+
+export interface OperationStep {
+  name: string;
+  title: string;
+  status: StepStatus;
+  startedAt: string | null;
+  completedAt: string | null;
+  error: string | null;
+  /** Which attempt the running step's activity is on, once it has been retried. */
+  attempt?: number | null;
+}
+
+export interface OperationLinks {
+  self: string;
+  events: string;
+  temporalUi: string;
+}
+
+export interface OperationSummary {
+  id: string;
+  kind: OperationKind;
+  /** Null for an operation that belongs to no tenant. */
+  tenantId: string | null;
+  workflowId: string;
+  runId: string;
+  status: OperationStatus;
+  startedAt: string;
+  closedAt: string | null;
+  links: OperationLinks;
+}
+
+export interface Operation extends OperationSummary {
+  steps: OperationStep[];
+  error: string | null;
+}
+
+export interface CreateTenantInput {
+  slug: string;
+  name: string;
+  plan: string;
+  ownerEmail: string;
+}
+
+export interface CreateTenantAccepted {
+  tenant: Tenant;
+  operation: OperationSummary;
+}
+
+/** RFC 9457 problem details, as the API sends them with application/problem+json. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  errors?: { path: string; message: string }[];
+}

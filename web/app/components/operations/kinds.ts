@@ -1,0 +1,10 @@
+import type { OperationKind } from '../../api/types.ts';
+
+/** How each kind of operation is named in the portal. */
+export const operationKindLabels: Record<OperationKind, string> = {
+  'tenant-provision': 'Tenant provisioning',
+};
+
+export function operationKindLabel(kind: string): string {
+  return operationKindLabels[kind as OperationKind] ?? kind;
+}

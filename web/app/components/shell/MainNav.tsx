@@ -1,0 +1,46 @@
+import { NavLink, Stack } from '@mantine/core';
+import { Link, useLocation } from 'react-router';
+import { ActivityIcon, BuildingIcon, ExternalLinkIcon } from '../icons.tsx';
+
+const sections = [
+  { to: '/tenants', label: 'Tenants', icon: <BuildingIcon /> },
+  { to: '/operations', label: 'Operations', icon: <ActivityIcon /> },
+] as const;
+
+interface MainNavProps {
+  /** Called after a link is followed, so the mobile drawer can close. */
+  onNavigate: () => void;
+  temporalUiUrl: string | undefined;
+}
+
+export function MainNav({ onNavigate, temporalUiUrl }: MainNavProps) {
+  const { pathname } = useLocation();
+
+  return (
+    <Stack component="nav" aria-label="Main" gap={4} h="100%">
+      {sections.map((section) => (
+        <NavLink
+          key={section.to}
+          component={Link}
+          to={section.to}
+          label={section.label}
+          leftSection={section.icon}
+          active={pathname === section.to || pathname.startsWith(`${section.to}/`)}
+          onClick={onNavigate}
+        />
+      ))}
+      {temporalUiUrl ? (
+        <NavLink
+          component="a"
+          href={temporalUiUrl}
+          target="_blank"
+          rel="noreferrer"
+          label="Temporal UI"
+          description="Workflows, for operators"
+          leftSection={<ExternalLinkIcon />}
+          mt="auto"
+        />
+      ) : null}
+    </Stack>
+  );
+}

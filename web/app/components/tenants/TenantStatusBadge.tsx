@@ -1,0 +1,16 @@
+import { Badge } from '@mantine/core';
+import type { TenantStatus } from '../../api/types.ts';
+
+const colors: Record<TenantStatus, string> = {
+  pending: 'yellow',
+  active: 'green',
+  failed: 'red',
+};
+
+export function TenantStatusBadge({ status }: { status: TenantStatus }) {
+  return (
+    <Badge color={colors[status]} variant="light" data-testid="tenant-status">
+      {status}
+    </Badge>
+  );
+}

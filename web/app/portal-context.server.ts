@@ -1,0 +1,20 @@
+import { createContext } from 'react-router';
+
+/**
+ * What the server hands every loader and action. Loaders never read process.env:
+ * api/portal.ts parses configuration once and passes it in through here.
+ */
+export interface PortalContext {
+  /** Base URL loaders and actions call the API with, e.g. http://127.0.0.1:3000. */
+  apiBaseUrl: string;
+  /** Temporal Web UI, for operators following an operation into its workflow. */
+  temporalUiUrl: string;
+  /** The incoming request's x-request-id, forwarded to the API so logs line up. */
+  requestId: string | undefined;
+}
+
+/**
+ * The key loaders read the portal context with. React Router looks values up by the
+ * key object itself, so api/portal.ts takes this very object from the server build.
+ */
+export const portalContext = createContext<PortalContext>();

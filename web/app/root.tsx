@@ -1,0 +1,54 @@
+import { ColorSchemeScript, MantineProvider, mantineHtmlProps } from '@mantine/core';
+import mantineStyles from '@mantine/core/styles.css?url';
+import type { ReactNode } from 'react';
+import { Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from 'react-router';
+import type { Route } from './+types/root';
+import { ErrorPage } from './components/errors/ErrorPage.tsx';
+import { AppFrame } from './components/shell/AppFrame.tsx';
+import { portalContext } from './portal-context.server.ts';
+import { theme } from './theme.ts';
+
+export const links: Route.LinksFunction = () => [
+  { rel: 'stylesheet', href: mantineStyles },
+  { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' },
+];
+
+export const meta: Route.MetaFunction = () => [{ title: 'Atrium' }];
+
+export function loader({ context }: Route.LoaderArgs) {
+  // The only configuration the browser sees: an explicit, public subset.
+  return { temporalUiUrl: context.get(portalContext).temporalUiUrl };
+}
+
+/** The document around every page and around the error boundary, so errors keep the app's chrome. */
+export function Layout({ children }: { children: ReactNode }) {
+  // Undefined when the root loader itself failed; the frame copes without it.
+  const root = useRouteLoaderData<typeof loader>('root');
+
+  return (
+    <html lang="en" {...mantineHtmlProps}>
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <ColorSchemeScript defaultColorScheme="auto" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        <MantineProvider theme={theme} defaultColorScheme="auto">
+          <AppFrame temporalUiUrl={root?.temporalUiUrl}>{children}</AppFrame>
+        </MantineProvider>
+        <ScrollRestoration />
+        <Scripts />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  return <Outlet />;
+}
+
+export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
+  return <ErrorPage error={error} />;
+}

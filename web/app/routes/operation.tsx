@@ -1,0 +1,22 @@
+import type { Route } from './+types/operation';
+import { loadFromApi } from '../api/client.server.ts';
+import type { Operation } from '../api/types.ts';
+import { OperationView } from '../components/operations/OperationView.tsx';
+
+export const meta: Route.MetaFunction = ({ loaderData }) => [
+  { title: `${loaderData?.operation.id ?? 'Operation'} · Atrium` },
+];
+
+export async function loader({ context, params, request }: Route.LoaderArgs) {
+  const operation = await loadFromApi<Operation>(
+    context,
+    `/api/v1/operations/${encodeURIComponent(params.operationId)}`,
+    request.signal,
+  );
+  return { operation };
+}
+
+export default function OperationPage({ loaderData }: Route.ComponentProps) {
+  // Keyed by id: moving to another operation starts a fresh view with its own stream.
+  return <OperationView key={loaderData.operation.id} initial={loaderData.operation} />;
+}

@@ -1,0 +1,71 @@
+import { Grid, Paper, Stack, Text, Title } from '@mantine/core';
+import { data, href, redirect } from 'react-router';
+import type { Route } from './+types/tenants';
+import { callApi, loadFromApi } from '../api/client.server.ts';
+import type { CreateTenantAccepted, CreateTenantInput, Tenant } from '../api/types.ts';
+import { CreateTenantForm } from '../components/tenants/CreateTenantForm.tsx';
+import { TenantsTable } from '../components/tenants/TenantsTable.tsx';
+
+export const meta: Route.MetaFunction = () => [{ title: 'Tenants · Atrium' }];
+
+export async function loader({ context, request }: Route.LoaderArgs) {
+  const { items } = await loadFromApi<{ items: Tenant[] }>(context, '/api/v1/tenants', request.signal);
+  // A new key each time the form is rendered: submitting the same form twice is one creation.
+  return { tenants: items, idempotencyKey: crypto.randomUUID() };
+}
+
+export async function action({ context, request }: Route.ActionArgs) {
+  const form = await request.formData();
+  const values: CreateTenantInput = {
+    slug: text(form, 'slug'),
+    name: text(form, 'name'),
+    plan: text(form, 'plan'),
+    ownerEmail: text(form, 'ownerEmail'),
+  };
+  const result = await callApi<CreateTenantAccepted>(context, '/api/v1/tenants', {
+    method: 'POST',
+    body: values,
+    headers: { 'idempotency-key': text(form, 'idempotencyKey') || crypto.randomUUID() },
+  });
+
+  if (result.ok) {
+    return redirect(href('/operations/:operationId', { operationId: result.body.operation.id }));
+  }
+  // A rejected submission consumed its key; the corrected form gets a fresh one.
+  return data({ values, problem: result.problem, idempotencyKey: crypto.randomUUID() }, { status: result.status });
+}
+
+export default function TenantsPage({ loaderData, actionData }: Route.ComponentProps) {
+  return (
+    <Stack gap="lg">
+      <div>
+        <Title order={1}>Tenants</Title>
+        <Text c="dimmed">Every tenant is provisioned by a durable workflow.</Text>
+      </div>
+      <Grid gap="lg">
+        <Grid.Col span={{ base: 12, lg: 8 }}>
+          <Paper withBorder p="md">
+            <TenantsTable tenants={loaderData.tenants} />
+          </Paper>
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, lg: 4 }}>
+          <Paper withBorder p="md">
+            <Title order={2} size="h4" mb="sm">
+              Create tenant
+            </Title>
+            <CreateTenantForm
+              idempotencyKey={actionData?.idempotencyKey ?? loaderData.idempotencyKey}
+              values={actionData?.values}
+              problem={actionData?.problem}
+            />
+          </Paper>
+        </Grid.Col>
+      </Grid>
+    </Stack>
+  );
+}
+
+function text(form: FormData, name: string): string {
+  const value = form.get(name);
+  return typeof value === 'string' ? value.trim() : '';
+}
