@@ -1,6 +1,7 @@
 // The worker process: polls the control-plane task queue, runs workflows from the bundle
 // of workflows/index.ts and activities built once from their dependencies. On SIGINT or
 // SIGTERM it stops polling and gives in-flight activities the grace time to finish.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
@@ -11,6 +12,9 @@ import { WinstonTemporalLogger } from '../logging/temporal-logger.ts';
 import { TASK_QUEUES } from '../workflows/task-queues.ts';
 import { activityLogContext } from './activity-log-context.ts';
 import { readWorkerConfig } from './config.ts';
+
+const SHUTDOWN_FORCE_MARGIN_MS = 10_000;
+const CLEANUP_TIMEOUT_MS = 5_000;
 
 let config;
 try {
@@ -32,6 +36,7 @@ await dataSource.initialize();
 const connection = await NativeConnection.connect({ address: config.temporal.address });
 const taskQueue = config.temporal.taskQueue ?? TASK_QUEUES.controlPlane;
 
+let exitCode = 0;
 try {
   const worker = await Worker.create({
     connection,
@@ -42,11 +47,17 @@ try {
     interceptors: { activity: [activityLogContext] },
     maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
     shutdownGraceTime: config.shutdownGraceTimeMs,
+    // Past the grace time activities are cancelled; give them this long to notice.
+    shutdownForceTime: config.shutdownGraceTimeMs + SHUTDOWN_FORCE_MARGIN_MS,
   });
   logger.info('Worker started', { taskQueue, namespace: config.temporal.namespace, pid: process.pid });
   await worker.run(); // resolves once a shutdown signal has drained the worker
   logger.info('Worker stopped');
+} catch (error) {
+  exitCode = 1;
+  logger.error('Worker failed', { error });
 } finally {
-  await connection.close();
-  await dataSource.destroy();
+  // A cancelled activity may have left a query waiting on a lock; don't wait for it.
+  await Promise.race([Promise.allSettled([connection.close(), dataSource.destroy()]), sleep(CLEANUP_TIMEOUT_MS)]);
 }
+process.exit(exitCode);

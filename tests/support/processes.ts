@@ -9,6 +9,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export interface ChildHandle {
   process: ChildProcess;
   output: () => string;
+  /** Sends SIGTERM without waiting. */
+  terminate(): void;
+  /** Resolves with the exit code (or signal) once the process has exited. */
+  exited: Promise<number | NodeJS.Signals | null>;
   /** SIGTERM, then waits for the exit. */
   stop(): Promise<void>;
   /** SIGKILL: the process gets no chance to clean up. */
@@ -32,7 +36,9 @@ export async function startNodeProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ?? code)),
+  );
 
   const ready = await new Promise<RegExpMatchArray>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -54,11 +60,22 @@ export async function startNodeProcess(
     });
   });
 
+  const running = () => child.exitCode === null && child.signalCode === null;
   const signal = async (name: NodeJS.Signals): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(name);
+    if (running()) child.kill(name);
     await exited;
   };
-  return { process: child, ready, output: () => output, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
+  return {
+    process: child,
+    ready,
+    output: () => output,
+    exited,
+    terminate: () => {
+      if (running()) child.kill('SIGTERM');
+    },
+    stop: () => signal('SIGTERM'),
+    kill: () => signal('SIGKILL'),
+  };
 }
 
 export const ENTRY_POINTS = {
