@@ -15,7 +15,8 @@ export function createApp(deps: ApiDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestContext(deps.logger));
-  // The portal sets its own content security policy; the API's is the strictest there is.
+  // No global content security policy: the API's below is the strictest there is, and the
+  // portal's pages get a nonce-based one of their own, per request (api/portal.ts).
   app.use(helmet({ contentSecurityPolicy: false }));
   app.use(healthRouter(deps));
 

@@ -1,12 +1,14 @@
 // Serves the portal (web/, React Router framework mode) from the API's Express app:
 // one Node HTTP server answers /api and every page. Mount it after the API routes.
+// Every page gets a strict, nonce-based content security policy (see portalCsp).
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequestHandler } from '@react-router/express';
 import express from 'express';
-import type { Express, Request, Response } from 'express';
+import type { Express, Request, RequestHandler, Response } from 'express';
 import { RouterContextProvider } from 'react-router';
 import type { RouterContext, ServerBuild } from 'react-router';
 import type { PortalContext } from '../web/app/portal-context.server.ts';
@@ -44,6 +46,7 @@ async function mountBuiltPortal(app: Express, options: PortalOptions): Promise<P
   // Vite puts a content hash in every file name under assets/, so they can be cached forever.
   app.use('/assets', express.static(`${clientDirectory}assets`, { immutable: true, maxAge: '1y' }));
   app.use(express.static(clientDirectory, { index: false, maxAge: '1h' }));
+  app.use(contentSecurityPolicy({}));
   app.use(
     createRequestHandler({
       build,
@@ -58,11 +61,12 @@ async function mountBuiltPortal(app: Express, options: PortalOptions): Promise<P
 async function mountDevelopmentPortal(app: Express, options: PortalOptions): Promise<Portal> {
   // Imported here so production never needs Vite installed.
   const { createServer } = await import('vite');
+  // Vite's live-reload socket gets a port of its own: its fixed default clashes as soon
+  // as a second development server runs on the machine.
+  const hmrPort = await freeLoopbackPort();
   const vite = await createServer({
     root: webDirectory,
-    // Vite's live-reload socket gets a port of its own: its fixed default clashes as soon
-    // as a second development server runs on the machine.
-    server: { middlewareMode: true, hmr: { port: await freeLoopbackPort() } },
+    server: { middlewareMode: true, hmr: { port: hmrPort } },
     appType: 'custom',
   });
   // Vite serves the server build's own entry (it re-exports virtual:react-router/server-build);
@@ -70,6 +74,7 @@ async function mountDevelopmentPortal(app: Express, options: PortalOptions): Pro
   const loadBuild = () => vite.ssrLoadModule('/server-build.ts') as Promise<PortalServerBuild>;
 
   app.use(vite.middlewares);
+  app.use(contentSecurityPolicy({ hmrPort }));
   app.use(
     createRequestHandler({
       build: loadBuild,
@@ -93,8 +98,59 @@ function loadContext(build: PortalServerBuild, req: Request, res: Response, opti
     // The id this request answers under (the API's request-context middleware may have
     // assigned one), else the caller's, so the portal's API calls log under the same id.
     requestId: res.get('x-request-id') ?? req.get('x-request-id'),
+    cspNonce: cspNonceOf(res),
   });
   return context;
+}
+
+/**
+ * Mounted right before React Router's handler (after the static files, which need no
+ * policy): a fresh nonce per request in `res.locals.cspNonce`, and the page's policy.
+ * web/app/entry.server.tsx puts the nonce (through the load context) on every inline
+ * script React, React Router and Mantine render; no other inline script can run.
+ */
+function contentSecurityPolicy(options: { hmrPort?: number }): RequestHandler {
+  return (_req, res, next) => {
+    const nonce = randomBytes(16).toString('base64');
+    res.locals.cspNonce = nonce;
+    res.setHeader('Content-Security-Policy', portalCsp(nonce, options.hmrPort));
+    next();
+  };
+}
+
+function cspNonceOf(res: Response): string {
+  const nonce: unknown = res.locals.cspNonce;
+  if (typeof nonce !== 'string') throw new Error('No CSP nonce: the contentSecurityPolicy middleware must run first.');
+  return nonce;
+}
+
+/** The portal's policy; `hmrPort` only in development. */
+function portalCsp(nonce: string, hmrPort?: number): string {
+  return [
+    "default-src 'self'",
+    // Scripts: the app's own files, plus inline scripts carrying this response's nonce
+    // (React Router's hydration data and module loader, scroll restoration, React's
+    // streaming scripts, Mantine's color-scheme script).
+    `script-src 'self' 'nonce-${nonce}'`,
+    // Styles stay 'unsafe-inline'. Mantine's <style> elements could take a nonce
+    // (MantineProvider getStyleNonce), but the server-rendered HTML is full of style=""
+    // attributes (Mantine's style props and CSS variables, React's style prop), and a
+    // nonce cannot allow an attribute; with a nonce in style-src browsers ignore
+    // 'unsafe-inline', so those attributes would be blocked. Splitting into
+    // style-src-elem (nonce) + style-src-attr ('unsafe-inline') would need the nonce in
+    // the browser too, because Mantine inserts <style> elements after hydration
+    // (responsive style props, the color-scheme switch). Scripts are what must be strict.
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    // Development: Vite's client opens its live-reload WebSocket on its own port, on
+    // whichever loopback name the page was opened with.
+    ["connect-src 'self'", ...(hmrPort ? [`ws://127.0.0.1:${hmrPort}`, `ws://localhost:${hmrPort}`] : [])].join(' '),
+    "font-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+  ].join('; ');
 }
 
 function freeLoopbackPort(): Promise<number> {

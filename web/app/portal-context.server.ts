@@ -11,6 +11,11 @@ export interface PortalContext {
   temporalUiUrl: string;
   /** The incoming request's x-request-id, forwarded to the API so logs line up. */
   requestId: string | undefined;
+  /**
+   * This response's content-security-policy nonce (api/portal.ts makes a fresh one per
+   * request). entry.server.tsx puts it on the inline scripts; loaders have no use for it.
+   */
+  cspNonce: string;
 }
 
 /**

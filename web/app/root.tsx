@@ -5,6 +5,7 @@ import { Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } f
 import type { Route } from './+types/root';
 import { ErrorPage } from './components/errors/ErrorPage.tsx';
 import { AppFrame } from './components/shell/AppFrame.tsx';
+import { useCspNonce } from './csp-nonce.ts';
 import { portalContext } from './portal-context.server.ts';
 import { theme } from './theme.ts';
 
@@ -24,22 +25,28 @@ export function loader({ context }: Route.LoaderArgs) {
 export function Layout({ children }: { children: ReactNode }) {
   // Undefined when the root loader itself failed; the frame copes without it.
   const root = useRouteLoaderData<typeof loader>('root');
+  // The content security policy only lets inline scripts with this response's nonce run
+  // (undefined in the browser, see csp-nonce.ts).
+  const nonce = useCspNonce();
 
   return (
     <html lang="en" {...mantineHtmlProps}>
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <ColorSchemeScript defaultColorScheme="auto" />
+        <ColorSchemeScript defaultColorScheme="auto" nonce={nonce} suppressHydrationWarning />
         <Meta />
-        <Links />
+        {/* Stylesheets need no nonce (styles are not nonce-checked, see api/portal.ts).
+            Without an explicit one <Links> takes <ServerRouter nonce> on the server but has
+            none in the browser, and hydration reports the mismatch. */}
+        <Links nonce="" />
       </head>
       <body>
         <MantineProvider theme={theme} defaultColorScheme="auto">
           <AppFrame temporalUiUrl={root?.temporalUiUrl}>{children}</AppFrame>
         </MantineProvider>
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );
