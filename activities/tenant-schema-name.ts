@@ -2,8 +2,3 @@
 export function tenantSchemaName(slug: string): string {
   return `tenant_${slug.replaceAll('-', '_')}`;
 }
-
-/** Quotes a Postgres identifier. */
-export function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}

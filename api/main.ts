@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { ConfigError } from '../config/env.ts';
 import { createDataSource } from '../db/data-source.ts';
+import { assertRuntimeRole } from '../db/runtime-role.ts';
 import { createLogger } from '../logging/logger.ts';
 import { TASK_QUEUES } from '../workflows/task-queues.ts';
 import { createApp, finalErrorHandler } from './app.ts';
@@ -24,6 +25,13 @@ try {
 const logger = createLogger({ level: config.logLevel, service: 'api' });
 const dataSource = createDataSource({ url: config.databaseUrl, applicationName: 'atrium-api' });
 await dataSource.initialize();
+try {
+  await assertRuntimeRole(dataSource);
+} catch (error) {
+  logger.error(error instanceof Error ? error.message : String(error));
+  await dataSource.destroy();
+  process.exit(1);
+}
 const connection = await Connection.connect({ address: config.temporal.address });
 const client = new Client({ connection, namespace: config.temporal.namespace });
 

@@ -15,6 +15,7 @@ import { createDataSource } from '../db/data-source.ts';
 import type { EmbeddedPostgresServer } from '../db/embedded-postgres.ts';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { runMigrations } from '../db/run-migrations.ts';
+import { ensureRuntimeLogin } from '../db/runtime-role.ts';
 import { seedPlatformAdmin } from '../db/seed-admin.ts';
 import type { TemporalDevServer } from './temporal-dev-server.ts';
 import { startTemporalDevServer } from './temporal-dev-server.ts';
@@ -24,6 +25,7 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const StartEnv = z.object({
   ATRIUM_DATA_DIR: z.string().default('.data'),
   DATABASE_URL: postgresUrl.optional(),
+  DATABASE_MIGRATION_URL: postgresUrl.optional(),
   EMBEDDED_POSTGRES_PORT: port.default(54329),
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_PORT: port.default(7233),
@@ -47,6 +49,8 @@ try {
 const dataDir = resolve(ROOT, config.ATRIUM_DATA_DIR);
 mkdirSync(dataDir, { recursive: true });
 const say = (message: string): void => console.log(`[atrium] ${message}`);
+/** The login role the worker and API use with the embedded PostgreSQL. */
+const EMBEDDED_RUNTIME_ROLE = 'atrium_runtime';
 
 const children: ChildProcess[] = [];
 let temporal: TemporalDevServer | null = null;
@@ -82,21 +86,31 @@ try {
     temporalUiUrl = temporal.uiUrl;
   }
 
-  // 2. PostgreSQL
+  // 2. PostgreSQL: migrations run as the owner, the worker and API as a runtime role
+  //    that row-level security applies to.
   let databaseUrl = config.DATABASE_URL;
+  let ownerUrl = config.DATABASE_MIGRATION_URL ?? config.DATABASE_URL;
   if (!databaseUrl) {
     say(
       `Starting the embedded PostgreSQL on ${config.EMBEDDED_POSTGRES_PORT} (data in ${join(config.ATRIUM_DATA_DIR, 'postgres')})...`,
     );
     postgres = await startEmbeddedPostgres(dataDir, config.EMBEDDED_POSTGRES_PORT);
-    databaseUrl = postgres.url;
+    ownerUrl = postgres.url;
   }
 
-  // 3. Schema and the platform admin
-  const dataSource = createDataSource({ url: databaseUrl, applicationName: 'atrium-start', poolSize: 1 });
+  // 3. Schema, the runtime role and the platform admin
+  const dataSource = createDataSource({ url: ownerUrl as string, applicationName: 'atrium-start', poolSize: 1 });
   const applied = await runMigrations(dataSource, { keepOpen: true });
   say(applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Database schema is up to date.');
-  const adminPassword = config.ATRIUM_ADMIN_PASSWORD ?? storedAdminPassword();
+  if (!databaseUrl) {
+    const password = storedSecret('postgres-runtime-password', 18);
+    await ensureRuntimeLogin(dataSource, EMBEDDED_RUNTIME_ROLE, password);
+    const url = new URL(ownerUrl as string);
+    url.username = EMBEDDED_RUNTIME_ROLE;
+    url.password = password;
+    databaseUrl = url.toString();
+  }
+  const adminPassword = config.ATRIUM_ADMIN_PASSWORD ?? storedSecret('admin-password', 12);
   const created = await seedPlatformAdmin(dataSource, {
     email: config.ATRIUM_ADMIN_EMAIL,
     displayName: 'Platform admin',
@@ -160,10 +174,10 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** The generated admin password, kept in the data dir so it survives restarts. */
-function storedAdminPassword(): string {
-  const file = join(dataDir, 'admin-password');
-  if (!existsSync(file)) writeFileSync(file, `${randomBytes(12).toString('base64url')}\n`, { mode: 0o600 });
+/** A generated password, kept in the data dir so it survives restarts. */
+function storedSecret(name: string, bytes: number): string {
+  const file = join(dataDir, name);
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(bytes).toString('base64url')}\n`, { mode: 0o600 });
   return readFileSync(file, 'utf8').trim();
 }
 

@@ -7,6 +7,7 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import { ConfigError } from '../config/env.ts';
 import { createDataSource } from '../db/data-source.ts';
+import { assertRuntimeRole } from '../db/runtime-role.ts';
 import { createLogger } from '../logging/logger.ts';
 import { WinstonTemporalLogger } from '../logging/temporal-logger.ts';
 import { TASK_QUEUES } from '../workflows/task-queues.ts';
@@ -33,6 +34,13 @@ Runtime.install({
 
 const dataSource = createDataSource({ url: config.databaseUrl, applicationName: 'atrium-worker' });
 await dataSource.initialize();
+try {
+  await assertRuntimeRole(dataSource);
+} catch (error) {
+  logger.error(error instanceof Error ? error.message : String(error));
+  await dataSource.destroy();
+  process.exit(1);
+}
 const connection = await NativeConnection.connect({ address: config.temporal.address });
 const taskQueue = config.temporal.taskQueue ?? TASK_QUEUES.controlPlane;
 

@@ -1,4 +1,5 @@
 // The provisionTenant workflow's contract: ID, input, result and the steps it reports.
+import type { AuditActor } from '../db/repositories/audit-log.ts';
 import type { ActivityTimings, OperationProgress } from './operation.contract.ts';
 
 export const PROVISION_TENANT_KIND = 'tenant-provision';
@@ -14,6 +15,8 @@ export interface ProvisionTenantInput {
   name: string;
   plan: 'free' | 'team' | 'enterprise';
   ownerEmail: string;
+  /** Who asked, recorded in the audit log by every step. Absent in early histories. */
+  requestedBy?: AuditActor;
   timings: ActivityTimings;
 }
 

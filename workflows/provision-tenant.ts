@@ -8,7 +8,7 @@ import { PROVISION_TENANT_KIND, PROVISION_TENANT_STEPS } from './provision-tenan
 import { describeFailure, StepTracker } from './step-tracker.ts';
 
 export async function provisionTenant(input: ProvisionTenantInput): Promise<ProvisionTenantResult> {
-  const { tenantId, slug, timings } = input;
+  const { tenantId, slug, timings, requestedBy: actor } = input;
   const activities = proxyActivities<TenantActivities>({
     startToCloseTimeout: timings.startToCloseTimeoutMs,
     heartbeatTimeout: timings.heartbeatTimeoutMs,
@@ -26,13 +26,14 @@ export async function provisionTenant(input: ProvisionTenantInput): Promise<Prov
         name: input.name,
         plan: input.plan,
         ownerEmail: input.ownerEmail,
+        actor,
       }),
     );
 
-    const { schemaName } = await tracker.run('schema', () => activities.createTenantSchema({ tenantId, slug }));
-    compensations.unshift({ step: 'schema', undo: () => activities.dropTenantSchema({ tenantId, schemaName }) });
+    const { schemaName } = await tracker.run('schema', () => activities.createTenantSchema({ tenantId, slug, actor }));
+    compensations.unshift({ step: 'schema', undo: () => activities.dropTenantSchema({ tenantId, schemaName, actor }) });
 
-    await tracker.run('activate', () => activities.activateTenant({ tenantId }));
+    await tracker.run('activate', () => activities.activateTenant({ tenantId, actor }));
 
     tracker.setPhase('completed');
     log.info('Tenant provisioned', { tenantId, slug });
@@ -48,7 +49,7 @@ export async function provisionTenant(input: ProvisionTenantInput): Promise<Prov
       await undo();
       tracker.markCompensated(step);
     }
-    await activities.markTenantFailed({ tenantId, reason });
+    await activities.markTenantFailed({ tenantId, reason, actor });
     tracker.setPhase('failed', reason);
     throw ApplicationFailure.nonRetryable(
       `Provisioning tenant "${slug}" failed: ${reason}`,

@@ -89,7 +89,12 @@ export function tenantsRouter(deps: ApiDeps): Router {
             taskQueue: deps.temporal.taskQueue,
             timings: deps.settings.activityTimings,
           },
-          { tenantId, ...body },
+          {
+            tenantId,
+            ...body,
+            // Sign-in arrives with the identity work; until then requests are anonymous.
+            requestedBy: { type: 'anonymous', id: null, requestId: String(res.locals.requestId), ip: req.ip ?? null },
+          },
         );
         if (!started.started) throw slugTaken(body.slug);
         deps.logger.info('Tenant provisioning started', { slug: body.slug, workflowId: started.workflowId });

@@ -2,5 +2,13 @@
 import { CreateTenants1763770000000 } from './1763770000000-CreateTenants.ts';
 import { CreateIdempotencyKeys1763770100000 } from './1763770100000-CreateIdempotencyKeys.ts';
 import { CreateUsers1763770200000 } from './1763770200000-CreateUsers.ts';
+import { CreateAppRole1763780000000 } from './1763780000000-CreateAppRole.ts';
+import { CreateAuditLog1763780100000 } from './1763780100000-CreateAuditLog.ts';
 
-export const migrations = [CreateTenants1763770000000, CreateIdempotencyKeys1763770100000, CreateUsers1763770200000];
+export const migrations = [
+  CreateTenants1763770000000,
+  CreateIdempotencyKeys1763770100000,
+  CreateUsers1763770200000,
+  CreateAppRole1763780000000,
+  CreateAuditLog1763780100000,
+];

@@ -14,18 +14,24 @@ export interface NewTenant {
 type Db = DataSource | EntityManager;
 
 /**
- * Inserts the tenant as `pending` unless a row with this id exists already.
- * Returns the row as stored (which may belong to another id if the slug is taken).
+ * Inserts the tenant as `pending` unless a row with this id (or slug) exists already.
+ * Returns the row stored under the slug (which may belong to another id if the slug is
+ * taken) and whether this call inserted it.
  */
-export async function insertTenantIfAbsent(db: Db, tenant: NewTenant): Promise<Tenant | null> {
-  await db
+export async function insertTenantIfAbsent(
+  db: Db,
+  tenant: NewTenant,
+): Promise<{ stored: Tenant | null; inserted: boolean }> {
+  const result = await db
     .createQueryBuilder()
     .insert()
     .into(TenantEntity)
     .values({ ...tenant, status: 'pending' })
     .orIgnore()
+    .returning(['id'])
     .execute();
-  return db.getRepository(TenantEntity).findOneBy({ slug: tenant.slug });
+  const inserted = Array.isArray(result.raw) && result.raw.length > 0;
+  return { stored: await db.getRepository(TenantEntity).findOneBy({ slug: tenant.slug }), inserted };
 }
 
 export function findTenantById(db: Db, id: string): Promise<Tenant | null> {
@@ -44,18 +50,11 @@ export async function recordTenantSchema(db: Db, id: string, schemaName: string 
   await db.getRepository(TenantEntity).update({ id }, { schemaName });
 }
 
-/** Moves a pending tenant to active; a no-op when it is active already. */
-export async function activateTenant(db: Db, id: string): Promise<Tenant | null> {
-  await db
-    .getRepository(TenantEntity)
-    .createQueryBuilder()
-    .update()
-    .set({ status: 'active', failureReason: null })
-    .where('id = :id AND status IN (:...from)', { id, from: ['pending', 'active'] })
-    .execute();
-  return findTenantById(db, id);
-}
-
-export async function markTenantFailed(db: Db, id: string, reason: string): Promise<void> {
-  await db.getRepository(TenantEntity).update({ id }, { status: 'failed', failureReason: reason });
+export async function setTenantStatus(
+  db: Db,
+  id: string,
+  status: Tenant['status'],
+  failureReason: string | null = null,
+): Promise<void> {
+  await db.getRepository(TenantEntity).update({ id }, { status, failureReason });
 }

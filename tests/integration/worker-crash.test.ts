@@ -22,7 +22,7 @@ describe('worker killed in the middle of provisioning', () => {
     const slug = uniqueSlug('crash-schema');
     const schema = `tenant_${slug.replaceAll('-', '_')}`;
     // An uncommitted CREATE SCHEMA of the same name makes the activity's own wait.
-    await withBlocker(platform.database.url, `CREATE SCHEMA ${schema}`, async () => {
+    await withBlocker(platform.database.ownerUrl, `CREATE SCHEMA ${schema}`, async () => {
       const id = await startProvisioning(slug);
       await waitForStepBlocked(id, 'schema');
       await platform.worker.kill();
@@ -36,7 +36,7 @@ describe('worker killed in the middle of provisioning', () => {
     const slug = uniqueSlug('crash-record');
     const schema = `tenant_${slug.replaceAll('-', '_')}`;
     // A table lock makes the INSERT of the tenant row wait.
-    await withBlocker(platform.database.url, 'LOCK TABLE tenants IN SHARE MODE', async () => {
+    await withBlocker(platform.database.ownerUrl, 'LOCK TABLE tenants IN SHARE MODE', async () => {
       const id = await startProvisioning(slug);
       await waitForStepBlocked(id, 'record');
       await platform.worker.kill();
@@ -94,6 +94,20 @@ describe('worker killed in the middle of provisioning', () => {
     assert.deepEqual(tenants, [{ status: 'active' }]);
     const schemas = await platform.database.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [schema]);
     assert.equal(schemas.length, 1);
+    const audited = await platform.database.query<{ action: string; n: number }>(
+      `SELECT action, count(*)::int AS n FROM audit_log
+       WHERE tenant_id = (SELECT id FROM tenants WHERE slug = $1) GROUP BY action ORDER BY action`,
+      [slug],
+    );
+    assert.deepEqual(
+      audited,
+      [
+        { action: 'tenant.activated', n: 1 },
+        { action: 'tenant.created', n: 1 },
+        { action: 'tenant.schema_created', n: 1 },
+      ],
+      'each change audited exactly once despite the kill',
+    );
   }
 });
 

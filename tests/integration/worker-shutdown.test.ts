@@ -65,7 +65,7 @@ describe('worker graceful shutdown', () => {
 
   /** An uncommitted CREATE SCHEMA of the tenant's schema name makes the step wait. */
   async function holdSchema(slug: string): Promise<{ release(): Promise<void> }> {
-    const client = new pg.Client({ connectionString: platform.database.url });
+    const client = new pg.Client({ connectionString: platform.database.ownerUrl });
     await client.connect();
     await client.query('BEGIN');
     await client.query(`CREATE SCHEMA tenant_${slug.replaceAll('-', '_')}`);

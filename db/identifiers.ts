@@ -1,0 +1,4 @@
+/** Quotes a Postgres identifier (schema, role, table name). */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
