@@ -7,8 +7,11 @@ const TestEnv = z.object({
   ATRIUM_TEST_TEMPORAL_UI_URL: z.string().default('http://127.0.0.1:8233'),
   ATRIUM_TEST_POSTGRES_URL: z.string().default('postgres://postgres@127.0.0.1:5432/postgres'),
   ATRIUM_TEST_TEMPORAL_CLI: z.string().default('temporal'),
-  /** Set to write fresh workflow histories into tests/histories/. */
-  ATRIUM_RECORD_HISTORIES: z.string().optional(),
+  /** A label (e.g. v3): write fresh workflow histories into tests/histories/<name>-<label>.json. */
+  ATRIUM_RECORD_HISTORIES: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, 'a label such as v3')
+    .optional(),
 });
 
 export const testEnv = TestEnv.parse(process.env);

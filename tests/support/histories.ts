@@ -1,6 +1,7 @@
-// Writes a finished workflow's history to tests/histories/ for the replay test, when the
-// run was asked to (ATRIUM_RECORD_HISTORIES=1). Committed histories are what the replay
-// test checks every later version of the workflow code against.
+// Writes a finished workflow's history to tests/histories/<name>-<label>.json for the
+// replay test, when the run was asked to (ATRIUM_RECORD_HISTORIES=<label>, e.g. v3).
+// Committed histories stand for workflows still running under older code: keep them,
+// and add a new label when the workflow changes.
 import { writeFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
@@ -9,6 +10,6 @@ import { testEnv } from './env.ts';
 export async function recordHistory(client: Client, workflowId: string, name: string): Promise<void> {
   if (!testEnv.ATRIUM_RECORD_HISTORIES) return;
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  const file = new URL(`../histories/${name}.json`, import.meta.url);
+  const file = new URL(`../histories/${name}-${testEnv.ATRIUM_RECORD_HISTORIES}.json`, import.meta.url);
   writeFileSync(file, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
 }
