@@ -5,7 +5,10 @@ import helmet from 'helmet';
 import type { ApiDeps } from './deps.ts';
 import { ProblemError, problemHandler } from './http/problem.ts';
 import { requestContext } from './http/request-context.ts';
+import { authRouter } from './routes/auth.ts';
 import { healthRouter } from './routes/health.ts';
+import { jwksRouter } from './routes/jwks.ts';
+import { meRouter } from './routes/me.ts';
 import { openApiRouter } from './routes/openapi.ts';
 import { operationsRouter } from './routes/operations.ts';
 import { tenantsRouter } from './routes/tenants.ts';
@@ -19,11 +22,14 @@ export function createApp(deps: ApiDeps): express.Express {
   // portal's pages get a nonce-based one of their own, per request (api/portal.ts).
   app.use(helmet({ contentSecurityPolicy: false }));
   app.use(healthRouter(deps));
+  app.use(jwksRouter(deps));
 
   const api = express.Router();
   api.use(helmet.contentSecurityPolicy({ directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }));
   api.use(express.json({ limit: deps.settings.bodyLimitBytes, strict: true }));
   api.use(openApiRouter());
+  api.use('/auth', authRouter(deps));
+  api.use('/me', meRouter(deps));
   api.use('/tenants', tenantsRouter(deps));
   api.use('/operations', operationsRouter(deps));
   api.use((req) => {

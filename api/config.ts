@@ -25,6 +25,18 @@ const ApiEnv = z.object({
   OPERATION_POLL_INTERVAL: duration.default(500),
   ACTIVITY_HEARTBEAT_TIMEOUT: duration.default(30_000),
   ACTIVITY_START_TO_CLOSE_TIMEOUT: duration.default(10 * 60_000),
+  // PEM may be given with literal \n sequences (one-line environment files).
+  JWT_PRIVATE_KEY: z
+    .string({ error: 'required: an Ed25519 private key in PKCS#8 PEM (npm start generates one)' })
+    .transform((value) => value.replaceAll('\\n', '\n'))
+    .refine((value) => value.includes('-----BEGIN PRIVATE KEY-----'), 'must be a PKCS#8 PEM private key'),
+  JWT_ISSUER: z.string().default('atrium'),
+  JWT_AUDIENCE: z.string().default('atrium-api'),
+  ACCESS_TOKEN_TTL: duration.default(15 * 60_000),
+  REFRESH_TOKEN_TTL: duration.default(30 * 86_400_000),
+  LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(20),
+  LOGIN_LOCKOUT_THRESHOLD: z.coerce.number().int().positive().default(5),
+  LOGIN_LOCKOUT_DURATION: duration.default(15 * 60_000),
 });
 
 export type ApiConfig = ReturnType<typeof readApiConfig>;
@@ -43,6 +55,12 @@ export function readApiConfig(env: Env) {
     port: parsed.PORT,
     logLevel: parsed.LOG_LEVEL,
     portalMode: parsed.PORTAL_MODE,
+    accessTokens: {
+      privateKeyPem: parsed.JWT_PRIVATE_KEY,
+      issuer: parsed.JWT_ISSUER,
+      audience: parsed.JWT_AUDIENCE,
+      ttlMs: parsed.ACCESS_TOKEN_TTL,
+    },
     settings: {
       bodyLimitBytes: parsed.BODY_LIMIT,
       idempotencyKeyTtlMs: parsed.IDEMPOTENCY_KEY_TTL,
@@ -50,6 +68,12 @@ export function readApiConfig(env: Env) {
       activityTimings: {
         heartbeatTimeoutMs: parsed.ACTIVITY_HEARTBEAT_TIMEOUT,
         startToCloseTimeoutMs: parsed.ACTIVITY_START_TO_CLOSE_TIMEOUT,
+      },
+      auth: {
+        refreshTokenTtlMs: parsed.REFRESH_TOKEN_TTL,
+        loginRateLimitPerMinute: parsed.LOGIN_RATE_LIMIT,
+        lockoutThreshold: parsed.LOGIN_LOCKOUT_THRESHOLD,
+        lockoutMs: parsed.LOGIN_LOCKOUT_DURATION,
       },
     },
   };

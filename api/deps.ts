@@ -3,10 +3,12 @@ import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../logging/logger.ts';
 import type { ActivityTimings } from '../workflows/operation.contract.ts';
+import type { AccessTokens } from './auth/access-tokens.ts';
 
 export interface ApiDeps {
   dataSource: DataSource;
   logger: Logger;
+  accessTokens: AccessTokens;
   temporal: {
     client: Client;
     namespace: string;
@@ -18,5 +20,13 @@ export interface ApiDeps {
     idempotencyKeyTtlMs: number;
     operationPollIntervalMs: number;
     activityTimings: ActivityTimings;
+    auth: {
+      refreshTokenTtlMs: number;
+      /** Login attempts allowed per IP address per minute. */
+      loginRateLimitPerMinute: number;
+      /** Failed logins in a row that lock an account, and for how long. */
+      lockoutThreshold: number;
+      lockoutMs: number;
+    };
   };
 }

@@ -9,6 +9,7 @@ import { assertRuntimeRole } from '../db/runtime-role.ts';
 import { createLogger } from '../logging/logger.ts';
 import { TASK_QUEUES } from '../workflows/task-queues.ts';
 import { createApp, finalErrorHandler } from './app.ts';
+import { createAccessTokens } from './auth/access-tokens.ts';
 import { readApiConfig } from './config.ts';
 import type { ApiConfig } from './config.ts';
 import type { ApiDeps } from './deps.ts';
@@ -38,6 +39,7 @@ const client = new Client({ connection, namespace: config.temporal.namespace });
 const deps: ApiDeps = {
   dataSource,
   logger,
+  accessTokens: await createAccessTokens(config.accessTokens),
   temporal: {
     client,
     namespace: config.temporal.namespace,

@@ -1,5 +1,5 @@
-import { hash } from '@node-rs/argon2';
 import type { DataSource } from 'typeorm';
+import { createUserIfAbsent } from './repositories/users.ts';
 
 export interface AdminSeed {
   email: string;
@@ -13,13 +13,5 @@ export interface AdminSeed {
  * Returns true when the account was created now.
  */
 export async function seedPlatformAdmin(dataSource: DataSource, admin: AdminSeed): Promise<boolean> {
-  const passwordHash = await hash(admin.password); // argon2id with the library's defaults
-  const rows: unknown[] = await dataSource.query(
-    `INSERT INTO users (email, display_name, password_hash, is_platform_admin)
-     VALUES ($1, $2, $3, true)
-     ON CONFLICT ((lower(email))) DO NOTHING
-     RETURNING id`,
-    [admin.email, admin.displayName, passwordHash],
-  );
-  return rows.length > 0;
+  return (await createUserIfAbsent(dataSource, { ...admin, isPlatformAdmin: true })) !== null;
 }

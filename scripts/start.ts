@@ -4,7 +4,7 @@
 // then runs the worker and the API + portal as child processes. Ctrl-C stops it all.
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -36,6 +36,7 @@ const StartEnv = z.object({
   PORTAL_MODE: z.enum(['production', 'development', 'off']).default('production'),
   ATRIUM_ADMIN_EMAIL: z.email().default('admin@atrium.local'),
   ATRIUM_ADMIN_PASSWORD: z.string().min(12, 'use at least 12 characters').optional(),
+  JWT_PRIVATE_KEY: z.string().optional(),
 });
 
 let config: z.output<typeof StartEnv>;
@@ -136,6 +137,7 @@ try {
     HOST: config.HOST,
     PORT: String(config.PORT),
     PORTAL_MODE: config.PORTAL_MODE,
+    JWT_PRIVATE_KEY: config.JWT_PRIVATE_KEY ?? storedSigningKey(),
   };
   children.push(runChild('worker/main.ts', env), runChild('api/main.ts', env));
   const baseUrl = `http://${config.HOST}:${config.PORT}`;
@@ -172,6 +174,16 @@ function stopChild(child: ChildProcess): Promise<void> {
     child.once('exit', () => done());
     child.kill('SIGTERM');
   });
+}
+
+/** The Ed25519 key access tokens are signed with, generated once into the data dir. */
+function storedSigningKey(): string {
+  const file = join(dataDir, 'jwt-ed25519.pem');
+  if (!existsSync(file)) {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8');
 }
 
 /** A generated password, kept in the data dir so it survives restarts. */

@@ -6,6 +6,9 @@ import type { Logger } from '../../logging/logger.ts';
 export const PROBLEM_TYPES = {
   malformedJson: { slug: 'malformed-json', title: 'The request body is not valid JSON', status: 400 },
   badRequest: { slug: 'bad-request', title: 'The request is not valid', status: 400 },
+  unauthenticated: { slug: 'unauthenticated', title: 'Authentication is required', status: 401 },
+  invalidCredentials: { slug: 'invalid-credentials', title: 'The email or password is not correct', status: 401 },
+  invalidRefreshToken: { slug: 'invalid-refresh-token', title: 'The refresh token is not valid', status: 401 },
   notFound: { slug: 'not-found', title: 'Not found', status: 404 },
   conflict: { slug: 'conflict', title: 'The request conflicts with the current state', status: 409 },
   idempotencyKeyInProgress: {
@@ -20,6 +23,8 @@ export const PROBLEM_TYPES = {
     status: 415,
   },
   validation: { slug: 'validation-failed', title: 'The request has invalid fields', status: 422 },
+  accountLocked: { slug: 'account-locked', title: 'The account is locked after too many failed logins', status: 429 },
+  rateLimited: { slug: 'rate-limited', title: 'Too many requests', status: 429 },
   idempotencyKeyReused: {
     slug: 'idempotency-key-reused',
     title: 'This Idempotency-Key was used with a different request',

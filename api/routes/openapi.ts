@@ -1,6 +1,8 @@
 // /api/v1/openapi.json: the OpenAPI 3.1 document, generated from the routes' zod schemas.
 import { Router } from 'express';
 import { createDocument } from 'zod-openapi';
+import { authPaths } from './auth.ts';
+import { mePaths } from './me.ts';
 import { operationsPaths } from './operations.ts';
 import { tenantsPaths } from './tenants.ts';
 
@@ -13,7 +15,8 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
       description:
         'Control plane for Atrium tenants. Commands that start long-running work return 202 with an operation; follow it with GET /api/v1/operations/{id} or its event stream. Errors are RFC 9457 problem details.',
     },
-    paths: { ...tenantsPaths, ...operationsPaths },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    paths: { ...authPaths, ...mePaths, ...tenantsPaths, ...operationsPaths },
   });
 }
 

@@ -4,6 +4,7 @@ import { CreateIdempotencyKeys1763770100000 } from './1763770100000-CreateIdempo
 import { CreateUsers1763770200000 } from './1763770200000-CreateUsers.ts';
 import { CreateAppRole1763780000000 } from './1763780000000-CreateAppRole.ts';
 import { CreateAuditLog1763780100000 } from './1763780100000-CreateAuditLog.ts';
+import { CreateRefreshTokens1763790000000 } from './1763790000000-CreateRefreshTokens.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -11,4 +12,5 @@ export const migrations = [
   CreateUsers1763770200000,
   CreateAppRole1763780000000,
   CreateAuditLog1763780100000,
+  CreateRefreshTokens1763790000000,
 ];

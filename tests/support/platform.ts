@@ -1,6 +1,6 @@
 // The whole platform for a test file: its own database, a worker and the API (with or
 // without the portal) on a task queue of its own, against the shared Temporal dev server.
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { TestDatabase } from './database.ts';
 import { createTestDatabase } from './database.ts';
@@ -27,6 +27,12 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
+/** The access-token signing key of this test run. */
+export const jwtPrivateKey = generateKeyPairSync('ed25519').privateKey.export({
+  type: 'pkcs8',
+  format: 'pem',
+}) as string;
+
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
   const database = await createTestDatabase();
   const taskQueue = `atrium-test-${randomBytes(4).toString('hex')}`;
@@ -50,6 +56,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       ACTIVITY_START_TO_CLOSE_TIMEOUT: '60s',
       OPERATION_POLL_INTERVAL: '200ms',
       BODY_LIMIT: '16kb',
+      JWT_PRIVATE_KEY: jwtPrivateKey,
       ...options.env,
     },
     readyWhen: /"url":"(http:\/\/[^"]+)"/,

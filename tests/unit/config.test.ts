@@ -1,9 +1,12 @@
 // Configuration is read once and fails listing every bad variable.
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { readApiConfig } from '../../api/config.ts';
 import { ConfigError } from '../../config/env.ts';
 import { readWorkerConfig } from '../../worker/config.ts';
+
+const JWT_PRIVATE_KEY = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
 
 describe('configuration', () => {
   it('names every invalid variable at once', () => {
@@ -25,6 +28,7 @@ describe('configuration', () => {
       'ACTIVITY_HEARTBEAT_TIMEOUT',
       'BODY_LIMIT',
       'DATABASE_URL',
+      'JWT_PRIVATE_KEY',
       'PORT',
     ]);
     assert.match(error.message, /ACTIVITY_HEARTBEAT_TIMEOUT: must be a duration like 500ms, 30s/);
@@ -39,6 +43,7 @@ describe('configuration', () => {
 
   it('applies defaults and parses durations and sizes', () => {
     const config = readApiConfig({
+      JWT_PRIVATE_KEY: JWT_PRIVATE_KEY.replaceAll('\n', '\\n'),
       DATABASE_URL: 'postgres://localhost/atrium',
       ACTIVITY_HEARTBEAT_TIMEOUT: '3s',
       BODY_LIMIT: '1mb',
@@ -49,6 +54,7 @@ describe('configuration', () => {
     assert.equal(config.settings.activityTimings.startToCloseTimeoutMs, 600_000);
     assert.equal(config.settings.bodyLimitBytes, 1024 * 1024);
     assert.equal(config.portalMode, 'production');
+    assert.equal(config.accessTokens.privateKeyPem, JWT_PRIVATE_KEY, 'one-line PEM is turned back into lines');
   });
 
   it('treats empty variables as unset', () => {

@@ -1,0 +1,209 @@
+// /api/v1/auth: sign in with email and password, exchange a refresh token, sign out.
+// Logins are rate limited per IP address and lock an account after repeated failures;
+// both answer 429 with Retry-After.
+import { Router } from 'express';
+import type { Request, Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { z } from 'zod';
+import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import type { AuditActor } from '../../db/repositories/audit-log.ts';
+import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
+import {
+  issueRefreshToken,
+  revokeRefreshTokenFamily,
+  rotateRefreshToken,
+} from '../../db/repositories/refresh-tokens.ts';
+import type { UserRow } from '../../db/repositories/users.ts';
+import {
+  findUserByEmail,
+  findUserById,
+  recordFailedLogin,
+  recordSuccessfulLogin,
+} from '../../db/repositories/users.ts';
+import { withPlatformScope } from '../../db/scope.ts';
+import { passwordMatches } from '../auth/passwords.ts';
+import type { ApiDeps } from '../deps.ts';
+import { ProblemError } from '../http/problem.ts';
+import { parseBody } from '../http/validate.ts';
+import { problemResponses } from './schemas.ts';
+
+const LoginBody = z
+  .strictObject({
+    email: z.email('Enter a valid email address.'),
+    password: z.string().min(1, 'Enter your password.').max(1024),
+  })
+  .meta({ id: 'LoginRequest' });
+
+const RefreshBody = z.strictObject({ refreshToken: z.string().min(1).max(200) }).meta({ id: 'RefreshRequest' });
+
+export const UserSchema = z
+  .object({ id: z.uuid(), email: z.string(), displayName: z.string(), isPlatformAdmin: z.boolean() })
+  .meta({ id: 'User' });
+
+const SessionSchema = z
+  .object({
+    tokenType: z.literal('Bearer'),
+    accessToken: z.string(),
+    expiresIn: z.number().int().meta({ description: 'Seconds until the access token expires.' }),
+    refreshToken: z.string(),
+    refreshTokenExpiresAt: z.string(),
+    user: UserSchema,
+  })
+  .meta({ id: 'Session' });
+
+export function toUserView(user: UserRow): z.infer<typeof UserSchema> {
+  return { id: user.id, email: user.email, displayName: user.display_name, isPlatformAdmin: user.is_platform_admin };
+}
+
+export function authRouter(deps: ApiDeps): Router {
+  const router = Router();
+  const { dataSource, accessTokens } = deps;
+  const settings = deps.settings.auth;
+
+  const loginLimiter = rateLimit({
+    windowMs: 60_000,
+    limit: settings.loginRateLimitPerMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (req, _res, next) => {
+      const { rateLimit: info } = req as Request & { rateLimit?: { resetTime?: Date } };
+      const resetAt = info?.resetTime?.getTime() ?? Date.now() + 60_000;
+      const retryAfter = String(Math.max(1, Math.ceil((resetAt - Date.now()) / 1000)));
+      next(
+        new ProblemError('rateLimited', `Too many login attempts from this address; retry in ${retryAfter} s.`, {
+          headers: { 'Retry-After': retryAfter },
+        }),
+      );
+    },
+  });
+
+  async function audit(
+    req: Request,
+    res: Response,
+    userId: string | null,
+    action: string,
+    targetId: string | null,
+    after?: Record<string, unknown>,
+  ) {
+    const actor: AuditActor = {
+      type: userId ? 'user' : 'anonymous',
+      id: userId,
+      requestId: String(res.locals.requestId),
+      ip: req.ip ?? null,
+    };
+    await withPlatformScope(dataSource, (db) =>
+      appendAuditEntry(db, { tenantId: null, actor, action, targetType: 'session', targetId, after: after ?? null }),
+    );
+  }
+
+  async function session(user: UserRow, refresh: { token: string; expiresAt: Date }) {
+    return {
+      tokenType: 'Bearer' as const,
+      accessToken: await accessTokens.sign({ userId: user.id, platformAdmin: user.is_platform_admin }),
+      expiresIn: Math.floor(accessTokens.ttlMs / 1000),
+      refreshToken: refresh.token,
+      refreshTokenExpiresAt: refresh.expiresAt.toISOString(),
+      user: toUserView(user),
+    };
+  }
+
+  router.post('/login', loginLimiter, async (req, res) => {
+    const { email, password } = parseBody(LoginBody, req);
+    const user = await findUserByEmail(dataSource, email);
+    if (user?.locked_until && user.locked_until > new Date()) throw locked(user.locked_until);
+    if (!user || !(await passwordMatches(user?.password_hash ?? null, password))) {
+      if (user) {
+        const lockedUntil = await recordFailedLogin(dataSource, user.id, settings.lockoutThreshold, settings.lockoutMs);
+        if (lockedUntil) {
+          await audit(req, res, null, 'user.locked', user.id, { lockedUntil: lockedUntil.toISOString() });
+          throw locked(lockedUntil);
+        }
+      }
+      throw new ProblemError('invalidCredentials', 'Check the email address and password.');
+    }
+    await recordSuccessfulLogin(dataSource, user.id);
+    const refresh = await issueRefreshToken(dataSource, user.id, settings.refreshTokenTtlMs);
+    await audit(req, res, user.id, 'session.created', refresh.familyId);
+    res.json(await session(user, refresh));
+  });
+
+  router.post('/refresh', async (req, res) => {
+    const { refreshToken } = parseBody(RefreshBody, req);
+    const result = await rotateRefreshToken(dataSource, refreshToken, settings.refreshTokenTtlMs);
+    if (!result.ok) {
+      if (result.reason === 'reused') {
+        deps.logger.warn('Refresh token reused; its family is revoked', {
+          userId: result.userId,
+          familyId: result.familyId,
+        });
+        await audit(req, res, null, 'session.reuse_detected', result.familyId, { userId: result.userId });
+      }
+      throw new ProblemError('invalidRefreshToken', refreshRefusal(result.reason));
+    }
+    const user = await findUserById(dataSource, result.userId);
+    if (!user) throw new ProblemError('invalidRefreshToken', 'The account no longer exists.');
+    res.json(await session(user, result.next));
+  });
+
+  router.post('/logout', async (req, res) => {
+    const { refreshToken } = parseBody(RefreshBody, req);
+    const revoked = await revokeRefreshTokenFamily(dataSource, refreshToken);
+    if (revoked) await audit(req, res, revoked.userId, 'session.revoked', revoked.familyId);
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+function locked(until: Date): ProblemError {
+  const retryAfter = String(Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000)));
+  return new ProblemError('accountLocked', `Too many failed logins; try again after ${until.toISOString()}.`, {
+    headers: { 'Retry-After': retryAfter },
+  });
+}
+
+function refreshRefusal(reason: 'unknown' | 'expired' | 'revoked' | 'reused'): string {
+  switch (reason) {
+    case 'reused':
+      return 'This refresh token was already used; every session from that login is now signed out. Log in again.';
+    case 'expired':
+      return 'The refresh token has expired; log in again.';
+    case 'revoked':
+      return 'The session was signed out; log in again.';
+    default:
+      return 'The refresh token is not recognized; log in again.';
+  }
+}
+
+export const authPaths: ZodOpenApiPathsObject = {
+  '/api/v1/auth/login': {
+    post: {
+      operationId: 'login',
+      summary: 'Sign in with email and password',
+      requestBody: { content: { 'application/json': { schema: LoginBody } } },
+      responses: {
+        200: { description: 'Signed in.', content: { 'application/json': { schema: SessionSchema } } },
+        ...problemResponses(400, 401, 422, 429),
+      },
+    },
+  },
+  '/api/v1/auth/refresh': {
+    post: {
+      operationId: 'refreshSession',
+      summary: 'Exchange a refresh token for new tokens (the old one stops working)',
+      requestBody: { content: { 'application/json': { schema: RefreshBody } } },
+      responses: {
+        200: { description: 'New tokens.', content: { 'application/json': { schema: SessionSchema } } },
+        ...problemResponses(400, 401, 422),
+      },
+    },
+  },
+  '/api/v1/auth/logout': {
+    post: {
+      operationId: 'logout',
+      summary: 'Sign out: revoke the refresh token and every token of its login',
+      requestBody: { content: { 'application/json': { schema: RefreshBody } } },
+      responses: { 204: { description: 'Signed out.' }, ...problemResponses(400, 422) },
+    },
+  },
+};

@@ -1,0 +1,69 @@
+// Queries on users: accounts, and the counters behind login lockout.
+import { hash } from '@node-rs/argon2';
+import type { DataSource, EntityManager } from 'typeorm';
+
+type Db = DataSource | EntityManager;
+
+export interface UserRow {
+  id: string;
+  email: string;
+  display_name: string;
+  password_hash: string;
+  is_platform_admin: boolean;
+  failed_logins: number;
+  locked_until: Date | null;
+}
+
+export interface NewUser {
+  email: string;
+  displayName: string;
+  password: string;
+  isPlatformAdmin?: boolean;
+}
+
+/** Creates the user unless the email is taken (case-insensitively); returns the id when created. */
+export async function createUserIfAbsent(db: Db, user: NewUser): Promise<string | null> {
+  const passwordHash = await hash(user.password); // argon2id with the library's defaults
+  const rows = await db.query<Array<{ id: string }>>(
+    `INSERT INTO users (email, display_name, password_hash, is_platform_admin)
+     VALUES ($1, $2, $3, $4)
+     ON CONFLICT ((lower(email))) DO NOTHING
+     RETURNING id`,
+    [user.email, user.displayName, passwordHash, user.isPlatformAdmin ?? false],
+  );
+  return rows[0]?.id ?? null;
+}
+
+export async function findUserByEmail(db: Db, email: string): Promise<UserRow | null> {
+  const rows = await db.query<UserRow[]>(`SELECT * FROM users WHERE lower(email) = lower($1)`, [email]);
+  return rows[0] ?? null;
+}
+
+export async function findUserById(db: Db, id: string): Promise<UserRow | null> {
+  const rows = await db.query<UserRow[]>(`SELECT * FROM users WHERE id = $1`, [id]);
+  return rows[0] ?? null;
+}
+
+/**
+ * Counts a failed login; once `threshold` failures in a row are reached the account is
+ * locked for `lockMs`. Returns the lock's end when this failure locked it.
+ */
+export async function recordFailedLogin(db: Db, id: string, threshold: number, lockMs: number): Promise<Date | null> {
+  // Wrapped in a SELECT: TypeORM returns [rows, count] for a bare UPDATE ... RETURNING.
+  const [row] = await db.query<Array<{ locked_until: Date | null }>>(
+    `WITH counted AS (
+       UPDATE users SET
+         failed_logins = failed_logins + 1,
+         locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + $3 * interval '1 millisecond' ELSE locked_until END
+       WHERE id = $1
+       RETURNING failed_logins, locked_until
+     )
+     SELECT CASE WHEN failed_logins >= $2 THEN locked_until END AS locked_until FROM counted`,
+    [id, threshold, lockMs],
+  );
+  return row?.locked_until ?? null;
+}
+
+export async function recordSuccessfulLogin(db: Db, id: string): Promise<void> {
+  await db.query(`UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1`, [id]);
+}
