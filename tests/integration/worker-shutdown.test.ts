@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
-import { operationPath, request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
+import { uniqueSlug, waitForOperation } from '../support/api-client.ts';
 import type { Platform } from '../support/platform.ts';
 import { startPlatform } from '../support/platform.ts';
+import { activityAttempts, holdInTransaction, startProvisioning, waitForStepBlocked } from '../support/provisioning.ts';
 
 const GRACE_MS = 5_000; // WORKER_SHUTDOWN_GRACE_TIME in tests/support/platform.ts
 
@@ -23,8 +23,8 @@ describe('worker graceful shutdown', () => {
   it('lets an in-flight activity finish, then exits 0', async () => {
     const slug = uniqueSlug('drain');
     const blocker = await holdSchema(slug);
-    const id = await startProvisioning(slug);
-    await waitForStepBlocked(id, 'schema');
+    const id = await startProvisioning(platform, slug);
+    await waitForStepBlocked(platform, id, 'schema');
 
     const worker = platform.worker;
     worker.terminate();
@@ -36,14 +36,14 @@ describe('worker graceful shutdown', () => {
     await platform.startWorker();
     const operation = await waitForOperation(platform.baseUrl, id);
     assert.equal(operation.status, 'completed');
-    assert.deepEqual(await attempts(id, 'createTenantSchema'), [1], 'finished on its first attempt');
+    assert.deepEqual(await activityAttempts(platform, id, 'createTenantSchema'), [1], 'finished on its first attempt');
   });
 
   it('cancels an activity that outlives the grace time; another worker completes it', async () => {
     const slug = uniqueSlug('cutoff');
     const blocker = await holdSchema(slug);
-    const id = await startProvisioning(slug);
-    await waitForStepBlocked(id, 'schema');
+    const id = await startProvisioning(platform, slug);
+    await waitForStepBlocked(platform, id, 'schema');
 
     const worker = platform.worker;
     const stoppedAt = Date.now();
@@ -57,58 +57,14 @@ describe('worker graceful shutdown', () => {
     await blocker.release();
     const operation = await waitForOperation(platform.baseUrl, id);
     assert.equal(operation.status, 'completed');
-    const tried = await attempts(id, 'createTenantSchema');
+    const tried = await activityAttempts(platform, id, 'createTenantSchema');
     assert.ok((tried.at(-1) ?? 0) >= 2, `retried after the cancellation: ${JSON.stringify(tried)}`);
     const tenants = await platform.database.query(`SELECT status FROM tenants WHERE slug = $1`, [slug]);
     assert.deepEqual(tenants, [{ status: 'active' }]);
   });
 
   /** An uncommitted CREATE SCHEMA of the tenant's schema name makes the step wait. */
-  async function holdSchema(slug: string): Promise<{ release(): Promise<void> }> {
-    const client = new pg.Client({ connectionString: platform.database.ownerUrl });
-    await client.connect();
-    await client.query('BEGIN');
-    await client.query(`CREATE SCHEMA tenant_${slug.replaceAll('-', '_')}`);
-    return {
-      async release() {
-        await client.query('ROLLBACK');
-        await client.end();
-      },
-    };
-  }
-
-  async function startProvisioning(slug: string): Promise<string> {
-    const created = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
-      json: { slug, name: 'Shutdown Test', ownerEmail: 'owner@shutdown.test' },
-    });
-    assert.equal(created.status, 202, JSON.stringify(created.body));
-    return created.body.operation.id as string;
-  }
-
-  async function waitForStepBlocked(id: string, step: string): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const { body } = await request(platform.baseUrl, 'GET', operationPath(id));
-      const running = body.steps?.find((s: any) => s.name === step)?.status === 'running';
-      const waiting = await platform.database.query(
-        `SELECT 1 FROM pg_stat_activity WHERE application_name = 'atrium-worker' AND wait_event_type = 'Lock'`,
-      );
-      if (running && waiting.length > 0) return;
-      if (Date.now() > deadline) throw new Error(`step ${step} never blocked: ${JSON.stringify(body)}`);
-      await sleep(100);
-    }
-  }
-
-  /** The attempt numbers with which the activity was started, in order. */
-  async function attempts(workflowId: string, activityType: string): Promise<number[]> {
-    const history = await platform.temporal.workflow.getHandle(workflowId).fetchHistory();
-    const scheduled = history.events?.find(
-      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType,
-    );
-    return (history.events ?? [])
-      .filter(
-        (e) => e.activityTaskStartedEventAttributes?.scheduledEventId?.toString() === scheduled?.eventId?.toString(),
-      )
-      .map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 0);
+  function holdSchema(slug: string) {
+    return holdInTransaction(platform, `CREATE SCHEMA tenant_${slug.replaceAll('-', '_')}`);
   }
 });
