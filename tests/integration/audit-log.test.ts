@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
 import type { Platform } from '../support/platform.ts';
-import { startPlatform } from '../support/platform.ts';
+import { jwtPrivateKey, startPlatform } from '../support/platform.ts';
 import { ENTRY_POINTS, startNodeProcess } from '../support/processes.ts';
 
 const run = promisify(execFile);
@@ -152,6 +152,7 @@ describe('audit log and tenant isolation', () => {
           TEMPORAL_ADDRESS: '127.0.0.1:1',
           PORTAL_MODE: 'off',
           PORT: '0',
+          JWT_PRIVATE_KEY: jwtPrivateKey,
         },
         readyWhen: /"API listening"/,
       }),
