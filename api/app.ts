@@ -9,6 +9,7 @@ import { authRouter } from './routes/auth.ts';
 import { healthRouter } from './routes/health.ts';
 import { jwksRouter } from './routes/jwks.ts';
 import { meRouter } from './routes/me.ts';
+import { membersRouter } from './routes/members.ts';
 import { openApiRouter } from './routes/openapi.ts';
 import { operationsRouter } from './routes/operations.ts';
 import { tenantsRouter } from './routes/tenants.ts';
@@ -30,6 +31,7 @@ export function createApp(deps: ApiDeps): express.Express {
   api.use(openApiRouter());
   api.use('/auth', authRouter(deps));
   api.use('/me', meRouter(deps));
+  api.use('/tenants/:slug/members', membersRouter(deps));
   api.use('/tenants', tenantsRouter(deps));
   api.use('/operations', operationsRouter(deps));
   api.use((req) => {

@@ -9,6 +9,7 @@ export const PROBLEM_TYPES = {
   unauthenticated: { slug: 'unauthenticated', title: 'Authentication is required', status: 401 },
   invalidCredentials: { slug: 'invalid-credentials', title: 'The email or password is not correct', status: 401 },
   invalidRefreshToken: { slug: 'invalid-refresh-token', title: 'The refresh token is not valid', status: 401 },
+  forbidden: { slug: 'forbidden', title: 'Your role does not allow this', status: 403 },
   notFound: { slug: 'not-found', title: 'Not found', status: 404 },
   conflict: { slug: 'conflict', title: 'The request conflicts with the current state', status: 409 },
   idempotencyKeyInProgress: {

@@ -5,6 +5,7 @@ import { CreateUsers1763770200000 } from './1763770200000-CreateUsers.ts';
 import { CreateAppRole1763780000000 } from './1763780000000-CreateAppRole.ts';
 import { CreateAuditLog1763780100000 } from './1763780100000-CreateAuditLog.ts';
 import { CreateRefreshTokens1763790000000 } from './1763790000000-CreateRefreshTokens.ts';
+import { CreateMemberships1763800000000 } from './1763800000000-CreateMemberships.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -13,4 +14,5 @@ export const migrations = [
   CreateAppRole1763780000000,
   CreateAuditLog1763780100000,
   CreateRefreshTokens1763790000000,
+  CreateMemberships1763800000000,
 ];

@@ -1,0 +1,18 @@
+// The permission matrix: what each tenant role may do. Routes ask for a permission
+// (requireTenantPermission), never for a role, so this table is the one place to read
+// or change who may do what. The portal uses the same table to show or hide actions.
+import type { Role } from '../../db/repositories/memberships.ts';
+
+export const PERMISSIONS = ['tenant.read', 'members.read', 'members.manage', 'operations.read', 'audit.read'] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  owner: ['tenant.read', 'members.read', 'members.manage', 'operations.read', 'audit.read'],
+  admin: ['tenant.read', 'members.read', 'members.manage', 'operations.read', 'audit.read'],
+  developer: ['tenant.read', 'members.read', 'operations.read'],
+  viewer: ['tenant.read', 'members.read'],
+};
+
+export function roleAllows(role: Role, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].includes(permission);
+}

@@ -1,0 +1,51 @@
+// Access to /api/v1/tenants/:slug/… routes. The caller must be signed in and a member of
+// the tenant (or a platform admin). Outsiders get 404, exactly as for a tenant that does
+// not exist, so the API does not reveal which tenants exist. Members whose role lacks
+// the permission get 403.
+import type { RequestHandler, Response } from 'express';
+import { z } from 'zod';
+import type { Role } from '../../db/repositories/memberships.ts';
+import { findMembership } from '../../db/repositories/memberships.ts';
+import { findTenantBySlug } from '../../db/repositories/tenants.ts';
+import { withTenantScope } from '../../db/scope.ts';
+import { addLogContext } from '../../logging/context.ts';
+import type { ApiDeps } from '../deps.ts';
+import { ProblemError } from '../http/problem.ts';
+import { parseParams } from '../http/validate.ts';
+import type { Permission } from './permissions.ts';
+import { roleAllows } from './permissions.ts';
+import { authOf } from './require-auth.ts';
+
+export interface TenantAccess {
+  tenantId: string;
+  slug: string;
+  /** The caller's role; platform admins who are not members act as 'admin'. */
+  role: Role;
+}
+
+const TenantSlugParams = z.object({ slug: z.string().min(1).max(40) });
+
+export function requireTenantPermission(deps: ApiDeps, permission: Permission): RequestHandler {
+  return async (req, res, next) => {
+    const { slug } = parseParams(TenantSlugParams, req);
+    const auth = authOf(res);
+    const tenant = await findTenantBySlug(deps.dataSource, slug);
+    const notFound = new ProblemError('notFound', `No tenant "${slug}".`);
+    if (!tenant) throw notFound;
+    const membership = await withTenantScope(deps.dataSource, tenant.id, (db) =>
+      findMembership(db, tenant.id, auth.userId),
+    );
+    const role: Role | null = membership?.role ?? (auth.platformAdmin ? 'admin' : null);
+    if (!role) throw notFound;
+    if (!roleAllows(role, permission)) {
+      throw new ProblemError('forbidden', `Your role "${role}" in "${slug}" does not allow ${permission}.`);
+    }
+    res.locals.tenantAccess = { tenantId: tenant.id, slug, role } satisfies TenantAccess;
+    addLogContext({ tenantId: tenant.id });
+    next();
+  };
+}
+
+export function tenantAccessOf(res: Response): TenantAccess {
+  return res.locals.tenantAccess as TenantAccess;
+}

@@ -1,0 +1,71 @@
+// Queries on memberships. Run them in a tenant-scoped transaction (db/scope.ts): the
+// table is guarded by row-level security.
+import type { EntityManager } from 'typeorm';
+
+export const ROLES = ['owner', 'admin', 'developer', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface MemberRow {
+  user_id: string;
+  email: string;
+  display_name: string;
+  role: Role;
+  created_at: Date;
+}
+
+export async function findMembership(
+  db: EntityManager,
+  tenantId: string,
+  userId: string,
+): Promise<{ role: Role } | null> {
+  const rows = await db.query<Array<{ role: Role }>>(
+    `SELECT role FROM memberships WHERE tenant_id = $1 AND user_id = $2`,
+    [tenantId, userId],
+  );
+  return rows[0] ?? null;
+}
+
+export function listMembers(db: EntityManager, tenantId: string): Promise<MemberRow[]> {
+  return db.query<MemberRow[]>(
+    `SELECT m.user_id, u.email, u.display_name, m.role, m.created_at
+     FROM memberships m JOIN users u ON u.id = m.user_id
+     WHERE m.tenant_id = $1 ORDER BY m.created_at, u.email`,
+    [tenantId],
+  );
+}
+
+/** Adds the member unless present. Returns true when added now. */
+export async function addMembershipIfAbsent(
+  db: EntityManager,
+  tenantId: string,
+  userId: string,
+  role: Role,
+): Promise<boolean> {
+  const rows = await db.query<unknown[]>(
+    `INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)
+     ON CONFLICT DO NOTHING RETURNING user_id`,
+    [tenantId, userId, role],
+  );
+  return rows.length > 0;
+}
+
+export async function setMemberRole(db: EntityManager, tenantId: string, userId: string, role: Role): Promise<void> {
+  await db.query(`UPDATE memberships SET role = $3, updated_at = now() WHERE tenant_id = $1 AND user_id = $2`, [
+    tenantId,
+    userId,
+    role,
+  ]);
+}
+
+export async function removeMembership(db: EntityManager, tenantId: string, userId: string): Promise<void> {
+  await db.query(`DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2`, [tenantId, userId]);
+}
+
+/** Owners of the tenant, locked until the transaction ends so two removals cannot race. */
+export async function lockOwners(db: EntityManager, tenantId: string): Promise<string[]> {
+  const rows = await db.query<Array<{ user_id: string }>>(
+    `SELECT user_id FROM memberships WHERE tenant_id = $1 AND role = 'owner' FOR UPDATE`,
+    [tenantId],
+  );
+  return rows.map((row) => row.user_id);
+}
