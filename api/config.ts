@@ -37,6 +37,9 @@ const ApiEnv = z.object({
   LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(20),
   LOGIN_LOCKOUT_THRESHOLD: z.coerce.number().int().positive().default(5),
   LOGIN_LOCKOUT_DURATION: duration.default(15 * 60_000),
+  // Signs the portal's session cookie. Optional here so an API-only process (PORTAL_MODE=off)
+  // needs none; api/portal.ts refuses to serve pages without it. npm start generates one.
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (npm start generates one)').optional(),
 });
 
 export type ApiConfig = ReturnType<typeof readApiConfig>;
@@ -55,6 +58,7 @@ export function readApiConfig(env: Env) {
     port: parsed.PORT,
     logLevel: parsed.LOG_LEVEL,
     portalMode: parsed.PORTAL_MODE,
+    sessionSecret: parsed.SESSION_SECRET,
     accessTokens: {
       privateKeyPem: parsed.JWT_PRIVATE_KEY,
       issuer: parsed.JWT_ISSUER,

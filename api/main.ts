@@ -58,7 +58,12 @@ const apiBaseUrl = `http://${config.host}:${port}`;
 const portal =
   config.portalMode === 'off'
     ? null
-    : await mountPortal(app, { mode: config.portalMode, apiBaseUrl, temporalUiUrl: config.temporal.uiUrl });
+    : await mountPortal(app, {
+        mode: config.portalMode,
+        apiBaseUrl,
+        temporalUiUrl: config.temporal.uiUrl,
+        sessionSecret: config.sessionSecret,
+      });
 app.use(finalErrorHandler(deps));
 logger.info('API listening', { url: apiBaseUrl, portal: config.portalMode, pid: process.pid });
 

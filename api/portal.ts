@@ -19,6 +19,8 @@ export interface PortalOptions {
   apiBaseUrl: string;
   /** The Temporal Web UI, linked from the portal for operators. */
   temporalUiUrl: string;
+  /** SESSION_SECRET: signs the session cookie. Required to serve the portal. */
+  sessionSecret: string | undefined;
 }
 
 export interface Portal {
@@ -33,6 +35,11 @@ const clientDirectory = fileURLToPath(new URL('../web/build/client/', import.met
 const serverBuildFile = fileURLToPath(new URL('../web/build/server/index.js', import.meta.url));
 
 export async function mountPortal(app: Express, options: PortalOptions): Promise<Portal> {
+  if (!options.sessionSecret) {
+    throw new Error(
+      'SESSION_SECRET is required to serve the portal (at least 32 characters; npm start generates one into .data/session-secret). Set PORTAL_MODE=off to run the API alone.',
+    );
+  }
   return options.mode === 'production' ? mountBuiltPortal(app, options) : mountDevelopmentPortal(app, options);
 }
 
@@ -99,6 +106,10 @@ function loadContext(build: PortalServerBuild, req: Request, res: Response, opti
     // assigned one), else the caller's, so the portal's API calls log under the same id.
     requestId: res.get('x-request-id') ?? req.get('x-request-id'),
     cspNonce: cspNonceOf(res),
+    sessionSecret: options.sessionSecret as string,
+    // The browser's address (Express applies 'trust proxy'), forwarded to the API so its
+    // login rate limit and audit log see the person, not the portal.
+    clientIp: req.ip,
   });
   return context;
 }

@@ -37,6 +37,7 @@ const StartEnv = z.object({
   ATRIUM_ADMIN_EMAIL: z.email().default('admin@atrium.local'),
   ATRIUM_ADMIN_PASSWORD: z.string().min(12, 'use at least 12 characters').optional(),
   JWT_PRIVATE_KEY: z.string().optional(),
+  SESSION_SECRET: z.string().optional(),
 });
 
 let config: z.output<typeof StartEnv>;
@@ -138,6 +139,8 @@ try {
     PORT: String(config.PORT),
     PORTAL_MODE: config.PORTAL_MODE,
     JWT_PRIVATE_KEY: config.JWT_PRIVATE_KEY ?? storedSigningKey(),
+    // Signs the portal's session cookie; kept in the data dir so sessions survive restarts.
+    SESSION_SECRET: config.SESSION_SECRET ?? storedSecret('session-secret', 48),
   };
   children.push(runChild('worker/main.ts', env), runChild('api/main.ts', env));
   const baseUrl = `http://${config.HOST}:${config.PORT}`;

@@ -16,6 +16,7 @@ import {
   setMemberRole,
 } from '../../db/repositories/memberships.ts';
 import { withTenantScope } from '../../db/scope.ts';
+import { PERMISSIONS, ROLE_PERMISSIONS } from '../auth/permissions.ts';
 import { authOf, requireAuth } from '../auth/require-auth.ts';
 import type { TenantAccess } from '../auth/tenant-access.ts';
 import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
@@ -27,6 +28,13 @@ import { problemResponses } from './schemas.ts';
 const MemberSchema = z
   .object({ userId: z.uuid(), email: z.string(), displayName: z.string(), role: z.enum(ROLES), joinedAt: z.string() })
   .meta({ id: 'Member' });
+
+const MembershipSchema = z
+  .object({
+    role: z.enum(ROLES).meta({ description: "The caller's role; platform admins who are not members act as admin." }),
+    permissions: z.array(z.enum(PERMISSIONS)),
+  })
+  .meta({ id: 'Membership' });
 
 const MemberParams = z.object({ slug: z.string(), userId: z.uuid('Must be a user id (UUID).') });
 const ChangeRoleBody = z.strictObject({ role: z.enum(ROLES) }).meta({ id: 'ChangeMemberRoleRequest' });
@@ -47,6 +55,13 @@ export function membersRouter(deps: ApiDeps): Router {
         joinedAt: m.created_at.toISOString(),
       })),
     });
+  });
+
+  // The caller's own role and what it allows (the portal shows or hides actions with it).
+  // Registered before /:userId; "me" is not a UUID, so it never names a member.
+  router.get('/me', requireTenantPermission(deps, 'tenant.read'), (_req, res) => {
+    const { role } = tenantAccessOf(res);
+    res.json({ role, permissions: [...ROLE_PERMISSIONS[role]] } satisfies z.infer<typeof MembershipSchema>);
   });
 
   router.patch('/:userId', requireTenantPermission(deps, 'members.manage'), async (req, res) => {
@@ -142,6 +157,18 @@ export const membersPaths: ZodOpenApiPathsObject = {
           content: { 'application/json': { schema: z.object({ items: z.array(MemberSchema) }) } },
         },
         ...problemResponses(401, 403, 404),
+      },
+    },
+  },
+  '/api/v1/tenants/{slug}/members/me': {
+    get: {
+      operationId: 'getMyMembership',
+      summary: "The caller's role in the tenant and the permissions it grants",
+      security: [{ bearer: [] }],
+      requestParams: { path: z.object({ slug: z.string() }) },
+      responses: {
+        200: { description: 'The caller’s membership.', content: { 'application/json': { schema: MembershipSchema } } },
+        ...problemResponses(401, 404),
       },
     },
   },

@@ -198,6 +198,18 @@ describe('members and authorization', () => {
     );
   });
 
+  it('tells each caller its own role and what it allows, and outsiders nothing', async () => {
+    for (const who of ['developer', 'staff'] as const) {
+      const slug = who === 'staff' ? slugB : slugA;
+      const response = await call(who, 'GET', `/api/v1/tenants/${slug}/members/me`);
+      assert.equal(response.status, 200, `${who}: ${JSON.stringify(response.body)}`);
+      const role = who === 'staff' ? 'admin' : 'developer';
+      assert.deepEqual(response.body, { role, permissions: ROLE_PERMISSIONS[role] });
+    }
+    assert.equal((await call('outsider', 'GET', `/api/v1/tenants/${slugA}/members/me`)).status, 404);
+    assert.equal((await call(null, 'GET', `/api/v1/tenants/${slugA}/members/me`)).status, 401);
+  });
+
   it('answers bad input with 422 naming the field', async () => {
     const badRole = await call('admin', 'PATCH', `/api/v1/tenants/${slugA}/members/${ids.developer}`, { role: 'god' });
     assert.equal(badRole.status, 422);

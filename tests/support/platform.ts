@@ -57,6 +57,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       OPERATION_POLL_INTERVAL: '200ms',
       BODY_LIMIT: '16kb',
       JWT_PRIVATE_KEY: jwtPrivateKey,
+      SESSION_SECRET: randomBytes(32).toString('base64url'),
       ...options.env,
     },
     readyWhen: /"url":"(http:\/\/[^"]+)"/,

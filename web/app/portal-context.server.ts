@@ -16,6 +16,10 @@ export interface PortalContext {
    * request). entry.server.tsx puts it on the inline scripts; loaders have no use for it.
    */
   cspNonce: string;
+  /** SESSION_SECRET, which signs the session cookie (session.server.ts). Never sent to the browser. */
+  sessionSecret: string;
+  /** The browser's IP address as the API process saw it; sent on as X-Forwarded-For. */
+  clientIp: string | undefined;
 }
 
 /**

@@ -7,6 +7,7 @@ import { ErrorPage } from './components/errors/ErrorPage.tsx';
 import { AppFrame } from './components/shell/AppFrame.tsx';
 import { useCspNonce } from './csp-nonce.ts';
 import { portalContext } from './portal-context.server.ts';
+import { optionalUser, sessionMiddleware } from './session.server.ts';
 import { theme } from './theme.ts';
 
 export const links: Route.LinksFunction = () => [
@@ -16,9 +17,17 @@ export const links: Route.LinksFunction = () => [
 
 export const meta: Route.MetaFunction = () => [{ title: 'Atrium' }];
 
-export function loader({ context }: Route.LoaderArgs) {
-  // The only configuration the browser sees: an explicit, public subset.
-  return { temporalUiUrl: context.get(portalContext).temporalUiUrl };
+// Opens the session cookie for every loader and action, and writes it back if they changed it.
+export const middleware: Route.MiddlewareFunction[] = [sessionMiddleware];
+
+export async function loader({ context }: Route.LoaderArgs) {
+  const signedIn = await optionalUser(context);
+  return {
+    // The only configuration the browser sees: an explicit, public subset.
+    temporalUiUrl: context.get(portalContext).temporalUiUrl,
+    // Who is signed in, for the header; never the tokens.
+    user: signedIn?.user ?? null,
+  };
 }
 
 /** The document around every page and around the error boundary, so errors keep the app's chrome. */
@@ -43,7 +52,9 @@ export function Layout({ children }: { children: ReactNode }) {
       </head>
       <body>
         <MantineProvider theme={theme} defaultColorScheme="auto">
-          <AppFrame temporalUiUrl={root?.temporalUiUrl}>{children}</AppFrame>
+          <AppFrame temporalUiUrl={root?.temporalUiUrl} user={root?.user ?? null}>
+            {children}
+          </AppFrame>
         </MantineProvider>
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />

@@ -3,7 +3,10 @@ import type { RouteConfig } from '@react-router/dev/routes';
 
 export default [
   index('routes/home.tsx'),
+  route('login', 'routes/login.tsx'),
+  route('logout', 'routes/logout.tsx'),
   route('tenants', 'routes/tenants.tsx'),
+  route('tenants/:slug/members', 'routes/members.tsx'),
   route('operations', 'routes/operations.tsx'),
   route('operations/:operationId', 'routes/operation.tsx'),
   route('*', 'routes/not-found.tsx'),

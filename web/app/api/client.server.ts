@@ -6,7 +6,9 @@ import type { Problem } from './types.ts';
 export type ApiResult<T> = { ok: true; status: number; body: T } | { ok: false; status: number; problem: Problem };
 
 interface ApiCall {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** The signed-in user's access token (session.server.ts requireUser), sent as a Bearer token. */
+  token?: string;
   body?: unknown;
   headers?: Record<string, string>;
   /** The route request's signal, so an abandoned navigation stops waiting on the API. */
@@ -22,10 +24,12 @@ export async function callApi<T>(
   path: string,
   call: ApiCall = {},
 ): Promise<ApiResult<T>> {
-  const { apiBaseUrl, requestId } = context.get(portalContext);
+  const { apiBaseUrl, requestId, clientIp } = context.get(portalContext);
   const headers = new Headers(call.headers);
   headers.set('accept', 'application/json, application/problem+json');
   if (requestId) headers.set('x-request-id', requestId);
+  if (clientIp) headers.set('x-forwarded-for', clientIp);
+  if (call.token) headers.set('authorization', `Bearer ${call.token}`);
   if (call.body !== undefined) headers.set('content-type', 'application/json');
 
   let response: Response;
@@ -59,9 +63,9 @@ export async function callApi<T>(
 export async function loadFromApi<T>(
   context: Readonly<RouterContextProvider>,
   path: string,
-  signal: AbortSignal,
+  call: { signal: AbortSignal; token: string },
 ): Promise<T> {
-  const result = await callApi<T>(context, path, { signal });
+  const result = await callApi<T>(context, path, call);
   if (!result.ok) throw data(result.problem, { status: result.status });
   return result.body;
 }

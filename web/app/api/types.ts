@@ -1,5 +1,10 @@
 // The slice of the Atrium API contract (/api/v1) the portal reads. The portal talks
-// to the API over HTTP only, so these mirror the JSON it returns.
+// to the API over HTTP only, so these mirror the JSON it returns. Roles and permissions
+// are the API's own types (api/auth/permissions.ts is the one matrix; types only, no code).
+import type { Permission } from '../../../api/auth/permissions.ts';
+import type { Role } from '../../../db/repositories/memberships.ts';
+
+export type { Permission, Role };
 
 export type TenantPlan = 'free' | 'team' | 'enterprise';
 export const tenantPlans: readonly TenantPlan[] = ['free', 'team', 'enterprise'];
@@ -78,4 +83,37 @@ export interface Problem {
   status: number;
   detail?: string;
   errors?: { path: string; message: string }[];
+}
+
+/** The signed-in user, as the API's auth routes return it. */
+export interface User {
+  id: string;
+  email: string;
+  displayName: string;
+  isPlatformAdmin: boolean;
+}
+
+/** POST /api/v1/auth/login and /refresh. */
+export interface ApiSession {
+  tokenType: 'Bearer';
+  accessToken: string;
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+  refreshToken: string;
+  refreshTokenExpiresAt: string;
+  user: User;
+}
+
+export interface Member {
+  userId: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  joinedAt: string;
+}
+
+/** GET /api/v1/tenants/:slug/members/me: the caller's role and what it allows. */
+export interface Membership {
+  role: Role;
+  permissions: Permission[];
 }

@@ -2,16 +2,18 @@ import type { Route } from './+types/operation';
 import { loadFromApi } from '../api/client.server.ts';
 import type { Operation } from '../api/types.ts';
 import { OperationView } from '../components/operations/OperationView.tsx';
+import { requireUser } from '../session.server.ts';
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [
   { title: `${loaderData?.operation.id ?? 'Operation'} · Atrium` },
 ];
 
 export async function loader({ context, params, request }: Route.LoaderArgs) {
+  const { accessToken } = await requireUser(request, context);
   const operation = await loadFromApi<Operation>(
     context,
     `/api/v1/operations/${encodeURIComponent(params.operationId)}`,
-    request.signal,
+    { signal: request.signal, token: accessToken },
   );
   return { operation };
 }

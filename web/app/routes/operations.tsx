@@ -6,15 +6,18 @@ import type { OperationSummary, Tenant } from '../api/types.ts';
 import { operationKinds } from '../api/types.ts';
 import { operationKindLabel } from '../components/operations/kinds.ts';
 import { OperationsTable } from '../components/operations/OperationsTable.tsx';
+import { requireUser } from '../session.server.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Operations · Atrium' }];
 
 export async function loader({ context, request }: Route.LoaderArgs) {
+  const { accessToken } = await requireUser(request, context);
+  const call = { signal: request.signal, token: accessToken };
   const kind = new URL(request.url).searchParams.get('kind') ?? '';
   const query = kind ? `?${new URLSearchParams({ kind })}` : '';
   const [operations, tenants] = await Promise.all([
-    loadFromApi<{ items: OperationSummary[] }>(context, `/api/v1/operations${query}`, request.signal),
-    loadFromApi<{ items: Tenant[] }>(context, '/api/v1/tenants', request.signal),
+    loadFromApi<{ items: OperationSummary[] }>(context, `/api/v1/operations${query}`, call),
+    loadFromApi<{ items: Tenant[] }>(context, '/api/v1/tenants', call),
   ]);
   return {
     kind,

@@ -4,17 +4,23 @@ import type { Route } from './+types/tenants';
 import { callApi, loadFromApi } from '../api/client.server.ts';
 import type { CreateTenantAccepted, CreateTenantInput, Tenant } from '../api/types.ts';
 import { CreateTenantForm } from '../components/tenants/CreateTenantForm.tsx';
+import { requireUser } from '../session.server.ts';
 import { TenantsTable } from '../components/tenants/TenantsTable.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Tenants · Atrium' }];
 
 export async function loader({ context, request }: Route.LoaderArgs) {
-  const { items } = await loadFromApi<{ items: Tenant[] }>(context, '/api/v1/tenants', request.signal);
+  const { accessToken } = await requireUser(request, context);
+  const { items } = await loadFromApi<{ items: Tenant[] }>(context, '/api/v1/tenants', {
+    signal: request.signal,
+    token: accessToken,
+  });
   // A new key each time the form is rendered: submitting the same form twice is one creation.
   return { tenants: items, idempotencyKey: crypto.randomUUID() };
 }
 
 export async function action({ context, request }: Route.ActionArgs) {
+  const { accessToken } = await requireUser(request, context);
   const form = await request.formData();
   const values: CreateTenantInput = {
     slug: text(form, 'slug'),
@@ -24,6 +30,7 @@ export async function action({ context, request }: Route.ActionArgs) {
   };
   const result = await callApi<CreateTenantAccepted>(context, '/api/v1/tenants', {
     method: 'POST',
+    token: accessToken,
     body: values,
     headers: { 'idempotency-key': text(form, 'idempotencyKey') || crypto.randomUUID() },
   });

@@ -40,6 +40,13 @@ function describe(error: unknown): { status?: number; title: string; detail?: st
     if (error.status === 404 && !isProblem(error.data)) {
       return { status: 404, title: 'Page not found', detail: 'There is nothing at this address.' };
     }
+    if (error.status === 403) {
+      return {
+        status: 403,
+        title: 'Your role does not allow this',
+        detail: isProblem(error.data) ? error.data.detail : 'Ask an owner or admin of the tenant for access.',
+      };
+    }
     if (isProblem(error.data)) {
       return { status: error.status, title: error.data.title, detail: error.data.detail };
     }

@@ -2,41 +2,58 @@ import { Anchor, AppShell, Burger, Group, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
+import type { User } from '../../api/types.ts';
 import { ColorSchemeToggle } from './ColorSchemeToggle.tsx';
 import { MainNav } from './MainNav.tsx';
+import { UserMenu } from './UserMenu.tsx';
 
 interface AppFrameProps {
   children: ReactNode;
   temporalUiUrl: string | undefined;
+  /** Signed out (the login page), the frame has no navigation and no user menu. */
+  user: User | null;
 }
 
 /** The chrome around every page: header, navbar (a drawer behind a burger on mobile), main. */
-export function AppFrame({ children, temporalUiUrl }: AppFrameProps) {
+export function AppFrame({ children, temporalUiUrl, user }: AppFrameProps) {
   const [navOpened, nav] = useDisclosure(false);
 
   return (
     <AppShell
       header={{ height: 56 }}
-      navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !navOpened } }}
+      navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !navOpened, desktop: !user } }}
       padding="lg"
     >
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between">
           <Group gap="sm">
-            <Burger opened={navOpened} onClick={nav.toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            {user ? (
+              <Burger
+                opened={navOpened}
+                onClick={nav.toggle}
+                hiddenFrom="sm"
+                size="sm"
+                aria-label="Toggle navigation"
+              />
+            ) : null}
             <Anchor component={Link} to="/tenants" underline="never" c="inherit">
               <Title order={3} component="span">
                 Atrium
               </Title>
             </Anchor>
           </Group>
-          <ColorSchemeToggle />
+          <Group gap="sm" wrap="nowrap">
+            {user ? <UserMenu user={user} /> : null}
+            <ColorSchemeToggle />
+          </Group>
         </Group>
       </AppShell.Header>
 
-      <AppShell.Navbar p="sm">
-        <MainNav onNavigate={nav.close} temporalUiUrl={temporalUiUrl} />
-      </AppShell.Navbar>
+      {user ? (
+        <AppShell.Navbar p="sm">
+          <MainNav onNavigate={nav.close} temporalUiUrl={temporalUiUrl} />
+        </AppShell.Navbar>
+      ) : null}
 
       <AppShell.Main>{children}</AppShell.Main>
     </AppShell>

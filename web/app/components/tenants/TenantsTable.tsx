@@ -1,4 +1,5 @@
-import { EmptyState, Table, Text } from '@mantine/core';
+import { Anchor, EmptyState, Table, Text } from '@mantine/core';
+import { href, Link } from 'react-router';
 import type { Tenant } from '../../api/types.ts';
 import { BuildingIcon } from '../icons.tsx';
 import { Timestamp } from '../Timestamp.tsx';
@@ -33,9 +34,16 @@ export function TenantsTable({ tenants }: { tenants: Tenant[] }) {
           {tenants.map((tenant) => (
             <Table.Tr key={tenant.id} data-testid="tenant-row" data-slug={tenant.slug}>
               <Table.Td>
-                <Text ff="monospace" size="sm">
+                <Anchor
+                  component={Link}
+                  to={href('/tenants/:slug/members', { slug: tenant.slug })}
+                  ff="monospace"
+                  size="sm"
+                  title={`Members of ${tenant.name}`}
+                  data-testid="tenant-members-link"
+                >
                   {tenant.slug}
-                </Text>
+                </Anchor>
               </Table.Td>
               <Table.Td>{tenant.name}</Table.Td>
               <Table.Td tt="capitalize">{tenant.plan}</Table.Td>

@@ -1,0 +1,104 @@
+import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import { data, Form, redirect, useNavigation, useSearchParams } from 'react-router';
+import { z } from 'zod';
+import type { Route } from './+types/login';
+import { callApi } from '../api/client.server.ts';
+import type { ApiSession, Problem } from '../api/types.ts';
+import { optionalUser, safeRedirect, startSession } from '../session.server.ts';
+
+export const meta: Route.MetaFunction = () => [{ title: 'Sign in · Atrium' }];
+
+/** The sign-in form, as the action reads it; the same names are the form's fields. */
+const LoginForm = z.object({
+  email: z.email('Enter a valid email address.'),
+  password: z.string().min(1, 'Enter your password.'),
+  redirectTo: z.string().optional(),
+});
+type LoginField = 'email' | 'password';
+
+export async function loader({ context, request }: Route.LoaderArgs) {
+  // Already signed in: straight on to where the user was going.
+  if (await optionalUser(context)) {
+    throw redirect(safeRedirect(new URL(request.url).searchParams.get('redirectTo')));
+  }
+  return null;
+}
+
+export async function action({ context, request }: Route.ActionArgs) {
+  const form = Object.fromEntries(await request.formData());
+  const parsed = LoginForm.safeParse(form);
+  const email = typeof form.email === 'string' ? form.email : '';
+  if (!parsed.success) {
+    const fieldErrors: Partial<Record<LoginField, string>> = {};
+    for (const issue of parsed.error.issues) {
+      const field = issue.path[0];
+      if (field === 'email' || field === 'password') fieldErrors[field] ??= issue.message;
+    }
+    return data({ email, fieldErrors, problem: null }, { status: 400 });
+  }
+  const result = await callApi<ApiSession>(context, '/api/v1/auth/login', {
+    method: 'POST',
+    body: { email: parsed.data.email, password: parsed.data.password },
+  });
+  if (!result.ok) {
+    return data({ email, fieldErrors: {}, problem: result.problem }, { status: result.status });
+  }
+  startSession(context, result.body);
+  throw redirect(safeRedirect(parsed.data.redirectTo));
+}
+
+export default function LoginPage({ actionData }: Route.ComponentProps) {
+  const [searchParams] = useSearchParams();
+  const navigation = useNavigation();
+  const submitting = navigation.state === 'submitting' && navigation.formAction?.startsWith('/login');
+  const fieldErrors: Partial<Record<LoginField, string>> = actionData?.fieldErrors ?? {};
+
+  return (
+    <Center mih="70vh">
+      <Paper withBorder p="xl" w={400} maw="100%">
+        <Form method="post" aria-label="Sign in" data-testid="login-form">
+          <input type="hidden" name="redirectTo" value={searchParams.get('redirectTo') ?? ''} />
+          <Stack gap="md">
+            <div>
+              <Title order={1} size="h2">
+                Sign in
+              </Title>
+              <Text c="dimmed" size="sm">
+                to the Atrium control plane
+              </Text>
+            </div>
+            {actionData?.problem ? <LoginProblem problem={actionData.problem} /> : null}
+            <TextInput
+              name="email"
+              type="email"
+              label="Email"
+              autoComplete="username"
+              required
+              defaultValue={actionData?.email}
+              error={fieldErrors.email}
+            />
+            <PasswordInput
+              name="password"
+              label="Password"
+              autoComplete="current-password"
+              required
+              error={fieldErrors.password}
+            />
+            <Button type="submit" loading={submitting} fullWidth mt="xs">
+              Sign in
+            </Button>
+          </Stack>
+        </Form>
+      </Paper>
+    </Center>
+  );
+}
+
+/** Wrong password, a locked account (with when to try again) or too many attempts: the API's words. */
+function LoginProblem({ problem }: { problem: Problem }) {
+  return (
+    <Alert color="red" title={problem.title} data-testid="login-problem" data-status={problem.status}>
+      {problem.detail}
+    </Alert>
+  );
+}
