@@ -1,6 +1,7 @@
 // `npm test`: starts what the tests share (a Temporal dev server on free ports, in
-// memory), checks PostgreSQL, builds the portal, then runs every tests/**/*.test.ts with
-// Node's test runner. Each test file makes its own database and task queue.
+// memory, and the real servers that the selected files ask for with `@needs-servers`),
+// checks PostgreSQL, builds the portal, then runs every tests/**/*.test.ts with Node's
+// test runner. Each test file makes its own database and task queue.
 //   npm test                       every test
 //   npm test -- tests/unit         only the files under the given paths
 import { execFileSync, spawn } from 'node:child_process';
@@ -10,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { freePort } from './free-port.ts';
 import { startTemporalDevServer } from './temporal-dev-server.ts';
+import type { TestServers } from './test-servers.ts';
+import { serversNeededBy, startTestServers } from './test-servers.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const POSTGRES_URL = process.env.ATRIUM_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -51,11 +54,24 @@ if (files.some((file) => file.startsWith('tests/e2e/')) && !process.env.ATRIUM_S
   });
 }
 
-const temporal = await startTemporalDevServer({ port: await freePort(), uiPort: await freePort() });
-console.log(`Temporal dev server ready at ${temporal.address} (UI ${temporal.uiUrl})`);
+const neededServers = serversNeededBy(files, ROOT);
+let servers: TestServers | undefined;
+if (neededServers.length > 0) {
+  console.log(`Starting the real servers these tests need: ${neededServers.join(', ')}`);
+  servers = startTestServers(neededServers);
+  // Ctrl-C must not leave the servers running (they live outside this process group).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      servers?.stop();
+      process.exit(130);
+    });
+}
 
+let temporal: Awaited<ReturnType<typeof startTemporalDevServer>> | undefined;
 let exitCode: number;
 try {
+  temporal = await startTemporalDevServer({ port: await freePort(), uiPort: await freePort() });
+  console.log(`Temporal dev server ready at ${temporal.address} (UI ${temporal.uiUrl})`);
   const runner = spawn(
     process.execPath,
     ['--test', '--test-concurrency=1', '--test-timeout=300000', '--test-reporter=spec', ...files],
@@ -68,11 +84,13 @@ try {
         ATRIUM_TEST_TEMPORAL_UI_URL: temporal.uiUrl,
         ATRIUM_TEST_TEMPORAL_CLI: temporal.cliPath,
         ATRIUM_TEST_POSTGRES_URL: POSTGRES_URL,
+        ...servers?.env,
       },
     },
   );
   exitCode = await new Promise<number>((resolve) => runner.once('exit', (code) => resolve(code ?? 1)));
 } finally {
-  await temporal.stop();
+  await temporal?.stop();
+  servers?.stop();
 }
 process.exit(exitCode);

@@ -1,0 +1,90 @@
+// The real servers some test files need (OpenBao, stripe-mock, a Kubernetes control
+// plane), started through scripts/servers.sh for one `npm test` run and stopped after it.
+// A test file asks for them in a comment near its top:
+//
+//   // @needs-servers: vault stripe kube
+//
+// Each run keeps its servers in a state folder of its own, so two runs never share (or
+// stop) each other's servers. Their addresses reach the tests as ATRIUM_TEST_* variables
+// (tests/support/servers.ts), never as VAULT_ADDR & co., so no process picks them up
+// unless a test hands them over on purpose.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SCRIPT = fileURLToPath(new URL('./servers.sh', import.meta.url));
+export const SERVER_NAMES = ['vault', 'stripe', 'kube'] as const;
+export type ServerName = (typeof SERVER_NAMES)[number];
+
+const MARKER = /^\s*\/\/\s*@needs-servers:\s*(.+)$/m;
+
+/** How scripts/servers.sh's `env` names map to what the tests read. */
+const TEST_VARIABLES: Record<string, string> = {
+  VAULT_ADDR: 'ATRIUM_TEST_VAULT_ADDR',
+  VAULT_TOKEN: 'ATRIUM_TEST_VAULT_TOKEN',
+  STRIPE_MOCK_HOST: 'ATRIUM_TEST_STRIPE_HOST',
+  STRIPE_MOCK_PORT: 'ATRIUM_TEST_STRIPE_PORT',
+  STRIPE_SECRET_KEY: 'ATRIUM_TEST_STRIPE_SECRET_KEY',
+  KUBECONFIG: 'ATRIUM_TEST_KUBECONFIG',
+  KUBECONFIG_LIMITED: 'ATRIUM_TEST_KUBECONFIG_LIMITED',
+};
+
+/** The servers the given test files ask for (read from their `@needs-servers` comment). */
+export function serversNeededBy(files: string[], root: string): ServerName[] {
+  const needed = new Set<ServerName>();
+  for (const file of files) {
+    const head = readFileSync(join(root, file), 'utf8').slice(0, 2_000);
+    const match = MARKER.exec(head);
+    if (!match) continue;
+    for (const name of (match[1] as string).split(/[\s,]+/).filter(Boolean)) {
+      if (!(SERVER_NAMES as readonly string[]).includes(name))
+        throw new Error(`${file}: unknown server "${name}" in @needs-servers (expected: ${SERVER_NAMES.join(', ')})`);
+      needed.add(name as ServerName);
+    }
+  }
+  return SERVER_NAMES.filter((name) => needed.has(name));
+}
+
+export interface TestServers {
+  /** ATRIUM_TEST_* variables for the test processes. */
+  env: Record<string, string>;
+  stateDir: string;
+  stop(): void;
+}
+
+/** Builds what is missing, starts `names`, and returns their addresses. */
+export function startTestServers(names: ServerName[]): TestServers {
+  const stateDir = mkdtempSync(join(tmpdir(), 'atrium-test-servers-'));
+  const scriptEnv = { ...process.env, ATRIUM_SERVERS_STATE: stateDir };
+  const stop = (): void => {
+    execFileSync('bash', [SCRIPT, 'stop', ...names], { env: scriptEnv, stdio: 'inherit' });
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+  try {
+    // Progress (build, health waits) goes to stderr, which the person running the tests sees.
+    execFileSync('bash', [SCRIPT, 'start', ...names], { env: scriptEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+    const printed = execFileSync('bash', [SCRIPT, 'env', ...names], {
+      env: scriptEnv,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    return { env: toTestVariables(printed), stateDir, stop };
+  } catch (error) {
+    stop();
+    throw error;
+  }
+}
+
+/** `export NAME=value` lines (values quoted by bash's %q) → ATRIUM_TEST_* variables. */
+export function toTestVariables(printed: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of printed.split('\n')) {
+    const match = /^export ([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (!match) continue;
+    const target = TEST_VARIABLES[match[1] as string];
+    if (target) env[target] = (match[2] as string).replace(/\\(.)/g, '$1');
+  }
+  return env;
+}

@@ -1,0 +1,41 @@
+// The real servers a test file asked for with `// @needs-servers: …` (scripts/test-servers.ts
+// starts them for the run). Each getter fails with a clear message when the file forgot to
+// ask, instead of a connection error later.
+import { z } from 'zod';
+
+const ServersEnv = z.object({
+  ATRIUM_TEST_VAULT_ADDR: z.url().optional(),
+  ATRIUM_TEST_VAULT_TOKEN: z.string().optional(),
+  ATRIUM_TEST_STRIPE_HOST: z.string().optional(),
+  ATRIUM_TEST_STRIPE_PORT: z.coerce.number().int().positive().optional(),
+  ATRIUM_TEST_STRIPE_SECRET_KEY: z.string().optional(),
+  ATRIUM_TEST_KUBECONFIG: z.string().optional(),
+  ATRIUM_TEST_KUBECONFIG_LIMITED: z.string().optional(),
+});
+
+const env = ServersEnv.parse(process.env);
+
+function missing(server: string): Error {
+  return new Error(
+    `This test needs the ${server} server: add "// @needs-servers: ${server}" near the top of the file and run it through npm test.`,
+  );
+}
+
+/** OpenBao in dev mode (the Vault HTTP API), with KV v2 at secret/, transit and AppRole enabled. */
+export function vaultServer(): { address: string; rootToken: string } {
+  if (!env.ATRIUM_TEST_VAULT_ADDR || !env.ATRIUM_TEST_VAULT_TOKEN) throw missing('vault');
+  return { address: env.ATRIUM_TEST_VAULT_ADDR, rootToken: env.ATRIUM_TEST_VAULT_TOKEN };
+}
+
+/** stripe-mock over plain HTTP (it accepts any sk_test_ key). */
+export function stripeServer(): { host: string; port: number; secretKey: string } {
+  if (!env.ATRIUM_TEST_STRIPE_HOST || !env.ATRIUM_TEST_STRIPE_PORT || !env.ATRIUM_TEST_STRIPE_SECRET_KEY)
+    throw missing('stripe');
+  return { host: env.ATRIUM_TEST_STRIPE_HOST, port: env.ATRIUM_TEST_STRIPE_PORT, secretKey: env.ATRIUM_TEST_STRIPE_SECRET_KEY };
+}
+
+/** The local Kubernetes control plane: a cluster-admin kubeconfig and a namespaced one. */
+export function kubeServer(): { kubeconfig: string; limitedKubeconfig: string } {
+  if (!env.ATRIUM_TEST_KUBECONFIG || !env.ATRIUM_TEST_KUBECONFIG_LIMITED) throw missing('kube');
+  return { kubeconfig: env.ATRIUM_TEST_KUBECONFIG, limitedKubeconfig: env.ATRIUM_TEST_KUBECONFIG_LIMITED };
+}
