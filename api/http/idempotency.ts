@@ -33,7 +33,9 @@ export async function respondIdempotently(
     });
   }
   const routePath = (req.route as { path?: string } | undefined)?.path ?? req.path;
-  const scope = `${req.method} ${req.baseUrl}${routePath}`;
+  // Keys are the caller's own: another caller's key never replays this caller's response.
+  const caller = (res.locals.auth as { userId?: string } | undefined)?.userId ?? 'anonymous';
+  const scope = `${req.method} ${req.baseUrl}${routePath} ${caller}`;
   const requestHash = createHash('sha256')
     .update(JSON.stringify(req.body ?? null))
     .digest('hex');

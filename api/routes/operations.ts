@@ -1,11 +1,14 @@
 // /api/v1/operations: long-running work, read from Temporal. Listing uses the visibility
 // store (search attributes TenantId and OperationKind); one operation's progress comes from
-// its workflow's getProgress query, polled for the Server-Sent Events stream.
+// its workflow's getProgress query, polled for the Server-Sent Events stream. Every route
+// needs sign-in; callers see their tenants' operations (api/auth/operation-access.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { OPERATION_KINDS } from '../../workflows/operation.contract.ts';
+import { assertCanReadOperation, readableOperationTenants } from '../auth/operation-access.ts';
+import { authOf, requireAuth } from '../auth/require-auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError } from '../http/problem.ts';
 import { parseParams, parseQuery } from '../http/validate.ts';
@@ -34,13 +37,23 @@ export function operationsRouter(deps: ApiDeps): Router {
     temporalUiUrl: deps.temporal.uiUrl,
   };
 
+  router.use(requireAuth(deps.accessTokens));
+
   router.get('/', async (req, res) => {
     const { tenantId, kind, limit } = parseQuery(ListQuery, req);
-    // Values are validated above (UUID, enum), so interpolating them cannot break the query.
+    const readable = await readableOperationTenants(deps.dataSource, authOf(res));
+    // Another tenant's id lists nothing, exactly like a tenant without operations.
+    const tenantIds = tenantId ? (readable === null || readable.includes(tenantId) ? [tenantId] : []) : readable;
+    if (tenantIds?.length === 0) {
+      res.json({ items: [] });
+      return;
+    }
+    // Values are validated (UUID, enum) or come from the database, so interpolating them
+    // cannot break the query.
     const clauses = [
       kind ? `OperationKind = "${kind}"` : `OperationKind IN (${OPERATION_KINDS.map((k) => `"${k}"`).join(', ')})`,
     ];
-    if (tenantId) clauses.push(`TenantId = "${tenantId}"`);
+    if (tenantIds) clauses.push(`TenantId IN (${tenantIds.map((id) => `"${id}"`).join(', ')})`);
     const items: OperationSummary[] = [];
     for await (const execution of deps.temporal.client.workflow.list({ query: clauses.join(' AND ') })) {
       const summary = toSummary(execution, view);
@@ -54,6 +67,7 @@ export function operationsRouter(deps: ApiDeps): Router {
     const { id } = parseParams(OperationParams, req);
     const operation = await readOperation(id, view);
     if (!operation) throw new ProblemError('notFound', `No operation "${id}".`);
+    await assertCanReadOperation(deps.dataSource, authOf(res), operation);
     res.json(operation);
   });
 
@@ -61,6 +75,7 @@ export function operationsRouter(deps: ApiDeps): Router {
     const { id } = parseParams(OperationParams, req);
     let operation = await readOperation(id, view);
     if (!operation) throw new ProblemError('notFound', `No operation "${id}".`);
+    await assertCanReadOperation(deps.dataSource, authOf(res), operation);
 
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -110,7 +125,7 @@ export const operationsPaths: ZodOpenApiPathsObject = {
           description: 'Matching operations.',
           content: { 'application/json': { schema: z.object({ items: z.array(OperationSummarySchema) }) } },
         },
-        ...problemResponses(422),
+        ...problemResponses(401, 422),
       },
     },
   },
@@ -121,7 +136,7 @@ export const operationsPaths: ZodOpenApiPathsObject = {
       requestParams: { path: OperationParams },
       responses: {
         200: { description: 'The operation.', content: { 'application/json': { schema: OperationSchema } } },
-        ...problemResponses(404),
+        ...problemResponses(401, 404),
       },
     },
   },
@@ -134,7 +149,7 @@ export const operationsPaths: ZodOpenApiPathsObject = {
       requestParams: { path: OperationParams },
       responses: {
         200: { description: 'An event stream.', content: { 'text/event-stream': { schema: z.string() } } },
-        ...problemResponses(404),
+        ...problemResponses(401, 404),
       },
     },
   },

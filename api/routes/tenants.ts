@@ -1,12 +1,19 @@
-// /api/v1/tenants: list, read, and create (which starts provisioning).
+// /api/v1/tenants: list, read, and create (which starts provisioning). Every route needs
+// sign-in: platform admins see and create any tenant; other users see the tenants they
+// belong to and may create a tenant that they own themselves.
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import type { Tenant as TenantRow } from '../../db/entities/tenant.ts';
 import { TENANT_PLANS, TENANT_STATUSES } from '../../db/entities/tenant.ts';
+import { listTenantRolesOfUser } from '../../db/repositories/memberships.ts';
 import { findTenantBySlug, listTenants } from '../../db/repositories/tenants.ts';
+import { withPlatformScope } from '../../db/scope.ts';
+import { findUserById } from '../../db/repositories/users.ts';
 import { addLogContext } from '../../logging/context.ts';
+import { authOf, requireAuth } from '../auth/require-auth.ts';
+import { requireTenantPermission } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
 import { respondIdempotently } from '../http/idempotency.ts';
 import { ProblemError } from '../http/problem.ts';
@@ -60,12 +67,24 @@ function toView(row: TenantRow): TenantView {
 
 export function tenantsRouter(deps: ApiDeps): Router {
   const router = Router();
+  router.use(requireAuth(deps.accessTokens));
 
   router.get('/', async (_req, res) => {
-    res.json({ items: (await listTenants(deps.dataSource)).map(toView) });
+    const auth = authOf(res);
+    const all = await listTenants(deps.dataSource);
+    if (auth.platformAdmin) {
+      res.json({ items: all.map(toView) });
+      return;
+    }
+    const mine = new Set(
+      (await withPlatformScope(deps.dataSource, (db) => listTenantRolesOfUser(db, auth.userId))).map(
+        (m) => m.tenant_id,
+      ),
+    );
+    res.json({ items: all.filter((tenant) => mine.has(tenant.id)).map(toView) });
   });
 
-  router.get('/:slug', async (req, res) => {
+  router.get('/:slug', requireTenantPermission(deps, 'tenant.read'), async (req, res) => {
     const { slug } = parseParams(TenantParams, req);
     const tenant = await findTenantBySlug(deps.dataSource, slug);
     if (!tenant) throw new ProblemError('notFound', `No tenant "${slug}".`);
@@ -74,6 +93,14 @@ export function tenantsRouter(deps: ApiDeps): Router {
 
   router.post('/', async (req, res) => {
     const body = parseBody(CreateTenantBody, req);
+    const auth = authOf(res);
+    if (!auth.platformAdmin) {
+      const caller = await findUserById(deps.dataSource, auth.userId);
+      if (caller?.email.toLowerCase() !== body.ownerEmail.toLowerCase())
+        throw new ProblemError('forbidden', 'Only platform admins create tenants for someone else.', {
+          errors: [{ path: 'ownerEmail', message: 'Must be your own email address.' }],
+        });
+    }
     await respondIdempotently(
       req,
       res,
@@ -92,8 +119,7 @@ export function tenantsRouter(deps: ApiDeps): Router {
           {
             tenantId,
             ...body,
-            // Sign-in arrives with the identity work; until then requests are anonymous.
-            requestedBy: { type: 'anonymous', id: null, requestId: String(res.locals.requestId), ip: req.ip ?? null },
+            requestedBy: { type: 'user', id: auth.userId, requestId: String(res.locals.requestId), ip: req.ip ?? null },
           },
         );
         if (!started.started) throw slugTaken(body.slug);
@@ -154,7 +180,7 @@ export const tenantsPaths: ZodOpenApiPathsObject = {
           description: 'Every tenant, newest first.',
           content: { 'application/json': { schema: z.object({ items: z.array(TenantSchema) }) } },
         },
-        ...problemResponses(),
+        ...problemResponses(401),
       },
     },
     post: {
@@ -171,7 +197,7 @@ export const tenantsPaths: ZodOpenApiPathsObject = {
             'application/json': { schema: z.object({ tenant: TenantSchema, operation: OperationSummarySchema }) },
           },
         },
-        ...problemResponses(400, 409, 413, 415, 422),
+        ...problemResponses(400, 401, 403, 409, 413, 415, 422),
       },
     },
   },
@@ -182,7 +208,7 @@ export const tenantsPaths: ZodOpenApiPathsObject = {
       requestParams: { path: TenantParams },
       responses: {
         200: { description: 'The tenant.', content: { 'application/json': { schema: TenantSchema } } },
-        ...problemResponses(404, 422),
+        ...problemResponses(401, 404, 422),
       },
     },
   },

@@ -69,3 +69,11 @@ export async function lockOwners(db: EntityManager, tenantId: string): Promise<s
   );
   return rows.map((row) => row.user_id);
 }
+
+/** The tenants a user belongs to, with the role in each (a platform-scope read keyed by the user). */
+export function listTenantRolesOfUser(
+  db: EntityManager,
+  userId: string,
+): Promise<Array<{ tenant_id: string; role: Role }>> {
+  return db.query(`SELECT tenant_id, role FROM memberships WHERE user_id = $1`, [userId]);
+}

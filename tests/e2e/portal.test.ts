@@ -113,10 +113,11 @@ describe('portal', () => {
   async function provisionTenant(prefix: string): Promise<string> {
     const slug = uniqueSlug(prefix);
     const created = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
+      headers: platform.admin.headers,
       json: { slug, name: `${prefix} tenant`, ownerEmail: `${prefix}@portal.test` },
     });
     assert.equal(created.status, 202, JSON.stringify(created.body));
-    await waitForOperation(platform.baseUrl, created.body.operation.id);
+    await waitForOperation(platform, created.body.operation.id);
     return slug;
   }
 

@@ -20,11 +20,11 @@ describe('audit log and tenant isolation', () => {
     platform = await startPlatform();
     const created = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
       json: { slug: uniqueSlug('audit'), name: 'Audit Co', ownerEmail: 'owner@audit.test' },
-      headers: { 'X-Request-Id': 'audit-test-request' },
+      headers: { ...platform.admin.headers, 'X-Request-Id': 'audit-test-request' },
     });
     assert.equal(created.status, 202);
     tenantId = created.body.tenant.id;
-    await waitForOperation(platform.baseUrl, created.body.operation.id);
+    await waitForOperation(platform, created.body.operation.id);
   });
   after(async () => {
     await platform?.stop();
@@ -47,17 +47,20 @@ describe('audit log and tenant isolation', () => {
     const entries = await platform.database.query<{
       action: string;
       actor_type: string;
+      actor_id: string;
       request_id: string;
       ip: string;
-    }>(`SELECT action, actor_type, request_id, host(ip) AS ip FROM audit_log WHERE tenant_id = $1 ORDER BY id`, [
-      tenantId,
-    ]);
+    }>(
+      `SELECT action, actor_type, actor_id, request_id, host(ip) AS ip FROM audit_log WHERE tenant_id = $1 ORDER BY id`,
+      [tenantId],
+    );
     assert.deepEqual(
       entries.map((e) => e.action),
       ['tenant.created', 'tenant.schema_created', 'tenant.activated'],
     );
     for (const entry of entries) {
-      assert.equal(entry.actor_type, 'anonymous');
+      assert.equal(entry.actor_type, 'user');
+      assert.equal(entry.actor_id, platform.admin.userId);
       assert.equal(entry.request_id, 'audit-test-request');
       assert.equal(entry.ip, '127.0.0.1');
     }

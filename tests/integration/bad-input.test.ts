@@ -21,7 +21,7 @@ describe('bad input to POST /api/v1/tenants', () => {
   const post = (options: Parameters<typeof request>[3]) =>
     request(platform.baseUrl, 'POST', '/api/v1/tenants', {
       ...options,
-      headers: { 'Idempotency-Key': `bad-${Math.random()}`, ...options?.headers },
+      headers: { ...platform.admin.headers, 'Idempotency-Key': `bad-${Math.random()}`, ...options?.headers },
     });
 
   function assertProblem(response: JsonResponse, status: number, slug: string): void {
@@ -84,7 +84,9 @@ describe('bad input to POST /api/v1/tenants', () => {
   });
 
   it('bad query parameters are a 422 naming the parameter', async () => {
-    const response = await request(platform.baseUrl, 'GET', '/api/v1/operations?tenantId=nope&kind=x');
+    const response = await request(platform.baseUrl, 'GET', '/api/v1/operations?tenantId=nope&kind=x', {
+      headers: platform.admin.headers,
+    });
     assertProblem(response, 422, 'validation-failed');
     assert.deepEqual(response.body.errors.map((e: any) => e.path).sort(), ['kind', 'tenantId']);
   });

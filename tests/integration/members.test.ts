@@ -68,9 +68,10 @@ describe('members and authorization', () => {
   async function provision(prefix: string): Promise<string> {
     const slug = uniqueSlug(prefix);
     const created = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
+      headers: platform.admin.headers,
       json: { slug, name: prefix, ownerEmail: `${prefix}@members.test` },
     });
-    await waitForOperation(platform.baseUrl, created.body.operation.id);
+    await waitForOperation(platform, created.body.operation.id);
     return slug;
   }
 

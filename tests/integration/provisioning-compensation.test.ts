@@ -38,7 +38,7 @@ describe('provisioning compensation', () => {
     );
     assert.ok(started.started);
 
-    const operation = await waitForOperation(platform.baseUrl, started.workflowId);
+    const operation = await waitForOperation(platform, started.workflowId);
     assert.equal(operation.status, 'failed');
     assert.match(operation.error, /cannot be activated from status "failed"/);
     assert.deepEqual(
@@ -64,7 +64,9 @@ describe('provisioning compensation', () => {
     assert.match(tenant?.failure_reason ?? '', /cannot be activated/);
 
     // The failed operation is still readable through the API without a running query.
-    const again = await request(platform.baseUrl, 'GET', operationPath(started.workflowId));
+    const again = await request(platform.baseUrl, 'GET', operationPath(started.workflowId), {
+      headers: platform.admin.headers,
+    });
     assert.equal(again.body.status, 'failed');
     await recordHistory(platform.temporal, started.workflowId, 'provision-tenant-compensated');
   });

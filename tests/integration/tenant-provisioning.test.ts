@@ -23,6 +23,7 @@ describe('tenant provisioning through the API', () => {
   it('creates an active tenant with its own schema, reporting every step', async () => {
     const slug = uniqueSlug('acme');
     const created = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
+      headers: platform.admin.headers,
       json: { slug, name: 'Acme Corp', plan: 'team', ownerEmail: 'owner@acme.test' },
     });
     assert.equal(created.status, 202, JSON.stringify(created.body));
@@ -31,7 +32,9 @@ describe('tenant provisioning through the API', () => {
     assert.equal(created.headers.get('location'), operationPath(operation.id));
     assert.match(operation.links.temporalUi, /\/namespaces\/default\/workflows\/tenant-provision%2F/);
 
-    const events = await readEventStream(new URL(operation.links.events, platform.baseUrl).toString());
+    const events = await readEventStream(new URL(operation.links.events, platform.baseUrl).toString(), {
+      headers: platform.admin.headers,
+    });
     assert.equal(events.at(-1)?.event, 'end');
     const progress = events.filter((e) => e.event === 'progress').map((e) => JSON.parse(e.data));
     const final = progress.at(-1);
@@ -46,7 +49,7 @@ describe('tenant provisioning through the API', () => {
     );
     for (const step of final.steps) assert.ok(step.startedAt && step.completedAt, `${step.name} has timestamps`);
 
-    const read = await request(platform.baseUrl, 'GET', `/api/v1/tenants/${slug}`);
+    const read = await request(platform.baseUrl, 'GET', `/api/v1/tenants/${slug}`, { headers: platform.admin.headers });
     assert.equal(read.status, 200);
     assert.equal(read.body.status, 'active');
     assert.equal(read.body.id, tenant.id);
@@ -85,6 +88,7 @@ describe('tenant provisioning through the API', () => {
       platform.baseUrl,
       'GET',
       `/api/v1/operations?tenantId=${tenant.id}&kind=tenant-provision`,
+      { headers: platform.admin.headers },
     );
     assert.equal(byTenant.status, 200);
     assert.deepEqual(
@@ -100,7 +104,7 @@ describe('tenant provisioning through the API', () => {
     const send = () =>
       request(platform.baseUrl, 'POST', '/api/v1/tenants', {
         json: { slug, name: 'Idem', ownerEmail: 'o@idem.test' },
-        headers: { 'Idempotency-Key': `key-${slug}` },
+        headers: { ...platform.admin.headers, 'Idempotency-Key': `key-${slug}` },
       });
     const first = await send();
     const second = await send();
@@ -111,12 +115,12 @@ describe('tenant provisioning through the API', () => {
 
     const reused = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
       json: { slug: `${slug}-x`, name: 'Other', ownerEmail: 'o@idem.test' },
-      headers: { 'Idempotency-Key': `key-${slug}` },
+      headers: { ...platform.admin.headers, 'Idempotency-Key': `key-${slug}` },
     });
     assert.equal(reused.status, 422);
     assert.equal(reused.body.type, 'urn:atrium:problem:idempotency-key-reused');
 
-    await waitForOperation(platform.baseUrl, first.body.operation.id);
+    await waitForOperation(platform, first.body.operation.id);
     const rows = await platform.database.query(`SELECT id FROM tenants WHERE slug LIKE $1`, [`${slug}%`]);
     assert.equal(rows.length, 1);
   });
@@ -124,25 +128,36 @@ describe('tenant provisioning through the API', () => {
   it('refuses a slug that is taken with 409 naming the field', async () => {
     const slug = uniqueSlug('taken');
     const first = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
+      headers: platform.admin.headers,
       json: { slug, name: 'First', ownerEmail: 'a@taken.test' },
     });
     assert.equal(first.status, 202);
     const second = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
+      headers: platform.admin.headers,
       json: { slug, name: 'Second', ownerEmail: 'b@taken.test' },
     });
     assert.equal(second.status, 409);
     assert.equal(second.headers.get('content-type'), 'application/problem+json; charset=utf-8');
     assert.deepEqual(second.body.errors, [{ path: 'slug', message: 'This slug is already taken.' }]);
-    await waitForOperation(platform.baseUrl, first.body.operation.id);
+    await waitForOperation(platform, first.body.operation.id);
   });
 
   it('answers 404 problems for unknown tenants and operations', async () => {
-    const tenant = await request(platform.baseUrl, 'GET', '/api/v1/tenants/no-such-tenant');
+    const tenant = await request(platform.baseUrl, 'GET', '/api/v1/tenants/no-such-tenant', {
+      headers: platform.admin.headers,
+    });
     assert.equal(tenant.status, 404);
     assert.equal(tenant.body.type, 'urn:atrium:problem:not-found');
-    const operation = await request(platform.baseUrl, 'GET', operationPath('tenant-provision/no-such-tenant'));
+    const operation = await request(platform.baseUrl, 'GET', operationPath('tenant-provision/no-such-tenant'), {
+      headers: platform.admin.headers,
+    });
     assert.equal(operation.status, 404);
-    const events = await request(platform.baseUrl, 'GET', `${operationPath('tenant-provision/no-such-tenant')}/events`);
+    const events = await request(
+      platform.baseUrl,
+      'GET',
+      `${operationPath('tenant-provision/no-such-tenant')}/events`,
+      { headers: platform.admin.headers },
+    );
     assert.equal(events.status, 404);
   });
 

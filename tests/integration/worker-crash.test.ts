@@ -50,7 +50,7 @@ describe('worker killed in the middle of provisioning', () => {
   }
 
   async function expectProvisionedOnce(slug: string): Promise<void> {
-    const operation = await waitForOperation(platform.baseUrl, `tenant-provision/${slug}`);
+    const operation = await waitForOperation(platform, `tenant-provision/${slug}`);
     assert.equal(operation.status, 'completed', JSON.stringify(operation));
     const tenants = await platform.database.query(`SELECT status FROM tenants WHERE slug = $1`, [slug]);
     assert.deepEqual(tenants, [{ status: 'active' }]);

@@ -34,7 +34,7 @@ describe('worker graceful shutdown', () => {
     assert.equal(await worker.exited, 0);
 
     await platform.startWorker();
-    const operation = await waitForOperation(platform.baseUrl, id);
+    const operation = await waitForOperation(platform, id);
     assert.equal(operation.status, 'completed');
     assert.deepEqual(await activityAttempts(platform, id, 'createTenantSchema'), [1], 'finished on its first attempt');
   });
@@ -55,7 +55,7 @@ describe('worker graceful shutdown', () => {
 
     await platform.startWorker();
     await blocker.release();
-    const operation = await waitForOperation(platform.baseUrl, id);
+    const operation = await waitForOperation(platform, id);
     assert.equal(operation.status, 'completed');
     const tried = await activityAttempts(platform, id, 'createTenantSchema');
     assert.ok((tried.at(-1) ?? 0) >= 2, `retried after the cancellation: ${JSON.stringify(tried)}`);

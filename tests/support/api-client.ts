@@ -28,11 +28,17 @@ export function operationPath(id: string): string {
   return `/api/v1/operations/${encodeURIComponent(id)}`;
 }
 
-/** Polls an operation until it has closed. */
-export async function waitForOperation(baseUrl: string, id: string, timeoutMs = 90_000): Promise<any> {
+/** Where the API under test runs, and headers that sign a request in as a platform admin. */
+export interface ApiTarget {
+  baseUrl: string;
+  admin: { headers: Record<string, string> };
+}
+
+/** Polls an operation (as the platform admin) until it has closed. */
+export async function waitForOperation(target: ApiTarget, id: string, timeoutMs = 90_000): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { body } = await request(baseUrl, 'GET', operationPath(id));
+    const { body } = await request(target.baseUrl, 'GET', operationPath(id), { headers: target.admin.headers });
     if (body?.status && body.status !== 'running') return body;
     if (Date.now() > deadline) throw new Error(`operation ${id} still running: ${JSON.stringify(body)}`);
     await sleep(250);

@@ -2,11 +2,25 @@
 // without the portal) on a task queue of its own, against the shared Temporal dev server.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import { createAccessTokens } from '../../api/auth/access-tokens.ts';
+import { createDataSource } from '../../db/data-source.ts';
+import { createUserIfAbsent } from '../../db/repositories/users.ts';
 import type { TestDatabase } from './database.ts';
 import { createTestDatabase } from './database.ts';
 import { testEnv } from './env.ts';
 import type { ChildHandle } from './processes.ts';
 import { ENTRY_POINTS, startNodeProcess } from './processes.ts';
+
+export interface TestUser {
+  userId: string;
+  email: string;
+  password: string;
+  /**
+   * `Authorization: Bearer <access token>` for the user, valid for the whole test file (signed
+   * with the run's key, so it does not depend on the platform's ACCESS_TOKEN_TTL).
+   */
+  headers: Record<string, string>;
+}
 
 export interface PlatformOptions {
   portal?: boolean;
@@ -22,6 +36,8 @@ export interface Platform {
   /** The worker started last. */
   readonly worker: ChildHandle;
   api: ChildHandle;
+  /** A platform admin seeded in this database, signed in: tenants and operations need one. */
+  admin: TestUser;
   /** Starts another worker on the same task queue; it becomes `worker`. */
   startWorker(): Promise<ChildHandle>;
   stop(): Promise<void>;
@@ -63,11 +79,14 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     readyWhen: /"url":"(http:\/\/[^"]+)"/,
   });
   const connection = await Connection.connect({ address: testEnv.ATRIUM_TEST_TEMPORAL_ADDRESS });
+  const baseUrl = api.ready[1] as string;
+  const admin = await seedUser(database, { email: 'staff@platform.test', platformAdmin: true });
 
   const allWorkers = [currentWorker];
   return {
-    baseUrl: api.ready[1] as string,
+    baseUrl,
     database,
+    admin,
     taskQueue,
     temporal: new Client({ connection }),
     get worker() {
@@ -85,4 +104,39 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       await database.drop();
     },
   };
+}
+
+/** Long-lived access tokens for seeded users, made by the API's own signing code and key. */
+const testTokens = createAccessTokens({
+  privateKeyPem: jwtPrivateKey,
+  issuer: 'atrium',
+  audience: 'atrium-api',
+  ttlMs: 4 * 3_600_000,
+});
+
+/**
+ * Creates a user in the test database (as the owner) with a random password, and an access
+ * token for them. (Signing in through the API is what tests/integration/auth.test.ts tests.)
+ */
+export async function seedUser(
+  database: TestDatabase,
+  user: { email: string; platformAdmin?: boolean; displayName?: string },
+): Promise<TestUser> {
+  const password = `pw-${randomBytes(12).toString('base64url')}`;
+  const owner = createDataSource({ url: database.ownerUrl, applicationName: 'atrium-test-seed', poolSize: 1 });
+  await owner.initialize();
+  let userId: string | null;
+  try {
+    userId = await createUserIfAbsent(owner, {
+      email: user.email,
+      displayName: user.displayName ?? user.email.split('@')[0]!,
+      password,
+      isPlatformAdmin: user.platformAdmin ?? false,
+    });
+  } finally {
+    await owner.destroy();
+  }
+  if (!userId) throw new Error(`seedUser: ${user.email} exists already`);
+  const token = await (await testTokens).sign({ userId, platformAdmin: user.platformAdmin ?? false });
+  return { userId, email: user.email, password, headers: { authorization: `Bearer ${token}` } };
 }

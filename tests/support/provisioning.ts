@@ -8,6 +8,7 @@ import type { Platform } from './platform.ts';
 /** Starts provisioning through the API; returns the operation id. */
 export async function startProvisioning(platform: Platform, slug: string): Promise<string> {
   const created = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
+    headers: platform.admin.headers,
     json: { slug, name: 'Interrupted Inc.', ownerEmail: 'owner@interrupted.test' },
   });
   assert.equal(created.status, 202, JSON.stringify(created.body));
@@ -18,7 +19,7 @@ export async function startProvisioning(platform: Platform, slug: string): Promi
 export async function waitForStepBlocked(platform: Platform, id: string, step: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const { body } = await request(platform.baseUrl, 'GET', operationPath(id));
+    const { body } = await request(platform.baseUrl, 'GET', operationPath(id), { headers: platform.admin.headers });
     const running = body.steps?.find((s: any) => s.name === step)?.status === 'running';
     const waiting = await platform.database.query(
       `SELECT 1 FROM pg_stat_activity WHERE application_name = 'atrium-worker' AND wait_event_type = 'Lock'`,

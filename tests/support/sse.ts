@@ -4,10 +4,13 @@ export interface ServerSentEvent {
   data: string;
 }
 
-export async function readEventStream(url: string, timeoutMs = 60_000): Promise<ServerSentEvent[]> {
+export async function readEventStream(
+  url: string,
+  options: { headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<ServerSentEvent[]> {
   const response = await fetch(url, {
-    signal: AbortSignal.timeout(timeoutMs),
-    headers: { accept: 'text/event-stream' },
+    signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
+    headers: { accept: 'text/event-stream', ...options.headers },
   });
   if (!response.ok || !response.body) throw new Error(`event stream ${url} answered ${response.status}`);
   const events: ServerSentEvent[] = [];

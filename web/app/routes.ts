@@ -9,5 +9,6 @@ export default [
   route('tenants/:slug/members', 'routes/members.tsx'),
   route('operations', 'routes/operations.tsx'),
   route('operations/:operationId', 'routes/operation.tsx'),
+  route('operations/:operationId/events', 'routes/operation-events.ts'),
   route('*', 'routes/not-found.tsx'),
 ] satisfies RouteConfig;

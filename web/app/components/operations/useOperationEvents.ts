@@ -11,7 +11,7 @@ export interface LiveOperation {
 }
 
 /**
- * Follows an operation through the API's event stream: each `progress` event carries
+ * Follows an operation through its event stream (relayed by the portal): each `progress` event carries
  * the whole operation, `end` means it is closed and the stream can go. The server
  * render supplies the starting state; an operation already closed needs no stream.
  */
@@ -27,7 +27,8 @@ export function useOperationEvents(initial: Operation): LiveOperation {
     let reopenTimer: ReturnType<typeof setTimeout> | undefined;
 
     const open = () => {
-      source = new EventSource(`/api/v1/operations/${encodeURIComponent(id)}/events`);
+      // The portal's own stream route, which signs the request in to the API (operation-events.ts).
+      source = new EventSource(`/operations/${encodeURIComponent(id)}/events`);
       source.addEventListener('open', () => setReconnecting(false));
       source.addEventListener('progress', (event: MessageEvent<string>) => {
         setOperation(JSON.parse(event.data) as Operation);
