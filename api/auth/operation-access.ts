@@ -35,5 +35,5 @@ export async function readableOperationTenants(
 ): Promise<string[] | null> {
   if (auth.platformAdmin) return null;
   const roles = await withPlatformScope(dataSource, (db) => listTenantRolesOfUser(db, auth.userId));
-  return roles.filter(({ role }) => roleAllows(role as Role, 'operations.read')).map(({ tenant_id }) => tenant_id);
+  return roles.filter(({ role }) => roleAllows(role, 'operations.read')).map(({ tenant_id }) => tenant_id);
 }
