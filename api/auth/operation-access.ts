@@ -3,7 +3,6 @@
 // tenant routes, an operation of a tenant the caller is not in answers 404, exactly as one
 // that does not exist; operations with no tenant are for platform admins only.
 import type { DataSource } from 'typeorm';
-import type { Role } from '../../db/repositories/memberships.ts';
 import { findMembership, listTenantRolesOfUser } from '../../db/repositories/memberships.ts';
 import { withPlatformScope, withTenantScope } from '../../db/scope.ts';
 import { ProblemError } from '../http/problem.ts';
