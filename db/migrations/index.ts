@@ -6,6 +6,7 @@ import { CreateAppRole1763780000000 } from './1763780000000-CreateAppRole.ts';
 import { CreateAuditLog1763780100000 } from './1763780100000-CreateAuditLog.ts';
 import { CreateRefreshTokens1763790000000 } from './1763790000000-CreateRefreshTokens.ts';
 import { CreateMemberships1763800000000 } from './1763800000000-CreateMemberships.ts';
+import { CreateLocalSecretStore1763810000000 } from './1763810000000-CreateLocalSecretStore.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -15,4 +16,5 @@ export const migrations = [
   CreateAuditLog1763780100000,
   CreateRefreshTokens1763790000000,
   CreateMemberships1763800000000,
+  CreateLocalSecretStore1763810000000,
 ];
