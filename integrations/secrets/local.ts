@@ -38,10 +38,10 @@ export function createLocalSecretStore({
       return dataSource.transaction(async (db) => {
         // Writers of one path queue here, so versions are gap-free and check-and-set is exact.
         await db.query(`SELECT pg_advisory_xact_lock(hashtext('local_secrets:' || $1))`, [path]);
-        const [{ current }] = (await db.query(
+        const [{ current }] = await db.query<[{ current: number }]>(
           `SELECT coalesce(max(version), 0) AS current FROM local_secrets WHERE path = $1`,
           [path],
-        )) as [{ current: number }];
+        );
         if (options.cas !== undefined && options.cas !== current)
           throw new SecretStoreError(
             'conflict',
@@ -129,9 +129,10 @@ export function createLocalSecretStore({
     async ensureTenantAccess(slug): Promise<TenantAccess> {
       const names = tenantSecretNames(slug);
       await dataSource.query(`INSERT INTO local_secret_access (slug) VALUES ($1) ON CONFLICT DO NOTHING`, [slug]);
-      const [row] = (await dataSource.query(`SELECT role_id FROM local_secret_access WHERE slug = $1`, [slug])) as [
-        { role_id: string },
-      ];
+      const [row] = await dataSource.query<[{ role_id: string }]>(
+        `SELECT role_id FROM local_secret_access WHERE slug = $1`,
+        [slug],
+      );
       return { ...names, roleId: row.role_id, enforced: false };
     },
 

@@ -77,7 +77,7 @@ describe('vault adapter: tenant isolation and failures', () => {
       .catch((e: unknown) => e)) as {
       response?: { statusCode: number };
     };
-    assert.ok([400, 403].includes(error.response?.statusCode ?? 0), String(error));
+    assert.ok([400, 403].includes(error.response?.statusCode ?? 0), JSON.stringify(error.response));
   });
 
   test('Atrium itself may log in with an AppRole instead of a token', async () => {
