@@ -1,0 +1,50 @@
+// The billing port: a tenant's billing customer and its subscription to a plan. Adapters:
+// stripe.ts (Stripe, or stripe-mock in tests) and local.ts (the embedded default: no
+// payments, records kept in Atrium's PostgreSQL). Every call that creates or changes
+// something takes an idempotency key from the caller, derived from the tenant and the
+// workflow step, so a retried activity never creates a second customer or subscription.
+
+export interface BillingCustomerInput {
+  tenantId: string;
+  slug: string;
+  name: string;
+  email: string;
+}
+
+export interface BillingSubscription {
+  subscriptionId: string;
+  status: string;
+  plan: string;
+}
+
+export interface Billing {
+  readonly kind: 'stripe' | 'local';
+  /** Creates the tenant's customer (the same key returns the same customer). */
+  ensureCustomer(input: BillingCustomerInput, idempotencyKey: string): Promise<{ customerId: string }>;
+  /** Subscribes the customer to the plan's price (the same key returns the same subscription). */
+  ensureSubscription(
+    input: { tenantId: string; customerId: string; plan: string },
+    idempotencyKey: string,
+  ): Promise<BillingSubscription>;
+  /** Cancels at once; cancelling what is already gone succeeds. */
+  cancelSubscription(input: { tenantId: string; subscriptionId: string }, idempotencyKey: string): Promise<void>;
+  /** Deletes the customer; deleting what is already gone succeeds. */
+  deleteCustomer(input: { tenantId: string; customerId: string }, idempotencyKey: string): Promise<void>;
+  /** Checks that the billing provider answers and accepts Atrium's key (readiness). */
+  verify(): Promise<void>;
+  // Usage reporting for metering reconciliation (reconcileMetering) will be added here.
+}
+
+export type BillingErrorReason = 'unauthorized' | 'invalid' | 'not_found' | 'unreachable' | 'rate_limited' | 'failed';
+
+/** A billing call failed; `retryable` says whether trying again (with the same key) may help. */
+export class BillingError extends Error {
+  readonly reason: BillingErrorReason;
+  readonly retryable: boolean;
+  constructor(reason: BillingErrorReason, message: string, options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'BillingError';
+    this.reason = reason;
+    this.retryable = reason === 'unreachable' || reason === 'rate_limited' || reason === 'failed';
+  }
+}

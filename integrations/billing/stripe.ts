@@ -1,0 +1,114 @@
+// The Stripe adapter (stripe-node). Each create passes the caller's idempotency key, so
+// Stripe itself returns the first result to a retry. Plans map to Stripe price ids through
+// configuration (STRIPE_PRICES). The client is built in select.ts (tests build their own
+// to point it at stripe-mock and watch its requests).
+import type Stripe from 'stripe';
+import type { Billing, BillingSubscription } from './port.ts';
+import { BillingError } from './port.ts';
+
+export interface StripeBillingOptions {
+  stripe: Stripe;
+  /** Stripe price id per plan. */
+  prices: Record<string, string>;
+  /** Names the target in error messages (`https://api.stripe.com`, a stripe-mock address). */
+  target: string;
+}
+
+export function createStripeBilling({ stripe, prices, target }: StripeBillingOptions): Billing {
+  async function call<T>(what: string, fn: () => Promise<T>, options: { missingIsDone?: boolean } = {}): Promise<T | null> {
+    try {
+      return await fn();
+    } catch (error) {
+      const mapped = toBillingError(error, what, target);
+      if (options.missingIsDone && mapped.reason === 'not_found') return null;
+      throw mapped;
+    }
+  }
+
+  return {
+    kind: 'stripe',
+
+    async ensureCustomer(input, idempotencyKey) {
+      const customer = await call(`creating the customer of tenant ${input.slug}`, () =>
+        stripe.customers.create(
+          {
+            email: input.email,
+            name: input.name,
+            metadata: { atrium_tenant_id: input.tenantId, atrium_tenant_slug: input.slug },
+          },
+          { idempotencyKey },
+        ),
+      );
+      return { customerId: customer!.id };
+    },
+
+    async ensureSubscription(input, idempotencyKey): Promise<BillingSubscription> {
+      const price = prices[input.plan];
+      if (!price)
+        throw new BillingError(
+          'invalid',
+          `No Stripe price is configured for plan "${input.plan}": add it to STRIPE_PRICES (e.g. {"${input.plan}":"price_…"}).`,
+        );
+      const subscription = await call(`subscribing customer ${input.customerId} to plan ${input.plan}`, () =>
+        stripe.subscriptions.create(
+          {
+            customer: input.customerId,
+            items: [{ price }],
+            metadata: { atrium_tenant_id: input.tenantId, atrium_plan: input.plan },
+          },
+          { idempotencyKey },
+        ),
+      );
+      return { subscriptionId: subscription!.id, status: subscription!.status, plan: input.plan };
+    },
+
+    async cancelSubscription(input, idempotencyKey) {
+      await call(
+        `cancelling subscription ${input.subscriptionId}`,
+        () => stripe.subscriptions.cancel(input.subscriptionId, {}, { idempotencyKey }),
+        { missingIsDone: true },
+      );
+    },
+
+    async deleteCustomer(input, idempotencyKey) {
+      await call(
+        `deleting customer ${input.customerId}`,
+        () => stripe.customers.del(input.customerId, {}, { idempotencyKey }),
+        { missingIsDone: true },
+      );
+    },
+
+    async verify() {
+      await call('checking the API key', () => stripe.customers.list({ limit: 1 }));
+    },
+  };
+}
+
+function toBillingError(error: unknown, what: string, target: string): BillingError {
+  const stripeError = error as { type?: string; code?: string; statusCode?: number; message?: string };
+  const detail = stripeError.message ?? String(error);
+  const at = `Stripe (${target})`;
+  switch (stripeError.type) {
+    case 'StripeAuthenticationError':
+    case 'StripePermissionError':
+      return new BillingError('unauthorized', `${at} refused the key while ${what}: check STRIPE_SECRET_KEY.`, {
+        cause: error,
+      });
+    case 'StripeConnectionError':
+      return new BillingError('unreachable', `${at} could not be reached while ${what}: ${detail}`, { cause: error });
+    case 'StripeRateLimitError':
+      return new BillingError('rate_limited', `${at} rate-limited ${what}; retry later.`, { cause: error });
+    case 'StripeInvalidRequestError':
+      if (stripeError.code === 'resource_missing' || stripeError.statusCode === 404)
+        return new BillingError('not_found', `${at}: nothing found while ${what}: ${detail}`, { cause: error });
+      return new BillingError('invalid', `${at} rejected ${what}: ${detail}`, { cause: error });
+    case 'StripeIdempotencyError':
+      return new BillingError(
+        'invalid',
+        `${at} refused ${what}: its idempotency key was used before with other parameters (${detail}).`,
+        { cause: error },
+      );
+    default:
+      return new BillingError('failed', `${at} failed while ${what}: ${detail}`, { cause: error });
+  }
+}
