@@ -593,7 +593,8 @@ export class KubernetesCluster implements Cluster {
     const verb = parsed?.[1] ?? action.verb;
     const resource = parsed?.[2] ?? action.resource;
     const group = parsed ? (parsed[3] as string) : action.group;
-    const namespace = parsed ? (parsed[4] ?? null) : action.namespace;
+    // Namespaces are cluster-scoped, though the server reports one "in the namespace" of its own name.
+    const namespace = resource === 'namespaces' ? null : parsed ? (parsed[4] ?? null) : action.namespace;
     const where = namespace ? `in namespace ${namespace}` : 'cluster-wide';
     const grant = namespace ? 'a Role with a RoleBinding' : 'a ClusterRole with a ClusterRoleBinding';
     return new ClusterPermissionError(
@@ -615,7 +616,6 @@ function toRef(object: k8s.KubernetesObject): ClusterObjectRef {
     namespace: object.metadata?.namespace ?? null,
     name: object.metadata?.name ?? '',
     uid: object.metadata?.uid ?? '',
-    resourceVersion: object.metadata?.resourceVersion ?? '',
   };
 }
 

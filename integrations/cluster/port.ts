@@ -30,13 +30,12 @@ export interface ClusterPlanLimits {
   };
 }
 
-/** An object the adapter created or found; `resourceVersion` is unchanged by a no-op ensure. */
+/** An object the adapter created or found; the same uid after a retry means it was not recreated. */
 export interface ClusterObjectRef {
   kind: string;
   namespace: string | null;
   name: string;
   uid: string;
-  resourceVersion: string;
 }
 
 export interface ScaledWorkload {
