@@ -596,11 +596,14 @@ export class KubernetesCluster implements Cluster {
     // Namespaces are cluster-scoped, though the server reports one "in the namespace" of its own name.
     const namespace = resource === 'namespaces' ? null : parsed ? (parsed[4] ?? null) : action.namespace;
     const where = namespace ? `in namespace ${namespace}` : 'cluster-wide';
-    const grant = namespace ? 'a Role with a RoleBinding' : 'a ClusterRole with a ClusterRoleBinding';
+    // The identity the server saw (a service account, say) beats the kubeconfig entry's name.
+    const user = /User "([^"]+)"/.exec(message)?.[1] ?? this.user;
+    // Tenant namespaces come and go, so a per-namespace Role is rarely the fix.
+    const apply = verb === 'patch' || verb === 'create' ? ' (server-side apply needs both "create" and "patch")' : '';
     return new ClusterPermissionError(
-      `The kubeconfig's user "${this.user}" may not ${verb} ${resource}${group ? ` (API group ${group})` : ''} ${where}: ` +
-        `grant it "${verb}" on "${resource}" with ${grant}. Atrium applies objects with server-side apply, which needs ` +
-        `"create" and "patch".${message ? ` The API server said: ${message}` : ''}`,
+      `The kubeconfig's user "${user}" may not ${verb} ${resource}${group ? ` (API group ${group})` : ''} ${where}: ` +
+        `grant it "${verb}" on "${resource}"${apply} with a ClusterRole and a ClusterRoleBinding ` +
+        `(docs/operations.md lists everything Atrium needs).${message ? ` The API server said: ${message}` : ''}`,
       { verb, resource, namespace },
     );
   }
