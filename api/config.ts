@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { Env } from '../config/env.ts';
 import { duration, logLevel, parseEnv, port, postgresUrl, temporalSettings } from '../config/env.ts';
+import { mailSettings, readMailConfig } from '../config/mail.ts';
 
 const SIZE_PATTERN = /^(\d+)(b|kb|mb)?$/i;
 const size = z
@@ -39,6 +40,7 @@ const ApiEnv = z.object({
   LOGIN_LOCKOUT_DURATION: duration.default(15 * 60_000),
   // Signs the portal's session cookie. Optional here so an API-only process (PORTAL_MODE=off)
   // needs none; api/portal.ts refuses to serve pages without it. npm start generates one.
+  ...mailSettings,
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (npm start generates one)').optional(),
 });
 
@@ -59,6 +61,7 @@ export function readApiConfig(env: Env) {
     logLevel: parsed.LOG_LEVEL,
     portalMode: parsed.PORTAL_MODE,
     sessionSecret: parsed.SESSION_SECRET,
+    mail: readMailConfig(parsed),
     accessTokens: {
       privateKeyPem: parsed.JWT_PRIVATE_KEY,
       issuer: parsed.JWT_ISSUER,

@@ -1,6 +1,7 @@
 // What the API's routes need, built once in api/main.ts (or by a test) and passed down.
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
+import type { Mailer } from '../integrations/mail/port.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ActivityTimings } from '../workflows/operation.contract.ts';
 import type { AccessTokens } from './auth/access-tokens.ts';
@@ -9,6 +10,8 @@ export interface ApiDeps {
   dataSource: DataSource;
   logger: Logger;
   accessTokens: AccessTokens;
+  /** Sends account mails (verification, resets, invitations): SMTP or the log. */
+  mailer: Mailer;
   temporal: {
     client: Client;
     namespace: string;

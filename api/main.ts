@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { ConfigError } from '../config/env.ts';
 import { createDataSource } from '../db/data-source.ts';
+import { selectMailer } from '../integrations/mail/select.ts';
 import { assertRuntimeRole } from '../db/runtime-role.ts';
 import { createLogger } from '../logging/logger.ts';
 import { TASK_QUEUES } from '../workflows/task-queues.ts';
@@ -40,6 +41,7 @@ const deps: ApiDeps = {
   dataSource,
   logger,
   accessTokens: await createAccessTokens(config.accessTokens),
+  mailer: selectMailer(config.mail, logger),
   temporal: {
     client,
     namespace: config.temporal.namespace,
@@ -79,6 +81,7 @@ async function stop(signal: string): Promise<void> {
   await closed;
   await portal?.close();
   await connection.close();
+  await deps.mailer.close();
   await dataSource.destroy();
   logger.info('API stopped');
 }

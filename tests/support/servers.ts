@@ -31,7 +31,11 @@ export function vaultServer(): { address: string; rootToken: string } {
 export function stripeServer(): { host: string; port: number; secretKey: string } {
   if (!env.ATRIUM_TEST_STRIPE_HOST || !env.ATRIUM_TEST_STRIPE_PORT || !env.ATRIUM_TEST_STRIPE_SECRET_KEY)
     throw missing('stripe');
-  return { host: env.ATRIUM_TEST_STRIPE_HOST, port: env.ATRIUM_TEST_STRIPE_PORT, secretKey: env.ATRIUM_TEST_STRIPE_SECRET_KEY };
+  return {
+    host: env.ATRIUM_TEST_STRIPE_HOST,
+    port: env.ATRIUM_TEST_STRIPE_PORT,
+    secretKey: env.ATRIUM_TEST_STRIPE_SECRET_KEY,
+  };
 }
 
 /** The local Kubernetes control plane: a cluster-admin kubeconfig and a namespaced one. */
