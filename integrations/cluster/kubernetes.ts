@@ -46,6 +46,12 @@ const WATCH_RETRY_PAUSE_MS = 250;
 
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet'] as const;
 type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+type Workload = k8s.V1Deployment | k8s.V1StatefulSet;
+interface WorkloadChange {
+  annotations: Record<string, string | null>;
+  replicas: number;
+}
+const WORKLOAD_UPDATE_ATTEMPTS = 5;
 
 /** What a request was trying to do, so a 403 can name the permission. */
 interface Action {
@@ -270,17 +276,17 @@ export class KubernetesCluster implements Cluster {
     for (const namespace of await this.tenantNamespaces(slug)) {
       for (const kind of WORKLOAD_KINDS) {
         for (const workload of await this.listWorkloads(namespace, kind)) {
-          const name = workload.metadata?.name as string;
-          const recorded = suspendedFrom(workload);
-          // Already suspended (a retry): keep the first recorded count, it is the real one.
-          const previousReplicas = recorded ?? workload.spec?.replicas ?? 1;
-          if (recorded === null || (workload.spec?.replicas ?? 1) !== 0) {
-            await this.patchWorkload(kind, workload, {
-              annotations: { [SUSPENDED_REPLICAS_ANNOTATION]: String(previousReplicas) },
-              replicas: 0,
-            });
-          }
-          scaled.push({ kind, namespace, name, previousReplicas, replicas: 0 });
+          const previousReplicas = await this.updateWorkload(kind, workload, (current) => {
+            const recorded = suspendedFrom(current);
+            // Already suspended (a retry): keep the first recorded count, it is the real one.
+            const previous = recorded ?? current.spec?.replicas ?? 1;
+            const change =
+              recorded === null || (current.spec?.replicas ?? 1) !== 0
+                ? { annotations: { [SUSPENDED_REPLICAS_ANNOTATION]: String(previous) }, replicas: 0 }
+                : null;
+            return { change, result: previous };
+          });
+          scaled.push({ kind, namespace, name: workload.metadata?.name as string, previousReplicas, replicas: 0 });
         }
       }
     }
@@ -293,13 +299,16 @@ export class KubernetesCluster implements Cluster {
     for (const namespace of await this.tenantNamespaces(slug)) {
       for (const kind of WORKLOAD_KINDS) {
         for (const workload of await this.listWorkloads(namespace, kind)) {
-          const recorded = suspendedFrom(workload);
-          // Not suspended by Atrium (created later, or already restored by an earlier attempt).
-          if (recorded === null) continue;
-          await this.patchWorkload(kind, workload, {
-            annotations: { [SUSPENDED_REPLICAS_ANNOTATION]: null },
-            replicas: recorded,
+          const recorded = await this.updateWorkload(kind, workload, (current) => {
+            const count = suspendedFrom(current);
+            // Not suspended by Atrium (created later, or already restored by an earlier attempt).
+            if (count === null) return { change: null, result: null };
+            return {
+              change: { annotations: { [SUSPENDED_REPLICAS_ANNOTATION]: null }, replicas: count },
+              result: count,
+            };
           });
+          if (recorded === null) continue;
           const name = workload.metadata?.name as string;
           restored.push({ kind, namespace, name, previousReplicas: recorded, replicas: recorded });
         }
@@ -411,27 +420,53 @@ export class KubernetesCluster implements Cluster {
     return namespaces.map((namespace) => namespace.metadata?.name as string);
   }
 
-  private async listWorkloads(
-    namespace: string,
-    kind: WorkloadKind,
-  ): Promise<(k8s.V1Deployment | k8s.V1StatefulSet)[]> {
+  private async listWorkloads(namespace: string, kind: WorkloadKind): Promise<Workload[]> {
     const resource = kind === 'Deployment' ? 'deployments' : 'statefulsets';
     const list = await this.call({ verb: 'list', resource, group: 'apps', namespace }, () =>
-      this.objects.list<k8s.V1Deployment | k8s.V1StatefulSet>('apps/v1', kind, namespace),
+      this.objects.list<Workload>('apps/v1', kind, namespace),
     );
     return list.items;
   }
 
   /**
-   * One merge patch for the replica count and the annotation, carrying the resourceVersion
-   * that was read: if someone changed the workload meanwhile the server answers 409 and the
-   * caller retries from a fresh read instead of recording a stale count.
+   * Decides a change from the workload as read and applies it in one merge patch (replica
+   * count and annotation together) that carries the read resourceVersion. Controllers update
+   * workloads all the time, so a 409 (changed since the read) means: read again and decide
+   * again, a few times, rather than record a stale count.
    */
-  private async patchWorkload(
+  private async updateWorkload<R>(
     kind: WorkloadKind,
-    workload: k8s.V1Deployment | k8s.V1StatefulSet,
-    change: { annotations: Record<string, string | null>; replicas: number },
-  ): Promise<void> {
+    workload: Workload,
+    decide: (current: Workload) => { change: WorkloadChange | null; result: R },
+  ): Promise<R> {
+    let current = workload;
+    for (let attempt = 1; ; attempt += 1) {
+      const { change, result } = decide(current);
+      if (!change) return result;
+      try {
+        await this.patchWorkload(kind, current, change);
+        return result;
+      } catch (error) {
+        if (!(error instanceof ClusterRequestError && error.status === 409) || attempt >= WORKLOAD_UPDATE_ATTEMPTS)
+          throw error;
+      }
+      current = await this.readWorkload(kind, current);
+    }
+  }
+
+  private async readWorkload(kind: WorkloadKind, workload: Workload): Promise<Workload> {
+    const namespace = workload.metadata?.namespace as string;
+    const resource = kind === 'Deployment' ? 'deployments' : 'statefulsets';
+    return this.call({ verb: 'get', resource, group: 'apps', namespace }, () =>
+      this.objects.read<Workload>({
+        apiVersion: 'apps/v1',
+        kind,
+        metadata: { name: workload.metadata?.name as string, namespace },
+      }),
+    );
+  }
+
+  private async patchWorkload(kind: WorkloadKind, workload: Workload, change: WorkloadChange): Promise<void> {
     const namespace = workload.metadata?.namespace as string;
     const patch = {
       apiVersion: 'apps/v1',
