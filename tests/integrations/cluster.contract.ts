@@ -20,6 +20,8 @@ import type {
 import {
   ClusterAuthenticationError,
   ClusterPermissionError,
+  ClusterRequestError,
+  ClusterTimeoutError,
   ClusterUnreachableError,
   NO_CLUSTER_REASON,
   tenantNamespaceName,
@@ -189,6 +191,63 @@ export function registerClusterContract(adapterName: string, options: ClusterCon
       });
       assert.deepEqual(await expectDone(cluster.listTenantNamespaces(slug)), []);
     });
+
+    it(
+      'times out naming what holds a namespace, refuses to reuse it meanwhile, and finishes once released',
+      { skip: !real },
+      async () => {
+        const core = kube?.core as k8s.CoreV1Api;
+        const { slug, refs } = newTenant();
+        const ref = refs[0] as TenantNamespaceRef;
+        const name = tenantNamespaceName(slug, ref.environment);
+        await expectDone(cluster.ensureNamespace(ref));
+        // An object with a finalizer nobody removes keeps the namespace Terminating.
+        await core.createNamespacedConfigMap({
+          namespace: name,
+          body: { metadata: { name: 'held', finalizers: ['atrium.dev/test-hold'] } },
+        });
+
+        await assert.rejects(cluster.deleteNamespace(name, { timeoutMs: 3_000 }), (error: unknown) => {
+          assert.ok(error instanceof ClusterTimeoutError, `got ${String(error)}`);
+          assert.equal(error.retryable, true);
+          assert.match(error.message, new RegExp(`Namespace ${name} was still Terminating after 3 s`));
+          assert.match(error.message, /kube-controller-manager/);
+          return true;
+        });
+        // Once the namespace controller has looked, the error names the object holding it up.
+        const until = Date.now() + 60_000;
+        const finalizersRemaining = async () =>
+          (await core.readNamespace({ name })).status?.conditions?.some(
+            (condition) => condition.type === 'NamespaceFinalizersRemaining' && condition.status === 'True',
+          );
+        while (!(await finalizersRemaining()) && Date.now() < until)
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        await assert.rejects(cluster.deleteNamespace(name, { timeoutMs: 500 }), (error: unknown) => {
+          assert.ok(error instanceof ClusterTimeoutError, `got ${String(error)}`);
+          assert.match(error.message, /NamespaceFinalizersRemaining: .*atrium\.dev\/test-hold/);
+          return true;
+        });
+        // Until it is gone, the name cannot be provisioned again; a retry later can.
+        await assert.rejects(cluster.ensureNamespace(ref), (error: unknown) => {
+          assert.ok(error instanceof ClusterRequestError, `got ${String(error)}`);
+          assert.equal(error.retryable, true);
+          assert.match(error.message, /still being deleted/);
+          return true;
+        });
+
+        await core.patchNamespacedConfigMap(
+          { name: 'held', namespace: name, body: { metadata: { finalizers: null } } },
+          k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+        );
+        assert.deepEqual(await expectDone(cluster.deleteNamespace(name, { timeoutMs: DELETE_TIMEOUT_MS })), {
+          existed: true,
+        });
+        await assert.rejects(
+          core.readNamespace({ name }),
+          (error: unknown) => (error as k8s.ApiException<unknown>).code === 404,
+        );
+      },
+    );
 
     it('gives the same objects when every ensure runs twice', async () => {
       const { refs } = newTenant();
