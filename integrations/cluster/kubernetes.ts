@@ -1,7 +1,7 @@
 // The cluster port on a real Kubernetes API server (@kubernetes/client-node 2.x).
 // Every ensure is a server-side apply with Atrium's field manager: it creates what is
-// missing, brings drifted fields back, and is a no-op (same resourceVersion) when nothing
-// changed, so activities can call it again after any crash.
+// missing, brings drifted fields back, and changes nothing when all is in place, so
+// activities can call it again after any crash.
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'winston';
