@@ -1,5 +1,7 @@
 // The worker's configuration, read once at boot.
 import { z } from 'zod';
+import type { ClusterConfig } from '../config/cluster.ts';
+import { clusterConfigFrom, clusterSettings } from '../config/cluster.ts';
 import { duration, logLevel, postgresUrl, temporalSettings } from '../config/env.ts';
 import type { Env } from '../config/env.ts';
 import { parseEnv } from '../config/env.ts';
@@ -11,6 +13,7 @@ const WorkerEnv = z.object({
   /** How long in-flight activities get to finish after SIGINT/SIGTERM. */
   WORKER_SHUTDOWN_GRACE_TIME: duration.default(30_000),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(50),
+  ...clusterSettings,
 });
 
 export interface WorkerConfig {
@@ -19,6 +22,7 @@ export interface WorkerConfig {
   logLevel: z.output<typeof logLevel>;
   shutdownGraceTimeMs: number;
   maxConcurrentActivities: number;
+  cluster: ClusterConfig;
 }
 
 export function readWorkerConfig(env: Env): WorkerConfig {
@@ -33,5 +37,6 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     logLevel: parsed.LOG_LEVEL,
     shutdownGraceTimeMs: parsed.WORKER_SHUTDOWN_GRACE_TIME,
     maxConcurrentActivities: parsed.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    cluster: clusterConfigFrom(parsed),
   };
 }

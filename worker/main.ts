@@ -7,6 +7,7 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import { ConfigError } from '../config/env.ts';
 import { createDataSource } from '../db/data-source.ts';
+import { createCluster } from '../integrations/cluster/select.ts';
 import { assertRuntimeRole } from '../db/runtime-role.ts';
 import { createLogger } from '../logging/logger.ts';
 import { WinstonTemporalLogger } from '../logging/temporal-logger.ts';
@@ -32,6 +33,16 @@ Runtime.install({
   shutdownSignals: ['SIGINT', 'SIGTERM'],
 });
 
+let cluster;
+try {
+  cluster = createCluster(config.cluster, logger);
+} catch (error) {
+  logger.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+}
+// Where tenant namespaces go (or that they are skipped); never the credentials.
+logger.info('Cluster', { adapter: cluster.kind, target: cluster.target, environments: config.cluster.environments });
+
 const dataSource = createDataSource({ url: config.databaseUrl, applicationName: 'atrium-worker' });
 await dataSource.initialize();
 try {
@@ -51,7 +62,10 @@ try {
     namespace: config.temporal.namespace,
     taskQueue,
     workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
-    activities: createActivities({ dataSource }),
+    activities: createActivities({
+      dataSource,
+      cluster: { port: cluster, environments: config.cluster.environments },
+    }),
     interceptors: { activity: [activityLogContext] },
     maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
     shutdownGraceTime: config.shutdownGraceTimeMs,
