@@ -44,7 +44,13 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const address = `127.0.0.1:${options.port}`;
-  await waitUntilReady(address, child);
+  try {
+    await waitUntilReady(address, child);
+  } catch (error) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+    throw error;
+  }
   return {
     address,
     uiUrl: `http://127.0.0.1:${options.uiPort}`,

@@ -10,6 +10,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { freePort } from './free-port.ts';
+import type { TemporalDevServer } from './temporal-dev-server.ts';
 import { startTemporalDevServer } from './temporal-dev-server.ts';
 import type { TestServers } from './test-servers.ts';
 import { serversNeededBy, startTestServers } from './test-servers.ts';
@@ -54,6 +55,21 @@ if (files.some((file) => file.startsWith('tests/e2e/')) && !process.env.ATRIUM_S
   });
 }
 
+/**
+ * A port that was free a moment ago may be taken by the time the server binds it (another
+ * process, or the same port handed out twice): try again with new ones.
+ */
+async function startTemporalDevServerOnFreePorts(attempts = 3): Promise<TemporalDevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTemporalDevServer({ port: await freePort(), uiPort: await freePort() });
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      console.log(`Temporal dev server did not start (${String(error)}); trying other ports`);
+    }
+  }
+}
+
 const neededServers = serversNeededBy(files, ROOT);
 let servers: TestServers | undefined;
 if (neededServers.length > 0) {
@@ -67,10 +83,10 @@ if (neededServers.length > 0) {
     });
 }
 
-let temporal: Awaited<ReturnType<typeof startTemporalDevServer>> | undefined;
+let temporal: TemporalDevServer | undefined;
 let exitCode: number;
 try {
-  temporal = await startTemporalDevServer({ port: await freePort(), uiPort: await freePort() });
+  temporal = await startTemporalDevServerOnFreePorts();
   console.log(`Temporal dev server ready at ${temporal.address} (UI ${temporal.uiUrl})`);
   const runner = spawn(
     process.execPath,

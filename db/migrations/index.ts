@@ -7,6 +7,7 @@ import { CreateAuditLog1763780100000 } from './1763780100000-CreateAuditLog.ts';
 import { CreateRefreshTokens1763790000000 } from './1763790000000-CreateRefreshTokens.ts';
 import { CreateMemberships1763800000000 } from './1763800000000-CreateMemberships.ts';
 import { CreateLocalSecretStore1763810000000 } from './1763810000000-CreateLocalSecretStore.ts';
+import { CreateLocalBilling1763810100000 } from './1763810100000-CreateLocalBilling.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -17,4 +18,5 @@ export const migrations = [
   CreateRefreshTokens1763790000000,
   CreateMemberships1763800000000,
   CreateLocalSecretStore1763810000000,
+  CreateLocalBilling1763810100000,
 ];

@@ -15,7 +15,11 @@ export interface StripeBillingOptions {
 }
 
 export function createStripeBilling({ stripe, prices, target }: StripeBillingOptions): Billing {
-  async function call<T>(what: string, fn: () => Promise<T>, options: { missingIsDone?: boolean } = {}): Promise<T | null> {
+  async function call<T>(
+    what: string,
+    fn: () => Promise<T>,
+    options: { missingIsDone?: boolean } = {},
+  ): Promise<T | null> {
     try {
       return await fn();
     } catch (error) {

@@ -1,0 +1,89 @@
+// The local billing adapter, the embedded default (no STRIPE_SECRET_KEY): customers and
+// subscriptions recorded in Atrium's PostgreSQL, no payments. It keeps Stripe's contract
+// where it matters to callers: the same idempotency key returns the first result, and
+// cancelling or deleting what is gone succeeds. Every query runs in the tenant's scope.
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { withTenantScope } from '../../db/scope.ts';
+import type { Billing, BillingSubscription } from './port.ts';
+import { BillingError } from './port.ts';
+
+export function createLocalBilling({
+  dataSource,
+  plans,
+}: {
+  dataSource: DataSource;
+  plans: readonly string[];
+}): Billing {
+  return {
+    kind: 'local',
+
+    ensureCustomer(input, idempotencyKey) {
+      return withTenantScope(dataSource, input.tenantId, async (db) => {
+        await db.query(
+          `INSERT INTO local_billing_customers (id, tenant_id, email, name, idempotency_key)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING`,
+          [`lcus_${randomUUID()}`, input.tenantId, input.email, input.name, idempotencyKey],
+        );
+        const [row] = await db.query<Array<{ id: string; tenant_id: string }>>(
+          `SELECT id, tenant_id FROM local_billing_customers WHERE idempotency_key = $1`,
+          [idempotencyKey],
+        );
+        if (!row) throw reusedKey(idempotencyKey); // the key belongs to another tenant's row
+        return { customerId: row.id };
+      });
+    },
+
+    ensureSubscription(input, idempotencyKey): Promise<BillingSubscription> {
+      if (!plans.includes(input.plan))
+        return Promise.reject(
+          new BillingError('invalid', `Unknown plan "${input.plan}" (plans: ${plans.join(', ')}).`),
+        );
+      return withTenantScope(dataSource, input.tenantId, async (db) => {
+        const customers = await db.query<unknown[]>(
+          `SELECT 1 FROM local_billing_customers WHERE id = $1 AND deleted_at IS NULL`,
+          [input.customerId],
+        );
+        if (customers.length === 0)
+          throw new BillingError('not_found', `No billing customer ${input.customerId} for this tenant.`);
+        await db.query(
+          `INSERT INTO local_billing_subscriptions (id, tenant_id, customer_id, plan, status, idempotency_key)
+           VALUES ($1, $2, $3, $4, 'active', $5) ON CONFLICT (idempotency_key) DO NOTHING`,
+          [`lsub_${randomUUID()}`, input.tenantId, input.customerId, input.plan, idempotencyKey],
+        );
+        const [row] = await db.query<Array<{ id: string; status: string; plan: string }>>(
+          `SELECT id, status, plan FROM local_billing_subscriptions WHERE idempotency_key = $1`,
+          [idempotencyKey],
+        );
+        if (!row) throw reusedKey(idempotencyKey);
+        return { subscriptionId: row.id, status: row.status, plan: row.plan };
+      });
+    },
+
+    async cancelSubscription(input) {
+      await withTenantScope(dataSource, input.tenantId, (db) =>
+        db.query(
+          `UPDATE local_billing_subscriptions SET status = 'canceled', canceled_at = now()
+           WHERE id = $1 AND status = 'active'`,
+          [input.subscriptionId],
+        ),
+      );
+    },
+
+    async deleteCustomer(input) {
+      await withTenantScope(dataSource, input.tenantId, (db) =>
+        db.query(`UPDATE local_billing_customers SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL`, [
+          input.customerId,
+        ]),
+      );
+    },
+
+    async verify() {
+      await dataSource.query(`SELECT 1 FROM local_billing_customers LIMIT 0`);
+    },
+  };
+}
+
+function reusedKey(idempotencyKey: string): BillingError {
+  return new BillingError('invalid', `The idempotency key "${idempotencyKey}" was already used for another tenant.`);
+}

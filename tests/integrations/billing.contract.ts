@@ -1,0 +1,98 @@
+// What every billing adapter must do. Each adapter's test file calls `billingContract`
+// with a way to build the adapter against its real backend.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { Billing } from '../../integrations/billing/port.ts';
+import { BillingError } from '../../integrations/billing/port.ts';
+
+export interface BillingUnderTest {
+  billing: Billing;
+  /**
+   * A stateless backend (stripe-mock) answers every create with a fixture: it cannot show
+   * that a repeat returned the same object. Such adapters say so, and the contract checks
+   * instead that the same idempotency key was sent.
+   */
+  stateful: boolean;
+  /** Idempotency keys the backend received, in order (stateless backends only). */
+  sentKeys?: () => string[];
+  stop(): Promise<void>;
+}
+
+export function billingContract(name: string, start: () => Promise<BillingUnderTest>): void {
+  describe(`billing port contract: ${name}`, () => {
+    let subject: BillingUnderTest;
+    let billing: Billing;
+    before(async () => {
+      subject = await start();
+      billing = subject.billing;
+    });
+    after(async () => {
+      await subject.stop();
+    });
+
+    const tenant = () => ({
+      tenantId: randomUUID(),
+      slug: `acme-${randomUUID().slice(0, 6)}`,
+      name: 'Acme',
+      email: 'billing@acme.test',
+    });
+
+    test('verify() succeeds with a working key', async () => {
+      await billing.verify();
+    });
+
+    test('creates a customer and a subscription on a plan', async () => {
+      const t = tenant();
+      const { customerId } = await billing.ensureCustomer(t, `tenant/${t.tenantId}/billing-customer`);
+      assert.match(customerId, /\w+/);
+      const subscription = await billing.ensureSubscription(
+        { tenantId: t.tenantId, customerId, plan: 'team' },
+        `tenant/${t.tenantId}/billing-subscription`,
+      );
+      assert.match(subscription.subscriptionId, /\w+/);
+      assert.equal(subscription.plan, 'team');
+      assert.ok(subscription.status.length > 0);
+    });
+
+    test('a repeat with the same idempotency key does not create a second customer', async () => {
+      const t = tenant();
+      const key = `tenant/${t.tenantId}/billing-customer`;
+      const first = await billing.ensureCustomer(t, key);
+      const second = await billing.ensureCustomer(t, key);
+      if (subject.stateful) {
+        assert.equal(second.customerId, first.customerId);
+        const other = await billing.ensureCustomer(t, `${key}/other`);
+        assert.notEqual(other.customerId, first.customerId, 'a different key is a different customer');
+      } else {
+        const keys = subject.sentKeys!();
+        assert.deepEqual(keys.slice(-2), [key, key], 'both requests carried the same key');
+      }
+    });
+
+    test('cancelling and deleting succeed, also when repeated', async () => {
+      const t = tenant();
+      const { customerId } = await billing.ensureCustomer(t, `tenant/${t.tenantId}/c`);
+      const { subscriptionId } = await billing.ensureSubscription(
+        { tenantId: t.tenantId, customerId, plan: 'team' },
+        `tenant/${t.tenantId}/s`,
+      );
+      await billing.cancelSubscription({ tenantId: t.tenantId, subscriptionId }, `tenant/${t.tenantId}/cancel`);
+      await billing.cancelSubscription({ tenantId: t.tenantId, subscriptionId }, `tenant/${t.tenantId}/cancel`);
+      await billing.deleteCustomer({ tenantId: t.tenantId, customerId }, `tenant/${t.tenantId}/delete`);
+      await billing.deleteCustomer({ tenantId: t.tenantId, customerId }, `tenant/${t.tenantId}/delete`);
+    });
+
+    test('a plan without a price or an unknown plan is a non-retryable error naming the plan', async () => {
+      const t = tenant();
+      const { customerId } = await billing.ensureCustomer(t, `tenant/${t.tenantId}/c`);
+      const error = await billing
+        .ensureSubscription({ tenantId: t.tenantId, customerId, plan: 'platinum' }, `tenant/${t.tenantId}/s`)
+        .catch((e: unknown) => e);
+      assert.ok(error instanceof BillingError, String(error));
+      assert.equal(error.reason, 'invalid');
+      assert.equal(error.retryable, false);
+      assert.match(error.message, /platinum/);
+    });
+  });
+}
