@@ -1,12 +1,21 @@
 // Builds every activity from the dependencies the worker creates once at start.
 import type { DataSource } from 'typeorm';
+import type { Billing } from '../integrations/billing/port.ts';
 import type { Cluster } from '../integrations/cluster/port.ts';
+import type { Mailer } from '../integrations/mail/port.ts';
+import type { SecretStore } from '../integrations/secrets/port.ts';
 import { createTenantActivities } from './tenants.ts';
 
 export interface ActivityDeps {
   dataSource: DataSource;
   /** The tenant's namespaces live here (or are skipped: no cluster), one per environment. */
   cluster: { port: Cluster; environments: readonly string[] };
+  /** Tenant secrets (database credentials), their Vault policy and AppRole. */
+  secretStore: SecretStore;
+  /** The tenant's billing customer and subscription. */
+  billing: Billing;
+  /** Welcome mails. */
+  mailer: Mailer;
 }
 
 export function createActivities(deps: ActivityDeps) {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Env } from '../config/env.ts';
 import { duration, logLevel, parseEnv, port, postgresUrl, temporalSettings } from '../config/env.ts';
 import { mailSettings, readMailConfig } from '../config/mail.ts';
+import { secretStoreConfigFrom, secretStoreSettings } from '../config/secrets.ts';
 
 const SIZE_PATTERN = /^(\d+)(b|kb|mb)?$/i;
 const size = z
@@ -41,6 +42,7 @@ const ApiEnv = z.object({
   // Signs the portal's session cookie. Optional here so an API-only process (PORTAL_MODE=off)
   // needs none; api/portal.ts refuses to serve pages without it. npm start generates one.
   ...mailSettings,
+  ...secretStoreSettings,
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (npm start generates one)').optional(),
 });
 
@@ -62,6 +64,7 @@ export function readApiConfig(env: Env) {
     portalMode: parsed.PORTAL_MODE,
     sessionSecret: parsed.SESSION_SECRET,
     mail: readMailConfig(parsed),
+    secretStore: secretStoreConfigFrom(parsed),
     accessTokens: {
       privateKeyPem: parsed.JWT_PRIVATE_KEY,
       issuer: parsed.JWT_ISSUER,

@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import type { Mailer } from '../integrations/mail/port.ts';
+import type { SecretStore } from '../integrations/secrets/port.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ActivityTimings } from '../workflows/operation.contract.ts';
 import type { AccessTokens } from './auth/access-tokens.ts';
@@ -12,6 +13,8 @@ export interface ApiDeps {
   accessTokens: AccessTokens;
   /** Sends account mails (verification, resets, invitations): SMTP or the log. */
   mailer: Mailer;
+  /** Secrets the API writes on a member's behalf (SSO client secrets, connector tokens). */
+  secretStore: SecretStore;
   temporal: {
     client: Client;
     namespace: string;

@@ -6,6 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { ConfigError } from '../config/env.ts';
 import { createDataSource } from '../db/data-source.ts';
 import { selectMailer } from '../integrations/mail/select.ts';
+import { selectSecretStore } from '../integrations/secrets/select.ts';
 import { assertRuntimeRole } from '../db/runtime-role.ts';
 import { createLogger } from '../logging/logger.ts';
 import { TASK_QUEUES } from '../workflows/task-queues.ts';
@@ -42,6 +43,7 @@ const deps: ApiDeps = {
   logger,
   accessTokens: await createAccessTokens(config.accessTokens),
   mailer: selectMailer(config.mail, logger),
+  secretStore: selectSecretStore(config.secretStore, dataSource),
   temporal: {
     client,
     namespace: config.temporal.namespace,

@@ -38,6 +38,7 @@ const StartEnv = z.object({
   ATRIUM_ADMIN_PASSWORD: z.string().min(12, 'use at least 12 characters').optional(),
   JWT_PRIVATE_KEY: z.string().optional(),
   SESSION_SECRET: z.string().optional(),
+  SECRET_STORE_KEY_FILE: z.string().optional(),
 });
 
 let config: z.output<typeof StartEnv>;
@@ -141,6 +142,8 @@ try {
     JWT_PRIVATE_KEY: config.JWT_PRIVATE_KEY ?? storedSigningKey(),
     // Signs the portal's session cookie; kept in the data dir so sessions survive restarts.
     SESSION_SECRET: config.SESSION_SECRET ?? storedSecret('session-secret', 48),
+    // The local secret store's key, next to the rest of the local state (unless Vault is used).
+    SECRET_STORE_KEY_FILE: config.SECRET_STORE_KEY_FILE ?? join(dataDir, 'secret-store.key'),
   };
   children.push(runChild('worker/main.ts', env), runChild('api/main.ts', env));
   const baseUrl = `http://${config.HOST}:${config.PORT}`;

@@ -2,6 +2,12 @@
 import { z } from 'zod';
 import type { ClusterConfig } from '../config/cluster.ts';
 import { clusterConfigFrom, clusterSettings } from '../config/cluster.ts';
+import type { BillingConfig } from '../config/billing.ts';
+import { billingConfigFrom, billingSettings } from '../config/billing.ts';
+import type { MailConfig } from '../config/mail.ts';
+import { mailSettings, readMailConfig } from '../config/mail.ts';
+import type { SecretStoreConfig } from '../config/secrets.ts';
+import { secretStoreConfigFrom, secretStoreSettings } from '../config/secrets.ts';
 import { duration, logLevel, postgresUrl, temporalSettings } from '../config/env.ts';
 import type { Env } from '../config/env.ts';
 import { parseEnv } from '../config/env.ts';
@@ -14,6 +20,9 @@ const WorkerEnv = z.object({
   WORKER_SHUTDOWN_GRACE_TIME: duration.default(30_000),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(50),
   ...clusterSettings,
+  ...secretStoreSettings,
+  ...billingSettings,
+  ...mailSettings,
 });
 
 export interface WorkerConfig {
@@ -23,6 +32,9 @@ export interface WorkerConfig {
   shutdownGraceTimeMs: number;
   maxConcurrentActivities: number;
   cluster: ClusterConfig;
+  secretStore: SecretStoreConfig;
+  billing: BillingConfig;
+  mail: MailConfig;
 }
 
 export function readWorkerConfig(env: Env): WorkerConfig {
@@ -38,5 +50,8 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     shutdownGraceTimeMs: parsed.WORKER_SHUTDOWN_GRACE_TIME,
     maxConcurrentActivities: parsed.WORKER_MAX_CONCURRENT_ACTIVITIES,
     cluster: clusterConfigFrom(parsed),
+    secretStore: secretStoreConfigFrom(parsed),
+    billing: billingConfigFrom(parsed),
+    mail: readMailConfig(parsed),
   };
 }

@@ -7,7 +7,10 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import { ConfigError } from '../config/env.ts';
 import { createDataSource } from '../db/data-source.ts';
+import { selectBilling } from '../integrations/billing/select.ts';
 import { createCluster } from '../integrations/cluster/select.ts';
+import { selectMailer } from '../integrations/mail/select.ts';
+import { selectSecretStore } from '../integrations/secrets/select.ts';
 import { assertRuntimeRole } from '../db/runtime-role.ts';
 import { createLogger } from '../logging/logger.ts';
 import { WinstonTemporalLogger } from '../logging/temporal-logger.ts';
@@ -52,6 +55,11 @@ try {
   await dataSource.destroy();
   process.exit(1);
 }
+const secretStore = selectSecretStore(config.secretStore, dataSource);
+const billing = selectBilling(config.billing, dataSource);
+const mailer = selectMailer(config.mail, logger);
+// Which adapters run (never their credentials).
+logger.info('Integrations', { secretStore: secretStore.kind, billing: billing.kind, mail: mailer.kind });
 const connection = await NativeConnection.connect({ address: config.temporal.address });
 const taskQueue = config.temporal.taskQueue ?? TASK_QUEUES.controlPlane;
 
@@ -65,6 +73,9 @@ try {
     activities: createActivities({
       dataSource,
       cluster: { port: cluster, environments: config.cluster.environments },
+      secretStore,
+      billing,
+      mailer,
     }),
     interceptors: { activity: [activityLogContext] },
     maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
@@ -80,6 +91,9 @@ try {
   logger.error('Worker failed', { error });
 } finally {
   // A cancelled activity may have left a query waiting on a lock; don't wait for it.
-  await Promise.race([Promise.allSettled([connection.close(), dataSource.destroy()]), sleep(CLEANUP_TIMEOUT_MS)]);
+  await Promise.race([
+    Promise.allSettled([connection.close(), mailer.close(), dataSource.destroy()]),
+    sleep(CLEANUP_TIMEOUT_MS),
+  ]);
 }
 process.exit(exitCode);
