@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { createDocument } from 'zod-openapi';
 import { authPaths } from './auth.ts';
 import { mePaths } from './me.ts';
+import { auditLogPaths } from './audit-log.ts';
 import { membersPaths } from './members.ts';
 import { operationsPaths } from './operations.ts';
 import { tenantsPaths } from './tenants.ts';
@@ -17,7 +18,7 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
         'Control plane for Atrium tenants. Commands that start long-running work return 202 with an operation; follow it with GET /api/v1/operations/{id} or its event stream. Errors are RFC 9457 problem details.',
     },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-    paths: { ...authPaths, ...mePaths, ...tenantsPaths, ...membersPaths, ...operationsPaths },
+    paths: { ...authPaths, ...mePaths, ...tenantsPaths, ...membersPaths, ...auditLogPaths, ...operationsPaths },
   });
 }
 
