@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import type { ApiDeps } from './deps.ts';
 import { ProblemError, problemHandler } from './http/problem.ts';
 import { requestContext } from './http/request-context.ts';
+import { apiKeysRouter } from './routes/api-keys.ts';
 import { auditLogRouter } from './routes/audit-log.ts';
 import { authRouter } from './routes/auth.ts';
 import { healthRouter } from './routes/health.ts';
@@ -34,6 +35,7 @@ export function createApp(deps: ApiDeps): express.Express {
   api.use('/me', meRouter(deps));
   api.use('/tenants/:slug/members', membersRouter(deps));
   api.use('/tenants/:slug/audit-log', auditLogRouter(deps));
+  api.use('/tenants/:slug/api-keys', apiKeysRouter(deps));
   api.use('/tenants', tenantsRouter(deps));
   api.use('/operations', operationsRouter(deps));
   api.use((req) => {

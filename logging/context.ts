@@ -5,6 +5,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export interface LogContext {
   requestId?: string;
   userId?: string;
+  apiKeyId?: string;
   tenantId?: string;
   workflowId?: string;
   runId?: string;

@@ -3,16 +3,43 @@
 // or change who may do what. The portal uses the same table to show or hide actions.
 import type { Role } from '../../db/repositories/memberships.ts';
 
-export const PERMISSIONS = ['tenant.read', 'members.read', 'members.manage', 'operations.read', 'audit.read'] as const;
+export const PERMISSIONS = [
+  'tenant.read',
+  'members.read',
+  'members.manage',
+  'operations.read',
+  'audit.read',
+  'apikeys.read',
+  'apikeys.manage',
+] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  owner: ['tenant.read', 'members.read', 'members.manage', 'operations.read', 'audit.read'],
-  admin: ['tenant.read', 'members.read', 'members.manage', 'operations.read', 'audit.read'],
-  developer: ['tenant.read', 'members.read', 'operations.read'],
+  owner: [
+    'tenant.read',
+    'members.read',
+    'members.manage',
+    'operations.read',
+    'audit.read',
+    'apikeys.read',
+    'apikeys.manage',
+  ],
+  admin: [
+    'tenant.read',
+    'members.read',
+    'members.manage',
+    'operations.read',
+    'audit.read',
+    'apikeys.read',
+    'apikeys.manage',
+  ],
+  developer: ['tenant.read', 'members.read', 'operations.read', 'apikeys.read'],
   viewer: ['tenant.read', 'members.read'],
 };
 
 export function roleAllows(role: Role, permission: Permission): boolean {
   return ROLE_PERMISSIONS[role].includes(permission);
 }
+
+/** Roles from most to least powerful: a key or invitation may not exceed its creator's role. */
+export const ROLE_RANK: Record<Role, number> = { owner: 4, admin: 3, developer: 2, viewer: 1 };

@@ -1,7 +1,7 @@
 // Access to /api/v1/tenants/:slug/… routes. The caller must be signed in and a member of
 // the tenant (or a platform admin). Outsiders get 404, exactly as for a tenant that does
 // not exist, so the API does not reveal which tenants exist. Members whose role lacks
-// the permission get 403.
+// the permission get 403. An API key counts as a member of its own tenant with its role.
 import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { Role } from '../../db/repositories/memberships.ts';
@@ -32,10 +32,16 @@ export function requireTenantPermission(deps: ApiDeps, permission: Permission): 
     const tenant = await findTenantBySlug(deps.dataSource, slug);
     const notFound = new ProblemError('notFound', `No tenant "${slug}".`);
     if (!tenant) throw notFound;
-    const membership = await withTenantScope(deps.dataSource, tenant.id, (db) =>
-      findMembership(db, tenant.id, auth.userId),
-    );
-    const role: Role | null = membership?.role ?? (auth.platformAdmin ? 'admin' : null);
+    let role: Role | null;
+    if (auth.apiKey) {
+      // An API key acts in its own tenant only, with the role it was given.
+      role = auth.apiKey.tenantId === tenant.id ? auth.apiKey.role : null;
+    } else {
+      const membership = await withTenantScope(deps.dataSource, tenant.id, (db) =>
+        findMembership(db, tenant.id, auth.userId),
+      );
+      role = membership?.role ?? (auth.platformAdmin ? 'admin' : null);
+    }
     if (!role) throw notFound;
     if (!roleAllows(role, permission)) {
       throw new ProblemError('forbidden', `Your role "${role}" in "${slug}" does not allow ${permission}.`);

@@ -149,7 +149,7 @@ async function write(res: Response, chunk: string): Promise<void> {
 
 export function auditLogRouter(deps: ApiDeps): Router {
   const router = Router({ mergeParams: true });
-  router.use(requireAuth(deps.accessTokens));
+  router.use(requireAuth(deps.accessTokens, { apiKeys: deps.dataSource }));
 
   router.get('/', requireTenantPermission(deps, 'audit.read'), async (req, res) => {
     const query = parseQuery(ListQuery, req);

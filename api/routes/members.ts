@@ -1,7 +1,6 @@
 // /api/v1/tenants/:slug/members: who belongs to a tenant, and with which role.
 // A tenant always keeps at least one owner, and only owners change owners.
 import { Router } from 'express';
-import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { EntityManager } from 'typeorm';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
@@ -17,7 +16,7 @@ import {
 } from '../../db/repositories/memberships.ts';
 import { withTenantScope } from '../../db/scope.ts';
 import { PERMISSIONS, ROLE_PERMISSIONS } from '../auth/permissions.ts';
-import { authOf, requireAuth } from '../auth/require-auth.ts';
+import { actorOf, requireAuth } from '../auth/require-auth.ts';
 import type { TenantAccess } from '../auth/tenant-access.ts';
 import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -41,7 +40,7 @@ const ChangeRoleBody = z.strictObject({ role: z.enum(ROLES) }).meta({ id: 'Chang
 
 export function membersRouter(deps: ApiDeps): Router {
   const router = Router({ mergeParams: true });
-  router.use(requireAuth(deps.accessTokens));
+  router.use(requireAuth(deps.accessTokens, { apiKeys: deps.dataSource }));
 
   router.get('/', requireTenantPermission(deps, 'members.read'), async (_req, res) => {
     const { tenantId } = tenantAccessOf(res);
@@ -136,10 +135,6 @@ async function guardOwners(
 
 function memberNotFound(userId: string): ProblemError {
   return new ProblemError('notFound', `User ${userId} is not a member of this tenant.`);
-}
-
-function actorOf(req: Request, res: Response) {
-  return { type: 'user' as const, id: authOf(res).userId, requestId: String(res.locals.requestId), ip: req.ip ?? null };
 }
 
 const pathParams = z.object({ slug: z.string(), userId: z.uuid() });

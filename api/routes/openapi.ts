@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { createDocument } from 'zod-openapi';
 import { authPaths } from './auth.ts';
 import { mePaths } from './me.ts';
+import { apiKeysPaths } from './api-keys.ts';
 import { auditLogPaths } from './audit-log.ts';
 import { membersPaths } from './members.ts';
 import { operationsPaths } from './operations.ts';
@@ -18,7 +19,15 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
         'Control plane for Atrium tenants. Commands that start long-running work return 202 with an operation; follow it with GET /api/v1/operations/{id} or its event stream. Errors are RFC 9457 problem details.',
     },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-    paths: { ...authPaths, ...mePaths, ...tenantsPaths, ...membersPaths, ...auditLogPaths, ...operationsPaths },
+    paths: {
+      ...authPaths,
+      ...mePaths,
+      ...tenantsPaths,
+      ...membersPaths,
+      ...apiKeysPaths,
+      ...auditLogPaths,
+      ...operationsPaths,
+    },
   });
 }
 

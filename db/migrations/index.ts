@@ -8,6 +8,7 @@ import { CreateRefreshTokens1763790000000 } from './1763790000000-CreateRefreshT
 import { CreateMemberships1763800000000 } from './1763800000000-CreateMemberships.ts';
 import { CreateLocalSecretStore1763810000000 } from './1763810000000-CreateLocalSecretStore.ts';
 import { CreateLocalBilling1763810100000 } from './1763810100000-CreateLocalBilling.ts';
+import { CreateApiKeys1763820000000 } from './1763820000000-CreateApiKeys.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -19,4 +20,5 @@ export const migrations = [
   CreateMemberships1763800000000,
   CreateLocalSecretStore1763810000000,
   CreateLocalBilling1763810100000,
+  CreateApiKeys1763820000000,
 ];

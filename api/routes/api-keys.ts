@@ -1,0 +1,198 @@
+// /api/v1/tenants/:slug/api-keys: a tenant's API keys. A key is shown once, when created;
+// afterwards only its prefix, name, role and usage. A key's role may not exceed its
+// creator's, and keys cannot create or revoke keys (a leaked key must not mint more).
+import { Router } from 'express';
+import type { Response } from 'express';
+import { z } from 'zod';
+import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import type { ApiKeyRow } from '../../db/repositories/api-keys.ts';
+import { findApiKey, insertApiKey, listApiKeys, revokeApiKey } from '../../db/repositories/api-keys.ts';
+import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
+import { ROLES } from '../../db/repositories/memberships.ts';
+import { withTenantScope } from '../../db/scope.ts';
+import { generateApiKey } from '../auth/api-keys.ts';
+import { ROLE_RANK } from '../auth/permissions.ts';
+import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
+import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
+import type { ApiDeps } from '../deps.ts';
+import { ProblemError } from '../http/problem.ts';
+import { parseBody, parseParams } from '../http/validate.ts';
+import { problemResponses } from './schemas.ts';
+
+const MAX_LIFETIME_DAYS = 366;
+
+export const CreateApiKeyBody = z
+  .strictObject({
+    name: z.string().trim().min(1, 'Enter a name.').max(100, 'Use at most 100 characters.'),
+    role: z.enum(ROLES),
+    expiresAt: z.iso
+      .datetime({ offset: true, error: 'Use an ISO 8601 date-time, e.g. 2027-01-01T00:00:00Z.' })
+      .nullable()
+      .default(null)
+      .meta({ description: `When the key stops working (at most ${MAX_LIFETIME_DAYS} days ahead); null: never.` }),
+  })
+  .meta({ id: 'CreateApiKeyRequest' });
+
+const ApiKeySchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    prefix: z.string().meta({ description: 'The visible start of the key: atr_<prefix>_…' }),
+    role: z.enum(ROLES),
+    createdBy: z.string().nullable().meta({ description: "The creator's email." }),
+    createdAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime().nullable(),
+    lastUsedAt: z.iso.datetime().nullable().meta({ description: 'Updated at most once a minute.' }),
+    revokedAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'ApiKey' });
+
+const CreatedApiKeySchema = z
+  .object({ apiKey: ApiKeySchema, key: z.string().meta({ description: 'The key itself; shown this once only.' }) })
+  .meta({ id: 'CreatedApiKey' });
+
+const KeyParams = z.object({ slug: z.string(), keyId: z.uuid('Must be an API key id (UUID).') });
+
+function toView(row: ApiKeyRow): z.infer<typeof ApiKeySchema> {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    role: row.role,
+    createdBy: row.created_by_email,
+    createdAt: row.created_at.toISOString(),
+    expiresAt: row.expires_at?.toISOString() ?? null,
+    lastUsedAt: row.last_used_at?.toISOString() ?? null,
+    revokedAt: row.revoked_at?.toISOString() ?? null,
+  };
+}
+
+function refuseApiKeyCaller(res: Response): void {
+  if (authOf(res).apiKey)
+    throw new ProblemError('forbidden', 'API keys cannot create or revoke API keys; sign in as a person.');
+}
+
+export function apiKeysRouter(deps: ApiDeps): Router {
+  const router = Router({ mergeParams: true });
+  router.use(requireAuth(deps.accessTokens, { apiKeys: deps.dataSource }));
+
+  router.get('/', requireTenantPermission(deps, 'apikeys.read'), async (_req, res) => {
+    const { tenantId } = tenantAccessOf(res);
+    const rows = await withTenantScope(deps.dataSource, tenantId, (db) => listApiKeys(db, tenantId));
+    res.json({ items: rows.map(toView) });
+  });
+
+  router.post('/', requireTenantPermission(deps, 'apikeys.manage'), async (req, res) => {
+    refuseApiKeyCaller(res);
+    const body = parseBody(CreateApiKeyBody, req);
+    const access = tenantAccessOf(res);
+    if (ROLE_RANK[body.role] > ROLE_RANK[access.role])
+      throw new ProblemError(
+        'forbidden',
+        `Your role "${access.role}" cannot create a key with the role "${body.role}".`,
+        {
+          errors: [{ path: 'role', message: `Choose ${access.role} or a lesser role.` }],
+        },
+      );
+    const expiresAt = body.expiresAt ? new Date(body.expiresAt) : null;
+    if (
+      expiresAt &&
+      (expiresAt.getTime() <= Date.now() || expiresAt.getTime() > Date.now() + MAX_LIFETIME_DAYS * 86_400_000)
+    )
+      throw new ProblemError('validation', 'The expiry is out of range.', {
+        errors: [{ path: 'expiresAt', message: `Must be in the future and at most ${MAX_LIFETIME_DAYS} days ahead.` }],
+      });
+    const generated = generateApiKey();
+    const created = await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
+      const id = await insertApiKey(db, {
+        tenantId: access.tenantId,
+        name: body.name,
+        prefix: generated.prefix,
+        secretHash: generated.secretHash,
+        role: body.role,
+        createdBy: authOf(res).userId,
+        expiresAt,
+      });
+      if (!id)
+        throw new ProblemError('conflict', `An active API key named "${body.name}" exists already.`, {
+          errors: [{ path: 'name', message: 'Choose a name no active key has.' }],
+        });
+      await appendAuditEntry(db, {
+        tenantId: access.tenantId,
+        actor: actorOf(req, res),
+        action: 'api_key.created',
+        targetType: 'api_key',
+        targetId: id,
+        after: {
+          name: body.name,
+          prefix: generated.prefix,
+          role: body.role,
+          expiresAt: expiresAt?.toISOString() ?? null,
+        },
+      });
+      return (await findApiKey(db, access.tenantId, id))!;
+    });
+    deps.logger.info('API key created', { apiKeyId: created.id, prefix: created.prefix });
+    res.status(201).json({ apiKey: toView(created), key: generated.key } satisfies z.infer<typeof CreatedApiKeySchema>);
+  });
+
+  router.delete('/:keyId', requireTenantPermission(deps, 'apikeys.manage'), async (req, res) => {
+    refuseApiKeyCaller(res);
+    const { keyId } = parseParams(KeyParams, req);
+    const access = tenantAccessOf(res);
+    await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
+      const key = await findApiKey(db, access.tenantId, keyId);
+      if (!key) throw new ProblemError('notFound', `No API key ${keyId} in this tenant.`);
+      if (!(await revokeApiKey(db, keyId, authOf(res).userId))) return; // revoked already: nothing changes
+      await appendAuditEntry(db, {
+        tenantId: access.tenantId,
+        actor: actorOf(req, res),
+        action: 'api_key.revoked',
+        targetType: 'api_key',
+        targetId: keyId,
+        before: { name: key.name, prefix: key.prefix, role: key.role },
+      });
+    });
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+const pathParams = z.object({ slug: z.string() });
+
+export const apiKeysPaths: ZodOpenApiPathsObject = {
+  '/api/v1/tenants/{slug}/api-keys': {
+    get: {
+      operationId: 'listApiKeys',
+      summary: "List the tenant's API keys (never the keys themselves)",
+      requestParams: { path: pathParams },
+      responses: {
+        200: {
+          description: 'Every key, newest first, revoked ones included.',
+          content: { 'application/json': { schema: z.object({ items: z.array(ApiKeySchema) }) } },
+        },
+        ...problemResponses(401, 403, 404),
+      },
+    },
+    post: {
+      operationId: 'createApiKey',
+      summary: 'Create an API key; the response holds the key, shown this once',
+      description: "Use it as `Authorization: Bearer <key>` on this tenant's routes. Its role may not exceed yours.",
+      requestParams: { path: pathParams },
+      requestBody: { content: { 'application/json': { schema: CreateApiKeyBody } } },
+      responses: {
+        201: { description: 'The key.', content: { 'application/json': { schema: CreatedApiKeySchema } } },
+        ...problemResponses(400, 401, 403, 404, 409, 422),
+      },
+    },
+  },
+  '/api/v1/tenants/{slug}/api-keys/{keyId}': {
+    delete: {
+      operationId: 'revokeApiKey',
+      summary: 'Revoke an API key (it stops working at once; the record stays)',
+      requestParams: { path: KeyParams },
+      responses: { 204: { description: 'Revoked.' }, ...problemResponses(401, 403, 404, 422) },
+    },
+  },
+};
