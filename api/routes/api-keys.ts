@@ -11,6 +11,7 @@ import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
 import { ROLES } from '../../db/repositories/memberships.ts';
 import { withTenantScope } from '../../db/scope.ts';
 import { generateApiKey } from '../auth/api-keys.ts';
+import { API_KEY_MAX_LIFETIME_DAYS, CreateApiKeyBody } from '../contracts/api-keys.ts';
 import { ROLE_RANK } from '../auth/permissions.ts';
 import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
 import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
@@ -19,19 +20,7 @@ import { ProblemError } from '../http/problem.ts';
 import { parseBody, parseParams } from '../http/validate.ts';
 import { problemResponses } from './schemas.ts';
 
-const MAX_LIFETIME_DAYS = 366;
-
-export const CreateApiKeyBody = z
-  .strictObject({
-    name: z.string().trim().min(1, 'Enter a name.').max(100, 'Use at most 100 characters.'),
-    role: z.enum(ROLES),
-    expiresAt: z.iso
-      .datetime({ offset: true, error: 'Use an ISO 8601 date-time, e.g. 2027-01-01T00:00:00Z.' })
-      .nullable()
-      .default(null)
-      .meta({ description: `When the key stops working (at most ${MAX_LIFETIME_DAYS} days ahead); null: never.` }),
-  })
-  .meta({ id: 'CreateApiKeyRequest' });
+const MAX_LIFETIME_DAYS = API_KEY_MAX_LIFETIME_DAYS;
 
 const ApiKeySchema = z
   .object({

@@ -9,31 +9,15 @@
 // a viewer only looks.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { createDataSource } from '../../db/data-source.ts';
 import type { Role } from '../../db/repositories/memberships.ts';
 import { createUserIfAbsent } from '../../db/repositories/users.ts';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
+import { isCspViolation, launchChromium, signInThroughPortal } from '../support/browser.ts';
 import { testEnv } from '../support/env.ts';
 import type { Platform } from '../support/platform.ts';
 import { startPlatform } from '../support/platform.ts';
-
-/**
- * How Chromium reports a content-security-policy violation on the console. Older versions
- * said "Refused to …"; today most read "… violates the following Content Security Policy
- * directive …" (only some, like a blocked fetch, still say "Refused to").
- */
-const isCspViolation = (text: string) => /Content Security Policy|Refused to/i.test(text);
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-gpu',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 const PASSWORD = 'portal-test-password';
 const ADMIN = 'admin@portal.test';
@@ -51,7 +35,7 @@ describe('portal', () => {
       // Shorter than the portal's refresh margin (30 s): every signed-in page load refreshes.
       env: { ACCESS_TOKEN_TTL: '20s', LOGIN_RATE_LIMIT: '1000' },
     });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     await seedUsers([[ADMIN, 'Ada Admin', null, true]]);
   });
   after(async () => {
@@ -100,14 +84,8 @@ describe('portal', () => {
     }
   }
 
-  /** Signs in through the login page (wherever the page is) and waits to leave it. */
-  async function signIn(email = ADMIN, password = PASSWORD, into: Page = page): Promise<void> {
-    if (!new URL(into.url()).pathname.startsWith('/login')) await into.goto('/login');
-    const form = into.getByRole('form', { name: 'Sign in' });
-    await form.getByRole('textbox', { name: 'Email' }).fill(email);
-    await form.getByRole('textbox', { name: 'Password' }).fill(password);
-    await form.getByRole('button', { name: 'Sign in' }).click();
-    await into.waitForURL((url) => !url.pathname.startsWith('/login'));
+  function signIn(email = ADMIN, password = PASSWORD, into: Page = page): Promise<void> {
+    return signInThroughPortal(into, email, password);
   }
 
   async function provisionTenant(prefix: string): Promise<string> {

@@ -1,5 +1,5 @@
-import { Anchor, Breadcrumbs, Group, Paper, Stack, Text, Title } from '@mantine/core';
-import { data, href, Link, redirect } from 'react-router';
+import { Group, Paper, Stack, Text, Title } from '@mantine/core';
+import { data, href, redirect } from 'react-router';
 import { z } from 'zod';
 import type { Route } from './+types/members';
 import { ROLE_PERMISSIONS } from '../../../api/auth/permissions.ts';
@@ -7,6 +7,7 @@ import type { ApiResult } from '../api/client.server.ts';
 import { callApi } from '../api/client.server.ts';
 import type { Member, Membership, Role } from '../api/types.ts';
 import { MembersTable } from '../components/members/MembersTable.tsx';
+import { TenantNav } from '../components/tenants/TenantNav.tsx';
 import { RoleBadge } from '../components/members/RoleBadge.tsx';
 import { loginPath, requireUser } from '../session.server.ts';
 
@@ -85,15 +86,10 @@ export default function MembersPage({ loaderData }: Route.ComponentProps) {
   return (
     <Stack gap="lg">
       <div>
-        <Breadcrumbs mb="xs">
-          <Anchor component={Link} to="/tenants" size="sm">
-            Tenants
-          </Anchor>
-          <Text size="sm" ff="monospace">
-            {slug}
-          </Text>
-        </Breadcrumbs>
-        <Title order={1}>Members</Title>
+        <TenantNav slug={slug} current="members" />
+        <Title order={1} mt="md">
+          Members
+        </Title>
         <Group gap="xs">
           <Text c="dimmed">
             Who belongs to <b>{slug}</b>, and with which role. You act as

@@ -1,0 +1,36 @@
+// Debian's Chromium through playwright-core, for the portal tests: how to launch it on
+// these machines, how to notice content-security-policy violations, and signing in
+// through the login page.
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+
+/** As root, without the sandbox; no background traffic (the network is closed here). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-gpu',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+/**
+ * How Chromium reports a content-security-policy violation on the console. Older versions
+ * said "Refused to …"; today most read "… violates the following Content Security Policy
+ * directive …" (only some, like a blocked fetch, still say "Refused to").
+ */
+export const isCspViolation = (text: string) => /Content Security Policy|Refused to/i.test(text);
+
+/** Signs in through the login page (wherever the page is) and waits to leave it. */
+export async function signInThroughPortal(page: Page, email: string, password: string): Promise<void> {
+  if (!new URL(page.url()).pathname.startsWith('/login')) await page.goto('/login');
+  const form = page.getByRole('form', { name: 'Sign in' });
+  await form.getByRole('textbox', { name: 'Email' }).fill(email);
+  await form.getByRole('textbox', { name: 'Password' }).fill(password);
+  await form.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+}

@@ -1,0 +1,40 @@
+import { Anchor, Breadcrumbs, Tabs, Text } from '@mantine/core';
+import { href, Link } from 'react-router';
+
+const SECTIONS = [
+  { value: 'members', label: 'Members', to: '/tenants/:slug/members' },
+  { value: 'api-keys', label: 'API keys', to: '/tenants/:slug/api-keys' },
+  { value: 'audit-log', label: 'Audit log', to: '/tenants/:slug/audit-log' },
+] as const;
+
+export type TenantSection = (typeof SECTIONS)[number]['value'];
+
+/** The breadcrumbs and tabs at the top of every page of one tenant. */
+export function TenantNav({ slug, current }: { slug: string; current: TenantSection }) {
+  return (
+    <div>
+      <Breadcrumbs mb="xs">
+        <Anchor component={Link} to="/tenants" size="sm">
+          Tenants
+        </Anchor>
+        <Text size="sm" ff="monospace">
+          {slug}
+        </Text>
+      </Breadcrumbs>
+      {/* Each tab is a link, so sections are real pages (and work without JavaScript). */}
+      <Tabs value={current}>
+        <Tabs.List aria-label="Tenant sections">
+          {SECTIONS.map((section) => (
+            <Tabs.Tab
+              key={section.value}
+              value={section.value}
+              renderRoot={(props) => <Link {...props} to={href(section.to, { slug })} />}
+            >
+              {section.label}
+            </Tabs.Tab>
+          ))}
+        </Tabs.List>
+      </Tabs>
+    </div>
+  );
+}
