@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import type { ApiDeps } from './deps.ts';
 import { ProblemError, problemHandler } from './http/problem.ts';
 import { requestContext } from './http/request-context.ts';
+import { accountsRouter } from './routes/accounts.ts';
 import { apiKeysRouter } from './routes/api-keys.ts';
 import { auditLogRouter } from './routes/audit-log.ts';
 import { authRouter } from './routes/auth.ts';
@@ -32,6 +33,7 @@ export function createApp(deps: ApiDeps): express.Express {
   api.use(express.json({ limit: deps.settings.bodyLimitBytes, strict: true }));
   api.use(openApiRouter());
   api.use('/auth', authRouter(deps));
+  api.use('/auth', accountsRouter(deps));
   api.use('/me', meRouter(deps));
   api.use('/tenants/:slug/members', membersRouter(deps));
   api.use('/tenants/:slug/audit-log', auditLogRouter(deps));

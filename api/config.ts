@@ -39,6 +39,11 @@ const ApiEnv = z.object({
   LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(20),
   LOGIN_LOCKOUT_THRESHOLD: z.coerce.number().int().positive().default(5),
   LOGIN_LOCKOUT_DURATION: duration.default(15 * 60_000),
+  // Links in mails (verification, password reset) point here: the portal as people reach it.
+  PUBLIC_URL: z.url().default('http://127.0.0.1:3000'),
+  EMAIL_VERIFICATION_TTL: duration.default(24 * 3_600_000),
+  PASSWORD_RESET_TTL: duration.default(30 * 60_000),
+  PASSWORD_RESET_LIMIT_PER_HOUR: z.coerce.number().int().positive().default(3),
   // Signs the portal's session cookie. Optional here so an API-only process (PORTAL_MODE=off)
   // needs none; api/portal.ts refuses to serve pages without it. npm start generates one.
   ...mailSettings,
@@ -84,6 +89,10 @@ export function readApiConfig(env: Env) {
         loginRateLimitPerMinute: parsed.LOGIN_RATE_LIMIT,
         lockoutThreshold: parsed.LOGIN_LOCKOUT_THRESHOLD,
         lockoutMs: parsed.LOGIN_LOCKOUT_DURATION,
+        publicUrl: parsed.PUBLIC_URL.replace(/\/$/, ''),
+        emailVerificationTtlMs: parsed.EMAIL_VERIFICATION_TTL,
+        passwordResetTtlMs: parsed.PASSWORD_RESET_TTL,
+        passwordResetsPerHour: parsed.PASSWORD_RESET_LIMIT_PER_HOUR,
       },
     },
   };

@@ -33,6 +33,12 @@ export interface ApiDeps {
       /** Failed logins in a row that lock an account, and for how long. */
       lockoutThreshold: number;
       lockoutMs: number;
+      /** Base of the links in account mails (the portal's public address). */
+      publicUrl: string;
+      emailVerificationTtlMs: number;
+      passwordResetTtlMs: number;
+      /** Reset mails one account gets per hour at most. */
+      passwordResetsPerHour: number;
     };
   };
 }

@@ -22,6 +22,7 @@ import {
 } from '../../db/repositories/users.ts';
 import { withPlatformScope } from '../../db/scope.ts';
 import { passwordMatches } from '../auth/passwords.ts';
+import type { AccessTokens } from '../auth/access-tokens.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError } from '../http/problem.ts';
 import { parseBody } from '../http/validate.ts';
@@ -40,7 +41,7 @@ export const UserSchema = z
   .object({ id: z.uuid(), email: z.string(), displayName: z.string(), isPlatformAdmin: z.boolean() })
   .meta({ id: 'User' });
 
-const SessionSchema = z
+export const SessionSchema = z
   .object({
     tokenType: z.literal('Bearer'),
     accessToken: z.string(),
@@ -53,6 +54,22 @@ const SessionSchema = z
 
 export function toUserView(user: UserRow): z.infer<typeof UserSchema> {
   return { id: user.id, email: user.email, displayName: user.display_name, isPlatformAdmin: user.is_platform_admin };
+}
+
+/** The body of a sign-in answer: a fresh access token plus the refresh token just issued. */
+export async function sessionBody(
+  accessTokens: AccessTokens,
+  user: UserRow,
+  refresh: { token: string; expiresAt: Date },
+): Promise<z.infer<typeof SessionSchema>> {
+  return {
+    tokenType: 'Bearer' as const,
+    accessToken: await accessTokens.sign({ userId: user.id, platformAdmin: user.is_platform_admin }),
+    expiresIn: Math.floor(accessTokens.ttlMs / 1000),
+    refreshToken: refresh.token,
+    refreshTokenExpiresAt: refresh.expiresAt.toISOString(),
+    user: toUserView(user),
+  };
 }
 
 export function authRouter(deps: ApiDeps): Router {
@@ -96,16 +113,8 @@ export function authRouter(deps: ApiDeps): Router {
     );
   }
 
-  async function session(user: UserRow, refresh: { token: string; expiresAt: Date }) {
-    return {
-      tokenType: 'Bearer' as const,
-      accessToken: await accessTokens.sign({ userId: user.id, platformAdmin: user.is_platform_admin }),
-      expiresIn: Math.floor(accessTokens.ttlMs / 1000),
-      refreshToken: refresh.token,
-      refreshTokenExpiresAt: refresh.expiresAt.toISOString(),
-      user: toUserView(user),
-    };
-  }
+  const session = (user: UserRow, refresh: { token: string; expiresAt: Date }) =>
+    sessionBody(accessTokens, user, refresh);
 
   router.post('/login', loginLimiter, async (req, res) => {
     const { email, password } = parseBody(LoginBody, req);

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { createDocument } from 'zod-openapi';
 import { authPaths } from './auth.ts';
 import { mePaths } from './me.ts';
+import { accountsPaths } from './accounts.ts';
 import { apiKeysPaths } from './api-keys.ts';
 import { auditLogPaths } from './audit-log.ts';
 import { membersPaths } from './members.ts';
@@ -21,6 +22,7 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     paths: {
       ...authPaths,
+      ...accountsPaths,
       ...mePaths,
       ...tenantsPaths,
       ...membersPaths,

@@ -22,7 +22,7 @@ import { operationLinks } from '../operations/operation-view.ts';
 import { startTenantProvisioning } from '../starters/provision-tenant.ts';
 import { OperationSummarySchema, problemResponses } from './schemas.ts';
 
-const Slug = z
+export const Slug = z
   .string()
   .regex(/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/, 'Use 3 to 40 lowercase letters, digits or dashes, starting with a letter.')
   .meta({ description: 'URL-safe tenant name; fixed once created.', example: 'acme' });
@@ -96,6 +96,11 @@ export function tenantsRouter(deps: ApiDeps): Router {
     const auth = authOf(res);
     if (!auth.platformAdmin) {
       const caller = await findUserById(deps.dataSource, auth.userId);
+      if (caller && !caller.email_verified_at)
+        throw new ProblemError(
+          'forbidden',
+          'Verify your email address before creating a tenant (see the mail Atrium sent).',
+        );
       if (caller?.email.toLowerCase() !== body.ownerEmail.toLowerCase())
         throw new ProblemError('forbidden', 'Only platform admins create tenants for someone else.', {
           errors: [{ path: 'ownerEmail', message: 'Must be your own email address.' }],

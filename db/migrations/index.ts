@@ -9,6 +9,7 @@ import { CreateMemberships1763800000000 } from './1763800000000-CreateMembership
 import { CreateLocalSecretStore1763810000000 } from './1763810000000-CreateLocalSecretStore.ts';
 import { CreateLocalBilling1763810100000 } from './1763810100000-CreateLocalBilling.ts';
 import { CreateApiKeys1763820000000 } from './1763820000000-CreateApiKeys.ts';
+import { CreateAccountTokens1763830000000 } from './1763830000000-CreateAccountTokens.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -21,4 +22,5 @@ export const migrations = [
   CreateLocalSecretStore1763810000000,
   CreateLocalBilling1763810100000,
   CreateApiKeys1763820000000,
+  CreateAccountTokens1763830000000,
 ];

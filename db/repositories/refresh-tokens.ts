@@ -88,3 +88,11 @@ async function revokeFamily(db: EntityManager, familyId: string, reason: string)
     [familyId, reason],
   );
 }
+
+/** Signs a user out everywhere (a password reset): revokes every live token of theirs. */
+export async function revokeAllRefreshTokensOfUser(db: EntityManager, userId: string, reason: string): Promise<void> {
+  await db.query(
+    `UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL`,
+    [userId, reason],
+  );
+}

@@ -12,6 +12,7 @@ export interface UserRow {
   is_platform_admin: boolean;
   failed_logins: number;
   locked_until: Date | null;
+  email_verified_at: Date | null;
 }
 
 export interface NewUser {
@@ -66,4 +67,16 @@ export async function recordFailedLogin(db: Db, id: string, threshold: number, l
 
 export async function recordSuccessfulLogin(db: Db, id: string): Promise<void> {
   await db.query(`UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1`, [id]);
+}
+
+export async function markEmailVerified(db: Db, id: string, email: string): Promise<void> {
+  await db.query(`UPDATE users SET email = $2, email_verified_at = now() WHERE id = $1`, [id, email]);
+}
+
+/** Sets a new password (argon2id) and clears the lockout: the owner of the mailbox proved who they are. */
+export async function setPassword(db: Db, id: string, password: string): Promise<void> {
+  await db.query(`UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1`, [
+    id,
+    await hash(password),
+  ]);
 }

@@ -104,7 +104,7 @@ describe('portal: API keys and audit log', () => {
       page.getByTestId('audit-log-export-csv').click(),
     ]);
     assert.match(download.suggestedFilename(), new RegExp(`^audit-log-${slug}-\\d{4}-\\d{2}-\\d{2}\\.csv$`));
-    const csv = await readFile((await download.path()), 'utf8');
+    const csv = await readFile(await download.path(), 'utf8');
     const lines = csv.trim().split('\r\n');
     assert.equal(lines[0]!.split(',')[4], 'action');
     assert.equal(lines.length, 2, 'the header and the one revoked entry');

@@ -120,7 +120,7 @@ const testTokens = createAccessTokens({
  */
 export async function seedUser(
   database: TestDatabase,
-  user: { email: string; platformAdmin?: boolean; displayName?: string },
+  user: { email: string; platformAdmin?: boolean; displayName?: string; emailVerified?: boolean },
 ): Promise<TestUser> {
   const password = `pw-${randomBytes(12).toString('base64url')}`;
   const owner = createDataSource({ url: database.ownerUrl, applicationName: 'atrium-test-seed', poolSize: 1 });
@@ -137,6 +137,8 @@ export async function seedUser(
     await owner.destroy();
   }
   if (!userId) throw new Error(`seedUser: ${user.email} exists already`);
+  if (user.emailVerified ?? true)
+    await database.query(`UPDATE users SET email_verified_at = now() WHERE id = $1`, [userId]);
   const token = await (await testTokens).sign({ userId, platformAdmin: user.platformAdmin ?? false });
   return { userId, email: user.email, password, headers: { authorization: `Bearer ${token}` } };
 }

@@ -1,0 +1,399 @@
+// /api/v1/auth (accounts): sign up, verify an email address, reset a forgotten password.
+// Links in mails carry single-use tokens (account_tokens: hashed, expiring). A reset
+// request answers the same whether or not the account exists, so it reveals no accounts.
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import type { Request } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { z } from 'zod';
+import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { TENANT_PLANS } from '../../db/entities/tenant.ts';
+import type { AccountTokenPurpose } from '../../db/repositories/account-tokens.ts';
+import {
+  consumeAccountToken,
+  countRecentAccountTokens,
+  issueAccountToken,
+} from '../../db/repositories/account-tokens.ts';
+import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
+import { addMembershipIfAbsent } from '../../db/repositories/memberships.ts';
+import { issueRefreshToken, revokeAllRefreshTokensOfUser } from '../../db/repositories/refresh-tokens.ts';
+import { insertTenantIfAbsent } from '../../db/repositories/tenants.ts';
+import {
+  createUserIfAbsent,
+  findUserByEmail,
+  findUserById,
+  markEmailVerified,
+  setPassword,
+} from '../../db/repositories/users.ts';
+import { withPlatformScope } from '../../db/scope.ts';
+import { addLogContext } from '../../logging/context.ts';
+import { authOf, requireAuth } from '../auth/require-auth.ts';
+import type { ApiDeps } from '../deps.ts';
+import { ProblemError } from '../http/problem.ts';
+import { parseBody } from '../http/validate.ts';
+import { operationLinks } from '../operations/operation-view.ts';
+import { startTenantProvisioning } from '../starters/provision-tenant.ts';
+import { SessionSchema, sessionBody } from './auth.ts';
+import { problemResponses } from './schemas.ts';
+import { Slug } from './tenants.ts';
+
+const RESEND_INTERVAL_MS = 60_000;
+
+const NewPassword = z
+  .string()
+  .min(12, 'Use at least 12 characters.')
+  .max(1024, 'Use at most 1024 characters.')
+  .meta({ description: 'At least 12 characters.' });
+
+const SignupBody = z
+  .strictObject({
+    email: z.email('Enter a valid email address.'),
+    password: NewPassword,
+    displayName: z.string().trim().min(1, 'Enter your name.').max(200, 'Use at most 200 characters.'),
+    organization: z.strictObject({
+      name: z.string().trim().min(1, 'Enter the organization name.').max(200, 'Use at most 200 characters.'),
+      slug: Slug,
+    }),
+    plan: z.enum(TENANT_PLANS).default('free'),
+  })
+  .meta({ id: 'SignupRequest' });
+
+const TokenBody = z.strictObject({ token: z.string().min(20, 'This is not a link Atrium sent.').max(200) });
+const ResetRequestBody = z
+  .strictObject({ email: z.email('Enter a valid email address.') })
+  .meta({ id: 'PasswordResetRequest' });
+const ResetConfirmBody = z
+  .strictObject({ token: TokenBody.shape.token, password: NewPassword })
+  .meta({ id: 'PasswordResetConfirm' });
+
+export function accountsRouter(deps: ApiDeps): Router {
+  const router = Router();
+  const { dataSource, mailer } = deps;
+  const settings = deps.settings.auth;
+
+  // Per-IP limits for the anonymous endpoints that send mail or create accounts.
+  const perIp = (what: string, limit: number) =>
+    rateLimit({
+      windowMs: 60_000,
+      limit,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      handler: (req, _res, next) => {
+        const { rateLimit: info } = req as Request & { rateLimit?: { resetTime?: Date } };
+        const retryAfter = secondsUntil(info?.resetTime ?? new Date(Date.now() + 60_000));
+        next(
+          new ProblemError('rateLimited', `Too many ${what} from this address; retry in ${retryAfter} s.`, {
+            headers: { 'Retry-After': retryAfter },
+          }),
+        );
+      },
+    });
+
+  const link = (path: string, token: string) => `${settings.publicUrl}${path}?token=${encodeURIComponent(token)}`;
+
+  async function sendVerification(userId: string, email: string, displayName: string): Promise<void> {
+    const token = await withPlatformScope(dataSource, (db) =>
+      issueAccountToken(db, { userId, purpose: 'verify_email', email, ttlMs: settings.emailVerificationTtlMs }),
+    );
+    await mailer.send({
+      to: email,
+      subject: 'Confirm your email address for Atrium',
+      text: `Hello ${displayName},\n\nconfirm that ${email} is yours by opening this link:\n\n${link('/verify-email', token)}\n\nThe link works once and expires in ${humanDuration(settings.emailVerificationTtlMs)}. If you did not sign up for Atrium, ignore this mail.\n`,
+    });
+  }
+
+  router.post('/signup', perIp('signups', settings.loginRateLimitPerMinute), async (req, res) => {
+    const body = parseBody(SignupBody, req);
+    const actor = (userId: string) => ({
+      type: 'user' as const,
+      id: userId,
+      requestId: String(res.locals.requestId),
+      ip: req.ip ?? null,
+    });
+    const tenantId = randomUUID();
+    addLogContext({ tenantId });
+    // One transaction: the account, the tenant (pending) and the owner membership, and the
+    // provisioning start at its end. If the start fails, nothing was written; a commit that
+    // fails after a successful start leaves a workflow that creates the tenant without its
+    // owner (reported in its audit trail), which is rare enough to handle by hand.
+    const { userId, started } = await withPlatformScope(dataSource, async (db) => {
+      const userId = await createUserIfAbsent(db, {
+        email: body.email,
+        displayName: body.displayName,
+        password: body.password,
+      });
+      if (!userId) throw taken('email', 'An account with this email exists already; sign in instead.');
+      const { inserted } = await insertTenantIfAbsent(db, {
+        id: tenantId,
+        slug: body.organization.slug,
+        name: body.organization.name,
+        plan: body.plan,
+        ownerEmail: body.email,
+      });
+      if (!inserted) throw taken('organization.slug', 'This slug is already taken.');
+      await addMembershipIfAbsent(db, tenantId, userId, 'owner');
+      await appendAuditEntry(db, {
+        tenantId: null,
+        actor: actor(userId),
+        action: 'user.signed_up',
+        targetType: 'user',
+        targetId: userId,
+        after: { email: body.email },
+      });
+      await appendAuditEntry(db, {
+        tenantId,
+        actor: actor(userId),
+        action: 'tenant.created',
+        targetType: 'tenant',
+        targetId: tenantId,
+        after: { slug: body.organization.slug, name: body.organization.name, plan: body.plan, status: 'pending' },
+      });
+      await appendAuditEntry(db, {
+        tenantId,
+        actor: actor(userId),
+        action: 'member.added',
+        targetType: 'user',
+        targetId: userId,
+        after: { role: 'owner' },
+      });
+      const started = await startTenantProvisioning(
+        { client: deps.temporal.client, taskQueue: deps.temporal.taskQueue, timings: deps.settings.activityTimings },
+        {
+          tenantId,
+          slug: body.organization.slug,
+          name: body.organization.name,
+          plan: body.plan,
+          ownerEmail: body.email,
+          requestedBy: actor(userId),
+        },
+      );
+      if (!started.started) throw taken('organization.slug', 'This slug is already taken.');
+      return { userId, started };
+    });
+    deps.logger.info('Signed up; provisioning started', { userId, workflowId: started.workflowId });
+    // The account exists now: a mail that fails to go out can be sent again with "resend".
+    await sendVerification(userId, body.email, body.displayName).catch((error: unknown) =>
+      deps.logger.warn('Verification mail not sent', { userId, error }),
+    );
+    const user = (await findUserById(dataSource, userId))!;
+    const refresh = await issueRefreshToken(dataSource, userId, settings.refreshTokenTtlMs);
+    const links = operationLinks(started.workflowId, started.runId, {
+      client: deps.temporal.client,
+      namespace: deps.temporal.namespace,
+      temporalUiUrl: deps.temporal.uiUrl,
+    });
+    res
+      .status(202)
+      .location(links.self)
+      .json({
+        session: await sessionBody(deps.accessTokens, user, refresh),
+        tenant: {
+          id: tenantId,
+          slug: body.organization.slug,
+          name: body.organization.name,
+          plan: body.plan,
+          status: 'pending',
+        },
+        operation: { id: started.workflowId, kind: 'tenant-provision', tenantId, links },
+      });
+  });
+
+  router.post('/verify-email', perIp('verification attempts', 30), async (req, res) => {
+    const { token } = parseBody(TokenBody, req);
+    const result = await withPlatformScope(dataSource, async (db) => {
+      const use = await consumeAccountToken(db, token, 'verify_email');
+      if (!use.ok) return use;
+      await markEmailVerified(db, use.userId, use.email);
+      await appendAuditEntry(db, {
+        tenantId: null,
+        actor: { type: 'user', id: use.userId, requestId: String(res.locals.requestId), ip: req.ip ?? null },
+        action: 'user.email_verified',
+        targetType: 'user',
+        targetId: use.userId,
+        after: { email: use.email },
+      });
+      return use;
+    });
+    if (!result.ok) throw linkRefused(result.reason, 'verification');
+    res.json({ email: result.email, verified: true });
+  });
+
+  router.post('/verify-email/resend', requireAuth(deps.accessTokens), async (_req, res) => {
+    const user = await findUserById(dataSource, authOf(res).userId);
+    if (!user) throw new ProblemError('unauthenticated', 'The account no longer exists.');
+    if (user.email_verified_at) {
+      res.json({ email: user.email, verified: true });
+      return;
+    }
+    await throttle(
+      user.id,
+      'verify_email',
+      1,
+      RESEND_INTERVAL_MS,
+      'A verification mail was sent less than a minute ago',
+    );
+    await sendVerification(user.id, user.email, user.display_name);
+    res.status(202).json({ email: user.email, verified: false });
+  });
+
+  router.post('/password-reset', perIp('password reset requests', 10), async (req, res) => {
+    const { email } = parseBody(ResetRequestBody, req);
+    const user = await findUserByEmail(dataSource, email);
+    // The answer is the same either way; only an existing account under its limit gets mail.
+    if (user) {
+      const recent = await withPlatformScope(dataSource, (db) =>
+        countRecentAccountTokens(db, user.id, 'reset_password', 3_600_000),
+      );
+      if (recent.count < settings.passwordResetsPerHour) {
+        const token = await withPlatformScope(dataSource, (db) =>
+          issueAccountToken(db, {
+            userId: user.id,
+            purpose: 'reset_password',
+            email: user.email,
+            ttlMs: settings.passwordResetTtlMs,
+          }),
+        );
+        // Not awaited: waiting for the mail server would make known addresses answer slower.
+        mailer
+          .send({
+            to: user.email,
+            subject: 'Reset your Atrium password',
+            text: `Hello ${user.display_name},\n\nsomeone asked to reset the password of your Atrium account. To choose a new one, open:\n\n${link('/reset-password', token)}\n\nThe link works once and expires in ${humanDuration(settings.passwordResetTtlMs)}. If it was not you, ignore this mail: your password stays as it is.\n`,
+          })
+          .catch((error: unknown) => deps.logger.warn('Password reset mail not sent', { userId: user.id, error }));
+      } else {
+        deps.logger.warn('Password reset limit reached; no mail sent', { userId: user.id });
+      }
+    }
+    res.status(202).json({ detail: 'If an account exists for this address, a reset link is on its way.' });
+  });
+
+  router.post('/password-reset/confirm', perIp('password reset attempts', 30), async (req, res) => {
+    const { token, password } = parseBody(ResetConfirmBody, req);
+    const result = await withPlatformScope(dataSource, async (db) => {
+      const use = await consumeAccountToken(db, token, 'reset_password');
+      if (!use.ok) return use;
+      await setPassword(db, use.userId, password);
+      // Whoever knew the old password is signed out everywhere.
+      await revokeAllRefreshTokensOfUser(db, use.userId, 'password_reset');
+      await appendAuditEntry(db, {
+        tenantId: null,
+        actor: { type: 'user', id: use.userId, requestId: String(res.locals.requestId), ip: req.ip ?? null },
+        action: 'user.password_reset',
+        targetType: 'user',
+        targetId: use.userId,
+      });
+      return use;
+    });
+    if (!result.ok) throw linkRefused(result.reason, 'password reset');
+    await mailer
+      .send({
+        to: result.email,
+        subject: 'Your Atrium password was changed',
+        text: `Your Atrium password was just changed through a reset link, and every session was signed out.\n\nIf this was not you, reset it again right away and tell your administrator.\n`,
+      })
+      .catch((error: unknown) => deps.logger.warn('Password change notice not sent', { userId: result.userId, error }));
+    res.status(204).end();
+  });
+
+  async function throttle(userId: string, purpose: AccountTokenPurpose, max: number, windowMs: number, what: string) {
+    const recent = await withPlatformScope(dataSource, (db) => countRecentAccountTokens(db, userId, purpose, windowMs));
+    if (recent.count >= max && recent.oldest) {
+      const retryAfter = secondsUntil(new Date(recent.oldest.getTime() + windowMs));
+      throw new ProblemError('rateLimited', `${what}; retry in ${retryAfter} s.`, {
+        headers: { 'Retry-After': retryAfter },
+      });
+    }
+  }
+
+  return router;
+}
+
+function taken(path: string, message: string): ProblemError {
+  return new ProblemError('conflict', message, { errors: [{ path, message }] });
+}
+
+function linkRefused(reason: 'unknown' | 'used' | 'expired', what: string): ProblemError {
+  if (reason === 'unknown')
+    return new ProblemError('badRequest', `This ${what} link is not valid: copy the whole link from the mail.`, {
+      errors: [{ path: 'token', message: 'Unknown link.' }],
+    });
+  return new ProblemError(
+    'linkGone',
+    reason === 'used' ? `This ${what} link was used already.` : `This ${what} link has expired; ask for a new one.`,
+    {
+      errors: [{ path: 'token', message: reason === 'used' ? 'Used already.' : 'Expired.' }],
+    },
+  );
+}
+
+function secondsUntil(when: Date): string {
+  return String(Math.max(1, Math.ceil((when.getTime() - Date.now()) / 1000)));
+}
+
+function humanDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} hour${ms === 3_600_000 ? '' : 's'}`;
+  return `${Math.round(ms / 60_000)} minutes`;
+}
+
+export const accountsPaths: ZodOpenApiPathsObject = {
+  '/api/v1/auth/signup': {
+    post: {
+      operationId: 'signup',
+      summary: 'Create an account and its organization (a tenant), signed in; provisioning starts',
+      requestBody: { content: { 'application/json': { schema: SignupBody } } },
+      responses: {
+        202: {
+          description: 'Signed up: the session, the pending tenant and its provisioning operation.',
+          content: {
+            'application/json': {
+              schema: z.object({ session: SessionSchema, tenant: z.unknown(), operation: z.unknown() }),
+            },
+          },
+        },
+        ...problemResponses(400, 409, 422, 429),
+      },
+    },
+  },
+  '/api/v1/auth/verify-email': {
+    post: {
+      operationId: 'verifyEmail',
+      summary: 'Confirm an email address with the token from the mailed link',
+      requestBody: { content: { 'application/json': { schema: TokenBody } } },
+      responses: {
+        200: {
+          description: 'Verified.',
+          content: { 'application/json': { schema: z.object({ email: z.string(), verified: z.boolean() }) } },
+        },
+        ...problemResponses(400, 410, 422, 429),
+      },
+    },
+  },
+  '/api/v1/auth/verify-email/resend': {
+    post: {
+      operationId: 'resendVerification',
+      summary: "Mail the signed-in user's verification link again (once a minute at most)",
+      responses: {
+        202: { description: 'Sent.' },
+        200: { description: 'Already verified.' },
+        ...problemResponses(401, 429),
+      },
+    },
+  },
+  '/api/v1/auth/password-reset': {
+    post: {
+      operationId: 'requestPasswordReset',
+      summary: 'Mail a password reset link (the same answer whether or not the account exists)',
+      requestBody: { content: { 'application/json': { schema: ResetRequestBody } } },
+      responses: { 202: { description: 'Accepted.' }, ...problemResponses(400, 422, 429) },
+    },
+  },
+  '/api/v1/auth/password-reset/confirm': {
+    post: {
+      operationId: 'confirmPasswordReset',
+      summary: 'Set a new password with the token from the mailed link; signs out every session',
+      requestBody: { content: { 'application/json': { schema: ResetConfirmBody } } },
+      responses: { 204: { description: 'Changed.' }, ...problemResponses(400, 410, 422, 429) },
+    },
+  },
+};
