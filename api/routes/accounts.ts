@@ -7,7 +7,6 @@ import type { Request } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
-import { TENANT_PLANS } from '../../db/entities/tenant.ts';
 import type { AccountTokenPurpose } from '../../db/repositories/account-tokens.ts';
 import {
   consumeAccountToken,
@@ -28,6 +27,7 @@ import {
 import { withPlatformScope } from '../../db/scope.ts';
 import { addLogContext } from '../../logging/context.ts';
 import { authOf, requireAuth } from '../auth/require-auth.ts';
+import { newPasswordField, SignupBody } from '../contracts/accounts.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError } from '../http/problem.ts';
 import { parseBody } from '../http/validate.ts';
@@ -35,35 +35,15 @@ import { operationLinks } from '../operations/operation-view.ts';
 import { startTenantProvisioning } from '../starters/provision-tenant.ts';
 import { SessionSchema, sessionBody } from './auth.ts';
 import { problemResponses } from './schemas.ts';
-import { Slug } from './tenants.ts';
 
 const RESEND_INTERVAL_MS = 60_000;
-
-const NewPassword = z
-  .string()
-  .min(12, 'Use at least 12 characters.')
-  .max(1024, 'Use at most 1024 characters.')
-  .meta({ description: 'At least 12 characters.' });
-
-const SignupBody = z
-  .strictObject({
-    email: z.email('Enter a valid email address.'),
-    password: NewPassword,
-    displayName: z.string().trim().min(1, 'Enter your name.').max(200, 'Use at most 200 characters.'),
-    organization: z.strictObject({
-      name: z.string().trim().min(1, 'Enter the organization name.').max(200, 'Use at most 200 characters.'),
-      slug: Slug,
-    }),
-    plan: z.enum(TENANT_PLANS).default('free'),
-  })
-  .meta({ id: 'SignupRequest' });
 
 const TokenBody = z.strictObject({ token: z.string().min(20, 'This is not a link Atrium sent.').max(200) });
 const ResetRequestBody = z
   .strictObject({ email: z.email('Enter a valid email address.') })
   .meta({ id: 'PasswordResetRequest' });
 const ResetConfirmBody = z
-  .strictObject({ token: TokenBody.shape.token, password: NewPassword })
+  .strictObject({ token: TokenBody.shape.token, password: newPasswordField })
   .meta({ id: 'PasswordResetConfirm' });
 
 export function accountsRouter(deps: ApiDeps): Router {

@@ -14,6 +14,7 @@ import { findUserById } from '../../db/repositories/users.ts';
 import { addLogContext } from '../../logging/context.ts';
 import { authOf, requireAuth } from '../auth/require-auth.ts';
 import { requireTenantPermission } from '../auth/tenant-access.ts';
+import { slugField } from '../contracts/accounts.ts';
 import type { ApiDeps } from '../deps.ts';
 import { respondIdempotently } from '../http/idempotency.ts';
 import { ProblemError } from '../http/problem.ts';
@@ -22,10 +23,7 @@ import { operationLinks } from '../operations/operation-view.ts';
 import { startTenantProvisioning } from '../starters/provision-tenant.ts';
 import { OperationSummarySchema, problemResponses } from './schemas.ts';
 
-export const Slug = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/, 'Use 3 to 40 lowercase letters, digits or dashes, starting with a letter.')
-  .meta({ description: 'URL-safe tenant name; fixed once created.', example: 'acme' });
+const Slug = slugField;
 
 export const CreateTenantBody = z
   .strictObject({

@@ -1,5 +1,17 @@
-import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
-import { data, Form, redirect, useNavigation, useSearchParams } from 'react-router';
+import {
+  Alert,
+  Anchor,
+  Button,
+  Center,
+  Group,
+  Paper,
+  PasswordInput,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { data, Form, Link, redirect, useNavigation, useSearchParams } from 'react-router';
 import { z } from 'zod';
 import type { Route } from './+types/login';
 import { callApi } from '../api/client.server.ts';
@@ -67,6 +79,11 @@ export default function LoginPage({ actionData }: Route.ComponentProps) {
                 to the Atrium control plane
               </Text>
             </div>
+            {searchParams.get('reset') ? (
+              <Alert color="green" data-testid="password-changed">
+                Your password was changed. Sign in with the new one.
+              </Alert>
+            ) : null}
             {actionData?.problem ? <LoginProblem problem={actionData.problem} /> : null}
             <TextInput
               name="email"
@@ -87,6 +104,14 @@ export default function LoginPage({ actionData }: Route.ComponentProps) {
             <Button type="submit" loading={submitting} fullWidth mt="xs">
               Sign in
             </Button>
+            <Group justify="space-between">
+              <Anchor component={Link} to="/signup" size="sm">
+                Create an account
+              </Anchor>
+              <Anchor component={Link} to="/forgot-password" size="sm">
+                Forgot password?
+              </Anchor>
+            </Group>
           </Stack>
         </Form>
       </Paper>

@@ -1,0 +1,98 @@
+// Signing up in Debian's Chromium: the signup form (checked in the browser with the same
+// schema as the server), the new organization's provisioning live, the verification link
+// from the mail, signing out and in again; then a forgotten password reset by mail.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { uniqueSlug } from '../support/api-client.ts';
+import { isCspViolation, launchChromium, signInThroughPortal } from '../support/browser.ts';
+import type { Platform } from '../support/platform.ts';
+import { startPlatform } from '../support/platform.ts';
+import type { SmtpCapture } from '../support/smtp-capture.ts';
+import { startSmtpCapture } from '../support/smtp-capture.ts';
+
+const EMAIL = 'new.person@signup-ui.test';
+const PASSWORD = 'a long enough passphrase';
+
+describe('portal: sign up, verify, sign in, reset', () => {
+  let platform: Platform;
+  let smtp: SmtpCapture;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+
+  before(async () => {
+    smtp = await startSmtpCapture();
+    platform = await startPlatform({ portal: true, env: { SMTP_URL: smtp.url, LOGIN_RATE_LIMIT: '1000' } });
+    browser = await launchChromium();
+    page = await (await browser.newContext({ baseURL: platform.baseUrl })).newPage();
+    page.setDefaultTimeout(30_000);
+    page.on('pageerror', (error) => problems.push(String(error)));
+    page.on('console', (message) => {
+      if (isCspViolation(message.text())) problems.push(message.text());
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await platform?.stop();
+    await smtp?.stop();
+    assert.deepEqual(problems, [], 'no page errors and no content security policy violations');
+  });
+
+  /** The path and query of the link in a captured mail, on this test's portal. */
+  const linkIn = (text: string, path: string) => {
+    const match = new RegExp(`https?://[^/\\s]+(${path}\\?token=[\\w%-]+)`).exec(text);
+    assert.ok(match, `a ${path} link in: ${text}`);
+    return match[1]!;
+  };
+
+  it('signs up, follows the provisioning, confirms the email and signs in again', async () => {
+    await page.goto('/login');
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    const form = page.getByRole('form', { name: 'Sign up' });
+    await form.getByRole('textbox', { name: 'Your name' }).fill('New Person');
+    await form.getByRole('textbox', { name: 'Email' }).fill(EMAIL);
+    await form.locator('input[name="password"]').fill('short');
+    const slug = uniqueSlug('newco');
+    await form.getByRole('textbox', { name: 'Organization', exact: true }).fill('New Co');
+    await form.getByRole('textbox', { name: 'Organization slug' }).fill(slug);
+    await form.getByRole('button', { name: 'Create account' }).click();
+    await form.getByText('Use at least 12 characters.').waitFor(); // the browser's check, no request
+    await form.locator('input[name="password"]').fill(PASSWORD);
+    await form.getByRole('button', { name: 'Create account' }).click();
+
+    await page.waitForURL(`**/operations/tenant-provision%2F${slug}`);
+    await page
+      .getByTestId('operation-status')
+      .filter({ hasText: /completed/i })
+      .waitFor({ timeout: 60_000 });
+
+    const mail = await smtp.waitForMail((m) => m.to.includes(EMAIL));
+    await page.goto(linkIn(mail.text, '/verify-email'));
+    await page.getByRole('button', { name: 'Confirm email' }).click();
+    await page.getByTestId('email-verified').waitFor();
+
+    await page.context().clearCookies(); // signed out
+    await signInThroughPortal(page, EMAIL, PASSWORD);
+    await page.goto('/tenants');
+    await page.getByText(slug).waitFor();
+  });
+
+  it('resets a forgotten password through the mailed link', async () => {
+    await page.context().clearCookies();
+    await page.goto('/login');
+    await page.getByRole('link', { name: 'Forgot password?' }).click();
+    const form = page.getByRole('form', { name: 'Request a password reset' });
+    await form.getByRole('textbox', { name: 'Email' }).fill(EMAIL);
+    await form.getByRole('button', { name: 'Send reset link' }).click();
+    await page.getByTestId('reset-requested').waitFor();
+
+    const mail = await smtp.waitForMail((m) => m.to.includes(EMAIL) && /Reset your/.test(m.subject));
+    await page.goto(linkIn(mail.text, '/reset-password'));
+    const reset = page.getByRole('form', { name: 'Choose a new password' });
+    await reset.locator('input[name="password"]').fill('an even longer new passphrase');
+    await reset.getByRole('button', { name: 'Set password' }).click();
+    await page.getByTestId('password-changed').waitFor();
+    await signInThroughPortal(page, EMAIL, 'an even longer new passphrase');
+  });
+});
