@@ -24,8 +24,7 @@ export async function issueAccountToken(
 }
 
 export type TokenUse =
-  | { ok: true; userId: string; email: string }
-  | { ok: false; reason: 'unknown' | 'used' | 'expired' };
+  { ok: true; userId: string; email: string } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
 
 /** Uses the token up (locking its row, so two uses at once cannot both succeed). */
 export async function consumeAccountToken(
