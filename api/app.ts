@@ -7,6 +7,7 @@ import { ProblemError, problemHandler } from './http/problem.ts';
 import { requestContext } from './http/request-context.ts';
 import { accountsRouter } from './routes/accounts.ts';
 import { apiKeysRouter } from './routes/api-keys.ts';
+import { invitationAcceptRouter, invitationsRouter } from './routes/invitations.ts';
 import { auditLogRouter } from './routes/audit-log.ts';
 import { authRouter } from './routes/auth.ts';
 import { healthRouter } from './routes/health.ts';
@@ -38,6 +39,8 @@ export function createApp(deps: ApiDeps): express.Express {
   api.use('/tenants/:slug/members', membersRouter(deps));
   api.use('/tenants/:slug/audit-log', auditLogRouter(deps));
   api.use('/tenants/:slug/api-keys', apiKeysRouter(deps));
+  api.use('/tenants/:slug/invitations', invitationsRouter(deps));
+  api.use('/invitations', invitationAcceptRouter(deps));
   api.use('/tenants', tenantsRouter(deps));
   api.use('/operations', operationsRouter(deps));
   api.use((req) => {

@@ -43,6 +43,7 @@ const ApiEnv = z.object({
   PUBLIC_URL: z.url().default('http://127.0.0.1:3000'),
   EMAIL_VERIFICATION_TTL: duration.default(24 * 3_600_000),
   PASSWORD_RESET_TTL: duration.default(30 * 60_000),
+  INVITATION_TTL: duration.default(7 * 86_400_000),
   PASSWORD_RESET_LIMIT_PER_HOUR: z.coerce.number().int().positive().default(3),
   // Signs the portal's session cookie. Optional here so an API-only process (PORTAL_MODE=off)
   // needs none; api/portal.ts refuses to serve pages without it. npm start generates one.
@@ -92,6 +93,7 @@ export function readApiConfig(env: Env) {
         publicUrl: parsed.PUBLIC_URL.replace(/\/$/, ''),
         emailVerificationTtlMs: parsed.EMAIL_VERIFICATION_TTL,
         passwordResetTtlMs: parsed.PASSWORD_RESET_TTL,
+        invitationTtlMs: parsed.INVITATION_TTL,
         passwordResetsPerHour: parsed.PASSWORD_RESET_LIMIT_PER_HOUR,
       },
     },

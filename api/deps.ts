@@ -37,6 +37,7 @@ export interface ApiDeps {
       publicUrl: string;
       emailVerificationTtlMs: number;
       passwordResetTtlMs: number;
+      invitationTtlMs: number;
       /** Reset mails one account gets per hour at most. */
       passwordResetsPerHour: number;
     };

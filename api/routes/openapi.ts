@@ -5,6 +5,7 @@ import { authPaths } from './auth.ts';
 import { mePaths } from './me.ts';
 import { accountsPaths } from './accounts.ts';
 import { apiKeysPaths } from './api-keys.ts';
+import { invitationsPaths } from './invitations.ts';
 import { auditLogPaths } from './audit-log.ts';
 import { membersPaths } from './members.ts';
 import { operationsPaths } from './operations.ts';
@@ -26,6 +27,7 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
       ...mePaths,
       ...tenantsPaths,
       ...membersPaths,
+      ...invitationsPaths,
       ...apiKeysPaths,
       ...auditLogPaths,
       ...operationsPaths,

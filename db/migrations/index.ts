@@ -10,6 +10,7 @@ import { CreateLocalSecretStore1763810000000 } from './1763810000000-CreateLocal
 import { CreateLocalBilling1763810100000 } from './1763810100000-CreateLocalBilling.ts';
 import { CreateApiKeys1763820000000 } from './1763820000000-CreateApiKeys.ts';
 import { CreateAccountTokens1763830000000 } from './1763830000000-CreateAccountTokens.ts';
+import { CreateInvitations1763850000000 } from './1763850000000-CreateInvitations.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -23,4 +24,5 @@ export const migrations = [
   CreateLocalBilling1763810100000,
   CreateApiKeys1763820000000,
   CreateAccountTokens1763830000000,
+  CreateInvitations1763850000000,
 ];
