@@ -3,6 +3,7 @@ import { href, Link } from 'react-router';
 
 const SECTIONS = [
   { value: 'members', label: 'Members', to: '/tenants/:slug/members' },
+  { value: 'invitations', label: 'Invitations', to: '/tenants/:slug/invitations' },
   { value: 'api-keys', label: 'API keys', to: '/tenants/:slug/api-keys' },
   { value: 'audit-log', label: 'Audit log', to: '/tenants/:slug/audit-log' },
 ] as const;
