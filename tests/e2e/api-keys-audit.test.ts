@@ -90,6 +90,8 @@ describe('portal: API keys and audit log', () => {
     await filter.getByRole('textbox', { name: 'Action' }).fill('api_key.revoked');
     await filter.getByRole('button', { name: 'Filter' }).click();
     await page.waitForURL(/action=api_key\.revoked/);
+    // The URL changes as the navigation starts; wait for the filtered rows themselves.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="audit-log-row"]').length === 1);
     assert.deepEqual(await page.getByTestId('audit-log-row').locator('code').allTextContents(), ['api_key.revoked']);
 
     await filter.getByRole('textbox', { name: 'From (UTC)' }).fill('last tuesday');
