@@ -4,7 +4,9 @@ import type { ReactNode } from 'react';
 import { Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from 'react-router';
 import type { Route } from './+types/root';
 import { ErrorPage } from './components/errors/ErrorPage.tsx';
+import { callApi } from './api/client.server.ts';
 import { AppFrame } from './components/shell/AppFrame.tsx';
+import type { TenantChoice } from './components/shell/TenantSwitcher.tsx';
 import { useCspNonce } from './csp-nonce.ts';
 import { portalContext } from './portal-context.server.ts';
 import { optionalUser, sessionMiddleware } from './session.server.ts';
@@ -20,9 +22,17 @@ export const meta: Route.MetaFunction = () => [{ title: 'Atrium' }];
 // Opens the session cookie for every loader and action, and writes it back if they changed it.
 export const middleware: Route.MiddlewareFunction[] = [sessionMiddleware];
 
-export async function loader({ context }: Route.LoaderArgs) {
+export async function loader({ context, request }: Route.LoaderArgs) {
   const signedIn = await optionalUser(context);
+  // The tenants for the header's switcher (the API lists the caller's own; all for admins).
+  const tenants = signedIn
+    ? await callApi<{ items: TenantChoice[] }>(context, '/api/v1/tenants', {
+        signal: request.signal,
+        token: signedIn.accessToken,
+      })
+    : null;
   return {
+    tenants: tenants?.ok ? tenants.body.items.slice(0, 100).map(({ slug, name }) => ({ slug, name })) : [],
     // The only configuration the browser sees: an explicit, public subset.
     temporalUiUrl: context.get(portalContext).temporalUiUrl,
     // Who is signed in, for the header; never the tokens.
@@ -52,7 +62,7 @@ export function Layout({ children }: { children: ReactNode }) {
       </head>
       <body>
         <MantineProvider theme={theme} defaultColorScheme="auto">
-          <AppFrame temporalUiUrl={root?.temporalUiUrl} user={root?.user ?? null}>
+          <AppFrame temporalUiUrl={root?.temporalUiUrl} user={root?.user ?? null} tenants={root?.tenants ?? []}>
             {children}
           </AppFrame>
         </MantineProvider>

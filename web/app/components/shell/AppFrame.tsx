@@ -5,6 +5,8 @@ import { Link } from 'react-router';
 import type { User } from '../../api/types.ts';
 import { ColorSchemeToggle } from './ColorSchemeToggle.tsx';
 import { MainNav } from './MainNav.tsx';
+import type { TenantChoice } from './TenantSwitcher.tsx';
+import { TenantSwitcher } from './TenantSwitcher.tsx';
 import { UserMenu } from './UserMenu.tsx';
 
 interface AppFrameProps {
@@ -12,10 +14,12 @@ interface AppFrameProps {
   temporalUiUrl: string | undefined;
   /** Signed out (the login page), the frame has no navigation and no user menu. */
   user: User | null;
+  /** The user's tenants, for the switcher. */
+  tenants: TenantChoice[];
 }
 
 /** The chrome around every page: header, navbar (a drawer behind a burger on mobile), main. */
-export function AppFrame({ children, temporalUiUrl, user }: AppFrameProps) {
+export function AppFrame({ children, temporalUiUrl, user, tenants }: AppFrameProps) {
   const [navOpened, nav] = useDisclosure(false);
 
   return (
@@ -43,6 +47,7 @@ export function AppFrame({ children, temporalUiUrl, user }: AppFrameProps) {
             </Anchor>
           </Group>
           <Group gap="sm" wrap="nowrap">
+            {user ? <TenantSwitcher tenants={tenants} /> : null}
             {user ? <UserMenu user={user} /> : null}
             <ColorSchemeToggle />
           </Group>
