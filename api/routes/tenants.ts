@@ -65,11 +65,17 @@ function toView(row: TenantRow): TenantView {
 
 export function tenantsRouter(deps: ApiDeps): Router {
   const router = Router();
-  router.use(requireAuth(deps.accessTokens));
+  // API keys may read their own tenant (the list shows just it); they never create one.
+  router.use(requireAuth(deps.accessTokens, { apiKeys: deps.dataSource }));
 
   router.get('/', async (_req, res) => {
     const auth = authOf(res);
     const all = await listTenants(deps.dataSource);
+    if (auth.apiKey) {
+      const own = auth.apiKey.tenantId;
+      res.json({ items: all.filter((tenant) => tenant.id === own).map(toView) });
+      return;
+    }
     if (auth.platformAdmin) {
       res.json({ items: all.map(toView) });
       return;
@@ -90,8 +96,9 @@ export function tenantsRouter(deps: ApiDeps): Router {
   });
 
   router.post('/', async (req, res) => {
-    const body = parseBody(CreateTenantBody, req);
     const auth = authOf(res);
+    if (auth.apiKey) throw new ProblemError('forbidden', 'API keys cannot create tenants; sign in as a person.');
+    const body = parseBody(CreateTenantBody, req);
     if (!auth.platformAdmin) {
       const caller = await findUserById(deps.dataSource, auth.userId);
       if (caller && !caller.email_verified_at)

@@ -1,6 +1,7 @@
 // API keys over HTTP: created and shown once, stored hashed, used as a Bearer token on the
 // key's tenant with the key's role, last use recorded, expiry and revocation refused with
-// 401, another tenant's routes 404, and the role × permission matrix of the key routes.
+// 401, another tenant's routes 404, platform routes refused, and the role × permission
+// matrix of the key routes.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -115,7 +116,21 @@ describe('API keys', () => {
     }
     const createElsewhere = await as(key, 'POST', keysPath(otherSlug), { name: 'x', role: 'viewer' });
     assert.equal(createElsewhere.status, 404);
-    for (const path of ['/api/v1/tenants', '/api/v1/operations', '/api/v1/me']) {
+    const own = await as(key, 'GET', `/api/v1/tenants/${slug}`);
+    assert.equal(own.status, 200, 'a key reads its own tenant');
+    const listed = await as(key, 'GET', '/api/v1/tenants');
+    assert.deepEqual(
+      listed.body.items.map((t: { slug: string }) => t.slug),
+      [slug],
+    );
+    assert.equal((await as(key, 'GET', `/api/v1/tenants/${otherSlug}`)).status, 404);
+    const createTenant = await as(key, 'POST', '/api/v1/tenants', {
+      slug: uniqueSlug('by-key'),
+      name: 'K',
+      ownerEmail: 'k@keys.test',
+    });
+    assert.equal(createTenant.status, 403);
+    for (const path of ['/api/v1/operations', '/api/v1/me']) {
       const response = await as(key, 'GET', path);
       assert.equal(response.status, 401, path);
       assert.match(response.body.detail, /API keys work on the routes of their tenant/);

@@ -20,8 +20,8 @@ import type { Route } from './+types/api-keys';
 import { ROLE_PERMISSIONS, ROLE_RANK } from '../../../api/auth/permissions.ts';
 import type { ApiKeyView } from '../../../api/contracts/api-keys.ts';
 import { API_KEY_LIFETIMES, ApiKeyForm, apiKeyBodyFromForm } from '../../../api/contracts/api-keys.ts';
-import type { ApiResult } from '../api/client.server.ts';
 import { callApi } from '../api/client.server.ts';
+import { resultOrThrow } from '../api/result.server.ts';
 import type { Membership, Problem, Role } from '../api/types.ts';
 import { RoleBadge } from '../components/members/RoleBadge.tsx';
 import { TenantNav } from '../components/tenants/TenantNav.tsx';
@@ -47,9 +47,9 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
     callApi<{ items: ApiKeyView[] }>(context, keysPath(params.slug), call),
     callApi<Membership>(context, `/api/v1/tenants/${encodeURIComponent(params.slug)}/members/me`, call),
   ]);
-  const mine = orThrow(membership, request);
+  const mine = resultOrThrow(membership, request);
   // Viewers may not see keys at all: say so on the page instead of an error.
-  const list = !keys.ok && keys.status === 403 ? null : orThrow(keys, request).items;
+  const list = !keys.ok && keys.status === 403 ? null : resultOrThrow(keys, request).items;
   return { slug: params.slug, keys: list, myRole: mine.role, canManage: mine.permissions.includes('apikeys.manage') };
 }
 
@@ -101,13 +101,6 @@ export async function action({ context, params, request }: Route.ActionArgs) {
     { intent: 'create', created: result.body, problem: null, fieldErrors: {} },
     { status: 201 },
   );
-}
-
-function orThrow<T>(result: ApiResult<T>, request: Request): T {
-  if (result.ok) return result.body;
-  if (result.status === 401) throw redirect(loginPath(request));
-  if (result.status === 404) throw data(null, { status: 404 });
-  throw data(result.problem, { status: result.status });
 }
 
 function fieldErrorsOf(issues: Array<{ path: PropertyKey[]; message: string }>): Record<string, string> {

@@ -17,8 +17,8 @@ import { z } from 'zod';
 import type { Route } from './+types/invitations';
 import { ROLE_PERMISSIONS } from '../../../api/auth/permissions.ts';
 import { emailField } from '../../../api/contracts/accounts.ts';
-import type { ApiResult } from '../api/client.server.ts';
 import { callApi } from '../api/client.server.ts';
+import { resultOrThrow } from '../api/result.server.ts';
 import type { Membership, Problem, Role } from '../api/types.ts';
 import { fieldErrorsOf } from '../components/AuthCard.tsx';
 import { RoleBadge } from '../components/members/RoleBadge.tsx';
@@ -49,10 +49,10 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
     callApi<{ items: Invitation[] }>(context, path(params.slug), call),
     callApi<Membership>(context, `/api/v1/tenants/${encodeURIComponent(params.slug)}/members/me`, call),
   ]);
-  const mine = orThrow(membership, request);
+  const mine = resultOrThrow(membership, request);
   return {
     slug: params.slug,
-    invitations: orThrow(list, request).items,
+    invitations: resultOrThrow(list, request).items,
     myRole: mine.role,
     canManage: mine.permissions.includes('members.manage'),
   };
@@ -90,13 +90,6 @@ export async function action({ context, params, request }: Route.ActionArgs) {
     return data({ invited: null, fieldErrors, problem: result.problem }, { status: result.status });
   }
   return { invited: result.body, fieldErrors: {}, problem: null };
-}
-
-function orThrow<T>(result: ApiResult<T>, request: Request): T {
-  if (result.ok) return result.body;
-  if (result.status === 401) throw redirect(loginPath(request));
-  if (result.status === 404) throw data(null, { status: 404 });
-  throw data(result.problem, { status: result.status });
 }
 
 export default function InvitationsPage({ loaderData, actionData }: Route.ComponentProps) {

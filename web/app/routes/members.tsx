@@ -3,8 +3,8 @@ import { data, href, redirect } from 'react-router';
 import { z } from 'zod';
 import type { Route } from './+types/members';
 import { ROLE_PERMISSIONS } from '../../../api/auth/permissions.ts';
-import type { ApiResult } from '../api/client.server.ts';
 import { callApi } from '../api/client.server.ts';
+import { resultOrThrow } from '../api/result.server.ts';
 import type { Member, Membership, Role } from '../api/types.ts';
 import { MembersTable } from '../components/members/MembersTable.tsx';
 import { TenantNav } from '../components/tenants/TenantNav.tsx';
@@ -31,8 +31,8 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
     callApi<{ items: Member[] }>(context, membersPath(params.slug), call),
     callApi<Membership>(context, `${membersPath(params.slug)}/me`, call),
   ]);
-  const list = orThrow(members, request);
-  const mine = orThrow(membership, request);
+  const list = resultOrThrow(members, request);
+  const mine = resultOrThrow(membership, request);
   return {
     slug: params.slug,
     members: list.items,
@@ -70,14 +70,6 @@ export async function action({ context, params, request }: Route.ActionArgs) {
     return data({ userId: change.userId, problem: result.problem }, { status: result.status });
   }
   return { userId: change.userId, problem: null };
-}
-
-/** The API's answer, or the page the error deserves: 404 the app's own, 403 "your role does not allow this". */
-function orThrow<T>(result: ApiResult<T>, request: Request): T {
-  if (result.ok) return result.body;
-  if (result.status === 401) throw redirect(loginPath(request));
-  if (result.status === 404) throw data(null, { status: 404 });
-  throw data(result.problem, { status: result.status });
 }
 
 export default function MembersPage({ loaderData }: Route.ComponentProps) {
