@@ -183,6 +183,12 @@ export function accountsRouter(deps: ApiDeps): Router {
     const result = await withPlatformScope(dataSource, async (db) => {
       const use = await consumeAccountToken(db, token, 'verify_email');
       if (!use.ok) return use;
+      // An address change: someone may have taken the new address since it was asked for.
+      const holder = await findUserByEmail(db, use.email);
+      if (holder && holder.id !== use.userId)
+        throw new ProblemError('conflict', `Another account uses ${use.email} now; ask for the change again.`, {
+          errors: [{ path: 'token', message: 'The address is taken.' }],
+        });
       await markEmailVerified(db, use.userId, use.email);
       await appendAuditEntry(db, {
         tenantId: null,

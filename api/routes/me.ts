@@ -1,20 +1,141 @@
-// /api/v1/me: the signed-in user.
+// /api/v1/me: the signed-in user's own account: read it, change the display name, change
+// the password (knowing the current one; every other session ends) and change the email
+// address (it changes once the new address is confirmed from a mailed link).
 import { Router } from 'express';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
-import { findUserById } from '../../db/repositories/users.ts';
-import { authOf, requireAuth } from '../auth/require-auth.ts';
+import { countRecentAccountTokens, issueAccountToken } from '../../db/repositories/account-tokens.ts';
+import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
+import { issueRefreshToken, revokeAllRefreshTokensOfUser } from '../../db/repositories/refresh-tokens.ts';
+import type { UserRow } from '../../db/repositories/users.ts';
+import { findUserByEmail, findUserById, setDisplayName, setPassword } from '../../db/repositories/users.ts';
+import { withPlatformScope } from '../../db/scope.ts';
+import { passwordMatches } from '../auth/passwords.ts';
+import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
+import { displayNameField, emailField, newPasswordField } from '../contracts/accounts.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError } from '../http/problem.ts';
-import { toUserView, UserSchema } from './auth.ts';
+import { parseBody } from '../http/validate.ts';
+import { sessionBody, SessionSchema, toUserView, UserSchema } from './auth.ts';
 import { problemResponses } from './schemas.ts';
+
+const ProfileBody = z.strictObject({ displayName: displayNameField }).meta({ id: 'UpdateProfileRequest' });
+const PasswordBody = z
+  .strictObject({
+    currentPassword: z.string().min(1, 'Enter your current password.').max(1024),
+    newPassword: newPasswordField,
+  })
+  .meta({ id: 'ChangePasswordRequest' });
+const EmailBody = z.strictObject({ email: emailField }).meta({ id: 'ChangeEmailRequest' });
+const MeSchema = UserSchema.extend({ emailVerified: z.boolean() }).meta({ id: 'Me' });
+
+function toMe(user: UserRow): z.infer<typeof MeSchema> {
+  return { ...toUserView(user), emailVerified: user.email_verified_at !== null };
+}
 
 export function meRouter(deps: ApiDeps): Router {
   const router = Router();
-  router.get('/', requireAuth(deps.accessTokens), async (_req, res) => {
+  router.use(requireAuth(deps.accessTokens));
+
+  async function me(res: Response): Promise<UserRow> {
     const user = await findUserById(deps.dataSource, authOf(res).userId);
     if (!user) throw new ProblemError('unauthenticated', 'The account no longer exists.');
-    res.json(toUserView(user));
+    return user;
+  }
+  const audit = (req: Request, res: Response, action: string, after?: Record<string, unknown>) =>
+    withPlatformScope(deps.dataSource, (db) =>
+      appendAuditEntry(db, {
+        tenantId: null,
+        actor: actorOf(req, res),
+        action,
+        targetType: 'user',
+        targetId: authOf(res).userId,
+        after: after ?? null,
+      }),
+    );
+
+  router.get('/', async (_req, res) => {
+    res.json(toMe(await me(res)));
   });
+
+  router.patch('/', async (req, res) => {
+    const { displayName } = parseBody(ProfileBody, req);
+    const user = await me(res);
+    await withPlatformScope(deps.dataSource, async (db) => {
+      await setDisplayName(db, user.id, displayName);
+      await appendAuditEntry(db, {
+        tenantId: null,
+        actor: actorOf(req, res),
+        action: 'user.profile_updated',
+        targetType: 'user',
+        targetId: user.id,
+        before: { displayName: user.display_name },
+        after: { displayName },
+      });
+    });
+    res.json(toMe((await findUserById(deps.dataSource, user.id))!));
+  });
+
+  router.post('/password', async (req, res) => {
+    const { currentPassword, newPassword } = parseBody(PasswordBody, req);
+    const user = await me(res);
+    if (!(await passwordMatches(user.password_hash, currentPassword)))
+      throw new ProblemError('validation', 'The current password is not right.', {
+        errors: [{ path: 'currentPassword', message: 'Not your current password.' }],
+      });
+    await withPlatformScope(deps.dataSource, async (db) => {
+      await setPassword(db, user.id, newPassword);
+      // Every session ends; this one continues with the fresh tokens in the answer.
+      await revokeAllRefreshTokensOfUser(db, user.id, 'password_changed');
+      await appendAuditEntry(db, {
+        tenantId: null,
+        actor: actorOf(req, res),
+        action: 'user.password_changed',
+        targetType: 'user',
+        targetId: user.id,
+      });
+    });
+    const refresh = await issueRefreshToken(deps.dataSource, user.id, deps.settings.auth.refreshTokenTtlMs);
+    res.json(await sessionBody(deps.accessTokens, user, refresh));
+  });
+
+  router.post('/email', async (req, res) => {
+    const { email } = parseBody(EmailBody, req);
+    const user = await me(res);
+    if (email.toLowerCase() === user.email.toLowerCase())
+      throw new ProblemError('validation', 'That is your address already.', {
+        errors: [{ path: 'email', message: 'Enter a different address.' }],
+      });
+    const taken = await findUserByEmail(deps.dataSource, email);
+    if (taken)
+      throw new ProblemError('conflict', 'Another account uses this address.', {
+        errors: [{ path: 'email', message: 'Another account uses this address.' }],
+      });
+    const recent = await withPlatformScope(deps.dataSource, (db) =>
+      countRecentAccountTokens(db, user.id, 'verify_email', 60_000),
+    );
+    if (recent.count > 0)
+      throw new ProblemError('rateLimited', 'A confirmation mail was sent less than a minute ago; retry shortly.', {
+        headers: { 'Retry-After': '60' },
+      });
+    const token = await withPlatformScope(deps.dataSource, (db) =>
+      issueAccountToken(db, {
+        userId: user.id,
+        purpose: 'verify_email',
+        email,
+        ttlMs: deps.settings.auth.emailVerificationTtlMs,
+      }),
+    );
+    await deps.mailer.send({
+      to: email,
+      subject: 'Confirm your new email address for Atrium',
+      text: `Hello ${user.display_name},\n\nto use ${email} for your Atrium account, open:\n\n${deps.settings.auth.publicUrl}/verify-email?token=${encodeURIComponent(token)}\n\nUntil then you keep signing in as ${user.email}. If you did not ask for this, ignore this mail.\n`,
+    });
+    await audit(req, res, 'user.email_change_requested', { email });
+    res.status(202).json({ pendingEmail: email });
+  });
+
   return router;
 }
 
@@ -25,8 +146,42 @@ export const mePaths: ZodOpenApiPathsObject = {
       summary: 'The signed-in user',
       security: [{ bearer: [] }],
       responses: {
-        200: { description: 'The user.', content: { 'application/json': { schema: UserSchema } } },
+        200: { description: 'The user.', content: { 'application/json': { schema: MeSchema } } },
         ...problemResponses(401),
+      },
+    },
+    patch: {
+      operationId: 'updateMe',
+      summary: 'Change the display name',
+      security: [{ bearer: [] }],
+      requestBody: { content: { 'application/json': { schema: ProfileBody } } },
+      responses: {
+        200: { description: 'The user.', content: { 'application/json': { schema: MeSchema } } },
+        ...problemResponses(400, 401, 422),
+      },
+    },
+  },
+  '/api/v1/me/password': {
+    post: {
+      operationId: 'changePassword',
+      summary: 'Change the password; every other session ends, this one gets fresh tokens',
+      security: [{ bearer: [] }],
+      requestBody: { content: { 'application/json': { schema: PasswordBody } } },
+      responses: {
+        200: { description: 'A new session.', content: { 'application/json': { schema: SessionSchema } } },
+        ...problemResponses(400, 401, 422),
+      },
+    },
+  },
+  '/api/v1/me/email': {
+    post: {
+      operationId: 'changeEmail',
+      summary: 'Ask to change the email address; it changes once confirmed from the mailed link',
+      security: [{ bearer: [] }],
+      requestBody: { content: { 'application/json': { schema: EmailBody } } },
+      responses: {
+        202: { description: 'A confirmation mail went to the new address.' },
+        ...problemResponses(400, 401, 409, 422, 429),
       },
     },
   },

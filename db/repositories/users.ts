@@ -80,3 +80,7 @@ export async function setPassword(db: Db, id: string, password: string): Promise
     await hash(password),
   ]);
 }
+
+export async function setDisplayName(db: Db, id: string, displayName: string): Promise<void> {
+  await db.query(`UPDATE users SET display_name = $2 WHERE id = $1`, [id, displayName]);
+}
