@@ -60,6 +60,7 @@ describe('authentication', () => {
       email: 'ada@auth.test',
       displayName: 'ada',
       isPlatformAdmin: false,
+      emailVerified: false, // created straight in the database, never confirmed
     });
 
     const jwks = await request(platform.baseUrl, 'GET', '/.well-known/jwks.json');
