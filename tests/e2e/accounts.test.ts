@@ -95,4 +95,28 @@ describe('portal: sign up, verify, sign in, reset', () => {
     await page.getByTestId('password-changed').waitFor();
     await signInThroughPortal(page, EMAIL, 'an even longer new passphrase');
   });
+
+  it('renames and changes the password on the profile page, staying signed in', async () => {
+    await page.goto('/tenants');
+    await page.waitForLoadState('networkidle');
+    await page.getByTestId('current-user-name').click();
+    await page.waitForURL('**/profile');
+    const name = page.getByRole('form', { name: 'Name' });
+    await name.getByRole('textbox', { name: 'Display name' }).fill('Renamed Person');
+    await name.getByRole('button', { name: 'Save name' }).click();
+    await page.getByTestId('profile-rename-done').waitFor();
+    await page.getByTestId('current-user-name').filter({ hasText: 'Renamed Person' }).waitFor();
+
+    const password = page.getByRole('form', { name: 'Password' });
+    await password.locator('input[name="currentPassword"]').fill('wrong password');
+    await password.locator('input[name="newPassword"]').fill('the newest passphrase of all');
+    await password.getByRole('button', { name: 'Change password' }).click();
+    await password.getByText('Not your current password.').waitFor();
+    await password.locator('input[name="currentPassword"]').fill('an even longer new passphrase');
+    await password.getByRole('button', { name: 'Change password' }).click();
+    await page.getByTestId('profile-password-done').waitFor();
+    // This session carries on with the fresh tokens.
+    await page.goto('/tenants');
+    assert.equal(new URL(page.url()).pathname, '/tenants');
+  });
 });

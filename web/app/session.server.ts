@@ -166,6 +166,14 @@ export function startSession(context: Context, tokens: ApiSession): void {
   keep(requestSession(context), tokens);
 }
 
+/** After the user changed their own profile: the header shows the new name at once. */
+export function updateSessionUser(context: Context, user: ApiSession['user']): void {
+  const state = requestSession(context);
+  state.session.set('user', user);
+  state.write = 'commit';
+  state.current = (state.current ?? Promise.resolve(null)).then((signedIn) => signedIn && { ...signedIn, user });
+}
+
 /** Signs out: revokes the login at the API (best effort) and clears the cookie. */
 export async function endSession(context: Context): Promise<void> {
   const state = requestSession(context);

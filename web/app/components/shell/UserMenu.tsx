@@ -1,5 +1,5 @@
-import { Badge, Button, Group, Stack, Text } from '@mantine/core';
-import { Form } from 'react-router';
+import { Anchor, Badge, Button, Group, Stack, Text } from '@mantine/core';
+import { Form, Link } from 'react-router';
 import type { User } from '../../api/types.ts';
 
 /** The signed-in user in the header, and the way out. */
@@ -12,9 +12,9 @@ export function UserMenu({ user }: { user: User }) {
         </Badge>
       ) : null}
       <Stack gap={0} visibleFrom="sm" align="flex-end">
-        <Text size="sm" fw={500} lh={1.2} data-testid="current-user-name">
+        <Anchor component={Link} to="/profile" size="sm" fw={500} lh={1.2} c="inherit" data-testid="current-user-name">
           {user.displayName}
-        </Text>
+        </Anchor>
         <Text size="xs" c="dimmed" lh={1.2}>
           {user.email}
         </Text>
