@@ -1,0 +1,212 @@
+// Every tenant-scoped route of the API, in one table: each role gets exactly what the
+// permission matrix allows (api/auth/permissions.ts), outsiders get the same 404 as for a
+// tenant that does not exist and change nothing, anonymous callers get 401. The table is
+// checked against the OpenAPI document, so a new tenant route cannot be left out.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { Permission } from '../../api/auth/permissions.ts';
+import { ROLE_PERMISSIONS } from '../../api/auth/permissions.ts';
+import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
+import type { Platform, TestUser } from '../support/platform.ts';
+import { seedUser, startPlatform } from '../support/platform.ts';
+
+interface Route {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** The OpenAPI path it stands for. */
+  spec: string;
+  path: (slug: string) => string;
+  body?: () => unknown;
+  permission: Permission;
+  /** Answers that mean "allowed" (a 404 here is about the sub-resource, never the tenant). */
+  allowed: number[];
+}
+
+const ROUTES: Route[] = [
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}',
+    path: (s) => `/api/v1/tenants/${s}`,
+    permission: 'tenant.read',
+    allowed: [200],
+  },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/members',
+    path: (s) => `/api/v1/tenants/${s}/members`,
+    permission: 'members.read',
+    allowed: [200],
+  },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/members/me',
+    path: (s) => `/api/v1/tenants/${s}/members/me`,
+    permission: 'tenant.read',
+    allowed: [200],
+  },
+  {
+    method: 'PATCH',
+    spec: '/api/v1/tenants/{slug}/members/{userId}',
+    path: (s) => `/api/v1/tenants/${s}/members/${randomUUID()}`,
+    body: () => ({ role: 'viewer' }),
+    permission: 'members.manage',
+    allowed: [404],
+  },
+  {
+    method: 'DELETE',
+    spec: '/api/v1/tenants/{slug}/members/{userId}',
+    path: (s) => `/api/v1/tenants/${s}/members/${randomUUID()}`,
+    permission: 'members.manage',
+    allowed: [404],
+  },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/invitations',
+    path: (s) => `/api/v1/tenants/${s}/invitations`,
+    permission: 'members.read',
+    allowed: [200],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/invitations',
+    path: (s) => `/api/v1/tenants/${s}/invitations`,
+    body: () => ({ email: `${randomUUID().slice(0, 8)}@matrix.test`, role: 'viewer' }),
+    permission: 'members.manage',
+    allowed: [201],
+  },
+  {
+    method: 'DELETE',
+    spec: '/api/v1/tenants/{slug}/invitations/{invitationId}',
+    path: (s) => `/api/v1/tenants/${s}/invitations/${randomUUID()}`,
+    permission: 'members.manage',
+    allowed: [404],
+  },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/api-keys',
+    path: (s) => `/api/v1/tenants/${s}/api-keys`,
+    permission: 'apikeys.read',
+    allowed: [200],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/api-keys',
+    path: (s) => `/api/v1/tenants/${s}/api-keys`,
+    body: () => ({ name: `key ${randomUUID().slice(0, 8)}`, role: 'viewer' }),
+    permission: 'apikeys.manage',
+    allowed: [201],
+  },
+  {
+    method: 'DELETE',
+    spec: '/api/v1/tenants/{slug}/api-keys/{keyId}',
+    path: (s) => `/api/v1/tenants/${s}/api-keys/${randomUUID()}`,
+    permission: 'apikeys.manage',
+    allowed: [404],
+  },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/audit-log',
+    path: (s) => `/api/v1/tenants/${s}/audit-log`,
+    permission: 'audit.read',
+    allowed: [200],
+  },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/audit-log/export',
+    path: (s) => `/api/v1/tenants/${s}/audit-log/export?format=json`,
+    permission: 'audit.read',
+    allowed: [200],
+  },
+];
+
+describe('every tenant route × every role', () => {
+  let platform: Platform;
+  let slug: string;
+  const people: Record<string, TestUser> = {};
+
+  before(async () => {
+    platform = await startPlatform();
+    const tenants: Array<{ slug: string; id: string }> = [];
+    for (const prefix of ['matrix', 'elsewhere']) {
+      const created = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
+        headers: platform.admin.headers,
+        json: { slug: uniqueSlug(prefix), name: prefix, ownerEmail: `${prefix}@matrix.test` },
+      });
+      await waitForOperation(platform, created.body.operation.id);
+      tenants.push(created.body.tenant);
+    }
+    slug = tenants[0]!.slug;
+    for (const role of ['owner', 'admin', 'developer', 'viewer'] as const) {
+      people[role] = await seedUser(platform.database, { email: `${role}@matrix.test` });
+      await platform.database.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)`, [
+        tenants[0]!.id,
+        people[role].userId,
+        role,
+      ]);
+    }
+    people.outsider = await seedUser(platform.database, { email: 'outsider@matrix.test' });
+    await platform.database.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')`, [
+      tenants[1]!.id,
+      people.outsider.userId,
+    ]);
+  });
+  after(async () => {
+    await platform?.stop();
+  });
+
+  const call = (route: Route, headers: Record<string, string>) =>
+    fetch(new URL(route.path(slug), platform.baseUrl), {
+      method: route.method,
+      headers: { ...headers, ...(route.body ? { 'content-type': 'application/json' } : {}) },
+      body: route.body ? JSON.stringify(route.body()) : undefined,
+    });
+  const detailOf = async (response: Response) =>
+    response.headers.get('content-type')?.includes('json')
+      ? (((await response.json()) as { detail?: string }).detail ?? '')
+      : '';
+
+  it('covers every tenant-scoped route of the OpenAPI document', async () => {
+    const spec = await request(platform.baseUrl, 'GET', '/api/v1/openapi.json');
+    const documented = Object.entries(spec.body.paths as Record<string, Record<string, unknown>>)
+      .filter(([path]) => path.startsWith('/api/v1/tenants/{slug}'))
+      .flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`))
+      .sort();
+    const tested = [...new Set(ROUTES.map((r) => `${r.method} ${r.spec}`))].sort();
+    assert.deepEqual(tested, documented);
+  });
+
+  it('lets each role do exactly what the permission matrix says', async () => {
+    for (const role of ['owner', 'admin', 'developer', 'viewer'] as const) {
+      for (const route of ROUTES) {
+        const response = await call(route, people[role]!.headers);
+        const detail = await detailOf(response);
+        const label = `${role} ${route.method} ${route.spec}: ${response.status} ${detail}`;
+        if (ROLE_PERMISSIONS[role].includes(route.permission)) {
+          assert.ok(route.allowed.includes(response.status), label);
+          assert.doesNotMatch(detail, /No tenant/, label);
+        } else {
+          assert.equal(response.status, 403, label);
+        }
+      }
+    }
+  });
+
+  it('answers outsiders 404 as for a missing tenant on every route, and changes nothing', async () => {
+    const counts = () =>
+      platform.database.query(
+        `SELECT (SELECT count(*) FROM memberships) AS m, (SELECT count(*) FROM invitations) AS i, (SELECT count(*) FROM api_keys) AS k`,
+      );
+    const before = await counts();
+    for (const route of ROUTES) {
+      const response = await call(route, people.outsider!.headers);
+      const label = `${route.method} ${route.spec}`;
+      assert.equal(response.status, 404, label);
+      assert.match(await detailOf(response), /No tenant/, label);
+    }
+    assert.deepEqual(await counts(), before);
+  });
+
+  it('answers anonymous callers 401 on every route', async () => {
+    for (const route of ROUTES) assert.equal((await call(route, {})).status, 401, `${route.method} ${route.spec}`);
+  });
+});
