@@ -94,7 +94,7 @@ describe('portal: invitations', () => {
     await ownerPage.getByTestId('invitations-empty').waitFor();
   });
 
-  it('lets a person in several tenants switch between them, staying in the same section', async () => {
+  it('lets a person in several tenants switch between them, staying in the same section and remembered', async () => {
     const other = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
       headers: platform.admin.headers,
       json: { slug: uniqueSlug('second'), name: 'Second Co', ownerEmail: 'owner@team-ui.test' },
@@ -114,5 +114,8 @@ describe('portal: invitations', () => {
     await switcher.selectOption({ label: 'Second Co' });
     await page.waitForURL(`**/tenants/${other.body.tenant.slug}/invitations`);
     await page.getByRole('heading', { name: 'Invitations' }).waitFor();
+    // The session remembers the choice: the portal's home opens that tenant.
+    await page.goto('/');
+    await page.waitForURL(`**/tenants/${other.body.tenant.slug}/members`);
   });
 });

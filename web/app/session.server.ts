@@ -21,6 +21,8 @@ interface SessionData {
   accessTokenExpiresAt: number;
   refreshToken: string;
   user: User;
+  /** The tenant whose pages the user saw last: the portal's home opens it. */
+  lastTenant?: string;
 }
 type PortalSession = Session<SessionData>;
 
@@ -164,6 +166,18 @@ function keep(state: RequestSession, tokens: ApiSession): void {
 /** After a successful POST /api/v1/auth/login: the response will carry the new session cookie. */
 export function startSession(context: Context, tokens: ApiSession): void {
   keep(requestSession(context), tokens);
+}
+
+/** Called by the tenant pages once they loaded: the switcher's choice survives the visit. */
+export function rememberTenant(context: Context, slug: string): void {
+  const state = requestSession(context);
+  if (state.session.get('lastTenant') === slug) return;
+  state.session.set('lastTenant', slug);
+  if (state.write === 'none') state.write = 'commit';
+}
+
+export function lastTenant(context: Context): string | undefined {
+  return requestSession(context).session.get('lastTenant');
 }
 
 /** After the user changed their own profile: the header shows the new name at once. */

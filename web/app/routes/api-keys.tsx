@@ -26,7 +26,7 @@ import type { Membership, Problem, Role } from '../api/types.ts';
 import { RoleBadge } from '../components/members/RoleBadge.tsx';
 import { TenantNav } from '../components/tenants/TenantNav.tsx';
 import { Timestamp } from '../components/Timestamp.tsx';
-import { loginPath, requireUser } from '../session.server.ts';
+import { loginPath, rememberTenant, requireUser } from '../session.server.ts';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `API keys of ${params.slug} · Atrium` }];
 
@@ -50,6 +50,7 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
   const mine = resultOrThrow(membership, request);
   // Viewers may not see keys at all: say so on the page instead of an error.
   const list = !keys.ok && keys.status === 403 ? null : resultOrThrow(keys, request).items;
+  rememberTenant(context, params.slug); // loaded: the user may see this tenant
   return { slug: params.slug, keys: list, myRole: mine.role, canManage: mine.permissions.includes('apikeys.manage') };
 }
 

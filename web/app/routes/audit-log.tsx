@@ -17,7 +17,7 @@ import type { Route } from './+types/audit-log';
 import { callApi } from '../api/client.server.ts';
 import { TenantNav } from '../components/tenants/TenantNav.tsx';
 import { Timestamp } from '../components/Timestamp.tsx';
-import { loginPath, requireUser } from '../session.server.ts';
+import { loginPath, rememberTenant, requireUser } from '../session.server.ts';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `Audit log of ${params.slug} · Atrium` }];
 
@@ -68,6 +68,7 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
     return `?${next}`;
   };
   const previousTrail = trail.slice(0, -1);
+  rememberTenant(context, params.slug); // loaded: the user may see this tenant
   return {
     slug: params.slug,
     filters,

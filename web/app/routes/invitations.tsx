@@ -24,7 +24,7 @@ import { fieldErrorsOf } from '../components/AuthCard.tsx';
 import { RoleBadge } from '../components/members/RoleBadge.tsx';
 import { TenantNav } from '../components/tenants/TenantNav.tsx';
 import { Timestamp } from '../components/Timestamp.tsx';
-import { loginPath, requireUser } from '../session.server.ts';
+import { loginPath, rememberTenant, requireUser } from '../session.server.ts';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `Invitations of ${params.slug} · Atrium` }];
 
@@ -50,6 +50,7 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
     callApi<Membership>(context, `/api/v1/tenants/${encodeURIComponent(params.slug)}/members/me`, call),
   ]);
   const mine = resultOrThrow(membership, request);
+  rememberTenant(context, params.slug); // loaded: the user may see this tenant
   return {
     slug: params.slug,
     invitations: resultOrThrow(list, request).items,

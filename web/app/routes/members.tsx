@@ -9,7 +9,7 @@ import type { Member, Membership, Role } from '../api/types.ts';
 import { MembersTable } from '../components/members/MembersTable.tsx';
 import { TenantNav } from '../components/tenants/TenantNav.tsx';
 import { RoleBadge } from '../components/members/RoleBadge.tsx';
-import { loginPath, requireUser } from '../session.server.ts';
+import { loginPath, rememberTenant, requireUser } from '../session.server.ts';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `Members of ${params.slug} · Atrium` }];
 
@@ -33,6 +33,7 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
   ]);
   const list = resultOrThrow(members, request);
   const mine = resultOrThrow(membership, request);
+  rememberTenant(context, params.slug); // loaded: the user may see this tenant
   return {
     slug: params.slug,
     members: list.items,
