@@ -83,6 +83,8 @@ describe('portal: API keys and audit log', () => {
   it('shows both changes in the audit log, filters them, and exports through the portal', async () => {
     await page.getByRole('tab', { name: 'Audit log' }).click();
     await page.waitForURL(`**/tenants/${slug}/audit-log`);
+    // The URL changes as the navigation starts; wait for the page's own rows.
+    await page.getByTestId('audit-log-row').first().waitFor();
     const actions = await page.getByTestId('audit-log-row').locator('code').allTextContents();
     assert.ok(actions.includes('api_key.created') && actions.includes('api_key.revoked'), actions.join(', '));
 

@@ -113,7 +113,14 @@ describe('portal: invitations', () => {
     await page.waitForLoadState('networkidle');
     await switcher.selectOption({ label: 'Second Co' });
     await page.waitForURL(`**/tenants/${other.body.tenant.slug}/invitations`);
-    await page.getByRole('heading', { name: 'Invitations' }).waitFor();
+    // The second tenant's page has rendered once the switcher shows it.
+    await page.waitForFunction(
+      (expected) =>
+        document.querySelector<HTMLSelectElement>(
+          '[data-testid="tenant-switcher"] select, select[aria-label="Switch tenant"]',
+        )?.value === expected,
+      other.body.tenant.slug,
+    );
     // The session remembers the choice: the portal's home opens that tenant.
     await page.goto('/');
     await page.waitForURL(`**/tenants/${other.body.tenant.slug}/members`);
