@@ -16,6 +16,9 @@ import { meRouter } from './routes/me.ts';
 import { membersRouter } from './routes/members.ts';
 import { openApiRouter } from './routes/openapi.ts';
 import { operationsRouter } from './routes/operations.ts';
+import { ssoConnectionRouter } from './routes/sso-connection.ts';
+import { ssoDomainsRouter, ssoDomainVerificationRouter } from './routes/sso-domains.ts';
+import { ssoLoginRouter } from './routes/sso-login.ts';
 import { tenantsRouter } from './routes/tenants.ts';
 
 export function createApp(deps: ApiDeps): express.Express {
@@ -35,11 +38,15 @@ export function createApp(deps: ApiDeps): express.Express {
   api.use(openApiRouter());
   api.use('/auth', authRouter(deps));
   api.use('/auth', accountsRouter(deps));
+  api.use('/auth/sso', ssoLoginRouter(deps));
+  api.use('/sso/domain-verifications', ssoDomainVerificationRouter(deps));
   api.use('/me', meRouter(deps));
   api.use('/tenants/:slug/members', membersRouter(deps));
   api.use('/tenants/:slug/audit-log', auditLogRouter(deps));
   api.use('/tenants/:slug/api-keys', apiKeysRouter(deps));
   api.use('/tenants/:slug/invitations', invitationsRouter(deps));
+  api.use('/tenants/:slug/sso/domains', ssoDomainsRouter(deps));
+  api.use('/tenants/:slug/sso', ssoConnectionRouter(deps));
   api.use('/invitations', invitationAcceptRouter(deps));
   api.use('/tenants', tenantsRouter(deps));
   api.use('/operations', operationsRouter(deps));

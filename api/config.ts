@@ -45,6 +45,13 @@ const ApiEnv = z.object({
   PASSWORD_RESET_TTL: duration.default(30 * 60_000),
   INVITATION_TTL: duration.default(7 * 86_400_000),
   PASSWORD_RESET_LIMIT_PER_HOUR: z.coerce.number().int().positive().default(3),
+  SSO_LOGIN_TTL: duration.default(10 * 60_000),
+  SSO_DOMAIN_VERIFICATION_TTL: duration.default(3 * 86_400_000),
+  // http:// identity providers: only for providers on loopback in development and tests.
+  SSO_ALLOW_INSECURE_ISSUERS: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
   // Signs the portal's session cookie. Optional here so an API-only process (PORTAL_MODE=off)
   // needs none; api/portal.ts refuses to serve pages without it. npm start generates one.
   ...mailSettings,
@@ -71,6 +78,7 @@ export function readApiConfig(env: Env) {
     sessionSecret: parsed.SESSION_SECRET,
     mail: readMailConfig(parsed),
     secretStore: secretStoreConfigFrom(parsed),
+    identity: { allowInsecureIssuers: parsed.SSO_ALLOW_INSECURE_ISSUERS },
     accessTokens: {
       privateKeyPem: parsed.JWT_PRIVATE_KEY,
       issuer: parsed.JWT_ISSUER,
@@ -95,6 +103,10 @@ export function readApiConfig(env: Env) {
         passwordResetTtlMs: parsed.PASSWORD_RESET_TTL,
         invitationTtlMs: parsed.INVITATION_TTL,
         passwordResetsPerHour: parsed.PASSWORD_RESET_LIMIT_PER_HOUR,
+      },
+      sso: {
+        loginTtlMs: parsed.SSO_LOGIN_TTL,
+        domainVerificationTtlMs: parsed.SSO_DOMAIN_VERIFICATION_TTL,
       },
     },
   };

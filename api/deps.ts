@@ -1,6 +1,7 @@
 // What the API's routes need, built once in api/main.ts (or by a test) and passed down.
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
+import type { IdentityProviders } from '../integrations/identity/port.ts';
 import type { Mailer } from '../integrations/mail/port.ts';
 import type { SecretStore } from '../integrations/secrets/port.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -15,6 +16,8 @@ export interface ApiDeps {
   mailer: Mailer;
   /** Secrets the API writes on a member's behalf (SSO client secrets, connector tokens). */
   secretStore: SecretStore;
+  /** Tenants' own OpenID Connect providers (single sign-on). */
+  identity: IdentityProviders;
   temporal: {
     client: Client;
     namespace: string;
@@ -40,6 +43,12 @@ export interface ApiDeps {
       invitationTtlMs: number;
       /** Reset mails one account gets per hour at most. */
       passwordResetsPerHour: number;
+    };
+    sso: {
+      /** How long a started SSO login may take to come back. */
+      loginTtlMs: number;
+      /** How long a mailed domain verification link works. */
+      domainVerificationTtlMs: number;
     };
   };
 }

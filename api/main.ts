@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { ConfigError } from '../config/env.ts';
 import { createDataSource } from '../db/data-source.ts';
+import { createOidcProviders } from '../integrations/identity/oidc.ts';
 import { selectMailer } from '../integrations/mail/select.ts';
 import { selectSecretStore } from '../integrations/secrets/select.ts';
 import { assertRuntimeRole } from '../db/runtime-role.ts';
@@ -44,6 +45,7 @@ const deps: ApiDeps = {
   accessTokens: await createAccessTokens(config.accessTokens),
   mailer: selectMailer(config.mail, logger),
   secretStore: selectSecretStore(config.secretStore, dataSource),
+  identity: createOidcProviders(config.identity),
   temporal: {
     client,
     namespace: config.temporal.namespace,

@@ -19,6 +19,8 @@ export interface AccessTokenSettings {
 export interface AccessTokenClaims {
   userId: string;
   platformAdmin: boolean;
+  /** The tenant whose single sign-on this session came through (claim `sso`), if any. */
+  ssoTenantId?: string | null;
 }
 
 export interface AccessTokens {
@@ -53,8 +55,8 @@ export async function createAccessTokens(settings: AccessTokenSettings): Promise
 
   return {
     ttlMs: settings.ttlMs,
-    sign: ({ userId, platformAdmin }) =>
-      new SignJWT({ pa: platformAdmin })
+    sign: ({ userId, platformAdmin, ssoTenantId }) =>
+      new SignJWT(ssoTenantId ? { pa: platformAdmin, sso: ssoTenantId } : { pa: platformAdmin })
         .setProtectedHeader({ alg: ALGORITHM, kid, typ: 'at+jwt' })
         .setIssuer(settings.issuer)
         .setAudience(settings.audience)
@@ -73,7 +75,11 @@ export async function createAccessTokens(settings: AccessTokenSettings): Promise
           requiredClaims: ['sub', 'exp', 'iat'],
           clockTolerance: 5,
         });
-        return { userId: payload.sub as string, platformAdmin: payload.pa === true };
+        return {
+          userId: payload.sub as string,
+          platformAdmin: payload.pa === true,
+          ssoTenantId: typeof payload.sso === 'string' ? payload.sso : null,
+        };
       } catch (error) {
         if (error instanceof errors.JOSEError) throw new InvalidAccessTokenError(describe(error));
         throw error;

@@ -11,6 +11,8 @@ export const PERMISSIONS = [
   'audit.read',
   'apikeys.read',
   'apikeys.manage',
+  'sso.read',
+  'sso.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -23,6 +25,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'audit.read',
     'apikeys.read',
     'apikeys.manage',
+    'sso.read',
+    'sso.manage',
   ],
   admin: [
     'tenant.read',
@@ -32,6 +36,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'audit.read',
     'apikeys.read',
     'apikeys.manage',
+    'sso.read',
+    'sso.manage',
   ],
   developer: ['tenant.read', 'members.read', 'operations.read', 'apikeys.read'],
   viewer: ['tenant.read', 'members.read'],

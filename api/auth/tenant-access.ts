@@ -6,6 +6,7 @@ import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { Role } from '../../db/repositories/memberships.ts';
 import { findMembership } from '../../db/repositories/memberships.ts';
+import { findSsoConnection } from '../../db/repositories/sso.ts';
 import { findTenantBySlug } from '../../db/repositories/tenants.ts';
 import { withTenantScope } from '../../db/scope.ts';
 import { addLogContext } from '../../logging/context.ts';
@@ -37,10 +38,18 @@ export function requireTenantPermission(deps: ApiDeps, permission: Permission): 
       // An API key acts in its own tenant only, with the role it was given.
       role = auth.apiKey.tenantId === tenant.id ? auth.apiKey.role : null;
     } else {
-      const membership = await withTenantScope(deps.dataSource, tenant.id, (db) =>
-        findMembership(db, tenant.id, auth.userId),
-      );
+      const { membership, sso } = await withTenantScope(deps.dataSource, tenant.id, async (db) => ({
+        membership: await findMembership(db, tenant.id, auth.userId),
+        sso: await findSsoConnection(db, tenant.id),
+      }));
       role = membership?.role ?? (auth.platformAdmin ? 'admin' : null);
+      // "SSO required": members work in the tenant only with a session its provider started.
+      // Platform admins are exempt (they repair tenants), and so are API keys (machines).
+      if (membership && !auth.platformAdmin && sso?.enabled && sso.sso_required && auth.ssoTenantId !== tenant.id)
+        throw new ProblemError(
+          'ssoRequired',
+          `"${slug}" requires its single sign-on; sign in through it (POST /api/v1/auth/sso/start with tenant "${slug}").`,
+        );
     }
     if (!role) throw notFound;
     if (!roleAllows(role, permission)) {

@@ -20,6 +20,7 @@ import {
   recordFailedLogin,
   recordSuccessfulLogin,
 } from '../../db/repositories/users.ts';
+import { findVerifiedDomain } from '../../db/repositories/sso.ts';
 import { withPlatformScope } from '../../db/scope.ts';
 import { passwordMatches } from '../auth/passwords.ts';
 import type { AccessTokens } from '../auth/access-tokens.ts';
@@ -60,11 +61,15 @@ export function toUserView(user: UserRow): z.infer<typeof UserSchema> {
 export async function sessionBody(
   accessTokens: AccessTokens,
   user: UserRow,
-  refresh: { token: string; expiresAt: Date },
+  refresh: { token: string; expiresAt: Date; ssoTenantId?: string | null },
 ): Promise<z.infer<typeof SessionSchema>> {
   return {
     tokenType: 'Bearer' as const,
-    accessToken: await accessTokens.sign({ userId: user.id, platformAdmin: user.is_platform_admin }),
+    accessToken: await accessTokens.sign({
+      userId: user.id,
+      platformAdmin: user.is_platform_admin,
+      ssoTenantId: refresh.ssoTenantId ?? null,
+    }),
     expiresIn: Math.floor(accessTokens.ttlMs / 1000),
     refreshToken: refresh.token,
     refreshTokenExpiresAt: refresh.expiresAt.toISOString(),
@@ -113,12 +118,25 @@ export function authRouter(deps: ApiDeps): Router {
     );
   }
 
-  const session = (user: UserRow, refresh: { token: string; expiresAt: Date }) =>
+  /** A verified domain whose organization requires SSO: its people sign in there only. */
+  async function refuseWhenSsoRequired(email: string): Promise<void> {
+    const domain = email.slice(email.lastIndexOf('@') + 1);
+    const route = await withPlatformScope(dataSource, (db) => findVerifiedDomain(db, domain));
+    if (route?.enabled && route.ssoRequired)
+      throw new ProblemError(
+        'ssoRequired',
+        `Addresses at ${domain.toLowerCase()} sign in through the single sign-on of "${route.slug}" (POST /api/v1/auth/sso/start).`,
+      );
+  }
+
+  const session = (user: UserRow, refresh: { token: string; expiresAt: Date; ssoTenantId?: string | null }) =>
     sessionBody(accessTokens, user, refresh);
 
   router.post('/login', loginLimiter, async (req, res) => {
     const { email, password } = parseBody(LoginBody, req);
     const user = await findUserByEmail(dataSource, email);
+    // Platform staff keep password sign-in: they must be able to repair a broken provider.
+    if (!user?.is_platform_admin) await refuseWhenSsoRequired(email);
     if (user?.locked_until && user.locked_until > new Date()) throw locked(user.locked_until);
     if (!user || !(await passwordMatches(user?.password_hash ?? null, password))) {
       if (user) {
@@ -192,7 +210,7 @@ export const authPaths: ZodOpenApiPathsObject = {
       requestBody: { content: { 'application/json': { schema: LoginBody } } },
       responses: {
         200: { description: 'Signed in.', content: { 'application/json': { schema: SessionSchema } } },
-        ...problemResponses(400, 401, 422, 429),
+        ...problemResponses(400, 401, 403, 422, 429),
       },
     },
   },

@@ -96,7 +96,10 @@ export function meRouter(deps: ApiDeps): Router {
         targetId: user.id,
       });
     });
-    const refresh = await issueRefreshToken(deps.dataSource, user.id, deps.settings.auth.refreshTokenTtlMs);
+    // The fresh session keeps what this one was (signed in through a tenant's SSO or not).
+    const refresh = await issueRefreshToken(deps.dataSource, user.id, deps.settings.auth.refreshTokenTtlMs, {
+      ssoTenantId: authOf(res).ssoTenantId ?? null,
+    });
     res.json(await sessionBody(deps.accessTokens, user, refresh));
   });
 

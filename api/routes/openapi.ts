@@ -9,6 +9,9 @@ import { invitationsPaths } from './invitations.ts';
 import { auditLogPaths } from './audit-log.ts';
 import { membersPaths } from './members.ts';
 import { operationsPaths } from './operations.ts';
+import { ssoConnectionPaths } from './sso-connection.ts';
+import { ssoDomainsPaths } from './sso-domains.ts';
+import { ssoLoginPaths } from './sso-login.ts';
 import { tenantsPaths } from './tenants.ts';
 
 export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
@@ -24,12 +27,15 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
     paths: {
       ...authPaths,
       ...accountsPaths,
+      ...ssoLoginPaths,
       ...mePaths,
       ...tenantsPaths,
       ...membersPaths,
       ...invitationsPaths,
       ...apiKeysPaths,
       ...auditLogPaths,
+      ...ssoConnectionPaths,
+      ...ssoDomainsPaths,
       ...operationsPaths,
     },
   });

@@ -11,6 +11,7 @@ import { CreateLocalBilling1763810100000 } from './1763810100000-CreateLocalBill
 import { CreateApiKeys1763820000000 } from './1763820000000-CreateApiKeys.ts';
 import { CreateAccountTokens1763830000000 } from './1763830000000-CreateAccountTokens.ts';
 import { CreateInvitations1763850000000 } from './1763850000000-CreateInvitations.ts';
+import { CreateSso1763860000000 } from './1763860000000-CreateSso.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -25,4 +26,5 @@ export const migrations = [
   CreateApiKeys1763820000000,
   CreateAccountTokens1763830000000,
   CreateInvitations1763850000000,
+  CreateSso1763860000000,
 ];

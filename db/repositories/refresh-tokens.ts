@@ -10,6 +10,8 @@ export interface IssuedRefreshToken {
   token: string;
   familyId: string;
   expiresAt: Date;
+  /** The tenant whose identity provider started this login (SSO), else null. */
+  ssoTenantId: string | null;
 }
 
 export type RotationResult =
@@ -25,15 +27,17 @@ export async function issueRefreshToken(
   db: DataSource | EntityManager,
   userId: string,
   ttlMs: number,
-  familyId: string = randomUUID(),
+  options: { familyId?: string; ssoTenantId?: string | null } = {},
 ): Promise<IssuedRefreshToken> {
   const token = `${PREFIX}${randomBytes(32).toString('base64url')}`;
+  const familyId = options.familyId ?? randomUUID();
+  const ssoTenantId = options.ssoTenantId ?? null;
   const [row] = await db.query<Array<{ expires_at: Date }>>(
-    `INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at)
-     VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond') RETURNING expires_at`,
-    [familyId, userId, hashToken(token), ttlMs],
+    `INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at, sso_tenant_id)
+     VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond', $5) RETURNING expires_at`,
+    [familyId, userId, hashToken(token), ttlMs, ssoTenantId],
   );
-  return { token, familyId, expiresAt: row?.expires_at ?? new Date() };
+  return { token, familyId, expiresAt: row?.expires_at ?? new Date(), ssoTenantId };
 }
 
 /** Exchanges a refresh token for a new one, in one transaction with the token row locked. */
@@ -47,9 +51,10 @@ export function rotateRefreshToken(dataSource: DataSource, token: string, ttlMs:
         expired: boolean;
         used_at: Date | null;
         revoked_at: Date | null;
+        sso_tenant_id: string | null;
       }>
     >(
-      `SELECT id, family_id, user_id, expires_at <= now() AS expired, used_at, revoked_at
+      `SELECT id, family_id, user_id, expires_at <= now() AS expired, used_at, revoked_at, sso_tenant_id
        FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE`,
       [hashToken(token)],
     );
@@ -61,7 +66,10 @@ export function rotateRefreshToken(dataSource: DataSource, token: string, ttlMs:
     if (row.revoked_at) return { ok: false, reason: 'revoked' };
     if (row.expired) return { ok: false, reason: 'expired' };
     await db.query(`UPDATE refresh_tokens SET used_at = now() WHERE id = $1`, [row.id]);
-    const next = await issueRefreshToken(db, row.user_id, ttlMs, row.family_id);
+    const next = await issueRefreshToken(db, row.user_id, ttlMs, {
+      familyId: row.family_id,
+      ssoTenantId: row.sso_tenant_id,
+    });
     return { ok: true, userId: row.user_id, next };
   });
 }

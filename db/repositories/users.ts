@@ -8,7 +8,8 @@ export interface UserRow {
   id: string;
   email: string;
   display_name: string;
-  password_hash: string;
+  /** Null for people who arrived through SSO and never set a password. */
+  password_hash: string | null;
   is_platform_admin: boolean;
   failed_logins: number;
   locked_until: Date | null;
@@ -83,4 +84,23 @@ export async function setPassword(db: Db, id: string, password: string): Promise
 
 export async function setDisplayName(db: Db, id: string, displayName: string): Promise<void> {
   await db.query(`UPDATE users SET display_name = $2 WHERE id = $1`, [id, displayName]);
+}
+
+/**
+ * Creates an account for someone a tenant's identity provider vouched for (just-in-time
+ * provisioning): no password, the address verified by the provider. Returns the id, or
+ * null when the address is taken (then the caller links the existing account).
+ */
+export async function createSsoUserIfAbsent(
+  db: Db,
+  user: { email: string; displayName: string },
+): Promise<string | null> {
+  const rows = await db.query<Array<{ id: string }>>(
+    `INSERT INTO users (email, display_name, password_hash, email_verified_at)
+     VALUES ($1, $2, NULL, now())
+     ON CONFLICT ((lower(email))) DO NOTHING
+     RETURNING id`,
+    [user.email, user.displayName],
+  );
+  return rows[0]?.id ?? null;
 }

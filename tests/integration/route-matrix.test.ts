@@ -12,7 +12,7 @@ import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
 
 interface Route {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** The OpenAPI path it stands for. */
   spec: string;
   path: (slug: string) => string;
@@ -117,6 +117,54 @@ const ROUTES: Route[] = [
     permission: 'audit.read',
     allowed: [200],
   },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/sso',
+    path: (s) => `/api/v1/tenants/${s}/sso`,
+    permission: 'sso.read',
+    allowed: [200],
+  },
+  {
+    method: 'PUT',
+    spec: '/api/v1/tenants/{slug}/sso',
+    path: (s) => `/api/v1/tenants/${s}/sso`,
+    // Nothing listens there: allowed callers get as far as the issuer check (422).
+    body: () => ({ issuer: 'https://127.0.0.1:9/', clientId: 'matrix', clientSecret: 'matrix-secret' }),
+    permission: 'sso.manage',
+    allowed: [422],
+  },
+  {
+    method: 'DELETE',
+    spec: '/api/v1/tenants/{slug}/sso',
+    path: (s) => `/api/v1/tenants/${s}/sso`,
+    permission: 'sso.manage',
+    allowed: [404],
+  },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/sso/domains',
+    path: (s) => `/api/v1/tenants/${s}/sso/domains`,
+    permission: 'sso.read',
+    allowed: [200],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/sso/domains',
+    path: (s) => `/api/v1/tenants/${s}/sso/domains`,
+    body: () => {
+      const domain = `d${randomUUID().slice(0, 8)}.matrix.test`;
+      return { domain, verificationEmail: `it@${domain}` };
+    },
+    permission: 'sso.manage',
+    allowed: [201],
+  },
+  {
+    method: 'DELETE',
+    spec: '/api/v1/tenants/{slug}/sso/domains/{domain}',
+    path: (s) => `/api/v1/tenants/${s}/sso/domains/none.matrix.test`,
+    permission: 'sso.manage',
+    allowed: [404],
+  },
 ];
 
 describe('every tenant route × every role', () => {
@@ -194,7 +242,9 @@ describe('every tenant route × every role', () => {
   it('answers outsiders 404 as for a missing tenant on every route, and changes nothing', async () => {
     const counts = () =>
       platform.database.query(
-        `SELECT (SELECT count(*) FROM memberships) AS m, (SELECT count(*) FROM invitations) AS i, (SELECT count(*) FROM api_keys) AS k`,
+        `SELECT (SELECT count(*) FROM memberships) AS m, (SELECT count(*) FROM invitations) AS i,
+                (SELECT count(*) FROM api_keys) AS k, (SELECT count(*) FROM sso_connections) AS s,
+                (SELECT count(*) FROM sso_domains) AS d`,
       );
     const before = await counts();
     for (const route of ROUTES) {

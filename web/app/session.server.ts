@@ -23,6 +23,11 @@ interface SessionData {
   user: User;
   /** The tenant whose pages the user saw last: the portal's home opens it. */
   lastTenant?: string;
+  /**
+   * The state of the single sign-on this browser started: the callback must bring it back,
+   * so nobody can complete a sign-in they started into someone else's browser.
+   */
+  ssoState?: string;
 }
 type PortalSession = Session<SessionData>;
 
@@ -166,6 +171,24 @@ function keep(state: RequestSession, tokens: ApiSession): void {
 /** After a successful POST /api/v1/auth/login: the response will carry the new session cookie. */
 export function startSession(context: Context, tokens: ApiSession): void {
   keep(requestSession(context), tokens);
+}
+
+/** Before sending the browser to an identity provider. */
+export function rememberSsoState(context: Context, ssoState: string): void {
+  const state = requestSession(context);
+  state.session.set('ssoState', ssoState);
+  if (state.write === 'none') state.write = 'commit';
+}
+
+/** The SSO state this browser started, used up (a callback is accepted once). */
+export function takeSsoState(context: Context): string | undefined {
+  const state = requestSession(context);
+  const ssoState = state.session.get('ssoState');
+  if (ssoState !== undefined) {
+    state.session.unset('ssoState');
+    if (state.write === 'none') state.write = 'commit';
+  }
+  return ssoState;
 }
 
 /** Called by the tenant pages once they loaded: the switcher's choice survives the visit. */

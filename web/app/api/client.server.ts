@@ -6,7 +6,7 @@ import type { Problem } from './types.ts';
 export type ApiResult<T> = { ok: true; status: number; body: T } | { ok: false; status: number; problem: Problem };
 
 interface ApiCall {
-  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** The signed-in user's access token (session.server.ts requireUser), sent as a Bearer token. */
   token?: string;
   body?: unknown;

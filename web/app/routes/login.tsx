@@ -53,6 +53,12 @@ export async function action({ context, request }: Route.ActionArgs) {
     body: { email: parsed.data.email, password: parsed.data.password },
   });
   if (!result.ok) {
+    // The address's organization signs in through its identity provider only.
+    if (result.problem.type === 'urn:atrium:problem:sso-required') {
+      const params = new URLSearchParams({ email: parsed.data.email, required: '1' });
+      if (parsed.data.redirectTo) params.set('redirectTo', parsed.data.redirectTo);
+      throw redirect(`/sso?${params}`);
+    }
     return data({ email, fieldErrors: {}, problem: result.problem }, { status: result.status });
   }
   startSession(context, result.body);
@@ -103,6 +109,14 @@ export default function LoginPage({ actionData }: Route.ComponentProps) {
             />
             <Button type="submit" loading={submitting} fullWidth mt="xs">
               Sign in
+            </Button>
+            <Button
+              component={Link}
+              to={`/sso${searchParams.get('redirectTo') ? `?${new URLSearchParams({ redirectTo: searchParams.get('redirectTo')! })}` : ''}`}
+              variant="default"
+              fullWidth
+            >
+              Sign in with single sign-on
             </Button>
             <Group justify="space-between">
               <Anchor component={Link} to="/signup" size="sm">

@@ -6,6 +6,7 @@ const SECTIONS = [
   { value: 'invitations', label: 'Invitations', to: '/tenants/:slug/invitations' },
   { value: 'api-keys', label: 'API keys', to: '/tenants/:slug/api-keys' },
   { value: 'audit-log', label: 'Audit log', to: '/tenants/:slug/audit-log' },
+  { value: 'sso', label: 'Single sign-on', to: '/tenants/:slug/sso' },
 ] as const;
 
 export type TenantSection = (typeof SECTIONS)[number]['value'];

@@ -1,0 +1,223 @@
+// /api/v1/tenants/:slug/sso: the tenant's OpenID Connect provider for single sign-on.
+// The client secret goes to the secret store (a new version per change; the row names the
+// version it uses, so a change that fails half-way leaves the old one in force) and is
+// never returned. Saving checks that the issuer can be discovered.
+import { Router } from 'express';
+import type { Response } from 'express';
+import { z } from 'zod';
+import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
+import type { SsoConnectionRow } from '../../db/repositories/sso.ts';
+import {
+  deleteSsoConnection,
+  findSsoConnection,
+  listSsoDomains,
+  upsertSsoConnection,
+} from '../../db/repositories/sso.ts';
+import { withTenantScope } from '../../db/scope.ts';
+import { IdentityError } from '../../integrations/identity/port.ts';
+import { SecretStoreError } from '../../integrations/secrets/port.ts';
+import type { SsoConnectionView } from '../contracts/sso.ts';
+import { SSO_ROLES, SsoConnectionBody } from '../contracts/sso.ts';
+import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
+import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
+import type { ApiDeps } from '../deps.ts';
+import { ProblemError } from '../http/problem.ts';
+import { parseBody } from '../http/validate.ts';
+import { problemResponses } from './schemas.ts';
+
+const SsoConnectionSchema = z
+  .object({
+    issuer: z.string(),
+    clientId: z.string(),
+    clientSecretSet: z.boolean(),
+    defaultRole: z.enum(SSO_ROLES),
+    ssoRequired: z.boolean(),
+    enabled: z.boolean(),
+    redirectUri: z.string().meta({ description: 'Register exactly this redirect URI at the provider.' }),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'SsoConnection' });
+
+const SsoSettingsSchema = z
+  .object({
+    connection: SsoConnectionSchema.nullable(),
+    redirectUri: z.string(),
+  })
+  .meta({ id: 'SsoSettings' });
+
+export function ssoCallbackUri(deps: ApiDeps): string {
+  return `${deps.settings.auth.publicUrl}/sso/callback`;
+}
+
+export function ssoClientSecretPath(slug: string): string {
+  return `tenants/${slug}/sso/client-secret`;
+}
+
+function toView(deps: ApiDeps, row: SsoConnectionRow): SsoConnectionView {
+  return {
+    issuer: row.issuer,
+    clientId: row.client_id,
+    clientSecretSet: true,
+    defaultRole: row.default_role,
+    ssoRequired: row.sso_required,
+    enabled: row.enabled,
+    redirectUri: ssoCallbackUri(deps),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+/** What is audited of a connection: everything but the secret. */
+function audited(row: Omit<SsoConnectionRow, 'created_at' | 'updated_at' | 'tenant_id'>) {
+  return {
+    issuer: row.issuer,
+    clientId: row.client_id,
+    clientSecretVersion: row.client_secret_version,
+    defaultRole: row.default_role,
+    ssoRequired: row.sso_required,
+    enabled: row.enabled,
+  };
+}
+
+/** Single sign-on decides who may become a member: people change it, never API keys. */
+export function refuseApiKeyCaller(res: Response): void {
+  if (authOf(res).apiKey)
+    throw new ProblemError('forbidden', 'API keys cannot change single sign-on; sign in as a person.');
+}
+
+export function secretStoreProblem(error: unknown): never {
+  if (error instanceof SecretStoreError)
+    throw new ProblemError('unavailable', `The secret store refused the change (${error.reason}); try again later.`);
+  throw error;
+}
+
+export function ssoConnectionRouter(deps: ApiDeps): Router {
+  const router = Router({ mergeParams: true });
+  router.use(requireAuth(deps.accessTokens, { apiKeys: deps.dataSource }));
+
+  router.get('/', requireTenantPermission(deps, 'sso.read'), async (_req, res) => {
+    const { tenantId } = tenantAccessOf(res);
+    const row = await withTenantScope(deps.dataSource, tenantId, (db) => findSsoConnection(db, tenantId));
+    res.json({ connection: row ? toView(deps, row) : null, redirectUri: ssoCallbackUri(deps) });
+  });
+
+  router.put('/', requireTenantPermission(deps, 'sso.manage'), async (req, res) => {
+    refuseApiKeyCaller(res);
+    const body = parseBody(SsoConnectionBody, req);
+    const access = tenantAccessOf(res);
+    const current = await withTenantScope(deps.dataSource, access.tenantId, (db) =>
+      findSsoConnection(db, access.tenantId),
+    );
+    if (!current && body.clientSecret === undefined)
+      throw new ProblemError('validation', 'The first configuration needs the client secret.', {
+        errors: [{ path: 'clientSecret', message: 'Enter the client secret the provider issued.' }],
+      });
+    if (body.ssoRequired) {
+      const domains = await withTenantScope(deps.dataSource, access.tenantId, (db) =>
+        listSsoDomains(db, access.tenantId),
+      );
+      if (!domains.some((d) => d.verified_at))
+        throw new ProblemError('validation', 'Requiring SSO needs a verified email domain first.', {
+          errors: [{ path: 'ssoRequired', message: 'Verify a domain, then require SSO.' }],
+        });
+    }
+    try {
+      await deps.identity.check({ issuer: body.issuer, clientId: body.clientId });
+    } catch (error) {
+      if (error instanceof IdentityError)
+        throw new ProblemError('validation', 'The issuer cannot be used.', {
+          errors: [{ path: 'issuer', message: error.message }],
+        });
+      throw error;
+    }
+    const path = ssoClientSecretPath(access.slug);
+    let secretVersion = current?.client_secret_version ?? 0;
+    if (body.clientSecret !== undefined) {
+      secretVersion = await deps.secretStore
+        .write(path, { clientSecret: body.clientSecret })
+        .then((written) => written.version, secretStoreProblem);
+    }
+    const next = {
+      tenant_id: access.tenantId,
+      issuer: body.issuer,
+      client_id: body.clientId,
+      client_secret_path: path,
+      client_secret_version: secretVersion,
+      default_role: body.defaultRole,
+      sso_required: body.ssoRequired,
+      enabled: body.enabled,
+    };
+    const saved = await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
+      await upsertSsoConnection(db, next);
+      await appendAuditEntry(db, {
+        tenantId: access.tenantId,
+        actor: actorOf(req, res),
+        action: current ? 'sso.updated' : 'sso.configured',
+        targetType: 'sso_connection',
+        targetId: access.tenantId,
+        before: current ? audited(current) : null,
+        after: audited(next),
+      });
+      return findSsoConnection(db, access.tenantId);
+    });
+    res.status(current ? 200 : 201).json(toView(deps, saved as SsoConnectionRow));
+  });
+
+  router.delete('/', requireTenantPermission(deps, 'sso.manage'), async (req, res) => {
+    refuseApiKeyCaller(res);
+    const access = tenantAccessOf(res);
+    const removed = await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
+      const current = await findSsoConnection(db, access.tenantId);
+      if (!current) return null;
+      await deleteSsoConnection(db, access.tenantId);
+      await appendAuditEntry(db, {
+        tenantId: access.tenantId,
+        actor: actorOf(req, res),
+        action: 'sso.removed',
+        targetType: 'sso_connection',
+        targetId: access.tenantId,
+        before: audited(current),
+      });
+      return current;
+    });
+    if (!removed) throw new ProblemError('notFound', `"${access.slug}" has no single sign-on configured.`);
+    // The row is gone, so nothing uses the secret any more; a failure here leaves an unused secret.
+    await deps.secretStore.destroy(removed.client_secret_path).catch((error: unknown) => {
+      deps.logger.warn('SSO client secret not destroyed', { path: removed.client_secret_path, error });
+    });
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+export const ssoConnectionPaths: ZodOpenApiPathsObject = {
+  '/api/v1/tenants/{slug}/sso': {
+    get: {
+      operationId: 'getSsoConnection',
+      summary: "The tenant's single sign-on provider (null when none), and the redirect URI to register",
+      requestParams: { path: z.object({ slug: z.string() }) },
+      responses: {
+        200: { description: 'The settings.', content: { 'application/json': { schema: SsoSettingsSchema } } },
+        ...problemResponses(401, 403, 404),
+      },
+    },
+    put: {
+      operationId: 'putSsoConnection',
+      summary: 'Configure the OpenID Connect provider (the issuer is discovered first)',
+      requestParams: { path: z.object({ slug: z.string() }) },
+      requestBody: { content: { 'application/json': { schema: SsoConnectionBody } } },
+      responses: {
+        200: { description: 'Updated.', content: { 'application/json': { schema: SsoConnectionSchema } } },
+        201: { description: 'Configured.', content: { 'application/json': { schema: SsoConnectionSchema } } },
+        ...problemResponses(400, 401, 403, 404, 422, 503),
+      },
+    },
+    delete: {
+      operationId: 'deleteSsoConnection',
+      summary: 'Remove single sign-on (verified domains stay)',
+      requestParams: { path: z.object({ slug: z.string() }) },
+      responses: { 204: { description: 'Removed.' }, ...problemResponses(401, 403, 404) },
+    },
+  },
+};

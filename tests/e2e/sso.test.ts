@@ -1,0 +1,162 @@
+// Single sign-on in Debian's Chromium against oidc-provider on loopback: an owner
+// configures the provider and verifies the domain from the mailed link; a new person signs
+// in through "Sign in with single sign-on", passes the provider's login and consent pages
+// and lands in the tenant as a member; with SSO required, a password sign-in at the domain
+// is sent to single sign-on instead.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { freePort } from '../../scripts/free-port.ts';
+import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
+import { isCspViolation, launchChromium, signInThroughPortal } from '../support/browser.ts';
+import type { OidcTestProvider } from '../support/oidc-provider.ts';
+import { startOidcProvider } from '../support/oidc-provider.ts';
+import type { Platform, TestUser } from '../support/platform.ts';
+import { seedUser, startPlatform } from '../support/platform.ts';
+import type { SmtpCapture } from '../support/smtp-capture.ts';
+import { startSmtpCapture } from '../support/smtp-capture.ts';
+
+describe('portal: single sign-on', () => {
+  let platform: Platform;
+  let browser: Browser;
+  let smtp: SmtpCapture;
+  let idp: OidcTestProvider;
+  let owner: TestUser;
+  let ownerPage: Page;
+  let slug: string;
+  let domain: string;
+  const contexts: BrowserContext[] = [];
+  const problems: string[] = [];
+
+  async function newPage(): Promise<Page> {
+    const context = await browser.newContext({ baseURL: platform.baseUrl });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    page.on('pageerror', (error) => problems.push(String(error)));
+    page.on('console', (message) => {
+      // Only the portal's own pages have a policy to violate; the provider's are not ours.
+      if (isCspViolation(message.text()) && page.url().startsWith(platform.baseUrl)) problems.push(message.text());
+    });
+    return page;
+  }
+
+  before(async () => {
+    // The redirect URI registered at the provider must be the portal's real address.
+    const port = await freePort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    smtp = await startSmtpCapture();
+    idp = await startOidcProvider({ redirectUris: [`${publicUrl}/sso/callback`] });
+    platform = await startPlatform({
+      portal: true,
+      env: {
+        PORT: String(port),
+        PUBLIC_URL: publicUrl,
+        SMTP_URL: smtp.url,
+        SSO_ALLOW_INSECURE_ISSUERS: 'true',
+        LOGIN_RATE_LIMIT: '1000',
+      },
+    });
+    browser = await launchChromium();
+    slug = uniqueSlug('sso-ui');
+    domain = `${slug}.test`;
+    const created = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
+      headers: platform.admin.headers,
+      json: { slug, name: 'SSO UI', ownerEmail: `owner@${domain}` },
+    });
+    await waitForOperation(platform, created.body.operation.id);
+    // The owner's address is elsewhere: requiring SSO must not lock the owner's password out.
+    owner = await seedUser(platform.database, { email: `owner@owner-${slug}.test` });
+    await platform.database.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')`, [
+      created.body.tenant.id,
+      owner.userId,
+    ]);
+    idp.people.set('alice', { email: `alice@${domain}`, name: 'Alice Browser' });
+    ownerPage = await newPage();
+    await signInThroughPortal(ownerPage, owner.email, owner.password);
+  });
+  after(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await platform?.stop();
+    await idp?.stop();
+    await smtp?.stop();
+    assert.deepEqual(problems, [], 'no page errors and no content security policy violations');
+  });
+
+  it('configures the provider and verifies the domain from the mailed link', async () => {
+    const page = ownerPage;
+    await page.goto(`/tenants/${slug}/sso`);
+    await page.getByTestId('sso-status').filter({ hasText: 'not configured' }).waitFor();
+    await page.waitForLoadState('networkidle'); // hydrated: the form checks fields in the browser
+    const form = page.getByRole('form', { name: 'Identity provider' });
+    // The shared schema refuses an empty issuer in the browser.
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByText('Enter the issuer URL').waitFor();
+
+    await form.getByRole('textbox', { name: 'Issuer URL' }).fill(idp.issuer);
+    await form.getByRole('textbox', { name: 'Client id' }).fill(idp.clientId);
+    await form.getByLabel('Client secret').fill(idp.clientSecret);
+    await form.getByRole('combobox', { name: /Role of people/ }).selectOption('developer');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('sso-saved').waitFor();
+    await page.getByTestId('sso-status').filter({ hasText: 'enabled' }).waitFor();
+    assert.equal(await page.getByTestId('sso-redirect-uri').textContent(), `${platform.baseUrl}/sso/callback`);
+
+    const domains = page.getByRole('form', { name: 'Add a domain' });
+    await domains.getByRole('textbox', { name: 'Domain' }).fill(domain);
+    await domains.getByRole('textbox', { name: 'Send the link to' }).fill(`it@${domain}`);
+    await domains.getByRole('button', { name: 'Add domain' }).click();
+    await page.locator(`[data-testid="sso-domain-row"][data-domain="${domain}"]`).getByText('waiting').waitFor();
+
+    const mail = await smtp.waitForMail((m) => m.to.includes(`it@${domain}`));
+    const link = mail.text.match(/http:\/\/127\.0\.0\.1:\d+\/sso\/verify-domain\?token=[\w-]+/)?.[0];
+    assert.ok(link, mail.text);
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Verify domain' }).click();
+    await page.getByTestId('domain-verified').waitFor();
+    await page.goto(`/tenants/${slug}/sso`);
+    await page.locator(`[data-testid="sso-domain-row"][data-domain="${domain}"]`).getByText('verified').waitFor();
+  });
+
+  it('signs a new person in through the provider into the tenant', async () => {
+    const page = await newPage();
+    await page.goto('/login');
+    await page.getByRole('link', { name: 'Sign in with single sign-on' }).click();
+    await page.waitForURL(/\/sso/);
+    await page.waitForLoadState('networkidle'); // hydrated: the portal follows the redirect to the provider
+    await page.getByRole('textbox', { name: 'Work email' }).fill(`alice@${domain}`);
+    await page.getByRole('button', { name: 'Continue with single sign-on' }).click();
+
+    // The provider's own pages: its login form, then consent.
+    await page.waitForURL((url) => url.href.startsWith(idp.issuer));
+    await page.locator('input[name="login"]').fill('sub-alice');
+    await page.locator('input[name="password"]').fill('any');
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+
+    await page.waitForURL(`${platform.baseUrl}/tenants/${slug}/members`);
+    await page.getByRole('heading', { name: 'Members' }).waitFor();
+    const row = page.getByRole('row').filter({ hasText: `alice@${domain}` });
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', /developer/);
+  });
+
+  it('sends a password sign-in to single sign-on once SSO is required', async () => {
+    await ownerPage.goto(`/tenants/${slug}/sso`);
+    await ownerPage.waitForLoadState('networkidle');
+    const form = ownerPage.getByRole('form', { name: 'Identity provider' });
+    await form.getByRole('checkbox', { name: /Require SSO/ }).check();
+    await form.getByRole('button', { name: 'Save' }).click();
+    await ownerPage.getByTestId('sso-saved').waitFor();
+
+    const carol = await seedUser(platform.database, { email: `carol@${domain}` });
+    const page = await newPage();
+    await page.goto('/login');
+    await page.getByRole('textbox', { name: 'Email' }).fill(carol.email);
+    await page.getByLabel('Password').fill(carol.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByTestId('sso-required-notice').waitFor();
+    assert.equal(await page.getByRole('textbox', { name: 'Work email' }).inputValue(), carol.email);
+  });
+});
