@@ -154,7 +154,7 @@ describe('portal: single sign-on', () => {
     const page = await newPage();
     await page.goto('/login');
     await page.getByRole('textbox', { name: 'Email' }).fill(carol.email);
-    await page.getByLabel('Password').fill(carol.password);
+    await page.getByRole('textbox', { name: 'Password' }).fill(carol.password);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByTestId('sso-required-notice').waitFor();
     assert.equal(await page.getByRole('textbox', { name: 'Work email' }).inputValue(), carol.email);
