@@ -4,6 +4,7 @@ import type { Billing } from '../integrations/billing/port.ts';
 import type { Cluster } from '../integrations/cluster/port.ts';
 import type { Mailer } from '../integrations/mail/port.ts';
 import type { SecretStore } from '../integrations/secrets/port.ts';
+import { createTenantSuspensionActivities } from './tenant-suspension.ts';
 import { createTenantActivities } from './tenants.ts';
 
 export interface ActivityDeps {
@@ -21,5 +22,6 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createTenantActivities(deps),
+    ...createTenantSuspensionActivities(deps),
   };
 }

@@ -19,6 +19,7 @@ import { operationsRouter } from './routes/operations.ts';
 import { ssoConnectionRouter } from './routes/sso-connection.ts';
 import { ssoDomainsRouter, ssoDomainVerificationRouter } from './routes/sso-domains.ts';
 import { ssoLoginRouter } from './routes/sso-login.ts';
+import { tenantSuspensionRouter } from './routes/tenant-suspension.ts';
 import { tenantsRouter } from './routes/tenants.ts';
 
 export function createApp(deps: ApiDeps): express.Express {
@@ -47,6 +48,7 @@ export function createApp(deps: ApiDeps): express.Express {
   api.use('/tenants/:slug/invitations', invitationsRouter(deps));
   api.use('/tenants/:slug/sso/domains', ssoDomainsRouter(deps));
   api.use('/tenants/:slug/sso', ssoConnectionRouter(deps));
+  api.use('/tenants/:slug', tenantSuspensionRouter(deps));
   api.use('/invitations', invitationAcceptRouter(deps));
   api.use('/tenants', tenantsRouter(deps));
   api.use('/operations', operationsRouter(deps));

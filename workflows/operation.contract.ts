@@ -5,7 +5,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery } from '@temporalio/workflow';
 
 /** Every kind of long-running operation; the value is the OperationKind search attribute. */
-export const OPERATION_KINDS = ['tenant-provision'] as const;
+export const OPERATION_KINDS = ['tenant-provision', 'tenant-suspend', 'tenant-reactivate'] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 export const TenantIdSearchAttribute = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);

@@ -13,6 +13,8 @@ export const PERMISSIONS = [
   'apikeys.manage',
   'sso.read',
   'sso.manage',
+  // Suspending and reactivating a tenant: platform admins only (no tenant role has it).
+  'tenant.lifecycle',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Role } from '../../db/repositories/memberships.ts';
 import { findMembership } from '../../db/repositories/memberships.ts';
 import { findSsoConnection } from '../../db/repositories/sso.ts';
+import { findOpenSuspension } from '../../db/repositories/tenant-suspensions.ts';
 import { findTenantBySlug } from '../../db/repositories/tenants.ts';
 import { withTenantScope } from '../../db/scope.ts';
 import { addLogContext } from '../../logging/context.ts';
@@ -52,7 +53,16 @@ export function requireTenantPermission(deps: ApiDeps, permission: Permission): 
         );
     }
     if (!role) throw notFound;
-    if (!roleAllows(role, permission)) {
+    // Platform admins act in any tenant with every permission (they repair and suspend).
+    const platformAdmin = auth.platformAdmin && !auth.apiKey;
+    if (tenant.status === 'suspended' && !platformAdmin) {
+      const suspension = await withTenantScope(deps.dataSource, tenant.id, (db) => findOpenSuspension(db, tenant.id));
+      throw new ProblemError(
+        'tenantSuspended',
+        `"${slug}" is suspended${suspension ? `: ${suspension.reason}` : ''}. Contact Atrium support to reactivate it.`,
+      );
+    }
+    if (!platformAdmin && !roleAllows(role, permission)) {
       throw new ProblemError('forbidden', `Your role "${role}" in "${slug}" does not allow ${permission}.`);
     }
     res.locals.tenantAccess = { tenantId: tenant.id, slug, role } satisfies TenantAccess;

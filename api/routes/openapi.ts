@@ -12,6 +12,7 @@ import { operationsPaths } from './operations.ts';
 import { ssoConnectionPaths } from './sso-connection.ts';
 import { ssoDomainsPaths } from './sso-domains.ts';
 import { ssoLoginPaths } from './sso-login.ts';
+import { tenantSuspensionPaths } from './tenant-suspension.ts';
 import { tenantsPaths } from './tenants.ts';
 
 export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
@@ -36,6 +37,7 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
       ...auditLogPaths,
       ...ssoConnectionPaths,
       ...ssoDomainsPaths,
+      ...tenantSuspensionPaths,
       ...operationsPaths,
     },
   });

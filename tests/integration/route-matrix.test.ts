@@ -165,6 +165,23 @@ const ROUTES: Route[] = [
     permission: 'sso.manage',
     allowed: [404],
   },
+  // Platform admins only: every tenant role gets 403.
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/suspend',
+    path: (s) => `/api/v1/tenants/${s}/suspend`,
+    body: () => ({ reason: 'matrix check' }),
+    permission: 'tenant.lifecycle',
+    allowed: [202],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/reactivate',
+    path: (s) => `/api/v1/tenants/${s}/reactivate`,
+    body: () => ({}),
+    permission: 'tenant.lifecycle',
+    allowed: [202],
+  },
 ];
 
 describe('every tenant route × every role', () => {

@@ -9,7 +9,7 @@ export type { Permission, Role };
 export type TenantPlan = 'free' | 'team' | 'enterprise';
 export const tenantPlans: readonly TenantPlan[] = ['free', 'team', 'enterprise'];
 
-export type TenantStatus = 'pending' | 'active' | 'failed';
+export type TenantStatus = 'pending' | 'active' | 'failed' | 'suspended';
 
 export interface Tenant {
   id: string;
@@ -22,8 +22,8 @@ export interface Tenant {
   updatedAt: string;
 }
 
-export type OperationKind = 'tenant-provision';
-export const operationKinds: readonly OperationKind[] = ['tenant-provision'];
+export type OperationKind = 'tenant-provision' | 'tenant-suspend' | 'tenant-reactivate';
+export const operationKinds: readonly OperationKind[] = ['tenant-provision', 'tenant-suspend', 'tenant-reactivate'];
 
 export type OperationStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
 

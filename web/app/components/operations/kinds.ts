@@ -3,6 +3,8 @@ import type { OperationKind } from '../../api/types.ts';
 /** How each kind of operation is named in the portal. */
 export const operationKindLabels: Record<OperationKind, string> = {
   'tenant-provision': 'Tenant provisioning',
+  'tenant-suspend': 'Tenant suspension',
+  'tenant-reactivate': 'Tenant reactivation',
 };
 
 export function operationKindLabel(kind: string): string {

@@ -5,6 +5,7 @@ const colors: Record<TenantStatus, string> = {
   pending: 'yellow',
   active: 'green',
   failed: 'red',
+  suspended: 'orange',
 };
 
 export function TenantStatusBadge({ status }: { status: TenantStatus }) {
