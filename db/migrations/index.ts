@@ -11,6 +11,7 @@ import { CreateLocalBilling1763810100000 } from './1763810100000-CreateLocalBill
 import { CreateApiKeys1763820000000 } from './1763820000000-CreateApiKeys.ts';
 import { CreateAccountTokens1763830000000 } from './1763830000000-CreateAccountTokens.ts';
 import { CreateInvitations1763850000000 } from './1763850000000-CreateInvitations.ts';
+import { CreateTenantProvisioning1763870000000 } from './1763870000000-CreateTenantProvisioning.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -25,4 +26,5 @@ export const migrations = [
   CreateApiKeys1763820000000,
   CreateAccountTokens1763830000000,
   CreateInvitations1763850000000,
+  CreateTenantProvisioning1763870000000,
 ];

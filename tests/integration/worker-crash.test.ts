@@ -17,17 +17,17 @@ describe('worker killed in the middle of provisioning', () => {
     await platform?.stop();
   });
 
-  it('survives a kill during the schema step', async () => {
+  it('survives a kill during the database step', async () => {
     const slug = uniqueSlug('crash-schema');
     // An uncommitted CREATE SCHEMA of the same name makes the activity wait.
     const blocker = await holdInTransaction(platform, `CREATE SCHEMA ${schemaOf(slug)}`);
     const id = await startProvisioning(platform, slug);
-    await waitForStepBlocked(platform, id, 'schema');
+    await waitForStepBlocked(platform, id, 'database');
     await platform.worker.kill();
     await platform.startWorker();
     await blocker.release();
     await expectProvisionedOnce(slug);
-    await expectRetriedAfterKill(id, 'createTenantSchema');
+    await expectRetriedAfterKill(id, 'createTenantDatabase');
   });
 
   it('survives a kill during the record step', async () => {
@@ -56,6 +56,14 @@ describe('worker killed in the middle of provisioning', () => {
     assert.deepEqual(tenants, [{ status: 'active' }]);
     const schemas = await platform.database.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [schemaOf(slug)]);
     assert.equal(schemas.length, 1);
+    const roles = await platform.database.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [
+      `${schemaOf(slug)}_login`,
+    ]);
+    assert.equal(roles.length, 1, 'one login role');
+    const versions = await platform.database.query(`SELECT version FROM local_secrets WHERE path = $1`, [
+      `tenants/${slug}/database`,
+    ]);
+    assert.equal(versions.length, 1, 'one version of the database password');
     const audited = await platform.database.query(
       `SELECT action, count(*)::int AS n FROM audit_log
        WHERE tenant_id = (SELECT id FROM tenants WHERE slug = $1) GROUP BY action ORDER BY action`,
@@ -64,10 +72,17 @@ describe('worker killed in the middle of provisioning', () => {
     assert.deepEqual(
       audited,
       [
-        { action: 'tenant.activated', n: 1 },
-        { action: 'tenant.created', n: 1 },
-        { action: 'tenant.schema_created', n: 1 },
-      ],
+        'tenant.activated',
+        'tenant.billing_customer_created',
+        'tenant.billing_subscription_created',
+        'tenant.created',
+        'tenant.database_role_created',
+        'tenant.database_secret_written',
+        'tenant.license_issued',
+        'tenant.schema_created',
+        'tenant.secret_access_granted',
+        'tenant.welcome_mail_sent',
+      ].map((action) => ({ action, n: 1 })),
       'each change audited exactly once despite the kill',
     );
   }
