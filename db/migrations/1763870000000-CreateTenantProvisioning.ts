@@ -132,6 +132,9 @@ export class CreateTenantProvisioning1763870000000 implements MigrationInterface
           RAISE EXCEPTION 'the role % was not created by Atrium for tenant % in database %; leaving it alone', p_role, p_tenant_id, current_database()
             USING ERRCODE = '42501';
         END IF;
+        -- DROP OWNED needs the role's privileges; a CREATEROLE owner (not superuser) gets
+        -- them by joining it for the moment it still exists.
+        EXECUTE format('GRANT %I TO %I', p_role, current_user);
         -- Objects it owns and privileges it holds in this database (its schema's content).
         EXECUTE format('DROP OWNED BY %I', p_role);
         EXECUTE format('DROP ROLE %I', p_role);
