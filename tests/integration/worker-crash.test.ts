@@ -1,6 +1,7 @@
 // The worker is SIGKILLed while a provisioning step is in flight (its database session
 // stuck on a lock the test holds); a new worker takes over and the tenant still ends
-// active with exactly one tenant row, one schema and one audit entry per change.
+// active with exactly one tenant row, one schema, one login role, one version of its
+// password, one billing customer under the derived key, and one audit entry per change.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { uniqueSlug, waitForOperation } from '../support/api-client.ts';
@@ -43,6 +44,32 @@ describe('worker killed in the middle of provisioning', () => {
     await expectRetriedAfterKill(id, 'createTenantRecord');
   });
 
+  it('survives a kill during the secrets step', async () => {
+    const slug = uniqueSlug('crash-secrets');
+    // The local store's access table, locked: recording the tenant's AppRole waits.
+    const blocker = await holdInTransaction(platform, 'LOCK TABLE local_secret_access IN SHARE MODE');
+    const id = await startProvisioning(platform, slug);
+    await waitForStepBlocked(platform, id, 'secrets');
+    await platform.worker.kill();
+    await platform.startWorker();
+    await blocker.release();
+    await expectProvisionedOnce(slug);
+    await expectRetriedAfterKill(id, 'grantTenantSecretAccess');
+  });
+
+  it('survives a kill during the billing step', async () => {
+    const slug = uniqueSlug('crash-billing');
+    // Local billing's customer table, locked: creating the customer waits.
+    const blocker = await holdInTransaction(platform, 'LOCK TABLE local_billing_customers IN SHARE MODE');
+    const id = await startProvisioning(platform, slug);
+    await waitForStepBlocked(platform, id, 'billing');
+    await platform.worker.kill();
+    await platform.startWorker();
+    await blocker.release();
+    await expectProvisionedOnce(slug);
+    await expectRetriedAfterKill(id, 'createTenantBilling');
+  });
+
   /** The killed attempt timed out on heartbeats and a later attempt completed the step. */
   async function expectRetriedAfterKill(id: string, activityType: string): Promise<void> {
     const attempts = await activityAttempts(platform, id, activityType);
@@ -64,6 +91,13 @@ describe('worker killed in the middle of provisioning', () => {
       `tenants/${slug}/database`,
     ]);
     assert.equal(versions.length, 1, 'one version of the database password');
+    const customers = await platform.database.query<{ key: string; tenant: string }>(
+      `SELECT c.idempotency_key AS key, t.id AS tenant FROM local_billing_customers c JOIN tenants t ON t.id = c.tenant_id
+       WHERE t.slug = $1`,
+      [slug],
+    );
+    assert.equal(customers.length, 1, 'one billing customer');
+    assert.equal(customers[0]?.key, `tenant/${customers[0]?.tenant}/provision/billing-customer`);
     const audited = await platform.database.query(
       `SELECT action, count(*)::int AS n FROM audit_log
        WHERE tenant_id = (SELECT id FROM tenants WHERE slug = $1) GROUP BY action ORDER BY action`,
