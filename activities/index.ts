@@ -4,6 +4,8 @@ import type { Billing } from '../integrations/billing/port.ts';
 import type { Cluster } from '../integrations/cluster/port.ts';
 import type { Mailer } from '../integrations/mail/port.ts';
 import type { SecretStore } from '../integrations/secrets/port.ts';
+import type { LicenseSigner } from './license.ts';
+import { createProvisioningActivities } from './tenant-provisioning.ts';
 import { createTenantSuspensionActivities } from './tenant-suspension.ts';
 import { createTenantActivities } from './tenants.ts';
 
@@ -17,11 +19,18 @@ export interface ActivityDeps {
   billing: Billing;
   /** Welcome mails. */
   mailer: Mailer;
+  /** Where tenant workloads reach PostgreSQL (host, port, database of DATABASE_URL). */
+  tenantDatabase: { host: string; port: number; database: string };
+  /** Signs tenant licenses (LICENSE_SIGNING_KEY_FILE). */
+  license: LicenseSigner;
+  /** The portal's address, for links in mails. */
+  publicUrl: string;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createTenantActivities(deps),
+    ...createProvisioningActivities(deps),
     ...createTenantSuspensionActivities(deps),
   };
 }

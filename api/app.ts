@@ -12,6 +12,7 @@ import { auditLogRouter } from './routes/audit-log.ts';
 import { authRouter } from './routes/auth.ts';
 import { healthRouter } from './routes/health.ts';
 import { jwksRouter } from './routes/jwks.ts';
+import { licenseRouter } from './routes/license.ts';
 import { meRouter } from './routes/me.ts';
 import { membersRouter } from './routes/members.ts';
 import { openApiRouter } from './routes/openapi.ts';
@@ -52,6 +53,7 @@ export function createApp(deps: ApiDeps): express.Express {
   api.use('/invitations', invitationAcceptRouter(deps));
   api.use('/tenants', tenantsRouter(deps));
   api.use('/operations', operationsRouter(deps));
+  api.use('/license', licenseRouter(deps));
   api.use((req) => {
     throw new ProblemError('notFound', `No route ${req.method} ${req.originalUrl}.`);
   });

@@ -23,6 +23,10 @@ const WorkerEnv = z.object({
   ...secretStoreSettings,
   ...billingSettings,
   ...mailSettings,
+  /** PKCS#8 PEM file of the Ed25519 key tenant licenses are signed with (created on first use). */
+  LICENSE_SIGNING_KEY_FILE: z.string().min(1).default('.data/license-ed25519.pem'),
+  /** The portal's public address: the welcome mail links to it. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).default('http://127.0.0.1:3000'),
 });
 
 export interface WorkerConfig {
@@ -35,6 +39,10 @@ export interface WorkerConfig {
   secretStore: SecretStoreConfig;
   billing: BillingConfig;
   mail: MailConfig;
+  licenseSigningKeyFile: string;
+  publicUrl: string;
+  /** Where tenant workloads reach PostgreSQL: DATABASE_URL's host, port and database. */
+  tenantDatabase: { host: string; port: number; database: string };
 }
 
 export function readWorkerConfig(env: Env): WorkerConfig {
@@ -53,5 +61,17 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     secretStore: secretStoreConfigFrom(parsed),
     billing: billingConfigFrom(parsed),
     mail: readMailConfig(parsed),
+    licenseSigningKeyFile: parsed.LICENSE_SIGNING_KEY_FILE,
+    publicUrl: parsed.PUBLIC_URL,
+    tenantDatabase: databaseAddress(parsed.DATABASE_URL),
+  };
+}
+
+function databaseAddress(databaseUrl: string): { host: string; port: number; database: string } {
+  const url = new URL(databaseUrl);
+  return {
+    host: url.hostname || '127.0.0.1',
+    port: url.port ? Number(url.port) : 5432,
+    database: decodeURIComponent(url.pathname.replace(/^\//, '')) || 'postgres',
   };
 }

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
+import { createLicenseSigner, loadOrCreateLicenseKey } from '../activities/license.ts';
 import { ConfigError } from '../config/env.ts';
 import { createDataSource } from '../db/data-source.ts';
 import { selectBilling } from '../integrations/billing/select.ts';
@@ -46,6 +47,21 @@ try {
 // Where tenant namespaces go (or that they are skipped); never the credentials.
 logger.info('Cluster', { adapter: cluster.kind, target: cluster.target, environments: config.cluster.environments });
 
+let license;
+try {
+  const key = loadOrCreateLicenseKey(config.licenseSigningKeyFile);
+  if (key.created)
+    logger.warn('Generated a new license signing key; back it up (licenses verify only with its public key)', {
+      file: config.licenseSigningKeyFile,
+    });
+  license = await createLicenseSigner(key.pem, `LICENSE_SIGNING_KEY_FILE (${config.licenseSigningKeyFile})`);
+} catch (error) {
+  const detail = error instanceof Error ? error.message : String(error);
+  logger.error(`Cannot load the license signing key: ${detail}`);
+  process.exit(1);
+}
+logger.info('License signing key', { keyId: license.keyId });
+
 const dataSource = createDataSource({ url: config.databaseUrl, applicationName: 'atrium-worker' });
 await dataSource.initialize();
 try {
@@ -76,6 +92,9 @@ try {
       secretStore,
       billing,
       mailer,
+      tenantDatabase: config.tenantDatabase,
+      license,
+      publicUrl: config.publicUrl,
     }),
     interceptors: { activity: [activityLogContext] },
     maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,

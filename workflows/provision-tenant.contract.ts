@@ -23,13 +23,37 @@ export interface ProvisionTenantInput {
 export interface ProvisionTenantResult {
   tenantId: string;
   schemaName: string;
+  /** v3: the login role of the schema, the license id, and the namespaces (none when skipped). */
+  roleName?: string;
+  licenseId?: string;
+  namespaces?: string[];
   progress: OperationProgress;
 }
 
-export const PROVISION_TENANT_STEPS = [
+/**
+ * The steps of workflows started before the full provisioning (v1, v2 histories): they
+ * still run, and replay, with these.
+ */
+export const PROVISION_TENANT_STEPS_V2 = [
   { name: 'record', title: 'Create the tenant record' },
   { name: 'schema', title: "Create the tenant's Postgres schema" },
   { name: 'activate', title: 'Activate the tenant' },
 ] as const;
 
-export type ProvisionTenantStep = (typeof PROVISION_TENANT_STEPS)[number]['name'];
+/** The steps of provisionTenant today (v3). */
+export const PROVISION_TENANT_STEPS = [
+  { name: 'record', title: 'Create the tenant record' },
+  { name: 'database', title: "Create the tenant's Postgres schema and login role" },
+  { name: 'secrets', title: 'Give the tenant its own secret store path, policy and AppRole' },
+  { name: 'billing', title: 'Create the billing customer and subscription' },
+  { name: 'cluster', title: "Create the tenant's namespaces" },
+  { name: 'license', title: 'Issue the signed license' },
+  { name: 'welcome', title: 'Mail the owner a welcome' },
+  { name: 'activate', title: 'Activate the tenant' },
+] as const;
+
+export type ProvisionTenantStep =
+  (typeof PROVISION_TENANT_STEPS)[number]['name'] | (typeof PROVISION_TENANT_STEPS_V2)[number]['name'];
+
+/** The patch (workflow versioning marker) of the v3 steps; workflows without it run the v2 steps. */
+export const PROVISION_TENANT_V3_PATCH = 'provision-tenant-v3-full-steps';

@@ -56,8 +56,17 @@ export class StepTracker<Name extends string> {
     step.error = reason;
   }
 
+  /** A completed step whose work was undone. A failed or skipped step keeps its status. */
   markCompensated(name: Name): void {
-    this.step(name).status = 'compensated';
+    const step = this.step(name);
+    if (step.status === 'completed') step.status = 'compensated';
+  }
+
+  /** Undoing the step failed for good: it shows as failed, saying what is left. */
+  markCompensationFailed(name: Name, reason: string): void {
+    const step = this.step(name);
+    step.status = 'failed';
+    step.error = `Undoing this step failed: ${reason}`;
   }
 
   setPhase(phase: OperationProgress['phase'], error: string | null = null): void {

@@ -6,6 +6,7 @@ import { mePaths } from './me.ts';
 import { accountsPaths } from './accounts.ts';
 import { apiKeysPaths } from './api-keys.ts';
 import { invitationsPaths } from './invitations.ts';
+import { licensePaths } from './license.ts';
 import { auditLogPaths } from './audit-log.ts';
 import { membersPaths } from './members.ts';
 import { operationsPaths } from './operations.ts';
@@ -39,6 +40,7 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
       ...ssoDomainsPaths,
       ...tenantSuspensionPaths,
       ...operationsPaths,
+      ...licensePaths,
     },
   });
 }

@@ -12,6 +12,7 @@ import { CreateApiKeys1763820000000 } from './1763820000000-CreateApiKeys.ts';
 import { CreateAccountTokens1763830000000 } from './1763830000000-CreateAccountTokens.ts';
 import { CreateInvitations1763850000000 } from './1763850000000-CreateInvitations.ts';
 import { CreateSso1763860000000 } from './1763860000000-CreateSso.ts';
+import { CreateTenantProvisioning1763870000000 } from './1763870000000-CreateTenantProvisioning.ts';
 import { CreateTenantSuspensions1763880000000 } from './1763880000000-CreateTenantSuspensions.ts';
 
 export const migrations = [
@@ -28,5 +29,6 @@ export const migrations = [
   CreateAccountTokens1763830000000,
   CreateInvitations1763850000000,
   CreateSso1763860000000,
+  CreateTenantProvisioning1763870000000,
   CreateTenantSuspensions1763880000000,
 ];

@@ -67,7 +67,7 @@ describe('portal: sign up, verify, sign in, reset', () => {
       .filter({ hasText: /completed/i })
       .waitFor({ timeout: 60_000 });
 
-    const mail = await smtp.waitForMail((m) => m.to.includes(EMAIL));
+    const mail = await smtp.waitForMail((m) => m.to.includes(EMAIL) && /Confirm your/.test(m.subject));
     await page.goto(linkIn(mail.text, '/verify-email'));
     await page.getByRole('button', { name: 'Confirm email' }).click();
     await page.getByTestId('email-verified').waitFor();

@@ -67,10 +67,22 @@ describe('accounts: signup, email verification, password reset', () => {
     );
     assert.deepEqual(
       actions.map((a) => a.action),
-      ['tenant.created', 'member.added', 'tenant.schema_created', 'tenant.activated'],
+      [
+        'tenant.created',
+        'member.added',
+        'tenant.schema_created',
+        'tenant.database_secret_written',
+        'tenant.database_role_created',
+        'tenant.secret_access_granted',
+        'tenant.billing_customer_created',
+        'tenant.billing_subscription_created',
+        'tenant.license_issued',
+        'tenant.welcome_mail_sent',
+        'tenant.activated',
+      ],
     );
 
-    const mail = await smtp.waitForMail((m) => m.to.includes('sam@signup.test'));
+    const mail = await smtp.waitForMail((m) => m.to.includes('sam@signup.test') && /Confirm your/.test(m.subject));
     assert.equal(mail.subject, 'Confirm your email address for Atrium');
     const token = tokenIn(mail.text, '/verify-email');
     const stored = JSON.stringify(await platform.database.query(`SELECT * FROM account_tokens`));

@@ -56,7 +56,18 @@ describe('audit log and tenant isolation', () => {
     );
     assert.deepEqual(
       entries.map((e) => e.action),
-      ['tenant.created', 'tenant.schema_created', 'tenant.activated'],
+      [
+        'tenant.created',
+        'tenant.schema_created',
+        'tenant.database_secret_written',
+        'tenant.database_role_created',
+        'tenant.secret_access_granted',
+        'tenant.billing_customer_created',
+        'tenant.billing_subscription_created',
+        'tenant.license_issued',
+        'tenant.welcome_mail_sent',
+        'tenant.activated',
+      ],
     );
     for (const entry of entries) {
       assert.equal(entry.actor_type, 'user');
@@ -87,7 +98,7 @@ describe('audit log and tenant isolation', () => {
       await client.query(`SELECT set_config('atrium.tenant_id', $1, true)`, [tenantId]);
       return (await client.query(`SELECT count(*)::int AS n FROM audit_log`)).rows[0].n;
     });
-    assert.equal(own, 3, 'the tenant sees its own entries');
+    assert.equal(own, 10, 'the tenant sees its own entries');
     const other = await asApp(async (client) => {
       await client.query(`SELECT set_config('atrium.tenant_id', $1, true)`, ['00000000-0000-4000-8000-000000000000']);
       return (await client.query(`SELECT count(*)::int AS n FROM audit_log`)).rows[0].n;

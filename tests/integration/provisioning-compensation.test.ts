@@ -1,5 +1,8 @@
-// A step that fails for good makes provisionTenant undo what it did, in reverse: the
-// schema is dropped and the tenant ends `failed` with the reason, visible in the operation.
+// A step that fails for good makes provisionTenant undo what it did, in reverse: license
+// withdrawn, billing cancelled, secret access and secrets removed, role and schema dropped,
+// and the tenant ends `failed` with the reason, visible in the operation. (On the embedded
+// defaults; tests/integration/provisioning-real-servers.test.ts does it against OpenBao,
+// stripe-mock and Kubernetes.)
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -18,7 +21,7 @@ describe('provisioning compensation', () => {
     await platform?.stop();
   });
 
-  it('drops the schema and marks the tenant failed when activation is refused', async () => {
+  it('undoes every step and marks the tenant failed when activation is refused', async () => {
     const slug = uniqueSlug('saga');
     const tenantId = randomUUID();
     // The row exists already, marked failed (say, by an operator): record and schema
@@ -45,10 +48,37 @@ describe('provisioning compensation', () => {
       operation.steps.map((s: any) => [s.name, s.status]),
       [
         ['record', 'completed'],
-        ['schema', 'compensated'],
+        ['database', 'compensated'],
+        ['secrets', 'compensated'],
+        ['billing', 'compensated'],
+        ['cluster', 'skipped'],
+        ['license', 'compensated'],
+        ['welcome', 'completed'],
         ['activate', 'failed'],
       ],
     );
+    const roles = await platform.database.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [
+      `tenant_${slug.replaceAll('-', '_')}_login`,
+    ]);
+    assert.equal(roles.length, 0, 'the login role was dropped');
+    const secrets = await platform.database.query(`SELECT 1 FROM local_secrets WHERE path LIKE $1`, [
+      `tenants/${slug}/%`,
+    ]);
+    assert.equal(secrets.length, 0, 'the secrets were destroyed');
+    const access = await platform.database.query(`SELECT 1 FROM local_secret_access WHERE slug = $1`, [slug]);
+    assert.equal(access.length, 0, 'the secret access was removed');
+    const customers = await platform.database.query<{ deleted: boolean }>(
+      `SELECT deleted_at IS NOT NULL AS deleted FROM local_billing_customers WHERE tenant_id = $1`,
+      [tenantId],
+    );
+    assert.deepEqual(customers, [{ deleted: true }], 'the billing customer was deleted');
+    const subscriptions = await platform.database.query<{ status: string }>(
+      `SELECT status FROM local_billing_subscriptions WHERE tenant_id = $1`,
+      [tenantId],
+    );
+    assert.deepEqual(subscriptions, [{ status: 'canceled' }]);
+    const licenses = await platform.database.query(`SELECT 1 FROM tenant_licenses WHERE tenant_id = $1`, [tenantId]);
+    assert.equal(licenses.length, 0, 'the license was withdrawn');
 
     const schema = await platform.database.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [
       `tenant_${slug.replaceAll('-', '_')}`,

@@ -43,11 +43,18 @@ describe('tenant provisioning through the API', () => {
       final.steps.map((s: any) => [s.name, s.status]),
       [
         ['record', 'completed'],
-        ['schema', 'completed'],
+        ['database', 'completed'],
+        ['secrets', 'completed'],
+        ['billing', 'completed'],
+        ['cluster', 'skipped'],
+        ['license', 'completed'],
+        ['welcome', 'completed'],
         ['activate', 'completed'],
       ],
     );
     for (const step of final.steps) assert.ok(step.startedAt && step.completedAt, `${step.name} has timestamps`);
+    // The embedded defaults: no cluster, so that step says why it did nothing.
+    assert.equal(final.steps.find((s: any) => s.name === 'cluster').error, 'no cluster configured (set KUBECONFIG)');
 
     const read = await request(platform.baseUrl, 'GET', `/api/v1/tenants/${slug}`, { headers: platform.admin.headers });
     assert.equal(read.status, 200);
@@ -59,6 +66,31 @@ describe('tenant provisioning through the API', () => {
       `tenant_${slug.replaceAll('-', '_')}`,
     ]);
     assert.equal(schemas.length, 1, 'the tenant schema exists');
+    const roles = await platform.database.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [
+      `tenant_${slug.replaceAll('-', '_')}_login`,
+    ]);
+    assert.equal(roles.length, 1, 'the tenant login role exists');
+    // Local secret store and local billing: the password is stored encrypted, the customer recorded.
+    const [secret] = await platform.database.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM local_secrets WHERE path = $1`,
+      [`tenants/${slug}/database`],
+    );
+    assert.equal(secret?.n, 1);
+    const [billing] = await platform.database.query<{ idempotency_key: string }>(
+      `SELECT idempotency_key FROM local_billing_customers WHERE tenant_id = $1`,
+      [tenant.id],
+    );
+    assert.equal(billing?.idempotency_key, `tenant/${tenant.id}/provision/billing-customer`);
+    const [license] = await platform.database.query<{ tier: string }>(
+      `SELECT tier FROM tenant_licenses WHERE tenant_id = $1`,
+      [tenant.id],
+    );
+    assert.equal(license?.tier, 'team');
+    const [resources] = await platform.database.query<{ welcome_sent_at: Date | null }>(
+      `SELECT welcome_sent_at FROM tenant_resources WHERE tenant_id = $1`,
+      [tenant.id],
+    );
+    assert.ok(resources?.welcome_sent_at, 'the welcome mail is recorded as sent');
 
     // Operators find it by tenant in Temporal's visibility store, through the CLI and the API.
     const listed = await eventually(() => {

@@ -1,6 +1,7 @@
 // The worker is SIGKILLed while a provisioning step is in flight (its database session
 // stuck on a lock the test holds); a new worker takes over and the tenant still ends
-// active with exactly one tenant row, one schema and one audit entry per change.
+// active with exactly one tenant row, one schema, one login role, one version of its
+// password, one billing customer under the derived key, and one audit entry per change.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { uniqueSlug, waitForOperation } from '../support/api-client.ts';
@@ -17,17 +18,17 @@ describe('worker killed in the middle of provisioning', () => {
     await platform?.stop();
   });
 
-  it('survives a kill during the schema step', async () => {
+  it('survives a kill during the database step', async () => {
     const slug = uniqueSlug('crash-schema');
     // An uncommitted CREATE SCHEMA of the same name makes the activity wait.
     const blocker = await holdInTransaction(platform, `CREATE SCHEMA ${schemaOf(slug)}`);
     const id = await startProvisioning(platform, slug);
-    await waitForStepBlocked(platform, id, 'schema');
+    await waitForStepBlocked(platform, id, 'database');
     await platform.worker.kill();
     await platform.startWorker();
     await blocker.release();
     await expectProvisionedOnce(slug);
-    await expectRetriedAfterKill(id, 'createTenantSchema');
+    await expectRetriedAfterKill(id, 'createTenantDatabase');
   });
 
   it('survives a kill during the record step', async () => {
@@ -43,6 +44,32 @@ describe('worker killed in the middle of provisioning', () => {
     await expectRetriedAfterKill(id, 'createTenantRecord');
   });
 
+  it('survives a kill during the secrets step', async () => {
+    const slug = uniqueSlug('crash-secrets');
+    // The local store's access table, locked: recording the tenant's AppRole waits.
+    const blocker = await holdInTransaction(platform, 'LOCK TABLE local_secret_access IN SHARE MODE');
+    const id = await startProvisioning(platform, slug);
+    await waitForStepBlocked(platform, id, 'secrets');
+    await platform.worker.kill();
+    await platform.startWorker();
+    await blocker.release();
+    await expectProvisionedOnce(slug);
+    await expectRetriedAfterKill(id, 'grantTenantSecretAccess');
+  });
+
+  it('survives a kill during the billing step', async () => {
+    const slug = uniqueSlug('crash-billing');
+    // Local billing's customer table, locked: creating the customer waits.
+    const blocker = await holdInTransaction(platform, 'LOCK TABLE local_billing_customers IN SHARE MODE');
+    const id = await startProvisioning(platform, slug);
+    await waitForStepBlocked(platform, id, 'billing');
+    await platform.worker.kill();
+    await platform.startWorker();
+    await blocker.release();
+    await expectProvisionedOnce(slug);
+    await expectRetriedAfterKill(id, 'createTenantBilling');
+  });
+
   /** The killed attempt timed out on heartbeats and a later attempt completed the step. */
   async function expectRetriedAfterKill(id: string, activityType: string): Promise<void> {
     const attempts = await activityAttempts(platform, id, activityType);
@@ -56,6 +83,21 @@ describe('worker killed in the middle of provisioning', () => {
     assert.deepEqual(tenants, [{ status: 'active' }]);
     const schemas = await platform.database.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [schemaOf(slug)]);
     assert.equal(schemas.length, 1);
+    const roles = await platform.database.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [
+      `${schemaOf(slug)}_login`,
+    ]);
+    assert.equal(roles.length, 1, 'one login role');
+    const versions = await platform.database.query(`SELECT version FROM local_secrets WHERE path = $1`, [
+      `tenants/${slug}/database`,
+    ]);
+    assert.equal(versions.length, 1, 'one version of the database password');
+    const customers = await platform.database.query<{ key: string; tenant: string }>(
+      `SELECT c.idempotency_key AS key, t.id AS tenant FROM local_billing_customers c JOIN tenants t ON t.id = c.tenant_id
+       WHERE t.slug = $1`,
+      [slug],
+    );
+    assert.equal(customers.length, 1, 'one billing customer');
+    assert.equal(customers[0]?.key, `tenant/${customers[0]?.tenant}/provision/billing-customer`);
     const audited = await platform.database.query(
       `SELECT action, count(*)::int AS n FROM audit_log
        WHERE tenant_id = (SELECT id FROM tenants WHERE slug = $1) GROUP BY action ORDER BY action`,
@@ -64,10 +106,17 @@ describe('worker killed in the middle of provisioning', () => {
     assert.deepEqual(
       audited,
       [
-        { action: 'tenant.activated', n: 1 },
-        { action: 'tenant.created', n: 1 },
-        { action: 'tenant.schema_created', n: 1 },
-      ],
+        'tenant.activated',
+        'tenant.billing_customer_created',
+        'tenant.billing_subscription_created',
+        'tenant.created',
+        'tenant.database_role_created',
+        'tenant.database_secret_written',
+        'tenant.license_issued',
+        'tenant.schema_created',
+        'tenant.secret_access_granted',
+        'tenant.welcome_mail_sent',
+      ].map((action) => ({ action, n: 1 })),
       'each change audited exactly once despite the kill',
     );
   }

@@ -24,7 +24,7 @@ describe('worker graceful shutdown', () => {
     const slug = uniqueSlug('drain');
     const blocker = await holdSchema(slug);
     const id = await startProvisioning(platform, slug);
-    await waitForStepBlocked(platform, id, 'schema');
+    await waitForStepBlocked(platform, id, 'database');
 
     const worker = platform.worker;
     worker.terminate();
@@ -36,14 +36,18 @@ describe('worker graceful shutdown', () => {
     await platform.startWorker();
     const operation = await waitForOperation(platform, id);
     assert.equal(operation.status, 'completed');
-    assert.deepEqual(await activityAttempts(platform, id, 'createTenantSchema'), [1], 'finished on its first attempt');
+    assert.deepEqual(
+      await activityAttempts(platform, id, 'createTenantDatabase'),
+      [1],
+      'finished on its first attempt',
+    );
   });
 
   it('cancels an activity that outlives the grace time; another worker completes it', async () => {
     const slug = uniqueSlug('cutoff');
     const blocker = await holdSchema(slug);
     const id = await startProvisioning(platform, slug);
-    await waitForStepBlocked(platform, id, 'schema');
+    await waitForStepBlocked(platform, id, 'database');
 
     const worker = platform.worker;
     const stoppedAt = Date.now();
@@ -57,7 +61,7 @@ describe('worker graceful shutdown', () => {
     await blocker.release();
     const operation = await waitForOperation(platform, id);
     assert.equal(operation.status, 'completed');
-    const tried = await activityAttempts(platform, id, 'createTenantSchema');
+    const tried = await activityAttempts(platform, id, 'createTenantDatabase');
     assert.ok((tried.at(-1) ?? 0) >= 2, `retried after the cancellation: ${JSON.stringify(tried)}`);
     const tenants = await platform.database.query(`SELECT status FROM tenants WHERE slug = $1`, [slug]);
     assert.deepEqual(tenants, [{ status: 'active' }]);

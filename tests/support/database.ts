@@ -40,9 +40,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     query: async <T>(sql: string, params: unknown[] = []) =>
       withClient(ownerUrl, async (client) => (await client.query(sql, params)).rows as T[]),
     drop: () =>
-      withClient(testEnv.ATRIUM_TEST_POSTGRES_URL, (client) =>
-        client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
-      ).then(() => undefined),
+      withClient(testEnv.ATRIUM_TEST_POSTGRES_URL, async (client) => {
+        // Tenant login roles are cluster-wide; the ones made for this database go with it
+        // (the role functions mark each with its database, see the CreateTenantProvisioning migration).
+        const roles = await client.query<{ rolname: string }>(
+          `SELECT r.rolname FROM pg_roles r
+           WHERE shobj_description(r.oid, 'pg_authid') LIKE $1 AND r.rolname LIKE 'tenant\\_%\\_login'`,
+          [`atrium tenant % in database ${name}`],
+        );
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        for (const { rolname } of roles.rows) await client.query(`DROP ROLE IF EXISTS "${rolname}"`);
+      }).then(() => undefined),
   };
 }
 

@@ -26,6 +26,8 @@ export interface PlatformOptions {
   portal?: boolean;
   /** Extra environment for both processes (e.g. shorter timeouts). */
   env?: Record<string, string>;
+  /** Extra environment for the worker only (e.g. the real servers: see workerEnvFor in servers.ts). */
+  workerEnv?: Record<string, string>;
 }
 
 export interface Platform {
@@ -58,7 +60,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     TEMPORAL_TASK_QUEUE: taskQueue,
     ...options.env,
   };
-  const workerEnv = { ...common, WORKER_SHUTDOWN_GRACE_TIME: '5s' };
+  const workerEnv = { ...common, WORKER_SHUTDOWN_GRACE_TIME: '5s', ...options.workerEnv };
   const startWorker = () => startNodeProcess(ENTRY_POINTS.worker, { env: workerEnv, readyWhen: /"Worker started"/ });
 
   let currentWorker = await startWorker();

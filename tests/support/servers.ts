@@ -43,3 +43,35 @@ export function kubeServer(): { kubeconfig: string; limitedKubeconfig: string } 
   if (!env.ATRIUM_TEST_KUBECONFIG || !env.ATRIUM_TEST_KUBECONFIG_LIMITED) throw missing('kube');
   return { kubeconfig: env.ATRIUM_TEST_KUBECONFIG, limitedKubeconfig: env.ATRIUM_TEST_KUBECONFIG_LIMITED };
 }
+
+/**
+ * The worker's environment for the real servers a test asked for: VAULT_* for OpenBao,
+ * STRIPE_* for stripe-mock (a price per plan), KUBECONFIG for the local control plane
+ * (`kube: 'limited'` gives the namespaced user that may not create namespaces).
+ */
+export function workerEnvFor(servers: {
+  vault?: boolean;
+  stripe?: boolean;
+  kube?: 'admin' | 'limited';
+}): Record<string, string> {
+  const result: Record<string, string> = {};
+  if (servers.vault) {
+    const { address, rootToken } = vaultServer();
+    Object.assign(result, { VAULT_ADDR: address, VAULT_TOKEN: rootToken });
+  }
+  if (servers.stripe) {
+    const { host, port, secretKey } = stripeServer();
+    Object.assign(result, {
+      STRIPE_SECRET_KEY: secretKey,
+      STRIPE_API_HOST: host,
+      STRIPE_API_PORT: String(port),
+      STRIPE_API_PROTOCOL: 'http',
+      STRIPE_PRICES: JSON.stringify({ free: 'price_free', team: 'price_team', enterprise: 'price_enterprise' }),
+    });
+  }
+  if (servers.kube) {
+    const { kubeconfig, limitedKubeconfig } = kubeServer();
+    result.KUBECONFIG = servers.kube === 'admin' ? kubeconfig : limitedKubeconfig;
+  }
+  return result;
+}

@@ -51,9 +51,15 @@ export function OperationTimeline({ steps }: { steps: OperationStep[] }) {
             ) : null}
           </Group>
           {step.error ? (
-            // A running step's error is a retry in progress, not (yet) a failure.
-            <Text size="sm" c={step.status === 'running' ? 'orange' : 'red'} mt={4} data-testid="step-error">
-              {step.error}
+            // A running step's error is a retry in progress, not (yet) a failure; a skipped
+            // step's is the reason it had nothing to do (e.g. no cluster configured).
+            <Text
+              size="sm"
+              c={step.status === 'running' ? 'orange' : step.status === 'skipped' ? 'dimmed' : 'red'}
+              mt={4}
+              data-testid={step.status === 'skipped' ? 'step-skip-reason' : 'step-error'}
+            >
+              {step.status === 'skipped' ? `Skipped: ${step.error}` : step.error}
             </Text>
           ) : null}
         </Timeline.Item>
