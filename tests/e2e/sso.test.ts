@@ -146,9 +146,14 @@ describe('portal: single sign-on', () => {
     await ownerPage.goto(`/tenants/${slug}/sso`);
     await ownerPage.waitForLoadState('networkidle');
     const form = ownerPage.getByRole('form', { name: 'Identity provider' });
-    await form.getByRole('checkbox', { name: /Require SSO/ }).check();
+    const required = form.getByRole('checkbox', { name: /Require SSO/ });
+    await required.check();
+    assert.equal(await required.isChecked(), true);
     await form.getByRole('button', { name: 'Save' }).click();
-    await ownerPage.getByTestId('sso-saved').waitFor();
+    // Saved, or the problem the API gave (shown on the form), whichever comes first.
+    const outcome = ownerPage.locator('[data-testid="sso-saved"], [data-testid="sso-problem"]');
+    await outcome.first().waitFor({ timeout: 60_000 });
+    assert.equal(await outcome.first().getAttribute('data-testid'), 'sso-saved', await outcome.first().textContent());
 
     const carol = await seedUser(platform.database, { email: `carol@${domain}` });
     const page = await newPage();

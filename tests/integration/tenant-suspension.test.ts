@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
+import { recordHistory } from '../support/histories.ts';
 import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
 
@@ -87,6 +88,7 @@ describe('tenant suspension and reactivation', () => {
 
     const operation = await waitForOperation(platform, started.body.operation.id);
     assert.equal(operation.status, 'completed', JSON.stringify(operation));
+    await recordHistory(platform.temporal, started.body.operation.id, 'suspend-tenant-completed');
     assert.deepEqual(
       operation.steps.map((s: { name: string; status: string }) => [s.name, s.status]),
       [
@@ -139,6 +141,7 @@ describe('tenant suspension and reactivation', () => {
     assert.equal(started.body.operation.id, `tenant-reactivate/${slug}/1`);
     const operation = await waitForOperation(platform, started.body.operation.id);
     assert.equal(operation.status, 'completed', JSON.stringify(operation));
+    await recordHistory(platform.temporal, started.body.operation.id, 'reactivate-tenant-completed');
     assert.deepEqual(
       operation.steps.map((s: { name: string; status: string }) => [s.name, s.status]),
       [
