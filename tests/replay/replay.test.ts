@@ -34,15 +34,12 @@ describe('workflow replay', () => {
 
   it('has committed histories for each outcome of every workflow', () => {
     const outcomes = new Set(histories.map((h) => h.workflowId.replace(/-[a-z0-9]+\.json$/, '')));
-    assert.deepEqual(
-      [...outcomes].sort(),
-      [
-        'provision-tenant-compensated',
-        'provision-tenant-completed',
-        'reactivate-tenant-completed',
-        'suspend-tenant-completed',
-      ],
-    );
+    assert.deepEqual([...outcomes].sort(), [
+      'provision-tenant-compensated',
+      'provision-tenant-completed',
+      'reactivate-tenant-completed',
+      'suspend-tenant-completed',
+    ]);
   });
 
   it('replays every committed history with the current workflow code', async () => {
