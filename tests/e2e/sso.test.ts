@@ -153,7 +153,8 @@ describe('portal: single sign-on', () => {
     // Saved, or the problem the API gave (shown on the form), whichever comes first.
     const outcome = ownerPage.locator('[data-testid="sso-saved"], [data-testid="sso-problem"]');
     await outcome.first().waitFor({ timeout: 60_000 });
-    assert.equal(await outcome.first().getAttribute('data-testid'), 'sso-saved', await outcome.first().textContent());
+    const shown = (await outcome.first().textContent()) ?? '';
+    assert.equal(await outcome.first().getAttribute('data-testid'), 'sso-saved', shown);
 
     const carol = await seedUser(platform.database, { email: `carol@${domain}` });
     const page = await newPage();
