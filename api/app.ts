@@ -20,6 +20,8 @@ import { operationsRouter } from './routes/operations.ts';
 import { ssoConnectionRouter } from './routes/sso-connection.ts';
 import { ssoDomainsRouter, ssoDomainVerificationRouter } from './routes/sso-domains.ts';
 import { ssoLoginRouter } from './routes/sso-login.ts';
+import { tenantApprovalRouter } from './routes/tenant-approval.ts';
+import { tenantResourcesRouter } from './routes/tenant-resources.ts';
 import { tenantSuspensionRouter } from './routes/tenant-suspension.ts';
 import { tenantsRouter } from './routes/tenants.ts';
 
@@ -49,6 +51,8 @@ export function createApp(deps: ApiDeps): express.Express {
   api.use('/tenants/:slug/invitations', invitationsRouter(deps));
   api.use('/tenants/:slug/sso/domains', ssoDomainsRouter(deps));
   api.use('/tenants/:slug/sso', ssoConnectionRouter(deps));
+  api.use('/tenants/:slug/approval', tenantApprovalRouter(deps));
+  api.use('/tenants/:slug/resources', tenantResourcesRouter(deps));
   api.use('/tenants/:slug', tenantSuspensionRouter(deps));
   api.use('/invitations', invitationAcceptRouter(deps));
   api.use('/tenants', tenantsRouter(deps));

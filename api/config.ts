@@ -4,6 +4,7 @@ import type { Env } from '../config/env.ts';
 import { duration, logLevel, parseEnv, port, postgresUrl, temporalSettings } from '../config/env.ts';
 import { mailSettings, readMailConfig } from '../config/mail.ts';
 import { secretStoreConfigFrom, secretStoreSettings } from '../config/secrets.ts';
+import { TENANT_PLANS } from '../db/entities/tenant.ts';
 
 const SIZE_PATTERN = /^(\d+)(b|kb|mb)?$/i;
 const size = z
@@ -45,6 +46,18 @@ const ApiEnv = z.object({
   PASSWORD_RESET_TTL: duration.default(30 * 60_000),
   INVITATION_TTL: duration.default(7 * 86_400_000),
   PASSWORD_RESET_LIMIT_PER_HOUR: z.coerce.number().int().positive().default(3),
+  // Plans whose tenants wait for a platform admin's approval, comma-separated ('' for none).
+  APPROVAL_PLANS: z
+    .string()
+    .default('enterprise')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((plan) => plan.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(TENANT_PLANS, { error: `each plan must be one of ${TENANT_PLANS.join(', ')}` }))),
+  APPROVAL_TIMEOUT: duration.default(7 * 86_400_000),
   SSO_LOGIN_TTL: duration.default(10 * 60_000),
   SSO_DOMAIN_VERIFICATION_TTL: duration.default(3 * 86_400_000),
   // http:// identity providers: only for providers on loopback in development and tests.
@@ -89,6 +102,7 @@ export function readApiConfig(env: Env) {
       bodyLimitBytes: parsed.BODY_LIMIT,
       idempotencyKeyTtlMs: parsed.IDEMPOTENCY_KEY_TTL,
       operationPollIntervalMs: parsed.OPERATION_POLL_INTERVAL,
+      approval: { plans: parsed.APPROVAL_PLANS, timeoutMs: parsed.APPROVAL_TIMEOUT },
       activityTimings: {
         heartbeatTimeoutMs: parsed.ACTIVITY_HEARTBEAT_TIMEOUT,
         startToCloseTimeoutMs: parsed.ACTIVITY_START_TO_CLOSE_TIMEOUT,

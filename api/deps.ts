@@ -29,6 +29,8 @@ export interface ApiDeps {
     idempotencyKeyTtlMs: number;
     operationPollIntervalMs: number;
     activityTimings: ActivityTimings;
+    /** Plans whose tenants wait for a platform admin's approval, and for how long at most. */
+    approval: { plans: readonly string[]; timeoutMs: number };
     auth: {
       refreshTokenTtlMs: number;
       /** Login attempts allowed per IP address per minute. */

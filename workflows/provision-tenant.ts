@@ -5,12 +5,28 @@
 // Versions: workflows started before the full provisioning (v1, v2) run record → schema →
 // activate; the `provision-tenant-v3-full-steps` patch marks those started since, which
 // run every step. Keep the v2 branch until no v2 workflow can still be running.
-import { ActivityFailure, ApplicationFailure, log, patched, proxyActivities } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  log,
+  patched,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
+import type { TenantApprovalActivities } from '../activities/tenant-approval.ts';
 import type { ProvisioningActivities } from '../activities/tenant-provisioning.ts';
 import type { TenantActivities } from '../activities/tenants.ts';
-import type { ProvisionTenantInput, ProvisionTenantResult, ProvisionTenantStep } from './provision-tenant.contract.ts';
+import type {
+  ApprovalDecision,
+  ProvisionTenantInput,
+  ProvisionTenantResult,
+  ProvisionTenantStep,
+} from './provision-tenant.contract.ts';
 import {
+  APPROVAL_STEP,
+  decideApprovalUpdate,
   PROVISION_TENANT_KIND,
   PROVISION_TENANT_STEPS,
   PROVISION_TENANT_STEPS_V2,
@@ -18,7 +34,7 @@ import {
 } from './provision-tenant.contract.ts';
 import { describeFailure, StepTracker } from './step-tracker.ts';
 
-type Activities = TenantActivities & ProvisioningActivities;
+type Activities = TenantActivities & ProvisioningActivities & TenantApprovalActivities;
 
 export async function provisionTenant(input: ProvisionTenantInput): Promise<ProvisionTenantResult> {
   if (patched(PROVISION_TENANT_V3_PATCH)) return provisionTenantV3(input);
@@ -60,7 +76,11 @@ async function provisionTenantV3(input: ProvisionTenantInput): Promise<Provision
   const mail = proxyActivities<Activities>(policies.mail);
   const undo = proxyActivities<Activities>(policies.compensation);
 
-  const tracker = new StepTracker<ProvisionTenantStep>(PROVISION_TENANT_KIND, tenantId, PROVISION_TENANT_STEPS);
+  const approval = input.approval?.required ? waitsForApproval(input) : null;
+  const steps = approval
+    ? [PROVISION_TENANT_STEPS[0], APPROVAL_STEP, ...PROVISION_TENANT_STEPS.slice(1)]
+    : PROVISION_TENANT_STEPS;
+  const tracker = new StepTracker<ProvisionTenantStep>(PROVISION_TENANT_KIND, tenantId, steps);
   const ref = { tenantId, slug, actor };
   // Undo actions, newest first. Each is registered *before* its step runs, so a step that
   // fails halfway is undone too; every undo is idempotent and does nothing where nothing was made.
@@ -72,6 +92,20 @@ async function provisionTenantV3(input: ProvisionTenantInput): Promise<Provision
     await tracker.run('record', () =>
       db.createTenantRecord({ tenantId, slug, name: input.name, plan, ownerEmail: input.ownerEmail, actor }),
     );
+
+    if (approval) {
+      const rejection = await tracker.run('approval', () => approval.decide(db));
+      if (rejection) {
+        tracker.fail('approval', rejection);
+        await undo.markTenantFailed({ tenantId, reason: rejection, actor });
+        tracker.setPhase('failed', rejection);
+        throw ApplicationFailure.nonRetryable(
+          `Tenant "${slug}" was not approved: ${rejection}`,
+          'TenantNotApproved',
+          tracker.snapshot(),
+        );
+      }
+    }
 
     before('database', () => undo.dropTenantDatabase(ref));
     const database = await tracker.run('database', () => db.createTenantDatabase(ref));
@@ -108,8 +142,8 @@ async function provisionTenantV3(input: ProvisionTenantInput): Promise<Provision
       progress: tracker.snapshot(),
     };
   } catch (error) {
-    // Only a failed activity is ours to compensate; anything else (a bug, a cancellation)
-    // is rethrown untouched so Temporal shows it as it is.
+    // Only a failed activity is ours to compensate; anything else (a bug, a cancellation,
+    // a rejected approval) is rethrown untouched so Temporal shows it as it is.
     if (!(error instanceof ActivityFailure)) throw error;
     let reason = describeFailure(error);
     tracker.setPhase('compensating', reason);
@@ -136,6 +170,69 @@ async function provisionTenantV3(input: ProvisionTenantInput): Promise<Provision
       tracker.snapshot(),
     );
   }
+}
+
+/**
+ * The approval wait of plans that need it. The decideApproval Update is accepted from the
+ * start (its validator refuses non-admins, a rejection without reason, and a second
+ * decision); `decide` waits for it until the timeout, records it, and resolves with the
+ * rejection reason, or null when approved. The Update returns once the decision is recorded.
+ */
+function waitsForApproval(input: ProvisionTenantInput) {
+  const timeoutMs = input.approval?.timeoutMs ?? 0;
+  let decision: ApprovalDecision | null = null;
+  let recorded = false;
+  setHandler(
+    decideApprovalUpdate,
+    async (update) => {
+      decision = update;
+      await condition(() => recorded);
+      return { status: update.approve ? 'approved' : 'rejected', decidedBy: update.decidedBy.userId };
+    },
+    {
+      validator: (update: ApprovalDecision) => {
+        if (!update.decidedBy.platformAdmin) throw new Error('Only platform admins approve or reject tenants.');
+        if (decision) throw new Error(`The tenant was ${decision.approve ? 'approved' : 'rejected'} already.`);
+        if (!update.approve && !update.reason?.trim()) throw new Error('Say why the tenant is rejected (reason).');
+      },
+    },
+  );
+  return {
+    async decide(activities: Activities): Promise<string | null> {
+      const actor = input.requestedBy ?? { type: 'system' as const, id: null, requestId: null, ip: null };
+      await activities.requestTenantApproval({ tenantId: input.tenantId, actor, timeoutMs });
+      const decided = await condition(() => decision !== null, timeoutMs);
+      const taken: ApprovalDecision | null = decided ? decision : null;
+      const reason = taken
+        ? taken.approve
+          ? null
+          : `rejected by a platform admin: ${taken.reason?.trim()}`
+        : `no platform admin approved it within ${describeDuration(timeoutMs)}`;
+      // A decision arriving after the timeout is refused by the validator from here on.
+      decision ??= {
+        approve: false,
+        reason: reason ?? '',
+        decidedBy: { userId: 'system', platformAdmin: true, requestId: null, ip: null },
+      };
+      await activities.recordTenantApproval({
+        tenantId: input.tenantId,
+        approved: reason === null,
+        reason: taken?.reason?.trim() || (reason === null ? null : reason),
+        decidedBy: taken
+          ? { type: 'user', id: taken.decidedBy.userId, requestId: taken.decidedBy.requestId, ip: taken.decidedBy.ip }
+          : { type: 'system', id: null, requestId: null, ip: null },
+      });
+      recorded = true;
+      return reason;
+    },
+  };
+}
+
+function describeDuration(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000} day(s)`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} hour(s)`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} minute(s)`;
+  return `${Math.round(ms / 1000)} s`;
 }
 
 /** The steps of v1/v2 histories, unchanged: record → schema → activate. */

@@ -50,6 +50,13 @@ export class StepTracker<Name extends string> {
     }
   }
 
+  /** A step that ran but whose outcome is a refusal (e.g. an approval that was rejected). */
+  fail(name: Name, reason: string): void {
+    const step = this.step(name);
+    step.status = 'failed';
+    step.error = reason;
+  }
+
   skip(name: Name, reason: string): void {
     const step = this.step(name);
     step.status = 'skipped';

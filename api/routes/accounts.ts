@@ -137,7 +137,12 @@ export function accountsRouter(deps: ApiDeps): Router {
         after: { role: 'owner' },
       });
       const started = await startTenantProvisioning(
-        { client: deps.temporal.client, taskQueue: deps.temporal.taskQueue, timings: deps.settings.activityTimings },
+        {
+          client: deps.temporal.client,
+          taskQueue: deps.temporal.taskQueue,
+          timings: deps.settings.activityTimings,
+          approval: deps.settings.approval,
+        },
         {
           tenantId,
           slug: body.organization.slug,

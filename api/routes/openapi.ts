@@ -13,6 +13,8 @@ import { operationsPaths } from './operations.ts';
 import { ssoConnectionPaths } from './sso-connection.ts';
 import { ssoDomainsPaths } from './sso-domains.ts';
 import { ssoLoginPaths } from './sso-login.ts';
+import { tenantApprovalPaths } from './tenant-approval.ts';
+import { tenantResourcesPaths } from './tenant-resources.ts';
 import { tenantSuspensionPaths } from './tenant-suspension.ts';
 import { tenantsPaths } from './tenants.ts';
 
@@ -39,6 +41,8 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
       ...ssoConnectionPaths,
       ...ssoDomainsPaths,
       ...tenantSuspensionPaths,
+      ...tenantApprovalPaths,
+      ...tenantResourcesPaths,
       ...operationsPaths,
       ...licensePaths,
     },

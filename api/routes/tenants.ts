@@ -42,6 +42,10 @@ const TenantSchema = z
     plan: z.enum(TENANT_PLANS),
     status: z.enum(TENANT_STATUSES),
     failureReason: z.string().nullable(),
+    approvalStatus: z
+      .enum(['pending', 'approved', 'rejected'])
+      .nullable()
+      .meta({ description: "Null when the plan needs no platform admin's approval." }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -58,6 +62,7 @@ function toView(row: TenantRow): TenantView {
     plan: row.plan,
     status: row.status,
     failureReason: row.failureReason,
+    approvalStatus: row.approvalStatus,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -125,6 +130,7 @@ export function tenantsRouter(deps: ApiDeps): Router {
             client: deps.temporal.client,
             taskQueue: deps.temporal.taskQueue,
             timings: deps.settings.activityTimings,
+            approval: deps.settings.approval,
           },
           {
             tenantId,
@@ -151,6 +157,7 @@ export function tenantsRouter(deps: ApiDeps): Router {
               plan: body.plan,
               status: 'pending',
               failureReason: null,
+              approvalStatus: deps.settings.approval.plans.includes(body.plan) ? 'pending' : null,
               createdAt: now,
               updatedAt: now,
             } satisfies TenantView,

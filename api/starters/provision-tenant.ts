@@ -15,18 +15,31 @@ export interface StarterOptions {
   timings: ActivityTimings;
 }
 
+export interface ProvisioningStarterOptions extends StarterOptions {
+  /** Plans whose tenants wait for a platform admin's approval, and for how long at most (absent: none). */
+  approval?: { plans: readonly string[]; timeoutMs: number };
+}
+
 export type StartResult = { started: true; workflowId: string; runId: string } | { started: false; workflowId: string };
 
 export async function startTenantProvisioning(
-  { client, taskQueue, timings }: StarterOptions,
-  input: Omit<ProvisionTenantInput, 'timings'>,
+  { client, taskQueue, timings, approval }: ProvisioningStarterOptions,
+  input: Omit<ProvisionTenantInput, 'timings' | 'approval'>,
 ): Promise<StartResult> {
   const workflowId = provisionTenantWorkflowId(input.slug);
   try {
     const handle = await client.workflow.start<typeof provisionTenant>('provisionTenant', {
       workflowId,
       taskQueue,
-      args: [{ ...input, timings }],
+      args: [
+        {
+          ...input,
+          timings,
+          ...(approval
+            ? { approval: { required: approval.plans.includes(input.plan), timeoutMs: approval.timeoutMs } }
+            : {}),
+        },
+      ],
       // A slug is provisioned once: its workflow ID is never reused.
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,

@@ -16,6 +16,9 @@ export interface Tenant {
   /** The tenant's own Postgres schema, set once it exists. */
   schemaName: string | null;
   failureReason: string | null;
+  /** Null when the plan needs no approval; else pending until a platform admin decides. */
+  approvalStatus: 'pending' | 'approved' | 'rejected' | null;
+  approvalReason: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -32,6 +35,8 @@ export const TenantEntity = new EntitySchema<Tenant>({
     ownerEmail: { type: 'text', name: 'owner_email' },
     schemaName: { type: 'text', name: 'schema_name', nullable: true },
     failureReason: { type: 'text', name: 'failure_reason', nullable: true },
+    approvalStatus: { type: 'text', name: 'approval_status', nullable: true },
+    approvalReason: { type: 'text', name: 'approval_reason', nullable: true },
     createdAt: { type: 'timestamptz', name: 'created_at', createDate: true },
     updatedAt: { type: 'timestamptz', name: 'updated_at', updateDate: true },
   },

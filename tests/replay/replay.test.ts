@@ -35,8 +35,10 @@ describe('workflow replay', () => {
   it('has committed histories for each outcome of every workflow', () => {
     const outcomes = new Set(histories.map((h) => h.workflowId.replace(/-[a-z0-9]+\.json$/, '')));
     assert.deepEqual([...outcomes].sort(), [
+      'provision-tenant-approved',
       'provision-tenant-compensated',
       'provision-tenant-completed',
+      'provision-tenant-rejected',
       'reactivate-tenant-completed',
       'suspend-tenant-completed',
     ]);
