@@ -37,15 +37,7 @@ export async function lockTenantResources(db: EntityManager, tenantId: string): 
     `SELECT * FROM tenant_resources WHERE tenant_id = $1 FOR UPDATE`,
     [tenantId],
   );
-  if (!row) return { ...EMPTY };
-  return {
-    databaseRole: row.database_role as string | null,
-    secretPolicy: row.secret_policy as string | null,
-    billingCustomerId: row.billing_customer_id as string | null,
-    billingSubscriptionId: row.billing_subscription_id as string | null,
-    clusterNamespaces: (row.cluster_namespaces as string[] | null) ?? [],
-    welcomeSentAt: row.welcome_sent_at as Date | null,
-  };
+  return toResources(row);
 }
 
 export async function updateTenantResources(
@@ -60,4 +52,24 @@ export async function updateTenantResources(
     tenantId,
     ...entries.map(([, value]) => value),
   ]);
+}
+
+/** The tenant's record as it stands, without locking it (the admin console reads it). */
+export async function readTenantResources(db: EntityManager, tenantId: string): Promise<TenantResources> {
+  const [row] = await db.query<Array<Record<string, unknown>>>(`SELECT * FROM tenant_resources WHERE tenant_id = $1`, [
+    tenantId,
+  ]);
+  return toResources(row);
+}
+
+function toResources(row: Record<string, unknown> | undefined): TenantResources {
+  if (!row) return { ...EMPTY };
+  return {
+    databaseRole: row.database_role as string | null,
+    secretPolicy: row.secret_policy as string | null,
+    billingCustomerId: row.billing_customer_id as string | null,
+    billingSubscriptionId: row.billing_subscription_id as string | null,
+    clusterNamespaces: (row.cluster_namespaces as string[] | null) ?? [],
+    welcomeSentAt: row.welcome_sent_at as Date | null,
+  };
 }

@@ -175,6 +175,21 @@ const ROUTES: Route[] = [
     allowed: [202],
   },
   {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/resources',
+    path: (s) => `/api/v1/tenants/${s}/resources`,
+    permission: 'tenant.lifecycle',
+    allowed: [200],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/approval',
+    path: (s) => `/api/v1/tenants/${s}/approval`,
+    body: () => ({ decision: 'approve' }),
+    permission: 'tenant.lifecycle',
+    allowed: [200],
+  },
+  {
     method: 'POST',
     spec: '/api/v1/tenants/{slug}/reactivate',
     path: (s) => `/api/v1/tenants/${s}/reactivate`,

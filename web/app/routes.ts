@@ -21,6 +21,8 @@ export default [
   route('invitations/:token', 'routes/invitation.tsx'),
   route('tenants/:slug/audit-log', 'routes/audit-log.tsx'),
   route('tenants/:slug/audit-log/export', 'routes/audit-log-export.ts'),
+  route('admin', 'routes/admin.tsx'),
+  route('admin/tenants/:slug', 'routes/admin-tenant.tsx'),
   route('operations', 'routes/operations.tsx'),
   route('operations/:operationId', 'routes/operation.tsx'),
   route('operations/:operationId/events', 'routes/operation-events.ts'),

@@ -110,6 +110,13 @@ export async function requireUser(request: Request, context: Context): Promise<S
   return signedIn;
 }
 
+/** The admin console's guard: platform admins only; anyone else gets the 404 of a missing page. */
+export async function requirePlatformAdmin(request: Request, context: Context): Promise<SignedIn> {
+  const signedIn = await requireUser(request, context);
+  if (!signedIn.user.isPlatformAdmin) throw data(null, { status: 404 });
+  return signedIn;
+}
+
 /** For pages open to everyone (the login page, the frame): the user, if signed in. */
 export function optionalUser(context: Context): Promise<SignedIn | null> {
   return currentUser(context);

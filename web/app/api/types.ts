@@ -18,6 +18,8 @@ export interface Tenant {
   plan: TenantPlan;
   status: TenantStatus;
   failureReason: string | null;
+  /** Null when the plan needs no platform admin's approval. */
+  approvalStatus: 'pending' | 'approved' | 'rejected' | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -4,6 +4,7 @@ import type { Route } from './+types/tenants';
 import { callApi, loadFromApi } from '../api/client.server.ts';
 import type { CreateTenantAccepted, CreateTenantInput, Tenant } from '../api/types.ts';
 import { CreateTenantForm } from '../components/tenants/CreateTenantForm.tsx';
+import { formText } from '../form-text.ts';
 import { requireUser } from '../session.server.ts';
 import { TenantsTable } from '../components/tenants/TenantsTable.tsx';
 
@@ -23,16 +24,16 @@ export async function action({ context, request }: Route.ActionArgs) {
   const { accessToken } = await requireUser(request, context);
   const form = await request.formData();
   const values: CreateTenantInput = {
-    slug: text(form, 'slug'),
-    name: text(form, 'name'),
-    plan: text(form, 'plan'),
-    ownerEmail: text(form, 'ownerEmail'),
+    slug: formText(form, 'slug'),
+    name: formText(form, 'name'),
+    plan: formText(form, 'plan'),
+    ownerEmail: formText(form, 'ownerEmail'),
   };
   const result = await callApi<CreateTenantAccepted>(context, '/api/v1/tenants', {
     method: 'POST',
     token: accessToken,
     body: values,
-    headers: { 'idempotency-key': text(form, 'idempotencyKey') || crypto.randomUUID() },
+    headers: { 'idempotency-key': formText(form, 'idempotencyKey') || crypto.randomUUID() },
   });
 
   if (result.ok) {
@@ -70,9 +71,4 @@ export default function TenantsPage({ loaderData, actionData }: Route.ComponentP
       </Grid>
     </Stack>
   );
-}
-
-function text(form: FormData, name: string): string {
-  const value = form.get(name);
-  return typeof value === 'string' ? value.trim() : '';
 }

@@ -56,7 +56,7 @@ export function AppFrame({ children, temporalUiUrl, user, tenants }: AppFramePro
 
       {user ? (
         <AppShell.Navbar p="sm">
-          <MainNav onNavigate={nav.close} temporalUiUrl={temporalUiUrl} />
+          <MainNav onNavigate={nav.close} temporalUiUrl={temporalUiUrl} platformAdmin={user.isPlatformAdmin} />
         </AppShell.Navbar>
       ) : null}
 

@@ -1,6 +1,6 @@
 import { NavLink, Stack } from '@mantine/core';
 import { Link, useLocation } from 'react-router';
-import { ActivityIcon, BuildingIcon, ExternalLinkIcon } from '../icons.tsx';
+import { ActivityIcon, BuildingIcon, ExternalLinkIcon, ShieldIcon } from '../icons.tsx';
 
 const sections = [
   { to: '/tenants', label: 'Tenants', icon: <BuildingIcon /> },
@@ -11,14 +11,19 @@ interface MainNavProps {
   /** Called after a link is followed, so the mobile drawer can close. */
   onNavigate: () => void;
   temporalUiUrl: string | undefined;
+  /** Platform admins also see the admin console. */
+  platformAdmin: boolean;
 }
 
-export function MainNav({ onNavigate, temporalUiUrl }: MainNavProps) {
+export function MainNav({ onNavigate, temporalUiUrl, platformAdmin }: MainNavProps) {
   const { pathname } = useLocation();
+  const visible = platformAdmin
+    ? [...sections, { to: '/admin', label: 'Admin console', icon: <ShieldIcon /> } as const]
+    : sections;
 
   return (
     <Stack component="nav" aria-label="Main" gap={4} h="100%">
-      {sections.map((section) => (
+      {visible.map((section) => (
         <NavLink
           key={section.to}
           component={Link}

@@ -1,0 +1,157 @@
+import { Anchor, Badge, Button, EmptyState, Group, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { data, Form, href, Link, redirect, useNavigation } from 'react-router';
+import type { Route } from './+types/admin';
+import { callApi, loadFromApi } from '../api/client.server.ts';
+import type { OperationSummary, Problem, Tenant } from '../api/types.ts';
+import { TenantStatusBadge } from '../components/tenants/TenantStatusBadge.tsx';
+import { Timestamp } from '../components/Timestamp.tsx';
+import { formText } from '../form-text.ts';
+import { loginPath, requirePlatformAdmin } from '../session.server.ts';
+
+export const meta: Route.MetaFunction = () => [{ title: 'Admin console · Atrium' }];
+
+export async function loader({ context, request }: Route.LoaderArgs) {
+  const { accessToken } = await requirePlatformAdmin(request, context);
+  const call = { signal: request.signal, token: accessToken };
+  const [tenants, operations] = await Promise.all([
+    loadFromApi<{ items: Tenant[] }>(context, '/api/v1/tenants', call),
+    loadFromApi<{ items: OperationSummary[] }>(context, '/api/v1/operations?limit=200', call),
+  ]);
+  const inFlight: Record<string, number> = {};
+  for (const operation of operations.items)
+    if (operation.status === 'running' && operation.tenantId)
+      inFlight[operation.tenantId] = (inFlight[operation.tenantId] ?? 0) + 1;
+  return { tenants: tenants.items, inFlight };
+}
+
+/** Approve or reject from the pending list; then the tenant's live operation. */
+export async function action({ context, request }: Route.ActionArgs) {
+  const { accessToken } = await requirePlatformAdmin(request, context);
+  const form = await request.formData();
+  const slug = formText(form, 'slug');
+  const decision = formText(form, 'decision') === 'reject' ? 'reject' : 'approve';
+  const reason = formText(form, 'reason');
+  const result = await callApi<{ operation: { id: string } }>(
+    context,
+    `/api/v1/tenants/${encodeURIComponent(slug)}/approval`,
+    { method: 'POST', token: accessToken, body: { decision, ...(reason ? { reason } : {}) } },
+  );
+  if (!result.ok) {
+    if (result.status === 401) throw redirect(loginPath(request));
+    return data({ slug, problem: result.problem }, { status: result.status });
+  }
+  throw redirect(href('/operations/:operationId', { operationId: result.body.operation.id }));
+}
+
+export default function AdminPage({ loaderData, actionData }: Route.ComponentProps) {
+  const { tenants, inFlight } = loaderData;
+  const pending = tenants.filter((tenant) => tenant.approvalStatus === 'pending' && tenant.status === 'pending');
+  return (
+    <Stack gap="lg">
+      <div>
+        <Title order={1}>Admin console</Title>
+        <Text c="dimmed">Every tenant, what is running for it, and what waits for you.</Text>
+      </div>
+      <Paper withBorder p="md">
+        <Title order={2} size="h4" mb="sm">
+          Waiting for approval
+        </Title>
+        {pending.length === 0 ? (
+          <Text size="sm" c="dimmed" data-testid="approvals-empty">
+            Nothing waits for approval.
+          </Text>
+        ) : (
+          <Stack gap="sm">
+            {pending.map((tenant) => (
+              <ApprovalRow
+                key={tenant.id}
+                tenant={tenant}
+                problem={actionData?.slug === tenant.slug ? actionData.problem : null}
+              />
+            ))}
+          </Stack>
+        )}
+      </Paper>
+      <Paper withBorder p="md">
+        <TenantsOverview tenants={tenants} inFlight={inFlight} />
+      </Paper>
+    </Stack>
+  );
+}
+
+function ApprovalRow({ tenant, problem }: { tenant: Tenant; problem: Problem | null }) {
+  const navigation = useNavigation();
+  return (
+    <Form method="post" aria-label={`Approval of ${tenant.slug}`} data-testid="approval-row" data-slug={tenant.slug}>
+      <input type="hidden" name="slug" value={tenant.slug} />
+      <Group align="flex-end" wrap="wrap">
+        <div style={{ minWidth: 200 }}>
+          <Text fw={500}>{tenant.name}</Text>
+          <Text size="xs" c="dimmed">
+            {tenant.slug} · {tenant.plan} · asked <Timestamp value={tenant.createdAt} />
+          </Text>
+        </div>
+        <TextInput name="reason" label="Reason (to reject)" size="xs" w={260} />
+        <Button type="submit" name="decision" value="approve" size="xs" loading={navigation.state !== 'idle'}>
+          Approve
+        </Button>
+        <Button type="submit" name="decision" value="reject" size="xs" color="red" variant="light">
+          Reject
+        </Button>
+      </Group>
+      {problem ? (
+        <Text c="red" size="sm" mt={4} data-testid="approval-problem">
+          {problem.errors?.[0]?.message ?? problem.detail ?? problem.title}
+        </Text>
+      ) : null}
+    </Form>
+  );
+}
+
+function TenantsOverview({ tenants, inFlight }: { tenants: Tenant[]; inFlight: Record<string, number> }) {
+  if (tenants.length === 0) return <EmptyState title="No tenants" description="Nobody has signed up yet." />;
+  return (
+    <Table.ScrollContainer minWidth={760}>
+      <Table highlightOnHover verticalSpacing="sm" aria-label="All tenants" data-testid="admin-tenants">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Tenant</Table.Th>
+            <Table.Th>Plan</Table.Th>
+            <Table.Th>Status</Table.Th>
+            <Table.Th>Created</Table.Th>
+            <Table.Th>In flight</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {tenants.map((tenant) => (
+            <Table.Tr key={tenant.id} data-testid="admin-tenant-row" data-slug={tenant.slug}>
+              <Table.Td>
+                <Anchor component={Link} to={href('/admin/tenants/:slug', { slug: tenant.slug })} ff="monospace">
+                  {tenant.slug}
+                </Anchor>
+                <Text size="xs" c="dimmed">
+                  {tenant.name}
+                </Text>
+              </Table.Td>
+              <Table.Td>{tenant.plan}</Table.Td>
+              <Table.Td>
+                <Group gap={4}>
+                  <TenantStatusBadge status={tenant.status} />
+                  {tenant.approvalStatus === 'pending' ? (
+                    <Badge color="yellow" variant="outline">
+                      awaits approval
+                    </Badge>
+                  ) : null}
+                </Group>
+              </Table.Td>
+              <Table.Td>
+                <Timestamp value={tenant.createdAt} />
+              </Table.Td>
+              <Table.Td data-testid="in-flight">{inFlight[tenant.id] ?? 0}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}
