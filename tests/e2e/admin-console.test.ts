@@ -1,0 +1,129 @@
+// The admin console in Debian's Chromium: a platform admin approves an enterprise tenant
+// from the pending list and watches its provisioning go on live; opens an active tenant's
+// page (its resources), suspends it with a reason after confirming, watches the operation,
+// and reactivates it; a tenant owner gets the 404 page for /admin.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
+import { isCspViolation, launchChromium, signInThroughPortal } from '../support/browser.ts';
+import type { Platform, TestUser } from '../support/platform.ts';
+import { seedUser, startPlatform } from '../support/platform.ts';
+
+describe('portal: admin console', () => {
+  let platform: Platform;
+  let browser: Browser;
+  let page: Page;
+  let owner: TestUser;
+  let teamSlug: string;
+  let enterpriseSlug: string;
+  const contexts: BrowserContext[] = [];
+  const problems: string[] = [];
+
+  async function newPage(): Promise<Page> {
+    const context = await browser.newContext({ baseURL: platform.baseUrl });
+    contexts.push(context);
+    const opened = await context.newPage();
+    opened.setDefaultTimeout(30_000);
+    opened.on('pageerror', (error) => problems.push(String(error)));
+    opened.on('console', (message) => {
+      if (isCspViolation(message.text())) problems.push(message.text());
+    });
+    return opened;
+  }
+
+  before(async () => {
+    platform = await startPlatform({ portal: true, env: { LOGIN_RATE_LIMIT: '1000' } });
+    browser = await launchChromium();
+    teamSlug = uniqueSlug('adm-team');
+    const team = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
+      headers: platform.admin.headers,
+      json: { slug: teamSlug, name: 'Team Co', plan: 'team', ownerEmail: 'owner@adm-team.test' },
+    });
+    await waitForOperation(platform, team.body.operation.id);
+    owner = await seedUser(platform.database, { email: 'owner@adm-team.test' });
+    await platform.database.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')`, [
+      team.body.tenant.id,
+      owner.userId,
+    ]);
+    enterpriseSlug = uniqueSlug('adm-ent');
+    const enterprise = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
+      headers: platform.admin.headers,
+      json: { slug: enterpriseSlug, name: 'Enterprise Co', plan: 'enterprise', ownerEmail: 'owner@adm-ent.test' },
+    });
+    assert.equal(enterprise.body.tenant.approvalStatus, 'pending');
+    page = await newPage();
+    await signInThroughPortal(page, platform.admin.email, platform.admin.password);
+  });
+  after(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await platform?.stop();
+    assert.deepEqual(problems, [], 'no page errors and no content security policy violations');
+  });
+
+  it('approves a waiting enterprise tenant and follows its provisioning live', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin console' }).click();
+    await page.waitForURL('**/admin');
+    const row = page.locator(`[data-testid="approval-row"][data-slug="${enterpriseSlug}"]`);
+    // The record step must have marked it pending; reload until the list shows it.
+    for (let i = 0; i < 20 && !(await row.count()); i += 1) {
+      await page.waitForTimeout(250);
+      await page.reload();
+    }
+    await row.getByRole('button', { name: 'Approve' }).click();
+    await page.waitForURL(`**/operations/${encodeURIComponent(`tenant-provision/${enterpriseSlug}`)}`);
+    await page.locator('[data-testid="operation-status"][data-status="completed"]').waitFor({ timeout: 90_000 });
+
+    await page.goto('/admin');
+    const tenantRow = page.locator(`[data-testid="admin-tenant-row"][data-slug="${enterpriseSlug}"]`);
+    await tenantRow.getByText('active').waitFor();
+    assert.equal(await page.locator(`[data-testid="approval-row"][data-slug="${enterpriseSlug}"]`).count(), 0);
+  });
+
+  it("shows a tenant's resources, suspends it after confirming, and reactivates it", async () => {
+    await page.goto('/admin');
+    await page.locator(`[data-testid="admin-tenant-row"][data-slug="${teamSlug}"]`).getByRole('link').click();
+    await page.waitForURL(`**/admin/tenants/${teamSlug}`);
+    const resources = page.getByTestId('tenant-resources');
+    await resources.getByText(`tenant_${teamSlug.replaceAll('-', '_')}_login`).waitFor();
+    await resources.getByText(/^team · /).waitFor();
+    await page.waitForLoadState('networkidle'); // hydrated: the confirmation is React state
+
+    await page.getByRole('button', { name: 'Suspend…' }).click();
+    const suspend = page.getByRole('form', { name: 'Suspend tenant' });
+    await suspend.getByRole('textbox', { name: /Why/ }).fill('Unpaid invoices');
+    await suspend.getByRole('button', { name: 'Confirm suspension' }).click();
+    await page.waitForURL(`**/operations/${encodeURIComponent(`tenant-suspend/${teamSlug}/1`)}`);
+    await page.locator('[data-testid="operation-status"][data-status="completed"]').waitFor({ timeout: 60_000 });
+
+    const refused = await request(platform.baseUrl, 'GET', `/api/v1/tenants/${teamSlug}/members`, {
+      headers: owner.headers,
+    });
+    assert.equal(refused.status, 403);
+
+    await page.goto(`/admin/tenants/${teamSlug}`);
+    await page.getByTestId('tenant-status').filter({ hasText: 'suspended' }).waitFor();
+    await page.getByTestId('suspensions').getByText('Unpaid invoices').waitFor();
+    await page.waitForLoadState('networkidle');
+    await page.getByRole('button', { name: 'Reactivate…' }).click();
+    await page.getByRole('button', { name: 'Confirm reactivation' }).click();
+    await page.waitForURL(`**/operations/${encodeURIComponent(`tenant-reactivate/${teamSlug}/1`)}`);
+    await page.locator('[data-testid="operation-status"][data-status="completed"]').waitFor({ timeout: 60_000 });
+    const back = await request(platform.baseUrl, 'GET', `/api/v1/tenants/${teamSlug}/members`, {
+      headers: owner.headers,
+    });
+    assert.equal(back.status, 200);
+  });
+
+  it('is not there for people who are not platform admins', async () => {
+    const ownerPage = await newPage();
+    await signInThroughPortal(ownerPage, owner.email, owner.password);
+    await ownerPage.goto('/admin');
+    await ownerPage.getByTestId('error-page').getByText('Page not found').waitFor();
+    assert.equal(
+      await ownerPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin console' }).count(),
+      0,
+    );
+  });
+});
