@@ -2,7 +2,7 @@
 // (with a reason its members see), revoke its SSO sessions and scale its workloads to
 // zero — and undo exactly that. Both start a workflow and answer 202 with the operation.
 import { Router } from 'express';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { findOpenSuspension, nextSuspensionNumber } from '../../db/repositories/tenant-suspensions.ts';
@@ -80,8 +80,6 @@ export function tenantSuspensionRouter(deps: ApiDeps): Router {
     }));
   }
 
-  const requester = (req: Request, res: Response) => actorOf(req, res);
-
   router.post('/suspend', requireTenantPermission(deps, 'tenant.lifecycle'), async (req, res) => {
     const { reason } = parseBody(SuspendBody, req);
     const access = tenantAccessOf(res);
@@ -102,7 +100,7 @@ export function tenantSuspensionRouter(deps: ApiDeps): Router {
         slug: access.slug,
         number: next,
         reason,
-        requestedBy: requester(req, res),
+        requestedBy: actorOf(req, res),
       });
       if (!started.started)
         throw new ProblemError('conflict', `Another tenant's operation holds ${started.workflowId}.`);
@@ -125,7 +123,7 @@ export function tenantSuspensionRouter(deps: ApiDeps): Router {
         tenantId: access.tenantId,
         slug: access.slug,
         number: open.number,
-        requestedBy: requester(req, res),
+        requestedBy: actorOf(req, res),
       });
       if (!started.started)
         throw new ProblemError('conflict', `Another tenant's operation holds ${started.workflowId}.`);
