@@ -6,7 +6,12 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { DataSource } from 'typeorm';
 import type { AuditActor } from '../db/repositories/audit-log.ts';
 import { appendAuditEntry } from '../db/repositories/audit-log.ts';
-import { closeSuspension, findSuspension, recordSuspensionApplied } from '../db/repositories/tenant-suspensions.ts';
+import {
+  closeSuspension,
+  ensureSuspension,
+  findSuspension,
+  recordSuspensionApplied,
+} from '../db/repositories/tenant-suspensions.ts';
 import { findTenantById, setTenantStatus } from '../db/repositories/tenants.ts';
 import type { Cluster } from '../integrations/cluster/port.ts';
 import { addLogContext } from '../logging/context.ts';
@@ -36,15 +41,12 @@ export function createTenantSuspensionActivities({ dataSource, cluster }: Tenant
           const tenant = await findTenantById(db, input.tenantId);
           if (!tenant)
             throw ApplicationFailure.nonRetryable(`Tenant ${input.tenantId} does not exist.`, 'TenantMissing');
-          await db.query(
-            `INSERT INTO tenant_suspensions (tenant_id, number, reason, requested_by)
-             VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, number) DO NOTHING`,
-            [input.tenantId, input.number, input.reason, input.actor.type === 'user' ? input.actor.id : null],
-          );
-          await db.query(
-            `UPDATE tenant_suspensions SET suspended_at = coalesce(suspended_at, now()) WHERE tenant_id = $1 AND number = $2`,
-            [input.tenantId, input.number],
-          );
+          await ensureSuspension(db, {
+            tenantId: input.tenantId,
+            number: input.number,
+            reason: input.reason,
+            requestedBy: input.actor.type === 'user' ? input.actor.id : null,
+          });
           if (tenant.status === 'suspended') return;
           if (tenant.status !== 'active')
             throw ApplicationFailure.nonRetryable(

@@ -53,6 +53,18 @@ export async function listSuspensions(db: EntityManager, tenantId: string): Prom
   ]);
 }
 
+/** Records suspension `number` as in force (inserted if absent; the first time stamp stays). */
+export async function ensureSuspension(
+  db: EntityManager,
+  input: { tenantId: string; number: number; reason: string; requestedBy: string | null },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO tenant_suspensions (tenant_id, number, reason, requested_by, suspended_at)
+     VALUES ($1, $2, $3, $4, now()) ON CONFLICT (tenant_id, number) DO NOTHING`,
+    [input.tenantId, input.number, input.reason, input.requestedBy],
+  );
+}
+
 export async function recordSuspensionApplied(
   db: EntityManager,
   tenantId: string,
