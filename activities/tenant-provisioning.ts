@@ -131,7 +131,10 @@ export function createProvisioningActivities(deps: ProvisioningDeps) {
             database: deps.tenantDatabase.database,
             schema: schemaName,
           });
-          if (written)
+          // Audited by what the log lacks, not by who wrote it: the write commits in the
+          // secret store at once, so an attempt that fails (or dies) after it loses its
+          // entry with its transaction, and the retry finds the secret already there.
+          if (written || !(await audited(db, input.tenantId, 'tenant.database_secret_written', secretPath)))
             await audit(db, input, 'tenant.database_secret_written', 'secret', secretPath, {
               version,
               secretStore: secretStore.kind,
@@ -506,6 +509,15 @@ export function createProvisioningActivities(deps: ProvisioningDeps) {
 }
 
 export type ProvisioningActivities = ReturnType<typeof createProvisioningActivities>;
+
+/** Whether the tenant's audit log has an entry of `action` on `targetId`. */
+async function audited(db: EntityManager, tenantId: string, action: string, targetId: string): Promise<boolean> {
+  const rows = await db.query<unknown[]>(
+    `SELECT 1 FROM audit_log WHERE tenant_id = $1 AND action = $2 AND target_id = $3 LIMIT 1`,
+    [tenantId, action, targetId],
+  );
+  return rows.length > 0;
+}
 
 async function schemaExists(db: EntityManager, name: string): Promise<boolean> {
   const rows = await db.query<unknown[]>(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [name]);

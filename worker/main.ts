@@ -62,7 +62,15 @@ try {
 }
 logger.info('License signing key', { keyId: license.keyId });
 
-const dataSource = createDataSource({ url: config.databaseUrl, applicationName: 'atrium-worker' });
+// One connection per activity slot, and one more: an activity holds its transaction's
+// connection (under the tenant lock) while the local secret store or local billing takes a
+// second one from the same pool. With fewer connections than slots + 1, a burst of
+// provisionings (all holding one, all waiting for a second) deadlocks the pool.
+const dataSource = createDataSource({
+  url: config.databaseUrl,
+  applicationName: 'atrium-worker',
+  poolSize: config.maxConcurrentActivities + 1,
+});
 await dataSource.initialize();
 try {
   await assertRuntimeRole(dataSource);

@@ -31,6 +31,21 @@ describe('worker killed in the middle of provisioning', () => {
     await expectRetriedAfterKill(id, 'createTenantDatabase');
   });
 
+  it('survives a kill in the database step after the password was stored', async () => {
+    const slug = uniqueSlug('crash-role');
+    // An uncommitted CREATE ROLE of the same name makes the activity wait after it wrote
+    // the password to the secret store (which commits at once) and before its transaction
+    // commits: the retry finds the secret there and must still audit its write once.
+    const blocker = await holdInTransaction(platform, `CREATE ROLE ${schemaOf(slug)}_login`);
+    const id = await startProvisioning(platform, slug);
+    await waitForStepBlocked(platform, id, 'database');
+    await platform.worker.kill();
+    await platform.startWorker();
+    await blocker.release();
+    await expectProvisionedOnce(slug);
+    await expectRetriedAfterKill(id, 'createTenantDatabase');
+  });
+
   it('survives a kill during the record step', async () => {
     const slug = uniqueSlug('crash-record');
     // A table lock makes the INSERT of the tenant row wait.

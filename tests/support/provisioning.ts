@@ -1,7 +1,9 @@
 // Helpers for tests that interfere with a provisioning in flight (kills, shutdowns).
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { tenantLockKey } from '../../activities/tenant-lock.ts';
 import { operationPath, request } from './api-client.ts';
 import type { Platform } from './platform.ts';
 
@@ -64,4 +66,86 @@ export async function activityAttempts(
   return (history.events ?? [])
     .filter((e) => e.activityTaskStartedEventAttributes?.scheduledEventId?.toString() === scheduled.eventId?.toString())
     .map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 0);
+}
+
+/** A provisioning started through the API and paused inside one of its steps. */
+export interface PausedProvisioning {
+  /** The operation (workflow) id. */
+  id: string;
+  tenantId: string;
+  /** Lets the step (and every later one) go on. */
+  release(): Promise<void>;
+}
+
+/**
+ * Starts provisioning through the API and returns once `step`'s activity is running and one
+ * of its database sessions waits on a lock the test holds, so that killing the worker now
+ * kills it inside that step.
+ *
+ * The `record` step waits on a table lock on `tenants` (taken before the workflow starts,
+ * since the tenant id is not known until then). Every later step waits on the per-tenant
+ * advisory lock each activity takes (activities/tenant-lock.ts): the test queues for it
+ * behind the blocked record step, so it holds it before any later step asks, and then lets
+ * one lock-holder through at a time (unlock and re-lock in one round trip; Postgres grants
+ * the lock to the waiting activity first) until the waiting activity is `step`'s.
+ */
+export async function startProvisioningPausedAt(
+  platform: Platform,
+  slug: string,
+  step: string,
+): Promise<PausedProvisioning> {
+  const tableLock = await holdInTransaction(platform, 'LOCK TABLE tenants IN SHARE MODE');
+  const created = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
+    headers: platform.admin.headers,
+    json: { slug, name: 'Interrupted Inc.', ownerEmail: `owner@${slug}.test` },
+  });
+  assert.equal(created.status, 202, JSON.stringify(created.body));
+  const id = created.body.operation.id as string;
+  const tenantId = created.body.tenant.id as string;
+  await waitForStepBlocked(platform, id, 'record');
+  if (step === 'record') return { id, tenantId, release: () => tableLock.release() };
+
+  const lockName = `atrium-test-lock-${randomBytes(4).toString('hex')}`;
+  const holder = new pg.Client({ connectionString: platform.database.ownerUrl, application_name: lockName });
+  await holder.connect();
+  // The key is a uuid in a fixed text; inlined so that unlock + lock go in one simple query.
+  const key = `hashtextextended('${tenantLockKey(tenantId).replaceAll("'", "''")}', 0)`;
+  const locked = holder.query(`SELECT pg_advisory_lock(${key})`);
+  await waitUntil(`the test queued for the tenant lock`, async () => {
+    const rows = await platform.database.query(
+      `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event = 'advisory'`,
+      [lockName],
+    );
+    return rows.length > 0;
+  });
+  await tableLock.release();
+  await locked;
+
+  for (;;) {
+    let running: string | undefined;
+    await waitUntil(`a step waiting for the tenant lock (pausing at ${step})`, async () => {
+      const waiting = await platform.database.query(
+        `SELECT 1 FROM pg_stat_activity WHERE application_name = 'atrium-worker' AND wait_event = 'advisory'`,
+      );
+      if (waiting.length === 0) return false;
+      const { body } = await request(platform.baseUrl, 'GET', operationPath(id), {
+        headers: platform.admin.headers,
+      });
+      running = body.steps?.find((s: any) => s.status === 'running')?.name;
+      return running !== undefined;
+    });
+    if (running === step) break;
+    // The waiting activity gets the lock; our new request waits until its transaction ends,
+    // and is queued before the next step asks.
+    await holder.query(`SELECT pg_advisory_unlock(${key}); SELECT pg_advisory_lock(${key})`);
+  }
+  return { id, tenantId, release: () => holder.end() };
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
 }
