@@ -14,6 +14,7 @@ import { CreateInvitations1763850000000 } from './1763850000000-CreateInvitation
 import { CreateSso1763860000000 } from './1763860000000-CreateSso.ts';
 import { CreateTenantProvisioning1763870000000 } from './1763870000000-CreateTenantProvisioning.ts';
 import { CreateTenantSuspensions1763880000000 } from './1763880000000-CreateTenantSuspensions.ts';
+import { CreateTenantOffboarding1763890000000 } from './1763890000000-CreateTenantOffboarding.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -31,4 +32,5 @@ export const migrations = [
   CreateSso1763860000000,
   CreateTenantProvisioning1763870000000,
   CreateTenantSuspensions1763880000000,
+  CreateTenantOffboarding1763890000000,
 ];
