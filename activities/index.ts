@@ -5,6 +5,7 @@ import type { Cluster } from '../integrations/cluster/port.ts';
 import type { Mailer } from '../integrations/mail/port.ts';
 import type { SecretStore } from '../integrations/secrets/port.ts';
 import type { LicenseSigner } from './license.ts';
+import { createTenantOffboardingActivities } from './tenant-offboarding.ts';
 import { createProvisioningActivities } from './tenant-provisioning.ts';
 import { createTenantSuspensionActivities } from './tenant-suspension.ts';
 import { createTenantActivities } from './tenants.ts';
@@ -32,5 +33,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createTenantActivities(deps),
     ...createProvisioningActivities(deps),
     ...createTenantSuspensionActivities(deps),
+    ...createTenantOffboardingActivities(deps),
   };
 }

@@ -9,9 +9,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - `tenant_exports`: the downloadable archive (tar.gz) of the tenant's data, one per
  *   offboarding operation. Tenant-owned under row-level security; the app may only add and
  *   read them (a retry finds the first one).
- * - `tenant_teardown_reports`: per tenant, what offboarding deleted and the evidence that it
- *   is gone, filled step by step (`steps` jsonb keyed by step name) so that a retried step
- *   keeps what an earlier attempt recorded.
+ * - `tenant_teardown_reports`: per tenant, its latest offboarding (operation, reason, the
+ *   status a cancel returns to) and what it deleted with the evidence that it is gone,
+ *   filled step by step (`steps` jsonb keyed by step name) so that a retried step keeps
+ *   what an earlier attempt recorded. A new offboarding after a cancelled one starts it afresh.
  * - `atrium_export_tenant_schema(tenant_id)`: SECURITY DEFINER, like the role functions
  *   (docs/decisions/0005). The tenant's tables belong to its login role, which the runtime
  *   role is not a member of, so the runtime role cannot read them; this function returns, for
@@ -43,8 +44,12 @@ export class CreateTenantOffboarding1763890000000 implements MigrationInterface 
       CREATE TABLE tenant_teardown_reports (
         tenant_id uuid PRIMARY KEY REFERENCES tenants (id),
         operation_id text NOT NULL,
+        reason text NOT NULL,
+        -- What a cancelled offboarding returns the tenant to (active or suspended).
+        previous_status text NOT NULL,
         steps jsonb NOT NULL DEFAULT '{}',
         started_at timestamptz NOT NULL DEFAULT now(),
+        cancelled_at timestamptz,
         completed_at timestamptz
       )`);
     for (const table of ['tenant_exports', 'tenant_teardown_reports']) {
