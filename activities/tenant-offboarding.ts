@@ -13,16 +13,18 @@ import { quoteIdentifier } from '../db/identifiers.ts';
 import type { AuditActor } from '../db/repositories/audit-log.ts';
 import { appendAuditEntry } from '../db/repositories/audit-log.ts';
 import { lockTenantResources } from '../db/repositories/tenant-resources.ts';
-import type { TeardownReportRow } from '../db/repositories/tenant-offboarding.ts';
+import type { TeardownReportRow, TeardownSteps } from '../db/repositories/tenant-offboarding.ts';
 import {
   findExport,
   findTeardownReport,
   markTeardownReport,
   openTeardownReport,
   recordTeardownStep,
+  stepsOf,
+  teardownResources,
 } from '../db/repositories/tenant-offboarding.ts';
 import { findTenantById, setTenantStatus } from '../db/repositories/tenants.ts';
-import type { Billing, BillingCancellation, BillingDeletion } from '../integrations/billing/port.ts';
+import type { Billing } from '../integrations/billing/port.ts';
 import type { Cluster } from '../integrations/cluster/port.ts';
 import type { SecretStore } from '../integrations/secrets/port.ts';
 import { addLogContext } from '../logging/context.ts';
@@ -68,64 +70,6 @@ export interface ExportContents {
   schemaTables: Record<string, number>;
   secrets: number;
   auditEntries: number;
-}
-
-/** A resource offboarding deleted, and how we know it is gone. */
-export interface TeardownResource {
-  kind:
-    | 'namespace'
-    | 'secret'
-    | 'secret_policy'
-    | 'secret_approle'
-    | 'database_role'
-    | 'schema'
-    | 'license'
-    | 'billing_subscription'
-    | 'billing_customer';
-  name: string;
-  evidence: string;
-}
-
-/** What each step of the teardown report records (tenant_teardown_reports.steps). */
-export interface TeardownSteps {
-  namespaces?: {
-    planned: string[];
-    namespaces: Array<{
-      name: string;
-      deletedByThisAttempt: boolean;
-      apiServer: { httpStatus: number; found: false } | null;
-      checkedAt: string;
-    }>;
-    skipped?: string;
-    cluster?: string;
-    completedAt: string | null;
-  };
-  secrets?: {
-    planned: string[];
-    store?: string;
-    secrets?: Array<{ path: string; metadata: null }>;
-    listedUnderPrefix?: string[];
-    policy?: { name: string; exists: false };
-    appRole?: { name: string; exists: false };
-    completedAt: string | null;
-  };
-  database?: {
-    role: { name: string; droppedByThisAttempt: boolean; rowsInPgRoles: 0 };
-    schema: { name: string; droppedByThisAttempt: boolean; rowsInPgNamespace: 0 };
-    licensesWithdrawn: string[];
-    completedAt: string;
-  };
-  billing?: {
-    provider: string;
-    subscription: BillingCancellation | null;
-    customer: BillingDeletion | null;
-    completedAt: string;
-  };
-  report?: { resources: TeardownResource[]; writtenAt: string };
-}
-
-function stepsOf(report: Pick<TeardownReportRow, 'steps'>): TeardownSteps {
-  return report.steps;
 }
 
 function recordStep<K extends keyof TeardownSteps>(
@@ -578,62 +522,6 @@ export function createTenantOffboardingActivities(deps: OffboardingDeps) {
 }
 
 export type TenantOffboardingActivities = ReturnType<typeof createTenantOffboardingActivities>;
-
-/** Every resource the report's steps deleted, each with the evidence that it is gone. */
-export function teardownResources(report: Pick<TeardownReportRow, 'steps'>): TeardownResource[] {
-  const steps = stepsOf(report);
-  const resources: TeardownResource[] = [];
-  for (const ns of steps.namespaces?.namespaces ?? [])
-    resources.push({
-      kind: 'namespace',
-      name: ns.name,
-      evidence: `GET /api/v1/namespaces/${ns.name} answered ${ns.apiServer?.httpStatus ?? '?'} after the deletion was watched to completion`,
-    });
-  if (steps.namespaces?.skipped)
-    resources.push({ kind: 'namespace', name: '(none)', evidence: `skipped: ${steps.namespaces.skipped}` });
-  const store = steps.secrets?.store ?? 'secret';
-  for (const secret of steps.secrets?.secrets ?? [])
-    resources.push({
-      kind: 'secret',
-      name: secret.path,
-      evidence: `the ${store} store has no metadata for it`,
-    });
-  if (steps.secrets?.policy)
-    resources.push({
-      kind: 'secret_policy',
-      name: steps.secrets.policy.name,
-      evidence: 'the secret store has no such policy',
-    });
-  if (steps.secrets?.appRole)
-    resources.push({
-      kind: 'secret_approle',
-      name: steps.secrets.appRole.name,
-      evidence: 'the secret store has no such AppRole',
-    });
-  if (steps.database) {
-    resources.push({ kind: 'database_role', name: steps.database.role.name, evidence: 'absent from pg_roles' });
-    resources.push({ kind: 'schema', name: steps.database.schema.name, evidence: 'absent from pg_namespace' });
-    for (const license of steps.database.licensesWithdrawn ?? [])
-      resources.push({ kind: 'license', name: license, evidence: 'removed from tenant_licenses' });
-  }
-  if (steps.billing?.subscription)
-    resources.push({
-      kind: 'billing_subscription',
-      name: steps.billing.subscription.subscriptionId,
-      evidence: steps.billing.subscription.found
-        ? `${steps.billing.provider} answered status "${steps.billing.subscription.status}"`
-        : `${steps.billing.provider} no longer had it`,
-    });
-  if (steps.billing?.customer)
-    resources.push({
-      kind: 'billing_customer',
-      name: steps.billing.customer.customerId,
-      evidence: steps.billing.customer.found
-        ? `${steps.billing.provider} answered deleted=${steps.billing.customer.deleted} for ${steps.billing.customer.customerId}`
-        : `${steps.billing.provider} no longer had it`,
-    });
-  return resources;
-}
 
 function jsonLines(rows: readonly unknown[]): string {
   return rows.map((row) => `${JSON.stringify(row)}\n`).join('');

@@ -20,6 +20,7 @@ import { operationsRouter } from './routes/operations.ts';
 import { ssoConnectionRouter } from './routes/sso-connection.ts';
 import { ssoDomainsRouter, ssoDomainVerificationRouter } from './routes/sso-domains.ts';
 import { ssoLoginRouter } from './routes/sso-login.ts';
+import { tenantOffboardingRouter } from './routes/tenant-offboarding.ts';
 import { tenantSuspensionRouter } from './routes/tenant-suspension.ts';
 import { tenantsRouter } from './routes/tenants.ts';
 
@@ -50,6 +51,7 @@ export function createApp(deps: ApiDeps): express.Express {
   api.use('/tenants/:slug/sso/domains', ssoDomainsRouter(deps));
   api.use('/tenants/:slug/sso', ssoConnectionRouter(deps));
   api.use('/tenants/:slug', tenantSuspensionRouter(deps));
+  api.use('/tenants/:slug', tenantOffboardingRouter(deps));
   api.use('/invitations', invitationAcceptRouter(deps));
   api.use('/tenants', tenantsRouter(deps));
   api.use('/operations', operationsRouter(deps));

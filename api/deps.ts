@@ -28,6 +28,8 @@ export interface ApiDeps {
     bodyLimitBytes: number;
     idempotencyKeyTtlMs: number;
     operationPollIntervalMs: number;
+    /** Default grace period of an offboarding (OFFBOARD_GRACE_PERIOD). */
+    offboardGracePeriodMs: number;
     activityTimings: ActivityTimings;
     auth: {
       refreshTokenTtlMs: number;

@@ -13,6 +13,7 @@ import { operationsPaths } from './operations.ts';
 import { ssoConnectionPaths } from './sso-connection.ts';
 import { ssoDomainsPaths } from './sso-domains.ts';
 import { ssoLoginPaths } from './sso-login.ts';
+import { tenantOffboardingPaths } from './tenant-offboarding.ts';
 import { tenantSuspensionPaths } from './tenant-suspension.ts';
 import { tenantsPaths } from './tenants.ts';
 
@@ -39,6 +40,7 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
       ...ssoConnectionPaths,
       ...ssoDomainsPaths,
       ...tenantSuspensionPaths,
+      ...tenantOffboardingPaths,
       ...operationsPaths,
       ...licensePaths,
     },
