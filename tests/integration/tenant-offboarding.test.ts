@@ -168,7 +168,7 @@ describe('tenant offboarding', () => {
     );
     const [apiKey] = jsonLinesOf(files, 'tables/api_keys.jsonl');
     assert.equal(apiKey.name, 'ci');
-    assert.equal(apiKey.key_hash, '[redacted]');
+    assert.equal(apiKey.secret_hash, '[redacted]');
     const actions = jsonLinesOf(files, 'audit-log.jsonl').map((e) => e.action);
     for (const action of ['tenant.created', 'tenant.activated', 'api_key.created', 'tenant.offboarding_started'])
       assert.ok(actions.includes(action), `${action} in ${actions.join(', ')}`);
