@@ -296,14 +296,18 @@ export function createTenantOffboardingActivities(deps: OffboardingDeps) {
      */
     async reopenTenant(input: {
       tenantId: string;
-      previousStatus: 'active' | 'suspended';
+      /** Null when the workflow was cancelled before it learned it: the report's record counts. */
+      previousStatus: 'active' | 'suspended' | null;
       actor: AuditActor;
     }): Promise<void> {
       await step(input.tenantId, () =>
         locked(input.tenantId, async (db) => {
           const tenant = await findTenantById(db, input.tenantId);
           if (tenant?.status !== 'offboarding') return;
-          await setTenantStatus(db, input.tenantId, input.previousStatus);
+          const report = await findTeardownReport(db, input.tenantId);
+          const previousStatus =
+            input.previousStatus ?? (report?.previous_status as 'active' | 'suspended' | undefined);
+          await setTenantStatus(db, input.tenantId, previousStatus ?? 'active');
           await markTeardownReport(db, input.tenantId, 'cancelled');
           await appendAuditEntry(db, {
             tenantId: input.tenantId,
@@ -312,7 +316,7 @@ export function createTenantOffboardingActivities(deps: OffboardingDeps) {
             targetType: 'tenant',
             targetId: input.tenantId,
             before: { status: 'offboarding' },
-            after: { status: input.previousStatus },
+            after: { status: previousStatus ?? 'active' },
           });
         }),
       );

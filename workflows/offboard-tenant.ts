@@ -59,24 +59,24 @@ export async function offboardTenant(input: OffboardTenantInput): Promise<Offboa
   });
   setHandler(offboardingStateQuery, () => ({ ...state, cancelRequests: [...state.cancelRequests] }));
 
-  const closed = await tracker.run('export', async () => {
-    const opened = await activities.closeTenantForOffboarding({ tenantId, reason, actor });
-    await activities.exportTenantData({ tenantId, slug, actor });
-    return opened;
-  });
-
-  state.deleteAfter = new Date(Date.now() + gracePeriodMs).toISOString();
+  let closed: { previousStatus: 'active' | 'suspended' } | null = null;
   let cancelled: boolean;
   try {
+    closed = await tracker.run('export', async () => {
+      const opened = await activities.closeTenantForOffboarding({ tenantId, reason, actor });
+      await activities.exportTenantData({ tenantId, slug, actor });
+      return opened;
+    });
+    state.deleteAfter = new Date(Date.now() + gracePeriodMs).toISOString();
     cancelled = await tracker.run('grace', () => condition(() => state.cancelled, gracePeriodMs));
   } catch (error) {
-    // `temporal workflow cancel` during the grace period: reopen the tenant, then end cancelled.
+    // `temporal workflow cancel` before deletion: reopen the tenant, then end cancelled.
     if (isCancellation(error)) {
       await CancellationScope.nonCancellable(() =>
-        activities.reopenTenant({ tenantId, previousStatus: closed.previousStatus, actor }),
+        activities.reopenTenant({ tenantId, previousStatus: closed?.previousStatus ?? null, actor }),
       );
       for (const step of OFFBOARD_DELETION_STEPS) tracker.skip(step, 'offboarding cancelled through Temporal');
-      tracker.setPhase('cancelled', 'The offboarding was cancelled through Temporal during the grace period.');
+      tracker.setPhase('cancelled', 'The offboarding was cancelled through Temporal before deletion began.');
     }
     throw error;
   }
