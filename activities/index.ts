@@ -6,6 +6,7 @@ import type { Mailer } from '../integrations/mail/port.ts';
 import type { SecretStore } from '../integrations/secrets/port.ts';
 import type { LicenseSigner } from './license.ts';
 import { createTenantApprovalActivities } from './tenant-approval.ts';
+import { createTenantOffboardingActivities } from './tenant-offboarding.ts';
 import { createProvisioningActivities } from './tenant-provisioning.ts';
 import { createTenantSuspensionActivities } from './tenant-suspension.ts';
 import { createTenantActivities } from './tenants.ts';
@@ -34,5 +35,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createProvisioningActivities(deps),
     ...createTenantSuspensionActivities(deps),
     ...createTenantApprovalActivities(deps),
+    ...createTenantOffboardingActivities(deps),
   };
 }

@@ -28,7 +28,16 @@ import { heartbeatWhile } from './heartbeat.ts';
 import type { LicenseSigner } from './license.ts';
 import { generatePassword, scramSha256Verifier } from './scram.ts';
 import { withTenantLock } from './tenant-lock.ts';
+import {
+  billingIdempotencyKey,
+  createTenantTeardown,
+  schemaExists,
+  tenantDatabaseSecretPath,
+  tenantLoginRoleName,
+} from './tenant-teardown.ts';
 import { tenantSchemaName } from './tenant-schema-name.ts';
+
+export { billingIdempotencyKey, tenantDatabaseSecretPath, tenantLoginRoleName };
 
 export interface ProvisioningDeps {
   dataSource: DataSource;
@@ -45,24 +54,10 @@ export interface ProvisioningDeps {
 
 const SYSTEM: AuditActor = { type: 'system', id: null, requestId: null, ip: null };
 
-/** The login role of a tenant's schema (≤ 53 characters: slugs are ≤ 40). */
-export function tenantLoginRoleName(slug: string): string {
-  return `${tenantSchemaName(slug)}_login`;
-}
-
-export function tenantDatabaseSecretPath(slug: string): string {
-  return `tenants/${slug}/database`;
-}
-
 /** The Kubernetes Secret holding the database credentials in each tenant namespace. */
 export const TENANT_DATABASE_K8S_SECRET = 'tenant-database';
 /** The ServiceAccount (and Role) the tenant's workloads run as. */
 export const TENANT_WORKLOAD_IDENTITY = 'tenant-workload';
-
-/** Billing idempotency keys: one per tenant and step, so a retry finds the first result. */
-export function billingIdempotencyKey(tenantId: string, what: string): string {
-  return `tenant/${tenantId}/provision/${what}`;
-}
 
 interface StepInput {
   tenantId: string;
@@ -72,6 +67,7 @@ interface StepInput {
 
 export function createProvisioningActivities(deps: ProvisioningDeps) {
   const { dataSource, secretStore, billing, cluster, mailer } = deps;
+  const teardown = createTenantTeardown(deps);
 
   /** Heartbeats, logs with the tenant, and turns "retrying will not help" into a non-retryable failure. */
   async function step<T>(tenantId: string, work: () => Promise<T>): Promise<T> {
@@ -167,27 +163,8 @@ export function createProvisioningActivities(deps: ProvisioningDeps) {
      * schema and the password. Retry-safe: each is removed only if present.
      */
     async dropTenantDatabase(input: StepInput): Promise<void> {
-      const schemaName = tenantSchemaName(input.slug);
-      const roleName = tenantLoginRoleName(input.slug);
-      const secretPath = tenantDatabaseSecretPath(input.slug);
       await step(input.tenantId, () =>
-        withTenantLock(dataSource, input.tenantId, async (db) => {
-          await lockTenantResources(db, input.tenantId);
-          const [drop] = await db.query<Array<{ dropped: boolean }>>(
-            `SELECT atrium_drop_tenant_login($1, $2) AS dropped`,
-            [input.tenantId, roleName],
-          );
-          await updateTenantResources(db, input.tenantId, { databaseRole: null });
-          if (drop?.dropped) await audit(db, input, 'tenant.database_role_dropped', 'database_role', roleName);
-          const schemaExisted = await schemaExists(db, schemaName);
-          await db.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schemaName)} CASCADE`);
-          await recordTenantSchema(db, input.tenantId, null);
-          if (schemaExisted) await audit(db, input, 'tenant.schema_dropped', 'schema', schemaName);
-          if (await secretStore.metadata(secretPath)) {
-            await secretStore.destroy(secretPath);
-            await audit(db, input, 'tenant.database_secret_destroyed', 'secret', secretPath);
-          }
-        }),
+        withTenantLock(dataSource, input.tenantId, (db) => teardown.dropDatabase(db, input)),
       );
     },
 
@@ -228,21 +205,7 @@ export function createProvisioningActivities(deps: ProvisioningDeps) {
      */
     async revokeTenantSecretAccess(input: StepInput): Promise<void> {
       await step(input.tenantId, () =>
-        withTenantLock(dataSource, input.tenantId, async (db) => {
-          const resources = await lockTenantResources(db, input.tenantId);
-          await secretStore.removeTenantAccess(input.slug);
-          const destroyed: string[] = [];
-          for (const path of await listSecretsUnder(secretStore, `tenants/${input.slug}`)) {
-            await secretStore.destroy(path);
-            destroyed.push(path);
-          }
-          if (resources.secretPolicy !== null || destroyed.length > 0) {
-            await updateTenantResources(db, input.tenantId, { secretPolicy: null });
-            await audit(db, input, 'tenant.secret_access_revoked', 'secret_policy', resources.secretPolicy, {
-              destroyedSecrets: destroyed,
-            });
-          }
-        }),
+        withTenantLock(dataSource, input.tenantId, (db) => teardown.revokeSecretAccess(db, input)),
       );
     },
 
@@ -311,31 +274,7 @@ export function createProvisioningActivities(deps: ProvisioningDeps) {
      */
     async cancelTenantBilling(input: StepInput): Promise<void> {
       await step(input.tenantId, () =>
-        withTenantLock(dataSource, input.tenantId, async (db) => {
-          const resources = await lockTenantResources(db, input.tenantId);
-          if (resources.billingSubscriptionId) {
-            await billing.cancelSubscription(
-              { tenantId: input.tenantId, subscriptionId: resources.billingSubscriptionId },
-              billingIdempotencyKey(input.tenantId, 'billing-subscription-cancel'),
-            );
-            await updateTenantResources(db, input.tenantId, { billingSubscriptionId: null });
-            await audit(
-              db,
-              input,
-              'tenant.billing_subscription_canceled',
-              'billing_subscription',
-              resources.billingSubscriptionId,
-            );
-          }
-          if (resources.billingCustomerId) {
-            await billing.deleteCustomer(
-              { tenantId: input.tenantId, customerId: resources.billingCustomerId },
-              billingIdempotencyKey(input.tenantId, 'billing-customer-delete'),
-            );
-            await updateTenantResources(db, input.tenantId, { billingCustomerId: null });
-            await audit(db, input, 'tenant.billing_customer_deleted', 'billing_customer', resources.billingCustomerId);
-          }
-        }),
+        withTenantLock(dataSource, input.tenantId, (db) => teardown.cancelBilling(db, input)),
       );
     },
 
@@ -400,16 +339,10 @@ export function createProvisioningActivities(deps: ProvisioningDeps) {
         );
         // Leave room for the attempt to report before its start-to-close timeout.
         const timeoutMs = Math.max(5_000, Context.current().info.startToCloseTimeoutMs - 5_000);
-        for (const name of recorded) {
-          await cluster.port.deleteNamespace(name, { timeoutMs });
-          await withTenantLock(dataSource, input.tenantId, async (db) => {
-            const resources = await lockTenantResources(db, input.tenantId);
-            await updateTenantResources(db, input.tenantId, {
-              clusterNamespaces: resources.clusterNamespaces.filter((n) => n !== name),
-            });
-            await audit(db, input, 'tenant.namespace_deleted', 'namespace', name);
-          });
-        }
+        for (const name of recorded)
+          await teardown.deleteNamespace(input, name, timeoutMs, (work) =>
+            withTenantLock(dataSource, input.tenantId, work),
+          );
       });
     },
 
@@ -463,14 +396,7 @@ export function createProvisioningActivities(deps: ProvisioningDeps) {
     /** Compensation of issueTenantLicense: withdraws the license. Retry-safe: delete if present. */
     async withdrawTenantLicense(input: StepInput): Promise<void> {
       await step(input.tenantId, () =>
-        withTenantLock(dataSource, input.tenantId, async (db) => {
-          const removed = await db.query<Array<{ license_id: string }>>(
-            `DELETE FROM tenant_licenses WHERE tenant_id = $1 RETURNING license_id`,
-            [input.tenantId],
-          );
-          for (const { license_id } of removed)
-            await audit(db, input, 'tenant.license_withdrawn', 'license', license_id);
-        }),
+        withTenantLock(dataSource, input.tenantId, (db) => teardown.withdrawLicense(db, input)),
       );
     },
 
@@ -519,11 +445,6 @@ async function audited(db: EntityManager, tenantId: string, action: string, targ
   return rows.length > 0;
 }
 
-async function schemaExists(db: EntityManager, name: string): Promise<boolean> {
-  const rows = await db.query<unknown[]>(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [name]);
-  return rows.length > 0;
-}
-
 /**
  * The database secret, written once. Returns its password and whether this call wrote it.
  * A secret without a password, or for another role, is replaced (check-and-set on its version).
@@ -548,15 +469,6 @@ async function ensureDatabaseSecret(
     }
   }
   throw new SecretStoreError('failed', `The secret ${path} kept changing while it was written; retrying.`);
-}
-
-async function listSecretsUnder(store: SecretStore, prefix: string): Promise<string[]> {
-  const paths: string[] = [];
-  for (const name of await store.list(prefix)) {
-    if (name.endsWith('/')) paths.push(...(await listSecretsUnder(store, `${prefix}/${name.slice(0, -1)}`)));
-    else paths.push(`${prefix}/${name}`);
-  }
-  return paths;
 }
 
 /** PostgreSQL's refusals of the role functions, in words that say what to do. */

@@ -22,6 +22,7 @@ import { ssoDomainsRouter, ssoDomainVerificationRouter } from './routes/sso-doma
 import { ssoLoginRouter } from './routes/sso-login.ts';
 import { tenantApprovalRouter } from './routes/tenant-approval.ts';
 import { tenantResourcesRouter } from './routes/tenant-resources.ts';
+import { tenantOffboardingRouter } from './routes/tenant-offboarding.ts';
 import { tenantSuspensionRouter } from './routes/tenant-suspension.ts';
 import { tenantsRouter } from './routes/tenants.ts';
 
@@ -54,6 +55,7 @@ export function createApp(deps: ApiDeps): express.Express {
   api.use('/tenants/:slug/approval', tenantApprovalRouter(deps));
   api.use('/tenants/:slug/resources', tenantResourcesRouter(deps));
   api.use('/tenants/:slug', tenantSuspensionRouter(deps));
+  api.use('/tenants/:slug', tenantOffboardingRouter(deps));
   api.use('/invitations', invitationAcceptRouter(deps));
   api.use('/tenants', tenantsRouter(deps));
   api.use('/operations', operationsRouter(deps));

@@ -28,6 +28,8 @@ const ApiEnv = z.object({
   OPERATION_POLL_INTERVAL: duration.default(500),
   ACTIVITY_HEARTBEAT_TIMEOUT: duration.default(30_000),
   ACTIVITY_START_TO_CLOSE_TIMEOUT: duration.default(10 * 60_000),
+  // How long an offboarded tenant can still be brought back before its resources are deleted.
+  OFFBOARD_GRACE_PERIOD: duration.default(7 * 86_400_000),
   // PEM may be given with literal \n sequences (one-line environment files).
   JWT_PRIVATE_KEY: z
     .string({ error: 'required: an Ed25519 private key in PKCS#8 PEM (npm start generates one)' })
@@ -103,6 +105,7 @@ export function readApiConfig(env: Env) {
       idempotencyKeyTtlMs: parsed.IDEMPOTENCY_KEY_TTL,
       operationPollIntervalMs: parsed.OPERATION_POLL_INTERVAL,
       approval: { plans: parsed.APPROVAL_PLANS, timeoutMs: parsed.APPROVAL_TIMEOUT },
+      offboardGracePeriodMs: parsed.OFFBOARD_GRACE_PERIOD,
       activityTimings: {
         heartbeatTimeoutMs: parsed.ACTIVITY_HEARTBEAT_TIMEOUT,
         startToCloseTimeoutMs: parsed.ACTIVITY_START_TO_CLOSE_TIMEOUT,

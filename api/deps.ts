@@ -28,6 +28,8 @@ export interface ApiDeps {
     bodyLimitBytes: number;
     idempotencyKeyTtlMs: number;
     operationPollIntervalMs: number;
+    /** Default grace period of an offboarding (OFFBOARD_GRACE_PERIOD). */
+    offboardGracePeriodMs: number;
     activityTimings: ActivityTimings;
     /** Plans whose tenants wait for a platform admin's approval, and for how long at most. */
     approval: { plans: readonly string[]; timeoutMs: number };

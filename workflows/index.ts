@@ -2,3 +2,4 @@
 export { provisionTenant } from './provision-tenant.ts';
 export { suspendTenant } from './suspend-tenant.ts';
 export { reactivateTenant } from './reactivate-tenant.ts';
+export { offboardTenant } from './offboard-tenant.ts';

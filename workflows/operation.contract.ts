@@ -5,7 +5,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery } from '@temporalio/workflow';
 
 /** Every kind of long-running operation; the value is the OperationKind search attribute. */
-export const OPERATION_KINDS = ['tenant-provision', 'tenant-suspend', 'tenant-reactivate'] as const;
+export const OPERATION_KINDS = ['tenant-provision', 'tenant-suspend', 'tenant-reactivate', 'tenant-offboard'] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 export const TenantIdSearchAttribute = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
@@ -28,7 +28,8 @@ export interface StepProgress {
 export interface OperationProgress {
   kind: OperationKind;
   tenantId: string;
-  phase: 'running' | 'compensating' | 'completed' | 'failed';
+  /** `cancelled`: the operation was called off and undid what it had done (it completed). */
+  phase: 'running' | 'compensating' | 'completed' | 'cancelled' | 'failed';
   steps: StepProgress[];
   error: string | null;
 }

@@ -62,6 +62,13 @@ export function requireTenantPermission(deps: ApiDeps, permission: Permission): 
         `"${slug}" is suspended${suspension ? `: ${suspension.reason}` : ''}. Contact Atrium support to reactivate it.`,
       );
     }
+    if ((tenant.status === 'offboarding' || tenant.status === 'offboarded') && !platformAdmin)
+      throw new ProblemError(
+        'tenantOffboarded',
+        tenant.status === 'offboarding'
+          ? `"${slug}" is being offboarded: its data will be deleted after the grace period. Contact Atrium support to cancel.`
+          : `"${slug}" was offboarded: its data is deleted.`,
+      );
     if (!platformAdmin && !roleAllows(role, permission)) {
       throw new ProblemError('forbidden', `Your role "${role}" in "${slug}" does not allow ${permission}.`);
     }

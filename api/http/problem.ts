@@ -12,6 +12,7 @@ export const PROBLEM_TYPES = {
   forbidden: { slug: 'forbidden', title: 'Your role does not allow this', status: 403 },
   ssoRequired: { slug: 'sso-required', title: "Sign in through the organization's single sign-on", status: 403 },
   tenantSuspended: { slug: 'tenant-suspended', title: 'The tenant is suspended', status: 403 },
+  tenantOffboarded: { slug: 'tenant-offboarded', title: 'The tenant is being or has been offboarded', status: 403 },
   ssoFailed: { slug: 'sso-failed', title: 'The single sign-on did not succeed', status: 401 },
   notFound: { slug: 'not-found', title: 'Not found', status: 404 },
   conflict: { slug: 'conflict', title: 'The request conflicts with the current state', status: 409 },

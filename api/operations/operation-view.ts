@@ -32,6 +32,8 @@ export interface OperationSummary {
 }
 
 export interface Operation extends OperationSummary {
+  /** The workflow's own account: `cancelled` when an offboarding was called off (it still completed). */
+  phase: OperationProgress['phase'] | null;
   steps: StepProgress[];
   error: string | null;
 }
@@ -104,7 +106,7 @@ export async function readOperation(id: string, options: OperationViewOptions): 
   const { progress, error } = await readProgress(summary, options.client);
   const steps = progress?.steps ?? [];
   annotateRetries(steps, description);
-  return { ...summary, steps, error: error ?? progress?.error ?? null };
+  return { ...summary, phase: progress?.phase ?? null, steps, error: error ?? progress?.error ?? null };
 }
 
 /**

@@ -15,6 +15,7 @@ import { ssoDomainsPaths } from './sso-domains.ts';
 import { ssoLoginPaths } from './sso-login.ts';
 import { tenantApprovalPaths } from './tenant-approval.ts';
 import { tenantResourcesPaths } from './tenant-resources.ts';
+import { tenantOffboardingPaths } from './tenant-offboarding.ts';
 import { tenantSuspensionPaths } from './tenant-suspension.ts';
 import { tenantsPaths } from './tenants.ts';
 
@@ -43,6 +44,7 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
       ...tenantSuspensionPaths,
       ...tenantApprovalPaths,
       ...tenantResourcesPaths,
+      ...tenantOffboardingPaths,
       ...operationsPaths,
       ...licensePaths,
     },

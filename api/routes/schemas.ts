@@ -62,6 +62,7 @@ export const OperationSummarySchema = z
   .meta({ id: 'OperationSummary' });
 
 export const OperationSchema = OperationSummarySchema.extend({
+  phase: z.enum(['running', 'compensating', 'completed', 'cancelled', 'failed']).nullable(),
   steps: z.array(StepSchema),
   error: z.string().nullable(),
 }).meta({ id: 'Operation' });

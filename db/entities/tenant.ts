@@ -3,7 +3,7 @@ import { EntitySchema } from 'typeorm';
 export const TENANT_PLANS = ['free', 'team', 'enterprise'] as const;
 export type TenantPlan = (typeof TENANT_PLANS)[number];
 
-export const TENANT_STATUSES = ['pending', 'active', 'failed', 'suspended'] as const;
+export const TENANT_STATUSES = ['pending', 'active', 'failed', 'suspended', 'offboarding', 'offboarded'] as const;
 export type TenantStatus = (typeof TENANT_STATUSES)[number];
 
 export interface Tenant {

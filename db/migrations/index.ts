@@ -15,6 +15,7 @@ import { CreateSso1763860000000 } from './1763860000000-CreateSso.ts';
 import { CreateTenantProvisioning1763870000000 } from './1763870000000-CreateTenantProvisioning.ts';
 import { CreateTenantSuspensions1763880000000 } from './1763880000000-CreateTenantSuspensions.ts';
 import { AddTenantApproval1763890000000 } from './1763890000000-AddTenantApproval.ts';
+import { CreateTenantOffboarding1763895000000 } from './1763895000000-CreateTenantOffboarding.ts';
 import { OrderAuditChainByLock1763900000000 } from './1763900000000-OrderAuditChainByLock.ts';
 
 export const migrations = [
@@ -34,5 +35,6 @@ export const migrations = [
   CreateTenantProvisioning1763870000000,
   CreateTenantSuspensions1763880000000,
   AddTenantApproval1763890000000,
+  CreateTenantOffboarding1763895000000,
   OrderAuditChainByLock1763900000000,
 ];

@@ -61,21 +61,31 @@ export function createLocalBilling({
     },
 
     async cancelSubscription(input) {
-      await withTenantScope(dataSource, input.tenantId, (db) =>
-        db.query(
+      return withTenantScope(dataSource, input.tenantId, async (db) => {
+        await db.query(
           `UPDATE local_billing_subscriptions SET status = 'canceled', canceled_at = now()
            WHERE id = $1 AND status = 'active'`,
           [input.subscriptionId],
-        ),
-      );
+        );
+        const [row] = await db.query<Array<{ status: string }>>(
+          `SELECT status FROM local_billing_subscriptions WHERE id = $1`,
+          [input.subscriptionId],
+        );
+        return { subscriptionId: input.subscriptionId, found: row !== undefined, status: row?.status ?? null };
+      });
     },
 
     async deleteCustomer(input) {
-      await withTenantScope(dataSource, input.tenantId, (db) =>
-        db.query(`UPDATE local_billing_customers SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL`, [
+      return withTenantScope(dataSource, input.tenantId, async (db) => {
+        await db.query(`UPDATE local_billing_customers SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL`, [
           input.customerId,
-        ]),
-      );
+        ]);
+        const [row] = await db.query<Array<{ deleted: boolean }>>(
+          `SELECT deleted_at IS NOT NULL AS deleted FROM local_billing_customers WHERE id = $1`,
+          [input.customerId],
+        );
+        return { customerId: input.customerId, found: row !== undefined, deleted: row?.deleted ?? true };
+      });
     },
 
     async verify() {

@@ -17,6 +17,24 @@ export interface BillingSubscription {
   plan: string;
 }
 
+/** What the provider answered to a cancellation: the evidence a teardown report keeps. */
+export interface BillingCancellation {
+  subscriptionId: string;
+  /** False when the provider no longer had it (cancelled or deleted before). */
+  found: boolean;
+  /** The status the provider reported after cancelling (`canceled`), null when not found. */
+  status: string | null;
+}
+
+/** What the provider answered to a customer deletion. */
+export interface BillingDeletion {
+  /** The id in the provider's answer. */
+  customerId: string;
+  found: boolean;
+  /** The provider's `deleted` flag (true when not found: nothing is left). */
+  deleted: boolean;
+}
+
 export interface Billing {
   readonly kind: 'stripe' | 'local';
   /** Creates the tenant's customer (the same key returns the same customer). */
@@ -26,10 +44,13 @@ export interface Billing {
     input: { tenantId: string; customerId: string; plan: string },
     idempotencyKey: string,
   ): Promise<BillingSubscription>;
-  /** Cancels at once; cancelling what is already gone succeeds. */
-  cancelSubscription(input: { tenantId: string; subscriptionId: string }, idempotencyKey: string): Promise<void>;
-  /** Deletes the customer; deleting what is already gone succeeds. */
-  deleteCustomer(input: { tenantId: string; customerId: string }, idempotencyKey: string): Promise<void>;
+  /** Cancels at once; cancelling what is already gone succeeds (found: false). */
+  cancelSubscription(
+    input: { tenantId: string; subscriptionId: string },
+    idempotencyKey: string,
+  ): Promise<BillingCancellation>;
+  /** Deletes the customer; deleting what is already gone succeeds (found: false). */
+  deleteCustomer(input: { tenantId: string; customerId: string }, idempotencyKey: string): Promise<BillingDeletion>;
   /** Checks that the billing provider answers and accepts Atrium's key (readiness). */
   verify(): Promise<void>;
   // Usage reporting for metering reconciliation (reconcileMetering) will be added here.

@@ -67,19 +67,25 @@ export function createStripeBilling({ stripe, prices, target }: StripeBillingOpt
     },
 
     async cancelSubscription(input, idempotencyKey) {
-      await call(
+      const canceled = await call(
         `cancelling subscription ${input.subscriptionId}`,
         () => stripe.subscriptions.cancel(input.subscriptionId, {}, { idempotencyKey }),
         { missingIsDone: true },
       );
+      return canceled
+        ? { subscriptionId: canceled.id, found: true, status: canceled.status }
+        : { subscriptionId: input.subscriptionId, found: false, status: null };
     },
 
     async deleteCustomer(input, idempotencyKey) {
-      await call(
+      const deleted = await call(
         `deleting customer ${input.customerId}`,
         () => stripe.customers.del(input.customerId, {}, { idempotencyKey }),
         { missingIsDone: true },
       );
+      return deleted
+        ? { customerId: deleted.id, found: true, deleted: deleted.deleted }
+        : { customerId: input.customerId, found: false, deleted: true };
     },
 
     async verify() {

@@ -338,6 +338,22 @@ export class KubernetesCluster implements Cluster {
     return done({ existed });
   }
 
+  async readNamespaceStatus(
+    name: string,
+  ): Promise<ClusterOutcome<{ found: boolean; httpStatus: number; phase: string | null }>> {
+    const action: Action = { verb: 'get', resource: 'namespaces', group: '', namespace: null };
+    try {
+      const namespace = await this.call(action, () =>
+        this.objects.read<k8s.V1Namespace>({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }),
+      );
+      return done({ found: true, httpStatus: 200, phase: namespace.status?.phase ?? null });
+    } catch (error) {
+      if (error instanceof ClusterRequestError && error.status === 404)
+        return done({ found: false, httpStatus: 404, phase: null });
+      throw error;
+    }
+  }
+
   async describeTenant(slug: string): Promise<ClusterOutcome<NamespaceDescription[]>> {
     const namespaces = await this.listNamespaces(`${LABELS.tenant}=${slug},${LABELS.managedBy}=${MANAGED_BY}`);
     const kinds: [apiVersion: string, kind: string, resource: string, group: string][] = [

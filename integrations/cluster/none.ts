@@ -18,5 +18,6 @@ export class NoCluster implements Cluster {
   restoreTenantScale = skipped;
   listTenantNamespaces = skipped;
   deleteNamespace = skipped;
+  readNamespaceStatus = skipped;
   describeTenant = skipped;
 }

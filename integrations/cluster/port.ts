@@ -90,6 +90,13 @@ export interface Cluster {
   listTenantNamespaces(slug: string): Promise<ClusterOutcome<string[]>>;
   /** Deletes the namespace and waits until the API server no longer has it. */
   deleteNamespace(name: string, options: { timeoutMs: number }): Promise<ClusterOutcome<{ existed: boolean }>>;
+  /**
+   * Reads the namespace from the API server: `found: false` with the server's 404 when it
+   * is gone (a teardown report's evidence), else its phase.
+   */
+  readNamespaceStatus(
+    name: string,
+  ): Promise<ClusterOutcome<{ found: boolean; httpStatus: number; phase: string | null }>>;
   /** What exists for the tenant, for a teardown report or the admin page. Secret values are not read. */
   describeTenant(slug: string): Promise<ClusterOutcome<NamespaceDescription[]>>;
 }

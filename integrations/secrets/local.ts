@@ -148,6 +148,13 @@ export function createLocalSecretStore({
       await dataSource.query(`DELETE FROM local_secret_access WHERE slug = $1`, [slug]);
     },
 
+    async describeTenantAccess(slug) {
+      const { policyName, roleName } = tenantSecretNames(slug);
+      const rows: unknown[] = await dataSource.query(`SELECT 1 FROM local_secret_access WHERE slug = $1`, [slug]);
+      // The local store keeps one row for both (it enforces nothing).
+      return { policyName, roleName, policy: rows.length > 0, role: rows.length > 0 };
+    },
+
     async verify() {
       await dataSource.query(`SELECT 1 FROM local_secrets LIMIT 1`);
     },

@@ -57,6 +57,8 @@ export interface SecretStore {
   issueTenantSecretId(slug: string): Promise<{ secretId: string }>;
   /** Removes the tenant's AppRole and policy; removing what is not there succeeds. */
   removeTenantAccess(slug: string): Promise<void>;
+  /** Whether the tenant's policy and AppRole exist (a teardown report's evidence). */
+  describeTenantAccess(slug: string): Promise<{ policyName: string; roleName: string; policy: boolean; role: boolean }>;
   /** Checks that the store answers and accepts Atrium's credentials (readiness). */
   verify(): Promise<void>;
 }

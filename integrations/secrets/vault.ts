@@ -230,6 +230,17 @@ export function createVaultSecretStore(settings: VaultSettings): SecretStore {
       await call('DELETE', `/sys/policies/acl/${policyName}`, `deleting policy "${policyName}"`);
     },
 
+    async describeTenantAccess(slug) {
+      const { roleName, policyName } = tenantSecretNames(slug);
+      const role = await callOrNull(
+        'GET',
+        `/auth/${settings.approleMount}/role/${roleName}`,
+        `reading AppRole "${roleName}"`,
+      );
+      const policy = await callOrNull('GET', `/sys/policies/acl/${policyName}`, `reading policy "${policyName}"`);
+      return { policyName, roleName, policy: policy !== null, role: role !== null };
+    },
+
     async verify() {
       await call('GET', '/auth/token/lookup-self', 'checking its token');
     },

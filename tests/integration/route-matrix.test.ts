@@ -197,6 +197,36 @@ const ROUTES: Route[] = [
     permission: 'tenant.lifecycle',
     allowed: [202],
   },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/offboard',
+    path: (s) => `/api/v1/tenants/${s}/offboard`,
+    body: () => ({ reason: 'matrix check', gracePeriod: '1h' }),
+    permission: 'tenant.lifecycle',
+    allowed: [202],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/offboard/cancel',
+    path: (s) => `/api/v1/tenants/${s}/offboard/cancel`,
+    body: () => ({}),
+    permission: 'tenant.lifecycle',
+    allowed: [202, 409],
+  },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/offboard/export',
+    path: (s) => `/api/v1/tenants/${s}/offboard/export`,
+    permission: 'tenant.lifecycle',
+    allowed: [200, 404],
+  },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/offboard/report',
+    path: (s) => `/api/v1/tenants/${s}/offboard/report`,
+    permission: 'tenant.lifecycle',
+    allowed: [200, 404],
+  },
 ];
 
 describe('every tenant route × every role', () => {

@@ -35,6 +35,8 @@ describe('workflow replay', () => {
   it('has committed histories for each outcome of every workflow', () => {
     const outcomes = new Set(histories.map((h) => h.workflowId.replace(/-[a-z0-9]+\.json$/, '')));
     assert.deepEqual([...outcomes].sort(), [
+      'offboard-tenant-cancelled',
+      'offboard-tenant-completed',
       'provision-tenant-approved',
       'provision-tenant-compensated',
       'provision-tenant-completed',

@@ -9,7 +9,7 @@ export type { Permission, Role };
 export type TenantPlan = 'free' | 'team' | 'enterprise';
 export const tenantPlans: readonly TenantPlan[] = ['free', 'team', 'enterprise'];
 
-export type TenantStatus = 'pending' | 'active' | 'failed' | 'suspended';
+export type TenantStatus = 'pending' | 'active' | 'failed' | 'suspended' | 'offboarding' | 'offboarded';
 
 export interface Tenant {
   id: string;
@@ -24,8 +24,13 @@ export interface Tenant {
   updatedAt: string;
 }
 
-export type OperationKind = 'tenant-provision' | 'tenant-suspend' | 'tenant-reactivate';
-export const operationKinds: readonly OperationKind[] = ['tenant-provision', 'tenant-suspend', 'tenant-reactivate'];
+export type OperationKind = 'tenant-provision' | 'tenant-suspend' | 'tenant-reactivate' | 'tenant-offboard';
+export const operationKinds: readonly OperationKind[] = [
+  'tenant-provision',
+  'tenant-suspend',
+  'tenant-reactivate',
+  'tenant-offboard',
+];
 
 export type OperationStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
 

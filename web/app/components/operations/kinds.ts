@@ -5,6 +5,7 @@ export const operationKindLabels: Record<OperationKind, string> = {
   'tenant-provision': 'Tenant provisioning',
   'tenant-suspend': 'Tenant suspension',
   'tenant-reactivate': 'Tenant reactivation',
+  'tenant-offboard': 'Tenant offboarding',
 };
 
 export function operationKindLabel(kind: string): string {

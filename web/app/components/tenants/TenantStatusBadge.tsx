@@ -6,6 +6,8 @@ const colors: Record<TenantStatus, string> = {
   active: 'green',
   failed: 'red',
   suspended: 'orange',
+  offboarding: 'grape',
+  offboarded: 'gray',
 };
 
 export function TenantStatusBadge({ status }: { status: TenantStatus }) {

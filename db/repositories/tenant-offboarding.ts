@@ -1,0 +1,219 @@
+// Queries on tenant_teardown_reports (a tenant's latest offboarding: reason, the status a
+// cancel returns to, and per step what was deleted with the evidence) and tenant_exports
+// (the downloadable archives). Tenant-owned: run them in the tenant's scope.
+import type { EntityManager } from 'typeorm';
+import type { BillingCancellation, BillingDeletion } from '../../integrations/billing/port.ts';
+
+export interface TeardownReportRow {
+  tenant_id: string;
+  operation_id: string;
+  reason: string;
+  previous_status: string;
+  steps: Record<string, Record<string, unknown>>;
+  started_at: Date;
+  cancelled_at: Date | null;
+  completed_at: Date | null;
+}
+
+export interface TenantExportSummary {
+  operation_id: string;
+  file_name: string;
+  media_type: string;
+  size_bytes: number;
+  sha256: string;
+  contents: Record<string, unknown>;
+  created_at: Date;
+}
+
+/**
+ * Opens the report of this offboarding operation (a new operation starts it afresh; the
+ * same one keeps what it has). Returns the stored row.
+ */
+export async function openTeardownReport(
+  db: EntityManager,
+  report: { tenantId: string; operationId: string; reason: string; previousStatus: string },
+): Promise<TeardownReportRow> {
+  await db.query(
+    `INSERT INTO tenant_teardown_reports (tenant_id, operation_id, reason, previous_status)
+     VALUES ($1, $2, $3, $4)
+     ON CONFLICT (tenant_id) DO UPDATE SET
+       operation_id = EXCLUDED.operation_id, reason = EXCLUDED.reason, previous_status = EXCLUDED.previous_status,
+       steps = '{}', started_at = now(), cancelled_at = NULL, completed_at = NULL
+     WHERE tenant_teardown_reports.operation_id <> EXCLUDED.operation_id`,
+    [report.tenantId, report.operationId, report.reason, report.previousStatus],
+  );
+  const row = await findTeardownReport(db, report.tenantId);
+  if (!row) throw new Error(`The teardown report of tenant ${report.tenantId} was not stored.`);
+  return row;
+}
+
+export async function findTeardownReport(db: EntityManager, tenantId: string): Promise<TeardownReportRow | null> {
+  const rows = await db.query<TeardownReportRow[]>(`SELECT * FROM tenant_teardown_reports WHERE tenant_id = $1`, [
+    tenantId,
+  ]);
+  return rows[0] ?? null;
+}
+
+/** Stores one step's evidence (replacing what the step stored before). */
+export async function recordTeardownStep(
+  db: EntityManager,
+  tenantId: string,
+  step: string,
+  evidence: Record<string, unknown>,
+): Promise<void> {
+  await db.query(
+    `UPDATE tenant_teardown_reports SET steps = steps || jsonb_build_object($2::text, $3::jsonb) WHERE tenant_id = $1`,
+    [tenantId, step, JSON.stringify(evidence)],
+  );
+}
+
+export async function markTeardownReport(
+  db: EntityManager,
+  tenantId: string,
+  what: 'cancelled' | 'completed',
+): Promise<void> {
+  const column = what === 'cancelled' ? 'cancelled_at' : 'completed_at';
+  await db.query(`UPDATE tenant_teardown_reports SET ${column} = coalesce(${column}, now()) WHERE tenant_id = $1`, [
+    tenantId,
+  ]);
+}
+
+export async function findExport(
+  db: EntityManager,
+  tenantId: string,
+  operationId: string,
+): Promise<TenantExportSummary | null> {
+  const rows = await db.query<TenantExportSummary[]>(
+    `SELECT operation_id, file_name, media_type, size_bytes, sha256, contents, created_at
+     FROM tenant_exports WHERE tenant_id = $1 AND operation_id = $2`,
+    [tenantId, operationId],
+  );
+  return rows[0] ?? null;
+}
+
+/** The newest export of the tenant, with its archive. */
+export async function findLatestExport(
+  db: EntityManager,
+  tenantId: string,
+): Promise<(TenantExportSummary & { archive: Buffer }) | null> {
+  const rows = await db.query<Array<TenantExportSummary & { archive: Buffer }>>(
+    `SELECT operation_id, file_name, media_type, size_bytes, sha256, contents, created_at, archive
+     FROM tenant_exports WHERE tenant_id = $1 ORDER BY created_at DESC LIMIT 1`,
+    [tenantId],
+  );
+  return rows[0] ?? null;
+}
+
+/** A resource offboarding deleted, and how we know it is gone. */
+export interface TeardownResource {
+  kind:
+    | 'namespace'
+    | 'secret'
+    | 'secret_policy'
+    | 'secret_approle'
+    | 'database_role'
+    | 'schema'
+    | 'license'
+    | 'billing_subscription'
+    | 'billing_customer';
+  name: string;
+  evidence: string;
+}
+
+/** What each step of the teardown report records (tenant_teardown_reports.steps). */
+export interface TeardownSteps {
+  namespaces?: {
+    planned: string[];
+    namespaces: Array<{
+      name: string;
+      deletedByThisAttempt: boolean;
+      apiServer: { httpStatus: number; found: false } | null;
+      checkedAt: string;
+    }>;
+    skipped?: string;
+    cluster?: string;
+    completedAt: string | null;
+  };
+  secrets?: {
+    planned: string[];
+    store?: string;
+    secrets?: Array<{ path: string; metadata: null }>;
+    listedUnderPrefix?: string[];
+    policy?: { name: string; exists: false };
+    appRole?: { name: string; exists: false };
+    completedAt: string | null;
+  };
+  database?: {
+    role: { name: string; droppedByThisAttempt: boolean; rowsInPgRoles: 0 };
+    schema: { name: string; droppedByThisAttempt: boolean; rowsInPgNamespace: 0 };
+    licensesWithdrawn: string[];
+    completedAt: string;
+  };
+  billing?: {
+    provider: string;
+    subscription: BillingCancellation | null;
+    customer: BillingDeletion | null;
+    completedAt: string;
+  };
+  report?: { resources: TeardownResource[]; writtenAt: string };
+}
+
+export function stepsOf(report: Pick<TeardownReportRow, 'steps'>): TeardownSteps {
+  return report.steps;
+}
+
+/** Every resource the report's steps deleted, each with the evidence that it is gone. */
+export function teardownResources(report: Pick<TeardownReportRow, 'steps'>): TeardownResource[] {
+  const steps = stepsOf(report);
+  const resources: TeardownResource[] = [];
+  for (const ns of steps.namespaces?.namespaces ?? [])
+    resources.push({
+      kind: 'namespace',
+      name: ns.name,
+      evidence: `GET /api/v1/namespaces/${ns.name} answered ${ns.apiServer?.httpStatus ?? '?'} after the deletion was watched to completion`,
+    });
+  if (steps.namespaces?.skipped)
+    resources.push({ kind: 'namespace', name: '(none)', evidence: `skipped: ${steps.namespaces.skipped}` });
+  const store = steps.secrets?.store ?? 'secret';
+  for (const secret of steps.secrets?.secrets ?? [])
+    resources.push({
+      kind: 'secret',
+      name: secret.path,
+      evidence: `the ${store} store has no metadata for it`,
+    });
+  if (steps.secrets?.policy)
+    resources.push({
+      kind: 'secret_policy',
+      name: steps.secrets.policy.name,
+      evidence: 'the secret store has no such policy',
+    });
+  if (steps.secrets?.appRole)
+    resources.push({
+      kind: 'secret_approle',
+      name: steps.secrets.appRole.name,
+      evidence: 'the secret store has no such AppRole',
+    });
+  if (steps.database) {
+    resources.push({ kind: 'database_role', name: steps.database.role.name, evidence: 'absent from pg_roles' });
+    resources.push({ kind: 'schema', name: steps.database.schema.name, evidence: 'absent from pg_namespace' });
+    for (const license of steps.database.licensesWithdrawn ?? [])
+      resources.push({ kind: 'license', name: license, evidence: 'removed from tenant_licenses' });
+  }
+  if (steps.billing?.subscription)
+    resources.push({
+      kind: 'billing_subscription',
+      name: steps.billing.subscription.subscriptionId,
+      evidence: steps.billing.subscription.found
+        ? `${steps.billing.provider} answered status "${steps.billing.subscription.status}"`
+        : `${steps.billing.provider} no longer had it`,
+    });
+  if (steps.billing?.customer)
+    resources.push({
+      kind: 'billing_customer',
+      name: steps.billing.customer.customerId,
+      evidence: steps.billing.customer.found
+        ? `${steps.billing.provider} answered deleted=${steps.billing.customer.deleted} for ${steps.billing.customer.customerId}`
+        : `${steps.billing.provider} no longer had it`,
+    });
+  return resources;
+}
