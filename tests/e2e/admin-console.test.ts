@@ -25,7 +25,7 @@ describe('portal: admin console', () => {
     contexts.push(context);
     const opened = await context.newPage();
     opened.setDefaultTimeout(30_000);
-    opened.on('pageerror', (error) => problems.push(String(error)));
+    opened.on('pageerror', (error) => problems.push(`${opened.url()}: ${String(error)}`));
     opened.on('console', (message) => {
       if (isCspViolation(message.text())) problems.push(message.text());
     });
@@ -63,14 +63,19 @@ describe('portal: admin console', () => {
   });
 
   it('approves a waiting enterprise tenant and follows its provisioning live', async () => {
+    // The approval step marks the tenant pending first; wait for that through the API.
+    for (let i = 0; i < 100; i += 1) {
+      const tenant = await request(platform.baseUrl, 'GET', `/api/v1/tenants/${enterpriseSlug}`, {
+        headers: platform.admin.headers,
+      });
+      if (tenant.body.approvalStatus === 'pending') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin console' }).click();
     await page.waitForURL('**/admin');
     const row = page.locator(`[data-testid="approval-row"][data-slug="${enterpriseSlug}"]`);
-    // The record step must have marked it pending; reload until the list shows it.
-    for (let i = 0; i < 20 && !(await row.count()); i += 1) {
-      await page.waitForTimeout(250);
-      await page.reload();
-    }
+    await row.waitFor();
+    await page.waitForLoadState('networkidle');
     await row.getByRole('button', { name: 'Approve' }).click();
     await page.waitForURL(`**/operations/${encodeURIComponent(`tenant-provision/${enterpriseSlug}`)}`);
     await page.locator('[data-testid="operation-status"][data-status="completed"]').waitFor({ timeout: 90_000 });
@@ -114,6 +119,66 @@ describe('portal: admin console', () => {
       headers: owner.headers,
     });
     assert.equal(back.status, 200);
+  });
+
+  it('offboards a tenant after confirming: the report lists what was deleted and the export downloads', async () => {
+    const slug = uniqueSlug('adm-off');
+    const created = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
+      headers: platform.admin.headers,
+      json: { slug, name: 'Leaving Co', plan: 'team', ownerEmail: 'owner@adm-off.test' },
+    });
+    await waitForOperation(platform, created.body.operation.id);
+    await page.goto(`/admin/tenants/${slug}`);
+    await page.waitForLoadState('networkidle');
+    await page.getByRole('button', { name: 'Offboard…' }).click();
+    const form = page.getByRole('form', { name: 'Offboard tenant' });
+    await form.getByRole('textbox', { name: 'Why' }).fill('Contract ended');
+    await form.getByRole('textbox', { name: 'Grace period' }).fill('2s');
+    await form.getByRole('button', { name: 'Confirm offboarding' }).click();
+    await page.waitForURL(`**/operations/${encodeURIComponent(`tenant-offboard/${slug}`)}`);
+    await page.locator('[data-testid="operation-status"][data-status="completed"]').waitFor({ timeout: 90_000 });
+
+    await page.goto(`/admin/tenants/${slug}`);
+    await page.getByTestId('tenant-status').filter({ hasText: 'offboarded' }).waitFor();
+    const report = page.getByTestId('teardown-report');
+    await report
+      .getByText(`tenant_${slug.replaceAll('-', '_')}`)
+      .first()
+      .waitFor();
+    assert.ok((await report.getByTestId('teardown-resource').count()) >= 2);
+    const download = await page.request.get(`/admin/tenants/${slug}/export`);
+    assert.equal(download.status(), 200);
+    assert.match(download.headers()['content-disposition'] ?? '', /attachment; filename=".+"/);
+    const body = await download.body();
+    assert.deepEqual([...body.subarray(0, 2)], [0x1f, 0x8b], 'a gzip archive');
+  });
+
+  it('cancels an offboarding during its grace period', async () => {
+    const slug = uniqueSlug('adm-stay');
+    const created = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
+      headers: platform.admin.headers,
+      json: { slug, name: 'Staying Co', plan: 'team', ownerEmail: 'owner@adm-stay.test' },
+    });
+    await waitForOperation(platform, created.body.operation.id);
+    await page.goto(`/admin/tenants/${slug}`);
+    await page.waitForLoadState('networkidle');
+    await page.getByRole('button', { name: 'Offboard…' }).click();
+    const form = page.getByRole('form', { name: 'Offboard tenant' });
+    await form.getByRole('textbox', { name: 'Why' }).fill('Asked to leave');
+    await form.getByRole('textbox', { name: 'Grace period' }).fill('10m');
+    await form.getByRole('button', { name: 'Confirm offboarding' }).click();
+    await page.waitForURL(`**/operations/${encodeURIComponent(`tenant-offboard/${slug}`)}`);
+    // Once the export is done the tenant is in its grace period.
+    await page
+      .locator('[data-testid="operation-step"][data-step="grace"][data-status="running"]')
+      .waitFor({ timeout: 60_000 });
+
+    await page.goto(`/admin/tenants/${slug}`);
+    await page.getByTestId('tenant-status').filter({ hasText: 'offboarding' }).waitFor();
+    await page.getByRole('button', { name: 'Cancel offboarding' }).click();
+    await page.waitForURL(`**/operations/${encodeURIComponent(`tenant-offboard/${slug}`)}`);
+    await page.goto(`/admin/tenants/${slug}`);
+    await page.getByTestId('tenant-status').filter({ hasText: 'active' }).waitFor({ timeout: 30_000 });
   });
 
   it('is not there for people who are not platform admins', async () => {

@@ -23,6 +23,7 @@ export default [
   route('tenants/:slug/audit-log/export', 'routes/audit-log-export.ts'),
   route('admin', 'routes/admin.tsx'),
   route('admin/tenants/:slug', 'routes/admin-tenant.tsx'),
+  route('admin/tenants/:slug/export', 'routes/admin-tenant-export.ts'),
   route('operations', 'routes/operations.tsx'),
   route('operations/:operationId', 'routes/operation.tsx'),
   route('operations/:operationId/events', 'routes/operation-events.ts'),

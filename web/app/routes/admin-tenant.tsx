@@ -47,6 +47,14 @@ interface TenantResources {
   }>;
 }
 
+interface TeardownReport {
+  reason: string;
+  startedAt: string;
+  cancelledAt: string | null;
+  completedAt: string | null;
+  resources: Array<{ kind: string; name: string; evidence: string }>;
+}
+
 const tenantPath = (slug: string) => `/api/v1/tenants/${encodeURIComponent(slug)}`;
 
 export async function loader({ context, params, request }: Route.LoaderArgs) {
@@ -61,8 +69,14 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
       call,
     ),
   ]);
+  // The teardown report exists once offboarding started.
+  const report =
+    tenant.status === 'offboarding' || tenant.status === 'offboarded'
+      ? await callApi<TeardownReport>(context, `${tenantPath(params.slug)}/offboard/report`, call)
+      : null;
   return {
     tenant,
+    report: report?.ok ? report.body : null,
     resources: resultOrThrow(resources, request),
     operations: resultOrThrow(operations, request).items,
     // A new key each time the page is rendered: sending the same form twice is one operation.
@@ -81,6 +95,11 @@ export async function action({ context, params, request }: Route.ActionArgs) {
     reactivate: { path: '/reactivate', body: {} },
     approve: { path: '/approval', body: { decision: 'approve' } },
     reject: { path: '/approval', body: { decision: 'reject', ...(reason ? { reason } : {}) } },
+    offboard: {
+      path: '/offboard',
+      body: { reason, ...(formText(form, 'gracePeriod') ? { gracePeriod: formText(form, 'gracePeriod') } : {}) },
+    },
+    'cancel-offboard': { path: '/offboard/cancel', body: {} },
   };
   const chosen = calls[intent];
   if (!chosen) {
@@ -105,7 +124,7 @@ export async function action({ context, params, request }: Route.ActionArgs) {
 }
 
 export default function AdminTenantPage({ loaderData, actionData }: Route.ComponentProps) {
-  const { tenant, resources, operations, actionKey } = loaderData;
+  const { tenant, resources, operations, actionKey, report } = loaderData;
   const problem = actionData?.problem ?? null;
   return (
     <Stack gap="lg">
@@ -177,6 +196,7 @@ export default function AdminTenantPage({ loaderData, actionData }: Route.Compon
           />
         </SimpleGrid>
       </Paper>
+      {report ? <TeardownReportPanel slug={tenant.slug} report={report} /> : null}
       {resources.suspensions.length > 0 ? (
         <Paper withBorder p="md">
           <Title order={2} size="h4" mb="sm">
@@ -241,7 +261,7 @@ function Resource({
 
 /** Suspend and reactivate ask for a confirmation first; approve/reject only while pending. */
 function TenantActions({ tenant, actionKey: key }: { tenant: Tenant; actionKey: string }) {
-  const [confirming, setConfirming] = useState<'suspend' | 'reactivate' | null>(null);
+  const [confirming, setConfirming] = useState<'suspend' | 'reactivate' | 'offboard' | null>(null);
   const navigation = useNavigation();
   const busy = navigation.state !== 'idle';
   if (tenant.status === 'pending' && tenant.approvalStatus === 'pending')
@@ -254,6 +274,46 @@ function TenantActions({ tenant, actionKey: key }: { tenant: Tenant; actionKey: 
           </Button>
           <Button type="submit" name="intent" value="reject" color="red" variant="light">
             Reject
+          </Button>
+        </Group>
+      </Form>
+    );
+  if (confirming === 'offboard')
+    return (
+      <Form method="post" aria-label="Offboard tenant">
+        <input type="hidden" name="intent" value="offboard" />
+        <input type="hidden" name="key" value={key} />
+        <Stack gap="xs">
+          <Text size="sm">
+            Its data is exported now and deleted after the grace period: namespaces, secrets, database, billing.
+          </Text>
+          <Group align="flex-end">
+            <TextInput name="reason" label="Why" required w={320} />
+            <TextInput name="gracePeriod" label="Grace period" placeholder="default (e.g. 7d)" w={160} />
+            <Button type="submit" color="red" loading={busy}>
+              Confirm offboarding
+            </Button>
+            <Button variant="default" onClick={() => setConfirming(null)}>
+              Cancel
+            </Button>
+          </Group>
+        </Stack>
+      </Form>
+    );
+  const offboard = (
+    <Button color="red" variant="subtle" onClick={() => setConfirming('offboard')}>
+      Offboard…
+    </Button>
+  );
+  if (tenant.status === 'offboarding')
+    return (
+      <Form method="post" aria-label="Cancel offboarding">
+        <input type="hidden" name="intent" value="cancel-offboard" />
+        <input type="hidden" name="key" value={key} />
+        <Group>
+          <Text size="sm">Deletion waits for the grace period; until then it can be called off.</Text>
+          <Button type="submit" loading={busy}>
+            Cancel offboarding
           </Button>
         </Group>
       </Form>
@@ -274,9 +334,12 @@ function TenantActions({ tenant, actionKey: key }: { tenant: Tenant; actionKey: 
         </Group>
       </Form>
     ) : (
-      <Button color="red" variant="light" onClick={() => setConfirming('suspend')}>
-        Suspend…
-      </Button>
+      <Group>
+        <Button color="red" variant="light" onClick={() => setConfirming('suspend')}>
+          Suspend…
+        </Button>
+        {offboard}
+      </Group>
     );
   if (tenant.status === 'suspended')
     return confirming === 'reactivate' ? (
@@ -294,11 +357,62 @@ function TenantActions({ tenant, actionKey: key }: { tenant: Tenant; actionKey: 
         </Group>
       </Form>
     ) : (
-      <Button onClick={() => setConfirming('reactivate')}>Reactivate…</Button>
+      <Group>
+        <Button onClick={() => setConfirming('reactivate')}>Reactivate…</Button>
+        {offboard}
+      </Group>
     );
   return (
     <Text size="sm" c="dimmed">
       No actions while the tenant is {tenant.status}.
     </Text>
+  );
+}
+
+/** What offboarding deleted (or will), with the evidence, and the data export to download. */
+function TeardownReportPanel({ slug, report }: { slug: string; report: TeardownReport }) {
+  return (
+    <Paper withBorder p="md" data-testid="teardown-report">
+      <Group justify="space-between" mb="sm">
+        <Title order={2} size="h4">
+          Offboarding
+        </Title>
+        <Anchor href={`/admin/tenants/${encodeURIComponent(slug)}/export`} data-testid="export-download">
+          Download the data export
+        </Anchor>
+      </Group>
+      <Text size="sm" mb="xs">
+        {report.reason} · started <Timestamp value={report.startedAt} />
+        {report.cancelledAt ? ' · cancelled' : report.completedAt ? ' · completed' : ' · in grace period'}
+      </Text>
+      {report.resources.length ? (
+        <Table aria-label="Deleted resources">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Resource</Table.Th>
+              <Table.Th>Name</Table.Th>
+              <Table.Th>Evidence of deletion</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {report.resources.map((resource) => (
+              <Table.Tr key={`${resource.kind}/${resource.name}`} data-testid="teardown-resource">
+                <Table.Td>{resource.kind}</Table.Td>
+                <Table.Td>
+                  <Code>{resource.name}</Code>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="xs">{resource.evidence}</Text>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      ) : (
+        <Text size="sm" c="dimmed">
+          Nothing deleted yet.
+        </Text>
+      )}
+    </Paper>
   );
 }
