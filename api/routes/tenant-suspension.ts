@@ -15,7 +15,7 @@ import { respondIdempotently } from '../http/idempotency.ts';
 import { ProblemError } from '../http/problem.ts';
 import { parseBody } from '../http/validate.ts';
 import { operationLinks } from '../operations/operation-view.ts';
-import type { StartResult } from '../starters/provision-tenant.ts';
+import type { StartResult } from '../starters/start-operation.ts';
 import { startTenantReactivation, startTenantSuspension } from '../starters/tenant-suspension.ts';
 import { OperationSummarySchema, problemResponses } from './schemas.ts';
 

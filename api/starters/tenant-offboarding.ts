@@ -5,8 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import type { offboardTenant } from '../../workflows/offboard-tenant.ts';
 import type { OffboardTenantInput, OffboardTenantResult } from '../../workflows/offboard-tenant.contract.ts';
@@ -16,34 +15,21 @@ import {
   offboardingStateQuery,
   offboardTenantWorkflowId,
 } from '../../workflows/offboard-tenant.contract.ts';
-import { OperationKindSearchAttribute, TenantIdSearchAttribute } from '../../workflows/operation.contract.ts';
-import type { StarterOptions, StartResult } from './provision-tenant.ts';
+import type { StarterOptions, StartResult } from './start-operation.ts';
+import { startOperation } from './start-operation.ts';
 
-export async function startTenantOffboarding(
-  { client, taskQueue, timings }: StarterOptions,
+export function startTenantOffboarding(
+  options: StarterOptions,
   input: Omit<OffboardTenantInput, 'timings'>,
 ): Promise<StartResult> {
-  const workflowId = offboardTenantWorkflowId(input.slug);
-  try {
-    const handle = await client.workflow.start<typeof offboardTenant>('offboardTenant', {
-      workflowId,
-      taskQueue,
-      args: [{ ...input, timings }],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-      typedSearchAttributes: [
-        { key: TenantIdSearchAttribute, value: input.tenantId },
-        { key: OperationKindSearchAttribute, value: OFFBOARD_TENANT_KIND },
-      ],
-    });
-    return { started: true, workflowId, runId: handle.firstExecutionRunId };
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    const existing = await client.workflow.getHandle(workflowId).describe();
-    if (existing.typedSearchAttributes.get(TenantIdSearchAttribute) === input.tenantId)
-      return { started: true, workflowId, runId: existing.runId };
-    return { started: false, workflowId };
-  }
+  return startOperation(options, {
+    workflowType: 'offboardTenant',
+    workflowId: offboardTenantWorkflowId(input.slug),
+    kind: OFFBOARD_TENANT_KIND,
+    tenantId: input.tenantId,
+    args: [{ ...input, timings: options.timings }] satisfies Parameters<typeof offboardTenant>,
+    reuseClosedIds: true,
+  });
 }
 
 export type CancelOutcome =
