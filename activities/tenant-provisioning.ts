@@ -13,7 +13,6 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { DataSource, EntityManager } from 'typeorm';
 import { quoteIdentifier } from '../db/identifiers.ts';
 import type { AuditActor } from '../db/repositories/audit-log.ts';
-import { appendAuditEntry } from '../db/repositories/audit-log.ts';
 import { lockTenantResources, updateTenantResources } from '../db/repositories/tenant-resources.ts';
 import { recordTenantSchema } from '../db/repositories/tenants.ts';
 import type { Billing } from '../integrations/billing/port.ts';
@@ -25,6 +24,7 @@ import { addLogContext } from '../logging/context.ts';
 import { planDefinition } from '../workflows/plans.ts';
 import { asActivityFailure } from './failures.ts';
 import { heartbeatWhile } from './heartbeat.ts';
+import { auditStep } from './step-audit.ts';
 import type { LicenseSigner } from './license.ts';
 import { generatePassword, scramSha256Verifier } from './scram.ts';
 import { withTenantLock } from './tenant-lock.ts';
@@ -52,8 +52,6 @@ export interface ProvisioningDeps {
   publicUrl: string;
 }
 
-const SYSTEM: AuditActor = { type: 'system', id: null, requestId: null, ip: null };
-
 /** The Kubernetes Secret holding the database credentials in each tenant namespace. */
 export const TENANT_DATABASE_K8S_SECRET = 'tenant-database';
 /** The ServiceAccount (and Role) the tenant's workloads run as. */
@@ -79,24 +77,6 @@ export function createProvisioningActivities(deps: ProvisioningDeps) {
     }
   }
 
-  function audit(
-    db: EntityManager,
-    input: StepInput,
-    action: string,
-    targetType: string,
-    targetId: string | null,
-    after?: Record<string, unknown>,
-  ) {
-    return appendAuditEntry(db, {
-      tenantId: input.tenantId,
-      actor: input.actor ?? SYSTEM,
-      action,
-      targetType,
-      targetId,
-      ...(after ? { after } : {}),
-    });
-  }
-
   return {
     /**
      * The tenant's own schema and a login role that may use only that schema, with a
@@ -118,7 +98,7 @@ export function createProvisioningActivities(deps: ProvisioningDeps) {
           const schemaExisted = await schemaExists(db, schemaName);
           await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schemaName)}`);
           await recordTenantSchema(db, input.tenantId, schemaName);
-          if (!schemaExisted) await audit(db, input, 'tenant.schema_created', 'schema', schemaName);
+          if (!schemaExisted) await auditStep(db, input, 'tenant.schema_created', 'schema', schemaName);
 
           const { password, written, version } = await ensureDatabaseSecret(secretStore, secretPath, {
             username: roleName,
@@ -131,7 +111,7 @@ export function createProvisioningActivities(deps: ProvisioningDeps) {
           // secret store at once, so an attempt that fails (or dies) after it loses its
           // entry with its transaction, and the retry finds the secret already there.
           if (written || !(await audited(db, input.tenantId, 'tenant.database_secret_written', secretPath)))
-            await audit(db, input, 'tenant.database_secret_written', 'secret', secretPath, {
+            await auditStep(db, input, 'tenant.database_secret_written', 'secret', secretPath, {
               version,
               secretStore: secretStore.kind,
             });
@@ -149,9 +129,13 @@ export function createProvisioningActivities(deps: ProvisioningDeps) {
             await updateTenantResources(db, input.tenantId, { databaseRole: roleName });
           const outcome = ensured?.outcome;
           if (outcome === 'created')
-            await audit(db, input, 'tenant.database_role_created', 'database_role', roleName, { schema: schemaName });
+            await auditStep(db, input, 'tenant.database_role_created', 'database_role', roleName, {
+              schema: schemaName,
+            });
           if (outcome === 'password_reset')
-            await audit(db, input, 'tenant.database_role_password_reset', 'database_role', roleName, { secretPath });
+            await auditStep(db, input, 'tenant.database_role_password_reset', 'database_role', roleName, {
+              secretPath,
+            });
         }),
       );
       Context.current().log.info('Tenant database ready', { schemaName, roleName });
@@ -182,7 +166,7 @@ export function createProvisioningActivities(deps: ProvisioningDeps) {
           const granted = await secretStore.ensureTenantAccess(input.slug);
           if (resources.secretPolicy !== granted.policyName) {
             await updateTenantResources(db, input.tenantId, { secretPolicy: granted.policyName });
-            await audit(db, input, 'tenant.secret_access_granted', 'secret_policy', granted.policyName, {
+            await auditStep(db, input, 'tenant.secret_access_granted', 'secret_policy', granted.policyName, {
               pathPrefix: granted.pathPrefix,
               appRole: granted.roleName,
               enforced: granted.enforced,
@@ -232,7 +216,7 @@ export function createProvisioningActivities(deps: ProvisioningDeps) {
           );
           if (resources.billingCustomerId !== customerId) {
             await updateTenantResources(db, input.tenantId, { billingCustomerId: customerId });
-            await audit(db, input, 'tenant.billing_customer_created', 'billing_customer', customerId, {
+            await auditStep(db, input, 'tenant.billing_customer_created', 'billing_customer', customerId, {
               provider: billing.kind,
               idempotencyKey: customerKey,
             });
@@ -243,7 +227,7 @@ export function createProvisioningActivities(deps: ProvisioningDeps) {
           );
           if (resources.billingSubscriptionId !== subscription.subscriptionId) {
             await updateTenantResources(db, input.tenantId, { billingSubscriptionId: subscription.subscriptionId });
-            await audit(
+            await auditStep(
               db,
               input,
               'tenant.billing_subscription_created',
@@ -302,7 +286,7 @@ export function createProvisioningActivities(deps: ProvisioningDeps) {
             await updateTenantResources(db, input.tenantId, {
               clusterNamespaces: [...resources.clusterNamespaces, created.result.name],
             });
-            await audit(db, input, 'tenant.namespace_created', 'namespace', created.result.name, {
+            await auditStep(db, input, 'tenant.namespace_created', 'namespace', created.result.name, {
               environment,
               plan: input.plan,
             });
@@ -383,7 +367,7 @@ export function createProvisioningActivities(deps: ProvisioningDeps) {
             `INSERT INTO tenant_licenses (tenant_id, license_id, key_id, tier, token) VALUES ($1, $2, $3, $4, $5)`,
             [input.tenantId, licenseId, deps.license.keyId, plan.tier, token],
           );
-          await audit(db, input, 'tenant.license_issued', 'license', licenseId, {
+          await auditStep(db, input, 'tenant.license_issued', 'license', licenseId, {
             tier: plan.tier,
             keyId: deps.license.keyId,
             features: plan.features,
@@ -426,7 +410,7 @@ export function createProvisioningActivities(deps: ProvisioningDeps) {
             messageId: `welcome.${input.tenantId}@atrium`,
           });
           await updateTenantResources(db, input.tenantId, { welcomeSentAt: new Date() });
-          await audit(db, input, 'tenant.welcome_mail_sent', 'mail', messageId, { to: input.ownerEmail });
+          await auditStep(db, input, 'tenant.welcome_mail_sent', 'mail', messageId, { to: input.ownerEmail });
           return { sent: true };
         }),
       );

@@ -7,12 +7,12 @@
 import type { EntityManager } from 'typeorm';
 import { quoteIdentifier } from '../db/identifiers.ts';
 import type { AuditActor } from '../db/repositories/audit-log.ts';
-import { appendAuditEntry } from '../db/repositories/audit-log.ts';
 import { lockTenantResources, updateTenantResources } from '../db/repositories/tenant-resources.ts';
 import { recordTenantSchema } from '../db/repositories/tenants.ts';
 import type { Billing, BillingCancellation, BillingDeletion } from '../integrations/billing/port.ts';
 import type { Cluster } from '../integrations/cluster/port.ts';
 import type { SecretStore } from '../integrations/secrets/port.ts';
+import { auditStep } from './step-audit.ts';
 import { tenantSchemaName } from './tenant-schema-name.ts';
 
 export interface TeardownDeps {
@@ -26,8 +26,6 @@ export interface TeardownInput {
   slug: string;
   actor?: AuditActor;
 }
-
-const SYSTEM: AuditActor = { type: 'system', id: null, requestId: null, ip: null };
 
 /** The login role of a tenant's schema (≤ 53 characters: slugs are ≤ 40). */
 export function tenantLoginRoleName(slug: string): string {
@@ -64,24 +62,6 @@ export interface BillingTeardown {
 }
 
 export function createTenantTeardown({ secretStore, billing, cluster }: TeardownDeps) {
-  function audit(
-    db: EntityManager,
-    input: TeardownInput,
-    action: string,
-    targetType: string,
-    targetId: string | null,
-    after?: Record<string, unknown>,
-  ) {
-    return appendAuditEntry(db, {
-      tenantId: input.tenantId,
-      actor: input.actor ?? SYSTEM,
-      action,
-      targetType,
-      targetId,
-      ...(after ? { after } : {}),
-    });
-  }
-
   return {
     /** Drops the login role (with what it owns), the schema and the database password. */
     async dropDatabase(db: EntityManager, input: TeardownInput): Promise<DatabaseTeardown> {
@@ -94,15 +74,15 @@ export function createTenantTeardown({ secretStore, billing, cluster }: Teardown
         roleName,
       ]);
       await updateTenantResources(db, input.tenantId, { databaseRole: null });
-      if (drop?.dropped) await audit(db, input, 'tenant.database_role_dropped', 'database_role', roleName);
+      if (drop?.dropped) await auditStep(db, input, 'tenant.database_role_dropped', 'database_role', roleName);
       const schemaDropped = await schemaExists(db, schemaName);
       await db.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schemaName)} CASCADE`);
       await recordTenantSchema(db, input.tenantId, null);
-      if (schemaDropped) await audit(db, input, 'tenant.schema_dropped', 'schema', schemaName);
+      if (schemaDropped) await auditStep(db, input, 'tenant.schema_dropped', 'schema', schemaName);
       const secretDestroyed = (await secretStore.metadata(secretPath)) !== null;
       if (secretDestroyed) {
         await secretStore.destroy(secretPath);
-        await audit(db, input, 'tenant.database_secret_destroyed', 'secret', secretPath);
+        await auditStep(db, input, 'tenant.database_secret_destroyed', 'secret', secretPath);
       }
       return { roleName, roleDropped: drop?.dropped ?? false, schemaName, schemaDropped, secretPath, secretDestroyed };
     },
@@ -118,7 +98,7 @@ export function createTenantTeardown({ secretStore, billing, cluster }: Teardown
       }
       if (resources.secretPolicy !== null || destroyed.length > 0) {
         await updateTenantResources(db, input.tenantId, { secretPolicy: null });
-        await audit(db, input, 'tenant.secret_access_revoked', 'secret_policy', resources.secretPolicy, {
+        await auditStep(db, input, 'tenant.secret_access_revoked', 'secret_policy', resources.secretPolicy, {
           destroyedSecrets: destroyed,
         });
       }
@@ -135,7 +115,7 @@ export function createTenantTeardown({ secretStore, billing, cluster }: Teardown
           billingIdempotencyKey(input.tenantId, 'billing-subscription-cancel'),
         );
         await updateTenantResources(db, input.tenantId, { billingSubscriptionId: null });
-        await audit(
+        await auditStep(
           db,
           input,
           'tenant.billing_subscription_canceled',
@@ -149,7 +129,7 @@ export function createTenantTeardown({ secretStore, billing, cluster }: Teardown
           billingIdempotencyKey(input.tenantId, 'billing-customer-delete'),
         );
         await updateTenantResources(db, input.tenantId, { billingCustomerId: null });
-        await audit(db, input, 'tenant.billing_customer_deleted', 'billing_customer', resources.billingCustomerId);
+        await auditStep(db, input, 'tenant.billing_customer_deleted', 'billing_customer', resources.billingCustomerId);
       }
       return result;
     },
@@ -172,7 +152,7 @@ export function createTenantTeardown({ secretStore, billing, cluster }: Teardown
           clusterNamespaces: resources.clusterNamespaces.filter((n) => n !== name),
         });
         if (resources.clusterNamespaces.includes(name))
-          await audit(db, input, 'tenant.namespace_deleted', 'namespace', name);
+          await auditStep(db, input, 'tenant.namespace_deleted', 'namespace', name);
       });
       return { existed: deleted.result.existed, skipped: null };
     },
@@ -185,7 +165,8 @@ export function createTenantTeardown({ secretStore, billing, cluster }: Teardown
          SELECT license_id FROM removed`,
         [input.tenantId],
       );
-      for (const { license_id } of removed) await audit(db, input, 'tenant.license_withdrawn', 'license', license_id);
+      for (const { license_id } of removed)
+        await auditStep(db, input, 'tenant.license_withdrawn', 'license', license_id);
       return removed.map((r) => r.license_id);
     },
   };

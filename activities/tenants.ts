@@ -15,15 +15,13 @@ import {
 } from '../db/repositories/tenants.ts';
 import { addLogContext } from '../logging/context.ts';
 import { heartbeatWhile } from './heartbeat.ts';
+import { SYSTEM_ACTOR } from './step-audit.ts';
 import { withTenantLock } from './tenant-lock.ts';
 import { tenantSchemaName } from './tenant-schema-name.ts';
 
 export interface TenantActivityDeps {
   dataSource: DataSource;
 }
-
-/** Histories recorded before actors were passed in have none: the change was the system's. */
-const SYSTEM: AuditActor = { type: 'system', id: null, requestId: null, ip: null };
 
 export function createTenantActivities({ dataSource }: TenantActivityDeps) {
   return {
@@ -49,7 +47,7 @@ export function createTenantActivities({ dataSource }: TenantActivityDeps) {
           if (result.inserted) {
             await appendAuditEntry(db, {
               tenantId: input.tenantId,
-              actor: input.actor ?? SYSTEM,
+              actor: input.actor ?? SYSTEM_ACTOR,
               action: 'tenant.created',
               targetType: 'tenant',
               targetId: input.tenantId,
@@ -84,7 +82,7 @@ export function createTenantActivities({ dataSource }: TenantActivityDeps) {
           if (!exists) {
             await appendAuditEntry(db, {
               tenantId: input.tenantId,
-              actor: input.actor ?? SYSTEM,
+              actor: input.actor ?? SYSTEM_ACTOR,
               action: 'tenant.schema_created',
               targetType: 'schema',
               targetId: schemaName,
@@ -107,7 +105,7 @@ export function createTenantActivities({ dataSource }: TenantActivityDeps) {
           if (exists) {
             await appendAuditEntry(db, {
               tenantId: input.tenantId,
-              actor: input.actor ?? SYSTEM,
+              actor: input.actor ?? SYSTEM_ACTOR,
               action: 'tenant.schema_dropped',
               targetType: 'schema',
               targetId: input.schemaName,
@@ -128,7 +126,7 @@ export function createTenantActivities({ dataSource }: TenantActivityDeps) {
           await setTenantStatus(db, input.tenantId, 'active');
           await appendAuditEntry(db, {
             tenantId: input.tenantId,
-            actor: input.actor ?? SYSTEM,
+            actor: input.actor ?? SYSTEM_ACTOR,
             action: 'tenant.activated',
             targetType: 'tenant',
             targetId: input.tenantId,
@@ -155,7 +153,7 @@ export function createTenantActivities({ dataSource }: TenantActivityDeps) {
         await setTenantStatus(db, input.tenantId, 'failed', input.reason);
         await appendAuditEntry(db, {
           tenantId: input.tenantId,
-          actor: input.actor ?? SYSTEM,
+          actor: input.actor ?? SYSTEM_ACTOR,
           action: 'tenant.failed',
           targetType: 'tenant',
           targetId: input.tenantId,
