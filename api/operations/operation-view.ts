@@ -70,6 +70,24 @@ export function operationLinks(
   };
 }
 
+/** The summary a command answers with right after starting (or finding) its workflow. */
+export function startedOperation(
+  run: { workflowId: string; runId: string; kind: OperationKind; tenantId: string; status?: OperationStatus },
+  options: OperationViewOptions,
+): OperationSummary {
+  return {
+    id: run.workflowId,
+    kind: run.kind,
+    tenantId: run.tenantId,
+    workflowId: run.workflowId,
+    runId: run.runId,
+    status: run.status ?? 'running',
+    startedAt: new Date().toISOString(),
+    closedAt: null,
+    links: operationLinks(run.workflowId, run.runId, options),
+  };
+}
+
 /** Summary of a listed or described execution; null when it is not an Atrium operation. */
 export function toSummary(
   execution: WorkflowExecutionInfo | WorkflowExecutionDescription,

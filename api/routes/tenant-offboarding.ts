@@ -16,7 +16,7 @@ import type { ApiDeps } from '../deps.ts';
 import { respondIdempotently } from '../http/idempotency.ts';
 import { ProblemError } from '../http/problem.ts';
 import { parseBody } from '../http/validate.ts';
-import { operationLinks } from '../operations/operation-view.ts';
+import { startedOperation } from '../operations/operation-view.ts';
 import { cancelTenantOffboarding, startTenantOffboarding } from '../starters/tenant-offboarding.ts';
 import { OperationSummarySchema, problemResponses } from './schemas.ts';
 
@@ -59,27 +59,12 @@ export function tenantOffboardingRouter(deps: ApiDeps): Router {
   const idempotency = { dataSource: deps.dataSource, ttlMs: deps.settings.idempotencyKeyTtlMs };
   const lifecycle = requireTenantPermission(deps, 'tenant.lifecycle');
 
-  function operation(res: Response, workflowId: string, runId: string, status: 'running' | 'completed') {
-    const { tenantId } = tenantAccessOf(res);
-    const links = operationLinks(workflowId, runId, {
-      client: deps.temporal.client,
-      namespace: deps.temporal.namespace,
-      temporalUiUrl: deps.temporal.uiUrl,
-    });
-    return {
-      links,
-      operation: {
-        id: workflowId,
-        kind: OFFBOARD_TENANT_KIND,
-        tenantId,
-        workflowId,
-        runId,
-        status,
-        startedAt: new Date().toISOString(),
-        closedAt: null,
-        links,
-      },
-    };
+  function operation(res: Response, workflowId: string, runId: string) {
+    const summary = startedOperation(
+      { workflowId, runId, kind: OFFBOARD_TENANT_KIND, tenantId: tenantAccessOf(res).tenantId },
+      { client: deps.temporal.client, namespace: deps.temporal.namespace, temporalUiUrl: deps.temporal.uiUrl },
+    );
+    return { links: summary.links, operation: summary };
   }
 
   router.post('/offboard', lifecycle, async (req: Request, res: Response) => {
@@ -110,7 +95,7 @@ export function tenantOffboardingRouter(deps: ApiDeps): Router {
       if (!started.started)
         throw new ProblemError('conflict', `Another tenant's operation holds ${started.workflowId}.`);
       deps.logger.info('Tenant offboarding started', { workflowId: started.workflowId, gracePeriodMs });
-      const view = operation(res, started.workflowId, started.runId, 'running');
+      const view = operation(res, started.workflowId, started.runId);
       return {
         status: 202,
         headers: { Location: view.links.self },
@@ -136,7 +121,7 @@ export function tenantOffboardingRouter(deps: ApiDeps): Router {
         );
       const workflowId = `${OFFBOARD_TENANT_KIND}/${access.slug}`;
       deps.logger.info('Tenant offboarding cancel', { workflowId, outcome: answer.outcome });
-      const view = operation(res, workflowId, answer.runId, 'running');
+      const view = operation(res, workflowId, answer.runId);
       return {
         status: 202,
         headers: { Location: view.links.self },

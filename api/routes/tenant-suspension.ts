@@ -14,7 +14,7 @@ import type { ApiDeps } from '../deps.ts';
 import { respondIdempotently } from '../http/idempotency.ts';
 import { ProblemError } from '../http/problem.ts';
 import { parseBody } from '../http/validate.ts';
-import { operationLinks } from '../operations/operation-view.ts';
+import { startedOperation } from '../operations/operation-view.ts';
 import type { StartResult } from '../starters/start-operation.ts';
 import { startTenantReactivation, startTenantSuspension } from '../starters/tenant-suspension.ts';
 import { OperationSummarySchema, problemResponses } from './schemas.ts';
@@ -46,29 +46,11 @@ export function tenantSuspensionRouter(deps: ApiDeps): Router {
     kind: 'tenant-suspend' | 'tenant-reactivate',
     started: StartResult & { started: true },
   ) {
-    const { tenantId } = tenantAccessOf(res);
-    const links = operationLinks(started.workflowId, started.runId, {
-      client: deps.temporal.client,
-      namespace: deps.temporal.namespace,
-      temporalUiUrl: deps.temporal.uiUrl,
-    });
-    return {
-      status: 202,
-      headers: { Location: links.self },
-      body: {
-        operation: {
-          id: started.workflowId,
-          kind,
-          tenantId,
-          workflowId: started.workflowId,
-          runId: started.runId,
-          status: 'running' as const,
-          startedAt: new Date().toISOString(),
-          closedAt: null,
-          links,
-        },
-      },
-    };
+    const operation = startedOperation(
+      { workflowId: started.workflowId, runId: started.runId, kind, tenantId: tenantAccessOf(res).tenantId },
+      { client: deps.temporal.client, namespace: deps.temporal.namespace, temporalUiUrl: deps.temporal.uiUrl },
+    );
+    return { status: 202, headers: { Location: operation.links.self }, body: { operation } };
   }
 
   async function tenantState(res: Response) {

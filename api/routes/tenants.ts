@@ -19,7 +19,7 @@ import type { ApiDeps } from '../deps.ts';
 import { respondIdempotently } from '../http/idempotency.ts';
 import { ProblemError } from '../http/problem.ts';
 import { parseBody, parseParams } from '../http/validate.ts';
-import { operationLinks } from '../operations/operation-view.ts';
+import { startedOperation } from '../operations/operation-view.ts';
 import { startTenantProvisioning } from '../starters/provision-tenant.ts';
 import { OperationSummarySchema, problemResponses } from './schemas.ts';
 
@@ -140,15 +140,14 @@ export function tenantsRouter(deps: ApiDeps): Router {
         );
         if (!started.started) throw slugTaken(body.slug);
         deps.logger.info('Tenant provisioning started', { slug: body.slug, workflowId: started.workflowId });
-        const now = new Date().toISOString();
-        const links = operationLinks(started.workflowId, started.runId, {
-          client: deps.temporal.client,
-          namespace: deps.temporal.namespace,
-          temporalUiUrl: deps.temporal.uiUrl,
-        });
+        const operation = startedOperation(
+          { workflowId: started.workflowId, runId: started.runId, kind: 'tenant-provision', tenantId },
+          { client: deps.temporal.client, namespace: deps.temporal.namespace, temporalUiUrl: deps.temporal.uiUrl },
+        );
+        const now = operation.startedAt;
         return {
           status: 202,
-          headers: { Location: links.self },
+          headers: { Location: operation.links.self },
           body: {
             tenant: {
               id: tenantId,
@@ -161,17 +160,7 @@ export function tenantsRouter(deps: ApiDeps): Router {
               createdAt: now,
               updatedAt: now,
             } satisfies TenantView,
-            operation: {
-              id: started.workflowId,
-              kind: 'tenant-provision',
-              tenantId,
-              workflowId: started.workflowId,
-              runId: started.runId,
-              status: 'running',
-              startedAt: now,
-              closedAt: null,
-              links,
-            },
+            operation,
           },
         };
       },
