@@ -120,6 +120,18 @@ export function ssoConnectionRouter(deps: ApiDeps): Router {
         throw new ProblemError('validation', 'Requiring SSO needs a verified email domain first.', {
           errors: [{ path: 'ssoRequired', message: 'Verify a domain, then require SSO.' }],
         });
+      // Turning it on from a password session would lock the caller out at once: they must
+      // have signed in through this provider (proving it works), unless they are platform staff.
+      const auth = authOf(res);
+      if (!current?.sso_required && !auth.platformAdmin && auth.ssoTenantId !== access.tenantId)
+        throw new ProblemError('validation', 'Sign in through the single sign-on first, then require it.', {
+          errors: [
+            {
+              path: 'ssoRequired',
+              message: `Your session did not come through ${access.slug}'s single sign-on; requiring it now would lock you out.`,
+            },
+          ],
+        });
     }
     try {
       await deps.identity.check({ issuer: body.issuer, clientId: body.clientId });

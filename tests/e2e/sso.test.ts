@@ -143,15 +143,26 @@ describe('portal: single sign-on', () => {
   });
 
   it('sends a password sign-in to single sign-on once SSO is required', async () => {
+    // The owner's password session would be locked out: the form says so at the checkbox.
     await ownerPage.goto(`/tenants/${slug}/sso`);
     await ownerPage.waitForLoadState('networkidle');
-    const form = ownerPage.getByRole('form', { name: 'Identity provider' });
+    const ownerForm = ownerPage.getByRole('form', { name: 'Identity provider' });
+    await ownerForm.getByRole('checkbox', { name: /Require SSO/ }).check();
+    await ownerForm.getByRole('button', { name: 'Save' }).click();
+    await ownerForm.getByText(/would lock you out/).waitFor();
+
+    // Platform staff keep access whatever the tenant requires: an admin turns it on.
+    const adminPage = await newPage();
+    await signInThroughPortal(adminPage, platform.admin.email, platform.admin.password);
+    await adminPage.goto(`/tenants/${slug}/sso`);
+    await adminPage.waitForLoadState('networkidle');
+    const form = adminPage.getByRole('form', { name: 'Identity provider' });
     const required = form.getByRole('checkbox', { name: /Require SSO/ });
     await required.check();
     assert.equal(await required.isChecked(), true);
     await form.getByRole('button', { name: 'Save' }).click();
     // Saved, or the problem the API gave (shown on the form), whichever comes first.
-    const outcome = ownerPage.locator('[data-testid="sso-saved"], [data-testid="sso-problem"]');
+    const outcome = adminPage.locator('[data-testid="sso-saved"], [data-testid="sso-problem"]');
     await outcome.first().waitFor({ timeout: 60_000 });
     const shown = (await outcome.first().textContent()) ?? '';
     assert.equal(await outcome.first().getAttribute('data-testid'), 'sso-saved', shown);

@@ -305,7 +305,12 @@ describe('single sign-on through OpenID Connect', () => {
   });
 
   it('with "SSO required", refuses password sign-in and password sessions on the tenant', async () => {
-    const required = await as(people.owner!, 'PUT', settingsPath(), connection({ ssoRequired: true }));
+    // From a password session, requiring SSO would lock the owner out: refused, naming the field.
+    const lockout = await as(people.owner!, 'PUT', settingsPath(), connection({ ssoRequired: true }));
+    assert.equal(lockout.status, 422, JSON.stringify(lockout.body));
+    assert.equal(lockout.body.errors[0].path, 'ssoRequired');
+    assert.match(lockout.body.errors[0].message, /lock you out/);
+    const required = await as(platform.admin, 'PUT', settingsPath(), connection({ ssoRequired: true }));
     assert.equal(required.status, 200, JSON.stringify(required.body));
 
     const password = await as(null, 'POST', '/api/v1/auth/login', {
