@@ -20,10 +20,10 @@ import { operationsRouter } from './routes/operations.ts';
 import { ssoConnectionRouter } from './routes/sso-connection.ts';
 import { ssoDomainsRouter, ssoDomainVerificationRouter } from './routes/sso-domains.ts';
 import { ssoLoginRouter } from './routes/sso-login.ts';
-import { tenantApprovalRouter } from './routes/tenant-approval.ts';
-import { tenantResourcesRouter } from './routes/tenant-resources.ts';
-import { tenantOffboardingRouter } from './routes/tenant-offboarding.ts';
-import { tenantSuspensionRouter } from './routes/tenant-suspension.ts';
+import { tenantApprovalRouter } from './tenant-provisioning/approval-routes.ts';
+import { tenantResourcesRouter } from './tenant-provisioning/resources-routes.ts';
+import { tenantOffboardingRouter } from './tenant-offboarding/routes.ts';
+import { tenantSuspensionRouter } from './tenant-suspension/routes.ts';
 import { tenantsRouter } from './routes/tenants.ts';
 
 export function createApp(deps: ApiDeps): express.Express {

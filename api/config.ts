@@ -1,7 +1,15 @@
 // The API process's configuration, read once at boot.
 import { z } from 'zod';
 import type { Env } from '../config/env.ts';
-import { duration, logLevel, parseEnv, port, postgresUrl, temporalSettings } from '../config/env.ts';
+import {
+  apiDatabasePoolSize,
+  duration,
+  logLevel,
+  parseEnv,
+  port,
+  postgresUrl,
+  temporalSettings,
+} from '../config/env.ts';
 import { mailSettings, readMailConfig } from '../config/mail.ts';
 import { secretStoreConfigFrom, secretStoreSettings } from '../config/secrets.ts';
 import { TENANT_PLANS } from '../db/entities/tenant.ts';
@@ -17,6 +25,7 @@ const size = z
 
 const ApiEnv = z.object({
   DATABASE_URL: postgresUrl,
+  API_DATABASE_POOL_SIZE: apiDatabasePoolSize,
   ...temporalSettings,
   TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
   HOST: z.string().default('127.0.0.1'),
@@ -80,10 +89,11 @@ export function readApiConfig(env: Env) {
   const parsed = parseEnv(ApiEnv, env);
   return {
     databaseUrl: parsed.DATABASE_URL,
+    databasePoolSize: parsed.API_DATABASE_POOL_SIZE,
     temporal: {
       address: parsed.TEMPORAL_ADDRESS,
       namespace: parsed.TEMPORAL_NAMESPACE,
-      taskQueue: parsed.TEMPORAL_TASK_QUEUE,
+      taskQueuePrefix: parsed.TEMPORAL_TASK_QUEUE,
       uiUrl: parsed.TEMPORAL_UI_URL.replace(/\/$/, ''),
     },
     host: parsed.HOST,

@@ -5,7 +5,7 @@ import type { IdentityProviders } from '../integrations/identity/port.ts';
 import type { Mailer } from '../integrations/mail/port.ts';
 import type { SecretStore } from '../integrations/secrets/port.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { ActivityTimings } from '../workflows/operation.contract.ts';
+import type { ActivityTimings } from '../workflows/shared/operation.contract.ts';
 import type { AccessTokens } from './auth/access-tokens.ts';
 
 export interface ApiDeps {
@@ -21,7 +21,8 @@ export interface ApiDeps {
   temporal: {
     client: Client;
     namespace: string;
-    taskQueue: string;
+    /** TEMPORAL_TASK_QUEUE: each family's queue is `<prefix>-<family>`. */
+    taskQueuePrefix: string;
     uiUrl: string;
   };
   settings: {

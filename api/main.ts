@@ -10,7 +10,6 @@ import { selectMailer } from '../integrations/mail/select.ts';
 import { selectSecretStore } from '../integrations/secrets/select.ts';
 import { assertRuntimeRole } from '../db/runtime-role.ts';
 import { createLogger } from '../logging/logger.ts';
-import { TASK_QUEUES } from '../workflows/task-queues.ts';
 import { createApp, finalErrorHandler } from './app.ts';
 import { createAccessTokens } from './auth/access-tokens.ts';
 import { readApiConfig } from './config.ts';
@@ -27,7 +26,11 @@ try {
 }
 
 const logger = createLogger({ level: config.logLevel, service: 'api' });
-const dataSource = createDataSource({ url: config.databaseUrl, applicationName: 'atrium-api' });
+const dataSource = createDataSource({
+  url: config.databaseUrl,
+  applicationName: 'atrium-api',
+  poolSize: config.databasePoolSize,
+});
 await dataSource.initialize();
 try {
   await assertRuntimeRole(dataSource);
@@ -49,7 +52,7 @@ const deps: ApiDeps = {
   temporal: {
     client,
     namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue ?? TASK_QUEUES.controlPlane,
+    taskQueuePrefix: config.temporal.taskQueuePrefix,
     uiUrl: config.temporal.uiUrl,
   },
   settings: config.settings,

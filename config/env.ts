@@ -46,6 +46,16 @@ export const postgresUrl = z.string().refine((value) => /^postgres(ql)?:\/\//.te
 export const temporalSettings = {
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
-  // Overrides the task queue named in workflows/task-queues.ts; tests use it to isolate runs.
-  TEMPORAL_TASK_QUEUE: z.string().optional(),
+  // The prefix of every family's task queue (`<prefix>-<family>`, workflows/shared/task-queues.ts);
+  // tests give each run its own to isolate it.
+  TEMPORAL_TASK_QUEUE: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$/, 'must be letters, digits, dots, dashes or underscores')
+    .default('atrium'),
 };
+
+/**
+ * Database connections an API process opens at most. The worker reads it too: its pools and
+ * one API's together must fit PostgreSQL's max_connections (worker/connection-budget.ts).
+ */
+export const apiDatabasePoolSize = z.coerce.number().int().min(1).max(500).default(10);

@@ -8,7 +8,10 @@ import type { MailConfig } from '../config/mail.ts';
 import { mailSettings, readMailConfig } from '../config/mail.ts';
 import type { SecretStoreConfig } from '../config/secrets.ts';
 import { secretStoreConfigFrom, secretStoreSettings } from '../config/secrets.ts';
-import { duration, logLevel, postgresUrl, temporalSettings } from '../config/env.ts';
+import { apiDatabasePoolSize, duration, logLevel, postgresUrl, temporalSettings } from '../config/env.ts';
+import type { WorkflowFamily } from '../workflows/catalogue.ts';
+import { WORKFLOW_FAMILIES } from '../workflows/catalogue.ts';
+import { LEGACY_TASK_QUEUE } from '../workflows/shared/task-queues.ts';
 import type { Env } from '../config/env.ts';
 import { parseEnv } from '../config/env.ts';
 
@@ -18,7 +21,30 @@ const WorkerEnv = z.object({
   LOG_LEVEL: logLevel,
   /** How long in-flight activities get to finish after SIGINT/SIGTERM. */
   WORKER_SHUTDOWN_GRACE_TIME: duration.default(30_000),
-  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(50),
+  /** Activity slots per family (`tenant-provisioning=20,tenant-offboarding=2`); unnamed families keep their default. */
+  WORKER_ACTIVITY_SLOTS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => parseFamilyNumbers(value, ctx)),
+  /** The families this worker runs (comma-separated); default every family in the catalogue. */
+  WORKER_FAMILIES: z
+    .string()
+    .default(WORKFLOW_FAMILIES.join(','))
+    .transform((value, ctx) => parseFamilies(value, ctx)),
+  /** Whether to poll the pre-family queue: `auto` while workflows started there are open. */
+  WORKER_LEGACY_QUEUE: z.enum(['auto', 'on', 'off']).default('auto'),
+  TEMPORAL_LEGACY_TASK_QUEUE: z.string().min(1).default(LEGACY_TASK_QUEUE),
+  WORKER_LEGACY_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(200).default(5),
+  /** How often the worker asks whether the legacy queue still has open workflows. */
+  WORKER_LEGACY_QUEUE_CHECK_INTERVAL: duration.default(5 * 60_000),
+  /** One API process's pool: the worker's pools and it must fit PostgreSQL's max_connections. */
+  API_DATABASE_POOL_SIZE: apiDatabasePoolSize,
+  /** Replaced by WORKER_ACTIVITY_SLOTS (one number per family); refused so no one tunes a dead knob. */
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z
+    .undefined({
+      error: 'replaced by WORKER_ACTIVITY_SLOTS (per family, e.g. tenant-provisioning=20,tenant-suspension=5)',
+    })
+    .optional(),
   ...clusterSettings,
   ...secretStoreSettings,
   ...billingSettings,
@@ -31,10 +57,14 @@ const WorkerEnv = z.object({
 
 export interface WorkerConfig {
   databaseUrl: string;
-  temporal: { address: string; namespace: string; taskQueue: string | undefined };
+  temporal: { address: string; namespace: string; taskQueuePrefix: string };
   logLevel: z.output<typeof logLevel>;
   shutdownGraceTimeMs: number;
-  maxConcurrentActivities: number;
+  /** The families this worker polls, and the activity slots each gets where WORKER_ACTIVITY_SLOTS says. */
+  families: readonly WorkflowFamily[];
+  activitySlots: Partial<Record<WorkflowFamily, number>>;
+  legacyQueue: { mode: 'auto' | 'on' | 'off'; taskQueue: string; activitySlots: number; checkIntervalMs: number };
+  apiDatabasePoolSize: number;
   cluster: ClusterConfig;
   secretStore: SecretStoreConfig;
   billing: BillingConfig;
@@ -52,11 +82,19 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     temporal: {
       address: parsed.TEMPORAL_ADDRESS,
       namespace: parsed.TEMPORAL_NAMESPACE,
-      taskQueue: parsed.TEMPORAL_TASK_QUEUE,
+      taskQueuePrefix: parsed.TEMPORAL_TASK_QUEUE,
     },
     logLevel: parsed.LOG_LEVEL,
     shutdownGraceTimeMs: parsed.WORKER_SHUTDOWN_GRACE_TIME,
-    maxConcurrentActivities: parsed.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    families: parsed.WORKER_FAMILIES,
+    activitySlots: parsed.WORKER_ACTIVITY_SLOTS,
+    legacyQueue: {
+      mode: parsed.WORKER_LEGACY_QUEUE,
+      taskQueue: parsed.TEMPORAL_LEGACY_TASK_QUEUE,
+      activitySlots: parsed.WORKER_LEGACY_ACTIVITY_SLOTS,
+      checkIntervalMs: parsed.WORKER_LEGACY_QUEUE_CHECK_INTERVAL,
+    },
+    apiDatabasePoolSize: parsed.API_DATABASE_POOL_SIZE,
     cluster: clusterConfigFrom(parsed),
     secretStore: secretStoreConfigFrom(parsed),
     billing: billingConfigFrom(parsed),
@@ -74,4 +112,43 @@ function databaseAddress(databaseUrl: string): { host: string; port: number; dat
     port: url.port ? Number(url.port) : 5432,
     database: decodeURIComponent(url.pathname.replace(/^\//, '')) || 'postgres',
   };
+}
+
+function isFamily(value: string): value is WorkflowFamily {
+  return (WORKFLOW_FAMILIES as readonly string[]).includes(value);
+}
+
+function parseFamilies(value: string, ctx: z.RefinementCtx): WorkflowFamily[] {
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const unknown = names.filter((name) => !isFamily(name));
+  if (unknown.length > 0 || names.length === 0)
+    ctx.addIssue({
+      code: 'custom',
+      message: `${unknown.length ? `unknown famil${unknown.length > 1 ? 'ies' : 'y'} ${unknown.join(', ')}; ` : ''}choose from ${WORKFLOW_FAMILIES.join(', ')}`,
+    });
+  return [...new Set(names.filter(isFamily))];
+}
+
+function parseFamilyNumbers(value: string, ctx: z.RefinementCtx): Partial<Record<WorkflowFamily, number>> {
+  const slots: Partial<Record<WorkflowFamily, number>> = {};
+  for (const pair of value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
+    const match = /^([\w-]+)=(\d+)$/.exec(pair);
+    const family = match?.[1] ?? '';
+    const count = Number(match?.[2]);
+    if (!match || !isFamily(family) || count < 1 || count > 200) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${pair}" must be <family>=<1..200> with a family among ${WORKFLOW_FAMILIES.join(', ')}`,
+      });
+      continue;
+    }
+    slots[family] = count;
+  }
+  return slots;
 }

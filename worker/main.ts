@@ -1,23 +1,27 @@
-// The worker process: polls the control-plane task queue, runs workflows from the bundle
-// of workflows/index.ts and activities built once from their dependencies. On SIGINT or
-// SIGTERM it stops polling and gives in-flight activities the grace time to finish.
+// The worker process: one Temporal worker per workflow family (worker/registry.ts), each on
+// its own task queue with its own activity slots and database pool, sharing one workflow
+// bundle and the integrations built once at start; plus a worker on the pre-family queue
+// while workflows started there are open. On SIGINT or SIGTERM every worker stops polling
+// and in-flight activities get the grace time to finish.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createActivities } from '../activities/index.ts';
-import { createLicenseSigner, loadOrCreateLicenseKey } from '../activities/license.ts';
+import { createLicenseSigner, loadOrCreateLicenseKey } from '../activities/tenant-provisioning/license.ts';
 import { ConfigError } from '../config/env.ts';
 import { createDataSource } from '../db/data-source.ts';
+import { assertRuntimeRole } from '../db/runtime-role.ts';
 import { selectBilling } from '../integrations/billing/select.ts';
 import { createCluster } from '../integrations/cluster/select.ts';
 import { selectMailer } from '../integrations/mail/select.ts';
 import { selectSecretStore } from '../integrations/secrets/select.ts';
-import { assertRuntimeRole } from '../db/runtime-role.ts';
 import { createLogger } from '../logging/logger.ts';
 import { WinstonTemporalLogger } from '../logging/temporal-logger.ts';
-import { TASK_QUEUES } from '../workflows/task-queues.ts';
 import { activityLogContext } from './activity-log-context.ts';
 import { readWorkerConfig } from './config.ts';
+import { checkConnectionBudget, readServerConnectionLimit } from './connection-budget.ts';
+import { countOpenWorkflows, watchUntilDrained } from './legacy-queue.ts';
+import { activitiesFor, planWorkers } from './registry.ts';
+import { bundleWorkflows } from './workflow-bundle.ts';
 
 const SHUTDOWN_FORCE_MARGIN_MS = 10_000;
 const CLEANUP_TIMEOUT_MS = 5_000;
@@ -31,95 +35,164 @@ try {
 }
 
 const logger = createLogger({ level: config.logLevel, service: 'worker' });
+const temporalLogger = new WinstonTemporalLogger(logger);
 Runtime.install({
-  logger: new WinstonTemporalLogger(logger),
+  logger: temporalLogger,
   telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
   shutdownSignals: ['SIGINT', 'SIGTERM'],
 });
 
-let cluster;
-try {
-  cluster = createCluster(config.cluster, logger);
-} catch (error) {
-  logger.error(error instanceof Error ? error.message : String(error));
+/** Logs why the worker cannot start and exits; `cleanup` closes what was opened. */
+async function refuseToStart(message: string, cleanup: () => Promise<unknown> = async () => {}): Promise<never> {
+  logger.error(message);
+  await cleanup();
   process.exit(1);
 }
+
+const cluster = await (async () => {
+  try {
+    return createCluster(config.cluster, logger);
+  } catch (error) {
+    return refuseToStart(error instanceof Error ? error.message : String(error));
+  }
+})();
 // Where tenant namespaces go (or that they are skipped); never the credentials.
 logger.info('Cluster', { adapter: cluster.kind, target: cluster.target, environments: config.cluster.environments });
 
-let license;
-try {
-  const key = loadOrCreateLicenseKey(config.licenseSigningKeyFile);
-  if (key.created)
-    logger.warn('Generated a new license signing key; back it up (licenses verify only with its public key)', {
-      file: config.licenseSigningKeyFile,
-    });
-  license = await createLicenseSigner(key.pem, `LICENSE_SIGNING_KEY_FILE (${config.licenseSigningKeyFile})`);
-} catch (error) {
-  const detail = error instanceof Error ? error.message : String(error);
-  logger.error(`Cannot load the license signing key: ${detail}`);
-  process.exit(1);
-}
+const license = await (async () => {
+  try {
+    const key = loadOrCreateLicenseKey(config.licenseSigningKeyFile);
+    if (key.created)
+      logger.warn('Generated a new license signing key; back it up (licenses verify only with its public key)', {
+        file: config.licenseSigningKeyFile,
+      });
+    return await createLicenseSigner(key.pem, `LICENSE_SIGNING_KEY_FILE (${config.licenseSigningKeyFile})`);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return refuseToStart(`Cannot load the license signing key: ${detail}`);
+  }
+})();
 logger.info('License signing key', { keyId: license.keyId });
 
-// One connection per activity slot, and one more: an activity holds its transaction's
-// connection (under the tenant lock) while the local secret store or local billing takes a
-// second one from the same pool. With fewer connections than slots + 1, a burst of
-// provisionings (all holding one, all waiting for a second) deadlocks the pool.
-const dataSource = createDataSource({
-  url: config.databaseUrl,
-  applicationName: 'atrium-worker',
-  poolSize: config.maxConcurrentActivities + 1,
+// The pre-family queue: polled while workflows started there are open (or when told to).
+const clientConnection = await Connection.connect({ address: config.temporal.address });
+const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+const legacy = config.legacyQueue;
+const legacyOpen = legacy.mode === 'auto' ? await countOpenWorkflows(client, legacy.taskQueue) : 0;
+const pollLegacy = legacy.mode === 'on' || legacyOpen > 0;
+if (pollLegacy)
+  logger.info('Polling the legacy task queue', { taskQueue: legacy.taskQueue, openWorkflows: legacyOpen });
+
+const plans = await planWorkers({
+  taskQueuePrefix: config.temporal.taskQueuePrefix,
+  families: config.families,
+  activitySlots: config.activitySlots,
+  legacy: pollLegacy ? legacy : null,
 });
-await dataSource.initialize();
+
+// Check the pools against the server before opening them.
+const probe = createDataSource({ url: config.databaseUrl, applicationName: 'atrium-worker', poolSize: 1 });
+await probe.initialize();
 try {
-  await assertRuntimeRole(dataSource);
+  await assertRuntimeRole(probe);
+  checkConnectionBudget(
+    [
+      ...plans.map((plan) => ({
+        name: plan.name === 'legacy' ? 'legacy queue' : plan.name,
+        connections: plan.poolSize,
+      })),
+      { name: 'one API process', connections: config.apiDatabasePoolSize },
+    ],
+    await readServerConnectionLimit(probe),
+  );
 } catch (error) {
-  logger.error(error instanceof Error ? error.message : String(error));
-  await dataSource.destroy();
-  process.exit(1);
+  await refuseToStart(error instanceof Error ? error.message : String(error), () => probe.destroy());
+} finally {
+  if (probe.isInitialized) await probe.destroy();
 }
-const secretStore = selectSecretStore(config.secretStore, dataSource);
-const billing = selectBilling(config.billing, dataSource);
+
 const mailer = selectMailer(config.mail, logger);
-// Which adapters run (never their credentials).
-logger.info('Integrations', { secretStore: secretStore.kind, billing: billing.kind, mail: mailer.kind });
+const dataSources = plans.map((plan) =>
+  createDataSource({ url: config.databaseUrl, applicationName: `atrium-worker-${plan.name}`, poolSize: plan.poolSize }),
+);
 const connection = await NativeConnection.connect({ address: config.temporal.address });
-const taskQueue = config.temporal.taskQueue ?? TASK_QUEUES.controlPlane;
 
 let exitCode = 0;
+let stopWatchingLegacy = () => {};
 try {
-  const worker = await Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue,
-    workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
-    activities: createActivities({
-      dataSource,
-      cluster: { port: cluster, environments: config.cluster.environments },
-      secretStore,
-      billing,
-      mailer,
-      tenantDatabase: config.tenantDatabase,
-      license,
-      publicUrl: config.publicUrl,
+  await Promise.all(dataSources.map((dataSource) => dataSource.initialize()));
+  const workflowBundle = await bundleWorkflows([...new Set(plans.flatMap((plan) => plan.families))], temporalLogger);
+  const workers = await Promise.all(
+    plans.map(async (plan, index) => {
+      const dataSource = dataSources[index]!;
+      // The local secret store and billing keep their rows in PostgreSQL: bound to this pool.
+      const secretStore = selectSecretStore(config.secretStore, dataSource);
+      const billing = selectBilling(config.billing, dataSource);
+      const worker = await Worker.create({
+        connection,
+        namespace: config.temporal.namespace,
+        taskQueue: plan.taskQueue,
+        workflowBundle,
+        activities: await activitiesFor(plan, {
+          dataSource,
+          cluster: { port: cluster, environments: config.cluster.environments },
+          secretStore,
+          billing,
+          mailer,
+          tenantDatabase: config.tenantDatabase,
+          license: license,
+          publicUrl: config.publicUrl,
+        }),
+        interceptors: { activity: [activityLogContext] },
+        maxConcurrentActivityTaskExecutions: plan.activitySlots,
+        shutdownGraceTime: config.shutdownGraceTimeMs,
+        // Past the grace time activities are cancelled; give them this long to notice.
+        shutdownForceTime: config.shutdownGraceTimeMs + SHUTDOWN_FORCE_MARGIN_MS,
+      });
+      return { plan, worker, adapters: { secretStore: secretStore.kind, billing: billing.kind } };
     }),
-    interceptors: { activity: [activityLogContext] },
-    maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
-    shutdownGraceTime: config.shutdownGraceTimeMs,
-    // Past the grace time activities are cancelled; give them this long to notice.
-    shutdownForceTime: config.shutdownGraceTimeMs + SHUTDOWN_FORCE_MARGIN_MS,
+  );
+  // Which adapters run (never their credentials).
+  logger.info('Integrations', { ...workers[0]?.adapters, mail: mailer.kind });
+  const legacyWorker = workers.find((entry) => entry.plan.name === 'legacy')?.worker;
+  if (legacyWorker && legacy.mode === 'auto')
+    stopWatchingLegacy = watchUntilDrained(
+      {
+        client,
+        taskQueue: legacy.taskQueue,
+        intervalMs: legacy.checkIntervalMs,
+        onCheckFailed: (error) => logger.warn('Could not count the legacy queue’s open workflows', { error }),
+      },
+      () => {
+        logger.info('Legacy task queue drained; no longer polling it', { taskQueue: legacy.taskQueue });
+        if (legacyWorker.getState() === 'RUNNING') legacyWorker.shutdown();
+      },
+    );
+  logger.info('Worker started', {
+    namespace: config.temporal.namespace,
+    pid: process.pid,
+    taskQueues: workers.map(({ plan }) => ({
+      taskQueue: plan.taskQueue,
+      activitySlots: plan.activitySlots,
+      databasePool: plan.poolSize,
+    })),
   });
-  logger.info('Worker started', { taskQueue, namespace: config.temporal.namespace, pid: process.pid });
-  await worker.run(); // resolves once a shutdown signal has drained the worker
+  // Resolves once a shutdown signal has drained every worker (the legacy one may end earlier).
+  await Promise.all(workers.map(({ worker }) => worker.run()));
   logger.info('Worker stopped');
 } catch (error) {
   exitCode = 1;
   logger.error('Worker failed', { error });
 } finally {
+  stopWatchingLegacy();
   // A cancelled activity may have left a query waiting on a lock; don't wait for it.
   await Promise.race([
-    Promise.allSettled([connection.close(), mailer.close(), dataSource.destroy()]),
+    Promise.allSettled([
+      connection.close(),
+      clientConnection.close(),
+      mailer.close(),
+      ...dataSources.map((dataSource) => (dataSource.isInitialized ? dataSource.destroy() : undefined)),
+    ]),
     sleep(CLEANUP_TIMEOUT_MS),
   ]);
 }

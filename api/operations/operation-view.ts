@@ -3,13 +3,13 @@
 import type { Client, WorkflowExecutionDescription, WorkflowExecutionInfo } from '@temporalio/client';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { OperationKind, OperationProgress, StepProgress } from '../../workflows/operation.contract.ts';
+import type { OperationKind, OperationProgress, StepProgress } from '../../workflows/shared/operation.contract.ts';
 import {
   getProgressQuery,
   OPERATION_KINDS,
   OperationKindSearchAttribute,
   TenantIdSearchAttribute,
-} from '../../workflows/operation.contract.ts';
+} from '../../workflows/shared/operation.contract.ts';
 
 export type OperationStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
 

@@ -32,7 +32,7 @@ import type { ApiDeps } from '../deps.ts';
 import { ProblemError } from '../http/problem.ts';
 import { parseBody } from '../http/validate.ts';
 import { operationLinks } from '../operations/operation-view.ts';
-import { startTenantProvisioning } from '../starters/provision-tenant.ts';
+import { startTenantProvisioning } from '../tenant-provisioning/starter.ts';
 import { SessionSchema, sessionBody } from './auth.ts';
 import { problemResponses } from './schemas.ts';
 
@@ -139,7 +139,7 @@ export function accountsRouter(deps: ApiDeps): Router {
       const started = await startTenantProvisioning(
         {
           client: deps.temporal.client,
-          taskQueue: deps.temporal.taskQueue,
+          taskQueuePrefix: deps.temporal.taskQueuePrefix,
           timings: deps.settings.activityTimings,
           approval: deps.settings.approval,
         },

@@ -13,10 +13,10 @@ import { operationsPaths } from './operations.ts';
 import { ssoConnectionPaths } from './sso-connection.ts';
 import { ssoDomainsPaths } from './sso-domains.ts';
 import { ssoLoginPaths } from './sso-login.ts';
-import { tenantApprovalPaths } from './tenant-approval.ts';
-import { tenantResourcesPaths } from './tenant-resources.ts';
-import { tenantOffboardingPaths } from './tenant-offboarding.ts';
-import { tenantSuspensionPaths } from './tenant-suspension.ts';
+import { tenantApprovalPaths } from '../tenant-provisioning/approval-routes.ts';
+import { tenantResourcesPaths } from '../tenant-provisioning/resources-routes.ts';
+import { tenantOffboardingPaths } from '../tenant-offboarding/routes.ts';
+import { tenantSuspensionPaths } from '../tenant-suspension/routes.ts';
 import { tenantsPaths } from './tenants.ts';
 
 export function buildOpenApiDocument(): ReturnType<typeof createDocument> {

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
-import { OPERATION_KINDS } from '../../workflows/operation.contract.ts';
+import { OPERATION_KINDS } from '../../workflows/shared/operation.contract.ts';
 import { assertCanReadOperation, readableOperationTenants } from '../auth/operation-access.ts';
 import { authOf, requireAuth } from '../auth/require-auth.ts';
 import type { ApiDeps } from '../deps.ts';

@@ -1,7 +1,7 @@
 // Schemas shared by several route modules, for OpenAPI and response typing.
 import { z } from 'zod';
 import type { ZodOpenApiResponsesObject } from 'zod-openapi';
-import { OPERATION_KINDS } from '../../workflows/operation.contract.ts';
+import { OPERATION_KINDS } from '../../workflows/shared/operation.contract.ts';
 
 export const ProblemSchema = z
   .object({

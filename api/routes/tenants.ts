@@ -20,7 +20,7 @@ import { respondIdempotently } from '../http/idempotency.ts';
 import { ProblemError } from '../http/problem.ts';
 import { parseBody, parseParams } from '../http/validate.ts';
 import { startedOperation } from '../operations/operation-view.ts';
-import { startTenantProvisioning } from '../starters/provision-tenant.ts';
+import { startTenantProvisioning } from '../tenant-provisioning/starter.ts';
 import { OperationSummarySchema, problemResponses } from './schemas.ts';
 
 const Slug = slugField;
@@ -128,7 +128,7 @@ export function tenantsRouter(deps: ApiDeps): Router {
         const started = await startTenantProvisioning(
           {
             client: deps.temporal.client,
-            taskQueue: deps.temporal.taskQueue,
+            taskQueuePrefix: deps.temporal.taskQueuePrefix,
             timings: deps.settings.activityTimings,
             approval: deps.settings.approval,
           },

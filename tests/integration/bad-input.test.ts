@@ -99,7 +99,9 @@ describe('bad input to POST /api/v1/tenants', () => {
     assert.deepEqual(await platform.database.query(`SELECT count(*)::int AS n FROM tenants`), [{ n: 0 }]);
     assert.deepEqual(await platform.database.query(`SELECT count(*)::int AS n FROM idempotency_keys`), [{ n: 0 }]);
     const started = [];
-    for await (const execution of platform.temporal.workflow.list({ query: `TaskQueue = "${platform.taskQueue}"` })) {
+    for await (const execution of platform.temporal.workflow.list({
+      query: `TaskQueue IN (${platform.taskQueues.map((queue) => `"${queue}"`).join(', ')})`,
+    })) {
       started.push(execution.workflowId);
     }
     assert.deepEqual(started, []);

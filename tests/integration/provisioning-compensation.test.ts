@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { startTenantProvisioning } from '../../api/starters/provision-tenant.ts';
+import { startTenantProvisioning } from '../../api/tenant-provisioning/starter.ts';
 import { operationPath, request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
 import { recordHistory } from '../support/histories.ts';
 import type { Platform } from '../support/platform.ts';
@@ -34,7 +34,7 @@ describe('provisioning compensation', () => {
     const started = await startTenantProvisioning(
       {
         client: platform.temporal,
-        taskQueue: platform.taskQueue,
+        taskQueuePrefix: platform.taskQueue,
         timings: { heartbeatTimeoutMs: 3_000, startToCloseTimeoutMs: 60_000 },
       },
       { tenantId, slug, name: 'Saga', plan: 'free', ownerEmail: 'o@saga.test' },

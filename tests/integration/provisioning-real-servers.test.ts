@@ -12,7 +12,7 @@ import * as k8s from '@kubernetes/client-node';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import vault from 'node-vault';
 import pg from 'pg';
-import { scramVerifierMatches } from '../../activities/scram.ts';
+import { scramVerifierMatches } from '../../activities/tenant-provisioning/scram.ts';
 import { createVaultSecretStore } from '../../integrations/secrets/vault.ts';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
 import type { Platform } from '../support/platform.ts';

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { tenantLockKey } from '../../activities/tenant-lock.ts';
+import { tenantLockKey } from '../../activities/shared/tenant-lock.ts';
 import { operationPath, request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
 import { recordHistory } from '../support/histories.ts';
 import type { Platform, TestUser } from '../support/platform.ts';

@@ -24,7 +24,7 @@ async function lintWorkflow(code: string): Promise<string[]> {
 
 describe('workflow sandbox lint', () => {
   it('applies the sandbox rules to every workflow file in the real config', async () => {
-    const config = (await new ESLint({ cwd: ROOT }).calculateConfigForFile(`${ROOT}workflows/provision-tenant.ts`)) as {
+    const config = (await new ESLint({ cwd: ROOT }).calculateConfigForFile(`${ROOT}workflows/tenant-provisioning/provision-tenant.ts`)) as {
       rules: Record<string, unknown>;
     };
     for (const [rule, setting] of Object.entries(workflowSandboxRules)) {
@@ -54,12 +54,12 @@ describe('workflow sandbox lint', () => {
 
   it('refuses a runtime import of activities but allows their types', async () => {
     const runtime = await lintWorkflow(
-      `import { createTenantActivities } from '../activities/tenants.ts';\nexport const x = createTenantActivities;\n`,
+      `import { createTenantActivities } from '../../activities/tenant-provisioning/tenant-record.ts';\nexport const x = createTenantActivities;\n`,
     );
     assert.equal(runtime.length, 1);
     assert.match(runtime[0] ?? '', /only the \*types\* of activities/);
     const typeOnly = await lintWorkflow(
-      `import type { TenantActivities } from '../activities/tenants.ts';\nexport type X = TenantActivities;\n`,
+      `import type { TenantActivities } from '../../activities/tenant-provisioning/tenant-record.ts';\nexport type X = TenantActivities;\n`,
     );
     assert.deepEqual(typeOnly, []);
   });

@@ -12,11 +12,14 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Runtime, Worker } from '@temporalio/worker';
 import { DefaultLogger } from '@temporalio/worker';
+import { writeWorkflowEntry } from '../../worker/workflow-bundle.ts';
+import { OPERATION_CATALOGUE, OPERATION_KINDS, WORKFLOW_FAMILIES } from '../../workflows/catalogue.ts';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
 const HISTORIES = new URL('../histories/', import.meta.url);
-const WORKFLOWS = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+// Every family of the catalogue, bundled as the worker bundles them.
+const WORKFLOWS = writeWorkflowEntry(WORKFLOW_FAMILIES);
 const REORDERED = fileURLToPath(new URL('./fixtures/provision-tenant-reordered.ts', import.meta.url));
 
 function loadHistories() {
@@ -44,6 +47,17 @@ describe('workflow replay', () => {
       'reactivate-tenant-completed',
       'suspend-tenant-completed',
     ]);
+  });
+
+  it('has committed histories for every workflow type in the catalogue', () => {
+    const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    for (const kind of OPERATION_KINDS) {
+      const prefix = `${kebab(OPERATION_CATALOGUE[kind].workflowType)}-`;
+      assert.ok(
+        histories.some((h) => h.workflowId.startsWith(prefix)),
+        `no history of ${OPERATION_CATALOGUE[kind].workflowType} (${kind}) in tests/histories/: record one (see above)`,
+      );
+    }
   });
 
   it('replays every committed history with the current workflow code', async () => {

@@ -5,6 +5,8 @@ import { Client, Connection } from '@temporalio/client';
 import { createAccessTokens } from '../../api/auth/access-tokens.ts';
 import { createDataSource } from '../../db/data-source.ts';
 import { createUserIfAbsent } from '../../db/repositories/users.ts';
+import { WORKFLOW_FAMILIES } from '../../workflows/catalogue.ts';
+import { familyTaskQueue } from '../../workflows/shared/task-queues.ts';
 import type { TestDatabase } from './database.ts';
 import { createTestDatabase } from './database.ts';
 import { testEnv } from './env.ts';
@@ -33,7 +35,12 @@ export interface PlatformOptions {
 export interface Platform {
   baseUrl: string;
   database: TestDatabase;
+  /** TEMPORAL_TASK_QUEUE of this platform: the prefix of its families' queues. */
   taskQueue: string;
+  /** Every family's task queue (`<prefix>-<family>`). */
+  taskQueues: string[];
+  /** The pre-family queue this platform's worker drains (its own, so test files never share one). */
+  legacyTaskQueue: string;
   temporal: Client;
   /** The worker started last. */
   readonly worker: ChildHandle;
@@ -60,7 +67,13 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     TEMPORAL_TASK_QUEUE: taskQueue,
     ...options.env,
   };
-  const workerEnv = { ...common, WORKER_SHUTDOWN_GRACE_TIME: '5s', ...options.workerEnv };
+  const legacyTaskQueue = `${taskQueue}-legacy`;
+  const workerEnv = {
+    ...common,
+    WORKER_SHUTDOWN_GRACE_TIME: '5s',
+    TEMPORAL_LEGACY_TASK_QUEUE: legacyTaskQueue,
+    ...options.workerEnv,
+  };
   const startWorker = () => startNodeProcess(ENTRY_POINTS.worker, { env: workerEnv, readyWhen: /"Worker started"/ });
 
   let currentWorker = await startWorker();
@@ -90,6 +103,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     database,
     admin,
     taskQueue,
+    taskQueues: WORKFLOW_FAMILIES.map((family) => familyTaskQueue(taskQueue, family)),
+    legacyTaskQueue,
     temporal: new Client({ connection }),
     get worker() {
       return currentWorker;

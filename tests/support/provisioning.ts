@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { tenantLockKey } from '../../activities/tenant-lock.ts';
+import { tenantLockKey } from '../../activities/shared/tenant-lock.ts';
 import { operationPath, request } from './api-client.ts';
 import type { Platform } from './platform.ts';
 

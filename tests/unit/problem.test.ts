@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { ProblemError } from '../../api/http/problem.ts';
 import { toFieldErrors } from '../../api/http/validate.ts';
-import { tenantSchemaName } from '../../activities/tenant-schema-name.ts';
+import { tenantSchemaName } from '../../activities/shared/tenant-schema-name.ts';
 import { quoteIdentifier } from '../../db/identifiers.ts';
 
 describe('problem details', () => {

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { createLicenseSigner } from '../../activities/license.ts';
-import { generatePassword, scramSha256Verifier, scramVerifierMatches } from '../../activities/scram.ts';
-import { tenantLoginRoleName } from '../../activities/tenant-provisioning.ts';
-import { PLAN_NAMES, PLANS } from '../../workflows/plans.ts';
+import { createLicenseSigner } from '../../activities/tenant-provisioning/license.ts';
+import { generatePassword, scramSha256Verifier, scramVerifierMatches } from '../../activities/tenant-provisioning/scram.ts';
+import { tenantLoginRoleName } from '../../activities/tenant-provisioning/steps.ts';
+import { PLAN_NAMES, PLANS } from '../../workflows/shared/plans.ts';
 
 describe('provisioning pieces', () => {
   it('computes a SCRAM-SHA-256 verifier that matches only its password', () => {

@@ -1,0 +1,41 @@
+// What activities are built from: the clients the worker creates once at start. Each family
+// gets its own database pool (and the local adapters bound to it), so one family's work never
+// waits for another's connections (worker/registry.ts).
+import type { DataSource } from 'typeorm';
+import type { Billing } from '../../integrations/billing/port.ts';
+import type { Cluster } from '../../integrations/cluster/port.ts';
+import type { Mailer } from '../../integrations/mail/port.ts';
+import type { SecretStore } from '../../integrations/secrets/port.ts';
+import type { LicenseSigner } from '../tenant-provisioning/license.ts';
+
+export interface ActivityDeps {
+  dataSource: DataSource;
+  /** The tenant's namespaces live here (or are skipped: no cluster), one per environment. */
+  cluster: { port: Cluster; environments: readonly string[] };
+  /** Tenant secrets (database credentials), their Vault policy and AppRole. */
+  secretStore: SecretStore;
+  /** The tenant's billing customer and subscription. */
+  billing: Billing;
+  /** Welcome mails. */
+  mailer: Mailer;
+  /** Where tenant workloads reach PostgreSQL (host, port, database of DATABASE_URL). */
+  tenantDatabase: { host: string; port: number; database: string };
+  /** Signs tenant licenses (LICENSE_SIGNING_KEY_FILE). */
+  license: LicenseSigner;
+  /** The portal's address, for links in mails. */
+  publicUrl: string;
+}
+
+/** An activity as the worker registers it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each activity has its own input type
+export type ActivityFunction = (...args: any[]) => Promise<unknown>;
+
+/**
+ * What every activities/<family>/index.ts exports as its default: how to build the family's
+ * activities, and how many may run at once when WORKER_ACTIVITY_SLOTS does not say.
+ */
+export interface ActivityFamily {
+  /** Activity slots of the family's worker; its database pool has one connection more. */
+  defaultActivitySlots: number;
+  createActivities(deps: ActivityDeps): Record<string, ActivityFunction>;
+}

@@ -1,0 +1,105 @@
+// /api/v1/tenants/:slug/approval: a platform admin approves or rejects a tenant whose plan
+// waits for approval. The decision is a Temporal Update on its provisionTenant workflow;
+// the workflow's validator is the last word (only platform admins, a reason to reject, one
+// decision), so of two admins deciding at once exactly one wins and the other gets a 409.
+import { Router } from 'express';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import { z } from 'zod';
+import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { findTenantById } from '../../db/repositories/tenants.ts';
+import { withTenantScope } from '../../db/scope.ts';
+import { decideApprovalUpdate, provisionTenantWorkflowId } from '../../workflows/tenant-provisioning/contract.ts';
+import { authOf, requireAuth } from '../auth/require-auth.ts';
+import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
+import type { ApiDeps } from '../deps.ts';
+import { ProblemError } from '../http/problem.ts';
+import { parseBody } from '../http/validate.ts';
+import { problemResponses } from '../routes/schemas.ts';
+
+const ApprovalBody = z
+  .strictObject({
+    decision: z.enum(['approve', 'reject'], 'Choose approve or reject.'),
+    reason: z.string().trim().max(500, 'Use at most 500 characters.').optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.decision === 'reject' && !body.reason)
+      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'Say why: the owner is told.' });
+  })
+  .meta({ id: 'TenantApprovalRequest' });
+
+const ApprovalSchema = z
+  .object({
+    status: z.enum(['approved', 'rejected']),
+    decidedBy: z.string(),
+    operation: z.object({ id: z.string(), links: z.object({ self: z.string(), events: z.string() }) }),
+  })
+  .meta({ id: 'TenantApproval' });
+
+export function tenantApprovalRouter(deps: ApiDeps): Router {
+  const router = Router({ mergeParams: true });
+  router.use(requireAuth(deps.accessTokens, { apiKeys: deps.dataSource }));
+
+  router.post('/', requireTenantPermission(deps, 'tenant.lifecycle'), async (req, res) => {
+    const body = parseBody(ApprovalBody, req);
+    const access = tenantAccessOf(res);
+    const auth = authOf(res);
+    const tenant = await withTenantScope(deps.dataSource, access.tenantId, (db) => findTenantById(db, access.tenantId));
+    if (tenant?.approvalStatus === 'approved' || tenant?.approvalStatus === 'rejected')
+      throw new ProblemError('conflict', `"${access.slug}" was ${tenant.approvalStatus} already.`);
+    if (tenant?.status !== 'pending')
+      throw new ProblemError('conflict', `"${access.slug}" is ${tenant?.status}: there is nothing to approve.`);
+    const workflowId = provisionTenantWorkflowId(access.slug);
+    let outcome;
+    try {
+      outcome = await deps.temporal.client.workflow.getHandle(workflowId).executeUpdate(decideApprovalUpdate, {
+        args: [
+          {
+            approve: body.decision === 'approve',
+            ...(body.reason ? { reason: body.reason } : {}),
+            decidedBy: {
+              userId: auth.userId,
+              platformAdmin: auth.platformAdmin && !auth.apiKey,
+              requestId: String(res.locals.requestId),
+              ip: req.ip ?? null,
+            },
+          },
+        ],
+      });
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError)
+        throw new ProblemError('conflict', `The decision was refused: ${error.cause?.message ?? error.message}`);
+      if (error instanceof WorkflowNotFoundError)
+        throw new ProblemError(
+          'conflict',
+          `"${access.slug}" is not waiting for approval (its provisioning has ended).`,
+        );
+      throw error;
+    }
+    deps.logger.info('Tenant approval decided', { workflowId, status: outcome.status });
+    const self = `/api/v1/operations/${encodeURIComponent(workflowId)}`;
+    res.json({
+      ...outcome,
+      operation: { id: workflowId, links: { self, events: `${self}/events` } },
+    } satisfies z.infer<typeof ApprovalSchema>);
+  });
+
+  return router;
+}
+
+export const tenantApprovalPaths: ZodOpenApiPathsObject = {
+  '/api/v1/tenants/{slug}/approval': {
+    post: {
+      operationId: 'decideTenantApproval',
+      summary: 'Approve or reject a tenant waiting for approval (platform admins)',
+      description:
+        "Sent to the tenant's provisioning workflow as a validated Temporal Update; answers once the decision is recorded. Approving lets provisioning continue; rejecting (with a reason) ends it with the tenant failed.",
+      requestParams: { path: z.object({ slug: z.string() }) },
+      requestBody: { content: { 'application/json': { schema: ApprovalBody } } },
+      responses: {
+        200: { description: 'Decided.', content: { 'application/json': { schema: ApprovalSchema } } },
+        ...problemResponses(400, 401, 403, 404, 409, 422),
+      },
+    },
+  },
+};

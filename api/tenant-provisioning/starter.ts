@@ -1,0 +1,34 @@
+// Starts provisionTenant. Idempotent: if the workflow for this slug is already running for
+// the same tenant, that is success; for another tenant it is a conflict. A slug is
+// provisioned once: its workflow ID is never reused.
+import type { provisionTenant } from '../../workflows/tenant-provisioning/provision-tenant.ts';
+import type { ProvisionTenantInput } from '../../workflows/tenant-provisioning/contract.ts';
+import { PROVISION_TENANT_KIND, provisionTenantWorkflowId } from '../../workflows/tenant-provisioning/contract.ts';
+import type { StarterOptions, StartResult } from '../operations/start-operation.ts';
+import { startOperation } from '../operations/start-operation.ts';
+
+export interface ProvisioningStarterOptions extends StarterOptions {
+  /** Plans whose tenants wait for a platform admin's approval, and for how long at most (absent: none). */
+  approval?: { plans: readonly string[]; timeoutMs: number };
+}
+
+export function startTenantProvisioning(
+  options: ProvisioningStarterOptions,
+  input: Omit<ProvisionTenantInput, 'timings' | 'approval'>,
+): Promise<StartResult> {
+  const { approval, timings } = options;
+  return startOperation(options, {
+    workflowId: provisionTenantWorkflowId(input.slug),
+    kind: PROVISION_TENANT_KIND,
+    tenantId: input.tenantId,
+    args: [
+      {
+        ...input,
+        timings,
+        ...(approval
+          ? { approval: { required: approval.plans.includes(input.plan), timeoutMs: approval.timeoutMs } }
+          : {}),
+      },
+    ] satisfies Parameters<typeof provisionTenant>,
+  });
+}

@@ -1,0 +1,81 @@
+// The operation catalogue: every kind of long-running operation Atrium runs, one row each.
+// Everything that needs to know the operations reads this table — the operation kinds of
+// the API and the portal, the starters (workflow type, ID, task queue), the worker (which
+// family folders to load, one task queue each), the replay and structure tests.
+//
+// Pure data and pure functions only: the portal's browser bundle and the workflow sandbox
+// import it too. Adding a workflow family means a folder in workflows/, activities/ and
+// api/ named after the family, and rows here (docs/architecture.md, "Adding a workflow family").
+
+/** Every workflow family: the folder name in workflows/, activities/ and api/, and its task queue's suffix. */
+export const WORKFLOW_FAMILIES = ['tenant-provisioning', 'tenant-suspension', 'tenant-offboarding'] as const;
+export type WorkflowFamily = (typeof WORKFLOW_FAMILIES)[number];
+
+/** Whose operation it is: a tenant's (its TenantId search attribute is set) or the platform's (none). */
+export type OperationScope = 'tenant' | 'platform';
+
+export interface CatalogueEntry<IdInput> {
+  /** The folder (and task queue) of the family the workflow belongs to. */
+  family: WorkflowFamily;
+  /** The exported workflow function's name: Temporal's workflow type. Never renamed (running workflows). */
+  workflowType: string;
+  /** A readable ID operators can find (`tenant-provision/acme`); the same input always gives the same ID. */
+  workflowId: (input: IdInput) => string;
+  scope: OperationScope;
+  /** How people read the kind (the portal, the CLI). */
+  label: string;
+}
+
+function entry<IdInput>(row: CatalogueEntry<IdInput>): CatalogueEntry<IdInput> {
+  return row;
+}
+
+export const OPERATION_CATALOGUE = {
+  'tenant-provision': entry<{ slug: string }>({
+    family: 'tenant-provisioning',
+    workflowType: 'provisionTenant',
+    workflowId: ({ slug }) => `tenant-provision/${slug}`,
+    scope: 'tenant',
+    label: 'Tenant provisioning',
+  }),
+  'tenant-suspend': entry<{ slug: string; number: number }>({
+    family: 'tenant-suspension',
+    workflowType: 'suspendTenant',
+    workflowId: ({ slug, number }) => `tenant-suspend/${slug}/${number}`,
+    scope: 'tenant',
+    label: 'Tenant suspension',
+  }),
+  'tenant-reactivate': entry<{ slug: string; number: number }>({
+    family: 'tenant-suspension',
+    workflowType: 'reactivateTenant',
+    workflowId: ({ slug, number }) => `tenant-reactivate/${slug}/${number}`,
+    scope: 'tenant',
+    label: 'Tenant reactivation',
+  }),
+  'tenant-offboard': entry<{ slug: string }>({
+    family: 'tenant-offboarding',
+    workflowType: 'offboardTenant',
+    workflowId: ({ slug }) => `tenant-offboard/${slug}`,
+    scope: 'tenant',
+    label: 'Tenant offboarding',
+  }),
+} as const;
+
+export type OperationKind = keyof typeof OPERATION_CATALOGUE;
+
+/** Every kind of operation; the value is the OperationKind search attribute. */
+export const OPERATION_KINDS = Object.keys(OPERATION_CATALOGUE) as [OperationKind, ...OperationKind[]];
+
+export function isOperationKind(value: string): value is OperationKind {
+  return Object.hasOwn(OPERATION_CATALOGUE, value);
+}
+
+/** How the portal names a kind; an unknown kind (from a newer API) shows as it is. */
+export function operationKindLabel(kind: string): string {
+  return isOperationKind(kind) ? OPERATION_CATALOGUE[kind].label : kind;
+}
+
+/** The kinds whose workflows run on a family's task queue. */
+export function kindsOfFamily(family: WorkflowFamily): OperationKind[] {
+  return OPERATION_KINDS.filter((kind) => OPERATION_CATALOGUE[kind].family === family);
+}

@@ -1,0 +1,71 @@
+// The contract of offboardTenant: ID, input, result, steps, the cancel signal and the query
+// the API reads to learn whether a cancel was accepted. Imports nothing Node-only.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { AuditActor } from '../../db/repositories/audit-log.ts';
+import type { OperationKind } from '../catalogue.ts';
+import { OPERATION_CATALOGUE } from '../catalogue.ts';
+import type { ActivityTimings, OperationProgress } from '../shared/operation.contract.ts';
+
+export const OFFBOARD_TENANT_KIND = 'tenant-offboard' satisfies OperationKind;
+
+/** One offboarding at a time per tenant; a cancelled one may be followed by a new run. */
+export function offboardTenantWorkflowId(slug: string): string {
+  return OPERATION_CATALOGUE[OFFBOARD_TENANT_KIND].workflowId({ slug });
+}
+
+export interface OffboardTenantInput {
+  tenantId: string;
+  slug: string;
+  /** Why (kept in the audit log and the teardown report). */
+  reason: string;
+  /** How long the tenant stays closed, and can be brought back, before deletion (ms). */
+  gracePeriodMs: number;
+  requestedBy: AuditActor;
+  timings: ActivityTimings;
+}
+
+export interface OffboardTenantResult {
+  tenantId: string;
+  outcome: 'offboarded' | 'cancelled';
+  progress: OperationProgress;
+}
+
+export interface CancelOffboardingRequest {
+  /** Chosen by the caller, so it can find out whether the workflow accepted this request. */
+  requestId: string;
+  requestedBy: AuditActor;
+}
+
+/** Calls the offboarding off; honoured only during the grace period (before deletion). */
+export const cancelOffboardingSignal = defineSignal<[CancelOffboardingRequest]>('cancelOffboarding');
+
+export interface OffboardingState {
+  /** When deletion starts unless cancelled (ISO), once the grace period began. */
+  deleteAfter: string | null;
+  deletionStarted: boolean;
+  cancelled: boolean;
+  /** The latest cancel requests and whether each was accepted (at most 20). */
+  cancelRequests: Array<{ requestId: string; accepted: boolean }>;
+}
+
+export const offboardingStateQuery = defineQuery<OffboardingState>('getOffboardingState');
+
+export const OFFBOARD_TENANT_STEPS = [
+  { name: 'export', title: 'Close the tenant and export its data into a downloadable archive' },
+  { name: 'grace', title: 'Wait out the grace period (the offboarding can be cancelled until it ends)' },
+  { name: 'namespaces', title: "Delete the tenant's namespaces and wait until they are gone" },
+  { name: 'secrets', title: "Destroy the tenant's secrets and remove its secret-store policy and AppRole" },
+  { name: 'database', title: "Drop the tenant's database login role and schema, withdraw its license" },
+  { name: 'billing', title: "Cancel the tenant's subscription and delete its billing customer" },
+  { name: 'report', title: 'Write the teardown report and mark the tenant offboarded' },
+] as const;
+export type OffboardTenantStep = (typeof OFFBOARD_TENANT_STEPS)[number]['name'];
+
+/** The steps that delete something: never started once cancelled, never cancellable once started. */
+export const OFFBOARD_DELETION_STEPS = [
+  'namespaces',
+  'secrets',
+  'database',
+  'billing',
+  'report',
+] as const satisfies readonly OffboardTenantStep[];

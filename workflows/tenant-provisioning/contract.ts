@@ -1,0 +1,93 @@
+// The provisionTenant workflow's contract: ID, input, result and the steps it reports.
+import type { AuditActor } from '../../db/repositories/audit-log.ts';
+import { defineUpdate } from '@temporalio/workflow';
+import type { OperationKind } from '../catalogue.ts';
+import { OPERATION_CATALOGUE } from '../catalogue.ts';
+import type { ActivityTimings, OperationProgress } from '../shared/operation.contract.ts';
+
+export const PROVISION_TENANT_KIND = 'tenant-provision' satisfies OperationKind;
+
+/** Readable, unique per tenant: starting it twice for one slug is refused by Temporal. */
+export function provisionTenantWorkflowId(slug: string): string {
+  return OPERATION_CATALOGUE[PROVISION_TENANT_KIND].workflowId({ slug });
+}
+
+export interface ProvisionTenantInput {
+  tenantId: string;
+  slug: string;
+  name: string;
+  plan: 'free' | 'team' | 'enterprise';
+  ownerEmail: string;
+  /** Who asked, recorded in the audit log by every step. Absent in early histories. */
+  requestedBy?: AuditActor;
+  timings: ActivityTimings;
+  /**
+   * Whether a platform admin must approve the tenant first (its plan asks for it), and how
+   * long the workflow waits before the request counts as rejected. Absent: no approval.
+   */
+  approval?: { required: boolean; timeoutMs: number };
+}
+
+/** A platform admin's answer to a tenant waiting for approval (the Update's argument). */
+export interface ApprovalDecision {
+  approve: boolean;
+  /** Required when rejecting: the owner is told. */
+  reason?: string;
+  /** Who decides, as the API authenticated them. */
+  decidedBy: { userId: string; platformAdmin: boolean; requestId: string | null; ip: string | null };
+}
+
+export interface ApprovalOutcome {
+  status: 'approved' | 'rejected';
+  decidedBy: string;
+}
+
+/**
+ * Validated Update: the validator refuses (without touching history) callers who are not
+ * platform admins, a rejection without a reason, and any decision once one was taken — so of
+ * two admins deciding at once, exactly one wins and the other is told.
+ */
+export const decideApprovalUpdate = defineUpdate<ApprovalOutcome, [ApprovalDecision]>('decideApproval');
+
+export interface ProvisionTenantResult {
+  tenantId: string;
+  schemaName: string;
+  /** v3: the login role of the schema, the license id, and the namespaces (none when skipped). */
+  roleName?: string;
+  licenseId?: string;
+  namespaces?: string[];
+  progress: OperationProgress;
+}
+
+/**
+ * The steps of workflows started before the full provisioning (v1, v2 histories): they
+ * still run, and replay, with these.
+ */
+export const PROVISION_TENANT_STEPS_V2 = [
+  { name: 'record', title: 'Create the tenant record' },
+  { name: 'schema', title: "Create the tenant's Postgres schema" },
+  { name: 'activate', title: 'Activate the tenant' },
+] as const;
+
+/** The approval step: only in the progress of tenants whose plan needs approval. */
+export const APPROVAL_STEP = { name: 'approval', title: 'Wait for a platform admin to approve the tenant' } as const;
+
+/** The steps of provisionTenant today (v3); `approval` follows `record` when required. */
+export const PROVISION_TENANT_STEPS = [
+  { name: 'record', title: 'Create the tenant record' },
+  { name: 'database', title: "Create the tenant's Postgres schema and login role" },
+  { name: 'secrets', title: 'Give the tenant its own secret store path, policy and AppRole' },
+  { name: 'billing', title: 'Create the billing customer and subscription' },
+  { name: 'cluster', title: "Create the tenant's namespaces" },
+  { name: 'license', title: 'Issue the signed license' },
+  { name: 'welcome', title: 'Mail the owner a welcome' },
+  { name: 'activate', title: 'Activate the tenant' },
+] as const;
+
+export type ProvisionTenantStep =
+  | (typeof PROVISION_TENANT_STEPS)[number]['name']
+  | (typeof PROVISION_TENANT_STEPS_V2)[number]['name']
+  | typeof APPROVAL_STEP.name;
+
+/** The patch (workflow versioning marker) of the v3 steps; workflows without it run the v2 steps. */
+export const PROVISION_TENANT_V3_PATCH = 'provision-tenant-v3-full-steps';

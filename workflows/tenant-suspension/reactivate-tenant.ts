@@ -1,0 +1,28 @@
+// reactivateTenant: reverses suspension n — restores the workloads it scaled down (to the
+// replica counts it recorded) and reopens the tenant's API. Revoked sessions stay revoked:
+// people sign in again.
+import { log, proxyActivities } from '@temporalio/workflow';
+import type { TenantSuspensionActivities } from '../../activities/tenant-suspension/activities.ts';
+import { StepTracker } from '../shared/step-tracker.ts';
+import type { ReactivateTenantInput, ReactivateTenantStep, TenantSuspensionResult } from './contract.ts';
+import { REACTIVATE_TENANT_KIND, REACTIVATE_TENANT_STEPS } from './contract.ts';
+
+export async function reactivateTenant(input: ReactivateTenantInput): Promise<TenantSuspensionResult> {
+  const { tenantId, slug, number, requestedBy: actor, timings } = input;
+  const activities = proxyActivities<TenantSuspensionActivities>({
+    startToCloseTimeout: timings.startToCloseTimeoutMs,
+    heartbeatTimeout: timings.heartbeatTimeoutMs,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+  });
+  const tracker = new StepTracker<ReactivateTenantStep>(REACTIVATE_TENANT_KIND, tenantId, REACTIVATE_TENANT_STEPS);
+
+  const restored = await tracker.run('workloads', () =>
+    activities.restoreTenantWorkloads({ tenantId, slug, number, actor }),
+  );
+  if (restored.skipped) tracker.skip('workloads', restored.skipped);
+  await tracker.run('unblock', () => activities.unblockTenant({ tenantId, number, actor }));
+
+  tracker.setPhase('completed');
+  log.info('Tenant reactivated', { tenantId, slug, number });
+  return { tenantId, number, progress: tracker.snapshot() };
+}
