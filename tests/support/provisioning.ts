@@ -24,7 +24,7 @@ export async function waitForStepBlocked(platform: Platform, id: string, step: s
     const { body } = await request(platform.baseUrl, 'GET', operationPath(id), { headers: platform.admin.headers });
     const running = body.steps?.find((s: any) => s.name === step)?.status === 'running';
     const waiting = await platform.database.query(
-      `SELECT 1 FROM pg_stat_activity WHERE application_name = 'atrium-worker' AND wait_event_type = 'Lock'`,
+      `SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'atrium-worker%' AND wait_event_type = 'Lock'`,
     );
     if (running && waiting.length > 0) return;
     if (Date.now() > deadline) throw new Error(`step ${step} never blocked: ${JSON.stringify(body)}`);
@@ -125,7 +125,7 @@ export async function startProvisioningPausedAt(
     let running: string | undefined;
     await waitUntil(`a step waiting for the tenant lock (pausing at ${step})`, async () => {
       const waiting = await platform.database.query(
-        `SELECT 1 FROM pg_stat_activity WHERE application_name = 'atrium-worker' AND wait_event = 'advisory'`,
+        `SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'atrium-worker%' AND wait_event = 'advisory'`,
       );
       if (waiting.length === 0) return false;
       const { body } = await request(platform.baseUrl, 'GET', operationPath(id), {
