@@ -145,8 +145,9 @@ function searchAttributeValues(
   return sortedKeys(values);
 }
 
+/** A timeout in ms, or null for none: `temporal schedule update` writes 0, which means none too. */
 function msOrNull(value: unknown): number | null {
-  return typeof value === 'number' ? value : null;
+  return typeof value === 'number' && value > 0 ? value : null;
 }
 
 function sortedKeys<T>(record: Record<string, T>): Record<string, T> {

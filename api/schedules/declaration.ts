@@ -225,8 +225,9 @@ export function resolveDeclaration(declaration: ScheduleDeclaration): DesiredSch
         ...(action.tenantId === undefined ? {} : { TenantId: action.tenantId }),
         OperationKind: action.operationKind,
       },
-      workflowExecutionTimeoutMs: action.workflowExecutionTimeout ?? null,
-      workflowRunTimeoutMs: action.workflowRunTimeout ?? null,
+      // 0 is no timeout, as for the server.
+      workflowExecutionTimeoutMs: action.workflowExecutionTimeout || null,
+      workflowRunTimeoutMs: action.workflowRunTimeout || null,
     },
     policies: {
       overlap: policies.overlap,

@@ -94,13 +94,15 @@ describe('compareSchedules', () => {
     assert.deepEqual(differences(declared, described()), []);
   });
 
-  it('takes what the server leaves out as its defaults (no time zone, jitter or offset)', () => {
+  it('takes what the server leaves out or zeroes as its defaults (time zone, jitter, offset, timeouts)', () => {
     const server = described();
     Object.assign(server.spec, {
       timezone: '',
       jitter: undefined,
       intervals: [{ every: 3_600_000, offset: undefined }],
     });
+    // `temporal schedule update` writes zero timeouts, which mean none.
+    Object.assign(server.action, { workflowExecutionTimeout: 0, workflowRunTimeout: 0, workflowTaskTimeout: 0 });
     assert.deepEqual(differences(declared, server), []);
   });
 
