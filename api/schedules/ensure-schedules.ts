@@ -59,12 +59,12 @@ function checkList(declarations: readonly ScheduleDeclaration[]): void {
       resolveDeclaration(declaration);
     } catch (error) {
       if (!(error instanceof InvalidScheduleDeclaration)) throw error;
-      problems.push(...error.problems.map((problem) => `${error.scheduleId}: ${problem}`));
+      problems.push(...error.problems.map((problem) => `${declaration.scheduleId}: ${problem}`));
     }
     if (seen.has(declaration.scheduleId)) problems.push(`${declaration.scheduleId}: declared more than once`);
     seen.add(declaration.scheduleId);
   }
-  if (problems.length > 0) throw new InvalidScheduleDeclaration(`${declarations.length} declarations`, problems);
+  if (problems.length > 0) throw new InvalidScheduleDeclaration(null, problems);
 }
 
 function logResult(logger: ScheduleLogger, result: EnsureScheduleResult, fields: Record<string, unknown>): void {

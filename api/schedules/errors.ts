@@ -17,12 +17,16 @@ export class ScheduleNotFound extends Error {
   }
 }
 
-/** A declaration that cannot be applied; `problems` names each field and what is wrong with it. */
+/**
+ * A declaration (or a list of them: `scheduleId` null) that cannot be applied; `problems`
+ * names each field and what is wrong with it.
+ */
 export class InvalidScheduleDeclaration extends Error {
-  readonly scheduleId: string;
+  readonly scheduleId: string | null;
   readonly problems: string[];
-  constructor(scheduleId: string, problems: string[]) {
-    super(`Schedule declaration "${scheduleId}" is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  constructor(scheduleId: string | null, problems: string[]) {
+    const subject = scheduleId === null ? 'Schedule declarations are' : `Schedule declaration "${scheduleId}" is`;
+    super(`${subject} invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'InvalidScheduleDeclaration';
     this.scheduleId = scheduleId;
     this.problems = problems;
