@@ -46,7 +46,8 @@ async function updateIfDifferent(client: Client, desired: DesiredSchedule): Prom
   let differences: ScheduleDifference[] = [];
   try {
     // The comparison runs inside the updater, on the description the update is based on,
-    // so a change made between reading and writing is not overwritten blindly; throwing
+    // so the pause carried over is as fresh as the SDK allows (it sends no conflict token:
+    // a pause made in the moment between its read and its write would be lost). Throwing
     // there calls the update off without sending anything.
     await client.schedule.getHandle(desired.scheduleId).update((previous: ScheduleDescription) => {
       differences = compareSchedules(declared, canonicalFromServer(previous), {
