@@ -39,7 +39,7 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    files: ['workflows/**/*.ts', 'tests/replay/fixtures/**/*.ts'],
+    files: ['workflows/**/*.ts', 'tests/replay/fixtures/**/*.ts', 'tests/support/schedule-workflows.ts'],
     rules: workflowSandboxRules,
   },
   {
