@@ -4,7 +4,7 @@
 // so resolving refuses it with every problem listed instead of letting the server guess.
 import { z } from 'zod';
 import { duration } from '../../config/env.ts';
-import type { OperationKind } from '../../workflows/operation.contract.ts';
+import type { OperationKind } from '../../workflows/shared/operation.contract.ts';
 import type { CalendarValues } from './cron.ts';
 import { CronSyntaxError, parseCronExpression } from './cron.ts';
 import { InvalidScheduleDeclaration } from './errors.ts';

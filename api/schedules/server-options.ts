@@ -4,7 +4,7 @@
 // declaration enforces its own.
 import type { ScheduleDescription, ScheduleOptions, ScheduleUpdateOptions } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
-import { OperationKindSearchAttribute, TenantIdSearchAttribute } from '../../workflows/operation.contract.ts';
+import { OperationKindSearchAttribute, TenantIdSearchAttribute } from '../../workflows/shared/operation.contract.ts';
 import type { DesiredSchedule } from './declaration.ts';
 
 export function createOptions(desired: DesiredSchedule): ScheduleOptions {

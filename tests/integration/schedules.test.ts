@@ -24,8 +24,8 @@ import {
   ScheduleNotFound,
   triggerSchedule,
 } from '../../api/schedules/index.ts';
-import type { OperationKind } from '../../workflows/operation.contract.ts';
-import { OperationKindSearchAttribute, TenantIdSearchAttribute } from '../../workflows/operation.contract.ts';
+import type { OperationKind } from '../../workflows/shared/operation.contract.ts';
+import { OperationKindSearchAttribute, TenantIdSearchAttribute } from '../../workflows/shared/operation.contract.ts';
 import { testEnv } from '../support/env.ts';
 
 // Every id of this file starts with it, so files (and runs) sharing the server never collide.

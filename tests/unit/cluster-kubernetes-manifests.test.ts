@@ -14,7 +14,7 @@ import {
   workloadIdentityManifests,
 } from '../../integrations/cluster/kubernetes/manifests.ts';
 import type { TenantNamespaceRef } from '../../integrations/cluster/port.ts';
-import { PLANS } from '../../workflows/plans.ts';
+import { PLANS } from '../../workflows/shared/plans.ts';
 
 const REF: TenantNamespaceRef = {
   tenantId: '6f1c2a54-1111-4a4a-9c9c-0123456789ab',

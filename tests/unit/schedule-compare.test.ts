@@ -11,8 +11,8 @@ import { compareSchedules, updatable } from '../../api/schedules/compare.ts';
 import type { ScheduleDeclaration } from '../../api/schedules/declaration.ts';
 import { resolveDeclaration } from '../../api/schedules/declaration.ts';
 import { updateOptions } from '../../api/schedules/server-options.ts';
-import type { OperationKind } from '../../workflows/operation.contract.ts';
-import { OperationKindSearchAttribute, TenantIdSearchAttribute } from '../../workflows/operation.contract.ts';
+import type { OperationKind } from '../../workflows/shared/operation.contract.ts';
+import { OperationKindSearchAttribute, TenantIdSearchAttribute } from '../../workflows/shared/operation.contract.ts';
 
 const declared: ScheduleDeclaration = {
   scheduleId: 'metering-reconcile',

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import type { ScheduleDeclaration } from '../../api/schedules/declaration.ts';
 import { DEFAULT_CATCHUP_WINDOW_MS, resolveDeclaration } from '../../api/schedules/declaration.ts';
 import { InvalidScheduleDeclaration } from '../../api/schedules/errors.ts';
-import type { OperationKind } from '../../workflows/operation.contract.ts';
+import type { OperationKind } from '../../workflows/shared/operation.contract.ts';
 
 const declaration = (overrides: Partial<ScheduleDeclaration> = {}): ScheduleDeclaration => ({
   scheduleId: 'connector-sync/acme/github',
