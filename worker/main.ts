@@ -11,6 +11,8 @@ import { createDataSource } from '../db/data-source.ts';
 import { selectBilling } from '../integrations/billing/select.ts';
 import { createCluster } from '../integrations/cluster/select.ts';
 import { selectMailer } from '../integrations/mail/select.ts';
+import { createOutboundClient } from '../integrations/outbound/fetch.ts';
+import { createOutboundGuard } from '../integrations/outbound/guard.ts';
 import { selectSecretStore } from '../integrations/secrets/select.ts';
 import { assertRuntimeRole } from '../db/runtime-role.ts';
 import { createLogger } from '../logging/logger.ts';
@@ -82,8 +84,15 @@ try {
 const secretStore = selectSecretStore(config.secretStore, dataSource);
 const billing = selectBilling(config.billing, dataSource);
 const mailer = selectMailer(config.mail, logger);
+// Activities that call addresses tenants gave (webhooks, OAuth providers) get only this.
+const outbound = createOutboundClient(createOutboundGuard(config.outbound));
 // Which adapters run (never their credentials).
-logger.info('Integrations', { secretStore: secretStore.kind, billing: billing.kind, mail: mailer.kind });
+logger.info('Integrations', {
+  secretStore: secretStore.kind,
+  billing: billing.kind,
+  mail: mailer.kind,
+  outboundAllowLoopback: config.outbound.allowLoopback,
+});
 const connection = await NativeConnection.connect({ address: config.temporal.address });
 const taskQueue = config.temporal.taskQueue ?? TASK_QUEUES.controlPlane;
 
@@ -100,6 +109,7 @@ try {
       secretStore,
       billing,
       mailer,
+      outbound: outbound.fetch,
       tenantDatabase: config.tenantDatabase,
       license,
       publicUrl: config.publicUrl,
@@ -119,7 +129,7 @@ try {
 } finally {
   // A cancelled activity may have left a query waiting on a lock; don't wait for it.
   await Promise.race([
-    Promise.allSettled([connection.close(), mailer.close(), dataSource.destroy()]),
+    Promise.allSettled([connection.close(), mailer.close(), outbound.close(), dataSource.destroy()]),
     sleep(CLEANUP_TIMEOUT_MS),
   ]);
 }
