@@ -64,7 +64,12 @@ export function createOutboundGuard(config: OutboundConfig, options: { resolver?
     resolve(hostname).then(
       (all) => {
         // Node asks for one family when the socket was told to use it.
-        const wanted = options.family === 4 || options.family === 6 ? options.family : 0;
+        const wanted =
+          options.family === 4 || options.family === 'IPv4'
+            ? 4
+            : options.family === 6 || options.family === 'IPv6'
+              ? 6
+              : 0;
         const addresses = wanted === 0 ? all : all.filter((entry) => entry.family === wanted);
         if (addresses.length === 0) {
           const error = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), {

@@ -187,6 +187,24 @@ describe('outbound guard over real sockets', () => {
     });
   });
 
+  it('answers a socket that asks for one family with a checked address of that family', async () => {
+    const both: Resolver = () =>
+      Promise.resolve([
+        { address: '::1', family: 6 },
+        { address: '127.0.0.1', family: 4 },
+      ]);
+    const guard = createOutboundGuard({ allowLoopback: true }, { resolver: both });
+    const lookup = (family: number) =>
+      new Promise<unknown[]>((resolve, reject) =>
+        guard.lookup('dual.test', { family }, (error, address, addressFamily) =>
+          error ? reject(error) : resolve([address, addressFamily]),
+        ),
+      );
+    assert.deepEqual(await lookup(4), ['127.0.0.1', 4]);
+    assert.deepEqual(await lookup(6), ['::1', 6]);
+    assert.deepEqual(await lookup(0), ['::1', 6]);
+  });
+
   it('guards node:http sockets through its lookup too', async () => {
     const guard = createOutboundGuard({ allowLoopback: false }, { resolver: testDnsResolver() });
     const error = await new Promise<unknown>((resolve) => {
