@@ -11,6 +11,7 @@ import {
   temporalSettings,
 } from '../config/env.ts';
 import { mailSettings, readMailConfig } from '../config/mail.ts';
+import { outboundSettings, readOutboundConfig } from '../config/outbound.ts';
 import { secretStoreConfigFrom, secretStoreSettings } from '../config/secrets.ts';
 import { TENANT_PLANS } from '../db/entities/tenant.ts';
 
@@ -76,6 +77,8 @@ const ApiEnv = z.object({
     .enum(['true', 'false'], { error: 'must be true or false' })
     .default('false')
     .transform((value) => value === 'true'),
+  // Which addresses tenant-given URLs may reach (SSO issuers): loopback only in development.
+  ...outboundSettings,
   // Signs the portal's session cookie. Optional here so an API-only process (PORTAL_MODE=off)
   // needs none; api/portal.ts refuses to serve pages without it. npm start generates one.
   ...mailSettings,
@@ -104,6 +107,7 @@ export function readApiConfig(env: Env) {
     mail: readMailConfig(parsed),
     secretStore: secretStoreConfigFrom(parsed),
     identity: { allowInsecureIssuers: parsed.SSO_ALLOW_INSECURE_ISSUERS },
+    outbound: readOutboundConfig(parsed),
     accessTokens: {
       privateKeyPem: parsed.JWT_PRIVATE_KEY,
       issuer: parsed.JWT_ISSUER,

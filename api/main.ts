@@ -7,6 +7,8 @@ import { ConfigError } from '../config/env.ts';
 import { createDataSource } from '../db/data-source.ts';
 import { createOidcProviders } from '../integrations/identity/oidc.ts';
 import { selectMailer } from '../integrations/mail/select.ts';
+import { createOutboundClient } from '../integrations/outbound/fetch.ts';
+import { createOutboundGuard } from '../integrations/outbound/guard.ts';
 import { selectSecretStore } from '../integrations/secrets/select.ts';
 import { assertRuntimeRole } from '../db/runtime-role.ts';
 import { createLogger } from '../logging/logger.ts';
@@ -41,6 +43,10 @@ try {
 }
 const connection = await Connection.connect({ address: config.temporal.address });
 const client = new Client({ connection, namespace: config.temporal.namespace });
+// Every call to an address a tenant gave (their SSO issuer) goes through this client.
+const outbound = createOutboundClient(createOutboundGuard(config.outbound));
+if (config.outbound.allowLoopback)
+  logger.warn('OUTBOUND_ALLOW_LOOPBACK=true: tenant-given addresses may reach this machine (development only)');
 
 const deps: ApiDeps = {
   dataSource,
@@ -48,7 +54,7 @@ const deps: ApiDeps = {
   accessTokens: await createAccessTokens(config.accessTokens),
   mailer: selectMailer(config.mail, logger),
   secretStore: selectSecretStore(config.secretStore, dataSource),
-  identity: createOidcProviders(config.identity),
+  identity: createOidcProviders({ ...config.identity, fetch: outbound.fetch }),
   temporal: {
     client,
     namespace: config.temporal.namespace,
@@ -89,6 +95,7 @@ async function stop(signal: string): Promise<void> {
   await portal?.close();
   await connection.close();
   await deps.mailer.close();
+  await outbound.close();
   await dataSource.destroy();
   logger.info('API stopped');
 }

@@ -6,6 +6,8 @@ import type { BillingConfig } from '../config/billing.ts';
 import { billingConfigFrom, billingSettings } from '../config/billing.ts';
 import type { MailConfig } from '../config/mail.ts';
 import { mailSettings, readMailConfig } from '../config/mail.ts';
+import type { OutboundConfig } from '../config/outbound.ts';
+import { outboundSettings, readOutboundConfig } from '../config/outbound.ts';
 import type { SecretStoreConfig } from '../config/secrets.ts';
 import { secretStoreConfigFrom, secretStoreSettings } from '../config/secrets.ts';
 import { apiDatabasePoolSize, duration, logLevel, postgresUrl, temporalSettings } from '../config/env.ts';
@@ -49,6 +51,8 @@ const WorkerEnv = z.object({
   ...secretStoreSettings,
   ...billingSettings,
   ...mailSettings,
+  /** Which addresses tenant-given URLs (webhooks, OAuth providers) may reach. */
+  ...outboundSettings,
   /** PKCS#8 PEM file of the Ed25519 key tenant licenses are signed with (created on first use). */
   LICENSE_SIGNING_KEY_FILE: z.string().min(1).default('.data/license-ed25519.pem'),
   /** The portal's public address: the welcome mail links to it. */
@@ -69,6 +73,7 @@ export interface WorkerConfig {
   secretStore: SecretStoreConfig;
   billing: BillingConfig;
   mail: MailConfig;
+  outbound: OutboundConfig;
   licenseSigningKeyFile: string;
   publicUrl: string;
   /** Where tenant workloads reach PostgreSQL: DATABASE_URL's host, port and database. */
@@ -99,6 +104,7 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     secretStore: secretStoreConfigFrom(parsed),
     billing: billingConfigFrom(parsed),
     mail: readMailConfig(parsed),
+    outbound: readOutboundConfig(parsed),
     licenseSigningKeyFile: parsed.LICENSE_SIGNING_KEY_FILE,
     publicUrl: parsed.PUBLIC_URL,
     tenantDatabase: databaseAddress(parsed.DATABASE_URL),

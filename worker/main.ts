@@ -13,6 +13,8 @@ import { assertRuntimeRole } from '../db/runtime-role.ts';
 import { selectBilling } from '../integrations/billing/select.ts';
 import { createCluster } from '../integrations/cluster/select.ts';
 import { selectMailer } from '../integrations/mail/select.ts';
+import { createOutboundClient } from '../integrations/outbound/fetch.ts';
+import { createOutboundGuard } from '../integrations/outbound/guard.ts';
 import { selectSecretStore } from '../integrations/secrets/select.ts';
 import { createLogger } from '../logging/logger.ts';
 import { WinstonTemporalLogger } from '../logging/temporal-logger.ts';
@@ -112,6 +114,8 @@ try {
 }
 
 const mailer = selectMailer(config.mail, logger);
+// Activities that call addresses tenants gave (webhooks, OAuth providers) get only this.
+const outbound = createOutboundClient(createOutboundGuard(config.outbound));
 const dataSources = plans.map((plan) =>
   createDataSource({ url: config.databaseUrl, applicationName: `atrium-worker-${plan.name}`, poolSize: plan.poolSize }),
 );
@@ -139,6 +143,7 @@ try {
           secretStore,
           billing,
           mailer,
+          outbound: outbound.fetch,
           tenantDatabase: config.tenantDatabase,
           license: license,
           publicUrl: config.publicUrl,
@@ -153,7 +158,11 @@ try {
     }),
   );
   // Which adapters run (never their credentials).
-  logger.info('Integrations', { ...workers[0]?.adapters, mail: mailer.kind });
+  logger.info('Integrations', {
+    ...workers[0]?.adapters,
+    mail: mailer.kind,
+    outboundAllowLoopback: config.outbound.allowLoopback,
+  });
   const legacyWorker = workers.find((entry) => entry.plan.name === 'legacy')?.worker;
   if (legacyWorker && legacy.mode === 'auto')
     stopWatchingLegacy = watchUntilDrained(
@@ -191,6 +200,7 @@ try {
       connection.close(),
       clientConnection.close(),
       mailer.close(),
+      outbound.close(),
       ...dataSources.map((dataSource) => (dataSource.isInitialized ? dataSource.destroy() : undefined)),
     ]),
     sleep(CLEANUP_TIMEOUT_MS),

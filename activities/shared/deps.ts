@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { Billing } from '../../integrations/billing/port.ts';
 import type { Cluster } from '../../integrations/cluster/port.ts';
 import type { Mailer } from '../../integrations/mail/port.ts';
+import type { OutboundFetch } from '../../integrations/outbound/fetch.ts';
 import type { SecretStore } from '../../integrations/secrets/port.ts';
 import type { LicenseSigner } from '../tenant-provisioning/license.ts';
 
@@ -18,6 +19,11 @@ export interface ActivityDeps {
   billing: Billing;
   /** Welcome mails. */
   mailer: Mailer;
+  /**
+   * The only way to call an address a tenant gave (webhooks, OAuth providers): refuses
+   * loopback, private and metadata addresses at connect time (integrations/outbound/).
+   */
+  outbound: OutboundFetch;
   /** Where tenant workloads reach PostgreSQL (host, port, database of DATABASE_URL). */
   tenantDatabase: { host: string; port: number; database: string };
   /** Signs tenant licenses (LICENSE_SIGNING_KEY_FILE). */

@@ -1,9 +1,14 @@
 // The OpenID Connect adapter of the identity port, on openid-client: discovery of the
 // issuer, authorization code flow with PKCE (S256), state and nonce, the client secret
 // sent with HTTP Basic (the OIDC default), and the ID token checked by openid-client
-// (signature against the provider's JWKS, iss, aud, exp, nonce).
+// (signature against the provider's JWKS, iss, aud, exp, nonce). The issuer is the tenant's
+// to choose, so every request openid-client makes (discovery, token, userinfo, JWKS) goes
+// through the outbound guard's fetch: a refused address is a 'discovery' or 'callback' error
+// saying which address and why, never a request into Atrium's own network.
 import { createHash } from 'node:crypto';
 import * as oidc from 'openid-client';
+import type { OutboundFetch } from '../outbound/fetch.ts';
+import { findOutboundRefusal } from '../outbound/refused.ts';
 import type { IdentityProviders, OidcClientSettings, PendingLogin, VerifiedIdentity } from './port.ts';
 import { IdentityError } from './port.ts';
 
@@ -15,6 +20,8 @@ export interface OidcOptions {
   allowInsecureIssuers: boolean;
   /** How long a discovered configuration is reused before it is fetched again. */
   discoveryCacheMs?: number;
+  /** The outbound guard's fetch (integrations/outbound/): the only way this adapter calls out. */
+  fetch: OutboundFetch;
 }
 
 const SCOPE = 'openid email profile';
@@ -22,6 +29,9 @@ const SCOPE = 'openid email profile';
 export function createOidcProviders(options: OidcOptions): IdentityProviders {
   const cacheMs = options.discoveryCacheMs ?? 10 * 60_000;
   const cache = new Map<string, { config: Promise<oidc.Configuration>; expiresAt: number }>();
+  // openid-client types its body as any Uint8Array, where RequestInit wants one over an
+  // ArrayBuffer; what it sends are strings and URLSearchParams, which both accept.
+  const customFetch: oidc.CustomFetch = (url, init) => options.fetch(url, init as RequestInit);
 
   function configFor(settings: Omit<OidcClientSettings, 'clientSecret'> & { clientSecret?: string }) {
     const key = createHash('sha256')
@@ -52,9 +62,17 @@ export function createOidcProviders(options: OidcOptions): IdentityProviders {
         settings.clientId,
         undefined,
         settings.clientSecret === undefined ? oidc.None() : oidc.ClientSecretBasic(settings.clientSecret),
-        insecure ? { execute: [oidc.allowInsecureRequests], timeout: 10 } : { timeout: 10 },
+        // The configuration keeps this fetch for every later request (token, userinfo, JWKS).
+        {
+          [oidc.customFetch]: customFetch,
+          timeout: 10,
+          ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {}),
+        },
       );
     } catch (error) {
+      const refusal = findOutboundRefusal(error);
+      if (refusal)
+        throw new IdentityError('discovery', `The issuer cannot be called: ${refusal.message}`, { cause: error });
       throw new IdentityError(
         'discovery',
         `Could not read the OpenID configuration of ${issuer.href} (${describe(error)}). Check the issuer URL: ` +
@@ -116,7 +134,14 @@ export function createOidcProviders(options: OidcOptions): IdentityProviders {
       let name = typeof claims.name === 'string' ? claims.name : null;
       // Providers may keep email and name out of the ID token; userinfo has them then.
       if (!email && config.serverMetadata().userinfo_endpoint) {
-        const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
+        let info;
+        try {
+          info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
+        } catch (error) {
+          throw new IdentityError('callback', `The provider's userinfo could not be read: ${describe(error)}.`, {
+            cause: error,
+          });
+        }
         email = typeof info.email === 'string' ? info.email : null;
         emailVerified = info.email_verified === true;
         name ??= typeof info.name === 'string' ? info.name : null;
@@ -127,6 +152,8 @@ export function createOidcProviders(options: OidcOptions): IdentityProviders {
 }
 
 function describe(error: unknown): string {
+  const refusal = findOutboundRefusal(error);
+  if (refusal) return refusal.message.replace(/\.$/, '');
   if (error instanceof oidc.AuthorizationResponseError)
     return `the provider answered ${error.error}${error.error_description ? `: ${error.error_description}` : ''}`;
   if (error instanceof oidc.ResponseBodyError)

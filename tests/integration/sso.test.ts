@@ -28,8 +28,10 @@ describe('single sign-on through OpenID Connect', () => {
   before(async () => {
     smtp = await startSmtpCapture();
     idp = await startOidcProvider({ redirectUris: [`${PUBLIC_URL}/sso/callback`] });
+    // The provider runs on loopback, which the outbound guard refuses unless told otherwise
+    // (tests/integration/sso-outbound.test.ts shows the refusal).
     platform = await startPlatform({
-      env: { SMTP_URL: smtp.url, PUBLIC_URL, SSO_ALLOW_INSECURE_ISSUERS: 'true' },
+      env: { SMTP_URL: smtp.url, PUBLIC_URL, SSO_ALLOW_INSECURE_ISSUERS: 'true', OUTBOUND_ALLOW_LOOPBACK: 'true' },
     });
     slug = uniqueSlug('sso');
     domain = `${slug}.test`;

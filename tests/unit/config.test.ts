@@ -66,4 +66,20 @@ describe('configuration', () => {
     assert.equal(config.logLevel, 'info');
     assert.equal(config.shutdownGraceTimeMs, 30_000);
   });
+
+  it('keeps tenant-given addresses off loopback unless OUTBOUND_ALLOW_LOOPBACK=true, in both processes', () => {
+    const api = { JWT_PRIVATE_KEY, DATABASE_URL: 'postgres://localhost/atrium' };
+    const worker = { DATABASE_URL: 'postgres://localhost/atrium' };
+    assert.deepEqual(readApiConfig(api).outbound, { allowLoopback: false });
+    assert.deepEqual(readWorkerConfig(worker).outbound, { allowLoopback: false });
+    assert.deepEqual(readApiConfig({ ...api, OUTBOUND_ALLOW_LOOPBACK: 'true' }).outbound, { allowLoopback: true });
+    assert.deepEqual(readWorkerConfig({ ...worker, OUTBOUND_ALLOW_LOOPBACK: 'true' }).outbound, {
+      allowLoopback: true,
+    });
+    assert.throws(
+      () => readWorkerConfig({ ...worker, OUTBOUND_ALLOW_LOOPBACK: 'yes' }),
+      (error: unknown) =>
+        error instanceof ConfigError && /OUTBOUND_ALLOW_LOOPBACK: must be true or false/.test(error.message),
+    );
+  });
 });
