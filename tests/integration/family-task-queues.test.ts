@@ -126,8 +126,8 @@ describe('a task queue per workflow family', () => {
     );
     assert.deepEqual([...queues], [platform.legacyTaskQueue]);
 
-    await waitFor('the worker to stop polling the drained legacy queue', async () =>
-      /Legacy task queue drained/.test(worker.output()),
+    await waitFor('the worker to stop polling the drained legacy queue', () =>
+      Promise.resolve(/Legacy task queue drained/.test(worker.output())),
     );
   });
 });

@@ -24,7 +24,9 @@ async function lintWorkflow(code: string): Promise<string[]> {
 
 describe('workflow sandbox lint', () => {
   it('applies the sandbox rules to every workflow file in the real config', async () => {
-    const config = (await new ESLint({ cwd: ROOT }).calculateConfigForFile(`${ROOT}workflows/tenant-provisioning/provision-tenant.ts`)) as {
+    const config = (await new ESLint({ cwd: ROOT }).calculateConfigForFile(
+      `${ROOT}workflows/tenant-provisioning/provision-tenant.ts`,
+    )) as {
       rules: Record<string, unknown>;
     };
     for (const [rule, setting] of Object.entries(workflowSandboxRules)) {

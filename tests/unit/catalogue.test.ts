@@ -77,7 +77,7 @@ describe('operation catalogue', () => {
       assert.match(kind, /^[a-z]+(-[a-z]+)+$/, `${kind}: kinds are kebab-case`);
       assert.ok(['tenant', 'platform'].includes(entry.scope), kind);
       // The ID starts with the kind, so operators find any operation by it.
-      const id = entry.workflowId({ slug: 'acme', number: 2 } as never);
+      const id = entry.workflowId({ slug: 'acme', number: 2 });
       assert.ok(id.startsWith(`${kind}/`), `${kind}: ${id}`);
     }
   });
