@@ -3,15 +3,13 @@
 // attributes operators filter on. Imports nothing Node-only.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery } from '@temporalio/workflow';
+import type { OperationKind, OperationPhase, StepStatus } from './operation-vocabulary.ts';
 
-/** Every kind of long-running operation; the value is the OperationKind search attribute. */
-export const OPERATION_KINDS = ['tenant-provision', 'tenant-suspend', 'tenant-reactivate', 'tenant-offboard'] as const;
-export type OperationKind = (typeof OPERATION_KINDS)[number];
+export type { OperationKind, OperationPhase, StepStatus } from './operation-vocabulary.ts';
+export { OPERATION_KINDS } from './operation-vocabulary.ts';
 
 export const TenantIdSearchAttribute = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
 export const OperationKindSearchAttribute = defineSearchAttributeKey('OperationKind', SearchAttributeType.KEYWORD);
-
-export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'compensated';
 
 export interface StepProgress {
   name: string;
@@ -29,7 +27,7 @@ export interface OperationProgress {
   kind: OperationKind;
   tenantId: string;
   /** `cancelled`: the operation was called off and undid what it had done (it completed). */
-  phase: 'running' | 'compensating' | 'completed' | 'cancelled' | 'failed';
+  phase: OperationPhase;
   steps: StepProgress[];
   error: string | null;
 }

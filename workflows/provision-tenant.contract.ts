@@ -2,6 +2,7 @@
 import type { AuditActor } from '../db/repositories/audit-log.ts';
 import { defineUpdate } from '@temporalio/workflow';
 import type { ActivityTimings, OperationProgress } from './operation.contract.ts';
+import type { PlanName } from './plans.ts';
 
 export const PROVISION_TENANT_KIND = 'tenant-provision';
 
@@ -14,7 +15,7 @@ export interface ProvisionTenantInput {
   tenantId: string;
   slug: string;
   name: string;
-  plan: 'free' | 'team' | 'enterprise';
+  plan: PlanName;
   ownerEmail: string;
   /** Who asked, recorded in the audit log by every step. Absent in early histories. */
   requestedBy?: AuditActor;
