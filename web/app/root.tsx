@@ -6,7 +6,7 @@ import type { Route } from './+types/root';
 import { ErrorPage } from './components/errors/ErrorPage.tsx';
 import { callApi } from './api/client.server.ts';
 import { AppFrame } from './components/shell/AppFrame.tsx';
-import type { TenantChoice } from './components/shell/TenantSwitcher.tsx';
+import type { TenantList } from '../../contracts/index.ts';
 import { useCspNonce } from './csp-nonce.ts';
 import { portalContext } from './portal-context.server.ts';
 import { optionalUser, sessionMiddleware } from './session.server.ts';
@@ -26,7 +26,7 @@ export async function loader({ context, request }: Route.LoaderArgs) {
   const signedIn = await optionalUser(context);
   // The tenants for the header's switcher (the API lists the caller's own; all for admins).
   const tenants = signedIn
-    ? await callApi<{ items: TenantChoice[] }>(context, '/api/v1/tenants', {
+    ? await callApi<TenantList>(context, '/api/v1/tenants', {
         signal: request.signal,
         token: signedIn.accessToken,
       })

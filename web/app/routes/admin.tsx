@@ -2,7 +2,7 @@ import { Anchor, Badge, Button, EmptyState, Group, Paper, Stack, Table, Text, Te
 import { data, Form, href, Link, redirect, useNavigation } from 'react-router';
 import type { Route } from './+types/admin';
 import { callApi, loadFromApi } from '../api/client.server.ts';
-import type { OperationSummary, Problem, Tenant } from '../api/types.ts';
+import type { OperationList, Problem, Tenant, TenantApproval, TenantList } from '../../../contracts/index.ts';
 import { TenantStatusBadge } from '../components/tenants/TenantStatusBadge.tsx';
 import { Timestamp } from '../components/Timestamp.tsx';
 import { formText } from '../form-text.ts';
@@ -14,8 +14,8 @@ export async function loader({ context, request }: Route.LoaderArgs) {
   const { accessToken } = await requirePlatformAdmin(request, context);
   const call = { signal: request.signal, token: accessToken };
   const [tenants, operations] = await Promise.all([
-    loadFromApi<{ items: Tenant[] }>(context, '/api/v1/tenants', call),
-    loadFromApi<{ items: OperationSummary[] }>(context, '/api/v1/operations?limit=200', call),
+    loadFromApi<TenantList>(context, '/api/v1/tenants', call),
+    loadFromApi<OperationList>(context, '/api/v1/operations?limit=200', call),
   ]);
   const inFlight: Record<string, number> = {};
   for (const operation of operations.items)
@@ -31,11 +31,11 @@ export async function action({ context, request }: Route.ActionArgs) {
   const slug = formText(form, 'slug');
   const decision = formText(form, 'decision') === 'reject' ? 'reject' : 'approve';
   const reason = formText(form, 'reason');
-  const result = await callApi<{ operation: { id: string } }>(
-    context,
-    `/api/v1/tenants/${encodeURIComponent(slug)}/approval`,
-    { method: 'POST', token: accessToken, body: { decision, ...(reason ? { reason } : {}) } },
-  );
+  const result = await callApi<TenantApproval>(context, `/api/v1/tenants/${encodeURIComponent(slug)}/approval`, {
+    method: 'POST',
+    token: accessToken,
+    body: { decision, ...(reason ? { reason } : {}) },
+  });
   if (!result.ok) {
     if (result.status === 401) throw redirect(loginPath(request));
     return data({ slug, problem: result.problem }, { status: result.status });

@@ -2,7 +2,8 @@ import { Grid, Paper, Stack, Text, Title } from '@mantine/core';
 import { data, href, redirect } from 'react-router';
 import type { Route } from './+types/tenants';
 import { callApi, loadFromApi } from '../api/client.server.ts';
-import type { CreateTenantAccepted, CreateTenantInput, Tenant } from '../api/types.ts';
+import type { TenantCreated, TenantList } from '../../../contracts/index.ts';
+import type { CreateTenantFormValues } from '../components/tenants/CreateTenantForm.tsx';
 import { CreateTenantForm } from '../components/tenants/CreateTenantForm.tsx';
 import { formText } from '../form-text.ts';
 import { requireUser } from '../session.server.ts';
@@ -12,7 +13,7 @@ export const meta: Route.MetaFunction = () => [{ title: 'Tenants · Atrium' }];
 
 export async function loader({ context, request }: Route.LoaderArgs) {
   const { accessToken } = await requireUser(request, context);
-  const { items } = await loadFromApi<{ items: Tenant[] }>(context, '/api/v1/tenants', {
+  const { items } = await loadFromApi<TenantList>(context, '/api/v1/tenants', {
     signal: request.signal,
     token: accessToken,
   });
@@ -23,13 +24,13 @@ export async function loader({ context, request }: Route.LoaderArgs) {
 export async function action({ context, request }: Route.ActionArgs) {
   const { accessToken } = await requireUser(request, context);
   const form = await request.formData();
-  const values: CreateTenantInput = {
+  const values: CreateTenantFormValues = {
     slug: formText(form, 'slug'),
     name: formText(form, 'name'),
     plan: formText(form, 'plan'),
     ownerEmail: formText(form, 'ownerEmail'),
   };
-  const result = await callApi<CreateTenantAccepted>(context, '/api/v1/tenants', {
+  const result = await callApi<TenantCreated>(context, '/api/v1/tenants', {
     method: 'POST',
     token: accessToken,
     body: values,

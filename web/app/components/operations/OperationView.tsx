@@ -1,6 +1,6 @@
 import { Alert, Anchor, Badge, Group, Loader, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
-import type { Operation } from '../../api/types.ts';
+import type { Operation } from '../../../../contracts/index.ts';
 import { ExternalLinkIcon } from '../icons.tsx';
 import { Timestamp } from '../Timestamp.tsx';
 import { operationKindLabel } from './kinds.ts';

@@ -1,6 +1,6 @@
 import { Anchor, EmptyState, Table, Text } from '@mantine/core';
 import { href, Link } from 'react-router';
-import type { OperationSummary } from '../../api/types.ts';
+import type { OperationSummary } from '../../../../contracts/index.ts';
 import { ActivityIcon } from '../icons.tsx';
 import { Timestamp } from '../Timestamp.tsx';
 import { operationKindLabel } from './kinds.ts';

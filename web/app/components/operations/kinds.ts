@@ -1,4 +1,4 @@
-import type { OperationKind } from '../../api/types.ts';
+import type { OperationKind } from '../../../../contracts/index.ts';
 
 /** How each kind of operation is named in the portal. */
 export const operationKindLabels: Record<OperationKind, string> = {

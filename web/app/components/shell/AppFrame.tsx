@@ -2,7 +2,7 @@ import { Anchor, AppShell, Burger, Group, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
-import type { User } from '../../api/types.ts';
+import type { User } from '../../../../contracts/index.ts';
 import { ColorSchemeToggle } from './ColorSchemeToggle.tsx';
 import { MainNav } from './MainNav.tsx';
 import type { TenantChoice } from './TenantSwitcher.tsx';

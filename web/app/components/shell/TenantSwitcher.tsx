@@ -1,12 +1,10 @@
 import { NativeSelect } from '@mantine/core';
 import { useNavigate, useParams } from 'react-router';
+import type { Tenant } from '../../../../contracts/index.ts';
 
 const SECTIONS = ['members', 'invitations', 'api-keys', 'audit-log'];
 
-export interface TenantChoice {
-  slug: string;
-  name: string;
-}
+export type TenantChoice = Pick<Tenant, 'slug' | 'name'>;
 
 /**
  * Moves between the tenants the user belongs to (for people in several), keeping to the
