@@ -3,10 +3,10 @@
 // belong to and may create a tenant that they own themselves.
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
-import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { IdempotencyKeyHeader } from '../../contracts/common.ts';
+import { CreateTenantRequest, Tenant, TenantCreated, TenantList, TenantParams } from '../../contracts/tenants.ts';
 import type { Tenant as TenantRow } from '../../db/entities/tenant.ts';
-import { TENANT_PLANS, TENANT_STATUSES } from '../../db/entities/tenant.ts';
 import { listTenantRolesOfUser } from '../../db/repositories/memberships.ts';
 import { findTenantBySlug, listTenants } from '../../db/repositories/tenants.ts';
 import { withPlatformScope } from '../../db/scope.ts';
@@ -14,47 +14,14 @@ import { findUserById } from '../../db/repositories/users.ts';
 import { addLogContext } from '../../logging/context.ts';
 import { authOf, requireAuth } from '../auth/require-auth.ts';
 import { requireTenantPermission } from '../auth/tenant-access.ts';
-import { slugField } from '../contracts/accounts.ts';
 import type { ApiDeps } from '../deps.ts';
 import { respondIdempotently } from '../http/idempotency.ts';
-import { ProblemError } from '../http/problem.ts';
+import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody, parseParams } from '../http/validate.ts';
 import { startedOperation } from '../operations/operation-view.ts';
 import { startTenantProvisioning } from '../starters/provision-tenant.ts';
-import { OperationSummarySchema, problemResponses } from './schemas.ts';
 
-const Slug = slugField;
-
-export const CreateTenantBody = z
-  .strictObject({
-    slug: Slug,
-    name: z.string().trim().min(1, 'Enter a name.').max(200, 'Use at most 200 characters.'),
-    plan: z.enum(TENANT_PLANS).default('free'),
-    ownerEmail: z.email('Enter a valid email address.'),
-  })
-  .meta({ id: 'CreateTenantRequest' });
-
-const TenantSchema = z
-  .object({
-    id: z.uuid(),
-    slug: z.string(),
-    name: z.string(),
-    plan: z.enum(TENANT_PLANS),
-    status: z.enum(TENANT_STATUSES),
-    failureReason: z.string().nullable(),
-    approvalStatus: z
-      .enum(['pending', 'approved', 'rejected'])
-      .nullable()
-      .meta({ description: "Null when the plan needs no platform admin's approval." }),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-  })
-  .meta({ id: 'Tenant' });
-type TenantView = z.infer<typeof TenantSchema>;
-
-const TenantParams = z.strictObject({ slug: Slug });
-
-function toView(row: TenantRow): TenantView {
+function toView(row: TenantRow): Tenant {
   return {
     id: row.id,
     slug: row.slug,
@@ -78,11 +45,11 @@ export function tenantsRouter(deps: ApiDeps): Router {
     const all = await listTenants(deps.dataSource);
     if (auth.apiKey) {
       const own = auth.apiKey.tenantId;
-      res.json({ items: all.filter((tenant) => tenant.id === own).map(toView) });
+      res.json({ items: all.filter((tenant) => tenant.id === own).map(toView) } satisfies TenantList);
       return;
     }
     if (auth.platformAdmin) {
-      res.json({ items: all.map(toView) });
+      res.json({ items: all.map(toView) } satisfies TenantList);
       return;
     }
     const mine = new Set(
@@ -90,7 +57,7 @@ export function tenantsRouter(deps: ApiDeps): Router {
         (m) => m.tenant_id,
       ),
     );
-    res.json({ items: all.filter((tenant) => mine.has(tenant.id)).map(toView) });
+    res.json({ items: all.filter((tenant) => mine.has(tenant.id)).map(toView) } satisfies TenantList);
   });
 
   router.get('/:slug', requireTenantPermission(deps, 'tenant.read'), async (req, res) => {
@@ -103,7 +70,7 @@ export function tenantsRouter(deps: ApiDeps): Router {
   router.post('/', async (req, res) => {
     const auth = authOf(res);
     if (auth.apiKey) throw new ProblemError('forbidden', 'API keys cannot create tenants; sign in as a person.');
-    const body = parseBody(CreateTenantBody, req);
+    const body = parseBody(CreateTenantRequest, req);
     if (!auth.platformAdmin) {
       const caller = await findUserById(deps.dataSource, auth.userId);
       if (caller && !caller.email_verified_at)
@@ -159,9 +126,9 @@ export function tenantsRouter(deps: ApiDeps): Router {
               approvalStatus: deps.settings.approval.plans.includes(body.plan) ? 'pending' : null,
               createdAt: now,
               updatedAt: now,
-            } satisfies TenantView,
+            },
             operation,
-          },
+          } satisfies TenantCreated,
         };
       },
     );
@@ -182,10 +149,7 @@ export const tenantsPaths: ZodOpenApiPathsObject = {
       operationId: 'listTenants',
       summary: 'List tenants',
       responses: {
-        200: {
-          description: 'Every tenant, newest first.',
-          content: { 'application/json': { schema: z.object({ items: z.array(TenantSchema) }) } },
-        },
+        200: { description: 'Every tenant, newest first.', content: { 'application/json': { schema: TenantList } } },
         ...problemResponses(401),
       },
     },
@@ -194,14 +158,12 @@ export const tenantsPaths: ZodOpenApiPathsObject = {
       summary: 'Create a tenant and start provisioning it',
       description:
         'Returns 202 with the provisioning operation. Send an Idempotency-Key header to make retries safe: a repeat with the same key and body returns the first response.',
-      requestParams: { header: z.object({ 'idempotency-key': z.string().max(255).optional() }) },
-      requestBody: { content: { 'application/json': { schema: CreateTenantBody } } },
+      requestParams: { header: IdempotencyKeyHeader },
+      requestBody: { content: { 'application/json': { schema: CreateTenantRequest } } },
       responses: {
         202: {
           description: 'Provisioning started.',
-          content: {
-            'application/json': { schema: z.object({ tenant: TenantSchema, operation: OperationSummarySchema }) },
-          },
+          content: { 'application/json': { schema: TenantCreated } },
         },
         ...problemResponses(400, 401, 403, 409, 413, 415, 422),
       },
@@ -213,7 +175,7 @@ export const tenantsPaths: ZodOpenApiPathsObject = {
       summary: 'Read one tenant',
       requestParams: { path: TenantParams },
       responses: {
-        200: { description: 'The tenant.', content: { 'application/json': { schema: TenantSchema } } },
+        200: { description: 'The tenant.', content: { 'application/json': { schema: Tenant } } },
         ...problemResponses(401, 404, 422),
       },
     },

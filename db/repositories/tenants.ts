@@ -1,7 +1,8 @@
 // Every query on the tenants table. Writes are idempotent so that activities can retry them.
 import type { DataSource, EntityManager } from 'typeorm';
 import { TenantEntity } from '../entities/tenant.ts';
-import type { Tenant, TenantPlan } from '../entities/tenant.ts';
+import type { TenantPlan } from '../../contracts/tenants.ts';
+import type { Tenant } from '../entities/tenant.ts';
 
 export interface NewTenant {
   id: string;
