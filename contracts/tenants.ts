@@ -1,5 +1,5 @@
-// Tenants: the platform's registry — listing, reading and creating one (which starts its
-// provisioning).
+// Tenants: the platform's registry — listing (paged, filtered), reading and creating one
+// (which starts its provisioning).
 import { z } from 'zod';
 import { PLAN_NAMES } from '../workflows/plans.ts';
 import { emailField } from './common.ts';
@@ -57,5 +57,41 @@ export type CreateTenantRequest = z.input<typeof CreateTenantRequest>;
 export const TenantCreated = z.object({ tenant: Tenant, operation: OperationSummary });
 export type TenantCreated = z.infer<typeof TenantCreated>;
 
-export const TenantList = z.object({ items: z.array(Tenant) });
-export type TenantList = z.infer<typeof TenantList>;
+export const TENANT_PAGE_LIMIT = { default: 50, max: 100 } as const;
+
+const limitMessage = `Use a whole number from 1 to ${TENANT_PAGE_LIMIT.max}.`;
+
+export const TenantListQuery = z.strictObject({
+  status: z
+    .enum(TENANT_STATUSES, `Use one of ${TENANT_STATUSES.join(', ')}.`)
+    .optional()
+    .meta({ description: 'Only tenants with this status.' }),
+  q: z
+    .string()
+    .trim()
+    .min(1, 'Enter the start of a slug or name.')
+    .max(100, 'Use at most 100 characters.')
+    .optional()
+    .meta({ description: 'Only tenants whose slug or name starts with this (case-insensitive).' }),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,200}$/, 'Pass the nextCursor of a previous page unchanged.')
+    .optional()
+    .meta({ description: 'The nextCursor of the previous page.' }),
+  limit: z.coerce
+    .number(limitMessage)
+    .int(limitMessage)
+    .min(1, limitMessage)
+    .max(TENANT_PAGE_LIMIT.max, limitMessage)
+    .default(TENANT_PAGE_LIMIT.default),
+});
+/** What a client may send: every field optional, limit as a number. */
+export type TenantListQuery = z.input<typeof TenantListQuery>;
+
+export const TenantPage = z
+  .object({
+    items: z.array(Tenant),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last.' }),
+  })
+  .meta({ id: 'TenantPage' });
+export type TenantPage = z.infer<typeof TenantPage>;

@@ -1,15 +1,23 @@
 // /api/v1/tenants: list, read, and create (which starts provisioning). Every route needs
 // sign-in: platform admins see and create any tenant; other users see the tenants they
-// belong to and may create a tenant that they own themselves.
+// belong to and may create a tenant that they own themselves; an API key sees its own.
+// The list is filtered and paged in SQL (newest first, keyset cursor).
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { IdempotencyKeyHeader } from '../../contracts/common.ts';
-import { CreateTenantRequest, Tenant, TenantCreated, TenantList, TenantParams } from '../../contracts/tenants.ts';
+import {
+  CreateTenantRequest,
+  Tenant,
+  TenantCreated,
+  TenantListQuery,
+  TenantPage,
+  TenantParams,
+} from '../../contracts/tenants.ts';
 import type { Tenant as TenantRow } from '../../db/entities/tenant.ts';
-import { listTenantRolesOfUser } from '../../db/repositories/memberships.ts';
-import { findTenantBySlug, listTenants } from '../../db/repositories/tenants.ts';
-import { withPlatformScope } from '../../db/scope.ts';
+import type { TenantPosition } from '../../db/repositories/tenants.ts';
+import { findTenantBySlug, listTenantsPage } from '../../db/repositories/tenants.ts';
+import { withPlatformScope, withTenantScope } from '../../db/scope.ts';
 import { findUserById } from '../../db/repositories/users.ts';
 import { addLogContext } from '../../logging/context.ts';
 import { authOf, requireAuth } from '../auth/require-auth.ts';
@@ -17,7 +25,7 @@ import { requireTenantPermission } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
 import { respondIdempotently } from '../http/idempotency.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
-import { parseBody, parseParams } from '../http/validate.ts';
+import { parseBody, parseParams, parseQuery } from '../http/validate.ts';
 import { startedOperation } from '../operations/operation-view.ts';
 import { startTenantProvisioning } from '../starters/provision-tenant.ts';
 
@@ -35,29 +43,51 @@ function toView(row: TenantRow): Tenant {
   };
 }
 
+/** The cursor is the last tenant's position, made opaque so clients do not build their own. */
+const encodeCursor = (position: TenantPosition) =>
+  Buffer.from(`t:${position.createdMicros}:${position.id}`, 'utf8').toString('base64url');
+function decodeCursor(cursor: string): TenantPosition {
+  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = /^t:(\d{1,16}):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(decoded);
+  if (!match)
+    throw new ProblemError('validation', 'The cursor is not one this API handed out.', {
+      errors: [{ path: 'cursor', message: 'Pass the nextCursor of a previous page unchanged.' }],
+    });
+  return { createdMicros: match[1] as string, id: match[2] as string };
+}
+
 export function tenantsRouter(deps: ApiDeps): Router {
   const router = Router();
   // API keys may read their own tenant (the list shows just it); they never create one.
   router.use(requireAuth(deps.accessTokens, { apiKeys: deps.dataSource }));
 
-  router.get('/', async (_req, res) => {
+  router.get('/', async (req, res) => {
     const auth = authOf(res);
-    const all = await listTenants(deps.dataSource);
-    if (auth.apiKey) {
-      const own = auth.apiKey.tenantId;
-      res.json({ items: all.filter((tenant) => tenant.id === own).map(toView) } satisfies TenantList);
-      return;
-    }
-    if (auth.platformAdmin) {
-      res.json({ items: all.map(toView) } satisfies TenantList);
-      return;
-    }
-    const mine = new Set(
-      (await withPlatformScope(deps.dataSource, (db) => listTenantRolesOfUser(db, auth.userId))).map(
-        (m) => m.tenant_id,
-      ),
-    );
-    res.json({ items: all.filter((tenant) => mine.has(tenant.id)).map(toView) } satisfies TenantList);
+    const query = parseQuery(TenantListQuery, req);
+    // One row more than asked tells whether another page follows.
+    const page = {
+      status: query.status,
+      prefix: query.q,
+      after: query.cursor ? decodeCursor(query.cursor) : undefined,
+      limit: query.limit + 1,
+    };
+    const rows = auth.apiKey
+      ? await withTenantScope(deps.dataSource, auth.apiKey.tenantId, (db) =>
+          listTenantsPage(db, { kind: 'scopedTenant' }, page),
+        )
+      : await withPlatformScope(deps.dataSource, (db) =>
+          listTenantsPage(
+            db,
+            auth.platformAdmin ? { kind: 'platform' } : { kind: 'member', userId: auth.userId },
+            page,
+          ),
+        );
+    const shown = rows.slice(0, query.limit);
+    const last = shown.at(-1);
+    res.json({
+      items: shown.map((row) => toView(row.tenant)),
+      nextCursor: rows.length > query.limit && last ? encodeCursor(last.position) : null,
+    } satisfies TenantPage);
   });
 
   router.get('/:slug', requireTenantPermission(deps, 'tenant.read'), async (req, res) => {
@@ -147,10 +177,13 @@ export const tenantsPaths: ZodOpenApiPathsObject = {
   '/api/v1/tenants': {
     get: {
       operationId: 'listTenants',
-      summary: 'List tenants',
+      summary: 'List the tenants the caller may see, newest first, one page at a time',
+      description:
+        'Platform admins see every tenant, other users the tenants they belong to, an API key its own tenant. Filter by `status` and by the start of the slug or name (`q`); follow `nextCursor` for the next page.',
+      requestParams: { query: TenantListQuery },
       responses: {
-        200: { description: 'Every tenant, newest first.', content: { 'application/json': { schema: TenantList } } },
-        ...problemResponses(401),
+        200: { description: 'A page of tenants.', content: { 'application/json': { schema: TenantPage } } },
+        ...problemResponses(401, 422),
       },
     },
     post: {

@@ -3,8 +3,8 @@
 // as soon as the API sends something its contract does not describe.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
-import type { CreateTenantRequest } from '../../contracts/index.ts';
-import { Operation, Problem, Tenant, TenantCreated, TenantList } from '../../contracts/index.ts';
+import type { CreateTenantRequest, TenantListQuery } from '../../contracts/index.ts';
+import { Operation, Problem, Tenant, TenantCreated, TenantPage } from '../../contracts/index.ts';
 
 export interface JsonResponse<T = any> {
   status: number;
@@ -80,8 +80,13 @@ export class ApiClient {
     };
   }
 
-  listTenants(): Promise<Answer<TenantList>> {
-    return this.send(TenantList, 'GET', '/api/v1/tenants');
+  listTenants(query: TenantListQuery & { limit?: number } = {}): Promise<Answer<TenantPage>> {
+    const search = new URLSearchParams();
+    if (query.status !== undefined) search.set('status', query.status);
+    if (query.q !== undefined) search.set('q', query.q);
+    if (query.cursor !== undefined) search.set('cursor', query.cursor);
+    if (query.limit !== undefined) search.set('limit', String(query.limit));
+    return this.send(TenantPage, 'GET', `/api/v1/tenants${search.size ? `?${search}` : ''}`);
   }
 
   getTenant(slug: string): Promise<Answer<Tenant>> {

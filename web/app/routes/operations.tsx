@@ -2,7 +2,7 @@ import { Group, NativeSelect, Paper, Stack, Text, Title } from '@mantine/core';
 import { Form, useSubmit } from 'react-router';
 import type { Route } from './+types/operations';
 import { loadFromApi } from '../api/client.server.ts';
-import type { OperationList, TenantList } from '../../../contracts/index.ts';
+import type { OperationList, TenantPage } from '../../../contracts/index.ts';
 import { OPERATION_KINDS } from '../../../contracts/index.ts';
 import { operationKindLabel } from '../components/operations/kinds.ts';
 import { OperationsTable } from '../components/operations/OperationsTable.tsx';
@@ -17,7 +17,8 @@ export async function loader({ context, request }: Route.LoaderArgs) {
   const query = kind ? `?${new URLSearchParams({ kind })}` : '';
   const [operations, tenants] = await Promise.all([
     loadFromApi<OperationList>(context, `/api/v1/operations${query}`, call),
-    loadFromApi<TenantList>(context, '/api/v1/tenants', call),
+    // Slugs to show beside the operations (the newest 100 tenants; others show their id).
+    loadFromApi<TenantPage>(context, '/api/v1/tenants?limit=100', call),
   ]);
   return {
     kind,

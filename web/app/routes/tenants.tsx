@@ -2,9 +2,10 @@ import { Grid, Paper, Stack, Text, Title } from '@mantine/core';
 import { data, href, redirect } from 'react-router';
 import type { Route } from './+types/tenants';
 import { callApi, loadFromApi } from '../api/client.server.ts';
-import type { TenantCreated, TenantList } from '../../../contracts/index.ts';
+import type { TenantCreated, TenantPage } from '../../../contracts/index.ts';
 import type { CreateTenantFormValues } from '../components/tenants/CreateTenantForm.tsx';
 import { CreateTenantForm } from '../components/tenants/CreateTenantForm.tsx';
+import { CursorPager, cursorLinks } from '../components/CursorPager.tsx';
 import { formText } from '../form-text.ts';
 import { requireUser } from '../session.server.ts';
 import { TenantsTable } from '../components/tenants/TenantsTable.tsx';
@@ -13,12 +14,20 @@ export const meta: Route.MetaFunction = () => [{ title: 'Tenants · Atrium' }];
 
 export async function loader({ context, request }: Route.LoaderArgs) {
   const { accessToken } = await requireUser(request, context);
-  const { items } = await loadFromApi<TenantList>(context, '/api/v1/tenants', {
+  const url = new URL(request.url);
+  const query = new URLSearchParams({ limit: '50' });
+  const cursor = url.searchParams.get('cursor');
+  if (cursor) query.set('cursor', cursor);
+  const page = await loadFromApi<TenantPage>(context, `/api/v1/tenants?${query}`, {
     signal: request.signal,
     token: accessToken,
   });
   // A new key each time the form is rendered: submitting the same form twice is one creation.
-  return { tenants: items, idempotencyKey: crypto.randomUUID() };
+  return {
+    tenants: page.items,
+    pages: cursorLinks(url, page.nextCursor),
+    idempotencyKey: crypto.randomUUID(),
+  };
 }
 
 export async function action({ context, request }: Route.ActionArgs) {
@@ -55,6 +64,7 @@ export default function TenantsPage({ loaderData, actionData }: Route.ComponentP
         <Grid.Col span={{ base: 12, lg: 8 }}>
           <Paper withBorder p="md">
             <TenantsTable tenants={loaderData.tenants} />
+            <CursorPager links={loaderData.pages} testId="tenants-pages" />
           </Paper>
         </Grid.Col>
         <Grid.Col span={{ base: 12, lg: 4 }}>

@@ -16,10 +16,12 @@ interface AppFrameProps {
   user: User | null;
   /** The user's tenants, for the switcher. */
   tenants: TenantChoice[];
+  /** The user has more tenants than `tenants` holds. */
+  moreTenants: boolean;
 }
 
 /** The chrome around every page: header, navbar (a drawer behind a burger on mobile), main. */
-export function AppFrame({ children, temporalUiUrl, user, tenants }: AppFrameProps) {
+export function AppFrame({ children, temporalUiUrl, user, tenants, moreTenants }: AppFrameProps) {
   const [navOpened, nav] = useDisclosure(false);
 
   return (
@@ -47,7 +49,7 @@ export function AppFrame({ children, temporalUiUrl, user, tenants }: AppFramePro
             </Anchor>
           </Group>
           <Group gap="sm" wrap="nowrap">
-            {user ? <TenantSwitcher tenants={tenants} /> : null}
+            {user ? <TenantSwitcher tenants={tenants} more={moreTenants} /> : null}
             {user ? <UserMenu user={user} /> : null}
             <ColorSchemeToggle />
           </Group>
