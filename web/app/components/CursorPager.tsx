@@ -3,7 +3,8 @@ import { Link } from 'react-router';
 
 /**
  * Links for a list the API pages by cursor: the next page (the API's `nextCursor`) and back
- * to the first. The other parameters of the page's URL (its filters) are kept.
+ * to the first. The other parameters of the page's URL (its filters) are kept. `url` is the
+ * loader's normalized `url` argument (request.url of a client navigation is the `.data` one).
  */
 export function cursorLinks(url: URL, nextCursor: string | null, param = 'cursor') {
   const withCursor = (cursor: string | null) => {

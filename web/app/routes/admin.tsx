@@ -28,10 +28,9 @@ export const meta: Route.MetaFunction = () => [{ title: 'Admin console · Atrium
 /** How many tenants waiting for approval the console lists (the rest: filter by status). */
 const APPROVALS_SHOWN = 100;
 
-export async function loader({ context, request }: Route.LoaderArgs) {
+export async function loader({ context, request, url }: Route.LoaderArgs) {
   const { accessToken } = await requirePlatformAdmin(request, context);
   const call = { signal: request.signal, token: accessToken };
-  const url = new URL(request.url);
   // The overview's filters and page live in the URL (empty fields are left out).
   const filters = { q: url.searchParams.get('q') ?? '', status: url.searchParams.get('status') ?? '' };
   const query = new URLSearchParams({ limit: '50' });

@@ -12,9 +12,8 @@ import { TenantsTable } from '../components/tenants/TenantsTable.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Tenants · Atrium' }];
 
-export async function loader({ context, request }: Route.LoaderArgs) {
+export async function loader({ context, request, url }: Route.LoaderArgs) {
   const { accessToken } = await requireUser(request, context);
-  const url = new URL(request.url);
   const query = new URLSearchParams({ limit: '50' });
   const cursor = url.searchParams.get('cursor');
   if (cursor) query.set('cursor', cursor);
