@@ -254,11 +254,9 @@ export function accountsRouter(deps: ApiDeps): Router {
         deps.logger.warn('Password reset limit reached; no mail sent', { userId: user.id });
       }
     }
-    res
-      .status(202)
-      .json({
-        detail: 'If an account exists for this address, a reset link is on its way.',
-      } satisfies PasswordResetRequested);
+    res.status(202).json({
+      detail: 'If an account exists for this address, a reset link is on its way.',
+    } satisfies PasswordResetRequested);
   });
 
   router.post('/password-reset/confirm', perIp('password reset attempts', 30), async (req, res) => {
