@@ -43,6 +43,25 @@ export default tseslint.config(
     rules: workflowSandboxRules,
   },
   {
+    // The wire contract is imported by the API, the portal (into the browser bundle) and the
+    // tests: zod and plain data only (docs/decisions/0006-wire-contracts.md).
+    files: ['contracts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!zod$|\\./[a-z-]+\\.ts$|\\.\\./workflows/(catalogue|shared/plans|shared/operation-vocabulary)\\.ts$)',
+              message:
+                'contracts/ imports zod and plain data only (workflows/catalogue.ts, workflows/shared/plans.ts, workflows/shared/operation-vocabulary.ts): the browser bundle imports it.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['web/app/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {

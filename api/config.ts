@@ -13,7 +13,7 @@ import {
 import { mailSettings, readMailConfig } from '../config/mail.ts';
 import { outboundSettings, readOutboundConfig } from '../config/outbound.ts';
 import { secretStoreConfigFrom, secretStoreSettings } from '../config/secrets.ts';
-import { TENANT_PLANS } from '../db/entities/tenant.ts';
+import { PLAN_NAMES } from '../workflows/shared/plans.ts';
 
 const SIZE_PATTERN = /^(\d+)(b|kb|mb)?$/i;
 const size = z
@@ -68,7 +68,7 @@ const ApiEnv = z.object({
         .map((plan) => plan.trim())
         .filter(Boolean),
     )
-    .pipe(z.array(z.enum(TENANT_PLANS, { error: `each plan must be one of ${TENANT_PLANS.join(', ')}` }))),
+    .pipe(z.array(z.enum(PLAN_NAMES, { error: `each plan must be one of ${PLAN_NAMES.join(', ')}` }))),
   APPROVAL_TIMEOUT: duration.default(7 * 86_400_000),
   SSO_LOGIN_TTL: duration.default(10 * 60_000),
   SSO_DOMAIN_VERIFICATION_TTL: duration.default(3 * 86_400_000),

@@ -24,17 +24,8 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.output<S> 
   throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`));
 }
 
-const DURATION_PATTERN = /^(\d+)(ms|s|m|h|d)$/;
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/** A duration such as `500ms`, `30s`, `5m`, `2h` or `7d`, parsed to milliseconds. */
-export const duration = z
-  .string()
-  .regex(DURATION_PATTERN, 'must be a duration like 500ms, 30s, 5m, 2h or 7d')
-  .transform((value) => {
-    const [, amount, unit] = DURATION_PATTERN.exec(value) as RegExpExecArray;
-    return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
-  });
+/** A duration such as `500ms`, `30s`, `5m`, `2h` or `7d`: the same format settings and requests use. */
+export { duration } from '../contracts/common.ts';
 
 export const port = z.coerce.number().int().min(0).max(65_535);
 

@@ -3,7 +3,7 @@
 // a change in the same transaction as the change, so a retry never audits twice.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { DataSource } from 'typeorm';
-import type { TenantPlan } from '../../db/entities/tenant.ts';
+import type { PlanName } from '../../workflows/shared/plans.ts';
 import { quoteIdentifier } from '../../db/identifiers.ts';
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
@@ -30,7 +30,7 @@ export function createTenantActivities({ dataSource }: TenantActivityDeps) {
       tenantId: string;
       slug: string;
       name: string;
-      plan: TenantPlan;
+      plan: PlanName;
       ownerEmail: string;
       actor?: AuditActor;
     }): Promise<void> {

@@ -5,7 +5,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { findApiKeyByPrefix, touchApiKey } from '../../db/repositories/api-keys.ts';
-import type { Role } from '../../db/repositories/memberships.ts';
+import type { Role } from '../../contracts/members.ts';
 import { withPlatformScope } from '../../db/scope.ts';
 
 const KEY_PATTERN = /^atr_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;

@@ -1,22 +1,8 @@
 // The permission matrix: what each tenant role may do. Routes ask for a permission
 // (requireTenantPermission), never for a role, so this table is the one place to read
 // or change who may do what. The portal uses the same table to show or hide actions.
-import type { Role } from '../../db/repositories/memberships.ts';
-
-export const PERMISSIONS = [
-  'tenant.read',
-  'members.read',
-  'members.manage',
-  'operations.read',
-  'audit.read',
-  'apikeys.read',
-  'apikeys.manage',
-  'sso.read',
-  'sso.manage',
-  // Suspending and reactivating a tenant: platform admins only (no tenant role has it).
-  'tenant.lifecycle',
-] as const;
-export type Permission = (typeof PERMISSIONS)[number];
+// The roles and permissions themselves are named in the wire contract (contracts/members.ts).
+import type { Permission, Role } from '../../contracts/members.ts';
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   owner: [

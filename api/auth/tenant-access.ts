@@ -3,8 +3,8 @@
 // not exist, so the API does not reveal which tenants exist. Members whose role lacks
 // the permission get 403. An API key counts as a member of its own tenant with its role.
 import type { RequestHandler, Response } from 'express';
-import { z } from 'zod';
-import type { Role } from '../../db/repositories/memberships.ts';
+import { TenantPath } from '../../contracts/common.ts';
+import type { Permission, Role } from '../../contracts/members.ts';
 import { findMembership } from '../../db/repositories/memberships.ts';
 import { findSsoConnection } from '../../db/repositories/sso.ts';
 import { findOpenSuspension } from '../../db/repositories/tenant-suspensions.ts';
@@ -14,7 +14,6 @@ import { addLogContext } from '../../logging/context.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError } from '../http/problem.ts';
 import { parseParams } from '../http/validate.ts';
-import type { Permission } from './permissions.ts';
 import { roleAllows } from './permissions.ts';
 import { authOf } from './require-auth.ts';
 
@@ -25,11 +24,9 @@ export interface TenantAccess {
   role: Role;
 }
 
-const TenantSlugParams = z.object({ slug: z.string().min(1).max(40) });
-
 export function requireTenantPermission(deps: ApiDeps, permission: Permission): RequestHandler {
   return async (req, res, next) => {
-    const { slug } = parseParams(TenantSlugParams, req);
+    const { slug } = parseParams(TenantPath, req);
     const auth = authOf(res);
     const tenant = await findTenantBySlug(deps.dataSource, slug);
     const notFound = new ProblemError('notFound', `No tenant "${slug}".`);

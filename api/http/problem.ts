@@ -1,6 +1,9 @@
 // RFC 9457 problem details. Every error the API returns is one of these types; the `type`
 // URIs are stable and clients may switch on them.
 import type { ErrorRequestHandler } from 'express';
+import type { ZodOpenApiResponsesObject } from 'zod-openapi';
+import type { FieldError } from '../../contracts/problems.ts';
+import { Problem, problemTypeUri } from '../../contracts/problems.ts';
 import type { Logger } from '../../logging/logger.ts';
 
 export const PROBLEM_TYPES = {
@@ -42,26 +45,6 @@ export const PROBLEM_TYPES = {
 
 export type ProblemKind = keyof typeof PROBLEM_TYPES;
 
-export function problemTypeUri(slug: string): string {
-  return `urn:atrium:problem:${slug}`;
-}
-
-/** One invalid field: `path` is dotted (`owner.email`), or the header/param name. */
-export interface FieldError {
-  path: string;
-  message: string;
-}
-
-export interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  instance?: string;
-  errors?: FieldError[];
-  requestId?: string;
-}
-
 export class ProblemError extends Error {
   readonly kind: ProblemKind;
   readonly detail: string | undefined;
@@ -85,7 +68,7 @@ export class ProblemError extends Error {
     return PROBLEM_TYPES[this.kind].status;
   }
 
-  toBody(instance?: string, requestId?: string): ProblemBody {
+  toBody(instance?: string, requestId?: string): Problem {
     const { slug, title, status } = PROBLEM_TYPES[this.kind];
     return {
       type: problemTypeUri(slug),
@@ -134,4 +117,27 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       .type('application/problem+json')
       .send(JSON.stringify(problem.toBody(req.originalUrl, res.locals.requestId as string | undefined)));
   };
+}
+
+const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  400: 'Malformed request (e.g. invalid JSON or header).',
+  404: 'Not found.',
+  409: 'Conflicts with the current state.',
+  413: 'Body too large.',
+  415: 'Body is not application/json.',
+  422: 'Invalid fields; `errors` names each one.',
+  500: 'Unexpected error.',
+};
+
+/** The OpenAPI responses of a route's problems (500 always included). */
+export function problemResponses(...statuses: number[]): ZodOpenApiResponsesObject {
+  return Object.fromEntries(
+    [...statuses, 500].map((status) => [
+      status,
+      {
+        description: PROBLEM_DESCRIPTIONS[status] ?? 'Error.',
+        content: { 'application/problem+json': { schema: Problem } },
+      },
+    ]),
+  );
 }

@@ -2,7 +2,7 @@
 // turned into 422 problems that name each field.
 import type { Request } from 'express';
 import type { z } from 'zod';
-import type { FieldError } from './problem.ts';
+import type { FieldError } from '../../contracts/problems.ts';
 import { ProblemError } from './problem.ts';
 
 export function toFieldErrors(error: z.ZodError, prefix: string[] = []): FieldError[] {

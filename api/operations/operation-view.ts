@@ -3,40 +3,21 @@
 import type { Client, WorkflowExecutionDescription, WorkflowExecutionInfo } from '@temporalio/client';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { OperationKind, OperationProgress, StepProgress } from '../../workflows/shared/operation.contract.ts';
+import type {
+  Operation,
+  OperationKind,
+  OperationLinks,
+  OperationStatus,
+  OperationStep,
+  OperationSummary,
+} from '../../contracts/operations.ts';
+import { OPERATION_KINDS } from '../../contracts/operations.ts';
+import type { OperationProgress } from '../../workflows/shared/operation.contract.ts';
 import {
   getProgressQuery,
-  OPERATION_KINDS,
   OperationKindSearchAttribute,
   TenantIdSearchAttribute,
 } from '../../workflows/shared/operation.contract.ts';
-
-export type OperationStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
-
-export interface OperationLinks {
-  self: string;
-  events: string;
-  temporalUi: string;
-}
-
-export interface OperationSummary {
-  id: string;
-  kind: OperationKind;
-  tenantId: string | null;
-  workflowId: string;
-  runId: string;
-  status: OperationStatus;
-  startedAt: string;
-  closedAt: string | null;
-  links: OperationLinks;
-}
-
-export interface Operation extends OperationSummary {
-  /** The workflow's own account: `cancelled` when an offboarding was called off (it still completed). */
-  phase: OperationProgress['phase'] | null;
-  steps: StepProgress[];
-  error: string | null;
-}
 
 export interface OperationViewOptions {
   client: Client;
@@ -122,7 +103,7 @@ export async function readOperation(id: string, options: OperationViewOptions): 
   if (!summary) return null;
 
   const { progress, error } = await readProgress(summary, options.client);
-  const steps = progress?.steps ?? [];
+  const steps: OperationStep[] = progress?.steps ?? [];
   annotateRetries(steps, description);
   return { ...summary, phase: progress?.phase ?? null, steps, error: error ?? progress?.error ?? null };
 }
@@ -162,7 +143,7 @@ async function readProgress(
 }
 
 /** Shows on the running step how often its activity has been tried and why it failed. */
-function annotateRetries(steps: StepProgress[], description: WorkflowExecutionDescription): void {
+function annotateRetries(steps: OperationStep[], description: WorkflowExecutionDescription): void {
   const pending = description.raw.pendingActivities?.[0];
   const running = steps.find((step) => step.status === 'running');
   if (!pending || !running) return;

@@ -5,8 +5,16 @@ import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { Request } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import {
+  EmailVerification,
+  PasswordResetConfirm,
+  PasswordResetRequest,
+  PasswordResetRequested,
+  SignupAccepted,
+  SignupRequest,
+  VerifyEmailRequest,
+} from '../../contracts/accounts.ts';
 import type { AccountTokenPurpose } from '../../db/repositories/account-tokens.ts';
 import {
   consumeAccountToken,
@@ -27,24 +35,14 @@ import {
 import { withPlatformScope } from '../../db/scope.ts';
 import { addLogContext } from '../../logging/context.ts';
 import { authOf, requireAuth } from '../auth/require-auth.ts';
-import { newPasswordField, SignupBody } from '../contracts/accounts.ts';
 import type { ApiDeps } from '../deps.ts';
-import { ProblemError } from '../http/problem.ts';
+import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody } from '../http/validate.ts';
 import { operationLinks } from '../operations/operation-view.ts';
 import { startTenantProvisioning } from '../tenant-provisioning/starter.ts';
-import { SessionSchema, sessionBody } from './auth.ts';
-import { problemResponses } from './schemas.ts';
+import { sessionBody } from './auth.ts';
 
 const RESEND_INTERVAL_MS = 60_000;
-
-const TokenBody = z.strictObject({ token: z.string().min(20, 'This is not a link Atrium sent.').max(200) });
-const ResetRequestBody = z
-  .strictObject({ email: z.email('Enter a valid email address.') })
-  .meta({ id: 'PasswordResetRequest' });
-const ResetConfirmBody = z
-  .strictObject({ token: TokenBody.shape.token, password: newPasswordField })
-  .meta({ id: 'PasswordResetConfirm' });
 
 export function accountsRouter(deps: ApiDeps): Router {
   const router = Router();
@@ -83,7 +81,7 @@ export function accountsRouter(deps: ApiDeps): Router {
   }
 
   router.post('/signup', perIp('signups', settings.loginRateLimitPerMinute), async (req, res) => {
-    const body = parseBody(SignupBody, req);
+    const body = parseBody(SignupRequest, req);
     const actor = (userId: string) => ({
       type: 'user' as const,
       id: userId,
@@ -180,11 +178,11 @@ export function accountsRouter(deps: ApiDeps): Router {
           status: 'pending',
         },
         operation: { id: started.workflowId, kind: 'tenant-provision', tenantId, links },
-      });
+      } satisfies SignupAccepted);
   });
 
   router.post('/verify-email', perIp('verification attempts', 30), async (req, res) => {
-    const { token } = parseBody(TokenBody, req);
+    const { token } = parseBody(VerifyEmailRequest, req);
     const result = await withPlatformScope(dataSource, async (db) => {
       const use = await consumeAccountToken(db, token, 'verify_email');
       if (!use.ok) return use;
@@ -206,14 +204,14 @@ export function accountsRouter(deps: ApiDeps): Router {
       return use;
     });
     if (!result.ok) throw linkRefused(result.reason, 'verification');
-    res.json({ email: result.email, verified: true });
+    res.json({ email: result.email, verified: true } satisfies EmailVerification);
   });
 
   router.post('/verify-email/resend', requireAuth(deps.accessTokens), async (_req, res) => {
     const user = await findUserById(dataSource, authOf(res).userId);
     if (!user) throw new ProblemError('unauthenticated', 'The account no longer exists.');
     if (user.email_verified_at) {
-      res.json({ email: user.email, verified: true });
+      res.json({ email: user.email, verified: true } satisfies EmailVerification);
       return;
     }
     await throttle(
@@ -224,11 +222,11 @@ export function accountsRouter(deps: ApiDeps): Router {
       'A verification mail was sent less than a minute ago',
     );
     await sendVerification(user.id, user.email, user.display_name);
-    res.status(202).json({ email: user.email, verified: false });
+    res.status(202).json({ email: user.email, verified: false } satisfies EmailVerification);
   });
 
   router.post('/password-reset', perIp('password reset requests', 10), async (req, res) => {
-    const { email } = parseBody(ResetRequestBody, req);
+    const { email } = parseBody(PasswordResetRequest, req);
     const user = await findUserByEmail(dataSource, email);
     // The answer is the same either way; only an existing account under its limit gets mail.
     if (user) {
@@ -256,11 +254,13 @@ export function accountsRouter(deps: ApiDeps): Router {
         deps.logger.warn('Password reset limit reached; no mail sent', { userId: user.id });
       }
     }
-    res.status(202).json({ detail: 'If an account exists for this address, a reset link is on its way.' });
+    res.status(202).json({
+      detail: 'If an account exists for this address, a reset link is on its way.',
+    } satisfies PasswordResetRequested);
   });
 
   router.post('/password-reset/confirm', perIp('password reset attempts', 30), async (req, res) => {
-    const { token, password } = parseBody(ResetConfirmBody, req);
+    const { token, password } = parseBody(PasswordResetConfirm, req);
     const result = await withPlatformScope(dataSource, async (db) => {
       const use = await consumeAccountToken(db, token, 'reset_password');
       if (!use.ok) return use;
@@ -332,15 +332,11 @@ export const accountsPaths: ZodOpenApiPathsObject = {
     post: {
       operationId: 'signup',
       summary: 'Create an account and its organization (a tenant), signed in; provisioning starts',
-      requestBody: { content: { 'application/json': { schema: SignupBody } } },
+      requestBody: { content: { 'application/json': { schema: SignupRequest } } },
       responses: {
         202: {
           description: 'Signed up: the session, the pending tenant and its provisioning operation.',
-          content: {
-            'application/json': {
-              schema: z.object({ session: SessionSchema, tenant: z.unknown(), operation: z.unknown() }),
-            },
-          },
+          content: { 'application/json': { schema: SignupAccepted } },
         },
         ...problemResponses(400, 409, 422, 429),
       },
@@ -350,11 +346,11 @@ export const accountsPaths: ZodOpenApiPathsObject = {
     post: {
       operationId: 'verifyEmail',
       summary: 'Confirm an email address with the token from the mailed link',
-      requestBody: { content: { 'application/json': { schema: TokenBody } } },
+      requestBody: { content: { 'application/json': { schema: VerifyEmailRequest } } },
       responses: {
         200: {
           description: 'Verified.',
-          content: { 'application/json': { schema: z.object({ email: z.string(), verified: z.boolean() }) } },
+          content: { 'application/json': { schema: EmailVerification } },
         },
         ...problemResponses(400, 410, 422, 429),
       },
@@ -365,8 +361,8 @@ export const accountsPaths: ZodOpenApiPathsObject = {
       operationId: 'resendVerification',
       summary: "Mail the signed-in user's verification link again (once a minute at most)",
       responses: {
-        202: { description: 'Sent.' },
-        200: { description: 'Already verified.' },
+        202: { description: 'Sent.', content: { 'application/json': { schema: EmailVerification } } },
+        200: { description: 'Already verified.', content: { 'application/json': { schema: EmailVerification } } },
         ...problemResponses(401, 429),
       },
     },
@@ -375,15 +371,18 @@ export const accountsPaths: ZodOpenApiPathsObject = {
     post: {
       operationId: 'requestPasswordReset',
       summary: 'Mail a password reset link (the same answer whether or not the account exists)',
-      requestBody: { content: { 'application/json': { schema: ResetRequestBody } } },
-      responses: { 202: { description: 'Accepted.' }, ...problemResponses(400, 422, 429) },
+      requestBody: { content: { 'application/json': { schema: PasswordResetRequest } } },
+      responses: {
+        202: { description: 'Accepted.', content: { 'application/json': { schema: PasswordResetRequested } } },
+        ...problemResponses(400, 422, 429),
+      },
     },
   },
   '/api/v1/auth/password-reset/confirm': {
     post: {
       operationId: 'confirmPasswordReset',
       summary: 'Set a new password with the token from the mailed link; signs out every session',
-      requestBody: { content: { 'application/json': { schema: ResetConfirmBody } } },
+      requestBody: { content: { 'application/json': { schema: PasswordResetConfirm } } },
       responses: { 204: { description: 'Changed.' }, ...problemResponses(400, 410, 422, 429) },
     },
   },

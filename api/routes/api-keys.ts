@@ -3,46 +3,31 @@
 // creator's, and keys cannot create or revoke keys (a leaked key must not mint more).
 import { Router } from 'express';
 import type { Response } from 'express';
-import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import type { ApiKey } from '../../contracts/api-keys.ts';
+import {
+  API_KEY_MAX_LIFETIME_DAYS,
+  ApiKeyList,
+  ApiKeyPath,
+  CreateApiKeyRequest,
+  CreatedApiKey,
+} from '../../contracts/api-keys.ts';
+import { TenantPath } from '../../contracts/common.ts';
 import type { ApiKeyRow } from '../../db/repositories/api-keys.ts';
 import { findApiKey, insertApiKey, listApiKeys, revokeApiKey } from '../../db/repositories/api-keys.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
-import { ROLES } from '../../db/repositories/memberships.ts';
 import { withTenantScope } from '../../db/scope.ts';
 import { generateApiKey } from '../auth/api-keys.ts';
-import { API_KEY_MAX_LIFETIME_DAYS, CreateApiKeyBody } from '../contracts/api-keys.ts';
 import { ROLE_RANK } from '../auth/permissions.ts';
 import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
 import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
-import { ProblemError } from '../http/problem.ts';
+import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody, parseParams } from '../http/validate.ts';
-import { problemResponses } from './schemas.ts';
 
 const MAX_LIFETIME_DAYS = API_KEY_MAX_LIFETIME_DAYS;
 
-const ApiKeySchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    prefix: z.string().meta({ description: 'The visible start of the key: atr_<prefix>_…' }),
-    role: z.enum(ROLES),
-    createdBy: z.string().nullable().meta({ description: "The creator's email." }),
-    createdAt: z.iso.datetime(),
-    expiresAt: z.iso.datetime().nullable(),
-    lastUsedAt: z.iso.datetime().nullable().meta({ description: 'Updated at most once a minute.' }),
-    revokedAt: z.iso.datetime().nullable(),
-  })
-  .meta({ id: 'ApiKey' });
-
-const CreatedApiKeySchema = z
-  .object({ apiKey: ApiKeySchema, key: z.string().meta({ description: 'The key itself; shown this once only.' }) })
-  .meta({ id: 'CreatedApiKey' });
-
-const KeyParams = z.object({ slug: z.string(), keyId: z.uuid('Must be an API key id (UUID).') });
-
-function toView(row: ApiKeyRow): z.infer<typeof ApiKeySchema> {
+function toView(row: ApiKeyRow): ApiKey {
   return {
     id: row.id,
     name: row.name,
@@ -68,12 +53,12 @@ export function apiKeysRouter(deps: ApiDeps): Router {
   router.get('/', requireTenantPermission(deps, 'apikeys.read'), async (_req, res) => {
     const { tenantId } = tenantAccessOf(res);
     const rows = await withTenantScope(deps.dataSource, tenantId, (db) => listApiKeys(db, tenantId));
-    res.json({ items: rows.map(toView) });
+    res.json({ items: rows.map(toView) } satisfies ApiKeyList);
   });
 
   router.post('/', requireTenantPermission(deps, 'apikeys.manage'), async (req, res) => {
     refuseApiKeyCaller(res);
-    const body = parseBody(CreateApiKeyBody, req);
+    const body = parseBody(CreateApiKeyRequest, req);
     const access = tenantAccessOf(res);
     if (ROLE_RANK[body.role] > ROLE_RANK[access.role])
       throw new ProblemError(
@@ -122,12 +107,12 @@ export function apiKeysRouter(deps: ApiDeps): Router {
       return (await findApiKey(db, access.tenantId, id))!;
     });
     deps.logger.info('API key created', { apiKeyId: created.id, prefix: created.prefix });
-    res.status(201).json({ apiKey: toView(created), key: generated.key } satisfies z.infer<typeof CreatedApiKeySchema>);
+    res.status(201).json({ apiKey: toView(created), key: generated.key } satisfies CreatedApiKey);
   });
 
   router.delete('/:keyId', requireTenantPermission(deps, 'apikeys.manage'), async (req, res) => {
     refuseApiKeyCaller(res);
-    const { keyId } = parseParams(KeyParams, req);
+    const { keyId } = parseParams(ApiKeyPath, req);
     const access = tenantAccessOf(res);
     await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
       const key = await findApiKey(db, access.tenantId, keyId);
@@ -148,18 +133,16 @@ export function apiKeysRouter(deps: ApiDeps): Router {
   return router;
 }
 
-const pathParams = z.object({ slug: z.string() });
-
 export const apiKeysPaths: ZodOpenApiPathsObject = {
   '/api/v1/tenants/{slug}/api-keys': {
     get: {
       operationId: 'listApiKeys',
       summary: "List the tenant's API keys (never the keys themselves)",
-      requestParams: { path: pathParams },
+      requestParams: { path: TenantPath },
       responses: {
         200: {
           description: 'Every key, newest first, revoked ones included.',
-          content: { 'application/json': { schema: z.object({ items: z.array(ApiKeySchema) }) } },
+          content: { 'application/json': { schema: ApiKeyList } },
         },
         ...problemResponses(401, 403, 404),
       },
@@ -168,10 +151,10 @@ export const apiKeysPaths: ZodOpenApiPathsObject = {
       operationId: 'createApiKey',
       summary: 'Create an API key; the response holds the key, shown this once',
       description: "Use it as `Authorization: Bearer <key>` on this tenant's routes. Its role may not exceed yours.",
-      requestParams: { path: pathParams },
-      requestBody: { content: { 'application/json': { schema: CreateApiKeyBody } } },
+      requestParams: { path: TenantPath },
+      requestBody: { content: { 'application/json': { schema: CreateApiKeyRequest } } },
       responses: {
-        201: { description: 'The key.', content: { 'application/json': { schema: CreatedApiKeySchema } } },
+        201: { description: 'The key.', content: { 'application/json': { schema: CreatedApiKey } } },
         ...problemResponses(400, 401, 403, 404, 409, 422),
       },
     },
@@ -180,7 +163,7 @@ export const apiKeysPaths: ZodOpenApiPathsObject = {
     delete: {
       operationId: 'revokeApiKey',
       summary: 'Revoke an API key (it stops working at once; the record stays)',
-      requestParams: { path: KeyParams },
+      requestParams: { path: ApiKeyPath },
       responses: { 204: { description: 'Revoked.' }, ...problemResponses(401, 403, 404, 422) },
     },
   },

@@ -5,62 +5,20 @@ import { Router } from 'express';
 import type { Response } from 'express';
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { AuditEntry, AuditLogExportQuery, AuditLogListQuery, AuditLogPage } from '../../contracts/audit-log.ts';
+import { TenantPath } from '../../contracts/common.ts';
 import type { AuditLogFilter, AuditLogRow } from '../../db/repositories/audit-log.ts';
 import { listAuditEntries } from '../../db/repositories/audit-log.ts';
 import { withTenantScope } from '../../db/scope.ts';
 import { requireAuth } from '../auth/require-auth.ts';
 import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
-import { ProblemError } from '../http/problem.ts';
+import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseQuery } from '../http/validate.ts';
-import { problemResponses } from './schemas.ts';
 
 const EXPORT_PAGE_SIZE = 500;
 
-const FilterQuery = {
-  actor: z.string().min(1).max(200).optional().meta({ description: 'Actor id (a user id, an API key id).' }),
-  action: z
-    .string()
-    .regex(/^[a-z_]+(\.[a-z_]+)*\.?$/, 'Use an action such as member.role_changed, or a prefix such as member.')
-    .optional()
-    .meta({ description: 'An action, or a prefix ending with a dot.' }),
-  targetType: z.string().min(1).max(100).optional(),
-  targetId: z.string().min(1).max(200).optional(),
-  from: z.iso.datetime({ offset: true, error: 'Use an ISO 8601 date-time, e.g. 2026-11-01T00:00:00Z.' }).optional(),
-  to: z.iso.datetime({ offset: true, error: 'Use an ISO 8601 date-time, e.g. 2026-11-30T00:00:00Z.' }).optional(),
-};
-
-const ListQuery = z.strictObject({
-  ...FilterQuery,
-  cursor: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,40}$/, 'Pass the nextCursor of a previous page unchanged.')
-    .optional(),
-  limit: z.coerce.number().int().min(1, 'Use 1 to 200.').max(200, 'Use 1 to 200.').default(50),
-});
-
-const ExportQuery = z.strictObject({ ...FilterQuery, format: z.enum(['csv', 'json']).default('csv') });
-
-const EntrySchema = z
-  .object({
-    id: z.string(),
-    occurredAt: z.iso.datetime(),
-    actor: z.object({ type: z.string(), id: z.string().nullable() }),
-    action: z.string(),
-    target: z.object({ type: z.string(), id: z.string().nullable() }),
-    requestId: z.string().nullable(),
-    ip: z.string().nullable(),
-    before: z.record(z.string(), z.unknown()).nullable(),
-    after: z.record(z.string(), z.unknown()).nullable(),
-  })
-  .meta({ id: 'AuditEntry' });
-type Entry = z.infer<typeof EntrySchema>;
-
-const PageSchema = z
-  .object({ items: z.array(EntrySchema), nextCursor: z.string().nullable() })
-  .meta({ id: 'AuditLogPage' });
-
-function toEntry(row: AuditLogRow): Entry {
+function toEntry(row: AuditLogRow): AuditEntry {
   return {
     id: row.id,
     occurredAt: row.occurred_at.toISOString(),
@@ -86,7 +44,10 @@ function decodeCursor(cursor: string): string {
   return match[1] as string;
 }
 
-function filterOf(tenantId: string, query: z.infer<typeof ExportQuery> | z.infer<typeof ListQuery>): AuditLogFilter {
+function filterOf(
+  tenantId: string,
+  query: z.output<typeof AuditLogExportQuery> | z.output<typeof AuditLogListQuery>,
+): AuditLogFilter {
   if (query.from && query.to && new Date(query.from) >= new Date(query.to))
     throw new ProblemError('validation', 'The time range is empty.', {
       errors: [{ path: 'to', message: 'Must be later than from.' }],
@@ -125,7 +86,7 @@ function csvField(value: unknown): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
-function csvRow(entry: Entry): string {
+function csvRow(entry: AuditEntry): string {
   const values = [
     entry.id,
     entry.occurredAt,
@@ -152,7 +113,7 @@ export function auditLogRouter(deps: ApiDeps): Router {
   router.use(requireAuth(deps.accessTokens, { apiKeys: deps.dataSource }));
 
   router.get('/', requireTenantPermission(deps, 'audit.read'), async (req, res) => {
-    const query = parseQuery(ListQuery, req);
+    const query = parseQuery(AuditLogListQuery, req);
     const { tenantId } = tenantAccessOf(res);
     const filter = filterOf(tenantId, query);
     const beforeId = query.cursor ? decodeCursor(query.cursor) : undefined;
@@ -162,11 +123,11 @@ export function auditLogRouter(deps: ApiDeps): Router {
     );
     const items = rows.slice(0, query.limit).map(toEntry);
     const nextCursor = rows.length > query.limit ? encodeCursor(items.at(-1)!.id) : null;
-    res.json({ items, nextCursor } satisfies z.infer<typeof PageSchema>);
+    res.json({ items, nextCursor } satisfies AuditLogPage);
   });
 
   router.get('/export', requireTenantPermission(deps, 'audit.read'), async (req, res) => {
-    const query = parseQuery(ExportQuery, req);
+    const query = parseQuery(AuditLogExportQuery, req);
     const { tenantId, slug } = tenantAccessOf(res);
     const filter = filterOf(tenantId, query);
     const day = new Date().toISOString().slice(0, 10);
@@ -201,16 +162,14 @@ export function auditLogRouter(deps: ApiDeps): Router {
   return router;
 }
 
-const pathParams = z.object({ slug: z.string() });
-
 export const auditLogPaths: ZodOpenApiPathsObject = {
   '/api/v1/tenants/{slug}/audit-log': {
     get: {
       operationId: 'listAuditLog',
       summary: "Read the tenant's audit log, newest first, one page at a time",
-      requestParams: { path: pathParams, query: ListQuery },
+      requestParams: { path: TenantPath, query: AuditLogListQuery },
       responses: {
-        200: { description: 'A page of entries.', content: { 'application/json': { schema: PageSchema } } },
+        200: { description: 'A page of entries.', content: { 'application/json': { schema: AuditLogPage } } },
         ...problemResponses(401, 403, 404, 422),
       },
     },
@@ -221,13 +180,13 @@ export const auditLogPaths: ZodOpenApiPathsObject = {
       summary: "Download every matching entry of the tenant's audit log",
       description:
         'CSV (RFC 4180, a header row, JSON in the before/after columns) or a JSON array of AuditEntry objects, newest first.',
-      requestParams: { path: pathParams, query: ExportQuery },
+      requestParams: { path: TenantPath, query: AuditLogExportQuery },
       responses: {
         200: {
           description: 'The entries.',
           content: {
             'text/csv': { schema: z.string() },
-            'application/json': { schema: z.array(EntrySchema) },
+            'application/json': { schema: z.array(AuditEntry) },
           },
         },
         ...problemResponses(401, 403, 404, 422),

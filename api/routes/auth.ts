@@ -4,8 +4,9 @@
 import { Router } from 'express';
 import type { Request, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import type { User } from '../../contracts/auth.ts';
+import { LoginRequest, RefreshRequest, Session } from '../../contracts/auth.ts';
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
 import {
@@ -25,35 +26,10 @@ import { withPlatformScope } from '../../db/scope.ts';
 import { passwordMatches } from '../auth/passwords.ts';
 import type { AccessTokens } from '../auth/access-tokens.ts';
 import type { ApiDeps } from '../deps.ts';
-import { ProblemError } from '../http/problem.ts';
+import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody } from '../http/validate.ts';
-import { problemResponses } from './schemas.ts';
 
-const LoginBody = z
-  .strictObject({
-    email: z.email('Enter a valid email address.'),
-    password: z.string().min(1, 'Enter your password.').max(1024),
-  })
-  .meta({ id: 'LoginRequest' });
-
-const RefreshBody = z.strictObject({ refreshToken: z.string().min(1).max(200) }).meta({ id: 'RefreshRequest' });
-
-export const UserSchema = z
-  .object({ id: z.uuid(), email: z.string(), displayName: z.string(), isPlatformAdmin: z.boolean() })
-  .meta({ id: 'User' });
-
-export const SessionSchema = z
-  .object({
-    tokenType: z.literal('Bearer'),
-    accessToken: z.string(),
-    expiresIn: z.number().int().meta({ description: 'Seconds until the access token expires.' }),
-    refreshToken: z.string(),
-    refreshTokenExpiresAt: z.string(),
-    user: UserSchema,
-  })
-  .meta({ id: 'Session' });
-
-export function toUserView(user: UserRow): z.infer<typeof UserSchema> {
+export function toUserView(user: UserRow): User {
   return { id: user.id, email: user.email, displayName: user.display_name, isPlatformAdmin: user.is_platform_admin };
 }
 
@@ -62,7 +38,7 @@ export async function sessionBody(
   accessTokens: AccessTokens,
   user: UserRow,
   refresh: { token: string; expiresAt: Date; ssoTenantId?: string | null },
-): Promise<z.infer<typeof SessionSchema>> {
+): Promise<Session> {
   return {
     tokenType: 'Bearer' as const,
     accessToken: await accessTokens.sign({
@@ -133,7 +109,7 @@ export function authRouter(deps: ApiDeps): Router {
     sessionBody(accessTokens, user, refresh);
 
   router.post('/login', loginLimiter, async (req, res) => {
-    const { email, password } = parseBody(LoginBody, req);
+    const { email, password } = parseBody(LoginRequest, req);
     const user = await findUserByEmail(dataSource, email);
     // Platform staff keep password sign-in: they must be able to repair a broken provider.
     if (!user?.is_platform_admin) await refuseWhenSsoRequired(email);
@@ -155,7 +131,7 @@ export function authRouter(deps: ApiDeps): Router {
   });
 
   router.post('/refresh', async (req, res) => {
-    const { refreshToken } = parseBody(RefreshBody, req);
+    const { refreshToken } = parseBody(RefreshRequest, req);
     const result = await rotateRefreshToken(dataSource, refreshToken, settings.refreshTokenTtlMs);
     if (!result.ok) {
       if (result.reason === 'reused') {
@@ -173,7 +149,7 @@ export function authRouter(deps: ApiDeps): Router {
   });
 
   router.post('/logout', async (req, res) => {
-    const { refreshToken } = parseBody(RefreshBody, req);
+    const { refreshToken } = parseBody(RefreshRequest, req);
     const revoked = await revokeRefreshTokenFamily(dataSource, refreshToken);
     if (revoked) await audit(req, res, revoked.userId, 'session.revoked', revoked.familyId);
     res.status(204).end();
@@ -207,9 +183,9 @@ export const authPaths: ZodOpenApiPathsObject = {
     post: {
       operationId: 'login',
       summary: 'Sign in with email and password',
-      requestBody: { content: { 'application/json': { schema: LoginBody } } },
+      requestBody: { content: { 'application/json': { schema: LoginRequest } } },
       responses: {
-        200: { description: 'Signed in.', content: { 'application/json': { schema: SessionSchema } } },
+        200: { description: 'Signed in.', content: { 'application/json': { schema: Session } } },
         ...problemResponses(400, 401, 403, 422, 429),
       },
     },
@@ -218,9 +194,9 @@ export const authPaths: ZodOpenApiPathsObject = {
     post: {
       operationId: 'refreshSession',
       summary: 'Exchange a refresh token for new tokens (the old one stops working)',
-      requestBody: { content: { 'application/json': { schema: RefreshBody } } },
+      requestBody: { content: { 'application/json': { schema: RefreshRequest } } },
       responses: {
-        200: { description: 'New tokens.', content: { 'application/json': { schema: SessionSchema } } },
+        200: { description: 'New tokens.', content: { 'application/json': { schema: Session } } },
         ...problemResponses(400, 401, 422),
       },
     },
@@ -229,7 +205,7 @@ export const authPaths: ZodOpenApiPathsObject = {
     post: {
       operationId: 'logout',
       summary: 'Sign out: revoke the refresh token and every token of its login',
-      requestBody: { content: { 'application/json': { schema: RefreshBody } } },
+      requestBody: { content: { 'application/json': { schema: RefreshRequest } } },
       responses: { 204: { description: 'Signed out.' }, ...problemResponses(400, 422) },
     },
   },

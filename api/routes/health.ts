@@ -1,5 +1,6 @@
 // Liveness and readiness. /readyz checks the two things the API cannot work without.
 import { Router } from 'express';
+import type { Liveness, Readiness } from '../../contracts/health.ts';
 import type { ApiDeps } from '../deps.ts';
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -8,7 +9,7 @@ export function healthRouter(deps: ApiDeps): Router {
   const router = Router();
 
   router.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json({ status: 'ok' } satisfies Liveness);
   });
 
   router.get('/readyz', async (_req, res) => {
@@ -21,7 +22,9 @@ export function healthRouter(deps: ApiDeps): Router {
       ),
     ]);
     const ready = postgres.ok && temporal.ok;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { postgres, temporal } });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'unavailable', checks: { postgres, temporal } } satisfies Readiness);
   });
 
   return router;

@@ -6,8 +6,18 @@
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import type { Request, Response } from 'express';
-import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { TenantPath } from '../../contracts/common.ts';
+import {
+  AcceptInvitationRequest,
+  InvitationAccepted,
+  InvitationCreated,
+  InvitationOffer,
+  InvitationPath,
+  InvitationTokenPath,
+  InviteRequest,
+  PendingInvitationList,
+} from '../../contracts/invitations.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
 import type { InvitationByToken } from '../../db/repositories/invitations.ts';
 import {
@@ -17,7 +27,7 @@ import {
   replaceInvitation,
   revokeInvitation,
 } from '../../db/repositories/invitations.ts';
-import { addMembershipIfAbsent, findMembership, ROLES } from '../../db/repositories/memberships.ts';
+import { addMembershipIfAbsent, findMembership } from '../../db/repositories/memberships.ts';
 import { issueRefreshToken } from '../../db/repositories/refresh-tokens.ts';
 import { findTenantBySlug } from '../../db/repositories/tenants.ts';
 import { createUserIfAbsent, findUserByEmail, findUserById, markEmailVerified } from '../../db/repositories/users.ts';
@@ -25,24 +35,10 @@ import { withPlatformScope, withTenantScope } from '../../db/scope.ts';
 import { InvalidAccessTokenError } from '../auth/access-tokens.ts';
 import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
 import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
-import { displayNameField, emailField, newPasswordField } from '../contracts/accounts.ts';
 import type { ApiDeps } from '../deps.ts';
-import { ProblemError } from '../http/problem.ts';
+import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody, parseParams } from '../http/validate.ts';
 import { sessionBody } from './auth.ts';
-import { problemResponses } from './schemas.ts';
-
-export const InviteBody = z.strictObject({ email: emailField, role: z.enum(ROLES) }).meta({ id: 'InviteRequest' });
-const AcceptBody = z
-  .strictObject({ displayName: displayNameField.optional(), password: newPasswordField.optional() })
-  .meta({
-    id: 'AcceptInvitationRequest',
-    description: 'A new user sends a name and a password; a signed-in user sends nothing.',
-  });
-const TokenParams = z.object({
-  token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'This is not an invitation link Atrium sent.'),
-});
-const InvitationParams = z.object({ slug: z.string(), invitationId: z.uuid('Must be an invitation id (UUID).') });
 
 export function invitationsRouter(deps: ApiDeps): Router {
   const router = Router({ mergeParams: true });
@@ -61,11 +57,11 @@ export function invitationsRouter(deps: ApiDeps): Router {
         createdAt: r.created_at.toISOString(),
         expiresAt: r.expires_at.toISOString(),
       })),
-    });
+    } satisfies PendingInvitationList);
   });
 
   router.post('/', requireTenantPermission(deps, 'members.manage'), async (req, res) => {
-    const body = parseBody(InviteBody, req);
+    const body = parseBody(InviteRequest, req);
     const access = tenantAccessOf(res);
     if (body.role === 'owner' && access.role !== 'owner')
       throw new ProblemError('forbidden', 'Only an owner can invite an owner.', {
@@ -110,11 +106,11 @@ export function invitationsRouter(deps: ApiDeps): Router {
         deps.logger.warn('Invitation mail not sent', { invitationId: id, error });
         return false;
       });
-    res.status(201).json({ id, email: body.email, role: body.role, mailed });
+    res.status(201).json({ id, email: body.email, role: body.role, mailed } satisfies InvitationCreated);
   });
 
   router.delete('/:invitationId', requireTenantPermission(deps, 'members.manage'), async (req, res) => {
-    const { invitationId } = parseParams(InvitationParams, req);
+    const { invitationId } = parseParams(InvitationPath, req);
     const access = tenantAccessOf(res);
     await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
       const revoked = await revokeInvitation(db, access.tenantId, invitationId);
@@ -151,7 +147,7 @@ export function invitationAcceptRouter(deps: ApiDeps): Router {
   }
 
   router.get('/:token', async (req, res) => {
-    const { token } = parseParams(TokenParams, req);
+    const { token } = parseParams(InvitationTokenPath, req);
     const invitation = await withPlatformScope(deps.dataSource, (db) => findInvitationByToken(db, token));
     if (!invitation) throw unknownInvitation();
     const account = await findUserByEmail(deps.dataSource, invitation.email);
@@ -161,12 +157,12 @@ export function invitationAcceptRouter(deps: ApiDeps): Router {
       role: invitation.role,
       state: invitation.state,
       accountExists: account !== null,
-    });
+    } satisfies InvitationOffer);
   });
 
   router.post('/:token/accept', async (req, res) => {
-    const { token } = parseParams(TokenParams, req);
-    const body = parseBody(AcceptBody, req);
+    const { token } = parseParams(InvitationTokenPath, req);
+    const body = parseBody(AcceptInvitationRequest, req);
     const signedInAs = await optionalUserId(req);
     const result = await withPlatformScope(deps.dataSource, async (db) => {
       const invitation = await findInvitationByToken(db, token, { lock: true });
@@ -224,13 +220,15 @@ export function invitationAcceptRouter(deps: ApiDeps): Router {
       role: invitation.role,
     };
     if (!created) {
-      res.json({ membership, session: null });
+      res.json({ membership, session: null } satisfies InvitationAccepted);
       return;
     }
     // A new account is signed in at once, like after signing up.
     const user = (await findUserById(deps.dataSource, userId))!;
     const refresh = await issueRefreshToken(deps.dataSource, userId, deps.settings.auth.refreshTokenTtlMs);
-    res.status(201).json({ membership, session: await sessionBody(deps.accessTokens, user, refresh) });
+    res
+      .status(201)
+      .json({ membership, session: await sessionBody(deps.accessTokens, user, refresh) } satisfies InvitationAccepted);
   }
 
   return router;
@@ -249,23 +247,30 @@ function gone(state: 'accepted' | 'revoked' | 'expired'): ProblemError {
   return new ProblemError('linkGone', detail);
 }
 
-const slugParams = z.object({ slug: z.string() });
-
 export const invitationsPaths: ZodOpenApiPathsObject = {
   '/api/v1/tenants/{slug}/invitations': {
     get: {
       operationId: 'listInvitations',
       summary: 'List pending invitations',
-      requestParams: { path: slugParams },
-      responses: { 200: { description: 'Pending invitations.' }, ...problemResponses(401, 403, 404) },
+      requestParams: { path: TenantPath },
+      responses: {
+        200: {
+          description: 'Pending invitations.',
+          content: { 'application/json': { schema: PendingInvitationList } },
+        },
+        ...problemResponses(401, 403, 404),
+      },
     },
     post: {
       operationId: 'invite',
       summary: 'Invite someone by email with a role (replaces their pending invitation)',
-      requestParams: { path: slugParams },
-      requestBody: { content: { 'application/json': { schema: InviteBody } } },
+      requestParams: { path: TenantPath },
+      requestBody: { content: { 'application/json': { schema: InviteRequest } } },
       responses: {
-        201: { description: 'Invited; a mail is on its way.' },
+        201: {
+          description: 'Invited; a mail is on its way.',
+          content: { 'application/json': { schema: InvitationCreated } },
+        },
         ...problemResponses(401, 403, 404, 409, 422),
       },
     },
@@ -274,7 +279,7 @@ export const invitationsPaths: ZodOpenApiPathsObject = {
     delete: {
       operationId: 'revokeInvitation',
       summary: 'Withdraw a pending invitation',
-      requestParams: { path: InvitationParams },
+      requestParams: { path: InvitationPath },
       responses: { 204: { description: 'Withdrawn.' }, ...problemResponses(401, 403, 404, 422) },
     },
   },
@@ -282,19 +287,28 @@ export const invitationsPaths: ZodOpenApiPathsObject = {
     get: {
       operationId: 'readInvitation',
       summary: 'What an invitation offers (public: the token is the proof)',
-      requestParams: { path: TokenParams },
-      responses: { 200: { description: 'The invitation.' }, ...problemResponses(404, 422) },
+      requestParams: { path: InvitationTokenPath },
+      responses: {
+        200: { description: 'The invitation.', content: { 'application/json': { schema: InvitationOffer } } },
+        ...problemResponses(404, 422),
+      },
     },
   },
   '/api/v1/invitations/{token}/accept': {
     post: {
       operationId: 'acceptInvitation',
       summary: 'Accept: signed in as the invited address, or as a new user with a name and a password',
-      requestParams: { path: TokenParams },
-      requestBody: { content: { 'application/json': { schema: AcceptBody } } },
+      requestParams: { path: InvitationTokenPath },
+      requestBody: { content: { 'application/json': { schema: AcceptInvitationRequest } } },
       responses: {
-        200: { description: 'Joined (existing account).' },
-        201: { description: 'Account created, joined and signed in.' },
+        200: {
+          description: 'Joined (existing account).',
+          content: { 'application/json': { schema: InvitationAccepted } },
+        },
+        201: {
+          description: 'Account created, joined and signed in.',
+          content: { 'application/json': { schema: InvitationAccepted } },
+        },
         ...problemResponses(401, 403, 404, 410, 422),
       },
     },

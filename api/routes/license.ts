@@ -2,28 +2,19 @@
 // as a JSON Web Key Set. Public: a license is verified offline by whoever holds it, and
 // the keys only verify. The worker records each key the first time it signs with it.
 import { Router } from 'express';
-import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { LicenseJwks } from '../../contracts/license.ts';
 import type { ApiDeps } from '../deps.ts';
-
-const JwkSchema = z
-  .object({
-    kty: z.literal('OKP'),
-    crv: z.literal('Ed25519'),
-    x: z.string(),
-    kid: z.string(),
-    alg: z.literal('EdDSA'),
-    use: z.literal('sig'),
-  })
-  .meta({ id: 'LicenseJwk' });
 
 export function licenseRouter(deps: ApiDeps): Router {
   const router = Router();
   router.get('/jwks', async (_req, res) => {
-    const rows = await deps.dataSource.query<Array<{ public_jwk: Record<string, unknown> }>>(
+    const rows = await deps.dataSource.query<Array<{ public_jwk: LicenseJwks['keys'][number] }>>(
       `SELECT public_jwk FROM license_signing_keys ORDER BY created_at, key_id`,
     );
-    res.set('Cache-Control', 'public, max-age=300').json({ keys: rows.map((row) => row.public_jwk) });
+    res
+      .set('Cache-Control', 'public, max-age=300')
+      .json({ keys: rows.map((row) => row.public_jwk) } satisfies LicenseJwks);
   });
   return router;
 }
@@ -38,7 +29,7 @@ export const licensePaths: ZodOpenApiPathsObject = {
       responses: {
         200: {
           description: 'Every key a license was signed with.',
-          content: { 'application/json': { schema: z.object({ keys: z.array(JwkSchema) }) } },
+          content: { 'application/json': { schema: LicenseJwks } },
         },
       },
     },

@@ -3,8 +3,15 @@
 // address (it changes once the new address is confirmed from a mailed link).
 import { Router } from 'express';
 import type { Request, Response } from 'express';
-import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { Session } from '../../contracts/auth.ts';
+import {
+  ChangeEmailRequest,
+  ChangePasswordRequest,
+  EmailChangeRequested,
+  Me,
+  UpdateProfileRequest,
+} from '../../contracts/profile.ts';
 import { countRecentAccountTokens, issueAccountToken } from '../../db/repositories/account-tokens.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
 import { issueRefreshToken, revokeAllRefreshTokensOfUser } from '../../db/repositories/refresh-tokens.ts';
@@ -13,24 +20,12 @@ import { findUserByEmail, findUserById, setDisplayName, setPassword } from '../.
 import { withPlatformScope } from '../../db/scope.ts';
 import { passwordMatches } from '../auth/passwords.ts';
 import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
-import { displayNameField, emailField, newPasswordField } from '../contracts/accounts.ts';
 import type { ApiDeps } from '../deps.ts';
-import { ProblemError } from '../http/problem.ts';
+import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody } from '../http/validate.ts';
-import { sessionBody, SessionSchema, toUserView, UserSchema } from './auth.ts';
-import { problemResponses } from './schemas.ts';
+import { sessionBody, toUserView } from './auth.ts';
 
-const ProfileBody = z.strictObject({ displayName: displayNameField }).meta({ id: 'UpdateProfileRequest' });
-const PasswordBody = z
-  .strictObject({
-    currentPassword: z.string().min(1, 'Enter your current password.').max(1024),
-    newPassword: newPasswordField,
-  })
-  .meta({ id: 'ChangePasswordRequest' });
-const EmailBody = z.strictObject({ email: emailField }).meta({ id: 'ChangeEmailRequest' });
-const MeSchema = UserSchema.extend({ emailVerified: z.boolean() }).meta({ id: 'Me' });
-
-function toMe(user: UserRow): z.infer<typeof MeSchema> {
+function toMe(user: UserRow): Me {
   return { ...toUserView(user), emailVerified: user.email_verified_at !== null };
 }
 
@@ -60,7 +55,7 @@ export function meRouter(deps: ApiDeps): Router {
   });
 
   router.patch('/', async (req, res) => {
-    const { displayName } = parseBody(ProfileBody, req);
+    const { displayName } = parseBody(UpdateProfileRequest, req);
     const user = await me(res);
     await withPlatformScope(deps.dataSource, async (db) => {
       await setDisplayName(db, user.id, displayName);
@@ -78,7 +73,7 @@ export function meRouter(deps: ApiDeps): Router {
   });
 
   router.post('/password', async (req, res) => {
-    const { currentPassword, newPassword } = parseBody(PasswordBody, req);
+    const { currentPassword, newPassword } = parseBody(ChangePasswordRequest, req);
     const user = await me(res);
     if (!(await passwordMatches(user.password_hash, currentPassword)))
       throw new ProblemError('validation', 'The current password is not right.', {
@@ -104,7 +99,7 @@ export function meRouter(deps: ApiDeps): Router {
   });
 
   router.post('/email', async (req, res) => {
-    const { email } = parseBody(EmailBody, req);
+    const { email } = parseBody(ChangeEmailRequest, req);
     const user = await me(res);
     if (email.toLowerCase() === user.email.toLowerCase())
       throw new ProblemError('validation', 'That is your address already.', {
@@ -136,7 +131,7 @@ export function meRouter(deps: ApiDeps): Router {
       text: `Hello ${user.display_name},\n\nto use ${email} for your Atrium account, open:\n\n${deps.settings.auth.publicUrl}/verify-email?token=${encodeURIComponent(token)}\n\nUntil then you keep signing in as ${user.email}. If you did not ask for this, ignore this mail.\n`,
     });
     await audit(req, res, 'user.email_change_requested', { email });
-    res.status(202).json({ pendingEmail: email });
+    res.status(202).json({ pendingEmail: email } satisfies EmailChangeRequested);
   });
 
   return router;
@@ -149,7 +144,7 @@ export const mePaths: ZodOpenApiPathsObject = {
       summary: 'The signed-in user',
       security: [{ bearer: [] }],
       responses: {
-        200: { description: 'The user.', content: { 'application/json': { schema: MeSchema } } },
+        200: { description: 'The user.', content: { 'application/json': { schema: Me } } },
         ...problemResponses(401),
       },
     },
@@ -157,9 +152,9 @@ export const mePaths: ZodOpenApiPathsObject = {
       operationId: 'updateMe',
       summary: 'Change the display name',
       security: [{ bearer: [] }],
-      requestBody: { content: { 'application/json': { schema: ProfileBody } } },
+      requestBody: { content: { 'application/json': { schema: UpdateProfileRequest } } },
       responses: {
-        200: { description: 'The user.', content: { 'application/json': { schema: MeSchema } } },
+        200: { description: 'The user.', content: { 'application/json': { schema: Me } } },
         ...problemResponses(400, 401, 422),
       },
     },
@@ -169,9 +164,9 @@ export const mePaths: ZodOpenApiPathsObject = {
       operationId: 'changePassword',
       summary: 'Change the password; every other session ends, this one gets fresh tokens',
       security: [{ bearer: [] }],
-      requestBody: { content: { 'application/json': { schema: PasswordBody } } },
+      requestBody: { content: { 'application/json': { schema: ChangePasswordRequest } } },
       responses: {
-        200: { description: 'A new session.', content: { 'application/json': { schema: SessionSchema } } },
+        200: { description: 'A new session.', content: { 'application/json': { schema: Session } } },
         ...problemResponses(400, 401, 422),
       },
     },
@@ -181,9 +176,12 @@ export const mePaths: ZodOpenApiPathsObject = {
       operationId: 'changeEmail',
       summary: 'Ask to change the email address; it changes once confirmed from the mailed link',
       security: [{ bearer: [] }],
-      requestBody: { content: { 'application/json': { schema: EmailBody } } },
+      requestBody: { content: { 'application/json': { schema: ChangeEmailRequest } } },
       responses: {
-        202: { description: 'A confirmation mail went to the new address.' },
+        202: {
+          description: 'A confirmation mail went to the new address.',
+          content: { 'application/json': { schema: EmailChangeRequested } },
+        },
         ...problemResponses(400, 401, 409, 422, 429),
       },
     },

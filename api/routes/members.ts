@@ -1,42 +1,27 @@
 // /api/v1/tenants/:slug/members: who belongs to a tenant, and with which role.
 // A tenant always keeps at least one owner, and only owners change owners.
 import { Router } from 'express';
-import { z } from 'zod';
 import type { EntityManager } from 'typeorm';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { TenantPath } from '../../contracts/common.ts';
+import type { Role } from '../../contracts/members.ts';
+import { ChangeMemberRoleRequest, MemberList, MemberPath, Membership } from '../../contracts/members.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
-import type { Role } from '../../db/repositories/memberships.ts';
 import {
   findMembership,
   listMembers,
   lockOwners,
   removeMembership,
-  ROLES,
   setMemberRole,
 } from '../../db/repositories/memberships.ts';
 import { withTenantScope } from '../../db/scope.ts';
-import { PERMISSIONS, ROLE_PERMISSIONS } from '../auth/permissions.ts';
+import { ROLE_PERMISSIONS } from '../auth/permissions.ts';
 import { actorOf, requireAuth } from '../auth/require-auth.ts';
 import type { TenantAccess } from '../auth/tenant-access.ts';
 import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
-import { ProblemError } from '../http/problem.ts';
+import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody, parseParams } from '../http/validate.ts';
-import { problemResponses } from './schemas.ts';
-
-const MemberSchema = z
-  .object({ userId: z.uuid(), email: z.string(), displayName: z.string(), role: z.enum(ROLES), joinedAt: z.string() })
-  .meta({ id: 'Member' });
-
-const MembershipSchema = z
-  .object({
-    role: z.enum(ROLES).meta({ description: "The caller's role; platform admins who are not members act as admin." }),
-    permissions: z.array(z.enum(PERMISSIONS)),
-  })
-  .meta({ id: 'Membership' });
-
-const MemberParams = z.object({ slug: z.string(), userId: z.uuid('Must be a user id (UUID).') });
-const ChangeRoleBody = z.strictObject({ role: z.enum(ROLES) }).meta({ id: 'ChangeMemberRoleRequest' });
 
 export function membersRouter(deps: ApiDeps): Router {
   const router = Router({ mergeParams: true });
@@ -53,19 +38,19 @@ export function membersRouter(deps: ApiDeps): Router {
         role: m.role,
         joinedAt: m.created_at.toISOString(),
       })),
-    });
+    } satisfies MemberList);
   });
 
   // The caller's own role and what it allows (the portal shows or hides actions with it).
   // Registered before /:userId; "me" is not a UUID, so it never names a member.
   router.get('/me', requireTenantPermission(deps, 'tenant.read'), (_req, res) => {
     const { role } = tenantAccessOf(res);
-    res.json({ role, permissions: [...ROLE_PERMISSIONS[role]] } satisfies z.infer<typeof MembershipSchema>);
+    res.json({ role, permissions: [...ROLE_PERMISSIONS[role]] } satisfies Membership);
   });
 
   router.patch('/:userId', requireTenantPermission(deps, 'members.manage'), async (req, res) => {
-    const { userId } = parseParams(MemberParams, req);
-    const { role } = parseBody(ChangeRoleBody, req);
+    const { userId } = parseParams(MemberPath, req);
+    const { role } = parseBody(ChangeMemberRoleRequest, req);
     const access = tenantAccessOf(res);
     await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
       const current = await findMembership(db, access.tenantId, userId);
@@ -87,7 +72,7 @@ export function membersRouter(deps: ApiDeps): Router {
   });
 
   router.delete('/:userId', requireTenantPermission(deps, 'members.manage'), async (req, res) => {
-    const { userId } = parseParams(MemberParams, req);
+    const { userId } = parseParams(MemberPath, req);
     const access = tenantAccessOf(res);
     await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
       const current = await findMembership(db, access.tenantId, userId);
@@ -137,19 +122,17 @@ function memberNotFound(userId: string): ProblemError {
   return new ProblemError('notFound', `User ${userId} is not a member of this tenant.`);
 }
 
-const pathParams = z.object({ slug: z.string(), userId: z.uuid() });
-
 export const membersPaths: ZodOpenApiPathsObject = {
   '/api/v1/tenants/{slug}/members': {
     get: {
       operationId: 'listMembers',
       summary: "List the tenant's members and their roles",
       security: [{ bearer: [] }],
-      requestParams: { path: z.object({ slug: z.string() }) },
+      requestParams: { path: TenantPath },
       responses: {
         200: {
           description: 'The members.',
-          content: { 'application/json': { schema: z.object({ items: z.array(MemberSchema) }) } },
+          content: { 'application/json': { schema: MemberList } },
         },
         ...problemResponses(401, 403, 404),
       },
@@ -160,9 +143,9 @@ export const membersPaths: ZodOpenApiPathsObject = {
       operationId: 'getMyMembership',
       summary: "The caller's role in the tenant and the permissions it grants",
       security: [{ bearer: [] }],
-      requestParams: { path: z.object({ slug: z.string() }) },
+      requestParams: { path: TenantPath },
       responses: {
-        200: { description: 'The caller’s membership.', content: { 'application/json': { schema: MembershipSchema } } },
+        200: { description: 'The caller’s membership.', content: { 'application/json': { schema: Membership } } },
         ...problemResponses(401, 404),
       },
     },
@@ -172,15 +155,15 @@ export const membersPaths: ZodOpenApiPathsObject = {
       operationId: 'changeMemberRole',
       summary: "Change a member's role",
       security: [{ bearer: [] }],
-      requestParams: { path: pathParams },
-      requestBody: { content: { 'application/json': { schema: ChangeRoleBody } } },
+      requestParams: { path: MemberPath },
+      requestBody: { content: { 'application/json': { schema: ChangeMemberRoleRequest } } },
       responses: { 204: { description: 'Changed.' }, ...problemResponses(401, 403, 404, 409, 422) },
     },
     delete: {
       operationId: 'removeMember',
       summary: 'Remove a member from the tenant',
       security: [{ bearer: [] }],
-      requestParams: { path: pathParams },
+      requestParams: { path: MemberPath },
       responses: { 204: { description: 'Removed.' }, ...problemResponses(401, 403, 404, 409) },
     },
   },

@@ -6,25 +6,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
-import { OPERATION_KINDS } from '../../workflows/shared/operation.contract.ts';
+import type { OperationStreamEnd, OperationSummary } from '../../contracts/operations.ts';
+import {
+  OPERATION_KINDS,
+  Operation,
+  OperationList,
+  OperationListQuery,
+  OperationPath,
+} from '../../contracts/operations.ts';
 import { assertCanReadOperation, readableOperationTenants } from '../auth/operation-access.ts';
 import { authOf, requireAuth } from '../auth/require-auth.ts';
 import type { ApiDeps } from '../deps.ts';
-import { ProblemError } from '../http/problem.ts';
+import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseParams, parseQuery } from '../http/validate.ts';
-import type { OperationSummary, OperationViewOptions } from '../operations/operation-view.ts';
+import type { OperationViewOptions } from '../operations/operation-view.ts';
 import { readOperation, toSummary } from '../operations/operation-view.ts';
-import { OperationSchema, OperationSummarySchema, problemResponses } from './schemas.ts';
-
-const OperationParams = z.strictObject({
-  id: z.string().min(1).max(400).meta({ description: 'The operation id (its workflow id), URL-encoded.' }),
-});
-
-const ListQuery = z.strictObject({
-  tenantId: z.uuid('Must be a tenant id (UUID).').optional(),
-  kind: z.enum(OPERATION_KINDS).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-});
 
 /** How often an idle event stream sends a comment so proxies keep it open. */
 const KEEPALIVE_MS = 15_000;
@@ -40,12 +36,12 @@ export function operationsRouter(deps: ApiDeps): Router {
   router.use(requireAuth(deps.accessTokens));
 
   router.get('/', async (req, res) => {
-    const { tenantId, kind, limit } = parseQuery(ListQuery, req);
+    const { tenantId, kind, limit } = parseQuery(OperationListQuery, req);
     const readable = await readableOperationTenants(deps.dataSource, authOf(res));
     // Another tenant's id lists nothing, exactly like a tenant without operations.
     const tenantIds = tenantId ? (readable === null || readable.includes(tenantId) ? [tenantId] : []) : readable;
     if (tenantIds?.length === 0) {
-      res.json({ items: [] });
+      res.json({ items: [] } satisfies OperationList);
       return;
     }
     // Values are validated (UUID, enum) or come from the database, so interpolating them
@@ -60,19 +56,19 @@ export function operationsRouter(deps: ApiDeps): Router {
       if (summary) items.push(summary);
       if (items.length >= limit) break;
     }
-    res.json({ items });
+    res.json({ items } satisfies OperationList);
   });
 
   router.get('/:id', async (req, res) => {
-    const { id } = parseParams(OperationParams, req);
+    const { id } = parseParams(OperationPath, req);
     const operation = await readOperation(id, view);
     if (!operation) throw new ProblemError('notFound', `No operation "${id}".`);
     await assertCanReadOperation(deps.dataSource, authOf(res), operation);
-    res.json(operation);
+    res.json(operation satisfies Operation);
   });
 
   router.get('/:id/events', async (req, res) => {
-    const { id } = parseParams(OperationParams, req);
+    const { id } = parseParams(OperationPath, req);
     let operation = await readOperation(id, view);
     if (!operation) throw new ProblemError('notFound', `No operation "${id}".`);
     await assertCanReadOperation(deps.dataSource, authOf(res), operation);
@@ -101,7 +97,7 @@ export function operationsRouter(deps: ApiDeps): Router {
         lastWrite = Date.now();
       }
       if (operation.status !== 'running') {
-        res.write(`event: end\ndata: ${JSON.stringify({ status: operation.status })}\n\n`);
+        res.write(`event: end\ndata: ${JSON.stringify({ status: operation.status } satisfies OperationStreamEnd)}\n\n`);
         break;
       }
       await sleep(deps.settings.operationPollIntervalMs);
@@ -119,11 +115,11 @@ export const operationsPaths: ZodOpenApiPathsObject = {
     get: {
       operationId: 'listOperations',
       summary: 'List operations, newest first, filtered by tenant and kind',
-      requestParams: { query: ListQuery },
+      requestParams: { query: OperationListQuery },
       responses: {
         200: {
           description: 'Matching operations.',
-          content: { 'application/json': { schema: z.object({ items: z.array(OperationSummarySchema) }) } },
+          content: { 'application/json': { schema: OperationList } },
         },
         ...problemResponses(401, 422),
       },
@@ -133,9 +129,9 @@ export const operationsPaths: ZodOpenApiPathsObject = {
     get: {
       operationId: 'getOperation',
       summary: 'Read an operation and its step-by-step progress',
-      requestParams: { path: OperationParams },
+      requestParams: { path: OperationPath },
       responses: {
-        200: { description: 'The operation.', content: { 'application/json': { schema: OperationSchema } } },
+        200: { description: 'The operation.', content: { 'application/json': { schema: Operation } } },
         ...problemResponses(401, 404),
       },
     },
@@ -146,7 +142,7 @@ export const operationsPaths: ZodOpenApiPathsObject = {
       summary: 'Follow an operation as Server-Sent Events',
       description:
         'Sends `event: progress` with the Operation JSON whenever it changes, then `event: end` once the operation has closed.',
-      requestParams: { path: OperationParams },
+      requestParams: { path: OperationPath },
       responses: {
         200: { description: 'An event stream.', content: { 'text/event-stream': { schema: z.string() } } },
         ...problemResponses(401, 404),

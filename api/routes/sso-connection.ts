@@ -4,8 +4,9 @@
 // never returned. Saving checks that the issuer can be discovered.
 import { Router } from 'express';
 import type { Response } from 'express';
-import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { TenantPath } from '../../contracts/common.ts';
+import { SsoConnection, SsoConnectionRequest, SsoSettings } from '../../contracts/sso.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
 import type { SsoConnectionRow } from '../../db/repositories/sso.ts';
 import {
@@ -17,34 +18,11 @@ import {
 import { withTenantScope } from '../../db/scope.ts';
 import { IdentityError } from '../../integrations/identity/port.ts';
 import { SecretStoreError } from '../../integrations/secrets/port.ts';
-import type { SsoConnectionView } from '../contracts/sso.ts';
-import { SSO_ROLES, SsoConnectionBody } from '../contracts/sso.ts';
 import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
 import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
-import { ProblemError } from '../http/problem.ts';
+import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody } from '../http/validate.ts';
-import { problemResponses } from './schemas.ts';
-
-const SsoConnectionSchema = z
-  .object({
-    issuer: z.string(),
-    clientId: z.string(),
-    clientSecretSet: z.boolean(),
-    defaultRole: z.enum(SSO_ROLES),
-    ssoRequired: z.boolean(),
-    enabled: z.boolean(),
-    redirectUri: z.string().meta({ description: 'Register exactly this redirect URI at the provider.' }),
-    updatedAt: z.iso.datetime(),
-  })
-  .meta({ id: 'SsoConnection' });
-
-const SsoSettingsSchema = z
-  .object({
-    connection: SsoConnectionSchema.nullable(),
-    redirectUri: z.string(),
-  })
-  .meta({ id: 'SsoSettings' });
 
 export function ssoCallbackUri(deps: ApiDeps): string {
   return `${deps.settings.auth.publicUrl}/sso/callback`;
@@ -54,7 +32,7 @@ export function ssoClientSecretPath(slug: string): string {
   return `tenants/${slug}/sso/client-secret`;
 }
 
-function toView(deps: ApiDeps, row: SsoConnectionRow): SsoConnectionView {
+function toView(deps: ApiDeps, row: SsoConnectionRow): SsoConnection {
   return {
     issuer: row.issuer,
     clientId: row.client_id,
@@ -98,12 +76,12 @@ export function ssoConnectionRouter(deps: ApiDeps): Router {
   router.get('/', requireTenantPermission(deps, 'sso.read'), async (_req, res) => {
     const { tenantId } = tenantAccessOf(res);
     const row = await withTenantScope(deps.dataSource, tenantId, (db) => findSsoConnection(db, tenantId));
-    res.json({ connection: row ? toView(deps, row) : null, redirectUri: ssoCallbackUri(deps) });
+    res.json({ connection: row ? toView(deps, row) : null, redirectUri: ssoCallbackUri(deps) } satisfies SsoSettings);
   });
 
   router.put('/', requireTenantPermission(deps, 'sso.manage'), async (req, res) => {
     refuseApiKeyCaller(res);
-    const body = parseBody(SsoConnectionBody, req);
+    const body = parseBody(SsoConnectionRequest, req);
     const access = tenantAccessOf(res);
     const current = await withTenantScope(deps.dataSource, access.tenantId, (db) =>
       findSsoConnection(db, access.tenantId),
@@ -208,27 +186,27 @@ export const ssoConnectionPaths: ZodOpenApiPathsObject = {
     get: {
       operationId: 'getSsoConnection',
       summary: "The tenant's single sign-on provider (null when none), and the redirect URI to register",
-      requestParams: { path: z.object({ slug: z.string() }) },
+      requestParams: { path: TenantPath },
       responses: {
-        200: { description: 'The settings.', content: { 'application/json': { schema: SsoSettingsSchema } } },
+        200: { description: 'The settings.', content: { 'application/json': { schema: SsoSettings } } },
         ...problemResponses(401, 403, 404),
       },
     },
     put: {
       operationId: 'putSsoConnection',
       summary: 'Configure the OpenID Connect provider (the issuer is discovered first)',
-      requestParams: { path: z.object({ slug: z.string() }) },
-      requestBody: { content: { 'application/json': { schema: SsoConnectionBody } } },
+      requestParams: { path: TenantPath },
+      requestBody: { content: { 'application/json': { schema: SsoConnectionRequest } } },
       responses: {
-        200: { description: 'Updated.', content: { 'application/json': { schema: SsoConnectionSchema } } },
-        201: { description: 'Configured.', content: { 'application/json': { schema: SsoConnectionSchema } } },
+        200: { description: 'Updated.', content: { 'application/json': { schema: SsoConnection } } },
+        201: { description: 'Configured.', content: { 'application/json': { schema: SsoConnection } } },
         ...problemResponses(400, 401, 403, 404, 422, 503),
       },
     },
     delete: {
       operationId: 'deleteSsoConnection',
       summary: 'Remove single sign-on (verified domains stay)',
-      requestParams: { path: z.object({ slug: z.string() }) },
+      requestParams: { path: TenantPath },
       responses: { 204: { description: 'Removed.' }, ...problemResponses(401, 403, 404) },
     },
   },

@@ -3,8 +3,17 @@
 // the domain. A verified domain sends its people's logins to the tenant's provider and is
 // the only place just-in-time accounts may come from, so one domain belongs to one tenant.
 import { Router } from 'express';
-import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { TenantPath } from '../../contracts/common.ts';
+import type { SsoDomain } from '../../contracts/sso.ts';
+import {
+  SsoDomainAdded,
+  SsoDomainList,
+  SsoDomainPath,
+  SsoDomainRequest,
+  SsoDomainVerificationRequest,
+  SsoDomainVerified,
+} from '../../contracts/sso.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
 import type { SsoDomainRow } from '../../db/repositories/sso.ts';
 import {
@@ -17,30 +26,14 @@ import {
 } from '../../db/repositories/sso.ts';
 import { findTenantById } from '../../db/repositories/tenants.ts';
 import { withPlatformScope, withTenantScope } from '../../db/scope.ts';
-import type { SsoDomainView } from '../contracts/sso.ts';
-import { ssoDomain, SsoDomainBody } from '../contracts/sso.ts';
 import { actorOf, requireAuth } from '../auth/require-auth.ts';
 import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
-import { ProblemError } from '../http/problem.ts';
+import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody, parseParams } from '../http/validate.ts';
-import { problemResponses } from './schemas.ts';
 import { refuseApiKeyCaller } from './sso-connection.ts';
 
-const SsoDomainSchema = z
-  .object({
-    domain: z.string(),
-    verificationEmail: z.string(),
-    verified: z.boolean(),
-    verifiedAt: z.iso.datetime().nullable(),
-    verificationExpiresAt: z.iso.datetime().nullable(),
-  })
-  .meta({ id: 'SsoDomain' });
-
-const DomainParams = z.object({ slug: z.string(), domain: ssoDomain });
-const VerifyBody = z.strictObject({ token: z.string().min(1).max(200) }).meta({ id: 'SsoDomainVerificationRequest' });
-
-function toView(row: SsoDomainRow): SsoDomainView {
+function toView(row: SsoDomainRow): SsoDomain {
   return {
     domain: row.domain,
     verificationEmail: row.verification_email,
@@ -58,12 +51,12 @@ export function ssoDomainsRouter(deps: ApiDeps): Router {
   router.get('/', requireTenantPermission(deps, 'sso.read'), async (_req, res) => {
     const { tenantId } = tenantAccessOf(res);
     const rows = await withTenantScope(deps.dataSource, tenantId, (db) => listSsoDomains(db, tenantId));
-    res.json({ items: rows.map(toView) });
+    res.json({ items: rows.map(toView) } satisfies SsoDomainList);
   });
 
   router.post('/', requireTenantPermission(deps, 'sso.manage'), async (req, res) => {
     refuseApiKeyCaller(res);
-    const body = parseBody(SsoDomainBody, req);
+    const body = parseBody(SsoDomainRequest, req);
     const access = tenantAccessOf(res);
     const owner = await withPlatformScope(deps.dataSource, (db) => findVerifiedDomain(db, body.domain));
     if (owner && owner.tenantId !== access.tenantId)
@@ -110,12 +103,12 @@ export function ssoDomainsRouter(deps: ApiDeps): Router {
           return false;
         });
     }
-    res.status(row.verified_at ? 200 : 201).json({ domain: toView(row), mailed });
+    res.status(row.verified_at ? 200 : 201).json({ domain: toView(row), mailed } satisfies SsoDomainAdded);
   });
 
   router.delete('/:domain', requireTenantPermission(deps, 'sso.manage'), async (req, res) => {
     refuseApiKeyCaller(res);
-    const { domain } = parseParams(DomainParams, req);
+    const { domain } = parseParams(SsoDomainPath, req);
     const access = tenantAccessOf(res);
     await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
       const domains = await listSsoDomains(db, access.tenantId);
@@ -148,7 +141,7 @@ export function ssoDomainsRouter(deps: ApiDeps): Router {
 export function ssoDomainVerificationRouter(deps: ApiDeps): Router {
   const router = Router();
   router.post('/', async (req, res) => {
-    const { token } = parseBody(VerifyBody, req);
+    const { token } = parseBody(SsoDomainVerificationRequest, req);
     const result = await withPlatformScope(deps.dataSource, async (db) => {
       const verification = await confirmDomainVerification(db, token);
       if (verification.ok)
@@ -179,7 +172,10 @@ export function ssoDomainVerificationRouter(deps: ApiDeps): Router {
           );
       }
     }
-    res.json({ domain: verification.domain, tenant: { slug: tenant?.slug ?? null, name: tenant?.name ?? null } });
+    res.json({
+      domain: verification.domain,
+      tenant: { slug: tenant?.slug ?? null, name: tenant?.name ?? null },
+    } satisfies SsoDomainVerified);
   });
   return router;
 }
@@ -189,11 +185,11 @@ export const ssoDomainsPaths: ZodOpenApiPathsObject = {
     get: {
       operationId: 'listSsoDomains',
       summary: "The tenant's email domains, verified or waiting for verification",
-      requestParams: { path: z.object({ slug: z.string() }) },
+      requestParams: { path: TenantPath },
       responses: {
         200: {
           description: 'The domains.',
-          content: { 'application/json': { schema: z.object({ items: z.array(SsoDomainSchema) }) } },
+          content: { 'application/json': { schema: SsoDomainList } },
         },
         ...problemResponses(401, 403, 404),
       },
@@ -201,16 +197,16 @@ export const ssoDomainsPaths: ZodOpenApiPathsObject = {
     post: {
       operationId: 'addSsoDomain',
       summary: 'Add a domain: a verification link goes to an address at it',
-      requestParams: { path: z.object({ slug: z.string() }) },
-      requestBody: { content: { 'application/json': { schema: SsoDomainBody } } },
+      requestParams: { path: TenantPath },
+      requestBody: { content: { 'application/json': { schema: SsoDomainRequest } } },
       responses: {
         200: {
           description: 'Verified already; nothing mailed.',
-          content: { 'application/json': { schema: z.object({ domain: SsoDomainSchema, mailed: z.boolean() }) } },
+          content: { 'application/json': { schema: SsoDomainAdded } },
         },
         201: {
           description: 'Waiting for verification; the link was mailed (`mailed`).',
-          content: { 'application/json': { schema: z.object({ domain: SsoDomainSchema, mailed: z.boolean() }) } },
+          content: { 'application/json': { schema: SsoDomainAdded } },
         },
         ...problemResponses(400, 401, 403, 404, 409, 422),
       },
@@ -220,7 +216,7 @@ export const ssoDomainsPaths: ZodOpenApiPathsObject = {
     delete: {
       operationId: 'removeSsoDomain',
       summary: 'Remove a domain (not the last verified one while SSO is required)',
-      requestParams: { path: z.object({ slug: z.string(), domain: z.string() }) },
+      requestParams: { path: SsoDomainPath },
       responses: { 204: { description: 'Removed.' }, ...problemResponses(401, 403, 404, 409) },
     },
   },
@@ -228,18 +224,11 @@ export const ssoDomainsPaths: ZodOpenApiPathsObject = {
     post: {
       operationId: 'verifySsoDomain',
       summary: 'Confirm a domain with the token from the verification mail',
-      requestBody: { content: { 'application/json': { schema: VerifyBody } } },
+      requestBody: { content: { 'application/json': { schema: SsoDomainVerificationRequest } } },
       responses: {
         200: {
           description: 'Verified.',
-          content: {
-            'application/json': {
-              schema: z.object({
-                domain: z.string(),
-                tenant: z.object({ slug: z.string().nullable(), name: z.string().nullable() }),
-              }),
-            },
-          },
+          content: { 'application/json': { schema: SsoDomainVerified } },
         },
         ...problemResponses(400, 409, 410, 422),
       },

@@ -10,9 +10,16 @@
 import { Router } from 'express';
 import type { Request, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { z } from 'zod';
 import type { EntityManager } from 'typeorm';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import {
+  SsoCallback,
+  SsoCallbackRequest,
+  SsoDiscoverRequest,
+  SsoDiscovery,
+  SsoStart,
+  SsoStartRequest,
+} from '../../contracts/sso.ts';
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
 import { addMembershipIfAbsent, findMembership } from '../../db/repositories/memberships.ts';
@@ -32,72 +39,11 @@ import { createSsoUserIfAbsent, findUserByEmail, findUserById } from '../../db/r
 import { withPlatformScope, withTenantScope } from '../../db/scope.ts';
 import type { OidcClientSettings, VerifiedIdentity } from '../../integrations/identity/port.ts';
 import { IdentityError } from '../../integrations/identity/port.ts';
-import { SsoLoginEmail } from '../contracts/sso.ts';
 import type { ApiDeps } from '../deps.ts';
-import { ProblemError } from '../http/problem.ts';
+import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody } from '../http/validate.ts';
-import { SessionSchema, sessionBody } from './auth.ts';
-import { problemResponses } from './schemas.ts';
+import { sessionBody } from './auth.ts';
 import { secretStoreProblem, ssoCallbackUri } from './sso-connection.ts';
-
-const DiscoverBody = z.strictObject({ email: SsoLoginEmail }).meta({ id: 'SsoDiscoverRequest' });
-
-const DiscoverySchema = z
-  .object({
-    sso: z.boolean(),
-    required: z.boolean().meta({ description: 'Password sign-in is refused for this address.' }),
-    tenant: z.object({ slug: z.string(), name: z.string() }).nullable(),
-  })
-  .meta({ id: 'SsoDiscovery' });
-
-/** A path inside the portal to land on afterwards: never another origin. */
-const returnTo = z
-  .string()
-  .max(500)
-  .regex(/^\/(?![/\\])[^\s]*$/, 'Must be a path inside the portal, starting with a single /.');
-
-const StartBody = z
-  .strictObject({
-    tenant: z.string().min(1).max(40).optional().meta({ description: 'The organization (slug).' }),
-    email: SsoLoginEmail.optional().meta({
-      description: 'Or a work email address: its domain finds the organization.',
-    }),
-    returnTo: returnTo.optional(),
-  })
-  .refine((body) => body.tenant !== undefined || body.email !== undefined, {
-    path: ['tenant'],
-    message: 'Name the organization or give your work email address.',
-  })
-  .meta({ id: 'SsoStartRequest' });
-
-const StartSchema = z
-  .object({
-    authorizationUrl: z.string().meta({ description: 'Send the browser here.' }),
-    state: z.string().meta({ description: "Keep it with the browser's session; the callback must match it." }),
-    tenant: z.object({ slug: z.string(), name: z.string() }),
-    expiresAt: z.iso.datetime(),
-  })
-  .meta({ id: 'SsoStart' });
-
-const CallbackBody = z
-  .strictObject({
-    query: z
-      .string()
-      .min(1)
-      .max(8000)
-      .meta({ description: 'The query string the provider redirected to the redirect URI with (without "?").' }),
-  })
-  .meta({ id: 'SsoCallbackRequest' });
-
-const CallbackSchema = z
-  .object({
-    session: SessionSchema,
-    tenant: z.object({ slug: z.string(), name: z.string() }),
-    returnTo: z.string().nullable(),
-    accountCreated: z.boolean(),
-    membershipCreated: z.boolean(),
-  })
-  .meta({ id: 'SsoCallback' });
 
 function domainOf(email: string): string {
   return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
@@ -151,7 +97,7 @@ export function ssoLoginRouter(deps: ApiDeps): Router {
   }
 
   router.post('/discover', limiter(), async (req, res) => {
-    const { email } = parseBody(DiscoverBody, req);
+    const { email } = parseBody(SsoDiscoverRequest, req);
     const route = await withPlatformScope(dataSource, async (db) => {
       const found = await findVerifiedDomain(db, domainOf(email));
       const tenant = found ? await findTenantById(db, found.tenantId) : null;
@@ -162,11 +108,11 @@ export function ssoLoginRouter(deps: ApiDeps): Router {
       sso,
       required: sso && route.ssoRequired,
       tenant: sso ? { slug: route.slug, name: route.name } : null,
-    } satisfies z.infer<typeof DiscoverySchema>);
+    } satisfies SsoDiscovery);
   });
 
   router.post('/start', limiter(), async (req, res) => {
-    const body = parseBody(StartBody, req);
+    const body = parseBody(SsoStartRequest, req);
     const noSso = (what: string) =>
       new ProblemError('notFound', `${what} does not sign in through single sign-on; use your password.`);
     let tenantId: string;
@@ -211,11 +157,11 @@ export function ssoLoginRouter(deps: ApiDeps): Router {
       state: pending.state,
       tenant: { slug: tenant.slug, name: tenant.name },
       expiresAt: expiresAt.toISOString(),
-    } satisfies z.infer<typeof StartSchema>);
+    } satisfies SsoStart);
   });
 
   router.post('/callback', limiter(), async (req, res) => {
-    const { query } = parseBody(CallbackBody, req);
+    const { query } = parseBody(SsoCallbackRequest, req);
     const params = new URLSearchParams(query);
     const state = params.get('state');
     if (!state)
@@ -296,7 +242,7 @@ export function ssoLoginRouter(deps: ApiDeps): Router {
       returnTo: attempt.returnTo,
       accountCreated: outcome.accountCreated,
       membershipCreated: outcome.membershipCreated,
-    } satisfies z.infer<typeof CallbackSchema>);
+    } satisfies SsoCallback);
   });
 
   /**
@@ -361,9 +307,9 @@ export const ssoLoginPaths: ZodOpenApiPathsObject = {
     post: {
       operationId: 'discoverSso',
       summary: "Whether an email address signs in through its organization's single sign-on",
-      requestBody: { content: { 'application/json': { schema: DiscoverBody } } },
+      requestBody: { content: { 'application/json': { schema: SsoDiscoverRequest } } },
       responses: {
-        200: { description: 'The answer.', content: { 'application/json': { schema: DiscoverySchema } } },
+        200: { description: 'The answer.', content: { 'application/json': { schema: SsoDiscovery } } },
         ...problemResponses(400, 422, 429),
       },
     },
@@ -372,9 +318,9 @@ export const ssoLoginPaths: ZodOpenApiPathsObject = {
     post: {
       operationId: 'startSso',
       summary: "Start a sign-in at the organization's identity provider",
-      requestBody: { content: { 'application/json': { schema: StartBody } } },
+      requestBody: { content: { 'application/json': { schema: SsoStartRequest } } },
       responses: {
-        200: { description: 'Where to send the browser.', content: { 'application/json': { schema: StartSchema } } },
+        200: { description: 'Where to send the browser.', content: { 'application/json': { schema: SsoStart } } },
         ...problemResponses(400, 404, 422, 429, 503),
       },
     },
@@ -383,9 +329,9 @@ export const ssoLoginPaths: ZodOpenApiPathsObject = {
     post: {
       operationId: 'finishSso',
       summary: "Finish a sign-in with the provider's redirect; signs the person in (just-in-time account)",
-      requestBody: { content: { 'application/json': { schema: CallbackBody } } },
+      requestBody: { content: { 'application/json': { schema: SsoCallbackRequest } } },
       responses: {
-        200: { description: 'Signed in.', content: { 'application/json': { schema: CallbackSchema } } },
+        200: { description: 'Signed in.', content: { 'application/json': { schema: SsoCallback } } },
         ...problemResponses(400, 401, 410, 422, 429, 503),
       },
     },

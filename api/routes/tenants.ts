@@ -1,60 +1,35 @@
 // /api/v1/tenants: list, read, and create (which starts provisioning). Every route needs
 // sign-in: platform admins see and create any tenant; other users see the tenants they
-// belong to and may create a tenant that they own themselves.
+// belong to and may create a tenant that they own themselves; an API key sees its own.
+// The list is filtered and paged in SQL (newest first, keyset cursor).
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
-import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { IdempotencyKeyHeader } from '../../contracts/common.ts';
+import {
+  CreateTenantRequest,
+  Tenant,
+  TenantCreated,
+  TenantListQuery,
+  TenantPage,
+  TenantParams,
+} from '../../contracts/tenants.ts';
 import type { Tenant as TenantRow } from '../../db/entities/tenant.ts';
-import { TENANT_PLANS, TENANT_STATUSES } from '../../db/entities/tenant.ts';
-import { listTenantRolesOfUser } from '../../db/repositories/memberships.ts';
-import { findTenantBySlug, listTenants } from '../../db/repositories/tenants.ts';
-import { withPlatformScope } from '../../db/scope.ts';
+import type { TenantPosition } from '../../db/repositories/tenants.ts';
+import { findTenantBySlug, listTenantsPage } from '../../db/repositories/tenants.ts';
+import { withPlatformScope, withTenantScope } from '../../db/scope.ts';
 import { findUserById } from '../../db/repositories/users.ts';
 import { addLogContext } from '../../logging/context.ts';
 import { authOf, requireAuth } from '../auth/require-auth.ts';
 import { requireTenantPermission } from '../auth/tenant-access.ts';
-import { slugField } from '../contracts/accounts.ts';
 import type { ApiDeps } from '../deps.ts';
 import { respondIdempotently } from '../http/idempotency.ts';
-import { ProblemError } from '../http/problem.ts';
-import { parseBody, parseParams } from '../http/validate.ts';
+import { ProblemError, problemResponses } from '../http/problem.ts';
+import { parseBody, parseParams, parseQuery } from '../http/validate.ts';
 import { startedOperation } from '../operations/operation-view.ts';
 import { startTenantProvisioning } from '../tenant-provisioning/starter.ts';
-import { OperationSummarySchema, problemResponses } from './schemas.ts';
 
-const Slug = slugField;
-
-export const CreateTenantBody = z
-  .strictObject({
-    slug: Slug,
-    name: z.string().trim().min(1, 'Enter a name.').max(200, 'Use at most 200 characters.'),
-    plan: z.enum(TENANT_PLANS).default('free'),
-    ownerEmail: z.email('Enter a valid email address.'),
-  })
-  .meta({ id: 'CreateTenantRequest' });
-
-const TenantSchema = z
-  .object({
-    id: z.uuid(),
-    slug: z.string(),
-    name: z.string(),
-    plan: z.enum(TENANT_PLANS),
-    status: z.enum(TENANT_STATUSES),
-    failureReason: z.string().nullable(),
-    approvalStatus: z
-      .enum(['pending', 'approved', 'rejected'])
-      .nullable()
-      .meta({ description: "Null when the plan needs no platform admin's approval." }),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-  })
-  .meta({ id: 'Tenant' });
-type TenantView = z.infer<typeof TenantSchema>;
-
-const TenantParams = z.strictObject({ slug: Slug });
-
-function toView(row: TenantRow): TenantView {
+function toView(row: TenantRow): Tenant {
   return {
     id: row.id,
     slug: row.slug,
@@ -68,29 +43,51 @@ function toView(row: TenantRow): TenantView {
   };
 }
 
+/** The cursor is the last tenant's position, made opaque so clients do not build their own. */
+const encodeCursor = (position: TenantPosition) =>
+  Buffer.from(`t:${position.createdMicros}:${position.id}`, 'utf8').toString('base64url');
+function decodeCursor(cursor: string): TenantPosition {
+  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = /^t:(\d{1,16}):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(decoded);
+  if (!match)
+    throw new ProblemError('validation', 'The cursor is not one this API handed out.', {
+      errors: [{ path: 'cursor', message: 'Pass the nextCursor of a previous page unchanged.' }],
+    });
+  return { createdMicros: match[1] as string, id: match[2] as string };
+}
+
 export function tenantsRouter(deps: ApiDeps): Router {
   const router = Router();
   // API keys may read their own tenant (the list shows just it); they never create one.
   router.use(requireAuth(deps.accessTokens, { apiKeys: deps.dataSource }));
 
-  router.get('/', async (_req, res) => {
+  router.get('/', async (req, res) => {
     const auth = authOf(res);
-    const all = await listTenants(deps.dataSource);
-    if (auth.apiKey) {
-      const own = auth.apiKey.tenantId;
-      res.json({ items: all.filter((tenant) => tenant.id === own).map(toView) });
-      return;
-    }
-    if (auth.platformAdmin) {
-      res.json({ items: all.map(toView) });
-      return;
-    }
-    const mine = new Set(
-      (await withPlatformScope(deps.dataSource, (db) => listTenantRolesOfUser(db, auth.userId))).map(
-        (m) => m.tenant_id,
-      ),
-    );
-    res.json({ items: all.filter((tenant) => mine.has(tenant.id)).map(toView) });
+    const query = parseQuery(TenantListQuery, req);
+    // One row more than asked tells whether another page follows.
+    const page = {
+      status: query.status,
+      prefix: query.q,
+      after: query.cursor ? decodeCursor(query.cursor) : undefined,
+      limit: query.limit + 1,
+    };
+    const rows = auth.apiKey
+      ? await withTenantScope(deps.dataSource, auth.apiKey.tenantId, (db) =>
+          listTenantsPage(db, { kind: 'scopedTenant' }, page),
+        )
+      : await withPlatformScope(deps.dataSource, (db) =>
+          listTenantsPage(
+            db,
+            auth.platformAdmin ? { kind: 'platform' } : { kind: 'member', userId: auth.userId },
+            page,
+          ),
+        );
+    const shown = rows.slice(0, query.limit);
+    const last = shown.at(-1);
+    res.json({
+      items: shown.map((row) => toView(row.tenant)),
+      nextCursor: rows.length > query.limit && last ? encodeCursor(last.position) : null,
+    } satisfies TenantPage);
   });
 
   router.get('/:slug', requireTenantPermission(deps, 'tenant.read'), async (req, res) => {
@@ -103,7 +100,7 @@ export function tenantsRouter(deps: ApiDeps): Router {
   router.post('/', async (req, res) => {
     const auth = authOf(res);
     if (auth.apiKey) throw new ProblemError('forbidden', 'API keys cannot create tenants; sign in as a person.');
-    const body = parseBody(CreateTenantBody, req);
+    const body = parseBody(CreateTenantRequest, req);
     if (!auth.platformAdmin) {
       const caller = await findUserById(deps.dataSource, auth.userId);
       if (caller && !caller.email_verified_at)
@@ -159,9 +156,9 @@ export function tenantsRouter(deps: ApiDeps): Router {
               approvalStatus: deps.settings.approval.plans.includes(body.plan) ? 'pending' : null,
               createdAt: now,
               updatedAt: now,
-            } satisfies TenantView,
+            },
             operation,
-          },
+          } satisfies TenantCreated,
         };
       },
     );
@@ -180,13 +177,13 @@ export const tenantsPaths: ZodOpenApiPathsObject = {
   '/api/v1/tenants': {
     get: {
       operationId: 'listTenants',
-      summary: 'List tenants',
+      summary: 'List the tenants the caller may see, newest first, one page at a time',
+      description:
+        'Platform admins see every tenant, other users the tenants they belong to, an API key its own tenant. Filter by `status` and by the start of the slug or name (`q`); follow `nextCursor` for the next page.',
+      requestParams: { query: TenantListQuery },
       responses: {
-        200: {
-          description: 'Every tenant, newest first.',
-          content: { 'application/json': { schema: z.object({ items: z.array(TenantSchema) }) } },
-        },
-        ...problemResponses(401),
+        200: { description: 'A page of tenants.', content: { 'application/json': { schema: TenantPage } } },
+        ...problemResponses(401, 422),
       },
     },
     post: {
@@ -194,14 +191,12 @@ export const tenantsPaths: ZodOpenApiPathsObject = {
       summary: 'Create a tenant and start provisioning it',
       description:
         'Returns 202 with the provisioning operation. Send an Idempotency-Key header to make retries safe: a repeat with the same key and body returns the first response.',
-      requestParams: { header: z.object({ 'idempotency-key': z.string().max(255).optional() }) },
-      requestBody: { content: { 'application/json': { schema: CreateTenantBody } } },
+      requestParams: { header: IdempotencyKeyHeader },
+      requestBody: { content: { 'application/json': { schema: CreateTenantRequest } } },
       responses: {
         202: {
           description: 'Provisioning started.',
-          content: {
-            'application/json': { schema: z.object({ tenant: TenantSchema, operation: OperationSummarySchema }) },
-          },
+          content: { 'application/json': { schema: TenantCreated } },
         },
         ...problemResponses(400, 401, 403, 409, 413, 415, 422),
       },
@@ -213,7 +208,7 @@ export const tenantsPaths: ZodOpenApiPathsObject = {
       summary: 'Read one tenant',
       requestParams: { path: TenantParams },
       responses: {
-        200: { description: 'The tenant.', content: { 'application/json': { schema: TenantSchema } } },
+        200: { description: 'The tenant.', content: { 'application/json': { schema: Tenant } } },
         ...problemResponses(401, 404, 422),
       },
     },

@@ -5,7 +5,14 @@ import { Router } from 'express';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
-import { duration } from '../../config/env.ts';
+import { IdempotencyKeyHeader, TenantPath } from '../../contracts/common.ts';
+import {
+  CancelTenantOffboardingRequest,
+  OffboardTenantRequest,
+  TenantOffboardingCancellation,
+  TenantOffboardingStarted,
+  TenantTeardownReport,
+} from '../../contracts/tenant-offboarding.ts';
 import { findLatestExport, findTeardownReport, teardownResources } from '../../db/repositories/tenant-offboarding.ts';
 import { findTenantById } from '../../db/repositories/tenants.ts';
 import { withTenantScope } from '../../db/scope.ts';
@@ -14,44 +21,10 @@ import { actorOf, requireAuth } from '../auth/require-auth.ts';
 import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
 import { respondIdempotently } from '../http/idempotency.ts';
-import { ProblemError } from '../http/problem.ts';
+import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody } from '../http/validate.ts';
 import { startedOperation } from '../operations/operation-view.ts';
 import { cancelTenantOffboarding, startTenantOffboarding } from './starter.ts';
-import { OperationSummarySchema, problemResponses } from '../routes/schemas.ts';
-
-const MAX_GRACE_MS = 90 * 86_400_000;
-
-const OffboardBody = z
-  .strictObject({
-    reason: z
-      .string()
-      .trim()
-      .min(3, 'Say why, in a few words: it is kept in the audit log and the report.')
-      .max(500, 'Use at most 500 characters.'),
-    gracePeriod: duration
-      .refine((ms) => ms >= 1_000 && ms <= MAX_GRACE_MS, 'must be between 1s and 90d')
-      .optional()
-      .meta({ description: 'How long the tenant can still be brought back, e.g. 7d (default OFFBOARD_GRACE_PERIOD).' }),
-  })
-  .meta({ id: 'OffboardTenantRequest' });
-
-const CancelBody = z.strictObject({}).meta({ id: 'CancelTenantOffboardingRequest' });
-
-const TeardownReportSchema = z
-  .object({
-    tenantId: z.string(),
-    slug: z.string(),
-    status: z.string(),
-    operationId: z.string(),
-    reason: z.string(),
-    startedAt: z.string(),
-    cancelledAt: z.string().nullable(),
-    completedAt: z.string().nullable(),
-    resources: z.array(z.object({ kind: z.string(), name: z.string(), evidence: z.string() })),
-    steps: z.record(z.string(), z.unknown()),
-  })
-  .meta({ id: 'TenantTeardownReport' });
 
 export function tenantOffboardingRouter(deps: ApiDeps): Router {
   const router = Router({ mergeParams: true });
@@ -68,7 +41,7 @@ export function tenantOffboardingRouter(deps: ApiDeps): Router {
   }
 
   router.post('/offboard', lifecycle, async (req: Request, res: Response) => {
-    const body = parseBody(OffboardBody, req);
+    const body = parseBody(OffboardTenantRequest, req);
     const access = tenantAccessOf(res);
     await respondIdempotently(req, res, idempotency, async () => {
       const tenant = await withTenantScope(deps.dataSource, access.tenantId, (db) =>
@@ -106,13 +79,13 @@ export function tenantOffboardingRouter(deps: ApiDeps): Router {
         body: {
           operation: view.operation,
           offboarding: { gracePeriodMs, deleteAfter: new Date(Date.now() + gracePeriodMs).toISOString() },
-        },
+        } satisfies TenantOffboardingStarted,
       };
     });
   });
 
   router.post('/offboard/cancel', lifecycle, async (req: Request, res: Response) => {
-    parseBody(CancelBody, req);
+    parseBody(CancelTenantOffboardingRequest, req);
     const access = tenantAccessOf(res);
     await respondIdempotently(req, res, idempotency, async () => {
       const answer = await cancelTenantOffboarding(deps.temporal.client, access.slug, actorOf(req, res));
@@ -133,7 +106,7 @@ export function tenantOffboardingRouter(deps: ApiDeps): Router {
           operation: view.operation,
           // `requested`: no worker confirmed within 10 s; follow the operation.
           cancellation: answer.outcome === 'cancelled' ? ('confirmed' as const) : ('requested' as const),
-        },
+        } satisfies TenantOffboardingCancellation,
       };
     });
   });
@@ -173,19 +146,14 @@ export function tenantOffboardingRouter(deps: ApiDeps): Router {
       completedAt: report.completed_at?.toISOString() ?? null,
       resources: teardownResources(report),
       steps: report.steps,
-    } satisfies z.input<typeof TeardownReportSchema>);
+    } satisfies TenantTeardownReport);
   });
 
   return router;
 }
 
-const operationAnswer = (extra: z.ZodRawShape) => ({
-  description: 'Accepted; follow the operation.',
-  content: { 'application/json': { schema: z.object({ operation: OperationSummarySchema, ...extra }) } },
-});
-
-const slugParams = { path: z.object({ slug: z.string() }) };
-const postParams = { ...slugParams, header: z.object({ 'idempotency-key': z.string().max(255).optional() }) };
+const slugParams = { path: TenantPath };
+const postParams = { ...slugParams, header: IdempotencyKeyHeader };
 
 export const tenantOffboardingPaths: ZodOpenApiPathsObject = {
   '/api/v1/tenants/{slug}/offboard': {
@@ -194,9 +162,12 @@ export const tenantOffboardingPaths: ZodOpenApiPathsObject = {
       summary:
         'Offboard a tenant (platform admins): close it, export its data, wait out the grace period, then delete its resources',
       requestParams: postParams,
-      requestBody: { content: { 'application/json': { schema: OffboardBody } } },
+      requestBody: { content: { 'application/json': { schema: OffboardTenantRequest } } },
       responses: {
-        202: operationAnswer({ offboarding: z.object({ gracePeriodMs: z.number(), deleteAfter: z.string() }) }),
+        202: {
+          description: 'Accepted; follow the operation.',
+          content: { 'application/json': { schema: TenantOffboardingStarted } },
+        },
         ...problemResponses(400, 401, 403, 404, 409, 422),
       },
     },
@@ -206,9 +177,12 @@ export const tenantOffboardingPaths: ZodOpenApiPathsObject = {
       operationId: 'cancelTenantOffboarding',
       summary: 'Cancel an offboarding during its grace period (platform admins); 409 once deletion began',
       requestParams: postParams,
-      requestBody: { content: { 'application/json': { schema: CancelBody } } },
+      requestBody: { content: { 'application/json': { schema: CancelTenantOffboardingRequest } } },
       responses: {
-        202: operationAnswer({ cancellation: z.enum(['confirmed', 'requested']) }),
+        202: {
+          description: 'Accepted; follow the operation.',
+          content: { 'application/json': { schema: TenantOffboardingCancellation } },
+        },
         ...problemResponses(400, 401, 403, 404, 409, 422),
       },
     },
@@ -233,7 +207,7 @@ export const tenantOffboardingPaths: ZodOpenApiPathsObject = {
       summary: 'What offboarding deleted, with the evidence that each resource is gone (platform admins)',
       requestParams: slugParams,
       responses: {
-        200: { description: 'The report', content: { 'application/json': { schema: TeardownReportSchema } } },
+        200: { description: 'The report', content: { 'application/json': { schema: TenantTeardownReport } } },
         ...problemResponses(401, 403, 404),
       },
     },

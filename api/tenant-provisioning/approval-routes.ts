@@ -5,43 +5,24 @@
 import { Router } from 'express';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { TenantPath } from '../../contracts/common.ts';
+import { TenantApproval, TenantApprovalRequest } from '../../contracts/tenant-approval.ts';
 import { findTenantById } from '../../db/repositories/tenants.ts';
 import { withTenantScope } from '../../db/scope.ts';
 import { decideApprovalUpdate, provisionTenantWorkflowId } from '../../workflows/tenant-provisioning/contract.ts';
 import { authOf, requireAuth } from '../auth/require-auth.ts';
 import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
-import { ProblemError } from '../http/problem.ts';
+import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody } from '../http/validate.ts';
-import { problemResponses } from '../routes/schemas.ts';
-
-const ApprovalBody = z
-  .strictObject({
-    decision: z.enum(['approve', 'reject'], 'Choose approve or reject.'),
-    reason: z.string().trim().max(500, 'Use at most 500 characters.').optional(),
-  })
-  .superRefine((body, ctx) => {
-    if (body.decision === 'reject' && !body.reason)
-      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'Say why: the owner is told.' });
-  })
-  .meta({ id: 'TenantApprovalRequest' });
-
-const ApprovalSchema = z
-  .object({
-    status: z.enum(['approved', 'rejected']),
-    decidedBy: z.string(),
-    operation: z.object({ id: z.string(), links: z.object({ self: z.string(), events: z.string() }) }),
-  })
-  .meta({ id: 'TenantApproval' });
 
 export function tenantApprovalRouter(deps: ApiDeps): Router {
   const router = Router({ mergeParams: true });
   router.use(requireAuth(deps.accessTokens, { apiKeys: deps.dataSource }));
 
   router.post('/', requireTenantPermission(deps, 'tenant.lifecycle'), async (req, res) => {
-    const body = parseBody(ApprovalBody, req);
+    const body = parseBody(TenantApprovalRequest, req);
     const access = tenantAccessOf(res);
     const auth = authOf(res);
     const tenant = await withTenantScope(deps.dataSource, access.tenantId, (db) => findTenantById(db, access.tenantId));
@@ -81,7 +62,7 @@ export function tenantApprovalRouter(deps: ApiDeps): Router {
     res.json({
       ...outcome,
       operation: { id: workflowId, links: { self, events: `${self}/events` } },
-    } satisfies z.infer<typeof ApprovalSchema>);
+    } satisfies TenantApproval);
   });
 
   return router;
@@ -94,10 +75,10 @@ export const tenantApprovalPaths: ZodOpenApiPathsObject = {
       summary: 'Approve or reject a tenant waiting for approval (platform admins)',
       description:
         "Sent to the tenant's provisioning workflow as a validated Temporal Update; answers once the decision is recorded. Approving lets provisioning continue; rejecting (with a reason) ends it with the tenant failed.",
-      requestParams: { path: z.object({ slug: z.string() }) },
-      requestBody: { content: { 'application/json': { schema: ApprovalBody } } },
+      requestParams: { path: TenantPath },
+      requestBody: { content: { 'application/json': { schema: TenantApprovalRequest } } },
       responses: {
-        200: { description: 'Decided.', content: { 'application/json': { schema: ApprovalSchema } } },
+        200: { description: 'Decided.', content: { 'application/json': { schema: TenantApproval } } },
         ...problemResponses(400, 401, 403, 404, 409, 422),
       },
     },

@@ -2,37 +2,16 @@
 // built (database role, secret policy, billing ids, namespaces), its license, its approval
 // and its suspensions. For platform admins (the admin console's tenant page).
 import { Router } from 'express';
-import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { TenantPath } from '../../contracts/common.ts';
+import { TenantResources } from '../../contracts/tenant-resources.ts';
 import { listSuspensions } from '../../db/repositories/tenant-suspensions.ts';
 import { readTenantResources } from '../../db/repositories/tenant-resources.ts';
 import { withTenantScope } from '../../db/scope.ts';
 import { requireAuth } from '../auth/require-auth.ts';
 import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
-import { problemResponses } from '../routes/schemas.ts';
-
-const TenantResourcesSchema = z
-  .object({
-    databaseRole: z.string().nullable(),
-    secretPolicy: z.string().nullable(),
-    billingCustomerId: z.string().nullable(),
-    billingSubscriptionId: z.string().nullable(),
-    clusterNamespaces: z.array(z.string()),
-    welcomeSentAt: z.iso.datetime().nullable(),
-    license: z.object({ licenseId: z.string(), tier: z.string(), issuedAt: z.iso.datetime() }).nullable(),
-    suspensions: z.array(
-      z.object({
-        number: z.number().int(),
-        reason: z.string(),
-        suspendedAt: z.iso.datetime().nullable(),
-        reactivatedAt: z.iso.datetime().nullable(),
-        sessionsRevoked: z.number().int().nullable(),
-        workloadsScaledDown: z.number().int().nullable(),
-      }),
-    ),
-  })
-  .meta({ id: 'TenantResources' });
+import { problemResponses } from '../http/problem.ts';
 
 export function tenantResourcesRouter(deps: ApiDeps): Router {
   const router = Router({ mergeParams: true });
@@ -63,7 +42,7 @@ export function tenantResourcesRouter(deps: ApiDeps): Router {
         })),
       };
     });
-    res.json(view satisfies z.infer<typeof TenantResourcesSchema>);
+    res.json(view satisfies TenantResources);
   });
 
   return router;
@@ -74,9 +53,9 @@ export const tenantResourcesPaths: ZodOpenApiPathsObject = {
     get: {
       operationId: 'getTenantResources',
       summary: 'What Atrium runs for the tenant: provisioned resources, license, suspensions (platform admins)',
-      requestParams: { path: z.object({ slug: z.string() }) },
+      requestParams: { path: TenantPath },
       responses: {
-        200: { description: 'The resources.', content: { 'application/json': { schema: TenantResourcesSchema } } },
+        200: { description: 'The resources.', content: { 'application/json': { schema: TenantResources } } },
         ...problemResponses(401, 403, 404),
       },
     },

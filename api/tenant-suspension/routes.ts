@@ -3,8 +3,10 @@
 // zero — and undo exactly that. Both start a workflow and answer 202 with the operation.
 import { Router } from 'express';
 import type { Response } from 'express';
-import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { IdempotencyKeyHeader, TenantPath } from '../../contracts/common.ts';
+import { OperationStarted } from '../../contracts/operations.ts';
+import { ReactivateTenantRequest, SuspendTenantRequest } from '../../contracts/tenant-suspension.ts';
 import { findOpenSuspension, nextSuspensionNumber } from '../../db/repositories/tenant-suspensions.ts';
 import { findTenantById } from '../../db/repositories/tenants.ts';
 import { withTenantScope } from '../../db/scope.ts';
@@ -12,24 +14,11 @@ import { actorOf, requireAuth } from '../auth/require-auth.ts';
 import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
 import { respondIdempotently } from '../http/idempotency.ts';
-import { ProblemError } from '../http/problem.ts';
+import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody } from '../http/validate.ts';
 import { startedOperation } from '../operations/operation-view.ts';
 import type { StartResult } from '../operations/start-operation.ts';
 import { startTenantReactivation, startTenantSuspension } from './starters.ts';
-import { OperationSummarySchema, problemResponses } from '../routes/schemas.ts';
-
-const SuspendBody = z
-  .strictObject({
-    reason: z
-      .string()
-      .trim()
-      .min(3, 'Say why, in a few words: members see it.')
-      .max(500, 'Use at most 500 characters.'),
-  })
-  .meta({ id: 'SuspendTenantRequest' });
-
-const ReactivateBody = z.strictObject({}).meta({ id: 'ReactivateTenantRequest' });
 
 export function tenantSuspensionRouter(deps: ApiDeps): Router {
   const router = Router({ mergeParams: true });
@@ -50,7 +39,11 @@ export function tenantSuspensionRouter(deps: ApiDeps): Router {
       { workflowId: started.workflowId, runId: started.runId, kind, tenantId: tenantAccessOf(res).tenantId },
       { client: deps.temporal.client, namespace: deps.temporal.namespace, temporalUiUrl: deps.temporal.uiUrl },
     );
-    return { status: 202, headers: { Location: operation.links.self }, body: { operation } };
+    return {
+      status: 202,
+      headers: { Location: operation.links.self },
+      body: { operation } satisfies OperationStarted,
+    };
   }
 
   async function tenantState(res: Response) {
@@ -63,7 +56,7 @@ export function tenantSuspensionRouter(deps: ApiDeps): Router {
   }
 
   router.post('/suspend', requireTenantPermission(deps, 'tenant.lifecycle'), async (req, res) => {
-    const { reason } = parseBody(SuspendBody, req);
+    const { reason } = parseBody(SuspendTenantRequest, req);
     const access = tenantAccessOf(res);
     await respondIdempotently(req, res, idempotency, async () => {
       const { tenant, open, next } = await tenantState(res);
@@ -92,7 +85,7 @@ export function tenantSuspensionRouter(deps: ApiDeps): Router {
   });
 
   router.post('/reactivate', requireTenantPermission(deps, 'tenant.lifecycle'), async (req, res) => {
-    parseBody(ReactivateBody, req);
+    parseBody(ReactivateTenantRequest, req);
     const access = tenantAccessOf(res);
     await respondIdempotently(req, res, idempotency, async () => {
       const { tenant, open } = await tenantState(res);
@@ -119,7 +112,7 @@ export function tenantSuspensionRouter(deps: ApiDeps): Router {
 
 const operationAnswer = {
   description: 'Started; follow the operation.',
-  content: { 'application/json': { schema: z.object({ operation: OperationSummarySchema }) } },
+  content: { 'application/json': { schema: OperationStarted } },
 };
 
 export const tenantSuspensionPaths: ZodOpenApiPathsObject = {
@@ -128,11 +121,8 @@ export const tenantSuspensionPaths: ZodOpenApiPathsObject = {
       operationId: 'suspendTenant',
       summary:
         'Suspend a tenant (platform admins): close its API, revoke its SSO sessions, scale its workloads to zero',
-      requestParams: {
-        path: z.object({ slug: z.string() }),
-        header: z.object({ 'idempotency-key': z.string().max(255).optional() }),
-      },
-      requestBody: { content: { 'application/json': { schema: SuspendBody } } },
+      requestParams: { path: TenantPath, header: IdempotencyKeyHeader },
+      requestBody: { content: { 'application/json': { schema: SuspendTenantRequest } } },
       responses: { 202: operationAnswer, ...problemResponses(400, 401, 403, 404, 409, 422) },
     },
   },
@@ -140,11 +130,8 @@ export const tenantSuspensionPaths: ZodOpenApiPathsObject = {
     post: {
       operationId: 'reactivateTenant',
       summary: 'Reactivate a suspended tenant (platform admins): reverse what its suspension applied',
-      requestParams: {
-        path: z.object({ slug: z.string() }),
-        header: z.object({ 'idempotency-key': z.string().max(255).optional() }),
-      },
-      requestBody: { content: { 'application/json': { schema: ReactivateBody } } },
+      requestParams: { path: TenantPath, header: IdempotencyKeyHeader },
+      requestBody: { content: { 'application/json': { schema: ReactivateTenantRequest } } },
       responses: { 202: operationAnswer, ...problemResponses(400, 401, 403, 404, 409, 422) },
     },
   },

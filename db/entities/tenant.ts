@@ -1,10 +1,5 @@
 import { EntitySchema } from 'typeorm';
-
-export const TENANT_PLANS = ['free', 'team', 'enterprise'] as const;
-export type TenantPlan = (typeof TENANT_PLANS)[number];
-
-export const TENANT_STATUSES = ['pending', 'active', 'failed', 'suspended', 'offboarding', 'offboarded'] as const;
-export type TenantStatus = (typeof TENANT_STATUSES)[number];
+import type { ApprovalStatus, TenantPlan, TenantStatus } from '../../contracts/tenants.ts';
 
 export interface Tenant {
   id: string;
@@ -17,7 +12,7 @@ export interface Tenant {
   schemaName: string | null;
   failureReason: string | null;
   /** Null when the plan needs no approval; else pending until a platform admin decides. */
-  approvalStatus: 'pending' | 'approved' | 'rejected' | null;
+  approvalStatus: ApprovalStatus | null;
   approvalReason: string | null;
   createdAt: Date;
   updatedAt: Date;

@@ -17,6 +17,7 @@ import { CreateTenantSuspensions1763880000000 } from './1763880000000-CreateTena
 import { AddTenantApproval1763890000000 } from './1763890000000-AddTenantApproval.ts';
 import { CreateTenantOffboarding1763895000000 } from './1763895000000-CreateTenantOffboarding.ts';
 import { OrderAuditChainByLock1763900000000 } from './1763900000000-OrderAuditChainByLock.ts';
+import { IndexTenantsByCreation1763910000000 } from './1763910000000-IndexTenantsByCreation.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -37,4 +38,5 @@ export const migrations = [
   AddTenantApproval1763890000000,
   CreateTenantOffboarding1763895000000,
   OrderAuditChainByLock1763900000000,
+  IndexTenantsByCreation1763910000000,
 ];

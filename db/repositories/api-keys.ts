@@ -1,7 +1,7 @@
 // Every query on api_keys. Listing and changes run in the tenant's scope; the lookup by
 // prefix at sign-in runs in the platform scope, because the tenant is not known yet.
 import type { EntityManager } from 'typeorm';
-import type { Role } from './memberships.ts';
+import type { Role } from '../../contracts/members.ts';
 
 export interface ApiKeyRow {
   id: string;

@@ -2,7 +2,8 @@
 // lookup of the accept flow runs in the platform scope (the invitee is not a member yet).
 import type { EntityManager } from 'typeorm';
 import { hashAccountToken } from './account-tokens.ts';
-import type { Role } from './memberships.ts';
+import type { InvitationState } from '../../contracts/invitations.ts';
+import type { Role } from '../../contracts/members.ts';
 
 export interface InvitationRow {
   id: string;
@@ -65,7 +66,7 @@ export interface InvitationByToken {
   tenant_name: string;
   email: string;
   role: Role;
-  state: 'pending' | 'accepted' | 'revoked' | 'expired';
+  state: InvitationState;
 }
 
 /** The invitation a token names (platform scope); `lock` holds it for the accepting transaction. */

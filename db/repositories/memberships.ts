@@ -1,9 +1,7 @@
 // Queries on memberships. Run them in a tenant-scoped transaction (db/scope.ts): the
 // table is guarded by row-level security.
 import type { EntityManager } from 'typeorm';
-
-export const ROLES = ['owner', 'admin', 'developer', 'viewer'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from '../../contracts/members.ts';
 
 export interface MemberRow {
   user_id: string;

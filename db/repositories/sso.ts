@@ -4,9 +4,7 @@
 // (findVerifiedDomain, consumeLoginAttempt), which run in the platform scope.
 import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import type { Role } from './memberships.ts';
-
-export type SsoRole = Exclude<Role, 'owner'>;
+import type { SsoRole } from '../../contracts/sso.ts';
 
 export interface SsoConnectionRow {
   tenant_id: string;

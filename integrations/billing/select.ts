@@ -2,13 +2,13 @@
 import Stripe from 'stripe';
 import type { DataSource } from 'typeorm';
 import type { BillingConfig } from '../../config/billing.ts';
-import { TENANT_PLANS } from '../../db/entities/tenant.ts';
+import { PLAN_NAMES } from '../../workflows/shared/plans.ts';
 import { createLocalBilling } from './local.ts';
 import type { Billing } from './port.ts';
 import { createStripeBilling } from './stripe.ts';
 
 export function selectBilling(config: BillingConfig, dataSource: DataSource): Billing {
-  if (config.kind === 'local') return createLocalBilling({ dataSource, plans: TENANT_PLANS });
+  if (config.kind === 'local') return createLocalBilling({ dataSource, plans: PLAN_NAMES });
   const { host, port, protocol } = config.api;
   const stripe = new Stripe(config.secretKey, {
     ...(host ? { host } : {}),

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createDataSource } from '../../db/data-source.ts';
-import type { Role } from '../../db/repositories/memberships.ts';
+import type { Role } from '../../contracts/members.ts';
 import { createUserIfAbsent } from '../../db/repositories/users.ts';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
 import { isCspViolation, launchChromium, signInThroughPortal } from '../support/browser.ts';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ROLE_PERMISSIONS } from '../../api/auth/permissions.ts';
-import type { Role } from '../../db/repositories/memberships.ts';
+import type { Role } from '../../contracts/members.ts';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
 import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';

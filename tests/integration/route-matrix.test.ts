@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { Permission } from '../../api/auth/permissions.ts';
+import type { Permission } from '../../contracts/members.ts';
 import { ROLE_PERMISSIONS } from '../../api/auth/permissions.ts';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
 import type { Platform, TestUser } from '../support/platform.ts';

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../../db/data-source.ts';
-import { TENANT_PLANS } from '../../db/entities/tenant.ts';
+import { PLAN_NAMES } from '../../workflows/shared/plans.ts';
 import { createLocalBilling } from '../../integrations/billing/local.ts';
 import { BillingError } from '../../integrations/billing/port.ts';
 import type { TestDatabase } from '../support/database.ts';
@@ -22,7 +22,7 @@ async function openDatabase(): Promise<{ database: TestDatabase; dataSource: Dat
 billingContract('local', async () => {
   const { database, dataSource } = await openDatabase();
   return {
-    billing: createLocalBilling({ dataSource, plans: TENANT_PLANS }),
+    billing: createLocalBilling({ dataSource, plans: PLAN_NAMES }),
     stateful: true,
     stop: async () => {
       await dataSource.destroy();
@@ -43,7 +43,7 @@ describe('local billing: records', () => {
   });
 
   test('keeps customers and subscriptions as records: canceled and deleted, never removed', async () => {
-    const billing = createLocalBilling({ dataSource, plans: TENANT_PLANS });
+    const billing = createLocalBilling({ dataSource, plans: PLAN_NAMES });
     const tenantId = randomUUID();
     const { customerId } = await billing.ensureCustomer(
       { tenantId, slug: 'rec', name: 'Rec', email: 'r@rec.test' },
@@ -73,7 +73,7 @@ describe('local billing: records', () => {
   });
 
   test("one tenant's idempotency key cannot reach another tenant's customer", async () => {
-    const billing = createLocalBilling({ dataSource, plans: TENANT_PLANS });
+    const billing = createLocalBilling({ dataSource, plans: PLAN_NAMES });
     const [a, b] = [randomUUID(), randomUUID()];
     await billing.ensureCustomer({ tenantId: a, slug: 'a', name: 'A', email: 'a@a.test' }, 'shared-key');
     const error = await billing

@@ -6,7 +6,7 @@ import type { Route } from './+types/root';
 import { ErrorPage } from './components/errors/ErrorPage.tsx';
 import { callApi } from './api/client.server.ts';
 import { AppFrame } from './components/shell/AppFrame.tsx';
-import type { TenantChoice } from './components/shell/TenantSwitcher.tsx';
+import type { TenantPage } from '../../contracts/index.ts';
 import { useCspNonce } from './csp-nonce.ts';
 import { portalContext } from './portal-context.server.ts';
 import { optionalUser, sessionMiddleware } from './session.server.ts';
@@ -19,20 +19,25 @@ export const links: Route.LinksFunction = () => [
 
 export const meta: Route.MetaFunction = () => [{ title: 'Atrium' }];
 
+/** How many tenants the header's switcher offers. */
+const SWITCHER_TENANTS = 100;
+
 // Opens the session cookie for every loader and action, and writes it back if they changed it.
 export const middleware: Route.MiddlewareFunction[] = [sessionMiddleware];
 
 export async function loader({ context, request }: Route.LoaderArgs) {
   const signedIn = await optionalUser(context);
-  // The tenants for the header's switcher (the API lists the caller's own; all for admins).
+  // The tenants for the header's switcher (the API lists the caller's own; all for admins):
+  // the newest page of them; the switcher links to the tenants list for the rest.
   const tenants = signedIn
-    ? await callApi<{ items: TenantChoice[] }>(context, '/api/v1/tenants', {
+    ? await callApi<TenantPage>(context, `/api/v1/tenants?limit=${SWITCHER_TENANTS}`, {
         signal: request.signal,
         token: signedIn.accessToken,
       })
     : null;
   return {
-    tenants: tenants?.ok ? tenants.body.items.slice(0, 100).map(({ slug, name }) => ({ slug, name })) : [],
+    tenants: tenants?.ok ? tenants.body.items.map(({ slug, name }) => ({ slug, name })) : [],
+    moreTenants: tenants?.ok === true && tenants.body.nextCursor !== null,
     // The only configuration the browser sees: an explicit, public subset.
     temporalUiUrl: context.get(portalContext).temporalUiUrl,
     // Who is signed in, for the header; never the tokens.
@@ -62,7 +67,12 @@ export function Layout({ children }: { children: ReactNode }) {
       </head>
       <body>
         <MantineProvider theme={theme} defaultColorScheme="auto">
-          <AppFrame temporalUiUrl={root?.temporalUiUrl} user={root?.user ?? null} tenants={root?.tenants ?? []}>
+          <AppFrame
+            temporalUiUrl={root?.temporalUiUrl}
+            user={root?.user ?? null}
+            tenants={root?.tenants ?? []}
+            moreTenants={root?.moreTenants ?? false}
+          >
             {children}
           </AppFrame>
         </MantineProvider>

@@ -10,7 +10,7 @@ import { createContext, createCookieSessionStorage, data, redirect } from 'react
 import type { MiddlewareFunction, RouterContextProvider, Session, SessionStorage } from 'react-router';
 import { callApi } from './api/client.server.ts';
 import type { ApiResult } from './api/client.server.ts';
-import type { ApiSession, User } from './api/types.ts';
+import type { Session as ApiSession, User } from '../../contracts/index.ts';
 import { portalContext } from './portal-context.server.ts';
 
 type Context = Readonly<RouterContextProvider>;

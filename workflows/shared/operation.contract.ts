@@ -3,17 +3,16 @@
 // attributes operators filter on. Imports nothing Node-only.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery } from '@temporalio/workflow';
-
 import type { OperationKind } from '../catalogue.ts';
+import type { OperationPhase, StepStatus } from './operation-vocabulary.ts';
 
 // The kinds are the catalogue's rows (workflows/catalogue.ts).
 export { OPERATION_KINDS } from '../catalogue.ts';
 export type { OperationKind };
+export type { OperationPhase, StepStatus } from './operation-vocabulary.ts';
 
 export const TenantIdSearchAttribute = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
 export const OperationKindSearchAttribute = defineSearchAttributeKey('OperationKind', SearchAttributeType.KEYWORD);
-
-export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'compensated';
 
 export interface StepProgress {
   name: string;
@@ -32,7 +31,7 @@ export interface OperationProgress {
   /** Null for a platform-wide operation (the catalogue's scope `platform`). */
   tenantId: string | null;
   /** `cancelled`: the operation was called off and undid what it had done (it completed). */
-  phase: 'running' | 'compensating' | 'completed' | 'cancelled' | 'failed';
+  phase: OperationPhase;
   steps: StepProgress[];
   error: string | null;
 }

@@ -4,6 +4,7 @@ import { defineUpdate } from '@temporalio/workflow';
 import type { OperationKind } from '../catalogue.ts';
 import { OPERATION_CATALOGUE } from '../catalogue.ts';
 import type { ActivityTimings, OperationProgress } from '../shared/operation.contract.ts';
+import type { PlanName } from '../shared/plans.ts';
 
 export const PROVISION_TENANT_KIND = 'tenant-provision' satisfies OperationKind;
 
@@ -16,7 +17,7 @@ export interface ProvisionTenantInput {
   tenantId: string;
   slug: string;
   name: string;
-  plan: 'free' | 'team' | 'enterprise';
+  plan: PlanName;
   ownerEmail: string;
   /** Who asked, recorded in the audit log by every step. Absent in early histories. */
   requestedBy?: AuditActor;

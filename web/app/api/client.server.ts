@@ -1,7 +1,7 @@
 import { data } from 'react-router';
 import type { RouterContextProvider } from 'react-router';
 import { portalContext } from '../portal-context.server.ts';
-import type { Problem } from './types.ts';
+import type { Problem } from '../../../contracts/index.ts';
 
 export type ApiResult<T> = { ok: true; status: number; body: T } | { ok: false; status: number; problem: Problem };
 

@@ -2,6 +2,7 @@
 // client.server.ts, which session.server.ts itself uses (no import cycle).
 import { data, redirect } from 'react-router';
 import { loginPath } from '../session.server.ts';
+import { problemTypeUri } from '../../../contracts/index.ts';
 import type { ApiResult } from './client.server.ts';
 
 /** /sso for the tenant of the page asked for, coming back to that page. */
@@ -21,7 +22,7 @@ export function resultOrThrow<T>(result: ApiResult<T>, request: Request): T {
   if (result.ok) return result.body;
   if (result.status === 401) throw redirect(loginPath(request));
   // The tenant requires its single sign-on and this session did not come through it.
-  if (result.problem.type === 'urn:atrium:problem:sso-required') throw redirect(ssoPath(request));
+  if (result.problem.type === problemTypeUri('sso-required')) throw redirect(ssoPath(request));
   if (result.status === 404) throw data(null, { status: 404 });
   throw data(result.problem, { status: result.status });
 }

@@ -20,7 +20,22 @@ import { data, Form, href, Link, redirect, useNavigation } from 'react-router';
 import type { Route } from './+types/admin-tenant';
 import { callApi } from '../api/client.server.ts';
 import { resultOrThrow } from '../api/result.server.ts';
-import type { OperationSummary, Problem, Tenant } from '../api/types.ts';
+import type {
+  CancelTenantOffboardingRequest,
+  OffboardTenantRequest,
+  OperationList,
+  OperationStarted,
+  Problem,
+  ReactivateTenantRequest,
+  SuspendTenantRequest,
+  Tenant,
+  TenantApproval,
+  TenantApprovalRequest,
+  TenantOffboardingCancellation,
+  TenantOffboardingStarted,
+  TenantResources,
+  TenantTeardownReport,
+} from '../../../contracts/index.ts';
 import { OperationsTable } from '../components/operations/OperationsTable.tsx';
 import { TenantStatusBadge } from '../components/tenants/TenantStatusBadge.tsx';
 import { Timestamp } from '../components/Timestamp.tsx';
@@ -28,32 +43,6 @@ import { formText } from '../form-text.ts';
 import { loginPath, requirePlatformAdmin } from '../session.server.ts';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `${params.slug} · Admin console · Atrium` }];
-
-interface TenantResources {
-  databaseRole: string | null;
-  secretPolicy: string | null;
-  billingCustomerId: string | null;
-  billingSubscriptionId: string | null;
-  clusterNamespaces: string[];
-  welcomeSentAt: string | null;
-  license: { licenseId: string; tier: string; issuedAt: string } | null;
-  suspensions: Array<{
-    number: number;
-    reason: string;
-    suspendedAt: string | null;
-    reactivatedAt: string | null;
-    sessionsRevoked: number | null;
-    workloadsScaledDown: number | null;
-  }>;
-}
-
-interface TeardownReport {
-  reason: string;
-  startedAt: string;
-  cancelledAt: string | null;
-  completedAt: string | null;
-  resources: Array<{ kind: string; name: string; evidence: string }>;
-}
 
 const tenantPath = (slug: string) => `/api/v1/tenants/${encodeURIComponent(slug)}`;
 
@@ -63,16 +52,12 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
   const tenant = resultOrThrow(await callApi<Tenant>(context, tenantPath(params.slug), call), request);
   const [resources, operations] = await Promise.all([
     callApi<TenantResources>(context, `${tenantPath(params.slug)}/resources`, call),
-    callApi<{ items: OperationSummary[] }>(
-      context,
-      `/api/v1/operations?${new URLSearchParams({ tenantId: tenant.id })}`,
-      call,
-    ),
+    callApi<OperationList>(context, `/api/v1/operations?${new URLSearchParams({ tenantId: tenant.id })}`, call),
   ]);
   // The teardown report exists once offboarding started.
   const report =
     tenant.status === 'offboarding' || tenant.status === 'offboarded'
-      ? await callApi<TeardownReport>(context, `${tenantPath(params.slug)}/offboard/report`, call)
+      ? await callApi<TenantTeardownReport>(context, `${tenantPath(params.slug)}/offboard/report`, call)
       : null;
   return {
     tenant,
@@ -91,22 +76,30 @@ export async function action({ context, params, request }: Route.ActionArgs) {
   const intent = formText(form, 'intent');
   const reason = formText(form, 'reason');
   const calls: Partial<Record<string, { path: string; body: unknown }>> = {
-    suspend: { path: '/suspend', body: { reason } },
-    reactivate: { path: '/reactivate', body: {} },
-    approve: { path: '/approval', body: { decision: 'approve' } },
-    reject: { path: '/approval', body: { decision: 'reject', ...(reason ? { reason } : {}) } },
+    suspend: { path: '/suspend', body: { reason } satisfies SuspendTenantRequest },
+    reactivate: { path: '/reactivate', body: {} satisfies ReactivateTenantRequest },
+    approve: { path: '/approval', body: { decision: 'approve' } satisfies TenantApprovalRequest },
+    reject: {
+      path: '/approval',
+      body: { decision: 'reject', ...(reason ? { reason } : {}) } satisfies TenantApprovalRequest,
+    },
     offboard: {
       path: '/offboard',
-      body: { reason, ...(formText(form, 'gracePeriod') ? { gracePeriod: formText(form, 'gracePeriod') } : {}) },
+      body: {
+        reason,
+        ...(formText(form, 'gracePeriod') ? { gracePeriod: formText(form, 'gracePeriod') } : {}),
+      } satisfies OffboardTenantRequest,
     },
-    'cancel-offboard': { path: '/offboard/cancel', body: {} },
+    'cancel-offboard': { path: '/offboard/cancel', body: {} satisfies CancelTenantOffboardingRequest },
   };
   const chosen = calls[intent];
   if (!chosen) {
     const problem: Problem = { type: 'about:blank', title: `Unknown action "${intent}"`, status: 400 };
     return data({ intent, problem }, 400);
   }
-  const result = await callApi<{ operation: { id: string } }>(context, `${tenantPath(params.slug)}${chosen.path}`, {
+  const result = await callApi<
+    OperationStarted | TenantApproval | TenantOffboardingStarted | TenantOffboardingCancellation
+  >(context, `${tenantPath(params.slug)}${chosen.path}`, {
     method: 'POST',
     token: accessToken,
     body: chosen.body,
@@ -370,7 +363,7 @@ function TenantActions({ tenant, actionKey: key }: { tenant: Tenant; actionKey: 
 }
 
 /** What offboarding deleted (or will), with the evidence, and the data export to download. */
-function TeardownReportPanel({ slug, report }: { slug: string; report: TeardownReport }) {
+function TeardownReportPanel({ slug, report }: { slug: string; report: TenantTeardownReport }) {
   return (
     <Paper withBorder p="md" data-testid="teardown-report">
       <Group justify="space-between" mb="sm">

@@ -1,8 +1,23 @@
-import { Anchor, Badge, Button, EmptyState, Group, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import {
+  Anchor,
+  Badge,
+  Button,
+  EmptyState,
+  Group,
+  NativeSelect,
+  Paper,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { data, Form, href, Link, redirect, useNavigation } from 'react-router';
 import type { Route } from './+types/admin';
 import { callApi, loadFromApi } from '../api/client.server.ts';
-import type { OperationSummary, Problem, Tenant } from '../api/types.ts';
+import type { OperationList, Problem, Tenant, TenantApproval, TenantPage } from '../../../contracts/index.ts';
+import { TENANT_STATUSES } from '../../../contracts/index.ts';
+import { CursorPager, cursorLinks } from '../components/CursorPager.tsx';
 import { TenantStatusBadge } from '../components/tenants/TenantStatusBadge.tsx';
 import { Timestamp } from '../components/Timestamp.tsx';
 import { formText } from '../form-text.ts';
@@ -10,18 +25,36 @@ import { loginPath, requirePlatformAdmin } from '../session.server.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Admin console · Atrium' }];
 
-export async function loader({ context, request }: Route.LoaderArgs) {
+/** How many tenants waiting for approval the console lists (the rest: filter by status). */
+const APPROVALS_SHOWN = 100;
+
+export async function loader({ context, request, url }: Route.LoaderArgs) {
   const { accessToken } = await requirePlatformAdmin(request, context);
   const call = { signal: request.signal, token: accessToken };
-  const [tenants, operations] = await Promise.all([
-    loadFromApi<{ items: Tenant[] }>(context, '/api/v1/tenants', call),
-    loadFromApi<{ items: OperationSummary[] }>(context, '/api/v1/operations?limit=200', call),
+  // The overview's filters and page live in the URL (empty fields are left out).
+  const filters = { q: url.searchParams.get('q') ?? '', status: url.searchParams.get('status') ?? '' };
+  const query = new URLSearchParams({ limit: '50' });
+  for (const name of ['q', 'status', 'cursor'] as const) {
+    const value = url.searchParams.get(name);
+    if (value) query.set(name, value);
+  }
+  const [tenants, waiting, operations] = await Promise.all([
+    loadFromApi<TenantPage>(context, `/api/v1/tenants?${query}`, call),
+    loadFromApi<TenantPage>(context, `/api/v1/tenants?status=pending&limit=${APPROVALS_SHOWN}`, call),
+    loadFromApi<OperationList>(context, '/api/v1/operations?limit=200', call),
   ]);
   const inFlight: Record<string, number> = {};
   for (const operation of operations.items)
     if (operation.status === 'running' && operation.tenantId)
       inFlight[operation.tenantId] = (inFlight[operation.tenantId] ?? 0) + 1;
-  return { tenants: tenants.items, inFlight };
+  return {
+    tenants: tenants.items,
+    pages: cursorLinks(url, tenants.nextCursor),
+    filters,
+    pending: waiting.items.filter((tenant) => tenant.approvalStatus === 'pending'),
+    morePending: waiting.nextCursor !== null,
+    inFlight,
+  };
 }
 
 /** Approve or reject from the pending list; then the tenant's live operation. */
@@ -31,11 +64,11 @@ export async function action({ context, request }: Route.ActionArgs) {
   const slug = formText(form, 'slug');
   const decision = formText(form, 'decision') === 'reject' ? 'reject' : 'approve';
   const reason = formText(form, 'reason');
-  const result = await callApi<{ operation: { id: string } }>(
-    context,
-    `/api/v1/tenants/${encodeURIComponent(slug)}/approval`,
-    { method: 'POST', token: accessToken, body: { decision, ...(reason ? { reason } : {}) } },
-  );
+  const result = await callApi<TenantApproval>(context, `/api/v1/tenants/${encodeURIComponent(slug)}/approval`, {
+    method: 'POST',
+    token: accessToken,
+    body: { decision, ...(reason ? { reason } : {}) },
+  });
   if (!result.ok) {
     if (result.status === 401) throw redirect(loginPath(request));
     return data({ slug, problem: result.problem }, { status: result.status });
@@ -44,8 +77,7 @@ export async function action({ context, request }: Route.ActionArgs) {
 }
 
 export default function AdminPage({ loaderData, actionData }: Route.ComponentProps) {
-  const { tenants, inFlight } = loaderData;
-  const pending = tenants.filter((tenant) => tenant.approvalStatus === 'pending' && tenant.status === 'pending');
+  const { tenants, pending, inFlight } = loaderData;
   return (
     <Stack gap="lg">
       <div>
@@ -71,9 +103,44 @@ export default function AdminPage({ loaderData, actionData }: Route.ComponentPro
             ))}
           </Stack>
         )}
+        {loaderData.morePending ? (
+          <Text size="sm" c="dimmed" mt="sm" data-testid="approvals-more">
+            More than {APPROVALS_SHOWN} tenants are pending: filter the list below by status “pending” to see them all.
+          </Text>
+        ) : null}
       </Paper>
       <Paper withBorder p="md">
+        <Form method="get" aria-label="Filter tenants" data-testid="admin-tenant-filters">
+          <Group align="flex-end" mb="sm">
+            <TextInput
+              name="q"
+              label="Slug or name starts with"
+              defaultValue={loaderData.filters.q}
+              w={240}
+              size="xs"
+            />
+            <NativeSelect
+              name="status"
+              label="Status"
+              defaultValue={loaderData.filters.status}
+              data={[
+                { value: '', label: 'Any status' },
+                ...TENANT_STATUSES.map((status) => ({ value: status, label: status })),
+              ]}
+              size="xs"
+            />
+            <Button type="submit" size="xs" variant="light">
+              Filter
+            </Button>
+            {loaderData.filters.q || loaderData.filters.status ? (
+              <Anchor component={Link} to={href('/admin')} size="sm">
+                Clear
+              </Anchor>
+            ) : null}
+          </Group>
+        </Form>
         <TenantsOverview tenants={tenants} inFlight={inFlight} />
+        <CursorPager links={loaderData.pages} testId="admin-tenants-pages" />
       </Paper>
     </Stack>
   );

@@ -18,11 +18,10 @@ import { useState } from 'react';
 import { data, Form, redirect, useNavigation } from 'react-router';
 import type { Route } from './+types/api-keys';
 import { ROLE_PERMISSIONS, ROLE_RANK } from '../../../api/auth/permissions.ts';
-import type { ApiKeyView } from '../../../api/contracts/api-keys.ts';
-import { API_KEY_LIFETIMES, ApiKeyForm, apiKeyBodyFromForm } from '../../../api/contracts/api-keys.ts';
+import type { ApiKey, ApiKeyList, CreatedApiKey, Membership, Problem, Role } from '../../../contracts/index.ts';
+import { API_KEY_LIFETIMES, apiKeyBodyFromForm, ApiKeyForm } from '../../../contracts/index.ts';
 import { callApi } from '../api/client.server.ts';
 import { resultOrThrow } from '../api/result.server.ts';
-import type { Membership, Problem, Role } from '../api/types.ts';
 import { RoleBadge } from '../components/members/RoleBadge.tsx';
 import { TenantNav } from '../components/tenants/TenantNav.tsx';
 import { Timestamp } from '../components/Timestamp.tsx';
@@ -44,7 +43,7 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
   const { accessToken } = await requireUser(request, context);
   const call = { signal: request.signal, token: accessToken };
   const [keys, membership] = await Promise.all([
-    callApi<{ items: ApiKeyView[] }>(context, keysPath(params.slug), call),
+    callApi<ApiKeyList>(context, keysPath(params.slug), call),
     callApi<Membership>(context, `/api/v1/tenants/${encodeURIComponent(params.slug)}/members/me`, call),
   ]);
   const mine = resultOrThrow(membership, request);
@@ -57,7 +56,7 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
 type ActionResult =
   | {
       intent: 'create';
-      created: { key: string; apiKey: ApiKeyView } | null;
+      created: { key: string; apiKey: ApiKey } | null;
       problem: Problem | null;
       fieldErrors: Record<string, string>;
     }
@@ -85,7 +84,7 @@ export async function action({ context, params, request }: Route.ActionArgs) {
       { intent: 'create', created: null, problem: null, fieldErrors: fieldErrorsOf(parsed.error.issues) },
       { status: 422 },
     );
-  const result = await callApi<{ key: string; apiKey: ApiKeyView }>(context, keysPath(params.slug), {
+  const result = await callApi<CreatedApiKey>(context, keysPath(params.slug), {
     method: 'POST',
     token: accessToken,
     body: apiKeyBodyFromForm(parsed.data, new Date()),
@@ -140,7 +139,7 @@ export default function ApiKeysPage({ loaderData, actionData }: Route.ComponentP
   );
 }
 
-function NewKeyNotice({ created }: { created: { key: string; apiKey: ApiKeyView } }) {
+function NewKeyNotice({ created }: { created: { key: string; apiKey: ApiKey } }) {
   return (
     <Alert color="green" title={`Key "${created.apiKey.name}" created`} data-testid="new-api-key">
       <Stack gap="xs">
@@ -226,7 +225,7 @@ function KeysTable({
   canManage,
   revokeProblem,
 }: {
-  keys: ApiKeyView[];
+  keys: ApiKey[];
   canManage: boolean;
   revokeProblem: { keyId: string; problem: Problem | null } | null;
 }) {

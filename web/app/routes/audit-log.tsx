@@ -14,24 +14,13 @@ import {
 } from '@mantine/core';
 import { data, Form, href, Link, redirect } from 'react-router';
 import type { Route } from './+types/audit-log';
+import type { AuditEntry, AuditLogPage as AuditLogResult, Problem } from '../../../contracts/index.ts';
 import { callApi } from '../api/client.server.ts';
 import { TenantNav } from '../components/tenants/TenantNav.tsx';
 import { Timestamp } from '../components/Timestamp.tsx';
 import { loginPath, rememberTenant, requireUser } from '../session.server.ts';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `Audit log of ${params.slug} · Atrium` }];
-
-interface AuditEntry {
-  id: string;
-  occurredAt: string;
-  actor: { type: string; id: string | null };
-  action: string;
-  target: { type: string; id: string | null };
-  requestId: string | null;
-  ip: string | null;
-  before: Record<string, unknown> | null;
-  after: Record<string, unknown> | null;
-}
 
 /** The filters live in the URL, so a filtered view can be shared and reloaded. */
 const FILTERS = ['action', 'actor', 'targetType', 'from', 'to'] as const;
@@ -48,7 +37,7 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
   const apiQuery = new URLSearchParams(query);
   if (cursor) apiQuery.set('cursor', cursor);
   apiQuery.set('limit', '50');
-  const result = await callApi<{ items: AuditEntry[]; nextCursor: string | null }>(
+  const result = await callApi<AuditLogResult>(
     context,
     `/api/v1/tenants/${encodeURIComponent(params.slug)}/audit-log?${apiQuery}`,
     { signal: request.signal, token: accessToken },
@@ -234,10 +223,7 @@ export default function AuditLogPage({ loaderData }: Route.ComponentProps) {
   );
 }
 
-function fieldError(
-  problem: { errors?: { path: string; message: string }[] } | null,
-  field: string,
-): string | undefined {
+function fieldError(problem: Pick<Problem, 'errors'> | null, field: string): string | undefined {
   return problem?.errors?.find((e) => e.path === field)?.message;
 }
 

@@ -2,9 +2,9 @@ import { Alert, Anchor, Button, Stack, Text, TextInput } from '@mantine/core';
 import { data, Form, Link, useNavigation } from 'react-router';
 import { z } from 'zod';
 import type { Route } from './+types/forgot-password';
-import { emailField } from '../../../api/contracts/accounts.ts';
+import type { Problem } from '../../../contracts/index.ts';
+import { emailField } from '../../../contracts/index.ts';
 import { callApi } from '../api/client.server.ts';
-import type { Problem } from '../api/types.ts';
 import { AuthCard } from '../components/AuthCard.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Forgot password · Atrium' }];

@@ -3,9 +3,9 @@ import { useState } from 'react';
 import { data, Form, href, Link, redirect } from 'react-router';
 import { z } from 'zod';
 import type { Route } from './+types/invitation';
-import { displayNameField, newPasswordField } from '../../../api/contracts/accounts.ts';
+import type { InvitationAccepted, InvitationOffer, Problem } from '../../../contracts/index.ts';
+import { displayNameField, newPasswordField } from '../../../contracts/index.ts';
 import { callApi } from '../api/client.server.ts';
-import type { ApiSession, Problem, Role } from '../api/types.ts';
 import { AuthCard, fieldErrorsOf } from '../components/AuthCard.tsx';
 import { RoleBadge } from '../components/members/RoleBadge.tsx';
 import { loginPath, optionalUser, startSession } from '../session.server.ts';
@@ -15,16 +15,8 @@ export const meta: Route.MetaFunction = () => [{ title: 'Invitation · Atrium' }
 /** A new user's part of accepting, checked in the browser and again in the action. */
 const NewAccountForm = z.object({ displayName: displayNameField, password: newPasswordField });
 
-interface InvitationInfo {
-  tenant: { slug: string; name: string };
-  email: string;
-  role: Role;
-  state: 'pending' | 'accepted' | 'revoked' | 'expired';
-  accountExists: boolean;
-}
-
 export async function loader({ context, params, request }: Route.LoaderArgs) {
-  const result = await callApi<InvitationInfo>(context, `/api/v1/invitations/${encodeURIComponent(params.token)}`, {
+  const result = await callApi<InvitationOffer>(context, `/api/v1/invitations/${encodeURIComponent(params.token)}`, {
     signal: request.signal,
   });
   if (!result.ok) throw data(result.problem, { status: result.status });
@@ -46,7 +38,7 @@ export async function action({ context, params, request }: Route.ActionArgs) {
       );
     body = parsed.data;
   }
-  const result = await callApi<{ membership: { tenant: { slug: string } }; session: ApiSession | null }>(
+  const result = await callApi<InvitationAccepted>(
     context,
     `/api/v1/invitations/${encodeURIComponent(params.token)}/accept`,
     { method: 'POST', token: signedIn?.accessToken, body },

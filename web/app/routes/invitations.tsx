@@ -15,11 +15,10 @@ import { useState } from 'react';
 import { data, Form, redirect, useNavigation } from 'react-router';
 import { z } from 'zod';
 import type { Route } from './+types/invitations';
-import { ROLE_PERMISSIONS } from '../../../api/auth/permissions.ts';
-import { emailField } from '../../../api/contracts/accounts.ts';
+import type { InvitationCreated, Membership, PendingInvitationList, Problem } from '../../../contracts/index.ts';
+import { InviteRequest, ROLES } from '../../../contracts/index.ts';
 import { callApi } from '../api/client.server.ts';
 import { resultOrThrow } from '../api/result.server.ts';
-import type { Membership, Problem, Role } from '../api/types.ts';
 import { fieldErrorsOf } from '../components/AuthCard.tsx';
 import { RoleBadge } from '../components/members/RoleBadge.tsx';
 import { TenantNav } from '../components/tenants/TenantNav.tsx';
@@ -28,17 +27,8 @@ import { loginPath, rememberTenant, requireUser } from '../session.server.ts';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `Invitations of ${params.slug} · Atrium` }];
 
-const roles = Object.keys(ROLE_PERMISSIONS) as [Role, ...Role[]];
 /** The invite form, checked in the browser and again in the action. */
-const InviteForm = z.object({ email: emailField, role: z.enum(roles, 'Choose a role.') });
-
-interface Invitation {
-  id: string;
-  email: string;
-  role: Role;
-  invitedBy: string | null;
-  expiresAt: string;
-}
+const InviteForm = z.object({ ...InviteRequest.shape, role: z.enum(ROLES, 'Choose a role.') });
 
 const path = (slug: string) => `/api/v1/tenants/${encodeURIComponent(slug)}/invitations`;
 
@@ -46,7 +36,7 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
   const { accessToken } = await requireUser(request, context);
   const call = { signal: request.signal, token: accessToken };
   const [list, membership] = await Promise.all([
-    callApi<{ items: Invitation[] }>(context, path(params.slug), call),
+    callApi<PendingInvitationList>(context, path(params.slug), call),
     callApi<Membership>(context, `/api/v1/tenants/${encodeURIComponent(params.slug)}/members/me`, call),
   ]);
   const mine = resultOrThrow(membership, request);
@@ -80,7 +70,7 @@ export async function action({ context, params, request }: Route.ActionArgs) {
       { invited: null, fieldErrors: fieldErrorsOf(parsed.error.issues), problem: null as Problem | null },
       { status: 422 },
     );
-  const result = await callApi<{ email: string; mailed: boolean }>(context, path(params.slug), {
+  const result = await callApi<InvitationCreated>(context, path(params.slug), {
     method: 'POST',
     token: accessToken,
     body: parsed.data,
@@ -98,7 +88,7 @@ export default function InvitationsPage({ loaderData, actionData }: Route.Compon
   const [clientErrors, setClientErrors] = useState<Record<string, string>>({});
   const navigation = useNavigation();
   const errors: Record<string, string> = { ...actionData?.fieldErrors, ...clientErrors };
-  const invitableRoles = myRole === 'owner' ? roles : roles.filter((role) => role !== 'owner');
+  const invitableRoles = myRole === 'owner' ? ROLES : ROLES.filter((role) => role !== 'owner');
   return (
     <Stack gap="lg">
       <TenantNav slug={slug} current="invitations" />

@@ -15,18 +15,15 @@ import { data, Form, Link, redirect, useNavigation, useSearchParams } from 'reac
 import { z } from 'zod';
 import type { Route } from './+types/login';
 import { callApi } from '../api/client.server.ts';
-import type { ApiSession, Problem } from '../api/types.ts';
+import type { LoginRequest as LoginBody, Problem, Session } from '../../../contracts/index.ts';
+import { LoginRequest, problemTypeUri } from '../../../contracts/index.ts';
 import { optionalUser, safeRedirect, startSession } from '../session.server.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Sign in · Atrium' }];
 
-/** The sign-in form, as the action reads it; the same names are the form's fields. */
-const LoginForm = z.object({
-  email: z.email('Enter a valid email address.'),
-  password: z.string().min(1, 'Enter your password.'),
-  redirectTo: z.string().optional(),
-});
-type LoginField = 'email' | 'password';
+/** The sign-in form, as the action reads it: the API's request, and where to go afterwards. */
+const LoginForm = z.object({ ...LoginRequest.shape, redirectTo: z.string().optional() });
+type LoginField = keyof LoginBody;
 
 export async function loader({ context, request }: Route.LoaderArgs) {
   // Already signed in: straight on to where the user was going.
@@ -48,13 +45,13 @@ export async function action({ context, request }: Route.ActionArgs) {
     }
     return data({ email, fieldErrors, problem: null }, { status: 400 });
   }
-  const result = await callApi<ApiSession>(context, '/api/v1/auth/login', {
+  const result = await callApi<Session>(context, '/api/v1/auth/login', {
     method: 'POST',
-    body: { email: parsed.data.email, password: parsed.data.password },
+    body: { email: parsed.data.email, password: parsed.data.password } satisfies LoginBody,
   });
   if (!result.ok) {
     // The address's organization signs in through its identity provider only.
-    if (result.problem.type === 'urn:atrium:problem:sso-required') {
+    if (result.problem.type === problemTypeUri('sso-required')) {
       const params = new URLSearchParams({ email: parsed.data.email, required: '1' });
       if (parsed.data.redirectTo) params.set('redirectTo', parsed.data.redirectTo);
       throw redirect(`/sso?${params}`);

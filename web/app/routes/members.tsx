@@ -5,7 +5,7 @@ import type { Route } from './+types/members';
 import { ROLE_PERMISSIONS } from '../../../api/auth/permissions.ts';
 import { callApi } from '../api/client.server.ts';
 import { resultOrThrow } from '../api/result.server.ts';
-import type { Member, Membership, Role } from '../api/types.ts';
+import type { MemberList, Membership, Role } from '../../../contracts/index.ts';
 import { MembersTable } from '../components/members/MembersTable.tsx';
 import { TenantNav } from '../components/tenants/TenantNav.tsx';
 import { RoleBadge } from '../components/members/RoleBadge.tsx';
@@ -28,7 +28,7 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
   const { user, accessToken } = await requireUser(request, context);
   const call = { signal: request.signal, token: accessToken };
   const [members, membership] = await Promise.all([
-    callApi<{ items: Member[] }>(context, membersPath(params.slug), call),
+    callApi<MemberList>(context, membersPath(params.slug), call),
     callApi<Membership>(context, `${membersPath(params.slug)}/me`, call),
   ]);
   const list = resultOrThrow(members, request);

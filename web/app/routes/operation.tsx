@@ -1,6 +1,6 @@
 import type { Route } from './+types/operation';
 import { loadFromApi } from '../api/client.server.ts';
-import type { Operation } from '../api/types.ts';
+import type { Operation } from '../../../contracts/index.ts';
 import { OperationView } from '../components/operations/OperationView.tsx';
 import { requireUser } from '../session.server.ts';
 

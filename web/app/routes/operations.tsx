@@ -2,9 +2,8 @@ import { Group, NativeSelect, Paper, Stack, Text, Title } from '@mantine/core';
 import { Form, useSubmit } from 'react-router';
 import type { Route } from './+types/operations';
 import { loadFromApi } from '../api/client.server.ts';
-import type { OperationSummary, Tenant } from '../api/types.ts';
-import { operationKinds } from '../api/types.ts';
-import { operationKindLabel } from '../components/operations/kinds.ts';
+import type { OperationList, TenantPage } from '../../../contracts/index.ts';
+import { OPERATION_KINDS, operationKindLabel } from '../../../contracts/index.ts';
 import { OperationsTable } from '../components/operations/OperationsTable.tsx';
 import { requireUser } from '../session.server.ts';
 
@@ -16,8 +15,9 @@ export async function loader({ context, request }: Route.LoaderArgs) {
   const kind = new URL(request.url).searchParams.get('kind') ?? '';
   const query = kind ? `?${new URLSearchParams({ kind })}` : '';
   const [operations, tenants] = await Promise.all([
-    loadFromApi<{ items: OperationSummary[] }>(context, `/api/v1/operations${query}`, call),
-    loadFromApi<{ items: Tenant[] }>(context, '/api/v1/tenants', call),
+    loadFromApi<OperationList>(context, `/api/v1/operations${query}`, call),
+    // Slugs to show beside the operations (the newest 100 tenants; others show their id).
+    loadFromApi<TenantPage>(context, '/api/v1/tenants?limit=100', call),
   ]);
   return {
     kind,
@@ -45,7 +45,7 @@ export default function OperationsPage({ loaderData }: Route.ComponentProps) {
             defaultValue={loaderData.kind}
             data={[
               { value: '', label: 'All kinds' },
-              ...operationKinds.map((kind) => ({ value: kind, label: operationKindLabel(kind) })),
+              ...OPERATION_KINDS.map((kind) => ({ value: kind, label: operationKindLabel(kind) })),
             ]}
           />
         </Group>

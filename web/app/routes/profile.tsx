@@ -3,27 +3,26 @@ import { useState } from 'react';
 import { data, Form, useNavigation } from 'react-router';
 import { z } from 'zod';
 import type { Route } from './+types/profile';
-import { displayNameField, emailField, newPasswordField } from '../../../api/contracts/accounts.ts';
+import type { EmailChangeRequested, Me, Problem, Session } from '../../../contracts/index.ts';
+import { ChangeEmailRequest, ChangePasswordRequest, UpdateProfileRequest } from '../../../contracts/index.ts';
 import { callApi } from '../api/client.server.ts';
 import { resultOrThrow } from '../api/result.server.ts';
-import type { ApiSession, Problem, User } from '../api/types.ts';
 import { fieldErrorsOf } from '../components/AuthCard.tsx';
 import { requireUser, startSession, updateSessionUser } from '../session.server.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Profile · Atrium' }];
 
-/** Each form of the page, checked in the browser and again in the action. */
+/**
+ * Each form of the page, checked in the browser and again in the action: the API's request
+ * schemas, loosened to allow the form's other fields (the intent).
+ */
 const FORMS = {
-  rename: z.object({ displayName: displayNameField }),
-  password: z.object({
-    currentPassword: z.string().min(1, 'Enter your current password.'),
-    newPassword: newPasswordField,
-  }),
-  email: z.object({ email: emailField }),
+  rename: z.object(UpdateProfileRequest.shape),
+  password: z.object(ChangePasswordRequest.shape),
+  email: z.object(ChangeEmailRequest.shape),
 } as const;
 type Intent = keyof typeof FORMS;
 
-type Me = User & { emailVerified: boolean };
 type Outcome = { intent: Intent; done: string | null; fieldErrors: Record<string, string>; problem: Problem | null };
 
 export async function loader({ context, request }: Route.LoaderArgs) {
@@ -48,16 +47,16 @@ export async function action({ context, request }: Route.ActionArgs) {
   const call = { token: accessToken, body: parsed.data };
   const result =
     intent === 'rename'
-      ? await callApi(context, '/api/v1/me', { ...call, method: 'PATCH' })
+      ? await callApi<Me>(context, '/api/v1/me', { ...call, method: 'PATCH' })
       : intent === 'password'
-        ? await callApi<ApiSession>(context, '/api/v1/me/password', { ...call, method: 'POST' })
-        : await callApi(context, '/api/v1/me/email', { ...call, method: 'POST' });
+        ? await callApi<Session>(context, '/api/v1/me/password', { ...call, method: 'POST' })
+        : await callApi<EmailChangeRequested>(context, '/api/v1/me/email', { ...call, method: 'POST' });
   if (!result.ok) {
     const fieldErrors = Object.fromEntries((result.problem.errors ?? []).map((e) => [e.path, e.message]));
     return data<Outcome>({ intent, done: null, fieldErrors, problem: result.problem }, { status: result.status });
   }
   // A password change ends every session; this one carries on with the tokens it returned.
-  if (intent === 'password') startSession(context, result.body as ApiSession);
+  if (intent === 'password') startSession(context, result.body as Session);
   if (intent === 'rename') {
     const { emailVerified: _, ...user } = result.body as Me;
     updateSessionUser(context, user);

@@ -2,18 +2,13 @@ import { Alert, Anchor, Button, PasswordInput, Stack, Text, TextInput } from '@m
 import { useState } from 'react';
 import { data, Form, Link, redirect, useNavigation } from 'react-router';
 import type { Route } from './+types/signup';
-import { SignupForm, signupBodyFromForm } from '../../../api/contracts/accounts.ts';
+import type { Problem, SignupAccepted } from '../../../contracts/index.ts';
+import { signupBodyFromForm, SignupForm } from '../../../contracts/index.ts';
 import { callApi } from '../api/client.server.ts';
-import type { ApiSession, Problem } from '../api/types.ts';
 import { AuthCard, fieldErrorsOf } from '../components/AuthCard.tsx';
 import { optionalUser, startSession } from '../session.server.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Create an account · Atrium' }];
-
-interface SignupAccepted {
-  session: ApiSession;
-  operation: { id: string };
-}
 
 export async function loader({ context }: Route.LoaderArgs) {
   if (await optionalUser(context)) throw redirect('/tenants');

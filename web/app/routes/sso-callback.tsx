@@ -2,17 +2,12 @@ import { Alert, Anchor, Stack } from '@mantine/core';
 import { data, Link, redirect } from 'react-router';
 import type { Route } from './+types/sso-callback';
 import { callApi } from '../api/client.server.ts';
-import type { ApiSession, Problem } from '../api/types.ts';
+import type { Problem, SsoCallback } from '../../../contracts/index.ts';
+import { problemTypeUri } from '../../../contracts/index.ts';
 import { AuthCard } from '../components/AuthCard.tsx';
 import { rememberTenant, safeRedirect, startSession, takeSsoState } from '../session.server.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Signing in · Atrium' }];
-
-interface CallbackAnswer {
-  session: ApiSession;
-  tenant: { slug: string; name: string };
-  returnTo: string | null;
-}
 
 // The identity provider sends the browser here (the exact redirect URI registered there).
 // The state must be the one this browser's session started; then the API exchanges the
@@ -23,14 +18,14 @@ export async function loader({ context, request }: Route.LoaderArgs) {
   const state = url.searchParams.get('state');
   if (!expected || !state || expected !== state) {
     const problem: Problem = {
-      type: 'urn:atrium:problem:sso-failed',
+      type: problemTypeUri('sso-failed'),
       title: 'This sign-in did not start in this browser',
       status: 400,
       detail: 'Start the single sign-on again from the sign-in page.',
     };
     return data({ problem }, { status: 400 });
   }
-  const result = await callApi<CallbackAnswer>(context, '/api/v1/auth/sso/callback', {
+  const result = await callApi<SsoCallback>(context, '/api/v1/auth/sso/callback', {
     method: 'POST',
     body: { query: url.search.slice(1) },
   });

@@ -18,11 +18,18 @@ import {
 import { useState } from 'react';
 import { data, Form, redirect, useNavigation } from 'react-router';
 import type { Route } from './+types/sso-settings';
-import type { SsoConnectionView, SsoDomainView } from '../../../api/contracts/sso.ts';
-import { SSO_ROLES, SsoConnectionForm, ssoConnectionBodyFromForm, SsoDomainBody } from '../../../api/contracts/sso.ts';
+import type {
+  Membership,
+  Problem,
+  SsoConnection,
+  SsoDomain,
+  SsoDomainAdded,
+  SsoDomainList,
+  SsoSettings,
+} from '../../../contracts/index.ts';
+import { SSO_ROLES, ssoConnectionBodyFromForm, SsoConnectionForm, SsoDomainRequest } from '../../../contracts/index.ts';
 import { callApi } from '../api/client.server.ts';
 import { resultOrThrow } from '../api/result.server.ts';
-import type { Membership, Problem } from '../api/types.ts';
 import { fieldErrorsOf } from '../components/AuthCard.tsx';
 import { TenantNav } from '../components/tenants/TenantNav.tsx';
 import { Timestamp } from '../components/Timestamp.tsx';
@@ -36,8 +43,8 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
   const { accessToken } = await requireUser(request, context);
   const call = { signal: request.signal, token: accessToken };
   const [settings, domains, membership] = await Promise.all([
-    callApi<{ connection: SsoConnectionView | null; redirectUri: string }>(context, ssoPath(params.slug), call),
-    callApi<{ items: SsoDomainView[] }>(context, `${ssoPath(params.slug)}/domains`, call),
+    callApi<SsoSettings>(context, ssoPath(params.slug), call),
+    callApi<SsoDomainList>(context, `${ssoPath(params.slug)}/domains`, call),
     callApi<Membership>(context, `/api/v1/tenants/${encodeURIComponent(params.slug)}/members/me`, call),
   ]);
   const mine = resultOrThrow(membership, request);
@@ -74,7 +81,7 @@ export async function action({ context, params, request }: Route.ActionArgs) {
   };
 
   if (form.intent === 'add-domain') {
-    const parsed = SsoDomainBody.safeParse({ domain: form.domain, verificationEmail: form.verificationEmail });
+    const parsed = SsoDomainRequest.safeParse({ domain: form.domain, verificationEmail: form.verificationEmail });
     if (!parsed.success)
       return answer(
         {
@@ -86,15 +93,11 @@ export async function action({ context, params, request }: Route.ActionArgs) {
         },
         422,
       );
-    const result = await callApi<{ domain: SsoDomainView; mailed: boolean }>(
-      context,
-      `${ssoPath(params.slug)}/domains`,
-      {
-        method: 'POST',
-        token: accessToken,
-        body: parsed.data,
-      },
-    );
+    const result = await callApi<SsoDomainAdded>(context, `${ssoPath(params.slug)}/domains`, {
+      method: 'POST',
+      token: accessToken,
+      body: parsed.data,
+    });
     if (!result.ok) return apiFailure('add-domain', result);
     const message = result.body.domain.verified
       ? `${result.body.domain.domain} is verified already.`
@@ -130,7 +133,7 @@ export async function action({ context, params, request }: Route.ActionArgs) {
       },
       422,
     );
-  const result = await callApi<SsoConnectionView>(context, ssoPath(params.slug), {
+  const result = await callApi<SsoConnection>(context, ssoPath(params.slug), {
     method: 'PUT',
     token: accessToken,
     body: ssoConnectionBodyFromForm(parsed.data),
@@ -189,7 +192,7 @@ function ConnectionForm({
   canManage,
   actionData,
 }: {
-  connection: SsoConnectionView | null;
+  connection: SsoConnection | null;
   redirectUri: string;
   canManage: boolean;
   actionData: ActionResult | undefined;
@@ -310,7 +313,7 @@ function DomainsPanel({
   canManage,
   actionData,
 }: {
-  domains: SsoDomainView[];
+  domains: SsoDomain[];
   canManage: boolean;
   actionData: ActionResult | undefined;
 }) {
@@ -398,7 +401,7 @@ function DomainsPanel({
             noValidate
             onSubmit={(event) => {
               const values = new FormData(event.currentTarget);
-              const parsed = SsoDomainBody.safeParse({
+              const parsed = SsoDomainRequest.safeParse({
                 domain: values.get('domain'),
                 verificationEmail: values.get('verificationEmail'),
               });

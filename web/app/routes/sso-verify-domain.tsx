@@ -1,20 +1,16 @@
 import { Alert, Anchor, Button, Stack, Text } from '@mantine/core';
 import { data, Form, Link, useSearchParams } from 'react-router';
 import type { Route } from './+types/sso-verify-domain';
+import type { SsoDomainVerified } from '../../../contracts/index.ts';
 import { callApi } from '../api/client.server.ts';
 import { AuthCard } from '../components/AuthCard.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Verify a domain · Atrium' }];
 
-interface Verified {
-  domain: string;
-  tenant: { slug: string | null; name: string | null };
-}
-
 // Confirming takes a click (a POST), so mail scanners that open links do not use it up.
 export async function action({ context, request }: Route.ActionArgs) {
   const token = (await request.formData()).get('token');
-  const result = await callApi<Verified>(context, '/api/v1/sso/domain-verifications', {
+  const result = await callApi<SsoDomainVerified>(context, '/api/v1/sso/domain-verifications', {
     method: 'POST',
     body: { token: typeof token === 'string' ? token : '' },
   });

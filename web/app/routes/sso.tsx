@@ -2,19 +2,13 @@ import { Alert, Anchor, Button, Stack, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import { data, Form, Link, redirect, useNavigation, useSearchParams } from 'react-router';
 import type { Route } from './+types/sso';
-import { SsoLoginEmail } from '../../../api/contracts/sso.ts';
+import type { Problem, SsoStart } from '../../../contracts/index.ts';
+import { SsoLoginEmail } from '../../../contracts/index.ts';
 import { callApi } from '../api/client.server.ts';
-import type { Problem } from '../api/types.ts';
 import { AuthCard } from '../components/AuthCard.tsx';
 import { rememberSsoState, safeRedirect } from '../session.server.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Single sign-on · Atrium' }];
-
-interface StartAnswer {
-  authorizationUrl: string;
-  state: string;
-  tenant: { slug: string; name: string };
-}
 
 // Starts the sign-in at the organization's identity provider: the API remembers the PKCE
 // verifier and nonce; this browser's session remembers the state, which the callback checks.
@@ -28,7 +22,7 @@ export async function action({ context, request }: Route.ActionArgs) {
       return data({ email, fieldError: parsed.error.issues[0]?.message ?? 'Check the address.', problem: null }, 422);
   }
   const redirectTo = safeRedirect(form.redirectTo, '');
-  const result = await callApi<StartAnswer>(context, '/api/v1/auth/sso/start', {
+  const result = await callApi<SsoStart>(context, '/api/v1/auth/sso/start', {
     method: 'POST',
     body: { ...(tenant ? { tenant } : { email }), ...(redirectTo ? { returnTo: redirectTo } : {}) },
   });

@@ -1,6 +1,7 @@
 import { Alert, Anchor, Button, Stack, Text } from '@mantine/core';
 import { data, Form, Link, useSearchParams } from 'react-router';
 import type { Route } from './+types/verify-email';
+import type { EmailVerification } from '../../../contracts/index.ts';
 import { callApi } from '../api/client.server.ts';
 import { AuthCard } from '../components/AuthCard.tsx';
 
@@ -10,7 +11,7 @@ export const meta: Route.MetaFunction = () => [{ title: 'Confirm your email · A
 // links must not use the token up.
 export async function action({ context, request }: Route.ActionArgs) {
   const token = (await request.formData()).get('token');
-  const result = await callApi<{ email: string }>(context, '/api/v1/auth/verify-email', {
+  const result = await callApi<EmailVerification>(context, '/api/v1/auth/verify-email', {
     method: 'POST',
     body: { token: typeof token === 'string' ? token : '' },
   });

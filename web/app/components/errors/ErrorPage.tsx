@@ -1,6 +1,6 @@
 import { Button, EmptyState, Group, Text } from '@mantine/core';
 import { isRouteErrorResponse, Link } from 'react-router';
-import type { Problem } from '../../api/types.ts';
+import type { Problem } from '../../../../contracts/index.ts';
 
 /** What a route shows instead of its page: a 404, an API problem, or an unexpected error. */
 export function ErrorPage({ error }: { error: unknown }) {

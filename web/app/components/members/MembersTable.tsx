@@ -2,7 +2,7 @@ import { Alert, Button, EmptyState, Group, Modal, NativeSelect, Stack, Table, Te
 import { useDisclosure } from '@mantine/hooks';
 import { useEffect, useRef } from 'react';
 import { useFetcher } from 'react-router';
-import type { Member, Problem, Role } from '../../api/types.ts';
+import type { Member, Problem, Role } from '../../../../contracts/index.ts';
 import { Timestamp } from '../Timestamp.tsx';
 import { RoleBadge } from './RoleBadge.tsx';
 

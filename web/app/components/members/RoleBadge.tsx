@@ -1,5 +1,5 @@
 import { Badge } from '@mantine/core';
-import type { Role } from '../../api/types.ts';
+import type { Role } from '../../../../contracts/index.ts';
 
 const colors: Record<Role, string> = {
   owner: 'grape',

@@ -1,6 +1,6 @@
 import { Group, Loader, Text, Timeline } from '@mantine/core';
 import type { ReactNode } from 'react';
-import type { OperationStep, StepStatus } from '../../api/types.ts';
+import type { OperationStep, StepStatus } from '../../../../contracts/index.ts';
 import { CheckIcon, CrossIcon, SkipIcon, UndoIcon } from '../icons.tsx';
 import { formatDuration, Timestamp } from '../Timestamp.tsx';
 import { StepStatusBadge, stepStatusColors } from './StatusBadges.tsx';

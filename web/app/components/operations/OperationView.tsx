@@ -1,9 +1,9 @@
 import { Alert, Anchor, Badge, Group, Loader, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
-import type { Operation } from '../../api/types.ts';
+import type { Operation } from '../../../../contracts/index.ts';
 import { ExternalLinkIcon } from '../icons.tsx';
 import { Timestamp } from '../Timestamp.tsx';
-import { operationKindLabel } from './kinds.ts';
+import { operationKindLabel } from '../../../../contracts/index.ts';
 import { OperationTimeline } from './OperationTimeline.tsx';
 import { OperationStatusBadge } from './StatusBadges.tsx';
 import { useOperationEvents } from './useOperationEvents.ts';

@@ -1,9 +1,9 @@
 import { Anchor, EmptyState, Table, Text } from '@mantine/core';
 import { href, Link } from 'react-router';
-import type { OperationSummary } from '../../api/types.ts';
+import type { OperationSummary } from '../../../../contracts/index.ts';
 import { ActivityIcon } from '../icons.tsx';
 import { Timestamp } from '../Timestamp.tsx';
-import { operationKindLabel } from './kinds.ts';
+import { operationKindLabel } from '../../../../contracts/index.ts';
 import { OperationStatusBadge } from './StatusBadges.tsx';
 
 interface OperationsTableProps {

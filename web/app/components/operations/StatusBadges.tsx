@@ -1,6 +1,6 @@
 import { Badge } from '@mantine/core';
 import type { MantineSize } from '@mantine/core';
-import type { OperationStatus, StepStatus } from '../../api/types.ts';
+import type { OperationStatus, StepStatus } from '../../../../contracts/index.ts';
 
 export const operationStatusColors: Record<OperationStatus, string> = {
   running: 'blue',

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { Operation } from '../../api/types.ts';
+import type { Operation } from '../../../../contracts/index.ts';
 
 /** How long to wait before reopening a stream the browser gave up on (it retries the rest itself). */
 const reopenDelayMs = 3000;

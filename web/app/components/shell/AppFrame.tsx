@@ -2,7 +2,7 @@ import { Anchor, AppShell, Burger, Group, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
-import type { User } from '../../api/types.ts';
+import type { User } from '../../../../contracts/index.ts';
 import { ColorSchemeToggle } from './ColorSchemeToggle.tsx';
 import { MainNav } from './MainNav.tsx';
 import type { TenantChoice } from './TenantSwitcher.tsx';
@@ -16,10 +16,12 @@ interface AppFrameProps {
   user: User | null;
   /** The user's tenants, for the switcher. */
   tenants: TenantChoice[];
+  /** The user has more tenants than `tenants` holds. */
+  moreTenants: boolean;
 }
 
 /** The chrome around every page: header, navbar (a drawer behind a burger on mobile), main. */
-export function AppFrame({ children, temporalUiUrl, user, tenants }: AppFrameProps) {
+export function AppFrame({ children, temporalUiUrl, user, tenants, moreTenants }: AppFrameProps) {
   const [navOpened, nav] = useDisclosure(false);
 
   return (
@@ -47,7 +49,7 @@ export function AppFrame({ children, temporalUiUrl, user, tenants }: AppFramePro
             </Anchor>
           </Group>
           <Group gap="sm" wrap="nowrap">
-            {user ? <TenantSwitcher tenants={tenants} /> : null}
+            {user ? <TenantSwitcher tenants={tenants} more={moreTenants} /> : null}
             {user ? <UserMenu user={user} /> : null}
             <ColorSchemeToggle />
           </Group>

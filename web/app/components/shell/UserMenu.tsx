@@ -1,6 +1,6 @@
 import { Anchor, Badge, Button, Group, Stack, Text } from '@mantine/core';
 import { Form, Link } from 'react-router';
-import type { User } from '../../api/types.ts';
+import type { User } from '../../../../contracts/index.ts';
 
 /** The signed-in user in the header, and the way out. */
 export function UserMenu({ user }: { user: User }) {

@@ -1,16 +1,19 @@
 import { Alert, Button, List, NativeSelect, Stack, TextInput } from '@mantine/core';
 import { Form, useNavigation } from 'react-router';
-import { tenantPlans } from '../../api/types.ts';
-import type { CreateTenantInput, Problem } from '../../api/types.ts';
+import type { CreateTenantRequest, Problem } from '../../../../contracts/index.ts';
+import { PLAN_NAMES } from '../../../../contracts/index.ts';
 
-const fields = ['slug', 'name', 'plan', 'ownerEmail'] as const;
+const fields = ['slug', 'name', 'plan', 'ownerEmail'] as const satisfies ReadonlyArray<keyof CreateTenantRequest>;
 type Field = (typeof fields)[number];
+
+/** The form as posted: every field of the create request, as text (the API checks it). */
+export type CreateTenantFormValues = Record<Field, string>;
 
 interface CreateTenantFormProps {
   /** Sent as the Idempotency-Key header: a double submit creates one tenant. */
   idempotencyKey: string;
   /** What was submitted last time, so a rejected form keeps its values without JavaScript too. */
-  values?: CreateTenantInput;
+  values?: CreateTenantFormValues;
   /** Why the API rejected the last submission, if it did. */
   problem?: Problem;
 }
@@ -62,7 +65,7 @@ export function CreateTenantForm({ idempotencyKey, values, problem }: CreateTena
         <NativeSelect
           name="plan"
           label="Plan"
-          data={tenantPlans.map((plan) => ({ value: plan, label: capitalize(plan) }))}
+          data={PLAN_NAMES.map((plan) => ({ value: plan, label: capitalize(plan) }))}
           defaultValue={values?.plan ?? 'free'}
           error={byField.plan}
           errorProps={{ 'data-testid': 'plan-error' }}

@@ -1,5 +1,5 @@
 import { Badge } from '@mantine/core';
-import type { TenantStatus } from '../../api/types.ts';
+import type { TenantStatus } from '../../../../contracts/index.ts';
 
 const colors: Record<TenantStatus, string> = {
   pending: 'yellow',

@@ -1,6 +1,6 @@
 import { Anchor, EmptyState, Table, Text } from '@mantine/core';
 import { href, Link } from 'react-router';
-import type { Tenant } from '../../api/types.ts';
+import type { Tenant } from '../../../../contracts/index.ts';
 import { BuildingIcon } from '../icons.tsx';
 import { Timestamp } from '../Timestamp.tsx';
 import { TenantStatusBadge } from './TenantStatusBadge.tsx';
