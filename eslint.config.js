@@ -52,7 +52,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(?!zod$|\\./[a-z-]+\\.ts$|\\.\\./workflows/(catalogue|shared/plans|shared/operation-vocabulary)\\.ts$)',
+              regex:
+                '^(?!zod$|\\./[a-z-]+\\.ts$|\\.\\./workflows/(catalogue|shared/plans|shared/operation-vocabulary)\\.ts$)',
               message:
                 'contracts/ imports zod and plain data only (workflows/catalogue.ts, workflows/shared/plans.ts, workflows/shared/operation-vocabulary.ts): the browser bundle imports it.',
             },

@@ -37,7 +37,11 @@ describe('the wire contract', () => {
     visit(join(ROOT, 'contracts/index.ts'));
     assert.deepEqual([...packages], ['zod']);
     const outside = [...files].map((file) => relative(ROOT, file)).filter((file) => !file.startsWith('contracts/'));
-    assert.deepEqual(outside.sort(), ['workflows/catalogue.ts', 'workflows/shared/operation-vocabulary.ts', 'workflows/shared/plans.ts']);
+    assert.deepEqual(outside.sort(), [
+      'workflows/catalogue.ts',
+      'workflows/shared/operation-vocabulary.ts',
+      'workflows/shared/plans.ts',
+    ]);
   });
 
   it('names the plans the workflows define, once', () => {
