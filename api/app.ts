@@ -5,28 +5,14 @@ import helmet from 'helmet';
 import type { ApiDeps } from './deps.ts';
 import { ProblemError, problemHandler } from './http/problem.ts';
 import { requestContext } from './http/request-context.ts';
-import { accountsRouter } from './routes/accounts.ts';
-import { apiKeysRouter } from './routes/api-keys.ts';
-import { invitationAcceptRouter, invitationsRouter } from './routes/invitations.ts';
-import { auditLogRouter } from './routes/audit-log.ts';
-import { authRouter } from './routes/auth.ts';
 import { healthRouter } from './routes/health.ts';
 import { jwksRouter } from './routes/jwks.ts';
-import { licenseRouter } from './routes/license.ts';
-import { meRouter } from './routes/me.ts';
-import { membersRouter } from './routes/members.ts';
 import { openApiRouter } from './routes/openapi.ts';
-import { operationsRouter } from './routes/operations.ts';
-import { ssoConnectionRouter } from './routes/sso-connection.ts';
-import { ssoDomainsRouter, ssoDomainVerificationRouter } from './routes/sso-domains.ts';
-import { ssoLoginRouter } from './routes/sso-login.ts';
-import { tenantApprovalRouter } from './tenant-provisioning/approval-routes.ts';
-import { tenantResourcesRouter } from './tenant-provisioning/resources-routes.ts';
-import { tenantOffboardingRouter } from './tenant-offboarding/routes.ts';
-import { tenantSuspensionRouter } from './tenant-suspension/routes.ts';
-import { tenantsRouter } from './routes/tenants.ts';
+import type { RouteModule } from './routes/route-module.ts';
+import { mountOrder } from './routes/registry.ts';
 
-export function createApp(deps: ApiDeps): express.Express {
+/** `routes`: every route module (api/routes/registry.ts's loadRouteModules). */
+export function createApp(deps: ApiDeps, routes: readonly RouteModule[]): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -40,26 +26,8 @@ export function createApp(deps: ApiDeps): express.Express {
   const api = express.Router();
   api.use(helmet.contentSecurityPolicy({ directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }));
   api.use(express.json({ limit: deps.settings.bodyLimitBytes, strict: true }));
-  api.use(openApiRouter());
-  api.use('/auth', authRouter(deps));
-  api.use('/auth', accountsRouter(deps));
-  api.use('/auth/sso', ssoLoginRouter(deps));
-  api.use('/sso/domain-verifications', ssoDomainVerificationRouter(deps));
-  api.use('/me', meRouter(deps));
-  api.use('/tenants/:slug/members', membersRouter(deps));
-  api.use('/tenants/:slug/audit-log', auditLogRouter(deps));
-  api.use('/tenants/:slug/api-keys', apiKeysRouter(deps));
-  api.use('/tenants/:slug/invitations', invitationsRouter(deps));
-  api.use('/tenants/:slug/sso/domains', ssoDomainsRouter(deps));
-  api.use('/tenants/:slug/sso', ssoConnectionRouter(deps));
-  api.use('/tenants/:slug/approval', tenantApprovalRouter(deps));
-  api.use('/tenants/:slug/resources', tenantResourcesRouter(deps));
-  api.use('/tenants/:slug', tenantSuspensionRouter(deps));
-  api.use('/tenants/:slug', tenantOffboardingRouter(deps));
-  api.use('/invitations', invitationAcceptRouter(deps));
-  api.use('/tenants', tenantsRouter(deps));
-  api.use('/operations', operationsRouter(deps));
-  api.use('/license', licenseRouter(deps));
+  api.use(openApiRouter(routes));
+  for (const { path, router } of mountOrder(routes)) api.use(path, router(deps));
   api.use((req) => {
     throw new ProblemError('notFound', `No route ${req.method} ${req.originalUrl}.`);
   });

@@ -13,6 +13,7 @@ import { selectSecretStore } from '../integrations/secrets/select.ts';
 import { assertRuntimeRole } from '../db/runtime-role.ts';
 import { createLogger } from '../logging/logger.ts';
 import { createApp, finalErrorHandler } from './app.ts';
+import { loadRouteModules } from './routes/registry.ts';
 import { createAccessTokens } from './auth/access-tokens.ts';
 import { readApiConfig } from './config.ts';
 import type { ApiConfig } from './config.ts';
@@ -64,7 +65,7 @@ const deps: ApiDeps = {
   settings: config.settings,
 };
 
-const app = createApp(deps);
+const app = createApp(deps, await loadRouteModules());
 const server = app.listen(config.port, config.host);
 await once(server, 'listening');
 const { port } = server.address() as AddressInfo;

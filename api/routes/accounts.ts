@@ -41,6 +41,8 @@ import { parseBody } from '../http/validate.ts';
 import { operationLinks } from '../operations/operation-view.ts';
 import { startTenantProvisioning } from '../tenant-provisioning/starter.ts';
 import { sessionBody } from './auth.ts';
+import type { RouteModule } from './route-module.ts';
+import { routeModule } from './route-module.ts';
 
 const RESEND_INTERVAL_MS = 60_000;
 
@@ -387,3 +389,6 @@ export const accountsPaths: ZodOpenApiPathsObject = {
     },
   },
 };
+
+/** Where this module's routes are mounted, and their OpenAPI paths (api/routes/registry.ts). */
+export const accountsRoutes: RouteModule = routeModule('/auth', accountsRouter, accountsPaths);

@@ -24,6 +24,8 @@ import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.t
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody, parseParams } from '../http/validate.ts';
+import type { RouteModule } from './route-module.ts';
+import { routeModule } from './route-module.ts';
 
 const MAX_LIFETIME_DAYS = API_KEY_MAX_LIFETIME_DAYS;
 
@@ -168,3 +170,6 @@ export const apiKeysPaths: ZodOpenApiPathsObject = {
     },
   },
 };
+
+/** Where this module's routes are mounted, and their OpenAPI paths (api/routes/registry.ts). */
+export const apiKeysRoutes: RouteModule = routeModule('/tenants/:slug/api-keys', apiKeysRouter, apiKeysPaths);

@@ -15,6 +15,8 @@ import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.t
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseQuery } from '../http/validate.ts';
+import type { RouteModule } from './route-module.ts';
+import { routeModule } from './route-module.ts';
 
 const EXPORT_PAGE_SIZE = 500;
 
@@ -194,3 +196,6 @@ export const auditLogPaths: ZodOpenApiPathsObject = {
     },
   },
 };
+
+/** Where this module's routes are mounted, and their OpenAPI paths (api/routes/registry.ts). */
+export const auditLogRoutes: RouteModule = routeModule('/tenants/:slug/audit-log', auditLogRouter, auditLogPaths);

@@ -28,6 +28,8 @@ import type { AccessTokens } from '../auth/access-tokens.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody } from '../http/validate.ts';
+import type { RouteModule } from './route-module.ts';
+import { routeModule } from './route-module.ts';
 
 export function toUserView(user: UserRow): User {
   return { id: user.id, email: user.email, displayName: user.display_name, isPlatformAdmin: user.is_platform_admin };
@@ -210,3 +212,6 @@ export const authPaths: ZodOpenApiPathsObject = {
     },
   },
 };
+
+/** Where this module's routes are mounted, and their OpenAPI paths (api/routes/registry.ts). */
+export const authRoutes: RouteModule = routeModule('/auth', authRouter, authPaths);

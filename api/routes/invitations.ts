@@ -39,6 +39,7 @@ import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody, parseParams } from '../http/validate.ts';
 import { sessionBody } from './auth.ts';
+import type { RouteModule } from './route-module.ts';
 
 export function invitationsRouter(deps: ApiDeps): Router {
   const router = Router({ mergeParams: true });
@@ -313,4 +314,13 @@ export const invitationsPaths: ZodOpenApiPathsObject = {
       },
     },
   },
+};
+
+/** Where this module's routes are mounted, and their OpenAPI paths (api/routes/registry.ts). */
+export const invitationsRoutes: RouteModule = {
+  mounts: [
+    { path: '/tenants/:slug/invitations', router: invitationsRouter },
+    { path: '/invitations', router: invitationAcceptRouter },
+  ],
+  paths: invitationsPaths,
 };

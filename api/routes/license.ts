@@ -5,6 +5,8 @@ import { Router } from 'express';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { LicenseJwks } from '../../contracts/license.ts';
 import type { ApiDeps } from '../deps.ts';
+import type { RouteModule } from './route-module.ts';
+import { routeModule } from './route-module.ts';
 
 export function licenseRouter(deps: ApiDeps): Router {
   const router = Router();
@@ -35,3 +37,6 @@ export const licensePaths: ZodOpenApiPathsObject = {
     },
   },
 };
+
+/** Where this module's routes are mounted, and their OpenAPI paths (api/routes/registry.ts). */
+export const licenseRoutes: RouteModule = routeModule('/license', licenseRouter, licensePaths);

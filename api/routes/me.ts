@@ -24,6 +24,8 @@ import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody } from '../http/validate.ts';
 import { sessionBody, toUserView } from './auth.ts';
+import type { RouteModule } from './route-module.ts';
+import { routeModule } from './route-module.ts';
 
 function toMe(user: UserRow): Me {
   return { ...toUserView(user), emailVerified: user.email_verified_at !== null };
@@ -187,3 +189,6 @@ export const mePaths: ZodOpenApiPathsObject = {
     },
   },
 };
+
+/** Where this module's routes are mounted, and their OpenAPI paths (api/routes/registry.ts). */
+export const meRoutes: RouteModule = routeModule('/me', meRouter, mePaths);

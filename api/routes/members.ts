@@ -22,6 +22,8 @@ import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.t
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody, parseParams } from '../http/validate.ts';
+import type { RouteModule } from './route-module.ts';
+import { routeModule } from './route-module.ts';
 
 export function membersRouter(deps: ApiDeps): Router {
   const router = Router({ mergeParams: true });
@@ -168,3 +170,6 @@ export const membersPaths: ZodOpenApiPathsObject = {
     },
   },
 };
+
+/** Where this module's routes are mounted, and their OpenAPI paths (api/routes/registry.ts). */
+export const membersRoutes: RouteModule = routeModule('/tenants/:slug/members', membersRouter, membersPaths);

@@ -21,6 +21,8 @@ import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseParams, parseQuery } from '../http/validate.ts';
 import type { OperationViewOptions } from '../operations/operation-view.ts';
 import { readOperation, toSummary } from '../operations/operation-view.ts';
+import type { RouteModule } from './route-module.ts';
+import { routeModule } from './route-module.ts';
 
 /** How often an idle event stream sends a comment so proxies keep it open. */
 const KEEPALIVE_MS = 15_000;
@@ -150,3 +152,6 @@ export const operationsPaths: ZodOpenApiPathsObject = {
     },
   },
 };
+
+/** Where this module's routes are mounted, and their OpenAPI paths (api/routes/registry.ts). */
+export const operationsRoutes: RouteModule = routeModule('/operations', operationsRouter, operationsPaths);

@@ -23,6 +23,8 @@ import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.t
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody } from '../http/validate.ts';
+import type { RouteModule } from './route-module.ts';
+import { routeModule } from './route-module.ts';
 
 export function ssoCallbackUri(deps: ApiDeps): string {
   return `${deps.settings.auth.publicUrl}/sso/callback`;
@@ -211,3 +213,10 @@ export const ssoConnectionPaths: ZodOpenApiPathsObject = {
     },
   },
 };
+
+/** Where this module's routes are mounted, and their OpenAPI paths (api/routes/registry.ts). */
+export const ssoConnectionRoutes: RouteModule = routeModule(
+  '/tenants/:slug/sso',
+  ssoConnectionRouter,
+  ssoConnectionPaths,
+);

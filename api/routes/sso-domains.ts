@@ -32,6 +32,7 @@ import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody, parseParams } from '../http/validate.ts';
 import { refuseApiKeyCaller } from './sso-connection.ts';
+import type { RouteModule } from './route-module.ts';
 
 function toView(row: SsoDomainRow): SsoDomain {
   return {
@@ -234,4 +235,13 @@ export const ssoDomainsPaths: ZodOpenApiPathsObject = {
       },
     },
   },
+};
+
+/** Where this module's routes are mounted, and their OpenAPI paths (api/routes/registry.ts). */
+export const ssoDomainsRoutes: RouteModule = {
+  mounts: [
+    { path: '/tenants/:slug/sso/domains', router: ssoDomainsRouter },
+    { path: '/sso/domain-verifications', router: ssoDomainVerificationRouter },
+  ],
+  paths: ssoDomainsPaths,
 };

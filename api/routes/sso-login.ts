@@ -44,6 +44,8 @@ import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody } from '../http/validate.ts';
 import { sessionBody } from './auth.ts';
 import { secretStoreProblem, ssoCallbackUri } from './sso-connection.ts';
+import type { RouteModule } from './route-module.ts';
+import { routeModule } from './route-module.ts';
 
 function domainOf(email: string): string {
   return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
@@ -337,3 +339,6 @@ export const ssoLoginPaths: ZodOpenApiPathsObject = {
     },
   },
 };
+
+/** Where this module's routes are mounted, and their OpenAPI paths (api/routes/registry.ts). */
+export const ssoLoginRoutes: RouteModule = routeModule('/auth/sso', ssoLoginRouter, ssoLoginPaths);

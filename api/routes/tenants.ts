@@ -28,6 +28,8 @@ import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody, parseParams, parseQuery } from '../http/validate.ts';
 import { startedOperation } from '../operations/operation-view.ts';
 import { startTenantProvisioning } from '../tenant-provisioning/starter.ts';
+import type { RouteModule } from './route-module.ts';
+import { routeModule } from './route-module.ts';
 
 function toView(row: TenantRow): Tenant {
   return {
@@ -214,3 +216,6 @@ export const tenantsPaths: ZodOpenApiPathsObject = {
     },
   },
 };
+
+/** Where this module's routes are mounted, and their OpenAPI paths (api/routes/registry.ts). */
+export const tenantsRoutes: RouteModule = routeModule('/tenants', tenantsRouter, tenantsPaths);

@@ -25,6 +25,8 @@ import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody } from '../http/validate.ts';
 import { startedOperation } from '../operations/operation-view.ts';
 import { cancelTenantOffboarding, startTenantOffboarding } from './starter.ts';
+import type { RouteModule } from '../routes/route-module.ts';
+import { routeModule } from '../routes/route-module.ts';
 
 export function tenantOffboardingRouter(deps: ApiDeps): Router {
   const router = Router({ mergeParams: true });
@@ -213,3 +215,12 @@ export const tenantOffboardingPaths: ZodOpenApiPathsObject = {
     },
   },
 };
+
+/** Where this module's routes are mounted, and their OpenAPI paths (api/routes/registry.ts). */
+export const tenantOffboardingRoutes: RouteModule = routeModule(
+  '/tenants/:slug',
+  tenantOffboardingRouter,
+  tenantOffboardingPaths,
+);
+
+export default [tenantOffboardingRoutes];

@@ -16,6 +16,8 @@ import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.t
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody } from '../http/validate.ts';
+import type { RouteModule } from '../routes/route-module.ts';
+import { routeModule } from '../routes/route-module.ts';
 
 export function tenantApprovalRouter(deps: ApiDeps): Router {
   const router = Router({ mergeParams: true });
@@ -84,3 +86,10 @@ export const tenantApprovalPaths: ZodOpenApiPathsObject = {
     },
   },
 };
+
+/** Where this module's routes are mounted, and their OpenAPI paths (api/routes/registry.ts). */
+export const tenantApprovalRoutes: RouteModule = routeModule(
+  '/tenants/:slug/approval',
+  tenantApprovalRouter,
+  tenantApprovalPaths,
+);

@@ -12,6 +12,8 @@ import { requireAuth } from '../auth/require-auth.ts';
 import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
 import { problemResponses } from '../http/problem.ts';
+import type { RouteModule } from '../routes/route-module.ts';
+import { routeModule } from '../routes/route-module.ts';
 
 export function tenantResourcesRouter(deps: ApiDeps): Router {
   const router = Router({ mergeParams: true });
@@ -61,3 +63,10 @@ export const tenantResourcesPaths: ZodOpenApiPathsObject = {
     },
   },
 };
+
+/** Where this module's routes are mounted, and their OpenAPI paths (api/routes/registry.ts). */
+export const tenantResourcesRoutes: RouteModule = routeModule(
+  '/tenants/:slug/resources',
+  tenantResourcesRouter,
+  tenantResourcesPaths,
+);

@@ -19,6 +19,8 @@ import { parseBody } from '../http/validate.ts';
 import { startedOperation } from '../operations/operation-view.ts';
 import type { StartResult } from '../operations/start-operation.ts';
 import { startTenantReactivation, startTenantSuspension } from './starters.ts';
+import type { RouteModule } from '../routes/route-module.ts';
+import { routeModule } from '../routes/route-module.ts';
 
 export function tenantSuspensionRouter(deps: ApiDeps): Router {
   const router = Router({ mergeParams: true });
@@ -136,3 +138,12 @@ export const tenantSuspensionPaths: ZodOpenApiPathsObject = {
     },
   },
 };
+
+/** Where this module's routes are mounted, and their OpenAPI paths (api/routes/registry.ts). */
+export const tenantSuspensionRoutes: RouteModule = routeModule(
+  '/tenants/:slug',
+  tenantSuspensionRouter,
+  tenantSuspensionPaths,
+);
+
+export default [tenantSuspensionRoutes];

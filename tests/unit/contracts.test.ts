@@ -7,6 +7,7 @@ import { dirname, join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { buildOpenApiDocument } from '../../api/routes/openapi.ts';
+import { loadRouteModules } from '../../api/routes/registry.ts';
 import { PLAN_NAMES, Tenant, TenantPlan } from '../../contracts/index.ts';
 import { PLANS } from '../../workflows/shared/plans.ts';
 
@@ -50,8 +51,8 @@ describe('the wire contract', () => {
     assert.equal(Tenant.shape.plan, TenantPlan);
   });
 
-  it('gives every answer with a body a schema in the OpenAPI document', () => {
-    const document = buildOpenApiDocument();
+  it('gives every answer with a body a schema in the OpenAPI document', async () => {
+    const document = buildOpenApiDocument(await loadRouteModules());
     const missing: string[] = [];
     for (const [path, operations] of Object.entries(document.paths ?? {}))
       for (const [method, operation] of Object.entries(operations as Record<string, { responses?: object }>))
