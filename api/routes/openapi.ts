@@ -14,7 +14,7 @@ export function buildOpenApiDocument(routes: readonly RouteModule[]): ReturnType
         'Control plane for Atrium tenants. Commands that start long-running work return 202 with an operation; follow it with GET /api/v1/operations/{id} or its event stream. Errors are RFC 9457 problem details.',
     },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-    paths: Object.assign({}, ...routes.map((module) => module.paths)),
+    paths: Object.fromEntries(routes.flatMap((module) => Object.entries(module.paths))),
   });
 }
 
