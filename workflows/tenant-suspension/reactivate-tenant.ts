@@ -2,7 +2,7 @@
 // replica counts it recorded) and reopens the tenant's API. Revoked sessions stay revoked:
 // people sign in again.
 import { log, proxyActivities } from '@temporalio/workflow';
-import type { TenantSuspensionActivities } from '../../activities/tenant-suspension/activities.ts';
+import type { TenantSuspensionActivities } from '../../activities/tenant-suspension/index.ts';
 import { StepTracker } from '../shared/step-tracker.ts';
 import type { ReactivateTenantInput, ReactivateTenantStep, TenantSuspensionResult } from './contract.ts';
 import { REACTIVATE_TENANT_KIND, REACTIVATE_TENANT_STEPS } from './contract.ts';

@@ -4,7 +4,7 @@
 // safe to repeat; a failing step is retried (there is nothing to compensate: a half-done
 // suspension is finished, never left half-way, and reactivation undoes what was recorded).
 import { log, proxyActivities } from '@temporalio/workflow';
-import type { TenantSuspensionActivities } from '../../activities/tenant-suspension/activities.ts';
+import type { TenantSuspensionActivities } from '../../activities/tenant-suspension/index.ts';
 import { StepTracker } from '../shared/step-tracker.ts';
 import type { SuspendTenantInput, SuspendTenantStep, TenantSuspensionResult } from './contract.ts';
 import { SUSPEND_TENANT_KIND, SUSPEND_TENANT_STEPS } from './contract.ts';
