@@ -5,8 +5,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { createLicenseSigner } from '../../activities/tenant-provisioning/license.ts';
-import { generatePassword, scramSha256Verifier, scramVerifierMatches } from '../../activities/tenant-provisioning/scram.ts';
-import { tenantLoginRoleName } from '../../activities/tenant-provisioning/steps.ts';
+import {
+  generatePassword,
+  scramSha256Verifier,
+  scramVerifierMatches,
+} from '../../activities/tenant-provisioning/scram.ts';
+import { tenantLoginRoleName } from '../../activities/shared/tenant-teardown.ts';
 import { PLAN_NAMES, PLANS } from '../../workflows/shared/plans.ts';
 
 describe('provisioning pieces', () => {
