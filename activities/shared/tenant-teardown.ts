@@ -1,18 +1,18 @@
 // Removing what provisioning built for a tenant, shared by provisionTenant's compensations
-// (activities/tenant-provisioning.ts) and offboardTenant (activities/tenant-offboarding.ts),
+// (activities/tenant-provisioning/) and offboardTenant (activities/tenant-offboarding/),
 // so the undo logic exists once. Each function removes only what is there, so running it
 // again removes nothing more and succeeds; it updates `tenant_resources` and writes the audit
-// entry of a removal in the caller's transaction (which holds the tenant lock), and returns
-// what it found and did, the evidence a teardown report keeps.
+// entry of a removal in the caller's transaction (a kernel transaction: it holds the tenant
+// lock, and its audit entries carry the caller's actor), and returns what it found and did,
+// the evidence a teardown report keeps.
 import type { EntityManager } from 'typeorm';
 import { quoteIdentifier } from '../../db/identifiers.ts';
-import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import { lockTenantResources, updateTenantResources } from '../../db/repositories/tenant-resources.ts';
 import { recordTenantSchema } from '../../db/repositories/tenants.ts';
 import type { Billing, BillingCancellation, BillingDeletion } from '../../integrations/billing/port.ts';
 import type { Cluster } from '../../integrations/cluster/port.ts';
 import type { SecretStore } from '../../integrations/secrets/port.ts';
-import { auditStep } from './step-audit.ts';
+import type { StepTransaction } from './kernel.ts';
 import { tenantSchemaName } from './tenant-schema-name.ts';
 
 export interface TeardownDeps {
@@ -21,10 +21,10 @@ export interface TeardownDeps {
   cluster: { port: Cluster };
 }
 
+/** Whose resources: the actor comes with the transaction (StepTransaction.audit). */
 export interface TeardownInput {
   tenantId: string;
   slug: string;
-  actor?: AuditActor;
 }
 
 /** The login role of a tenant's schema (≤ 53 characters: slugs are ≤ 40). */
@@ -64,7 +64,7 @@ export interface BillingTeardown {
 export function createTenantTeardown({ secretStore, billing, cluster }: TeardownDeps) {
   return {
     /** Drops the login role (with what it owns), the schema and the database password. */
-    async dropDatabase(db: EntityManager, input: TeardownInput): Promise<DatabaseTeardown> {
+    async dropDatabase({ db, audit }: StepTransaction, input: TeardownInput): Promise<DatabaseTeardown> {
       const schemaName = tenantSchemaName(input.slug);
       const roleName = tenantLoginRoleName(input.slug);
       const secretPath = tenantDatabaseSecretPath(input.slug);
@@ -74,21 +74,21 @@ export function createTenantTeardown({ secretStore, billing, cluster }: Teardown
         roleName,
       ]);
       await updateTenantResources(db, input.tenantId, { databaseRole: null });
-      if (drop?.dropped) await auditStep(db, input, 'tenant.database_role_dropped', 'database_role', roleName);
+      if (drop?.dropped) await audit('tenant.database_role_dropped', 'database_role', roleName);
       const schemaDropped = await schemaExists(db, schemaName);
       await db.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schemaName)} CASCADE`);
       await recordTenantSchema(db, input.tenantId, null);
-      if (schemaDropped) await auditStep(db, input, 'tenant.schema_dropped', 'schema', schemaName);
+      if (schemaDropped) await audit('tenant.schema_dropped', 'schema', schemaName);
       const secretDestroyed = (await secretStore.metadata(secretPath)) !== null;
       if (secretDestroyed) {
         await secretStore.destroy(secretPath);
-        await auditStep(db, input, 'tenant.database_secret_destroyed', 'secret', secretPath);
+        await audit('tenant.database_secret_destroyed', 'secret', secretPath);
       }
       return { roleName, roleDropped: drop?.dropped ?? false, schemaName, schemaDropped, secretPath, secretDestroyed };
     },
 
     /** Removes the tenant's AppRole and policy and destroys every secret under `tenants/<slug>/`. */
-    async revokeSecretAccess(db: EntityManager, input: TeardownInput): Promise<SecretsTeardown> {
+    async revokeSecretAccess({ db, audit }: StepTransaction, input: TeardownInput): Promise<SecretsTeardown> {
       const resources = await lockTenantResources(db, input.tenantId);
       await secretStore.removeTenantAccess(input.slug);
       const destroyed: string[] = [];
@@ -98,7 +98,7 @@ export function createTenantTeardown({ secretStore, billing, cluster }: Teardown
       }
       if (resources.secretPolicy !== null || destroyed.length > 0) {
         await updateTenantResources(db, input.tenantId, { secretPolicy: null });
-        await auditStep(db, input, 'tenant.secret_access_revoked', 'secret_policy', resources.secretPolicy, {
+        await audit('tenant.secret_access_revoked', 'secret_policy', resources.secretPolicy, {
           destroyedSecrets: destroyed,
         });
       }
@@ -106,7 +106,7 @@ export function createTenantTeardown({ secretStore, billing, cluster }: Teardown
     },
 
     /** Cancels the recorded subscription and deletes the recorded customer. */
-    async cancelBilling(db: EntityManager, input: TeardownInput): Promise<BillingTeardown> {
+    async cancelBilling({ db, audit }: StepTransaction, input: TeardownInput): Promise<BillingTeardown> {
       const resources = await lockTenantResources(db, input.tenantId);
       const result: BillingTeardown = { subscription: null, customer: null };
       if (resources.billingSubscriptionId) {
@@ -115,13 +115,7 @@ export function createTenantTeardown({ secretStore, billing, cluster }: Teardown
           billingIdempotencyKey(input.tenantId, 'billing-subscription-cancel'),
         );
         await updateTenantResources(db, input.tenantId, { billingSubscriptionId: null });
-        await auditStep(
-          db,
-          input,
-          'tenant.billing_subscription_canceled',
-          'billing_subscription',
-          resources.billingSubscriptionId,
-        );
+        await audit('tenant.billing_subscription_canceled', 'billing_subscription', resources.billingSubscriptionId);
       }
       if (resources.billingCustomerId) {
         result.customer = await billing.deleteCustomer(
@@ -129,44 +123,42 @@ export function createTenantTeardown({ secretStore, billing, cluster }: Teardown
           billingIdempotencyKey(input.tenantId, 'billing-customer-delete'),
         );
         await updateTenantResources(db, input.tenantId, { billingCustomerId: null });
-        await auditStep(db, input, 'tenant.billing_customer_deleted', 'billing_customer', resources.billingCustomerId);
+        await audit('tenant.billing_customer_deleted', 'billing_customer', resources.billingCustomerId);
       }
       return result;
     },
 
     /**
      * Deletes one recorded namespace and waits until the API server no longer has it, then
-     * (in `record`'s transaction, under the tenant lock) drops it from the record and audits it.
+     * (in a transaction of `record`: TenantStep.locked) drops it from the record and audits it.
      */
     async deleteNamespace(
       input: TeardownInput,
       name: string,
       timeoutMs: number,
-      record: (work: (db: EntityManager) => Promise<void>) => Promise<void>,
+      record: (work: (tx: StepTransaction) => Promise<void>) => Promise<void>,
     ): Promise<{ existed: boolean; skipped: string | null }> {
       const deleted = await cluster.port.deleteNamespace(name, { timeoutMs });
       if (deleted.status === 'skipped') return { existed: false, skipped: deleted.reason };
-      await record(async (db) => {
+      await record(async ({ db, audit }) => {
         const resources = await lockTenantResources(db, input.tenantId);
         await updateTenantResources(db, input.tenantId, {
           clusterNamespaces: resources.clusterNamespaces.filter((n) => n !== name),
         });
-        if (resources.clusterNamespaces.includes(name))
-          await auditStep(db, input, 'tenant.namespace_deleted', 'namespace', name);
+        if (resources.clusterNamespaces.includes(name)) await audit('tenant.namespace_deleted', 'namespace', name);
       });
       return { existed: deleted.result.existed, skipped: null };
     },
 
     /** Withdraws the tenant's license. */
-    async withdrawLicense(db: EntityManager, input: TeardownInput): Promise<string[]> {
+    async withdrawLicense({ db, audit }: StepTransaction, input: TeardownInput): Promise<string[]> {
       // Wrapped in a SELECT: TypeORM returns [rows, count] for a bare DELETE ... RETURNING.
       const removed = await db.query<Array<{ license_id: string }>>(
         `WITH removed AS (DELETE FROM tenant_licenses WHERE tenant_id = $1 RETURNING license_id)
          SELECT license_id FROM removed`,
         [input.tenantId],
       );
-      for (const { license_id } of removed)
-        await auditStep(db, input, 'tenant.license_withdrawn', 'license', license_id);
+      for (const { license_id } of removed) await audit('tenant.license_withdrawn', 'license', license_id);
       return removed.map((r) => r.license_id);
     },
   };

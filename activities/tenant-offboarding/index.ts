@@ -1,8 +1,22 @@
-// The tenant-offboarding family's activities: closing, exporting and tearing a tenant down.
-import type { ActivityFamily } from '../shared/deps.ts';
-import { createTenantOffboardingActivities } from './activities.ts';
+// The tenant-offboarding family's activities: closing and exporting a tenant
+// (close-and-export.ts), tearing it down (teardown-steps.ts) and the report that ties the
+// steps together (report.ts). Each is safe to retry: it works under the tenant's lock
+// (activities/shared/kernel.ts), does only what is not done yet, and records what it did in
+// the tenant's teardown report. Audit entries are written in the transaction of the change,
+// and only when something changed.
+import type { ActivityDeps, ActivityFamily } from '../shared/deps.ts';
+import { createCloseAndExportActivities } from './close-and-export.ts';
+import { createReportActivities } from './report.ts';
+import { createTeardownActivities } from './teardown-steps.ts';
 
-export type { TenantOffboardingActivities } from './activities.ts';
+export function createTenantOffboardingActivities(deps: ActivityDeps) {
+  return {
+    ...createCloseAndExportActivities(deps),
+    ...createTeardownActivities(deps),
+    ...createReportActivities(deps),
+  };
+}
+export type TenantOffboardingActivities = ReturnType<typeof createTenantOffboardingActivities>;
 
 export default {
   // Exports hold a tenant's data in memory and deletions wait on the cluster: few at a time.

@@ -10,7 +10,7 @@ import {
   scramSha256Verifier,
   scramVerifierMatches,
 } from '../../activities/tenant-provisioning/scram.ts';
-import { tenantLoginRoleName } from '../../activities/tenant-provisioning/steps.ts';
+import { tenantLoginRoleName } from '../../activities/shared/tenant-teardown.ts';
 import { PLAN_NAMES, PLANS } from '../../workflows/shared/plans.ts';
 
 describe('provisioning pieces', () => {

@@ -15,7 +15,7 @@ import {
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
-import type { TenantOffboardingActivities } from '../../activities/tenant-offboarding/activities.ts';
+import type { TenantOffboardingActivities } from '../../activities/tenant-offboarding/index.ts';
 import type {
   CancelOffboardingRequest,
   OffboardingState,

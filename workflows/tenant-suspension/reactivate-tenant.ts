@@ -1,9 +1,11 @@
 // reactivateTenant: reverses suspension n — restores the workloads it scaled down (to the
 // replica counts it recorded) and reopens the tenant's API. Revoked sessions stay revoked:
-// people sign in again.
-import { log, proxyActivities } from '@temporalio/workflow';
-import type { TenantSuspensionActivities } from '../../activities/tenant-suspension/activities.ts';
-import { StepTracker } from '../shared/step-tracker.ts';
+// people sign in again. Transient failures are retried until the step succeeds; a refusal no
+// retry can fix (the cluster's 403, no such suspension) fails the operation at once,
+// carrying its progress.
+import { ActivityFailure, ApplicationFailure, log, proxyActivities } from '@temporalio/workflow';
+import type { TenantSuspensionActivities } from '../../activities/tenant-suspension/index.ts';
+import { describeFailure, StepTracker } from '../shared/step-tracker.ts';
 import type { ReactivateTenantInput, ReactivateTenantStep, TenantSuspensionResult } from './contract.ts';
 import { REACTIVATE_TENANT_KIND, REACTIVATE_TENANT_STEPS } from './contract.ts';
 
@@ -16,11 +18,19 @@ export async function reactivateTenant(input: ReactivateTenantInput): Promise<Te
   });
   const tracker = new StepTracker<ReactivateTenantStep>(REACTIVATE_TENANT_KIND, tenantId, REACTIVATE_TENANT_STEPS);
 
-  const restored = await tracker.run('workloads', () =>
-    activities.restoreTenantWorkloads({ tenantId, slug, number, actor }),
-  );
-  if (restored.skipped) tracker.skip('workloads', restored.skipped);
-  await tracker.run('unblock', () => activities.unblockTenant({ tenantId, number, actor }));
+  try {
+    const restored = await tracker.run('workloads', () =>
+      activities.restoreTenantWorkloads({ tenantId, slug, number, actor }),
+    );
+    if (restored.skipped) tracker.skip('workloads', restored.skipped);
+    await tracker.run('unblock', () => activities.unblockTenant({ tenantId, number, actor }));
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    // Carries the final progress, so the operation shows which step failed and why without a worker.
+    const message = `Reactivating "${slug}" stopped: ${describeFailure(error)}`;
+    tracker.setPhase('failed', message);
+    throw ApplicationFailure.nonRetryable(message, 'TenantReactivationFailed', tracker.snapshot());
+  }
 
   tracker.setPhase('completed');
   log.info('Tenant reactivated', { tenantId, slug, number });

@@ -1,11 +1,14 @@
 // suspendTenant: closes a tenant's API (members and API keys get a 403 naming the reason),
 // revokes the sessions its single sign-on started, and scales its workloads to zero,
 // recording each thing it did so reactivateTenant can reverse exactly that. Every step is
-// safe to repeat; a failing step is retried (there is nothing to compensate: a half-done
-// suspension is finished, never left half-way, and reactivation undoes what was recorded).
-import { log, proxyActivities } from '@temporalio/workflow';
-import type { TenantSuspensionActivities } from '../../activities/tenant-suspension/activities.ts';
-import { StepTracker } from '../shared/step-tracker.ts';
+// safe to repeat. A step that fails for a transient reason is retried until it succeeds; a
+// refusal no retry can fix (the cluster's 403, a tenant that is not active) fails the
+// operation at once, carrying its progress. There is nothing to compensate either way: the
+// steps before stay applied (the tenant stays closed), and reactivation undoes what was
+// recorded.
+import { ActivityFailure, ApplicationFailure, log, proxyActivities } from '@temporalio/workflow';
+import type { TenantSuspensionActivities } from '../../activities/tenant-suspension/index.ts';
+import { describeFailure, StepTracker } from '../shared/step-tracker.ts';
 import type { SuspendTenantInput, SuspendTenantStep, TenantSuspensionResult } from './contract.ts';
 import { SUSPEND_TENANT_KIND, SUSPEND_TENANT_STEPS } from './contract.ts';
 
@@ -15,16 +18,25 @@ export async function suspendTenant(input: SuspendTenantInput): Promise<TenantSu
     startToCloseTimeout: timings.startToCloseTimeoutMs,
     heartbeatTimeout: timings.heartbeatTimeoutMs,
     // No maximum: a suspension must complete; operators see the attempts and the error.
+    // Non-retryable failures (a refused permission) end it at once.
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
   });
   const tracker = new StepTracker<SuspendTenantStep>(SUSPEND_TENANT_KIND, tenantId, SUSPEND_TENANT_STEPS);
 
-  await tracker.run('block', () => activities.blockTenant({ tenantId, number, reason, actor }));
-  await tracker.run('sessions', () => activities.revokeTenantSessions({ tenantId, number, actor }));
-  const scaled = await tracker.run('workloads', () =>
-    activities.scaleDownTenantWorkloads({ tenantId, slug, number, actor }),
-  );
-  if (scaled.skipped) tracker.skip('workloads', scaled.skipped);
+  try {
+    await tracker.run('block', () => activities.blockTenant({ tenantId, number, reason, actor }));
+    await tracker.run('sessions', () => activities.revokeTenantSessions({ tenantId, number, actor }));
+    const scaled = await tracker.run('workloads', () =>
+      activities.scaleDownTenantWorkloads({ tenantId, slug, number, actor }),
+    );
+    if (scaled.skipped) tracker.skip('workloads', scaled.skipped);
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    // Carries the final progress, so the operation shows which step failed and why without a worker.
+    const message = `Suspending "${slug}" stopped: ${describeFailure(error)}`;
+    tracker.setPhase('failed', message);
+    throw ApplicationFailure.nonRetryable(message, 'TenantSuspensionFailed', tracker.snapshot());
+  }
 
   tracker.setPhase('completed');
   log.info('Tenant suspended', { tenantId, slug, number });
