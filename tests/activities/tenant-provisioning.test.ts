@@ -40,6 +40,11 @@ describe('tenant-provisioning activities', () => {
       assert.equal(run.after.tenants[0].status, 'pending');
       assert.equal(run.after.tenants[0].plan, t.plan);
       assert.ok(run.heartbeats >= 1, 'heartbeats while it works');
+      assert.deepEqual(
+        run.logs.filter((line) => line.level === 'INFO').map((line) => [line.message, line.meta?.slug]),
+        [['Tenant record ready', t.slug]],
+        'logs through the activity Context',
+      );
     });
 
     it("record: refuses, for good, a slug that is another tenant's", async () => {
