@@ -1,5 +1,5 @@
 // The cluster port's contract: the behaviour every adapter shows, registered once per
-// adapter by tests/integrations/cluster-<adapter>.test.ts. An adapter that manages a real
+// adapter by tests/ports/cluster-<adapter>.test.ts. An adapter that manages a real
 // cluster is checked against the API server with a client of its own (what it reports
 // must be what exists); the none adapter must report every step as skipped and the same
 // each time. Each run uses fresh tenant slugs and deletes its namespaces afterwards.

@@ -1,0 +1,246 @@
+// offboardTenant's activities, called directly on the embedded adapters (no cluster: the
+// namespaces step is skipped): close, export, the teardown steps and the report, in workflow
+// order on one provisioned tenant, each twice and with the bystander untouched; then reopening
+// (a cancel during the grace period). The activities key the export and the report by the
+// workflow run, so every call of one offboarding gets the same execution.
+import assert from 'node:assert/strict';
+import { createHash, randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import tenantOffboarding from '../../activities/tenant-offboarding/index.ts';
+import tenantProvisioning from '../../activities/tenant-provisioning/index.ts';
+import tenantSuspension from '../../activities/tenant-suspension/index.ts';
+import { NO_CLUSTER_REASON } from '../../integrations/cluster/port.ts';
+import { offboardTenantWorkflowId } from '../../workflows/tenant-offboarding/contract.ts';
+import type { ActivityHarness, TestTenant } from '../support/activity-harness.ts';
+import { actionsOf, startActivityHarness } from '../support/activity-harness.ts';
+import { jsonLinesOf, readTarGz } from '../support/tar.ts';
+
+describe('tenant-offboarding activities', () => {
+  let h: ActivityHarness;
+  let a: ReturnType<typeof tenantOffboarding.createActivities>;
+  let t: TestTenant;
+  let execution: { workflowId: string; runId: string };
+  const reason = 'contract ended';
+
+  before(async () => {
+    h = await startActivityHarness({ slugPrefix: 'act-off' });
+    a = tenantOffboarding.createActivities(h.deps);
+    t = h.newTenant();
+    await h.provision(t);
+    execution = { workflowId: offboardTenantWorkflowId(t.slug), runId: randomUUID() };
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  const reportOf = (state: Record<string, any>) => {
+    assert.equal(state.tenant_teardown_reports.length, 1, 'one teardown report');
+    return state.tenant_teardown_reports[0];
+  };
+  /** Every step rewrites its completion time when it runs again (see the report). */
+  const completedAt = (step: string) => `tenant_teardown_reports[0].steps.${step}.completedAt`;
+
+  describe('one offboarding, step by step', () => {
+    it('close: status offboarding, the report opened for this run', async () => {
+      const run = await h.twice(
+        a,
+        'closeTenantForOffboarding',
+        { tenantId: t.tenantId, reason, actor: h.admin },
+        { tenant: t, workflowExecution: execution },
+      );
+      assert.deepEqual(run.result, { previousStatus: 'active' });
+      assert.deepEqual(run.audit, ['tenant.offboarding_started']);
+      assert.equal(run.after.tenants[0].status, 'offboarding');
+      const report = reportOf(run.after);
+      assert.deepEqual(
+        [report.operation_id, report.reason, report.previous_status, report.steps],
+        [`${execution.workflowId}@${execution.runId}`, reason, 'active', {}],
+      );
+    });
+
+    it('export: one archive of the tenant’s data, with secret paths but no secret values', async () => {
+      const password = (await h.deps.secretStore.read(`tenants/${t.slug}/database`))!.data.password!;
+      const entriesBefore = actionsOf(await h.state(t)).length;
+      const run = await h.twice(a, 'exportTenantData', h.ref(t), { tenant: t, workflowExecution: execution });
+      assert.deepEqual(run.audit, ['tenant.data_exported']);
+      assert.equal(run.after.tenant_exports.length, 1);
+      assert.match(run.result.fileName, new RegExp(`^atrium-export-${t.slug}-\\d{4}-\\d{2}-\\d{2}\\.tar\\.gz$`));
+      assert.deepEqual(
+        [run.result.contents.secrets, run.result.contents.auditEntries, run.result.contents.tables.tenant_licenses],
+        [1, entriesBefore, 1],
+      );
+
+      const [stored] = await h.database.query<{ archive: Buffer }>(
+        `SELECT archive FROM tenant_exports WHERE tenant_id = $1`,
+        [t.tenantId],
+      );
+      assert.equal(createHash('sha256').update(stored!.archive).digest('hex'), run.result.sha256);
+      assert.equal(stored!.archive.length, run.result.sizeBytes);
+      const files = readTarGz(stored!.archive);
+      assert.ok(files.has('manifest.json') && files.has('tenant.json') && files.has('schema/schema.sql'));
+      assert.equal(jsonLinesOf(files, 'audit-log.jsonl').length, entriesBefore);
+      assert.deepEqual(
+        JSON.parse(files.get('secrets.json')!.toString('utf8')).secrets.map((s: { path: string }) => s.path),
+        [`tenants/${t.slug}/database`],
+      );
+      for (const [name, content] of files)
+        assert.ok(!content.toString('utf8').includes(password), `${name} holds no secret value`);
+    });
+
+    it('namespaces: skipped without a cluster, the reason in the report', async () => {
+      const run = await h.twice(a, 'offboardNamespaces', h.ref(t), {
+        tenant: t,
+        workflowExecution: execution,
+        secondRunChanges: [completedAt('namespaces')],
+      });
+      assert.deepEqual(run.result, { skipped: NO_CLUSTER_REASON, deleted: [] });
+      assert.deepEqual(run.audit, []);
+      assert.equal(reportOf(run.after).steps.namespaces.skipped, NO_CLUSTER_REASON);
+    });
+
+    it('secrets: every secret destroyed, policy and AppRole gone, the evidence in the report', async () => {
+      const run = await h.twice(a, 'offboardSecrets', h.ref(t), {
+        tenant: t,
+        workflowExecution: execution,
+        secondRunChanges: [completedAt('secrets')],
+      });
+      assert.deepEqual(run.result, { destroyed: 1 });
+      assert.deepEqual(run.audit, ['tenant.secret_access_revoked']);
+      assert.deepEqual([run.after.local_secrets, run.after.local_secret_access], [[], []]);
+      const evidence = reportOf(run.after).steps.secrets;
+      assert.deepEqual(evidence.planned, [`tenants/${t.slug}/database`]);
+      assert.deepEqual([evidence.policy.exists, evidence.appRole.exists], [false, false]);
+    });
+
+    it('database: login role and schema dropped, license withdrawn', async () => {
+      const run = await h.twice(a, 'offboardDatabase', h.ref(t), {
+        tenant: t,
+        workflowExecution: execution,
+        // The evidence says whether *this* attempt dropped them, and when it checked.
+        secondRunChanges: [
+          completedAt('database'),
+          'tenant_teardown_reports[0].steps.database.role.droppedByThisAttempt',
+          'tenant_teardown_reports[0].steps.database.schema.droppedByThisAttempt',
+        ],
+      });
+      const schemaName = `tenant_${t.slug.replaceAll('-', '_')}`;
+      assert.deepEqual(run.result, { roleName: `${schemaName}_login`, schemaName });
+      assert.deepEqual(run.audit, [
+        'tenant.database_role_dropped',
+        'tenant.schema_dropped',
+        'tenant.license_withdrawn',
+      ]);
+      assert.deepEqual(run.after.postgres, { schema: false, login_role: false, tables: [] });
+      assert.deepEqual(run.after.tenant_licenses, []);
+      assert.equal(reportOf(run.after).steps.database.licensesWithdrawn.length, 1);
+    });
+
+    it('billing: subscription canceled, customer deleted, the provider’s answers kept', async () => {
+      const run = await h.twice(a, 'offboardBilling', h.ref(t), { tenant: t, workflowExecution: execution });
+      assert.deepEqual(run.result, { customerDeleted: true });
+      assert.deepEqual(run.audit, ['tenant.billing_subscription_canceled', 'tenant.billing_customer_deleted']);
+      const evidence = reportOf(run.after).steps.billing;
+      assert.deepEqual(
+        [evidence.provider, evidence.subscription.status, evidence.customer.deleted],
+        ['local', 'canceled', true],
+      );
+    });
+
+    it('report: the resources with their evidence, the tenant offboarded', async () => {
+      const run = await h.twice(a, 'completeOffboarding', h.ref(t), { tenant: t, workflowExecution: execution });
+      assert.deepEqual(run.audit, ['tenant.offboarded']);
+      assert.equal(run.after.tenants[0].status, 'offboarded');
+      const report = reportOf(run.after);
+      assert.ok(report.completed_at);
+      const kinds = report.steps.report.resources.map((r: { kind: string }) => r.kind);
+      assert.equal(run.result.resources, kinds.length);
+      assert.deepEqual(kinds, [
+        'namespace',
+        'secret',
+        'secret_policy',
+        'secret_approle',
+        'database_role',
+        'schema',
+        'license',
+        'billing_subscription',
+        'billing_customer',
+      ]);
+    });
+  });
+
+  describe('a cancelled offboarding', () => {
+    it('reopens: back to active, the report marked cancelled', async () => {
+      const r = h.newTenant();
+      await h.provision(r);
+      const run2 = { workflowId: offboardTenantWorkflowId(r.slug), runId: randomUUID() };
+      await h.run(
+        a,
+        'closeTenantForOffboarding',
+        { tenantId: r.tenantId, reason, actor: h.admin },
+        {
+          workflowExecution: run2,
+        },
+      );
+      const run = await h.twice(
+        a,
+        'reopenTenant',
+        { tenantId: r.tenantId, previousStatus: 'active', actor: h.admin },
+        { tenant: r, workflowExecution: run2 },
+      );
+      assert.deepEqual(run.audit, ['tenant.offboarding_cancelled']);
+      assert.equal(run.after.tenants[0].status, 'active');
+      assert.ok(reportOf(run.after).cancelled_at);
+      assert.deepEqual(run.after.postgres.schema, true, 'nothing was deleted');
+    });
+
+    it('reopens a suspended tenant as suspended when the workflow never learned the status', async () => {
+      const s = h.newTenant();
+      await h.provision(s);
+      await h.run(tenantSuspension.createActivities(h.deps), 'blockTenant', {
+        tenantId: s.tenantId,
+        number: 1,
+        reason: 'unpaid',
+        actor: h.admin,
+      });
+      const run3 = { workflowId: offboardTenantWorkflowId(s.slug), runId: randomUUID() };
+      const closed = await h.run(
+        a,
+        'closeTenantForOffboarding',
+        { tenantId: s.tenantId, reason, actor: h.admin },
+        {
+          workflowExecution: run3,
+        },
+      );
+      assert.deepEqual(closed.result, { previousStatus: 'suspended' });
+      const run = await h.twice(
+        a,
+        'reopenTenant',
+        { tenantId: s.tenantId, previousStatus: null, actor: h.admin },
+        { tenant: s, workflowExecution: run3 },
+      );
+      assert.deepEqual(run.audit, ['tenant.offboarding_cancelled']);
+      assert.equal(run.after.tenants[0].status, 'suspended');
+    });
+  });
+
+  it('close: refuses, for good, a tenant that is neither active nor suspended', async () => {
+    const pending = h.newTenant();
+    const { name, plan, ownerEmail } = pending;
+    await h.run(tenantProvisioning.createActivities(h.deps), 'createTenantRecord', {
+      ...h.ref(pending),
+      name,
+      plan,
+      ownerEmail,
+    });
+    const error = await h.failure(a, 'closeTenantForOffboarding', {
+      tenantId: pending.tenantId,
+      reason,
+      actor: h.admin,
+    });
+    assert.ok(error instanceof ApplicationFailure, String(error));
+    assert.equal(error.type, 'TenantNotOffboardable');
+    assert.equal(error.nonRetryable, true);
+    assert.deepEqual((await h.state(pending)).tenant_teardown_reports, [], 'no report was opened');
+  });
+});

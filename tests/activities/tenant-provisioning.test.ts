@@ -1,0 +1,317 @@
+// provisionTenant's activities, called directly on the embedded adapters: each step and each
+// compensation runs twice (the second run a no-op) and leaves another tenant untouched.
+// The steps run in workflow order on one tenant; the compensations undo a second one.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import { importJWK, jwtVerify } from 'jose';
+import type { JWK } from 'jose';
+import tenantProvisioning from '../../activities/tenant-provisioning/index.ts';
+import { LICENSE_AUDIENCE, LICENSE_ISSUER, LICENSE_TYPE } from '../../activities/tenant-provisioning/license.ts';
+import { scramVerifierMatches } from '../../activities/tenant-provisioning/scram.ts';
+import { NO_CLUSTER_REASON } from '../../integrations/cluster/port.ts';
+import type { ActivityHarness, TestTenant } from '../support/activity-harness.ts';
+import { differences, startActivityHarness } from '../support/activity-harness.ts';
+
+describe('tenant-provisioning activities', () => {
+  let h: ActivityHarness;
+  let a: ReturnType<typeof tenantProvisioning.createActivities>;
+  let t: TestTenant;
+
+  before(async () => {
+    h = await startActivityHarness({ slugPrefix: 'act-prov' });
+    a = tenantProvisioning.createActivities(h.deps);
+    t = h.newTenant();
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  describe('the steps', () => {
+    it('record: inserts the tenant as pending', async () => {
+      const run = await h.twice(
+        a,
+        'createTenantRecord',
+        { ...h.ref(t), name: t.name, plan: t.plan, ownerEmail: t.ownerEmail },
+        { tenant: t },
+      );
+      assert.deepEqual(run.audit, ['tenant.created']);
+      assert.equal(run.after.tenants[0].status, 'pending');
+      assert.equal(run.after.tenants[0].plan, t.plan);
+      assert.ok(run.heartbeats >= 1, 'heartbeats while it works');
+      assert.deepEqual(
+        run.logs.filter((line) => line.level === 'INFO').map((line) => [line.message, line.meta?.slug]),
+        [['Tenant record ready', t.slug]],
+        'logs through the activity Context',
+      );
+    });
+
+    it("record: refuses, for good, a slug that is another tenant's", async () => {
+      const error = await h.failure(a, 'createTenantRecord', {
+        ...h.ref(t),
+        tenantId: randomUUID(),
+        slug: h.bystander.slug,
+        name: 'Squatter',
+        plan: 'free',
+        ownerEmail: 'squatter@squat.test',
+      });
+      assert.ok(error instanceof ApplicationFailure, String(error));
+      assert.equal(error.type, 'TenantSlugTaken');
+      assert.equal(error.nonRetryable, true);
+      assert.match(error.message, new RegExp(h.bystander.tenantId));
+      await h.assertBystanderUntouched();
+    });
+
+    it('database: schema, login role, and its password in the secret store', async () => {
+      const run = await h.twice(a, 'createTenantDatabase', h.ref(t), { tenant: t });
+      const schemaName = `tenant_${t.slug.replaceAll('-', '_')}`;
+      assert.deepEqual(run.result, {
+        schemaName,
+        roleName: `${schemaName}_login`,
+        secretPath: `tenants/${t.slug}/database`,
+      });
+      assert.deepEqual(run.audit, [
+        'tenant.schema_created',
+        'tenant.database_secret_written',
+        'tenant.database_role_created',
+      ]);
+      assert.deepEqual(run.after.postgres, { schema: true, login_role: true, tables: [] });
+      assert.deepEqual(
+        run.after.local_secrets.map((s: { path: string; version: number }) => [s.path, s.version]),
+        [[`tenants/${t.slug}/database`, 1]],
+      );
+      // The password in the store is the role's (PostgreSQL keeps only its SCRAM verifier).
+      const secret = await h.deps.secretStore.read(`tenants/${t.slug}/database`);
+      const [role] = await h.database.query<{ rolpassword: string }>(
+        `SELECT rolpassword FROM pg_authid WHERE rolname = $1`,
+        [`${schemaName}_login`],
+      );
+      assert.ok(scramVerifierMatches(role!.rolpassword, secret!.data.password!), 'the stored password is the role’s');
+      assert.equal(secret!.data.schema, schemaName);
+    });
+
+    it("secrets: the tenant's policy and AppRole (recorded, not enforced, by the local store)", async () => {
+      const run = await h.twice(a, 'grantTenantSecretAccess', h.ref(t), { tenant: t });
+      assert.deepEqual(run.result, {
+        pathPrefix: `tenants/${t.slug}`,
+        policyName: `atrium-tenant-${t.slug}`,
+        roleName: `atrium-tenant-${t.slug}`,
+        enforced: false,
+      });
+      assert.deepEqual(run.audit, ['tenant.secret_access_granted']);
+      assert.equal(run.after.local_secret_access.length, 1);
+      assert.equal(run.after.tenant_resources[0].secret_policy, `atrium-tenant-${t.slug}`);
+    });
+
+    it('billing: one customer and one subscription on the plan', async () => {
+      const run = await h.twice(
+        a,
+        'createTenantBilling',
+        { ...h.ref(t), name: t.name, ownerEmail: t.ownerEmail, plan: t.plan },
+        { tenant: t },
+      );
+      assert.match(run.result.customerId, /^lcus_/);
+      assert.match(run.result.subscriptionId, /^lsub_/);
+      assert.equal(run.result.status, 'active');
+      assert.equal(run.result.customerKey, `tenant/${t.tenantId}/provision/billing-customer`);
+      assert.deepEqual(run.audit, ['tenant.billing_customer_created', 'tenant.billing_subscription_created']);
+      assert.equal(run.after.local_billing_customers.length, 1);
+      assert.deepEqual(
+        run.after.local_billing_subscriptions.map((s: { plan: string; status: string }) => [s.plan, s.status]),
+        [[t.plan, 'active']],
+      );
+    });
+
+    it('cluster: skipped without a cluster, and nothing recorded', async () => {
+      const run = await h.twice(a, 'createTenantNamespaces', { ...h.ref(t), plan: t.plan }, { tenant: t });
+      assert.deepEqual(run.result, { skipped: NO_CLUSTER_REASON, namespaces: [] });
+      assert.deepEqual(run.audit, []);
+      assert.deepEqual(differences(run.before, run.after), []);
+    });
+
+    it('license: a signed license for the plan, verifiable with the stored public key', async () => {
+      const run = await h.twice(a, 'issueTenantLicense', { ...h.ref(t), plan: t.plan }, { tenant: t });
+      assert.equal(run.result.keyId, h.deps.license.keyId);
+      assert.equal(run.result.tier, t.plan);
+      assert.deepEqual(run.audit, ['tenant.license_issued']);
+      assert.deepEqual(
+        run.after.tenant_licenses.map((l: { license_id: string }) => l.license_id),
+        [run.result.licenseId],
+      );
+      const [license] = await h.database.query<{ token: string; public_jwk: JWK }>(
+        `SELECT l.token, k.public_jwk FROM tenant_licenses l JOIN license_signing_keys k USING (key_id)
+         WHERE l.tenant_id = $1`,
+        [t.tenantId],
+      );
+      const verified = await jwtVerify(license!.token, await importJWK(license!.public_jwk, 'EdDSA'), {
+        issuer: LICENSE_ISSUER,
+        audience: LICENSE_AUDIENCE,
+        typ: LICENSE_TYPE,
+      });
+      assert.equal(verified.payload.sub, t.tenantId);
+      assert.equal(verified.payload.jti, run.result.licenseId);
+      assert.equal(verified.payload.tier, t.plan);
+    });
+
+    it('welcome: one mail to the owner; the second run reports it sent nothing', async () => {
+      const run = await h.twice(
+        a,
+        'sendWelcomeMail',
+        { ...h.ref(t), name: t.name, ownerEmail: t.ownerEmail },
+        { tenant: t, secondResult: { sent: false } },
+      );
+      assert.deepEqual(run.result, { sent: true });
+      assert.deepEqual(run.audit, ['tenant.welcome_mail_sent']);
+      const mails = h.smtp.mailsTo(t.ownerEmail);
+      assert.equal(mails.length, 1);
+      assert.equal(mails[0]!.subject, `Welcome to Atrium: ${t.name} is ready`);
+      assert.match(mails[0]!.text, new RegExp(`http://portal\\.atrium\\.test/tenants/${t.slug}`));
+      assert.ok(run.after.tenant_resources[0].welcome_sent_at);
+    });
+
+    it('activate: pending → active', async () => {
+      const run = await h.twice(a, 'activateTenant', { tenantId: t.tenantId, actor: h.admin }, { tenant: t });
+      assert.deepEqual(run.audit, ['tenant.activated']);
+      assert.equal(run.after.tenants[0].status, 'active');
+    });
+
+    it('activate: refuses, for good, a tenant that is not pending', async () => {
+      const failed = h.newTenant();
+      await h.run(a, 'createTenantRecord', {
+        ...h.ref(failed),
+        name: failed.name,
+        plan: failed.plan,
+        ownerEmail: failed.ownerEmail,
+      });
+      await h.run(a, 'markTenantFailed', { tenantId: failed.tenantId, reason: 'a test', actor: h.admin });
+      const error = await h.failure(a, 'activateTenant', { tenantId: failed.tenantId, actor: h.admin });
+      assert.ok(error instanceof ApplicationFailure, String(error));
+      assert.equal(error.type, 'TenantNotActivatable');
+      assert.equal(error.nonRetryable, true);
+      assert.equal((await h.state(failed)).tenants[0].status, 'failed');
+    });
+  });
+
+  describe('the approval', () => {
+    it('marks the tenant waiting, then records one decision; a later one changes nothing', async () => {
+      const e = h.newTenant({ plan: 'enterprise' });
+      await h.run(a, 'createTenantRecord', { ...h.ref(e), name: e.name, plan: e.plan, ownerEmail: e.ownerEmail });
+
+      const requested = await h.twice(
+        a,
+        'requestTenantApproval',
+        { tenantId: e.tenantId, actor: h.admin, timeoutMs: 60_000 },
+        { tenant: e },
+      );
+      assert.deepEqual(requested.audit, ['tenant.approval_requested']);
+      assert.equal(requested.after.tenants[0].approval_status, 'pending');
+
+      const rejected = await h.twice(
+        a,
+        'recordTenantApproval',
+        { tenantId: e.tenantId, approved: false, reason: 'no contract yet', decidedBy: h.admin },
+        { tenant: e },
+      );
+      assert.deepEqual(rejected.audit, ['tenant.rejected']);
+      const row = rejected.after.tenants[0];
+      assert.deepEqual(
+        [row.approval_status, row.approval_reason, row.approval_decided_by],
+        ['rejected', 'no contract yet', h.admin.id],
+      );
+
+      const settled = await h.state(e);
+      await h.run(a, 'recordTenantApproval', {
+        tenantId: e.tenantId,
+        approved: true,
+        reason: null,
+        decidedBy: h.admin,
+      });
+      assert.deepEqual(differences(settled, await h.state(e)), [], 'a decided tenant keeps its decision');
+    });
+  });
+
+  describe('the compensations', () => {
+    let u: TestTenant;
+    before(async () => {
+      u = h.newTenant();
+      await h.provision(u);
+    });
+
+    it('withdrawTenantLicense: the license goes', async () => {
+      const run = await h.twice(a, 'withdrawTenantLicense', h.ref(u), { tenant: u });
+      assert.deepEqual(run.audit, ['tenant.license_withdrawn']);
+      assert.deepEqual(run.after.tenant_licenses, []);
+    });
+
+    it('deleteTenantNamespaces: nothing to delete without a cluster', async () => {
+      const run = await h.twice(a, 'deleteTenantNamespaces', h.ref(u), { tenant: u });
+      assert.deepEqual(run.audit, []);
+      assert.deepEqual(differences(run.before, run.after), []);
+    });
+
+    it('cancelTenantBilling: subscription canceled, customer deleted (kept as records)', async () => {
+      const run = await h.twice(a, 'cancelTenantBilling', h.ref(u), { tenant: u });
+      assert.deepEqual(run.audit, ['tenant.billing_subscription_canceled', 'tenant.billing_customer_deleted']);
+      assert.equal(run.after.local_billing_subscriptions[0].status, 'canceled');
+      assert.ok(run.after.local_billing_customers[0].deleted_at);
+      const resources = run.after.tenant_resources[0];
+      assert.deepEqual([resources.billing_customer_id, resources.billing_subscription_id], [null, null]);
+    });
+
+    it('revokeTenantSecretAccess: policy and AppRole gone, every secret under the path destroyed', async () => {
+      const run = await h.twice(a, 'revokeTenantSecretAccess', h.ref(u), { tenant: u });
+      assert.deepEqual(run.audit, ['tenant.secret_access_revoked']);
+      assert.deepEqual(run.after.local_secret_access, []);
+      assert.deepEqual(run.after.local_secrets, []);
+      assert.equal(run.after.tenant_resources[0].secret_policy, null);
+    });
+
+    it('dropTenantDatabase: login role and schema dropped', async () => {
+      const run = await h.twice(a, 'dropTenantDatabase', h.ref(u), { tenant: u });
+      // The password went with every secret under the tenant's path (the step before).
+      assert.deepEqual(run.audit, ['tenant.database_role_dropped', 'tenant.schema_dropped']);
+      assert.deepEqual(run.after.postgres, { schema: false, login_role: false, tables: [] });
+      assert.equal(run.after.tenants[0].schema_name, null);
+    });
+
+    it('markTenantFailed: failed, with the reason', async () => {
+      const run = await h.twice(
+        a,
+        'markTenantFailed',
+        { tenantId: u.tenantId, reason: 'billing refused the plan', actor: h.admin },
+        { tenant: u },
+      );
+      assert.deepEqual(run.audit, ['tenant.failed']);
+      assert.deepEqual(
+        [run.after.tenants[0].status, run.after.tenants[0].failure_reason],
+        ['failed', 'billing refused the plan'],
+      );
+    });
+
+    it('every undo on a tenant whose steps never ran does nothing (undos are registered before their step)', async () => {
+      const bare = h.newTenant();
+      await h.run(a, 'createTenantRecord', {
+        ...h.ref(bare),
+        name: bare.name,
+        plan: bare.plan,
+        ownerEmail: bare.ownerEmail,
+      });
+      for (const undo of [
+        'withdrawTenantLicense',
+        'deleteTenantNamespaces',
+        'cancelTenantBilling',
+        'revokeTenantSecretAccess',
+        'dropTenantDatabase',
+      ] as const) {
+        const run = await h.twice(a, undo, h.ref(bare), { tenant: bare });
+        assert.deepEqual(run.audit, [], `${undo} audits nothing`);
+        // The only trace: the (empty) record of what provisioning made, created on first use.
+        assert.ok(
+          differences(run.before, run.after).every((path) => path === 'tenant_resources.length'),
+          `${undo} changed ${differences(run.before, run.after).join(', ')}`,
+        );
+      }
+    });
+  });
+});

@@ -1,0 +1,204 @@
+// offboardTenant with typed activity stand-ins on an in-process worker: the cancel signal
+// during the grace period (reopens, deletes nothing), a cancel once deletion began (refused),
+// a Temporal cancel during the grace period, and a deletion step that fails for good. Grace
+// periods are short or ended by the signal: this dev server does not skip time.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import type { TenantOffboardingActivities } from '../../activities/tenant-offboarding/index.ts';
+import type { AuditActor } from '../../db/repositories/audit-log.ts';
+import type { OffboardTenantInput } from '../../workflows/tenant-offboarding/contract.ts';
+import {
+  cancelOffboardingSignal,
+  OFFBOARD_DELETION_STEPS,
+  offboardingStateQuery,
+  offboardTenantWorkflowId,
+} from '../../workflows/tenant-offboarding/contract.ts';
+import type { offboardTenant } from '../../workflows/tenant-offboarding/index.ts';
+import type { OperationProgress } from '../../workflows/shared/operation.contract.ts';
+import { getProgressQuery } from '../../workflows/shared/operation.contract.ts';
+import type { Scenario, WorkflowHarness } from '../support/workflow-harness.ts';
+import { failureOf, gate, startWorkflowHarness, TEST_TIMINGS } from '../support/workflow-harness.ts';
+
+type Activities = TenantOffboardingActivities;
+
+const succeed = {
+  closeTenantForOffboarding: () => Promise.resolve({ previousStatus: 'suspended' as const }),
+  exportTenantData: ({ slug }) =>
+    Promise.resolve({
+      fileName: `atrium-export-${slug}.tar.gz`,
+      sizeBytes: 1024,
+      sha256: 'f'.repeat(64),
+      contents: { tables: {}, schemaTables: {}, secrets: 1, auditEntries: 9 },
+    }),
+  reopenTenant: async () => {},
+  offboardNamespaces: ({ slug }) => Promise.resolve({ skipped: null, deleted: [`${slug}-production`] }),
+  offboardSecrets: () => Promise.resolve({ destroyed: 1 }),
+  offboardDatabase: ({ slug }) => Promise.resolve({ roleName: `tenant_${slug}_login`, schemaName: `tenant_${slug}` }),
+  offboardBilling: () => Promise.resolve({ customerDeleted: true }),
+  completeOffboarding: () => Promise.resolve({ resources: 9 }),
+} satisfies Partial<Activities>;
+
+const DELETIONS = [
+  'offboardNamespaces',
+  'offboardSecrets',
+  'offboardDatabase',
+  'offboardBilling',
+  'completeOffboarding',
+];
+const staff: AuditActor = { type: 'user', id: 'staff', requestId: 'req-offboard', ip: null };
+const canceller: AuditActor = { type: 'user', id: 'other-admin', requestId: 'req-cancel', ip: null };
+
+describe('offboardTenant (activity stand-ins)', () => {
+  let harness: WorkflowHarness;
+  before(async () => {
+    harness = await startWorkflowHarness('tenant-offboarding');
+  });
+  after(async () => {
+    await harness?.stop();
+  });
+
+  let counter = 0;
+  function start(s: Scenario, gracePeriodMs: number) {
+    counter += 1;
+    const slug = `wf-off-${counter}-${randomUUID().slice(0, 8)}`;
+    const input: OffboardTenantInput = {
+      tenantId: randomUUID(),
+      slug,
+      reason: 'contract ended',
+      gracePeriodMs,
+      requestedBy: staff,
+      timings: TEST_TIMINGS,
+    };
+    return s.start<typeof offboardTenant>('offboardTenant', input, offboardTenantWorkflowId(slug));
+  }
+  const statusOf = (progress: OperationProgress, step: string) =>
+    progress.steps.find((candidate) => candidate.name === step)?.status;
+
+  it('a cancel during the grace period reopens the tenant, deletes nothing and ends cancelled', async () => {
+    await harness.withWorker(succeed, async (s) => {
+      const handle = await start(s, 60_000);
+      await s.waitUntil(
+        'the grace period runs',
+        async () => statusOf(await handle.query(getProgressQuery), 'grace') === 'running',
+      );
+      const waiting = await handle.query(offboardingStateQuery);
+      assert.ok(waiting.deleteAfter && Date.parse(waiting.deleteAfter) > Date.now() + 50_000, waiting.deleteAfter!);
+      await handle.signal(cancelOffboardingSignal, { requestId: 'cancel-1', requestedBy: canceller });
+
+      const result = await handle.result();
+      assert.equal(result.outcome, 'cancelled');
+      assert.deepEqual(s.names(), ['closeTenantForOffboarding', 'exportTenantData', 'reopenTenant']);
+      assert.deepEqual(s.inputOf('reopenTenant'), {
+        tenantId: result.tenantId,
+        previousStatus: 'suspended',
+        actor: canceller,
+      });
+      const progress = await handle.query(getProgressQuery);
+      assert.deepEqual(result.progress, progress);
+      assert.equal(progress.phase, 'cancelled');
+      assert.deepEqual([statusOf(progress, 'export'), statusOf(progress, 'grace')], ['completed', 'completed']);
+      for (const step of OFFBOARD_DELETION_STEPS) {
+        const reported = progress.steps.find((candidate) => candidate.name === step);
+        assert.deepEqual(
+          [reported?.status, reported?.error],
+          ['skipped', 'offboarding cancelled during the grace period; nothing was deleted'],
+        );
+      }
+      const state = await handle.query(offboardingStateQuery);
+      assert.deepEqual(
+        [state.cancelled, state.deletionStarted, state.cancelRequests],
+        [true, false, [{ requestId: 'cancel-1', accepted: true }]],
+      );
+    });
+  });
+
+  it('refuses a cancel once deletion began, and finishes the offboarding', async () => {
+    const deleting = gate();
+    const standIns = {
+      ...succeed,
+      offboardNamespaces: async (input) => {
+        await deleting.wait;
+        return succeed.offboardNamespaces(input);
+      },
+    } satisfies Partial<Activities>;
+    await harness.withWorker(standIns, async (s) => {
+      const handle = await start(s, 200);
+      await s.waitUntil('deletion began', () => s.names().includes('offboardNamespaces'));
+      await handle.signal(cancelOffboardingSignal, { requestId: 'cancel-late', requestedBy: canceller });
+      await s.waitUntil(
+        'the workflow answered the late cancel',
+        async () => (await handle.query(offboardingStateQuery)).cancelRequests.length > 0,
+      );
+      const state = await handle.query(offboardingStateQuery);
+      assert.deepEqual(
+        [state.cancelled, state.deletionStarted, state.cancelRequests],
+        [false, true, [{ requestId: 'cancel-late', accepted: false }]],
+      );
+      deleting.open();
+
+      const result = await handle.result();
+      assert.equal(result.outcome, 'offboarded');
+      assert.equal(result.progress.phase, 'completed');
+      assert.deepEqual(s.names(), ['closeTenantForOffboarding', 'exportTenantData', ...DELETIONS]);
+      assert.ok(
+        result.progress.steps.every((step) => step.status === 'completed'),
+        JSON.stringify(result.progress.steps),
+      );
+    });
+  });
+
+  it('a Temporal cancel during the grace period reopens the tenant too', async () => {
+    await harness.withWorker(succeed, async (s) => {
+      const handle = await start(s, 60_000);
+      await s.waitUntil(
+        'the grace period runs',
+        async () => statusOf(await handle.query(getProgressQuery), 'grace') === 'running',
+      );
+      await handle.cancel();
+      const error = await handle.result().catch((e: unknown) => e);
+      assert.ok(error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure, String(error));
+      assert.deepEqual(s.names(), ['closeTenantForOffboarding', 'exportTenantData', 'reopenTenant']);
+      assert.deepEqual(
+        [s.inputOf('reopenTenant').previousStatus, s.inputOf('reopenTenant').actor],
+        ['suspended', staff],
+      );
+      const progress = await handle.query(getProgressQuery);
+      assert.equal(progress.phase, 'cancelled');
+      assert.deepEqual(
+        OFFBOARD_DELETION_STEPS.map((step) => statusOf(progress, step)),
+        OFFBOARD_DELETION_STEPS.map(() => 'skipped'),
+      );
+    });
+  });
+
+  it('stops at a deletion step that fails for good, leaving the tenant offboarding (no reopen)', async () => {
+    const standIns = {
+      ...succeed,
+      offboardDatabase: () =>
+        Promise.reject(ApplicationFailure.nonRetryable('permission denied to drop role', 'TenantDatabaseRoleRefused')),
+    } satisfies Partial<Activities>;
+    await harness.withWorker(standIns, async (s) => {
+      const handle = await start(s, 100);
+      const failure = await failureOf(handle);
+      assert.equal(failure.type, 'TenantOffboardingFailed');
+      assert.match(failure.message, /permission denied to drop role/);
+      assert.deepEqual(s.names(), [
+        'closeTenantForOffboarding',
+        'exportTenantData',
+        'offboardNamespaces',
+        'offboardSecrets',
+        'offboardDatabase',
+      ]);
+      const progress = await handle.query(getProgressQuery);
+      assert.deepEqual(failure.details?.[0], progress);
+      assert.equal(progress.phase, 'failed');
+      assert.deepEqual(
+        ['namespaces', 'secrets', 'database', 'billing', 'report'].map((step) => statusOf(progress, step)),
+        ['completed', 'completed', 'failed', 'pending', 'pending'],
+      );
+    });
+  });
+});
