@@ -3,6 +3,8 @@
 // workflows, activities and the API can all import it; change a plan here and nowhere else.
 // Quantities use Kubernetes notation ("500m" CPU, "2Gi" memory).
 
+import type { ClusterPlanLimits } from '../../integrations/cluster/port.ts';
+
 export const PLAN_NAMES = ['free', 'team', 'enterprise'] as const;
 export type PlanName = (typeof PLAN_NAMES)[number];
 
@@ -18,24 +20,8 @@ export interface PlanDefinition {
     connectors: number | null;
     apiKeys: number | null;
   };
-  /** Per namespace (one per environment). */
-  cluster: {
-    quota: {
-      requestsCpu: string;
-      requestsMemory: string;
-      limitsCpu: string;
-      limitsMemory: string;
-      requestsStorage: string;
-      pods: number;
-      services: number;
-      persistentVolumeClaims: number;
-    };
-    container: {
-      defaultRequest: { cpu: string; memory: string };
-      defaultLimit: { cpu: string; memory: string };
-      max: { cpu: string; memory: string };
-    };
-  };
+  /** Per namespace (one per environment): the cluster port's quota and container limits. */
+  cluster: ClusterPlanLimits;
 }
 
 export const PLANS: Readonly<Record<PlanName, PlanDefinition>> = {
