@@ -12,6 +12,8 @@ import type { provisionTenant } from '../../workflows/tenant-provisioning/provis
 import { OperationKindSearchAttribute, TenantIdSearchAttribute } from '../../workflows/shared/operation.contract.ts';
 import { operationPath, request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
 import type { Platform } from '../support/platform.ts';
+import { testEnv } from '../support/env.ts';
+import { ENTRY_POINTS, startNodeProcess } from '../support/processes.ts';
 import { startPlatform } from '../support/platform.ts';
 
 describe('a task queue per workflow family', () => {
@@ -79,6 +81,22 @@ describe('a task queue per workflow family', () => {
     } finally {
       await holder.end();
     }
+  });
+
+  it('refuses to start a worker whose pools do not fit max_connections, naming the numbers', async () => {
+    await assert.rejects(
+      startNodeProcess(ENTRY_POINTS.worker, {
+        env: {
+          DATABASE_URL: platform.database.url,
+          TEMPORAL_ADDRESS: testEnv.ATRIUM_TEST_TEMPORAL_ADDRESS,
+          TEMPORAL_TASK_QUEUE: platform.taskQueue,
+          TEMPORAL_LEGACY_TASK_QUEUE: platform.legacyTaskQueue,
+          WORKER_ACTIVITY_SLOTS: 'tenant-provisioning=150',
+        },
+        readyWhen: /"Worker started"/,
+      }),
+      /The database pools need 173 connections \(tenant-provisioning 151, tenant-suspension 6, tenant-offboarding 6, one API process 10\), but PostgreSQL allows \d+/,
+    );
   });
 
   it('finishes a workflow started on the legacy queue, then stops polling it', async () => {
