@@ -18,8 +18,8 @@ import type { ReactNode } from 'react';
 import { useState } from 'react';
 import { data, Form, href, Link, redirect, useNavigation } from 'react-router';
 import type { Route } from './+types/admin-tenant';
-import { callApi } from '../api/client.server.ts';
-import { resultOrThrow } from '../api/result.server.ts';
+import { callApi } from '../../api/client.server.ts';
+import { resultOrThrow } from '../../api/result.server.ts';
 import type {
   CancelTenantOffboardingRequest,
   OffboardTenantRequest,
@@ -35,12 +35,12 @@ import type {
   TenantOffboardingStarted,
   TenantResources,
   TenantTeardownReport,
-} from '../../../contracts/index.ts';
-import { OperationsTable } from '../components/operations/OperationsTable.tsx';
-import { TenantStatusBadge } from '../components/tenants/TenantStatusBadge.tsx';
-import { Timestamp } from '../components/Timestamp.tsx';
-import { formText } from '../form-text.ts';
-import { loginPath, requirePlatformAdmin } from '../session.server.ts';
+} from '../../../../contracts/index.ts';
+import { OperationsTable } from '../../components/operations/OperationsTable.tsx';
+import { TenantStatusBadge } from '../../components/tenants/TenantStatusBadge.tsx';
+import { Timestamp } from '../../components/Timestamp.tsx';
+import { formText } from '../../form-text.ts';
+import { loginPath, requirePlatformAdmin } from '../../session.server.ts';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `${params.slug} · Admin console · Atrium` }];
 

@@ -14,14 +14,14 @@ import {
 } from '@mantine/core';
 import { data, Form, href, Link, redirect, useNavigation } from 'react-router';
 import type { Route } from './+types/admin';
-import { callApi, loadFromApi } from '../api/client.server.ts';
-import type { OperationList, Problem, Tenant, TenantApproval, TenantPage } from '../../../contracts/index.ts';
-import { TENANT_STATUSES } from '../../../contracts/index.ts';
-import { CursorPager, cursorLinks } from '../components/CursorPager.tsx';
-import { TenantStatusBadge } from '../components/tenants/TenantStatusBadge.tsx';
-import { Timestamp } from '../components/Timestamp.tsx';
-import { formText } from '../form-text.ts';
-import { loginPath, requirePlatformAdmin } from '../session.server.ts';
+import { callApi, loadFromApi } from '../../api/client.server.ts';
+import type { OperationList, Problem, Tenant, TenantApproval, TenantPage } from '../../../../contracts/index.ts';
+import { TENANT_STATUSES } from '../../../../contracts/index.ts';
+import { CursorPager, cursorLinks } from '../../components/CursorPager.tsx';
+import { TenantStatusBadge } from '../../components/tenants/TenantStatusBadge.tsx';
+import { Timestamp } from '../../components/Timestamp.tsx';
+import { formText } from '../../form-text.ts';
+import { loginPath, requirePlatformAdmin } from '../../session.server.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Admin console · Atrium' }];
 
