@@ -1,67 +1,43 @@
-import {
-  Alert,
-  Anchor,
-  Badge,
-  Breadcrumbs,
-  Button,
-  Code,
-  Group,
-  Paper,
-  SimpleGrid,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Title,
-} from '@mantine/core';
+import { Alert, Anchor, Badge, Breadcrumbs, Code, Group, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { useState } from 'react';
-import { data, Form, href, Link, redirect, useNavigation } from 'react-router';
+import { data, href, Link, redirect } from 'react-router';
 import type { Route } from './+types/admin-tenant';
 import { callApi } from '../../api/client.server.ts';
 import { resultOrThrow } from '../../api/result.server.ts';
-import type {
-  CancelTenantOffboardingRequest,
-  OffboardTenantRequest,
-  OperationList,
-  OperationStarted,
-  Problem,
-  ReactivateTenantRequest,
-  SuspendTenantRequest,
-  Tenant,
-  TenantApproval,
-  TenantApprovalRequest,
-  TenantOffboardingCancellation,
-  TenantOffboardingStarted,
-  TenantResources,
-  TenantTeardownReport,
-} from '../../../../contracts/index.ts';
+import type { TenantAction } from '../../api/tenant-action.server.ts';
+import { tenantApiPath } from '../../api/tenant-action.server.ts';
+import type { OperationList, Problem, Tenant, TenantResources } from '../../../../contracts/index.ts';
 import { OperationsTable } from '../../components/operations/OperationsTable.tsx';
 import { TenantStatusBadge } from '../../components/tenants/TenantStatusBadge.tsx';
 import { Timestamp } from '../../components/Timestamp.tsx';
 import { formText } from '../../form-text.ts';
 import { loginPath, requirePlatformAdmin } from '../../session.server.ts';
+import { CancelOffboardingForm } from '../../tenant-offboarding/CancelOffboardingForm.tsx';
+import { OffboardTenantButton, OffboardTenantForm } from '../../tenant-offboarding/OffboardTenant.tsx';
+import { loadTeardownReport, offboardingActions } from '../../tenant-offboarding/offboarding.server.ts';
+import { TeardownReportPanel } from '../../tenant-offboarding/TeardownReportPanel.tsx';
+import { ApprovalDecisionForm } from '../../tenant-provisioning/ApprovalDecisionForm.tsx';
+import { approvalActions } from '../../tenant-provisioning/approval.server.ts';
+import { ReactivateTenantButton, ReactivateTenantForm } from '../../tenant-suspension/ReactivateTenant.tsx';
+import { SuspendTenantButton, SuspendTenantForm } from '../../tenant-suspension/SuspendTenant.tsx';
+import { suspensionActions } from '../../tenant-suspension/suspension.server.ts';
+import { SuspensionsPanel } from '../../tenant-suspension/SuspensionsPanel.tsx';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `${params.slug} · Admin console · Atrium` }];
-
-const tenantPath = (slug: string) => `/api/v1/tenants/${encodeURIComponent(slug)}`;
 
 export async function loader({ context, params, request }: Route.LoaderArgs) {
   const { accessToken } = await requirePlatformAdmin(request, context);
   const call = { signal: request.signal, token: accessToken };
-  const tenant = resultOrThrow(await callApi<Tenant>(context, tenantPath(params.slug), call), request);
+  const tenant = resultOrThrow(await callApi<Tenant>(context, tenantApiPath(params.slug), call), request);
   const [resources, operations] = await Promise.all([
-    callApi<TenantResources>(context, `${tenantPath(params.slug)}/resources`, call),
+    callApi<TenantResources>(context, `${tenantApiPath(params.slug)}/resources`, call),
     callApi<OperationList>(context, `/api/v1/operations?${new URLSearchParams({ tenantId: tenant.id })}`, call),
   ]);
-  // The teardown report exists once offboarding started.
-  const report =
-    tenant.status === 'offboarding' || tenant.status === 'offboarded'
-      ? await callApi<TenantTeardownReport>(context, `${tenantPath(params.slug)}/offboard/report`, call)
-      : null;
+  const report = await loadTeardownReport(context, tenant, call);
   return {
     tenant,
-    report: report?.ok ? report.body : null,
+    report,
     resources: resultOrThrow(resources, request),
     operations: resultOrThrow(operations, request).items,
     // A new key each time the page is rendered: sending the same form twice is one operation.
@@ -69,46 +45,20 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
   };
 }
 
+/** The forms' intents, each handled by its workflow family (web/app/<family>/). */
+const tenantActions: Record<string, TenantAction> = { ...approvalActions, ...suspensionActions, ...offboardingActions };
+
 /** Every action starts (or decides) a workflow; success opens its live operation. */
 export async function action({ context, params, request }: Route.ActionArgs) {
   const { accessToken } = await requirePlatformAdmin(request, context);
   const form = await request.formData();
   const intent = formText(form, 'intent');
-  const reason = formText(form, 'reason');
-  const calls: Partial<Record<string, { path: string; body: unknown }>> = {
-    suspend: { path: '/suspend', body: { reason } satisfies SuspendTenantRequest },
-    reactivate: { path: '/reactivate', body: {} satisfies ReactivateTenantRequest },
-    approve: { path: '/approval', body: { decision: 'approve' } satisfies TenantApprovalRequest },
-    reject: {
-      path: '/approval',
-      body: { decision: 'reject', ...(reason ? { reason } : {}) } satisfies TenantApprovalRequest,
-    },
-    offboard: {
-      path: '/offboard',
-      body: {
-        reason,
-        ...(formText(form, 'gracePeriod') ? { gracePeriod: formText(form, 'gracePeriod') } : {}),
-      } satisfies OffboardTenantRequest,
-    },
-    'cancel-offboard': { path: '/offboard/cancel', body: {} satisfies CancelTenantOffboardingRequest },
-  };
-  const chosen = calls[intent];
+  const chosen = Object.hasOwn(tenantActions, intent) ? tenantActions[intent] : undefined;
   if (!chosen) {
     const problem: Problem = { type: 'about:blank', title: `Unknown action "${intent}"`, status: 400 };
     return data({ intent, problem }, 400);
   }
-  const result = await callApi<
-    OperationStarted | TenantApproval | TenantOffboardingStarted | TenantOffboardingCancellation
-  >(context, `${tenantPath(params.slug)}${chosen.path}`, {
-    method: 'POST',
-    token: accessToken,
-    body: chosen.body,
-    // One click is one operation, even if the browser sends the form twice.
-    headers:
-      intent === 'suspend' || intent === 'reactivate'
-        ? { 'idempotency-key': formText(form, 'key') || crypto.randomUUID() }
-        : {},
-  });
+  const result = await chosen({ context, slug: params.slug, token: accessToken, form });
   if (!result.ok) {
     if (result.status === 401) throw redirect(loginPath(request));
     return data({ intent, problem: result.problem }, { status: result.status });
@@ -190,39 +140,7 @@ export default function AdminTenantPage({ loaderData, actionData }: Route.Compon
         </SimpleGrid>
       </Paper>
       {report ? <TeardownReportPanel slug={tenant.slug} report={report} /> : null}
-      {resources.suspensions.length > 0 ? (
-        <Paper withBorder p="md">
-          <Title order={2} size="h4" mb="sm">
-            Suspensions
-          </Title>
-          <Table aria-label="Suspensions" data-testid="suspensions">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>#</Table.Th>
-                <Table.Th>Reason</Table.Th>
-                <Table.Th>Suspended</Table.Th>
-                <Table.Th>Reactivated</Table.Th>
-                <Table.Th>Applied</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {resources.suspensions.map((s) => (
-                <Table.Tr key={s.number}>
-                  <Table.Td>{s.number}</Table.Td>
-                  <Table.Td>{s.reason}</Table.Td>
-                  <Table.Td>{s.suspendedAt ? <Timestamp value={s.suspendedAt} /> : '—'}</Table.Td>
-                  <Table.Td>{s.reactivatedAt ? <Timestamp value={s.reactivatedAt} /> : 'in force'}</Table.Td>
-                  <Table.Td>
-                    <Text size="xs">
-                      {s.sessionsRevoked ?? 0} sessions revoked, {s.workloadsScaledDown ?? 0} workloads scaled down
-                    </Text>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Paper>
-      ) : null}
+      {resources.suspensions.length > 0 ? <SuspensionsPanel suspensions={resources.suspensions} /> : null}
       <Paper withBorder p="md">
         <Title order={2} size="h4" mb="sm">
           Operations
@@ -252,106 +170,33 @@ function Resource({
   );
 }
 
-/** Suspend and reactivate ask for a confirmation first; approve/reject only while pending. */
-function TenantActions({ tenant, actionKey: key }: { tenant: Tenant; actionKey: string }) {
+/**
+ * The actions the tenant's status allows, each its workflow family's: approve/reject while
+ * pending, suspend or offboard while active, reactivate or offboard while suspended, cancel
+ * offboarding during its grace period. Suspend, reactivate and offboard are confirmed first.
+ */
+function TenantActions({ tenant, actionKey }: { tenant: Tenant; actionKey: string }) {
   const [confirming, setConfirming] = useState<'suspend' | 'reactivate' | 'offboard' | null>(null);
-  const navigation = useNavigation();
-  const busy = navigation.state !== 'idle';
-  if (tenant.status === 'pending' && tenant.approvalStatus === 'pending')
-    return (
-      <Form method="post" aria-label="Decide approval">
-        <Group align="flex-end">
-          <TextInput name="reason" label="Reason (to reject)" w={320} />
-          <Button type="submit" name="intent" value="approve" loading={busy}>
-            Approve
-          </Button>
-          <Button type="submit" name="intent" value="reject" color="red" variant="light">
-            Reject
-          </Button>
-        </Group>
-      </Form>
-    );
-  if (confirming === 'offboard')
-    return (
-      <Form method="post" aria-label="Offboard tenant">
-        <input type="hidden" name="intent" value="offboard" />
-        <input type="hidden" name="key" value={key} />
-        <Stack gap="xs">
-          <Text size="sm">
-            Its data is exported now and deleted after the grace period: namespaces, secrets, database, billing.
-          </Text>
-          <Group align="flex-end">
-            <TextInput name="reason" label="Why" required w={320} />
-            <TextInput name="gracePeriod" label="Grace period" placeholder="default (e.g. 7d)" w={160} />
-            <Button type="submit" color="red" loading={busy}>
-              Confirm offboarding
-            </Button>
-            <Button variant="default" onClick={() => setConfirming(null)}>
-              Cancel
-            </Button>
-          </Group>
-        </Stack>
-      </Form>
-    );
-  const offboard = (
-    <Button color="red" variant="subtle" onClick={() => setConfirming('offboard')}>
-      Offboard…
-    </Button>
-  );
-  if (tenant.status === 'offboarding')
-    return (
-      <Form method="post" aria-label="Cancel offboarding">
-        <input type="hidden" name="intent" value="cancel-offboard" />
-        <input type="hidden" name="key" value={key} />
-        <Group>
-          <Text size="sm">Deletion waits for the grace period; until then it can be called off.</Text>
-          <Button type="submit" loading={busy}>
-            Cancel offboarding
-          </Button>
-        </Group>
-      </Form>
-    );
+  const cancel = () => setConfirming(null);
+  if (tenant.status === 'pending' && tenant.approvalStatus === 'pending') return <ApprovalDecisionForm />;
+  if (confirming === 'offboard') return <OffboardTenantForm actionKey={actionKey} onCancel={cancel} />;
+  const offboard = <OffboardTenantButton onClick={() => setConfirming('offboard')} />;
+  if (tenant.status === 'offboarding') return <CancelOffboardingForm actionKey={actionKey} />;
   if (tenant.status === 'active')
     return confirming === 'suspend' ? (
-      <Form method="post" aria-label="Suspend tenant">
-        <input type="hidden" name="intent" value="suspend" />
-        <input type="hidden" name="key" value={key} />
-        <Group align="flex-end">
-          <TextInput name="reason" label="Why (members see it)" required w={360} />
-          <Button type="submit" color="red" loading={busy}>
-            Confirm suspension
-          </Button>
-          <Button variant="default" onClick={() => setConfirming(null)}>
-            Cancel
-          </Button>
-        </Group>
-      </Form>
+      <SuspendTenantForm actionKey={actionKey} onCancel={cancel} />
     ) : (
       <Group>
-        <Button color="red" variant="light" onClick={() => setConfirming('suspend')}>
-          Suspend…
-        </Button>
+        <SuspendTenantButton onClick={() => setConfirming('suspend')} />
         {offboard}
       </Group>
     );
   if (tenant.status === 'suspended')
     return confirming === 'reactivate' ? (
-      <Form method="post" aria-label="Reactivate tenant">
-        <input type="hidden" name="intent" value="reactivate" />
-        <input type="hidden" name="key" value={key} />
-        <Group>
-          <Text size="sm">Restore the workloads and reopen the API?</Text>
-          <Button type="submit" loading={busy}>
-            Confirm reactivation
-          </Button>
-          <Button variant="default" onClick={() => setConfirming(null)}>
-            Cancel
-          </Button>
-        </Group>
-      </Form>
+      <ReactivateTenantForm actionKey={actionKey} onCancel={cancel} />
     ) : (
       <Group>
-        <Button onClick={() => setConfirming('reactivate')}>Reactivate…</Button>
+        <ReactivateTenantButton onClick={() => setConfirming('reactivate')} />
         {offboard}
       </Group>
     );
@@ -359,53 +204,5 @@ function TenantActions({ tenant, actionKey: key }: { tenant: Tenant; actionKey: 
     <Text size="sm" c="dimmed">
       No actions while the tenant is {tenant.status}.
     </Text>
-  );
-}
-
-/** What offboarding deleted (or will), with the evidence, and the data export to download. */
-function TeardownReportPanel({ slug, report }: { slug: string; report: TenantTeardownReport }) {
-  return (
-    <Paper withBorder p="md" data-testid="teardown-report">
-      <Group justify="space-between" mb="sm">
-        <Title order={2} size="h4">
-          Offboarding
-        </Title>
-        <Anchor href={`/admin/tenants/${encodeURIComponent(slug)}/export`} data-testid="export-download">
-          Download the data export
-        </Anchor>
-      </Group>
-      <Text size="sm" mb="xs">
-        {report.reason} · started <Timestamp value={report.startedAt} />
-        {report.cancelledAt ? ' · cancelled' : report.completedAt ? ' · completed' : ' · in grace period'}
-      </Text>
-      {report.resources.length ? (
-        <Table aria-label="Deleted resources">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Resource</Table.Th>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Evidence of deletion</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {report.resources.map((resource) => (
-              <Table.Tr key={`${resource.kind}/${resource.name}`} data-testid="teardown-resource">
-                <Table.Td>{resource.kind}</Table.Td>
-                <Table.Td>
-                  <Code>{resource.name}</Code>
-                </Table.Td>
-                <Table.Td>
-                  <Text size="xs">{resource.evidence}</Text>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      ) : (
-        <Text size="sm" c="dimmed">
-          Nothing deleted yet.
-        </Text>
-      )}
-    </Paper>
   );
 }
