@@ -1,7 +1,7 @@
 // The operation catalogue against the code: every row has its family's folder in each layer
-// (workflows/, activities/, api/), every workflow a family exports is a row of the catalogue,
-// and the rows themselves are well formed. Adding a workflow without its row (or a row
-// without its workflow) fails here.
+// (workflows/, activities/, api/; web/app/ names no family the catalogue lacks), every
+// workflow a family exports is a row of the catalogue, and the rows themselves are well
+// formed. Adding a workflow without its row (or a row without its workflow) fails here.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { describe, it } from 'node:test';
@@ -51,6 +51,18 @@ describe('operation catalogue', () => {
         .join('\n');
       assert.match(source, /startOperation\(/, `api/${family}/ starts no operation`);
     }
+  });
+
+  it('names every family folder of the portal for a family of the catalogue', () => {
+    // web/app/ holds the portal's shared folders and one folder per family with portal pieces
+    // (a family without any, say a platform-wide job, has none): a renamed or removed family
+    // must not leave its forms behind under the old name.
+    const portalShared = new Set(['api', 'components', 'routes']);
+    const portalFamilies = readdirSync(`${ROOT}web/app`).filter(
+      (name) => !portalShared.has(name) && statSync(`${ROOT}web/app/${name}`).isDirectory(),
+    );
+    for (const name of portalFamilies)
+      assert.ok((WORKFLOW_FAMILIES as readonly string[]).includes(name), `web/app/${name}/ is no family`);
   });
 
   it('lists exactly the workflows each family folder exports', async () => {

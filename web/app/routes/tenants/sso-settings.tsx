@@ -26,14 +26,19 @@ import type {
   SsoDomainAdded,
   SsoDomainList,
   SsoSettings,
-} from '../../../contracts/index.ts';
-import { SSO_ROLES, ssoConnectionBodyFromForm, SsoConnectionForm, SsoDomainRequest } from '../../../contracts/index.ts';
-import { callApi } from '../api/client.server.ts';
-import { resultOrThrow } from '../api/result.server.ts';
-import { fieldErrorsOf } from '../components/AuthCard.tsx';
-import { TenantNav } from '../components/tenants/TenantNav.tsx';
-import { Timestamp } from '../components/Timestamp.tsx';
-import { loginPath, rememberTenant, requireUser } from '../session.server.ts';
+} from '../../../../contracts/index.ts';
+import {
+  SSO_ROLES,
+  ssoConnectionBodyFromForm,
+  SsoConnectionForm,
+  SsoDomainRequest,
+} from '../../../../contracts/index.ts';
+import { callApi } from '../../api/client.server.ts';
+import { resultOrThrow } from '../../api/result.server.ts';
+import { fieldErrorsOf } from '../../components/AuthCard.tsx';
+import { TenantNav } from '../../components/tenants/TenantNav.tsx';
+import { Timestamp } from '../../components/Timestamp.tsx';
+import { loginPath, rememberTenant, requireUser } from '../../session.server.ts';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `Single sign-on of ${params.slug} · Atrium` }];
 

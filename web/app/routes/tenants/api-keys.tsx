@@ -17,15 +17,15 @@ import {
 import { useState } from 'react';
 import { data, Form, redirect, useNavigation } from 'react-router';
 import type { Route } from './+types/api-keys';
-import { ROLE_PERMISSIONS, ROLE_RANK } from '../../../api/auth/permissions.ts';
-import type { ApiKey, ApiKeyList, CreatedApiKey, Membership, Problem, Role } from '../../../contracts/index.ts';
-import { API_KEY_LIFETIMES, apiKeyBodyFromForm, ApiKeyForm } from '../../../contracts/index.ts';
-import { callApi } from '../api/client.server.ts';
-import { resultOrThrow } from '../api/result.server.ts';
-import { RoleBadge } from '../components/members/RoleBadge.tsx';
-import { TenantNav } from '../components/tenants/TenantNav.tsx';
-import { Timestamp } from '../components/Timestamp.tsx';
-import { loginPath, rememberTenant, requireUser } from '../session.server.ts';
+import { ROLE_PERMISSIONS, ROLE_RANK } from '../../../../api/auth/permissions.ts';
+import type { ApiKey, ApiKeyList, CreatedApiKey, Membership, Problem, Role } from '../../../../contracts/index.ts';
+import { API_KEY_LIFETIMES, apiKeyBodyFromForm, ApiKeyForm } from '../../../../contracts/index.ts';
+import { callApi } from '../../api/client.server.ts';
+import { resultOrThrow } from '../../api/result.server.ts';
+import { RoleBadge } from '../../components/members/RoleBadge.tsx';
+import { TenantNav } from '../../components/tenants/TenantNav.tsx';
+import { Timestamp } from '../../components/Timestamp.tsx';
+import { loginPath, rememberTenant, requireUser } from '../../session.server.ts';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `API keys of ${params.slug} · Atrium` }];
 

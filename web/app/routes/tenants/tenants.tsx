@@ -1,14 +1,14 @@
 import { Grid, Paper, Stack, Text, Title } from '@mantine/core';
 import { data, href, redirect } from 'react-router';
 import type { Route } from './+types/tenants';
-import { callApi, loadFromApi } from '../api/client.server.ts';
-import type { TenantCreated, TenantPage } from '../../../contracts/index.ts';
-import type { CreateTenantFormValues } from '../components/tenants/CreateTenantForm.tsx';
-import { CreateTenantForm } from '../components/tenants/CreateTenantForm.tsx';
-import { CursorPager, cursorLinks } from '../components/CursorPager.tsx';
-import { formText } from '../form-text.ts';
-import { requireUser } from '../session.server.ts';
-import { TenantsTable } from '../components/tenants/TenantsTable.tsx';
+import { callApi, loadFromApi } from '../../api/client.server.ts';
+import type { TenantCreated, TenantPage } from '../../../../contracts/index.ts';
+import type { CreateTenantFormValues } from '../../components/tenants/CreateTenantForm.tsx';
+import { CreateTenantForm } from '../../components/tenants/CreateTenantForm.tsx';
+import { CursorPager, cursorLinks } from '../../components/CursorPager.tsx';
+import { formText } from '../../form-text.ts';
+import { requireUser } from '../../session.server.ts';
+import { TenantsTable } from '../../components/tenants/TenantsTable.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Tenants · Atrium' }];
 

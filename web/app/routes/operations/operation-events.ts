@@ -3,8 +3,8 @@
 // token and passes the events through unchanged (no buffering: each event goes out as it
 // arrives). Without a session the answer is a 401, which EventSource reports as an error.
 import type { Route } from './+types/operation-events';
-import { portalContext } from '../portal-context.server.ts';
-import { optionalUser } from '../session.server.ts';
+import { portalContext } from '../../portal-context.server.ts';
+import { optionalUser } from '../../session.server.ts';
 
 export async function loader({ context, params, request }: Route.LoaderArgs) {
   const signedIn = await optionalUser(context);

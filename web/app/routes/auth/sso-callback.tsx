@@ -1,11 +1,11 @@
 import { Alert, Anchor, Stack } from '@mantine/core';
 import { data, Link, redirect } from 'react-router';
 import type { Route } from './+types/sso-callback';
-import { callApi } from '../api/client.server.ts';
-import type { Problem, SsoCallback } from '../../../contracts/index.ts';
-import { problemTypeUri } from '../../../contracts/index.ts';
-import { AuthCard } from '../components/AuthCard.tsx';
-import { rememberTenant, safeRedirect, startSession, takeSsoState } from '../session.server.ts';
+import { callApi } from '../../api/client.server.ts';
+import type { Problem, SsoCallback } from '../../../../contracts/index.ts';
+import { problemTypeUri } from '../../../../contracts/index.ts';
+import { AuthCard } from '../../components/AuthCard.tsx';
+import { rememberTenant, safeRedirect, startSession, takeSsoState } from '../../session.server.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Signing in · Atrium' }];
 

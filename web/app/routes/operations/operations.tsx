@@ -1,11 +1,11 @@
 import { Group, NativeSelect, Paper, Stack, Text, Title } from '@mantine/core';
 import { Form, useSubmit } from 'react-router';
 import type { Route } from './+types/operations';
-import { loadFromApi } from '../api/client.server.ts';
-import type { OperationList, TenantPage } from '../../../contracts/index.ts';
-import { OPERATION_KINDS, operationKindLabel } from '../../../contracts/index.ts';
-import { OperationsTable } from '../components/operations/OperationsTable.tsx';
-import { requireUser } from '../session.server.ts';
+import { loadFromApi } from '../../api/client.server.ts';
+import type { OperationList, TenantPage } from '../../../../contracts/index.ts';
+import { OPERATION_KINDS, operationKindLabel } from '../../../../contracts/index.ts';
+import { OperationsTable } from '../../components/operations/OperationsTable.tsx';
+import { requireUser } from '../../session.server.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Operations · Atrium' }];
 

@@ -2,11 +2,11 @@ import { Alert, Anchor, Button, PasswordInput, Stack, Text, TextInput } from '@m
 import { useState } from 'react';
 import { data, Form, Link, redirect, useNavigation } from 'react-router';
 import type { Route } from './+types/signup';
-import type { Problem, SignupAccepted } from '../../../contracts/index.ts';
-import { signupBodyFromForm, SignupForm } from '../../../contracts/index.ts';
-import { callApi } from '../api/client.server.ts';
-import { AuthCard, fieldErrorsOf } from '../components/AuthCard.tsx';
-import { optionalUser, startSession } from '../session.server.ts';
+import type { Problem, SignupAccepted } from '../../../../contracts/index.ts';
+import { signupBodyFromForm, SignupForm } from '../../../../contracts/index.ts';
+import { callApi } from '../../api/client.server.ts';
+import { AuthCard, fieldErrorsOf } from '../../components/AuthCard.tsx';
+import { optionalUser, startSession } from '../../session.server.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Create an account · Atrium' }];
 

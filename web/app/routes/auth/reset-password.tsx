@@ -2,10 +2,10 @@ import { Alert, Anchor, Button, PasswordInput, Stack, Text } from '@mantine/core
 import { useState } from 'react';
 import { data, Form, Link, redirect, useSearchParams } from 'react-router';
 import type { Route } from './+types/reset-password';
-import type { Problem } from '../../../contracts/index.ts';
-import { ResetPasswordForm } from '../../../contracts/index.ts';
-import { callApi } from '../api/client.server.ts';
-import { AuthCard, fieldErrorsOf } from '../components/AuthCard.tsx';
+import type { Problem } from '../../../../contracts/index.ts';
+import { ResetPasswordForm } from '../../../../contracts/index.ts';
+import { callApi } from '../../api/client.server.ts';
+import { AuthCard, fieldErrorsOf } from '../../components/AuthCard.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Choose a new password · Atrium' }];
 

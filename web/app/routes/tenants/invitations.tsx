@@ -15,15 +15,15 @@ import { useState } from 'react';
 import { data, Form, redirect, useNavigation } from 'react-router';
 import { z } from 'zod';
 import type { Route } from './+types/invitations';
-import type { InvitationCreated, Membership, PendingInvitationList, Problem } from '../../../contracts/index.ts';
-import { InviteRequest, ROLES } from '../../../contracts/index.ts';
-import { callApi } from '../api/client.server.ts';
-import { resultOrThrow } from '../api/result.server.ts';
-import { fieldErrorsOf } from '../components/AuthCard.tsx';
-import { RoleBadge } from '../components/members/RoleBadge.tsx';
-import { TenantNav } from '../components/tenants/TenantNav.tsx';
-import { Timestamp } from '../components/Timestamp.tsx';
-import { loginPath, rememberTenant, requireUser } from '../session.server.ts';
+import type { InvitationCreated, Membership, PendingInvitationList, Problem } from '../../../../contracts/index.ts';
+import { InviteRequest, ROLES } from '../../../../contracts/index.ts';
+import { callApi } from '../../api/client.server.ts';
+import { resultOrThrow } from '../../api/result.server.ts';
+import { fieldErrorsOf } from '../../components/AuthCard.tsx';
+import { RoleBadge } from '../../components/members/RoleBadge.tsx';
+import { TenantNav } from '../../components/tenants/TenantNav.tsx';
+import { Timestamp } from '../../components/Timestamp.tsx';
+import { loginPath, rememberTenant, requireUser } from '../../session.server.ts';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `Invitations of ${params.slug} · Atrium` }];
 

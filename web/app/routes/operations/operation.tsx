@@ -1,8 +1,8 @@
 import type { Route } from './+types/operation';
-import { loadFromApi } from '../api/client.server.ts';
-import type { Operation } from '../../../contracts/index.ts';
-import { OperationView } from '../components/operations/OperationView.tsx';
-import { requireUser } from '../session.server.ts';
+import { loadFromApi } from '../../api/client.server.ts';
+import type { Operation } from '../../../../contracts/index.ts';
+import { OperationView } from '../../components/operations/OperationView.tsx';
+import { requireUser } from '../../session.server.ts';
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [
   { title: `${loaderData?.operation.id ?? 'Operation'} · Atrium` },

@@ -2,11 +2,11 @@ import { Alert, Anchor, Button, Stack, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import { data, Form, Link, redirect, useNavigation, useSearchParams } from 'react-router';
 import type { Route } from './+types/sso';
-import type { Problem, SsoStart } from '../../../contracts/index.ts';
-import { SsoLoginEmail } from '../../../contracts/index.ts';
-import { callApi } from '../api/client.server.ts';
-import { AuthCard } from '../components/AuthCard.tsx';
-import { rememberSsoState, safeRedirect } from '../session.server.ts';
+import type { Problem, SsoStart } from '../../../../contracts/index.ts';
+import { SsoLoginEmail } from '../../../../contracts/index.ts';
+import { callApi } from '../../api/client.server.ts';
+import { AuthCard } from '../../components/AuthCard.tsx';
+import { rememberSsoState, safeRedirect } from '../../session.server.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Single sign-on · Atrium' }];
 

@@ -14,11 +14,11 @@ import {
 } from '@mantine/core';
 import { data, Form, href, Link, redirect } from 'react-router';
 import type { Route } from './+types/audit-log';
-import type { AuditEntry, AuditLogPage as AuditLogResult, Problem } from '../../../contracts/index.ts';
-import { callApi } from '../api/client.server.ts';
-import { TenantNav } from '../components/tenants/TenantNav.tsx';
-import { Timestamp } from '../components/Timestamp.tsx';
-import { loginPath, rememberTenant, requireUser } from '../session.server.ts';
+import type { AuditEntry, AuditLogPage as AuditLogResult, Problem } from '../../../../contracts/index.ts';
+import { callApi } from '../../api/client.server.ts';
+import { TenantNav } from '../../components/tenants/TenantNav.tsx';
+import { Timestamp } from '../../components/Timestamp.tsx';
+import { loginPath, rememberTenant, requireUser } from '../../session.server.ts';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `Audit log of ${params.slug} · Atrium` }];
 

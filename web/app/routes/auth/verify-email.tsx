@@ -1,9 +1,9 @@
 import { Alert, Anchor, Button, Stack, Text } from '@mantine/core';
 import { data, Form, Link, useSearchParams } from 'react-router';
 import type { Route } from './+types/verify-email';
-import type { EmailVerification } from '../../../contracts/index.ts';
-import { callApi } from '../api/client.server.ts';
-import { AuthCard } from '../components/AuthCard.tsx';
+import type { EmailVerification } from '../../../../contracts/index.ts';
+import { callApi } from '../../api/client.server.ts';
+import { AuthCard } from '../../components/AuthCard.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Confirm your email · Atrium' }];
 

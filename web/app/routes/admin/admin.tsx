@@ -12,16 +12,18 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { data, Form, href, Link, redirect, useNavigation } from 'react-router';
+import { data, Form, href, Link, redirect } from 'react-router';
 import type { Route } from './+types/admin';
-import { callApi, loadFromApi } from '../api/client.server.ts';
-import type { OperationList, Problem, Tenant, TenantApproval, TenantPage } from '../../../contracts/index.ts';
-import { TENANT_STATUSES } from '../../../contracts/index.ts';
-import { CursorPager, cursorLinks } from '../components/CursorPager.tsx';
-import { TenantStatusBadge } from '../components/tenants/TenantStatusBadge.tsx';
-import { Timestamp } from '../components/Timestamp.tsx';
-import { formText } from '../form-text.ts';
-import { loginPath, requirePlatformAdmin } from '../session.server.ts';
+import { loadFromApi } from '../../api/client.server.ts';
+import type { OperationList, Tenant, TenantPage } from '../../../../contracts/index.ts';
+import { TENANT_STATUSES } from '../../../../contracts/index.ts';
+import { CursorPager, cursorLinks } from '../../components/CursorPager.tsx';
+import { TenantStatusBadge } from '../../components/tenants/TenantStatusBadge.tsx';
+import { Timestamp } from '../../components/Timestamp.tsx';
+import { formText } from '../../form-text.ts';
+import { loginPath, requirePlatformAdmin } from '../../session.server.ts';
+import { ApprovalRow } from '../../tenant-provisioning/ApprovalRow.tsx';
+import { decideApproval } from '../../tenant-provisioning/approval.server.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Admin console · Atrium' }];
 
@@ -64,11 +66,7 @@ export async function action({ context, request }: Route.ActionArgs) {
   const slug = formText(form, 'slug');
   const decision = formText(form, 'decision') === 'reject' ? 'reject' : 'approve';
   const reason = formText(form, 'reason');
-  const result = await callApi<TenantApproval>(context, `/api/v1/tenants/${encodeURIComponent(slug)}/approval`, {
-    method: 'POST',
-    token: accessToken,
-    body: { decision, ...(reason ? { reason } : {}) },
-  });
+  const result = await decideApproval(context, { slug, token: accessToken, decision, reason });
   if (!result.ok) {
     if (result.status === 401) throw redirect(loginPath(request));
     return data({ slug, problem: result.problem }, { status: result.status });
@@ -143,35 +141,6 @@ export default function AdminPage({ loaderData, actionData }: Route.ComponentPro
         <CursorPager links={loaderData.pages} testId="admin-tenants-pages" />
       </Paper>
     </Stack>
-  );
-}
-
-function ApprovalRow({ tenant, problem }: { tenant: Tenant; problem: Problem | null }) {
-  const navigation = useNavigation();
-  return (
-    <Form method="post" aria-label={`Approval of ${tenant.slug}`} data-testid="approval-row" data-slug={tenant.slug}>
-      <input type="hidden" name="slug" value={tenant.slug} />
-      <Group align="flex-end" wrap="wrap">
-        <div style={{ minWidth: 200 }}>
-          <Text fw={500}>{tenant.name}</Text>
-          <Text size="xs" c="dimmed">
-            {tenant.slug} · {tenant.plan} · asked <Timestamp value={tenant.createdAt} />
-          </Text>
-        </div>
-        <TextInput name="reason" label="Reason (to reject)" size="xs" w={260} />
-        <Button type="submit" name="decision" value="approve" size="xs" loading={navigation.state !== 'idle'}>
-          Approve
-        </Button>
-        <Button type="submit" name="decision" value="reject" size="xs" color="red" variant="light">
-          Reject
-        </Button>
-      </Group>
-      {problem ? (
-        <Text c="red" size="sm" mt={4} data-testid="approval-problem">
-          {problem.errors?.[0]?.message ?? problem.detail ?? problem.title}
-        </Text>
-      ) : null}
-    </Form>
   );
 }
 

@@ -3,12 +3,12 @@ import { useState } from 'react';
 import { data, Form, href, Link, redirect } from 'react-router';
 import { z } from 'zod';
 import type { Route } from './+types/invitation';
-import type { InvitationAccepted, InvitationOffer, Problem } from '../../../contracts/index.ts';
-import { displayNameField, newPasswordField } from '../../../contracts/index.ts';
-import { callApi } from '../api/client.server.ts';
-import { AuthCard, fieldErrorsOf } from '../components/AuthCard.tsx';
-import { RoleBadge } from '../components/members/RoleBadge.tsx';
-import { loginPath, optionalUser, startSession } from '../session.server.ts';
+import type { InvitationAccepted, InvitationOffer, Problem } from '../../../../contracts/index.ts';
+import { displayNameField, newPasswordField } from '../../../../contracts/index.ts';
+import { callApi } from '../../api/client.server.ts';
+import { AuthCard, fieldErrorsOf } from '../../components/AuthCard.tsx';
+import { RoleBadge } from '../../components/members/RoleBadge.tsx';
+import { loginPath, optionalUser, startSession } from '../../session.server.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Invitation · Atrium' }];
 

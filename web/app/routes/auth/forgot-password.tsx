@@ -2,10 +2,10 @@ import { Alert, Anchor, Button, Stack, Text, TextInput } from '@mantine/core';
 import { data, Form, Link, useNavigation } from 'react-router';
 import { z } from 'zod';
 import type { Route } from './+types/forgot-password';
-import type { Problem } from '../../../contracts/index.ts';
-import { emailField } from '../../../contracts/index.ts';
-import { callApi } from '../api/client.server.ts';
-import { AuthCard } from '../components/AuthCard.tsx';
+import type { Problem } from '../../../../contracts/index.ts';
+import { emailField } from '../../../../contracts/index.ts';
+import { callApi } from '../../api/client.server.ts';
+import { AuthCard } from '../../components/AuthCard.tsx';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Forgot password · Atrium' }];
 

@@ -14,10 +14,10 @@ import {
 import { data, Form, Link, redirect, useNavigation, useSearchParams } from 'react-router';
 import { z } from 'zod';
 import type { Route } from './+types/login';
-import { callApi } from '../api/client.server.ts';
-import type { LoginRequest as LoginBody, Problem, Session } from '../../../contracts/index.ts';
-import { LoginRequest, problemTypeUri } from '../../../contracts/index.ts';
-import { optionalUser, safeRedirect, startSession } from '../session.server.ts';
+import { callApi } from '../../api/client.server.ts';
+import type { LoginRequest as LoginBody, Problem, Session } from '../../../../contracts/index.ts';
+import { LoginRequest, problemTypeUri } from '../../../../contracts/index.ts';
+import { optionalUser, safeRedirect, startSession } from '../../session.server.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Sign in · Atrium' }];
 

@@ -2,14 +2,14 @@ import { Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { data, href, redirect } from 'react-router';
 import { z } from 'zod';
 import type { Route } from './+types/members';
-import { ROLE_PERMISSIONS } from '../../../api/auth/permissions.ts';
-import { callApi } from '../api/client.server.ts';
-import { resultOrThrow } from '../api/result.server.ts';
-import type { MemberList, Membership, Role } from '../../../contracts/index.ts';
-import { MembersTable } from '../components/members/MembersTable.tsx';
-import { TenantNav } from '../components/tenants/TenantNav.tsx';
-import { RoleBadge } from '../components/members/RoleBadge.tsx';
-import { loginPath, rememberTenant, requireUser } from '../session.server.ts';
+import { ROLE_PERMISSIONS } from '../../../../api/auth/permissions.ts';
+import { callApi } from '../../api/client.server.ts';
+import { resultOrThrow } from '../../api/result.server.ts';
+import type { MemberList, Membership, Role } from '../../../../contracts/index.ts';
+import { MembersTable } from '../../components/members/MembersTable.tsx';
+import { TenantNav } from '../../components/tenants/TenantNav.tsx';
+import { RoleBadge } from '../../components/members/RoleBadge.tsx';
+import { loginPath, rememberTenant, requireUser } from '../../session.server.ts';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `Members of ${params.slug} · Atrium` }];
 
