@@ -1,14 +1,17 @@
 // `npm start`: the whole platform on embedded defaults, for a laptop or a demo.
 // Starts (unless configured to use existing ones) the Temporal dev server and an embedded
 // PostgreSQL, applies migrations, seeds the platform admin, builds the portal if needed,
-// then runs the worker and the API + portal as child processes. Ctrl-C stops it all.
+// then runs the worker and the API + portal as child processes, and says the platform is
+// running once the API is ready and the worker polls its task queues. Ctrl-C stops it all.
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { Connection } from '@temporalio/client';
 import { z } from 'zod';
 import { ConfigError, parseEnv, port, postgresUrl } from '../config/env.ts';
 import { createDataSource } from '../db/data-source.ts';
@@ -19,6 +22,8 @@ import { ensureRuntimeLogin } from '../db/runtime-role.ts';
 import { seedPlatformAdmin } from '../db/seed-admin.ts';
 import type { TemporalDevServer } from './temporal-dev-server.ts';
 import { startTemporalDevServer } from './temporal-dev-server.ts';
+import type { StartedWorker } from './worker-polling.ts';
+import { parseWorkerStarted, waitForWorkerPolling } from './worker-polling.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -151,9 +156,20 @@ try {
     // Links in account mails point at the portal this start serves.
     PUBLIC_URL: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
   };
-  children.push(runChild('worker/main.ts', env), runChild('api/main.ts', env));
+  let reportStarted: (worker: StartedWorker) => void = () => {};
+  const workerStarted = new Promise<StartedWorker>((resolve) => (reportStarted = resolve));
+  children.push(
+    runChild('worker/main.ts', env, (line) => {
+      const worker = parseWorkerStarted(line);
+      if (worker) reportStarted(worker);
+    }),
+    runChild('api/main.ts', env),
+  );
   const baseUrl = `http://${config.HOST}:${config.PORT}`;
   await waitForReady(`${baseUrl}/readyz`);
+  // /readyz is about the API process; the platform runs once the worker polls its queues too.
+  say('Waiting for the worker to poll its task queues...');
+  await waitForWorker(workerStarted, temporalAddress);
 
   console.log(`
   Atrium is running.
@@ -170,8 +186,18 @@ try {
   await stopAll(1);
 }
 
-function runChild(entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, [join(ROOT, entry)], { cwd: ROOT, env, stdio: 'inherit' });
+/** Runs an entry point; with `onLine`, its standard output passes through line by line to it. */
+function runChild(entry: string, env: NodeJS.ProcessEnv, onLine?: (line: string) => void): ChildProcess {
+  const child = spawn(process.execPath, [join(ROOT, entry)], {
+    cwd: ROOT,
+    env,
+    stdio: ['inherit', onLine ? 'pipe' : 'inherit', 'inherit'],
+  });
+  if (onLine && child.stdout)
+    createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => {
+      console.log(line);
+      onLine(line);
+    });
   child.once('exit', (code, signal) => {
     if (stopping) return;
     console.error(`[atrium] ${entry} exited (${signal ?? code}); stopping everything.`);
@@ -203,6 +229,20 @@ function storedSecret(name: string, bytes: number): string {
   const file = join(dataDir, name);
   if (!existsSync(file)) writeFileSync(file, `${randomBytes(bytes).toString('base64url')}\n`, { mode: 0o600 });
   return readFileSync(file, 'utf8').trim();
+}
+
+/** Waits for the worker's "Worker started", then for Temporal to see it poll each of its queues. */
+async function waitForWorker(started: Promise<StartedWorker>, temporalAddress: string, timeoutMs = 120_000) {
+  const timedOut = sleep(timeoutMs, null, { ref: false });
+  const worker = await Promise.race([started, timedOut]);
+  if (!worker)
+    throw new Error(`The worker did not log "Worker started" within ${timeoutMs / 1000}s (see its log above).`);
+  const connection = await Connection.connect({ address: temporalAddress });
+  try {
+    await waitForWorkerPolling(connection, worker);
+  } finally {
+    await connection.close();
+  }
 }
 
 async function waitForReady(url: string, timeoutMs = 120_000): Promise<void> {
