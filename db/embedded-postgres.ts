@@ -11,8 +11,9 @@ export interface EmbeddedPostgresServer {
   stop(): Promise<void>;
 }
 
-const USER = 'atrium';
-const DATABASE = 'atrium';
+/** The owner role and the database `npm start` creates (README: "Looking inside"). */
+export const EMBEDDED_USER = 'atrium';
+export const EMBEDDED_DATABASE = 'atrium';
 
 export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<EmbeddedPostgresServer> {
   const clusterDir = join(dataDir, 'postgres');
@@ -24,7 +25,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
-    user: USER,
+    user: EMBEDDED_USER,
     password,
     port,
     authMethod: 'scram-sha-256',
@@ -41,9 +42,9 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
     await server.initialise();
   }
   await server.start();
-  if (!initialized) await server.createDatabase(DATABASE);
+  if (!initialized) await server.createDatabase(EMBEDDED_DATABASE);
   return {
-    url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`,
+    url: `postgres://${EMBEDDED_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${EMBEDDED_DATABASE}`,
     async stop() {
       // A Ctrl-C in the terminal reaches Postgres too; it may have stopped already, and
       // then the library would wait forever for an exit that has happened.
