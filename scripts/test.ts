@@ -1,22 +1,63 @@
-// `npm test`: starts what the tests share (a Temporal dev server on free ports, in
-// memory, and the real servers that the selected files ask for with `@needs-servers`),
-// checks PostgreSQL, builds the portal, then runs every tests/**/*.test.ts with Node's
-// test runner. Each test file makes its own database and task queue.
+// `npm test`: chooses the PostgreSQL the tests use (scripts/test-postgres.ts) and, when
+// browser tests are selected, the browser (scripts/find-browser.ts), saying which in its
+// first lines; builds the portal for the browser tests; starts what the tests share (an
+// embedded PostgreSQL when chosen, the real servers that the selected files ask for with
+// `@needs-servers`, a Temporal dev server on free ports, in memory); then runs every
+// tests/**/*.test.ts with Node's test runner. Each test file makes its own database and
+// task queue. What it started is stopped when the run ends, also on Ctrl-C.
 //   npm test                       every test
 //   npm test -- tests/unit         only the files under the given paths
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import type { FoundBrowser } from './find-browser.ts';
+import { browserInstallers, browserVersion, findOrInstallBrowser, installAdvice } from './find-browser.ts';
 import { freePort } from './free-port.ts';
 import type { TemporalDevServer } from './temporal-dev-server.ts';
 import { startTemporalDevServer } from './temporal-dev-server.ts';
-import type { TestServers } from './test-servers.ts';
+import { readTestRunnerConfig } from './test-config.ts';
+import { choosePostgres, describeChoice } from './test-postgres.ts';
+import { startEmbeddedTestPostgres } from './test-postgres-embedded.ts';
 import { serversNeededBy, startTestServers } from './test-servers.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const POSTGRES_URL = process.env.ATRIUM_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** What this run started, stopped in reverse order when it ends or is interrupted. */
+const cleanups: Array<() => Promise<void> | void> = [];
+let cleaning = Promise.resolve();
+/** Stops what is registered now; later registrations wait for the next call. */
+function cleanUp(): Promise<void> {
+  cleaning = cleaning.then(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        console.error('npm test: cleaning up failed:', error);
+      }
+    }
+  });
+  return cleaning;
+}
+
+// Ctrl-C in a terminal signals this process and its children alike; a signal may also come
+// to this process alone. The first one stops the runner and what the run started (the
+// embedded PostgreSQL and the real servers run in their own process groups, so only this
+// stops them); later ones are ignored while that happens. The run then ends with 130.
+let interrupted = false;
+class Interrupted extends Error {}
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    console.log(`\nnpm test: ${signal}, stopping what the run started...`);
+    void cleanUp();
+  });
+/** Between start-up steps: an interrupted run starts nothing more. */
+function continueUnlessInterrupted(): void {
+  if (interrupted) throw new Interrupted();
+}
 
 function findTests(paths: string[]): string[] {
   const files: string[] = [];
@@ -31,29 +72,86 @@ function findTests(paths: string[]): string[] {
   return files;
 }
 
-async function checkPostgres(): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 5_000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-  } catch (error) {
-    throw new Error(`PostgreSQL is not reachable at ${POSTGRES_URL}. Start it or set ATRIUM_TEST_POSTGRES_URL.`, {
-      cause: error,
-    });
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
+/** The browser tests: they need the portal built and a browser. */
+const isBrowserTest = (file: string) => file.startsWith('tests/e2e/');
 
-const files = findTests(process.argv.length > 2 ? process.argv.slice(2) : ['tests']);
-await checkPostgres();
-if (files.some((file) => file.startsWith('tests/e2e/')) && !process.env.ATRIUM_SKIP_BUILD) {
-  console.log('Building the portal for the browser tests...');
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/.bin/react-router'), 'build', 'web'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+let exitCode = 1;
+try {
+  const config = readTestRunnerConfig(process.env, ROOT);
+  const files = findTests(process.argv.length > 2 ? process.argv.slice(2) : ['tests']);
+
+  // 1. Which PostgreSQL and which browser (the run's first lines).
+  const postgres = await choosePostgres(config.postgres);
+  console.log(describeChoice(postgres));
+  let browser: FoundBrowser | undefined;
+  if (files.some(isBrowserTest)) {
+    const host = { root: process.getuid?.() === 0, osRelease: readOsRelease() };
+    const installers = browserInstallers(host, join(ROOT, 'node_modules/playwright-core/cli.js'));
+    browser = findOrInstallBrowser(config.browser, installers, installAdvice(host));
+    console.log(`Browser: ${browser.executable} (${browser.source}; ${browserVersion(browser.executable)})`);
+  }
+  continueUnlessInterrupted();
+
+  // 2. The portal's production build, for the browser tests.
+  if (browser && !config.skipBuild) {
+    console.log('Building the portal for the browser tests...');
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/.bin/react-router'), 'build', 'web'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
+  }
+  continueUnlessInterrupted();
+
+  // 3. What the tests share.
+  let postgresUrl: string;
+  if (postgres.kind === 'embedded') {
+    const embedded = await startEmbeddedTestPostgres();
+    cleanups.push(() => embedded.stop());
+    console.log(`Embedded PostgreSQL ready at ${embedded.url} (${embedded.description}; in ${embedded.dir})`);
+    postgresUrl = embedded.url;
+  } else {
+    postgresUrl = postgres.url;
+  }
+  continueUnlessInterrupted();
+  const neededServers = serversNeededBy(files, ROOT);
+  let serversEnv: Record<string, string> = {};
+  if (neededServers.length > 0) {
+    console.log(`Starting the real servers these tests need: ${neededServers.join(', ')}`);
+    const servers = startTestServers(neededServers);
+    cleanups.push(() => servers.stop());
+    serversEnv = servers.env;
+  }
+  continueUnlessInterrupted();
+  const temporal = await startTemporalDevServerOnFreePorts();
+  cleanups.push(() => temporal.stop());
+  console.log(`Temporal dev server ready at ${temporal.address} (UI ${temporal.uiUrl})`);
+  continueUnlessInterrupted();
+
+  // 4. The tests.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ATRIUM_TEST_TEMPORAL_ADDRESS: temporal.address,
+    ATRIUM_TEST_TEMPORAL_UI_URL: temporal.uiUrl,
+    ATRIUM_TEST_TEMPORAL_CLI: temporal.cliPath,
+    ATRIUM_TEST_POSTGRES_URL: postgresUrl,
+    ...serversEnv,
+  };
+  delete env.ATRIUM_TEST_CHROMIUM;
+  if (browser) env.ATRIUM_TEST_CHROMIUM = browser.executable;
+  const runner = spawn(
+    process.execPath,
+    ['--test', '--test-concurrency=1', '--test-timeout=300000', '--test-reporter=spec', ...files],
+    { cwd: ROOT, stdio: 'inherit', env },
+  );
+  cleanups.push(() => stopRunner(runner));
+  exitCode = await new Promise<number>((resolve) => runner.once('exit', (code) => resolve(code ?? 1)));
+} catch (error) {
+  // The messages of what fails here say what to do (which variable, which command).
+  if (!(error instanceof Interrupted)) console.error(`npm test: ${describeError(error)}`);
+} finally {
+  await cleanUp();
 }
+process.exit(interrupted ? 130 : exitCode);
 
 /**
  * A port that was free a moment ago may be taken by the time the server binds it (another
@@ -70,43 +168,27 @@ async function startTemporalDevServerOnFreePorts(attempts = 3): Promise<Temporal
   }
 }
 
-const neededServers = serversNeededBy(files, ROOT);
-let servers: TestServers | undefined;
-if (neededServers.length > 0) {
-  console.log(`Starting the real servers these tests need: ${neededServers.join(', ')}`);
-  servers = startTestServers(neededServers);
-  // Ctrl-C must not leave the servers running (they live outside this process group).
-  for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.once(signal, () => {
-      servers?.stop();
-      process.exit(130);
-    });
+/** On Ctrl-C the terminal signals the runner too; a signal sent to this process alone is passed on. */
+async function stopRunner(runner: ChildProcess): Promise<void> {
+  if (runner.exitCode !== null || runner.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => runner.once('exit', () => resolve()));
+  runner.kill('SIGINT');
+  const timer = setTimeout(() => runner.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
 }
 
-let temporal: TemporalDevServer | undefined;
-let exitCode: number;
-try {
-  temporal = await startTemporalDevServerOnFreePorts();
-  console.log(`Temporal dev server ready at ${temporal.address} (UI ${temporal.uiUrl})`);
-  const runner = spawn(
-    process.execPath,
-    ['--test', '--test-concurrency=1', '--test-timeout=300000', '--test-reporter=spec', ...files],
-    {
-      cwd: ROOT,
-      stdio: 'inherit',
-      env: {
-        ...process.env,
-        ATRIUM_TEST_TEMPORAL_ADDRESS: temporal.address,
-        ATRIUM_TEST_TEMPORAL_UI_URL: temporal.uiUrl,
-        ATRIUM_TEST_TEMPORAL_CLI: temporal.cliPath,
-        ATRIUM_TEST_POSTGRES_URL: POSTGRES_URL,
-        ...servers?.env,
-      },
-    },
-  );
-  exitCode = await new Promise<number>((resolve) => runner.once('exit', (code) => resolve(code ?? 1)));
-} finally {
-  await temporal?.stop();
-  servers?.stop();
+/** Set-up failures are about the machine, not the code: their message is what matters. */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? `\n  cause: ${error.cause.message}` : '';
+  return `${error.message}${cause}`;
 }
-process.exit(exitCode);
+
+function readOsRelease(): string {
+  try {
+    return readFileSync('/etc/os-release', 'utf8');
+  } catch {
+    return '';
+  }
+}

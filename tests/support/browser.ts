@@ -1,8 +1,9 @@
-// Debian's Chromium through playwright-core, for the portal tests: how to launch it on
-// these machines, how to notice content-security-policy violations, and signing in
-// through the login page.
+// Chromium through playwright-core, for the portal tests: how to launch the browser
+// `npm test` found or installed (scripts/find-browser.ts), how to notice
+// content-security-policy violations, and signing in through the login page.
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
+import { testEnv } from './env.ts';
 
 /** As root, without the sandbox; no background traffic (the network is closed here). */
 export const CHROMIUM_ARGS = [
@@ -14,8 +15,14 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
+/** Fails (never skips) when the run has no browser: browser tests run through `npm test`. */
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const executablePath = testEnv.ATRIUM_TEST_CHROMIUM;
+  if (!executablePath)
+    throw new Error(
+      'No browser for this test: run it through `npm test`, which finds or installs Chromium and passes it as ATRIUM_TEST_CHROMIUM (set ATRIUM_CHROMIUM to choose one).',
+    );
+  return chromium.launch({ executablePath, args: CHROMIUM_ARGS });
 }
 
 /**

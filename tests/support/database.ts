@@ -1,5 +1,6 @@
-// A fresh, migrated database per test file on the machine's PostgreSQL. Refuses any name
-// without "test" in it, so a mistake can never point a test at real data.
+// A fresh, migrated database per test file on the run's PostgreSQL (the machine's, or the
+// one `npm test` chose or started: scripts/test-postgres.ts). Refuses any name without
+// "test" in it, so a mistake can never point a test at real data.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createDataSource } from '../../db/data-source.ts';

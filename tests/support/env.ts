@@ -1,12 +1,15 @@
-// What scripts/test.ts hands every test file: the shared Temporal dev server and the
-// Postgres server to create per-file databases in. Tests read it from here only.
+// What scripts/test.ts hands every test file: the shared Temporal dev server, the
+// PostgreSQL server to create per-file databases in, and (for the browser tests) the
+// browser it found. Tests read it from here only.
 import { z } from 'zod';
 
 const TestEnv = z.object({
   ATRIUM_TEST_TEMPORAL_ADDRESS: z.string().min(1, 'run tests through `npm test`, which starts Temporal'),
   ATRIUM_TEST_TEMPORAL_UI_URL: z.string().default('http://127.0.0.1:8233'),
-  ATRIUM_TEST_POSTGRES_URL: z.string().default('postgres://postgres@127.0.0.1:5432/postgres'),
+  ATRIUM_TEST_POSTGRES_URL: z.string().min(1, 'run tests through `npm test`, which chooses the PostgreSQL'),
   ATRIUM_TEST_TEMPORAL_CLI: z.string().default('temporal'),
+  /** Set by `npm test` when browser tests are selected (scripts/find-browser.ts). */
+  ATRIUM_TEST_CHROMIUM: z.string().optional(),
   /** A label (e.g. v3): write fresh workflow histories into tests/histories/<name>-<label>.json. */
   ATRIUM_RECORD_HISTORIES: z
     .string()
