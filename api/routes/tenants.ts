@@ -15,9 +15,8 @@ import {
   TenantParams,
 } from '../../contracts/tenants.ts';
 import type { Tenant as TenantRow } from '../../db/entities/tenant.ts';
-import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
 import type { TenantPosition } from '../../db/repositories/tenants.ts';
-import { findTenantBySlug, insertTenantIfAbsent, listTenantsPage } from '../../db/repositories/tenants.ts';
+import { findTenantBySlug, listTenantsPage } from '../../db/repositories/tenants.ts';
 import { withPlatformScope, withTenantScope } from '../../db/scope.ts';
 import { findUserById } from '../../db/repositories/users.ts';
 import { addLogContext } from '../../logging/context.ts';
@@ -121,53 +120,44 @@ export function tenantsRouter(deps: ApiDeps): Router {
       res,
       { dataSource: deps.dataSource, ttlMs: deps.settings.idempotencyKeyTtlMs },
       async () => {
+        const existing = await findTenantBySlug(deps.dataSource, body.slug);
+        if (existing) throw slugTaken(body.slug);
         const tenantId = randomUUID();
         addLogContext({ tenantId });
-        const requestedBy = {
-          type: 'user' as const,
-          id: auth.userId,
-          requestId: String(res.locals.requestId),
-          ip: req.ip ?? null,
-        };
-        // One transaction: the pending row, its audit entry and the provisioning start at its
-        // end, as signup does. The answer carries the row as stored; the record step finds it
-        // there. If the start fails, nothing was written.
-        const { stored, started } = await withPlatformScope(deps.dataSource, async (db) => {
-          const { stored, inserted } = await insertTenantIfAbsent(db, { id: tenantId, ...body });
-          if (!inserted || !stored) throw slugTaken(body.slug);
-          await appendAuditEntry(db, {
+        const started = await startTenantProvisioning(
+          {
+            client: deps.temporal.client,
+            taskQueuePrefix: deps.temporal.taskQueuePrefix,
+            timings: deps.settings.activityTimings,
+            approval: deps.settings.approval,
+          },
+          {
             tenantId,
-            actor: requestedBy,
-            action: 'tenant.created',
-            targetType: 'tenant',
-            targetId: tenantId,
-            after: { slug: body.slug, name: body.name, plan: body.plan, status: 'pending' },
-          });
-          const started = await startTenantProvisioning(
-            {
-              client: deps.temporal.client,
-              taskQueuePrefix: deps.temporal.taskQueuePrefix,
-              timings: deps.settings.activityTimings,
-              approval: deps.settings.approval,
-            },
-            { tenantId, ...body, requestedBy },
-          );
-          if (!started.started) throw slugTaken(body.slug);
-          return { stored, started };
-        });
+            ...body,
+            requestedBy: { type: 'user', id: auth.userId, requestId: String(res.locals.requestId), ip: req.ip ?? null },
+          },
+        );
+        if (!started.started) throw slugTaken(body.slug);
         deps.logger.info('Tenant provisioning started', { slug: body.slug, workflowId: started.workflowId });
         const operation = startedOperation(
           { workflowId: started.workflowId, runId: started.runId, kind: 'tenant-provision', tenantId },
           { client: deps.temporal.client, namespace: deps.temporal.namespace, temporalUiUrl: deps.temporal.uiUrl },
         );
+        const now = operation.startedAt;
         return {
           status: 202,
           headers: { Location: operation.links.self },
           body: {
-            // The approval step marks the row a moment later; the answer says what it will be.
             tenant: {
-              ...toView(stored),
+              id: tenantId,
+              slug: body.slug,
+              name: body.name,
+              plan: body.plan,
+              status: 'pending',
+              failureReason: null,
               approvalStatus: deps.settings.approval.plans.includes(body.plan) ? 'pending' : null,
+              createdAt: now,
+              updatedAt: now,
             },
             operation,
           } satisfies TenantCreated,
