@@ -1,8 +1,9 @@
-// The Express application: security headers, request ids, JSON bodies with a size limit,
+// The Express application: security headers, request ids, response compression, JSON bodies with a size limit,
 // the /api/v1 routes, health checks, and problem+json for every error.
 import express from 'express';
 import helmet from 'helmet';
 import type { ApiDeps } from './deps.ts';
+import { compressResponses } from './http/compression.ts';
 import { ProblemError, problemHandler } from './http/problem.ts';
 import { requestContext } from './http/request-context.ts';
 import { healthRouter } from './routes/health.ts';
@@ -17,6 +18,9 @@ export function createApp(deps: ApiDeps, routes: readonly RouteModule[]): expres
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestContext(deps.logger));
+  // Pages and JSON above a small size, gzip or brotli; never event streams. The portal's
+  // built assets come compressed from disk instead (api/portal.ts).
+  app.use(compressResponses(deps.settings.responseCompression));
   // No global content security policy: the API's below is the strictest there is, and the
   // portal's pages get a nonce-based one of their own, per request (api/portal.ts).
   app.use(helmet({ contentSecurityPolicy: false }));

@@ -14,6 +14,7 @@ import { mailSettings, readMailConfig } from '../config/mail.ts';
 import { outboundSettings, readOutboundConfig } from '../config/outbound.ts';
 import { secretStoreConfigFrom, secretStoreSettings } from '../config/secrets.ts';
 import { PLAN_NAMES } from '../workflows/shared/plans.ts';
+import { RESPONSE_COMPRESSION_MODES } from './http/compression.ts';
 
 const SIZE_PATTERN = /^(\d+)(b|kb|mb)?$/i;
 const size = z
@@ -34,6 +35,10 @@ const ApiEnv = z.object({
   LOG_LEVEL: logLevel,
   PORTAL_MODE: z.enum(['production', 'development', 'off']).default('production'),
   BODY_LIMIT: size.default(100 * 1024),
+  // `off` (or `assets`) when a proxy in front compresses responses itself (api/http/compression.ts).
+  RESPONSE_COMPRESSION: z
+    .enum(RESPONSE_COMPRESSION_MODES, { error: `must be one of ${RESPONSE_COMPRESSION_MODES.join(', ')}` })
+    .default('on'),
   IDEMPOTENCY_KEY_TTL: duration.default(24 * 3_600_000),
   OPERATION_POLL_INTERVAL: duration.default(500),
   ACTIVITY_HEARTBEAT_TIMEOUT: duration.default(30_000),
@@ -116,6 +121,7 @@ export function readApiConfig(env: Env) {
     },
     settings: {
       bodyLimitBytes: parsed.BODY_LIMIT,
+      responseCompression: parsed.RESPONSE_COMPRESSION,
       idempotencyKeyTtlMs: parsed.IDEMPOTENCY_KEY_TTL,
       operationPollIntervalMs: parsed.OPERATION_POLL_INTERVAL,
       approval: { plans: parsed.APPROVAL_PLANS, timeoutMs: parsed.APPROVAL_TIMEOUT },

@@ -7,6 +7,7 @@ import type { SecretStore } from '../integrations/secrets/port.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ActivityTimings } from '../workflows/shared/operation.contract.ts';
 import type { AccessTokens } from './auth/access-tokens.ts';
+import type { ResponseCompression } from './http/compression.ts';
 
 export interface ApiDeps {
   dataSource: DataSource;
@@ -27,6 +28,8 @@ export interface ApiDeps {
   };
   settings: {
     bodyLimitBytes: number;
+    /** RESPONSE_COMPRESSION: what the API and the portal compress (api/http/compression.ts). */
+    responseCompression: ResponseCompression;
     idempotencyKeyTtlMs: number;
     operationPollIntervalMs: number;
     /** Default grace period of an offboarding (OFFBOARD_GRACE_PERIOD). */

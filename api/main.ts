@@ -79,6 +79,7 @@ const portal =
         apiBaseUrl,
         temporalUiUrl: config.temporal.uiUrl,
         sessionSecret: config.sessionSecret,
+        compression: config.settings.responseCompression,
       });
 app.use(finalErrorHandler(deps));
 logger.info('API listening', { url: apiBaseUrl, portal: config.portalMode, pid: process.pid });

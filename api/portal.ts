@@ -7,11 +7,12 @@ import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequestHandler } from '@react-router/express';
-import express from 'express';
 import type { Express, Request, RequestHandler, Response } from 'express';
 import { RouterContextProvider } from 'react-router';
 import type { RouterContext, ServerBuild } from 'react-router';
 import type { PortalContext } from '../web/app/portal-context.server.ts';
+import type { ResponseCompression } from './http/compression.ts';
+import { staticAssets } from './http/compression.ts';
 
 export interface PortalOptions {
   mode: 'production' | 'development';
@@ -21,6 +22,8 @@ export interface PortalOptions {
   temporalUiUrl: string;
   /** SESSION_SECRET: signs the session cookie. Required to serve the portal. */
   sessionSecret: string | undefined;
+  /** RESPONSE_COMPRESSION: whether the built assets' .br/.gz copies are served. */
+  compression: ResponseCompression;
 }
 
 export interface Portal {
@@ -51,8 +54,10 @@ async function mountBuiltPortal(app: Express, options: PortalOptions): Promise<P
   const build = (await import(pathToFileURL(serverBuildFile).href)) as PortalServerBuild;
 
   // Vite puts a content hash in every file name under assets/, so they can be cached forever.
-  app.use('/assets', express.static(`${clientDirectory}assets`, { immutable: true, maxAge: '1y' }));
-  app.use(express.static(clientDirectory, { index: false, maxAge: '1h' }));
+  // `npm run build` wrote a brotli and a gzip copy beside each file; the one the browser
+  // accepts is sent (Content-Encoding, Vary: Accept-Encoding), unless compression is off.
+  app.use('/assets', staticAssets(`${clientDirectory}assets`, options.compression, { immutable: true, maxAge: '1y' }));
+  app.use(staticAssets(clientDirectory, options.compression, { index: false, maxAge: '1h' }));
   app.use(contentSecurityPolicy({}));
   app.use(
     createRequestHandler({

@@ -82,4 +82,16 @@ describe('configuration', () => {
         error instanceof ConfigError && /OUTBOUND_ALLOW_LOOPBACK: must be true or false/.test(error.message),
     );
   });
+
+  it('compresses responses unless RESPONSE_COMPRESSION says otherwise, and names a wrong value', () => {
+    const api = { JWT_PRIVATE_KEY, DATABASE_URL: 'postgres://localhost/atrium' };
+    assert.equal(readApiConfig(api).settings.responseCompression, 'on');
+    assert.equal(readApiConfig({ ...api, RESPONSE_COMPRESSION: 'assets' }).settings.responseCompression, 'assets');
+    assert.equal(readApiConfig({ ...api, RESPONSE_COMPRESSION: 'off' }).settings.responseCompression, 'off');
+    assert.throws(
+      () => readApiConfig({ ...api, RESPONSE_COMPRESSION: 'gzip' }),
+      (error: unknown) =>
+        error instanceof ConfigError && /RESPONSE_COMPRESSION: must be one of on, assets, off/.test(error.message),
+    );
+  });
 });

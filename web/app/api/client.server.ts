@@ -27,6 +27,9 @@ export async function callApi<T>(
   const { apiBaseUrl, requestId, clientIp } = context.get(portalContext);
   const headers = new Headers(call.headers);
   headers.set('accept', 'application/json, application/problem+json');
+  // Over loopback compressing costs both ends CPU and saves nothing; the browser's answer is
+  // compressed on its way out (api/http/compression.ts).
+  headers.set('accept-encoding', 'identity');
   if (requestId) headers.set('x-request-id', requestId);
   if (clientIp) headers.set('x-forwarded-for', clientIp);
   if (call.token) headers.set('authorization', `Bearer ${call.token}`);

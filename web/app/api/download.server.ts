@@ -13,7 +13,8 @@ export async function relayDownload(
   accessToken: string,
 ): Promise<Response> {
   const { apiBaseUrl, requestId, clientIp } = context.get(portalContext);
-  const headers = new Headers({ authorization: `Bearer ${accessToken}` });
+  // identity: the headers passed on (length included) describe the bytes as they are sent.
+  const headers = new Headers({ authorization: `Bearer ${accessToken}`, 'accept-encoding': 'identity' });
   if (requestId) headers.set('x-request-id', requestId);
   if (clientIp) headers.set('x-forwarded-for', clientIp);
   const upstream = await fetch(new URL(apiPath, apiBaseUrl), { headers, signal: request.signal });

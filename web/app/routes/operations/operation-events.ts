@@ -10,7 +10,11 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
   const signedIn = await optionalUser(context);
   if (!signedIn) return new Response('Sign in to follow this operation.', { status: 401 });
   const { apiBaseUrl, requestId, clientIp } = context.get(portalContext);
-  const headers = new Headers({ accept: 'text/event-stream', authorization: `Bearer ${signedIn.accessToken}` });
+  const headers = new Headers({
+    accept: 'text/event-stream',
+    authorization: `Bearer ${signedIn.accessToken}`,
+    'accept-encoding': 'identity',
+  });
   if (requestId) headers.set('x-request-id', requestId);
   if (clientIp) headers.set('x-forwarded-for', clientIp);
   const upstream = await fetch(
