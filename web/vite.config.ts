@@ -1,8 +1,11 @@
 import { reactRouter } from '@react-router/dev/vite';
 import { defineConfig } from 'vite';
+import { firstLoadChunks } from './vite/first-load-chunks.ts';
+import { mantineComponentStyles } from './vite/mantine-styles.ts';
 
 export default defineConfig({
-  plugins: [reactRouter()],
+  // Each page links the stylesheets of the Mantine components it uses, not all of Mantine's.
+  plugins: [mantineComponentStyles(), reactRouter(), firstLoadChunks()],
   environments: {
     ssr: {
       build: {

@@ -1,9 +1,18 @@
+// Mantine's base: its CSS variables, a small reset and its global classes. Each component's
+// own stylesheet is imported where the component is used (web/vite/mantine-styles.ts), so a
+// page links only the styles of what it shows.
+import '@mantine/core/styles/baseline.css';
+import '@mantine/core/styles/default-css-variables.css';
+import '@mantine/core/styles/global.css';
 import { ColorSchemeScript, MantineProvider, mantineHtmlProps } from '@mantine/core';
-import mantineStyles from '@mantine/core/styles.css?url';
+import { lazy, Suspense } from 'react';
 import type { ReactNode } from 'react';
 import { Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from 'react-router';
 import type { Route } from './+types/root';
-import { ErrorPage } from './components/errors/ErrorPage.tsx';
+// Only shown when something failed, so not part of every page's first load.
+const ErrorPage = lazy(() =>
+  import('./components/errors/ErrorPage.tsx').then(({ ErrorPage }) => ({ default: ErrorPage })),
+);
 import { callApi } from './api/client.server.ts';
 import { AppFrame } from './components/shell/AppFrame.tsx';
 import type { TenantPage } from '../../contracts/index.ts';
@@ -12,10 +21,7 @@ import { portalContext } from './portal-context.server.ts';
 import { optionalUser, sessionMiddleware } from './session.server.ts';
 import { theme } from './theme.ts';
 
-export const links: Route.LinksFunction = () => [
-  { rel: 'stylesheet', href: mantineStyles },
-  { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' },
-];
+export const links: Route.LinksFunction = () => [{ rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' }];
 
 export const meta: Route.MetaFunction = () => [{ title: 'Atrium' }];
 
@@ -88,5 +94,9 @@ export default function App() {
 }
 
 export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
-  return <ErrorPage error={error} />;
+  return (
+    <Suspense fallback={null}>
+      <ErrorPage error={error} />
+    </Suspense>
+  );
 }

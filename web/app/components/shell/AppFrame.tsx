@@ -1,13 +1,18 @@
 import { Anchor, AppShell, Burger, Group, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
+import { lazy, Suspense } from 'react';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import type { User } from '../../../../contracts/index.ts';
 import { ColorSchemeToggle } from './ColorSchemeToggle.tsx';
-import { MainNav } from './MainNav.tsx';
 import type { TenantChoice } from './TenantSwitcher.tsx';
-import { TenantSwitcher } from './TenantSwitcher.tsx';
-import { UserMenu } from './UserMenu.tsx';
+
+// What only a signed-in person sees (navigation, tenant switcher, user menu) is a chunk of its
+// own, so the sign-in page does not download it. The server renders it in place; in the
+// browser its Suspense boundary keeps the server's HTML until the chunk is there.
+const MainNav = lazy(() => import('./signed-in.ts').then(({ MainNav }) => ({ default: MainNav })));
+const TenantSwitcher = lazy(() => import('./signed-in.ts').then(({ TenantSwitcher }) => ({ default: TenantSwitcher })));
+const UserMenu = lazy(() => import('./signed-in.ts').then(({ UserMenu }) => ({ default: UserMenu })));
 
 interface AppFrameProps {
   children: ReactNode;
@@ -49,8 +54,12 @@ export function AppFrame({ children, temporalUiUrl, user, tenants, moreTenants }
             </Anchor>
           </Group>
           <Group gap="sm" wrap="nowrap">
-            {user ? <TenantSwitcher tenants={tenants} more={moreTenants} /> : null}
-            {user ? <UserMenu user={user} /> : null}
+            {user ? (
+              <Suspense fallback={null}>
+                <TenantSwitcher tenants={tenants} more={moreTenants} />
+                <UserMenu user={user} />
+              </Suspense>
+            ) : null}
             <ColorSchemeToggle />
           </Group>
         </Group>
@@ -58,7 +67,9 @@ export function AppFrame({ children, temporalUiUrl, user, tenants, moreTenants }
 
       {user ? (
         <AppShell.Navbar p="sm">
-          <MainNav onNavigate={nav.close} temporalUiUrl={temporalUiUrl} platformAdmin={user.isPlatformAdmin} />
+          <Suspense fallback={null}>
+            <MainNav onNavigate={nav.close} temporalUiUrl={temporalUiUrl} platformAdmin={user.isPlatformAdmin} />
+          </Suspense>
         </AppShell.Navbar>
       ) : null}
 

@@ -1,0 +1,135 @@
+// Mantine's per-component stylesheets, imported where the components are.
+//
+// `@mantine/core/styles.css` holds every component's styles (248 kB); a page needs a few.
+// Mantine also ships one stylesheet per component (`@mantine/core/styles/Button.css`), but a
+// component needs the stylesheets of the components it is built from too (Button needs
+// UnstyledButton's and Loader's), in that order. Listing them by hand in every file would be
+// wrong as soon as a file changes, so this plugin works them out: for each of the portal's
+// modules that imports components from '@mantine/core', it follows those components' own
+// modules (Mantine's ESM build) and appends an import of every stylesheet they use,
+// dependencies first. Vite then puts each stylesheet in the chunk of the page that needs it,
+// and React Router links it with that page. The base (CSS variables, reset, global classes)
+// is imported once, by web/app/root.tsx.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Plugin } from 'vite';
+
+/** `import { A, B as C } from '@mantine/core'` (not `import type`), over several lines. */
+const MANTINE_IMPORT = /\bimport\s*\{([^}]*)\}\s*from\s*(['"])@mantine\/core\2/g;
+/** Relative imports and re-exports in Mantine's ESM files. */
+const RELATIVE_IMPORT = /\bfrom\s*"(\.{1,2}\/[^"]+)"|\bimport\s*"(\.{1,2}\/[^"]+)"/g;
+/** A component's CSS module, e.g. `./Button.module.mjs` or `../AppShell.module.mjs`. */
+const CSS_MODULE = /\/([A-Za-z]+)\.module\.mjs$/;
+
+export interface MantineStyles {
+  /** The stylesheet specifiers (`@mantine/core/styles/X.css`) for these named imports, dependencies first. */
+  stylesFor(names: readonly string[]): string[];
+}
+
+/** Reads Mantine's ESM build (where `@mantine/core` resolves from `fromDirectory`). */
+export function readMantineStyles(fromDirectory: string): MantineStyles {
+  const indexFile = fileURLToPath(import.meta.resolve('@mantine/core', `file://${fromDirectory}/`));
+  const stylesDirectory = resolve(dirname(indexFile), '../styles');
+  const exportFiles = exportedFrom(indexFile);
+  const importsOf = new Map<string, string[]>();
+  const stylesOfFile = new Map<string, string[]>();
+
+  const relativeImports = (file: string): string[] => {
+    let imports = importsOf.get(file);
+    if (!imports) {
+      const source = readFileSync(file, 'utf8');
+      imports = [...source.matchAll(RELATIVE_IMPORT)].map((match) => resolve(dirname(file), match[1] ?? match[2]!));
+      importsOf.set(file, imports);
+    }
+    return imports;
+  };
+
+  // Depth-first: the stylesheets of the modules a module imports, then its own.
+  const stylesOf = (file: string, visiting: Set<string>): string[] => {
+    const known = stylesOfFile.get(file);
+    if (known) return known;
+    if (visiting.has(file)) return [];
+    visiting.add(file);
+    const fromDependencies: string[] = [];
+    const own: string[] = [];
+    for (const imported of relativeImports(file)) {
+      const cssModule = CSS_MODULE.exec(imported);
+      if (cssModule) {
+        const stylesheet = `${cssModule[1]}.css`;
+        if (existsSync(resolve(stylesDirectory, stylesheet))) own.push(`@mantine/core/styles/${stylesheet}`);
+      } else if (imported.endsWith('.mjs')) {
+        fromDependencies.push(...stylesOf(imported, visiting));
+      }
+    }
+    visiting.delete(file);
+    const styles = [...new Set([...fromDependencies, ...own])];
+    stylesOfFile.set(file, styles);
+    return styles;
+  };
+
+  return {
+    stylesFor(names) {
+      const styles: string[] = [];
+      for (const name of names) {
+        const file = exportFiles.get(name);
+        if (!file) continue;
+        for (const style of stylesOf(file, new Set())) if (!styles.includes(style)) styles.push(style);
+      }
+      return styles;
+    },
+  };
+}
+
+/** Which file of Mantine's ESM build each export of its index comes from. */
+function exportedFrom(indexFile: string): Map<string, string> {
+  const source = readFileSync(indexFile, 'utf8');
+  const files = new Map<string, string>();
+  for (const match of source.matchAll(/\bimport\s*\{([^}]*)\}\s*from\s*"(\.\/[^"]+)"/g)) {
+    for (const { local } of specifiers(match[1]!)) files.set(local, resolve(dirname(indexFile), match[2]!));
+  }
+  for (const match of source.matchAll(/\bexport\s*\{([^}]*)\}/g)) {
+    for (const { imported, local } of specifiers(match[1]!)) {
+      const file = files.get(imported);
+      if (file && imported !== local) files.set(local, file);
+    }
+  }
+  return files;
+}
+
+/** `A, type B, C as D` → [{ imported: 'A', local: 'A' }, { imported: 'C', local: 'D' }] (types skipped). */
+function specifiers(list: string): Array<{ imported: string; local: string }> {
+  return list
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part && !part.startsWith('type '))
+    .map((part) => {
+      const [imported, local = imported] = part.split(/\s+as\s+/) as [string, string?];
+      return { imported, local };
+    });
+}
+
+/** The Vite plugin: appends the stylesheet imports to every portal module that imports Mantine components. */
+export function mantineComponentStyles(): Plugin {
+  let styles: MantineStyles | undefined;
+  return {
+    name: 'atrium:mantine-component-styles',
+    enforce: 'pre',
+    configResolved(config) {
+      styles = readMantineStyles(config.root);
+    },
+    transform(code, id) {
+      const file = id.split('?')[0]!;
+      if (file.includes('/node_modules/') || !/\.(tsx?|jsx?)$/.test(file)) return null;
+      const names = [...code.matchAll(MANTINE_IMPORT)].flatMap((match) =>
+        specifiers(match[1]!).map(({ imported }) => imported),
+      );
+      if (names.length === 0) return null;
+      const imports = styles!.stylesFor(names).map((specifier) => `import '${specifier}';`);
+      if (imports.length === 0) return null;
+      // Appended, so no line of the module moves (imports are hoisted; among them, these come
+      // last, after the stylesheets of the portal's own components the module imports).
+      return { code: `${code}\n${imports.join('\n')}\n`, map: null };
+    },
+  };
+}
