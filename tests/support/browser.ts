@@ -3,17 +3,8 @@
 // content-security-policy violations, and signing in through the login page.
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM_ARGS } from './chromium-args.ts';
 import { testEnv } from './env.ts';
-
-/** As root, without the sandbox; no background traffic (the network is closed here). */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-gpu',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 /** Fails (never skips) when the run has no browser: browser tests run through `npm test`. */
 export function launchChromium(): Promise<Browser> {
