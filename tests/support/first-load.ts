@@ -10,8 +10,8 @@ export interface ColdLoad {
   scripts: { files: number; bytes: number };
   styles: { files: number; bytes: number };
   document: { bytes: number; encoding: string | undefined };
-  /** Content-Encoding of each script or stylesheet (`identity` when none). */
-  assetEncodings: string[];
+  /** Each script and stylesheet with its Content-Encoding (`identity` when none). */
+  assets: Array<{ url: string; encoding: string }>;
 }
 
 /**
@@ -47,7 +47,7 @@ export async function measureColdLoad(
       scripts: { files: 0, bytes: 0 },
       styles: { files: 0, bytes: 0 },
       document: { bytes: 0, encoding: undefined },
-      assetEncodings: [],
+      assets: [],
     };
     for (const { request, bodyBytes, encoding } of results) {
       const type = request.resourceType();
@@ -56,7 +56,7 @@ export async function measureColdLoad(
       if (!bucket) continue;
       bucket.files += 1;
       bucket.bytes += bodyBytes;
-      load.assetEncodings.push(encoding ?? 'identity');
+      load.assets.push({ url: request.url(), encoding: encoding ?? 'identity' });
     }
     return load;
   } finally {
