@@ -65,7 +65,10 @@ describe('portal first load', () => {
 
   it('answers an asset with its brotli or gzip copy as accepted, its own type, and Vary', async () => {
     const manifest = readClientManifest(CLIENT_BUILD);
-    const script = manifest.entry.imports.find((file) => file.endsWith('.js')) ?? manifest.entry.module;
+    // The largest script every page loads (the framework chunk).
+    const script = [manifest.entry.module, ...manifest.entry.imports]
+      .map((file) => ({ file, size: readFileSync(`${CLIENT_BUILD}${file}`).length }))
+      .sort((a, b) => b.size - a.size)[0]!.file;
     const original = readFileSync(`${CLIENT_BUILD}${script}`);
     const url = new URL(script, platform.baseUrl).toString();
 

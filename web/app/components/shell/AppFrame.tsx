@@ -6,12 +6,13 @@ import { Link } from 'react-router';
 import type { User } from '../../../../contracts/index.ts';
 import { ColorSchemeToggle } from './ColorSchemeToggle.tsx';
 import type { TenantChoice } from './TenantSwitcher.tsx';
+import { TenantSwitcher } from './TenantSwitcher.tsx';
 
-// What only a signed-in person sees (navigation, tenant switcher, user menu) is a chunk of its
-// own, so the sign-in page does not download it. The server renders it in place; in the
-// browser its Suspense boundary keeps the server's HTML until the chunk is there.
+// What only a signed-in person sees (navigation, user menu) is a chunk of its own, so the
+// sign-in page does not download it. The server renders it in place; in the browser its
+// Suspense boundary keeps the server's HTML until the chunk is there. Both are links and a
+// form, which work before then. The tenant switcher acts through React, so it stays here.
 const MainNav = lazy(() => import('./signed-in.ts').then(({ MainNav }) => ({ default: MainNav })));
-const TenantSwitcher = lazy(() => import('./signed-in.ts').then(({ TenantSwitcher }) => ({ default: TenantSwitcher })));
 const UserMenu = lazy(() => import('./signed-in.ts').then(({ UserMenu }) => ({ default: UserMenu })));
 
 interface AppFrameProps {
@@ -55,10 +56,12 @@ export function AppFrame({ children, temporalUiUrl, user, tenants, moreTenants }
           </Group>
           <Group gap="sm" wrap="nowrap">
             {user ? (
-              <Suspense fallback={null}>
+              <>
                 <TenantSwitcher tenants={tenants} more={moreTenants} />
-                <UserMenu user={user} />
-              </Suspense>
+                <Suspense fallback={null}>
+                  <UserMenu user={user} />
+                </Suspense>
+              </>
             ) : null}
             <ColorSchemeToggle />
           </Group>

@@ -1,6 +1,8 @@
-import { NativeSelect } from '@mantine/core';
+import { Input } from '@mantine/core';
+import type { ChangeEvent } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import type { Tenant } from '../../../../contracts/index.ts';
+import { ChevronDownIcon } from '../icons.tsx';
 
 const SECTIONS = ['members', 'invitations', 'api-keys', 'audit-log'];
 
@@ -19,18 +21,19 @@ export function TenantSwitcher({ tenants, more }: { tenants: TenantChoice[]; mor
   const { slug } = useParams();
   if (tenants.length < 2) return null;
   return (
-    <NativeSelect
+    // A native select in Mantine's input (what NativeSelect renders, without pulling in the
+    // Combobox for its chevron): part of every page's frame, it must stay light, and it works
+    // as soon as the page has hydrated (it is not in the lazily loaded signed-in chunk).
+    <Input
+      component="select"
       aria-label="Switch tenant"
       data-testid="tenant-switcher"
       size="xs"
       w={200}
+      rightSection={<ChevronDownIcon size={14} />}
+      rightSectionPointerEvents="none"
       value={slug ?? ''}
-      data={[
-        ...(slug ? [] : [{ value: '', label: 'Choose a tenant…', disabled: true }]),
-        ...tenants.map((t) => ({ value: t.slug, label: t.name })),
-        ...(more ? [{ value: ALL_TENANTS, label: 'All tenants…' }] : []),
-      ]}
-      onChange={(event) => {
+      onChange={(event: ChangeEvent<HTMLSelectElement>) => {
         if (event.currentTarget.value === ALL_TENANTS) {
           void navigate('/tenants');
           return;
@@ -39,6 +42,18 @@ export function TenantSwitcher({ tenants, more }: { tenants: TenantChoice[]; mor
         const target = SECTIONS.includes(section) ? section : 'members';
         void navigate(`/tenants/${encodeURIComponent(event.currentTarget.value)}/${target}`);
       }}
-    />
+    >
+      {slug ? null : (
+        <option value="" disabled>
+          Choose a tenant…
+        </option>
+      )}
+      {tenants.map((t) => (
+        <option key={t.slug} value={t.slug}>
+          {t.name}
+        </option>
+      ))}
+      {more ? <option value={ALL_TENANTS}>All tenants…</option> : null}
+    </Input>
   );
 }

@@ -1,4 +1,4 @@
-// The signed-in parts of the app frame, loaded lazily by AppFrame.tsx (one chunk for the three).
+// The signed-in parts of the app frame that work without React (links, a form), loaded lazily
+// by AppFrame.tsx in one chunk.
 export { MainNav } from './MainNav.tsx';
-export { TenantSwitcher } from './TenantSwitcher.tsx';
 export { UserMenu } from './UserMenu.tsx';
