@@ -171,6 +171,8 @@ try {
   const worker = await startNodeProcess(ENTRY_POINTS.worker, {
     env: { ...common, LICENSE_SIGNING_KEY_FILE: join(dataDir, 'license.pem') },
     readyWhen: /"Worker started"/,
+    // Bundling the workflows takes a while on a busy machine.
+    timeoutMs: 180_000,
   });
   cleanups.push(() => worker.stop());
   const sessionSecret = randomBytes(32).toString('base64url');
@@ -185,6 +187,7 @@ try {
         SESSION_SECRET: sessionSecret,
       },
       readyWhen: /"url":"(http:\/\/[^"]+)"/,
+      timeoutMs: 120_000,
     });
     cleanups.push(() => api.stop());
     return api.ready[1] as string;
