@@ -8,7 +8,7 @@
 // api/portal.ts sends a browser that accepts brotli), or the file itself without one.
 // Budgets (kB of JavaScript + CSS, 1 kB = 1000 bytes) are in web/route-budgets.json.
 //
-// The root route loads the signed-in frame (navigation, tenant switcher, user menu) lazily
+// The root route loads the signed-in frame (navigation, user menu) lazily
 // (web/app/components/shell/AppFrame.tsx): the manifest does not list it, so its files come
 // from web/build/lazy-chunks.json (web/vite/first-load-chunks.ts) and count for every page
 // but those the budgets file names as `signedOut` (pages that send a signed-in person away).
