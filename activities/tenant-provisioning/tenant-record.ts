@@ -17,9 +17,18 @@ import { schemaExists } from '../shared/tenant-teardown.ts';
 
 export function createTenantActivities(deps: KernelDeps) {
   return {
-    /** Inserts the tenant as pending. Retry-safe: insert-if-absent keyed by tenant id. */
+    /**
+     * Inserts the tenant as pending (created at `createdAt`, when the API accepted the
+     * request, if given). Retry-safe: insert-if-absent keyed by tenant id.
+     */
     async createTenantRecord(
-      input: TenantActivityInput & { slug: string; name: string; plan: PlanName; ownerEmail: string },
+      input: TenantActivityInput & {
+        slug: string;
+        name: string;
+        plan: PlanName;
+        ownerEmail: string;
+        createdAt?: string | undefined;
+      },
     ): Promise<void> {
       const { stored } = await lockedTenantStep(deps, input, async ({ db, audit }) => {
         const result = await insertTenantIfAbsent(db, {
@@ -28,6 +37,7 @@ export function createTenantActivities(deps: KernelDeps) {
           name: input.name,
           plan: input.plan,
           ownerEmail: input.ownerEmail,
+          ...(input.createdAt ? { createdAt: new Date(input.createdAt) } : {}),
         });
         if (result.inserted)
           await audit('tenant.created', 'tenant', input.tenantId, {

@@ -47,6 +47,24 @@ describe('tenant-provisioning activities', () => {
       );
     });
 
+    it('record: stores the creation time it is given (when the API accepted the request)', async () => {
+      const u = h.newTenant();
+      const createdAt = '2026-01-02T03:04:05.678Z';
+      const record = await h.twice(
+        a,
+        'createTenantRecord',
+        { ...h.ref(u), name: u.name, plan: u.plan, ownerEmail: u.ownerEmail, createdAt },
+        { tenant: u },
+      );
+      const [row] = await h.database.query<{ created_at: Date; updated_at: Date }>(
+        `SELECT created_at, updated_at FROM tenants WHERE id = $1`,
+        [u.tenantId],
+      );
+      assert.equal(row!.created_at.toISOString(), createdAt);
+      assert.equal(row!.updated_at.toISOString(), createdAt);
+      assert.deepEqual(record.audit, ['tenant.created']);
+    });
+
     it("record: refuses, for good, a slug that is another tenant's", async () => {
       const error = await h.failure(a, 'createTenantRecord', {
         ...h.ref(t),
