@@ -57,6 +57,8 @@ const WorkerEnv = z.object({
   LICENSE_SIGNING_KEY_FILE: z.string().min(1).default('.data/license-ed25519.pem'),
   /** The portal's public address: the welcome mail links to it. */
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).default('http://127.0.0.1:3000'),
+  /** How long the owner invitation in a welcome mail works (the API's invitations use it too). */
+  INVITATION_TTL: duration.default(7 * 86_400_000),
 });
 
 export interface WorkerConfig {
@@ -76,6 +78,7 @@ export interface WorkerConfig {
   outbound: OutboundConfig;
   licenseSigningKeyFile: string;
   publicUrl: string;
+  invitationTtlMs: number;
   /** Where tenant workloads reach PostgreSQL: DATABASE_URL's host, port and database. */
   tenantDatabase: { host: string; port: number; database: string };
 }
@@ -107,6 +110,7 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     outbound: readOutboundConfig(parsed),
     licenseSigningKeyFile: parsed.LICENSE_SIGNING_KEY_FILE,
     publicUrl: parsed.PUBLIC_URL,
+    invitationTtlMs: parsed.INVITATION_TTL,
     tenantDatabase: databaseAddress(parsed.DATABASE_URL),
   };
 }

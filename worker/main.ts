@@ -147,6 +147,7 @@ try {
           tenantDatabase: config.tenantDatabase,
           license: license,
           publicUrl: config.publicUrl,
+          invitationTtlMs: config.invitationTtlMs,
         }),
         interceptors: { activity: [activityLogContext] },
         maxConcurrentActivityTaskExecutions: plan.activitySlots,

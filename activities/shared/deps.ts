@@ -30,6 +30,8 @@ export interface ActivityDeps {
   license: LicenseSigner;
   /** The portal's address, for links in mails. */
   publicUrl: string;
+  /** How long an owner invitation mailed by provisioning works (INVITATION_TTL, as the API's invitations). */
+  invitationTtlMs: number;
 }
 
 /** An activity as the worker registers it. */

@@ -12,22 +12,36 @@ import {
 } from '../../db/repositories/tenants.ts';
 import type { KernelDeps, TenantActivityInput } from '../shared/kernel.ts';
 import { lockedTenantStep } from '../shared/kernel.ts';
+import { addOwnerIfAccountExists } from './owner.ts';
 import { tenantSchemaName } from '../shared/tenant-schema-name.ts';
 import { schemaExists } from '../shared/tenant-teardown.ts';
 
 export function createTenantActivities(deps: KernelDeps) {
   return {
-    /** Inserts the tenant as pending. Retry-safe: insert-if-absent keyed by tenant id. */
+    /**
+     * Inserts the tenant as pending (created at `createdAt`, when the API accepted the
+     * request, if given), and makes the verified account of `ownerEmail` its owner when the
+     * tenant has none (owner.ts; an address without one is invited by the welcome step).
+     * Retry-safe: insert-if-absent keyed by tenant id, membership added only if absent.
+     */
     async createTenantRecord(
-      input: TenantActivityInput & { slug: string; name: string; plan: PlanName; ownerEmail: string },
+      input: TenantActivityInput & {
+        slug: string;
+        name: string;
+        plan: PlanName;
+        ownerEmail: string;
+        createdAt?: string | undefined;
+      },
     ): Promise<void> {
-      const { stored } = await lockedTenantStep(deps, input, async ({ db, audit }) => {
+      const { stored } = await lockedTenantStep(deps, input, async (tx) => {
+        const { db, audit } = tx;
         const result = await insertTenantIfAbsent(db, {
           id: input.tenantId,
           slug: input.slug,
           name: input.name,
           plan: input.plan,
           ownerEmail: input.ownerEmail,
+          ...(input.createdAt ? { createdAt: new Date(input.createdAt) } : {}),
         });
         if (result.inserted)
           await audit('tenant.created', 'tenant', input.tenantId, {
@@ -36,6 +50,7 @@ export function createTenantActivities(deps: KernelDeps) {
             plan: input.plan,
             status: 'pending',
           });
+        if (result.stored?.id === input.tenantId) await addOwnerIfAccountExists(tx, input.tenantId, input.ownerEmail);
         return result;
       });
       if (stored?.id !== input.tenantId) {

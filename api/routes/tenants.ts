@@ -124,6 +124,9 @@ export function tenantsRouter(deps: ApiDeps): Router {
         if (existing) throw slugTaken(body.slug);
         const tenantId = randomUUID();
         addLogContext({ tenantId });
+        // The record step stores this as the row's creation time, so the 202 below carries
+        // the stored value without waiting for the row (which a busy worker writes later).
+        const requestedAt = new Date().toISOString();
         const started = await startTenantProvisioning(
           {
             client: deps.temporal.client,
@@ -135,6 +138,7 @@ export function tenantsRouter(deps: ApiDeps): Router {
             tenantId,
             ...body,
             requestedBy: { type: 'user', id: auth.userId, requestId: String(res.locals.requestId), ip: req.ip ?? null },
+            requestedAt,
           },
         );
         if (!started.started) throw slugTaken(body.slug);
@@ -143,7 +147,6 @@ export function tenantsRouter(deps: ApiDeps): Router {
           { workflowId: started.workflowId, runId: started.runId, kind: 'tenant-provision', tenantId },
           { client: deps.temporal.client, namespace: deps.temporal.namespace, temporalUiUrl: deps.temporal.uiUrl },
         );
-        const now = operation.startedAt;
         return {
           status: 202,
           headers: { Location: operation.links.self },
@@ -156,8 +159,8 @@ export function tenantsRouter(deps: ApiDeps): Router {
               status: 'pending',
               failureReason: null,
               approvalStatus: deps.settings.approval.plans.includes(body.plan) ? 'pending' : null,
-              createdAt: now,
-              updatedAt: now,
+              createdAt: requestedAt,
+              updatedAt: requestedAt,
             },
             operation,
           } satisfies TenantCreated,

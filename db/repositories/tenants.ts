@@ -10,6 +10,11 @@ export interface NewTenant {
   name: string;
   plan: TenantPlan;
   ownerEmail: string;
+  /**
+   * When the tenant was asked for: stored as created_at (and updated_at), so whoever accepted
+   * the request can answer with the stored value before the row exists. Default: now().
+   */
+  createdAt?: Date;
 }
 
 type Db = DataSource | EntityManager;
@@ -27,7 +32,11 @@ export async function insertTenantIfAbsent(
     .createQueryBuilder()
     .insert()
     .into(TenantEntity)
-    .values({ ...tenant, status: 'pending' })
+    .values({
+      ...tenant,
+      status: 'pending',
+      ...(tenant.createdAt ? { createdAt: tenant.createdAt, updatedAt: tenant.createdAt } : {}),
+    })
     .orIgnore()
     .returning(['id'])
     .execute();

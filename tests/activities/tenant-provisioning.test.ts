@@ -10,6 +10,7 @@ import type { JWK } from 'jose';
 import tenantProvisioning from '../../activities/tenant-provisioning/index.ts';
 import { LICENSE_AUDIENCE, LICENSE_ISSUER, LICENSE_TYPE } from '../../activities/tenant-provisioning/license.ts';
 import { scramVerifierMatches } from '../../activities/tenant-provisioning/scram.ts';
+import { hashAccountToken } from '../../db/repositories/account-tokens.ts';
 import { NO_CLUSTER_REASON } from '../../integrations/cluster/port.ts';
 import type { ActivityHarness, TestTenant } from '../support/activity-harness.ts';
 import { differences, startActivityHarness } from '../support/activity-harness.ts';
@@ -28,6 +29,18 @@ describe('tenant-provisioning activities', () => {
     await h?.stop();
   });
 
+  /** The welcome mail carries a working owner invitation, pending in the tenant's invitations. */
+  function assertOwnerInvitationMailed(tenant: TestTenant, after: Record<string, any>): void {
+    const mails = h.smtp.mailsTo(tenant.ownerEmail);
+    assert.equal(mails.length, 1, 'one mail: the welcome carries the invitation');
+    const token = /http:\/\/portal\.atrium\.test\/invitations\/([\w-]{43})\n/.exec(mails[0]!.text)?.[1];
+    assert.ok(token, mails[0]!.text);
+    assert.deepEqual(
+      after.invitations.map((i: any) => [i.email, i.role, i.token_hash, i.accepted_at, i.revoked_at, i.invited_by]),
+      [[tenant.ownerEmail, 'owner', `\\x${hashAccountToken(token).toString('hex')}`, null, null, h.admin.id]],
+    );
+  }
+
   describe('the steps', () => {
     it('record: inserts the tenant as pending', async () => {
       const run = await h.twice(
@@ -45,6 +58,24 @@ describe('tenant-provisioning activities', () => {
         [['Tenant record ready', t.slug]],
         'logs through the activity Context',
       );
+    });
+
+    it('record: stores the creation time it is given (when the API accepted the request)', async () => {
+      const u = h.newTenant();
+      const createdAt = '2026-01-02T03:04:05.678Z';
+      const record = await h.twice(
+        a,
+        'createTenantRecord',
+        { ...h.ref(u), name: u.name, plan: u.plan, ownerEmail: u.ownerEmail, createdAt },
+        { tenant: u },
+      );
+      const [row] = await h.database.query<{ created_at: Date; updated_at: Date }>(
+        `SELECT created_at, updated_at FROM tenants WHERE id = $1`,
+        [u.tenantId],
+      );
+      assert.equal(row!.created_at.toISOString(), createdAt);
+      assert.equal(row!.updated_at.toISOString(), createdAt);
+      assert.deepEqual(record.audit, ['tenant.created']);
     });
 
     it("record: refuses, for good, a slug that is another tenant's", async () => {
@@ -154,7 +185,7 @@ describe('tenant-provisioning activities', () => {
       assert.equal(verified.payload.tier, t.plan);
     });
 
-    it('welcome: one mail to the owner; the second run reports it sent nothing', async () => {
+    it('welcome: one mail to the owner, inviting the address as owner (it has no account); the second run sends nothing', async () => {
       const run = await h.twice(
         a,
         'sendWelcomeMail',
@@ -162,12 +193,14 @@ describe('tenant-provisioning activities', () => {
         { tenant: t, secondResult: { sent: false } },
       );
       assert.deepEqual(run.result, { sent: true });
-      assert.deepEqual(run.audit, ['tenant.welcome_mail_sent']);
+      assert.deepEqual(run.audit, ['invitation.created', 'tenant.welcome_mail_sent']);
       const mails = h.smtp.mailsTo(t.ownerEmail);
       assert.equal(mails.length, 1);
       assert.equal(mails[0]!.subject, `Welcome to Atrium: ${t.name} is ready`);
       assert.match(mails[0]!.text, new RegExp(`http://portal\\.atrium\\.test/tenants/${t.slug}`));
       assert.ok(run.after.tenant_resources[0].welcome_sent_at);
+      assert.deepEqual(run.after.memberships, [], 'no member: nobody has the address yet');
+      assertOwnerInvitationMailed(t, run.after);
     });
 
     it('activate: pending → active', async () => {
@@ -190,6 +223,128 @@ describe('tenant-provisioning activities', () => {
       assert.equal(error.type, 'TenantNotActivatable');
       assert.equal(error.nonRetryable, true);
       assert.equal((await h.state(failed)).tenants[0].status, 'failed');
+    });
+  });
+
+  describe("the owner (a tenant a platform admin created for someone's address)", () => {
+    const provisionUpToWelcome = async (tenant: TestTenant) => {
+      await h.run(a, 'createTenantRecord', {
+        ...h.ref(tenant),
+        name: tenant.name,
+        plan: tenant.plan,
+        ownerEmail: tenant.ownerEmail,
+      });
+    };
+
+    it('record: a verified account with the address becomes the owner; the welcome invites nobody', async () => {
+      const u = h.newTenant();
+      const [account] = await h.database.query<{ id: string }>(
+        `INSERT INTO users (email, display_name, email_verified_at) VALUES ($1, 'Olga', now()) RETURNING id`,
+        [u.ownerEmail.toUpperCase()], // addresses match whatever their case
+      );
+      const record = await h.twice(
+        a,
+        'createTenantRecord',
+        { ...h.ref(u), name: u.name, plan: u.plan, ownerEmail: u.ownerEmail },
+        { tenant: u },
+      );
+      assert.deepEqual(record.audit, ['tenant.created', 'member.added']);
+      assert.deepEqual(
+        record.after.memberships.map((m: any) => [m.user_id, m.role]),
+        [[account!.id, 'owner']],
+      );
+      const added = record.after.audit_log.find((e: any) => e.action === 'member.added');
+      assert.equal(added.actor_id, h.admin.id, 'audited as the platform admin who asked');
+      assert.equal(added.after.role, 'owner');
+
+      const welcome = await h.twice(
+        a,
+        'sendWelcomeMail',
+        { ...h.ref(u), name: u.name, ownerEmail: u.ownerEmail },
+        { tenant: u, secondResult: { sent: false } },
+      );
+      assert.deepEqual(welcome.audit, ['tenant.welcome_mail_sent']);
+      assert.deepEqual(welcome.after.invitations, []);
+      const [mail] = h.smtp.mailsTo(u.ownerEmail);
+      assert.doesNotMatch(mail!.text, /\/invitations\//);
+      assert.match(mail!.text, new RegExp(`Open it here: http://portal\\.atrium\\.test/tenants/${u.slug}`));
+    });
+
+    it('welcome: an account verified after the record step becomes the owner then', async () => {
+      const u = h.newTenant();
+      await provisionUpToWelcome(u);
+      assert.deepEqual((await h.state(u)).memberships, []);
+      await h.database.query(`INSERT INTO users (email, display_name, email_verified_at) VALUES ($1, 'Late', now())`, [
+        u.ownerEmail,
+      ]);
+      const welcome = await h.twice(
+        a,
+        'sendWelcomeMail',
+        { ...h.ref(u), name: u.name, ownerEmail: u.ownerEmail },
+        { tenant: u, secondResult: { sent: false } },
+      );
+      assert.deepEqual(welcome.audit, ['member.added', 'tenant.welcome_mail_sent']);
+      assert.deepEqual(
+        welcome.after.memberships.map((m: any) => m.role),
+        ['owner'],
+      );
+    });
+
+    it('an unverified account with the address is invited, not made owner (the mailbox proves who accepts)', async () => {
+      const u = h.newTenant();
+      await h.database.query(`INSERT INTO users (email, display_name) VALUES ($1, 'Unverified')`, [u.ownerEmail]);
+      const record = await h.twice(
+        a,
+        'createTenantRecord',
+        { ...h.ref(u), name: u.name, plan: u.plan, ownerEmail: u.ownerEmail },
+        { tenant: u },
+      );
+      assert.deepEqual(record.audit, ['tenant.created']);
+      assert.deepEqual(record.after.memberships, []);
+      const welcome = await h.twice(
+        a,
+        'sendWelcomeMail',
+        { ...h.ref(u), name: u.name, ownerEmail: u.ownerEmail },
+        { tenant: u, secondResult: { sent: false } },
+      );
+      assert.deepEqual(welcome.audit, ['invitation.created', 'tenant.welcome_mail_sent']);
+      assertOwnerInvitationMailed(u, welcome.after);
+    });
+
+    it('a tenant that arrives with its owner (a signup) gets no second owner and no invitation', async () => {
+      const u = h.newTenant();
+      // What signup writes in one transaction: the account, the tenant row and the owner membership.
+      const [account] = await h.database.query<{ id: string }>(
+        `INSERT INTO users (email, display_name) VALUES ($1, 'Signed Up') RETURNING id`,
+        [u.ownerEmail],
+      );
+      await h.database.query(
+        `INSERT INTO tenants (id, slug, name, plan, status, owner_email) VALUES ($1, $2, $3, $4, 'pending', $5)`,
+        [u.tenantId, u.slug, u.name, u.plan, u.ownerEmail],
+      );
+      await h.database.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')`, [
+        u.tenantId,
+        account!.id,
+      ]);
+      const record = await h.twice(
+        a,
+        'createTenantRecord',
+        { ...h.ref(u), name: u.name, plan: u.plan, ownerEmail: u.ownerEmail },
+        { tenant: u },
+      );
+      assert.deepEqual(record.audit, []);
+      const welcome = await h.twice(
+        a,
+        'sendWelcomeMail',
+        { ...h.ref(u), name: u.name, ownerEmail: u.ownerEmail },
+        { tenant: u, secondResult: { sent: false } },
+      );
+      assert.deepEqual(welcome.audit, ['tenant.welcome_mail_sent']);
+      assert.deepEqual(welcome.after.invitations, []);
+      assert.deepEqual(
+        welcome.after.memberships.map((m: any) => [m.user_id, m.role]),
+        [[account!.id, 'owner']],
+      );
     });
   });
 

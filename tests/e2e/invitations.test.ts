@@ -36,17 +36,14 @@ describe('portal: invitations', () => {
     smtp = await startSmtpCapture();
     platform = await startPlatform({ portal: true, env: { SMTP_URL: smtp.url, LOGIN_RATE_LIMIT: '1000' } });
     browser = await launchChromium();
+    // The owner has an account already: provisioning makes them the tenant's owner.
+    owner = await seedUser(platform.database, { email: 'owner@team-ui.test' });
     const created = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
       headers: platform.admin.headers,
       json: { slug: uniqueSlug('team'), name: 'Team Co', ownerEmail: 'owner@team-ui.test' },
     });
     await waitForOperation(platform, created.body.operation.id);
     slug = created.body.tenant.slug;
-    owner = await seedUser(platform.database, { email: 'owner@team-ui.test' });
-    await platform.database.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')`, [
-      created.body.tenant.id,
-      owner.userId,
-    ]);
   });
   after(async () => {
     for (const context of contexts) await context.close();
@@ -97,7 +94,7 @@ describe('portal: invitations', () => {
   it('lets a person in several tenants switch between them, staying in the same section and remembered', async () => {
     const other = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
       headers: platform.admin.headers,
-      json: { slug: uniqueSlug('second'), name: 'Second Co', ownerEmail: 'owner@team-ui.test' },
+      json: { slug: uniqueSlug('second'), name: 'Second Co', ownerEmail: 'someone-else@team-ui.test' },
     });
     await waitForOperation(platform, other.body.operation.id);
     await platform.database.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'admin')`, [

@@ -65,6 +65,7 @@ describe('audit log and tenant isolation', () => {
         'tenant.billing_customer_created',
         'tenant.billing_subscription_created',
         'tenant.license_issued',
+        'invitation.created', // the owner's address has no account: invited with the welcome
         'tenant.welcome_mail_sent',
         'tenant.activated',
       ],

@@ -126,6 +126,12 @@ describe('platform routes: sign-in and tenant boundaries', () => {
     });
     assert.equal(own.status, 202, JSON.stringify(own.body));
     await waitForOperation(platform, own.body.operation.id);
+    // Provisioning made its creator (a verified account with that address) its owner.
+    const mine = await request(platform.baseUrl, 'GET', `/api/v1/tenants/${own.body.tenant.slug}/members/me`, {
+      headers: outsider.headers,
+    });
+    assert.equal(mine.status, 200, JSON.stringify(mine.body));
+    assert.equal(mine.body.role, 'owner');
   });
 
   it('keeps Idempotency-Key replays to the caller who sent the key', async () => {

@@ -47,10 +47,14 @@ describe('tenant offboarding', () => {
     const provisioned = await waitForOperation(platform, created.body.operation.id);
     assert.equal(provisioned.status, 'completed', JSON.stringify(provisioned));
     const tenantId = created.body.tenant.id as string;
-    await platform.database.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')`, [
-      tenantId,
-      owner.userId,
-    ]);
+    // The owner had an account before the tenant existed: provisioning made them its owner.
+    assert.deepEqual(
+      await platform.database.query(`SELECT role FROM memberships WHERE tenant_id = $1 AND user_id = $2`, [
+        tenantId,
+        owner.userId,
+      ]),
+      [{ role: 'owner' }],
+    );
     // The tenant's own data in its schema, written as its login role.
     const schema = schemaOf(slug);
     await platform.database.query(

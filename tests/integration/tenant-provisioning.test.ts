@@ -4,11 +4,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { operationPath, request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
 import { testEnv } from '../support/env.ts';
 import { recordHistory } from '../support/histories.ts';
 import type { Platform } from '../support/platform.ts';
 import { startPlatform } from '../support/platform.ts';
+import { startProvisioningPausedAt } from '../support/provisioning.ts';
 import { readEventStream } from '../support/sse.ts';
 
 describe('tenant provisioning through the API', () => {
@@ -61,6 +63,10 @@ describe('tenant provisioning through the API', () => {
     assert.equal(read.body.status, 'active');
     assert.equal(read.body.id, tenant.id);
     assert.equal(read.body.plan, 'team');
+    // The 202 carries the creation time as stored: the row is inserted with updated_at =
+    // created_at, and later steps move only updated_at.
+    assert.equal(tenant.createdAt, read.body.createdAt, 'the 202 has the stored createdAt');
+    assert.equal(tenant.updatedAt, read.body.createdAt, 'the 202 has the updatedAt stored at creation');
 
     const schemas = await platform.database.query(`SELECT nspname FROM pg_namespace WHERE nspname = $1`, [
       `tenant_${slug.replaceAll('-', '_')}`,
@@ -172,6 +178,25 @@ describe('tenant provisioning through the API', () => {
     assert.equal(second.headers.get('content-type'), 'application/problem+json; charset=utf-8');
     assert.deepEqual(second.body.errors, [{ path: 'slug', message: 'This slug is already taken.' }]);
     await waitForOperation(platform, first.body.operation.id);
+  });
+
+  it('answers 202 at once while the record step waits, and stores the createdAt the 202 carried', async () => {
+    const slug = uniqueSlug('late');
+    // The record step waits on a lock on tenants the test holds: the API must not (it writes
+    // no row itself), and the row written a while later keeps the time the 202 announced.
+    const paused = await startProvisioningPausedAt(platform, slug, 'record');
+    await sleep(1_500);
+    await paused.release();
+    await waitForOperation(platform, paused.id);
+    const read = await request(platform.baseUrl, 'GET', `/api/v1/tenants/${slug}`, { headers: platform.admin.headers });
+    assert.equal(read.status, 200);
+    assert.equal(read.body.createdAt, paused.tenant.createdAt);
+    assert.equal(paused.tenant.updatedAt, paused.tenant.createdAt);
+    const [row] = await platform.database.query<{ created_at: Date }>(
+      `SELECT created_at FROM tenants WHERE slug = $1`,
+      [slug],
+    );
+    assert.equal(row!.created_at.toISOString(), paused.tenant.createdAt);
   });
 
   it('answers 404 problems for unknown tenants and operations', async () => {

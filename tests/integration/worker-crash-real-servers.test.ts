@@ -183,6 +183,7 @@ describe('worker killed inside each provisioning step, against the real servers'
     assert.deepEqual(
       audited,
       [
+        ['invitation.created', 1], // the owner's invitation, sent with the welcome
         ['tenant.activated', 1],
         ['tenant.billing_customer_created', 1],
         ['tenant.billing_subscription_created', 1],

@@ -121,6 +121,7 @@ describe('worker killed in the middle of provisioning', () => {
     assert.deepEqual(
       audited,
       [
+        'invitation.created', // the owner's invitation, sent with the welcome
         'tenant.activated',
         'tenant.billing_customer_created',
         'tenant.billing_subscription_created',

@@ -171,6 +171,7 @@ export async function startActivityHarness(options: { slugPrefix: string }): Pro
     tenantDatabase: { host: dbUrl.hostname, port: Number(dbUrl.port || 5432), database: database.name },
     license: await createLicenseSigner(licenseKey, 'the test license key'),
     publicUrl: 'http://portal.atrium.test',
+    invitationTtlMs: 7 * 86_400_000,
   };
 
   const [adminRow] = await database.query<{ id: string }>(

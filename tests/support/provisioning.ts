@@ -73,6 +73,8 @@ export interface PausedProvisioning {
   /** The operation (workflow) id. */
   id: string;
   tenantId: string;
+  /** The tenant as the API's 202 described it. */
+  tenant: { id: string; slug: string; createdAt: string; updatedAt: string };
   /** Lets the step (and every later one) go on. */
   release(): Promise<void>;
 }
@@ -103,7 +105,8 @@ export async function startProvisioningPausedAt(
   const id = created.body.operation.id as string;
   const tenantId = created.body.tenant.id as string;
   await waitForStepBlocked(platform, id, 'record');
-  if (step === 'record') return { id, tenantId, release: () => tableLock.release() };
+  const tenant = created.body.tenant as PausedProvisioning['tenant'];
+  if (step === 'record') return { id, tenantId, tenant, release: () => tableLock.release() };
 
   const lockName = `atrium-test-lock-${randomBytes(4).toString('hex')}`;
   const holder = new pg.Client({ connectionString: platform.database.ownerUrl, application_name: lockName });
@@ -139,7 +142,7 @@ export async function startProvisioningPausedAt(
     // and is queued before the next step asks.
     await holder.query(`SELECT pg_advisory_unlock(${key}); SELECT pg_advisory_lock(${key})`);
   }
-  return { id, tenantId, release: () => holder.end() };
+  return { id, tenantId, tenant, release: () => holder.end() };
 }
 
 async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {

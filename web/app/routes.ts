@@ -14,6 +14,7 @@ export default [
   route('sso/callback', 'routes/auth/sso-callback.tsx'),
   route('sso/verify-domain', 'routes/auth/sso-verify-domain.tsx'),
   route('tenants', 'routes/tenants/tenants.tsx'),
+  route('tenants/:slug', 'routes/tenants/overview.tsx'),
   route('tenants/:slug/members', 'routes/tenants/members.tsx'),
   route('tenants/:slug/invitations', 'routes/tenants/invitations.tsx'),
   route('tenants/:slug/api-keys', 'routes/tenants/api-keys.tsx'),

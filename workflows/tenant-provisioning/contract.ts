@@ -21,6 +21,12 @@ export interface ProvisionTenantInput {
   ownerEmail: string;
   /** Who asked, recorded in the audit log by every step. Absent in early histories. */
   requestedBy?: AuditActor;
+  /**
+   * When the API accepted the request (ISO 8601). The record step stores it as the tenant's
+   * creation time, so the API's 202 answers with the stored value without waiting for the
+   * row. Absent in earlier histories and for signups (their row exists before the start).
+   */
+  requestedAt?: string;
   timings: ActivityTimings;
   /**
    * Whether a platform admin must approve the tenant first (its plan asks for it), and how

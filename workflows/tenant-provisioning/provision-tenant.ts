@@ -83,7 +83,15 @@ async function provisionTenantV3(input: ProvisionTenantInput): Promise<Provision
 
   try {
     await tracker.run('record', () =>
-      db.createTenantRecord({ tenantId, slug, name: input.name, plan, ownerEmail: input.ownerEmail, actor }),
+      db.createTenantRecord({
+        tenantId,
+        slug,
+        name: input.name,
+        plan,
+        ownerEmail: input.ownerEmail,
+        actor,
+        createdAt: input.requestedAt,
+      }),
     );
 
     if (approval) {

@@ -1,7 +1,8 @@
-import { Anchor, Breadcrumbs, Tabs, Text } from '@mantine/core';
+import { Anchor, Breadcrumbs, Tabs } from '@mantine/core';
 import { href, Link } from 'react-router';
 
 const SECTIONS = [
+  { value: 'overview', label: 'Overview', to: '/tenants/:slug' },
   { value: 'members', label: 'Members', to: '/tenants/:slug/members' },
   { value: 'invitations', label: 'Invitations', to: '/tenants/:slug/invitations' },
   { value: 'api-keys', label: 'API keys', to: '/tenants/:slug/api-keys' },
@@ -19,9 +20,9 @@ export function TenantNav({ slug, current }: { slug: string; current: TenantSect
         <Anchor component={Link} to="/tenants" size="sm">
           Tenants
         </Anchor>
-        <Text size="sm" ff="monospace">
+        <Anchor component={Link} to={href('/tenants/:slug', { slug })} size="sm" ff="monospace">
           {slug}
-        </Text>
+        </Anchor>
       </Breadcrumbs>
       {/* Each tab is a link, so sections are real pages (and work without JavaScript). */}
       <Tabs value={current}>

@@ -5,8 +5,9 @@ import type { Route } from './+types/members';
 import { ROLE_PERMISSIONS } from '../../../../api/auth/permissions.ts';
 import { callApi } from '../../api/client.server.ts';
 import { resultOrThrow } from '../../api/result.server.ts';
-import type { MemberList, Membership, Role } from '../../../../contracts/index.ts';
+import type { MemberList, Membership, PendingInvitationList, Role } from '../../../../contracts/index.ts';
 import { MembersTable } from '../../components/members/MembersTable.tsx';
+import { PendingInvitations } from '../../components/members/PendingInvitations.tsx';
 import { TenantNav } from '../../components/tenants/TenantNav.tsx';
 import { RoleBadge } from '../../components/members/RoleBadge.tsx';
 import { loginPath, rememberTenant, requireUser } from '../../session.server.ts';
@@ -27,9 +28,10 @@ const membersPath = (slug: string) => `/api/v1/tenants/${encodeURIComponent(slug
 export async function loader({ context, params, request }: Route.LoaderArgs) {
   const { user, accessToken } = await requireUser(request, context);
   const call = { signal: request.signal, token: accessToken };
-  const [members, membership] = await Promise.all([
+  const [members, membership, invitations] = await Promise.all([
     callApi<MemberList>(context, membersPath(params.slug), call),
     callApi<Membership>(context, `${membersPath(params.slug)}/me`, call),
+    callApi<PendingInvitationList>(context, `/api/v1/tenants/${encodeURIComponent(params.slug)}/invitations`, call),
   ]);
   const list = resultOrThrow(members, request);
   const mine = resultOrThrow(membership, request);
@@ -37,6 +39,7 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
   return {
     slug: params.slug,
     members: list.items,
+    invited: resultOrThrow(invitations, request).items,
     myRole: mine.role,
     canManage: mine.permissions.includes('members.manage'),
     currentUserId: user.id,
@@ -74,7 +77,7 @@ export async function action({ context, params, request }: Route.ActionArgs) {
 }
 
 export default function MembersPage({ loaderData }: Route.ComponentProps) {
-  const { slug, members, myRole, canManage, currentUserId } = loaderData;
+  const { slug, members, invited, myRole, canManage, currentUserId } = loaderData;
 
   return (
     <Stack gap="lg">
@@ -104,6 +107,7 @@ export default function MembersPage({ loaderData }: Route.ComponentProps) {
           action={href('/tenants/:slug/members', { slug })}
         />
       </Paper>
+      {invited.length > 0 ? <PendingInvitations slug={slug} invitations={invited} /> : null}
     </Stack>
   );
 }
