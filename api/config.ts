@@ -63,6 +63,7 @@ const ApiEnv = z.object({
   PASSWORD_RESET_TTL: duration.default(30 * 60_000),
   INVITATION_TTL: duration.default(7 * 86_400_000),
   PASSWORD_RESET_LIMIT_PER_HOUR: z.coerce.number().int().positive().default(3),
+  SIGNUP_MAIL_LIMIT_PER_HOUR: z.coerce.number().int().positive().default(5),
   // Plans whose tenants wait for a platform admin's approval, comma-separated ('' for none).
   APPROVAL_PLANS: z
     .string()
@@ -140,6 +141,7 @@ export function readApiConfig(env: Env) {
         passwordResetTtlMs: parsed.PASSWORD_RESET_TTL,
         invitationTtlMs: parsed.INVITATION_TTL,
         passwordResetsPerHour: parsed.PASSWORD_RESET_LIMIT_PER_HOUR,
+        signupMailsPerHour: parsed.SIGNUP_MAIL_LIMIT_PER_HOUR,
       },
       sso: {
         loginTtlMs: parsed.SSO_LOGIN_TTL,

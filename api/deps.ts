@@ -51,6 +51,8 @@ export interface ApiDeps {
       invitationTtlMs: number;
       /** Reset mails one account gets per hour at most. */
       passwordResetsPerHour: number;
+      /** Signup mails (links, or "you have an account") one address gets per hour at most. */
+      signupMailsPerHour: number;
     };
     sso: {
       /** How long a started SSO login may take to come back. */

@@ -32,6 +32,23 @@ export const SignupRequest = z
 /** What a client sends (the plan may be left out). */
 export type SignupRequest = z.input<typeof SignupRequest>;
 
+/**
+ * 202 to POST /auth/signup and /auth/signup/resend: the same answer, word for word, whatever
+ * the address (the mail tells its owner whether it has an account).
+ */
+export const SignupRequested = z.object({ detail: z.string() }).meta({ id: 'SignupRequested' });
+export type SignupRequested = z.infer<typeof SignupRequested>;
+
+export const SignupResendRequest = z.strictObject({ email: emailField }).meta({ id: 'SignupResendRequest' });
+export type SignupResendRequest = z.infer<typeof SignupResendRequest>;
+
+/** POST /auth/signup/confirm: the token of the mailed link. */
+export const SignupConfirmRequest = z
+  .strictObject({ token: z.string().min(20, 'This is not a link Atrium sent.').max(200) })
+  .meta({ id: 'SignupConfirmRequest' });
+export type SignupConfirmRequest = z.infer<typeof SignupConfirmRequest>;
+
+/** 202 to POST /auth/signup/confirm: the new account's session, its tenant and the provisioning. */
 export const SignupAccepted = z.object({
   session: Session,
   tenant: Tenant.pick({ id: true, slug: true, name: true, plan: true, status: true }),

@@ -1,6 +1,7 @@
-// /api/v1/auth (accounts): sign up, verify an email address, reset a forgotten password.
-// Links in mails carry single-use tokens (account_tokens: hashed, expiring). A reset
-// request answers the same whether or not the account exists, so it reveals no accounts.
+// /api/v1/auth (accounts): sign up (verify-email-first), verify an email address, reset a
+// forgotten password. Links in mails carry single-use tokens (pending_signups and
+// account_tokens: hashed, expiring). Signup and reset requests answer the same whether or
+// not the account exists, so they reveal no accounts.
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { Request } from 'express';
@@ -12,9 +13,13 @@ import {
   PasswordResetRequest,
   PasswordResetRequested,
   SignupAccepted,
+  SignupConfirmRequest,
   SignupRequest,
+  SignupRequested,
+  SignupResendRequest,
   VerifyEmailRequest,
 } from '../../contracts/accounts.ts';
+import { TenantPlan } from '../../contracts/tenants.ts';
 import type { AccountTokenPurpose } from '../../db/repositories/account-tokens.ts';
 import {
   consumeAccountToken,
@@ -24,11 +29,23 @@ import {
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
 import { addMembershipIfAbsent } from '../../db/repositories/memberships.ts';
 import { issueRefreshToken, revokeAllRefreshTokensOfUser } from '../../db/repositories/refresh-tokens.ts';
-import { insertTenantIfAbsent } from '../../db/repositories/tenants.ts';
+import type { PendingSignupData } from '../../db/repositories/pending-signups.ts';
 import {
-  createUserIfAbsent,
+  completePendingSignups,
+  countRecentSignupMails,
+  deleteExpiredPendingSignups,
+  findOpenPendingSignup,
+  insertPendingSignup,
+  insertSignupAttemptOnAccount,
+  lockPendingSignup,
+} from '../../db/repositories/pending-signups.ts';
+import { findTenantBySlug, insertTenantIfAbsent } from '../../db/repositories/tenants.ts';
+import type { UserRow } from '../../db/repositories/users.ts';
+import {
+  createSignedUpUserIfAbsent,
   findUserByEmail,
   findUserById,
+  hashPassword,
   markEmailVerified,
   setPassword,
 } from '../../db/repositories/users.ts';
@@ -82,55 +99,170 @@ export function accountsRouter(deps: ApiDeps): Router {
     });
   }
 
+  // Verify-email-first: POST /signup answers the same 202 whether or not the address has an
+  // account, and does the same work either way (hash the password, read the address, write
+  // a row, queue one mail that is not awaited), so neither the answer nor its timing tells.
+  // The owner of the address learns which from the mail: a link that completes the signup,
+  // or word that the address has an account already.
+  const signupRequested: SignupRequested = {
+    detail: 'Check your email: a message with how to go on is on its way. It may take a minute to arrive.',
+  };
+
+  function mailSignupLink(data: PendingSignupData, token: string): void {
+    mailer
+      .send({
+        to: data.email,
+        subject: 'Confirm your email address to finish signing up for Atrium',
+        text: `Hello ${data.displayName},\n\nto finish creating your Atrium account and the organization ${data.organizationName} (${data.organizationSlug}), open:\n\n${link('/signup/confirm', token)}\n\nThe link works once and expires in ${humanDuration(settings.emailVerificationTtlMs)}. If you did not sign up for Atrium, ignore this mail: nothing is created without it.\n`,
+      })
+      .catch((error: unknown) => deps.logger.warn('Signup mail not sent', { error }));
+  }
+
+  function mailAccountExists(user: UserRow): void {
+    mailer
+      .send({
+        to: user.email,
+        subject: 'Someone tried to sign up for Atrium with your address',
+        text: `Hello ${user.display_name},\n\nsomeone just tried to create a new Atrium account with ${user.email}, but you have an account with this address already, so nothing was created.\n\nIf it was you, sign in instead:\n\n${settings.publicUrl}/login\n\nForgot your password? Choose a new one here:\n\n${settings.publicUrl}/forgot-password\n\nIf it was not you, ignore this mail: your account is unchanged.\n`,
+      })
+      .catch((error: unknown) => deps.logger.warn('Account-exists mail not sent', { userId: user.id, error }));
+  }
+
+  /**
+   * Records the signup (or the attempt on an address with an account) and then queues its
+   * mail (after the commit, so the link works the moment it arrives), unless the address had
+   * its mails for this hour. Does the same database work either way.
+   */
+  async function recordSignup(data: PendingSignupData, passwordHash: string): Promise<void> {
+    const sendMail = await withPlatformScope(dataSource, async (db): Promise<(() => void) | null> => {
+      await deleteExpiredPendingSignups(db);
+      const existing = await findUserByEmail(db, data.email);
+      if ((await countRecentSignupMails(db, data.email, 3_600_000)) >= settings.signupMailsPerHour) {
+        deps.logger.warn('Signup mail limit reached for an address; no mail sent', { userId: existing?.id });
+        return null;
+      }
+      if (existing) {
+        await insertSignupAttemptOnAccount(db, {
+          ...data,
+          existingUserId: existing.id,
+          ttlMs: settings.emailVerificationTtlMs,
+        });
+        deps.logger.info('Signup attempted with the address of an account; telling its owner', {
+          userId: existing.id,
+        });
+        return () => mailAccountExists(existing);
+      }
+      const token = await insertPendingSignup(db, { ...data, passwordHash, ttlMs: settings.emailVerificationTtlMs });
+      return () => mailSignupLink(data, token);
+    });
+    sendMail?.();
+  }
+
   router.post('/signup', perIp('signups', settings.loginRateLimitPerMinute), async (req, res) => {
     const body = parseBody(SignupRequest, req);
-    const actor = (userId: string) => ({
-      type: 'user' as const,
-      id: userId,
-      requestId: String(res.locals.requestId),
-      ip: req.ip ?? null,
-    });
-    const tenantId = randomUUID();
-    addLogContext({ tenantId });
-    // One transaction: the account, the tenant (pending) and the owner membership, and the
-    // provisioning start at its end. If the start fails, nothing was written; a commit that
-    // fails after a successful start leaves a workflow that creates the tenant without its
-    // owner (reported in its audit trail), which is rare enough to handle by hand.
-    const { userId, started } = await withPlatformScope(dataSource, async (db) => {
-      const userId = await createUserIfAbsent(db, {
+    // A taken slug is about organizations, not accounts: it answers alike for every address.
+    if (await findTenantBySlug(dataSource, body.organization.slug))
+      throw taken('organization.slug', 'This slug is already taken.');
+    // Hashed whether or not the address has an account, so timing does not tell.
+    const passwordHash = await hashPassword(body.password);
+    await recordSignup(
+      {
         email: body.email,
         displayName: body.displayName,
-        password: body.password,
+        organizationName: body.organization.name,
+        organizationSlug: body.organization.slug,
+        plan: body.plan,
+      },
+      passwordHash,
+    );
+    res.status(202).json(signupRequested);
+  });
+
+  // "Send it again" from the portal's check-your-email page: a new link for the address's
+  // newest open signup (its earlier links keep working until one is used), or the
+  // account-exists mail again; nothing for an address with neither. The same answer always.
+  router.post('/signup/resend', perIp('signup mails', 10), async (req, res) => {
+    const { email } = parseBody(SignupResendRequest, req);
+    const open = await findOpenPendingSignup(dataSource, email);
+    const data: PendingSignupData = open
+      ? {
+          email: open.email,
+          displayName: open.display_name,
+          organizationName: open.organization_name,
+          organizationSlug: open.organization_slug,
+          plan: open.plan,
+        }
+      : { email, displayName: '', organizationName: '', organizationSlug: '', plan: 'free' };
+    if (open?.password_hash || (await findUserByEmail(dataSource, email)))
+      await recordSignup(data, open?.password_hash ?? '');
+    res.status(202).json(signupRequested);
+  });
+
+  // The mailed link: creates the account (its address verified), the tenant (pending) and the
+  // owner membership with their audit entries in one transaction, and starts provisionTenant
+  // before committing (a failed start writes nothing; the record step finds the tenant row
+  // already there). The signup's links are used up in the same transaction.
+  router.post('/signup/confirm', perIp('signup confirmations', 30), async (req, res) => {
+    const { token } = parseBody(SignupConfirmRequest, req);
+    const tenantId = randomUUID();
+    addLogContext({ tenantId });
+    const outcome = await withPlatformScope(dataSource, async (db) => {
+      const use = await lockPendingSignup(db, token);
+      if (!use.ok) return use;
+      const { signup } = use;
+      const plan = TenantPlan.parse(signup.plan);
+      const userId = await createSignedUpUserIfAbsent(db, {
+        email: signup.email,
+        displayName: signup.display_name,
+        passwordHash: signup.password_hash,
       });
-      if (!userId) throw taken('email', 'An account with this email exists already; sign in instead.');
+      // The address got an account another way since (an invitation): whoever clicked owns it.
+      if (!userId)
+        throw new ProblemError(
+          'linkGone',
+          `${signup.email} has an Atrium account already: sign in, or reset the password if you forgot it.`,
+          { errors: [{ path: 'token', message: 'The address has an account already.' }] },
+        );
+      const actor = {
+        type: 'user' as const,
+        id: userId,
+        requestId: String(res.locals.requestId),
+        ip: req.ip ?? null,
+      };
+      const slugGone = () =>
+        taken(
+          'organization.slug',
+          `The slug ${signup.organization_slug} was taken since you signed up; sign up again with another.`,
+        );
       const { inserted } = await insertTenantIfAbsent(db, {
         id: tenantId,
-        slug: body.organization.slug,
-        name: body.organization.name,
-        plan: body.plan,
-        ownerEmail: body.email,
+        slug: signup.organization_slug,
+        name: signup.organization_name,
+        plan,
+        ownerEmail: signup.email,
       });
-      if (!inserted) throw taken('organization.slug', 'This slug is already taken.');
+      if (!inserted) throw slugGone();
       await addMembershipIfAbsent(db, tenantId, userId, 'owner');
+      await completePendingSignups(db, signup.email, userId);
       await appendAuditEntry(db, {
         tenantId: null,
-        actor: actor(userId),
+        actor,
         action: 'user.signed_up',
         targetType: 'user',
         targetId: userId,
-        after: { email: body.email },
+        after: { email: signup.email, emailVerified: true },
       });
       await appendAuditEntry(db, {
         tenantId,
-        actor: actor(userId),
+        actor,
         action: 'tenant.created',
         targetType: 'tenant',
         targetId: tenantId,
-        after: { slug: body.organization.slug, name: body.organization.name, plan: body.plan, status: 'pending' },
+        after: { slug: signup.organization_slug, name: signup.organization_name, plan, status: 'pending' },
       });
       await appendAuditEntry(db, {
         tenantId,
-        actor: actor(userId),
+        actor,
         action: 'member.added',
         targetType: 'user',
         targetId: userId,
@@ -145,21 +277,25 @@ export function accountsRouter(deps: ApiDeps): Router {
         },
         {
           tenantId,
-          slug: body.organization.slug,
-          name: body.organization.name,
-          plan: body.plan,
-          ownerEmail: body.email,
-          requestedBy: actor(userId),
+          slug: signup.organization_slug,
+          name: signup.organization_name,
+          plan,
+          ownerEmail: signup.email,
+          requestedBy: actor,
         },
       );
-      if (!started.started) throw taken('organization.slug', 'This slug is already taken.');
-      return { userId, started };
+      if (!started.started) throw slugGone();
+      return { ok: true as const, userId, started, signup, plan };
     });
+    if (!outcome.ok) {
+      if (outcome.reason === 'used')
+        throw new ProblemError('linkGone', 'This signup is complete already: sign in with your email and password.', {
+          errors: [{ path: 'token', message: 'Used already.' }],
+        });
+      throw linkRefused(outcome.reason, 'signup');
+    }
+    const { userId, started, signup, plan } = outcome;
     deps.logger.info('Signed up; provisioning started', { userId, workflowId: started.workflowId });
-    // The account exists now: a mail that fails to go out can be sent again with "resend".
-    await sendVerification(userId, body.email, body.displayName).catch((error: unknown) =>
-      deps.logger.warn('Verification mail not sent', { userId, error }),
-    );
     const user = (await findUserById(dataSource, userId))!;
     const refresh = await issueRefreshToken(dataSource, userId, settings.refreshTokenTtlMs);
     const links = operationLinks(started.workflowId, started.runId, {
@@ -174,9 +310,9 @@ export function accountsRouter(deps: ApiDeps): Router {
         session: await sessionBody(deps.accessTokens, user, refresh),
         tenant: {
           id: tenantId,
-          slug: body.organization.slug,
-          name: body.organization.name,
-          plan: body.plan,
+          slug: signup.organization_slug,
+          name: signup.organization_name,
+          plan,
           status: 'pending',
         },
         operation: { id: started.workflowId, kind: 'tenant-provision', tenantId, links },
@@ -333,14 +469,42 @@ export const accountsPaths: ZodOpenApiPathsObject = {
   '/api/v1/auth/signup': {
     post: {
       operationId: 'signup',
-      summary: 'Create an account and its organization (a tenant), signed in; provisioning starts',
+      summary:
+        'Ask for an account and its organization (a tenant): a mailed link completes the signup. The same answer whether or not the address has an account',
       requestBody: { content: { 'application/json': { schema: SignupRequest } } },
+      responses: {
+        202: {
+          description:
+            'A mail is on its way: the link that completes the signup, or, for an address with an account, word of it.',
+          content: { 'application/json': { schema: SignupRequested } },
+        },
+        ...problemResponses(400, 409, 422, 429),
+      },
+    },
+  },
+  '/api/v1/auth/signup/resend': {
+    post: {
+      operationId: 'resendSignup',
+      summary: "Mail the address's pending signup link again (the same answer whatever the address)",
+      requestBody: { content: { 'application/json': { schema: SignupResendRequest } } },
+      responses: {
+        202: { description: 'Accepted.', content: { 'application/json': { schema: SignupRequested } } },
+        ...problemResponses(400, 422, 429),
+      },
+    },
+  },
+  '/api/v1/auth/signup/confirm': {
+    post: {
+      operationId: 'confirmSignup',
+      summary:
+        'Complete a signup with the token from the mailed link: the account (verified), a session, the tenant; provisioning starts',
+      requestBody: { content: { 'application/json': { schema: SignupConfirmRequest } } },
       responses: {
         202: {
           description: 'Signed up: the session, the pending tenant and its provisioning operation.',
           content: { 'application/json': { schema: SignupAccepted } },
         },
-        ...problemResponses(400, 409, 422, 429),
+        ...problemResponses(400, 409, 410, 422, 429),
       },
     },
   },

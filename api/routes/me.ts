@@ -107,11 +107,10 @@ export function meRouter(deps: ApiDeps): Router {
       throw new ProblemError('validation', 'That is your address already.', {
         errors: [{ path: 'email', message: 'Enter a different address.' }],
       });
-    const taken = await findUserByEmail(deps.dataSource, email);
-    if (taken)
-      throw new ProblemError('conflict', 'Another account uses this address.', {
-        errors: [{ path: 'email', message: 'Another account uses this address.' }],
-      });
+    // The same answer, limit and work whether or not another account uses the address: a
+    // token is issued either way (for a taken address it is never mailed, and confirming it
+    // would be refused), and the new address gets one mail either way; its owner learns
+    // which from the mail. The caller cannot tell, so the address reveals no account.
     const recent = await withPlatformScope(deps.dataSource, (db) =>
       countRecentAccountTokens(db, user.id, 'verify_email', 60_000),
     );
@@ -119,20 +118,31 @@ export function meRouter(deps: ApiDeps): Router {
       throw new ProblemError('rateLimited', 'A confirmation mail was sent less than a minute ago; retry shortly.', {
         headers: { 'Retry-After': '60' },
       });
-    const token = await withPlatformScope(deps.dataSource, (db) =>
-      issueAccountToken(db, {
+    const { token, holder } = await withPlatformScope(deps.dataSource, async (db) => ({
+      holder: await findUserByEmail(db, email),
+      token: await issueAccountToken(db, {
         userId: user.id,
         purpose: 'verify_email',
         email,
         ttlMs: deps.settings.auth.emailVerificationTtlMs,
       }),
-    );
-    await deps.mailer.send({
-      to: email,
-      subject: 'Confirm your new email address for Atrium',
-      text: `Hello ${user.display_name},\n\nto use ${email} for your Atrium account, open:\n\n${deps.settings.auth.publicUrl}/verify-email?token=${encodeURIComponent(token)}\n\nUntil then you keep signing in as ${user.email}. If you did not ask for this, ignore this mail.\n`,
-    });
-    await audit(req, res, 'user.email_change_requested', { email });
+    }));
+    const mail = holder
+      ? {
+          to: email,
+          subject: 'Someone asked to use your address for another Atrium account',
+          text: `Hello ${holder.display_name},\n\nsomeone signed in to another Atrium account asked to change its email address to ${email}. This address belongs to your Atrium account already, so nothing was changed and no other account can use it.\n\nIf it was you, sign in to this account instead:\n\n${deps.settings.auth.publicUrl}/login\n\nIf it was not you, ignore this mail: your account is unchanged.\n`,
+        }
+      : {
+          to: email,
+          subject: 'Confirm your new email address for Atrium',
+          text: `Hello ${user.display_name},\n\nto use ${email} for your Atrium account, open:\n\n${deps.settings.auth.publicUrl}/verify-email?token=${encodeURIComponent(token)}\n\nUntil then you keep signing in as ${user.email}. If you did not ask for this, ignore this mail.\n`,
+        };
+    // Not awaited: waiting for the mail server must not make one case answer slower.
+    deps.mailer
+      .send(mail)
+      .catch((error: unknown) => deps.logger.warn('Email change mail not sent', { userId: user.id, error }));
+    await audit(req, res, 'user.email_change_requested', holder ? { email, addressTaken: true } : { email });
     res.status(202).json({ pendingEmail: email } satisfies EmailChangeRequested);
   });
 
@@ -181,10 +191,11 @@ export const mePaths: ZodOpenApiPathsObject = {
       requestBody: { content: { 'application/json': { schema: ChangeEmailRequest } } },
       responses: {
         202: {
-          description: 'A confirmation mail went to the new address.',
+          description:
+            'A mail went to the new address: the confirmation link, or (the same answer) word that the address belongs to another account.',
           content: { 'application/json': { schema: EmailChangeRequested } },
         },
-        ...problemResponses(400, 401, 409, 422, 429),
+        ...problemResponses(400, 401, 422, 429),
       },
     },
   },

@@ -23,15 +23,38 @@ export interface NewUser {
   isPlatformAdmin?: boolean;
 }
 
+/** The argon2id hash (the library's defaults) stored for a password. */
+export function hashPassword(password: string): Promise<string> {
+  return hash(password);
+}
+
 /** Creates the user unless the email is taken (case-insensitively); returns the id when created. */
 export async function createUserIfAbsent(db: Db, user: NewUser): Promise<string | null> {
-  const passwordHash = await hash(user.password); // argon2id with the library's defaults
+  const passwordHash = await hashPassword(user.password);
   const rows = await db.query<Array<{ id: string }>>(
     `INSERT INTO users (email, display_name, password_hash, is_platform_admin)
      VALUES ($1, $2, $3, $4)
      ON CONFLICT ((lower(email))) DO NOTHING
      RETURNING id`,
     [user.email, user.displayName, passwordHash, user.isPlatformAdmin ?? false],
+  );
+  return rows[0]?.id ?? null;
+}
+
+/**
+ * Creates the account of a completed signup: the password hashed when the signup was asked
+ * for, the address verified (the mailed link proved it). Null when the address is taken.
+ */
+export async function createSignedUpUserIfAbsent(
+  db: Db,
+  user: { email: string; displayName: string; passwordHash: string },
+): Promise<string | null> {
+  const rows = await db.query<Array<{ id: string }>>(
+    `INSERT INTO users (email, display_name, password_hash, email_verified_at)
+     VALUES ($1, $2, $3, now())
+     ON CONFLICT ((lower(email))) DO NOTHING
+     RETURNING id`,
+    [user.email, user.displayName, user.passwordHash],
   );
   return rows[0]?.id ?? null;
 }

@@ -1,20 +1,40 @@
-// Signing up in Debian's Chromium: the signup form (checked in the browser with the same
-// schema as the server), the new organization's provisioning live, the verification link
-// from the mail, signing out and in again; then a forgotten password reset by mail.
+// Signing up in Debian's Chromium: the signup form (required marks; checked in the browser
+// with the same schema as the server), the check-your-email page (at 1,400 and 390 px) and its
+// resend, the mailed link that creates the account and lands on the new organization's
+// provisioning, live; used and unknown links; signing out and in again; then a forgotten
+// password reset by mail.
 import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { uniqueSlug } from '../support/api-client.ts';
 import { isCspViolation, launchChromium, signInThroughPortal } from '../support/browser.ts';
 import type { Platform } from '../support/platform.ts';
 import { startPlatform } from '../support/platform.ts';
+import { SIGNUP_LINK_SUBJECT, signupLinkIn } from '../support/signup.ts';
 import type { SmtpCapture } from '../support/smtp-capture.ts';
 import { startSmtpCapture } from '../support/smtp-capture.ts';
 
 const EMAIL = 'new.person@signup-ui.test';
 const PASSWORD = 'a long enough passphrase';
 
-describe('portal: sign up, verify, sign in, reset', () => {
+const SCREENSHOTS = join(tmpdir(), 'atrium-screenshots');
+
+/** The page at 1,400 and 390 px wide: a screenshot of each, and no sideways page scroll. */
+async function checkWidths(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  for (const width of [1400, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(scrollWidth <= width, `${name} at ${width} px scrolls sideways (${scrollWidth} px wide)`);
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+describe('portal: sign up, confirm by mail, sign in, reset', () => {
   let platform: Platform;
   let smtp: SmtpCapture;
   let browser: Browser;
@@ -46,10 +66,14 @@ describe('portal: sign up, verify, sign in, reset', () => {
     return match[1]!;
   };
 
-  it('signs up, follows the provisioning, confirms the email and signs in again', async () => {
+  it('signs up, is told to check the email, resends, and the mailed link creates the account and its organization', async () => {
     await page.goto('/login');
     await page.getByRole('link', { name: 'Create an account' }).click();
     const form = page.getByRole('form', { name: 'Sign up' });
+    // Every field is marked required, as on the sign-in page.
+    for (const name of ['displayName', 'email', 'password', 'organizationName', 'slug'])
+      assert.equal(await form.locator(`input[name="${name}"]`).getAttribute('required'), '', `${name} required`);
+    assert.equal(await form.locator('label', { hasText: '*' }).count(), 5, 'five labels with the required mark');
     await form.getByRole('textbox', { name: 'Your name' }).fill('New Person');
     await form.getByRole('textbox', { name: 'Email' }).fill(EMAIL);
     await form.locator('input[name="password"]').fill('short');
@@ -61,21 +85,56 @@ describe('portal: sign up, verify, sign in, reset', () => {
     await form.locator('input[name="password"]').fill(PASSWORD);
     await form.getByRole('button', { name: 'Create account' }).click();
 
+    await page.waitForURL('**/signup/check-email');
+    await page.getByTestId('signup-check-email').filter({ hasText: EMAIL }).waitFor();
+    await checkWidths(page, 'signup-check-email');
+    const first = await smtp.waitForMail((m) => m.to.includes(EMAIL) && SIGNUP_LINK_SUBJECT.test(m.subject));
+    await page.getByRole('button', { name: 'Send the mail again' }).click();
+    await page.getByTestId('signup-resent').waitFor();
+    const resent = await smtp.waitForMail(
+      (m) => m !== first && m.to.includes(EMAIL) && SIGNUP_LINK_SUBJECT.test(m.subject),
+    );
+
+    await page.goto(signupLinkIn(resent));
+    await checkWidths(page, 'signup-confirm');
+    await page.getByRole('button', { name: 'Create my account' }).click();
     await page.waitForURL(`**/operations/tenant-provision%2F${slug}`);
     await page
       .getByTestId('operation-status')
       .filter({ hasText: /completed/i })
       .waitFor({ timeout: 60_000 });
+    await page.goto('/tenants');
+    await page.getByText(slug).waitFor();
 
-    const mail = await smtp.waitForMail((m) => m.to.includes(EMAIL) && /Confirm your/.test(m.subject));
-    await page.goto(linkIn(mail.text, '/verify-email'));
-    await page.getByRole('button', { name: 'Confirm email' }).click();
-    await page.getByTestId('email-verified').waitFor();
-
+    // Either link again: a clear page saying the signup is complete, with the way to sign in.
     await page.context().clearCookies(); // signed out
+    await page.goto(signupLinkIn(first));
+    await page.getByRole('button', { name: 'Create my account' }).click();
+    await page
+      .getByTestId('signup-confirm-problem')
+      .filter({ hasText: /complete already/ })
+      .waitFor();
+    await page.getByRole('link', { name: 'Sign in', exact: true }).first().waitFor();
+    await checkWidths(page, 'signup-confirm-used');
+
     await signInThroughPortal(page, EMAIL, PASSWORD);
     await page.goto('/tenants');
     await page.getByText(slug).waitFor();
+  });
+
+  it('shows a clear page for an unknown or incomplete signup link', async () => {
+    await page.context().clearCookies();
+    await page.goto(`/signup/confirm?token=${'x'.repeat(43)}`);
+    await page.getByRole('button', { name: 'Create my account' }).click();
+    await page
+      .getByTestId('signup-confirm-problem')
+      .filter({ hasText: /not valid/ })
+      .waitFor();
+    await page.goto('/signup/confirm');
+    await page
+      .getByTestId('signup-confirm-problem')
+      .filter({ hasText: /whole link/ })
+      .waitFor();
   });
 
   it('resets a forgotten password through the mailed link', async () => {

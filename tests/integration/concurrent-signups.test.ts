@@ -1,5 +1,6 @@
 // Twenty signups at once, on the embedded defaults (local secret store, local billing, no
-// cluster): every one gets its account and an active tenant with its own schema and login
+// cluster), each completed through the link it mailed (an in-process SMTP capture), the
+// twenty links opened at the same time: every one gets its account and an active tenant with its own schema and login
 // role, and every audit chain (one per tenant, and the platform's) still verifies, both by
 // audit_log_verify() and by `npm run audit:verify`.
 import assert from 'node:assert/strict';
@@ -9,6 +10,9 @@ import { promisify } from 'node:util';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
 import type { Platform } from '../support/platform.ts';
 import { startPlatform } from '../support/platform.ts';
+import { requestSignup, signupTokenIn } from '../support/signup.ts';
+import type { SmtpCapture } from '../support/smtp-capture.ts';
+import { startSmtpCapture } from '../support/smtp-capture.ts';
 
 const SIGNUPS = 20;
 const run = promisify(execFile);
@@ -29,28 +33,34 @@ const SIGNUP_ACTIONS = [
 
 describe('concurrent signups', () => {
   let platform: Platform;
+  let smtp: SmtpCapture;
   before(async () => {
+    smtp = await startSmtpCapture();
     // Every signup comes from the same address here; the per-IP limit is not under test.
-    platform = await startPlatform({ env: { LOGIN_RATE_LIMIT: '1000' } });
+    platform = await startPlatform({ env: { LOGIN_RATE_LIMIT: '1000', SMTP_URL: smtp.url } });
   });
   after(async () => {
     await platform?.stop();
+    await smtp?.stop();
   });
 
   it(`provisions ${SIGNUPS} tenants signed up at the same time`, async () => {
     const slugs = Array.from({ length: SIGNUPS }, (_, i) => uniqueSlug(`rush${i}`));
+    const mails = await Promise.all(
+      slugs.map((slug, i) =>
+        requestSignup(platform.baseUrl, smtp, {
+          email: `founder${i}@${slug}.test`,
+          password: 'correct horse battery',
+          displayName: `Founder ${i}`,
+          organization: { name: `Rush ${i}`, slug },
+          plan: 'team',
+        }),
+      ),
+    );
     const started = Date.now();
     const responses = await Promise.all(
-      slugs.map((slug, i) =>
-        request(platform.baseUrl, 'POST', '/api/v1/auth/signup', {
-          json: {
-            email: `founder${i}@${slug}.test`,
-            password: 'correct horse battery',
-            displayName: `Founder ${i}`,
-            organization: { name: `Rush ${i}`, slug },
-            plan: 'team',
-          },
-        }),
+      mails.map(({ mail }) =>
+        request(platform.baseUrl, 'POST', '/api/v1/auth/signup/confirm', { json: { token: signupTokenIn(mail) } }),
       ),
     );
     for (const response of responses) assert.equal(response.status, 202, JSON.stringify(response.body));

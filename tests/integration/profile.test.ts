@@ -1,6 +1,7 @@
 // The signed-in user's own account over HTTP: display name, password change (the current
 // one required; other sessions end, this one continues), and an email change that takes
-// effect only from the link mailed to the new address.
+// effect only from the link mailed to the new address, answered alike whether or not
+// another account uses that address.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { request } from '../support/api-client.ts';
@@ -79,26 +80,53 @@ describe('profile', () => {
     assert.equal((await login('a much better passphrase')).status, 200);
   });
 
-  it('changes the email address only once the new one is confirmed', async () => {
+  it('answers an email change alike whether or not another account uses the address, mailing it either way', async () => {
+    const sam = await seedUser(platform.database, { email: 'sam@profile.test', displayName: 'Sam' });
     const taken = await as(pat.headers, 'POST', '/api/v1/me/email', { email: 'TAKEN@profile.test' });
-    assert.equal(taken.status, 409);
-    const asked = await as(pat.headers, 'POST', '/api/v1/me/email', { email: 'pat.new@profile.test' });
-    assert.equal(asked.status, 202);
+    const free = await as(sam.headers, 'POST', '/api/v1/me/email', { email: 'sam.new@profile.test' });
+    assert.equal(taken.status, 202, JSON.stringify(taken.body));
+    assert.equal(free.status, 202, JSON.stringify(free.body));
+    assert.deepEqual(taken.body, { pendingEmail: 'TAKEN@profile.test' });
+    assert.deepEqual(free.body, { pendingEmail: 'sam.new@profile.test' });
+    // The once-a-minute limit counts both alike.
+    for (const who of [pat, sam]) {
+      const again = await as(who.headers, 'POST', '/api/v1/me/email', { email: 'other@profile.test' });
+      assert.equal(again.status, 429);
+      assert.ok(Number(again.headers.get('retry-after')) > 0);
+    }
+
+    // The taken address's owner hears of it; nothing changes and nothing there can be confirmed.
+    const notice = await smtp.waitForMail((m) => m.to.some((to) => to.toLowerCase() === 'taken@profile.test'));
+    assert.match(notice.subject, /another Atrium account/);
+    assert.ok(notice.text.includes('http://portal.test/login'), notice.text);
+    assert.doesNotMatch(notice.text, /token=/);
+    assert.equal((await as(pat.headers, 'GET', '/api/v1/me')).body.email, 'pat@profile.test');
+    const [audit] = await platform.database.query<{ after: unknown }>(
+      `SELECT after FROM audit_log WHERE action = 'user.email_change_requested' AND target_id = $1`,
+      [pat.userId],
+    );
+    assert.deepEqual(audit?.after, { email: 'TAKEN@profile.test', addressTaken: true });
+
+    // A free address changes only once confirmed from the link mailed there.
     assert.equal(
-      (await as(pat.headers, 'GET', '/api/v1/me')).body.email,
-      'pat@profile.test',
+      (await as(sam.headers, 'GET', '/api/v1/me')).body.email,
+      'sam@profile.test',
       'unchanged until confirmed',
     );
-    const again = await as(pat.headers, 'POST', '/api/v1/me/email', { email: 'pat.other@profile.test' });
-    assert.equal(again.status, 429);
-    assert.ok(Number(again.headers.get('retry-after')) > 0);
-
-    const mail = await smtp.waitForMail((m) => m.to.includes('pat.new@profile.test'));
+    const mail = await smtp.waitForMail((m) => m.to.includes('sam.new@profile.test'));
+    assert.match(mail.subject, /Confirm your new email address/);
     const token = decodeURIComponent(/verify-email\?token=([\w%-]+)/.exec(mail.text)![1]!);
     const confirmed = await request(platform.baseUrl, 'POST', '/api/v1/auth/verify-email', { json: { token } });
     assert.equal(confirmed.status, 200);
-    const me = await as(pat.headers, 'GET', '/api/v1/me');
-    assert.equal(me.body.email, 'pat.new@profile.test');
+    const me = await as(sam.headers, 'GET', '/api/v1/me');
+    assert.equal(me.body.email, 'sam.new@profile.test');
     assert.equal(me.body.emailVerified, true);
+
+    const bad = await as(sam.headers, 'POST', '/api/v1/me/email', { email: 'not an address' });
+    assert.equal(bad.status, 422);
+    assert.deepEqual(
+      bad.body.errors.map((e: { path: string }) => e.path),
+      ['email'],
+    );
   });
 });

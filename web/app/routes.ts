@@ -6,6 +6,8 @@ export default [
   route('login', 'routes/auth/login.tsx'),
   route('logout', 'routes/auth/logout.tsx'),
   route('signup', 'routes/auth/signup.tsx'),
+  route('signup/check-email', 'routes/auth/signup-check-email.tsx'),
+  route('signup/confirm', 'routes/auth/signup-confirm.tsx'),
   route('profile', 'routes/profile.tsx'),
   route('verify-email', 'routes/auth/verify-email.tsx'),
   route('forgot-password', 'routes/auth/forgot-password.tsx'),

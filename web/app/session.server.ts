@@ -28,6 +28,8 @@ interface SessionData {
    * so nobody can complete a sign-in they started into someone else's browser.
    */
   ssoState?: string;
+  /** The address the last signup from this browser went to: the check-your-email page's. */
+  signupEmail?: string;
 }
 type PortalSession = Session<SessionData>;
 
@@ -184,6 +186,25 @@ export function startSession(context: Context, tokens: ApiSession): void {
 export function rememberSsoState(context: Context, ssoState: string): void {
   const state = requestSession(context);
   state.session.set('ssoState', ssoState);
+  if (state.write === 'none') state.write = 'commit';
+}
+
+/** After a signup was asked for: the check-your-email page shows the address and resends to it. */
+export function rememberSignupEmail(context: Context, email: string): void {
+  const state = requestSession(context);
+  state.session.set('signupEmail', email);
+  if (state.write === 'none') state.write = 'commit';
+}
+
+export function signupEmail(context: Context): string | undefined {
+  return requestSession(context).session.get('signupEmail');
+}
+
+/** The signup is complete: the check-your-email page has nothing left to show. */
+export function forgetSignupEmail(context: Context): void {
+  const state = requestSession(context);
+  if (state.session.get('signupEmail') === undefined) return;
+  state.session.unset('signupEmail');
   if (state.write === 'none') state.write = 'commit';
 }
 

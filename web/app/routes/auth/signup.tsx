@@ -2,11 +2,11 @@ import { Alert, Anchor, Button, PasswordInput, Stack, Text, TextInput } from '@m
 import { useState } from 'react';
 import { data, Form, Link, redirect, useNavigation } from 'react-router';
 import type { Route } from './+types/signup';
-import type { Problem, SignupAccepted } from '../../../../contracts/index.ts';
+import type { Problem, SignupRequested } from '../../../../contracts/index.ts';
 import { signupBodyFromForm, SignupForm } from '../../../../contracts/index.ts';
 import { callApi } from '../../api/client.server.ts';
 import { AuthCard, fieldErrorsOf } from '../../components/AuthCard.tsx';
-import { optionalUser, startSession } from '../../session.server.ts';
+import { optionalUser, rememberSignupEmail } from '../../session.server.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Create an account · Atrium' }];
 
@@ -24,7 +24,7 @@ export async function action({ context, request }: Route.ActionArgs) {
       { values, fieldErrors: fieldErrorsOf(parsed.error.issues), problem: null as Problem | null },
       { status: 422 },
     );
-  const result = await callApi<SignupAccepted>(context, '/api/v1/auth/signup', {
+  const result = await callApi<SignupRequested>(context, '/api/v1/auth/signup', {
     method: 'POST',
     body: signupBodyFromForm(parsed.data),
   });
@@ -37,9 +37,9 @@ export async function action({ context, request }: Route.ActionArgs) {
     }
     return data({ values, fieldErrors, problem: result.problem }, { status: result.status });
   }
-  startSession(context, result.body.session);
-  // Straight to the new organization's provisioning, live.
-  throw redirect(`/operations/${encodeURIComponent(result.body.operation.id)}`);
+  // Nothing exists yet: the mailed link completes the signup (the same answer for every address).
+  rememberSignupEmail(context, parsed.data.email);
+  throw redirect('/signup/check-email');
 }
 
 export default function SignupPage({ actionData }: Route.ComponentProps) {
@@ -68,6 +68,7 @@ export default function SignupPage({ actionData }: Route.ComponentProps) {
           ) : null}
           <TextInput
             name="displayName"
+            required
             label="Your name"
             autoComplete="name"
             defaultValue={values.displayName}
@@ -75,6 +76,7 @@ export default function SignupPage({ actionData }: Route.ComponentProps) {
           />
           <TextInput
             name="email"
+            required
             type="email"
             label="Email"
             autoComplete="email"
@@ -83,6 +85,7 @@ export default function SignupPage({ actionData }: Route.ComponentProps) {
           />
           <PasswordInput
             name="password"
+            required
             label="Password"
             description="At least 12 characters."
             autoComplete="new-password"
@@ -90,12 +93,14 @@ export default function SignupPage({ actionData }: Route.ComponentProps) {
           />
           <TextInput
             name="organizationName"
+            required
             label="Organization"
             defaultValue={values.organizationName}
             error={errors.organizationName}
           />
           <TextInput
             name="slug"
+            required
             label="Organization slug"
             description="Lowercase letters, digits and dashes; fixed once created."
             defaultValue={values.slug}
