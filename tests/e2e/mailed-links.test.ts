@@ -114,9 +114,42 @@ const MAILS: MailKind[] = [
         },
       });
       assert.equal(signedUp.status, 202, JSON.stringify(signedUp.body));
-      return { to, subject: /Confirm/ };
+      return { to, subject: /^Confirm your email address to finish signing up/ };
     },
-    links: [{ link: /^\/verify-email\?token=[\w%-]+$/, shows: 'form[aria-label="Confirm email"]' }],
+    links: [{ link: /^\/signup\/confirm\?token=[\w%-]+$/, shows: 'form[aria-label="Finish signing up"]' }],
+  },
+  {
+    kind: 'signup attempt with an address that has an account',
+    async send({ platform, owner }) {
+      const signedUp = await request(platform.baseUrl, 'POST', '/api/v1/auth/signup', {
+        json: {
+          email: owner.email,
+          password: 'a long enough passphrase',
+          displayName: 'Someone Else',
+          organization: { name: 'Another Co', slug: uniqueSlug('taken') },
+        },
+      });
+      assert.equal(signedUp.status, 202, JSON.stringify(signedUp.body));
+      return { to: owner.email, subject: /^Someone tried to sign up/ };
+    },
+    links: [
+      { link: /^\/login$/, shows: '[data-testid="login-form"]' },
+      { link: /^\/forgot-password$/, shows: 'form[aria-label="Request a password reset"]' },
+    ],
+  },
+  {
+    kind: 'email change to an address that has an account',
+    async send({ platform, slug }) {
+      const holder = await seedUser(platform.database, { email: `holder@${slug}.test` });
+      const asker = await seedUser(platform.database, { email: `asker@${slug}.test` });
+      const asked = await request(platform.baseUrl, 'POST', '/api/v1/me/email', {
+        ...json(asker),
+        json: { email: holder.email },
+      });
+      assert.equal(asked.status, 202, JSON.stringify(asked.body));
+      return { to: holder.email, subject: /^Someone asked to use your address/ };
+    },
+    links: [{ link: /^\/login$/, shows: '[data-testid="login-form"]' }],
   },
   {
     kind: 'email change confirmation',
