@@ -11,7 +11,8 @@ import pg from 'pg';
 const databaseUrl = process.env.DATABASE_URL;
 const tenantId = process.env.BARE_TENANT_ID;
 const tenantSlug = process.env.BARE_TENANT_SLUG;
-if (!databaseUrl || !tenantId || !tenantSlug) throw new Error('DATABASE_URL, BARE_TENANT_ID and BARE_TENANT_SLUG are required');
+if (!databaseUrl || !tenantId || !tenantSlug)
+  throw new Error('DATABASE_URL, BARE_TENANT_ID and BARE_TENANT_SLUG are required');
 
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
 

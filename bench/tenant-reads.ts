@@ -180,6 +180,8 @@ async function load(target: Target, options: { seconds: number; rate?: number })
     statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
   });
   const result = await instance;
+  if (latencies.length === 0)
+    throw new Error(`${target.name}: no answer in ${options.seconds} s (is the machine overloaded?)`);
   const unexpected = [...statuses].filter(([status]) => status !== 200);
   if (unexpected.length > 0 || result.errors > 0)
     throw new Error(
@@ -207,11 +209,31 @@ try {
   const targets: Target[] = [
     { name: 'bare: tenant', url: `${setup.bare}/tenants/${SLUG}` },
     { name: 'bare: members', url: `${setup.bare}/tenants/${SLUG}/members` },
-    { name: 'api: tenant (member token)', url: `${setup.api}${tenant}`, token: setup.memberToken, baseline: 'bare: tenant' },
+    {
+      name: 'api: tenant (member token)',
+      url: `${setup.api}${tenant}`,
+      token: setup.memberToken,
+      baseline: 'bare: tenant',
+    },
     { name: 'api: tenant (API key)', url: `${setup.api}${tenant}`, token: setup.apiKey, baseline: 'bare: tenant' },
-    { name: 'api: members (member token)', url: `${setup.api}${tenant}/members`, token: setup.memberToken, baseline: 'bare: members' },
-    { name: 'api: members (API key)', url: `${setup.api}${tenant}/members`, token: setup.apiKey, baseline: 'bare: members' },
-    { name: 'api: /me (member token)', url: `${setup.api}/api/v1/me`, token: setup.memberToken, baseline: 'bare: members' },
+    {
+      name: 'api: members (member token)',
+      url: `${setup.api}${tenant}/members`,
+      token: setup.memberToken,
+      baseline: 'bare: members',
+    },
+    {
+      name: 'api: members (API key)',
+      url: `${setup.api}${tenant}/members`,
+      token: setup.apiKey,
+      baseline: 'bare: members',
+    },
+    {
+      name: 'api: /me (member token)',
+      url: `${setup.api}/api/v1/me`,
+      token: setup.memberToken,
+      baseline: 'bare: members',
+    },
     { name: 'api: /healthz', url: `${setup.api}/healthz`, baseline: 'bare: members' },
   ];
   const only = args.only?.split(',').map((name) => name.trim());

@@ -52,6 +52,7 @@ export async function startPlatform(settings: PlatformSettings): Promise<BenchPl
       const worker = await startNodeProcess(ENTRY_POINTS.worker, {
         env: { ...common, LICENSE_SIGNING_KEY_FILE: join(dataDir, 'license.pem'), ...settings.extraWorkerEnv },
         readyWhen: /"Worker started"/,
+        timeoutMs: 180_000, // bundling the workflows takes long on a busy machine
       });
       onCleanup(() => worker.stop());
       return worker;
