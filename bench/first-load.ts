@@ -1,4 +1,4 @@
-// `npm run bench:first-load`: what a cold load of the portal transfers, with response
+// `npm run bench -- first-load`: what a cold load of the portal transfers, with response
 // compression on (the default) and off (RESPONSE_COMPRESSION=off), in the same run: the
 // JavaScript and CSS (as transferred: compressed bytes when compressed) and the document of
 // the sign-in page and of a tenant page (its members), in Chromium, against their budgets
@@ -11,8 +11,8 @@
 // finds it (ATRIUM_CHROMIUM, PATH, Playwright's cache; scripts/find-browser.ts); the bench
 // installs none.
 //
-//   npm run bench:first-load
-//   npm run bench:first-load -- --no-build
+//   npm run bench -- first-load
+//   npm run bench -- first-load --no-build
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,12 +21,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import pg from 'pg';
-import { createAccessTokens } from '../api/auth/access-tokens.ts';
-import { createDataSource } from '../db/data-source.ts';
-import { createUserIfAbsent } from '../db/repositories/users.ts';
-import { runMigrations } from '../db/run-migrations.ts';
-import { ensureRuntimeLogin } from '../db/runtime-role.ts';
 import { findBrowser } from '../scripts/find-browser.ts';
 import { freePort } from '../scripts/free-port.ts';
 import { startTemporalDevServer } from '../scripts/temporal-dev-server.ts';
@@ -36,6 +30,9 @@ import type { ColdLoad } from '../tests/support/first-load.ts';
 import { firstLoadBytes, measureColdLoad, signedInState } from '../tests/support/first-load.ts';
 import { ENTRY_POINTS, startNodeProcess } from '../tests/support/processes.ts';
 import { readBudgets } from '../web/vite/route-sizes.ts';
+import { cleanUpTo, onCleanup } from './support/cleanups.ts';
+import { createBenchDatabase, seedUser } from './support/database.ts';
+import { table as formatTable } from './support/figures.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const { values: args } = parseArgs({
@@ -44,74 +41,12 @@ const { values: args } = parseArgs({
 });
 if (args.help) {
   console.log(
-    'usage: npm run bench:first-load -- [--no-build]\n' +
+    'usage: npm run bench -- first-load [--no-build]\n' +
       'Env: ATRIUM_BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres), a superuser; ATRIUM_CHROMIUM.',
   );
   process.exit(0);
 }
-const POSTGRES_URL = process.env.ATRIUM_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const RUNTIME_ROLE = 'atrium_runtime';
 const ADMIN = { email: 'bench@platform.test', password: randomBytes(12).toString('base64url') };
-
-const cleanups: Array<() => Promise<void> | void> = [];
-async function cleanUp(): Promise<void> {
-  while (cleanups.length > 0) {
-    try {
-      await cleanups.pop()!();
-    } catch (error) {
-      console.error('cleanup failed:', error);
-    }
-  }
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => {
-    console.error(`\n${signal}: cleaning up`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-/** A fresh, migrated database with a platform admin, dropped (with its tenant roles) by the cleanup. */
-async function createBenchDatabase(): Promise<{ url: string; adminUserId: string }> {
-  const name = `atrium_bench_${randomBytes(5).toString('hex')}`;
-  await withClient(POSTGRES_URL, (client) => client.query(`CREATE DATABASE ${name}`));
-  cleanups.push(() =>
-    withClient(POSTGRES_URL, async (client) => {
-      const roles = await client.query<{ rolname: string }>(
-        `SELECT r.rolname FROM pg_roles r
-         WHERE shobj_description(r.oid, 'pg_authid') LIKE $1 AND r.rolname LIKE 'tenant\\_%\\_login'`,
-        [`atrium tenant % in database ${name}`],
-      );
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      for (const { rolname } of roles.rows) await client.query(`DROP ROLE IF EXISTS "${rolname}"`);
-    }),
-  );
-  const owner = new URL(POSTGRES_URL);
-  owner.pathname = `/${name}`;
-  const dataSource = createDataSource({ url: owner.toString(), applicationName: 'atrium-bench', poolSize: 1 });
-  await runMigrations(dataSource, { keepOpen: true });
-  await ensureRuntimeLogin(dataSource, RUNTIME_ROLE);
-  const adminUserId = await createUserIfAbsent(dataSource, {
-    email: ADMIN.email,
-    displayName: 'bench',
-    password: ADMIN.password,
-    isPlatformAdmin: true,
-  });
-  await dataSource.query(`UPDATE users SET email_verified_at = now() WHERE id = $1`, [adminUserId]);
-  await dataSource.destroy();
-  const runtime = new URL(owner);
-  runtime.username = RUNTIME_ROLE;
-  runtime.password = '';
-  return { url: runtime.toString(), adminUserId: adminUserId! };
-}
 
 /** Creates a tenant through the API and waits until its provisioning ended. */
 async function provisionTenant(baseUrl: string, token: string): Promise<string> {
@@ -157,11 +92,12 @@ try {
 
   process.stderr.write('[bench] starting Temporal, a database, a worker and two API processes\n');
   const temporal = await startTemporalDevServer({ port: await freePort(), uiPort: await freePort() });
-  cleanups.push(() => temporal.stop());
+  onCleanup(() => temporal.stop());
   const database = await createBenchDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'atrium-bench-'));
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  onCleanup(() => rmSync(dataDir, { recursive: true, force: true }));
   const jwtKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  const admin = await seedUser(database, jwtKey, { ...ADMIN, platformAdmin: true, emailVerified: true });
   const common = {
     DATABASE_URL: database.url,
     TEMPORAL_ADDRESS: temporal.address,
@@ -174,7 +110,7 @@ try {
     // Bundling the workflows takes a while on a busy machine.
     timeoutMs: 180_000,
   });
-  cleanups.push(() => worker.stop());
+  onCleanup(() => worker.stop());
   const sessionSecret = randomBytes(32).toString('base64url');
   const startApi = async (compression: 'on' | 'off') => {
     const api = await startNodeProcess(ENTRY_POINTS.api, {
@@ -189,21 +125,15 @@ try {
       readyWhen: /"url":"(http:\/\/[^"]+)"/,
       timeoutMs: 120_000,
     });
-    cleanups.push(() => api.stop());
+    onCleanup(() => api.stop());
     return api.ready[1] as string;
   };
   const apis = { on: await startApi('on'), off: await startApi('off') };
 
-  const tokens = await createAccessTokens({
-    privateKeyPem: jwtKey,
-    issuer: 'atrium',
-    audience: 'atrium-api',
-    ttlMs: 3_600_000,
-  });
-  const slug = await provisionTenant(apis.on, await tokens.sign({ userId: database.adminUserId, platformAdmin: true }));
+  const slug = await provisionTenant(apis.on, admin.token);
 
   const browser = await chromium.launch({ executablePath: found.executable, args: CHROMIUM_ARGS });
-  cleanups.push(() => browser.close());
+  onCleanup(() => browser.close());
   const pages = [
     { label: 'sign-in', path: '/login', route: 'routes/auth/login', signedIn: false },
     { label: 'tenant (members)', path: `/tenants/${slug}/members`, route: 'routes/tenants/members', signedIn: true },
@@ -233,14 +163,10 @@ try {
       `${kb(load.document.bytes)}${load.document.encoding ? ` (${load.document.encoding})` : ''}`,
     ]),
   ];
-  const widths = table[0]!.map((_, column) => Math.max(...table.map((row) => row[column]!.length)));
-  const line = (row: string[]) =>
-    `| ${row.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join(' | ')} |`;
-  const rule = `| ${widths.map((width, column) => (column < 2 ? '-'.repeat(width) : `${'-'.repeat(width - 1)}:`)).join(' | ')} |`;
   console.log(
     `\nCold loads in ${found.executable} (${found.source}); bytes as transferred (response bodies), 1 kB = 1000 bytes\n`,
   );
-  console.log([line(table[0]!), rule, ...table.slice(1).map(line)].join('\n'));
+  console.log(formatTable(table, 2));
   const over = rows.filter((row) => row.compression === 'on' && firstLoadBytes(row.load) > row.budgetKb * 1000);
   if (over.length > 0) {
     console.error(`\nOver budget: ${over.map((row) => row.page).join(', ')}`);
@@ -250,6 +176,6 @@ try {
   console.error(error);
   exitCode = 1;
 } finally {
-  await cleanUp();
+  await cleanUpTo(0);
 }
 process.exit(exitCode);

@@ -12,29 +12,23 @@
 //
 // A tenant's time runs from the POST /api/v1/tenants request to its workflow's result.
 // The numbers are for comparing changes on the same machine, not for capacity planning.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import pg from 'pg';
-import { createAccessTokens } from '../api/auth/access-tokens.ts';
-import { createDataSource } from '../db/data-source.ts';
-import { createUserIfAbsent } from '../db/repositories/users.ts';
-import { runMigrations } from '../db/run-migrations.ts';
-import { ensureRuntimeLogin } from '../db/runtime-role.ts';
 import { freePort } from '../scripts/free-port.ts';
 import type { TemporalDevServer } from '../scripts/temporal-dev-server.ts';
 import { startTemporalDevServer } from '../scripts/temporal-dev-server.ts';
 import type { TestServers } from '../scripts/test-servers.ts';
 import { startTestServers } from '../scripts/test-servers.ts';
-import type { ChildHandle } from '../tests/support/processes.ts';
-import { ENTRY_POINTS, startNodeProcess } from '../tests/support/processes.ts';
+import { cleanupMark, cleanUpTo, onCleanup } from './support/cleanups.ts';
+import { createBenchDatabase, seedUser, withClient } from './support/database.ts';
+import { machineLine, percentile, ratio, table } from './support/figures.ts';
+import { startPlatform } from './support/platform.ts';
 
 type Mode = 'embedded' | 'real';
 
 const { values: args } = parseArgs({
+  args: process.argv.slice(2),
   options: {
     tenants: { type: 'string', default: '10' },
     baseline: { type: 'string', default: '5' },
@@ -44,7 +38,7 @@ const { values: args } = parseArgs({
 });
 if (args.help) {
   console.log(
-    'usage: npm run bench -- [--tenants N (10)] [--baseline K (5)] [--modes embedded,real]\n' +
+    'usage: npm run bench -- provisioning [--tenants N (10)] [--baseline K (5)] [--modes embedded,real]\n' +
       'Env: ATRIUM_BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres), a superuser.',
   );
   process.exit(0);
@@ -55,95 +49,11 @@ const MODES = args.modes.split(',').map((mode) => {
   if (mode !== 'embedded' && mode !== 'real') throw new Error(`--modes: unknown mode "${mode}" (embedded, real)`);
   return mode;
 });
-const POSTGRES_URL = process.env.ATRIUM_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const RUNTIME_ROLE = 'atrium_runtime';
 
 function positiveInt(name: string, value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`${name} must be a positive integer, got "${value}"`);
   return parsed;
-}
-
-// ------------------------------------------------------------------ cleanup
-
-const cleanups: Array<() => Promise<void> | void> = [];
-async function cleanUp(): Promise<void> {
-  while (cleanups.length > 0) {
-    const cleanup = cleanups.pop()!;
-    try {
-      await cleanup();
-    } catch (error) {
-      console.error('cleanup failed:', error);
-    }
-  }
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => {
-    console.error(`\n${signal}: cleaning up`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-
-// ------------------------------------------------------------------ database
-
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-/** A fresh, migrated database (like the tests'), dropped with its tenant roles by the cleanup. */
-async function createBenchDatabase(): Promise<{ url: string; ownerUrl: string }> {
-  const name = `atrium_bench_${randomBytes(5).toString('hex')}`;
-  await withClient(POSTGRES_URL, (client) => client.query(`CREATE DATABASE ${name}`));
-  cleanups.push(() =>
-    withClient(POSTGRES_URL, async (client) => {
-      const roles = await client.query<{ rolname: string }>(
-        `SELECT r.rolname FROM pg_roles r
-         WHERE shobj_description(r.oid, 'pg_authid') LIKE $1 AND r.rolname LIKE 'tenant\\_%\\_login'`,
-        [`atrium tenant % in database ${name}`],
-      );
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      for (const { rolname } of roles.rows) await client.query(`DROP ROLE IF EXISTS "${rolname}"`);
-    }),
-  );
-  const owner = new URL(POSTGRES_URL);
-  owner.pathname = `/${name}`;
-  const dataSource = createDataSource({ url: owner.toString(), applicationName: 'atrium-bench', poolSize: 1 });
-  await runMigrations(dataSource, { keepOpen: true });
-  await ensureRuntimeLogin(dataSource, RUNTIME_ROLE);
-  await dataSource.destroy();
-  const runtime = new URL(owner);
-  runtime.username = RUNTIME_ROLE;
-  runtime.password = '';
-  return { url: runtime.toString(), ownerUrl: owner.toString() };
-}
-
-/** A platform admin in the database and an access token for it. */
-async function seedAdmin(ownerUrl: string, privateKeyPem: string): Promise<string> {
-  const dataSource = createDataSource({ url: ownerUrl, applicationName: 'atrium-bench', poolSize: 1 });
-  await dataSource.initialize();
-  let userId: string | null;
-  try {
-    userId = await createUserIfAbsent(dataSource, {
-      email: 'bench@platform.test',
-      displayName: 'bench',
-      password: randomBytes(16).toString('base64url'),
-      isPlatformAdmin: true,
-    });
-  } finally {
-    await dataSource.destroy();
-  }
-  const tokens = await createAccessTokens({
-    privateKeyPem,
-    issuer: 'atrium',
-    audience: 'atrium-api',
-    ttlMs: 3_600_000,
-  });
-  return tokens.sign({ userId: userId!, platformAdmin: true });
 }
 
 // ------------------------------------------------------------------ one mode
@@ -155,16 +65,6 @@ interface Run {
 
 async function benchMode(mode: Mode, temporal: TemporalDevServer, servers: TestServers | undefined) {
   const database = await createBenchDatabase();
-  const dataDir = mkdtempSync(join(tmpdir(), 'atrium-bench-'));
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const jwtKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-  const taskQueue = `atrium-bench-${randomBytes(4).toString('hex')}`;
-  const common = {
-    DATABASE_URL: database.url,
-    TEMPORAL_ADDRESS: temporal.address,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    SECRET_STORE_KEY_FILE: join(dataDir, 'secret-store.key'),
-  };
   const real: Record<string, string> = {};
   if (mode === 'real') {
     const env = servers!.env;
@@ -179,20 +79,12 @@ async function benchMode(mode: Mode, temporal: TemporalDevServer, servers: TestS
       KUBECONFIG: env.ATRIUM_TEST_KUBECONFIG!,
     });
   }
-  const worker = await startNodeProcess(ENTRY_POINTS.worker, {
-    env: { ...common, ...real, LICENSE_SIGNING_KEY_FILE: join(dataDir, 'license.pem') },
-    readyWhen: /"Worker started"/,
-  });
-  cleanups.push(() => worker.stop());
-  const api: ChildHandle & { ready: RegExpMatchArray } = await startNodeProcess(ENTRY_POINTS.api, {
-    env: { ...common, PORT: '0', PORTAL_MODE: 'off', JWT_PRIVATE_KEY: jwtKey },
-    readyWhen: /"url":"(http:\/\/[^"]+)"/,
-  });
-  cleanups.push(() => api.stop());
-  const baseUrl = api.ready[1] as string;
-  const token = await seedAdmin(database.ownerUrl, jwtKey);
+  const platform = await startPlatform({ database, temporalAddress: temporal.address, extraWorkerEnv: real });
+  await platform.startWorker();
+  const baseUrl = platform.baseUrl;
+  const { token } = await seedUser(database, platform.jwtKey, { email: 'bench@platform.test', platformAdmin: true });
   const connection = await Connection.connect({ address: temporal.address });
-  cleanups.push(() => connection.close());
+  onCleanup(() => connection.close());
   const client = new Client({ connection });
 
   let counter = 0;
@@ -237,22 +129,11 @@ async function benchMode(mode: Mode, temporal: TemporalDevServer, servers: TestS
   if (active?.n !== expected) throw new Error(`${mode}: ${active?.n} of ${expected} tenants active`);
 
   // Stop this mode's processes and database now, so the next mode starts clean.
-  await cleanUpMode();
+  await cleanUpTo(sharedCleanups);
   return { baseline, concurrent };
 }
 
-/** Runs the cleanups registered by the current mode (everything after the shared servers). */
 let sharedCleanups = 0;
-async function cleanUpMode(): Promise<void> {
-  while (cleanups.length > sharedCleanups) {
-    const cleanup = cleanups.pop()!;
-    try {
-      await cleanup();
-    } catch (error) {
-      console.error('cleanup failed:', error);
-    }
-  }
-}
 
 // ------------------------------------------------------------------ figures
 
@@ -263,11 +144,6 @@ interface Figures {
   max: number;
   /** Tenants provisioned per second of wall time. */
   throughput: number;
-}
-
-/** Nearest-rank percentile. */
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 function figures(run: Run): Figures {
@@ -281,18 +157,9 @@ function figures(run: Run): Figures {
   };
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const line = (row: string[]) =>
-    `| ${row.map((cell, column) => (column < 3 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join(' | ')} |`;
-  const rule = `| ${widths.map((width, column) => (column < 3 ? '-'.repeat(width) : `${'-'.repeat(width - 1)}:`)).join(' | ')} |`;
-  return [line(rows[0]!), rule, ...rows.slice(1).map(line)].join('\n');
-}
-
 // ------------------------------------------------------------------ main
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const ratio = (value: number, base: number) => `×${(value / base).toFixed(2)}`;
 
 let exitCode = 0;
 try {
@@ -301,11 +168,11 @@ try {
     process.stderr.write('[bench] starting OpenBao, stripe-mock and kube (scripts/servers.sh)\n');
     servers = startTestServers(['vault', 'stripe', 'kube']);
     const started = servers;
-    cleanups.push(() => started.stop());
+    onCleanup(() => started.stop());
   }
   const temporal = await startTemporalDevServer({ port: await freePort(), uiPort: await freePort() });
-  cleanups.push(() => temporal.stop());
-  sharedCleanups = cleanups.length;
+  onCleanup(() => temporal.stop());
+  sharedCleanups = cleanupMark();
 
   const rows: string[][] = [['mode', 'run', 'tenants', 'mean', 'p50', 'p95', 'max', 'tenants/s']];
   for (const mode of MODES) {
@@ -333,16 +200,15 @@ try {
       ratio(load.throughput, base.throughput),
     ]);
   }
-  const cpu = cpus();
   console.log(
     `\nprovisionTenant, ${TENANTS} tenants at once vs ${BASELINE} one at a time (after one warm-up each); ` +
-      `${cpu.length} × ${cpu[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}\n`,
+      `${machineLine()}\n`,
   );
-  console.log(table(rows));
+  console.log(table(rows, 3));
 } catch (error) {
   console.error(error);
   exitCode = 1;
 } finally {
-  await cleanUp();
+  await cleanUpTo(0);
 }
 process.exit(exitCode);

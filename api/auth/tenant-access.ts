@@ -5,11 +5,8 @@
 import type { RequestHandler, Response } from 'express';
 import { TenantPath } from '../../contracts/common.ts';
 import type { Permission, Role } from '../../contracts/members.ts';
-import { findMembership } from '../../db/repositories/memberships.ts';
-import { findSsoConnection } from '../../db/repositories/sso.ts';
-import { findOpenSuspension } from '../../db/repositories/tenant-suspensions.ts';
-import { findTenantBySlug } from '../../db/repositories/tenants.ts';
-import { withTenantScope } from '../../db/scope.ts';
+import type { TenantAccessFacts } from '../../db/repositories/tenant-access.ts';
+import { findTenantAccess } from '../../db/repositories/tenant-access.ts';
 import { addLogContext } from '../../logging/context.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError } from '../http/problem.ts';
@@ -22,28 +19,29 @@ export interface TenantAccess {
   slug: string;
   /** The caller's role; platform admins who are not members act as 'admin'. */
   role: Role;
+  /** The tenant as read for this check (routes that show it need not read it again). */
+  tenant: TenantAccessFacts['tenant'];
 }
 
 export function requireTenantPermission(deps: ApiDeps, permission: Permission): RequestHandler {
   return async (req, res, next) => {
     const { slug } = parseParams(TenantPath, req);
     const auth = authOf(res);
-    const tenant = await findTenantBySlug(deps.dataSource, slug);
+    // One statement reads the tenant, the caller's membership, SSO and suspension (issue 12):
+    // nothing is cached, so a changed role or a suspension counts on the very next request.
+    const facts = await findTenantAccess(deps.dataSource, slug, auth.apiKey ? null : auth.userId);
     const notFound = new ProblemError('notFound', `No tenant "${slug}".`);
-    if (!tenant) throw notFound;
+    if (!facts) throw notFound;
+    const { tenant } = facts;
     let role: Role | null;
     if (auth.apiKey) {
       // An API key acts in its own tenant only, with the role it was given.
       role = auth.apiKey.tenantId === tenant.id ? auth.apiKey.role : null;
     } else {
-      const { membership, sso } = await withTenantScope(deps.dataSource, tenant.id, async (db) => ({
-        membership: await findMembership(db, tenant.id, auth.userId),
-        sso: await findSsoConnection(db, tenant.id),
-      }));
-      role = membership?.role ?? (auth.platformAdmin ? 'admin' : null);
+      role = facts.memberRole ?? (auth.platformAdmin ? 'admin' : null);
       // "SSO required": members work in the tenant only with a session its provider started.
       // Platform admins are exempt (they repair tenants), and so are API keys (machines).
-      if (membership && !auth.platformAdmin && sso?.enabled && sso.sso_required && auth.ssoTenantId !== tenant.id)
+      if (facts.memberRole && !auth.platformAdmin && facts.ssoRequired && auth.ssoTenantId !== tenant.id)
         throw new ProblemError(
           'ssoRequired',
           `"${slug}" requires its single sign-on; sign in through it (POST /api/v1/auth/sso/start with tenant "${slug}").`,
@@ -53,10 +51,9 @@ export function requireTenantPermission(deps: ApiDeps, permission: Permission): 
     // Platform admins act in any tenant with every permission (they repair and suspend).
     const platformAdmin = auth.platformAdmin && !auth.apiKey;
     if (tenant.status === 'suspended' && !platformAdmin) {
-      const suspension = await withTenantScope(deps.dataSource, tenant.id, (db) => findOpenSuspension(db, tenant.id));
       throw new ProblemError(
         'tenantSuspended',
-        `"${slug}" is suspended${suspension ? `: ${suspension.reason}` : ''}. Contact Atrium support to reactivate it.`,
+        `"${slug}" is suspended${facts.suspensionReason ? `: ${facts.suspensionReason}` : ''}. Contact Atrium support to reactivate it.`,
       );
     }
     if ((tenant.status === 'offboarding' || tenant.status === 'offboarded') && !platformAdmin)
@@ -69,7 +66,7 @@ export function requireTenantPermission(deps: ApiDeps, permission: Permission): 
     if (!platformAdmin && !roleAllows(role, permission)) {
       throw new ProblemError('forbidden', `Your role "${role}" in "${slug}" does not allow ${permission}.`);
     }
-    res.locals.tenantAccess = { tenantId: tenant.id, slug, role } satisfies TenantAccess;
+    res.locals.tenantAccess = { tenantId: tenant.id, slug, role, tenant } satisfies TenantAccess;
     addLogContext({ tenantId: tenant.id });
     next();
   };

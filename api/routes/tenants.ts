@@ -21,17 +21,22 @@ import { withPlatformScope, withTenantScope } from '../../db/scope.ts';
 import { findUserById } from '../../db/repositories/users.ts';
 import { addLogContext } from '../../logging/context.ts';
 import { authOf, requireAuth } from '../auth/require-auth.ts';
-import { requireTenantPermission } from '../auth/tenant-access.ts';
+import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
 import { respondIdempotently } from '../http/idempotency.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
-import { parseBody, parseParams, parseQuery } from '../http/validate.ts';
+import { parseBody, parseQuery } from '../http/validate.ts';
 import { startedOperation } from '../operations/operation-view.ts';
 import { startTenantProvisioning } from '../tenant-provisioning/starter.ts';
 import type { RouteModule } from './route-module.ts';
 import { routeModule } from './route-module.ts';
 
-function toView(row: TenantRow): Tenant {
+type TenantViewRow = Pick<
+  TenantRow,
+  'id' | 'slug' | 'name' | 'plan' | 'status' | 'failureReason' | 'approvalStatus' | 'createdAt' | 'updatedAt'
+>;
+
+function toView(row: TenantViewRow): Tenant {
   return {
     id: row.id,
     slug: row.slug,
@@ -92,11 +97,9 @@ export function tenantsRouter(deps: ApiDeps): Router {
     } satisfies TenantPage);
   });
 
-  router.get('/:slug', requireTenantPermission(deps, 'tenant.read'), async (req, res) => {
-    const { slug } = parseParams(TenantParams, req);
-    const tenant = await findTenantBySlug(deps.dataSource, slug);
-    if (!tenant) throw new ProblemError('notFound', `No tenant "${slug}".`);
-    res.json(toView(tenant));
+  // The access check has just read the tenant (in the same statement as the caller's role).
+  router.get('/:slug', requireTenantPermission(deps, 'tenant.read'), (_req, res) => {
+    res.json(toView(tenantAccessOf(res).tenant));
   });
 
   router.post('/', async (req, res) => {

@@ -1,6 +1,6 @@
 // Every query on api_keys. Listing and changes run in the tenant's scope; the lookup by
 // prefix at sign-in runs in the platform scope, because the tenant is not known yet.
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Role } from '../../contracts/members.ts';
 
 export interface ApiKeyRow {
@@ -24,6 +24,8 @@ export interface ApiKeyCredentials {
   secret_hash: Buffer;
   expires_at: Date | null;
   revoked_at: Date | null;
+  /** Its use was recorded less than a minute ago (touchApiKey need not write). */
+  used_recently: boolean;
 }
 
 const COLUMNS = `k.id, k.tenant_id, k.name, k.prefix, k.role, k.created_by, u.email AS created_by_email,
@@ -80,11 +82,12 @@ export async function revokeApiKey(db: EntityManager, id: string, revokedBy: str
   return rows.length > 0;
 }
 
-export async function findApiKeyByPrefix(db: EntityManager, prefix: string): Promise<ApiKeyCredentials | null> {
-  const rows = await db.query<ApiKeyCredentials[]>(
-    `SELECT id, tenant_id, role, secret_hash, expires_at, revoked_at FROM api_keys WHERE prefix = $1`,
-    [prefix],
-  );
+/**
+ * A presented key's credentials, in one statement outside any tenant scope (the SECURITY
+ * DEFINER function atrium_api_key_credentials: the key's tenant is what is looked up).
+ */
+export async function findApiKeyByPrefix(db: DataSource, prefix: string): Promise<ApiKeyCredentials | null> {
+  const rows = await db.query<ApiKeyCredentials[]>(`SELECT * FROM atrium_api_key_credentials($1)`, [prefix]);
   return rows[0] ?? null;
 }
 

@@ -1,7 +1,7 @@
 // A cold load of one portal page in Chromium, and what it transferred: the bytes of every
 // script and stylesheet as they came over the wire (compressed when the server compressed
 // them), the document, and the encodings seen. Shared by tests/e2e/first-load.test.ts and
-// `npm run bench:first-load` (bench/first-load.ts).
+// `npm run bench -- first-load` (bench/first-load.ts).
 // (No import of ./browser.ts: it reads the test run's environment, which the bench has not.)
 import type { Browser, BrowserContext, BrowserContextOptions, Request } from 'playwright-core';
 

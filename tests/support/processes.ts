@@ -44,10 +44,15 @@ export async function startNodeProcess(
     const timer = setTimeout(() => {
       reject(new Error(`${entry} did not become ready in ${timeoutMs} ms:\n${output.slice(-4000)}`));
     }, timeoutMs);
+    let matched = false;
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
+      // Once ready, only keep the output: matching the whole of it on every chunk would
+      // cost this process more and more under load (benchmarks log thousands of lines).
+      if (matched) return;
       const match = output.match(readyWhen);
       if (match) {
+        matched = true;
         clearTimeout(timer);
         resolve(match);
       }
