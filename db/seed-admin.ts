@@ -32,7 +32,7 @@ export async function seedPlatformAdmin(dataSource: DataSource, admin: AdminSeed
         action: 'user.created',
         targetType: 'user',
         targetId: createdId,
-        after: { email: admin.email, platformAdmin: true, seeded: true },
+        after: { email: admin.email, platformAdmin: true, emailVerified: true, seeded: true },
       });
     // Wrapped in a SELECT: TypeORM returns [rows, count] for a bare UPDATE ... RETURNING.
     const confirmed = await db.query<Array<{ id: string }>>(
@@ -44,7 +44,8 @@ export async function seedPlatformAdmin(dataSource: DataSource, admin: AdminSeed
        SELECT id FROM confirmed`,
       [admin.email],
     );
-    for (const { id } of confirmed)
+    // The account made just now was audited as created, confirmed.
+    for (const { id } of confirmed.filter((row) => row.id !== createdId))
       await appendAuditEntry(db, {
         tenantId: null,
         actor: SEED_ACTOR,
