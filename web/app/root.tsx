@@ -1,5 +1,6 @@
 import { ColorSchemeScript, MantineProvider, mantineHtmlProps } from '@mantine/core';
 import mantineStyles from '@mantine/core/styles.css?url';
+import mantineDatesStyles from '@mantine/dates/styles.css?url';
 import type { ReactNode } from 'react';
 import { Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from 'react-router';
 import type { Route } from './+types/root';
@@ -14,6 +15,7 @@ import { theme } from './theme.ts';
 
 export const links: Route.LinksFunction = () => [
   { rel: 'stylesheet', href: mantineStyles },
+  { rel: 'stylesheet', href: mantineDatesStyles },
   { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' },
 ];
 
@@ -38,8 +40,9 @@ export async function loader({ context, request }: Route.LoaderArgs) {
   return {
     tenants: tenants?.ok ? tenants.body.items.map(({ slug, name }) => ({ slug, name })) : [],
     moreTenants: tenants?.ok === true && tenants.body.nextCursor !== null,
-    // The only configuration the browser sees: an explicit, public subset.
-    temporalUiUrl: context.get(portalContext).temporalUiUrl,
+    // The only configuration the browser sees: an explicit, public subset. The Temporal UI
+    // has no sign-in and shows every tenant's workflows: platform admins only.
+    temporalUiUrl: signedIn?.user.isPlatformAdmin ? context.get(portalContext).temporalUiUrl : undefined,
     // Who is signed in, for the header; never the tokens.
     user: signedIn?.user ?? null,
   };
