@@ -1,4 +1,4 @@
-import { Anchor, AppShell, Burger, Group, Title } from '@mantine/core';
+import { Anchor, AppShell, Burger, Divider, Group, Stack, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
@@ -7,10 +7,11 @@ import { ColorSchemeToggle } from './ColorSchemeToggle.tsx';
 import { MainNav } from './MainNav.tsx';
 import type { TenantChoice } from './TenantSwitcher.tsx';
 import { TenantSwitcher } from './TenantSwitcher.tsx';
-import { UserMenu } from './UserMenu.tsx';
+import { UserMenu, UserMenuInNav } from './UserMenu.tsx';
 
 interface AppFrameProps {
   children: ReactNode;
+  /** Only for platform admins (the Temporal UI has no sign-in and shows every tenant's workflows). */
   temporalUiUrl: string | undefined;
   /** Signed out (the login page), the frame has no navigation and no user menu. */
   user: User | null;
@@ -20,7 +21,11 @@ interface AppFrameProps {
   moreTenants: boolean;
 }
 
-/** The chrome around every page: header, navbar (a drawer behind a burger on mobile), main. */
+/**
+ * The chrome around every page: header, navbar, main. On phones (below `sm`) the navbar is a
+ * drawer behind the burger, and the tenant switcher and the user menu move from the header
+ * into it: the header keeps one row that fits 390 px.
+ */
 export function AppFrame({ children, temporalUiUrl, user, tenants, moreTenants }: AppFrameProps) {
   const [navOpened, nav] = useDisclosure(false);
 
@@ -28,11 +33,11 @@ export function AppFrame({ children, temporalUiUrl, user, tenants, moreTenants }
     <AppShell
       header={{ height: 56 }}
       navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !navOpened, desktop: !user } }}
-      padding="lg"
+      padding={{ base: 'sm', sm: 'lg' }}
     >
       <AppShell.Header>
-        <Group h="100%" px="md" justify="space-between">
-          <Group gap="sm">
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
             {user ? (
               <Burger
                 opened={navOpened}
@@ -40,6 +45,8 @@ export function AppFrame({ children, temporalUiUrl, user, tenants, moreTenants }
                 hiddenFrom="sm"
                 size="sm"
                 aria-label="Toggle navigation"
+                aria-expanded={navOpened}
+                data-testid="nav-burger"
               />
             ) : null}
             <Anchor component={Link} to="/tenants" underline="never" c="inherit">
@@ -48,9 +55,13 @@ export function AppFrame({ children, temporalUiUrl, user, tenants, moreTenants }
               </Title>
             </Anchor>
           </Group>
-          <Group gap="sm" wrap="nowrap">
-            {user ? <TenantSwitcher tenants={tenants} more={moreTenants} /> : null}
-            {user ? <UserMenu user={user} /> : null}
+          <Group gap="sm" wrap="nowrap" miw={0}>
+            {user ? (
+              <Group gap="sm" wrap="nowrap" visibleFrom="sm" miw={0}>
+                <TenantSwitcher tenants={tenants} more={moreTenants} />
+                <UserMenu user={user} />
+              </Group>
+            ) : null}
             <ColorSchemeToggle />
           </Group>
         </Group>
@@ -59,6 +70,17 @@ export function AppFrame({ children, temporalUiUrl, user, tenants, moreTenants }
       {user ? (
         <AppShell.Navbar p="sm">
           <MainNav onNavigate={nav.close} temporalUiUrl={temporalUiUrl} platformAdmin={user.isPlatformAdmin} />
+          <Stack gap="sm" hiddenFrom="sm" mt="md">
+            <Divider />
+            <TenantSwitcher
+              tenants={tenants}
+              more={moreTenants}
+              testId="tenant-switcher-nav"
+              fullWidth
+              onNavigate={nav.close}
+            />
+            <UserMenuInNav user={user} onNavigate={nav.close} />
+          </Stack>
         </AppShell.Navbar>
       ) : null}
 
