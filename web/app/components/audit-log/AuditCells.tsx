@@ -1,6 +1,6 @@
 // The cells of the audit log table that need more than a line of text: who acted, a
 // shortened id, and the change (summed up, expandable to the whole before and after).
-import { Anchor, Code, Stack, Text, Tooltip } from '@mantine/core';
+import { Anchor, Code, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import type { AuditEntry } from '../../../../contracts/index.ts';
@@ -13,7 +13,7 @@ export const ACTOR_TYPES: Record<string, string> = {
 };
 
 /**
- * Who did it: a user's name and email, an API key's name; the id on hover (and focus), and
+ * Who did it: a user's name and email, an API key's name; the id on hover (the title), and
  * the name filters the log by this actor. An actor whose account or key is gone shows its
  * kind and a short id.
  */
@@ -23,37 +23,37 @@ export function ActorCell({ actor, filterLink }: { actor: AuditEntry['actor']; f
   const name = actor.displayName ?? `${kind} ${actor.id.slice(0, 8)}…`;
   return (
     <div data-testid="audit-log-actor" data-actor-id={actor.id}>
-      <Tooltip
-        label={`${kind} id ${actor.id}`}
-        withArrow
-        openDelay={200}
-        events={{ hover: true, focus: true, touch: true }}
+      <Anchor
+        component={Link}
+        to={filterLink}
+        size="sm"
+        fw={500}
+        title={`${kind} id ${actor.id} (show only this actor's entries)`}
+        style={{ whiteSpace: 'nowrap' }}
       >
-        <Anchor component={Link} to={filterLink} size="sm" fw={500} style={{ whiteSpace: 'nowrap' }}>
-          {name}
-        </Anchor>
-      </Tooltip>
-      <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
+        {name}
+      </Anchor>
+      <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>
         {actor.email ?? (actor.type === 'user' ? '' : kind)}
       </Text>
     </div>
   );
 }
 
-/** A long id (a uuid) shortened to its first characters, whole on hover. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An id: a uuid shortened to its first characters (whole on hover), anything else as it is. */
 export function ShortId({ id }: { id: string }) {
-  if (id.length <= 12)
+  if (!UUID.test(id))
     return (
-      <Text size="xs" c="dimmed" ff="monospace">
+      <Text size="xs" c="dimmed" ff="monospace" style={{ overflowWrap: 'anywhere' }}>
         {id}
       </Text>
     );
   return (
-    <Tooltip label={id} withArrow openDelay={200} events={{ hover: true, focus: true, touch: true }}>
-      <Text size="xs" c="dimmed" ff="monospace" tabIndex={0} style={{ whiteSpace: 'nowrap' }}>
-        {id.slice(0, 8)}…
-      </Text>
-    </Tooltip>
+    <Text size="xs" c="dimmed" ff="monospace" title={id} style={{ whiteSpace: 'nowrap' }}>
+      {id.slice(0, 8)}…
+    </Text>
   );
 }
 
@@ -103,7 +103,7 @@ export function ChangeCell({ entry }: { entry: AuditEntry }) {
             size="xs"
             ff="monospace"
             lineClamp={long ? 1 : undefined}
-            style={{ overflowWrap: 'anywhere' }}
+            style={long ? { wordBreak: 'break-all' } : { overflowWrap: 'anywhere' }}
           >
             {line}
           </Text>
