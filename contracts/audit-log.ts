@@ -36,7 +36,15 @@ export const AuditEntry = z
   .object({
     id: z.string(),
     occurredAt: z.iso.datetime(),
-    actor: z.object({ type: z.string(), id: z.string().nullable() }),
+    actor: z.object({
+      type: z.string(),
+      id: z.string().nullable(),
+      displayName: z.string().nullable().meta({
+        description:
+          "Who the actor is today: a user's display name or an API key's name (null for the system, or when the account or key is gone).",
+      }),
+      email: z.string().nullable().meta({ description: "A user's current email address (null for other actors)." }),
+    }),
     action: z.string(),
     target: z.object({ type: z.string(), id: z.string().nullable() }),
     requestId: z.string().nullable(),

@@ -24,7 +24,7 @@ function toEntry(row: AuditLogRow): AuditEntry {
   return {
     id: row.id,
     occurredAt: row.occurred_at.toISOString(),
-    actor: { type: row.actor_type, id: row.actor_id },
+    actor: { type: row.actor_type, id: row.actor_id, displayName: row.actor_name, email: row.actor_email },
     action: row.action,
     target: { type: row.target_type, id: row.target_id },
     requestId: row.request_id,

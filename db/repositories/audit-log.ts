@@ -73,6 +73,10 @@ export interface AuditLogRow {
   occurred_at: Date;
   actor_type: string;
   actor_id: string | null;
+  /** The acting user's display name or the acting API key's name, read when the entry is listed. */
+  actor_name: string | null;
+  /** The acting user's email address. */
+  actor_email: string | null;
   action: string;
   target_type: string;
   target_id: string | null;
@@ -82,9 +86,16 @@ export interface AuditLogRow {
   after: Record<string, unknown> | null;
 }
 
+/** A uuid in text: the only actor ids that are cast to look up a user or an API key. */
+const UUID_TEXT = `'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'`;
+
 /**
  * One page of a tenant's entries, newest first, strictly older than `beforeId` when given
- * (the cursor): ids only grow, so paging is stable while new entries arrive.
+ * (the cursor): ids only grow, so paging is stable while new entries arrive. Each entry
+ * comes with its actor's current name (and a user's email): users are platform rows the
+ * runtime role reads, API keys are the tenant's own rows (row-level security keeps the
+ * lookup in the caller's tenant scope). The CASE guards the cast, so an actor id that is
+ * no uuid finds nothing instead of failing the query.
  */
 export function listAuditEntries(
   db: EntityManager,
@@ -108,9 +119,16 @@ export function listAuditEntries(
   params.push(page.limit);
   // Ordered by the table's bigint id: the output column "id" is text, and text order is wrong.
   return db.query<AuditLogRow[]>(
-    `SELECT id::text, occurred_at, actor_type, actor_id, action, target_type, target_id, request_id,
-            host(ip) AS ip, before, after
-     FROM audit_log WHERE ${where.join(' AND ')} ORDER BY audit_log.id DESC LIMIT $${params.length}`,
+    `SELECT entry.id::text, entry.occurred_at, entry.actor_type, entry.actor_id,
+            coalesce(actor_user.display_name, actor_key.name) AS actor_name, actor_user.email AS actor_email,
+            entry.action, entry.target_type, entry.target_id, entry.request_id, host(entry.ip) AS ip,
+            entry.before, entry.after
+     FROM (SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY audit_log.id DESC LIMIT $${params.length}) AS entry
+     LEFT JOIN users AS actor_user ON entry.actor_type = 'user'
+       AND actor_user.id = CASE WHEN entry.actor_id ~ ${UUID_TEXT} THEN entry.actor_id::uuid END
+     LEFT JOIN api_keys AS actor_key ON entry.actor_type = 'api_key'
+       AND actor_key.id = CASE WHEN entry.actor_id ~ ${UUID_TEXT} THEN entry.actor_id::uuid END
+     ORDER BY entry.id DESC`,
     params,
   );
 }

@@ -67,6 +67,12 @@ describe('portal: invitations', () => {
     await form.getByRole('button', { name: 'Invite' }).click();
     await ownerPage.getByTestId('invited').waitFor();
     await ownerPage.locator('[data-testid="invitation-row"][data-email="dana@team-ui.test"]').waitFor();
+    // The form starts again once the invitation went out (issue 11: it kept the address and role).
+    await ownerPage.waitForFunction(
+      () =>
+        document.querySelector<HTMLInputElement>('form[aria-label="Invite someone"] input[name="email"]')?.value === '',
+    );
+    assert.equal(await form.getByRole('combobox', { name: 'Role' }).inputValue(), 'developer');
 
     const mail = await smtp.waitForMail((m) => m.to.includes('dana@team-ui.test'));
     const link = /https?:\/\/[^/\s]+(\/invitations\/[\w-]{43})/.exec(mail.text)?.[1];

@@ -176,6 +176,58 @@ describe('audit log API', () => {
     const others = await get(`${base()}?action=tenant.secret_other`);
     assert.deepEqual(others.body.items, [], "another tenant's entries never show");
   });
+
+  // Runs last: it adds entries the counts above do not expect.
+  it('names each actor: a user by display name and email, an API key by its name; others by nothing', async () => {
+    const key = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${slug}/api-keys`, {
+      headers: owner.headers,
+      json: { name: 'Nightly export', role: 'viewer' },
+    });
+    assert.equal(key.status, 201, JSON.stringify(key.body));
+    // Another tenant's key: the lookup stays in this tenant's scope, so its name never shows.
+    const [otherKey] = await platform.database.query<{ id: string }>(
+      `INSERT INTO api_keys (tenant_id, name, prefix, secret_hash, role) VALUES ($1, 'Other tenant key', 'a1b2c3d4e5f6', '\\x00', 'viewer') RETURNING id`,
+      [otherTenantId],
+    );
+    await platform.database.query(
+      `INSERT INTO audit_log (tenant_id, actor_type, actor_id, action, target_type) VALUES
+         ($1, 'api_key', $2, 'actor_test.by_key', 'x'),
+         ($1, 'api_key', $3, 'actor_test.by_other_key', 'x'),
+         ($1, 'user', 'not-a-uuid', 'actor_test.by_odd_id', 'x'),
+         ($1, 'user', $4, 'actor_test.by_nobody', 'x'),
+         ($1, 'system', NULL, 'actor_test.by_system', 'x')`,
+      [tenantId, key.body.apiKey.id, otherKey!.id, '00000000-0000-4000-8000-000000000000'],
+    );
+    const actorOf = async (action: string) => {
+      const page = await get(`${base()}?action=${action}&limit=1`);
+      assert.equal(page.status, 200, JSON.stringify(page.body));
+      return page.body.items[0].actor;
+    };
+    assert.deepEqual(await actorOf('member.role_changed'), {
+      type: 'user',
+      id: owner.userId,
+      displayName: 'owner',
+      email: 'owner@audit-api.test',
+    });
+    assert.deepEqual(await actorOf('actor_test.by_key'), {
+      type: 'api_key',
+      id: key.body.apiKey.id,
+      displayName: 'Nightly export',
+      email: null,
+    });
+    for (const action of ['actor_test.by_other_key', 'actor_test.by_odd_id', 'actor_test.by_nobody'])
+      assert.deepEqual(
+        { displayName: (await actorOf(action)).displayName, email: (await actorOf(action)).email },
+        { displayName: null, email: null },
+        action,
+      );
+    assert.deepEqual(await actorOf('actor_test.by_system'), {
+      type: 'system',
+      id: null,
+      displayName: null,
+      email: null,
+    });
+  });
 });
 
 /** A small RFC 4180 reader for the test (quoted fields, doubled quotes, CRLF rows). */

@@ -10,13 +10,15 @@
 // dependencies first. Vite then puts each stylesheet in the chunk of the page that needs it,
 // and React Router links it with that page. The base (CSS variables, reset, global classes)
 // is imported once, by web/app/root.tsx.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
 
 /** `import { A, B as C } from '@mantine/core'` (not `import type`), over several lines. */
 const MANTINE_IMPORT = /\bimport\s*\{([^}]*)\}\s*from\s*(['"])@mantine\/core\2/g;
+/** Any import from '@mantine/dates' (its components are built from core components). */
+const DATES_IMPORT = /\bfrom\s*(['"])@mantine\/dates\1/;
 /** Relative imports and re-exports in Mantine's ESM files. */
 const RELATIVE_IMPORT = /\bfrom\s*"(\.{1,2}\/[^"]+)"|\bimport\s*"(\.{1,2}\/[^"]+)"/g;
 /** A component's CSS module, e.g. `./Button.module.mjs` or `../AppShell.module.mjs`. */
@@ -25,6 +27,8 @@ const CSS_MODULE = /\/([A-Za-z]+)\.module\.mjs$/;
 export interface MantineStyles {
   /** The stylesheet specifiers (`@mantine/core/styles/X.css`) for these named imports, dependencies first. */
   stylesFor(names: readonly string[]): string[];
+  /** What a module importing `@mantine/dates` needs: the core styles its components use, then its own. */
+  datesStyles(): string[];
 }
 
 /** Reads Mantine's ESM build (where `@mantine/core` resolves from `fromDirectory`). */
@@ -78,6 +82,19 @@ export function readMantineStyles(fromDirectory: string): MantineStyles {
       }
       return styles;
     },
+    datesStyles() {
+      // The core components @mantine/dates imports anywhere in its ESM build (a superset of
+      // what one picker uses: a few kB more on the one page that has a picker).
+      const datesIndex = fileURLToPath(import.meta.resolve('@mantine/dates', `file://${fromDirectory}/`));
+      const names = new Set<string>();
+      for (const entry of readdirSync(dirname(datesIndex), { recursive: true, encoding: 'utf8' })) {
+        if (!entry.endsWith('.mjs')) continue;
+        const source = readFileSync(resolve(dirname(datesIndex), entry), 'utf8');
+        for (const match of source.matchAll(MANTINE_IMPORT))
+          for (const { imported } of specifiers(match[1]!)) names.add(imported);
+      }
+      return [...this.stylesFor([...names]), '@mantine/dates/styles.css'];
+    },
   };
 }
 
@@ -124,8 +141,10 @@ export function mantineComponentStyles(): Plugin {
       const names = [...code.matchAll(MANTINE_IMPORT)].flatMap((match) =>
         specifiers(match[1]!).map(({ imported }) => imported),
       );
-      if (names.length === 0) return null;
-      const imports = styles!.stylesFor(names).map((specifier) => `import '${specifier}';`);
+      const usesDates = DATES_IMPORT.test(code);
+      if (names.length === 0 && !usesDates) return null;
+      const stylesheets = [...styles!.stylesFor(names), ...(usesDates ? styles!.datesStyles() : [])];
+      const imports = [...new Set(stylesheets)].map((specifier) => `import '${specifier}';`);
       if (imports.length === 0) return null;
       // Appended, so no line of the module moves (imports are hoisted; among them, these come
       // last, after the stylesheets of the portal's own components the module imports).

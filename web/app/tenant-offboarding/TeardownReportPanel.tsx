@@ -19,28 +19,30 @@ export function TeardownReportPanel({ slug, report }: { slug: string; report: Te
         {report.cancelledAt ? ' · cancelled' : report.completedAt ? ' · completed' : ' · in grace period'}
       </Text>
       {report.resources.length ? (
-        <Table aria-label="Deleted resources">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Resource</Table.Th>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Evidence of deletion</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {report.resources.map((resource) => (
-              <Table.Tr key={`${resource.kind}/${resource.name}`} data-testid="teardown-resource">
-                <Table.Td>{resource.kind}</Table.Td>
-                <Table.Td>
-                  <Code>{resource.name}</Code>
-                </Table.Td>
-                <Table.Td>
-                  <Text size="xs">{resource.evidence}</Text>
-                </Table.Td>
+        <Table.ScrollContainer minWidth={560}>
+          <Table aria-label="Deleted resources">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Resource</Table.Th>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>Evidence of deletion</Table.Th>
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+            </Table.Thead>
+            <Table.Tbody>
+              {report.resources.map((resource) => (
+                <Table.Tr key={`${resource.kind}/${resource.name}`} data-testid="teardown-resource">
+                  <Table.Td>{resource.kind}</Table.Td>
+                  <Table.Td>
+                    <Code>{resource.name}</Code>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="xs">{resource.evidence}</Text>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       ) : (
         <Text size="sm" c="dimmed">
           Nothing deleted yet.

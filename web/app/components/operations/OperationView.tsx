@@ -8,8 +8,11 @@ import { OperationTimeline } from './OperationTimeline.tsx';
 import { OperationStatusBadge } from './StatusBadges.tsx';
 import { useOperationEvents } from './useOperationEvents.ts';
 
-/** One operation, kept current from the API's event stream. */
-export function OperationView({ initial }: { initial: Operation }) {
+/**
+ * One operation, kept current from the API's event stream. `showTemporalUi`: platform admins
+ * get the link to the Temporal UI (it has no sign-in and shows every tenant's workflows).
+ */
+export function OperationView({ initial, showTemporalUi }: { initial: Operation; showTemporalUi: boolean }) {
   const { operation, reconnecting } = useOperationEvents(initial);
 
   return (
@@ -20,7 +23,7 @@ export function OperationView({ initial }: { initial: Operation }) {
             {operationKindLabel(operation.kind)}
           </Text>
           <Group gap="sm">
-            <Title order={1} ff="monospace" size="h2">
+            <Title order={1} ff="monospace" size="h2" style={{ overflowWrap: 'anywhere' }}>
               {operation.id}
             </Title>
             <OperationStatusBadge status={operation.status} size="lg" testId="operation-status" />
@@ -37,12 +40,14 @@ export function OperationView({ initial }: { initial: Operation }) {
             ) : null}
           </Group>
         </div>
-        <Anchor href={operation.links.temporalUi} target="_blank" rel="noreferrer" data-testid="temporal-ui-link">
-          <Group gap={6} component="span">
-            Open in Temporal UI
-            <ExternalLinkIcon size={16} />
-          </Group>
-        </Anchor>
+        {showTemporalUi ? (
+          <Anchor href={operation.links.temporalUi} target="_blank" rel="noreferrer" data-testid="temporal-ui-link">
+            <Group gap={6} component="span">
+              Open in Temporal UI
+              <ExternalLinkIcon size={16} />
+            </Group>
+          </Anchor>
+        ) : null}
       </Group>
 
       {operation.error ? (

@@ -1,4 +1,4 @@
-import { Anchor, AppShell, Burger, Group, Title } from '@mantine/core';
+import { Anchor, AppShell, Burger, Divider, Group, Stack, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { lazy, Suspense } from 'react';
 import type { ReactNode } from 'react';
@@ -14,9 +14,11 @@ import { TenantSwitcher } from './TenantSwitcher.tsx';
 // form, which work before then. The tenant switcher acts through React, so it stays here.
 const MainNav = lazy(() => import('./signed-in.ts').then(({ MainNav }) => ({ default: MainNav })));
 const UserMenu = lazy(() => import('./signed-in.ts').then(({ UserMenu }) => ({ default: UserMenu })));
+const UserMenuInNav = lazy(() => import('./signed-in.ts').then(({ UserMenuInNav }) => ({ default: UserMenuInNav })));
 
 interface AppFrameProps {
   children: ReactNode;
+  /** Only for platform admins (the Temporal UI has no sign-in and shows every tenant's workflows). */
   temporalUiUrl: string | undefined;
   /** Signed out (the login page), the frame has no navigation and no user menu. */
   user: User | null;
@@ -26,7 +28,11 @@ interface AppFrameProps {
   moreTenants: boolean;
 }
 
-/** The chrome around every page: header, navbar (a drawer behind a burger on mobile), main. */
+/**
+ * The chrome around every page: header, navbar, main. On phones (below `sm`) the navbar is a
+ * drawer behind the burger, and the tenant switcher and the user menu move from the header
+ * into it: the header keeps one row that fits 390 px.
+ */
 export function AppFrame({ children, temporalUiUrl, user, tenants, moreTenants }: AppFrameProps) {
   const [navOpened, nav] = useDisclosure(false);
 
@@ -34,11 +40,11 @@ export function AppFrame({ children, temporalUiUrl, user, tenants, moreTenants }
     <AppShell
       header={{ height: 56 }}
       navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !navOpened, desktop: !user } }}
-      padding="lg"
+      padding={{ base: 'sm', sm: 'lg' }}
     >
       <AppShell.Header>
-        <Group h="100%" px="md" justify="space-between">
-          <Group gap="sm">
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
             {user ? (
               <Burger
                 opened={navOpened}
@@ -46,6 +52,8 @@ export function AppFrame({ children, temporalUiUrl, user, tenants, moreTenants }
                 hiddenFrom="sm"
                 size="sm"
                 aria-label="Toggle navigation"
+                aria-expanded={navOpened}
+                data-testid="nav-burger"
               />
             ) : null}
             <Anchor component={Link} to="/tenants" underline="never" c="inherit">
@@ -54,14 +62,14 @@ export function AppFrame({ children, temporalUiUrl, user, tenants, moreTenants }
               </Title>
             </Anchor>
           </Group>
-          <Group gap="sm" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap" miw={0}>
             {user ? (
-              <>
+              <Group gap="sm" wrap="nowrap" visibleFrom="sm" miw={0}>
                 <TenantSwitcher tenants={tenants} more={moreTenants} />
                 <Suspense fallback={null}>
                   <UserMenu user={user} />
                 </Suspense>
-              </>
+              </Group>
             ) : null}
             <ColorSchemeToggle />
           </Group>
@@ -73,6 +81,19 @@ export function AppFrame({ children, temporalUiUrl, user, tenants, moreTenants }
           <Suspense fallback={null}>
             <MainNav onNavigate={nav.close} temporalUiUrl={temporalUiUrl} platformAdmin={user.isPlatformAdmin} />
           </Suspense>
+          <Stack gap="sm" hiddenFrom="sm" mt="md">
+            <Divider />
+            <TenantSwitcher
+              tenants={tenants}
+              more={moreTenants}
+              testId="tenant-switcher-nav"
+              fullWidth
+              onNavigate={nav.close}
+            />
+            <Suspense fallback={null}>
+              <UserMenuInNav user={user} onNavigate={nav.close} />
+            </Suspense>
+          </Stack>
         </AppShell.Navbar>
       ) : null}
 

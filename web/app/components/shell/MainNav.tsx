@@ -11,7 +11,10 @@ interface MainNavProps {
   /** Called after a link is followed, so the mobile drawer can close. */
   onNavigate: () => void;
   temporalUiUrl: string | undefined;
-  /** Platform admins also see the admin console. */
+  /**
+   * Platform admins also see the admin console, and the Temporal UI: it has no sign-in and
+   * shows every tenant's workflows, so it is an operator's tool until guarded access exists.
+   */
   platformAdmin: boolean;
 }
 
@@ -22,7 +25,7 @@ export function MainNav({ onNavigate, temporalUiUrl, platformAdmin }: MainNavPro
     : sections;
 
   return (
-    <Stack component="nav" aria-label="Main" gap={4} h="100%">
+    <Stack component="nav" aria-label="Main" gap={4} flex={1}>
       {visible.map((section) => (
         <NavLink
           key={section.to}
@@ -34,7 +37,7 @@ export function MainNav({ onNavigate, temporalUiUrl, platformAdmin }: MainNavPro
           onClick={onNavigate}
         />
       ))}
-      {temporalUiUrl ? (
+      {temporalUiUrl && platformAdmin ? (
         <NavLink
           component="a"
           href={temporalUiUrl}

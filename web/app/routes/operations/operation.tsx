@@ -1,6 +1,8 @@
+import { Anchor, Breadcrumbs, Stack, Text } from '@mantine/core';
+import { href, Link } from 'react-router';
 import type { Route } from './+types/operation';
-import { loadFromApi } from '../../api/client.server.ts';
-import type { Operation } from '../../../../contracts/index.ts';
+import { callApi, loadFromApi } from '../../api/client.server.ts';
+import type { Operation, TenantPage } from '../../../../contracts/index.ts';
 import { OperationView } from '../../components/operations/OperationView.tsx';
 import { requireUser } from '../../session.server.ts';
 
@@ -9,16 +11,59 @@ export const meta: Route.MetaFunction = ({ loaderData }) => [
 ];
 
 export async function loader({ context, params, request }: Route.LoaderArgs) {
-  const { accessToken } = await requireUser(request, context);
-  const operation = await loadFromApi<Operation>(
-    context,
-    `/api/v1/operations/${encodeURIComponent(params.operationId)}`,
-    { signal: request.signal, token: accessToken },
-  );
-  return { operation };
+  const { accessToken, user } = await requireUser(request, context);
+  const call = { signal: request.signal, token: accessToken };
+  const [operation, tenants] = await Promise.all([
+    loadFromApi<Operation>(context, `/api/v1/operations/${encodeURIComponent(params.operationId)}`, call),
+    // The operation's tenant, for the way back and the header's switcher: among the caller's
+    // tenants (the newest 100 of all for platform admins, as on the operations list).
+    callApi<TenantPage>(context, '/api/v1/tenants?limit=100', call),
+  ]);
+  const tenant =
+    operation.tenantId && tenants.ok ? tenants.body.items.find((t) => t.id === operation.tenantId) : undefined;
+  return {
+    operation,
+    // Read by the header's tenant switcher (useCurrentTenantSlug), so it stays on this tenant.
+    tenantSlug: tenant?.slug,
+    tenantName: tenant?.name,
+    platformAdmin: user.isPlatformAdmin,
+  };
 }
 
 export default function OperationPage({ loaderData }: Route.ComponentProps) {
-  // Keyed by id: moving to another operation starts a fresh view with its own stream.
-  return <OperationView key={loaderData.operation.id} initial={loaderData.operation} />;
+  const { operation, tenantSlug, tenantName, platformAdmin } = loaderData;
+  return (
+    <Stack gap="md">
+      <Breadcrumbs data-testid="operation-breadcrumbs" styles={{ root: { flexWrap: 'wrap' } }}>
+        <Anchor component={Link} to="/operations" size="sm">
+          Operations
+        </Anchor>
+        {tenantSlug ? (
+          <Anchor
+            component={Link}
+            to={href('/tenants/:slug', { slug: tenantSlug })}
+            size="sm"
+            data-testid="operation-tenant-link"
+          >
+            {tenantName ?? tenantSlug}
+          </Anchor>
+        ) : null}
+        {tenantSlug && platformAdmin ? (
+          <Anchor
+            component={Link}
+            to={href('/admin/tenants/:slug', { slug: tenantSlug })}
+            size="sm"
+            data-testid="operation-admin-tenant-link"
+          >
+            Admin page of {tenantSlug}
+          </Anchor>
+        ) : null}
+        <Text size="sm" c="dimmed">
+          This operation
+        </Text>
+      </Breadcrumbs>
+      {/* Keyed by id: moving to another operation starts a fresh view with its own stream. */}
+      <OperationView key={operation.id} initial={operation} showTemporalUi={platformAdmin} />
+    </Stack>
+  );
 }

@@ -14,7 +14,7 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { data, Form, redirect, useNavigation } from 'react-router';
 import type { Route } from './+types/api-keys';
 import { ROLE_PERMISSIONS, ROLE_RANK } from '../../../../api/auth/permissions.ts';
@@ -122,7 +122,11 @@ export default function ApiKeysPage({ loaderData, actionData }: Route.ComponentP
       </div>
       {created ? <NewKeyNotice created={created} /> : null}
       {canManage ? (
-        <CreateKeyForm myRole={myRole} actionData={actionData?.intent === 'create' ? actionData : undefined} />
+        <CreateKeyForm
+          myRole={myRole}
+          actionData={actionData?.intent === 'create' ? actionData : undefined}
+          created={created !== null}
+        />
       ) : null}
       <Paper withBorder p="md">
         {keys === null ? (
@@ -164,17 +168,25 @@ function NewKeyNotice({ created }: { created: { key: string; apiKey: ApiKey } })
 function CreateKeyForm({
   myRole,
   actionData,
+  created,
 }: {
   myRole: Role;
   actionData: { problem: Problem | null; fieldErrors: Record<string, string> } | undefined;
+  /** The last submission created a key: the form starts empty again. */
+  created: boolean;
 }) {
   const [clientErrors, setClientErrors] = useState<Record<string, string>>({});
+  const formRef = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    if (created) formRef.current?.reset();
+  }, [actionData, created]);
   const navigation = useNavigation();
   const errors = { ...actionData?.fieldErrors, ...clientErrors };
   const allowedRoles = roles.filter((role) => ROLE_RANK[role] <= ROLE_RANK[myRole]);
   return (
     <Paper withBorder p="md">
       <Form
+        ref={formRef}
         method="post"
         aria-label="Create an API key"
         noValidate

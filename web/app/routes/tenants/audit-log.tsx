@@ -12,29 +12,38 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
+import { DatePickerInput } from '@mantine/dates';
 import { data, Form, href, Link, redirect } from 'react-router';
 import type { Route } from './+types/audit-log';
-import type { AuditEntry, AuditLogPage as AuditLogResult, Problem } from '../../../../contracts/index.ts';
+import type { AuditLogPage as AuditLogResult, Problem } from '../../../../contracts/index.ts';
 import { callApi } from '../../api/client.server.ts';
 import { TenantNav } from '../../components/tenants/TenantNav.tsx';
+import { ActorCell, ChangeCell, ShortId } from '../../components/audit-log/AuditCells.tsx';
+import { apiTimeRange, pickerDay } from '../../components/audit-log/time-range.ts';
 import { Timestamp } from '../../components/Timestamp.tsx';
 import { loginPath, rememberTenant, requireUser } from '../../session.server.ts';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `Audit log of ${params.slug} · Atrium` }];
 
-/** The filters live in the URL, so a filtered view can be shared and reloaded. */
+/**
+ * The filters live in the URL, so a filtered view can be shared and reloaded. `from` and
+ * `to` are UTC days (YYYY-MM-DD, as the date pickers send them), both included; a full ISO
+ * date-time (older links) is passed on as it is.
+ */
 const FILTERS = ['action', 'actor', 'targetType', 'from', 'to'] as const;
+type Filters = Record<(typeof FILTERS)[number], string>;
 
 export async function loader({ context, params, request }: Route.LoaderArgs) {
   const { accessToken } = await requireUser(request, context);
   const url = new URL(request.url);
-  const filters = Object.fromEntries(FILTERS.map((name) => [name, url.searchParams.get(name) ?? '']));
+  const filters = Object.fromEntries(FILTERS.map((name) => [name, url.searchParams.get(name) ?? ''])) as Filters;
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(filters)) if (value) query.set(name, value);
   // The trail holds the cursors of the pages before this one, so "Newer" can step back.
   const trail = (url.searchParams.get('trail') ?? '').split(',').filter(Boolean);
   const cursor = url.searchParams.get('cursor');
   const apiQuery = new URLSearchParams(query);
+  for (const [name, value] of Object.entries(apiTimeRange(filters.from, filters.to))) apiQuery.set(name, value);
   if (cursor) apiQuery.set('cursor', cursor);
   apiQuery.set('limit', '50');
   const result = await callApi<AuditLogResult>(
@@ -105,23 +114,35 @@ export default function AuditLogPage({ loaderData }: Route.ComponentProps) {
                 <TextInput
                   name="actor"
                   label="Actor id"
+                  description="Or pick an actor in the list"
                   defaultValue={filters.actor}
                   error={fieldError(loaderData.problem, 'actor')}
                 />
                 <TextInput name="targetType" label="Target type" defaultValue={filters.targetType} />
-                <TextInput
+                {/* Keyed by the URL's value: a new filter from a link resets what the picker shows. */}
+                <DatePickerInput
+                  key={`from-${filters.from}`}
                   name="from"
-                  label="From (UTC)"
-                  placeholder="2026-11-01T00:00:00Z"
-                  defaultValue={filters.from}
+                  label="From (UTC day)"
+                  placeholder="Any day"
+                  valueFormat="YYYY-MM-DD"
+                  clearable
+                  w={170}
+                  defaultValue={pickerDay(filters.from)}
                   error={fieldError(loaderData.problem, 'from')}
+                  data-testid="audit-log-from"
                 />
-                <TextInput
+                <DatePickerInput
+                  key={`to-${filters.to}`}
                   name="to"
-                  label="To (UTC)"
-                  placeholder="2026-12-01T00:00:00Z"
-                  defaultValue={filters.to}
+                  label="To (UTC day, included)"
+                  placeholder="Any day"
+                  valueFormat="YYYY-MM-DD"
+                  clearable
+                  w={170}
+                  defaultValue={pickerDay(filters.to)}
                   error={fieldError(loaderData.problem, 'to')}
+                  data-testid="audit-log-to"
                 />
                 <Button type="submit">Filter</Button>
                 <Anchor component={Link} to={href('/tenants/:slug/audit-log', { slug })} size="sm">
@@ -138,7 +159,7 @@ export default function AuditLogPage({ loaderData }: Route.ComponentProps) {
                 description="Nothing matches these filters."
               />
             ) : (
-              <Table.ScrollContainer minWidth={800}>
+              <Table.ScrollContainer minWidth={900}>
                 <Table verticalSpacing="xs" aria-label="Audit log" data-testid="audit-log-table">
                   <Table.Thead>
                     <Table.Tr>
@@ -152,28 +173,24 @@ export default function AuditLogPage({ loaderData }: Route.ComponentProps) {
                   <Table.Tbody>
                     {loaderData.items.map((entry) => (
                       <Table.Tr key={entry.id} data-testid="audit-log-row">
-                        <Table.Td>
+                        <Table.Td style={{ whiteSpace: 'nowrap' }}>
                           <Timestamp value={entry.occurredAt} />
                         </Table.Td>
                         <Table.Td>
-                          <Code>{entry.action}</Code>
+                          <Code style={{ whiteSpace: 'nowrap' }}>{entry.action}</Code>
                         </Table.Td>
                         <Table.Td>
-                          <Text size="sm">{entry.actor.type}</Text>
-                          <Text size="xs" c="dimmed" ff="monospace">
-                            {entry.actor.id ?? ''}
-                          </Text>
+                          <ActorCell
+                            actor={entry.actor}
+                            filterLink={filterLink(filters, { actor: entry.actor.id ?? '' })}
+                          />
                         </Table.Td>
                         <Table.Td>
                           <Text size="sm">{entry.target.type}</Text>
-                          <Text size="xs" c="dimmed" ff="monospace">
-                            {entry.target.id ?? ''}
-                          </Text>
+                          {entry.target.id ? <ShortId id={entry.target.id} /> : null}
                         </Table.Td>
-                        <Table.Td>
-                          <Text size="xs" ff="monospace" style={{ whiteSpace: 'pre-wrap' }}>
-                            {describeChange(entry)}
-                          </Text>
+                        <Table.Td miw={260}>
+                          <ChangeCell entry={entry} />
                         </Table.Td>
                       </Table.Tr>
                     ))}
@@ -227,9 +244,9 @@ function fieldError(problem: Pick<Problem, 'errors'> | null, field: string): str
   return problem?.errors?.find((e) => e.path === field)?.message;
 }
 
-function describeChange(entry: AuditEntry): string {
-  const parts: string[] = [];
-  if (entry.before) parts.push(`before ${JSON.stringify(entry.before)}`);
-  if (entry.after) parts.push(`after ${JSON.stringify(entry.after)}`);
-  return parts.join('\n');
+/** This page's URL with some filters changed (paging starts again). */
+function filterLink(filters: Filters, change: Partial<Filters>): string {
+  const next = new URLSearchParams();
+  for (const [name, value] of Object.entries({ ...filters, ...change })) if (value) next.set(name, value);
+  return `?${next}`;
 }

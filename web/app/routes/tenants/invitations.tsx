@@ -11,7 +11,7 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { data, Form, redirect, useNavigation } from 'react-router';
 import { z } from 'zod';
 import type { Route } from './+types/invitations';
@@ -89,6 +89,12 @@ export default function InvitationsPage({ loaderData, actionData }: Route.Compon
   const navigation = useNavigation();
   const errors: Record<string, string> = { ...actionData?.fieldErrors, ...clientErrors };
   const invitableRoles = myRole === 'owner' ? ROLES : ROLES.filter((role) => role !== 'owner');
+  // After an invitation went out the form starts empty again (after a refusal it keeps
+  // what was typed, to be corrected).
+  const formRef = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    if (actionData?.invited) formRef.current?.reset();
+  }, [actionData]);
   return (
     <Stack gap="lg">
       <TenantNav slug={slug} current="invitations" />
@@ -111,6 +117,7 @@ export default function InvitationsPage({ loaderData, actionData }: Route.Compon
       {canManage ? (
         <Paper withBorder p="md">
           <Form
+            ref={formRef}
             method="post"
             aria-label="Invite someone"
             noValidate
@@ -129,7 +136,7 @@ export default function InvitationsPage({ loaderData, actionData }: Route.Compon
                 label="Email"
                 placeholder="someone@example.com"
                 error={errors.email}
-                w={300}
+                w={{ base: '100%', xs: 300 }}
               />
               <NativeSelect
                 name="role"
@@ -153,48 +160,50 @@ export default function InvitationsPage({ loaderData, actionData }: Route.Compon
             description="Everyone invited has answered."
           />
         ) : (
-          <Table aria-label="Pending invitations" data-testid="invitations-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Email</Table.Th>
-                <Table.Th>Role</Table.Th>
-                <Table.Th>Invited by</Table.Th>
-                <Table.Th>Expires</Table.Th>
-                {canManage ? <Table.Th aria-label="Actions" /> : null}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {invitations.map((invitation) => (
-                <Table.Tr key={invitation.id} data-testid="invitation-row" data-email={invitation.email}>
-                  <Table.Td>{invitation.email}</Table.Td>
-                  <Table.Td>
-                    <RoleBadge role={invitation.role} />
-                  </Table.Td>
-                  <Table.Td>{invitation.invitedBy ?? '—'}</Table.Td>
-                  <Table.Td>
-                    <Timestamp value={invitation.expiresAt} />
-                  </Table.Td>
-                  {canManage ? (
-                    <Table.Td>
-                      <Form method="post">
-                        <input type="hidden" name="intent" value="withdraw" />
-                        <input type="hidden" name="id" value={invitation.id} />
-                        <Button
-                          type="submit"
-                          size="xs"
-                          variant="subtle"
-                          color="red"
-                          aria-label={`Withdraw the invitation of ${invitation.email}`}
-                        >
-                          Withdraw
-                        </Button>
-                      </Form>
-                    </Table.Td>
-                  ) : null}
+          <Table.ScrollContainer minWidth={640}>
+            <Table aria-label="Pending invitations" data-testid="invitations-table">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Email</Table.Th>
+                  <Table.Th>Role</Table.Th>
+                  <Table.Th>Invited by</Table.Th>
+                  <Table.Th>Expires</Table.Th>
+                  {canManage ? <Table.Th aria-label="Actions" /> : null}
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+              </Table.Thead>
+              <Table.Tbody>
+                {invitations.map((invitation) => (
+                  <Table.Tr key={invitation.id} data-testid="invitation-row" data-email={invitation.email}>
+                    <Table.Td>{invitation.email}</Table.Td>
+                    <Table.Td>
+                      <RoleBadge role={invitation.role} />
+                    </Table.Td>
+                    <Table.Td>{invitation.invitedBy ?? '—'}</Table.Td>
+                    <Table.Td>
+                      <Timestamp value={invitation.expiresAt} />
+                    </Table.Td>
+                    {canManage ? (
+                      <Table.Td>
+                        <Form method="post">
+                          <input type="hidden" name="intent" value="withdraw" />
+                          <input type="hidden" name="id" value={invitation.id} />
+                          <Button
+                            type="submit"
+                            size="xs"
+                            variant="subtle"
+                            color="red"
+                            aria-label={`Withdraw the invitation of ${invitation.email}`}
+                          >
+                            Withdraw
+                          </Button>
+                        </Form>
+                      </Table.Td>
+                    ) : null}
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
         )}
       </Paper>
     </Stack>

@@ -337,62 +337,64 @@ function DomainsPanel({
         {domains.length === 0 ? (
           <EmptyState data-testid="sso-domains-empty" title="No domains" description="Add your company's domain." />
         ) : (
-          <Table aria-label="Domains" data-testid="sso-domains">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Domain</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Link sent to</Table.Th>
-                {canManage ? <Table.Th aria-label="Actions" /> : null}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {domains.map((domain) => (
-                <Table.Tr key={domain.domain} data-testid="sso-domain-row" data-domain={domain.domain}>
-                  <Table.Td>
-                    <Code>{domain.domain}</Code>
-                  </Table.Td>
-                  <Table.Td>
-                    {domain.verified ? (
-                      <Badge color="green" data-testid="sso-domain-status">
-                        verified
-                      </Badge>
-                    ) : (
-                      <Group gap={6}>
-                        <Badge color="yellow" data-testid="sso-domain-status">
-                          waiting
-                        </Badge>
-                        {domain.verificationExpiresAt ? (
-                          <Text size="xs" c="dimmed">
-                            link expires <Timestamp value={domain.verificationExpiresAt} />
-                          </Text>
-                        ) : null}
-                      </Group>
-                    )}
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">{domain.verificationEmail}</Text>
-                  </Table.Td>
-                  {canManage ? (
-                    <Table.Td>
-                      <Form
-                        method="post"
-                        onSubmit={(event) => {
-                          if (!window.confirm(`Remove ${domain.domain}?`)) event.preventDefault();
-                        }}
-                      >
-                        <input type="hidden" name="intent" value="remove-domain" />
-                        <input type="hidden" name="domain" value={domain.domain} />
-                        <Button type="submit" size="xs" variant="subtle" color="red">
-                          Remove
-                        </Button>
-                      </Form>
-                    </Table.Td>
-                  ) : null}
+          <Table.ScrollContainer minWidth={560}>
+            <Table aria-label="Domains" data-testid="sso-domains">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Domain</Table.Th>
+                  <Table.Th>Status</Table.Th>
+                  <Table.Th>Link sent to</Table.Th>
+                  {canManage ? <Table.Th aria-label="Actions" /> : null}
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+              </Table.Thead>
+              <Table.Tbody>
+                {domains.map((domain) => (
+                  <Table.Tr key={domain.domain} data-testid="sso-domain-row" data-domain={domain.domain}>
+                    <Table.Td>
+                      <Code>{domain.domain}</Code>
+                    </Table.Td>
+                    <Table.Td>
+                      {domain.verified ? (
+                        <Badge color="green" data-testid="sso-domain-status">
+                          verified
+                        </Badge>
+                      ) : (
+                        <Group gap={6}>
+                          <Badge color="yellow" data-testid="sso-domain-status">
+                            waiting
+                          </Badge>
+                          {domain.verificationExpiresAt ? (
+                            <Text size="xs" c="dimmed">
+                              link expires <Timestamp value={domain.verificationExpiresAt} />
+                            </Text>
+                          ) : null}
+                        </Group>
+                      )}
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm">{domain.verificationEmail}</Text>
+                    </Table.Td>
+                    {canManage ? (
+                      <Table.Td>
+                        <Form
+                          method="post"
+                          onSubmit={(event) => {
+                            if (!window.confirm(`Remove ${domain.domain}?`)) event.preventDefault();
+                          }}
+                        >
+                          <input type="hidden" name="intent" value="remove-domain" />
+                          <input type="hidden" name="domain" value={domain.domain} />
+                          <Button type="submit" size="xs" variant="subtle" color="red">
+                            Remove
+                          </Button>
+                        </Form>
+                      </Table.Td>
+                    ) : null}
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
         )}
         {actionData?.problem && !actionData.ok && !Object.keys(actionData.fieldErrors).length ? (
           <Alert color="red" title={actionData.problem.title} data-testid="sso-domain-problem">
