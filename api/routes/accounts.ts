@@ -22,6 +22,7 @@ import {
   issueAccountToken,
 } from '../../db/repositories/account-tokens.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
+import { emitEvent } from '../../db/repositories/event-outbox.ts';
 import { addMembershipIfAbsent } from '../../db/repositories/memberships.ts';
 import { issueRefreshToken, revokeAllRefreshTokensOfUser } from '../../db/repositories/refresh-tokens.ts';
 import { insertTenantIfAbsent } from '../../db/repositories/tenants.ts';
@@ -136,6 +137,7 @@ export function accountsRouter(deps: ApiDeps): Router {
         targetId: userId,
         after: { role: 'owner' },
       });
+      await emitEvent(db, tenantId, 'member.joined', { userId, email: body.email, role: 'owner', via: 'signup' });
       const started = await startTenantProvisioning(
         {
           client: deps.temporal.client,

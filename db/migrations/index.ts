@@ -18,6 +18,7 @@ import { AddTenantApproval1763890000000 } from './1763890000000-AddTenantApprova
 import { CreateTenantOffboarding1763895000000 } from './1763895000000-CreateTenantOffboarding.ts';
 import { OrderAuditChainByLock1763900000000 } from './1763900000000-OrderAuditChainByLock.ts';
 import { IndexTenantsByCreation1763910000000 } from './1763910000000-IndexTenantsByCreation.ts';
+import { CreateEventOutbox1763920000000 } from './1763920000000-CreateEventOutbox.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -39,4 +40,5 @@ export const migrations = [
   CreateTenantOffboarding1763895000000,
   OrderAuditChainByLock1763900000000,
   IndexTenantsByCreation1763910000000,
+  CreateEventOutbox1763920000000,
 ];
