@@ -77,6 +77,11 @@ const ApiEnv = z.object({
     .enum(['true', 'false'], { error: 'must be true or false' })
     .default('false')
     .transform((value) => value === 'true'),
+  // http:// webhook endpoints: only for receivers on loopback in development and tests.
+  WEBHOOK_ALLOW_INSECURE_URLS: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
   // Which addresses tenant-given URLs may reach (SSO issuers): loopback only in development.
   ...outboundSettings,
   // Signs the portal's session cookie. Optional here so an API-only process (PORTAL_MODE=off)
@@ -139,6 +144,7 @@ export function readApiConfig(env: Env) {
         loginTtlMs: parsed.SSO_LOGIN_TTL,
         domainVerificationTtlMs: parsed.SSO_DOMAIN_VERIFICATION_TTL,
       },
+      webhooks: { allowInsecureUrls: parsed.WEBHOOK_ALLOW_INSECURE_URLS },
     },
   };
 }

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import type { IdentityProviders } from '../integrations/identity/port.ts';
 import type { Mailer } from '../integrations/mail/port.ts';
+import type { OutboundGuard } from '../integrations/outbound/guard.ts';
 import type { SecretStore } from '../integrations/secrets/port.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ActivityTimings } from '../workflows/shared/operation.contract.ts';
@@ -18,6 +19,8 @@ export interface ApiDeps {
   secretStore: SecretStore;
   /** Tenants' own OpenID Connect providers (single sign-on). */
   identity: IdentityProviders;
+  /** Checks addresses tenants give (webhook URLs) before they are saved; calls go through its client. */
+  outboundGuard: OutboundGuard;
   temporal: {
     client: Client;
     namespace: string;
@@ -54,6 +57,10 @@ export interface ApiDeps {
       loginTtlMs: number;
       /** How long a mailed domain verification link works. */
       domainVerificationTtlMs: number;
+    };
+    webhooks: {
+      /** WEBHOOK_ALLOW_INSECURE_URLS: http:// endpoints (development only). */
+      allowInsecureUrls: boolean;
     };
   };
 }

@@ -45,7 +45,8 @@ try {
 const connection = await Connection.connect({ address: config.temporal.address });
 const client = new Client({ connection, namespace: config.temporal.namespace });
 // Every call to an address a tenant gave (their SSO issuer) goes through this client.
-const outbound = createOutboundClient(createOutboundGuard(config.outbound));
+const outboundGuard = createOutboundGuard(config.outbound);
+const outbound = createOutboundClient(outboundGuard);
 if (config.outbound.allowLoopback)
   logger.warn('OUTBOUND_ALLOW_LOOPBACK=true: tenant-given addresses may reach this machine (development only)');
 
@@ -56,6 +57,7 @@ const deps: ApiDeps = {
   mailer: selectMailer(config.mail, logger),
   secretStore: selectSecretStore(config.secretStore, dataSource),
   identity: createOidcProviders({ ...config.identity, fetch: outbound.fetch }),
+  outboundGuard,
   temporal: {
     client,
     namespace: config.temporal.namespace,

@@ -22,3 +22,4 @@ export * from './tenant-offboarding.ts';
 export * from './tenant-resources.ts';
 export * from './tenant-suspension.ts';
 export * from './tenants.ts';
+export * from './webhooks.ts';

@@ -19,6 +19,7 @@ import { CreateTenantOffboarding1763895000000 } from './1763895000000-CreateTena
 import { OrderAuditChainByLock1763900000000 } from './1763900000000-OrderAuditChainByLock.ts';
 import { IndexTenantsByCreation1763910000000 } from './1763910000000-IndexTenantsByCreation.ts';
 import { CreateEventOutbox1763920000000 } from './1763920000000-CreateEventOutbox.ts';
+import { CreateWebhookEndpoints1763930000000 } from './1763930000000-CreateWebhookEndpoints.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -41,4 +42,5 @@ export const migrations = [
   OrderAuditChainByLock1763900000000,
   IndexTenantsByCreation1763910000000,
   CreateEventOutbox1763920000000,
+  CreateWebhookEndpoints1763930000000,
 ];

@@ -165,6 +165,52 @@ const ROUTES: Route[] = [
     permission: 'sso.manage',
     allowed: [404],
   },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/webhooks',
+    path: (s) => `/api/v1/tenants/${s}/webhooks`,
+    permission: 'webhooks.read',
+    allowed: [200],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/webhooks',
+    path: (s) => `/api/v1/tenants/${s}/webhooks`,
+    // Loopback (OUTBOUND_ALLOW_LOOPBACK is off): allowed callers get as far as the URL check (422).
+    body: () => ({ url: 'https://127.0.0.1:9/hook', eventTypes: ['member.joined'] }),
+    permission: 'webhooks.manage',
+    allowed: [422],
+  },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/webhooks/{endpointId}',
+    path: (s) => `/api/v1/tenants/${s}/webhooks/${randomUUID()}`,
+    permission: 'webhooks.read',
+    allowed: [404],
+  },
+  {
+    method: 'PATCH',
+    spec: '/api/v1/tenants/{slug}/webhooks/{endpointId}',
+    path: (s) => `/api/v1/tenants/${s}/webhooks/${randomUUID()}`,
+    body: () => ({ enabled: false }),
+    permission: 'webhooks.manage',
+    allowed: [404],
+  },
+  {
+    method: 'DELETE',
+    spec: '/api/v1/tenants/{slug}/webhooks/{endpointId}',
+    path: (s) => `/api/v1/tenants/${s}/webhooks/${randomUUID()}`,
+    permission: 'webhooks.manage',
+    allowed: [404],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/webhooks/{endpointId}/rotate-secret',
+    path: (s) => `/api/v1/tenants/${s}/webhooks/${randomUUID()}/rotate-secret`,
+    body: () => ({}),
+    permission: 'webhooks.manage',
+    allowed: [404],
+  },
   // Platform admins only: every tenant role gets 403.
   {
     method: 'POST',
