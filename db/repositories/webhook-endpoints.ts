@@ -8,7 +8,7 @@ export interface WebhookEndpointRow {
   url: string;
   description: string;
   event_types: string[];
-  status: 'enabled' | 'disabled';
+  status: 'enabled' | 'paused' | 'disabled';
   disabled_reason: string | null;
   secret_path: string;
   secret_version: number;
@@ -86,9 +86,12 @@ export async function updateWebhookEndpoint(
 ): Promise<WebhookEndpointRow> {
   const columns = Object.keys(change) as Array<keyof WebhookEndpointChange>;
   const sets = columns.map((column, index) => `${column} = $${index + 3}`);
+  // Wrapped in a SELECT: TypeORM answers a bare UPDATE ... RETURNING with [rows, count].
   const rows = await db.query<WebhookEndpointRow[]>(
-    `UPDATE webhook_endpoints SET ${[...sets, 'updated_at = now()'].join(', ')}
-     WHERE tenant_id = $1 AND id = $2 RETURNING *`,
+    `WITH changed AS (
+       UPDATE webhook_endpoints SET ${[...sets, 'updated_at = now()'].join(', ')}
+       WHERE tenant_id = $1 AND id = $2 RETURNING *
+     ) SELECT * FROM changed`,
     [tenantId, id, ...columns.map((column) => change[column])],
   );
   return rows[0]!;
