@@ -1,4 +1,5 @@
 // What the API's routes need, built once in api/main.ts (or by a test) and passed down.
+import type { DeliveryPolicy } from '../workflows/webhooks/contract.ts';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import type { IdentityProviders } from '../integrations/identity/port.ts';
@@ -61,6 +62,11 @@ export interface ApiDeps {
     webhooks: {
       /** WEBHOOK_ALLOW_INSECURE_URLS: http:// endpoints (development only). */
       allowInsecureUrls: boolean;
+      /** WEBHOOK_DISPATCHER: this process runs an outbox dispatcher. */
+      dispatcher: boolean;
+      dispatchIntervalMs: number;
+      /** The sequencers' retry policy (WEBHOOK_RETRY_*, WEBHOOK_PAUSE_AFTER, …). */
+      policy: DeliveryPolicy;
     };
   };
 }

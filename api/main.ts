@@ -19,6 +19,7 @@ import { readApiConfig } from './config.ts';
 import type { ApiConfig } from './config.ts';
 import type { ApiDeps } from './deps.ts';
 import { mountPortal } from './portal.ts';
+import { startOutboxDispatcher } from './webhooks/dispatcher.ts';
 
 let config: ApiConfig;
 try {
@@ -83,6 +84,17 @@ const portal =
         sessionSecret: config.sessionSecret,
       });
 app.use(finalErrorHandler(deps));
+// Hands committed events to the webhook sequencers; every replica may run one.
+const dispatcher = config.settings.webhooks.dispatcher
+  ? startOutboxDispatcher({
+      dataSource,
+      client,
+      taskQueuePrefix: config.temporal.taskQueuePrefix,
+      policy: config.settings.webhooks.policy,
+      intervalMs: config.settings.webhooks.dispatchIntervalMs,
+      logger,
+    })
+  : null;
 logger.info('API listening', { url: apiBaseUrl, portal: config.portalMode, pid: process.pid });
 
 let stopping = false;
@@ -95,6 +107,7 @@ async function stop(signal: string): Promise<void> {
   // Event streams never go idle by themselves; give them a moment, then cut them.
   setTimeout(() => server.closeAllConnections(), 2_000).unref();
   await closed;
+  await dispatcher?.stop();
   await portal?.close();
   await connection.close();
   await deps.mailer.close();

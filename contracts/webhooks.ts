@@ -61,7 +61,11 @@ export const RotateWebhookSecretRequest = z
   .meta({ id: 'RotateWebhookSecretRequest' });
 export type RotateWebhookSecretRequest = z.input<typeof RotateWebhookSecretRequest>;
 
-export const WebhookEndpointStatus = z.enum(['enabled', 'disabled']);
+/**
+ * `paused`: delivery kept failing (WEBHOOK_PAUSE_AFTER); its events wait in order until a
+ * member re-enables it. `disabled`: by a member, or by delivery (410 Gone); nothing is queued.
+ */
+export const WebhookEndpointStatus = z.enum(['enabled', 'paused', 'disabled']);
 
 export const WebhookEndpoint = z
   .object({
@@ -70,7 +74,7 @@ export const WebhookEndpoint = z
     description: z.string(),
     eventTypes: z.array(z.string()),
     status: WebhookEndpointStatus,
-    /** Why it is disabled: a member did it, or the endpoint answered 410 Gone, … */
+    /** Why it is paused or disabled: a member did it, the endpoint answered 410 Gone, … */
     disabledReason: z.string().nullable(),
     /** Until when the secret before the last rotation still signs deliveries (null: none does). */
     previousSecretExpiresAt: z.string().nullable(),
@@ -93,3 +97,43 @@ export const WebhookEndpointWithSecret = z
 export type WebhookEndpointWithSecret = z.infer<typeof WebhookEndpointWithSecret>;
 
 export const WebhookEndpointPath = TenantPath.extend({ endpointId: z.uuid('Must be an endpoint id (UUID).') });
+
+export const WEBHOOK_DELIVERY_OUTCOMES = ['delivered', 'retry', 'gone', 'refused'] as const;
+
+export const WebhookDeliveryListQuery = z.strictObject({
+  outcome: z.enum(WEBHOOK_DELIVERY_OUTCOMES).optional(),
+  eventType: WebhookEventType.optional(),
+  eventId: z.uuid('Must be an event id (UUID).').optional(),
+  cursor: z
+    .string()
+    .regex(/^[0-9]{1,19}$/, 'Pass the nextCursor of a previous page unchanged.')
+    .optional(),
+  limit: z.coerce.number().int().min(1, 'Use 1 to 200.').max(200, 'Use 1 to 200.').default(50),
+});
+export type WebhookDeliveryListQuery = z.input<typeof WebhookDeliveryListQuery>;
+
+/** One attempt to deliver an event to an endpoint. */
+export const WebhookDeliveryAttempt = z
+  .object({
+    id: z.string(),
+    eventId: z.uuid().meta({ description: 'The event id: the `webhook-id` header of every attempt.' }),
+    eventType: z.string(),
+    attempt: z.int().positive().meta({ description: 'Which attempt at this event (1, 2, …).' }),
+    outcome: z.enum(WEBHOOK_DELIVERY_OUTCOMES).meta({
+      description:
+        'delivered (2xx); retry (another status, a timeout or a network error: tried again later); gone (410: the endpoint was disabled); refused (the address is not allowed: disabled).',
+    }),
+    statusCode: z.int().nullable().meta({ description: 'The HTTP status; null when no answer came.' }),
+    durationMs: z.int().nonnegative(),
+    responseExcerpt: z.string().meta({ description: 'The first kilobyte of the answer.' }),
+    error: z.string().nullable().meta({ description: 'What went wrong without an answer.' }),
+    url: z.string(),
+    attemptedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'WebhookDeliveryAttempt' });
+export type WebhookDeliveryAttempt = z.infer<typeof WebhookDeliveryAttempt>;
+
+export const WebhookDeliveryPage = z
+  .object({ items: z.array(WebhookDeliveryAttempt), nextCursor: z.string().nullable() })
+  .meta({ id: 'WebhookDeliveryPage' });
+export type WebhookDeliveryPage = z.infer<typeof WebhookDeliveryPage>;

@@ -16,7 +16,6 @@ import { ssoConnectionRoutes } from './sso-connection.ts';
 import { ssoDomainsRoutes } from './sso-domains.ts';
 import { ssoLoginRoutes } from './sso-login.ts';
 import { tenantsRoutes } from './tenants.ts';
-import { webhookEndpointsRoutes } from '../webhooks/endpoint-routes.ts';
 
 const RESOURCE_ROUTES: readonly RouteModule[] = [
   authRoutes,
@@ -32,7 +31,6 @@ const RESOURCE_ROUTES: readonly RouteModule[] = [
   ssoDomainsRoutes,
   operationsRoutes,
   licenseRoutes,
-  webhookEndpointsRoutes,
 ];
 
 /** api/<family>/routes.ts's default export: the family's route modules. */

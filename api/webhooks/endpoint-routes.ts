@@ -41,6 +41,7 @@ import { parseBody, parseParams } from '../http/validate.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { routeModule } from '../routes/route-module.ts';
 import { secretStoreProblem } from '../routes/sso-connection.ts';
+import { resumeWebhookDelivery } from './starter.ts';
 
 /** Why a member-disabled endpoint is disabled (delivery sets its own reasons, e.g. a 410). */
 export const DISABLED_BY_MEMBER = 'disabled by a member';
@@ -184,11 +185,12 @@ export function webhookEndpointsRouter(deps: ApiDeps): Router {
         change.description = body.description;
       if (body.eventTypes && body.eventTypes.join() !== current.event_types.join())
         change.event_types = body.eventTypes;
-      if (body.enabled === true && current.status === 'disabled')
+      // Enabling a paused endpoint resumes its queue (below); a disabled one starts afresh.
+      if (body.enabled === true && current.status !== 'enabled')
         Object.assign(change, { status: 'enabled', disabled_reason: null });
-      if (body.enabled === false && current.status === 'enabled')
+      if (body.enabled === false && current.status !== 'disabled')
         Object.assign(change, { status: 'disabled', disabled_reason: DISABLED_BY_MEMBER });
-      if (Object.keys(change).length === 0) return current;
+      if (Object.keys(change).length === 0) return { row: current, resume: false };
       const row = await updateWebhookEndpoint(db, access.tenantId, endpointId, change);
       const onlyStatus = Object.keys(change).every((key) => key === 'status' || key === 'disabled_reason');
       await appendAuditEntry(db, {
@@ -200,9 +202,16 @@ export function webhookEndpointsRouter(deps: ApiDeps): Router {
         before: audited(current),
         after: audited(row),
       });
-      return row;
+      return { row, resume: current.status !== 'enabled' && row.status === 'enabled' };
     });
-    res.json(toView(updated) satisfies WebhookEndpoint);
+    // After the commit, so the sequencer's next attempt reads the endpoint enabled. Should the
+    // signal not get through, the endpoint is enabled and a paused sequencer still waits:
+    // disabling and enabling it again sends the signal again.
+    if (updated.resume)
+      await resumeWebhookDelivery({ client: deps.temporal.client }, { slug: access.slug, endpointId }).catch(
+        (error: unknown) => deps.logger.warn('Could not resume webhook delivery', { endpointId, error }),
+      );
+    res.json(toView(updated.row) satisfies WebhookEndpoint);
   });
 
   router.post('/:endpointId/rotate-secret', requireTenantPermission(deps, 'webhooks.manage'), async (req, res) => {
@@ -211,13 +220,20 @@ export function webhookEndpointsRouter(deps: ApiDeps): Router {
     const access = tenantAccessOf(res);
     const graceMs = body.gracePeriod ?? WEBHOOK_ROTATION_DEFAULT_GRACE_MS;
     const secret = newSigningSecret();
+    const before = await withTenantScope(deps.dataSource, access.tenantId, (db) =>
+      findWebhookEndpoint(db, access.tenantId, endpointId),
+    );
+    if (!before) throw endpointNotFound(endpointId);
+    // The new version first, outside any transaction (no connection or row lock held while the
+    // secret store answers). Nothing signs with it until the row below points at it; should
+    // that fail, the row keeps its version (still valid) and the written one is never used.
+    const { version } = await deps.secretStore.write(before.secret_path, { secret }).catch(secretStoreProblem);
     const rotated = await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
       const current = await findWebhookEndpoint(db, access.tenantId, endpointId, { lock: true });
       if (!current) throw endpointNotFound(endpointId);
-      // Under the row's lock, so two rotations at once write one version each in turn. Should
-      // this transaction fail after the write, the row keeps the version it had (still valid)
-      // and the written one is never used.
-      const { version } = await deps.secretStore.write(current.secret_path, { secret }).catch(secretStoreProblem);
+      // Another rotation committed a newer version meanwhile: this one lost the race.
+      if (current.secret_version >= version)
+        throw new ProblemError('conflict', 'The secret was rotated by another request at the same time; rotate again.');
       const expiresAt = new Date(Date.now() + graceMs);
       const row = await updateWebhookEndpoint(db, access.tenantId, endpointId, {
         secret_version: version,
@@ -348,7 +364,7 @@ export const webhookEndpointsPaths: ZodOpenApiPathsObject = {
           description: 'The endpoint and its new signing secret.',
           content: { 'application/json': { schema: WebhookEndpointWithSecretSchema } },
         },
-        ...problemResponses(400, 401, 403, 404, 422, 503),
+        ...problemResponses(400, 401, 403, 404, 409, 422, 503),
       },
     },
   },

@@ -20,6 +20,7 @@ import { OrderAuditChainByLock1763900000000 } from './1763900000000-OrderAuditCh
 import { IndexTenantsByCreation1763910000000 } from './1763910000000-IndexTenantsByCreation.ts';
 import { CreateEventOutbox1763920000000 } from './1763920000000-CreateEventOutbox.ts';
 import { CreateWebhookEndpoints1763930000000 } from './1763930000000-CreateWebhookEndpoints.ts';
+import { CreateWebhookDeliveries1763940000000 } from './1763940000000-CreateWebhookDeliveries.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -43,4 +44,5 @@ export const migrations = [
   IndexTenantsByCreation1763910000000,
   CreateEventOutbox1763920000000,
   CreateWebhookEndpoints1763930000000,
+  CreateWebhookDeliveries1763940000000,
 ];

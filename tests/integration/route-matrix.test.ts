@@ -211,6 +211,13 @@ const ROUTES: Route[] = [
     permission: 'webhooks.manage',
     allowed: [404],
   },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/webhooks/{endpointId}/deliveries',
+    path: (s) => `/api/v1/tenants/${s}/webhooks/${randomUUID()}/deliveries`,
+    permission: 'webhooks.read',
+    allowed: [404],
+  },
   // Platform admins only: every tenant role gets 403.
   {
     method: 'POST',
