@@ -83,6 +83,21 @@ const ApiEnv = z.object({
     .enum(['true', 'false'], { error: 'must be true or false' })
     .default('false')
     .transform((value) => value === 'true'),
+  // http:// webhook endpoints: only for receivers on loopback in development and tests.
+  WEBHOOK_ALLOW_INSECURE_URLS: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
+  // Webhook delivery (api/webhooks/dispatcher.ts, workflows/webhooks/): whether this process
+  // runs an outbox dispatcher (any number of replicas may), how often it looks, and the
+  // sequencers' retry policy.
+  WEBHOOK_DISPATCHER: z.enum(['on', 'off'], { error: 'must be on or off' }).default('on'),
+  WEBHOOK_DISPATCH_INTERVAL: duration.default(1_000),
+  WEBHOOK_RETRY_INITIAL_INTERVAL: duration.default(5_000),
+  WEBHOOK_RETRY_MAX_INTERVAL: duration.default(3_600_000),
+  WEBHOOK_PAUSE_AFTER: duration.default(86_400_000),
+  WEBHOOK_SEQUENCER_IDLE_TIMEOUT: duration.default(3_600_000),
+  WEBHOOK_REQUEST_TIMEOUT: duration.default(15_000),
   // Which addresses tenant-given URLs may reach (SSO issuers): loopback only in development.
   ...outboundSettings,
   // Signs the portal's session cookie. Optional here so an API-only process (PORTAL_MODE=off)
@@ -146,6 +161,18 @@ export function readApiConfig(env: Env) {
       sso: {
         loginTtlMs: parsed.SSO_LOGIN_TTL,
         domainVerificationTtlMs: parsed.SSO_DOMAIN_VERIFICATION_TTL,
+      },
+      webhooks: {
+        allowInsecureUrls: parsed.WEBHOOK_ALLOW_INSECURE_URLS,
+        dispatcher: parsed.WEBHOOK_DISPATCHER === 'on',
+        dispatchIntervalMs: parsed.WEBHOOK_DISPATCH_INTERVAL,
+        policy: {
+          initialIntervalMs: parsed.WEBHOOK_RETRY_INITIAL_INTERVAL,
+          maxIntervalMs: parsed.WEBHOOK_RETRY_MAX_INTERVAL,
+          pauseAfterMs: parsed.WEBHOOK_PAUSE_AFTER,
+          idleTimeoutMs: parsed.WEBHOOK_SEQUENCER_IDLE_TIMEOUT,
+          requestTimeoutMs: parsed.WEBHOOK_REQUEST_TIMEOUT,
+        },
       },
     },
   };

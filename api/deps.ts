@@ -1,8 +1,10 @@
 // What the API's routes need, built once in api/main.ts (or by a test) and passed down.
+import type { DeliveryPolicy } from '../workflows/webhooks/contract.ts';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import type { IdentityProviders } from '../integrations/identity/port.ts';
 import type { Mailer } from '../integrations/mail/port.ts';
+import type { OutboundGuard } from '../integrations/outbound/guard.ts';
 import type { SecretStore } from '../integrations/secrets/port.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ActivityTimings } from '../workflows/shared/operation.contract.ts';
@@ -19,6 +21,8 @@ export interface ApiDeps {
   secretStore: SecretStore;
   /** Tenants' own OpenID Connect providers (single sign-on). */
   identity: IdentityProviders;
+  /** Checks addresses tenants give (webhook URLs) before they are saved; calls go through its client. */
+  outboundGuard: OutboundGuard;
   temporal: {
     client: Client;
     namespace: string;
@@ -59,6 +63,15 @@ export interface ApiDeps {
       loginTtlMs: number;
       /** How long a mailed domain verification link works. */
       domainVerificationTtlMs: number;
+    };
+    webhooks: {
+      /** WEBHOOK_ALLOW_INSECURE_URLS: http:// endpoints (development only). */
+      allowInsecureUrls: boolean;
+      /** WEBHOOK_DISPATCHER: this process runs an outbox dispatcher. */
+      dispatcher: boolean;
+      dispatchIntervalMs: number;
+      /** The sequencers' retry policy (WEBHOOK_RETRY_*, WEBHOOK_PAUSE_AFTER, …). */
+      policy: DeliveryPolicy;
     };
   };
 }

@@ -19,6 +19,7 @@ import { readApiConfig } from './config.ts';
 import type { ApiConfig } from './config.ts';
 import type { ApiDeps } from './deps.ts';
 import { mountPortal } from './portal.ts';
+import { startOutboxDispatcher } from './webhooks/dispatcher.ts';
 
 let config: ApiConfig;
 try {
@@ -45,7 +46,8 @@ try {
 const connection = await Connection.connect({ address: config.temporal.address });
 const client = new Client({ connection, namespace: config.temporal.namespace });
 // Every call to an address a tenant gave (their SSO issuer) goes through this client.
-const outbound = createOutboundClient(createOutboundGuard(config.outbound));
+const outboundGuard = createOutboundGuard(config.outbound);
+const outbound = createOutboundClient(outboundGuard);
 if (config.outbound.allowLoopback)
   logger.warn('OUTBOUND_ALLOW_LOOPBACK=true: tenant-given addresses may reach this machine (development only)');
 
@@ -56,6 +58,7 @@ const deps: ApiDeps = {
   mailer: selectMailer(config.mail, logger),
   secretStore: selectSecretStore(config.secretStore, dataSource),
   identity: createOidcProviders({ ...config.identity, fetch: outbound.fetch }),
+  outboundGuard,
   temporal: {
     client,
     namespace: config.temporal.namespace,
@@ -82,6 +85,17 @@ const portal =
         compression: config.settings.responseCompression,
       });
 app.use(finalErrorHandler(deps));
+// Hands committed events to the webhook sequencers; every replica may run one.
+const dispatcher = config.settings.webhooks.dispatcher
+  ? startOutboxDispatcher({
+      dataSource,
+      client,
+      taskQueuePrefix: config.temporal.taskQueuePrefix,
+      policy: config.settings.webhooks.policy,
+      intervalMs: config.settings.webhooks.dispatchIntervalMs,
+      logger,
+    })
+  : null;
 logger.info('API listening', { url: apiBaseUrl, portal: config.portalMode, pid: process.pid });
 
 let stopping = false;
@@ -94,6 +108,7 @@ async function stop(signal: string): Promise<void> {
   // Event streams never go idle by themselves; give them a moment, then cut them.
   setTimeout(() => server.closeAllConnections(), 2_000).unref();
   await closed;
+  await dispatcher?.stop();
   await portal?.close();
   await connection.close();
   await deps.mailer.close();

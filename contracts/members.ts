@@ -19,6 +19,8 @@ export const PERMISSIONS = [
   'apikeys.manage',
   'sso.read',
   'sso.manage',
+  'webhooks.read',
+  'webhooks.manage',
   // Suspending, reactivating, approving and offboarding a tenant: platform admins only
   // (no tenant role has it).
   'tenant.lifecycle',

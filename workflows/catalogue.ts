@@ -8,7 +8,12 @@
 // api/ named after the family, and rows here (docs/architecture.md, "Adding a workflow family").
 
 /** Every workflow family: the folder name in workflows/, activities/ and api/, and its task queue's suffix. */
-export const WORKFLOW_FAMILIES = ['tenant-provisioning', 'tenant-suspension', 'tenant-offboarding'] as const;
+export const WORKFLOW_FAMILIES = [
+  'tenant-provisioning',
+  'tenant-suspension',
+  'tenant-offboarding',
+  'webhooks',
+] as const;
 export type WorkflowFamily = (typeof WORKFLOW_FAMILIES)[number];
 
 /** Whose operation it is: a tenant's (its TenantId search attribute is set) or the platform's (none). */
@@ -58,6 +63,13 @@ export const OPERATION_CATALOGUE = {
     workflowId: ({ slug }) => `tenant-offboard/${slug}`,
     scope: 'tenant',
     label: 'Tenant offboarding',
+  }),
+  'webhook-endpoint': entry<{ slug: string; endpointId: string }>({
+    family: 'webhooks',
+    workflowType: 'deliverWebhookEvents',
+    workflowId: ({ slug, endpointId }) => `webhook-endpoint/${slug}/${endpointId}`,
+    scope: 'tenant',
+    label: 'Webhook delivery',
   }),
 } as const;
 

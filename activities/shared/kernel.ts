@@ -16,6 +16,9 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
+import type { EmittedEvent } from '../../db/repositories/event-outbox.ts';
+import { emitEvent } from '../../db/repositories/event-outbox.ts';
+import type { EventPayload, EventType } from '../../contracts/events.ts';
 import { withPlatformScope } from '../../db/scope.ts';
 import { addLogContext } from '../../logging/context.ts';
 import { translatingFailures } from './failures.ts';
@@ -60,6 +63,12 @@ export interface StepTransaction {
   ) => Promise<void>;
 }
 
+/** A tenant's transaction: it may also emit the tenant's events (contracts/events.ts). */
+export interface TenantStepTransaction extends StepTransaction {
+  /** Emits an event of the tenant in this transaction: it commits or rolls back with the change. */
+  emit: <T extends EventType>(type: T, payload: EventPayload<T>) => Promise<EmittedEvent>;
+}
+
 export interface TenantStep {
   tenantId: string;
   actor: AuditActor;
@@ -68,7 +77,7 @@ export interface TenantStep {
    * per-tenant advisory lock. A step may take it more than once when something slow happens
    * between (a cluster call) that must not hold the lock or a connection.
    */
-  locked: <T>(work: (tx: StepTransaction) => Promise<T>) => Promise<T>;
+  locked: <T>(work: (tx: TenantStepTransaction) => Promise<T>) => Promise<T>;
 }
 
 export interface PlatformStep {
@@ -89,7 +98,13 @@ export function tenantStep<T>(
   const step: TenantStep = {
     tenantId,
     actor,
-    locked: (fn) => withTenantLock(deps.dataSource, tenantId, (db) => fn(stepTransaction(db, tenantId, actor))),
+    locked: (fn) =>
+      withTenantLock(deps.dataSource, tenantId, (db) =>
+        fn({
+          ...stepTransaction(db, tenantId, actor),
+          emit: (type, payload) => emitEvent(db, tenantId, type, payload),
+        }),
+      ),
   };
   return around(() => work(step));
 }
@@ -98,7 +113,7 @@ export function tenantStep<T>(
 export function lockedTenantStep<T>(
   deps: KernelDeps,
   input: TenantActivityInput,
-  work: (tx: StepTransaction) => Promise<T>,
+  work: (tx: TenantStepTransaction) => Promise<T>,
 ): Promise<T> {
   return tenantStep(deps, input, (step) => step.locked(work));
 }

@@ -57,7 +57,7 @@ export function createCloseAndExportActivities(deps: Pick<ActivityDeps, 'dataSou
       actor: AuditActor;
     }): Promise<{ previousStatus: 'active' | 'suspended' }> {
       const operationId = operationKey();
-      return lockedTenantStep(deps, input, async ({ db, auditChange }) => {
+      return lockedTenantStep(deps, input, async ({ db, auditChange, emit }) => {
         const tenant = await findTenantById(db, input.tenantId);
         if (!tenant) throw ApplicationFailure.nonRetryable(`Tenant ${input.tenantId} does not exist.`, 'TenantMissing');
         const existing = await findTeardownReport(db, input.tenantId);
@@ -82,6 +82,12 @@ export function createCloseAndExportActivities(deps: Pick<ActivityDeps, 'dataSou
           { status: tenant.status },
           { status: 'offboarding', reason: input.reason, operation: operationId },
         );
+        await emit('tenant.offboarding_started', {
+          tenantId: input.tenantId,
+          slug: tenant.slug,
+          reason: input.reason,
+          previousStatus: tenant.status,
+        });
         return { previousStatus: tenant.status };
       });
     },

@@ -57,7 +57,7 @@ export function createReportActivities(deps: KernelDeps) {
      * Retry-safe: an offboarded tenant is left as it is.
      */
     async completeOffboarding(input: OffboardingStepInput): Promise<{ resources: number }> {
-      return lockedTenantStep(deps, input, async ({ db, auditChange }) => {
+      return lockedTenantStep(deps, input, async ({ db, auditChange, emit }) => {
         const tenant = await findTenantById(db, input.tenantId);
         const report = await reportOf(db, input.tenantId);
         const resources = teardownResources(report);
@@ -75,6 +75,7 @@ export function createReportActivities(deps: KernelDeps) {
           { status: 'offboarding' },
           { status: 'offboarded', reason: report.reason, resourcesDeleted: resources.length },
         );
+        if (tenant) await emit('tenant.offboarded', { tenantId: input.tenantId, slug: tenant.slug });
         return { resources: resources.length };
       });
     },

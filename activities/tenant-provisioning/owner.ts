@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { addMembershipIfAbsent, findMembership, lockOwners, setMemberRole } from '../../db/repositories/memberships.ts';
 import { replaceInvitation } from '../../db/repositories/invitations.ts';
 import { findUserByEmail } from '../../db/repositories/users.ts';
-import type { StepTransaction } from '../shared/kernel.ts';
+import type { TenantStepTransaction } from '../shared/kernel.ts';
 
 export type OwnerState =
   /** The tenant has an owner already (a signup, or an earlier step): nothing was done. */
@@ -26,7 +26,7 @@ export type OwnerState =
  * caller's transaction (which holds the tenant lock).
  */
 export async function addOwnerIfAccountExists(
-  tx: StepTransaction,
+  tx: TenantStepTransaction,
   tenantId: string,
   ownerEmail: string,
 ): Promise<OwnerState> {
@@ -45,9 +45,11 @@ export async function addOwnerIfAccountExists(
       { role: membership.role },
       { role: 'owner', via: 'provisioning' },
     );
+    await tx.emit('member.role_changed', { userId: account.id, from: membership.role, to: 'owner' });
   } else {
     await addMembershipIfAbsent(db, tenantId, account.id, 'owner');
     await audit('member.added', 'user', account.id, { role: 'owner', email: account.email, via: 'provisioning' });
+    await tx.emit('member.joined', { userId: account.id, email: account.email, role: 'owner', via: 'provisioning' });
   }
   return { kind: 'added', userId: account.id };
 }
@@ -58,7 +60,7 @@ export async function addOwnerIfAccountExists(
  * transaction that records the mail as sent, so a retry after success does not invite again.
  */
 export async function inviteOwner(
-  tx: StepTransaction,
+  tx: TenantStepTransaction,
   input: { tenantId: string; ownerEmail: string; invitedBy: string | null; ttlMs: number },
 ): Promise<{ invitationId: string; token: string }> {
   const token = randomBytes(32).toString('base64url');

@@ -29,7 +29,7 @@ export function createTenantSuspensionActivities(deps: Pick<ActivityDeps, 'dataS
      * inserted if absent (keyed by tenant and number) and the status changes once.
      */
     async blockTenant(input: { tenantId: string; number: number; reason: string; actor: AuditActor }): Promise<void> {
-      await lockedTenantStep(deps, input, async ({ db, auditChange }) => {
+      await lockedTenantStep(deps, input, async ({ db, auditChange, emit }) => {
         const tenant = await findTenantById(db, input.tenantId);
         if (!tenant) throw ApplicationFailure.nonRetryable(`Tenant ${input.tenantId} does not exist.`, 'TenantMissing');
         await ensureSuspension(db, {
@@ -52,6 +52,12 @@ export function createTenantSuspensionActivities(deps: Pick<ActivityDeps, 'dataS
           { status: 'active' },
           { status: 'suspended', reason: input.reason, suspension: input.number },
         );
+        await emit('tenant.suspended', {
+          tenantId: input.tenantId,
+          slug: tenant.slug,
+          reason: input.reason,
+          suspension: input.number,
+        });
       });
       Context.current().log.info('Tenant API closed', { number: input.number });
     },
@@ -146,7 +152,7 @@ export function createTenantSuspensionActivities(deps: Pick<ActivityDeps, 'dataS
 
     /** Reopens the API and closes the suspension. Retry-safe: suspended → active once. */
     async unblockTenant(input: { tenantId: string; number: number; actor: AuditActor }): Promise<void> {
-      await lockedTenantStep(deps, input, async ({ db, auditChange }) => {
+      await lockedTenantStep(deps, input, async ({ db, auditChange, emit }) => {
         const tenant = await findTenantById(db, input.tenantId);
         const closed = await closeSuspension(
           db,
@@ -163,6 +169,7 @@ export function createTenantSuspensionActivities(deps: Pick<ActivityDeps, 'dataS
           { status: 'suspended' },
           { status: 'active', suspension: input.number, closed },
         );
+        await emit('tenant.reactivated', { tenantId: input.tenantId, slug: tenant.slug, suspension: input.number });
       });
       Context.current().log.info('Tenant API reopened', { number: input.number });
     },

@@ -15,6 +15,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'apikeys.manage',
     'sso.read',
     'sso.manage',
+    'webhooks.read',
+    'webhooks.manage',
   ],
   admin: [
     'tenant.read',
@@ -26,8 +28,10 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'apikeys.manage',
     'sso.read',
     'sso.manage',
+    'webhooks.read',
+    'webhooks.manage',
   ],
-  developer: ['tenant.read', 'members.read', 'operations.read', 'apikeys.read'],
+  developer: ['tenant.read', 'members.read', 'operations.read', 'apikeys.read', 'webhooks.read'],
   viewer: ['tenant.read', 'members.read'],
 };
 

@@ -61,3 +61,36 @@ export async function startOperation(
     return { started: false, workflowId };
   }
 }
+
+/**
+ * Signals an operation's workflow, starting it first when it is not running (a sequencer that
+ * is fed events): the catalogue row names the type and the family's queue, and the search
+ * attributes are set as `startOperation` sets them. The workflow ID must name the tenant (its
+ * slug and an id of the tenant's own), since a running workflow is signalled as it is.
+ */
+export async function signalWithStartOperation(
+  { client, taskQueuePrefix }: Pick<StarterOptions, 'client' | 'taskQueuePrefix'>,
+  run: {
+    kind: OperationKind;
+    workflowId: string;
+    tenantId: string;
+    args: unknown[];
+    signal: string;
+    signalArgs: unknown[];
+  },
+): Promise<{ workflowId: string; runId: string }> {
+  const entry = OPERATION_CATALOGUE[run.kind];
+  if (entry.scope !== 'tenant') throw new Error(`${run.kind} is a ${entry.scope} operation: it has no tenant.`);
+  const handle = await client.workflow.signalWithStart(entry.workflowType, {
+    workflowId: run.workflowId,
+    taskQueue: familyTaskQueue(taskQueuePrefix, entry.family),
+    args: run.args,
+    signal: run.signal,
+    signalArgs: run.signalArgs,
+    typedSearchAttributes: [
+      { key: OperationKindSearchAttribute, value: run.kind },
+      { key: TenantIdSearchAttribute, value: run.tenantId },
+    ],
+  });
+  return { workflowId: run.workflowId, runId: handle.signaledRunId };
+}

@@ -27,6 +27,7 @@ import {
   issueAccountToken,
 } from '../../db/repositories/account-tokens.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
+import { emitEvent } from '../../db/repositories/event-outbox.ts';
 import { addMembershipIfAbsent } from '../../db/repositories/memberships.ts';
 import { issueRefreshToken, revokeAllRefreshTokensOfUser } from '../../db/repositories/refresh-tokens.ts';
 import type { PendingSignupData } from '../../db/repositories/pending-signups.ts';
@@ -268,6 +269,7 @@ export function accountsRouter(deps: ApiDeps): Router {
         targetId: userId,
         after: { role: 'owner' },
       });
+      await emitEvent(db, tenantId, 'member.joined', { userId, email: signup.email, role: 'owner', via: 'signup' });
       const started = await startTenantProvisioning(
         {
           client: deps.temporal.client,

@@ -16,6 +16,7 @@ import { TenantPath } from '../../contracts/common.ts';
 import type { ApiKeyRow } from '../../db/repositories/api-keys.ts';
 import { findApiKey, insertApiKey, listApiKeys, revokeApiKey } from '../../db/repositories/api-keys.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
+import { emitEvent } from '../../db/repositories/event-outbox.ts';
 import { withTenantScope } from '../../db/scope.ts';
 import { generateApiKey } from '../auth/api-keys.ts';
 import { ROLE_RANK } from '../auth/permissions.ts';
@@ -106,6 +107,13 @@ export function apiKeysRouter(deps: ApiDeps): Router {
           expiresAt: expiresAt?.toISOString() ?? null,
         },
       });
+      await emitEvent(db, access.tenantId, 'api_key.created', {
+        apiKeyId: id,
+        name: body.name,
+        prefix: generated.prefix,
+        role: body.role,
+        expiresAt: expiresAt?.toISOString() ?? null,
+      });
       return (await findApiKey(db, access.tenantId, id))!;
     });
     deps.logger.info('API key created', { apiKeyId: created.id, prefix: created.prefix });
@@ -127,6 +135,12 @@ export function apiKeysRouter(deps: ApiDeps): Router {
         targetType: 'api_key',
         targetId: keyId,
         before: { name: key.name, prefix: key.prefix, role: key.role },
+      });
+      await emitEvent(db, access.tenantId, 'api_key.revoked', {
+        apiKeyId: keyId,
+        name: key.name,
+        prefix: key.prefix,
+        role: key.role,
       });
     });
     res.status(204).end();

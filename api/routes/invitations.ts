@@ -19,6 +19,7 @@ import {
   PendingInvitationList,
 } from '../../contracts/invitations.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
+import { emitEvent } from '../../db/repositories/event-outbox.ts';
 import type { InvitationByToken } from '../../db/repositories/invitations.ts';
 import {
   findInvitationByToken,
@@ -197,7 +198,7 @@ export function invitationAcceptRouter(deps: ApiDeps): Router {
         await markEmailVerified(db, userId, invitation.email);
         created = true;
       }
-      await addMembershipIfAbsent(db, invitation.tenant_id, userId, invitation.role);
+      const joined = await addMembershipIfAbsent(db, invitation.tenant_id, userId, invitation.role);
       await markInvitationAccepted(db, invitation.id, userId);
       await appendAuditEntry(db, {
         tenantId: invitation.tenant_id,
@@ -207,6 +208,20 @@ export function invitationAcceptRouter(deps: ApiDeps): Router {
         targetId: invitation.id,
         after: { email: invitation.email, role: invitation.role, newAccount: created },
       });
+      await emitEvent(db, invitation.tenant_id, 'invitation.accepted', {
+        invitationId: invitation.id,
+        userId,
+        email: invitation.email,
+        role: invitation.role,
+        newAccount: created,
+      });
+      if (joined)
+        await emitEvent(db, invitation.tenant_id, 'member.joined', {
+          userId,
+          email: invitation.email,
+          role: invitation.role,
+          via: 'invitation',
+        });
       return { invitation, userId, created };
     });
     await respondAccepted(res, result);

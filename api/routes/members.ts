@@ -7,6 +7,7 @@ import { TenantPath } from '../../contracts/common.ts';
 import type { Role } from '../../contracts/members.ts';
 import { ChangeMemberRoleRequest, MemberList, MemberPath, Membership } from '../../contracts/members.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
+import { emitEvent } from '../../db/repositories/event-outbox.ts';
 import {
   findMembership,
   listMembers,
@@ -69,6 +70,7 @@ export function membersRouter(deps: ApiDeps): Router {
         before: { role: current.role },
         after: { role },
       });
+      await emitEvent(db, access.tenantId, 'member.role_changed', { userId, from: current.role, to: role });
     });
     res.status(204).end();
   });
@@ -89,6 +91,7 @@ export function membersRouter(deps: ApiDeps): Router {
         targetId: userId,
         before: { role: current.role },
       });
+      await emitEvent(db, access.tenantId, 'member.removed', { userId, role: current.role });
     });
     res.status(204).end();
   });

@@ -8,6 +8,7 @@ import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { TenantPath } from '../../contracts/common.ts';
 import { SsoConnection, SsoConnectionRequest, SsoSettings } from '../../contracts/sso.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
+import { emitEvent } from '../../db/repositories/event-outbox.ts';
 import type { SsoConnectionRow } from '../../db/repositories/sso.ts';
 import {
   deleteSsoConnection,
@@ -56,6 +57,17 @@ function audited(row: Omit<SsoConnectionRow, 'created_at' | 'updated_at' | 'tena
     defaultRole: row.default_role,
     ssoRequired: row.sso_required,
     enabled: row.enabled,
+  };
+}
+
+/** What the sso.connection_changed event says about the connection (never its secret). */
+function changedConnection(row: Omit<SsoConnectionRow, 'created_at' | 'updated_at' | 'tenant_id'>) {
+  return {
+    issuer: row.issuer,
+    clientId: row.client_id,
+    enabled: row.enabled,
+    ssoRequired: row.sso_required,
+    defaultRole: row.default_role,
   };
 }
 
@@ -150,6 +162,10 @@ export function ssoConnectionRouter(deps: ApiDeps): Router {
         before: current ? audited(current) : null,
         after: audited(next),
       });
+      await emitEvent(db, access.tenantId, 'sso.connection_changed', {
+        change: current ? 'updated' : 'configured',
+        ...changedConnection(next),
+      });
       return findSsoConnection(db, access.tenantId);
     });
     res.status(current ? 200 : 201).json(toView(deps, saved as SsoConnectionRow));
@@ -169,6 +185,10 @@ export function ssoConnectionRouter(deps: ApiDeps): Router {
         targetType: 'sso_connection',
         targetId: access.tenantId,
         before: audited(current),
+      });
+      await emitEvent(db, access.tenantId, 'sso.connection_changed', {
+        change: 'removed',
+        ...changedConnection(current),
       });
       return current;
     });

@@ -22,6 +22,7 @@ import {
 } from '../../contracts/sso.ts';
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
+import { emitEvent } from '../../db/repositories/event-outbox.ts';
 import { addMembershipIfAbsent, findMembership } from '../../db/repositories/memberships.ts';
 import { issueRefreshToken } from '../../db/repositories/refresh-tokens.ts';
 import type { SsoConnectionRow } from '../../db/repositories/sso.ts';
@@ -296,6 +297,13 @@ export function ssoLoginRouter(deps: ApiDeps): Router {
         targetType: 'user',
         targetId: userId,
         after: { role: input.connection.default_role, via: 'sso' },
+      });
+    if (membershipCreated)
+      await emitEvent(db, tenantId, 'member.joined', {
+        userId,
+        email: identity.email,
+        role: input.connection.default_role,
+        via: 'sso',
       });
     await linkSsoIdentity(db, { tenantId, issuer: identity.issuer, subject: identity.subject, userId });
     return { userId, accountCreated, membershipCreated };

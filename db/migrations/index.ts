@@ -18,7 +18,10 @@ import { AddTenantApproval1763890000000 } from './1763890000000-AddTenantApprova
 import { CreateTenantOffboarding1763895000000 } from './1763895000000-CreateTenantOffboarding.ts';
 import { OrderAuditChainByLock1763900000000 } from './1763900000000-OrderAuditChainByLock.ts';
 import { IndexTenantsByCreation1763910000000 } from './1763910000000-IndexTenantsByCreation.ts';
+import { CreateEventOutbox1763920000000 } from './1763920000000-CreateEventOutbox.ts';
+import { CreateWebhookEndpoints1763930000000 } from './1763930000000-CreateWebhookEndpoints.ts';
 import { CreatePendingSignups1763930500000 } from './1763930500000-CreatePendingSignups.ts';
+import { CreateWebhookDeliveries1763940000000 } from './1763940000000-CreateWebhookDeliveries.ts';
 import { CreateAccessCheckFunctions1763990000000 } from './1763990000000-CreateAccessCheckFunctions.ts';
 
 export const migrations = [
@@ -41,6 +44,9 @@ export const migrations = [
   CreateTenantOffboarding1763895000000,
   OrderAuditChainByLock1763900000000,
   IndexTenantsByCreation1763910000000,
+  CreateEventOutbox1763920000000,
+  CreateWebhookEndpoints1763930000000,
   CreatePendingSignups1763930500000,
+  CreateWebhookDeliveries1763940000000,
   CreateAccessCheckFunctions1763990000000,
 ];

@@ -14,6 +14,7 @@ import { NO_CLUSTER_REASON } from '../../integrations/cluster/port.ts';
 import { offboardTenantWorkflowId } from '../../workflows/tenant-offboarding/contract.ts';
 import type { ActivityHarness, TestTenant } from '../support/activity-harness.ts';
 import { actionsOf, startActivityHarness } from '../support/activity-harness.ts';
+import { assertOneEvent, newEvents } from '../support/events.ts';
 import { jsonLinesOf, readTarGz } from '../support/tar.ts';
 
 describe('tenant-offboarding activities', () => {
@@ -51,6 +52,12 @@ describe('tenant-offboarding activities', () => {
       );
       assert.deepEqual(run.result, { previousStatus: 'active' });
       assert.deepEqual(run.audit, ['tenant.offboarding_started']);
+      assertOneEvent(newEvents(run.before, run.after), 'tenant.offboarding_started', {
+        tenantId: t.tenantId,
+        slug: t.slug,
+        reason,
+        previousStatus: 'active',
+      });
       assert.equal(run.after.tenants[0].status, 'offboarding');
       const report = reportOf(run.after);
       assert.deepEqual(
@@ -150,6 +157,7 @@ describe('tenant-offboarding activities', () => {
     it('report: the resources with their evidence, the tenant offboarded', async () => {
       const run = await h.twice(a, 'completeOffboarding', h.ref(t), { tenant: t, workflowExecution: execution });
       assert.deepEqual(run.audit, ['tenant.offboarded']);
+      assertOneEvent(newEvents(run.before, run.after), 'tenant.offboarded', { tenantId: t.tenantId, slug: t.slug });
       assert.equal(run.after.tenants[0].status, 'offboarded');
       const report = reportOf(run.after);
       assert.ok(report.completed_at);

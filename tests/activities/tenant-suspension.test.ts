@@ -9,6 +9,7 @@ import tenantSuspension from '../../activities/tenant-suspension/index.ts';
 import { NO_CLUSTER_REASON } from '../../integrations/cluster/port.ts';
 import type { ActivityHarness, TestTenant } from '../support/activity-harness.ts';
 import { differences, startActivityHarness } from '../support/activity-harness.ts';
+import { assertOneEvent, newEvents } from '../support/events.ts';
 
 describe('tenant-suspension activities', () => {
   let h: ActivityHarness;
@@ -43,6 +44,12 @@ describe('tenant-suspension activities', () => {
       { tenant: t },
     );
     assert.deepEqual(run.audit, ['tenant.suspended']);
+    assertOneEvent(newEvents(run.before, run.after), 'tenant.suspended', {
+      tenantId: t.tenantId,
+      slug: t.slug,
+      reason,
+      suspension: number,
+    });
     assert.equal(run.after.tenants[0].status, 'suspended');
     const suspension = suspensionOf(run.after);
     assert.deepEqual([suspension.reason, suspension.requested_by], [reason, h.admin.id]);
@@ -99,6 +106,11 @@ describe('tenant-suspension activities', () => {
   it('unblock: active again, the suspension closed; revoked sessions stay revoked', async () => {
     const run = await h.twice(a, 'unblockTenant', { tenantId: t.tenantId, number, actor: h.admin }, { tenant: t });
     assert.deepEqual(run.audit, ['tenant.reactivated']);
+    assertOneEvent(newEvents(run.before, run.after), 'tenant.reactivated', {
+      tenantId: t.tenantId,
+      slug: t.slug,
+      suspension: number,
+    });
     assert.equal(run.after.tenants[0].status, 'active');
     const suspension = suspensionOf(run.after);
     assert.ok(suspension.reactivated_at);

@@ -37,16 +37,21 @@ describe('workflow replay', () => {
 
   it('has committed histories for each outcome of every workflow', () => {
     const outcomes = new Set(histories.map((h) => h.workflowId.replace(/-[a-z0-9]+\.json$/, '')));
-    assert.deepEqual([...outcomes].sort(), [
-      'offboard-tenant-cancelled',
-      'offboard-tenant-completed',
-      'provision-tenant-approved',
-      'provision-tenant-compensated',
-      'provision-tenant-completed',
-      'provision-tenant-rejected',
-      'reactivate-tenant-completed',
-      'suspend-tenant-completed',
-    ]);
+    assert.deepEqual(
+      [...outcomes].sort(),
+      [
+        'offboard-tenant-cancelled',
+        'offboard-tenant-completed',
+        'provision-tenant-approved',
+        'provision-tenant-compensated',
+        'provision-tenant-completed',
+        'provision-tenant-rejected',
+        'reactivate-tenant-completed',
+        'suspend-tenant-completed',
+        'deliver-webhook-events-disabled',
+        'deliver-webhook-events-idle',
+      ].sort(),
+    );
   });
 
   it('has committed histories for every workflow type in the catalogue', () => {

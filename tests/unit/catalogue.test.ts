@@ -49,7 +49,8 @@ describe('operation catalogue', () => {
         .filter((file) => file.endsWith('.ts'))
         .map((file) => readFileSync(`${dir}/${file}`, 'utf8'))
         .join('\n');
-      assert.match(source, /startOperation\(/, `api/${family}/ starts no operation`);
+      // startOperation, or signalWithStartOperation for a sequencer fed by signals.
+      assert.match(source, /(startOperation|signalWithStartOperation)\(/, `api/${family}/ starts no operation`);
     }
   });
 
@@ -91,7 +92,7 @@ describe('operation catalogue', () => {
       // The ID starts with the kind, so operators find any operation by it.
       // Each row builds its ID from its own input; any input shows the prefix.
       const buildId = entry.workflowId as (input: Record<string, unknown>) => string;
-      const id = buildId({ slug: 'acme', number: 2 });
+      const id = buildId({ slug: 'acme', number: 2, endpointId: '6f1c…' });
       assert.ok(id.startsWith(`${kind}/`), `${kind}: ${id}`);
     }
   });

@@ -33,6 +33,7 @@ describe('worker task queues', () => {
         ['atrium-tenant-provisioning', 20, 21],
         ['atrium-tenant-suspension', 5, 6],
         ['atrium-tenant-offboarding', 5, 6],
+        ['atrium-webhooks', 10, 11],
       ],
     );
   });

@@ -1,0 +1,228 @@
+// The webhooks family's activities: one delivery attempt (read the endpoint and the event,
+// sign with every secret valid now, POST through the outbound client, record the attempt),
+// and pausing an endpoint whose deliveries keep failing.
+import type { EventEnvelope } from '../../contracts/events.ts';
+import type { WebhookDeliveryRow } from '../../db/repositories/webhook-deliveries.ts';
+import { recordWebhookDelivery, wasDelivered } from '../../db/repositories/webhook-deliveries.ts';
+import type { WebhookEndpointRow } from '../../db/repositories/webhook-endpoints.ts';
+import { findWebhookEndpoint, updateWebhookEndpoint } from '../../db/repositories/webhook-endpoints.ts';
+import { withTenantScope } from '../../db/scope.ts';
+import { sendWebhook } from '../../integrations/webhooks/sender.ts';
+import type { ActivityDeps } from '../shared/deps.ts';
+import type { TenantStepTransaction } from '../shared/kernel.ts';
+import { tenantStep } from '../shared/kernel.ts';
+
+export interface AttemptWebhookDeliveryInput {
+  tenantId: string;
+  endpointId: string;
+  eventId: string;
+  /** The outbox row's id (decimal string). */
+  sequence: string;
+  /** The workflow's attempt number for this event (1, 2, …): the delivery log's. */
+  attempt: number;
+  requestTimeoutMs: number;
+}
+
+export interface AttemptWebhookDeliveryResult {
+  outcome:
+    | 'delivered'
+    /** An earlier attempt (or run) delivered it already: nothing was sent. */
+    | 'already-delivered'
+    /** Not delivered: try again later. */
+    | 'retry'
+    /** 410 Gone or a refused address: the endpoint was disabled. */
+    | 'disabled'
+    /** The endpoint is paused: wait until a member re-enables it. Nothing was sent. */
+    | 'paused'
+    /** A member disabled or deleted the endpoint. Nothing was sent. */
+    | 'endpoint-closed';
+  status: number | null;
+}
+
+export interface PauseWebhookEndpointInput {
+  tenantId: string;
+  endpointId: string;
+  eventId: string;
+  /** When the event's first failing attempt of this round was made. */
+  failingSince: string;
+  attempts: number;
+}
+
+/** Why an endpoint is paused or disabled by delivery (the portal shows it). */
+export function pausedReason(input: PauseWebhookEndpointInput): string {
+  return `paused by delivery: event ${input.eventId} failed ${input.attempts} times since ${input.failingSince}; the events after it wait. Re-enable the endpoint to resume.`;
+}
+
+/** The delivered body: the event as the catalogue describes it (contracts/events.ts). */
+function envelopeOf(row: {
+  event_id: string;
+  type: string;
+  version: number;
+  tenant_id: string;
+  occurred_at: Date;
+  payload: Record<string, unknown>;
+}): EventEnvelope {
+  return {
+    id: row.event_id,
+    type: row.type,
+    version: row.version,
+    tenantId: row.tenant_id,
+    timestamp: row.occurred_at.toISOString(),
+    data: row.payload,
+  };
+}
+
+export function createWebhookActivities(deps: ActivityDeps) {
+  /** The endpoint's secrets valid now, the current one first. */
+  async function secretsOf(endpoint: WebhookEndpointRow, now: Date): Promise<string[]> {
+    const versions = [endpoint.secret_version];
+    if (
+      endpoint.previous_secret_version &&
+      endpoint.previous_secret_expires_at &&
+      endpoint.previous_secret_expires_at > now
+    )
+      versions.push(endpoint.previous_secret_version);
+    const secrets: string[] = [];
+    for (const version of versions) {
+      let stored;
+      try {
+        stored = await deps.secretStore.read(endpoint.secret_path, { version });
+      } catch (error) {
+        // Retried (never failed for good): the queue must not skip this event.
+        throw new Error(
+          `Cannot read the signing secret of endpoint ${endpoint.id}: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
+      }
+      const secret = stored?.data.secret;
+      if (typeof secret === 'string') secrets.push(secret);
+    }
+    if (secrets.length === 0)
+      throw new Error(`Endpoint ${endpoint.id} has no signing secret at ${endpoint.secret_path}.`);
+    return secrets;
+  }
+
+  /** Disables the endpoint (by delivery), audited as the system, unless it is closed already. */
+  async function disable(tx: TenantStepTransaction, endpoint: WebhookEndpointRow, reason: string): Promise<void> {
+    const row = await updateWebhookEndpoint(tx.db, endpoint.tenant_id, endpoint.id, {
+      status: 'disabled',
+      disabled_reason: reason,
+    });
+    await tx.auditChange(
+      'webhook_endpoint.disabled',
+      'webhook_endpoint',
+      endpoint.id,
+      { status: endpoint.status, disabledReason: endpoint.disabled_reason },
+      { status: row.status, disabledReason: row.disabled_reason },
+    );
+  }
+
+  return {
+    /**
+     * One attempt to deliver an event to an endpoint: signed when it is sent (fresh
+     * `webhook-timestamp`; every valid secret during a rotation), recorded in the delivery
+     * log; a 410 or an address the guard refuses disables the endpoint in the same
+     * transaction as the record. The receiver's answers are the result, never a failure.
+     *
+     * Retry-safe: an event the log shows delivered is not sent again; a retried attempt (the
+     * worker died after sending) sends again with the same `webhook-id`, so receivers
+     * deduplicate, and replaces its own log row (endpoint, event, attempt).
+     */
+    async attemptWebhookDelivery(input: AttemptWebhookDeliveryInput): Promise<AttemptWebhookDeliveryResult> {
+      return tenantStep(deps, input, async (step) => {
+        const { tenantId, endpointId, eventId } = input;
+        const found = await withTenantScope(deps.dataSource, tenantId, async (db) => {
+          const endpoint = await findWebhookEndpoint(db, tenantId, endpointId);
+          if (!endpoint) return null;
+          const delivered = await wasDelivered(db, tenantId, endpointId, eventId);
+          const [event] = await db.query<
+            Array<{
+              event_id: string;
+              type: string;
+              version: number;
+              tenant_id: string;
+              occurred_at: Date;
+              payload: Record<string, unknown>;
+            }>
+          >(
+            `SELECT event_id, type, version, tenant_id, occurred_at, payload FROM event_outbox
+             WHERE tenant_id = $1 AND event_id = $2`,
+            [tenantId, eventId],
+          );
+          return { endpoint, delivered, event };
+        });
+        if (!found || found.endpoint.status === 'disabled') return { outcome: 'endpoint-closed', status: null };
+        const { endpoint, delivered, event } = found;
+        if (delivered) return { outcome: 'already-delivered', status: null };
+        if (endpoint.status === 'paused') return { outcome: 'paused', status: null };
+        if (!event) throw new Error(`Event ${eventId} is not in tenant ${tenantId}'s outbox.`);
+
+        const sentAt = new Date();
+        const attempt = await sendWebhook(deps.outbound, {
+          url: endpoint.url,
+          id: eventId,
+          body: JSON.stringify(envelopeOf(event)),
+          secrets: await secretsOf(endpoint, sentAt),
+          sentAt,
+          timeoutMs: input.requestTimeoutMs,
+        });
+        const record: Omit<WebhookDeliveryRow, 'id' | 'attempted_at'> = {
+          tenant_id: tenantId,
+          endpoint_id: endpointId,
+          event_id: eventId,
+          event_type: event.type,
+          attempt: input.attempt,
+          outcome: attempt.outcome,
+          status_code: attempt.status,
+          duration_ms: attempt.durationMs,
+          response_excerpt: attempt.responseExcerpt,
+          error: attempt.error,
+          url: endpoint.url,
+        };
+        return step.locked(async (tx) => {
+          // The endpoint may have been deleted while the request was out: nothing to record then.
+          const current = await findWebhookEndpoint(tx.db, tenantId, endpointId, { lock: true });
+          if (!current) return { outcome: 'endpoint-closed', status: attempt.status };
+          await recordWebhookDelivery(tx.db, record);
+          if (attempt.outcome === 'delivered') return { outcome: 'delivered', status: attempt.status };
+          if (attempt.outcome === 'retry') return { outcome: 'retry', status: attempt.status };
+          const reason =
+            attempt.outcome === 'gone'
+              ? `disabled by delivery: the endpoint answered 410 Gone to event ${eventId}`
+              : `disabled by delivery: ${attempt.error ?? 'the address is refused'}`;
+          if (current.status !== 'disabled') await disable(tx, current, reason);
+          return { outcome: 'disabled', status: attempt.status };
+        });
+      });
+    },
+
+    /**
+     * Pauses an endpoint whose head event kept failing for the policy's window: delivery
+     * waits, in order, until a member re-enables it. Audited as the system.
+     *
+     * Retry-safe: a guarded transition (only an enabled endpoint is paused); a repeat finds it
+     * paused and changes nothing.
+     */
+    async pauseWebhookEndpoint(input: PauseWebhookEndpointInput): Promise<{ status: 'paused' | 'closed' }> {
+      return tenantStep(deps, input, (step) =>
+        step.locked(async (tx) => {
+          const current = await findWebhookEndpoint(tx.db, input.tenantId, input.endpointId, { lock: true });
+          if (!current || current.status === 'disabled') return { status: 'closed' as const };
+          if (current.status === 'paused') return { status: 'paused' as const };
+          const row = await updateWebhookEndpoint(tx.db, input.tenantId, input.endpointId, {
+            status: 'paused',
+            disabled_reason: pausedReason(input),
+          });
+          await tx.auditChange(
+            'webhook_endpoint.paused',
+            'webhook_endpoint',
+            input.endpointId,
+            { status: current.status },
+            { status: row.status, disabledReason: row.disabled_reason },
+          );
+          return { status: 'paused' as const };
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,161 @@
+// The event catalogue: every kind of event Atrium emits to tenants, one row each — its
+// name, its version, the zod schema of its payload (`data`) and the permission a member
+// needs to subscribe an endpoint to it. Pure data, like the operation catalogue
+// (workflows/catalogue.ts): the API (emitting, validating subscriptions, OpenAPI), the
+// portal and the tests read it.
+//
+// An event is emitted in the same database transaction as the change it reports
+// (db/repositories/event-outbox.ts, `emitEvent`), so it exists exactly when the change
+// committed. Adding an event: a row here, then `emitEvent` (or `tx.emit` in an activity)
+// next to the change's audit entry (docs/architecture.md, "Events").
+//
+// Versions: a payload's shape only grows (new optional fields) within a version. A change
+// that removes or retypes a field is a new version of the event, a row of its own.
+import { z } from 'zod';
+import type { Permission } from './members.ts';
+import { Role } from './members.ts';
+
+const tenantRef = { tenantId: z.uuid(), slug: z.string() };
+
+export interface EventCatalogueEntry<Payload extends z.ZodType> {
+  /** `<resource>.<past-tense verb>`; receivers switch on it. Never renamed. */
+  type: string;
+  version: number;
+  /** The payload of the event (`data` in the delivered body). */
+  payload: Payload;
+  /** A member may subscribe an endpoint to the event only with this permission. */
+  permission: Permission;
+  /** What happened, for the portal and the OpenAPI description. */
+  description: string;
+}
+
+function event<Payload extends z.ZodType>(row: EventCatalogueEntry<Payload>): EventCatalogueEntry<Payload> {
+  return row;
+}
+
+export const EVENT_CATALOGUE = {
+  'tenant.suspended': event({
+    type: 'tenant.suspended',
+    version: 1,
+    payload: z.object({ ...tenantRef, reason: z.string(), suspension: z.int().positive() }),
+    permission: 'tenant.read',
+    description: "A platform admin suspended the tenant: members and API keys are refused until it's reactivated.",
+  }),
+  'tenant.reactivated': event({
+    type: 'tenant.reactivated',
+    version: 1,
+    payload: z.object({ ...tenantRef, suspension: z.int().positive() }),
+    permission: 'tenant.read',
+    description: 'The tenant was reactivated after a suspension.',
+  }),
+  'tenant.offboarding_started': event({
+    type: 'tenant.offboarding_started',
+    version: 1,
+    payload: z.object({ ...tenantRef, reason: z.string(), previousStatus: z.enum(['active', 'suspended']) }),
+    permission: 'tenant.read',
+    description: 'Offboarding began: the tenant is closed and will be deleted after its grace period.',
+  }),
+  'tenant.offboarded': event({
+    type: 'tenant.offboarded',
+    version: 1,
+    payload: z.object({ ...tenantRef }),
+    permission: 'tenant.read',
+    description: "Offboarding finished: the tenant's resources are deleted.",
+  }),
+  'member.joined': event({
+    type: 'member.joined',
+    version: 1,
+    payload: z.object({
+      userId: z.uuid(),
+      email: z.string(),
+      role: Role,
+      via: z.enum(['signup', 'invitation', 'sso', 'provisioning']),
+    }),
+    permission: 'members.read',
+    description: 'Someone became a member of the tenant.',
+  }),
+  'member.removed': event({
+    type: 'member.removed',
+    version: 1,
+    payload: z.object({ userId: z.uuid(), role: Role }),
+    permission: 'members.read',
+    description: 'A member was removed from the tenant.',
+  }),
+  'member.role_changed': event({
+    type: 'member.role_changed',
+    version: 1,
+    payload: z.object({ userId: z.uuid(), from: Role, to: Role }),
+    permission: 'members.read',
+    description: "A member's role changed.",
+  }),
+  'invitation.accepted': event({
+    type: 'invitation.accepted',
+    version: 1,
+    payload: z.object({
+      invitationId: z.uuid(),
+      userId: z.uuid(),
+      email: z.string(),
+      role: Role,
+      newAccount: z.boolean(),
+    }),
+    permission: 'members.read',
+    description: 'An invitation was accepted.',
+  }),
+  'api_key.created': event({
+    type: 'api_key.created',
+    version: 1,
+    payload: z.object({
+      apiKeyId: z.uuid(),
+      name: z.string(),
+      prefix: z.string(),
+      role: Role,
+      expiresAt: z.iso.datetime().nullable(),
+    }),
+    permission: 'apikeys.read',
+    description: 'An API key was created (never the key itself).',
+  }),
+  'api_key.revoked': event({
+    type: 'api_key.revoked',
+    version: 1,
+    payload: z.object({ apiKeyId: z.uuid(), name: z.string(), prefix: z.string(), role: Role }),
+    permission: 'apikeys.read',
+    description: 'An API key was revoked.',
+  }),
+  'sso.connection_changed': event({
+    type: 'sso.connection_changed',
+    version: 1,
+    payload: z.object({
+      change: z.enum(['configured', 'updated', 'removed']),
+      issuer: z.string(),
+      clientId: z.string(),
+      enabled: z.boolean(),
+      ssoRequired: z.boolean(),
+      defaultRole: Role,
+    }),
+    permission: 'sso.read',
+    description: "The tenant's single sign-on connection was configured, changed or removed (never its secret).",
+  }),
+} as const;
+
+export type EventType = keyof typeof EVENT_CATALOGUE;
+export type EventPayload<T extends EventType> = z.infer<(typeof EVENT_CATALOGUE)[T]['payload']>;
+
+/** Every event type, in catalogue order. */
+export const EVENT_TYPES = Object.keys(EVENT_CATALOGUE) as [EventType, ...EventType[]];
+
+export function isEventType(value: string): value is EventType {
+  return Object.hasOwn(EVENT_CATALOGUE, value);
+}
+
+/** The body delivered to an endpoint (Standard Webhooks: `type`, `timestamp`, `data`). */
+export const EventEnvelope = z
+  .object({
+    id: z.string().meta({ description: 'The event id; also the `webhook-id` header, the same on every attempt.' }),
+    type: z.string(),
+    version: z.int().positive(),
+    tenantId: z.uuid(),
+    timestamp: z.iso.datetime({ offset: true }).meta({ description: 'When the change happened (committed).' }),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'EventEnvelope' });
+export type EventEnvelope = z.infer<typeof EventEnvelope>;

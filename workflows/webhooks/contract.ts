@@ -1,0 +1,107 @@
+// The contract of the webhooks family: one sequencer workflow per endpoint
+// (`webhook-endpoint/<slug>/<endpoint id>`) that delivers the endpoint's events one at a time,
+// in the order they committed. The dispatcher (api/webhooks/dispatcher.ts) hands it events
+// with signal-with-start; a member re-enabling a paused endpoint sends `resumeDelivery`.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { OperationKind } from '../catalogue.ts';
+import { OPERATION_CATALOGUE } from '../catalogue.ts';
+
+export const WEBHOOK_ENDPOINT_KIND = 'webhook-endpoint' satisfies OperationKind;
+
+export function webhookEndpointWorkflowId(slug: string, endpointId: string): string {
+  return OPERATION_CATALOGUE[WEBHOOK_ENDPOINT_KIND].workflowId({ slug, endpointId });
+}
+
+/**
+ * How deliveries are retried, passed in by the dispatcher (WEBHOOK_* settings) so the decision
+ * is in history and tests shorten it. Retries back off exponentially with jitter from
+ * `initialIntervalMs` up to `maxIntervalMs`; an event still failing `pauseAfterMs` after its
+ * first attempt pauses the endpoint, and the events behind it wait in order.
+ */
+export interface DeliveryPolicy {
+  initialIntervalMs: number;
+  maxIntervalMs: number;
+  pauseAfterMs: number;
+  /** The sequencer ends after this long with nothing to deliver (the next event starts it again). */
+  idleTimeoutMs: number;
+  /** How long one attempt may wait for the receiver's answer. */
+  requestTimeoutMs: number;
+}
+
+/** An event handed to a sequencer: references only (the activity reads the event itself). */
+export interface QueuedEvent {
+  /** The outbox row's id (a decimal string): a tenant's events commit in this order. */
+  sequence: string;
+  /** The event id: `webhook-id` of every attempt. */
+  eventId: string;
+}
+
+export interface DeliverWebhookEventsInput {
+  tenantId: string;
+  slug: string;
+  endpointId: string;
+  policy: DeliveryPolicy;
+  /** Carried over by continue-as-new: events accepted but not yet delivered, in order. */
+  queue?: QueuedEvent[];
+  /** Carried over by continue-as-new: the highest sequence accepted (duplicates are dropped). */
+  lastSequence?: string;
+  /** Carried over by continue-as-new: the endpoint is paused; wait for `resumeDelivery`. */
+  paused?: boolean;
+}
+
+export type SequencerEnd =
+  /** Nothing to deliver for the idle timeout. */
+  | 'idle'
+  /** The endpoint answered 410 Gone or its address is refused: it was disabled. */
+  | 'disabled-by-delivery'
+  /** A member disabled or deleted the endpoint: the queue is dropped. */
+  | 'endpoint-closed';
+
+export interface DeliverWebhookEventsResult {
+  endpointId: string;
+  end: SequencerEnd;
+  /** Events delivered by this run. */
+  delivered: number;
+  /** Events left undelivered when it ended (dropped: the endpoint is closed). */
+  dropped: number;
+}
+
+/** The sequencer's state, for the portal and operators. */
+export interface DeliveryState {
+  status: 'idle' | 'delivering' | 'retrying' | 'paused';
+  queued: number;
+  /** The event being delivered and its attempt number, if any. */
+  current: { eventId: string; attempt: number } | null;
+  delivered: number;
+}
+
+export const enqueueEventsSignal = defineSignal<[QueuedEvent[]]>('enqueueEvents');
+export const resumeDeliverySignal = defineSignal('resumeDelivery');
+export const getDeliveryStateQuery = defineQuery<DeliveryState>('getDeliveryState');
+
+export const WEBHOOK_ENDPOINT_STEPS = [{ name: 'deliver', title: "Deliver the endpoint's events in order" }] as const;
+export type WebhookEndpointStep = (typeof WEBHOOK_ENDPOINT_STEPS)[number]['name'];
+
+/**
+ * The pause before retry `attempt + 1` (attempt ≥ 1): exponential from the initial interval,
+ * capped, with "equal jitter" (half fixed, half random) so endpoints that failed together do
+ * not all come back at once. `random` in [0, 1): jitterOf's.
+ */
+export function retryDelayMs(policy: DeliveryPolicy, attempt: number, random: number): number {
+  const exponential = Math.min(policy.maxIntervalMs, policy.initialIntervalMs * 2 ** Math.min(attempt - 1, 40));
+  return Math.max(1, Math.round(exponential / 2 + (random * exponential) / 2));
+}
+
+/**
+ * A number in [0, 1) drawn from the event id and the attempt: deterministic (the workflow
+ * replays it), different for each event and attempt, so the retries of events that failed
+ * together spread out.
+ */
+export function jitterOf(eventId: string, attempt: number): number {
+  let hash = 2166136261;
+  for (const char of `${eventId}#${attempt}`) {
+    hash ^= char.charCodeAt(0);
+    hash = Math.imul(hash, 16777619) >>> 0;
+  }
+  return hash / 2 ** 32;
+}

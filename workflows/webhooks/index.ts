@@ -1,0 +1,2 @@
+// The webhooks family's workflows, as the worker registers them (worker/workflow-bundle.ts).
+export { deliverWebhookEvents } from './deliver-webhook-events.ts';
