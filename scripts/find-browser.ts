@@ -143,7 +143,9 @@ export function browserInstallers(host: Host, playwrightCli: string): BrowserIns
   if (host.root && isDebianLike(host.osRelease)) {
     installers.push({
       command: 'apt-get install chromium',
-      install: () => run('apt-get', ['update', '-qq']) ?? run('apt-get', ['install', '-y', '-qq', 'chromium']),
+      install: () =>
+        run('apt-get', ['update', '-qq'], { quiet: true }) ??
+        run('apt-get', ['install', '-y', '-qq', 'chromium'], { quiet: true }),
     });
   }
   installers.push({
@@ -153,14 +155,26 @@ export function browserInstallers(host: Host, playwrightCli: string): BrowserIns
   return installers;
 }
 
-function run(command: string, args: string[]): string | undefined {
+/**
+ * Runs an installer; undefined when it worked, else why not. `quiet`: its output (dpkg's
+ * hundreds of "Unpacking" lines) is kept and shown only when it fails.
+ */
+function run(command: string, args: string[], { quiet = false } = {}): string | undefined {
   const result = spawnSync(command, args, {
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', quiet ? 'pipe' : 'inherit', quiet ? 'pipe' : 'inherit'],
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    maxBuffer: 64 * 1024 * 1024,
   });
-  if (result.error) return result.error.message;
-  if (result.status !== 0) return `exit ${result.status ?? result.signal}`;
-  return undefined;
+  const failed = result.error
+    ? result.error.message
+    : result.status !== 0
+      ? `exit ${result.status ?? result.signal}`
+      : undefined;
+  if (failed && quiet) {
+    const output = `${result.stdout?.toString() ?? ''}${result.stderr?.toString() ?? ''}`.trimEnd().split('\n');
+    console.error(`${command} ${args.join(' ')} failed (${failed}); its last lines:\n${output.slice(-30).join('\n')}`);
+  }
+  return failed;
 }
 
 /** What a person can run when nothing worked. */
