@@ -161,6 +161,12 @@ describe('portal layout at 1,400 and 390 px', () => {
         if (clip.getBoundingClientRect().right > width + 0.5)
           found.push(`the scroll container of table ${describe(table)} runs off the screen`);
       }
+      // Each component's stylesheet must win over those it is built from, whatever order they
+      // arrived in: tabs and buttons are UnstyledButtons, whose reset sets padding 0.
+      for (const el of Array.from(document.querySelectorAll('.mantine-Tabs-tab, .mantine-Button-root'))) {
+        if (visible(el) && parseFloat(getComputedStyle(el).paddingLeft) === 0)
+          found.push(`${describe(el)} has lost its component's styles (no padding)`);
+      }
       return found;
     });
   }

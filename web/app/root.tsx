@@ -1,9 +1,11 @@
 // Mantine's base: its CSS variables, a small reset and its global classes. Each component's
 // own stylesheet is imported where the component is used (web/vite/mantine-styles.ts), so a
-// page links only the styles of what it shows.
-import '@mantine/core/styles/baseline.css';
-import '@mantine/core/styles/default-css-variables.css';
-import '@mantine/core/styles/global.css';
+// page links only the styles of what it shows. All of Mantine's styles sit in cascade layers
+// (`?mantine-layer`), whose order the <style> below declares first.
+import '@mantine/core/styles/baseline.css?mantine-layer';
+import '@mantine/core/styles/default-css-variables.css?mantine-layer';
+import '@mantine/core/styles/global.css?mantine-layer';
+import mantineLayerOrder from 'virtual:mantine-layer-order';
 import { ColorSchemeScript, MantineProvider, mantineHtmlProps } from '@mantine/core';
 import { lazy, Suspense } from 'react';
 import type { ReactNode } from 'react';
@@ -67,6 +69,8 @@ export function Layout({ children }: { children: ReactNode }) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <ColorSchemeScript defaultColorScheme="auto" nonce={nonce} suppressHydrationWarning />
         <Meta />
+        {/* Before any stylesheet, so layers rank by this order, not by arrival. */}
+        <style>{mantineLayerOrder}</style>
         {/* Stylesheets need no nonce (styles are not nonce-checked, see api/portal.ts).
             Without an explicit one <Links> takes <ServerRouter nonce> on the server but has
             none in the browser, and hydration reports the mismatch. */}

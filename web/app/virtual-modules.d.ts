@@ -1,0 +1,7 @@
+// Modules that Vite plugins serve (web/vite/).
+
+/** The `@layer` statement ordering Mantine's cascade layers (web/vite/mantine-styles.ts). */
+declare module 'virtual:mantine-layer-order' {
+  const layerOrder: string;
+  export default layerOrder;
+}
