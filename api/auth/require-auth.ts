@@ -25,12 +25,22 @@ export function requireAuth(tokens: AccessTokens, options: RequireAuthOptions = 
   return async (req, res, next) => {
     const header = req.get('authorization');
     const bearer = header?.match(/^Bearer (\S+)$/)?.[1];
+    // A request can pass several routers on its way (every module mounted on a prefix of its
+    // path runs its own requireAuth): check the credential once per request, not once per router.
+    const checked = res.locals.auth as AuthContext | undefined;
+    if (checked && bearer !== undefined && res.locals.authBearer === bearer) {
+      if (checked.apiKey && !options.apiKeys)
+        throw unauthenticated('API keys work on the routes of their tenant (/api/v1/tenants/<slug>/…) only.');
+      next();
+      return;
+    }
     if (bearer && looksLikeApiKey(bearer)) {
       if (!options.apiKeys)
         throw unauthenticated('API keys work on the routes of their tenant (/api/v1/tenants/<slug>/…) only.');
       try {
         const apiKey = await verifyApiKey(options.apiKeys, bearer);
         res.locals.auth = { userId: apiKey.id, platformAdmin: false, apiKey } satisfies AuthContext;
+        res.locals.authBearer = bearer;
         addLogContext({ apiKeyId: apiKey.id, tenantId: apiKey.tenantId });
       } catch (error) {
         if (error instanceof InvalidApiKeyError) throw unauthenticated(`The API key was refused: ${error.message}.`);
@@ -44,6 +54,7 @@ export function requireAuth(tokens: AccessTokens, options: RequireAuthOptions = 
     try {
       const claims = await tokens.verify(bearer);
       res.locals.auth = claims satisfies AuthContext;
+      res.locals.authBearer = bearer;
       addLogContext({ userId: claims.userId });
     } catch (error) {
       if (error instanceof InvalidAccessTokenError)
