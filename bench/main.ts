@@ -3,6 +3,7 @@
 //   npm run bench                                   every benchmark, with its defaults
 //   npm run bench -- provisioning --tenants 20      provisionTenant, N at once vs one at a time
 //   npm run bench -- reads --connections 50         tenant-scoped API reads vs a bare endpoint
+//   npm run bench -- starts --concurrency 16       operation starts: the API against the Temporal client
 //   npm run bench -- first-load                     the portal's cold first load, compression on and off
 //   npm run bench -- <name> --help                  a benchmark's options
 import { spawnSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 const BENCHMARKS: Record<string, { file: string; about: string }> = {
   provisioning: { file: 'provisioning.ts', about: 'provisionTenant, N tenants at once against one at a time' },
   reads: { file: 'tenant-reads.ts', about: 'tenant-scoped API reads against a bare express + pg endpoint' },
+  starts: { file: 'operation-starts.ts', about: 'operation starts through the API against the Temporal client alone' },
   'first-load': { file: 'first-load.ts', about: "the portal's first load in Chromium, compression on and off" },
 };
 
