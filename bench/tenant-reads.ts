@@ -35,6 +35,7 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '500' },
     members: { type: 'string', default: '20' },
     only: { type: 'string' },
+    'cpu-prof': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -42,6 +43,7 @@ if (args.help) {
   console.log(
     'usage: npm run bench -- reads [--connections 50] [--duration 10] [--warmup 2] [--rate 500] [--members 20]\n' +
       '                              [--only name,name] (names as in the table)\n' +
+      '                              [--cpu-prof dir] (the API writes a V8 CPU profile there when it stops)\n' +
       'Env: ATRIUM_BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres), a superuser.',
   );
   process.exit(0);
@@ -67,7 +69,14 @@ async function setUp() {
   const temporal = await startTemporalDevServer({ port: await freePort(), uiPort: await freePort() });
   onCleanup(() => temporal.stop());
   const database = await createBenchDatabase();
-  const platform = await startPlatform({ database, temporalAddress: temporal.address });
+  const platform = await startPlatform({
+    database,
+    temporalAddress: temporal.address,
+    extraApiEnv: {
+      ...(process.env.BENCH_API_POOL ? { API_DATABASE_POOL_SIZE: process.env.BENCH_API_POOL } : {}),
+      ...(args['cpu-prof'] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${args['cpu-prof']}` } : {}),
+    },
+  });
   const worker = await platform.startWorker();
   const admin = await seedUser(database, platform.jwtKey, { email: 'admin@bench.test', platformAdmin: true });
   const owner = await seedUser(database, platform.jwtKey, { email: 'owner@bench-reads.test', platformAdmin: false });
