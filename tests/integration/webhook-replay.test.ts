@@ -410,7 +410,9 @@ describe('webhook replays and test sends', () => {
       `SELECT t.slug FROM tenants t JOIN memberships m ON m.tenant_id = t.id WHERE m.user_id = $1`,
       [outsider.userId],
     );
-    const own = await as(outsider, 'POST', `/api/v1/tenants/${theirs!.slug}/webhooks/${endpoint.id}/replays`, { eventId });
+    const own = await as(outsider, 'POST', `/api/v1/tenants/${theirs!.slug}/webhooks/${endpoint.id}/replays`, {
+      eventId,
+    });
     assert.equal(own.status, 404, JSON.stringify(own.body));
     const ownTest = await as(outsider, 'POST', `/api/v1/tenants/${theirs!.slug}/webhooks/${endpoint.id}/test`, {});
     assert.equal(ownTest.status, 404, JSON.stringify(ownTest.body));
