@@ -1,4 +1,17 @@
-import { Anchor, Badge, Button, Code, EmptyState, Group, NativeSelect, Stack, Table, Text } from '@mantine/core';
+import {
+  Anchor,
+  Badge,
+  Box,
+  Button,
+  Code,
+  EmptyState,
+  Group,
+  NativeSelect,
+  Paper,
+  Stack,
+  Table,
+  Text,
+} from '@mantine/core';
 import { Form, href, Link, useFetcher } from 'react-router';
 import type { Problem, WebhookDeliveryAttempt, WebhookReplayStarted } from '../../../contracts/index.ts';
 import { EVENT_TYPES, WEBHOOK_DELIVERY_KINDS, WEBHOOK_DELIVERY_OUTCOMES } from '../../../contracts/index.ts';
@@ -85,28 +98,121 @@ export function DeliveryLog({
           }
         />
       ) : (
-        <Table.ScrollContainer minWidth={900}>
-          <Table verticalSpacing="xs" aria-label="Delivery log" data-testid="delivery-log">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>When</Table.Th>
-                <Table.Th>Event</Table.Th>
-                <Table.Th>Attempt</Table.Th>
-                <Table.Th>Outcome</Table.Th>
-                <Table.Th>Answer</Table.Th>
-                {canReplay ? <Table.Th aria-label="Replay" /> : null}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {items.map((attempt) => (
-                <AttemptRow key={attempt.id} endpointId={endpointId} attempt={attempt} canReplay={canReplay} />
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <>
+          {/* A table from the sm breakpoint up; a card per attempt on a phone. */}
+          <Box visibleFrom="sm">
+            <Table.ScrollContainer minWidth={900}>
+              <Table verticalSpacing="xs" aria-label="Delivery log" data-testid="delivery-log">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>When</Table.Th>
+                    <Table.Th>Event</Table.Th>
+                    <Table.Th>Attempt</Table.Th>
+                    <Table.Th>Outcome</Table.Th>
+                    <Table.Th>Answer</Table.Th>
+                    {canReplay ? <Table.Th aria-label="Replay" /> : null}
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {items.map((attempt) => (
+                    <AttemptRow key={attempt.id} endpointId={endpointId} attempt={attempt} canReplay={canReplay} />
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          </Box>
+          <Stack hiddenFrom="sm" gap="xs" data-testid="delivery-cards">
+            {items.map((attempt) => (
+              <AttemptCard key={attempt.id} endpointId={endpointId} attempt={attempt} canReplay={canReplay} />
+            ))}
+          </Stack>
+        </>
       )}
       <CursorPager links={pages} testId="delivery-log-pages" />
     </Stack>
+  );
+}
+
+function KindAndAttempt({ attempt }: { attempt: WebhookDeliveryAttempt }) {
+  return (
+    <Group gap={6} wrap="nowrap">
+      <Badge
+        variant="outline"
+        color={attempt.kind === 'delivery' ? 'gray' : 'blue'}
+        size="sm"
+        data-testid="delivery-kind"
+      >
+        {KIND_LABELS[attempt.kind]}
+      </Badge>
+      <Text size="sm">#{attempt.attempt}</Text>
+    </Group>
+  );
+}
+
+function Outcome({ attempt }: { attempt: WebhookDeliveryAttempt }) {
+  return (
+    <Group gap={6} wrap="nowrap">
+      <Badge color={OUTCOME_COLORS[attempt.outcome]} variant="light" size="sm">
+        {attempt.outcome}
+      </Badge>
+      <Text size="sm">{attempt.statusCode ?? '—'}</Text>
+      <Text size="xs" c="dimmed">
+        {attempt.durationMs} ms
+      </Text>
+    </Group>
+  );
+}
+
+/** What came back: the error without an answer, or the first bytes of the answer. */
+function Answer({ attempt }: { attempt: WebhookDeliveryAttempt }) {
+  return (
+    <>
+      {attempt.error ? (
+        <Text size="xs" c="red">
+          {attempt.error}
+        </Text>
+      ) : null}
+      {attempt.responseExcerpt ? (
+        <Text size="xs" ff="monospace" lineClamp={2} title={attempt.responseExcerpt} style={{ wordBreak: 'break-all' }}>
+          {attempt.responseExcerpt}
+        </Text>
+      ) : null}
+    </>
+  );
+}
+
+/** One attempt on a phone. */
+function AttemptCard({
+  endpointId,
+  attempt,
+  canReplay,
+}: {
+  endpointId: string;
+  attempt: WebhookDeliveryAttempt;
+  canReplay: boolean;
+}) {
+  return (
+    <Paper
+      withBorder
+      p="xs"
+      data-testid="delivery-card"
+      data-event-id={attempt.eventId}
+      data-kind={attempt.kind}
+      data-outcome={attempt.outcome}
+    >
+      <Stack gap={4}>
+        <Group justify="space-between" gap="xs">
+          <Code>{attempt.eventType}</Code>
+          <KindAndAttempt attempt={attempt} />
+        </Group>
+        <Group justify="space-between" gap="xs">
+          <Outcome attempt={attempt} />
+          <Timestamp value={attempt.attemptedAt} size="xs" c="dimmed" />
+        </Group>
+        <Answer attempt={attempt} />
+        {canReplay ? <ReplayButton endpointId={endpointId} attempt={attempt} /> : null}
+      </Stack>
+    </Paper>
   );
 }
 
@@ -135,47 +241,14 @@ function AttemptRow({
           {attempt.eventId.slice(0, 8)}…
         </Text>
       </Table.Td>
-      <Table.Td style={{ whiteSpace: 'nowrap' }}>
-        <Group gap={6} wrap="nowrap">
-          <Badge
-            variant="outline"
-            color={attempt.kind === 'delivery' ? 'gray' : 'blue'}
-            size="sm"
-            data-testid="delivery-kind"
-          >
-            {KIND_LABELS[attempt.kind]}
-          </Badge>
-          <Text size="sm">#{attempt.attempt}</Text>
-        </Group>
+      <Table.Td>
+        <KindAndAttempt attempt={attempt} />
       </Table.Td>
-      <Table.Td style={{ whiteSpace: 'nowrap' }}>
-        <Group gap={6} wrap="nowrap">
-          <Badge color={OUTCOME_COLORS[attempt.outcome]} variant="light" size="sm">
-            {attempt.outcome}
-          </Badge>
-          <Text size="sm">{attempt.statusCode ?? '—'}</Text>
-          <Text size="xs" c="dimmed">
-            {attempt.durationMs} ms
-          </Text>
-        </Group>
+      <Table.Td>
+        <Outcome attempt={attempt} />
       </Table.Td>
       <Table.Td maw={320}>
-        {attempt.error ? (
-          <Text size="xs" c="red">
-            {attempt.error}
-          </Text>
-        ) : null}
-        {attempt.responseExcerpt ? (
-          <Text
-            size="xs"
-            ff="monospace"
-            lineClamp={2}
-            title={attempt.responseExcerpt}
-            style={{ wordBreak: 'break-all' }}
-          >
-            {attempt.responseExcerpt}
-          </Text>
-        ) : null}
+        <Answer attempt={attempt} />
       </Table.Td>
       {canReplay ? (
         <Table.Td>

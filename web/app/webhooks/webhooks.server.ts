@@ -5,6 +5,7 @@ import type { RouterContextProvider } from 'react-router';
 import type { ApiResult } from '../api/client.server.ts';
 import { callApi } from '../api/client.server.ts';
 import { tenantApiPath } from '../api/tenant-action.server.ts';
+import { formText } from '../form-text.ts';
 import type {
   Problem,
   WebhookEndpoint,
@@ -42,7 +43,7 @@ function refused<T>(issues: ReadonlyArray<{ path: PropertyKey[]; message: string
   return { ok: false, status: 422, problem };
 }
 
-const endpointId = (form: FormData) => String(form.get('endpointId') ?? '');
+const endpointId = (form: FormData) => formText(form, 'endpointId');
 
 export function createEndpoint({ context, slug, token, form }: Call): Promise<ApiResult<WebhookEndpointWithSecret>> {
   const parsed = CreateWebhookEndpointRequest.safeParse(endpointValuesFromForm(form));
@@ -60,14 +61,11 @@ export function updateEndpoint({ context, slug, token, form }: Call): Promise<Ap
 }
 
 export function rotateSecret({ context, slug, token, form }: Call): Promise<ApiResult<WebhookEndpointWithSecret>> {
-  const parsed = RotateWebhookSecretRequest.safeParse({ gracePeriod: String(form.get('gracePeriod') ?? '24h') });
+  // The API takes the duration as written ("24h"); the schema checks it (and parses it to ms).
+  const body = { gracePeriod: formText(form, 'gracePeriod') || '24h' };
+  const parsed = RotateWebhookSecretRequest.safeParse(body);
   if (!parsed.success) return Promise.resolve(refused(parsed.error.issues));
-  // The API takes the duration as written ("24h"), not the milliseconds the schema parses it to.
-  return callApi(context, `${endpointApiPath(slug, endpointId(form))}/rotate-secret`, {
-    method: 'POST',
-    token,
-    body: { gracePeriod: String(form.get('gracePeriod') ?? '24h') },
-  });
+  return callApi(context, `${endpointApiPath(slug, endpointId(form))}/rotate-secret`, { method: 'POST', token, body });
 }
 
 export function deleteEndpoint({ context, slug, token, form }: Call): Promise<ApiResult<unknown>> {

@@ -12,6 +12,7 @@ import type {
 } from '../../../../contracts/index.ts';
 import { callApi } from '../../api/client.server.ts';
 import { resultOrThrow } from '../../api/result.server.ts';
+import { formText } from '../../form-text.ts';
 import { cursorLinks } from '../../components/CursorPager.tsx';
 import { TenantNav } from '../../components/tenants/TenantNav.tsx';
 import { Timestamp } from '../../components/Timestamp.tsx';
@@ -90,7 +91,7 @@ export async function action({ context, params, request }: Route.ActionArgs) {
   const form = await request.formData();
   form.set('endpointId', params.endpointId);
   const call = { context, slug: params.slug, token: accessToken, form };
-  const intent = String(form.get('intent'));
+  const intent = formText(form, 'intent');
   const answer = (result: ActionResult, status: number) => data<ActionResult>(result, { status });
   const failed = (result: { status: number; problem: Problem }) => {
     if (result.status === 401) throw redirect(loginPath(request));

@@ -94,6 +94,9 @@ export default function WebhooksPage({ loaderData, actionData }: Route.Component
               </Anchor>
             </Stack>
           ) : null}
+          <Paper withBorder p="md">
+            <EndpointsTable slug={slug} endpoints={endpoints} />
+          </Paper>
           {canManage ? (
             <Paper withBorder p="md">
               <Title order={2} size="h4" mb="sm">
@@ -111,9 +114,6 @@ export default function WebhooksPage({ loaderData, actionData }: Route.Component
               Your role ({myRole}) can see the endpoints and their deliveries, not change them.
             </Text>
           )}
-          <Paper withBorder p="md">
-            <EndpointsTable slug={slug} endpoints={endpoints} />
-          </Paper>
         </>
       )}
     </Stack>
