@@ -218,4 +218,68 @@ describe('portal: webhooks', () => {
       await page.context().close();
     }
   });
+
+  it('replays a time range, rotates the secret, disables, enables and deletes the endpoint', async () => {
+    assert.ok(endpointPath, 'the endpoint from the test before');
+    // A real flow emits an event the endpoint subscribes to: creating an API key.
+    const key = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${slug}/api-keys`, {
+      headers: owner.headers,
+      json: { name: 'range replay', role: 'viewer' },
+    });
+    assert.equal(key.status, 201, JSON.stringify(key.body));
+    for (let i = 0; receiver.requests.length < 3 && i < 300; i += 1) await new Promise((r) => setTimeout(r, 100));
+    const keyEvent = receiver.requests[2];
+    assert.equal(JSON.parse(keyEvent!.body).type, 'api_key.created');
+
+    const page = await signedIn(owner, 1400);
+    try {
+      await page.goto(endpointPath);
+      await hydrated(page);
+      await page.getByRole('button', { name: 'Replay a time range' }).click();
+      const range = page.getByRole('form', { name: 'Replay a time range' });
+      // The browser's check: the range ends before it starts (named under "Up to").
+      await range.getByLabel('From (UTC)').fill('2026-01-02T00:00:00');
+      await range.getByLabel('Up to (UTC)').fill('2026-01-01T00:00:00');
+      await range.getByRole('button', { name: 'Replay the range' }).click();
+      await range.getByText('Must be after from.').waitFor();
+      // The defaults (the last hour) hold the key's event, and the test event is no subscription.
+      await page.reload();
+      await hydrated(page);
+      await page.getByRole('button', { name: 'Replay a time range' }).click();
+      await range.getByRole('button', { name: 'Replay the range' }).click();
+      await page.getByTestId('replay-started').getByText('The event goes').waitFor();
+      for (let i = 0; receiver.requests.length < 4 && i < 300; i += 1) await page.waitForTimeout(100);
+      assert.equal(receiver.requests[3]?.headers['webhook-id'], keyEvent!.headers['webhook-id']);
+      assert.equal(receiver.requests[3]?.verifiedWith, 0);
+
+      // A rotation: the new secret once, and until when the old one still signs.
+      await page.getByRole('button', { name: 'Rotate secret' }).click();
+      const rotated = ((await page.getByTestId('webhook-secret-value').textContent()) ?? '').trim();
+      assert.match(rotated, /^whsec_/);
+      assert.notEqual(rotated, receiver.secrets[0]);
+      await page.getByTestId('previous-secret-expires').waitFor();
+      receiver.secrets = [rotated];
+      await page.getByRole('button', { name: 'Send test event' }).click();
+      await page.getByTestId('test-send-result').waitFor();
+      const signed = receiver.requests.at(-1)!;
+      assert.equal(signed.verifiedWith, 0, 'the new secret verifies');
+      assert.equal((signed.headers['webhook-signature'] as string).split(' ').length, 2, 'both sign meanwhile');
+
+      await page.getByRole('button', { name: 'Disable' }).click();
+      await page.getByTestId('endpoint-status').getByText('disabled').waitFor();
+      await page.getByTestId('endpoint-status-reason').getByText('disabled by a member').waitFor();
+      assert.equal(await page.getByRole('button', { name: /^Replay event/ }).count(), 0, 'no replay to a disabled one');
+      await page.getByRole('button', { name: 'Enable' }).click();
+      await page.getByTestId('endpoint-status').getByText('enabled').waitFor();
+
+      await page.getByRole('button', { name: 'Delete' }).click();
+      await page.getByRole('dialog', { name: 'Delete this endpoint' }).waitFor();
+      await shot(page, 'endpoint-delete-1400');
+      await page.getByRole('button', { name: 'Delete endpoint' }).click();
+      await page.waitForURL(`**/tenants/${slug}/webhooks`);
+      await page.getByTestId('webhooks-empty').waitFor();
+    } finally {
+      await page.context().close();
+    }
+  });
 });

@@ -67,7 +67,8 @@ export async function loader({ context, params, request, url }: Route.LoaderArgs
     !deliveries.ok && deliveries.status === 422
       ? { items: [], nextCursor: null, problem: deliveries.problem }
       : { ...resultOrThrow(deliveries, request), problem: null };
-  const now = new Date();
+  // The last hour, ending at the next full minute (a time after now means now to the API).
+  const upTo = new Date(Math.ceil(Date.now() / 60_000) * 60_000);
   return {
     slug: params.slug,
     myRole: mine.role,
@@ -76,7 +77,7 @@ export async function loader({ context, params, request, url }: Route.LoaderArgs
     canManage: mine.permissions.includes('webhooks.manage'),
     groups: eventTypeGroups(mine.permissions),
     log: { ...log, filters, pages: cursorLinks(url, log.nextCursor), refresh: `${url.pathname}${url.search}` },
-    replayDefaults: { from: dateTimeLocal(new Date(now.getTime() - 3_600_000)), to: dateTimeLocal(now) },
+    replayDefaults: { from: dateTimeLocal(new Date(upTo.getTime() - 3_600_000)), to: dateTimeLocal(upTo) },
   };
 }
 
