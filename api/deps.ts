@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import type { IdentityProviders } from '../integrations/identity/port.ts';
 import type { Mailer } from '../integrations/mail/port.ts';
+import type { OutboundFetch } from '../integrations/outbound/fetch.ts';
 import type { OutboundGuard } from '../integrations/outbound/guard.ts';
 import type { SecretStore } from '../integrations/secrets/port.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -23,6 +24,8 @@ export interface ApiDeps {
   identity: IdentityProviders;
   /** Checks addresses tenants give (webhook URLs) before they are saved; calls go through its client. */
   outboundGuard: OutboundGuard;
+  /** Calls to those addresses (webhook test sends), every connection checked by the guard. */
+  outbound: OutboundFetch;
   temporal: {
     client: Client;
     namespace: string;

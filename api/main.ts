@@ -45,7 +45,7 @@ try {
 }
 const connection = await Connection.connect({ address: config.temporal.address });
 const client = new Client({ connection, namespace: config.temporal.namespace });
-// Every call to an address a tenant gave (their SSO issuer) goes through this client.
+// Every call to an address a tenant gave (their SSO issuer, a webhook test send) goes through this client.
 const outboundGuard = createOutboundGuard(config.outbound);
 const outbound = createOutboundClient(outboundGuard);
 if (config.outbound.allowLoopback)
@@ -59,6 +59,7 @@ const deps: ApiDeps = {
   secretStore: selectSecretStore(config.secretStore, dataSource),
   identity: createOidcProviders({ ...config.identity, fetch: outbound.fetch }),
   outboundGuard,
+  outbound: outbound.fetch,
   temporal: {
     client,
     namespace: config.temporal.namespace,

@@ -27,6 +27,11 @@ export interface EventCatalogueEntry<Payload extends z.ZodType> {
   permission: Permission;
   /** What happened, for the portal and the OpenAPI description. */
   description: string;
+  /**
+   * false: no endpoint subscribes to it; Atrium sends it to one endpoint on request (the
+   * test-send button's `webhook.test`). Default: endpoints subscribe to it.
+   */
+  subscribable?: false;
 }
 
 function event<Payload extends z.ZodType>(row: EventCatalogueEntry<Payload>): EventCatalogueEntry<Payload> {
@@ -135,6 +140,15 @@ export const EVENT_CATALOGUE = {
     permission: 'sso.read',
     description: "The tenant's single sign-on connection was configured, changed or removed (never its secret).",
   }),
+  'webhook.test': event({
+    type: 'webhook.test',
+    version: 1,
+    payload: z.object({ endpointId: z.uuid(), message: z.string() }),
+    permission: 'webhooks.read',
+    description:
+      'Sent to one endpoint when a member presses "Send test event"; signed like every event. No endpoint subscribes to it.',
+    subscribable: false,
+  }),
 } as const;
 
 export type EventType = keyof typeof EVENT_CATALOGUE;
@@ -142,6 +156,11 @@ export type EventPayload<T extends EventType> = z.infer<(typeof EVENT_CATALOGUE)
 
 /** Every event type, in catalogue order. */
 export const EVENT_TYPES = Object.keys(EVENT_CATALOGUE) as [EventType, ...EventType[]];
+
+/** The event types an endpoint may subscribe to (every one but the test event), in catalogue order. */
+export const SUBSCRIBABLE_EVENT_TYPES = EVENT_TYPES.filter(
+  (type) => (EVENT_CATALOGUE[type] as EventCatalogueEntry<z.ZodType>).subscribable !== false,
+) as [EventType, ...EventType[]];
 
 export function isEventType(value: string): value is EventType {
   return Object.hasOwn(EVENT_CATALOGUE, value);

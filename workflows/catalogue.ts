@@ -71,6 +71,13 @@ export const OPERATION_CATALOGUE = {
     scope: 'tenant',
     label: 'Webhook delivery',
   }),
+  'webhook-replay': entry<{ slug: string; endpointId: string; replayId: string }>({
+    family: 'webhooks',
+    workflowType: 'replayWebhookEvents',
+    workflowId: ({ slug, endpointId, replayId }) => `webhook-replay/${slug}/${endpointId}/${replayId}`,
+    scope: 'tenant',
+    label: 'Webhook replay',
+  }),
 } as const;
 
 export type OperationKind = keyof typeof OPERATION_CATALOGUE;

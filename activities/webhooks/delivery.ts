@@ -1,16 +1,17 @@
 // The webhooks family's activities: one delivery attempt (read the endpoint and the event,
 // sign with every secret valid now, POST through the outbound client, record the attempt),
 // and pausing an endpoint whose deliveries keep failing.
-import type { EventEnvelope } from '../../contracts/events.ts';
-import type { WebhookDeliveryRow } from '../../db/repositories/webhook-deliveries.ts';
+import { findOutboxEvent } from '../../db/repositories/event-outbox.ts';
+import type { NewWebhookDelivery } from '../../db/repositories/webhook-deliveries.ts';
 import { recordWebhookDelivery, wasDelivered } from '../../db/repositories/webhook-deliveries.ts';
-import type { WebhookEndpointRow } from '../../db/repositories/webhook-endpoints.ts';
 import { findWebhookEndpoint, updateWebhookEndpoint } from '../../db/repositories/webhook-endpoints.ts';
 import { withTenantScope } from '../../db/scope.ts';
+import { envelopeOf } from '../../integrations/webhooks/envelope.ts';
 import { sendWebhook } from '../../integrations/webhooks/sender.ts';
+import { signingSecretsOf } from '../../integrations/webhooks/signing-secrets.ts';
 import type { ActivityDeps } from '../shared/deps.ts';
-import type { TenantStepTransaction } from '../shared/kernel.ts';
 import { tenantStep } from '../shared/kernel.ts';
+import { disableByDelivery, disabledByDeliveryReason } from './disable-endpoint.ts';
 
 export interface AttemptWebhookDeliveryInput {
   tenantId: string;
@@ -53,70 +54,7 @@ export function pausedReason(input: PauseWebhookEndpointInput): string {
   return `paused by delivery: event ${input.eventId} failed ${input.attempts} times since ${input.failingSince}; the events after it wait. Re-enable the endpoint to resume.`;
 }
 
-/** The delivered body: the event as the catalogue describes it (contracts/events.ts). */
-function envelopeOf(row: {
-  event_id: string;
-  type: string;
-  version: number;
-  tenant_id: string;
-  occurred_at: Date;
-  payload: Record<string, unknown>;
-}): EventEnvelope {
-  return {
-    id: row.event_id,
-    type: row.type,
-    version: row.version,
-    tenantId: row.tenant_id,
-    timestamp: row.occurred_at.toISOString(),
-    data: row.payload,
-  };
-}
-
 export function createWebhookActivities(deps: ActivityDeps) {
-  /** The endpoint's secrets valid now, the current one first. */
-  async function secretsOf(endpoint: WebhookEndpointRow, now: Date): Promise<string[]> {
-    const versions = [endpoint.secret_version];
-    if (
-      endpoint.previous_secret_version &&
-      endpoint.previous_secret_expires_at &&
-      endpoint.previous_secret_expires_at > now
-    )
-      versions.push(endpoint.previous_secret_version);
-    const secrets: string[] = [];
-    for (const version of versions) {
-      let stored;
-      try {
-        stored = await deps.secretStore.read(endpoint.secret_path, { version });
-      } catch (error) {
-        // Retried (never failed for good): the queue must not skip this event.
-        throw new Error(
-          `Cannot read the signing secret of endpoint ${endpoint.id}: ${error instanceof Error ? error.message : String(error)}`,
-          { cause: error },
-        );
-      }
-      const secret = stored?.data.secret;
-      if (typeof secret === 'string') secrets.push(secret);
-    }
-    if (secrets.length === 0)
-      throw new Error(`Endpoint ${endpoint.id} has no signing secret at ${endpoint.secret_path}.`);
-    return secrets;
-  }
-
-  /** Disables the endpoint (by delivery), audited as the system, unless it is closed already. */
-  async function disable(tx: TenantStepTransaction, endpoint: WebhookEndpointRow, reason: string): Promise<void> {
-    const row = await updateWebhookEndpoint(tx.db, endpoint.tenant_id, endpoint.id, {
-      status: 'disabled',
-      disabled_reason: reason,
-    });
-    await tx.auditChange(
-      'webhook_endpoint.disabled',
-      'webhook_endpoint',
-      endpoint.id,
-      { status: endpoint.status, disabledReason: endpoint.disabled_reason },
-      { status: row.status, disabledReason: row.disabled_reason },
-    );
-  }
-
   return {
     /**
      * One attempt to deliver an event to an endpoint: signed when it is sent (fresh
@@ -135,20 +73,7 @@ export function createWebhookActivities(deps: ActivityDeps) {
           const endpoint = await findWebhookEndpoint(db, tenantId, endpointId);
           if (!endpoint) return null;
           const delivered = await wasDelivered(db, tenantId, endpointId, eventId);
-          const [event] = await db.query<
-            Array<{
-              event_id: string;
-              type: string;
-              version: number;
-              tenant_id: string;
-              occurred_at: Date;
-              payload: Record<string, unknown>;
-            }>
-          >(
-            `SELECT event_id, type, version, tenant_id, occurred_at, payload FROM event_outbox
-             WHERE tenant_id = $1 AND event_id = $2`,
-            [tenantId, eventId],
-          );
+          const event = await findOutboxEvent(db, tenantId, eventId);
           return { endpoint, delivered, event };
         });
         if (!found || found.endpoint.status === 'disabled') return { outcome: 'endpoint-closed', status: null };
@@ -162,11 +87,11 @@ export function createWebhookActivities(deps: ActivityDeps) {
           url: endpoint.url,
           id: eventId,
           body: JSON.stringify(envelopeOf(event)),
-          secrets: await secretsOf(endpoint, sentAt),
+          secrets: await signingSecretsOf(deps.secretStore, endpoint, sentAt),
           sentAt,
           timeoutMs: input.requestTimeoutMs,
         });
-        const record: Omit<WebhookDeliveryRow, 'id' | 'attempted_at'> = {
+        const record: NewWebhookDelivery = {
           tenant_id: tenantId,
           endpoint_id: endpointId,
           event_id: eventId,
@@ -186,11 +111,7 @@ export function createWebhookActivities(deps: ActivityDeps) {
           await recordWebhookDelivery(tx.db, record);
           if (attempt.outcome === 'delivered') return { outcome: 'delivered', status: attempt.status };
           if (attempt.outcome === 'retry') return { outcome: 'retry', status: attempt.status };
-          const reason =
-            attempt.outcome === 'gone'
-              ? `disabled by delivery: the endpoint answered 410 Gone to event ${eventId}`
-              : `disabled by delivery: ${attempt.error ?? 'the address is refused'}`;
-          if (current.status !== 'disabled') await disable(tx, current, reason);
+          await disableByDelivery(tx, current, disabledByDeliveryReason(attempt, eventId));
           return { outcome: 'disabled', status: attempt.status };
         });
       });

@@ -1,6 +1,12 @@
-// The webhooks family's activities: the sequencer's delivery attempt and pause.
-import type { ActivityFamily } from '../shared/deps.ts';
-import { createWebhookActivities } from './delivery.ts';
+// The webhooks family's activities: the sequencer's delivery attempt and pause, and a
+// replay's attempt.
+import type { ActivityDeps, ActivityFamily } from '../shared/deps.ts';
+import { createWebhookActivities as createDeliveryActivities } from './delivery.ts';
+import { createWebhookReplayActivities } from './replay.ts';
+
+export function createWebhookActivities(deps: ActivityDeps) {
+  return { ...createDeliveryActivities(deps), ...createWebhookReplayActivities(deps) };
+}
 
 export type WebhookActivities = ReturnType<typeof createWebhookActivities>;
 

@@ -1,6 +1,7 @@
 // GET /api/v1/tenants/:slug/webhooks/:endpointId/deliveries: an endpoint's delivery log,
-// every attempt newest first (status, duration, the first kilobyte of the answer), filtered
-// by outcome, event type or event, paged by cursor.
+// every attempt newest first (status, duration, the first kilobyte of the answer; whether
+// delivery, a replay or a test send made it), filtered by outcome, kind, event type or event,
+// paged by cursor.
 import { Router } from 'express';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import type { WebhookDeliveryAttempt, WebhookDeliveryPage } from '../../contracts/webhooks.ts';
@@ -21,7 +22,8 @@ import { parseParams, parseQuery } from '../http/validate.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { routeModule } from '../routes/route-module.ts';
 
-function toView(row: WebhookDeliveryRow): WebhookDeliveryAttempt {
+/** An attempt as the API shows it (the log, a test send's answer). */
+export function deliveryAttemptView(row: WebhookDeliveryRow): WebhookDeliveryAttempt {
   return {
     id: row.id,
     eventId: row.event_id,
@@ -33,6 +35,8 @@ function toView(row: WebhookDeliveryRow): WebhookDeliveryAttempt {
     responseExcerpt: row.response_excerpt,
     error: row.error,
     url: row.url,
+    kind: row.kind,
+    replayId: row.replay_id,
     attemptedAt: row.attempted_at.toISOString(),
   };
 }
@@ -50,6 +54,7 @@ export function webhookDeliveryLogRouter(deps: ApiDeps): Router {
         throw new ProblemError('notFound', `No webhook endpoint ${endpointId} in this tenant.`);
       return listWebhookDeliveries(db, tenantId, endpointId, {
         outcome: query.outcome,
+        kind: query.kind,
         eventType: query.eventType,
         eventId: query.eventId,
         beforeId: query.cursor,
@@ -58,7 +63,7 @@ export function webhookDeliveryLogRouter(deps: ApiDeps): Router {
     });
     const page = rows.slice(0, query.limit);
     res.json({
-      items: page.map(toView),
+      items: page.map(deliveryAttemptView),
       nextCursor: rows.length > query.limit ? page.at(-1)!.id : null,
     } satisfies WebhookDeliveryPage);
   });

@@ -218,6 +218,22 @@ const ROUTES: Route[] = [
     permission: 'webhooks.read',
     allowed: [404],
   },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/webhooks/{endpointId}/replays',
+    path: (s) => `/api/v1/tenants/${s}/webhooks/${randomUUID()}/replays`,
+    body: () => ({ eventId: randomUUID() }),
+    permission: 'webhooks.manage',
+    allowed: [404],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/webhooks/{endpointId}/test',
+    path: (s) => `/api/v1/tenants/${s}/webhooks/${randomUUID()}/test`,
+    body: () => ({}),
+    permission: 'webhooks.manage',
+    allowed: [404],
+  },
   // Platform admins only: every tenant role gets 403.
   {
     method: 'POST',
@@ -359,7 +375,8 @@ describe('every tenant route × every role', () => {
       platform.database.query(
         `SELECT (SELECT count(*) FROM memberships) AS m, (SELECT count(*) FROM invitations) AS i,
                 (SELECT count(*) FROM api_keys) AS k, (SELECT count(*) FROM sso_connections) AS s,
-                (SELECT count(*) FROM sso_domains) AS d`,
+                (SELECT count(*) FROM sso_domains) AS d, (SELECT count(*) FROM event_outbox) AS e,
+                (SELECT count(*) FROM audit_log) AS a`,
       );
     const before = await counts();
     for (const route of ROUTES) {

@@ -50,6 +50,8 @@ describe('workflow replay', () => {
         'suspend-tenant-completed',
         'deliver-webhook-events-disabled',
         'deliver-webhook-events-idle',
+        'replay-webhook-events-completed',
+        'replay-webhook-events-stopped',
       ].sort(),
     );
   });

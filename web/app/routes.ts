@@ -21,6 +21,8 @@ export default [
   route('tenants/:slug/invitations', 'routes/tenants/invitations.tsx'),
   route('tenants/:slug/api-keys', 'routes/tenants/api-keys.tsx'),
   route('tenants/:slug/sso', 'routes/tenants/sso-settings.tsx'),
+  route('tenants/:slug/webhooks', 'routes/tenants/webhooks.tsx'),
+  route('tenants/:slug/webhooks/:endpointId', 'routes/tenants/webhook-endpoint.tsx'),
   route('invitations/:token', 'routes/auth/invitation.tsx'),
   route('tenants/:slug/audit-log', 'routes/tenants/audit-log.tsx'),
   route('tenants/:slug/audit-log/export', 'routes/tenants/audit-log-export.ts'),

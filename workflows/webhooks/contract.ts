@@ -2,9 +2,11 @@
 // (`webhook-endpoint/<slug>/<endpoint id>`) that delivers the endpoint's events one at a time,
 // in the order they committed. The dispatcher (api/webhooks/dispatcher.ts) hands it events
 // with signal-with-start; a member re-enabling a paused endpoint sends `resumeDelivery`.
+// And replays (below): a workflow per replay a member asks for.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { OperationKind } from '../catalogue.ts';
 import { OPERATION_CATALOGUE } from '../catalogue.ts';
+import type { OperationProgress } from '../shared/operation.contract.ts';
 
 export const WEBHOOK_ENDPOINT_KIND = 'webhook-endpoint' satisfies OperationKind;
 
@@ -105,3 +107,50 @@ export function jitterOf(eventId: string, attempt: number): number {
   }
   return hash / 2 ** 32;
 }
+
+// Replays: a member asks for one event, or every event of a time range, to be sent to an
+// endpoint again. Each replay is a workflow of its own (`webhook-replay/<slug>/<endpoint
+// id>/<replay id>`), beside the endpoint's sequencer and never inside it: the sequencer's
+// queue, its order and its pauses are untouched, and a replay that keeps failing holds up
+// no new event. See docs/architecture.md, "Replays and test sends".
+
+export const WEBHOOK_REPLAY_KIND = 'webhook-replay' satisfies OperationKind;
+
+export function webhookReplayWorkflowId(slug: string, endpointId: string, replayId: string): string {
+  return OPERATION_CATALOGUE[WEBHOOK_REPLAY_KIND].workflowId({ slug, endpointId, replayId });
+}
+
+export interface ReplayWebhookEventsInput {
+  tenantId: string;
+  slug: string;
+  endpointId: string;
+  /** Names the replay's attempts in the delivery log. */
+  replayId: string;
+  /** The events to send again, in the order they committed (references only). */
+  events: QueuedEvent[];
+  /** Retries as deliveries retry; an event still failing after `pauseAfterMs` ends the replay. */
+  policy: DeliveryPolicy;
+}
+
+export type ReplayEnd =
+  /** Every event was delivered. */
+  | 'completed'
+  /** An event kept failing for the policy's `pauseAfterMs`: the replay stopped there. */
+  | 'gave-up'
+  /** The endpoint answered 410 Gone or its address is refused: it was disabled. */
+  | 'disabled-by-delivery'
+  /** A member disabled or deleted the endpoint. */
+  | 'endpoint-closed';
+
+export interface ReplayWebhookEventsResult {
+  replayId: string;
+  endpointId: string;
+  end: ReplayEnd;
+  /** Events delivered by the replay, and those it did not send (it stopped first). */
+  delivered: number;
+  notSent: number;
+  progress: OperationProgress;
+}
+
+export const WEBHOOK_REPLAY_STEPS = [{ name: 'replay', title: 'Send the events again, in order' }] as const;
+export type WebhookReplayStep = (typeof WEBHOOK_REPLAY_STEPS)[number]['name'];

@@ -8,6 +8,7 @@ const SECTIONS = [
   { value: 'api-keys', label: 'API keys', to: '/tenants/:slug/api-keys' },
   { value: 'audit-log', label: 'Audit log', to: '/tenants/:slug/audit-log' },
   { value: 'sso', label: 'Single sign-on', to: '/tenants/:slug/sso' },
+  { value: 'webhooks', label: 'Webhooks', to: '/tenants/:slug/webhooks' },
 ] as const;
 
 export type TenantSection = (typeof SECTIONS)[number]['value'];
