@@ -197,6 +197,7 @@ describe('portal layout at 1,400 and 390 px', () => {
     ['api-keys', `/tenants/${slugA}/api-keys`],
     ['audit-log', `/tenants/${slugA}/audit-log`],
     ['sso', `/tenants/${slugA}/sso`],
+    ['webhooks', `/tenants/${slugA}/webhooks`],
     ['operations', '/operations'],
     ['operation', `/operations/${encodeURIComponent(operationA)}`],
     ['profile', '/profile'],
