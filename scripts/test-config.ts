@@ -23,6 +23,9 @@ const TestRunnerEnv = z
       })
       .optional(),
     ATRIUM_SKIP_BUILD: z.string().optional(),
+    // Test files run at once. Each has its own database, task queue and platform processes;
+    // two keep both cores busy while one file waits on timers, a browser or a server.
+    ATRIUM_TEST_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(2),
     PATH: z.string().default(''),
     HOME: z.string().optional(),
     XDG_CACHE_HOME: z.string().optional(),
@@ -42,6 +45,8 @@ export interface TestRunnerConfig {
   browser: BrowserPlaces;
   /** ATRIUM_SKIP_BUILD: the portal is already built for the browser tests. */
   skipBuild: boolean;
+  /** ATRIUM_TEST_CONCURRENCY: how many test files run at once. */
+  concurrency: number;
 }
 
 /** Throws ConfigError naming every bad variable. `root` is the repository (for PLAYWRIGHT_BROWSERS_PATH=0). */
@@ -55,6 +60,7 @@ export function readTestRunnerConfig(env: Env, root: string): TestRunnerConfig {
       playwrightCache: playwrightCache(parsed, root),
     },
     skipBuild: Boolean(parsed.ATRIUM_SKIP_BUILD),
+    concurrency: parsed.ATRIUM_TEST_CONCURRENCY,
   };
 }
 

@@ -140,7 +140,7 @@ try {
   if (browser) env.ATRIUM_TEST_CHROMIUM = browser.executable;
   const runner = spawn(
     process.execPath,
-    ['--test', '--test-concurrency=1', '--test-timeout=300000', '--test-reporter=spec', ...files],
+    ['--test', `--test-concurrency=${config.concurrency}`, '--test-timeout=300000', '--test-reporter=spec', ...files],
     { cwd: ROOT, stdio: 'inherit', env },
   );
   cleanups.push(() => stopRunner(runner));
