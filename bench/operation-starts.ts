@@ -24,6 +24,7 @@ import { startTemporalDevServer } from '../scripts/temporal-dev-server.ts';
 import { cleanUpTo, onCleanup } from './support/cleanups.ts';
 import { createBenchDatabase, seedUser } from './support/database.ts';
 import { machineLine, percentile, ratio, table } from './support/figures.ts';
+import { positiveInt } from './support/options.ts';
 import { startPlatform } from './support/platform.ts';
 
 const { values: args } = parseArgs({
@@ -45,12 +46,6 @@ if (args.help) {
 const CONCURRENCY = positiveInt('--concurrency', args.concurrency);
 const DURATION_S = positiveInt('--duration', args.duration);
 const WARMUP_S = positiveInt('--warmup', args.warmup);
-
-function positiveInt(name: string, value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`${name} must be a positive integer, got "${value}"`);
-  return parsed;
-}
 
 interface StartFigures {
   starts: number;

@@ -23,6 +23,7 @@ import { startTestServers } from '../scripts/test-servers.ts';
 import { cleanupMark, cleanUpTo, onCleanup } from './support/cleanups.ts';
 import { createBenchDatabase, seedUser, withClient } from './support/database.ts';
 import { machineLine, percentile, ratio, table } from './support/figures.ts';
+import { positiveInt } from './support/options.ts';
 import { startPlatform } from './support/platform.ts';
 
 type Mode = 'embedded' | 'real';
@@ -49,12 +50,6 @@ const MODES = args.modes.split(',').map((mode) => {
   if (mode !== 'embedded' && mode !== 'real') throw new Error(`--modes: unknown mode "${mode}" (embedded, real)`);
   return mode;
 });
-
-function positiveInt(name: string, value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`${name} must be a positive integer, got "${value}"`);
-  return parsed;
-}
 
 // ------------------------------------------------------------------ one mode
 

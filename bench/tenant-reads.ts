@@ -24,6 +24,7 @@ import { startNodeProcess } from '../tests/support/processes.ts';
 import { cleanUpTo, onCleanup } from './support/cleanups.ts';
 import { createBenchDatabase, seedUser, withClient } from './support/database.ts';
 import { machineLine, percentile, ratio, table } from './support/figures.ts';
+import { positiveInt } from './support/options.ts';
 import { startPlatform } from './support/platform.ts';
 
 const { values: args } = parseArgs({
@@ -53,12 +54,6 @@ const DURATION_S = positiveInt('--duration', args.duration);
 const WARMUP_S = positiveInt('--warmup', args.warmup);
 const RATE = positiveInt('--rate', args.rate);
 const MEMBERS = positiveInt('--members', args.members);
-
-function positiveInt(name: string, value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`${name} must be a positive integer, got "${value}"`);
-  return parsed;
-}
 
 const SLUG = 'bench-reads';
 
