@@ -1,7 +1,13 @@
-// The webhooks family's activities: the sequencer's delivery attempt and pause.
-import type { ActivityFamily } from '../shared/deps.ts';
-import { createWebhookActivities } from './delivery.ts';
+// The webhooks family's activities: the sequencer's delivery attempt (delivery.ts), and what
+// it does to an endpoint that keeps failing, pausing and then disabling it with a mail to
+// the tenant's owners each time (endpoint-health.ts).
+import type { ActivityDeps, ActivityFamily } from '../shared/deps.ts';
+import { createDeliveryActivities } from './delivery.ts';
+import { createEndpointHealthActivities } from './endpoint-health.ts';
 
+export function createWebhookActivities(deps: ActivityDeps) {
+  return { ...createDeliveryActivities(deps), ...createEndpointHealthActivities(deps) };
+}
 export type WebhookActivities = ReturnType<typeof createWebhookActivities>;
 
 export default {

@@ -23,6 +23,7 @@ import { CreateWebhookEndpoints1763930000000 } from './1763930000000-CreateWebho
 import { CreatePendingSignups1763930500000 } from './1763930500000-CreatePendingSignups.ts';
 import { CreateWebhookDeliveries1763940000000 } from './1763940000000-CreateWebhookDeliveries.ts';
 import { CreateAccessCheckFunctions1763990000000 } from './1763990000000-CreateAccessCheckFunctions.ts';
+import { CreateWebhookEndpointNotices1764100000000 } from './1764100000000-CreateWebhookEndpointNotices.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -49,4 +50,5 @@ export const migrations = [
   CreatePendingSignups1763930500000,
   CreateWebhookDeliveries1763940000000,
   CreateAccessCheckFunctions1763990000000,
+  CreateWebhookEndpointNotices1764100000000,
 ];
