@@ -27,7 +27,7 @@ export interface PauseWebhookEndpointInput extends FailingEvent {
 export interface DisablePausedWebhookEndpointInput extends FailingEvent {
   /** How long after `failingSince` it stayed paused. */
   disableAfterMs: number;
-  /** Events waiting behind the failing one, dropped with it. */
+  /** Undelivered events dropped: the failing one and those behind it. */
   dropped: number;
 }
 
@@ -38,7 +38,7 @@ export function pausedReason(input: FailingEvent): string {
 
 /** Why an endpoint that stayed paused is disabled; also how a retry recognises its own doing. */
 export function disabledAfterPauseReason(input: DisablePausedWebhookEndpointInput): string {
-  return `disabled by delivery: event ${input.eventId} failed ${input.attempts} times since ${input.failingSince} and the endpoint was not re-enabled within ${describeDuration(input.disableAfterMs)}; ${input.dropped} waiting event(s) dropped.`;
+  return `disabled by delivery: event ${input.eventId} failed ${input.attempts} times since ${input.failingSince} and the endpoint was not re-enabled within ${describeDuration(input.disableAfterMs)}; ${input.dropped} undelivered event(s) dropped.`;
 }
 
 function noticeKey(input: FailingEvent, notice: WebhookEndpointNoticeKey['notice']): WebhookEndpointNoticeKey {

@@ -22,7 +22,7 @@ export interface NoticeFacts {
   attempts: number;
   /** Paused: when it will be disabled unless re-enabled (ISO). */
   disableAt?: string | undefined;
-  /** Disabled: how long it was left paused, and how many waiting events were dropped. */
+  /** Disabled: how long it was left paused, and how many undelivered events were dropped. */
   disableAfterMs?: number | undefined;
   dropped?: number | undefined;
 }
@@ -150,7 +150,7 @@ export function composeNotice(
       `Atrium disabled the webhook endpoint ${endpoint} of ${mail.tenantName} (${mail.slug}).`,
       ``,
       failing.replace('has failed', 'had failed'),
-      `It was paused and not re-enabled within ${describeDuration(facts.disableAfterMs ?? 0)} of that first failure, so ${dropped} waiting event${dropped === 1 ? ' was' : 's were'} dropped.`,
+      `It was paused and not re-enabled within ${describeDuration(facts.disableAfterMs ?? 0)} of that first failure, so its ${dropped} undelivered event${dropped === 1 ? ' was' : 's were'} dropped (the failing one and those after it).`,
       ``,
       `Once the receiver works, re-enable the endpoint here; the events from then on are delivered:`,
       mail.link,

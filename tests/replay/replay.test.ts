@@ -49,6 +49,7 @@ describe('workflow replay', () => {
         'reactivate-tenant-completed',
         'suspend-tenant-completed',
         'deliver-webhook-events-disabled',
+        'deliver-webhook-events-disabled-after-pause',
         'deliver-webhook-events-idle',
       ].sort(),
     );
