@@ -161,7 +161,7 @@ describe('webhook endpoints that keep failing', () => {
       'The last answer: HTTP status 503.',
       'nothing is lost while the endpoint is paused',
       `${PORTAL}/tenants/${tenant.slug}/webhooks/${endpoint.id}`,
-      `If it is still paused at ${new Date(Date.parse(since!) + DISABLE_AFTER_MS).toISOString()}`,
+      `If it is still paused at ${new Date(Date.parse(since) + DISABLE_AFTER_MS).toISOString()}`,
     ])
       assert.ok(mail!.text.includes(part), `the mail says "${part}":\n${mail!.text}`);
     assert.match(mail!.messageId ?? '', new RegExp(`^<webhook-paused\\.${endpoint.id}\\.`));
