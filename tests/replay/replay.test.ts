@@ -51,6 +51,7 @@ describe('workflow replay', () => {
         'deliver-webhook-events-disabled',
         'deliver-webhook-events-disabled-after-pause',
         'deliver-webhook-events-idle',
+        'deliver-webhook-events-tenant-suspended',
       ].sort(),
     );
   });
