@@ -95,9 +95,12 @@ export async function startWebhookReceiver(options: { clock?: () => Date } = {})
         answered: false,
       };
       receiver.requests.push(received);
+      // Closed before the answer was written: the sender is gone (its connection reset).
+      let gone = false;
+      res.on('close', () => (gone ||= !res.writableFinished));
       // Unref'd: a held answer whose sender died must not keep the test process alive.
       setTimeout(() => {
-        if (!res.writable || res.destroyed) return;
+        if (gone || !res.writable) return;
         res
           .writeHead(status, { 'content-type': 'text/plain' })
           .end(status === 200 ? receiver.answerBody : `status ${status}`);
