@@ -1,6 +1,6 @@
 // deliverWebhookEvents with typed activity stand-ins: the branches the platform tests reach
 // only slowly — the disable timer of a paused endpoint finding it re-enabled (its resume
-// signal lost), a suspended tenant's hold released by `resumeDelivery` without spending an
+// signal lost), a stray wake-up that keeps the disable deadline, a suspended tenant's hold released by `resumeDelivery` without spending an
 // attempt number, and a run carried over paused by the earlier code (no `head`), whose
 // disable deadline counts from its start.
 import assert from 'node:assert/strict';
@@ -100,6 +100,33 @@ describe('deliverWebhookEvents (activity stand-ins)', () => {
         numbers,
         numbers.map((_, i) => i + 1),
       );
+    });
+  });
+
+  it('a stray wake-up while still paused keeps the disable deadline of the first failure', async () => {
+    let pausedNow = false;
+    const standIns = {
+      attemptWebhookDelivery: () =>
+        Promise.resolve({ outcome: pausedNow ? ('paused' as const) : ('retry' as const), status: null }),
+      pauseWebhookEndpoint: () => {
+        pausedNow = true;
+        return Promise.resolve({ status: 'paused' as const });
+      },
+      disablePausedWebhookEndpoint: () => Promise.resolve({ status: 'disabled' as const }),
+    } satisfies Partial<Activities>;
+    await harness.withWorker(standIns, async (s) => {
+      const handle = await start(s);
+      await s.waitUntil('the pause', async () => (await handle.query(getDeliveryStateQuery)).status === 'paused');
+      // A reactivation's or an offboarding's wake-up: the endpoint itself is still paused.
+      await handle.signal(resumeDeliverySignal);
+      const result = await handle.result();
+      assert.equal(result.end, 'disabled-by-delivery');
+      assert.equal(
+        s.inputOf('disablePausedWebhookEndpoint').failingSince,
+        s.inputOf('pauseWebhookEndpoint').failingSince,
+      );
+      const afterPause = s.names().slice(s.names().indexOf('pauseWebhookEndpoint') + 1);
+      assert.deepEqual(afterPause, ['attemptWebhookDelivery', 'disablePausedWebhookEndpoint']);
     });
   });
 

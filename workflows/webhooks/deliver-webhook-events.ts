@@ -76,6 +76,11 @@ export async function deliverWebhookEvents(input: DeliverWebhookEventsInput): Pr
   let lastSequence = BigInt(input.lastSequence ?? '0');
   let head: HeadProgress | null = input.head ?? null;
   let resumed = false;
+  /**
+   * A pause ended: the next attempt that is sent starts a new failing round. (One that finds
+   * the endpoint still paused, after a stray wake-up, keeps the round and its deadline.)
+   */
+  let pauseEnded = false;
   const state: DeliveryState = { status: 'idle', queued: 0, current: null, delivered: 0 };
 
   setHandler(enqueueEventsSignal, (events) => {
@@ -112,7 +117,7 @@ export async function deliverWebhookEvents(input: DeliverWebhookEventsInput): Pr
     if (!patched(DISABLE_PAUSED_ENDPOINTS_PATCH)) {
       await condition(() => resumed || workflowInfo().continueAsNewSuggested);
     } else {
-      const failingSince = paused.failingSince ?? Date.now();
+      const failingSince = (paused.failingSince ??= Date.now());
       const untilDisabled = failingSince + disableAfterMs - Date.now();
       const woken = await condition(() => resumed || workflowInfo().continueAsNewSuggested, Math.max(1, untilDisabled));
       if (!woken) {
@@ -133,8 +138,7 @@ export async function deliverWebhookEvents(input: DeliverWebhookEventsInput): Pr
     }
     if (!resumed) await carryOver(true);
     resumed = false;
-    // A new round: the pause clock starts again at the next failure.
-    paused.failingSince = null;
+    pauseEnded = true;
     return null;
   }
 
@@ -166,6 +170,10 @@ export async function deliverWebhookEvents(input: DeliverWebhookEventsInput): Pr
         attempt: progress.attempts + 1,
         requestTimeoutMs: policy.requestTimeoutMs,
       });
+      if (pauseEnded && (result.outcome === 'retry' || result.outcome === 'delivered')) {
+        pauseEnded = false;
+        progress.failingSince = null;
+      }
       switch (result.outcome) {
         case 'delivered':
         case 'already-delivered':
