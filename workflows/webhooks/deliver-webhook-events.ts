@@ -222,9 +222,8 @@ export async function deliverWebhookEvents(input: DeliverWebhookEventsInput): Pr
 
   async function run(): Promise<DeliverWebhookEventsResult> {
     if (input.paused && queue[0]) {
-      // Runs carried over before `head` existed: the failure began no later than this run.
+      // Runs carried over before `head` existed: their deadline counts from this run's start.
       head ??= { eventId: queue[0].eventId, attempts: 0, failingSince: null };
-      head.failingSince ??= Date.now();
       const end = await waitWhilePaused(head);
       if (end) return ended(end);
     }
