@@ -96,6 +96,10 @@ const ApiEnv = z.object({
   WEBHOOK_RETRY_INITIAL_INTERVAL: duration.default(5_000),
   WEBHOOK_RETRY_MAX_INTERVAL: duration.default(3_600_000),
   WEBHOOK_PAUSE_AFTER: duration.default(86_400_000),
+  // A paused endpoint not re-enabled this long after its failing event's first failure is disabled.
+  WEBHOOK_DISABLE_AFTER: duration.default(5 * 86_400_000),
+  // How long offboarding waits for tenant.offboarded to reach the endpoints before deleting them.
+  WEBHOOK_FINAL_DELIVERY_WAIT: duration.default(3_600_000),
   WEBHOOK_SEQUENCER_IDLE_TIMEOUT: duration.default(3_600_000),
   WEBHOOK_REQUEST_TIMEOUT: duration.default(15_000),
   // Which addresses tenant-given URLs may reach (SSO issuers): loopback only in development.
@@ -107,10 +111,20 @@ const ApiEnv = z.object({
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (npm start generates one)').optional(),
 });
 
+/** Settings that only make sense together. */
+const CheckedApiEnv = ApiEnv.superRefine((env, ctx) => {
+  if (env.WEBHOOK_DISABLE_AFTER <= env.WEBHOOK_PAUSE_AFTER)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['WEBHOOK_DISABLE_AFTER'],
+      message: 'must be longer than WEBHOOK_PAUSE_AFTER (an endpoint is paused before it is disabled)',
+    });
+});
+
 export type ApiConfig = ReturnType<typeof readApiConfig>;
 
 export function readApiConfig(env: Env) {
-  const parsed = parseEnv(ApiEnv, env);
+  const parsed = parseEnv(CheckedApiEnv, env);
   return {
     databaseUrl: parsed.DATABASE_URL,
     databasePoolSize: parsed.API_DATABASE_POOL_SIZE,
@@ -166,10 +180,12 @@ export function readApiConfig(env: Env) {
         allowInsecureUrls: parsed.WEBHOOK_ALLOW_INSECURE_URLS,
         dispatcher: parsed.WEBHOOK_DISPATCHER === 'on',
         dispatchIntervalMs: parsed.WEBHOOK_DISPATCH_INTERVAL,
+        finalDeliveryWaitMs: parsed.WEBHOOK_FINAL_DELIVERY_WAIT,
         policy: {
           initialIntervalMs: parsed.WEBHOOK_RETRY_INITIAL_INTERVAL,
           maxIntervalMs: parsed.WEBHOOK_RETRY_MAX_INTERVAL,
           pauseAfterMs: parsed.WEBHOOK_PAUSE_AFTER,
+          disableAfterMs: parsed.WEBHOOK_DISABLE_AFTER,
           idleTimeoutMs: parsed.WEBHOOK_SEQUENCER_IDLE_TIMEOUT,
           requestTimeoutMs: parsed.WEBHOOK_REQUEST_TIMEOUT,
         },

@@ -73,7 +73,9 @@ export interface ApiDeps {
       /** WEBHOOK_DISPATCHER: this process runs an outbox dispatcher. */
       dispatcher: boolean;
       dispatchIntervalMs: number;
-      /** The sequencers' retry policy (WEBHOOK_RETRY_*, WEBHOOK_PAUSE_AFTER, …). */
+      /** WEBHOOK_FINAL_DELIVERY_WAIT: how long offboarding waits for tenant.offboarded to be delivered. */
+      finalDeliveryWaitMs: number;
+      /** The sequencers' retry policy (WEBHOOK_RETRY_*, WEBHOOK_PAUSE_AFTER, WEBHOOK_DISABLE_AFTER, …). */
       policy: DeliveryPolicy;
     };
   };

@@ -73,7 +73,8 @@ export type RotateWebhookSecretRequest = z.input<typeof RotateWebhookSecretReque
 
 /**
  * `paused`: delivery kept failing (WEBHOOK_PAUSE_AFTER); its events wait in order until a
- * member re-enables it. `disabled`: by a member, or by delivery (410 Gone); nothing is queued.
+ * member re-enables it. `disabled`: by a member, or by delivery (410 Gone, or left paused past
+ * WEBHOOK_DISABLE_AFTER); nothing is queued.
  */
 export const WebhookEndpointStatus = z.enum(['enabled', 'paused', 'disabled']);
 

@@ -15,6 +15,8 @@ import type { WorkflowFamily } from '../workflows/catalogue.ts';
 import { WORKFLOW_FAMILIES } from '../workflows/catalogue.ts';
 import { LEGACY_TASK_QUEUE } from '../workflows/shared/task-queues.ts';
 import type { Env } from '../config/env.ts';
+import type { AcceleratedClockSetting } from '../integrations/webhooks/signing-clock.ts';
+import { parseAcceleratedClock } from '../integrations/webhooks/signing-clock.ts';
 import { parseEnv } from '../config/env.ts';
 
 const WorkerEnv = z.object({
@@ -59,6 +61,19 @@ const WorkerEnv = z.object({
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).default('http://127.0.0.1:3000'),
   /** How long the owner invitation in a welcome mail works (the API's invitations use it too). */
   INVITATION_TTL: duration.default(7 * 86_400_000),
+  /**
+   * Tests only: `<rate>x@<epoch ms>` makes the clock that stamps webhook-timestamp run `rate`
+   * times as fast from that moment, so retries seconds apart are signed minutes apart.
+   */
+  WEBHOOK_TEST_SIGNING_CLOCK: z
+    .string()
+    .transform((value, ctx) => {
+      const setting = parseAcceleratedClock(value);
+      if (!setting)
+        ctx.addIssue({ code: 'custom', message: 'must be <rate>x@<epoch ms>, rate ≥ 1 (e.g. 100x@1764100000000)' });
+      return setting;
+    })
+    .optional(),
 });
 
 export interface WorkerConfig {
@@ -79,6 +94,8 @@ export interface WorkerConfig {
   licenseSigningKeyFile: string;
   publicUrl: string;
   invitationTtlMs: number;
+  /** WEBHOOK_TEST_SIGNING_CLOCK: an accelerated signing clock (tests only); null: the real clock. */
+  webhookTestSigningClock: AcceleratedClockSetting | null;
   /** Where tenant workloads reach PostgreSQL: DATABASE_URL's host, port and database. */
   tenantDatabase: { host: string; port: number; database: string };
 }
@@ -111,6 +128,7 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     licenseSigningKeyFile: parsed.LICENSE_SIGNING_KEY_FILE,
     publicUrl: parsed.PUBLIC_URL,
     invitationTtlMs: parsed.INVITATION_TTL,
+    webhookTestSigningClock: parsed.WEBHOOK_TEST_SIGNING_CLOCK ?? null,
     tenantDatabase: databaseAddress(parsed.DATABASE_URL),
   };
 }

@@ -16,6 +16,7 @@ import { selectMailer } from '../integrations/mail/select.ts';
 import { createOutboundClient } from '../integrations/outbound/fetch.ts';
 import { createOutboundGuard } from '../integrations/outbound/guard.ts';
 import { selectSecretStore } from '../integrations/secrets/select.ts';
+import { acceleratedClock, realSigningClock } from '../integrations/webhooks/signing-clock.ts';
 import { createLogger } from '../logging/logger.ts';
 import { WinstonTemporalLogger } from '../logging/temporal-logger.ts';
 import { activityLogContext } from './activity-log-context.ts';
@@ -114,6 +115,13 @@ try {
 }
 
 const mailer = selectMailer(config.mail, logger);
+const webhookSigningClock = config.webhookTestSigningClock
+  ? acceleratedClock(config.webhookTestSigningClock)
+  : realSigningClock;
+if (config.webhookTestSigningClock)
+  logger.warn('WEBHOOK_TEST_SIGNING_CLOCK is set: webhook timestamps run fast (tests only)', {
+    ...config.webhookTestSigningClock,
+  });
 // Activities that call addresses tenants gave (webhooks, OAuth providers) get only this.
 const outbound = createOutboundClient(createOutboundGuard(config.outbound));
 const dataSources = plans.map((plan) =>
@@ -148,6 +156,7 @@ try {
           license: license,
           publicUrl: config.publicUrl,
           invitationTtlMs: config.invitationTtlMs,
+          webhookSigningClock,
         }),
         interceptors: { activity: [activityLogContext] },
         maxConcurrentActivityTaskExecutions: plan.activitySlots,

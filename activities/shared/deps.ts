@@ -7,6 +7,7 @@ import type { Cluster } from '../../integrations/cluster/port.ts';
 import type { Mailer } from '../../integrations/mail/port.ts';
 import type { OutboundFetch } from '../../integrations/outbound/fetch.ts';
 import type { SecretStore } from '../../integrations/secrets/port.ts';
+import type { SigningClock } from '../../integrations/webhooks/signing-clock.ts';
 import type { LicenseSigner } from '../tenant-provisioning/license.ts';
 
 export interface ActivityDeps {
@@ -17,13 +18,15 @@ export interface ActivityDeps {
   secretStore: SecretStore;
   /** The tenant's billing customer and subscription. */
   billing: Billing;
-  /** Welcome mails. */
+  /** Welcome mails, and mails to owners about their failing webhook endpoints. */
   mailer: Mailer;
   /**
    * The only way to call an address a tenant gave (webhooks, OAuth providers): refuses
    * loopback, private and metadata addresses at connect time (integrations/outbound/).
    */
   outbound: OutboundFetch;
+  /** Stamps webhook deliveries' `webhook-timestamp`: the real clock (tests may accelerate it). */
+  webhookSigningClock: SigningClock;
   /** Where tenant workloads reach PostgreSQL (host, port, database of DATABASE_URL). */
   tenantDatabase: { host: string; port: number; database: string };
   /** Signs tenant licenses (LICENSE_SIGNING_KEY_FILE). */

@@ -36,6 +36,11 @@ export function tenantDatabaseSecretPath(slug: string): string {
   return `tenants/${slug}/database`;
 }
 
+/** Where the tenant's webhook signing secrets live (`<this>/<endpoint id>`, api/webhooks/endpoint-routes.ts). */
+export function tenantWebhookSecretsPath(slug: string): string {
+  return `tenants/${slug}/webhooks`;
+}
+
 /** Billing idempotency keys: one per tenant and step, so a retry finds the first result. */
 export function billingIdempotencyKey(tenantId: string, what: string): string {
   return `tenant/${tenantId}/provision/${what}`;
@@ -87,12 +92,20 @@ export function createTenantTeardown({ secretStore, billing, cluster }: Teardown
       return { roleName, roleDropped: drop?.dropped ?? false, schemaName, schemaDropped, secretPath, secretDestroyed };
     },
 
-    /** Removes the tenant's AppRole and policy and destroys every secret under `tenants/<slug>/`. */
-    async revokeSecretAccess({ db, audit }: StepTransaction, input: TeardownInput): Promise<SecretsTeardown> {
+    /**
+     * Removes the tenant's AppRole and policy and destroys every secret under `tenants/<slug>/`
+     * but those `keep` names (offboarding keeps the webhook signing secrets for a last delivery).
+     */
+    async revokeSecretAccess(
+      { db, audit }: StepTransaction,
+      input: TeardownInput,
+      keep: (path: string) => boolean = () => false,
+    ): Promise<SecretsTeardown> {
       const resources = await lockTenantResources(db, input.tenantId);
       await secretStore.removeTenantAccess(input.slug);
       const destroyed: string[] = [];
       for (const path of await listSecretsUnder(secretStore, `tenants/${input.slug}`)) {
+        if (keep(path)) continue;
         await secretStore.destroy(path);
         destroyed.push(path);
       }

@@ -1,6 +1,7 @@
 // The tenant-offboarding family's activities: closing and exporting a tenant
-// (close-and-export.ts), tearing it down (teardown-steps.ts) and the report that ties the
-// steps together (report.ts). Each is safe to retry: it works under the tenant's lock
+// (close-and-export.ts), tearing it down (teardown-steps.ts), the report that ties the
+// steps together (report.ts), and the final webhook delivery before the endpoints go
+// (webhooks.ts). Each is safe to retry: it works under the tenant's lock
 // (activities/shared/kernel.ts), does only what is not done yet, and records what it did in
 // the tenant's teardown report. Audit entries are written in the transaction of the change,
 // and only when something changed.
@@ -8,12 +9,14 @@ import type { ActivityDeps, ActivityFamily } from '../shared/deps.ts';
 import { createCloseAndExportActivities } from './close-and-export.ts';
 import { createReportActivities } from './report.ts';
 import { createTeardownActivities } from './teardown-steps.ts';
+import { createWebhookTeardownActivities } from './webhooks.ts';
 
 export function createTenantOffboardingActivities(deps: ActivityDeps) {
   return {
     ...createCloseAndExportActivities(deps),
     ...createTeardownActivities(deps),
     ...createReportActivities(deps),
+    ...createWebhookTeardownActivities(deps),
   };
 }
 export type TenantOffboardingActivities = ReturnType<typeof createTenantOffboardingActivities>;

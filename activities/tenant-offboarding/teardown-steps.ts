@@ -11,7 +11,12 @@ import { stepsOf } from '../../db/repositories/tenant-offboarding.ts';
 import type { ActivityDeps } from '../shared/deps.ts';
 import { lockedTenantStep, tenantStep } from '../shared/kernel.ts';
 import { tenantSchemaName } from '../shared/tenant-schema-name.ts';
-import { createTenantTeardown, listSecretsUnder, tenantLoginRoleName } from '../shared/tenant-teardown.ts';
+import {
+  createTenantTeardown,
+  listSecretsUnder,
+  tenantLoginRoleName,
+  tenantWebhookSecretsPath,
+} from '../shared/tenant-teardown.ts';
 import type { OffboardingStepInput } from './report.ts';
 import { recordStep, reportOf } from './report.ts';
 
@@ -86,13 +91,21 @@ export function createTeardownActivities(
     /**
      * Destroys every secret under `tenants/<slug>/` and removes the tenant's policy and
      * AppRole, then checks that each path has no metadata left, nothing is listed under the
-     * prefix and neither policy nor AppRole exists. Retry-safe: the list of paths is stored
-     * before anything is destroyed and only grows; removing what is gone succeeds.
+     * prefix and neither policy nor AppRole exists. With `keepWebhookSecrets`, the webhook
+     * signing secrets (`tenants/<slug>/webhooks/…`) stay, listed as kept: the last step signs
+     * the final `tenant.offboarded` delivery with them, then destroys them. Retry-safe: the list
+     * of paths is stored before anything is destroyed and only grows; removing what is gone
+     * succeeds.
      */
-    async offboardSecrets(input: OffboardingStepInput): Promise<{ destroyed: number }> {
+    async offboardSecrets(
+      input: OffboardingStepInput & { keepWebhookSecrets?: boolean },
+    ): Promise<{ destroyed: number }> {
       const prefix = `tenants/${input.slug}`;
+      const webhooks = tenantWebhookSecretsPath(input.slug);
+      const kept = (path: string) => input.keepWebhookSecrets === true && path.startsWith(`${webhooks}/`);
       return tenantStep(deps, input, async (step) => {
-        const found = await listSecretsUnder(secretStore, prefix);
+        const listed = await listSecretsUnder(secretStore, prefix);
+        const found = listed.filter((path) => !kept(path));
         const planned = await step.locked(async ({ db }) => {
           const report = await reportOf(db, input.tenantId);
           const earlier = stepsOf(report).secrets?.planned ?? [];
@@ -100,14 +113,16 @@ export function createTeardownActivities(
           await recordStep(db, input.tenantId, 'secrets', { planned: plan, completedAt: null });
           return plan;
         });
-        await step.locked((tx) => teardown.revokeSecretAccess(tx, input));
+        await step.locked((tx) => teardown.revokeSecretAccess(tx, input, kept));
         const secrets: Array<{ path: string; metadata: null }> = [];
         for (const path of planned) {
           if ((await secretStore.metadata(path)) !== null)
             throw new Error(`Secret ${path} still has metadata after it was destroyed; retrying.`);
           secrets.push({ path, metadata: null });
         }
-        const remaining = await secretStore.list(prefix);
+        const remaining = (await secretStore.list(prefix)).filter(
+          (name) => !(input.keepWebhookSecrets && name === 'webhooks/'),
+        );
         if (remaining.length > 0)
           throw new Error(`The secret store still lists ${remaining.join(', ')} under ${prefix}; retrying.`);
         const access = await secretStore.describeTenantAccess(input.slug);
@@ -121,6 +136,7 @@ export function createTeardownActivities(
             planned,
             secrets,
             listedUnderPrefix: remaining,
+            ...(input.keepWebhookSecrets ? { keptForFinalDelivery: listed.filter(kept) } : {}),
             policy: { name: access.policyName, exists: false },
             appRole: { name: access.roleName, exists: false },
             completedAt: new Date().toISOString(),

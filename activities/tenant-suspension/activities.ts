@@ -13,6 +13,8 @@ import {
   recordSuspensionApplied,
 } from '../../db/repositories/tenant-suspensions.ts';
 import { findTenantById, setTenantStatus } from '../../db/repositories/tenants.ts';
+import { listWebhookEndpoints } from '../../db/repositories/webhook-endpoints.ts';
+import { withTenantScope } from '../../db/scope.ts';
 import type { ActivityDeps } from '../shared/deps.ts';
 import { lockedTenantStep, tenantStep } from '../shared/kernel.ts';
 
@@ -172,6 +174,20 @@ export function createTenantSuspensionActivities(deps: Pick<ActivityDeps, 'dataS
         await emit('tenant.reactivated', { tenantId: input.tenantId, slug: tenant.slug, suspension: input.number });
       });
       Context.current().log.info('Tenant API reopened', { number: input.number });
+    },
+
+    /**
+     * The tenant's endpoints that may have deliveries waiting (not disabled): reactivation
+     * wakes their sequencers. Retry-safe: it only reads.
+     */
+    async listResumableWebhookEndpoints(input: { tenantId: string }): Promise<{ endpointIds: string[] }> {
+      return tenantStep(deps, input, () =>
+        withTenantScope(deps.dataSource, input.tenantId, async (db) => ({
+          endpointIds: (await listWebhookEndpoints(db, input.tenantId))
+            .filter((endpoint) => endpoint.status !== 'disabled')
+            .map((endpoint) => endpoint.id),
+        })),
+      );
     },
   };
 }

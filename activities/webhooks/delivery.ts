@@ -1,10 +1,11 @@
-// The webhooks family's activities: one delivery attempt (read the endpoint and the event,
-// sign with every secret valid now, POST through the outbound client, record the attempt),
-// and pausing an endpoint whose deliveries keep failing.
+// The webhooks family's delivery attempt: read the endpoint and the event, sign with every
+// secret valid now, POST through the outbound client, record the attempt. Nothing is sent
+// while the tenant is suspended (the sequencer holds the queue until its reactivation).
 import { findOutboxEvent } from '../../db/repositories/event-outbox.ts';
 import type { NewWebhookDelivery } from '../../db/repositories/webhook-deliveries.ts';
 import { recordWebhookDelivery, wasDelivered } from '../../db/repositories/webhook-deliveries.ts';
-import { findWebhookEndpoint, updateWebhookEndpoint } from '../../db/repositories/webhook-endpoints.ts';
+import { findTenantById } from '../../db/repositories/tenants.ts';
+import { findWebhookEndpoint } from '../../db/repositories/webhook-endpoints.ts';
 import { withTenantScope } from '../../db/scope.ts';
 import { envelopeOf } from '../../integrations/webhooks/envelope.ts';
 import { sendWebhook } from '../../integrations/webhooks/sender.ts';
@@ -35,26 +36,16 @@ export interface AttemptWebhookDeliveryResult {
     | 'disabled'
     /** The endpoint is paused: wait until a member re-enables it. Nothing was sent. */
     | 'paused'
+    /** The tenant is suspended: wait for its reactivation. Nothing was sent. */
+    | 'tenant-suspended'
     /** A member disabled or deleted the endpoint. Nothing was sent. */
     | 'endpoint-closed';
   status: number | null;
 }
 
-export interface PauseWebhookEndpointInput {
-  tenantId: string;
-  endpointId: string;
-  eventId: string;
-  /** When the event's first failing attempt of this round was made. */
-  failingSince: string;
-  attempts: number;
-}
-
-/** Why an endpoint is paused or disabled by delivery (the portal shows it). */
-export function pausedReason(input: PauseWebhookEndpointInput): string {
-  return `paused by delivery: event ${input.eventId} failed ${input.attempts} times since ${input.failingSince}; the events after it wait. Re-enable the endpoint to resume.`;
-}
-
-export function createWebhookActivities(deps: ActivityDeps) {
+export function createDeliveryActivities(
+  deps: Pick<ActivityDeps, 'dataSource' | 'secretStore' | 'outbound' | 'webhookSigningClock'>,
+) {
   return {
     /**
      * One attempt to deliver an event to an endpoint: signed when it is sent (fresh
@@ -74,21 +65,27 @@ export function createWebhookActivities(deps: ActivityDeps) {
           if (!endpoint) return null;
           const delivered = await wasDelivered(db, tenantId, endpointId, eventId);
           const event = await findOutboxEvent(db, tenantId, eventId);
-          return { endpoint, delivered, event };
+          const tenant = await findTenantById(db, tenantId);
+          return { endpoint, delivered, event, tenantStatus: tenant?.status };
         });
         if (!found || found.endpoint.status === 'disabled') return { outcome: 'endpoint-closed', status: null };
-        const { endpoint, delivered, event } = found;
+        const { endpoint, delivered, event, tenantStatus } = found;
         if (delivered) return { outcome: 'already-delivered', status: null };
         if (endpoint.status === 'paused') return { outcome: 'paused', status: null };
         if (!event) throw new Error(`Event ${eventId} is not in tenant ${tenantId}'s outbox.`);
+        // A suspended tenant's events wait for its reactivation; the suspension's own notice
+        // goes out, so the tenant's systems learn why the rest wait.
+        if (tenantStatus === 'suspended' && event.type !== 'tenant.suspended')
+          return { outcome: 'tenant-suspended', status: null };
 
-        const sentAt = new Date();
         const attempt = await sendWebhook(deps.outbound, {
           url: endpoint.url,
           id: eventId,
           body: JSON.stringify(envelopeOf(event)),
-          secrets: await signingSecretsOf(deps.secretStore, endpoint, sentAt),
-          sentAt,
+          // Which secrets are valid: the real clock (rotation grace periods are real time).
+          secrets: await signingSecretsOf(deps.secretStore, endpoint, new Date()),
+          // The moment of signing (webhook-timestamp): the real clock, but for tests (worker/config.ts).
+          sentAt: deps.webhookSigningClock(),
           timeoutMs: input.requestTimeoutMs,
         });
         const record: NewWebhookDelivery = {
@@ -115,35 +112,6 @@ export function createWebhookActivities(deps: ActivityDeps) {
           return { outcome: 'disabled', status: attempt.status };
         });
       });
-    },
-
-    /**
-     * Pauses an endpoint whose head event kept failing for the policy's window: delivery
-     * waits, in order, until a member re-enables it. Audited as the system.
-     *
-     * Retry-safe: a guarded transition (only an enabled endpoint is paused); a repeat finds it
-     * paused and changes nothing.
-     */
-    async pauseWebhookEndpoint(input: PauseWebhookEndpointInput): Promise<{ status: 'paused' | 'closed' }> {
-      return tenantStep(deps, input, (step) =>
-        step.locked(async (tx) => {
-          const current = await findWebhookEndpoint(tx.db, input.tenantId, input.endpointId, { lock: true });
-          if (!current || current.status === 'disabled') return { status: 'closed' as const };
-          if (current.status === 'paused') return { status: 'paused' as const };
-          const row = await updateWebhookEndpoint(tx.db, input.tenantId, input.endpointId, {
-            status: 'paused',
-            disabled_reason: pausedReason(input),
-          });
-          await tx.auditChange(
-            'webhook_endpoint.paused',
-            'webhook_endpoint',
-            input.endpointId,
-            { status: current.status },
-            { status: row.status, disabledReason: row.disabled_reason },
-          );
-          return { status: 'paused' as const };
-        }),
-      );
     },
   };
 }

@@ -63,13 +63,13 @@ export function createWebhookReplayActivities(deps: ActivityDeps) {
         if (replayed) return { outcome: 'already-delivered', status: null };
         if (!event) throw new Error(`Event ${eventId} is not in tenant ${tenantId}'s outbox.`);
 
-        const sentAt = new Date();
         const attempt = await sendWebhook(deps.outbound, {
           url: endpoint.url,
           id: eventId,
           body: JSON.stringify(envelopeOf(event)),
-          secrets: await signingSecretsOf(deps.secretStore, endpoint, sentAt),
-          sentAt,
+          secrets: await signingSecretsOf(deps.secretStore, endpoint, new Date()),
+          // Signed when sent, by the same clock as deliveries (delivery.ts).
+          sentAt: deps.webhookSigningClock(),
           timeoutMs: input.requestTimeoutMs,
         });
         return step.locked(async (tx) => {

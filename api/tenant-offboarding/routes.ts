@@ -69,6 +69,7 @@ export function tenantOffboardingRouter(deps: ApiDeps): Router {
           reason: body.reason,
           gracePeriodMs,
           requestedBy: actorOf(req, res),
+          finalWebhookDeliveryWaitMs: deps.settings.webhooks.finalDeliveryWaitMs,
         },
       );
       if (!started.started)

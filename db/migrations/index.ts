@@ -24,6 +24,7 @@ import { CreatePendingSignups1763930500000 } from './1763930500000-CreatePending
 import { CreateWebhookDeliveries1763940000000 } from './1763940000000-CreateWebhookDeliveries.ts';
 import { CreateAccessCheckFunctions1763990000000 } from './1763990000000-CreateAccessCheckFunctions.ts';
 import { AddWebhookDeliveryKinds1764000000000 } from './1764000000000-AddWebhookDeliveryKinds.ts';
+import { CreateWebhookEndpointNotices1764100000000 } from './1764100000000-CreateWebhookEndpointNotices.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -51,4 +52,5 @@ export const migrations = [
   CreateWebhookDeliveries1763940000000,
   CreateAccessCheckFunctions1763990000000,
   AddWebhookDeliveryKinds1764000000000,
+  CreateWebhookEndpointNotices1764100000000,
 ];

@@ -75,3 +75,15 @@ export function listTenantRolesOfUser(
 ): Promise<Array<{ tenant_id: string; role: Role }>> {
   return db.query(`SELECT tenant_id, role FROM memberships WHERE user_id = $1`, [userId]);
 }
+
+/** The tenant's owners and their addresses (who is mailed about the tenant's endpoints). */
+export function listOwnerAddresses(
+  db: EntityManager,
+  tenantId: string,
+): Promise<Array<{ user_id: string; email: string }>> {
+  return db.query(
+    `SELECT m.user_id, u.email FROM memberships m JOIN users u ON u.id = m.user_id
+     WHERE m.tenant_id = $1 AND m.role = 'owner' ORDER BY u.email`,
+    [tenantId],
+  );
+}

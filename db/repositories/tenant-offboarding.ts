@@ -115,7 +115,8 @@ export interface TeardownResource {
     | 'schema'
     | 'license'
     | 'billing_subscription'
-    | 'billing_customer';
+    | 'billing_customer'
+    | 'webhook_endpoint';
   name: string;
   evidence: string;
 }
@@ -139,6 +140,8 @@ export interface TeardownSteps {
     store?: string;
     secrets?: Array<{ path: string; metadata: null }>;
     listedUnderPrefix?: string[];
+    /** Webhook signing secrets left for the final delivery (the `webhooks` step destroys them). */
+    keptForFinalDelivery?: string[];
     policy?: { name: string; exists: false };
     appRole?: { name: string; exists: false };
     completedAt: string | null;
@@ -156,6 +159,21 @@ export interface TeardownSteps {
     completedAt: string;
   };
   report?: { resources: TeardownResource[]; writtenAt: string };
+  webhooks?: {
+    /** The `tenant.offboarded` event the endpoints were waited for (null: none was emitted). */
+    eventId: string | null;
+    endpoints: Array<{
+      id: string;
+      url: string;
+      /** What became of the final event: `delivered`, or why it was not. */
+      finalDelivery: string;
+    }>;
+    /** Every signing secret under `tenants/<slug>/webhooks/`, stored before any is destroyed. */
+    plannedSecrets: string[];
+    secrets?: Array<{ path: string; metadata: null }>;
+    listedUnderPrefix?: string[];
+    completedAt: string | null;
+  };
 }
 
 export function stepsOf(report: Pick<TeardownReportRow, 'steps'>): TeardownSteps {
@@ -215,5 +233,15 @@ export function teardownResources(report: Pick<TeardownReportRow, 'steps'>): Tea
         ? `${steps.billing.provider} answered deleted=${steps.billing.customer.deleted} for ${steps.billing.customer.customerId}`
         : `${steps.billing.provider} no longer had it`,
     });
+  if (steps.webhooks?.completedAt) {
+    for (const endpoint of steps.webhooks.endpoints)
+      resources.push({
+        kind: 'webhook_endpoint',
+        name: `${endpoint.id} (${endpoint.url})`,
+        evidence: `deleted from webhook_endpoints; tenant.offboarded: ${endpoint.finalDelivery}`,
+      });
+    for (const secret of steps.webhooks.secrets ?? [])
+      resources.push({ kind: 'secret', name: secret.path, evidence: `the ${store} store has no metadata for it` });
+  }
   return resources;
 }

@@ -232,6 +232,107 @@ describe('tenant-offboarding activities', () => {
     });
   });
 
+  describe('an offboarding with webhook endpoints', () => {
+    let w: TestTenant;
+    let run: { workflowId: string; runId: string };
+    const endpoints: Record<'healthy' | 'failing' | 'unsubscribed', string> = {
+      healthy: randomUUID(),
+      failing: randomUUID(),
+      unsubscribed: randomUUID(),
+    };
+    const secretPath = (id: string) => `tenants/${w.slug}/webhooks/${id}`;
+
+    before(async () => {
+      w = h.newTenant();
+      await h.provision(w);
+      run = { workflowId: offboardTenantWorkflowId(w.slug), runId: randomUUID() };
+      for (const [name, id] of Object.entries(endpoints)) {
+        await h.deps.secretStore.write(secretPath(id), { secret: `whsec_${name}` });
+        await h.database.query(
+          `INSERT INTO webhook_endpoints (id, tenant_id, url, event_types, secret_path, secret_version)
+           VALUES ($1, $2, $3, $4, $5, 1)`,
+          [
+            id,
+            w.tenantId,
+            `https://${name}.example.test/hooks`,
+            name === 'unsubscribed' ? ['member.removed'] : ['tenant.offboarded'],
+            secretPath(id),
+          ],
+        );
+      }
+      await h.run(
+        a,
+        'closeTenantForOffboarding',
+        { tenantId: w.tenantId, reason, actor: h.admin },
+        {
+          workflowExecution: run,
+        },
+      );
+    });
+
+    it('secrets: the webhook signing secrets are kept for the final delivery, the rest destroyed', async () => {
+      const step = await h.twice(
+        a,
+        'offboardSecrets',
+        { ...h.ref(w), keepWebhookSecrets: true },
+        { tenant: w, workflowExecution: run, secondRunChanges: [completedAt('secrets')] },
+      );
+      assert.deepEqual(step.result, { destroyed: 1 });
+      const kept = Object.values(endpoints).map(secretPath).sort();
+      assert.deepEqual([...new Set(step.after.local_secrets.map((row: { path: string }) => row.path))].sort(), kept);
+      const evidence = reportOf(step.after).steps.secrets;
+      assert.deepEqual(evidence.planned, [`tenants/${w.slug}/database`]);
+      assert.deepEqual(evidence.keptForFinalDelivery, kept);
+      assert.deepEqual(evidence.listedUnderPrefix, []);
+    });
+
+    it('webhooks: waits for the endpoints that can still get tenant.offboarded, then deletes them all with their secrets', async () => {
+      for (const name of ['offboardDatabase', 'offboardBilling', 'completeOffboarding'] as const)
+        await h.run(a, name, h.ref(w), { workflowExecution: run });
+      const [event] = await h.database.query<{ event_id: string }>(
+        `SELECT event_id FROM event_outbox WHERE tenant_id = $1 AND type = 'tenant.offboarded'`,
+        [w.tenantId],
+      );
+      const attempt = (endpointId: string, number: number, outcome: string, status: number) =>
+        h.database.query(
+          `INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, attempt, outcome, status_code, duration_ms, url)
+           VALUES ($1, $2, $3, 'tenant.offboarded', $4, $5, $6, 5, 'https://x.example.test')`,
+          [w.tenantId, endpointId, event!.event_id, number, outcome, status],
+        );
+      await attempt(endpoints.failing, 1, 'retry', 503);
+      await attempt(endpoints.failing, 2, 'retry', 503);
+      const awaited = (await h.run(a, 'awaitedFinalWebhookDeliveries', h.ref(w))).result;
+      assert.deepEqual(awaited.waitingFor.sort(), [endpoints.failing, endpoints.healthy].sort());
+      await attempt(endpoints.healthy, 1, 'delivered', 204);
+      assert.deepEqual((await h.run(a, 'awaitedFinalWebhookDeliveries', h.ref(w))).result, {
+        waitingFor: [endpoints.failing],
+      });
+
+      const step = await h.twice(a, 'offboardWebhookEndpoints', h.ref(w), {
+        tenant: w,
+        workflowExecution: run,
+        secondRunChanges: [completedAt('webhooks')],
+      });
+      assert.deepEqual(step.result.endpointIds.sort(), Object.values(endpoints).sort());
+      assert.deepEqual(step.audit, Array(3).fill('webhook_endpoint.deleted'));
+      assert.deepEqual(
+        [step.after.webhook_endpoints, step.after.webhook_deliveries, step.after.local_secrets],
+        [[], [], []],
+      );
+      const evidence = reportOf(step.after).steps.webhooks;
+      assert.equal(evidence.eventId, event!.event_id);
+      const outcome = (id: string) => evidence.endpoints.find((e: { id: string }) => e.id === id).finalDelivery;
+      assert.equal(outcome(endpoints.healthy), 'delivered');
+      assert.equal(outcome(endpoints.failing), 'not delivered within the wait: attempt 2 got HTTP status 503');
+      assert.equal(outcome(endpoints.unsubscribed), 'not subscribed to tenant.offboarded');
+      assert.deepEqual(
+        evidence.secrets.map((secret: { path: string }) => secret.path),
+        Object.values(endpoints).map(secretPath).sort(),
+      );
+      assert.deepEqual(evidence.listedUnderPrefix, []);
+    });
+  });
+
   it('close: refuses, for good, a tenant that is neither active nor suspended', async () => {
     const pending = h.newTenant();
     const { name, plan, ownerEmail } = pending;

@@ -151,6 +151,7 @@ describe('tenant offboarding', () => {
         ['database', 'completed'],
         ['billing', 'completed'],
         ['report', 'completed'],
+        ['webhooks', 'completed'],
       ],
     );
     assert.match(operation.steps[2].error, /no cluster configured/);
@@ -288,6 +289,7 @@ describe('tenant offboarding', () => {
         ['database', 'skipped'],
         ['billing', 'skipped'],
         ['report', 'skipped'],
+        ['webhooks', 'skipped'],
       ],
     );
     assert.match(operation.steps[3].error, /cancelled during the grace period/);

@@ -147,6 +147,7 @@ describe('tenant suspension and reactivation', () => {
       [
         ['workloads', 'skipped'],
         ['unblock', 'completed'],
+        ['webhooks', 'completed'],
       ],
     );
     assert.equal((await as(owner.headers, 'GET', `${tenantPath()}/members`)).status, 200);

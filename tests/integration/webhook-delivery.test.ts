@@ -338,6 +338,8 @@ describe('webhook delivery', () => {
     );
     assert.deepEqual(actions, [
       { action: 'webhook_endpoint.paused', actor_type: 'system' },
+      // The owners are mailed (tests/integration/webhook-failing-endpoints.test.ts reads the mails).
+      { action: 'webhook_endpoint.owners_mailed', actor_type: 'system' },
       { action: 'webhook_endpoint.enabled', actor_type: 'user' },
     ]);
   });

@@ -32,6 +32,7 @@ import { createSmtpMailer } from '../../integrations/mail/smtp.ts';
 import { createOutboundClient } from '../../integrations/outbound/fetch.ts';
 import { createOutboundGuard } from '../../integrations/outbound/guard.ts';
 import { createLocalSecretStore } from '../../integrations/secrets/local.ts';
+import { realSigningClock } from '../../integrations/webhooks/signing-clock.ts';
 import { activityLogContext } from '../../worker/activity-log-context.ts';
 import type { PlanName } from '../../workflows/shared/plans.ts';
 import { PLAN_NAMES } from '../../workflows/shared/plans.ts';
@@ -172,6 +173,7 @@ export async function startActivityHarness(options: { slugPrefix: string }): Pro
     license: await createLicenseSigner(licenseKey, 'the test license key'),
     publicUrl: 'http://portal.atrium.test',
     invitationTtlMs: 7 * 86_400_000,
+    webhookSigningClock: realSigningClock,
   };
 
   const [adminRow] = await database.query<{ id: string }>(

@@ -1,10 +1,13 @@
 // A real webhook receiver on loopback for the tests: it verifies every request with the
 // `standardwebhooks` library (the verifier tenants' receivers use, not Atrium's code) and
 // answers as told — fail the next N requests, answer slowly, answer 410 Gone, or send a
-// long body — and records every request it got.
+// long body — and records every request it got. Given a clock, it verifies as of that
+// clock's time (the library reads Date.now(), mocked for the call): with the worker's
+// accelerated signing clock, retries seconds apart are minutes apart for both sides.
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mock } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 
 export interface ReceivedRequest {
@@ -13,6 +16,20 @@ export interface ReceivedRequest {
   /** Which of the receiver's secrets verified it (by index), or null when none did. */
   verifiedWith: number | null;
   status: number;
+  /** When it arrived, on the receiver's clock. */
+  receivedAt: Date;
+  /** Whether the answer was written (false: the sender was gone before it, e.g. killed). */
+  answered: boolean;
+}
+
+/** Runs `fn` (synchronous) with Date reading `now`: how the library is made to verify "as of" a time. */
+export function atTime<T>(now: Date, fn: () => T): T {
+  mock.timers.enable({ apis: ['Date'], now });
+  try {
+    return fn();
+  } finally {
+    mock.timers.reset();
+  }
 }
 
 export interface WebhookReceiver {
@@ -31,7 +48,8 @@ export interface WebhookReceiver {
   stop(): Promise<void>;
 }
 
-export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(options: { clock?: () => Date } = {}): Promise<WebhookReceiver> {
+  const clock = options.clock ?? (() => new Date());
   let failures: { count: number; status: number } = { count: 0, status: 503 };
   let fixed: number | null = null;
   const receiver: WebhookReceiver = {
@@ -53,9 +71,10 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
+      const receivedAt = clock();
       const verifiedWith = receiver.secrets.findIndex((secret) => {
         try {
-          new Webhook(secret).verify(body, req.headers as Record<string, string>);
+          atTime(receivedAt, () => new Webhook(secret).verify(body, req.headers as Record<string, string>));
           return true;
         } catch {
           return false;
@@ -67,18 +86,26 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         failures.count -= 1;
         status = failures.status;
       }
-      receiver.requests.push({
+      const received: ReceivedRequest = {
         headers: req.headers,
         body,
         verifiedWith: verifiedWith < 0 ? null : verifiedWith,
         status,
-      });
+        receivedAt,
+        answered: false,
+      };
+      receiver.requests.push(received);
+      // Closed before the answer was written: the sender is gone (its connection reset).
+      let gone = false;
+      res.on('close', () => (gone ||= !res.writableFinished));
+      // Unref'd: a held answer whose sender died must not keep the test process alive.
       setTimeout(() => {
-        if (!res.writable) return;
+        if (gone || !res.writable) return;
         res
           .writeHead(status, { 'content-type': 'text/plain' })
           .end(status === 200 ? receiver.answerBody : `status ${status}`);
-      }, receiver.delayMs);
+        received.answered = true;
+      }, receiver.delayMs).unref();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

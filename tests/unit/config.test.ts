@@ -57,6 +57,38 @@ describe('configuration', () => {
     assert.equal(config.accessTokens.privateKeyPem, JWT_PRIVATE_KEY, 'one-line PEM is turned back into lines');
   });
 
+  it('disables paused webhook endpoints after WEBHOOK_DISABLE_AFTER, which must outlast WEBHOOK_PAUSE_AFTER', () => {
+    const base = { JWT_PRIVATE_KEY, DATABASE_URL: 'postgres://localhost/atrium' };
+    const defaults = readApiConfig(base).settings.webhooks;
+    assert.equal(defaults.policy.pauseAfterMs, 86_400_000);
+    assert.equal(defaults.policy.disableAfterMs, 5 * 86_400_000);
+    assert.equal(defaults.finalDeliveryWaitMs, 3_600_000);
+    assert.throws(
+      () => readApiConfig({ ...base, WEBHOOK_PAUSE_AFTER: '2d', WEBHOOK_DISABLE_AFTER: '1d' }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /WEBHOOK_DISABLE_AFTER: must be longer than WEBHOOK_PAUSE_AFTER/.test(error.message),
+    );
+  });
+
+  it('signs webhooks with the real clock unless WEBHOOK_TEST_SIGNING_CLOCK accelerates it', () => {
+    const base = { DATABASE_URL: 'postgres://localhost/atrium' };
+    assert.equal(readWorkerConfig(base).webhookTestSigningClock, null);
+    assert.deepEqual(
+      readWorkerConfig({ ...base, WEBHOOK_TEST_SIGNING_CLOCK: '100x@1764100000000' }).webhookTestSigningClock,
+      {
+        rate: 100,
+        epochMs: 1_764_100_000_000,
+      },
+    );
+    for (const wrong of ['fast', '0.5x@1764100000000', '100x'])
+      assert.throws(
+        () => readWorkerConfig({ ...base, WEBHOOK_TEST_SIGNING_CLOCK: wrong }),
+        (error: unknown) =>
+          error instanceof ConfigError && /WEBHOOK_TEST_SIGNING_CLOCK: must be <rate>x@<epoch ms>/.test(error.message),
+      );
+  });
+
   it('treats empty variables as unset', () => {
     const config = readWorkerConfig({
       DATABASE_URL: 'postgres://localhost/atrium',

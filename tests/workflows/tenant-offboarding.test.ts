@@ -1,7 +1,9 @@
 // offboardTenant with typed activity stand-ins on an in-process worker: the cancel signal
 // during the grace period (reopens, deletes nothing), a cancel once deletion began (refused),
-// a Temporal cancel during the grace period, and a deletion step that fails for good. Grace
-// periods are short or ended by the signal: this dev server does not skip time.
+// a Temporal cancel during the grace period, a deletion step that fails for good, and the
+// last step waiting (a bounded time) for tenant.offboarded to reach the webhook endpoints
+// before deleting them. Grace periods are short or ended by the signal: this dev server does
+// not skip time.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -39,6 +41,9 @@ const succeed = {
   offboardDatabase: ({ slug }) => Promise.resolve({ roleName: `tenant_${slug}_login`, schemaName: `tenant_${slug}` }),
   offboardBilling: () => Promise.resolve({ customerDeleted: true }),
   completeOffboarding: () => Promise.resolve({ resources: 9 }),
+  listTenantWebhookEndpoints: () => Promise.resolve({ endpointIds: [] }),
+  awaitedFinalWebhookDeliveries: () => Promise.resolve({ waitingFor: [] }),
+  offboardWebhookEndpoints: () => Promise.resolve({ endpointIds: [] }),
 } satisfies Partial<Activities>;
 
 const DELETIONS = [
@@ -47,6 +52,9 @@ const DELETIONS = [
   'offboardDatabase',
   'offboardBilling',
   'completeOffboarding',
+  'listTenantWebhookEndpoints',
+  'awaitedFinalWebhookDeliveries',
+  'offboardWebhookEndpoints',
 ];
 const staff: AuditActor = { type: 'user', id: 'staff', requestId: 'req-offboard', ip: null };
 const canceller: AuditActor = { type: 'user', id: 'other-admin', requestId: 'req-cancel', ip: null };
@@ -61,7 +69,7 @@ describe('offboardTenant (activity stand-ins)', () => {
   });
 
   let counter = 0;
-  function start(s: Scenario, gracePeriodMs: number) {
+  function start(s: Scenario, gracePeriodMs: number, extra: Partial<OffboardTenantInput> = {}) {
     counter += 1;
     const slug = `wf-off-${counter}-${randomUUID().slice(0, 8)}`;
     const input: OffboardTenantInput = {
@@ -71,6 +79,7 @@ describe('offboardTenant (activity stand-ins)', () => {
       gracePeriodMs,
       requestedBy: staff,
       timings: TEST_TIMINGS,
+      ...extra,
     };
     return s.start<typeof offboardTenant>('offboardTenant', input, offboardTenantWorkflowId(slug));
   }
@@ -150,6 +159,51 @@ describe('offboardTenant (activity stand-ins)', () => {
     });
   });
 
+  it('keeps the webhook secrets for the last step, which waits for tenant.offboarded before deleting the endpoints', async () => {
+    let checks = 0;
+    const standIns = {
+      ...succeed,
+      listTenantWebhookEndpoints: () => Promise.resolve({ endpointIds: ['endpoint-a', 'endpoint-b'] }),
+      // Endpoint a gets the final event at the third look.
+      awaitedFinalWebhookDeliveries: () => Promise.resolve({ waitingFor: ++checks < 3 ? ['endpoint-a'] : [] }),
+      offboardWebhookEndpoints: () => Promise.resolve({ endpointIds: ['endpoint-a', 'endpoint-b'] }),
+    } satisfies Partial<Activities>;
+    await harness.withWorker(standIns, async (s) => {
+      const handle = await start(s, 100, { finalWebhookDeliveryWaitMs: 60_000 });
+      const result = await handle.result();
+      assert.equal(result.outcome, 'offboarded');
+      assert.deepEqual(s.inputOf('offboardSecrets').keepWebhookSecrets, true);
+      const names = s.names();
+      assert.deepEqual(names.slice(names.indexOf('completeOffboarding') + 1), [
+        'listTenantWebhookEndpoints',
+        'awaitedFinalWebhookDeliveries',
+        'awaitedFinalWebhookDeliveries',
+        'awaitedFinalWebhookDeliveries',
+        'offboardWebhookEndpoints',
+      ]);
+      assert.equal(statusOf(result.progress, 'webhooks'), 'completed');
+    });
+  });
+
+  it('deletes the endpoints when the wait for the final delivery runs out (a failing endpoint loses it)', async () => {
+    const standIns = {
+      ...succeed,
+      awaitedFinalWebhookDeliveries: () => Promise.resolve({ waitingFor: ['failing-endpoint'] }),
+      offboardWebhookEndpoints: () => Promise.resolve({ endpointIds: ['failing-endpoint'] }),
+    } satisfies Partial<Activities>;
+    await harness.withWorker(standIns, async (s) => {
+      const started = Date.now();
+      const handle = await start(s, 100, { finalWebhookDeliveryWaitMs: 2_500 });
+      const result = await handle.result();
+      assert.equal(result.outcome, 'offboarded');
+      assert.ok(Date.now() - started >= 2_500, 'it waited the whole wait');
+      assert.equal(s.names().at(-1), 'offboardWebhookEndpoints');
+      // Looked at 0 s, 1 s, 3 s (capped at the deadline): three looks, no endless polling.
+      assert.equal(s.names().filter((name) => name === 'awaitedFinalWebhookDeliveries').length, 3);
+      assert.equal(statusOf(result.progress, 'webhooks'), 'completed');
+    });
+  });
+
   it('a Temporal cancel during the grace period reopens the tenant too', async () => {
     await harness.withWorker(succeed, async (s) => {
       const handle = await start(s, 60_000);
@@ -196,8 +250,8 @@ describe('offboardTenant (activity stand-ins)', () => {
       assert.deepEqual(failure.details?.[0], progress);
       assert.equal(progress.phase, 'failed');
       assert.deepEqual(
-        ['namespaces', 'secrets', 'database', 'billing', 'report'].map((step) => statusOf(progress, step)),
-        ['completed', 'completed', 'failed', 'pending', 'pending'],
+        ['namespaces', 'secrets', 'database', 'billing', 'report', 'webhooks'].map((step) => statusOf(progress, step)),
+        ['completed', 'completed', 'failed', 'pending', 'pending', 'pending'],
       );
     });
   });

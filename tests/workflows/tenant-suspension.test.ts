@@ -19,6 +19,7 @@ const succeed = {
   scaleDownTenantWorkloads: () => Promise.resolve({ skipped: NO_CLUSTER }),
   restoreTenantWorkloads: () => Promise.resolve({ skipped: `nothing was scaled down (${NO_CLUSTER})` }),
   unblockTenant: async () => {},
+  listResumableWebhookEndpoints: () => Promise.resolve({ endpointIds: [] }),
 } satisfies Partial<TenantSuspensionActivities>;
 const staff: AuditActor = { type: 'user', id: 'staff', requestId: null, ip: null };
 
@@ -71,8 +72,13 @@ describe('suspendTenant and reactivateTenant (activity stand-ins)', () => {
     });
   });
 
-  it('reactivates: restores (skipped: nothing was scaled down), then reopens', async () => {
-    await harness.withWorker(succeed, async (s) => {
+  it('reactivates: restores (skipped: nothing was scaled down), reopens, then wakes the webhook sequencers', async () => {
+    // Endpoints whose sequencers are not running: waking them is a no-op, never a failure.
+    const standIns = {
+      ...succeed,
+      listResumableWebhookEndpoints: () => Promise.resolve({ endpointIds: [randomUUID(), randomUUID()] }),
+    } satisfies Partial<TenantSuspensionActivities>;
+    await harness.withWorker(standIns, async (s) => {
       const input = tenant();
       const handle = await s.start<typeof reactivateTenant>(
         'reactivateTenant',
@@ -80,12 +86,13 @@ describe('suspendTenant and reactivateTenant (activity stand-ins)', () => {
         reactivateTenantWorkflowId(input.slug, 1),
       );
       const result = await handle.result();
-      assert.deepEqual(s.names(), ['restoreTenantWorkloads', 'unblockTenant']);
+      assert.deepEqual(s.names(), ['restoreTenantWorkloads', 'unblockTenant', 'listResumableWebhookEndpoints']);
       assert.deepEqual(
         result.progress.steps.map((step) => [step.name, step.status]),
         [
           ['workloads', 'skipped'],
           ['unblock', 'completed'],
+          ['webhooks', 'completed'],
         ],
       );
     });

@@ -22,7 +22,15 @@ export interface OffboardTenantInput {
   gracePeriodMs: number;
   requestedBy: AuditActor;
   timings: ActivityTimings;
+  /**
+   * How long the last step waits for `tenant.offboarded` to reach the tenant's webhook
+   * endpoints before deleting them (WEBHOOK_FINAL_DELIVERY_WAIT). Absent in runs started
+   * before it: DEFAULT_FINAL_WEBHOOK_DELIVERY_WAIT_MS.
+   */
+  finalWebhookDeliveryWaitMs?: number;
 }
+
+export const DEFAULT_FINAL_WEBHOOK_DELIVERY_WAIT_MS = 3_600_000;
 
 export interface OffboardTenantResult {
   tenantId: string;
@@ -58,6 +66,10 @@ export const OFFBOARD_TENANT_STEPS = [
   { name: 'database', title: "Drop the tenant's database login role and schema, withdraw its license" },
   { name: 'billing', title: "Cancel the tenant's subscription and delete its billing customer" },
   { name: 'report', title: 'Write the teardown report and mark the tenant offboarded' },
+  {
+    name: 'webhooks',
+    title: "Deliver tenant.offboarded to the tenant's webhook endpoints, then delete them and their secrets",
+  },
 ] as const;
 export type OffboardTenantStep = (typeof OFFBOARD_TENANT_STEPS)[number]['name'];
 
@@ -68,4 +80,5 @@ export const OFFBOARD_DELETION_STEPS = [
   'database',
   'billing',
   'report',
+  'webhooks',
 ] as const satisfies readonly OffboardTenantStep[];

@@ -2,8 +2,11 @@
 // data into a downloadable archive; waits out the grace period, during which a platform
 // admin can call it off (the tenant returns to the status it had, nothing deleted); then
 // deletes, in order, its namespaces, secrets, database role and schema, and billing, each
-// step recording the evidence that what it deleted is gone; and ends with the teardown
-// report and the tenant `offboarded`. Deletion steps retry until they succeed (there is no
+// step recording the evidence that what it deleted is gone; writes the teardown report and
+// marks the tenant `offboarded` (emitting `tenant.offboarded`); and last waits, for a bounded
+// time, until that event reached the tenant's webhook endpoints, then deletes the endpoints
+// and their signing secrets (kept by the secrets step until then, so that final delivery can
+// be signed). Deletion steps retry until they succeed (there is no
 // way back once something is deleted); a step that fails for good fails the workflow, with
 // the tenant left `offboarding` and the operation showing which step and why.
 import {
@@ -12,8 +15,10 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
+  sleep,
 } from '@temporalio/workflow';
 import type { TenantOffboardingActivities } from '../../activities/tenant-offboarding/index.ts';
 import type {
@@ -25,14 +30,26 @@ import type {
 } from './contract.ts';
 import {
   cancelOffboardingSignal,
+  DEFAULT_FINAL_WEBHOOK_DELIVERY_WAIT_MS,
   OFFBOARD_DELETION_STEPS,
   OFFBOARD_TENANT_KIND,
   OFFBOARD_TENANT_STEPS,
   offboardingStateQuery,
 } from './contract.ts';
 import { describeFailure, StepTracker } from '../shared/step-tracker.ts';
+import { wakeSequencers } from '../webhooks/contract.ts';
 
 const MAX_REMEMBERED_REQUESTS = 20;
+
+/**
+ * The `webhooks` step was added (and the secrets step keeps the webhook signing secrets for
+ * it). Offboardings whose deletion began before it destroy those secrets with the rest and
+ * leave the endpoints, as they did.
+ */
+export const FINAL_WEBHOOK_DELIVERY_PATCH = 'offboard-final-webhook-delivery';
+/** How often the final delivery is looked for: from 1 s, doubling, up to a minute. */
+const FINAL_DELIVERY_FIRST_CHECK_MS = 1_000;
+const FINAL_DELIVERY_MAX_CHECK_MS = 60_000;
 
 export async function offboardTenant(input: OffboardTenantInput): Promise<OffboardTenantResult> {
   const { tenantId, slug, reason, gracePeriodMs, requestedBy: actor, timings } = input;
@@ -91,14 +108,39 @@ export async function offboardTenant(input: OffboardTenantInput): Promise<Offboa
     return { tenantId, outcome: 'cancelled', progress: tracker.snapshot() };
   }
 
+  /**
+   * Waits until `tenant.offboarded` reached every endpoint that can still get it, or the wait
+   * runs out (an endpoint failing then loses it: the evidence says so), then deletes the
+   * endpoints and their secrets, and wakes their sequencers so they end now.
+   */
+  async function finalWebhookDelivery(): Promise<void> {
+    const deadline = Date.now() + (input.finalWebhookDeliveryWaitMs ?? DEFAULT_FINAL_WEBHOOK_DELIVERY_WAIT_MS);
+    // A tenant offboarded while suspended had its deliveries held: they go out now.
+    await wakeSequencers(slug, (await activities.listTenantWebhookEndpoints({ tenantId, slug, actor })).endpointIds);
+    let pauseMs = FINAL_DELIVERY_FIRST_CHECK_MS;
+    while ((await activities.awaitedFinalWebhookDeliveries({ tenantId, slug, actor })).waitingFor.length > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      await sleep(Math.min(pauseMs, left));
+      pauseMs = Math.min(pauseMs * 2, FINAL_DELIVERY_MAX_CHECK_MS);
+    }
+    const deleted = await activities.offboardWebhookEndpoints({ tenantId, slug, actor });
+    await wakeSequencers(slug, deleted.endpointIds);
+  }
+
   state.deletionStarted = true;
+  const withFinalDelivery = patched(FINAL_WEBHOOK_DELIVERY_PATCH);
   try {
     const namespaces = await tracker.run('namespaces', () => activities.offboardNamespaces({ tenantId, slug, actor }));
     if (namespaces.skipped) tracker.skip('namespaces', namespaces.skipped);
-    await tracker.run('secrets', () => activities.offboardSecrets({ tenantId, slug, actor }));
+    await tracker.run('secrets', () =>
+      activities.offboardSecrets({ tenantId, slug, actor, ...(withFinalDelivery ? { keepWebhookSecrets: true } : {}) }),
+    );
     await tracker.run('database', () => activities.offboardDatabase({ tenantId, slug, actor }));
     await tracker.run('billing', () => activities.offboardBilling({ tenantId, slug, actor }));
     await tracker.run('report', () => activities.completeOffboarding({ tenantId, slug, actor }));
+    if (withFinalDelivery) await tracker.run('webhooks', finalWebhookDelivery);
+    else tracker.skip('webhooks', 'this offboarding began deleting before the final webhook delivery existed');
   } catch (error) {
     const reason = describeFailure(error);
     tracker.setPhase('failed', `Offboarding stopped with the tenant still "offboarding": ${reason}`);

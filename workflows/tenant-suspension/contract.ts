@@ -52,5 +52,6 @@ export type SuspendTenantStep = (typeof SUSPEND_TENANT_STEPS)[number]['name'];
 export const REACTIVATE_TENANT_STEPS = [
   { name: 'workloads', title: 'Restore the workloads the suspension scaled down' },
   { name: 'unblock', title: "Reopen the tenant's API" },
+  { name: 'webhooks', title: "Resume the tenant's webhook deliveries held during the suspension" },
 ] as const;
 export type ReactivateTenantStep = (typeof REACTIVATE_TENANT_STEPS)[number]['name'];

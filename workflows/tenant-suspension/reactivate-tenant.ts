@@ -1,13 +1,18 @@
 // reactivateTenant: reverses suspension n — restores the workloads it scaled down (to the
-// replica counts it recorded) and reopens the tenant's API. Revoked sessions stay revoked:
+// replica counts it recorded), reopens the tenant's API, and wakes its webhook endpoints'
+// sequencers, whose deliveries waited while it was suspended. Revoked sessions stay revoked:
 // people sign in again. Transient failures are retried until the step succeeds; a refusal no
 // retry can fix (the cluster's 403, no such suspension) fails the operation at once,
 // carrying its progress.
-import { ActivityFailure, ApplicationFailure, log, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log, patched, proxyActivities } from '@temporalio/workflow';
 import type { TenantSuspensionActivities } from '../../activities/tenant-suspension/index.ts';
 import { describeFailure, StepTracker } from '../shared/step-tracker.ts';
 import type { ReactivateTenantInput, ReactivateTenantStep, TenantSuspensionResult } from './contract.ts';
 import { REACTIVATE_TENANT_KIND, REACTIVATE_TENANT_STEPS } from './contract.ts';
+import { wakeSequencers } from '../webhooks/contract.ts';
+
+/** The `webhooks` step was added; reactivations recorded before it end after `unblock`. */
+export const RESUME_WEBHOOKS_PATCH = 'reactivate-resumes-webhook-deliveries';
 
 export async function reactivateTenant(input: ReactivateTenantInput): Promise<TenantSuspensionResult> {
   const { tenantId, slug, number, requestedBy: actor, timings } = input;
@@ -24,6 +29,13 @@ export async function reactivateTenant(input: ReactivateTenantInput): Promise<Te
     );
     if (restored.skipped) tracker.skip('workloads', restored.skipped);
     await tracker.run('unblock', () => activities.unblockTenant({ tenantId, number, actor }));
+    if (patched(RESUME_WEBHOOKS_PATCH))
+      await tracker.run('webhooks', async () => {
+        // The held events go out without this too (the sequencers re-check), only later.
+        const { endpointIds } = await activities.listResumableWebhookEndpoints({ tenantId });
+        await wakeSequencers(slug, endpointIds);
+      });
+    else tracker.skip('webhooks', 'reactivated before this step existed; the sequencers re-check on their own');
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     // Carries the final progress, so the operation shows which step failed and why without a worker.

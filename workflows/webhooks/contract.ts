@@ -1,9 +1,10 @@
 // The contract of the webhooks family: one sequencer workflow per endpoint
 // (`webhook-endpoint/<slug>/<endpoint id>`) that delivers the endpoint's events one at a time,
 // in the order they committed. The dispatcher (api/webhooks/dispatcher.ts) hands it events
-// with signal-with-start; a member re-enabling a paused endpoint sends `resumeDelivery`.
-// And replays (below): a workflow per replay a member asks for.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+// with signal-with-start; a member re-enabling a paused endpoint, a tenant's reactivation and
+// its offboarding send `resumeDelivery`. And replays (below): a workflow per replay a member
+// asks for.
+import { defineQuery, defineSignal, getExternalWorkflowHandle } from '@temporalio/workflow';
 import type { OperationKind } from '../catalogue.ts';
 import { OPERATION_CATALOGUE } from '../catalogue.ts';
 import type { OperationProgress } from '../shared/operation.contract.ts';
@@ -18,17 +19,27 @@ export function webhookEndpointWorkflowId(slug: string, endpointId: string): str
  * How deliveries are retried, passed in by the dispatcher (WEBHOOK_* settings) so the decision
  * is in history and tests shorten it. Retries back off exponentially with jitter from
  * `initialIntervalMs` up to `maxIntervalMs`; an event still failing `pauseAfterMs` after its
- * first attempt pauses the endpoint, and the events behind it wait in order.
+ * first attempt pauses the endpoint, and the events behind it wait in order; a paused endpoint
+ * that nobody re-enabled `disableAfterMs` after that first failure is disabled.
  */
 export interface DeliveryPolicy {
   initialIntervalMs: number;
   maxIntervalMs: number;
   pauseAfterMs: number;
+  /**
+   * Paused and not re-enabled this long after the head event's first failure: the endpoint is
+   * disabled and its queue dropped (owners mailed both times). Absent in policies handed over
+   * before it existed: DEFAULT_DISABLE_AFTER_MS.
+   */
+  disableAfterMs?: number;
   /** The sequencer ends after this long with nothing to deliver (the next event starts it again). */
   idleTimeoutMs: number;
   /** How long one attempt may wait for the receiver's answer. */
   requestTimeoutMs: number;
 }
+
+/** WEBHOOK_DISABLE_AFTER's default, for sequencers whose policy predates it. */
+export const DEFAULT_DISABLE_AFTER_MS = 5 * 86_400_000;
 
 /** An event handed to a sequencer: references only (the activity reads the event itself). */
 export interface QueuedEvent {
@@ -49,12 +60,26 @@ export interface DeliverWebhookEventsInput {
   lastSequence?: string;
   /** Carried over by continue-as-new: the endpoint is paused; wait for `resumeDelivery`. */
   paused?: boolean;
+  /** Carried over by continue-as-new: how far the head of the queue got (absent: not started). */
+  head?: HeadProgress;
+}
+
+/** The event at the head of the queue: its attempts so far, and since when it fails. */
+export interface HeadProgress {
+  eventId: string;
+  /** Attempts sent (the delivery log numbers the next one `attempts + 1`). */
+  attempts: number;
+  /**
+   * When the first failing attempt of this round started (ms since the epoch); null while it
+   * has not failed. A pause's re-enabling or a suspension's hold starts a new round.
+   */
+  failingSince: number | null;
 }
 
 export type SequencerEnd =
   /** Nothing to deliver for the idle timeout. */
   | 'idle'
-  /** The endpoint answered 410 Gone or its address is refused: it was disabled. */
+  /** The endpoint answered 410 Gone, its address is refused, or it stayed paused too long: it was disabled. */
   | 'disabled-by-delivery'
   /** A member disabled or deleted the endpoint: the queue is dropped. */
   | 'endpoint-closed';
@@ -70,7 +95,8 @@ export interface DeliverWebhookEventsResult {
 
 /** The sequencer's state, for the portal and operators. */
 export interface DeliveryState {
-  status: 'idle' | 'delivering' | 'retrying' | 'paused';
+  /** `tenant-suspended`: the tenant is suspended; its events wait for its reactivation. */
+  status: 'idle' | 'delivering' | 'retrying' | 'paused' | 'tenant-suspended';
   queued: number;
   /** The event being delivered and its attempt number, if any. */
   current: { eventId: string; attempt: number } | null;
@@ -80,6 +106,22 @@ export interface DeliveryState {
 export const enqueueEventsSignal = defineSignal<[QueuedEvent[]]>('enqueueEvents');
 export const resumeDeliverySignal = defineSignal('resumeDelivery');
 export const getDeliveryStateQuery = defineQuery<DeliveryState>('getDeliveryState');
+
+/**
+ * From another workflow (a tenant's reactivation, its offboarding): wakes the sequencers of
+ * these endpoints, so held or paused queues look again at once. A sequencer that is not
+ * running needs no waking (the next event starts one, and every attempt reads the tenant's
+ * status and the endpoint's), so a failed signal is ignored.
+ */
+export async function wakeSequencers(slug: string, endpointIds: readonly string[]): Promise<void> {
+  await Promise.all(
+    endpointIds.map((endpointId) =>
+      getExternalWorkflowHandle(webhookEndpointWorkflowId(slug, endpointId))
+        .signal(resumeDeliverySignal)
+        .catch(() => undefined),
+    ),
+  );
+}
 
 export const WEBHOOK_ENDPOINT_STEPS = [{ name: 'deliver', title: "Deliver the endpoint's events in order" }] as const;
 export type WebhookEndpointStep = (typeof WEBHOOK_ENDPOINT_STEPS)[number]['name'];
