@@ -5,3 +5,6 @@ declare module 'virtual:mantine-layer-order' {
   const layerOrder: string;
   export default layerOrder;
 }
+
+/** A Mantine stylesheet wrapped in its cascade layer (web/vite/mantine-styles.ts). */
+declare module '*.css?mantine-layer';
