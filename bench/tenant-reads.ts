@@ -15,7 +15,7 @@
 // and latency) and a fixed offered load (--rate requests/s spread over the connections;
 // latency at that load). The goals (issue 12): tenant reads at ≥ 0.6 × the bare
 // endpoint's requests/s, and p95 at the fixed load ≤ 2 × the bare endpoint's.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { freePort } from '../scripts/free-port.ts';
@@ -45,7 +45,8 @@ if (args.help) {
     'usage: npm run bench -- reads [--connections 50] [--duration 10] [--warmup 2] [--rate 500] [--members 20]\n' +
       '                              [--only name,name] (names as in the table)\n' +
       '                              [--cpu-prof dir] (the API writes a V8 CPU profile there when it stops)\n' +
-      'Env: ATRIUM_BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres), a superuser.',
+      'Env: ATRIUM_BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres), a superuser;\n' +
+      "     BENCH_API_POOL, the API's API_DATABASE_POOL_SIZE (default: its own default), for experiments.",
   );
   process.exit(0);
 }
@@ -121,7 +122,13 @@ async function setUp() {
     readyWhen: /"url":"(http:\/\/[^"]+)"/,
   });
   onCleanup(() => bare.stop());
-  return { api: platform.baseUrl, bare: bare.ready[1] as string, memberToken: owner.token, apiKey: key.key };
+  return {
+    api: platform.baseUrl,
+    bare: bare.ready[1] as string,
+    memberToken: owner.token,
+    apiKey: key.key,
+    pids: { api: platform.api.process.pid!, bare: bare.process.pid! },
+  };
 }
 
 async function request(baseUrl: string, method: string, path: string, token: string, body?: unknown) {
@@ -153,12 +160,26 @@ async function waitForOperation(baseUrl: string, token: string, id: string): Pro
 interface Target {
   name: string;
   url: string;
+  /** The server process answering (its CPU time is measured). */
+  pid: number;
   token?: string;
   /** The baseline this target's ratio is taken against. */
   baseline?: string;
 }
 
+/**
+ * CPU seconds a process has used (user + system, from /proc): on a noisy machine the CPU a
+ * server spends per request compares better than requests/s, which other work steals from.
+ */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // Fields 14 and 15 of stat(5) (utime, stime), in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 interface LoadFigures {
+  /** The server process's CPU time per answered request (ms). */
+  cpuMsPerRequest: number;
   requestsPerSecond: number;
   p50: number;
   p95: number;
@@ -183,7 +204,9 @@ async function load(target: Target, options: { seconds: number; rate?: number })
     latencies.push(responseTime);
     statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
   });
+  const cpuBefore = cpuSeconds(target.pid);
   const result = await instance;
+  const cpuUsed = cpuSeconds(target.pid) - cpuBefore;
   if (latencies.length === 0)
     throw new Error(`${target.name}: no answer in ${options.seconds} s (is the machine overloaded?)`);
   const unexpected = [...statuses].filter(([status]) => status !== 200);
@@ -193,6 +216,7 @@ async function load(target: Target, options: { seconds: number; rate?: number })
     );
   latencies.sort((a, b) => a - b);
   return {
+    cpuMsPerRequest: (cpuUsed * 1000) / latencies.length,
     requestsPerSecond: latencies.length / options.seconds,
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
@@ -203,7 +227,7 @@ async function load(target: Target, options: { seconds: number; rate?: number })
 
 // ------------------------------------------------------------------ main
 
-const ms = (value: number) => `${value.toFixed(1)} ms`;
+const ms = (value: number, digits = 1) => `${value.toFixed(digits)} ms`;
 
 let exitCode = 0;
 try {
@@ -211,34 +235,44 @@ try {
   const setup = await setUp();
   const tenant = `/api/v1/tenants/${SLUG}`;
   const targets: Target[] = [
-    { name: 'bare: tenant', url: `${setup.bare}/tenants/${SLUG}` },
-    { name: 'bare: members', url: `${setup.bare}/tenants/${SLUG}/members` },
+    { name: 'bare: tenant', pid: setup.pids.bare, url: `${setup.bare}/tenants/${SLUG}` },
+    { name: 'bare: members', pid: setup.pids.bare, url: `${setup.bare}/tenants/${SLUG}/members` },
     {
       name: 'api: tenant (member token)',
+      pid: setup.pids.api,
       url: `${setup.api}${tenant}`,
       token: setup.memberToken,
       baseline: 'bare: tenant',
     },
-    { name: 'api: tenant (API key)', url: `${setup.api}${tenant}`, token: setup.apiKey, baseline: 'bare: tenant' },
+    {
+      name: 'api: tenant (API key)',
+      pid: setup.pids.api,
+      url: `${setup.api}${tenant}`,
+      token: setup.apiKey,
+      baseline: 'bare: tenant',
+    },
     {
       name: 'api: members (member token)',
+      pid: setup.pids.api,
       url: `${setup.api}${tenant}/members`,
       token: setup.memberToken,
       baseline: 'bare: members',
     },
     {
       name: 'api: members (API key)',
+      pid: setup.pids.api,
       url: `${setup.api}${tenant}/members`,
       token: setup.apiKey,
       baseline: 'bare: members',
     },
     {
       name: 'api: /me (member token)',
+      pid: setup.pids.api,
       url: `${setup.api}/api/v1/me`,
       token: setup.memberToken,
       baseline: 'bare: members',
     },
-    { name: 'api: /healthz', url: `${setup.api}/healthz`, baseline: 'bare: members' },
+    { name: 'api: /healthz', pid: setup.pids.api, url: `${setup.api}/healthz`, baseline: 'bare: members' },
   ];
   const only = args.only?.split(',').map((name) => name.trim());
   const selected = only ? targets.filter((t) => only.includes(t.name) || !t.baseline) : targets;
@@ -253,7 +287,9 @@ try {
     process.stderr.write(' done\n');
   }
 
-  const rows = [['endpoint', 'requests/s', 'ratio', 'p50', 'p95', 'p99', `p95 at ${RATE}/s`, 'ratio']];
+  const rows = [
+    ['endpoint', 'requests/s', 'ratio', 'p50', 'p95', 'p99', `p95 at ${RATE}/s`, 'ratio', 'CPU/request', 'ratio'],
+  ];
   for (const target of selected) {
     const s = saturation.get(target.name)!;
     const f = fixed.get(target.name)!;
@@ -268,13 +304,16 @@ try {
       ms(s.p99),
       ms(f.p95),
       fixedBase ? ratio(f.p95, fixedBase.p95) : 'baseline',
+      ms(s.cpuMsPerRequest, 2),
+      base ? ratio(s.cpuMsPerRequest, base.cpuMsPerRequest) : 'baseline',
     ]);
   }
   console.log(
     `\nTenant-scoped reads, ${CONNECTIONS} connections, ${DURATION_S} s per run after ${WARMUP_S} s of warm-up; ` +
       `${MEMBERS} members; ${machineLine()}\n` +
       `ratio: requests/s over the bare endpoint's (goal ≥ 0.6 for tenant reads); ` +
-      `p95 at ${RATE}/s over the bare endpoint's (goal ≤ 2)\n`,
+      `p95 at ${RATE}/s over the bare endpoint's (goal ≤ 2); CPU/request: the answering server ` +
+      `process's CPU time per request at saturation (steadier than requests/s on a busy machine)\n`,
   );
   console.log(table(rows));
   mkdirSync('bench/results', { recursive: true });
