@@ -13,6 +13,8 @@ export interface ReceivedRequest {
   /** Which of the receiver's secrets verified it (by index), or null when none did. */
   verifiedWith: number | null;
   status: number;
+  /** When the whole body had arrived (ms since the epoch): the benchmark's arrival time. */
+  receivedAt: number;
 }
 
 export interface WebhookReceiver {
@@ -52,6 +54,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      const receivedAt = Date.now();
       const body = Buffer.concat(chunks).toString('utf8');
       const verifiedWith = receiver.secrets.findIndex((secret) => {
         try {
@@ -72,6 +75,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         body,
         verifiedWith: verifiedWith < 0 ? null : verifiedWith,
         status,
+        receivedAt,
       });
       setTimeout(() => {
         if (!res.writable) return;
