@@ -5,7 +5,7 @@
 //   npm run bench -- reads --connections 50         tenant-scoped API reads vs a bare endpoint
 //   npm run bench -- starts --concurrency 16       operation starts: the API against the Temporal client
 //   npm run bench -- first-load                     the portal's cold first load, compression on and off
-//   npm run bench -- webhooks --events 200          webhook delivery against a bare loop POSTing the same bodies
+//   npm run bench -- webhooks --events 100          webhook delivery against a bare loop POSTing the same bodies
 //   npm run bench -- <name> --help                  a benchmark's options
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

@@ -35,7 +35,7 @@
 // here (ATRIUM_BENCH_POSTGRES_URL on loopback). In a burst, latency is mostly the wait in
 // the queue. The machine is noisy: only the ratios compare between runs.
 //
-//   npm run bench -- webhooks                         200 events, 4 endpoints, 10/s for 10 s
+//   npm run bench -- webhooks                         100 events, 4 endpoints, 10/s for 10 s
 //   npm run bench -- webhooks --events 500 --endpoints 8 --rate 20 --duration 20
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -59,7 +59,7 @@ import { startPlatform } from './support/platform.ts';
 const { values: args } = parseArgs({
   args: process.argv.slice(2).filter((arg) => arg !== 'webhooks'),
   options: {
-    events: { type: 'string', default: '200' },
+    events: { type: 'string', default: '100' },
     endpoints: { type: 'string', default: '4' },
     rate: { type: 'string', default: '10' },
     duration: { type: 'string', default: '10' },
@@ -71,7 +71,7 @@ const { values: args } = parseArgs({
 });
 if (args.help) {
   console.log(
-    'usage: npm run bench -- webhooks [--events 200] [--endpoints 4] [--rate 10] [--duration 10] [--warmup 5]\n' +
+    'usage: npm run bench -- webhooks [--events 100] [--endpoints 4] [--rate 10] [--duration 10] [--warmup 5]\n' +
       "                                 [--dispatch-interval 1000] (ms; the API's WEBHOOK_DISPATCH_INTERVAL)\n" +
       "                                 [--timeout 180] (s to wait for a run's deliveries)\n" +
       'Env: ATRIUM_BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres), a superuser, on this machine.',
@@ -413,7 +413,8 @@ try {
     `\nWebhook delivery: events committed to the outbox, dispatched every ${DISPATCH_INTERVAL_MS} ms, delivered in order ` +
       `per endpoint to receivers on loopback verifying with standardwebhooks, against a bare loop POSTing the same bodies, ` +
       `signed the same way, one in flight per endpoint; ${machineLine()}\n` +
-      `latency: from the outbox row (bare loop: from the event's availability) to the receiver having the body; ` +
+      `deliveries: events × endpoints; latency: from the outbox row (bare loop: from the event's availability) to the ` +
+      `receiver having the body; ` +
       `ratio: deliveries/s, then p95, over the bare loop's; requests received twice: ${duplicates}\n`,
   );
   console.log(table(rows, 2));
