@@ -54,6 +54,7 @@ import { startWebhookReceiver } from '../tests/support/webhook-receiver.ts';
 import { cleanUpTo, onCleanup } from './support/cleanups.ts';
 import { createBenchDatabase, seedUser, withClient } from './support/database.ts';
 import { machineLine, percentile, ratio, table } from './support/figures.ts';
+import { positiveInt } from './support/options.ts';
 import { startPlatform } from './support/platform.ts';
 
 const { values: args } = parseArgs({
@@ -85,12 +86,6 @@ const DURATION_S = positiveInt('--duration', args.duration);
 const WARMUP = positiveInt('--warmup', args.warmup);
 const DISPATCH_INTERVAL_MS = positiveInt('--dispatch-interval', args['dispatch-interval']);
 const TIMEOUT_S = positiveInt('--timeout', args.timeout);
-
-function positiveInt(name: string, value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`${name} must be a positive integer, got "${value}"`);
-  return parsed;
-}
 
 const SLUG = 'bench-webhooks';
 /** What the endpoints subscribe to and the benchmark emits (a payload of a typical size). */
