@@ -5,6 +5,7 @@
 //   npm run bench -- reads --connections 50         tenant-scoped API reads vs a bare endpoint
 //   npm run bench -- starts --concurrency 16       operation starts: the API against the Temporal client
 //   npm run bench -- first-load                     the portal's cold first load, compression on and off
+//   npm run bench -- webhooks --events 100          webhook delivery against a bare loop POSTing the same bodies
 //   npm run bench -- <name> --help                  a benchmark's options
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,7 @@ const BENCHMARKS: Record<string, { file: string; about: string }> = {
   reads: { file: 'tenant-reads.ts', about: 'tenant-scoped API reads against a bare express + pg endpoint' },
   starts: { file: 'operation-starts.ts', about: 'operation starts through the API against the Temporal client alone' },
   'first-load': { file: 'first-load.ts', about: "the portal's first load in Chromium, compression on and off" },
+  webhooks: { file: 'webhook-delivery.ts', about: 'webhook delivery, outbox to receiver, against a bare POST loop' },
 };
 
 const [name, ...rest] = process.argv.slice(2);
