@@ -5,12 +5,14 @@
 // times gets the fourth attempt, each one signed afresh; an endpoint's events arrive in
 // commit order; a change that rolled back sends nothing; three dispatchers at once hand each
 // event over once; a 410 disables the endpoint at once; and an event that keeps failing
-// pauses the endpoint while the events behind it wait, in order, until it is re-enabled.
+// pauses the endpoint while the events behind it wait, in order, until it is re-enabled;
+// during a secret rotation's grace period both secrets verify, after it only the new one.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
+import { Webhook } from 'standardwebhooks';
 import type { DataSource } from 'typeorm';
 import { createOutboxDispatcher } from '../../api/webhooks/dispatcher.ts';
 import type { EventType } from '../../contracts/events.ts';
@@ -342,6 +344,42 @@ describe('webhook delivery', () => {
       { action: 'webhook_endpoint.owners_mailed', actor_type: 'system' },
       { action: 'webhook_endpoint.enabled', actor_type: 'user' },
     ]);
+  });
+
+  it('signs with both secrets during a rotation, and with the new one only after it', async () => {
+    const { receiver, endpoint } = await endpointWithReceiver(['member.removed']);
+    const [first] = receiver.secrets as [string];
+    const rotate = async (gracePeriod: string) => {
+      const answer = await as('POST', `${hooks}/${endpoint.id}/rotate-secret`, { gracePeriod });
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      return WebhookEndpointWithSecret.parse(answer.body).secret;
+    };
+    /** Whether standardwebhooks, holding only `secret`, accepts the request. */
+    const verifies = (secret: string, received: ReceivedRequest) => {
+      try {
+        new Webhook(secret).verify(received.body, received.headers as Record<string, string>);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const deliverOne = async () => {
+      const id = await emit();
+      return waitFor(`event ${id}`, () => receiver.requests.find((r) => idOf(r) === id && r.status === 200));
+    };
+
+    const second = await rotate('1h');
+    const during = await deliverOne();
+    assert.equal(String(during.headers['webhook-signature']).split(' ').length, 2, 'two signatures');
+    assert.deepEqual([verifies(first, during), verifies(second, during)], [true, true]);
+
+    const third = await rotate('0s');
+    const afterwards = await deliverOne();
+    assert.deepEqual(
+      [first, second, third].map((secret) => verifies(secret, afterwards)),
+      [false, false, true],
+      'once the grace period is over only the newest secret verifies',
+    );
   });
 
   it("keeps another tenant's delivery log out of reach (404)", async () => {
