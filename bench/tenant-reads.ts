@@ -21,6 +21,7 @@ import autocannon from 'autocannon';
 import { freePort } from '../scripts/free-port.ts';
 import { startTemporalDevServer } from '../scripts/temporal-dev-server.ts';
 import { startNodeProcess } from '../tests/support/processes.ts';
+import { request, waitForOperation } from './support/api.ts';
 import { cleanUpTo, onCleanup } from './support/cleanups.ts';
 import { createBenchDatabase, seedUser, withClient } from './support/database.ts';
 import { machineLine, percentile, ratio, table } from './support/figures.ts';
@@ -129,30 +130,6 @@ async function setUp() {
     apiKey: key.key,
     pids: { api: platform.api.process.pid!, bare: bare.process.pid! },
   };
-}
-
-async function request(baseUrl: string, method: string, path: string, token: string, body?: unknown) {
-  const response = await fetch(new URL(path, baseUrl), {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
-  return text ? (JSON.parse(text) as unknown) : null;
-}
-
-async function waitForOperation(baseUrl: string, token: string, id: string): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const view = (await request(baseUrl, 'GET', `/api/v1/operations/${encodeURIComponent(id)}`, token)) as {
-      status: string;
-    };
-    if (view.status === 'completed') return;
-    if (view.status !== 'running') throw new Error(`provisioning ${id} ended ${view.status}`);
-    if (Date.now() > deadline) throw new Error(`provisioning ${id} did not finish in 120 s`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 // ------------------------------------------------------------------ load

@@ -12,7 +12,6 @@
 //   library: signing afresh is what makes them pass.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Webhook } from 'standardwebhooks';
 import type { DataSource } from 'typeorm';
 import { WebhookEndpointWithSecret } from '../../contracts/webhooks.ts';
@@ -23,7 +22,8 @@ import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts'
 import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
 import type { ReceivedRequest, WebhookReceiver } from '../support/webhook-receiver.ts';
-import { atTime, startWebhookReceiver } from '../support/webhook-receiver.ts';
+import { atTime, startWebhookReceiver, webhookIdOf } from '../support/webhook-receiver.ts';
+import { waitFor as waitUntil } from '../support/wait-for.ts';
 
 /** The accelerated clock both sides read: from EPOCH it runs RATE times as fast as real time. */
 const RATE = 100;
@@ -97,17 +97,10 @@ describe('webhook delivery: a killed worker, and retries minutes apart', () => {
     return emitted.eventId;
   }
 
-  async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 90_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-      await sleep(100);
-    }
-  }
+  // Longer than the default: a worker is killed and another one started meanwhile.
+  const waitFor = <T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false) =>
+    waitUntil(what, probe, 90_000);
 
-  const idOf = (r: ReceivedRequest) => r.headers['webhook-id'] as string;
   const stampOf = (r: ReceivedRequest) => Number(r.headers['webhook-timestamp']);
   const deliveryLog = (endpointId: string) =>
     platform.database.query<{ event_id: string; attempt: number; outcome: string; attempted_at: Date }>(
@@ -121,7 +114,7 @@ describe('webhook delivery: a killed worker, and retries minutes apart', () => {
     const first = await emit();
     const second = await emit();
     await waitFor('the first request, held open', () => receiver.requests.length === 1 || undefined);
-    assert.equal(idOf(receiver.requests[0]!), first);
+    assert.equal(webhookIdOf(receiver.requests[0]!), first);
 
     const killed = platform.worker;
     await killed.kill();
@@ -130,10 +123,10 @@ describe('webhook delivery: a killed worker, and retries minutes apart', () => {
     await platform.startWorker();
 
     await waitFor('both events answered', () =>
-      receiver.requests.some((r) => idOf(r) === second && r.answered) ? true : undefined,
+      receiver.requests.some((r) => webhookIdOf(r) === second && r.answered) ? true : undefined,
     );
     // At least once: the held request never got its answer, the retry did; the same id both times.
-    assert.deepEqual(receiver.requests.map(idOf), [first, first, second]);
+    assert.deepEqual(receiver.requests.map(webhookIdOf), [first, first, second]);
     assert.deepEqual(
       receiver.requests.map((r) => [r.answered, r.status]),
       [
@@ -172,7 +165,7 @@ describe('webhook delivery: a killed worker, and retries minutes apart', () => {
 
     const attempts = receiver.requests;
     assert.deepEqual(
-      attempts.map((r) => [idOf(r), r.status]),
+      attempts.map((r) => [webhookIdOf(r), r.status]),
       [
         [event, 503],
         [event, 503],

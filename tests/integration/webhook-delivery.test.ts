@@ -29,7 +29,8 @@ import { recordHistory } from '../support/histories.ts';
 import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
 import type { ReceivedRequest, WebhookReceiver } from '../support/webhook-receiver.ts';
-import { startWebhookReceiver } from '../support/webhook-receiver.ts';
+import { startWebhookReceiver, webhookIdOf } from '../support/webhook-receiver.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const POLICY: DeliveryPolicy = {
   initialIntervalMs: 200,
@@ -109,18 +110,7 @@ describe('webhook delivery', () => {
     return emitted.eventId;
   }
 
-  async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-      await sleep(100);
-    }
-  }
-
-  const idOf = (r: ReceivedRequest) => r.headers['webhook-id'] as string;
-  const delivered = (receiver: WebhookReceiver) => receiver.requests.filter((r) => r.status === 200).map(idOf);
+  const delivered = (receiver: WebhookReceiver) => receiver.requests.filter((r) => r.status === 200).map(webhookIdOf);
 
   async function deliveryLog(endpointId: string, query = '') {
     const answer = await as('GET', `${hooks}/${endpointId}/deliveries${query}`);
@@ -146,10 +136,10 @@ describe('webhook delivery', () => {
       receiver.requests.map((r) => r.verifiedWith),
       [0, 0, 0, 0],
     );
-    assert.ok(rest.every((r) => idOf(r) === idOf(first!)));
+    assert.ok(rest.every((r) => webhookIdOf(r) === webhookIdOf(first!)));
     const body = JSON.parse(first!.body);
     assert.equal(body.type, 'api_key.created');
-    assert.equal(body.id, idOf(first!));
+    assert.equal(body.id, webhookIdOf(first!));
     assert.equal(body.tenantId, tenant.id);
     assert.equal(body.data.apiKeyId, key.body.apiKey.id);
     assert.equal(body.data.key, undefined, 'never the key itself');
@@ -172,7 +162,7 @@ describe('webhook delivery', () => {
         [1, 'retry', 503, 'status 503'],
       ],
     );
-    assert.ok(log.items.every((a) => a.eventId === idOf(first!) && a.durationMs >= 0));
+    assert.ok(log.items.every((a) => a.eventId === webhookIdOf(first!) && a.durationMs >= 0));
     const retries = await deliveryLog(endpoint.id, '?outcome=retry&limit=2');
     assert.deepEqual(
       retries.items.map((a) => a.attempt),
@@ -215,7 +205,7 @@ describe('webhook delivery', () => {
     await waitFor('every event delivered', () => delivered(receiver).length >= committed.length || undefined);
     assert.deepEqual(delivered(receiver), committed);
     // A failed event was retried before anything behind it was sent.
-    const sent = receiver.requests.map(idOf);
+    const sent = receiver.requests.map(webhookIdOf);
     assert.deepEqual([...new Set(sent)], committed);
     assert.ok(receiver.requests.every((r) => r.verifiedWith === 0));
   });
@@ -234,7 +224,7 @@ describe('webhook delivery', () => {
     assert.ok(rolledBack);
     const marker = await emit();
     await waitFor('the event after it', () => delivered(receiver).includes(marker) || undefined);
-    assert.deepEqual(receiver.requests.map(idOf), [marker]);
+    assert.deepEqual(receiver.requests.map(webhookIdOf), [marker]);
   });
 
   it('never hands an event over twice with three dispatchers running at once', async () => {
@@ -266,7 +256,7 @@ describe('webhook delivery', () => {
       for (let i = 0; i < 30; i += 1) emitted.push(await emit());
       await waitFor('every event delivered', () => delivered(receiver).length >= emitted.length || undefined);
       await sleep(1_000);
-      assert.deepEqual(receiver.requests.map(idOf), emitted, 'each event once, in order');
+      assert.deepEqual(receiver.requests.map(webhookIdOf), emitted, 'each event once, in order');
       const log = await deliveryLog(endpoint.id, '?limit=200');
       assert.equal(log.items.length, emitted.length);
       assert.ok(log.items.every((a) => a.attempt === 1 && a.outcome === 'delivered'));
@@ -296,7 +286,7 @@ describe('webhook delivery', () => {
     const view = WebhookEndpoint.parse((await as('GET', `${hooks}/${endpoint.id}`)).body);
     assert.equal(view.status, 'disabled');
     assert.match(view.disabledReason!, /410 Gone/);
-    assert.deepEqual(receiver.requests.map(idOf), [first], 'one attempt, no retry');
+    assert.deepEqual(receiver.requests.map(webhookIdOf), [first], 'one attempt, no retry');
     const log = await deliveryLog(endpoint.id);
     assert.deepEqual(
       log.items.map((a) => [a.outcome, a.statusCode]),
@@ -323,11 +313,11 @@ describe('webhook delivery', () => {
     });
     assert.match(paused.disabledReason!, new RegExp(`event ${emitted[0]} failed \\d+ times`));
     assert.ok(receiver.requests.length >= 2, 'it was retried');
-    assert.deepEqual([...new Set(receiver.requests.map(idOf))], [emitted[0]], 'nothing behind it was sent');
+    assert.deepEqual([...new Set(receiver.requests.map(webhookIdOf))], [emitted[0]], 'nothing behind it was sent');
     // While paused, new events join the queue.
     emitted.push(await emit());
     await sleep(1_000);
-    assert.deepEqual([...new Set(receiver.requests.map(idOf))], [emitted[0]]);
+    assert.deepEqual([...new Set(receiver.requests.map(webhookIdOf))], [emitted[0]]);
 
     receiver.always(null);
     const enabled = await as('PATCH', `${hooks}/${endpoint.id}`, { enabled: true });
@@ -365,7 +355,7 @@ describe('webhook delivery', () => {
     };
     const deliverOne = async () => {
       const id = await emit();
-      return waitFor(`event ${id}`, () => receiver.requests.find((r) => idOf(r) === id && r.status === 200));
+      return waitFor(`event ${id}`, () => receiver.requests.find((r) => webhookIdOf(r) === id && r.status === 200));
     };
 
     const second = await rotate('1h');

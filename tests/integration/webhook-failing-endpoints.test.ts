@@ -21,8 +21,9 @@ import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
 import type { SmtpCapture } from '../support/smtp-capture.ts';
 import { startSmtpCapture } from '../support/smtp-capture.ts';
-import type { ReceivedRequest, WebhookReceiver } from '../support/webhook-receiver.ts';
-import { startWebhookReceiver } from '../support/webhook-receiver.ts';
+import type { WebhookReceiver } from '../support/webhook-receiver.ts';
+import { startWebhookReceiver, webhookIdOf } from '../support/webhook-receiver.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const PAUSE_AFTER_MS = 2_000;
 const DISABLE_AFTER_MS = 20_000;
@@ -110,19 +111,8 @@ describe('webhook endpoints that keep failing', () => {
     return emitted.eventId;
   }
 
-  async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-      await sleep(100);
-    }
-  }
-
   const view = async (endpointId: string) =>
     WebhookEndpoint.parse((await asOwner('GET', `${hooks()}/${endpointId}`)).body);
-  const idOf = (r: ReceivedRequest) => r.headers['webhook-id'] as string;
   const ownerAddresses = () => people.owners.map((owner) => owner.email).sort();
   const mailsAbout = (endpointId: string, kind: 'paused' | 'disabled') =>
     smtp.mails.filter(
@@ -190,9 +180,11 @@ describe('webhook endpoints that keep failing', () => {
     const enabled = await asOwner('PATCH', `${hooks()}/${endpoint.id}`, { enabled: true });
     assert.equal(enabled.status, 200, JSON.stringify(enabled.body));
     await waitFor('the queue delivered', () =>
-      emitted.every((id) => receiver.requests.some((r) => idOf(r) === id && r.status === 200)) ? true : undefined,
+      emitted.every((id) => receiver.requests.some((r) => webhookIdOf(r) === id && r.status === 200))
+        ? true
+        : undefined,
     );
-    assert.deepEqual(receiver.requests.filter((r) => r.status === 200).map(idOf), emitted);
+    assert.deepEqual(receiver.requests.filter((r) => r.status === 200).map(webhookIdOf), emitted);
     assert.ok(receiver.requests.every((r) => r.verifiedWith === 0));
     assert.equal(mailsAbout(endpoint.id, 'paused').length, 2, 'one mail per owner');
     assert.equal(mailsAbout(endpoint.id, 'disabled').length, 0);
@@ -275,6 +267,6 @@ describe('webhook endpoints that keep failing', () => {
     await emit();
     await sleep(1_500);
     assert.equal(receiver.requests.length, sent);
-    assert.ok(receiver.requests.every((r) => idOf(r) === emitted[0] && r.verifiedWith === 0));
+    assert.ok(receiver.requests.every((r) => webhookIdOf(r) === emitted[0] && r.verifiedWith === 0));
   });
 });

@@ -29,8 +29,9 @@ import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts'
 import { recordHistory } from '../support/histories.ts';
 import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
-import type { ReceivedRequest, WebhookReceiver } from '../support/webhook-receiver.ts';
-import { startWebhookReceiver } from '../support/webhook-receiver.ts';
+import type { WebhookReceiver } from '../support/webhook-receiver.ts';
+import { startWebhookReceiver, webhookIdOf } from '../support/webhook-receiver.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 // Short retries; a replay gives an event up after PAUSE_AFTER (so does the sequencer, which
 // these tests never let fail).
@@ -115,18 +116,7 @@ describe('webhook replays and test sends', () => {
     return { eventId, at: row!.occurred_at };
   }
 
-  async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-      await sleep(100);
-    }
-  }
-
-  const idOf = (r: ReceivedRequest) => r.headers['webhook-id'] as string;
-  const delivered = (receiver: WebhookReceiver) => receiver.requests.filter((r) => r.status === 200).map(idOf);
+  const delivered = (receiver: WebhookReceiver) => receiver.requests.filter((r) => r.status === 200).map(webhookIdOf);
 
   async function deliveryLog(endpointId: string, query = '') {
     const answer = await as(owner, 'GET', `${hooks()}/${endpointId}/deliveries${query}`);
@@ -159,7 +149,7 @@ describe('webhook replays and test sends', () => {
 
     await waitFor('the replayed request', () => receiver.requests.length >= 2 || undefined);
     const again = receiver.requests[1]!;
-    assert.equal(idOf(again), eventId, 'the same webhook-id');
+    assert.equal(webhookIdOf(again), eventId, 'the same webhook-id');
     assert.equal(again.verifiedWith, 0, 'standardwebhooks verifies the replay');
     assert.equal(again.body, first.body, 'the same body');
     assert.ok(Number(again.headers['webhook-timestamp']) > Number(first.headers['webhook-timestamp']), 'signed afresh');
@@ -236,8 +226,8 @@ describe('webhook replays and test sends', () => {
 
     const replayed = receiver.requests
       .slice(before)
-      .filter((r) => idOf(r) !== fresh.eventId)
-      .map(idOf);
+      .filter((r) => webhookIdOf(r) !== fresh.eventId)
+      .map(webhookIdOf);
     assert.deepEqual(replayed, [emitted[1]!.eventId, emitted[3]!.eventId], 'exactly the range, in order');
     assert.ok(receiver.requests.every((r) => r.verifiedWith === 0));
     const log = await deliveryLog(endpoint.id, '?kind=replay');
@@ -286,7 +276,7 @@ describe('webhook replays and test sends', () => {
     );
     assert.equal(result.attempt.eventId, result.eventId);
     const [request1] = receiver.requests;
-    assert.equal(idOf(request1!), result.eventId);
+    assert.equal(webhookIdOf(request1!), result.eventId);
     assert.equal(request1!.verifiedWith, 0);
     const body = JSON.parse(request1!.body);
     assert.equal(body.type, 'webhook.test');
@@ -315,7 +305,7 @@ describe('webhook replays and test sends', () => {
     receiver.always(null);
     const started = await replay(endpoint.id, { eventId: result.eventId });
     await platform.temporal.workflow.getHandle(started.operation.id).result();
-    assert.equal(idOf(receiver.requests.at(-1)!), result.eventId);
+    assert.equal(webhookIdOf(receiver.requests.at(-1)!), result.eventId);
     const audit = await platform.database.query<{ action: string }>(
       `SELECT action FROM audit_log WHERE target_id = $1 AND action LIKE 'webhook_endpoint.%' ORDER BY id`,
       [endpoint.id],

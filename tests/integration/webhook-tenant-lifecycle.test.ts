@@ -25,7 +25,8 @@ import { recordHistory } from '../support/histories.ts';
 import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
 import type { ReceivedRequest, WebhookReceiver } from '../support/webhook-receiver.ts';
-import { startWebhookReceiver } from '../support/webhook-receiver.ts';
+import { startWebhookReceiver, webhookIdOf } from '../support/webhook-receiver.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const FINAL_DELIVERY_WAIT_MS = 4_000;
 
@@ -115,18 +116,7 @@ describe('webhook delivery across suspension and offboarding', () => {
     return row.event_id;
   }
 
-  async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-      await sleep(100);
-    }
-  }
-
-  const idOf = (r: ReceivedRequest) => r.headers['webhook-id'] as string;
-  const delivered = (receiver: WebhookReceiver) => receiver.requests.filter((r) => r.status === 200).map(idOf);
+  const delivered = (receiver: WebhookReceiver) => receiver.requests.filter((r) => r.status === 200).map(webhookIdOf);
   const typeOf = (r: ReceivedRequest) => (JSON.parse(r.body) as { type: string }).type;
 
   it("holds a suspended tenant's events in order and delivers them after its reactivation", async () => {
@@ -154,7 +144,7 @@ describe('webhook delivery across suspension and offboarding', () => {
     });
     assert.deepEqual(state.current, { eventId: held[0], attempt: 1 });
     await sleep(1_000);
-    assert.ok(!receiver.requests.some((r) => held.includes(idOf(r))), 'nothing held was sent');
+    assert.ok(!receiver.requests.some((r) => held.includes(webhookIdOf(r))), 'nothing held was sent');
     const log = await platform.database.query(
       `SELECT 1 FROM webhook_deliveries WHERE endpoint_id = $1 AND event_id = ANY($2)`,
       [endpoint.id, held],
@@ -192,7 +182,7 @@ describe('webhook delivery across suspension and offboarding', () => {
       committed.map((row) => row.event_id),
       'in commit order',
     );
-    assert.deepEqual(receiver.requests.map(idOf), delivered(receiver), 'each once, no failed attempt');
+    assert.deepEqual(receiver.requests.map(webhookIdOf), delivered(receiver), 'each once, no failed attempt');
     assert.ok(receiver.requests.every((r) => r.verifiedWith === 0));
 
     const result = await handle.result();
@@ -232,11 +222,11 @@ describe('webhook delivery across suspension and offboarding', () => {
     // The healthy endpoint got both events, in order, signed with its secret (which was kept for it).
     const offboarded = await eventOf(tenant, 'tenant.offboarded');
     assert.deepEqual(healthy.receiver.requests.map(typeOf), ['tenant.offboarding_started', 'tenant.offboarded']);
-    assert.equal(idOf(healthy.receiver.requests[1]!), offboarded);
+    assert.equal(webhookIdOf(healthy.receiver.requests[1]!), offboarded);
     assert.ok(healthy.receiver.requests.every((r) => r.status === 200 && r.verifiedWith === 0));
     // The failing one was tried, each attempt signed, until the wait ran out.
     assert.ok(failing.receiver.requests.length >= 1);
-    assert.ok(failing.receiver.requests.every((r) => idOf(r) === offboarded && r.verifiedWith === 0));
+    assert.ok(failing.receiver.requests.every((r) => webhookIdOf(r) === offboarded && r.verifiedWith === 0));
     assert.equal(unsubscribed.receiver.requests.length, 0);
 
     // Then every endpoint and every signing secret is gone.

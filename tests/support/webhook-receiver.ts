@@ -112,3 +112,6 @@ export async function startWebhookReceiver(options: { clock?: () => Date } = {})
   receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
   return receiver;
 }
+
+/** The `webhook-id` a request carried: the event's id, the same on every attempt and replay. */
+export const webhookIdOf = (request: ReceivedRequest): string => request.headers['webhook-id'] as string;
