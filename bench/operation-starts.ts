@@ -14,7 +14,6 @@
 //   npm run bench -- starts                      16 in flight, 30 s each (after 3 s of warm-up)
 //   npm run bench -- starts --concurrency 16 --duration 30
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { readApiConfig } from '../api/config.ts';
@@ -23,7 +22,7 @@ import { freePort } from '../scripts/free-port.ts';
 import { startTemporalDevServer } from '../scripts/temporal-dev-server.ts';
 import { cleanUpTo, onCleanup } from './support/cleanups.ts';
 import { createBenchDatabase, seedUser } from './support/database.ts';
-import { machineLine, percentile, ratio, table } from './support/figures.ts';
+import { machineLine, percentile, ratio, table, writeResults } from './support/figures.ts';
 import { positiveInt } from './support/options.ts';
 import { startPlatform } from './support/platform.ts';
 
@@ -170,22 +169,11 @@ try {
       `${machineLine()}\nratio: starts/s over the Temporal client's (goal ≥ 0.5)\n`,
   );
   console.log(table(rows));
-  mkdirSync('bench/results', { recursive: true });
-  const file = `bench/results/starts-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  writeFileSync(
-    file,
-    `${JSON.stringify(
-      {
-        benchmark: 'starts',
-        machine: machineLine(),
-        settings: { concurrency: CONCURRENCY, durationS: DURATION_S, warmupS: WARMUP_S },
-        results: { client: baseline, api },
-      },
-      null,
-      2,
-    )}\n`,
+  writeResults(
+    'starts',
+    { concurrency: CONCURRENCY, durationS: DURATION_S, warmupS: WARMUP_S },
+    { client: baseline, api },
   );
-  console.log(`\nwritten: ${file}`);
 } catch (error) {
   console.error(error);
   exitCode = 1;

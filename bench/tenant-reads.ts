@@ -15,7 +15,7 @@
 // and latency) and a fixed offered load (--rate requests/s spread over the connections;
 // latency at that load). The goals (issue 12): tenant reads at ≥ 0.6 × the bare
 // endpoint's requests/s, and p95 at the fixed load ≤ 2 × the bare endpoint's.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { freePort } from '../scripts/free-port.ts';
@@ -24,7 +24,7 @@ import { startNodeProcess } from '../tests/support/processes.ts';
 import { request, waitForOperation } from './support/api.ts';
 import { cleanUpTo, onCleanup } from './support/cleanups.ts';
 import { createBenchDatabase, seedUser, withClient } from './support/database.ts';
-import { machineLine, percentile, ratio, table } from './support/figures.ts';
+import { machineLine, percentile, ratio, table, writeResults } from './support/figures.ts';
 import { positiveInt } from './support/options.ts';
 import { startPlatform } from './support/platform.ts';
 
@@ -293,27 +293,16 @@ try {
       `process's CPU time per request at saturation (steadier than requests/s on a busy machine)\n`,
   );
   console.log(table(rows));
-  mkdirSync('bench/results', { recursive: true });
-  const file = `bench/results/reads-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  writeFileSync(
-    file,
-    `${JSON.stringify(
-      {
-        benchmark: 'reads',
-        machine: machineLine(),
-        settings: { connections: CONNECTIONS, durationS: DURATION_S, warmupS: WARMUP_S, rate: RATE, members: MEMBERS },
-        results: selected.map((t) => ({
-          name: t.name,
-          baseline: t.baseline ?? null,
-          saturation: saturation.get(t.name),
-          fixedRate: fixed.get(t.name),
-        })),
-      },
-      null,
-      2,
-    )}\n`,
+  writeResults(
+    'reads',
+    { connections: CONNECTIONS, durationS: DURATION_S, warmupS: WARMUP_S, rate: RATE, members: MEMBERS },
+    selected.map((t) => ({
+      name: t.name,
+      baseline: t.baseline ?? null,
+      saturation: saturation.get(t.name),
+      fixedRate: fixed.get(t.name),
+    })),
   );
-  console.log(`\nwritten: ${file}`);
 } catch (error) {
   console.error(error);
   exitCode = 1;

@@ -37,7 +37,6 @@
 //
 //   npm run bench -- webhooks                         100 events, 4 endpoints, 10/s for 10 s
 //   npm run bench -- webhooks --events 500 --endpoints 8 --rate 20 --duration 20
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { WebhookEndpointWithSecret } from '../contracts/webhooks.ts';
@@ -54,7 +53,7 @@ import { startWebhookReceiver } from '../tests/support/webhook-receiver.ts';
 import { request, waitForOperation } from './support/api.ts';
 import { cleanUpTo, onCleanup } from './support/cleanups.ts';
 import { createBenchDatabase, seedUser, withClient } from './support/database.ts';
-import { machineLine, percentile, ratio, table } from './support/figures.ts';
+import { machineLine, percentile, ratio, table, writeResults } from './support/figures.ts';
 import { positiveInt } from './support/options.ts';
 import { startPlatform } from './support/platform.ts';
 
@@ -390,31 +389,19 @@ try {
       `ratio: deliveries/s, then p95, over the bare loop's; requests received twice: ${duplicates}\n`,
   );
   console.log(table(rows, 2));
-  mkdirSync('bench/results', { recursive: true });
-  const file = `bench/results/webhooks-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  writeFileSync(
-    file,
-    `${JSON.stringify(
-      {
-        benchmark: 'webhooks',
-        machine: machineLine(),
-        settings: {
-          events: EVENTS,
-          endpoints: ENDPOINTS,
-          rate: RATE,
-          durationS: DURATION_S,
-          warmup: WARMUP,
-          dispatchIntervalMs: DISPATCH_INTERVAL_MS,
-          bareLoop:
-            'same bodies, signed the same way (Standard Webhooks, the endpoint secret), one in flight per endpoint',
-        },
-        results,
-      },
-      null,
-      2,
-    )}\n`,
+  writeResults(
+    'webhooks',
+    {
+      events: EVENTS,
+      endpoints: ENDPOINTS,
+      rate: RATE,
+      durationS: DURATION_S,
+      warmup: WARMUP,
+      dispatchIntervalMs: DISPATCH_INTERVAL_MS,
+      bareLoop: 'same bodies, signed the same way (Standard Webhooks, the endpoint secret), one in flight per endpoint',
+    },
+    results,
   );
-  console.log(`\nwritten: ${file}`);
 } catch (error) {
   console.error(error);
   exitCode = 1;

@@ -1,4 +1,5 @@
 // Percentiles and the Markdown tables every benchmark prints.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
 /** Nearest-rank percentile of an ascending array. */
@@ -24,4 +25,13 @@ export function ratio(value: number, base: number): string {
 export function machineLine(): string {
   const cpu = cpus();
   return `${cpu.length} × ${cpu[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`;
+}
+
+/** Writes a run's figures to bench/results/<benchmark>-<time>.json (not committed) and says where. */
+export function writeResults(benchmark: string, settings: Record<string, unknown>, results: unknown): void {
+  mkdirSync('bench/results', { recursive: true });
+  const file = `bench/results/${benchmark}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+  const record = { benchmark, machine: machineLine(), settings, results };
+  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
+  console.log(`\nwritten: ${file}`);
 }
