@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
-import { isCspViolation, launchChromium, signInThroughPortal } from '../support/browser.ts';
+import { isCspViolation, launchChromium, signInThroughPortal, visibleErrorPage } from '../support/browser.ts';
 import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
 
@@ -221,7 +221,7 @@ describe('portal: admin console', () => {
     const ownerPage = await newPage();
     await signInThroughPortal(ownerPage, owner.email, owner.password);
     await ownerPage.goto('/admin');
-    await ownerPage.getByTestId('error-page').getByText('Page not found').waitFor();
+    await visibleErrorPage(ownerPage).getByText('Page not found').waitFor();
     assert.equal(
       await ownerPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin console' }).count(),
       0,

@@ -14,7 +14,7 @@ import { createDataSource } from '../../db/data-source.ts';
 import type { Role } from '../../contracts/members.ts';
 import { createUserIfAbsent } from '../../db/repositories/users.ts';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
-import { isCspViolation, launchChromium, signInThroughPortal } from '../support/browser.ts';
+import { isCspViolation, launchChromium, signInThroughPortal, visibleErrorPage } from '../support/browser.ts';
 import { testEnv } from '../support/env.ts';
 import type { Platform } from '../support/platform.ts';
 import { startPlatform } from '../support/platform.ts';
@@ -177,7 +177,7 @@ describe('portal', () => {
     await signIn();
     const response = await page.goto('/no-such-page');
     assert.equal(response?.status(), 404);
-    await page.getByTestId('error-page').getByText('Page not found').waitFor();
+    await visibleErrorPage(page).getByText('Page not found').waitFor();
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
   });
 
@@ -367,7 +367,7 @@ describe('portal', () => {
       // Someone else's tenant is not there at all.
       const other = await viewer.goto('/tenants/no-such-tenant/members');
       assert.equal(other?.status(), 404);
-      await viewer.getByTestId('error-page').getByText('Page not found').waitFor();
+      await visibleErrorPage(viewer).getByText('Page not found').waitFor();
     } finally {
       await viewer.context().close();
     }

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
-import { isCspViolation, launchChromium, signInThroughPortal } from '../support/browser.ts';
+import { isCspViolation, launchChromium, signInThroughPortal, visibleErrorPage } from '../support/browser.ts';
 import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
 
@@ -126,7 +126,7 @@ describe('portal: the tenant overview', () => {
     try {
       const response = await page.goto(`/tenants/${slug}`);
       assert.equal(response?.status(), 404);
-      await page.getByTestId('error-page').waitFor();
+      await visibleErrorPage(page).waitFor();
       const text = await page.locator('body').innerText();
       assert.doesNotMatch(text, /Overview Co/);
       assert.equal(await page.getByTestId('tenant-facts').count(), 0);

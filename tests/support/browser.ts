@@ -2,7 +2,7 @@
 // `npm test` found or installed (scripts/find-browser.ts), how to notice
 // content-security-policy violations, and signing in through the login page.
 import { chromium } from 'playwright-core';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { CHROMIUM_ARGS } from './chromium-args.ts';
 import { testEnv } from './env.ts';
 
@@ -31,4 +31,12 @@ export async function signInThroughPortal(page: Page, email: string, password: s
   await form.getByRole('textbox', { name: 'Password' }).fill(password);
   await form.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+}
+
+/**
+ * The error page a person sees. While React streams a lazily loaded boundary in, a copy can
+ * sit hidden beside the one being revealed, so only the visible one counts.
+ */
+export function visibleErrorPage(page: Page): Locator {
+  return page.getByTestId('error-page').filter({ visible: true });
 }
