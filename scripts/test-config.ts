@@ -23,10 +23,11 @@ const TestRunnerEnv = z
       })
       .optional(),
     ATRIUM_SKIP_BUILD: z.string().optional(),
-    // Test files run at once. Each has its own database, task queue and platform processes, so
-    // 2 works and halves the run (15 min instead of 27), but on two cores it made two browser
-    // tests flaky (an element awaited past its timeout, a page seen mid-hydration): 1 by default.
-    ATRIUM_TEST_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(1),
+    // Test files run at once. Each has its own database, task queue and platform processes;
+    // 2 halves the run (15 min instead of 27). Two browser tests at once made each other time
+    // out on two cores, so browser tests take one of these places, one at a time
+    // (scripts/test-lanes.ts).
+    ATRIUM_TEST_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(2),
     PATH: z.string().default(''),
     HOME: z.string().optional(),
     XDG_CACHE_HOME: z.string().optional(),

@@ -3,8 +3,8 @@
 // first lines; builds the portal for the browser tests; starts what the tests share (an
 // embedded PostgreSQL when chosen, the real servers that the selected files ask for with
 // `@needs-servers`, a Temporal dev server on free ports, in memory); then runs every
-// tests/**/*.test.ts with Node's test runner. Each test file makes its own database and
-// task queue. What it started is stopped when the run ends, also on Ctrl-C.
+// tests/**/*.test.ts with Node's test runner (browser tests one at a time beside the rest,
+// scripts/test-lanes.ts). Each test file makes its own database and task queue. What it started is stopped when the run ends, also on Ctrl-C.
 //   npm test                       every test
 //   npm test -- tests/unit         only the files under the given paths
 import { execFileSync, spawn } from 'node:child_process';
@@ -20,6 +20,8 @@ import { startTemporalDevServer } from './temporal-dev-server.ts';
 import { readTestRunnerConfig } from './test-config.ts';
 import { choosePostgres, describeChoice } from './test-postgres.ts';
 import { startEmbeddedTestPostgres } from './test-postgres-embedded.ts';
+import { startBackgroundBuilds } from './test-builds.ts';
+import { isBrowserTest, planTestLanes } from './test-lanes.ts';
 import { serversNeededBy, startTestServers } from './test-servers.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -72,13 +74,13 @@ function findTests(paths: string[]): string[] {
   return files;
 }
 
-/** The browser tests: they need the portal built and a browser. */
-const isBrowserTest = (file: string) => file.startsWith('tests/e2e/');
-
 let exitCode = 1;
 try {
   const config = readTestRunnerConfig(process.env, ROOT);
   const files = findTests(process.argv.length > 2 ? process.argv.slice(2) : ['tests']);
+  const neededServers = serversNeededBy(files, ROOT);
+  const builds = startBackgroundBuilds(neededServers);
+  cleanups.push(() => builds.stop());
 
   // 1. Which PostgreSQL and which browser (the run's first lines).
   const postgres = await choosePostgres(config.postgres);
@@ -113,7 +115,8 @@ try {
     postgresUrl = postgres.url;
   }
   continueUnlessInterrupted();
-  const neededServers = serversNeededBy(files, ROOT);
+  await builds.servers;
+  continueUnlessInterrupted();
   let serversEnv: Record<string, string> = {};
   if (neededServers.length > 0) {
     console.log(`Starting the real servers these tests need: ${neededServers.join(', ')}`);
@@ -121,6 +124,8 @@ try {
     cleanups.push(() => servers.stop());
     serversEnv = servers.env;
   }
+  continueUnlessInterrupted();
+  await builds.temporalCli;
   continueUnlessInterrupted();
   const temporal = await startTemporalDevServerOnFreePorts();
   cleanups.push(() => temporal.stop());
@@ -138,13 +143,29 @@ try {
   };
   delete env.ATRIUM_TEST_CHROMIUM;
   if (browser) env.ATRIUM_TEST_CHROMIUM = browser.executable;
-  const runner = spawn(
-    process.execPath,
-    ['--test', `--test-concurrency=${config.concurrency}`, '--test-timeout=300000', '--test-reporter=spec', ...files],
-    { cwd: ROOT, stdio: 'inherit', env },
+  const lanes = planTestLanes(files, config.concurrency);
+  if (lanes.length > 1)
+    console.log(
+      lanes.map((lane) => `${lane.name}: ${lane.files.length} files, ${lane.concurrency} at once`).join('; '),
+    );
+  const codes = await Promise.all(
+    lanes.map((lane) => {
+      const runner = spawn(
+        process.execPath,
+        [
+          '--test',
+          `--test-concurrency=${lane.concurrency}`,
+          '--test-timeout=300000',
+          '--test-reporter=spec',
+          ...lane.files,
+        ],
+        { cwd: ROOT, stdio: 'inherit', env },
+      );
+      cleanups.push(() => stopRunner(runner));
+      return new Promise<number>((resolve) => runner.once('exit', (code) => resolve(code ?? 1)));
+    }),
   );
-  cleanups.push(() => stopRunner(runner));
-  exitCode = await new Promise<number>((resolve) => runner.once('exit', (code) => resolve(code ?? 1)));
+  exitCode = codes.find((code) => code !== 0) ?? 0;
 } catch (error) {
   // The messages of what fails here say what to do (which variable, which command).
   if (!(error instanceof Interrupted)) console.error(`npm test: ${describeError(error)}`);
