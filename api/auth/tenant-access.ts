@@ -2,16 +2,18 @@
 // the tenant (or a platform admin). Outsiders get 404, exactly as for a tenant that does
 // not exist, so the API does not reveal which tenants exist. Members whose role lacks
 // the permission get 403. An API key counts as a member of its own tenant with its role.
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
+import type { EntityManager } from 'typeorm';
 import { TenantPath } from '../../contracts/common.ts';
 import type { Permission, Role } from '../../contracts/members.ts';
 import type { TenantAccessFacts } from '../../db/repositories/tenant-access.ts';
-import { findTenantAccess } from '../../db/repositories/tenant-access.ts';
+import { findTenantAccess, findTenantAccessAndScope } from '../../db/repositories/tenant-access.ts';
 import { addLogContext } from '../../logging/context.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError } from '../http/problem.ts';
 import { parseParams } from '../http/validate.ts';
 import { roleAllows } from './permissions.ts';
+import type { AuthContext } from './require-auth.ts';
 import { authOf } from './require-auth.ts';
 
 export interface TenantAccess {
@@ -30,46 +32,84 @@ export function requireTenantPermission(deps: ApiDeps, permission: Permission): 
     // One statement reads the tenant, the caller's membership, SSO and suspension (issue 12):
     // nothing is cached, so a changed role or a suspension counts on the very next request.
     const facts = await findTenantAccess(deps.dataSource, slug, auth.apiKey ? null : auth.userId);
-    const notFound = new ProblemError('notFound', `No tenant "${slug}".`);
-    if (!facts) throw notFound;
-    const { tenant } = facts;
-    let role: Role | null;
-    if (auth.apiKey) {
-      // An API key acts in its own tenant only, with the role it was given.
-      role = auth.apiKey.tenantId === tenant.id ? auth.apiKey.role : null;
-    } else {
-      role = facts.memberRole ?? (auth.platformAdmin ? 'admin' : null);
-      // "SSO required": members work in the tenant only with a session its provider started.
-      // Platform admins are exempt (they repair tenants), and so are API keys (machines).
-      if (facts.memberRole && !auth.platformAdmin && facts.ssoRequired && auth.ssoTenantId !== tenant.id)
-        throw new ProblemError(
-          'ssoRequired',
-          `"${slug}" requires its single sign-on; sign in through it (POST /api/v1/auth/sso/start with tenant "${slug}").`,
-        );
-    }
-    if (!role) throw notFound;
-    // Platform admins act in any tenant with every permission (they repair and suspend).
-    const platformAdmin = auth.platformAdmin && !auth.apiKey;
-    if (tenant.status === 'suspended' && !platformAdmin) {
-      throw new ProblemError(
-        'tenantSuspended',
-        `"${slug}" is suspended${facts.suspensionReason ? `: ${facts.suspensionReason}` : ''}. Contact Atrium support to reactivate it.`,
-      );
-    }
-    if ((tenant.status === 'offboarding' || tenant.status === 'offboarded') && !platformAdmin)
-      throw new ProblemError(
-        'tenantOffboarded',
-        tenant.status === 'offboarding'
-          ? `"${slug}" is being offboarded: its data will be deleted after the grace period. Contact Atrium support to cancel.`
-          : `"${slug}" was offboarded: its data is deleted.`,
-      );
-    if (!platformAdmin && !roleAllows(role, permission)) {
-      throw new ProblemError('forbidden', `Your role "${role}" in "${slug}" does not allow ${permission}.`);
-    }
-    res.locals.tenantAccess = { tenantId: tenant.id, slug, role, tenant } satisfies TenantAccess;
-    addLogContext({ tenantId: tenant.id });
+    grantAccess(res, decideTenantAccess(facts, auth, slug, permission));
     next();
   };
+}
+
+/** What a read-only tenant route reads in its scoped transaction: the response's JSON body. */
+export type TenantRead<Body> = (req: Request, scope: { access: TenantAccess; db: EntityManager }) => Promise<Body>;
+
+/**
+ * A read-only tenant route in one transaction: the access check's statement also scopes the
+ * transaction to the tenant, so the read costs what its own SQL costs (BEGIN, check, read,
+ * COMMIT; issue 12). The body goes out after the transaction ends. The transaction stays open
+ * while `read` runs: only for handlers that read the database and do nothing slow besides.
+ */
+export function readInTenantScope<Body>(deps: ApiDeps, permission: Permission, read: TenantRead<Body>): RequestHandler {
+  return async (req, res) => {
+    const { slug } = parseParams(TenantPath, req);
+    const auth = authOf(res);
+    const body = await deps.dataSource.transaction(async (db) => {
+      const facts = await findTenantAccessAndScope(db, slug, auth.apiKey ? null : auth.userId);
+      // A refusal throws here, rolling the transaction back before anything is read.
+      const access = decideTenantAccess(facts, auth, slug, permission);
+      grantAccess(res, access);
+      return read(req, { access, db });
+    });
+    res.json(body);
+  };
+}
+
+function grantAccess(res: Response, access: TenantAccess): void {
+  res.locals.tenantAccess = access;
+  addLogContext({ tenantId: access.tenantId });
+}
+
+/** The caller's access to the tenant, or the problem that refuses it. */
+function decideTenantAccess(
+  facts: TenantAccessFacts | null,
+  auth: AuthContext,
+  slug: string,
+  permission: Permission,
+): TenantAccess {
+  const notFound = new ProblemError('notFound', `No tenant "${slug}".`);
+  if (!facts) throw notFound;
+  const { tenant } = facts;
+  let role: Role | null;
+  if (auth.apiKey) {
+    // An API key acts in its own tenant only, with the role it was given.
+    role = auth.apiKey.tenantId === tenant.id ? auth.apiKey.role : null;
+  } else {
+    role = facts.memberRole ?? (auth.platformAdmin ? 'admin' : null);
+    // "SSO required": members work in the tenant only with a session its provider started.
+    // Platform admins are exempt (they repair tenants), and so are API keys (machines).
+    if (facts.memberRole && !auth.platformAdmin && facts.ssoRequired && auth.ssoTenantId !== tenant.id)
+      throw new ProblemError(
+        'ssoRequired',
+        `"${slug}" requires its single sign-on; sign in through it (POST /api/v1/auth/sso/start with tenant "${slug}").`,
+      );
+  }
+  if (!role) throw notFound;
+  // Platform admins act in any tenant with every permission (they repair and suspend).
+  const platformAdmin = auth.platformAdmin && !auth.apiKey;
+  if (tenant.status === 'suspended' && !platformAdmin) {
+    throw new ProblemError(
+      'tenantSuspended',
+      `"${slug}" is suspended${facts.suspensionReason ? `: ${facts.suspensionReason}` : ''}. Contact Atrium support to reactivate it.`,
+    );
+  }
+  if ((tenant.status === 'offboarding' || tenant.status === 'offboarded') && !platformAdmin)
+    throw new ProblemError(
+      'tenantOffboarded',
+      tenant.status === 'offboarding'
+        ? `"${slug}" is being offboarded: its data will be deleted after the grace period. Contact Atrium support to cancel.`
+        : `"${slug}" was offboarded: its data is deleted.`,
+    );
+  if (!platformAdmin && !roleAllows(role, permission)) {
+    throw new ProblemError('forbidden', `Your role "${role}" in "${slug}" does not allow ${permission}.`);
+  }
+  return { tenantId: tenant.id, slug, role, tenant };
 }
 
 export function tenantAccessOf(res: Response): TenantAccess {

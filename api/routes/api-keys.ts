@@ -21,7 +21,7 @@ import { withTenantScope } from '../../db/scope.ts';
 import { generateApiKey } from '../auth/api-keys.ts';
 import { ROLE_RANK } from '../auth/permissions.ts';
 import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
-import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
+import { readInTenantScope, requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody, parseParams } from '../http/validate.ts';
@@ -53,11 +53,13 @@ export function apiKeysRouter(deps: ApiDeps): Router {
   const router = Router({ mergeParams: true });
   router.use(requireAuth(deps.accessTokens, { apiKeys: deps.dataSource }));
 
-  router.get('/', requireTenantPermission(deps, 'apikeys.read'), async (_req, res) => {
-    const { tenantId } = tenantAccessOf(res);
-    const rows = await withTenantScope(deps.dataSource, tenantId, (db) => listApiKeys(db, tenantId));
-    res.json({ items: rows.map(toView) } satisfies ApiKeyList);
-  });
+  router.get(
+    '/',
+    readInTenantScope(deps, 'apikeys.read', async (_req, { access: { tenantId }, db }) => {
+      const rows = await listApiKeys(db, tenantId);
+      return { items: rows.map(toView) } satisfies ApiKeyList;
+    }),
+  );
 
   router.post('/', requireTenantPermission(deps, 'apikeys.manage'), async (req, res) => {
     refuseApiKeyCaller(res);

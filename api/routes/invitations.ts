@@ -35,7 +35,7 @@ import { createUserIfAbsent, findUserByEmail, findUserById, markEmailVerified } 
 import { withPlatformScope, withTenantScope } from '../../db/scope.ts';
 import { InvalidAccessTokenError } from '../auth/access-tokens.ts';
 import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
-import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
+import { readInTenantScope, requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody, parseParams } from '../http/validate.ts';
@@ -47,20 +47,22 @@ export function invitationsRouter(deps: ApiDeps): Router {
   router.use(requireAuth(deps.accessTokens, { apiKeys: deps.dataSource }));
   const settings = deps.settings.auth;
 
-  router.get('/', requireTenantPermission(deps, 'members.read'), async (_req, res) => {
-    const { tenantId } = tenantAccessOf(res);
-    const rows = await withTenantScope(deps.dataSource, tenantId, (db) => listPendingInvitations(db, tenantId));
-    res.json({
-      items: rows.map((r) => ({
-        id: r.id,
-        email: r.email,
-        role: r.role,
-        invitedBy: r.invited_by_email,
-        createdAt: r.created_at.toISOString(),
-        expiresAt: r.expires_at.toISOString(),
-      })),
-    } satisfies PendingInvitationList);
-  });
+  router.get(
+    '/',
+    readInTenantScope(deps, 'members.read', async (_req, { access: { tenantId }, db }) => {
+      const rows = await listPendingInvitations(db, tenantId);
+      return {
+        items: rows.map((r) => ({
+          id: r.id,
+          email: r.email,
+          role: r.role,
+          invitedBy: r.invited_by_email,
+          createdAt: r.created_at.toISOString(),
+          expiresAt: r.expires_at.toISOString(),
+        })),
+      } satisfies PendingInvitationList;
+    }),
+  );
 
   router.post('/', requireTenantPermission(deps, 'members.manage'), async (req, res) => {
     const body = parseBody(InviteRequest, req);

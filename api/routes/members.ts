@@ -19,7 +19,7 @@ import { withTenantScope } from '../../db/scope.ts';
 import { ROLE_PERMISSIONS } from '../auth/permissions.ts';
 import { actorOf, requireAuth } from '../auth/require-auth.ts';
 import type { TenantAccess } from '../auth/tenant-access.ts';
-import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
+import { readInTenantScope, requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody, parseParams } from '../http/validate.ts';
@@ -30,19 +30,21 @@ export function membersRouter(deps: ApiDeps): Router {
   const router = Router({ mergeParams: true });
   router.use(requireAuth(deps.accessTokens, { apiKeys: deps.dataSource }));
 
-  router.get('/', requireTenantPermission(deps, 'members.read'), async (_req, res) => {
-    const { tenantId } = tenantAccessOf(res);
-    const members = await withTenantScope(deps.dataSource, tenantId, (db) => listMembers(db, tenantId));
-    res.json({
-      items: members.map((m) => ({
-        userId: m.user_id,
-        email: m.email,
-        displayName: m.display_name,
-        role: m.role,
-        joinedAt: m.created_at.toISOString(),
-      })),
-    } satisfies MemberList);
-  });
+  router.get(
+    '/',
+    readInTenantScope(deps, 'members.read', async (_req, { access, db }) => {
+      const members = await listMembers(db, access.tenantId);
+      return {
+        items: members.map((m) => ({
+          userId: m.user_id,
+          email: m.email,
+          displayName: m.display_name,
+          role: m.role,
+          joinedAt: m.created_at.toISOString(),
+        })),
+      } satisfies MemberList;
+    }),
+  );
 
   // The caller's own role and what it allows (the portal shows or hides actions with it).
   // Registered before /:userId; "me" is not a UUID, so it never names a member.

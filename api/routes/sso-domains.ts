@@ -27,7 +27,7 @@ import {
 import { findTenantById } from '../../db/repositories/tenants.ts';
 import { withPlatformScope, withTenantScope } from '../../db/scope.ts';
 import { actorOf, requireAuth } from '../auth/require-auth.ts';
-import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
+import { readInTenantScope, requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody, parseParams } from '../http/validate.ts';
@@ -49,11 +49,13 @@ export function ssoDomainsRouter(deps: ApiDeps): Router {
   router.use(requireAuth(deps.accessTokens, { apiKeys: deps.dataSource }));
   const settings = deps.settings;
 
-  router.get('/', requireTenantPermission(deps, 'sso.read'), async (_req, res) => {
-    const { tenantId } = tenantAccessOf(res);
-    const rows = await withTenantScope(deps.dataSource, tenantId, (db) => listSsoDomains(db, tenantId));
-    res.json({ items: rows.map(toView) } satisfies SsoDomainList);
-  });
+  router.get(
+    '/',
+    readInTenantScope(deps, 'sso.read', async (_req, { access: { tenantId }, db }) => {
+      const rows = await listSsoDomains(db, tenantId);
+      return { items: rows.map(toView) } satisfies SsoDomainList;
+    }),
+  );
 
   router.post('/', requireTenantPermission(deps, 'sso.manage'), async (req, res) => {
     refuseApiKeyCaller(res);

@@ -34,7 +34,7 @@ import { findOutboundRefusal } from '../../integrations/outbound/refused.ts';
 import { ROLE_PERMISSIONS } from '../auth/permissions.ts';
 import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
 import type { TenantAccess } from '../auth/tenant-access.ts';
-import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
+import { readInTenantScope, requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody, parseParams } from '../http/validate.ts';
@@ -121,11 +121,13 @@ export function webhookEndpointsRouter(deps: ApiDeps): Router {
 
   const secretPath = (access: TenantAccess, id: string) => `tenants/${access.slug}/webhooks/${id}`;
 
-  router.get('/', requireTenantPermission(deps, 'webhooks.read'), async (_req, res) => {
-    const { tenantId } = tenantAccessOf(res);
-    const rows = await withTenantScope(deps.dataSource, tenantId, (db) => listWebhookEndpoints(db, tenantId));
-    res.json({ items: rows.map((row) => toView(row)) } satisfies WebhookEndpointList);
-  });
+  router.get(
+    '/',
+    readInTenantScope(deps, 'webhooks.read', async (_req, { access: { tenantId }, db }) => {
+      const rows = await listWebhookEndpoints(db, tenantId);
+      return { items: rows.map((row) => toView(row)) } satisfies WebhookEndpointList;
+    }),
+  );
 
   router.post('/', requireTenantPermission(deps, 'webhooks.manage'), async (req, res) => {
     const body = parseBody(CreateWebhookEndpointRequest, req);

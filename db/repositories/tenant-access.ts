@@ -1,7 +1,7 @@
 // What the API checks before a tenant route, read in one statement by the SECURITY DEFINER
 // function atrium_tenant_access (migration 1763990000000): the tenant, the caller's
 // membership, the tenant's SSO requirement and its open suspension. Never cached.
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Role } from '../../contracts/members.ts';
 import type { ApprovalStatus, TenantPlan, TenantStatus } from '../../contracts/tenants.ts';
 
@@ -48,8 +48,28 @@ export async function findTenantAccess(
   userId: string | null,
 ): Promise<TenantAccessFacts | null> {
   const rows = await db.query<Row[]>(`SELECT * FROM atrium_tenant_access($1, $2)`, [slug, userId]);
-  const row = rows[0];
-  if (!row) return null;
+  return rows[0] ? toFacts(rows[0]) : null;
+}
+
+/**
+ * The same facts, read inside the caller's transaction, which the same statement scopes to the
+ * tenant found (`atrium.tenant_id`, local to the transaction): a read then needs no statement of
+ * its own to set the scope. The caller must end the transaction without reading anything when
+ * the facts refuse access (throwing rolls it back).
+ */
+export async function findTenantAccessAndScope(
+  db: EntityManager,
+  slug: string,
+  userId: string | null,
+): Promise<TenantAccessFacts | null> {
+  const rows = await db.query<Row[]>(
+    `SELECT a.*, set_config('atrium.tenant_id', a.id::text, true) AS scoped FROM atrium_tenant_access($1, $2) a`,
+    [slug, userId],
+  );
+  return rows[0] ? toFacts(rows[0]) : null;
+}
+
+function toFacts(row: Row): TenantAccessFacts {
   return {
     tenant: {
       id: row.id,
