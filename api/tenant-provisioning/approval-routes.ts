@@ -8,9 +8,11 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { TenantPath } from '../../contracts/common.ts';
 import { TenantApproval, TenantApprovalRequest } from '../../contracts/tenant-approval.ts';
+import { findApprovalRequestByWorkflow } from '../../db/repositories/approvals.ts';
 import { findTenantById } from '../../db/repositories/tenants.ts';
 import { withTenantScope } from '../../db/scope.ts';
 import { decideApprovalUpdate, provisionTenantWorkflowId } from '../../workflows/tenant-provisioning/contract.ts';
+import { decideApprovalRequest } from '../approvals/decide.ts';
 import { authOf, requireAuth } from '../auth/require-auth.ts';
 import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -33,6 +35,22 @@ export function tenantApprovalRouter(deps: ApiDeps): Router {
     if (tenant?.status !== 'pending')
       throw new ProblemError('conflict', `"${access.slug}" is ${tenant?.status}: there is nothing to approve.`);
     const workflowId = provisionTenantWorkflowId(access.slug);
+    // Tenants started since the approval primitive have a stored request: decide through it
+    // (policy, signed assertion, audited refusals). Older workflows take decideApproval.
+    const request = await withTenantScope(deps.dataSource, access.tenantId, (db) =>
+      findApprovalRequestByWorkflow(db, workflowId),
+    );
+    if (request) {
+      const decided = await decideApprovalRequest(deps, req, res, request, body.decision, body.reason ?? null);
+      deps.logger.info('Tenant approval decided', { workflowId, status: decided.status });
+      const self = `/api/v1/operations/${encodeURIComponent(workflowId)}`;
+      res.json({
+        status: decided.status,
+        decidedBy: auth.userId,
+        operation: { id: workflowId, links: { self, events: `${self}/events` } },
+      } satisfies TenantApproval);
+      return;
+    }
     let outcome;
     try {
       outcome = await deps.temporal.client.workflow.getHandle(workflowId).executeUpdate(decideApprovalUpdate, {

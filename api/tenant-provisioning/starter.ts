@@ -14,19 +14,29 @@ export interface ProvisioningStarterOptions extends StarterOptions {
 
 export function startTenantProvisioning(
   options: ProvisioningStarterOptions,
-  input: Omit<ProvisionTenantInput, 'timings' | 'approval'>,
+  input: Omit<ProvisionTenantInput, 'timings' | 'approval'> & {
+    /** The requester with an account (a signup's user): separation of duties keeps them from approving. */
+    approvalRequesterId?: string | null;
+  },
 ): Promise<StartResult> {
   const { approval, timings } = options;
+  const { approvalRequesterId = null, ...workflowInput } = input;
   return startOperation(options, {
     workflowId: provisionTenantWorkflowId(input.slug),
     kind: PROVISION_TENANT_KIND,
     tenantId: input.tenantId,
     args: [
       {
-        ...input,
+        ...workflowInput,
         timings,
         ...(approval
-          ? { approval: { required: approval.plans.includes(input.plan), timeoutMs: approval.timeoutMs } }
+          ? {
+              approval: {
+                required: approval.plans.includes(input.plan),
+                timeoutMs: approval.timeoutMs,
+                requesterId: approvalRequesterId,
+              },
+            }
           : {}),
       },
     ] satisfies Parameters<typeof provisionTenant>,

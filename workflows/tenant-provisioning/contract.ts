@@ -32,7 +32,15 @@ export interface ProvisionTenantInput {
    * Whether a platform admin must approve the tenant first (its plan asks for it), and how
    * long the workflow waits before the request counts as rejected. Absent: no approval.
    */
-  approval?: { required: boolean; timeoutMs: number };
+  approval?: {
+    required: boolean;
+    timeoutMs: number;
+    /**
+     * Who asked for the tenant, if they have an account (a signup): they may not approve it
+     * (separation of duties). Null when a platform admin enters a customer's tenant.
+     */
+    requesterId?: string | null;
+  };
 }
 
 /** A platform admin's answer to a tenant waiting for approval (the Update's argument). */
@@ -95,6 +103,12 @@ export type ProvisionTenantStep =
   | (typeof PROVISION_TENANT_STEPS)[number]['name']
   | (typeof PROVISION_TENANT_STEPS_V2)[number]['name']
   | typeof APPROVAL_STEP.name;
+
+/**
+ * The patch of the approval on the approval primitive (workflows/approvals/); workflows
+ * without it take decisions through decideApprovalUpdate.
+ */
+export const PROVISION_TENANT_APPROVAL_PRIMITIVE_PATCH = 'provision-tenant-approval-primitive';
 
 /** The patch (workflow versioning marker) of the v3 steps; workflows without it run the v2 steps. */
 export const PROVISION_TENANT_V3_PATCH = 'provision-tenant-v3-full-steps';
