@@ -33,8 +33,9 @@ const binding: ExpectedBinding = { workflowId: 'tenant-provision/acme', requestI
 async function signerAt(clock: { now: number }, ttl = 60_000, lifetime = 3_600_000) {
   const published: PublishedKey[] = [];
   const signer = await createApprovalSigner({
-    publish: async (key) => {
+    publish: (key) => {
       published.push(key);
+      return Promise.resolve();
     },
     keyLifetimeMs: lifetime,
     assertionTtlMs: ttl,

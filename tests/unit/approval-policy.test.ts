@@ -278,7 +278,7 @@ describe('approval policy schema', () => {
       ],
     });
     assert.equal(bad.success, false);
-    const paths = bad.error!.issues.map((issue) => issue.path.join('.')).sort();
+    const paths = bad.error.issues.map((issue) => issue.path.join('.')).sort();
     assert.deepEqual(paths, [
       'rules.0.stages.0.approvers.count',
       'rules.0.stages.0.approvers.role',
