@@ -5,6 +5,7 @@ import type { OperationKind } from '../catalogue.ts';
 import { OPERATION_CATALOGUE } from '../catalogue.ts';
 import type { ActivityTimings, OperationProgress } from '../shared/operation.contract.ts';
 import type { PlanName } from '../shared/plans.ts';
+import type { ApprovalPolicy } from '../approvals/policy.ts';
 
 export const PROVISION_TENANT_KIND = 'tenant-provision' satisfies OperationKind;
 
@@ -40,6 +41,8 @@ export interface ProvisionTenantInput {
      * (separation of duties). Null when a platform admin enters a customer's tenant.
      */
     requesterId?: string | null;
+    /** The policy to judge decisions by (absent: one platform admin within timeoutMs). */
+    policy?: ApprovalPolicy;
   };
 }
 

@@ -200,7 +200,7 @@ function approvalOnThePrimitive(input: ProvisionTenantInput, activityOptions: Ac
         subject: { kind: 'tenant', id: input.tenantId, label: `Tenant ${input.name} (${input.slug}) on ${input.plan}` },
         requesterId: input.approval?.requesterId ?? null,
         attributes: { plan: input.plan },
-        policy: tenantApprovalPolicy(timeoutMs),
+        policy: input.approval?.policy ?? tenantApprovalPolicy(timeoutMs),
         activityOptions,
         // The tenant shows as waiting only once its request takes decisions.
         afterOpen: () => activities.requestTenantApproval({ tenantId: input.tenantId, actor, timeoutMs }),
