@@ -76,6 +76,8 @@ const ApiEnv = z.object({
     )
     .pipe(z.array(z.enum(PLAN_NAMES, { error: `each plan must be one of ${PLAN_NAMES.join(', ')}` }))),
   APPROVAL_TIMEOUT: duration.default(7 * 86_400_000),
+  // How many platform admins (other than the requester) must approve such a tenant.
+  TENANT_APPROVAL_APPROVERS: z.coerce.number().int().min(1).max(10).default(1),
   // The approval assertions' signing keys (docs/decisions/0007): how long one in-memory key
   // signs before the process makes the next, and how long one assertion is valid.
   APPROVAL_KEY_LIFETIME: duration.default(24 * 3_600_000),
@@ -168,7 +170,11 @@ export function readApiConfig(env: Env) {
       responseCompression: parsed.RESPONSE_COMPRESSION,
       idempotencyKeyTtlMs: parsed.IDEMPOTENCY_KEY_TTL,
       operationPollIntervalMs: parsed.OPERATION_POLL_INTERVAL,
-      approval: { plans: parsed.APPROVAL_PLANS, timeoutMs: parsed.APPROVAL_TIMEOUT },
+      approval: {
+        plans: parsed.APPROVAL_PLANS,
+        timeoutMs: parsed.APPROVAL_TIMEOUT,
+        approvers: parsed.TENANT_APPROVAL_APPROVERS,
+      },
       offboardGracePeriodMs: parsed.OFFBOARD_GRACE_PERIOD,
       activityTimings: {
         heartbeatTimeoutMs: parsed.ACTIVITY_HEARTBEAT_TIMEOUT,

@@ -46,7 +46,7 @@ export interface ApiDeps {
     offboardGracePeriodMs: number;
     activityTimings: ActivityTimings;
     /** Plans whose tenants wait for a platform admin's approval, and for how long at most. */
-    approval: { plans: readonly string[]; timeoutMs: number };
+    approval: { plans: readonly string[]; timeoutMs: number; approvers: number };
     auth: {
       refreshTokenTtlMs: number;
       /** Login attempts allowed per IP address per minute. */

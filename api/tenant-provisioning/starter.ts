@@ -4,12 +4,13 @@
 import type { provisionTenant } from '../../workflows/tenant-provisioning/provision-tenant.ts';
 import type { ProvisionTenantInput } from '../../workflows/tenant-provisioning/contract.ts';
 import { PROVISION_TENANT_KIND, provisionTenantWorkflowId } from '../../workflows/tenant-provisioning/contract.ts';
+import { tenantApprovalPolicy } from '../../workflows/approvals/policy.ts';
 import type { StarterOptions, StartResult } from '../operations/start-operation.ts';
 import { startOperation } from '../operations/start-operation.ts';
 
 export interface ProvisioningStarterOptions extends StarterOptions {
   /** Plans whose tenants wait for a platform admin's approval, and for how long at most (absent: none). */
-  approval?: { plans: readonly string[]; timeoutMs: number };
+  approval?: { plans: readonly string[]; timeoutMs: number; approvers?: number };
 }
 
 export function startTenantProvisioning(
@@ -21,6 +22,7 @@ export function startTenantProvisioning(
 ): Promise<StartResult> {
   const { approval, timings } = options;
   const { approvalRequesterId = null, ...workflowInput } = input;
+  const required = approval?.plans.includes(input.plan) ?? false;
   return startOperation(options, {
     workflowId: provisionTenantWorkflowId(input.slug),
     kind: PROVISION_TENANT_KIND,
@@ -32,9 +34,15 @@ export function startTenantProvisioning(
         ...(approval
           ? {
               approval: {
-                required: approval.plans.includes(input.plan),
+                required,
                 timeoutMs: approval.timeoutMs,
-                requesterId: approvalRequesterId,
+                // Who asked and the policy travel in the input: what the workflow judges by is in its history.
+                ...(required
+                  ? {
+                      requesterId: approvalRequesterId,
+                      policy: tenantApprovalPolicy(approval.timeoutMs, approval.approvers ?? 1),
+                    }
+                  : {}),
               },
             }
           : {}),

@@ -181,8 +181,8 @@ function refuse(code: RefusalCode, reason: string): DecisionVerdict {
   return { allowed: false, code, reason };
 }
 
-/** The policy of a tenant's approval by Atrium: one platform admin within `timeoutMs`. */
-export function tenantApprovalPolicy(timeoutMs: number): ApprovalPolicy {
+/** The policy of a tenant's approval by Atrium: `approvers` platform admins (one by default) within `timeoutMs`. */
+export function tenantApprovalPolicy(timeoutMs: number, approvers = 1): ApprovalPolicy {
   return {
     version: 1,
     rules: [
@@ -191,7 +191,7 @@ export function tenantApprovalPolicy(timeoutMs: number): ApprovalPolicy {
         stages: [
           {
             name: 'platform admins',
-            approvers: { kind: 'role', role: 'platform-admin', count: 1 },
+            approvers: { kind: 'role', role: 'platform-admin', count: approvers },
             expiresAfterMs: timeoutMs,
           },
         ],
