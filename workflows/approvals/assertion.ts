@@ -57,7 +57,8 @@ export function verifyAssertion(
   expected: ExpectedBinding,
   now: number,
 ): AssertionCheck {
-  if (typeof token !== 'string' || token.length > 8192) return invalid('no approval assertion');
+  if (typeof token !== 'string' || token.length === 0) return invalid('no approval assertion');
+  if (token.length > 8192) return invalid('the approval assertion is malformed');
   const parts = token.split('.');
   if (parts.length !== 2) return invalid('the approval assertion is malformed');
   const [payload, signature] = parts as [string, string];
