@@ -95,8 +95,9 @@ export function createApprovalRequestActivities(deps: KernelDeps & NotifyDeps) {
     }): Promise<void> {
       await lockedTenantStep(deps, { tenantId: input.tenantId, actor: SYSTEM }, async (tx) => {
         const moved = await tx.db.query<unknown[]>(
-          `UPDATE approval_requests SET stage = $2, expires_at = $3
-            WHERE id = $1 AND status = 'pending' AND stage = $2 - 1 RETURNING id`,
+          // Wrapped in a SELECT: TypeORM returns [rows, count] for a bare UPDATE ... RETURNING.
+          `WITH moved AS (UPDATE approval_requests SET stage = $2, expires_at = $3
+             WHERE id = $1 AND status = 'pending' AND stage = $2 - 1 RETURNING id) SELECT id FROM moved`,
           [input.requestId, input.toStage, input.expiresAt],
         );
         if (moved.length > 0)
@@ -136,8 +137,8 @@ export function createApprovalRequestActivities(deps: KernelDeps & NotifyDeps) {
       const status = input.expired ? 'expired' : input.status;
       await lockedTenantStep(deps, { tenantId: input.tenantId, actor }, async (tx) => {
         const closed = await tx.db.query<unknown[]>(
-          `UPDATE approval_requests SET status = $2, reason = $3, decided_by = $4, closed_at = now()
-            WHERE id = $1 AND status = 'pending' RETURNING id`,
+          `WITH closed AS (UPDATE approval_requests SET status = $2, reason = $3, decided_by = $4, closed_at = now()
+             WHERE id = $1 AND status = 'pending' RETURNING id) SELECT id FROM closed`,
           [input.requestId, status, input.reason, input.decidedBy],
         );
         if (closed.length > 0)
