@@ -15,6 +15,7 @@ import {
   asciiJson,
   base64UrlDecode,
   base64UrlEncode,
+  readClaims,
   verifyAssertion,
 } from '../../workflows/approvals/assertion.ts';
 
@@ -134,6 +135,12 @@ describe('approval assertions', () => {
     const oldKey = keys()[0]!;
     assert.equal(oldKey.kid, first);
     assert.ok(oldKey.notAfter! < clock.now + 60_000);
+  });
+
+  it('reads the claims of an accepted assertion without checking it (for the Update handler)', async () => {
+    const { signer } = await signerAt({ now: Date.UTC(2026, 11, 2, 12) });
+    assert.equal(readClaims(await signer.sign(claims))?.sub, 'user-1');
+    assert.equal(readClaims('not-an-assertion'), null);
   });
 
   it('base64url round-trips any bytes', () => {

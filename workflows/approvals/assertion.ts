@@ -91,6 +91,21 @@ export function verifyAssertion(
   return { valid: true, claims };
 }
 
+/**
+ * The claims of an assertion, read without checking it: only for the handler of an Update its
+ * validator accepted. (Validators do not run again on replay, and a replay — the replay test's
+ * among them — may know the workflow by another id; what the validator accepted stands.)
+ */
+export function readClaims(token: string): AssertionClaims | null {
+  const [payload] = token.split('.');
+  try {
+    const claims: unknown = JSON.parse(latin1(base64UrlDecode(payload ?? '')));
+    return isClaims(claims) ? claims : null;
+  } catch {
+    return null;
+  }
+}
+
 /** How far the API's clock may run ahead of the workflow's (its time is the workflow task's start). */
 const CLOCK_SKEW_MS = 30_000;
 

@@ -6,7 +6,7 @@ import { condition, proxyActivities, setHandler, workflowInfo } from '@temporali
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { ApprovalActivities } from '../../activities/approvals/index.ts';
 import type { VerificationKey } from './assertion.ts';
-import { verifyAssertion } from './assertion.ts';
+import { readClaims, verifyAssertion } from './assertion.ts';
 import type { ApprovalDecisionArgs, ApprovalDecisionOutcome, ApprovalResult, ApprovalSubject } from './contract.ts';
 import { approveRequestUpdate, refreshApprovalKeysSignal, rejectRequestUpdate } from './contract.ts';
 import type { ApprovalPolicy, ApprovalState, RequestAttributes } from './policy.ts';
@@ -66,11 +66,11 @@ export async function awaitApproval(options: ApprovalGateOptions): Promise<Appro
       if (!verdict.allowed) throw new Error(`Refused (${verdict.code}): ${verdict.reason}`);
     },
     handler: async (args: ApprovalDecisionArgs): Promise<ApprovalDecisionOutcome> => {
-      // Validated: the claims are the assertion's. The state changes before the first await,
-      // so a second Update in the same workflow task is judged against this decision.
-      const check = verifyAssertion(args.assertion, keys, { workflowId, requestId, action }, Date.now());
-      if (!check.valid) throw new Error(`Refused: ${check.reason}.`);
-      const { claims } = check;
+      // The validator verified the assertion (it does not run again on replay). The state
+      // changes before the first await, so a second Update in the same workflow task is
+      // judged against this decision.
+      const claims = readClaims(args.assertion);
+      if (!claims) throw new Error('Refused: the approval assertion is malformed.');
       const stage = state.stage;
       const verdict = evaluateDecision(
         rule,
