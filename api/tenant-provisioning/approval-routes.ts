@@ -11,7 +11,11 @@ import { TenantApproval, TenantApprovalRequest } from '../../contracts/tenant-ap
 import { findApprovalRequestByWorkflow } from '../../db/repositories/approvals.ts';
 import { findTenantById } from '../../db/repositories/tenants.ts';
 import { withTenantScope } from '../../db/scope.ts';
-import { decideApprovalUpdate, provisionTenantWorkflowId } from '../../workflows/tenant-provisioning/contract.ts';
+import {
+  decideApprovalUpdate,
+  PROVISION_TENANT_APPROVAL_PRIMITIVE_PATCH,
+  provisionTenantWorkflowId,
+} from '../../workflows/tenant-provisioning/contract.ts';
 import { decideApprovalRequest } from '../approvals/decide.ts';
 import { authOf, requireAuth } from '../auth/require-auth.ts';
 import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
@@ -37,9 +41,19 @@ export function tenantApprovalRouter(deps: ApiDeps): Router {
     const workflowId = provisionTenantWorkflowId(access.slug);
     // Tenants started since the approval primitive have a stored request: decide through it
     // (policy, signed assertion, audited refusals). Older workflows take decideApproval.
-    const request = await withTenantScope(deps.dataSource, access.tenantId, (db) =>
-      findApprovalRequestByWorkflow(db, workflowId),
-    );
+    const storedRequest = () =>
+      withTenantScope(deps.dataSource, access.tenantId, (db) => findApprovalRequestByWorkflow(db, workflowId));
+    let request = await storedRequest();
+    if (!request && !(await takesDecideApproval(deps, workflowId))) {
+      // A workflow on the primitive that is still storing its request (its approval step has
+      // just begun): wait a moment for the request rather than refuse.
+      for (let i = 0; i < 50 && !request; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        request = await storedRequest();
+      }
+      if (!request)
+        throw new ProblemError('conflict', `"${access.slug}" is not waiting for a decision yet; try again shortly.`);
+    }
     if (request) {
       const decided = await decideApprovalRequest(deps, req, res, request, body.decision, body.reason ?? null);
       deps.logger.info('Tenant approval decided', { workflowId, status: decided.status });
@@ -86,6 +100,28 @@ export function tenantApprovalRouter(deps: ApiDeps): Router {
   });
 
   return router;
+}
+
+/**
+ * Whether the workflow waits on the pre-primitive decideApproval Update: its history has no
+ * `provision-tenant-approval-primitive` marker (workflows started before the patch).
+ */
+async function takesDecideApproval(deps: ApiDeps, workflowId: string): Promise<boolean> {
+  try {
+    const history = await deps.temporal.client.workflow.getHandle(workflowId).fetchHistory();
+    // Patch markers carry {"id": <patch>} in their `patch-data` payloads.
+    const marked = (history.events ?? []).some((event) =>
+      (event.markerRecordedEventAttributes?.details?.['patch-data']?.payloads ?? []).some((payload) =>
+        Buffer.from(payload.data ?? new Uint8Array())
+          .toString('utf8')
+          .includes(PROVISION_TENANT_APPROVAL_PRIMITIVE_PATCH),
+      ),
+    );
+    return !marked;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return true;
+    throw error;
+  }
 }
 
 export const tenantApprovalPaths: ZodOpenApiPathsObject = {
