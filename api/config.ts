@@ -76,6 +76,12 @@ const ApiEnv = z.object({
     )
     .pipe(z.array(z.enum(PLAN_NAMES, { error: `each plan must be one of ${PLAN_NAMES.join(', ')}` }))),
   APPROVAL_TIMEOUT: duration.default(7 * 86_400_000),
+  // How many platform admins (other than the requester) must approve such a tenant.
+  TENANT_APPROVAL_APPROVERS: z.coerce.number().int().min(1).max(10).default(1),
+  // The approval assertions' signing keys (docs/decisions/0007): how long one in-memory key
+  // signs before the process makes the next, and how long one assertion is valid.
+  APPROVAL_KEY_LIFETIME: duration.default(24 * 3_600_000),
+  APPROVAL_ASSERTION_TTL: duration.default(60_000),
   SSO_LOGIN_TTL: duration.default(10 * 60_000),
   SSO_DOMAIN_VERIFICATION_TTL: duration.default(3 * 86_400_000),
   // http:// identity providers: only for providers on loopback in development and tests.
@@ -113,6 +119,15 @@ const ApiEnv = z.object({
 
 /** Settings that only make sense together. */
 const CheckedApiEnv = ApiEnv.superRefine((env, ctx) => {
+  // Workflows keep a retired key for 10 minutes (activities/approvals/keys.ts): no assertion may live longer.
+  if (env.APPROVAL_ASSERTION_TTL > 10 * 60_000)
+    ctx.addIssue({ code: 'custom', path: ['APPROVAL_ASSERTION_TTL'], message: 'must be at most 10m' });
+  if (env.APPROVAL_KEY_LIFETIME <= 2 * env.APPROVAL_ASSERTION_TTL)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['APPROVAL_KEY_LIFETIME'],
+      message: 'must be more than twice APPROVAL_ASSERTION_TTL (a key signs for a while before the next)',
+    });
   if (env.WEBHOOK_DISABLE_AFTER <= env.WEBHOOK_PAUSE_AFTER)
     ctx.addIssue({
       code: 'custom',
@@ -143,6 +158,7 @@ export function readApiConfig(env: Env) {
     secretStore: secretStoreConfigFrom(parsed),
     identity: { allowInsecureIssuers: parsed.SSO_ALLOW_INSECURE_ISSUERS },
     outbound: readOutboundConfig(parsed),
+    approvalKeys: { keyLifetimeMs: parsed.APPROVAL_KEY_LIFETIME, assertionTtlMs: parsed.APPROVAL_ASSERTION_TTL },
     accessTokens: {
       privateKeyPem: parsed.JWT_PRIVATE_KEY,
       issuer: parsed.JWT_ISSUER,
@@ -154,7 +170,11 @@ export function readApiConfig(env: Env) {
       responseCompression: parsed.RESPONSE_COMPRESSION,
       idempotencyKeyTtlMs: parsed.IDEMPOTENCY_KEY_TTL,
       operationPollIntervalMs: parsed.OPERATION_POLL_INTERVAL,
-      approval: { plans: parsed.APPROVAL_PLANS, timeoutMs: parsed.APPROVAL_TIMEOUT },
+      approval: {
+        plans: parsed.APPROVAL_PLANS,
+        timeoutMs: parsed.APPROVAL_TIMEOUT,
+        approvers: parsed.TENANT_APPROVAL_APPROVERS,
+      },
       offboardGracePeriodMs: parsed.OFFBOARD_GRACE_PERIOD,
       activityTimings: {
         heartbeatTimeoutMs: parsed.ACTIVITY_HEARTBEAT_TIMEOUT,

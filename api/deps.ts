@@ -9,6 +9,7 @@ import type { OutboundGuard } from '../integrations/outbound/guard.ts';
 import type { SecretStore } from '../integrations/secrets/port.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ActivityTimings } from '../workflows/shared/operation.contract.ts';
+import type { ApprovalSigner } from './approvals/assertion-signer.ts';
 import type { AccessTokens } from './auth/access-tokens.ts';
 import type { ResponseCompression } from './http/compression.ts';
 
@@ -16,6 +17,8 @@ export interface ApiDeps {
   dataSource: DataSource;
   logger: Logger;
   accessTokens: AccessTokens;
+  /** Signs approval assertions with this process's in-memory key (docs/decisions/0007). */
+  approvalSigner: ApprovalSigner;
   /** Sends account mails (verification, resets, invitations): SMTP or the log. */
   mailer: Mailer;
   /** Secrets the API writes on a member's behalf (SSO client secrets, connector tokens). */
@@ -43,7 +46,7 @@ export interface ApiDeps {
     offboardGracePeriodMs: number;
     activityTimings: ActivityTimings;
     /** Plans whose tenants wait for a platform admin's approval, and for how long at most. */
-    approval: { plans: readonly string[]; timeoutMs: number };
+    approval: { plans: readonly string[]; timeoutMs: number; approvers: number };
     auth: {
       refreshTokenTtlMs: number;
       /** Login attempts allowed per IP address per minute. */

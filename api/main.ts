@@ -17,6 +17,7 @@ import { loadRouteModules } from './routes/registry.ts';
 import { createAccessTokens } from './auth/access-tokens.ts';
 import { readApiConfig } from './config.ts';
 import type { ApiConfig } from './config.ts';
+import { createApprovalSigner, publishToDatabase } from './approvals/assertion-signer.ts';
 import type { ApiDeps } from './deps.ts';
 import { mountPortal } from './portal.ts';
 import { startOutboxDispatcher } from './webhooks/dispatcher.ts';
@@ -55,6 +56,7 @@ const deps: ApiDeps = {
   dataSource,
   logger,
   accessTokens: await createAccessTokens(config.accessTokens),
+  approvalSigner: await createApprovalSigner({ publish: publishToDatabase(dataSource), ...config.approvalKeys }),
   mailer: selectMailer(config.mail, logger),
   secretStore: selectSecretStore(config.secretStore, dataSource),
   identity: createOidcProviders({ ...config.identity, fetch: outbound.fetch }),

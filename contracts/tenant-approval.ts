@@ -15,7 +15,8 @@ export type TenantApprovalRequest = z.infer<typeof TenantApprovalRequest>;
 
 export const TenantApproval = z
   .object({
-    status: z.enum(['approved', 'rejected']),
+    /** `pending`: the approval policy needs more approvers (the primitive's quorum). */
+    status: z.enum(['approved', 'rejected', 'pending']),
     decidedBy: z.string(),
     operation: z.object({ id: z.string(), links: z.object({ self: z.string(), events: z.string() }) }),
   })

@@ -8,6 +8,7 @@
 // entries are written in the same transaction as the record of the change, and only when
 // something changed. Secret values never leave an activity: inputs and results carry names
 // and paths.
+import { createApprovalActivities } from '../approvals/index.ts';
 import type { ActivityDeps, ActivityFamily } from '../shared/deps.ts';
 import { createTenantApprovalActivities } from './approval.ts';
 import { createBillingActivities } from './billing.ts';
@@ -28,6 +29,8 @@ export function createTenantProvisioningActivities(deps: ActivityDeps) {
     ...createLicenseActivities(deps),
     ...createWelcomeMailActivities(deps),
     ...createTenantApprovalActivities(deps),
+    // The approval primitive (workflows/approvals/): enterprise tenants wait on it.
+    ...createApprovalActivities(deps),
   };
 }
 export type TenantProvisioningActivities = ReturnType<typeof createTenantProvisioningActivities>;

@@ -284,6 +284,8 @@ export function accountsRouter(deps: ApiDeps): Router {
           plan,
           ownerEmail: signup.email,
           requestedBy: actor,
+          // The person signing up asked for the tenant: they never approve it themselves.
+          approvalRequesterId: userId,
         },
       );
       if (!started.started) throw slugGone();

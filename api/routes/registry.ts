@@ -2,6 +2,7 @@
 // family's api/<family>/routes.ts, found by the family's name in the catalogue. The app
 // mounts them most specific first, so `/tenants/:slug/members` is matched before `/tenants`.
 import { WORKFLOW_FAMILIES } from '../../workflows/catalogue.ts';
+import { approvalRoutes } from '../approvals/routes.ts';
 import { accountsRoutes } from './accounts.ts';
 import { apiKeysRoutes } from './api-keys.ts';
 import { auditLogRoutes } from './audit-log.ts';
@@ -31,6 +32,8 @@ const RESOURCE_ROUTES: readonly RouteModule[] = [
   ssoDomainsRoutes,
   operationsRoutes,
   licenseRoutes,
+  // The approval primitive serves every family that waits for approval (workflows/approvals/).
+  approvalRoutes,
 ];
 
 /** api/<family>/routes.ts's default export: the family's route modules. */

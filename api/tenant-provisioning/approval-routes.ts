@@ -8,9 +8,15 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { TenantPath } from '../../contracts/common.ts';
 import { TenantApproval, TenantApprovalRequest } from '../../contracts/tenant-approval.ts';
+import { findApprovalRequestByWorkflow } from '../../db/repositories/approvals.ts';
 import { findTenantById } from '../../db/repositories/tenants.ts';
 import { withTenantScope } from '../../db/scope.ts';
-import { decideApprovalUpdate, provisionTenantWorkflowId } from '../../workflows/tenant-provisioning/contract.ts';
+import {
+  decideApprovalUpdate,
+  PROVISION_TENANT_APPROVAL_PRIMITIVE_PATCH,
+  provisionTenantWorkflowId,
+} from '../../workflows/tenant-provisioning/contract.ts';
+import { decideApprovalRequest } from '../approvals/decide.ts';
 import { authOf, requireAuth } from '../auth/require-auth.ts';
 import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -33,6 +39,32 @@ export function tenantApprovalRouter(deps: ApiDeps): Router {
     if (tenant?.status !== 'pending')
       throw new ProblemError('conflict', `"${access.slug}" is ${tenant?.status}: there is nothing to approve.`);
     const workflowId = provisionTenantWorkflowId(access.slug);
+    // Tenants started since the approval primitive have a stored request: decide through it
+    // (policy, signed assertion, audited refusals). Older workflows take decideApproval.
+    const storedRequest = () =>
+      withTenantScope(deps.dataSource, access.tenantId, (db) => findApprovalRequestByWorkflow(db, workflowId));
+    let request = await storedRequest();
+    if (!request && !(await takesDecideApproval(deps, workflowId))) {
+      // A workflow on the primitive that is still storing its request (its approval step has
+      // just begun): wait a moment for the request rather than refuse.
+      for (let i = 0; i < 50 && !request; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        request = await storedRequest();
+      }
+      if (!request)
+        throw new ProblemError('conflict', `"${access.slug}" is not waiting for a decision yet; try again shortly.`);
+    }
+    if (request) {
+      const decided = await decideApprovalRequest(deps, req, res, request, body.decision, body.reason ?? null);
+      deps.logger.info('Tenant approval decided', { workflowId, status: decided.status });
+      const self = `/api/v1/operations/${encodeURIComponent(workflowId)}`;
+      res.json({
+        status: decided.status,
+        decidedBy: auth.userId,
+        operation: { id: workflowId, links: { self, events: `${self}/events` } },
+      } satisfies TenantApproval);
+      return;
+    }
     let outcome;
     try {
       outcome = await deps.temporal.client.workflow.getHandle(workflowId).executeUpdate(decideApprovalUpdate, {
@@ -68,6 +100,28 @@ export function tenantApprovalRouter(deps: ApiDeps): Router {
   });
 
   return router;
+}
+
+/**
+ * Whether the workflow waits on the pre-primitive decideApproval Update: its history has no
+ * `provision-tenant-approval-primitive` marker (workflows started before the patch).
+ */
+async function takesDecideApproval(deps: ApiDeps, workflowId: string): Promise<boolean> {
+  try {
+    const history = await deps.temporal.client.workflow.getHandle(workflowId).fetchHistory();
+    // Patch markers carry {"id": <patch>} in their `patch-data` payloads.
+    const marked = (history.events ?? []).some((event) =>
+      (event.markerRecordedEventAttributes?.details?.['patch-data']?.payloads ?? []).some((payload) =>
+        Buffer.from(payload.data ?? new Uint8Array())
+          .toString('utf8')
+          .includes(PROVISION_TENANT_APPROVAL_PRIMITIVE_PATCH),
+      ),
+    );
+    return !marked;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return true;
+    throw error;
+  }
 }
 
 export const tenantApprovalPaths: ZodOpenApiPathsObject = {

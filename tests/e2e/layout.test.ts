@@ -213,6 +213,7 @@ describe('portal layout at 1,400 and 390 px', () => {
     ['sso', `/tenants/${slugA}/sso`],
     ['webhooks', `/tenants/${slugA}/webhooks`],
     ['operations', '/operations'],
+    ['approvals', '/approvals'],
     ['operation', `/operations/${encodeURIComponent(operationA)}`],
     ['profile', '/profile'],
   ];

@@ -258,6 +258,31 @@ const ROUTES: Route[] = [
     permission: 'tenant.lifecycle',
     allowed: [200],
   },
+  // Approvals: any member reaches them; the request's policy says who may decide (a made-up
+  // request is a 404 about the request, never the tenant).
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/approvals',
+    path: (s) => `/api/v1/tenants/${s}/approvals?mine=false`,
+    permission: 'tenant.read',
+    allowed: [200],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/approvals/{requestId}/approve',
+    path: (s) => `/api/v1/tenants/${s}/approvals/${randomUUID()}/approve`,
+    body: () => ({ comment: 'matrix check' }),
+    permission: 'tenant.read',
+    allowed: [404],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/approvals/{requestId}/reject',
+    path: (s) => `/api/v1/tenants/${s}/approvals/${randomUUID()}/reject`,
+    body: () => ({ comment: 'matrix check' }),
+    permission: 'tenant.read',
+    allowed: [404],
+  },
   {
     method: 'POST',
     spec: '/api/v1/tenants/{slug}/reactivate',
@@ -376,7 +401,7 @@ describe('every tenant route × every role', () => {
         `SELECT (SELECT count(*) FROM memberships) AS m, (SELECT count(*) FROM invitations) AS i,
                 (SELECT count(*) FROM api_keys) AS k, (SELECT count(*) FROM sso_connections) AS s,
                 (SELECT count(*) FROM sso_domains) AS d, (SELECT count(*) FROM event_outbox) AS e,
-                (SELECT count(*) FROM audit_log) AS a`,
+                (SELECT count(*) FROM audit_log) AS a, (SELECT count(*) FROM approval_decisions) AS ad`,
       );
     const before = await counts();
     for (const route of ROUTES) {

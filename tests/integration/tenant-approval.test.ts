@@ -1,5 +1,6 @@
 // Tenants on plans that need approval (enterprise) wait in provisionTenant for a platform
-// admin's decision, sent as a validated Temporal Update: approving lets provisioning go on;
+// admin's decision, sent through the approval primitive (a validated Temporal Update carrying
+// the API's signed assertion; tests/integration/approvals.test.ts): approving lets provisioning go on;
 // rejecting (with a reason) or no decision before APPROVAL_TIMEOUT ends it with the tenant
 // failed and nothing built; members cannot decide; of two admins deciding at once, one wins.
 import assert from 'node:assert/strict';
@@ -155,5 +156,6 @@ describe('approval of enterprise tenants', () => {
     });
     assert.equal(tenant.body.approvalStatus, 'rejected');
     assert.equal((await decide(platform.admin, slug, { decision: 'approve' })).status, 409);
+    await recordHistory(platform.temporal, operationId, 'provision-tenant-expired');
   });
 });

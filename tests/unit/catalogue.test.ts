@@ -18,8 +18,13 @@ import {
 } from '../../workflows/catalogue.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** Folders of a layer that are not families. */
-const SHARED = new Set(['shared']);
+/**
+ * Folders of a layer that are not families: the shared kernel, and modules every family may
+ * use that run no workflow of their own (the approval primitive: its gate runs inside the
+ * waiting family's workflows, its activities on that family's queue).
+ */
+const CROSS_FAMILY = ['approvals'];
+const SHARED = new Set(['shared', ...CROSS_FAMILY]);
 
 function folders(layer: string): string[] {
   return readdirSync(`${ROOT}${layer}`).filter(
@@ -58,7 +63,7 @@ describe('operation catalogue', () => {
     // web/app/ holds the portal's shared folders and one folder per family with portal pieces
     // (a family without any, say a platform-wide job, has none): a renamed or removed family
     // must not leave its forms behind under the old name.
-    const portalShared = new Set(['api', 'components', 'routes']);
+    const portalShared = new Set(['api', 'components', 'routes', ...CROSS_FAMILY]);
     const portalFamilies = readdirSync(`${ROOT}web/app`).filter(
       (name) => !portalShared.has(name) && statSync(`${ROOT}web/app/${name}`).isDirectory(),
     );

@@ -39,6 +39,7 @@ describe('the wire contract', () => {
     assert.deepEqual([...packages], ['zod']);
     const outside = [...files].map((file) => relative(ROOT, file)).filter((file) => !file.startsWith('contracts/'));
     assert.deepEqual(outside.sort(), [
+      'workflows/approvals/policy.ts',
       'workflows/catalogue.ts',
       'workflows/shared/operation-vocabulary.ts',
       'workflows/shared/plans.ts',

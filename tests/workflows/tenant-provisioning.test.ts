@@ -13,14 +13,19 @@ import { decideApprovalUpdate, provisionTenantWorkflowId } from '../../workflows
 import type { provisionTenant } from '../../workflows/tenant-provisioning/index.ts';
 import type { OperationProgress } from '../../workflows/shared/operation.contract.ts';
 import { getProgressQuery } from '../../workflows/shared/operation.contract.ts';
+import { approveRequestUpdate, rejectRequestUpdate } from '../../workflows/approvals/contract.ts';
+import { approvalStandIns, createTestSigner } from '../support/approvals.ts';
 import type { Scenario, WorkflowHarness } from '../support/workflow-harness.ts';
 import { failureOf, gate, startWorkflowHarness, TEST_TIMINGS, updateRefused } from '../support/workflow-harness.ts';
 
 type Activities = TenantProvisioningActivities;
 const NO_CLUSTER = 'no cluster configured (set KUBECONFIG)';
 
+const signing = await createTestSigner();
+
 /** Every activity succeeding, as the embedded adapters answer. */
 const succeed = {
+  ...approvalStandIns(() => signing.keys()),
   createTenantRecord: async () => {},
   requestTenantApproval: async () => {},
   recordTenantApproval: async () => {},
@@ -59,6 +64,9 @@ const succeed = {
 
 /** A stand-in that fails for good (a non-retryable ApplicationFailure, as activities throw). */
 const refuse = (message: string, type: string) => () => Promise.reject(ApplicationFailure.nonRetryable(message, type));
+
+/** The approval primitive opening a tenant's request (workflows/approvals/gate.ts). */
+const APPROVAL_OPENED = ['loadApprovalVerificationKeys', 'openApprovalRequest', 'requestTenantApproval'];
 
 const BUILD = [
   'createTenantDatabase',
@@ -128,10 +136,15 @@ describe('provisionTenant (activity stand-ins)', () => {
 
       assert.deepEqual(s.names(), [
         'createTenantRecord',
-        'requestTenantApproval',
+        ...APPROVAL_OPENED,
+        'closeApprovalRequest',
         'recordTenantApproval',
         'markTenantFailed',
       ]);
+      assert.deepEqual(
+        [s.inputOf('closeApprovalRequest').status, s.inputOf('closeApprovalRequest').expired],
+        ['rejected', true],
+      );
       const recorded = s.inputOf('recordTenantApproval');
       assert.deepEqual([recorded.approved, recorded.reason, recorded.decidedBy.type], [false, reason, 'system']);
       assert.equal(s.inputOf('markTenantFailed').reason, reason);
@@ -154,11 +167,11 @@ describe('provisionTenant (activity stand-ins)', () => {
     });
   });
 
-  it('takes one decision through the Update: non-admins, a rejection without reason and a second decision are refused', async () => {
+  it('takes one decision on the approval primitive: non-admins, a rejection without reason and a second decision are refused', async () => {
     const recording = gate();
     const standIns = {
       ...succeed,
-      recordTenantApproval: async () => {
+      recordApprovalDecision: async () => {
         await recording.wait;
       },
     } satisfies Partial<Activities>;
@@ -166,33 +179,44 @@ describe('provisionTenant (activity stand-ins)', () => {
       const input = inputFor({ plan: 'enterprise', approval: { required: true, timeoutMs: 60_000 } });
       const handle = await start(s, input);
       await s.waitUntil('the tenant waits for approval', () => s.names().includes('requestTenantApproval'));
-      const decide = (decision: ApprovalDecision) => handle.executeUpdate(decideApprovalUpdate, { args: [decision] });
+      const { requestId } = s.inputOf('openApprovalRequest');
+      const decide = async (action: 'approve' | 'reject', who: string, platformAdmin: boolean, comment?: string) =>
+        handle.executeUpdate(action === 'approve' ? approveRequestUpdate : rejectRequestUpdate, {
+          args: [
+            {
+              requestId,
+              assertion: await signing.assertion(
+                { sub: who, platformAdmin },
+                { workflowId: handle.workflowId, requestId, action },
+              ),
+              ...(comment === undefined ? {} : { comment }),
+            },
+          ],
+        });
 
+      // The pre-primitive Update, which took "platformAdmin: true" on trust, is not there any more.
       await assert.rejects(
-        decide({ approve: true, decidedBy: admin('member-1', false) }),
-        updateRefused(/Only platform admins approve or reject tenants/),
+        handle.executeUpdate(decideApprovalUpdate, { args: [{ approve: true, decidedBy: admin('admin-a') }] }),
+        updateRefused(/decideApproval/),
       );
-      await assert.rejects(
-        decide({ approve: false, reason: '  ', decidedBy: admin('admin-a') }),
-        updateRefused(/Say why the tenant is rejected/),
-      );
+      await assert.rejects(decide('approve', 'member-1', false), updateRefused(/not-an-approver/));
+      await assert.rejects(decide('reject', 'admin-a', true, '  '), updateRefused(/Say why the request is rejected/));
 
       // Admin A rejects; while the decision is being recorded, admin B's approval comes too late.
-      const first = decide({ approve: false, reason: 'no contract signed', decidedBy: admin('admin-a') });
-      await s.waitUntil('the decision is being recorded', () => s.names().includes('recordTenantApproval'));
-      await assert.rejects(
-        decide({ approve: true, decidedBy: admin('admin-b') }),
-        updateRefused(/The tenant was rejected already/),
-      );
+      const first = decide('reject', 'admin-a', true, 'no contract signed');
+      await s.waitUntil('the decision is being recorded', () => s.names().includes('recordApprovalDecision'));
+      await assert.rejects(decide('approve', 'admin-b', true), updateRefused(/The request was rejected already/));
       recording.open();
-      assert.deepEqual(await first, { status: 'rejected', decidedBy: 'admin-a' });
+      assert.deepEqual(await first, { requestId, status: 'rejected', approvals: 0, needed: 1 });
 
       const failure = await failureOf(handle);
       assert.equal(failure.type, 'TenantNotApproved');
       assert.match(failure.message, /rejected by a platform admin: no contract signed/);
       assert.deepEqual(s.names(), [
         'createTenantRecord',
-        'requestTenantApproval',
+        ...APPROVAL_OPENED,
+        'recordApprovalDecision',
+        'closeApprovalRequest',
         'recordTenantApproval',
         'markTenantFailed',
       ]);

@@ -29,6 +29,7 @@ export default [
   route('admin', 'routes/admin/admin.tsx'),
   route('admin/tenants/:slug', 'routes/admin/admin-tenant.tsx'),
   route('admin/tenants/:slug/export', 'routes/admin/admin-tenant-export.ts'),
+  route('approvals', 'routes/approvals/approvals.tsx'),
   route('operations', 'routes/operations/operations.tsx'),
   route('operations/:operationId', 'routes/operations/operation.tsx'),
   route('operations/:operationId/events', 'routes/operations/operation-events.ts'),

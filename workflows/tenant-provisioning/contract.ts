@@ -5,6 +5,7 @@ import type { OperationKind } from '../catalogue.ts';
 import { OPERATION_CATALOGUE } from '../catalogue.ts';
 import type { ActivityTimings, OperationProgress } from '../shared/operation.contract.ts';
 import type { PlanName } from '../shared/plans.ts';
+import type { ApprovalPolicy } from '../approvals/policy.ts';
 
 export const PROVISION_TENANT_KIND = 'tenant-provision' satisfies OperationKind;
 
@@ -32,7 +33,17 @@ export interface ProvisionTenantInput {
    * Whether a platform admin must approve the tenant first (its plan asks for it), and how
    * long the workflow waits before the request counts as rejected. Absent: no approval.
    */
-  approval?: { required: boolean; timeoutMs: number };
+  approval?: {
+    required: boolean;
+    timeoutMs: number;
+    /**
+     * Who asked for the tenant, if they have an account (a signup): they may not approve it
+     * (separation of duties). Null when a platform admin enters a customer's tenant.
+     */
+    requesterId?: string | null;
+    /** The policy to judge decisions by (absent: one platform admin within timeoutMs). */
+    policy?: ApprovalPolicy;
+  };
 }
 
 /** A platform admin's answer to a tenant waiting for approval (the Update's argument). */
@@ -95,6 +106,12 @@ export type ProvisionTenantStep =
   | (typeof PROVISION_TENANT_STEPS)[number]['name']
   | (typeof PROVISION_TENANT_STEPS_V2)[number]['name']
   | typeof APPROVAL_STEP.name;
+
+/**
+ * The patch of the approval on the approval primitive (workflows/approvals/); workflows
+ * without it take decisions through decideApprovalUpdate.
+ */
+export const PROVISION_TENANT_APPROVAL_PRIMITIVE_PATCH = 'provision-tenant-approval-primitive';
 
 /** The patch (workflow versioning marker) of the v3 steps; workflows without it run the v2 steps. */
 export const PROVISION_TENANT_V3_PATCH = 'provision-tenant-v3-full-steps';

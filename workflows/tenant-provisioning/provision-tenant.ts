@@ -13,13 +13,17 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  uuid4,
 } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { TenantProvisioningActivities } from '../../activities/tenant-provisioning/index.ts';
+import { awaitApproval } from '../approvals/gate.ts';
+import { tenantApprovalPolicy } from '../approvals/policy.ts';
 import type { ApprovalDecision, ProvisionTenantInput, ProvisionTenantResult, ProvisionTenantStep } from './contract.ts';
 import {
   APPROVAL_STEP,
   decideApprovalUpdate,
+  PROVISION_TENANT_APPROVAL_PRIMITIVE_PATCH,
   PROVISION_TENANT_KIND,
   PROVISION_TENANT_STEPS,
   PROVISION_TENANT_STEPS_V2,
@@ -69,7 +73,13 @@ async function provisionTenantV3(input: ProvisionTenantInput): Promise<Provision
   const mail = proxyActivities<Activities>(policies.mail);
   const undo = proxyActivities<Activities>(policies.compensation);
 
-  const approval = input.approval?.required ? waitsForApproval(input) : null;
+  // Tenants started since the approval primitive wait on it (signed assertions, policy,
+  // stored requests); earlier histories keep the decideApproval Update they were started with.
+  const approval = input.approval?.required
+    ? patched(PROVISION_TENANT_APPROVAL_PRIMITIVE_PATCH)
+      ? approvalOnThePrimitive(input, policies.database)
+      : waitsForApproval(input)
+    : null;
   const steps = approval
     ? [PROVISION_TENANT_STEPS[0], APPROVAL_STEP, ...PROVISION_TENANT_STEPS.slice(1)]
     : PROVISION_TENANT_STEPS;
@@ -174,7 +184,49 @@ async function provisionTenantV3(input: ProvisionTenantInput): Promise<Provision
 }
 
 /**
- * The approval wait of plans that need it. The decideApproval Update is accepted from the
+ * The approval wait on the approval primitive (workflows/approvals/): one platform admin, who
+ * is not the requester, within the timeout; the decision arrives as an approveRequest or
+ * rejectRequest Update carrying the API's signed assertion. The tenant row's approval state
+ * is kept as before (the admin console reads it).
+ */
+function approvalOnThePrimitive(input: ProvisionTenantInput, activityOptions: ActivityOptions) {
+  const timeoutMs = input.approval?.timeoutMs ?? 0;
+  return {
+    async decide(activities: Activities): Promise<string | null> {
+      const actor = input.requestedBy ?? { type: 'system' as const, id: null, requestId: null, ip: null };
+      const result = await awaitApproval({
+        requestId: uuid4(),
+        tenantId: input.tenantId,
+        subject: { kind: 'tenant', id: input.tenantId, label: `Tenant ${input.name} (${input.slug}) on ${input.plan}` },
+        requesterId: input.approval?.requesterId ?? null,
+        attributes: { plan: input.plan },
+        policy: input.approval?.policy ?? tenantApprovalPolicy(timeoutMs),
+        activityOptions,
+        // The tenant shows as waiting only once its request takes decisions.
+        afterOpen: () => activities.requestTenantApproval({ tenantId: input.tenantId, actor, timeoutMs }),
+      });
+      const reason =
+        result.status === 'approved'
+          ? null
+          : result.decidedBy
+            ? `rejected by a platform admin: ${result.reason ?? ''}`
+            : `no platform admin approved it within ${describeDuration(timeoutMs)}`;
+      await activities.recordTenantApproval({
+        tenantId: input.tenantId,
+        approved: reason === null,
+        reason: result.decidedBy ? result.reason : reason,
+        decidedBy: result.decidedBy
+          ? { type: 'user', id: result.decidedBy.userId, requestId: result.decidedBy.requestId, ip: null }
+          : { type: 'system', id: null, requestId: null, ip: null },
+      });
+      return reason;
+    },
+  };
+}
+
+/**
+ * The approval wait of plans that need it, as started before the approval primitive (kept for
+ * those histories). The decideApproval Update is accepted from the
  * start (its validator refuses non-admins, a rejection without reason, and a second
  * decision); `decide` waits for it until the timeout, records it, and resolves with the
  * rejection reason, or null when approved. The Update returns once the decision is recorded.

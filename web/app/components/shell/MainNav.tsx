@@ -5,6 +5,7 @@ import { ActivityIcon, BuildingIcon, ExternalLinkIcon, ShieldIcon } from '../ico
 const sections = [
   { to: '/tenants', label: 'Tenants', icon: <BuildingIcon /> },
   { to: '/operations', label: 'Operations', icon: <ActivityIcon /> },
+  { to: '/approvals', label: 'Approvals', icon: <ShieldIcon /> },
 ] as const;
 
 interface MainNavProps {
