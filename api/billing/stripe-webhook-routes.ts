@@ -73,7 +73,7 @@ export function stripeWebhookRouter(deps: ApiDeps): Router {
           });
         return { received: true, eventId, duplicate: !inserted, handedOverTo: null } as const;
       }
-      const { workflowId } = await handStripeEventOver(
+      const handedOver = handStripeEventOver(
         {
           client: deps.temporal.client,
           taskQueuePrefix: deps.temporal.taskQueuePrefix,
@@ -92,7 +92,12 @@ export function stripeWebhookRouter(deps: ApiDeps): Router {
             ...(type.startsWith('customer.subscription.') ? { priceIds: event.priceIds } : {}),
           },
         },
-      );
+      ).catch((error: unknown) => {
+        // Nothing is stored (the transaction rolls back): Stripe retries the delivery.
+        deps.logger.error('Stripe event not handed over', { eventId, tenantId: tenant.id, error: String(error) });
+        throw new ProblemError('unavailable', 'The event could not be handed over now; Stripe will retry it.');
+      });
+      const { workflowId } = await handedOver;
       await markStripeEventHandedOver(db, eventId, workflowId);
       deps.logger.info('Stripe event handed over', { eventId, type, tenantId: tenant.id, workflowId });
       return { received: true, eventId, duplicate: !inserted, handedOverTo: workflowId } as const;
