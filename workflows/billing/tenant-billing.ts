@@ -122,45 +122,46 @@ export async function tenantBilling(input: TenantBillingInput): Promise<TenantBi
 
   /** Suspends the tenant as the admin console does, unless a suspension is in force already. */
   async function suspendForBilling(): Promise<void> {
-    const dunning = memory.dunning!;
-    dunning.graceOver = true;
+    memory.dunning!.graceOver = true;
     const plan = await activities.prepareBillingSuspension({ tenantId, actor: SYSTEM });
-    if (plan.start) {
-      try {
-        const child = await startChild<typeof suspendTenant>(OPERATION_CATALOGUE[SUSPEND_TENANT_KIND].workflowType, {
-          workflowId: suspendTenantWorkflowId(slug, plan.number),
-          taskQueue: familyTaskQueue(input.taskQueuePrefix, OPERATION_CATALOGUE[SUSPEND_TENANT_KIND].family),
-          args: [
-            { tenantId, slug, number: plan.number, reason: BILLING_SUSPENSION_REASON, requestedBy: SYSTEM, timings },
-          ],
-          // The suspension is an operation of its own, as if an admin had started it: it outlives this run.
-          parentClosePolicy: ParentClosePolicy.ABANDON,
-          typedSearchAttributes: [
-            { key: TenantIdSearchAttribute, value: tenantId },
-            { key: OperationKindSearchAttribute, value: SUSPEND_TENANT_KIND },
-          ],
-        });
-        await child.result();
-        memory.billingSuspension = plan.number;
-      } catch (error) {
-        // Refused (the tenant was suspended or closed meanwhile, or an admin took the number):
-        // the suspension in force is someone else's, so it is not ours to lift.
-        log.warn('Billing suspension not applied', { tenantId, error: String(error) });
-        await activities.recordBillingSuspension({
-          tenantId,
-          number: null,
-          skipped: `the suspension could not start: ${String(error)}`,
-          actor: SYSTEM,
-        });
-        return;
-      }
+    if (!plan.start) {
+      await activities.recordBillingSuspension({ tenantId, number: null, skipped: plan.reason, actor: SYSTEM });
+      return;
     }
-    await activities.recordBillingSuspension({
-      tenantId,
-      number: plan.start ? plan.number : null,
-      skipped: plan.start ? null : plan.reason,
-      actor: SYSTEM,
-    });
+    let child;
+    try {
+      child = await startChild<typeof suspendTenant>(OPERATION_CATALOGUE[SUSPEND_TENANT_KIND].workflowType, {
+        workflowId: suspendTenantWorkflowId(slug, plan.number),
+        taskQueue: familyTaskQueue(input.taskQueuePrefix, OPERATION_CATALOGUE[SUSPEND_TENANT_KIND].family),
+        args: [
+          { tenantId, slug, number: plan.number, reason: BILLING_SUSPENSION_REASON, requestedBy: SYSTEM, timings },
+        ],
+        // The suspension is an operation of its own, as if an admin had started it: it outlives this run.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        typedSearchAttributes: [
+          { key: TenantIdSearchAttribute, value: tenantId },
+          { key: OperationKindSearchAttribute, value: SUSPEND_TENANT_KIND },
+        ],
+      });
+    } catch (error) {
+      // Refused: an admin took the number meanwhile. The suspension in force is theirs.
+      log.warn('Billing suspension not started', { tenantId, error: String(error) });
+      await activities.recordBillingSuspension({
+        tenantId,
+        number: null,
+        skipped: `suspension ${plan.number} was started by someone else`,
+        actor: SYSTEM,
+      });
+      return;
+    }
+    // Started: it is billing's to lift, whatever becomes of its later steps (the operation shows them).
+    memory.billingSuspension = plan.number;
+    try {
+      await child.result();
+    } catch (error) {
+      log.warn('Billing suspension failed', { tenantId, number: plan.number, error: String(error) });
+    }
+    await activities.recordBillingSuspension({ tenantId, number: plan.number, skipped: null, actor: SYSTEM });
   }
 
   /** Lifts the suspension this workflow started, if it is still the one in force (never an admin's). */
