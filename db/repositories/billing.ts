@@ -31,7 +31,7 @@ export async function findTenantByBillingCustomer(
 }
 
 /**
- * Stores the event unless its id is stored already. Returns the row as it now stands and
+ * Stores the event unless its id is stored already (then only a missing tenant is filled in). Returns the row as it now stands and
  * whether this call inserted it. Platform scope.
  */
 export async function storeStripeEvent(
@@ -46,9 +46,12 @@ export async function storeStripeEvent(
     payload: unknown;
   },
 ): Promise<{ row: StripeEventRow; inserted: boolean }> {
-  const inserted = await db.query<unknown[]>(
+  // A repeat fills in the tenant when the first delivery came before its customer was known.
+  const [written] = await db.query<Array<{ inserted: boolean }>>(
     `INSERT INTO stripe_events (event_id, type, stripe_created_at, livemode, customer_id, tenant_id, payload)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (event_id) DO UPDATE SET tenant_id = coalesce(stripe_events.tenant_id, EXCLUDED.tenant_id)
+     RETURNING (xmax = 0) AS inserted`,
     [
       event.eventId,
       event.type,
@@ -65,7 +68,7 @@ export async function storeStripeEvent(
      FROM stripe_events WHERE event_id = $1 FOR UPDATE`,
     [event.eventId],
   );
-  return { row: row!, inserted: inserted.length > 0 };
+  return { row: row!, inserted: written?.inserted === true };
 }
 
 export async function markStripeEventHandedOver(db: EntityManager, eventId: string, workflowId: string): Promise<void> {
