@@ -140,6 +140,7 @@ describe('tenantBilling (activity stand-ins, the real suspension workflows)', ()
       await s.waitUntil('dunning ended', () => s.names().includes('endDunning'));
       assert.equal(s.inputOf('endDunning').liftedSuspension, 1);
       assert.ok(suspensionCalls.some((c) => c.name === 'unblockTenant' && c.input.tenantId === input.tenantId));
+      await s.waitUntil('the payment recorded', () => outcomes(s).length === 2);
       const reactivate = await harness.client.workflow.getHandle(`tenant-reactivate/${input.slug}/1`).describe();
       assert.equal(reactivate.status.name, 'COMPLETED');
       assert.deepEqual(outcomes(s), [
