@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import type { ApiDeps } from './deps.ts';
 import { compressResponses } from './http/compression.ts';
 import { ProblemError, problemHandler } from './http/problem.ts';
+import { setRawBody } from './http/raw-body.ts';
 import { requestContext } from './http/request-context.ts';
 import { healthRouter } from './routes/health.ts';
 import { jwksRouter } from './routes/jwks.ts';
@@ -29,7 +30,8 @@ export function createApp(deps: ApiDeps, routes: readonly RouteModule[]): expres
 
   const api = express.Router();
   api.use(helmet.contentSecurityPolicy({ directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }));
-  api.use(express.json({ limit: deps.settings.bodyLimitBytes, strict: true }));
+  // The raw bytes stay on the request too: signed webhooks (Stripe's) verify exactly what was sent.
+  api.use(express.json({ limit: deps.settings.bodyLimitBytes, strict: true, verify: keepRawBody }));
   api.use(openApiRouter(routes));
   for (const { path, router } of mountOrder(routes)) api.use(path, router(deps));
   api.use((req) => {
@@ -38,6 +40,11 @@ export function createApp(deps: ApiDeps, routes: readonly RouteModule[]): expres
   api.use(problemHandler(deps.logger));
   app.use('/api/v1', api);
   return app;
+}
+
+/** express.json's verify hook: the body as received (api/http/raw-body.ts reads it). */
+function keepRawBody(req: express.Request, _res: express.Response, buffer: Buffer): void {
+  setRawBody(req, buffer);
 }
 
 /** Mounted after the portal so unknown non-API paths still answer with a problem. */

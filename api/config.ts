@@ -108,6 +108,14 @@ const ApiEnv = z.object({
   WEBHOOK_FINAL_DELIVERY_WAIT: duration.default(3_600_000),
   WEBHOOK_SEQUENCER_IDLE_TIMEOUT: duration.default(3_600_000),
   WEBHOOK_REQUEST_TIMEOUT: duration.default(15_000),
+  // Stripe webhooks (api/billing/): the endpoint's signing secret (whsec_…, from the Stripe
+  // dashboard or `stripe listen`); unset, the route answers 503 and stores nothing. How long a
+  // failed payment's dunning lasts before the tenant is suspended.
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_\w+$/, 'must be a Stripe webhook signing secret (whsec_…)')
+    .optional(),
+  BILLING_DUNNING_GRACE_PERIOD: duration.default(7 * 86_400_000),
   // Which addresses tenant-given URLs may reach (SSO issuers): loopback only in development.
   ...outboundSettings,
   // Signs the portal's session cookie. Optional here so an API-only process (PORTAL_MODE=off)
@@ -195,6 +203,10 @@ export function readApiConfig(env: Env) {
       sso: {
         loginTtlMs: parsed.SSO_LOGIN_TTL,
         domainVerificationTtlMs: parsed.SSO_DOMAIN_VERIFICATION_TTL,
+      },
+      billing: {
+        stripeWebhookSecret: parsed.STRIPE_WEBHOOK_SECRET ?? null,
+        policy: { dunningGracePeriodMs: parsed.BILLING_DUNNING_GRACE_PERIOD },
       },
       webhooks: {
         allowInsecureUrls: parsed.WEBHOOK_ALLOW_INSECURE_URLS,

@@ -1,4 +1,5 @@
 // What the API's routes need, built once in api/main.ts (or by a test) and passed down.
+import type { BillingPolicy } from '../workflows/billing/contract.ts';
 import type { DeliveryPolicy } from '../workflows/webhooks/contract.ts';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
@@ -69,6 +70,12 @@ export interface ApiDeps {
       loginTtlMs: number;
       /** How long a mailed domain verification link works. */
       domainVerificationTtlMs: number;
+    };
+    billing: {
+      /** STRIPE_WEBHOOK_SECRET: verifies Stripe's webhook events; null: the route is not configured. */
+      stripeWebhookSecret: string | null;
+      /** BILLING_DUNNING_GRACE_PERIOD, handed to each tenant's billing workflow when it starts. */
+      policy: BillingPolicy;
     };
     webhooks: {
       /** WEBHOOK_ALLOW_INSECURE_URLS: http:// endpoints (development only). */

@@ -140,6 +140,28 @@ export const EVENT_CATALOGUE = {
     permission: 'sso.read',
     description: "The tenant's single sign-on connection was configured, changed or removed (never its secret).",
   }),
+  'tenant.plan_changed': event({
+    type: 'tenant.plan_changed',
+    version: 1,
+    payload: z.object({ ...tenantRef, from: z.string(), to: z.string(), licenseId: z.uuid() }),
+    permission: 'tenant.read',
+    description: "The tenant's plan changed (its Stripe subscription changed); a new license was issued for it.",
+  }),
+  'billing.dunning_started': event({
+    type: 'billing.dunning_started',
+    version: 1,
+    payload: z.object({ ...tenantRef, invoiceId: z.string(), graceEndsAt: z.iso.datetime() }),
+    permission: 'tenant.read',
+    description:
+      'A payment failed: the tenant is in dunning, and is suspended unless the invoice is paid by graceEndsAt.',
+  }),
+  'billing.dunning_ended': event({
+    type: 'billing.dunning_ended',
+    version: 1,
+    payload: z.object({ ...tenantRef, invoiceId: z.string(), liftedSuspension: z.int().positive().nullable() }),
+    permission: 'tenant.read',
+    description: 'The unpaid invoices were paid: dunning ended (and the billing suspension, if any, was lifted).',
+  }),
   'webhook.test': event({
     type: 'webhook.test',
     version: 1,

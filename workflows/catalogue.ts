@@ -13,6 +13,7 @@ export const WORKFLOW_FAMILIES = [
   'tenant-suspension',
   'tenant-offboarding',
   'webhooks',
+  'billing',
 ] as const;
 export type WorkflowFamily = (typeof WORKFLOW_FAMILIES)[number];
 
@@ -77,6 +78,13 @@ export const OPERATION_CATALOGUE = {
     workflowId: ({ slug, endpointId, replayId }) => `webhook-replay/${slug}/${endpointId}/${replayId}`,
     scope: 'tenant',
     label: 'Webhook replay',
+  }),
+  'tenant-billing': entry<{ slug: string }>({
+    family: 'billing',
+    workflowType: 'tenantBilling',
+    workflowId: ({ slug }) => `tenant-billing/${slug}`,
+    scope: 'tenant',
+    label: 'Tenant billing',
   }),
 } as const;
 

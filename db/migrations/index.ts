@@ -26,6 +26,7 @@ import { CreateAccessCheckFunctions1763990000000 } from './1763990000000-CreateA
 import { AddWebhookDeliveryKinds1764000000000 } from './1764000000000-AddWebhookDeliveryKinds.ts';
 import { CreateWebhookEndpointNotices1764100000000 } from './1764100000000-CreateWebhookEndpointNotices.ts';
 import { CreateApprovals1764200000000 } from './1764200000000-CreateApprovals.ts';
+import { CreateBilling1764300000000 } from './1764300000000-CreateBilling.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -55,4 +56,5 @@ export const migrations = [
   AddWebhookDeliveryKinds1764000000000,
   CreateWebhookEndpointNotices1764100000000,
   CreateApprovals1764200000000,
+  CreateBilling1764300000000,
 ];

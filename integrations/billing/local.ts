@@ -88,6 +88,11 @@ export function createLocalBilling({
       });
     },
 
+    planOfPrice(priceId) {
+      // Local subscriptions name their plan where Stripe's name a price.
+      return plans.includes(priceId) ? priceId : null;
+    },
+
     async verify() {
       await dataSource.query(`SELECT 1 FROM local_billing_customers LIMIT 0`);
     },

@@ -51,6 +51,11 @@ export interface Billing {
   ): Promise<BillingCancellation>;
   /** Deletes the customer; deleting what is already gone succeeds (found: false). */
   deleteCustomer(input: { tenantId: string; customerId: string }, idempotencyKey: string): Promise<BillingDeletion>;
+  /**
+   * The plan a price of the provider stands for (a subscription's items name prices); null for
+   * a price Atrium does not sell. Stripe: STRIPE_PRICES read backwards; local: the plan's name.
+   */
+  planOfPrice(priceId: string): string | null;
   /** Checks that the billing provider answers and accepts Atrium's key (readiness). */
   verify(): Promise<void>;
   // Usage reporting for metering reconciliation (reconcileMetering) will be added here.

@@ -88,6 +88,10 @@ export function createStripeBilling({ stripe, prices, target }: StripeBillingOpt
         : { customerId: input.customerId, found: false, deleted: true };
     },
 
+    planOfPrice(priceId) {
+      return Object.entries(prices).find(([, price]) => price === priceId)?.[0] ?? null;
+    },
+
     async verify() {
       await call('checking the API key', () => stripe.customers.list({ limit: 1 }));
     },

@@ -251,6 +251,13 @@ const ROUTES: Route[] = [
     allowed: [200],
   },
   {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/billing',
+    path: (s) => `/api/v1/tenants/${s}/billing`,
+    permission: 'tenant.lifecycle',
+    allowed: [200],
+  },
+  {
     method: 'POST',
     spec: '/api/v1/tenants/{slug}/approval',
     path: (s) => `/api/v1/tenants/${s}/approval`,

@@ -94,5 +94,14 @@ export function billingContract(name: string, start: () => Promise<BillingUnderT
       assert.equal(error.retryable, false);
       assert.match(error.message, /platinum/);
     });
+
+    test('a subscription’s price names the plan it stands for; a price Atrium does not sell names none', async () => {
+      const t = tenant();
+      const { customerId } = await billing.ensureCustomer(t, `tenant/${t.tenantId}/c2`);
+      await billing.ensureSubscription({ tenantId: t.tenantId, customerId, plan: 'team' }, `tenant/${t.tenantId}/s2`);
+      const teamPrice = billing.kind === 'stripe' ? 'price_team' : 'team';
+      assert.equal(billing.planOfPrice(teamPrice), 'team');
+      assert.equal(billing.planOfPrice('price_unknown'), null);
+    });
   });
 }

@@ -56,6 +56,10 @@ describe('workflow replay', () => {
         'deliver-webhook-events-tenant-suspended',
         'replay-webhook-events-completed',
         'replay-webhook-events-stopped',
+        'tenant-billing-admin-suspension-kept',
+        'tenant-billing-continued-as-new',
+        'tenant-billing-dunning-lifted',
+        'tenant-billing-subscription-followed',
       ].sort(),
     );
   });

@@ -7,9 +7,10 @@ import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { testEnv } from './env.ts';
 
-export async function recordHistory(client: Client, workflowId: string, name: string): Promise<void> {
+/** `runId`: a run of the chain other than the latest (the one that continued as new). */
+export async function recordHistory(client: Client, workflowId: string, name: string, runId?: string): Promise<void> {
   if (!testEnv.ATRIUM_RECORD_HISTORIES) return;
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
   const file = new URL(`../histories/${name}-${testEnv.ATRIUM_RECORD_HISTORIES}.json`, import.meta.url);
   writeFileSync(file, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
 }

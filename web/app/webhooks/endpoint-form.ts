@@ -65,6 +65,7 @@ const GROUP_LABELS: Record<string, string> = {
   invitation: 'Invitations',
   api_key: 'API keys',
   sso: 'Single sign-on',
+  billing: 'Billing',
 };
 
 export interface EventTypeGroup {

@@ -4,6 +4,8 @@ import { useState } from 'react';
 import { data, href, Link, redirect } from 'react-router';
 import type { Route } from './+types/admin-tenant';
 import { callApi } from '../../api/client.server.ts';
+import { BillingPanel } from '../../billing/BillingPanel.tsx';
+import { loadTenantBilling } from '../../billing/billing.server.ts';
 import { resultOrThrow } from '../../api/result.server.ts';
 import type { TenantAction } from '../../api/tenant-action.server.ts';
 import { tenantApiPath } from '../../api/tenant-action.server.ts';
@@ -34,10 +36,14 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
     callApi<TenantResources>(context, `${tenantApiPath(params.slug)}/resources`, call),
     callApi<OperationList>(context, `/api/v1/operations?${new URLSearchParams({ tenantId: tenant.id })}`, call),
   ]);
-  const report = await loadTeardownReport(context, tenant, call);
+  const [report, billing] = await Promise.all([
+    loadTeardownReport(context, tenant, call),
+    loadTenantBilling(context, tenant.slug, call),
+  ]);
   return {
     tenant,
     report,
+    billing,
     resources: resultOrThrow(resources, request),
     operations: resultOrThrow(operations, request).items,
     // A new key each time the page is rendered: sending the same form twice is one operation.
@@ -67,7 +73,7 @@ export async function action({ context, params, request }: Route.ActionArgs) {
 }
 
 export default function AdminTenantPage({ loaderData, actionData }: Route.ComponentProps) {
-  const { tenant, resources, operations, actionKey, report } = loaderData;
+  const { tenant, resources, operations, actionKey, report, billing } = loaderData;
   const problem = actionData?.problem ?? null;
   return (
     <Stack gap="lg">
@@ -140,6 +146,7 @@ export default function AdminTenantPage({ loaderData, actionData }: Route.Compon
         </SimpleGrid>
       </Paper>
       {report ? <TeardownReportPanel slug={tenant.slug} report={report} /> : null}
+      <BillingPanel billing={billing} />
       {resources.suspensions.length > 0 ? <SuspensionsPanel suspensions={resources.suspensions} /> : null}
       <Paper withBorder p="md">
         <Title order={2} size="h4" mb="sm">

@@ -1,0 +1,25 @@
+// The billing family's activities: what tenantBilling does with a tenant's Stripe events —
+// dunning and its mails (dunning.ts), the questions asked before a billing suspension or its
+// lifting (suspension.ts), the plan and license following the subscription (subscription.ts),
+// and the inbox row's outcome (inbox.ts).
+import type { ActivityDeps, ActivityFamily } from '../shared/deps.ts';
+import { createDunningActivities } from './dunning.ts';
+import { createInboxActivities } from './inbox.ts';
+import { createSubscriptionActivities } from './subscription.ts';
+import { createBillingSuspensionActivities } from './suspension.ts';
+
+export function createBillingActivities(deps: ActivityDeps) {
+  return {
+    ...createDunningActivities(deps),
+    ...createBillingSuspensionActivities(deps),
+    ...createSubscriptionActivities(deps),
+    ...createInboxActivities(deps),
+  };
+}
+export type BillingActivities = ReturnType<typeof createBillingActivities>;
+
+export default {
+  // One event of one tenant at a time per workflow; few tenants are in dunning at once.
+  defaultActivitySlots: 3,
+  createActivities: createBillingActivities,
+} satisfies ActivityFamily;

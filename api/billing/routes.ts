@@ -1,0 +1,7 @@
+// The billing family's routes (found by api/routes/registry.ts): Stripe's webhook events, and
+// a tenant's billing standing.
+import type { RouteModule } from '../routes/route-module.ts';
+import { tenantBillingRoutes } from './billing-routes.ts';
+import { stripeWebhookRoutes } from './stripe-webhook-routes.ts';
+
+export default [stripeWebhookRoutes, tenantBillingRoutes] satisfies RouteModule[];

@@ -1,0 +1,131 @@
+// The admin console's Billing panel in Chromium, for a tenant whose payment failed: a signed
+// `invoice.payment_failed` posted to the real Stripe webhook route puts it in dunning, the short
+// grace period suspends it for billing, and the tenant's admin page says so — the standing, the
+// unpaid invoice, who was mailed, the suspension in force being billing's, the event and its
+// outcome — at 1,400 and 390 px (nothing scrolls sideways; screenshots in
+// test-results/screenshots/billing/). After `invoice.paid` it reads "in good standing".
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import Stripe from 'stripe';
+import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
+import { isCspViolation, launchChromium, signInThroughPortal } from '../support/browser.ts';
+import type { Platform } from '../support/platform.ts';
+import { startPlatform } from '../support/platform.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+const SECRET = `whsec_${randomBytes(24).toString('hex')}`;
+const SCREENSHOTS = fileURLToPath(new URL('../../test-results/screenshots/billing/', import.meta.url));
+
+describe('portal: the billing panel of a tenant in dunning', () => {
+  let platform: Platform;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+  const tenant = { id: '', slug: '', customerId: '' };
+
+  function post(type: string, status: string) {
+    const payload = JSON.stringify({
+      id: `evt_${randomBytes(10).toString('hex')}`,
+      object: 'event',
+      api_version: '2026-08-26.dahlia',
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      type,
+      data: { object: { id: 'in_panel_1', object: 'invoice', customer: tenant.customerId, status } },
+    });
+    return request(platform.baseUrl, 'POST', '/api/v1/webhooks/stripe', {
+      body: payload,
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET }),
+      },
+    });
+  }
+
+  async function noSidewaysScroll(width: number): Promise<void> {
+    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(scrollWidth <= width, `the page scrolls sideways at ${width} px: ${scrollWidth}`);
+  }
+
+  before(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    platform = await startPlatform({
+      portal: true,
+      env: { STRIPE_WEBHOOK_SECRET: SECRET, BILLING_DUNNING_GRACE_PERIOD: '2s', LOGIN_RATE_LIMIT: '1000' },
+    });
+    tenant.slug = uniqueSlug('panel');
+    const created = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
+      headers: platform.admin.headers,
+      json: { slug: tenant.slug, name: 'Panel Co', plan: 'team', ownerEmail: `owner@${tenant.slug}.test` },
+    });
+    await waitForOperation(platform, created.body.operation.id);
+    tenant.id = created.body.tenant.id;
+    const [resources] = await platform.database.query<{ billing_customer_id: string }>(
+      `SELECT billing_customer_id FROM tenant_resources WHERE tenant_id = $1`,
+      [tenant.id],
+    );
+    tenant.customerId = resources!.billing_customer_id;
+    browser = await launchChromium();
+    const context = await browser.newContext({ baseURL: platform.baseUrl });
+    page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    page.on('pageerror', (error) => problems.push(`${page.url()}: ${String(error)}`));
+    page.on('console', (message) => {
+      if (isCspViolation(message.text())) problems.push(message.text());
+    });
+    await signInThroughPortal(page, platform.admin.email, platform.admin.password);
+  });
+  after(async () => {
+    await browser?.close();
+    await platform?.stop();
+    assert.deepEqual(problems, [], 'no page errors and no content security policy violations');
+  });
+
+  it('shows dunning and the billing suspension at 1,400 and 390 px, then good standing once paid', async () => {
+    assert.equal((await post('invoice.payment_failed', 'open')).status, 200);
+    await waitFor('the billing suspension', async () => {
+      const [row] = await platform.database.query<{ status: string }>(`SELECT status FROM tenants WHERE id = $1`, [
+        tenant.id,
+      ]);
+      return row?.status === 'suspended';
+    });
+    await waitFor('the standing recorded', async () => {
+      const [row] = await platform.database.query<{ standing: string }>(
+        `SELECT standing FROM tenant_billing WHERE tenant_id = $1`,
+        [tenant.id],
+      );
+      return row?.standing === 'suspended';
+    });
+    for (const width of [1400, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto(`/admin/tenants/${tenant.slug}`);
+      const panel = page.getByTestId('billing-panel');
+      await panel.waitFor();
+      assert.equal(await panel.getByTestId('billing-standing').textContent(), 'suspended for billing');
+      assert.match((await panel.getByTestId('billing-dunning').textContent()) ?? '', /in_panel_1/);
+      assert.match(
+        (await panel.getByTestId('billing-suspension').textContent()) ?? '',
+        /#1 — billing \(lifted when the invoices are paid\)/,
+      );
+      assert.match((await panel.getByTestId('stripe-events').textContent()) ?? '', /dunning-started/);
+      await noSidewaysScroll(width);
+      await page.screenshot({ path: `${SCREENSHOTS}admin-tenant-dunning-${width}.png`, fullPage: true });
+    }
+
+    assert.equal((await post('invoice.paid', 'paid')).status, 200);
+    await waitFor('dunning ended (after the reactivation)', async () => {
+      const [row] = await platform.database.query<{ standing: string }>(
+        `SELECT standing FROM tenant_billing WHERE tenant_id = $1`,
+        [tenant.id],
+      );
+      return row?.standing === 'in-good-standing';
+    });
+    await page.goto(`/admin/tenants/${tenant.slug}`);
+    assert.equal(await page.getByTestId('billing-standing').textContent(), 'in good standing');
+    assert.match((await page.getByTestId('billing-suspension').textContent()) ?? '', /none/);
+  });
+});

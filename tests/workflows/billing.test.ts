@@ -1,0 +1,232 @@
+// tenantBilling with typed activity stand-ins, and the real suspendTenant and reactivateTenant
+// workflows (their own activities stood in too) on a second in-process worker polling the
+// tenant-suspension queue its input names — so a billing suspension is started exactly as the
+// admin console's is, as a workflow of that family under `tenant-suspend/<slug>/<n>`. The
+// branches: an event handed over twice is acted on once; the grace timer suspends and the
+// payment lifts it; an admin's suspension in force is neither stacked on nor lifted; events
+// out of order; a long life continues as new, carrying what it remembers and what waits.
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
+import type { BillingActivities } from '../../activities/billing/index.ts';
+import type { TenantSuspensionActivities } from '../../activities/tenant-suspension/index.ts';
+import { bundleWorkflows } from '../../worker/workflow-bundle.ts';
+import type { StripeEventRef, TenantBillingInput } from '../../workflows/billing/contract.ts';
+import { getBillingViewQuery, stripeEventSignal, tenantBillingWorkflowId } from '../../workflows/billing/contract.ts';
+import type { tenantBilling } from '../../workflows/billing/index.ts';
+import { testEnv } from '../support/env.ts';
+import { recordHistory } from '../support/histories.ts';
+import type { Scenario, WorkflowHarness } from '../support/workflow-harness.ts';
+import { startWorkflowHarness, TEST_TIMINGS } from '../support/workflow-harness.ts';
+
+type Activities = BillingActivities;
+const GRACE_MS = 700;
+
+/** Stand-ins that succeed: the tenant is active with no suspension. */
+function succeed(overrides: Partial<Activities> = {}) {
+  return {
+    startDunning: () => Promise.resolve({ recipients: ['owner@example.test'] }),
+    addDunningInvoice: () => Promise.resolve(),
+    endDunning: () => Promise.resolve(),
+    prepareBillingSuspension: () => Promise.resolve({ start: true as const, number: 1 }),
+    recordBillingSuspension: () => Promise.resolve(),
+    prepareBillingReactivation: (input: { number: number }) =>
+      Promise.resolve({ start: true as const, number: input.number }),
+    followSubscription: () => Promise.resolve({ plan: 'team', licenseId: randomUUID(), unknownPrices: [] }),
+    recordStripeEventOutcome: () => Promise.resolve({ tenantStatus: 'active' }),
+    ...overrides,
+  } satisfies Partial<Activities>;
+}
+
+let counter = 0;
+function ref(type: StripeEventRef['type'], objectId: string, extra: Partial<StripeEventRef> = {}): StripeEventRef {
+  counter += 1;
+  return {
+    eventId: `evt_${randomBytes(6).toString('hex')}`,
+    type,
+    created: 1_800_000_000 + counter,
+    objectId,
+    objectStatus: type === 'invoice.paid' ? 'paid' : 'open',
+    ...extra,
+  };
+}
+
+describe('tenantBilling (activity stand-ins, the real suspension workflows)', () => {
+  let harness: WorkflowHarness;
+  let suspensionWorker: Worker;
+  let suspensionConnection: NativeConnection;
+  let running: Promise<void>;
+  const prefix = `atrium-wftest-billing-${randomBytes(4).toString('hex')}`;
+  const suspensionCalls: Array<{ name: string; input: any }> = [];
+
+  before(async () => {
+    harness = await startWorkflowHarness('billing');
+    suspensionConnection = await NativeConnection.connect({ address: testEnv.ATRIUM_TEST_TEMPORAL_ADDRESS });
+    const record =
+      (name: string, answer: unknown = undefined) =>
+      (input: unknown) => {
+        suspensionCalls.push({ name, input });
+        return Promise.resolve(answer);
+      };
+    suspensionWorker = await Worker.create({
+      connection: suspensionConnection,
+      taskQueue: `${prefix}-tenant-suspension`,
+      workflowBundle: await bundleWorkflows(['tenant-suspension'], new DefaultLogger('WARN')),
+      activities: {
+        blockTenant: record('blockTenant'),
+        revokeTenantSessions: record('revokeTenantSessions'),
+        scaleDownTenantWorkloads: record('scaleDownTenantWorkloads', { skipped: 'no cluster' }),
+        restoreTenantWorkloads: record('restoreTenantWorkloads', { skipped: 'no cluster' }),
+        unblockTenant: record('unblockTenant'),
+        listResumableWebhookEndpoints: record('listResumableWebhookEndpoints', { endpointIds: [] }),
+      } satisfies Partial<Record<keyof TenantSuspensionActivities, (input: any) => Promise<unknown>>>,
+    });
+    running = suspensionWorker.run();
+  });
+  after(async () => {
+    suspensionWorker?.shutdown();
+    await running;
+    await suspensionConnection?.close();
+    await harness?.stop();
+  });
+
+  async function start(s: Scenario, extra: Partial<TenantBillingInput> = {}) {
+    const slug = `wf-bill-${randomUUID().slice(0, 8)}`;
+    const input: TenantBillingInput = {
+      tenantId: randomUUID(),
+      slug,
+      taskQueuePrefix: prefix,
+      policy: { dunningGracePeriodMs: GRACE_MS },
+      timings: TEST_TIMINGS,
+      ...extra,
+    };
+    const handle = await s.start<typeof tenantBilling>('tenantBilling', input, tenantBillingWorkflowId(slug));
+    return { handle, input };
+  }
+
+  const send = (handle: WorkflowHandle<typeof tenantBilling>, ...events: StripeEventRef[]) =>
+    Promise.all(events.map((event) => handle.signal(stripeEventSignal, event)));
+
+  const outcomes = (s: Scenario) =>
+    s.calls
+      .filter((call) => call.name === 'recordStripeEventOutcome')
+      .map((call) => [call.input.eventId, call.input.outcome]);
+
+  it('acts once on an event handed over twice; suspends after the grace period; the payment lifts it', async () => {
+    await harness.withWorker(succeed(), async (s) => {
+      const { handle, input } = await start(s);
+      const failed = ref('invoice.payment_failed', 'in_1');
+      await send(handle, failed, failed);
+      await s.waitUntil('the event acted on', () => outcomes(s).length === 1);
+      await send(handle, failed);
+      await s.waitUntil('the billing suspension recorded', () => s.names().includes('recordBillingSuspension'));
+      assert.equal(s.names().filter((n) => n === 'startDunning').length, 1, 'dunning started once');
+      assert.deepEqual(s.inputOf('recordBillingSuspension'), {
+        tenantId: input.tenantId,
+        number: 1,
+        skipped: null,
+        actor: { type: 'system', id: null, requestId: null, ip: null },
+      });
+      const blocked = suspensionCalls.find((c) => c.name === 'blockTenant' && c.input.tenantId === input.tenantId);
+      assert.deepEqual(blocked?.input.reason, 'billing');
+      const suspend = await harness.client.workflow.getHandle(`tenant-suspend/${input.slug}/1`).describe();
+      assert.equal(suspend.type, 'suspendTenant');
+      assert.equal((await handle.query(getBillingViewQuery)).status, 'suspended');
+
+      const paid = ref('invoice.paid', 'in_1');
+      await send(handle, paid);
+      await s.waitUntil('dunning ended', () => s.names().includes('endDunning'));
+      assert.equal(s.inputOf('endDunning').liftedSuspension, 1);
+      assert.ok(suspensionCalls.some((c) => c.name === 'unblockTenant' && c.input.tenantId === input.tenantId));
+      await s.waitUntil('the payment recorded', () => outcomes(s).length === 2);
+      const reactivate = await harness.client.workflow.getHandle(`tenant-reactivate/${input.slug}/1`).describe();
+      assert.equal(reactivate.status.name, 'COMPLETED');
+      assert.deepEqual(outcomes(s), [
+        [failed.eventId, 'dunning-started'],
+        [paid.eventId, 'dunning-ended'],
+      ]);
+      assert.equal((await handle.query(getBillingViewQuery)).status, 'in-good-standing');
+    });
+  });
+
+  it("neither stacks on nor lifts an admin's suspension", async () => {
+    const standIns = succeed({
+      prepareBillingSuspension: () =>
+        Promise.resolve({ start: false as const, reason: 'suspension 3 (abuse) is in force already' }),
+    });
+    await harness.withWorker(standIns, async (s) => {
+      const { handle, input } = await start(s);
+      await send(handle, ref('invoice.payment_failed', 'in_a'));
+      await s.waitUntil('the suspension decided', () => s.names().includes('recordBillingSuspension'));
+      assert.equal(s.inputOf('recordBillingSuspension').skipped, 'suspension 3 (abuse) is in force already');
+      await send(handle, ref('invoice.paid', 'in_a'));
+      await s.waitUntil('dunning ended', () => s.names().includes('endDunning'));
+      assert.equal(s.inputOf('endDunning').liftedSuspension, null);
+      assert.ok(!s.names().includes('prepareBillingReactivation'), 'nothing to lift');
+      assert.ok(!suspensionCalls.some((c) => c.input.tenantId === input.tenantId), 'no suspension workflow ran');
+    });
+  });
+
+  it('judges order by the object: a payment before its failure, an older subscription update, a deletion', async () => {
+    await harness.withWorker(succeed(), async (s) => {
+      const { handle } = await start(s);
+      const paid = ref('invoice.paid', 'in_o');
+      const failed = ref('invoice.payment_failed', 'in_o', { created: paid.created - 100 });
+      const newer = ref('customer.subscription.updated', 'sub_1', { objectStatus: 'active', priceIds: ['price_team'] });
+      const older = ref('customer.subscription.updated', 'sub_1', { created: newer.created - 10, priceIds: ['x'] });
+      const deleted = ref('customer.subscription.deleted', 'sub_1', { objectStatus: 'canceled' });
+      const revived = ref('customer.subscription.updated', 'sub_1', { objectStatus: 'active' });
+      await send(handle, paid);
+      await send(handle, failed);
+      await send(handle, newer);
+      await send(handle, older);
+      await send(handle, deleted);
+      await send(handle, revived);
+      await s.waitUntil('six events acted on', () => outcomes(s).length === 6);
+      assert.deepEqual(outcomes(s), [
+        [paid.eventId, 'invoice-paid'],
+        [failed.eventId, 'stale'],
+        [newer.eventId, 'subscription-followed'],
+        [older.eventId, 'stale'],
+        [deleted.eventId, 'subscription-followed'],
+        [revived.eventId, 'stale'],
+      ]);
+      assert.ok(!s.names().includes('startDunning'));
+      assert.deepEqual(
+        s.calls.filter((c) => c.name === 'followSubscription').map((c) => [c.input.status, c.input.deleted]),
+        [
+          ['active', false],
+          ['canceled', true],
+        ],
+      );
+    });
+  });
+
+  it('continues as new after a hundred events, carrying what it remembers and what waits', async () => {
+    await harness.withWorker(succeed(), async (s) => {
+      const { handle } = await start(s, {
+        memory: {
+          handled: ['evt_remembered'],
+          paidInvoices: [],
+          dunning: null,
+          billingSuspension: null,
+          subscriptions: {},
+        },
+      });
+      const firstRun = (await handle.describe()).runId;
+      const events = Array.from({ length: 105 }, (_, i) => ref('invoice.paid', `in_many_${i}`));
+      for (let i = 0; i < events.length; i += 15) await send(handle, ...events.slice(i, i + 15));
+      await send(handle, ref('invoice.paid', 'in_x', { eventId: 'evt_remembered' }));
+      await s.waitUntil('every event acted on', () => outcomes(s).length === 105, 60_000);
+      const latest = await harness.client.workflow.getHandle(handle.workflowId).describe();
+      assert.notEqual(latest.runId, firstRun, 'a new run');
+      assert.equal(new Set(outcomes(s).map(([id]) => id)).size, 105, 'each event once, across the runs');
+      assert.ok(!outcomes(s).some(([id]) => id === 'evt_remembered'), 'a remembered event is dropped');
+      const view = await harness.client.workflow.getHandle(handle.workflowId).query(getBillingViewQuery);
+      assert.equal(view.handled, 106);
+      await recordHistory(harness.client, handle.workflowId, 'tenant-billing-continued-as-new', firstRun);
+    });
+  });
+});
