@@ -25,6 +25,7 @@ import { CreateWebhookDeliveries1763940000000 } from './1763940000000-CreateWebh
 import { CreateAccessCheckFunctions1763990000000 } from './1763990000000-CreateAccessCheckFunctions.ts';
 import { AddWebhookDeliveryKinds1764000000000 } from './1764000000000-AddWebhookDeliveryKinds.ts';
 import { CreateWebhookEndpointNotices1764100000000 } from './1764100000000-CreateWebhookEndpointNotices.ts';
+import { CreateConnectors1764400000000 } from './1764400000000-CreateConnectors.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -53,4 +54,5 @@ export const migrations = [
   CreateAccessCheckFunctions1763990000000,
   AddWebhookDeliveryKinds1764000000000,
   CreateWebhookEndpointNotices1764100000000,
+  CreateConnectors1764400000000,
 ];
