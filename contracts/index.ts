@@ -8,6 +8,7 @@ export * from './api-keys.ts';
 export * from './audit-log.ts';
 export * from './auth.ts';
 export * from './common.ts';
+export * from './connectors.ts';
 export * from './events.ts';
 export * from './health.ts';
 export * from './invitations.ts';

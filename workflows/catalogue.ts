@@ -13,6 +13,7 @@ export const WORKFLOW_FAMILIES = [
   'tenant-suspension',
   'tenant-offboarding',
   'webhooks',
+  'connectors',
 ] as const;
 export type WorkflowFamily = (typeof WORKFLOW_FAMILIES)[number];
 
@@ -77,6 +78,20 @@ export const OPERATION_CATALOGUE = {
     workflowId: ({ slug, endpointId, replayId }) => `webhook-replay/${slug}/${endpointId}/${replayId}`,
     scope: 'tenant',
     label: 'Webhook replay',
+  }),
+  'connector-connect': entry<{ slug: string; connectionId: string }>({
+    family: 'connectors',
+    workflowType: 'connectConnector',
+    workflowId: ({ slug, connectionId }) => `connector-connect/${slug}/${connectionId}`,
+    scope: 'tenant',
+    label: 'Connector connection',
+  }),
+  'connector-disconnect': entry<{ slug: string; connectionId: string }>({
+    family: 'connectors',
+    workflowType: 'disconnectConnector',
+    workflowId: ({ slug, connectionId }) => `connector-disconnect/${slug}/${connectionId}`,
+    scope: 'tenant',
+    label: 'Connector disconnection',
   }),
 } as const;
 

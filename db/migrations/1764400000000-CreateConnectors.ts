@@ -47,7 +47,9 @@ export class CreateConnectors1764400000000 implements MigrationInterface {
         created_by uuid REFERENCES users (id) ON DELETE SET NULL,
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await queryRunner.query(`CREATE INDEX connector_custom_providers_tenant_idx ON connector_custom_providers (tenant_id)`);
+    await queryRunner.query(
+      `CREATE INDEX connector_custom_providers_tenant_idx ON connector_custom_providers (tenant_id)`,
+    );
 
     await queryRunner.query(`
       CREATE TABLE connector_connections (

@@ -8,7 +8,7 @@
 // their shape, and the flows are tested against oidc-provider defined as a tenant's own provider.
 import type { CatalogProviderDefinition } from './provider-definition.ts';
 import { CatalogProviderDefinition as CatalogProviderDefinitionSchema } from './provider-definition.ts';
-import { z } from 'zod';
+import type { z } from 'zod';
 
 type CatalogInput = z.input<typeof CatalogProviderDefinitionSchema>;
 
@@ -164,14 +164,18 @@ const ENTRIES: CatalogInput[] = [
 ];
 
 /** The validated catalog, by id. Throws at boot, naming each wrong field of each entry. */
-export function loadProviderCatalog(entries: readonly unknown[] = ENTRIES): ReadonlyMap<string, CatalogProviderDefinition> {
+export function loadProviderCatalog(
+  entries: readonly unknown[] = ENTRIES,
+): ReadonlyMap<string, CatalogProviderDefinition> {
   const problems: string[] = [];
   const catalog = new Map<string, CatalogProviderDefinition>();
   entries.forEach((raw, index) => {
     const parsed = CatalogProviderDefinitionSchema.safeParse(raw);
     if (!parsed.success) {
       for (const issue of parsed.error.issues)
-        problems.push(`entry ${index} (${String((raw as { id?: unknown }).id)}) ${issue.path.join('.')}: ${issue.message}`);
+        problems.push(
+          `entry ${index} (${String((raw as { id?: unknown }).id)}) ${issue.path.join('.')}: ${issue.message}`,
+        );
       return;
     }
     if (catalog.has(parsed.data.id)) problems.push(`entry ${index}: the id "${parsed.data.id}" is used twice`);

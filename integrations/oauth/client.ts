@@ -150,13 +150,13 @@ export function createOAuthClient(options: OAuthClientOptions) {
           `${definition.name} refused the new token (${definition.whoAmI.url} answered ${response.status}).`,
         );
       const body = (await response.json()) as unknown;
-      const id = pick(body, definition.whoAmI.idField);
-      if (id === undefined)
+      const id = scalar(pick(body, definition.whoAmI.idField));
+      if (id === null)
         throw new OAuthProviderError(
           'provider_error',
           `${definition.name}'s ${definition.whoAmI.url} answered without "${definition.whoAmI.idField}".`,
         );
-      return { id: String(id), name: String(pick(body, definition.whoAmI.nameField) ?? id) };
+      return { id, name: scalar(pick(body, definition.whoAmI.nameField)) ?? id };
     },
 
     /** RFC 7009: revokes a token at the provider's revocation endpoint. */
@@ -180,6 +180,11 @@ export function createOAuthClient(options: OAuthClientOptions) {
 
 export type OAuthClient = ReturnType<typeof createOAuthClient>;
 
+/** A string or number field as text; anything else (absent, an object) is null. */
+function scalar(value: unknown): string | null {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
+}
+
 function pick(body: unknown, path: string): unknown {
   let current: unknown = body;
   for (const key of path.split('.')) {
@@ -197,7 +202,10 @@ export function translate(error: unknown, definition: ProviderDefinition, doing:
   if (error instanceof oidc.ResponseBodyError || error instanceof oidc.AuthorizationResponseError) {
     const description = error.error_description ? `: ${error.error_description}` : '';
     if (error.error === 'access_denied')
-      return new OAuthProviderError('access_denied', `The authorization was declined at ${definition.name}${description}.`);
+      return new OAuthProviderError(
+        'access_denied',
+        `The authorization was declined at ${definition.name}${description}.`,
+      );
     if (error.error === 'invalid_grant')
       return new OAuthProviderError(
         'invalid_grant',
@@ -217,8 +225,14 @@ export function translate(error: unknown, definition: ProviderDefinition, doing:
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: string } | null)?.code;
   if (code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' || code === 'OAUTH_RESPONSE_IS_NOT_JSON')
-    return new OAuthProviderError('provider_error', `${definition.name} answered unexpectedly while ${doing}: ${message}`);
+    return new OAuthProviderError(
+      'provider_error',
+      `${definition.name} answered unexpectedly while ${doing}: ${message}`,
+    );
   if (error instanceof TypeError || code === 'ECONNREFUSED' || /fetch failed|timeout|aborted/i.test(message))
-    return new OAuthProviderError('unreachable', `${definition.name} could not be reached while ${doing} (${message}).`);
+    return new OAuthProviderError(
+      'unreachable',
+      `${definition.name} could not be reached while ${doing} (${message}).`,
+    );
   return new OAuthProviderError('provider_error', `${definition.name} failed while ${doing}: ${message}`);
 }

@@ -11,10 +11,16 @@ const catalog = loadProviderCatalog();
 
 describe('connector provider catalog', () => {
   it('has the eight providers, each valid, with https endpoints and its documentation URL', () => {
-    assert.deepEqual(
-      [...catalog.keys()].sort(),
-      ['github', 'google', 'hubspot', 'linkedin', 'meta', 'microsoft', 'salesforce', 'slack'],
-    );
+    assert.deepEqual([...catalog.keys()].sort(), [
+      'github',
+      'google',
+      'hubspot',
+      'linkedin',
+      'meta',
+      'microsoft',
+      'salesforce',
+      'slack',
+    ]);
     for (const definition of catalog.values()) {
       for (const { field, url } of definitionUrls(definition))
         assert.equal(new URL(url).protocol, 'https:', `${definition.id} ${field}`);

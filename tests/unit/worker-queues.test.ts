@@ -34,6 +34,7 @@ describe('worker task queues', () => {
         ['atrium-tenant-suspension', 5, 6],
         ['atrium-tenant-offboarding', 5, 6],
         ['atrium-webhooks', 10, 11],
+        ['atrium-connectors', 5, 6],
       ],
     );
   });
