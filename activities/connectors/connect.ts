@@ -4,6 +4,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import {
+  closeAuthorization,
   deleteAuthorization,
   findConnection,
   putAuthorization,
@@ -222,7 +223,8 @@ export function createConnectActivities({ deps, oauth, catalog }: ConnectDeps) {
         const paths = connectionSecretPaths(input.slug, input.connectionId);
         await Promise.all([paths.pkce, paths.callback, paths.tokens].map((path) => secretStore.destroy(path)));
         await step.locked(async ({ db, auditChange }) => {
-          await deleteAuthorization(db, input.tenantId, input.connectionId);
+          // Kept, but no longer accepted: a late callback is told the connect expired (410).
+          await closeAuthorization(db, input.tenantId, input.connectionId);
           const connection = await findConnection(db, input.tenantId, input.connectionId, { lock: true });
           if (!connection || connection.status === input.status) return;
           await updateConnection(db, input.tenantId, input.connectionId, {

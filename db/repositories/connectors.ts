@@ -141,6 +141,15 @@ export async function markAuthorizationUsed(db: EntityManager, tenantId: string,
   ]);
 }
 
+/** Ends an authorization nobody used: it stays as a record, and a late callback is told it expired. */
+export async function closeAuthorization(db: EntityManager, tenantId: string, connectionId: string): Promise<void> {
+  await db.query(
+    `UPDATE connector_authorizations SET expires_at = least(expires_at, now())
+     WHERE tenant_id = $1 AND connection_id = $2 AND used_at IS NULL`,
+    [tenantId, connectionId],
+  );
+}
+
 export async function deleteAuthorization(db: EntityManager, tenantId: string, connectionId: string): Promise<boolean> {
   const rows = await db.query<unknown[]>(
     `DELETE FROM connector_authorizations WHERE tenant_id = $1 AND connection_id = $2 RETURNING connection_id`,

@@ -39,7 +39,9 @@ const ENTRIES: CatalogInput[] = [
     // The multi-tenant endpoints: each organization's ID tokens carry its own issuer.
     authorizationEndpoint: 'https://login.microsoftonline.com/common/oauth2/v2.0/authorize',
     tokenEndpoint: 'https://login.microsoftonline.com/common/oauth2/v2.0/token',
-    defaultScopes: ['openid', 'email', 'profile', 'offline_access', 'User.Read'],
+    // No `openid`: an Entra ID token's issuer names the person's organization, which the
+    // multi-tenant endpoint cannot know in advance; Graph's /me names the account instead.
+    defaultScopes: ['offline_access', 'User.Read'],
     pkce: true,
     tokenEndpointAuthMethod: 'client_secret_post',
     // Entra returns a new refresh token with every refresh; the old one stays valid until it expires.

@@ -100,8 +100,7 @@ export async function connectConnector(input: ConnectConnectorInput): Promise<Co
     const arrived = await tracker.run('consent', () => condition(() => callback !== null, input.connectTimeoutMs));
     const answer: AuthorizationCallback | null = callback;
     if (!arrived || !answer) {
-      const minutes = Math.max(1, Math.round(input.connectTimeoutMs / 60_000));
-      const message = `Nobody finished authorizing at ${providerName} within ${minutes} minute${minutes === 1 ? '' : 's'}; start the connection again.`;
+      const message = `Nobody finished authorizing at ${providerName} within ${inWords(input.connectTimeoutMs)}; start the connection again.`;
       tracker.fail('consent', message);
       return { outcome: 'expired', code: 'expired', message };
     }
@@ -152,4 +151,10 @@ export async function connectConnector(input: ConnectConnectorInput): Promise<Co
     );
     return null;
   }
+}
+
+/** `8 seconds`, `10 minutes`: how long a person had. */
+function inWords(ms: number): string {
+  const [amount, unit] = ms < 60_000 ? [Math.max(1, Math.round(ms / 1000)), 'second'] : [Math.round(ms / 60_000), 'minute'];
+  return `${amount} ${unit}${amount === 1 ? '' : 's'}`;
 }
