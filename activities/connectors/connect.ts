@@ -6,6 +6,7 @@ import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import {
   closeAuthorization,
   deleteAuthorization,
+  findAuthorization,
   findConnection,
   putAuthorization,
   updateConnection,
@@ -46,8 +47,9 @@ export function createConnectActivities({ deps, oauth, catalog }: ConnectDeps) {
     /**
      * Draws the PKCE verifier and the state, keeps the verifier (and the state) in the secret
      * store and the state's hash, its expiry and who may complete it in PostgreSQL, and builds
-     * the authorization URL. Retry-safe: a retry draws new ones and replaces both (one pending
-     * authorization per connection); only the URL of the attempt that completed reaches anyone.
+     * the authorization URL. Retry-safe: an unused authorization of the same workflow whose
+     * verifier is stored is reused (the same URL is built again); anything else is replaced
+     * (one pending authorization per connection).
      */
     async beginAuthorization(
       input: ConnectionInput & {
@@ -63,25 +65,37 @@ export function createConnectActivities({ deps, oauth, catalog }: ConnectDeps) {
       const provider = await providerOf(input, input.providerId);
       return tenantStep(deps, input, async (step) => {
         const paths = connectionSecretPaths(input.slug, input.connectionId);
-        const { state, codeVerifier } = oauth.newSecrets();
-        await secretStore.write(paths.pkce, { codeVerifier, state });
+        const stored = await secretStore.read(paths.pkce);
+        const pending = await step.locked(({ db }) => findAuthorization(db, input.tenantId, input.connectionId));
+        const reusable =
+          stored?.data.state !== undefined &&
+          stored.data.codeVerifier !== undefined &&
+          pending !== null &&
+          pending.used_at === null &&
+          pending.workflow_id === input.workflowId &&
+          pending.state_hash === stateHash(stored.data.state);
+        const { state, codeVerifier } = reusable
+          ? { state: stored.data.state!, codeVerifier: stored.data.codeVerifier! }
+          : oauth.newSecrets();
+        if (!reusable) await secretStore.write(paths.pkce, { codeVerifier, state });
         const authorizationUrl = await oauth.authorizationUrl(provider.definition, provider, {
           redirectUri: input.redirectUri,
           state,
           codeVerifier,
           scopes: input.scopes,
         });
-        await step.locked(({ db }) =>
-          putAuthorization(db, {
-            connection_id: input.connectionId,
-            tenant_id: input.tenantId,
-            state_hash: stateHash(state),
-            user_id: input.userId,
-            workflow_id: input.workflowId,
-            expires_at: new Date(input.expiresAt),
-          }),
-        );
-        Context.current().log.info('Authorization prepared', { connectionId: input.connectionId });
+        if (!reusable)
+          await step.locked(({ db }) =>
+            putAuthorization(db, {
+              connection_id: input.connectionId,
+              tenant_id: input.tenantId,
+              state_hash: stateHash(state),
+              user_id: input.userId,
+              workflow_id: input.workflowId,
+              expires_at: new Date(input.expiresAt),
+            }),
+          );
+        Context.current().log.info('Authorization prepared', { connectionId: input.connectionId, reused: reusable });
         return { authorizationUrl, providerName: provider.definition.name };
       });
     },

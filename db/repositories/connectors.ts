@@ -122,6 +122,18 @@ export async function putAuthorization(db: EntityManager, row: Omit<Authorizatio
   );
 }
 
+export async function findAuthorization(
+  db: EntityManager,
+  tenantId: string,
+  connectionId: string,
+): Promise<AuthorizationRow | null> {
+  const rows = await db.query<AuthorizationRow[]>(
+    `SELECT * FROM connector_authorizations WHERE tenant_id = $1 AND connection_id = $2`,
+    [tenantId, connectionId],
+  );
+  return rows[0] ?? null;
+}
+
 /** Platform scope: the callback knows only the state. */
 export async function findAuthorizationByStateHash(
   db: EntityManager,
