@@ -11,7 +11,11 @@ import { createConnectorActivities } from '../../activities/connectors/index.ts'
 import { createOutboundClient } from '../../integrations/outbound/fetch.ts';
 import { createOutboundGuard } from '../../integrations/outbound/guard.ts';
 import type { ProviderDefinition } from '../../integrations/oauth/provider-definition.ts';
-import { CONNECT_FAILURE_TYPES, connectionSecretPaths, customProviderSecretPath } from '../../workflows/connectors/contract.ts';
+import {
+  CONNECT_FAILURE_TYPES,
+  connectionSecretPaths,
+  customProviderSecretPath,
+} from '../../workflows/connectors/contract.ts';
 import type { ActivityHarness, TestTenant } from '../support/activity-harness.ts';
 import { startActivityHarness } from '../support/activity-harness.ts';
 import type { ConnectorTestProvider } from '../support/connector-provider.ts';
@@ -114,12 +118,12 @@ describe('connectors activities', () => {
     );
     assert.equal(exchanged.result.tokenPath, paths.tokens);
     assert.ok(exchanged.result.scopes.includes('offline_access'));
-    assert.equal((provider.requests.get('/token') ?? 0), 1, 'the code was exchanged once');
+    assert.equal(provider.requests.get('/token') ?? 0, 1, 'the code was exchanged once');
     const tokens = (await h.deps.secretStore.read(paths.tokens))!.data;
     assert.ok(tokens.access_token && tokens.refresh_token);
     assert.equal(await h.deps.secretStore.read(paths.callback), null);
     for (const line of [...prepared.logs, ...exchanged.logs])
-      assert.ok(!JSON.stringify(line).includes(tokens.access_token!), 'no token in the logs');
+      assert.ok(!JSON.stringify(line).includes(tokens.access_token), 'no token in the logs');
 
     const tested = await h.twice(
       a,
@@ -150,9 +154,14 @@ describe('connectors activities', () => {
 
     const revoked = await h.twice(a, 'revokeConnectionTokens', ref(connectionId), { tenant: t });
     assert.deepEqual(revoked.result, { how: 'rfc7009', skipped: null });
-    assert.equal(await provider.introspect(tokens.refresh_token!), false);
+    assert.equal(await provider.introspect(tokens.refresh_token), false);
 
-    const deleted = await h.twice(a, 'deleteConnectionTokens', { ...ref(connectionId), revocation: 'rfc7009' }, { tenant: t });
+    const deleted = await h.twice(
+      a,
+      'deleteConnectionTokens',
+      { ...ref(connectionId), revocation: 'rfc7009' },
+      { tenant: t },
+    );
     assert.deepEqual(deleted.audit, ['connection.disconnected']);
     assert.equal(await h.deps.secretStore.read(paths.tokens), null);
   });
@@ -169,7 +178,9 @@ describe('connectors activities', () => {
     );
     assert.deepEqual(ended.audit, ['connection.connect_expired']);
     assert.equal(await h.deps.secretStore.read(paths.pkce), null);
-    const authorization = ended.after.connector_authorizations.find((r: { connection_id: string }) => r.connection_id === connectionId);
+    const authorization = ended.after.connector_authorizations.find(
+      (r: { connection_id: string }) => r.connection_id === connectionId,
+    );
     assert.ok(new Date(authorization.expires_at).getTime() <= Date.now(), 'the state expired with the connect');
   });
 
@@ -179,7 +190,11 @@ describe('connectors activities', () => {
     const prepared = await h.run(a, 'beginAuthorization', begin(connectionId));
     const state = new URL(prepared.result.authorizationUrl).searchParams.get('state')!;
     await h.deps.secretStore.write(paths.callback, { code: 'not-a-code-it-issued', state, iss: provider.issuer });
-    const failure = await h.failure(a, 'exchangeAuthorizationCode', { ...ref(connectionId), providerId, redirectUri: REDIRECT_URI });
+    const failure = await h.failure(a, 'exchangeAuthorizationCode', {
+      ...ref(connectionId),
+      providerId,
+      redirectUri: REDIRECT_URI,
+    });
     assert.ok(failure instanceof ApplicationFailure);
     assert.equal(failure.type, CONNECT_FAILURE_TYPES.invalid_grant);
     assert.equal(failure.nonRetryable, true);

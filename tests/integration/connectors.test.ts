@@ -123,7 +123,11 @@ describe('connectors: connect, tokens, disconnect and bad input (local secret st
     const paths = connectionSecretPaths(tenant().slug, connectionId);
     const tokens = (await store.read(paths.tokens))!.data;
     assert.ok(tokens.access_token && tokens.refresh_token && tokens.id_token, 'access, refresh and ID token stored');
-    assert.equal(await provider.introspect(tokens.access_token), true, 'the stored access token is live at the provider');
+    assert.equal(
+      await provider.introspect(tokens.access_token),
+      true,
+      'the stored access token is live at the provider',
+    );
     assert.equal(await store.read(paths.pkce), null, 'the PKCE verifier is gone');
     assert.equal(await store.read(paths.callback), null, 'the code is gone');
     const [row] = await platform.database.query(`SELECT * FROM connector_connections WHERE id = $1`, [connectionId]);
@@ -142,7 +146,11 @@ describe('connectors: connect, tokens, disconnect and bad input (local secret st
     const ended = await waitForOperation(platform, disconnected.body.operation.id);
     assert.equal(ended.status, 'completed', JSON.stringify(ended));
     assert.equal(await store.read(paths.tokens), null, 'tokens deleted');
-    assert.equal(await provider.introspect(tokens.refresh_token), false, 'the refresh token is revoked at the provider');
+    assert.equal(
+      await provider.introspect(tokens.refresh_token),
+      false,
+      'the refresh token is revoked at the provider',
+    );
     assert.equal(provider.requests.get('/token/revocation'), 1, 'one revocation reached the provider');
     const after = Connection.parse(
       (await request(platform.baseUrl, 'GET', `${connectionsPath()}/${connectionId}`, { headers: owner.headers })).body,
@@ -155,7 +163,12 @@ describe('connectors: connect, tokens, disconnect and bad input (local secret st
     );
     assert.deepEqual(
       audit.map((entry) => entry.action),
-      ['connection.connect_started', 'connection.connected', 'connection.disconnect_requested', 'connection.disconnected'],
+      [
+        'connection.connect_started',
+        'connection.connected',
+        'connection.disconnect_requested',
+        'connection.disconnected',
+      ],
     );
 
     assertNoSecrets(
@@ -189,7 +202,10 @@ describe('connectors: connect, tokens, disconnect and bad input (local secret st
     const redirect = await post({ provider: providerId, redirectUri: 'https://evil.example/callback' });
     assert.equal(redirect.status, 422);
     assert.equal(redirect.body.errors[0].path, 'redirectUri');
-    assert.match(redirect.body.errors[0].message, /Must be exactly http:\/\/portal\.connectors\.test\/connectors\/callback/);
+    assert.match(
+      redirect.body.errors[0].message,
+      /Must be exactly http:\/\/portal\.connectors\.test\/connectors\/callback/,
+    );
 
     const unconfigured = await post({ provider: 'google' });
     assert.equal(unconfigured.status, 422);
@@ -204,7 +220,9 @@ describe('connectors: connect, tokens, disconnect and bad input (local secret st
     const client = ProviderClient.parse(set.body);
     assert.equal(client.configured, true);
     assert.ok(!JSON.stringify(set.body).includes('sf-secret-value-123'), 'the secret is never answered');
-    const stored = await platform.database.query(`SELECT * FROM connector_provider_clients WHERE provider = 'salesforce'`);
+    const stored = await platform.database.query(
+      `SELECT * FROM connector_provider_clients WHERE provider = 'salesforce'`,
+    );
     assert.ok(!JSON.stringify(stored).includes('sf-secret-value-123'), 'nor kept in PostgreSQL');
     assert.equal((await store.read('platform/connectors/salesforce/client'))?.data.clientSecret, 'sf-secret-value-123');
     const notAdmin = await request(platform.baseUrl, 'PUT', '/api/v1/connector-clients/salesforce', {
@@ -216,12 +234,17 @@ describe('connectors: connect, tokens, disconnect and bad input (local secret st
     const premium = await post({ provider: 'salesforce' });
     assert.equal(premium.status, 403);
     assert.equal(premium.body.type, 'urn:atrium:problem:plan-feature-missing');
-    assert.match(premium.body.detail, /Salesforce needs the connectors\.premium feature, which the "free" plan does not include/);
+    assert.match(
+      premium.body.detail,
+      /Salesforce needs the connectors\.premium feature, which the "free" plan does not include/,
+    );
 
     const list = ConnectorProviderList.parse(
-      (await request(platform.baseUrl, 'GET', `/api/v1/tenants/${tenant().slug}/connectors/providers`, {
-        headers: owner.headers,
-      })).body,
+      (
+        await request(platform.baseUrl, 'GET', `/api/v1/tenants/${tenant().slug}/connectors/providers`, {
+          headers: owner.headers,
+        })
+      ).body,
     );
     const salesforce = list.items.find((p) => p.id === 'salesforce')!;
     assert.deepEqual([salesforce.configured, salesforce.available], [true, false]);
@@ -240,7 +263,13 @@ describe('connectors: connect, tokens, disconnect and bad input (local secret st
 
     const metadata = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${tenant().slug}/connectors/providers`, {
       headers: owner.headers,
-      json: { name: 'Metadata', issuer: 'http://169.254.169.254/', scopes: ['openid'], clientId: 'x', clientSecret: 'y' },
+      json: {
+        name: 'Metadata',
+        issuer: 'http://169.254.169.254/',
+        scopes: ['openid'],
+        clientId: 'x',
+        clientSecret: 'y',
+      },
     });
     assert.equal(metadata.status, 422, JSON.stringify(metadata.body));
     assert.equal(metadata.body.errors[0].path, 'issuer');
@@ -257,8 +286,11 @@ describe('connectors: connect, tokens, disconnect and bad input (local secret st
     const operation = await waitForOperation(platform, started.operation.id);
     assert.equal(operation.status, 'failed');
     const shown = Connection.parse(
-      (await request(platform.baseUrl, 'GET', `${connectionsPath()}/${started.connection.id}`, { headers: owner.headers }))
-        .body,
+      (
+        await request(platform.baseUrl, 'GET', `${connectionsPath()}/${started.connection.id}`, {
+          headers: owner.headers,
+        })
+      ).body,
     );
     assert.equal(shown.status, 'failed');
     assert.deepEqual(shown.error, {
@@ -275,11 +307,17 @@ describe('connectors: connect, tokens, disconnect and bad input (local secret st
     const operation = await waitForOperation(platform, started.operation.id);
     assert.equal(operation.status, 'failed');
     const shown = Connection.parse(
-      (await request(platform.baseUrl, 'GET', `${connectionsPath()}/${started.connection.id}`, { headers: owner.headers }))
-        .body,
+      (
+        await request(platform.baseUrl, 'GET', `${connectionsPath()}/${started.connection.id}`, {
+          headers: owner.headers,
+        })
+      ).body,
     );
     assert.equal(shown.status, 'expired');
-    assert.match(shown.error!.message, /Nobody finished authorizing at Test provider within 8 seconds; start the connection again/);
+    assert.match(
+      shown.error!.message,
+      /Nobody finished authorizing at Test provider within 8 seconds; start the connection again/,
+    );
     const late = await postCallback(platform, owner, callbackBody(redirect));
     assert.equal(late.status, 410);
     assert.match(late.body.detail, /expired; start the connection again/);
@@ -302,7 +340,10 @@ describe('connectors: connect, tokens, disconnect and bad input (local secret st
     assert.deepEqual(statuses, [202, 202, 403], JSON.stringify(answers.map((a) => a.body)));
     const refused = answers.find((answer) => answer.status === 403)!;
     assert.equal(refused.body.type, 'urn:atrium:problem:plan-limit-reached');
-    assert.match(refused.body.detail, /The "free" plan allows 2 connectors \(limit "connectors"\); 2 are connected or connecting/);
+    assert.match(
+      refused.body.detail,
+      /The "free" plan allows 2 connectors \(limit "connectors"\); 2 are connected or connecting/,
+    );
     assert.equal(await connectionCount(limited.id), 2);
   });
 });

@@ -67,7 +67,10 @@ export async function startConnectorProvider(options: {
     cookies: { keys: [randomBytes(32).toString('hex')] },
     findAccount(_ctx, sub) {
       const login = sub.replace(/^sub-/, '');
-      return { accountId: sub, claims: () => ({ sub, email: `${login}@provider.test`, email_verified: true, name: login }) };
+      return {
+        accountId: sub,
+        claims: () => ({ sub, email: `${login}@provider.test`, email_verified: true, name: login }),
+      };
     },
   });
   provider.on('server_error', (_ctx, error) => console.error('oidc-provider error', error));

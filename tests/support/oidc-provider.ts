@@ -126,7 +126,8 @@ export async function walkProviderPages(
     const html = await response.text();
     if (options.decline) {
       const abort = html.match(/href="([^"]*\/abort)"/)?.[1];
-      if (!abort) throw new Error(`oidc-provider page without a Cancel link (${response.status}): ${html.slice(0, 300)}`);
+      if (!abort)
+        throw new Error(`oidc-provider page without a Cancel link (${response.status}): ${html.slice(0, 300)}`);
       url = new URL(abort.replaceAll('&amp;', '&'), url).href;
       continue;
     }

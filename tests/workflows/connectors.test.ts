@@ -105,7 +105,10 @@ describe('connectConnector and disconnectConnector (activity stand-ins)', () => 
       const handle = await s.start<typeof connectConnector>('connectConnector', input, workflowId);
       const failure = await failureOf(handle);
       assert.equal(failure.type, 'ConnectorConnectExpired');
-      assert.match(failure.message, /Nobody finished authorizing at Example ID within 2 seconds; start the connection again/);
+      assert.match(
+        failure.message,
+        /Nobody finished authorizing at Example ID within 2 seconds; start the connection again/,
+      );
       assert.deepEqual(s.names(), ['beginAuthorization', 'endConnect']);
       assert.equal(s.inputOf('endConnect').status, 'expired');
       assert.equal(s.inputOf('endConnect').code, 'expired');
@@ -120,7 +123,10 @@ describe('connectConnector and disconnectConnector (activity stand-ins)', () => 
       const input = connect();
       const workflowId = connectConnectorWorkflowId(input.slug, input.connectionId);
       const handle = await s.start<typeof connectConnector>('connectConnector', input, workflowId);
-      await s.waitUntil('waiting for consent', async () => (await handle.query(getConnectStateQuery)).authorizationUrl !== null);
+      await s.waitUntil(
+        'waiting for consent',
+        async () => (await handle.query(getConnectStateQuery)).authorizationUrl !== null,
+      );
       await handle.signal(authorizationCallbackSignal, {
         outcome: 'error',
         error: 'access_denied',
@@ -153,7 +159,10 @@ describe('connectConnector and disconnectConnector (activity stand-ins)', () => 
       const input = connect();
       const workflowId = connectConnectorWorkflowId(input.slug, input.connectionId);
       const handle = await s.start<typeof connectConnector>('connectConnector', input, workflowId);
-      await s.waitUntil('waiting for consent', async () => (await handle.query(getConnectStateQuery)).authorizationUrl !== null);
+      await s.waitUntil(
+        'waiting for consent',
+        async () => (await handle.query(getConnectStateQuery)).authorizationUrl !== null,
+      );
       await handle.signal(authorizationCallbackSignal, { outcome: 'code' });
       const failure = await failureOf(handle);
       assert.equal(failure.type, 'ConnectorConnectFailed');
@@ -170,7 +179,13 @@ describe('connectConnector and disconnectConnector (activity stand-ins)', () => 
       const workflowId = disconnectConnectorWorkflowId(input.slug, input.connectionId);
       const handle = await s.start<typeof disconnectConnector>(
         'disconnectConnector',
-        { tenantId: input.tenantId, slug: input.slug, connectionId: input.connectionId, requestedBy: member, timings: TEST_TIMINGS },
+        {
+          tenantId: input.tenantId,
+          slug: input.slug,
+          connectionId: input.connectionId,
+          requestedBy: member,
+          timings: TEST_TIMINGS,
+        },
         workflowId,
       );
       const result = await handle.result();
@@ -181,13 +196,21 @@ describe('connectConnector and disconnectConnector (activity stand-ins)', () => 
     const refused = {
       ...succeed,
       revokeConnectionTokens: () =>
-        Promise.reject(ApplicationFailure.nonRetryable('Example ID answered 400 to the revocation.', 'ConnectorProviderError')),
+        Promise.reject(
+          ApplicationFailure.nonRetryable('Example ID answered 400 to the revocation.', 'ConnectorProviderError'),
+        ),
     } satisfies Partial<ConnectorActivities>;
     await harness.withWorker(refused, async (s) => {
       const input = connect();
       const handle = await s.start<typeof disconnectConnector>(
         'disconnectConnector',
-        { tenantId: input.tenantId, slug: input.slug, connectionId: input.connectionId, requestedBy: member, timings: TEST_TIMINGS },
+        {
+          tenantId: input.tenantId,
+          slug: input.slug,
+          connectionId: input.connectionId,
+          requestedBy: member,
+          timings: TEST_TIMINGS,
+        },
         disconnectConnectorWorkflowId(input.slug, input.connectionId),
       );
       const result = await handle.result();

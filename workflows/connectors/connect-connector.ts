@@ -155,6 +155,7 @@ export async function connectConnector(input: ConnectConnectorInput): Promise<Co
 
 /** `8 seconds`, `10 minutes`: how long a person had. */
 function inWords(ms: number): string {
-  const [amount, unit] = ms < 60_000 ? [Math.max(1, Math.round(ms / 1000)), 'second'] : [Math.round(ms / 60_000), 'minute'];
+  const [amount, unit] =
+    ms < 60_000 ? [Math.max(1, Math.round(ms / 1000)), 'second'] : [Math.round(ms / 60_000), 'minute'];
   return `${amount} ${unit}${amount === 1 ? '' : 's'}`;
 }
