@@ -38,8 +38,9 @@ export function createConnectActivities({ deps, oauth, catalog }: ConnectDeps) {
   const providerOf = (input: { tenantId: string; connectionId: string }, providerId: string) =>
     lockedTenantStep(deps, input, async ({ db }) => {
       const connection = await findConnection(db, input.tenantId, input.connectionId);
-      if (!connection)
-        throw ApplicationFailure.nonRetryable(`Connection ${input.connectionId} does not exist.`, 'ConnectionMissing');
+      // Retried, not refused: the API starts the workflow inside the transaction that records the
+      // connection, so the first attempt may run a moment before that commits.
+      if (!connection) throw new Error(`Connection ${input.connectionId} is not recorded (yet).`);
       return resolveProvider(db, catalog, input.tenantId, providerId);
     });
 

@@ -37,6 +37,8 @@ export function startDisconnect(
     workflowId: disconnectConnectorWorkflowId(input.slug, input.connectionId),
     tenantId: input.tenantId,
     args: [{ ...input, timings: options.timings }] satisfies Parameters<typeof disconnectConnector>,
+    // A disconnect that was terminated half-way may be asked for again.
+    reuseClosedIds: true,
     searchAttributes: [{ key: ConnectionIdSearchAttribute, value: input.connectionId }],
   });
 }

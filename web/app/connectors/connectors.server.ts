@@ -48,8 +48,14 @@ export function connect(
   slug: string,
   provider: string,
 ): Promise<ApiResult<ConnectionStarted>> {
-  const body = CreateConnectionRequest.parse({ provider });
-  return callApi(context, connectionsApiPath(slug), { method: 'POST', token, body });
+  const parsed = CreateConnectionRequest.safeParse({ provider });
+  if (!parsed.success)
+    return Promise.resolve({
+      ok: false,
+      status: 422,
+      problem: { type: 'about:blank', title: 'Choose a provider from the list', status: 422 },
+    });
+  return callApi(context, connectionsApiPath(slug), { method: 'POST', token, body: parsed.data });
 }
 
 export function disconnect({ context, token }: Call, slug: string, id: string): Promise<ApiResult<DisconnectStarted>> {
