@@ -7,7 +7,8 @@
 //   at the provider (RFC 7009) and deletes them;
 // - bad input is a clear problem+json and stores nothing: an unknown provider, another redirect
 //   URI, a forged or replayed state, an expired connect, access_denied at the provider, a premium
-//   provider on a plan without it, three connects at once on a plan that allows two;
+//   provider on a plan without it, three connects at once on a plan that allows two; a client
+//   secret the provider refuses ends the connect as failed with a message naming the fix;
 // - platform admins set a catalog provider's client: the secret goes to the secret store only.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -299,6 +300,37 @@ describe('connectors: connect, tokens, disconnect and bad input (local secret st
     });
     const paths = connectionSecretPaths(tenant().slug, started.connection.id);
     for (const path of Object.values(paths)) assert.equal(await store.read(path), null, `nothing at ${path}`);
+  });
+
+  it('ends a connect whose client secret the provider refuses as failed, saying who must fix what', async () => {
+    const created = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${tenant().slug}/connectors/providers`, {
+      headers: owner.headers,
+      json: {
+        name: 'Wrong secret',
+        issuer: provider.issuer,
+        scopes: ['openid', 'email'],
+        clientId: provider.clientId,
+        clientSecret: 'not-the-secret',
+      },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const started = await startConnect(platform, owner, tenant().slug, created.body.id);
+    const redirect = await provider.authorize(started.connection.authorizationUrl!, 'ada');
+    assert.equal((await postCallback(platform, owner, callbackBody(redirect))).status, 202);
+    const operation = await waitForOperation(platform, started.operation.id);
+    assert.equal(operation.status, 'failed');
+    const shown = Connection.parse(
+      (
+        await request(platform.baseUrl, 'GET', `${connectionsPath()}/${started.connection.id}`, {
+          headers: owner.headers,
+        })
+      ).body,
+    );
+    assert.equal(shown.status, 'failed');
+    assert.equal(shown.error?.code, 'invalid_client');
+    assert.match(shown.error!.message, /Wrong secret refused Atrium's client id or secret .*must be corrected/);
+    const paths = connectionSecretPaths(tenant().slug, started.connection.id);
+    assert.equal(await store.read(paths.tokens), null, 'nothing stored');
   });
 
   it('ends a connect nobody finishes as expired; its late callback is a 410', async () => {

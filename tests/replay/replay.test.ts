@@ -54,6 +54,11 @@ describe('workflow replay', () => {
         'deliver-webhook-events-tenant-suspended',
         'replay-webhook-events-completed',
         'replay-webhook-events-stopped',
+        'connect-connector-completed',
+        'connect-connector-denied',
+        'connect-connector-expired',
+        'connect-connector-failed',
+        'disconnect-connector-completed',
       ].sort(),
     );
   });
