@@ -199,6 +199,21 @@ export function translate(error: unknown, definition: ProviderDefinition, doing:
   if (error instanceof OAuthProviderError) return error;
   const refusal = findOutboundRefusal(error);
   if (refusal) return new OAuthProviderError('refused', `${definition.name} cannot be called: ${refusal.message}`);
+  if (error instanceof oidc.WWWAuthenticateChallengeError) {
+    // A 401 with WWW-Authenticate (a refused client, or a refused token at the "who am I" call).
+    const challenge = error.cause[0]?.parameters;
+    const code = challenge?.error ?? (error.status === 401 ? 'invalid_client' : 'provider_error');
+    const description = challenge?.error_description ? `: ${challenge.error_description}` : '';
+    if (code === 'invalid_client')
+      return new OAuthProviderError(
+        'invalid_client',
+        `${definition.name} refused Atrium's client id or secret (invalid_client${description}); the provider's client settings must be corrected.`,
+      );
+    return new OAuthProviderError(
+      'provider_error',
+      `${definition.name} answered ${code}${description} while ${doing}.`,
+    );
+  }
   if (error instanceof oidc.ResponseBodyError || error instanceof oidc.AuthorizationResponseError) {
     const description = error.error_description ? `: ${error.error_description}` : '';
     if (error.error === 'access_denied')
