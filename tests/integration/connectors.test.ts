@@ -36,7 +36,7 @@ import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
 
 const PUBLIC_URL = 'http://portal.connectors.test';
-const CONNECT_TIMEOUT = '8s';
+const CONNECT_TIMEOUT = '15s';
 
 describe('connectors: connect, tokens, disconnect and bad input (local secret store)', () => {
   let platform: Platform;
@@ -348,7 +348,7 @@ describe('connectors: connect, tokens, disconnect and bad input (local secret st
     assert.equal(shown.status, 'expired');
     assert.match(
       shown.error!.message,
-      /Nobody finished authorizing at Test provider within 8 seconds; start the connection again/,
+      /Nobody finished authorizing at Test provider within 15 seconds; start the connection again/,
     );
     const late = await postCallback(platform, owner, callbackBody(redirect));
     assert.equal(late.status, 410);
