@@ -60,10 +60,13 @@ export function createOAuthClient(options: OAuthClientOptions) {
   const customFetch: oidc.CustomFetch = (url, init) => options.fetch(url, init as RequestInit);
 
   function configuration(definition: ProviderDefinition, client: OAuthClientCredentials): oidc.Configuration {
+    // No secret: a configuration that never calls the token endpoint (the URL, "who am I").
     const auth =
-      definition.tokenEndpointAuthMethod === 'client_secret_basic'
-        ? oidc.ClientSecretBasic(client.clientSecret)
-        : oidc.ClientSecretPost(client.clientSecret);
+      client.clientSecret === ''
+        ? oidc.None()
+        : definition.tokenEndpointAuthMethod === 'client_secret_basic'
+          ? oidc.ClientSecretBasic(client.clientSecret)
+          : oidc.ClientSecretPost(client.clientSecret);
     const server: oidc.ServerMetadata = {
       issuer: definition.issuer ?? new URL(definition.authorizationEndpoint).origin,
       authorization_endpoint: definition.authorizationEndpoint,

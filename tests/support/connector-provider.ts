@@ -51,7 +51,8 @@ export async function startConnectorProvider(options: {
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
     features: {
       devInteractions: { enabled: true },
-      revocation: { enabled: true },
+      // Only the client a token was issued to may revoke it.
+      revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
       introspection: { enabled: true },
     },
     rotateRefreshToken: true,
