@@ -5,7 +5,6 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import {
   closeAuthorization,
-  deleteAuthorization,
   findAuthorization,
   findConnection,
   putAuthorization,
@@ -202,7 +201,7 @@ export function createConnectActivities({ deps, oauth, catalog }: ConnectDeps) {
             `Connection ${input.connectionId} does not exist.`,
             'ConnectionMissing',
           );
-        await deleteAuthorization(db, input.tenantId, input.connectionId);
+        // The used authorization stays: a replayed callback is told it was completed (410).
         if (connection.status === 'active') return;
         await updateConnection(db, input.tenantId, input.connectionId, {
           status: 'active',

@@ -93,9 +93,12 @@ export async function updateConnection(
   const entries = Object.entries(change);
   if (entries.length === 0) return findConnection(db, tenantId, id);
   const sets = entries.map(([column], index) => `${column} = $${index + 3}`);
+  // Wrapped in a SELECT: TypeORM answers a bare UPDATE ... RETURNING with [rows, count].
   const rows = await db.query<ConnectionRow[]>(
-    `UPDATE connector_connections SET ${sets.join(', ')}, updated_at = now()
-     WHERE tenant_id = $1 AND id = $2 RETURNING *`,
+    `WITH changed AS (
+       UPDATE connector_connections SET ${sets.join(', ')}, updated_at = now()
+       WHERE tenant_id = $1 AND id = $2 RETURNING *
+     ) SELECT * FROM changed`,
     [tenantId, id, ...entries.map(([, value]) => value)],
   );
   return rows[0] ?? null;
@@ -164,7 +167,9 @@ export async function closeAuthorization(db: EntityManager, tenantId: string, co
 
 export async function deleteAuthorization(db: EntityManager, tenantId: string, connectionId: string): Promise<boolean> {
   const rows = await db.query<unknown[]>(
-    `DELETE FROM connector_authorizations WHERE tenant_id = $1 AND connection_id = $2 RETURNING connection_id`,
+    `WITH gone AS (
+       DELETE FROM connector_authorizations WHERE tenant_id = $1 AND connection_id = $2 RETURNING connection_id
+     ) SELECT * FROM gone`,
     [tenantId, connectionId],
   );
   return rows.length > 0;

@@ -143,7 +143,16 @@ describe('connectors: connect, tokens, disconnect and bad input (local secret st
     const disconnected = await request(platform.baseUrl, 'DELETE', `${connectionsPath()}/${connectionId}`, {
       headers: owner.headers,
     });
-    assert.equal(disconnected.status, 202, JSON.stringify(disconnected.body));
+    assert.equal(
+      disconnected.status,
+      202,
+      `${JSON.stringify(disconnected.body)}\n${platform.api
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"error"'))
+        .slice(-3)
+        .join('\n')}`,
+    );
     const ended = await waitForOperation(platform, disconnected.body.operation.id);
     assert.equal(ended.status, 'completed', JSON.stringify(ended));
     assert.equal(await store.read(paths.tokens), null, 'tokens deleted');
