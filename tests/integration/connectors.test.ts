@@ -337,7 +337,7 @@ describe('connectors: connect, tokens, disconnect and bad input (local secret st
     );
     assert.equal(shown.status, 'failed');
     assert.equal(shown.error?.code, 'invalid_client');
-    assert.match(shown.error!.message, /Wrong secret refused Atrium's client id or secret .*must be corrected/);
+    assert.match(shown.error.message, /Wrong secret refused Atrium's client id or secret .*must be corrected/);
     const paths = connectionSecretPaths(tenant().slug, started.connection.id);
     assert.equal(await store.read(paths.tokens), null, 'nothing stored');
   });
