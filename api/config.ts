@@ -11,6 +11,7 @@ import {
   temporalSettings,
 } from '../config/env.ts';
 import { mailSettings, readMailConfig } from '../config/mail.ts';
+import { connectorSettings, readConnectorConfig } from '../config/connectors.ts';
 import { outboundSettings, readOutboundConfig } from '../config/outbound.ts';
 import { secretStoreConfigFrom, secretStoreSettings } from '../config/secrets.ts';
 import { PLAN_NAMES } from '../workflows/shared/plans.ts';
@@ -122,6 +123,12 @@ const ApiEnv = z.object({
   // needs none; api/portal.ts refuses to serve pages without it. npm start generates one.
   ...mailSettings,
   ...secretStoreSettings,
+  // Tenant-defined OAuth providers on http:// (development and tests only).
+  ...connectorSettings,
+  /** How long a member has to authorize at the provider before the connect ends as expired. */
+  CONNECTOR_CONNECT_TIMEOUT: duration.default(10 * 60_000),
+  /** How long POST …/connections waits for the authorization URL before answering without it. */
+  CONNECTOR_AUTHORIZATION_WAIT: duration.default(10_000),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (npm start generates one)').optional(),
 });
 
@@ -207,6 +214,13 @@ export function readApiConfig(env: Env) {
       billing: {
         stripeWebhookSecret: parsed.STRIPE_WEBHOOK_SECRET ?? null,
         policy: { dunningGracePeriodMs: parsed.BILLING_DUNNING_GRACE_PERIOD },
+      },
+      connectors: {
+        ...readConnectorConfig(parsed),
+        connectTimeoutMs: parsed.CONNECTOR_CONNECT_TIMEOUT,
+        authorizationWaitMs: parsed.CONNECTOR_AUTHORIZATION_WAIT,
+        // The exact redirect URI registered at every provider: the portal's callback page.
+        redirectUri: `${parsed.PUBLIC_URL.replace(/\/$/, '')}/connectors/callback`,
       },
       webhooks: {
         allowInsecureUrls: parsed.WEBHOOK_ALLOW_INSECURE_URLS,

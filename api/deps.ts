@@ -77,6 +77,16 @@ export interface ApiDeps {
       /** BILLING_DUNNING_GRACE_PERIOD, handed to each tenant's billing workflow when it starts. */
       policy: BillingPolicy;
     };
+    connectors: {
+      /** CONNECTOR_ALLOW_INSECURE_PROVIDERS: tenant-defined providers on http:// (tests only). */
+      allowInsecureProviders: boolean;
+      /** CONNECTOR_CONNECT_TIMEOUT: a connect nobody finishes at the provider ends as expired. */
+      connectTimeoutMs: number;
+      /** CONNECTOR_AUTHORIZATION_WAIT: how long starting a connect waits for its authorization URL. */
+      authorizationWaitMs: number;
+      /** `<PUBLIC_URL>/connectors/callback`: the one redirect URI registered at providers. */
+      redirectUri: string;
+    };
     webhooks: {
       /** WEBHOOK_ALLOW_INSECURE_URLS: http:// endpoints (development only). */
       allowInsecureUrls: boolean;

@@ -10,6 +10,7 @@ export * from './audit-log.ts';
 export * from './auth.ts';
 export * from './billing.ts';
 export * from './common.ts';
+export * from './connectors.ts';
 export * from './events.ts';
 export * from './health.ts';
 export * from './invitations.ts';

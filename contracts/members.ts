@@ -21,6 +21,8 @@ export const PERMISSIONS = [
   'sso.manage',
   'webhooks.read',
   'webhooks.manage',
+  'connectors.read',
+  'connectors.manage',
   // Suspending, reactivating, approving and offboarding a tenant: platform admins only
   // (no tenant role has it).
   'tenant.lifecycle',

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 
 const SCRIPT = fileURLToPath(new URL('./temporal-server.sh', import.meta.url));
-const REQUIRED_SEARCH_ATTRIBUTES = ['TenantId', 'OperationKind'];
+const REQUIRED_SEARCH_ATTRIBUTES = ['TenantId', 'OperationKind', 'ConnectionId'];
 
 export interface TemporalDevServer {
   address: string;

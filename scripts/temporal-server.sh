@@ -54,6 +54,7 @@ start_server() {
     --namespace default
     --search-attribute TenantId=Keyword
     --search-attribute OperationKind=Keyword
+    --search-attribute ConnectionId=Keyword
     --log-level "${TEMPORAL_LOG_LEVEL:-warn}")
   if [ -n "${TEMPORAL_DB_FILE:-}" ]; then
     mkdir -p "$(dirname "$TEMPORAL_DB_FILE")"

@@ -1,5 +1,7 @@
 // The worker's configuration, read once at boot.
 import { z } from 'zod';
+import type { ConnectorConfig } from '../config/connectors.ts';
+import { connectorSettings, readConnectorConfig } from '../config/connectors.ts';
 import type { ClusterConfig } from '../config/cluster.ts';
 import { clusterConfigFrom, clusterSettings } from '../config/cluster.ts';
 import type { BillingConfig } from '../config/billing.ts';
@@ -55,6 +57,8 @@ const WorkerEnv = z.object({
   ...mailSettings,
   /** Which addresses tenant-given URLs (webhooks, OAuth providers) may reach. */
   ...outboundSettings,
+  /** Tenant-defined OAuth providers on http:// (development and tests only). */
+  ...connectorSettings,
   /** PKCS#8 PEM file of the Ed25519 key tenant licenses are signed with (created on first use). */
   LICENSE_SIGNING_KEY_FILE: z.string().min(1).default('.data/license-ed25519.pem'),
   /** The portal's public address: the welcome mail links to it. */
@@ -91,6 +95,7 @@ export interface WorkerConfig {
   billing: BillingConfig;
   mail: MailConfig;
   outbound: OutboundConfig;
+  connectors: ConnectorConfig;
   licenseSigningKeyFile: string;
   publicUrl: string;
   invitationTtlMs: number;
@@ -125,6 +130,7 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     billing: billingConfigFrom(parsed),
     mail: readMailConfig(parsed),
     outbound: readOutboundConfig(parsed),
+    connectors: readConnectorConfig(parsed),
     licenseSigningKeyFile: parsed.LICENSE_SIGNING_KEY_FILE,
     publicUrl: parsed.PUBLIC_URL,
     invitationTtlMs: parsed.INVITATION_TTL,

@@ -156,6 +156,7 @@ try {
           license: license,
           publicUrl: config.publicUrl,
           invitationTtlMs: config.invitationTtlMs,
+          connectors: config.connectors,
           webhookSigningClock,
         }),
         interceptors: { activity: [activityLogContext] },

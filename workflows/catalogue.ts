@@ -14,6 +14,7 @@ export const WORKFLOW_FAMILIES = [
   'tenant-offboarding',
   'webhooks',
   'billing',
+  'connectors',
 ] as const;
 export type WorkflowFamily = (typeof WORKFLOW_FAMILIES)[number];
 
@@ -85,6 +86,20 @@ export const OPERATION_CATALOGUE = {
     workflowId: ({ slug }) => `tenant-billing/${slug}`,
     scope: 'tenant',
     label: 'Tenant billing',
+  }),
+  'connector-connect': entry<{ slug: string; connectionId: string }>({
+    family: 'connectors',
+    workflowType: 'connectConnector',
+    workflowId: ({ slug, connectionId }) => `connector-connect/${slug}/${connectionId}`,
+    scope: 'tenant',
+    label: 'Connector connection',
+  }),
+  'connector-disconnect': entry<{ slug: string; connectionId: string }>({
+    family: 'connectors',
+    workflowType: 'disconnectConnector',
+    workflowId: ({ slug, connectionId }) => `connector-disconnect/${slug}/${connectionId}`,
+    scope: 'tenant',
+    label: 'Connector disconnection',
   }),
 } as const;
 

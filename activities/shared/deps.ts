@@ -2,6 +2,7 @@
 // gets its own database pool (and the local adapters bound to it), so one family's work never
 // waits for another's connections (worker/registry.ts).
 import type { DataSource } from 'typeorm';
+import type { ConnectorConfig } from '../../config/connectors.ts';
 import type { Billing } from '../../integrations/billing/port.ts';
 import type { Cluster } from '../../integrations/cluster/port.ts';
 import type { Mailer } from '../../integrations/mail/port.ts';
@@ -35,6 +36,8 @@ export interface ActivityDeps {
   publicUrl: string;
   /** How long an owner invitation mailed by provisioning works (INVITATION_TTL, as the API's invitations). */
   invitationTtlMs: number;
+  /** CONNECTOR_ALLOW_INSECURE_PROVIDERS: tenant-defined OAuth providers on http:// (tests only). */
+  connectors: ConnectorConfig;
 }
 
 /** An activity as the worker registers it. */

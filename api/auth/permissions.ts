@@ -17,6 +17,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'sso.manage',
     'webhooks.read',
     'webhooks.manage',
+    'connectors.read',
+    'connectors.manage',
   ],
   admin: [
     'tenant.read',
@@ -30,9 +32,19 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'sso.manage',
     'webhooks.read',
     'webhooks.manage',
+    'connectors.read',
+    'connectors.manage',
   ],
-  developer: ['tenant.read', 'members.read', 'operations.read', 'apikeys.read', 'webhooks.read'],
-  viewer: ['tenant.read', 'members.read'],
+  developer: [
+    'tenant.read',
+    'members.read',
+    'operations.read',
+    'apikeys.read',
+    'webhooks.read',
+    'connectors.read',
+    'connectors.manage',
+  ],
+  viewer: ['tenant.read', 'members.read', 'connectors.read'],
 };
 
 export function roleAllows(role: Role, permission: Permission): boolean {

@@ -19,6 +19,16 @@ export const PROBLEM_TYPES = {
   ssoFailed: { slug: 'sso-failed', title: 'The single sign-on did not succeed', status: 401 },
   notFound: { slug: 'not-found', title: 'Not found', status: 404 },
   conflict: { slug: 'conflict', title: 'The request conflicts with the current state', status: 409 },
+  planLimitReached: {
+    slug: 'plan-limit-reached',
+    title: "The tenant's plan does not allow more of these",
+    status: 403,
+  },
+  planFeatureMissing: {
+    slug: 'plan-feature-missing',
+    title: "The tenant's plan does not include this feature",
+    status: 403,
+  },
   idempotencyKeyInProgress: {
     slug: 'idempotency-key-in-progress',
     title: 'A request with this Idempotency-Key is still being processed',

@@ -33,6 +33,8 @@ export async function startOperation(
     args: unknown[];
     /** Whether a closed run's ID may be started again (offboarding after a cancel). Default: never. */
     reuseClosedIds?: boolean;
+    /** Search attributes of the family's own (a connector's `ConnectionId`), beside TenantId and OperationKind. */
+    searchAttributes?: SearchAttributePair[];
   },
 ): Promise<StartResult> {
   const { workflowId, tenantId } = run;
@@ -41,6 +43,7 @@ export async function startOperation(
     throw new Error(`${run.kind} is a ${entry.scope} operation: ${tenantId ? 'it has no tenant' : 'name its tenant'}.`);
   const searchAttributes: SearchAttributePair[] = [{ key: OperationKindSearchAttribute, value: run.kind }];
   if (tenantId !== null) searchAttributes.push({ key: TenantIdSearchAttribute, value: tenantId });
+  searchAttributes.push(...(run.searchAttributes ?? []));
   try {
     const handle = await client.workflow.start(entry.workflowType, {
       workflowId,

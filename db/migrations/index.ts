@@ -27,6 +27,7 @@ import { AddWebhookDeliveryKinds1764000000000 } from './1764000000000-AddWebhook
 import { CreateWebhookEndpointNotices1764100000000 } from './1764100000000-CreateWebhookEndpointNotices.ts';
 import { CreateApprovals1764200000000 } from './1764200000000-CreateApprovals.ts';
 import { CreateBilling1764300000000 } from './1764300000000-CreateBilling.ts';
+import { CreateConnectors1764400000000 } from './1764400000000-CreateConnectors.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -57,4 +58,5 @@ export const migrations = [
   CreateWebhookEndpointNotices1764100000000,
   CreateApprovals1764200000000,
   CreateBilling1764300000000,
+  CreateConnectors1764400000000,
 ];

@@ -212,6 +212,7 @@ describe('portal layout at 1,400 and 390 px', () => {
     ['audit-log', `/tenants/${slugA}/audit-log`],
     ['sso', `/tenants/${slugA}/sso`],
     ['webhooks', `/tenants/${slugA}/webhooks`],
+    ['connectors', `/tenants/${slugA}/connectors`],
     ['operations', '/operations'],
     ['approvals', '/approvals'],
     ['operation', `/operations/${encodeURIComponent(operationA)}`],

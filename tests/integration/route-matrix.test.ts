@@ -234,6 +234,58 @@ const ROUTES: Route[] = [
     permission: 'webhooks.manage',
     allowed: [404],
   },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/connectors/providers',
+    path: (s) => `/api/v1/tenants/${s}/connectors/providers`,
+    permission: 'connectors.read',
+    allowed: [200],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/connectors/providers',
+    path: (s) => `/api/v1/tenants/${s}/connectors/providers`,
+    // Loopback (OUTBOUND_ALLOW_LOOPBACK is off): allowed callers get as far as the address check (422).
+    body: () => ({
+      name: 'Matrix',
+      issuer: 'https://127.0.0.1:9/',
+      scopes: ['openid'],
+      clientId: 'matrix',
+      clientSecret: 'matrix-secret',
+    }),
+    permission: 'connectors.manage',
+    allowed: [422],
+  },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/connections',
+    path: (s) => `/api/v1/tenants/${s}/connections`,
+    permission: 'connectors.read',
+    allowed: [200],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/connections',
+    path: (s) => `/api/v1/tenants/${s}/connections`,
+    // No such provider: allowed callers get as far as the provider check (422), nothing starts.
+    body: () => ({ provider: 'nosuchprovider' }),
+    permission: 'connectors.manage',
+    allowed: [422],
+  },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/connections/{connectionId}',
+    path: (s) => `/api/v1/tenants/${s}/connections/${randomUUID()}`,
+    permission: 'connectors.read',
+    allowed: [404],
+  },
+  {
+    method: 'DELETE',
+    spec: '/api/v1/tenants/{slug}/connections/{connectionId}',
+    path: (s) => `/api/v1/tenants/${s}/connections/${randomUUID()}`,
+    permission: 'connectors.manage',
+    allowed: [404],
+  },
   // Platform admins only: every tenant role gets 403.
   {
     method: 'POST',

@@ -60,6 +60,11 @@ describe('workflow replay', () => {
         'tenant-billing-continued-as-new',
         'tenant-billing-dunning-lifted',
         'tenant-billing-subscription-followed',
+        'connect-connector-completed',
+        'connect-connector-denied',
+        'connect-connector-expired',
+        'connect-connector-failed',
+        'disconnect-connector-completed',
       ].sort(),
     );
   });

@@ -173,6 +173,7 @@ export async function startActivityHarness(options: { slugPrefix: string }): Pro
     license: await createLicenseSigner(licenseKey, 'the test license key'),
     publicUrl: 'http://portal.atrium.test',
     invitationTtlMs: 7 * 86_400_000,
+    connectors: { allowInsecureProviders: true },
     webhookSigningClock: realSigningClock,
   };
 

@@ -76,58 +76,78 @@ export async function startOidcProvider(options: { redirectUris: string[] }): Pr
     clientId,
     clientSecret,
     people,
-    async signIn(authorizationUrl, login) {
-      const jar = new Map<string, string>();
-      const send = async (url: string, init: RequestInit = {}) => {
-        const response = await fetch(url, {
-          ...init,
-          redirect: 'manual',
-          headers: {
-            ...(init.headers as Record<string, string>),
-            cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
-          },
-        });
-        for (const cookie of response.headers.getSetCookie()) {
-          const [pair] = cookie.split(';');
-          const [name, ...value] = pair!.split('=');
-          jar.set(name!.trim(), value.join('='));
-        }
-        return response;
-      };
-      let url = authorizationUrl;
-      for (let hop = 0; hop < 20; hop += 1) {
-        const response = await send(url);
-        const location = response.headers.get('location');
-        if (location) {
-          const next = new URL(location, url);
-          if (next.origin !== issuer) return next; // back to the client: done
-          url = next.href;
-          continue;
-        }
-        const html = await response.text();
-        const action = html.match(/<form[^>]*action="([^"]+)"/)?.[1];
-        const prompt = html.match(/name="prompt" value="(\w+)"/)?.[1];
-        if (!action || !prompt)
-          throw new Error(`oidc-provider page without a form (${response.status}): ${html.slice(0, 300)}`);
-        const form = new URLSearchParams({ prompt });
-        if (prompt === 'login') {
-          form.set('login', `sub-${login}`);
-          form.set('password', 'any');
-        }
-        const posted = await send(new URL(action.replaceAll('&amp;', '&'), url).href, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: form.toString(),
-        });
-        const after = posted.headers.get('location');
-        if (!after) throw new Error(`oidc-provider answered the ${prompt} form with ${posted.status}`);
-        url = new URL(after, url).href;
-      }
-      throw new Error('oidc-provider: too many redirects');
-    },
+    signIn: (authorizationUrl, login) => walkProviderPages(issuer, authorizationUrl, login),
     async stop() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/**
+ * Walks oidc-provider's development login and consent pages like a browser (cookies, forms,
+ * redirects) from `authorizationUrl`, signing in as `login`; resolves with the URL the provider
+ * finally redirects to outside itself (the client's redirect URI with code or error, state and
+ * iss), not followed. `decline` presses the pages' Cancel link instead (access_denied).
+ */
+export async function walkProviderPages(
+  issuer: string,
+  authorizationUrl: string,
+  login: string,
+  options: { decline?: boolean } = {},
+): Promise<URL> {
+  const jar = new Map<string, string>();
+  const send = async (url: string, init: RequestInit = {}) => {
+    const response = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: {
+        ...(init.headers as Record<string, string>),
+        cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
+      },
+    });
+    for (const cookie of response.headers.getSetCookie()) {
+      const [pair] = cookie.split(';');
+      const [name, ...value] = pair!.split('=');
+      jar.set(name!.trim(), value.join('='));
+    }
+    return response;
+  };
+  let url = authorizationUrl;
+  for (let hop = 0; hop < 20; hop += 1) {
+    const response = await send(url);
+    const location = response.headers.get('location');
+    if (location) {
+      const next = new URL(location, url);
+      if (next.origin !== new URL(issuer).origin) return next; // back to the client: done
+      url = next.href;
+      continue;
+    }
+    const html = await response.text();
+    if (options.decline) {
+      const abort = html.match(/href="([^"]*\/abort)"/)?.[1];
+      if (!abort)
+        throw new Error(`oidc-provider page without a Cancel link (${response.status}): ${html.slice(0, 300)}`);
+      url = new URL(abort.replaceAll('&amp;', '&'), url).href;
+      continue;
+    }
+    const action = html.match(/<form[^>]*action="([^"]+)"/)?.[1];
+    const prompt = html.match(/name="prompt" value="(\w+)"/)?.[1];
+    if (!action || !prompt)
+      throw new Error(`oidc-provider page without a form (${response.status}): ${html.slice(0, 300)}`);
+    const form = new URLSearchParams({ prompt });
+    if (prompt === 'login') {
+      form.set('login', `sub-${login}`);
+      form.set('password', 'any');
+    }
+    const posted = await send(new URL(action.replaceAll('&amp;', '&'), url).href, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    });
+    const after = posted.headers.get('location');
+    if (!after) throw new Error(`oidc-provider answered the ${prompt} form with ${posted.status}`);
+    url = new URL(after, url).href;
+  }
+  throw new Error('oidc-provider: too many redirects');
 }

@@ -35,6 +35,7 @@ describe('worker task queues', () => {
         ['atrium-tenant-offboarding', 5, 6],
         ['atrium-webhooks', 10, 11],
         ['atrium-billing', 3, 4],
+        ['atrium-connectors', 5, 6],
       ],
     );
   });

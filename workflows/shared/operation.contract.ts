@@ -13,6 +13,8 @@ export type { OperationPhase, StepStatus } from './operation-vocabulary.ts';
 
 export const TenantIdSearchAttribute = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
 export const OperationKindSearchAttribute = defineSearchAttributeKey('OperationKind', SearchAttributeType.KEYWORD);
+/** The connector connection an operation is about (connect, disconnect; later refresh and syncs). */
+export const ConnectionIdSearchAttribute = defineSearchAttributeKey('ConnectionId', SearchAttributeType.KEYWORD);
 
 export interface StepProgress {
   name: string;

@@ -9,6 +9,7 @@ const SECTIONS = [
   { value: 'audit-log', label: 'Audit log', to: '/tenants/:slug/audit-log' },
   { value: 'sso', label: 'Single sign-on', to: '/tenants/:slug/sso' },
   { value: 'webhooks', label: 'Webhooks', to: '/tenants/:slug/webhooks' },
+  { value: 'connectors', label: 'Connectors', to: '/tenants/:slug/connectors' },
 ] as const;
 
 export type TenantSection = (typeof SECTIONS)[number]['value'];

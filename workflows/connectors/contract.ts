@@ -1,0 +1,129 @@
+// The contract of the connectors family. connectConnector (`connector-connect/<slug>/<connection>`)
+// takes one connection from "a member pressed Connect" to active: it prepares the authorization
+// (PKCE, a single-use state that expires), waits for the provider's callback (the API's callback
+// route signals it), exchanges the code, stores the tokens in the secret store and runs the
+// connection test. disconnectConnector (`connector-disconnect/<slug>/<connection>`) revokes the
+// tokens at the provider and deletes them. Only references to secrets travel here: secret store
+// paths, never a code, a verifier or a token.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { AuditActor } from '../../db/repositories/audit-log.ts';
+import type { OperationKind } from '../catalogue.ts';
+import { OPERATION_CATALOGUE } from '../catalogue.ts';
+import type { ActivityTimings, OperationProgress } from '../shared/operation.contract.ts';
+
+export const CONNECT_CONNECTOR_KIND = 'connector-connect' satisfies OperationKind;
+export const DISCONNECT_CONNECTOR_KIND = 'connector-disconnect' satisfies OperationKind;
+
+export function connectConnectorWorkflowId(slug: string, connectionId: string): string {
+  return OPERATION_CATALOGUE[CONNECT_CONNECTOR_KIND].workflowId({ slug, connectionId });
+}
+
+export function disconnectConnectorWorkflowId(slug: string, connectionId: string): string {
+  return OPERATION_CATALOGUE[DISCONNECT_CONNECTOR_KIND].workflowId({ slug, connectionId });
+}
+
+export interface ConnectConnectorInput {
+  tenantId: string;
+  slug: string;
+  connectionId: string;
+  /** A catalog provider's id or a tenant-defined provider's (`custom-<uuid>`). */
+  providerId: string;
+  scopes: string[];
+  /** The exact redirect URI registered at the provider (the portal's callback page). */
+  redirectUri: string;
+  /** The member connecting: the state is bound to them; only they may complete it. */
+  userId: string;
+  requestedBy: AuditActor;
+  /** How long the member has to finish at the provider before the connect ends as `expired`. */
+  connectTimeoutMs: number;
+  timings: ActivityTimings;
+}
+
+/** How a connect ended; the connection's status says the same. */
+export type ConnectOutcome = 'active' | 'expired' | 'failed';
+
+export interface ConnectConnectorResult {
+  connectionId: string;
+  outcome: ConnectOutcome;
+  progress: OperationProgress;
+}
+
+/**
+ * What the callback route hands over: whether the provider sent a code (stored by the route in
+ * the secret store, at the path the authorization named) or an error (`access_denied`, …).
+ */
+export type AuthorizationCallback =
+  { outcome: 'code' } | { outcome: 'error'; error: string; description: string | null };
+
+export const authorizationCallbackSignal = defineSignal<[AuthorizationCallback]>('authorizationCallback');
+
+/** Where a connect is, for the API's status answers and the portal's live page. */
+export interface ConnectState {
+  status: 'preparing' | 'waiting-for-consent' | 'exchanging' | 'testing' | 'active' | 'expired' | 'failed';
+  /** Where to send the member's browser; null until prepared and after the callback. */
+  authorizationUrl: string | null;
+  /** When the authorization stops being accepted (ISO). */
+  expiresAt: string | null;
+}
+
+export const getConnectStateQuery = defineQuery<ConnectState>('getConnectState');
+
+export const CONNECT_CONNECTOR_STEPS = [
+  { name: 'authorize', title: 'Prepare the authorization request (PKCE, single-use state)' },
+  { name: 'consent', title: 'Wait for the member to authorize at the provider' },
+  { name: 'exchange', title: 'Exchange the authorization code and store the tokens in the secret store' },
+  { name: 'test', title: 'Call the provider\'s "who am I" endpoint with the new token' },
+  { name: 'activate', title: 'Mark the connection active' },
+] as const;
+export type ConnectConnectorStep = (typeof CONNECT_CONNECTOR_STEPS)[number]['name'];
+
+export interface DisconnectConnectorInput {
+  tenantId: string;
+  slug: string;
+  connectionId: string;
+  requestedBy: AuditActor;
+  timings: ActivityTimings;
+}
+
+export interface DisconnectConnectorResult {
+  connectionId: string;
+  /** How the tokens were revoked at the provider (`rfc7009`, a custom method, or `none`). */
+  revocation: string;
+  progress: OperationProgress;
+}
+
+export const DISCONNECT_CONNECTOR_STEPS = [
+  { name: 'revoke', title: "Revoke the connection's tokens at the provider" },
+  { name: 'delete', title: 'Delete the tokens from the secret store and mark the connection disconnected' },
+] as const;
+export type DisconnectConnectorStep = (typeof DISCONNECT_CONNECTOR_STEPS)[number]['name'];
+
+/** Stable failure types (ApplicationFailure.type) the activities end a connect with. */
+export const CONNECT_FAILURE_TYPES = {
+  access_denied: 'ConnectorAccessDenied',
+  invalid_grant: 'ConnectorInvalidGrant',
+  invalid_client: 'ConnectorClientRejected',
+  refused: 'ConnectorAddressRefused',
+  provider_error: 'ConnectorProviderError',
+  unreachable: 'ConnectorUnreachable',
+} as const;
+
+/**
+ * Where a connection's secrets live in the secret store (under the tenant's prefix, so a
+ * tenant's AppRole could read its own and nothing else): the tokens, the PKCE verifier of the
+ * pending authorization, and the callback's parameters the API hands over.
+ */
+export function connectionSecretPaths(slug: string, connectionId: string) {
+  const base = `tenants/${slug}/connectors/${connectionId}`;
+  return { tokens: `${base}/tokens`, pkce: `${base}/pkce`, callback: `${base}/callback` };
+}
+
+/** A catalog provider's client secret, set by a platform admin. */
+export function providerClientSecretPath(providerId: string): string {
+  return `platform/connectors/${providerId}/client`;
+}
+
+/** A tenant-defined provider's client secret. */
+export function customProviderSecretPath(slug: string, providerId: string): string {
+  return `tenants/${slug}/connector-providers/${providerId}/client`;
+}

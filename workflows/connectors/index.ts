@@ -1,0 +1,3 @@
+// The connectors family's workflows, as the worker registers them (worker/workflow-bundle.ts).
+export { connectConnector } from './connect-connector.ts';
+export { disconnectConnector } from './disconnect-connector.ts';
