@@ -2,7 +2,7 @@
 // and reject Updates whose validators verify the API's signed assertion and the policy, runs
 // the escalation chain on durable timers, and resolves with the outcome. Deterministic:
 // time is the workflow's clock, the keys come from an activity (public keys only).
-import { condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { ApprovalActivities } from '../../activities/approvals/index.ts';
 import type { VerificationKey } from './assertion.ts';
@@ -11,6 +11,9 @@ import type { ApprovalDecisionArgs, ApprovalDecisionOutcome, ApprovalResult, App
 import { approveRequestUpdate, refreshApprovalKeysSignal, rejectRequestUpdate } from './contract.ts';
 import type { ApprovalPolicy, ApprovalState, RequestAttributes } from './policy.ts';
 import { applicableRule, approvalsCounted, evaluateDecision } from './policy.ts';
+
+/** Marks runs whose close waits for the record of the completing decision. */
+export const APPROVAL_CLOSE_AFTER_DECISION_PATCH = 'approval-close-after-decision';
 
 export interface ApprovalGateOptions {
   /** Unique per request; the workflow derives it (e.g. `<workflowId>/approval`). */
@@ -44,6 +47,8 @@ export async function awaitApproval(options: ApprovalGateOptions): Promise<Appro
   let closing: { reason: string | null; decidedBy: ApprovalResult['decidedBy'] } | null = null;
   let closed = false;
   let keysWanted = false;
+  // The record of the decision that completed the request: the close waits for it.
+  let completingRecord: Promise<unknown> | null = null;
 
   const handle = (action: 'approve' | 'reject') => ({
     validator: (args: ApprovalDecisionArgs) => {
@@ -94,7 +99,7 @@ export async function awaitApproval(options: ApprovalGateOptions): Promise<Appro
           decidedBy: { userId: claims.sub, requestId: claims.rid },
         };
       }
-      await activities.recordApprovalDecision({
+      const recorded = activities.recordApprovalDecision({
         requestId,
         tenantId,
         userId: claims.sub,
@@ -103,6 +108,8 @@ export async function awaitApproval(options: ApprovalGateOptions): Promise<Appro
         stage,
         apiRequestId: claims.rid,
       });
+      if (verdict.completes) completingRecord = recorded;
+      await recorded;
       if (verdict.completes) await condition(() => closed);
       return {
         requestId,
@@ -162,6 +169,12 @@ export async function awaitApproval(options: ApprovalGateOptions): Promise<Appro
     state.status = 'rejected';
     closing = { reason: `no decision within the approval's time (last stage "${stage.name}")`, decidedBy: null };
     break;
+  }
+
+  // The completing decision is recorded before the request is closed, so the audit log reads
+  // "approved" (or "rejected") then "closed". Runs recorded before this patch closed at once.
+  if (completingRecord && patched(APPROVAL_CLOSE_AFTER_DECISION_PATCH)) {
+    await (completingRecord as Promise<unknown>).catch(() => undefined);
   }
 
   const result: ApprovalResult = {
