@@ -129,6 +129,8 @@ const ApiEnv = z.object({
   CONNECTOR_CONNECT_TIMEOUT: duration.default(10 * 60_000),
   /** How long POST …/connections waits for the authorization URL before answering without it. */
   CONNECTOR_AUTHORIZATION_WAIT: duration.default(10_000),
+  /** How early maintainConnection refreshes an access token (at most a third of its life). */
+  CONNECTOR_REFRESH_MARGIN: duration.default(5 * 60_000),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (npm start generates one)').optional(),
 });
 
@@ -219,6 +221,7 @@ export function readApiConfig(env: Env) {
         ...readConnectorConfig(parsed),
         connectTimeoutMs: parsed.CONNECTOR_CONNECT_TIMEOUT,
         authorizationWaitMs: parsed.CONNECTOR_AUTHORIZATION_WAIT,
+        refreshMarginMs: parsed.CONNECTOR_REFRESH_MARGIN,
         // The exact redirect URI registered at every provider: the portal's callback page.
         redirectUri: `${parsed.PUBLIC_URL.replace(/\/$/, '')}/connectors/callback`,
       },

@@ -84,6 +84,8 @@ export interface ApiDeps {
       connectTimeoutMs: number;
       /** CONNECTOR_AUTHORIZATION_WAIT: how long starting a connect waits for its authorization URL. */
       authorizationWaitMs: number;
+      /** CONNECTOR_REFRESH_MARGIN: how early maintainConnection refreshes an access token. */
+      refreshMarginMs: number;
       /** `<PUBLIC_URL>/connectors/callback`: the one redirect URI registered at providers. */
       redirectUri: string;
     };

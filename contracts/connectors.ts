@@ -4,7 +4,15 @@ import { z } from 'zod';
 import { TenantPath } from './common.ts';
 import { OperationSummary } from './operations.ts';
 
-export const CONNECTION_STATUSES = ['pending', 'active', 'failed', 'expired', 'disconnecting', 'disconnected'] as const;
+export const CONNECTION_STATUSES = [
+  'pending',
+  'active',
+  'needs_reauth',
+  'failed',
+  'expired',
+  'disconnecting',
+  'disconnected',
+] as const;
 export const ConnectionStatus = z.enum(CONNECTION_STATUSES);
 export type ConnectionStatus = z.infer<typeof ConnectionStatus>;
 
@@ -91,6 +99,8 @@ export const Connection = z
     scopes: z.array(z.string()),
     account: z.object({ id: z.string(), name: z.string() }).nullable(),
     tokenExpiresAt: z.string().nullable(),
+    /** When maintainConnection last refreshed the tokens (null: not yet). */
+    tokensRefreshedAt: z.string().nullable(),
     operationId: z.string().meta({ description: 'The connect workflow (connector-connect/<slug>/<id>).' }),
     /** While pending: where to send the member's browser (null once the callback came). */
     authorizationUrl: z.string().nullable(),

@@ -101,6 +101,13 @@ export const OPERATION_CATALOGUE = {
     scope: 'tenant',
     label: 'Connector disconnection',
   }),
+  connection: entry<{ slug: string; connectionId: string }>({
+    family: 'connectors',
+    workflowType: 'maintainConnection',
+    workflowId: ({ slug, connectionId }) => `connection/${slug}/${connectionId}`,
+    scope: 'tenant',
+    label: 'Connection maintenance',
+  }),
 } as const;
 
 export type OperationKind = keyof typeof OPERATION_CATALOGUE;

@@ -1,4 +1,5 @@
-// The connectors family's activities: connectConnector's and disconnectConnector's steps, built
+// The connectors family's activities: connectConnector's, maintainConnection's and
+// disconnectConnector's steps, built
 // on one OAuth client (openid-client through the outbound guard) and the provider catalog, which
 // is checked here when the worker starts (a wrong entry stops it, naming the field).
 import { createOAuthClient } from '../../integrations/oauth/client.ts';
@@ -6,12 +7,14 @@ import { loadProviderCatalog } from '../../integrations/oauth/catalog.ts';
 import type { ActivityDeps, ActivityFamily } from '../shared/deps.ts';
 import { createConnectActivities } from './connect.ts';
 import { createDisconnectActivities } from './disconnect.ts';
+import { createMaintainActivities } from './maintain.ts';
 
 export function createConnectorActivities(deps: ActivityDeps) {
   const oauth = createOAuthClient({ fetch: deps.outbound, allowInsecure: deps.connectors.allowInsecureProviders });
   const catalog = loadProviderCatalog();
   return {
     ...createConnectActivities({ deps, oauth, catalog }),
+    ...createMaintainActivities({ deps, oauth, catalog }),
     ...createDisconnectActivities({ deps, oauth, catalog }),
   };
 }

@@ -67,6 +67,7 @@ export function toConnectionView(row: ConnectionRow, state: ConnectState | null 
     scopes: row.scopes,
     account: row.account_id ? { id: row.account_id, name: row.account_name ?? row.account_id } : null,
     tokenExpiresAt: row.token_expires_at?.toISOString() ?? null,
+    tokensRefreshedAt: row.tokens_refreshed_at?.toISOString() ?? null,
     operationId: row.workflow_id,
     authorizationUrl: row.status === 'pending' ? (state?.authorizationUrl ?? null) : null,
     authorizationExpiresAt: row.status === 'pending' ? (state?.expiresAt ?? null) : null,
@@ -190,6 +191,7 @@ export function connectionsRouter(deps: ApiDeps): Router {
           userId: auth.userId,
           requestedBy: actorOf(req, res),
           connectTimeoutMs: settings.connectTimeoutMs,
+          refreshMarginMs: settings.refreshMarginMs,
         });
         if (!started.started) throw new ProblemError('conflict', `Another operation holds ${started.workflowId}.`);
         startedRun.workflowId = started.workflowId;
@@ -239,7 +241,7 @@ export function connectionsRouter(deps: ApiDeps): Router {
           'conflict',
           'This connection is still waiting for its authorization; it ends by itself if nobody completes it.',
         );
-      if (current.status !== 'active' && current.status !== 'disconnecting')
+      if (current.status !== 'active' && current.status !== 'needs_reauth' && current.status !== 'disconnecting')
         throw new ProblemError('conflict', `This connection is ${current.status}: it holds no tokens to revoke.`);
       const started = await startDisconnect(starter, {
         tenantId: access.tenantId,

@@ -2,6 +2,7 @@
 // scope by the webhook route, whose tenant is known only after the lookup; a tenant's
 // transaction sees its own rows) and a tenant's billing standing (tenant_billing, tenant-owned).
 import type { EntityManager } from 'typeorm';
+import { listOwnerAndAdminAddresses } from './memberships.ts';
 
 export interface StripeEventRow {
   event_id: string;
@@ -178,9 +179,5 @@ export function listBillingContacts(
   db: EntityManager,
   tenantId: string,
 ): Promise<Array<{ user_id: string; email: string; role: string }>> {
-  return db.query(
-    `SELECT m.user_id, u.email, m.role FROM memberships m JOIN users u ON u.id = m.user_id
-     WHERE m.tenant_id = $1 AND m.role IN ('owner', 'admin') ORDER BY u.email`,
-    [tenantId],
-  );
+  return listOwnerAndAdminAddresses(db, tenantId);
 }

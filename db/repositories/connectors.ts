@@ -2,12 +2,17 @@
 // tables are read in a tenant-scoped transaction (db/scope.ts) and every query names the tenant
 // too; connector_provider_clients is platform data.
 import type { EntityManager } from 'typeorm';
+import type { ConnectionStatus } from '../../contracts/connectors.ts';
 
-export const CONNECTION_STATUSES = ['pending', 'active', 'failed', 'expired', 'disconnecting', 'disconnected'] as const;
-export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
+export type { ConnectionStatus };
 
 /** Connections that count against the plan's `connectors` limit. */
-export const LIVE_CONNECTION_STATUSES: readonly ConnectionStatus[] = ['pending', 'active', 'disconnecting'];
+export const LIVE_CONNECTION_STATUSES: readonly ConnectionStatus[] = [
+  'pending',
+  'active',
+  'needs_reauth',
+  'disconnecting',
+];
 
 export interface ConnectionRow {
   id: string;
@@ -27,6 +32,10 @@ export interface ConnectionRow {
   created_at: Date;
   updated_at: Date;
   connected_at: Date | null;
+  /** When maintainConnection last stored refreshed tokens. */
+  tokens_refreshed_at: Date | null;
+  /** When the owners and admins were mailed that it needs re-authorization (once per episode). */
+  reauth_mailed_at: Date | null;
 }
 
 export async function insertConnection(
@@ -81,6 +90,8 @@ export type ConnectionChange = Partial<
     | 'token_path'
     | 'token_expires_at'
     | 'connected_at'
+    | 'tokens_refreshed_at'
+    | 'reauth_mailed_at'
   >
 >;
 

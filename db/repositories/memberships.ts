@@ -87,3 +87,15 @@ export function listOwnerAddresses(
     [tenantId],
   );
 }
+
+/** The tenant's owners and admins with their addresses (who is mailed about billing and connections). */
+export function listOwnerAndAdminAddresses(
+  db: EntityManager,
+  tenantId: string,
+): Promise<Array<{ user_id: string; email: string; role: string }>> {
+  return db.query(
+    `SELECT m.user_id, u.email, m.role FROM memberships m JOIN users u ON u.id = m.user_id
+     WHERE m.tenant_id = $1 AND m.role IN ('owner', 'admin') ORDER BY u.email`,
+    [tenantId],
+  );
+}

@@ -133,6 +133,32 @@ export function createOAuthClient(options: OAuthClientOptions) {
       }
     },
 
+    /**
+     * Trades a refresh token for new tokens. The answer may carry a new (rotated) refresh token:
+     * the caller writes it at once, because a rotating provider has just revoked the old one.
+     */
+    async refresh(
+      definition: ProviderDefinition,
+      client: OAuthClientCredentials,
+      refreshToken: string,
+    ): Promise<ExchangedTokens> {
+      const config = configuration(definition, client);
+      try {
+        const response = await oidc.refreshTokenGrant(config, refreshToken);
+        const expiresIn = response.expiresIn();
+        return {
+          accessToken: response.access_token,
+          refreshToken: response.refresh_token ?? null,
+          idToken: response.id_token ?? null,
+          tokenType: response.token_type,
+          expiresAt: expiresIn === undefined ? null : Date.now() + expiresIn * 1000,
+          scopes: response.scope ? response.scope.split(/[ ,]+/).filter(Boolean) : [],
+        };
+      } catch (error) {
+        throw translate(error, definition, 'refreshing the access token');
+      }
+    },
+
     /** The "who am I" call: proves the token works and names the account. */
     async whoAmI(definition: ProviderDefinition, accessToken: string): Promise<{ id: string; name: string }> {
       const config = configuration(definition, { clientId: 'unused', clientSecret: '' });

@@ -152,9 +152,36 @@ describe('connectors activities', () => {
     assert.equal(active.status, 'active');
     assert.equal(activated.after.connector_authorizations.length, 1, 'the authorization stays, as a record');
 
+    // maintainConnection's refresh: the new tokens stored at once, the refresh token rotated; the
+    // second run finds the later expiry stored and asks the provider nothing.
+    const refreshed = await h.twice(
+      a,
+      'refreshConnectionTokens',
+      {
+        tenantId: t.tenantId,
+        slug: t.slug,
+        connectionId,
+        providerId,
+        tokenPath: paths.tokens,
+        knownExpiresAt: exchanged.result.expiresAt,
+      },
+      { tenant: t },
+    );
+    assert.equal(provider.requests.get('/token'), 2, 'one refresh reached the provider');
+    assert.deepEqual(refreshed.audit, [], 'a routine refresh is logged, not audited');
+    assert.ok(Date.parse(refreshed.result.expiresAt!) > Date.parse(exchanged.result.expiresAt!));
+    const renewed = (await h.deps.secretStore.read(paths.tokens))!.data;
+    assert.notEqual(renewed.refresh_token, tokens.refresh_token, 'the refresh token rotated');
+    assert.equal(await provider.introspect(tokens.refresh_token), false, 'the old refresh token is spent');
+    assert.equal(await provider.introspect(renewed.access_token!), true, 'the new access token is live');
+    const refreshedRow = refreshed.after.connector_connections.find((c: { id: string }) => c.id === connectionId);
+    assert.ok(refreshedRow.tokens_refreshed_at);
+    for (const line of refreshed.logs)
+      assert.ok(!JSON.stringify(line).includes(renewed.access_token!), 'no token in the logs');
+
     const revoked = await h.twice(a, 'revokeConnectionTokens', ref(connectionId), { tenant: t });
     assert.deepEqual(revoked.result, { how: 'rfc7009', skipped: null });
-    assert.equal(await provider.introspect(tokens.refresh_token), false);
+    assert.equal(await provider.introspect(renewed.refresh_token!), false);
 
     const deleted = await h.twice(
       a,
@@ -200,5 +227,43 @@ describe('connectors activities', () => {
     assert.equal(failure.nonRetryable, true);
     assert.match(failure.message, /Loopback ID no longer accepts this authorization \(invalid_grant/);
     assert.equal(await h.deps.secretStore.read(paths.tokens), null, 'nothing stored');
+  });
+
+  it('marks a connection whose grant is gone as needs_reauth once, and refuses its refresh for good', async () => {
+    const connectionId = await newConnection();
+    const paths = connectionSecretPaths(t.slug, connectionId);
+    await h.database.query(`UPDATE connector_connections SET status = 'active', token_path = $2 WHERE id = $1`, [
+      connectionId,
+      paths.tokens,
+    ]);
+    // A refresh token the provider never issued (or revoked): invalid_grant, not retried.
+    await h.deps.secretStore.write(paths.tokens, {
+      access_token: 'gone',
+      refresh_token: 'not-a-refresh-token-it-issued',
+      expires_at: new Date(Date.now() + 1_000).toISOString(),
+    });
+    const failure = await h.failure(a, 'refreshConnectionTokens', {
+      tenantId: t.tenantId,
+      slug: t.slug,
+      connectionId,
+      providerId,
+      tokenPath: paths.tokens,
+      knownExpiresAt: null,
+    });
+    assert.ok(failure instanceof ApplicationFailure);
+    assert.equal(failure.type, CONNECT_FAILURE_TYPES.invalid_grant);
+    assert.equal(failure.nonRetryable, true);
+
+    const marked = await h.twice(
+      a,
+      'markConnectionNeedsReauth',
+      { tenantId: t.tenantId, slug: t.slug, connectionId, code: failure.type, message: failure.message },
+      { tenant: t, secondResult: { recipients: [] } },
+    );
+    assert.deepEqual(marked.audit, ['connection.needs_reauth', 'connection.reauth_mailed']);
+    const row = marked.after.connector_connections.find((c: { id: string }) => c.id === connectionId);
+    assert.equal(row.status, 'needs_reauth');
+    assert.match(row.error_message, /invalid_grant/);
+    assert.ok(row.reauth_mailed_at, 'the owners and admins were mailed');
   });
 });

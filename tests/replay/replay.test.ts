@@ -65,6 +65,9 @@ describe('workflow replay', () => {
         'connect-connector-expired',
         'connect-connector-failed',
         'disconnect-connector-completed',
+        'maintain-connection-stopped',
+        'maintain-connection-shared-refresh',
+        'maintain-connection-needs-reauth',
       ].sort(),
     );
   });

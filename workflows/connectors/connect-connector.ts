@@ -5,9 +5,26 @@
 // only), runs the connection test and marks the connection active. Nobody coming back within
 // `connectTimeoutMs` ends it as `expired`; a provider's refusal (access_denied, invalid_grant, a
 // rejected client secret) as `failed` with the provider's reason in words. Either way the
-// pending secrets are deleted and the connection row says why.
-import { ActivityFailure, ApplicationFailure, condition, log, proxyActivities, setHandler } from '@temporalio/workflow';
+// pending secrets are deleted and the connection row says why. An active connection is handed to
+// maintainConnection (`connection/<slug>/<connection>`), which outlives this workflow and keeps
+// its tokens fresh.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  log,
+  ParentClosePolicy,
+  patched,
+  proxyActivities,
+  setHandler,
+  startChild,
+} from '@temporalio/workflow';
 import type { ConnectorActivities } from '../../activities/connectors/index.ts';
+import {
+  ConnectionIdSearchAttribute,
+  OperationKindSearchAttribute,
+  TenantIdSearchAttribute,
+} from '../shared/operation.contract.ts';
 import { describeFailure, StepTracker } from '../shared/step-tracker.ts';
 import type {
   AuthorizationCallback,
@@ -23,7 +40,16 @@ import {
   CONNECT_FAILURE_TYPES,
   connectConnectorWorkflowId,
   getConnectStateQuery,
+  MAINTAIN_CONNECTION_KIND,
+  maintainConnectionWorkflowId,
 } from './contract.ts';
+import type { maintainConnection } from './maintain-connection.ts';
+
+/** Marks connects that hand an active connection to maintainConnection. */
+export const CONNECT_STARTS_MAINTENANCE_PATCH = 'connect-starts-maintenance';
+
+/** CONNECTOR_REFRESH_MARGIN's default, for inputs that do not carry it. */
+const DEFAULT_REFRESH_MARGIN_MS = 5 * 60_000;
 
 /** The failure types of CONNECT_FAILURE_TYPES back to the provider's words. */
 const FAILURE_CODES = new Map<string, string>(
@@ -149,7 +175,38 @@ export async function connectConnector(input: ConnectConnectorInput): Promise<Co
         actor,
       }),
     );
+    if (patched(CONNECT_STARTS_MAINTENANCE_PATCH)) await startMaintenance(tokens.tokenPath, tokens.expiresAt);
     return null;
+  }
+
+  /** Starts the connection's maintenance, which outlives this workflow (one per connection). */
+  async function startMaintenance(tokenPath: string, tokenExpiresAt: string | null): Promise<void> {
+    try {
+      await startChild<typeof maintainConnection>('maintainConnection', {
+        workflowId: maintainConnectionWorkflowId(slug, connectionId),
+        args: [
+          {
+            tenantId,
+            slug,
+            connectionId,
+            providerId: input.providerId,
+            tokenPath,
+            tokenExpiresAt,
+            refreshMarginMs: input.refreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS,
+            timings,
+          },
+        ],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        typedSearchAttributes: [
+          { key: TenantIdSearchAttribute, value: tenantId },
+          { key: OperationKindSearchAttribute, value: MAINTAIN_CONNECTION_KIND },
+          { key: ConnectionIdSearchAttribute, value: connectionId },
+        ],
+      });
+    } catch (error) {
+      // One is running already (a reconnect while the earlier one still ends): it keeps the tokens.
+      log.warn('Connection maintenance not started', { connectionId, error: String(error) });
+    }
   }
 }
 

@@ -5,7 +5,7 @@
 // connection test. disconnectConnector (`connector-disconnect/<slug>/<connection>`) revokes the
 // tokens at the provider and deletes them. Only references to secrets travel here: secret store
 // paths, never a code, a verifier or a token.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import type { OperationKind } from '../catalogue.ts';
 import { OPERATION_CATALOGUE } from '../catalogue.ts';
@@ -13,6 +13,7 @@ import type { ActivityTimings, OperationProgress } from '../shared/operation.con
 
 export const CONNECT_CONNECTOR_KIND = 'connector-connect' satisfies OperationKind;
 export const DISCONNECT_CONNECTOR_KIND = 'connector-disconnect' satisfies OperationKind;
+export const MAINTAIN_CONNECTION_KIND = 'connection' satisfies OperationKind;
 
 export function connectConnectorWorkflowId(slug: string, connectionId: string): string {
   return OPERATION_CATALOGUE[CONNECT_CONNECTOR_KIND].workflowId({ slug, connectionId });
@@ -20,6 +21,10 @@ export function connectConnectorWorkflowId(slug: string, connectionId: string): 
 
 export function disconnectConnectorWorkflowId(slug: string, connectionId: string): string {
   return OPERATION_CATALOGUE[DISCONNECT_CONNECTOR_KIND].workflowId({ slug, connectionId });
+}
+
+export function maintainConnectionWorkflowId(slug: string, connectionId: string): string {
+  return OPERATION_CATALOGUE[MAINTAIN_CONNECTION_KIND].workflowId({ slug, connectionId });
 }
 
 export interface ConnectConnectorInput {
@@ -36,6 +41,11 @@ export interface ConnectConnectorInput {
   requestedBy: AuditActor;
   /** How long the member has to finish at the provider before the connect ends as `expired`. */
   connectTimeoutMs: number;
+  /**
+   * How early maintainConnection refreshes the access token (CONNECTOR_REFRESH_MARGIN). Absent
+   * in connects started before maintenance existed.
+   */
+  refreshMarginMs?: number;
   timings: ActivityTimings;
 }
 
@@ -127,3 +137,72 @@ export function providerClientSecretPath(providerId: string): string {
 export function customProviderSecretPath(slug: string, providerId: string): string {
   return `tenants/${slug}/connector-providers/${providerId}/client`;
 }
+
+// maintainConnection (`connection/<slug>/<connection>`): one per active connection, started by
+// connectConnector, the only place the connection's tokens are ever refreshed, so two refreshes
+// never race. Callers (syncs) ask it for a fresh token with an Update that returns a reference
+// (the secret store path and the expiry), never the token.
+
+export interface MaintainConnectionInput {
+  tenantId: string;
+  slug: string;
+  connectionId: string;
+  providerId: string;
+  tokenPath: string;
+  /** When the current access token expires (ISO); null: it does not (nothing to refresh on a timer). */
+  tokenExpiresAt: string | null;
+  /** Refresh this long before expiry (at most a third of the token's life), less a little jitter. */
+  refreshMarginMs: number;
+  timings: ActivityTimings;
+  /** Refreshes done by earlier runs of this chain (continue-as-new). */
+  refreshesBefore?: number;
+}
+
+/** Why the maintenance of a connection ended. */
+export type MaintainConnectionOutcome = 'stopped' | 'needs_reauth';
+
+export interface MaintainConnectionResult {
+  connectionId: string;
+  outcome: MaintainConnectionOutcome;
+  refreshes: number;
+  /** For `needs_reauth`: what the provider said, in words. */
+  reason: string | null;
+}
+
+/** Where the connection's current token is: never the token itself. */
+export interface TokenReference {
+  tokenPath: string;
+  /** ISO; null when the token does not expire. */
+  expiresAt: string | null;
+}
+
+export interface TokenRefreshRequest {
+  /** The caller needs the token to stay valid at least this long (ms); fresher tokens are answered at once. */
+  minValidityMs: number;
+}
+
+/**
+ * Asks for a token valid for `minValidityMs`: answered at once when the current one is, otherwise
+ * after the one refresh that every concurrent request shares. Refused once the connection needs
+ * re-authorization or is being disconnected.
+ */
+export const requestTokenRefreshUpdate = defineUpdate<TokenReference, [TokenRefreshRequest]>('requestTokenRefresh');
+
+/** Sent by disconnectConnector before it revokes the tokens: the maintenance ends, refreshing nothing more. */
+export const stopMaintenanceSignal = defineSignal<[{ reason: string }]>('stopMaintenance');
+
+export interface MaintenanceState {
+  status: 'active' | 'refreshing' | 'needs_reauth' | 'stopped';
+  token: TokenReference;
+  /** When the next refresh is due (ISO); null when the token does not expire. */
+  nextRefreshAt: string | null;
+  refreshes: number;
+}
+
+export const getMaintenanceStateQuery = defineQuery<MaintenanceState>('getMaintenanceState');
+
+/** The failure type of a refresh the provider refused for good (the grant is gone). */
+export const REFRESH_REFUSED_TYPES: readonly string[] = [
+  CONNECT_FAILURE_TYPES.invalid_grant,
+  CONNECT_FAILURE_TYPES.invalid_client,
+];

@@ -2,12 +2,28 @@
 // (RFC 7009, the provider's own call, or nothing to call), then deletes them from the secret
 // store and marks the connection disconnected. A provider that cannot be reached is retried for a
 // while; one that refuses for good (the grant is already gone) does not keep the tokens alive:
-// the revoke step records why and the tokens are deleted anyway.
-import { ActivityFailure, ApplicationFailure, log, proxyActivities } from '@temporalio/workflow';
+// the revoke step records why and the tokens are deleted anyway. First it stops the connection's
+// maintenance, so no refresh races the revocation.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  getExternalWorkflowHandle,
+  log,
+  patched,
+  proxyActivities,
+} from '@temporalio/workflow';
 import type { ConnectorActivities } from '../../activities/connectors/index.ts';
 import { describeFailure, StepTracker } from '../shared/step-tracker.ts';
 import type { DisconnectConnectorInput, DisconnectConnectorResult, DisconnectConnectorStep } from './contract.ts';
-import { DISCONNECT_CONNECTOR_KIND, DISCONNECT_CONNECTOR_STEPS } from './contract.ts';
+import {
+  DISCONNECT_CONNECTOR_KIND,
+  DISCONNECT_CONNECTOR_STEPS,
+  maintainConnectionWorkflowId,
+  stopMaintenanceSignal,
+} from './contract.ts';
+
+/** Marks disconnects that stop the connection's maintenance before revoking. */
+export const DISCONNECT_STOPS_MAINTENANCE_PATCH = 'disconnect-stops-maintenance';
 
 export async function disconnectConnector(input: DisconnectConnectorInput): Promise<DisconnectConnectorResult> {
   const { tenantId, slug, connectionId, requestedBy: actor, timings } = input;
@@ -21,6 +37,13 @@ export async function disconnectConnector(input: DisconnectConnectorInput): Prom
     tenantId,
     DISCONNECT_CONNECTOR_STEPS,
   );
+
+  if (patched(DISCONNECT_STOPS_MAINTENANCE_PATCH)) {
+    // No refresh after this: the tokens about to be revoked are the last ones.
+    await getExternalWorkflowHandle(maintainConnectionWorkflowId(slug, connectionId))
+      .signal(stopMaintenanceSignal, { reason: 'disconnected' })
+      .catch((error: unknown) => log.info('No connection maintenance to stop', { connectionId, error: String(error) }));
+  }
 
   let revocation = 'none';
   try {

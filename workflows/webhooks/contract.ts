@@ -8,6 +8,7 @@ import { defineQuery, defineSignal, getExternalWorkflowHandle } from '@temporali
 import type { OperationKind } from '../catalogue.ts';
 import { OPERATION_CATALOGUE } from '../catalogue.ts';
 import type { OperationProgress } from '../shared/operation.contract.ts';
+import { seededFraction } from '../shared/seeded-fraction.ts';
 
 export const WEBHOOK_ENDPOINT_KIND = 'webhook-endpoint' satisfies OperationKind;
 
@@ -142,12 +143,7 @@ export function retryDelayMs(policy: DeliveryPolicy, attempt: number, random: nu
  * together spread out.
  */
 export function jitterOf(eventId: string, attempt: number): number {
-  let hash = 2166136261;
-  for (const char of `${eventId}#${attempt}`) {
-    hash ^= char.charCodeAt(0);
-    hash = Math.imul(hash, 16777619) >>> 0;
-  }
-  return hash / 2 ** 32;
+  return seededFraction(`${eventId}#${attempt}`);
 }
 
 // Replays: a member asks for one event, or every event of a time range, to be sent to an

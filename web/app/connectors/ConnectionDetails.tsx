@@ -34,11 +34,14 @@ export function ConnectionDetails({ connection }: { connection: Connection }) {
       ) : null}
       {connection.error ? (
         <Alert
-          color={connection.status === 'expired' ? 'orange' : 'red'}
-          title="Not connected"
+          color={connection.status === 'expired' ? 'orange' : connection.status === 'needs_reauth' ? 'yellow' : 'red'}
+          title={connection.status === 'needs_reauth' ? 'Needs re-authorization' : 'Not connected'}
           data-testid="connection-error"
         >
           {connection.error.message}
+          {connection.status === 'needs_reauth'
+            ? ' Atrium can no longer renew its access: disconnect it and connect the account again.'
+            : null}
         </Alert>
       ) : null}
       {connection.scopes.length > 0 ? (
@@ -53,6 +56,11 @@ export function ConnectionDetails({ connection }: { connection: Connection }) {
       {connection.connectedAt ? (
         <Text size="xs" c="dimmed">
           Connected <Timestamp value={connection.connectedAt} size="xs" />
+        </Text>
+      ) : null}
+      {connection.tokensRefreshedAt && connection.status === 'active' ? (
+        <Text size="xs" c="dimmed" data-testid="tokens-refreshed">
+          Access renewed <Timestamp value={connection.tokensRefreshedAt} size="xs" />
         </Text>
       ) : null}
     </Stack>

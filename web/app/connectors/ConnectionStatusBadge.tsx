@@ -4,6 +4,7 @@ import type { ConnectionStatus } from '../../../contracts/index.ts';
 const COLORS: Record<ConnectionStatus, string> = {
   pending: 'blue',
   active: 'green',
+  needs_reauth: 'yellow',
   failed: 'red',
   expired: 'orange',
   disconnecting: 'gray',
@@ -13,6 +14,7 @@ const COLORS: Record<ConnectionStatus, string> = {
 const LABELS: Record<ConnectionStatus, string> = {
   pending: 'Waiting for authorization',
   active: 'Active',
+  needs_reauth: 'Needs re-authorization',
   failed: 'Failed',
   expired: 'Expired',
   disconnecting: 'Disconnecting',

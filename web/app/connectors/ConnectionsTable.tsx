@@ -7,9 +7,10 @@ import { ConnectionStatusBadge } from './ConnectionStatusBadge.tsx';
 const page = (slug: string, connection: Connection) =>
   href('/tenants/:slug/connections/:connectionId', { slug, connectionId: connection.id });
 
-/** Disconnect: revoke at the provider and delete the tokens (only an active connection holds any). */
+/** Disconnect: revoke at the provider and delete the tokens (only an active connection, or one
+ * that needs re-authorization, holds any). */
 export function DisconnectButton({ connection, canManage }: { connection: Connection; canManage: boolean }) {
-  if (!canManage || connection.status !== 'active') return null;
+  if (!canManage || (connection.status !== 'active' && connection.status !== 'needs_reauth')) return null;
   return (
     <Form method="post">
       <input type="hidden" name="intent" value="disconnect" />
