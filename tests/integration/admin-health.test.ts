@@ -1,0 +1,92 @@
+// @needs-servers: vault stripe kube
+// GET /api/v1/admin/health against the real servers: OpenBao, stripe-mock, the local
+// Kubernetes control plane, a real SMTP server, PostgreSQL and Temporal all reported up with
+// their latency, each family's queue with its pollers; then the SMTP server stops and the
+// same request answers 200 with mail down and its last error (never a 5xx). Only platform
+// admins may read it.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { PlatformHealth } from '../../contracts/health.ts';
+import { WORKFLOW_FAMILIES } from '../../workflows/catalogue.ts';
+import { request } from '../support/api-client.ts';
+import type { Platform } from '../support/platform.ts';
+import { seedUser, startPlatform } from '../support/platform.ts';
+import { workerEnvFor } from '../support/servers.ts';
+import type { SmtpCapture } from '../support/smtp-capture.ts';
+import { startSmtpCapture } from '../support/smtp-capture.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+const PATH = '/api/v1/admin/health';
+
+describe('admin health', () => {
+  let platform: Platform;
+  let smtp: SmtpCapture;
+
+  before(async () => {
+    smtp = await startSmtpCapture();
+    platform = await startPlatform({
+      env: { ...workerEnvFor({ vault: true, stripe: true, kube: 'admin' }), SMTP_URL: smtp.url },
+    });
+  });
+  after(async () => {
+    await platform?.stop();
+    await smtp?.stop();
+  });
+
+  const health = async () => {
+    const answer = await request(platform.baseUrl, 'GET', PATH, { headers: platform.admin.headers });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    return PlatformHealth.parse(answer.body);
+  };
+
+  it('reports every component up on the real servers, with latency, and the workers polling each queue', async () => {
+    const report = await waitFor('every queue to have pollers', async () => {
+      const current = await health();
+      return current.status === 'up' ? current : false;
+    });
+    const byName = Object.fromEntries(report.components.map((c) => [c.component, c]));
+    assert.deepEqual(Object.fromEntries(report.components.map((c) => [c.component, [c.adapter, c.status]])), {
+      postgres: ['postgres', 'up'],
+      temporal: ['temporal', 'up'],
+      secretStore: ['vault', 'up'],
+      billing: ['stripe', 'up'],
+      cluster: ['kubernetes', 'up'],
+      mail: ['smtp', 'up'],
+    });
+    for (const component of report.components) {
+      assert.equal(typeof component.latencyMs, 'number', `${component.component} was timed`);
+      assert.equal(component.lastError, null, `${component.component} has not failed`);
+    }
+    assert.ok(byName.postgres);
+    assert.deepEqual(
+      report.taskQueues?.map((queue) => queue.family),
+      [...WORKFLOW_FAMILIES],
+    );
+    for (const queue of report.taskQueues ?? []) {
+      assert.ok(queue.taskQueue.startsWith(platform.taskQueue), queue.taskQueue);
+      assert.ok(queue.workflowPollers >= 1 && queue.activityPollers >= 1, JSON.stringify(queue));
+    }
+  });
+
+  it('reports a component that went away as down with its error, and answers 200', async () => {
+    await smtp.stop();
+    const report = await health();
+    assert.equal(report.status, 'degraded');
+    const mail = report.components.find((c) => c.component === 'mail');
+    assert.equal(mail?.status, 'down');
+    assert.ok(mail?.lastError?.message, 'the error is reported');
+    assert.ok(Date.parse(mail?.lastError?.at ?? '') <= Date.now());
+    for (const other of report.components.filter((c) => c.component !== 'mail'))
+      assert.equal(other.status, 'up', `${other.component} is still up`);
+  });
+
+  it('is for platform admins only: 403 for any other user, 401 without a token', async () => {
+    const user = await seedUser(platform.database, { email: 'member@health.test' });
+    const refused = await request(platform.baseUrl, 'GET', PATH, { headers: user.headers });
+    assert.equal(refused.status, 403);
+    assert.match(refused.headers.get('content-type') ?? '', /application\/problem\+json/);
+    assert.ok(!JSON.stringify(refused.body).includes('postgres'), 'nothing of the report leaks');
+    const anonymous = await request(platform.baseUrl, 'GET', PATH);
+    assert.equal(anonymous.status, 401);
+  });
+});
