@@ -48,6 +48,17 @@ export const TaskQueueHealth = z.object({
 });
 export type TaskQueueHealth = z.infer<typeof TaskQueueHealth>;
 
+/** Key numbers of the API process that answered, since it started (every replica counts its own). */
+export const ApiProcessMetrics = z.object({
+  since: z.iso.datetime(),
+  httpRequests: z.number().int().nonnegative(),
+  httpServerErrors: z.number().int().nonnegative(),
+  operationsStarted: z.array(z.object({ kind: z.string(), count: z.number().int().nonnegative() })),
+  /** Its database pool now. */
+  databasePool: z.object({ total: z.number().int(), idle: z.number().int(), waiting: z.number().int() }).nullable(),
+});
+export type ApiProcessMetrics = z.infer<typeof ApiProcessMetrics>;
+
 export const PlatformHealth = z.object({
   /** `degraded` when any configured component is down or a family's queue has no poller. */
   status: z.enum(['up', 'degraded']),
@@ -55,5 +66,6 @@ export const PlatformHealth = z.object({
   components: z.array(ComponentHealth),
   /** Null when Temporal could not be asked. */
   taskQueues: z.array(TaskQueueHealth).nullable(),
+  metrics: ApiProcessMetrics,
 });
 export type PlatformHealth = z.infer<typeof PlatformHealth>;

@@ -5,6 +5,7 @@ import { Router } from 'express';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import type { TaskQueueHealth } from '../../contracts/health.ts';
 import { PlatformHealth } from '../../contracts/health.ts';
+import { poolStats } from '../../db/data-source.ts';
 import { authOf, requireAuth } from '../auth/require-auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
@@ -21,14 +22,16 @@ function adminHealthRouter(deps: ApiDeps): Router {
     const auth = authOf(res);
     if (!auth.platformAdmin || auth.apiKey)
       throw new ProblemError('forbidden', 'Only platform admins see the platform’s health.');
-    const [components, taskQueues] = await Promise.all([
+    const [components, taskQueues, metrics] = await Promise.all([
       deps.health.check(),
       describeTaskQueues(deps.temporal.client, {
         namespace: deps.temporal.namespace,
         taskQueuePrefix: deps.temporal.taskQueuePrefix,
         timeoutMs: HEALTH_CHECK_TIMEOUT_MS,
       }).catch((): TaskQueueHealth[] | null => null),
+      deps.metrics.summary(),
     ]);
+    const pool = poolStats(deps.dataSource);
     const degraded =
       components.some((component) => component.status === 'down') ||
       taskQueues === null ||
@@ -39,6 +42,10 @@ function adminHealthRouter(deps: ApiDeps): Router {
         checkedAt: new Date().toISOString(),
         components,
         taskQueues,
+        metrics: {
+          ...metrics,
+          databasePool: pool ? { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } : null,
+        },
       }),
     );
   });
@@ -51,7 +58,7 @@ const paths: ZodOpenApiPathsObject = {
       operationId: 'getPlatformHealth',
       summary: 'Each dependency of the platform: up or down, latency, last error (platform admins)',
       description:
-        'PostgreSQL, Temporal, the secret store, billing, the cluster and SMTP are checked at the time of the request (3 s each at most), and each family’s task queue’s pollers are read from Temporal. A component that is down is reported, never answered with a 5xx.',
+        'PostgreSQL, Temporal, the secret store, billing, the cluster and SMTP are checked at the time of the request (3 s each at most), and each family’s task queue’s pollers are read from Temporal; with the key numbers of the API process that answers. A component that is down is reported, never answered with a 5xx.',
       responses: {
         200: { description: 'The platform’s health.', content: { 'application/json': { schema: PlatformHealth } } },
         ...problemResponses(401, 403),

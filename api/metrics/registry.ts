@@ -19,12 +19,22 @@ export interface ApiMetrics {
   operationStarted(operation: { kind: string; plan: string }): void;
   /** Reports `pool`'s connections on every scrape, labelled with `name`. */
   watchPool(name: string, pool: () => PoolStats | null): void;
+  /** The key numbers of this process since it started, for the admin health page. */
+  summary(): Promise<ApiMetricsSummary>;
+}
+
+export interface ApiMetricsSummary {
+  since: string;
+  httpRequests: number;
+  httpServerErrors: number;
+  operationsStarted: Array<{ kind: string; count: number }>;
 }
 
 /** Seconds: from a fast read to a long event-stream poll. */
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export function createApiMetrics(): ApiMetrics {
+  const since = new Date().toISOString();
   const registry = new Registry();
   registry.setDefaultLabels({ service: 'atrium-api' });
   collectDefaultMetrics({ register: registry });
@@ -85,6 +95,18 @@ export function createApiMetrics(): ApiMetrics {
     },
     watchPool(name, pool) {
       pools.set(name, pool);
+    },
+    async summary() {
+      const total = (values: ReadonlyArray<{ value: number }>) => values.reduce((sum, { value }) => sum + value, 0);
+      const byKind = new Map<string, number>();
+      for (const { labels, value } of (await started.get()).values)
+        byKind.set(String(labels.kind), (byKind.get(String(labels.kind)) ?? 0) + value);
+      return {
+        since,
+        httpRequests: total((await requests.get()).values),
+        httpServerErrors: total((await errors.get()).values),
+        operationsStarted: [...byKind].map(([kind, count]) => ({ kind, count })).sort((a, b) => b.count - a.count),
+      };
     },
   };
 }
