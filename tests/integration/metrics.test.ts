@@ -124,6 +124,11 @@ describe('Prometheus metrics', () => {
     assert.equal(durations(workerAfter) - durations(workerBefore), 1);
     // The Temporal SDK's own worker metrics, and the worker's pools, on the same endpoint.
     assert.ok(workerAfter.some((sample) => sample.name.startsWith('temporal_') && sample.labels.task_queue));
+    for (const name of ['temporal_activity_schedule_to_start_latency_count', 'temporal_workflow_completed_total'])
+      assert.ok(
+        workerAfter.some((sample) => sample.name === name),
+        `the worker exports ${name}`,
+      );
     // (Idle connections close after a while: the gauge is there, whatever it reads now.)
     assert.ok(
       workerAfter.some(
