@@ -108,16 +108,6 @@ export function ShieldIcon(props: IconProps) {
   );
 }
 
-/** A gauge: the platform's health. */
-export function PulseIcon(props: IconProps) {
-  return (
-    <Icon {...props}>
-      <path d="M4 16a8 8 0 1 1 16 0" />
-      <path d="M12 16l4-5" />
-    </Icon>
-  );
-}
-
 export function ChevronDownIcon(props: IconProps) {
   return (
     <Icon {...props}>

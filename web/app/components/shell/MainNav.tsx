@@ -1,6 +1,6 @@
 import { NavLink, Stack } from '@mantine/core';
 import { Link, useLocation } from 'react-router';
-import { ActivityIcon, BuildingIcon, ExternalLinkIcon, PulseIcon, ShieldIcon } from '../icons.tsx';
+import { ActivityIcon, BuildingIcon, ExternalLinkIcon, ShieldIcon } from '../icons.tsx';
 
 const sections = [
   { to: '/tenants', label: 'Tenants', icon: <BuildingIcon /> },
@@ -25,7 +25,7 @@ export function MainNav({ onNavigate, temporalUiUrl, platformAdmin }: MainNavPro
     ? [
         ...sections,
         { to: '/admin', label: 'Admin console', icon: <ShieldIcon /> } as const,
-        { to: '/admin/health', label: 'Platform health', icon: <PulseIcon /> } as const,
+        { to: '/admin/health', label: 'Platform health', icon: <ActivityIcon /> } as const,
       ]
     : sections;
 
