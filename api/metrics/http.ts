@@ -1,4 +1,4 @@
-// Records every HTTP request in the API's metrics when its response ends, labelled with the
+// Records every HTTP request in the API's metrics once its response is over, labelled with the
 // route template that served it (`/api/v1/tenants/:slug/members`), never the path: slugs and
 // ids stay out of the labels. The template is the mount (marked by `markMount` as the app
 // mounts each router) joined with the matched route's own path; requests no route matched
@@ -21,7 +21,8 @@ export function markMount(template: string): RequestHandler {
 export function recordRequests(metrics: ApiMetrics): RequestHandler {
   return (req: Marked, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
-    res.once('finish', () => {
+    // 'close' comes for every response, also one the client gave up on (an event stream it left).
+    res.once('close', () => {
       metrics.recordRequest({
         method: req.method,
         route: routeTemplate(req),

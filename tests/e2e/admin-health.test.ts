@@ -3,20 +3,12 @@
 // SMTP — pointed at a port nobody listens on — down with its error, the summary saying so;
 // at a phone's width the page fits without sideways scrolling; anyone else gets the 404 page.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { freePort } from '../../scripts/free-port.ts';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { isCspViolation, launchChromium, signInThroughPortal, visibleErrorPage } from '../support/browser.ts';
 import type { Platform } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
-
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('portal: platform health', () => {
   let platform: Platform;
@@ -39,7 +31,7 @@ describe('portal: platform health', () => {
   before(async () => {
     platform = await startPlatform({
       portal: true,
-      env: { SMTP_URL: `smtp://127.0.0.1:${await closedPort()}`, LOGIN_RATE_LIMIT: '1000' },
+      env: { SMTP_URL: `smtp://127.0.0.1:${await freePort()}`, LOGIN_RATE_LIMIT: '1000' },
     });
     browser = await launchChromium();
   });

@@ -3,23 +3,14 @@
 // template, never by slug), and one provisioning shows up as started in the API and as
 // completed in the worker, beside the Temporal SDK's own worker metrics and the pools.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { freePort } from '../../scripts/free-port.ts';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
 import type { Platform } from '../support/platform.ts';
 import { startPlatform } from '../support/platform.ts';
 import type { Sample } from '../support/prometheus.ts';
 import { scrape, sumOf } from '../support/prometheus.ts';
 import { waitFor } from '../support/wait-for.ts';
-
-/** A port nothing listens on now (the SDK's exporter needs a fixed one). */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('Prometheus metrics', () => {
   let platform: Platform;
