@@ -2,14 +2,14 @@
 // Temporal SDK's workflow metric meter: emitted by the worker's runtime (its Prometheus
 // endpoint, WORKER_METRICS_PORT) and never during replay, so it adds nothing to histories and
 // a replayed workflow is not counted twice. Bundled into every workflow (worker/workflow-bundle.ts):
-// no family has to remember it. A continue-as-new is not an end.
+// no family has to remember it. A continue-as-new is not an end, nor a workflow task failure.
 import type {
   Next,
   WorkflowExecuteInput,
   WorkflowInboundCallsInterceptor,
   WorkflowInterceptorsFactory,
 } from '@temporalio/workflow';
-import { ContinueAsNew, isCancellation, metricMeter, workflowInfo } from '@temporalio/workflow';
+import { TemporalFailure, isCancellation, metricMeter, workflowInfo } from '@temporalio/workflow';
 import { OPERATION_DURATION_METRIC, operationLabels } from './operation-labels.ts';
 
 type Outcome = 'completed' | 'failed' | 'cancelled';
@@ -37,8 +37,9 @@ class OperationMetrics implements WorkflowInboundCallsInterceptor {
       recordEnd('completed', labels, startTime.getTime());
       return result;
     } catch (error) {
-      if (!(error instanceof ContinueAsNew))
-        recordEnd(isCancellation(error) ? 'cancelled' : 'failed', labels, startTime.getTime());
+      if (isCancellation(error)) recordEnd('cancelled', labels, startTime.getTime());
+      else if (error instanceof TemporalFailure) recordEnd('failed', labels, startTime.getTime());
+      // Anything else (a continue-as-new, a bug) is no end: a bug fails the workflow task, which Temporal retries.
       throw error;
     }
   }
