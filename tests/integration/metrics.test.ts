@@ -1,9 +1,12 @@
 // /metrics of the API and the worker, scraped from their own ports as Prometheus would: the
 // text parses, the HTTP counters move with the requests this test makes (labelled by route
 // template, never by slug), and one provisioning shows up as started in the API and as
-// completed in the worker, beside the Temporal SDK's own worker metrics and the pools.
+// completed in the worker, beside the Temporal SDK's own worker metrics and the pools; one
+// that fails is counted as failed.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { startTenantProvisioning } from '../../api/tenant-provisioning/starter.ts';
 import { freePort } from '../../scripts/free-port.ts';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
 import type { Platform } from '../support/platform.ts';
@@ -125,6 +128,43 @@ describe('Prometheus metrics', () => {
       workerAfter.some(
         (sample) => sample.name === 'atrium_db_pool_connections' && sample.labels.pool === 'worker-tenant-provisioning',
       ),
+    );
+  });
+  it('counts an operation that fails in the worker as failed, with its duration', async () => {
+    const labels = { kind: 'tenant-provision', plan: 'free' };
+    const failed = (samples: Sample[]) => sumOf(samples, 'atrium_operations_failed_total', labels);
+    const durations = (samples: Sample[]) =>
+      sumOf(samples, 'atrium_operation_duration_seconds_count', { ...labels, outcome: 'failed' });
+    const before = await scrape(workerMetrics);
+    // A tenant row an operator marked failed: provisioning's activation is refused for good
+    // (as in provisioning-compensation.test.ts), so the workflow fails after compensating.
+    const slug = uniqueSlug('metrics-fail');
+    const tenantId = randomUUID();
+    await platform.database.query(
+      `INSERT INTO tenants (id, slug, name, plan, status, owner_email, failure_reason)
+       VALUES ($1, $2, 'Failing', 'free', 'failed', 'o@failing.test', 'blocked by an operator')`,
+      [tenantId, slug],
+    );
+    const started = await startTenantProvisioning(
+      {
+        client: platform.temporal,
+        taskQueuePrefix: platform.taskQueue,
+        timings: { heartbeatTimeoutMs: 3_000, startToCloseTimeoutMs: 60_000 },
+      },
+      { tenantId, slug, name: 'Failing', plan: 'free', ownerEmail: 'o@failing.test' },
+    );
+    assert.ok(started.started);
+    assert.equal((await waitForOperation(platform, started.workflowId)).status, 'failed');
+
+    let after: Sample[] = [];
+    await waitFor('the worker to count the provisioning as failed', async () => {
+      after = await scrape(workerMetrics);
+      return failed(after) === failed(before) + 1;
+    });
+    assert.equal(durations(after) - durations(before), 1);
+    assert.equal(
+      sumOf(after, 'atrium_operations_completed_total', labels),
+      sumOf(before, 'atrium_operations_completed_total', labels),
     );
   });
 });
