@@ -7,6 +7,7 @@ import { compressResponses } from './http/compression.ts';
 import { ProblemError, problemHandler } from './http/problem.ts';
 import { setRawBody } from './http/raw-body.ts';
 import { requestContext } from './http/request-context.ts';
+import { markMount, recordRequests } from './metrics/http.ts';
 import { healthRouter } from './routes/health.ts';
 import { jwksRouter } from './routes/jwks.ts';
 import { openApiRouter } from './routes/openapi.ts';
@@ -19,6 +20,8 @@ export function createApp(deps: ApiDeps, routes: readonly RouteModule[]): expres
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestContext(deps.logger));
+  // Counts and times every request by route template (api/metrics/http.ts).
+  app.use(recordRequests(deps.metrics));
   // Pages and JSON above a small size, gzip or brotli; never event streams. The portal's
   // built assets come compressed from disk instead (api/portal.ts).
   app.use(compressResponses(deps.settings.responseCompression));
@@ -33,7 +36,7 @@ export function createApp(deps: ApiDeps, routes: readonly RouteModule[]): expres
   // The raw bytes stay on the request too: signed webhooks (Stripe's) verify exactly what was sent.
   api.use(express.json({ limit: deps.settings.bodyLimitBytes, strict: true, verify: keepRawBody }));
   api.use(openApiRouter(routes));
-  for (const { path, router } of mountOrder(routes)) api.use(path, router(deps));
+  for (const { path, router } of mountOrder(routes)) api.use(path, markMount(path), router(deps));
   api.use((req) => {
     throw new ProblemError('notFound', `No route ${req.method} ${req.originalUrl}.`);
   });

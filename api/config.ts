@@ -11,6 +11,9 @@ import {
   temporalSettings,
 } from '../config/env.ts';
 import { mailSettings, readMailConfig } from '../config/mail.ts';
+import { apiMetricsAddress, metricsSettings } from '../config/metrics.ts';
+import { billingConfigFrom, billingSettings } from '../config/billing.ts';
+import { clusterConfigFrom, clusterSettings } from '../config/cluster.ts';
 import { connectorSettings, readConnectorConfig } from '../config/connectors.ts';
 import { outboundSettings, readOutboundConfig } from '../config/outbound.ts';
 import { secretStoreConfigFrom, secretStoreSettings } from '../config/secrets.ts';
@@ -123,6 +126,12 @@ const ApiEnv = z.object({
   // needs none; api/portal.ts refuses to serve pages without it. npm start generates one.
   ...mailSettings,
   ...secretStoreSettings,
+  // Prometheus metrics on a port of their own (config/metrics.ts).
+  ...metricsSettings,
+  // The worker's billing provider and cluster: the API only checks that they answer (the
+  // admin health page, api/health/); it never bills or changes the cluster.
+  ...billingSettings,
+  ...clusterSettings,
   // Tenant-defined OAuth providers on http:// (development and tests only).
   ...connectorSettings,
   /** How long a member has to authorize at the provider before the connect ends as expired. */
@@ -169,6 +178,8 @@ export function readApiConfig(env: Env) {
     host: parsed.HOST,
     port: parsed.PORT,
     logLevel: parsed.LOG_LEVEL,
+    metrics: apiMetricsAddress(parsed),
+    health: { billing: billingConfigFrom(parsed), cluster: clusterConfigFrom(parsed) },
     portalMode: parsed.PORTAL_MODE,
     sessionSecret: parsed.SESSION_SECRET,
     mail: readMailConfig(parsed),

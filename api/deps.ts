@@ -11,12 +11,18 @@ import type { SecretStore } from '../integrations/secrets/port.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ActivityTimings } from '../workflows/shared/operation.contract.ts';
 import type { ApprovalSigner } from './approvals/assertion-signer.ts';
+import type { HealthChecker } from './health/checks.ts';
+import type { ApiMetrics } from './metrics/registry.ts';
 import type { AccessTokens } from './auth/access-tokens.ts';
 import type { ResponseCompression } from './http/compression.ts';
 
 export interface ApiDeps {
   dataSource: DataSource;
   logger: Logger;
+  /** The process's Prometheus metrics (api/metrics/), served on their own port. */
+  metrics: ApiMetrics;
+  /** Checks the platform's dependencies for the admin health page (api/health/). */
+  health: HealthChecker;
   accessTokens: AccessTokens;
   /** Signs approval assertions with this process's in-memory key (docs/decisions/0007). */
   approvalSigner: ApprovalSigner;

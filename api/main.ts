@@ -4,7 +4,9 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { ConfigError } from '../config/env.ts';
-import { createDataSource } from '../db/data-source.ts';
+import { createDataSource, poolStats } from '../db/data-source.ts';
+import { selectBilling } from '../integrations/billing/select.ts';
+import { createCluster } from '../integrations/cluster/select.ts';
 import { createOidcProviders } from '../integrations/identity/oidc.ts';
 import { selectMailer } from '../integrations/mail/select.ts';
 import { createOutboundClient } from '../integrations/outbound/fetch.ts';
@@ -19,6 +21,12 @@ import { readApiConfig } from './config.ts';
 import type { ApiConfig } from './config.ts';
 import { createApprovalSigner, publishToDatabase } from './approvals/assertion-signer.ts';
 import type { ApiDeps } from './deps.ts';
+import { createHealthChecker } from './health/checks.ts';
+import { platformProbes } from './health/probes.ts';
+import { HEALTH_CHECK_TIMEOUT_MS } from './health/routes.ts';
+import { countOperationStarts } from './metrics/operations.ts';
+import { createApiMetrics } from './metrics/registry.ts';
+import { serveMetrics } from './metrics/server.ts';
 import { mountPortal } from './portal.ts';
 import { startOutboxDispatcher } from './webhooks/dispatcher.ts';
 
@@ -31,6 +39,7 @@ try {
 }
 
 const logger = createLogger({ level: config.logLevel, service: 'api' });
+const metrics = createApiMetrics();
 const dataSource = createDataSource({
   url: config.databaseUrl,
   applicationName: 'atrium-api',
@@ -45,20 +54,42 @@ try {
   process.exit(1);
 }
 const connection = await Connection.connect({ address: config.temporal.address });
-const client = new Client({ connection, namespace: config.temporal.namespace });
+const client = new Client({
+  connection,
+  namespace: config.temporal.namespace,
+  interceptors: { workflow: [countOperationStarts(metrics)] },
+});
+metrics.watchPool('api', () => poolStats(dataSource));
 // Every call to an address a tenant gave (their SSO issuer, a webhook test send) goes through this client.
 const outboundGuard = createOutboundGuard(config.outbound);
 const outbound = createOutboundClient(outboundGuard);
 if (config.outbound.allowLoopback)
   logger.warn('OUTBOUND_ALLOW_LOOPBACK=true: tenant-given addresses may reach this machine (development only)');
 
+const mailer = selectMailer(config.mail, logger);
+const secretStore = selectSecretStore(config.secretStore, dataSource);
+const health = createHealthChecker(
+  platformProbes({
+    dataSource,
+    temporal: client,
+    secretStore,
+    // The worker's billing provider and cluster, only asked whether they answer.
+    billing: selectBilling(config.health.billing, dataSource),
+    cluster: createCluster(config.health.cluster, logger),
+    mailer,
+  }),
+  { timeoutMs: HEALTH_CHECK_TIMEOUT_MS },
+);
+
 const deps: ApiDeps = {
   dataSource,
   logger,
+  metrics,
+  health,
   accessTokens: await createAccessTokens(config.accessTokens),
   approvalSigner: await createApprovalSigner({ publish: publishToDatabase(dataSource), ...config.approvalKeys }),
-  mailer: selectMailer(config.mail, logger),
-  secretStore: selectSecretStore(config.secretStore, dataSource),
+  mailer,
+  secretStore,
   identity: createOidcProviders({ ...config.identity, fetch: outbound.fetch }),
   outboundGuard,
   outbound: outbound.fetch,
@@ -70,6 +101,10 @@ const deps: ApiDeps = {
   },
   settings: config.settings,
 };
+
+// Prometheus scrapes its own port (METRICS_HOST:METRICS_PORT), never the public one.
+const metricsServer = config.metrics ? await serveMetrics(metrics.registry, config.metrics) : null;
+if (metricsServer) logger.info('Metrics listening', { metricsUrl: metricsServer.url });
 
 const app = createApp(deps, await loadRouteModules());
 const server = app.listen(config.port, config.host);
@@ -112,6 +147,7 @@ async function stop(signal: string): Promise<void> {
   setTimeout(() => server.closeAllConnections(), 2_000).unref();
   await closed;
   await dispatcher?.stop();
+  await metricsServer?.close();
   await portal?.close();
   await connection.close();
   await deps.mailer.close();

@@ -12,3 +12,60 @@ export const Readiness = z.object({
   checks: z.object({ postgres: Check, temporal: Check }),
 });
 export type Readiness = z.infer<typeof Readiness>;
+
+// GET /api/v1/admin/health (platform admins): each dependency of the platform checked now,
+// with how long it took and the last error this API process saw from it.
+
+export const HEALTH_COMPONENTS = ['postgres', 'temporal', 'secretStore', 'billing', 'cluster', 'mail'] as const;
+export const HealthComponentName = z.enum(HEALTH_COMPONENTS);
+export type HealthComponentName = z.infer<typeof HealthComponentName>;
+
+/** `not-configured`: the embedded default runs instead (no cluster, log mail): nothing to reach. */
+export const HEALTH_STATUSES = ['up', 'down', 'not-configured'] as const;
+export const HealthStatus = z.enum(HEALTH_STATUSES);
+export type HealthStatus = z.infer<typeof HealthStatus>;
+
+export const ComponentHealth = z.object({
+  component: HealthComponentName,
+  /** How people read it: "PostgreSQL", "Secret store". */
+  label: z.string(),
+  /** The adapter in use (`vault`, `local`, `stripe`, `kubernetes`, `smtp`, …). */
+  adapter: z.string(),
+  status: HealthStatus,
+  /** How long this check took; null when nothing was checked. */
+  latencyMs: z.number().nonnegative().nullable(),
+  /** The last failure this API process saw from the check (it may be up again since). */
+  lastError: z.object({ message: z.string(), at: z.iso.datetime() }).nullable(),
+});
+export type ComponentHealth = z.infer<typeof ComponentHealth>;
+
+/** Pollers on a family's task queues, as the Temporal server last saw them (workers alive). */
+export const TaskQueueHealth = z.object({
+  family: z.string(),
+  taskQueue: z.string(),
+  workflowPollers: z.number().int().nonnegative(),
+  activityPollers: z.number().int().nonnegative(),
+});
+export type TaskQueueHealth = z.infer<typeof TaskQueueHealth>;
+
+/** Key numbers of the API process that answered, since it started (every replica counts its own). */
+export const ApiProcessMetrics = z.object({
+  since: z.iso.datetime(),
+  httpRequests: z.number().int().nonnegative(),
+  httpServerErrors: z.number().int().nonnegative(),
+  operationsStarted: z.array(z.object({ kind: z.string(), count: z.number().int().nonnegative() })),
+  /** Its database pool now. */
+  databasePool: z.object({ total: z.number().int(), idle: z.number().int(), waiting: z.number().int() }).nullable(),
+});
+export type ApiProcessMetrics = z.infer<typeof ApiProcessMetrics>;
+
+export const PlatformHealth = z.object({
+  /** `degraded` when any configured component is down or a family's queue has no poller. */
+  status: z.enum(['up', 'degraded']),
+  checkedAt: z.iso.datetime(),
+  components: z.array(ComponentHealth),
+  /** Null when Temporal could not be asked. */
+  taskQueues: z.array(TaskQueueHealth).nullable(),
+  metrics: ApiProcessMetrics,
+});
+export type PlatformHealth = z.infer<typeof PlatformHealth>;

@@ -26,3 +26,13 @@ export function createDataSource({ url, applicationName, poolSize = 10 }: DataSo
     extra: { max: poolSize },
   });
 }
+
+/** The pool's connections (pg's counters), or null before initialize / after destroy. */
+export function poolStats(
+  dataSource: DataSource,
+): { totalCount: number; idleCount: number; waitingCount: number } | null {
+  if (!dataSource.isInitialized) return null;
+  const pool = (dataSource.driver as { master?: { totalCount: number; idleCount: number; waitingCount: number } })
+    .master;
+  return pool ? { totalCount: pool.totalCount, idleCount: pool.idleCount, waitingCount: pool.waitingCount } : null;
+}

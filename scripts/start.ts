@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { z } from 'zod';
 import { ConfigError, parseEnv, port, postgresUrl } from '../config/env.ts';
+import type { MetricsAddress } from '../config/metrics.ts';
+import { apiMetricsAddress, metricsSettings, workerMetricsAddress } from '../config/metrics.ts';
 import { createDataSource } from '../db/data-source.ts';
 import type { EmbeddedPostgresServer } from '../db/embedded-postgres.ts';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
@@ -46,6 +48,8 @@ const StartEnv = z.object({
   SECRET_STORE_KEY_FILE: z.string().optional(),
   LICENSE_SIGNING_KEY_FILE: z.string().optional(),
   PUBLIC_URL: z.url().optional(),
+  // Passed on unchanged; read here for the banner only.
+  ...metricsSettings,
 });
 
 let config: z.output<typeof StartEnv>;
@@ -176,6 +180,7 @@ try {
     Portal         ${baseUrl}/
     API            ${baseUrl}/api/v1  (OpenAPI: ${baseUrl}/api/v1/openapi.json)
     Readiness      ${baseUrl}/readyz
+    Metrics        ${metricsLine()}
     Temporal UI    ${temporalUiUrl}
     Temporal gRPC  ${temporalAddress}
     Platform admin ${config.ATRIUM_ADMIN_EMAIL}${created ? ` / ${adminPassword}  (created now; also in ${join(config.ATRIUM_DATA_DIR, 'admin-password')})` : ' (existing account)'}
@@ -184,6 +189,17 @@ try {
 } catch (error) {
   console.error('[atrium] Start failed:', error instanceof Error ? error.message : error);
   await stopAll(1);
+}
+
+/** Where Prometheus scrapes the API and the worker (config/metrics.ts), for the banner. */
+function metricsLine(): string {
+  const show = (address: MetricsAddress) =>
+    address === null
+      ? 'off'
+      : address.port === 0
+        ? 'a free port (in its log)'
+        : `http://${address.host}:${address.port}/metrics`;
+  return `API ${show(apiMetricsAddress(config))}, worker ${show(workerMetricsAddress(config))}`;
 }
 
 /** Runs an entry point; with `onLine`, its standard output passes through line by line to it. */

@@ -8,6 +8,8 @@ import type { BillingConfig } from '../config/billing.ts';
 import { billingConfigFrom, billingSettings } from '../config/billing.ts';
 import type { MailConfig } from '../config/mail.ts';
 import { mailSettings, readMailConfig } from '../config/mail.ts';
+import type { MetricsAddress } from '../config/metrics.ts';
+import { metricsSettings, workerMetricsAddress } from '../config/metrics.ts';
 import type { OutboundConfig } from '../config/outbound.ts';
 import { outboundSettings, readOutboundConfig } from '../config/outbound.ts';
 import type { SecretStoreConfig } from '../config/secrets.ts';
@@ -55,6 +57,8 @@ const WorkerEnv = z.object({
   ...secretStoreSettings,
   ...billingSettings,
   ...mailSettings,
+  /** Prometheus metrics: the Temporal SDK's and Atrium's own (worker/metrics.ts). */
+  ...metricsSettings,
   /** Which addresses tenant-given URLs (webhooks, OAuth providers) may reach. */
   ...outboundSettings,
   /** Tenant-defined OAuth providers on http:// (development and tests only). */
@@ -84,6 +88,8 @@ export interface WorkerConfig {
   databaseUrl: string;
   temporal: { address: string; namespace: string; taskQueuePrefix: string };
   logLevel: z.output<typeof logLevel>;
+  /** WORKER_METRICS_PORT on METRICS_HOST; null: no metrics endpoint. */
+  metrics: MetricsAddress;
   shutdownGraceTimeMs: number;
   /** The families this worker polls, and the activity slots each gets where WORKER_ACTIVITY_SLOTS says. */
   families: readonly WorkflowFamily[];
@@ -115,6 +121,7 @@ export function readWorkerConfig(env: Env): WorkerConfig {
       taskQueuePrefix: parsed.TEMPORAL_TASK_QUEUE,
     },
     logLevel: parsed.LOG_LEVEL,
+    metrics: workerMetricsAddress(parsed),
     shutdownGraceTimeMs: parsed.WORKER_SHUTDOWN_GRACE_TIME,
     families: parsed.WORKER_FAMILIES,
     activitySlots: parsed.WORKER_ACTIVITY_SLOTS,

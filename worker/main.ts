@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createLicenseSigner, loadOrCreateLicenseKey } from '../activities/tenant-provisioning/license.ts';
 import { ConfigError } from '../config/env.ts';
-import { createDataSource } from '../db/data-source.ts';
+import { createDataSource, poolStats } from '../db/data-source.ts';
 import { assertRuntimeRole } from '../db/runtime-role.ts';
 import { selectBilling } from '../integrations/billing/select.ts';
 import { createCluster } from '../integrations/cluster/select.ts';
@@ -24,6 +24,7 @@ import { readWorkerConfig } from './config.ts';
 import { checkConnectionBudget, readServerConnectionLimit } from './connection-budget.ts';
 import { countOpenWorkflows, watchUntilDrained } from './legacy-queue.ts';
 import { activitiesFor, planWorkers } from './registry.ts';
+import { reportPools, runtimeMetrics } from './metrics.ts';
 import { bundleWorkflows } from './workflow-bundle.ts';
 
 const SHUTDOWN_FORCE_MARGIN_MS = 10_000;
@@ -41,7 +42,11 @@ const logger = createLogger({ level: config.logLevel, service: 'worker' });
 const temporalLogger = new WinstonTemporalLogger(logger);
 Runtime.install({
   logger: temporalLogger,
-  telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+  telemetryOptions: {
+    logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+    // Prometheus on WORKER_METRICS_PORT (worker/metrics.ts); absent when it is off.
+    ...(config.metrics ? { metrics: runtimeMetrics(config.metrics) } : {}),
+  },
   shutdownSignals: ['SIGINT', 'SIGTERM'],
 });
 
@@ -131,6 +136,12 @@ const connection = await NativeConnection.connect({ address: config.temporal.add
 
 let exitCode = 0;
 let stopWatchingLegacy = () => {};
+const stopReportingPools = config.metrics
+  ? reportPools(
+      Runtime.instance().metricMeter,
+      plans.map((plan, index) => ({ name: `worker-${plan.name}`, stats: () => poolStats(dataSources[index]!) })),
+    )
+  : () => {};
 try {
   await Promise.all(dataSources.map((dataSource) => dataSource.initialize()));
   const workflowBundle = await bundleWorkflows([...new Set(plans.flatMap((plan) => plan.families))], temporalLogger);
@@ -190,6 +201,7 @@ try {
     );
   logger.info('Worker started', {
     namespace: config.temporal.namespace,
+    metrics: config.metrics ? `http://${config.metrics.host}:${config.metrics.port}/metrics` : 'off',
     pid: process.pid,
     taskQueues: workers.map(({ plan }) => ({
       taskQueue: plan.taskQueue,
@@ -205,6 +217,7 @@ try {
   logger.error('Worker failed', { error });
 } finally {
   stopWatchingLegacy();
+  stopReportingPools();
   // A cancelled activity may have left a query waiting on a lock; don't wait for it.
   await Promise.race([
     Promise.allSettled([

@@ -10,6 +10,7 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { WorkflowFamily } from '../workflows/catalogue.ts';
 
 const WORKFLOWS = new URL('../workflows/', import.meta.url);
+const METRICS_INTERCEPTOR = fileURLToPath(new URL('shared/metrics-interceptor.ts', WORKFLOWS));
 /**
  * Under node_modules, so the bundler resolves @temporalio/workflow from it (and no source
  * folder gets a generated file; .cache is where tools keep such things). Its real path:
@@ -38,5 +39,10 @@ export async function bundleWorkflows(
   families: readonly WorkflowFamily[],
   logger?: TemporalLogger,
 ): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: writeWorkflowEntry(families), ...(logger ? { logger } : {}) });
+  return bundleWorkflowCode({
+    workflowsPath: writeWorkflowEntry(families),
+    // Every workflow counts how it ends (workflows/shared/metrics-interceptor.ts).
+    workflowInterceptorModules: [METRICS_INTERCEPTOR],
+    ...(logger ? { logger } : {}),
+  });
 }

@@ -3,6 +3,7 @@
 // mounts them most specific first, so `/tenants/:slug/members` is matched before `/tenants`.
 import { WORKFLOW_FAMILIES } from '../../workflows/catalogue.ts';
 import { approvalRoutes } from '../approvals/routes.ts';
+import { adminHealthRoutes } from '../health/routes.ts';
 import { accountsRoutes } from './accounts.ts';
 import { apiKeysRoutes } from './api-keys.ts';
 import { auditLogRoutes } from './audit-log.ts';
@@ -34,6 +35,7 @@ const RESOURCE_ROUTES: readonly RouteModule[] = [
   licenseRoutes,
   // The approval primitive serves every family that waits for approval (workflows/approvals/).
   approvalRoutes,
+  adminHealthRoutes,
 ];
 
 /** api/<family>/routes.ts's default export: the family's route modules. */

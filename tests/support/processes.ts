@@ -32,7 +32,16 @@ export async function startNodeProcess(
 ): Promise<ChildHandle & { ready: RegExpMatchArray }> {
   const child = spawn(process.execPath, [entry], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      LOG_LEVEL: 'info',
+      // Test processes run side by side: the API's metrics on a free port, the worker's off
+      // unless a test asks for them (tests/integration/metrics.test.ts).
+      METRICS_PORT: '0',
+      WORKER_METRICS_PORT: 'off',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

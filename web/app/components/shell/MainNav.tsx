@@ -22,8 +22,17 @@ interface MainNavProps {
 export function MainNav({ onNavigate, temporalUiUrl, platformAdmin }: MainNavProps) {
   const { pathname } = useLocation();
   const visible = platformAdmin
-    ? [...sections, { to: '/admin', label: 'Admin console', icon: <ShieldIcon /> } as const]
+    ? [
+        ...sections,
+        { to: '/admin', label: 'Admin console', icon: <ShieldIcon /> } as const,
+        { to: '/admin/health', label: 'Platform health', icon: <ActivityIcon /> } as const,
+      ]
     : sections;
+
+  // The most specific section the path lies in (/admin/health is health, not the console).
+  const current = visible
+    .filter((section) => pathname === section.to || pathname.startsWith(`${section.to}/`))
+    .sort((a, b) => b.to.length - a.to.length)[0]?.to;
 
   return (
     <Stack component="nav" aria-label="Main" gap={4} flex={1}>
@@ -34,7 +43,7 @@ export function MainNav({ onNavigate, temporalUiUrl, platformAdmin }: MainNavPro
           to={section.to}
           label={section.label}
           leftSection={section.icon}
-          active={pathname === section.to || pathname.startsWith(`${section.to}/`)}
+          active={section.to === current}
           onClick={onNavigate}
         />
       ))}
