@@ -130,6 +130,15 @@ const ApiEnv = z.object({
   /** How long POST …/connections waits for the authorization URL before answering without it. */
   CONNECTOR_AUTHORIZATION_WAIT: duration.default(10_000),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (npm start generates one)').optional(),
+  // Operator tokens for a Temporal cluster that checks JWTs (api/ops/temporal-tokens.ts): an
+  // ES256 key of their own (unset: one made at boot, in memory), their audience and lifetime.
+  TEMPORAL_OPERATOR_TOKEN_KEY: z
+    .string()
+    .transform((value) => value.replaceAll('\\n', '\n'))
+    .refine((value) => value.includes('-----BEGIN PRIVATE KEY-----'), 'must be a PKCS#8 PEM private key (P-256)')
+    .optional(),
+  TEMPORAL_OPERATOR_TOKEN_AUDIENCE: z.string().min(1).default('temporal'),
+  TEMPORAL_OPERATOR_TOKEN_TTL: duration.default(3_600_000),
 });
 
 /** Settings that only make sense together. */
@@ -174,6 +183,12 @@ export function readApiConfig(env: Env) {
     identity: { allowInsecureIssuers: parsed.SSO_ALLOW_INSECURE_ISSUERS },
     outbound: readOutboundConfig(parsed),
     approvalKeys: { keyLifetimeMs: parsed.APPROVAL_KEY_LIFETIME, assertionTtlMs: parsed.APPROVAL_ASSERTION_TTL },
+    temporalTokens: {
+      privateKeyPem: parsed.TEMPORAL_OPERATOR_TOKEN_KEY,
+      issuer: parsed.JWT_ISSUER,
+      audience: parsed.TEMPORAL_OPERATOR_TOKEN_AUDIENCE,
+      ttlMs: parsed.TEMPORAL_OPERATOR_TOKEN_TTL,
+    },
     accessTokens: {
       privateKeyPem: parsed.JWT_PRIVATE_KEY,
       issuer: parsed.JWT_ISSUER,

@@ -13,6 +13,7 @@ import type { ActivityTimings } from '../workflows/shared/operation.contract.ts'
 import type { ApprovalSigner } from './approvals/assertion-signer.ts';
 import type { AccessTokens } from './auth/access-tokens.ts';
 import type { ResponseCompression } from './http/compression.ts';
+import type { TemporalTokens } from './ops/temporal-tokens.ts';
 
 export interface ApiDeps {
   dataSource: DataSource;
@@ -35,7 +36,16 @@ export interface ApiDeps {
     namespace: string;
     /** TEMPORAL_TASK_QUEUE: each family's queue is `<prefix>-<family>`. */
     taskQueuePrefix: string;
+    /** TEMPORAL_UI_URL: where the Temporal UI server listens (the proxy's upstream; loopback). */
     uiUrl: string;
+    /** Where people reach the UI: through Atrium, behind an operator's sign-in (`/ops/temporal`). */
+    uiPath: string;
+  };
+  /** Operator access to the Temporal UI (/ops/temporal/) and operator tokens for Temporal. */
+  ops: {
+    /** SESSION_SECRET: the proxy reads the portal's session cookie with it (unset: access tokens only). */
+    sessionSecret: string | undefined;
+    temporalTokens: TemporalTokens;
   };
   settings: {
     bodyLimitBytes: number;

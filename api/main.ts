@@ -19,6 +19,8 @@ import { readApiConfig } from './config.ts';
 import type { ApiConfig } from './config.ts';
 import { createApprovalSigner, publishToDatabase } from './approvals/assertion-signer.ts';
 import type { ApiDeps } from './deps.ts';
+import { createTemporalTokens } from './ops/temporal-tokens.ts';
+import { TEMPORAL_UI_PATH } from './ops/temporal-ui-proxy.ts';
 import { mountPortal } from './portal.ts';
 import { startOutboxDispatcher } from './webhooks/dispatcher.ts';
 
@@ -67,9 +69,15 @@ const deps: ApiDeps = {
     namespace: config.temporal.namespace,
     taskQueuePrefix: config.temporal.taskQueuePrefix,
     uiUrl: config.temporal.uiUrl,
+    uiPath: TEMPORAL_UI_PATH,
   },
+  ops: { sessionSecret: config.sessionSecret, temporalTokens: await createTemporalTokens(config.temporalTokens) },
   settings: config.settings,
 };
+if (deps.ops.temporalTokens.keySource === 'generated')
+  logger.warn(
+    'TEMPORAL_OPERATOR_TOKEN_KEY is not set: operator tokens for Temporal are signed with a key made now, which ends with this process (set it when a Temporal cluster checks them)',
+  );
 
 const app = createApp(deps, await loadRouteModules());
 const server = app.listen(config.port, config.host);
@@ -83,7 +91,7 @@ const portal =
     : await mountPortal(app, {
         mode: config.portalMode,
         apiBaseUrl,
-        temporalUiUrl: config.temporal.uiUrl,
+        temporalUiUrl: `${TEMPORAL_UI_PATH}/`,
         sessionSecret: config.sessionSecret,
         compression: config.settings.responseCompression,
       });

@@ -176,7 +176,7 @@ try {
     Portal         ${baseUrl}/
     API            ${baseUrl}/api/v1  (OpenAPI: ${baseUrl}/api/v1/openapi.json)
     Readiness      ${baseUrl}/readyz
-    Temporal UI    ${temporalUiUrl}
+    Temporal UI    ${baseUrl}/ops/temporal/  (operators only; the UI server itself: ${temporalUiUrl}, loopback)
     Temporal gRPC  ${temporalAddress}
     Platform admin ${config.ATRIUM_ADMIN_EMAIL}${created ? ` / ${adminPassword}  (created now; also in ${join(config.ATRIUM_DATA_DIR, 'admin-password')})` : ' (existing account)'}
   Press Ctrl-C to stop.
