@@ -65,6 +65,12 @@ interface Operator extends SessionUser {
   via: 'session' | 'token';
 }
 
+/** What the guard let through, for the forwarding step. */
+interface Forwarding {
+  what: TemporalUiRequest;
+  role: 'read' | 'write';
+}
+
 export function temporalUiProxy(deps: ApiDeps): Router {
   const upstream = new URL(deps.temporal.uiUrl);
   const sessions = deps.ops.sessionSecret
@@ -155,24 +161,48 @@ export function temporalUiProxy(deps: ApiDeps): Router {
     }
     if (what.access === 'write')
       await audit(req, res, operator, 'temporal_ui.write', { ...described, role: operator.operator_role });
-    res.locals.operator = operator;
+    res.locals.temporalUi = { what, role: operator.operator_role } satisfies Forwarding;
     next();
   };
 
   const forward: RequestHandler = (req, res, next) => {
+    const { what, role } = res.locals.temporalUi as Forwarding;
+    // operator-read gets the UI's settings with its write actions switched off, so the UI hides
+    // the buttons the proxy would refuse anyway (the answer is read whole and rewritten).
+    const hideWrites = role === 'read' && what.operation === 'read.settings' && req.method === 'GET';
     const target = new URL(req.originalUrl, upstream);
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    const outgoing = send(target, { method: req.method, headers: forwardedHeaders(req, upstream) }, (answer) => {
-      const headers: IncomingHttpHeaders = { ...answer.headers };
-      for (const name of DROPPED_RESPONSE_HEADERS) delete headers[name];
-      res.writeHead(answer.statusCode ?? 502, headers as Record<string, string | string[]>);
-      answer.pipe(res);
-      if (req.method !== 'GET' && req.method !== 'HEAD')
+    const headers = forwardedHeaders(req, upstream);
+    if (hideWrites) headers['accept-encoding'] = 'identity';
+    const outgoing = send(target, { method: req.method, headers }, (answer) => {
+      const answerHeaders: IncomingHttpHeaders = { ...answer.headers };
+      for (const name of DROPPED_RESPONSE_HEADERS) delete answerHeaders[name];
+      if (what.access === 'write')
         deps.logger.info('Temporal UI write forwarded', {
           method: req.method,
           path: req.originalUrl,
+          operation: what.operation,
           status: answer.statusCode,
         });
+      if (hideWrites && answer.statusCode === 200) {
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () => {
+          let settings: Record<string, unknown>;
+          try {
+            settings = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+          } catch {
+            next(new ProblemError('unavailable', 'The Temporal UI answered settings that are not JSON.'));
+            return;
+          }
+          delete answerHeaders['content-length'];
+          res.writeHead(200, answerHeaders as Record<string, string | string[]>);
+          res.end(JSON.stringify({ ...settings, DisableWriteActions: true }));
+        });
+        return;
+      }
+      res.writeHead(answer.statusCode ?? 502, answerHeaders as Record<string, string | string[]>);
+      answer.pipe(res);
     });
     outgoing.on('error', (error) => {
       if (res.headersSent) {

@@ -38,6 +38,20 @@ describe('the Temporal UI behind operator sign-in', () => {
       `SELECT after FROM audit_log WHERE actor_id = $1 AND action = $2 ORDER BY id`,
       [actorId, action],
     );
+  /**
+   * The UI server's CSRF pair, as the UI's own script sends it: the `_csrf` cookie it sets, and
+   * the same value in `X-CSRF-Token` (echo's double-submit check on every POST it gets).
+   */
+  const csrfOf = async (headers: Record<string, string>) => {
+    const settings = await ui(`${UI}/api/v1/settings`, { headers });
+    const token = /(?:^|,\s*)_csrf=([^;]+)/.exec(settings.headers.get('set-cookie') ?? '')?.[1];
+    assert.ok(token, `the UI sets its CSRF cookie: ${settings.headers.get('set-cookie')}`);
+    return {
+      settings: (await settings.json()) as { DisableWriteActions: boolean },
+      cookie: `_csrf=${token}`,
+      header: { 'x-csrf-token': token },
+    };
+  };
   const ui = (path: string, init: RequestInit = {}) =>
     fetch(new URL(path, platform.baseUrl), { redirect: 'manual', ...init });
 
@@ -171,9 +185,12 @@ describe('the Temporal UI behind operator sign-in', () => {
     );
     const described = await ui(`${NS}/workflows/${encodeURIComponent(provisionId)}`, { headers: reader.headers });
     assert.equal(described.status, 200);
+    // The UI's settings say "no write actions" to operator-read, so the UI hides those buttons.
+    const csrf = await csrfOf({ cookie });
+    assert.equal(csrf.settings.DisableWriteActions, true);
     const queried = await ui(`${NS}/workflows/${encodeURIComponent(provisionId)}/query/getProgress`, {
       method: 'POST',
-      headers: { ...reader.headers, 'content-type': 'application/json' },
+      headers: { cookie: `${cookie}; ${csrf.cookie}`, ...csrf.header, 'content-type': 'application/json' },
       body: JSON.stringify({ query: { queryType: 'getProgress' } }),
     });
     assert.equal(queried.status, 200, await queried.clone().text());
@@ -224,9 +241,11 @@ describe('the Temporal UI behind operator sign-in', () => {
   });
 
   it('lets operator-write terminate a real workflow through the UI API, audited', async () => {
+    const csrf = await csrfOf(writer.headers);
+    assert.equal(csrf.settings.DisableWriteActions, false, "operator-write sees the UI's own settings");
     const response = await ui(`${NS}/workflows/${encodeURIComponent(openId)}/terminate`, {
       method: 'POST',
-      headers: { ...writer.headers, 'content-type': 'application/json' },
+      headers: { ...writer.headers, cookie: csrf.cookie, ...csrf.header, 'content-type': 'application/json' },
       body: JSON.stringify({ reason: 'terminated by an operator in a test' }),
     });
     assert.equal(response.status, 200, await response.clone().text());
