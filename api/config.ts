@@ -139,6 +139,9 @@ const ApiEnv = z.object({
     .optional(),
   TEMPORAL_OPERATOR_TOKEN_AUDIENCE: z.string().min(1).default('temporal'),
   TEMPORAL_OPERATOR_TOKEN_TTL: duration.default(3_600_000),
+  // `on`: the Temporal UI proxy hands the UI server each operator's own token (for a cluster
+  // whose authorizer checks them); `off` (the dev server has no authorizer): no token.
+  TEMPORAL_UI_OPERATOR_TOKENS: z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
 });
 
 /** Settings that only make sense together. */
@@ -183,6 +186,7 @@ export function readApiConfig(env: Env) {
     identity: { allowInsecureIssuers: parsed.SSO_ALLOW_INSECURE_ISSUERS },
     outbound: readOutboundConfig(parsed),
     approvalKeys: { keyLifetimeMs: parsed.APPROVAL_KEY_LIFETIME, assertionTtlMs: parsed.APPROVAL_ASSERTION_TTL },
+    forwardOperatorTokens: parsed.TEMPORAL_UI_OPERATOR_TOKENS === 'on',
     temporalTokens: {
       privateKeyPem: parsed.TEMPORAL_OPERATOR_TOKEN_KEY,
       issuer: parsed.JWT_ISSUER,

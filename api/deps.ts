@@ -46,6 +46,8 @@ export interface ApiDeps {
     /** SESSION_SECRET: the proxy reads the portal's session cookie with it (unset: access tokens only). */
     sessionSecret: string | undefined;
     temporalTokens: TemporalTokens;
+    /** TEMPORAL_UI_OPERATOR_TOKENS: the proxy sends the UI server each operator's own token for Temporal. */
+    forwardOperatorTokens: boolean;
   };
   settings: {
     bodyLimitBytes: number;

@@ -71,7 +71,11 @@ const deps: ApiDeps = {
     uiUrl: config.temporal.uiUrl,
     uiPath: TEMPORAL_UI_PATH,
   },
-  ops: { sessionSecret: config.sessionSecret, temporalTokens: await createTemporalTokens(config.temporalTokens) },
+  ops: {
+    sessionSecret: config.sessionSecret,
+    temporalTokens: await createTemporalTokens(config.temporalTokens),
+    forwardOperatorTokens: config.forwardOperatorTokens,
+  },
   settings: config.settings,
 };
 if (deps.ops.temporalTokens.keySource === 'generated')

@@ -29,6 +29,7 @@ import { withPlatformScope } from '../../db/scope.ts';
 import { addLogContext } from '../../logging/context.ts';
 import { InvalidAccessTokenError } from '../auth/access-tokens.ts';
 import type { ApiDeps } from '../deps.ts';
+import { leaveUncompressed } from '../http/compression.ts';
 import { ProblemError, problemHandler } from '../http/problem.ts';
 import type { TemporalUiRequest } from './temporal-ui-requests.ts';
 import { classifyTemporalUiRequest, InvalidTemporalUiPathError } from './temporal-ui-requests.ts';
@@ -69,6 +70,8 @@ interface Operator extends SessionUser {
 interface Forwarding {
   what: TemporalUiRequest;
   role: 'read' | 'write';
+  /** The operator's token for Temporal, when TEMPORAL_UI_OPERATOR_TOKENS is on. */
+  temporalToken: string | null;
 }
 
 export function temporalUiProxy(deps: ApiDeps): Router {
@@ -161,12 +164,37 @@ export function temporalUiProxy(deps: ApiDeps): Router {
     }
     if (what.access === 'write')
       await audit(req, res, operator, 'temporal_ui.write', { ...described, role: operator.operator_role });
-    res.locals.temporalUi = { what, role: operator.operator_role } satisfies Forwarding;
+    res.locals.temporalUi = {
+      what,
+      role: operator.operator_role,
+      temporalToken: deps.ops.forwardOperatorTokens ? await operatorToken(operator, operator.operator_role) : null,
+    } satisfies Forwarding;
     next();
   };
 
+  /**
+   * The operator's own token for Temporal, made once and reused until it has less than a
+   * quarter of its life left (the UI sends many requests a minute). Keyed by the role too, so a
+   * changed role gets a new token on the next request.
+   */
+  const tokens = new Map<string, { token: string; renewAt: number }>();
+  async function operatorToken(operator: Operator, role: 'read' | 'write'): Promise<string> {
+    const key = `${operator.id}:${role}`;
+    const known = tokens.get(key);
+    if (known && Date.now() < known.renewAt) return known.token;
+    const issued = await deps.ops.temporalTokens.issue(
+      { userId: operator.id, email: operator.email, role },
+      deps.temporal.namespace,
+    );
+    const now = Date.now();
+    if (tokens.size >= 1_000) tokens.clear();
+    tokens.set(key, { token: issued.token, renewAt: now + (issued.expiresAt.getTime() - now) * 0.75 });
+    return issued.token;
+  }
+
   const forward: RequestHandler = (req, res, next) => {
-    const { what, role } = res.locals.temporalUi as Forwarding;
+    const { what, role, temporalToken } = res.locals.temporalUi as Forwarding;
+    leaveUncompressed(res);
     // operator-read gets the UI's settings with its write actions switched off, so the UI hides
     // the buttons the proxy would refuse anyway (the answer is read whole and rewritten).
     const hideWrites = role === 'read' && what.operation === 'read.settings' && req.method === 'GET';
@@ -174,6 +202,9 @@ export function temporalUiProxy(deps: ApiDeps): Router {
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const headers = forwardedHeaders(req, upstream);
     if (hideWrites) headers['accept-encoding'] = 'identity';
+    // The UI server hands `Authorization` on to the Temporal frontend (grpc-gateway), whose
+    // authorizer then checks this operator's own permissions a second time.
+    if (temporalToken) headers.authorization = `Bearer ${temporalToken}`;
     const outgoing = send(target, { method: req.method, headers }, (answer) => {
       const answerHeaders: IncomingHttpHeaders = { ...answer.headers };
       for (const name of DROPPED_RESPONSE_HEADERS) delete answerHeaders[name];

@@ -9,7 +9,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { IncomingHttpHeaders, Server } from 'node:http';
 import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
@@ -317,5 +320,99 @@ describe('the Temporal UI behind operator sign-in', () => {
       headers: nobody.headers,
     });
     assert.equal(refused.status, 403);
+  });
+});
+
+// What reaches the UI server, seen by a loopback HTTP server standing in for it: the path and
+// query unchanged, the body as sent, Atrium's credentials gone, the UI's own cookies kept, with
+// TEMPORAL_UI_OPERATOR_TOKENS=on the operator's own Temporal token, and answers streamed.
+describe('what the Temporal UI proxy hands on', () => {
+  let platform: Platform;
+  let upstream: Server;
+  let reader: TestUser;
+  let writer: TestUser;
+  const seen: Array<{ method: string; url: string; headers: IncomingHttpHeaders; body: string }> = [];
+  let releaseStream: () => void = () => {};
+
+  before(async () => {
+    upstream = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString() });
+        if (req.url === '/ops/temporal/stream') {
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.write('first\n');
+          new Promise<void>((resolve) => (releaseStream = resolve)).then(
+            () => res.end('second\n'),
+            () => {},
+          );
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const { port } = upstream.address() as AddressInfo;
+    platform = await startPlatform({
+      env: { SESSION_SECRET, TEMPORAL_UI_URL: `http://127.0.0.1:${port}`, TEMPORAL_UI_OPERATOR_TOKENS: 'on' },
+    });
+    reader = await seedUser(platform.database, { email: 'reader@upstream.test' });
+    writer = await seedUser(platform.database, { email: 'writer@upstream.test' });
+    await platform.database.query(`UPDATE users SET operator_role = 'read' WHERE id = $1`, [reader.userId]);
+    await platform.database.query(`UPDATE users SET operator_role = 'write' WHERE id = $1`, [writer.userId]);
+  });
+  after(async () => {
+    releaseStream();
+    await platform?.stop();
+    await new Promise((resolve) => upstream?.close(resolve));
+  });
+
+  const verifyTemporalToken = async (authorization: string | undefined) => {
+    const jwks = TemporalOperatorJwks.parse((await request(platform.baseUrl, 'GET', '/ops/temporal-jwks.json')).body);
+    const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
+    assert.ok(token, `a Bearer token reached the UI server: ${authorization}`);
+    return (await jwtVerify(token, createLocalJWKSet(jwks), { algorithms: ['ES256'], audience: 'temporal' })).payload;
+  };
+
+  it('forwards path, query and body unchanged, with the operator token instead of Atrium credentials', async () => {
+    const path = `${NS}/workflows/${encodeURIComponent('tenant-provision/acme')}/terminate?x=1&y=%2F`;
+    const body = JSON.stringify({ reason: 'because' });
+    const response = await fetch(new URL(path, platform.baseUrl), {
+      method: 'POST',
+      headers: {
+        ...writer.headers,
+        cookie: '__atrium_session=not-for-the-ui; _csrf=ui-own',
+        'content-type': 'application/json',
+        'x-http-method-override': 'GET',
+      },
+      body,
+    });
+    assert.equal(response.status, 200);
+    const got = seen.at(-1)!;
+    assert.equal(got.method, 'POST');
+    assert.equal(got.url, path);
+    assert.equal(got.body, body);
+    assert.equal(got.headers.cookie, '_csrf=ui-own');
+    assert.equal(got.headers['x-http-method-override'], undefined);
+    const claims = await verifyTemporalToken(got.headers.authorization);
+    assert.deepEqual(claims.permissions, ['default:write']);
+    assert.equal(claims.sub, writer.userId);
+    assert.notEqual(got.headers.authorization, writer.headers.authorization);
+  });
+
+  it("streams the UI server's answer as it comes, with operator-read's own token", async () => {
+    const response = await fetch(new URL(`${UI}/stream`, platform.baseUrl), { headers: reader.headers });
+    assert.equal(response.status, 200);
+    const parts = response.body!.getReader();
+    const first = await parts.read();
+    assert.equal(new TextDecoder().decode(first.value), 'first\n', 'the first part arrives before the answer ends');
+    releaseStream();
+    let rest = '';
+    for (let part = await parts.read(); !part.done; part = await parts.read())
+      rest += new TextDecoder().decode(part.value);
+    assert.equal(rest, 'second\n');
+    const claims = await verifyTemporalToken(seen.at(-1)!.headers.authorization);
+    assert.deepEqual(claims.permissions, ['default:read']);
   });
 });
