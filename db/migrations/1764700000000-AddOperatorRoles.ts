@@ -14,7 +14,13 @@ export class AddOperatorRoles1764700000000 implements MigrationInterface {
     );
     // Until now the portal linked the (unguarded) Temporal UI for platform admins: they keep
     // that access as operators with write, so an upgrade takes nothing away from them.
-    await queryRunner.query(`UPDATE users SET operator_role = 'write' WHERE is_platform_admin`);
+    // Audited like any grant, on the platform chain, by the platform itself.
+    await queryRunner.query(`
+      WITH granted AS (UPDATE users SET operator_role = 'write' WHERE is_platform_admin RETURNING id)
+      INSERT INTO audit_log (tenant_id, actor_type, actor_id, action, target_type, target_id, before, after)
+      SELECT NULL, 'system', NULL, 'user.operator_role_changed', 'user', id::text,
+             '{"operatorRole": null}'::jsonb, '{"operatorRole": "write", "migration": "AddOperatorRoles"}'::jsonb
+      FROM granted`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
