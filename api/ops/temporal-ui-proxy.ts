@@ -14,6 +14,11 @@
 // Every refusal of a signed-in user and every write goes to the audit log (platform chain),
 // a write before it is forwarded: a write that cannot be audited is not sent.
 //
+// What is forwarded: method, path, query and body as they came; not Atrium's session cookie,
+// its `Authorization` or hop-by-hop headers. With TEMPORAL_UI_OPERATOR_TOKENS=on the UI server
+// gets the operator's own Temporal token instead (api/ops/temporal-tokens.ts), which it passes
+// to the Temporal frontend. operator-read's copy of the UI settings turns write actions off.
+//
 // Mounted before the portal, so the portal's nonce-based content security policy never
 // applies here: the UI sends its own.
 import { request as httpRequest } from 'node:http';
