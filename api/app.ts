@@ -9,6 +9,7 @@ import { setRawBody } from './http/raw-body.ts';
 import { requestContext } from './http/request-context.ts';
 import { markMount, recordRequests } from './metrics/http.ts';
 import { healthRouter } from './routes/health.ts';
+import { opsRouter } from './ops/routes.ts';
 import { jwksRouter } from './routes/jwks.ts';
 import { openApiRouter } from './routes/openapi.ts';
 import type { RouteModule } from './routes/route-module.ts';
@@ -30,6 +31,9 @@ export function createApp(deps: ApiDeps, routes: readonly RouteModule[]): expres
   app.use(helmet({ contentSecurityPolicy: false }));
   app.use(healthRouter(deps));
   app.use(jwksRouter(deps));
+  // Operator access (/ops/…): the Temporal UI behind sign-in, before the portal and outside
+  // /api/v1, so neither the portal's nor the API's content security policy applies to it.
+  app.use(opsRouter(deps));
 
   const api = express.Router();
   api.use(helmet.contentSecurityPolicy({ directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }));

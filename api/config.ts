@@ -141,6 +141,18 @@ const ApiEnv = z.object({
   /** How early maintainConnection refreshes an access token (at most a third of its life). */
   CONNECTOR_REFRESH_MARGIN: duration.default(5 * 60_000),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (npm start generates one)').optional(),
+  // Operator tokens for a Temporal cluster that checks JWTs (api/ops/temporal-tokens.ts): an
+  // ES256 key of their own (unset: one made at boot, in memory), their audience and lifetime.
+  TEMPORAL_OPERATOR_TOKEN_KEY: z
+    .string()
+    .transform((value) => value.replaceAll('\\n', '\n'))
+    .refine((value) => value.includes('-----BEGIN PRIVATE KEY-----'), 'must be a PKCS#8 PEM private key (P-256)')
+    .optional(),
+  TEMPORAL_OPERATOR_TOKEN_AUDIENCE: z.string().min(1).default('temporal'),
+  TEMPORAL_OPERATOR_TOKEN_TTL: duration.default(3_600_000),
+  // `on`: the Temporal UI proxy hands the UI server each operator's own token (for a cluster
+  // whose authorizer checks them); `off` (the dev server has no authorizer): no token.
+  TEMPORAL_UI_OPERATOR_TOKENS: z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
 });
 
 /** Settings that only make sense together. */
@@ -187,6 +199,13 @@ export function readApiConfig(env: Env) {
     identity: { allowInsecureIssuers: parsed.SSO_ALLOW_INSECURE_ISSUERS },
     outbound: readOutboundConfig(parsed),
     approvalKeys: { keyLifetimeMs: parsed.APPROVAL_KEY_LIFETIME, assertionTtlMs: parsed.APPROVAL_ASSERTION_TTL },
+    forwardOperatorTokens: parsed.TEMPORAL_UI_OPERATOR_TOKENS === 'on',
+    temporalTokens: {
+      privateKeyPem: parsed.TEMPORAL_OPERATOR_TOKEN_KEY,
+      issuer: parsed.JWT_ISSUER,
+      audience: parsed.TEMPORAL_OPERATOR_TOKEN_AUDIENCE,
+      ttlMs: parsed.TEMPORAL_OPERATOR_TOKEN_TTL,
+    },
     accessTokens: {
       privateKeyPem: parsed.JWT_PRIVATE_KEY,
       issuer: parsed.JWT_ISSUER,

@@ -15,6 +15,7 @@ import type { HealthChecker } from './health/checks.ts';
 import type { ApiMetrics } from './metrics/registry.ts';
 import type { AccessTokens } from './auth/access-tokens.ts';
 import type { ResponseCompression } from './http/compression.ts';
+import type { TemporalTokens } from './ops/temporal-tokens.ts';
 
 export interface ApiDeps {
   dataSource: DataSource;
@@ -41,7 +42,18 @@ export interface ApiDeps {
     namespace: string;
     /** TEMPORAL_TASK_QUEUE: each family's queue is `<prefix>-<family>`. */
     taskQueuePrefix: string;
+    /** TEMPORAL_UI_URL: where the Temporal UI server listens (the proxy's upstream; loopback). */
     uiUrl: string;
+    /** Where people reach the UI: through Atrium, behind an operator's sign-in (`/ops/temporal`). */
+    uiPath: string;
+  };
+  /** Operator access to the Temporal UI (/ops/temporal/) and operator tokens for Temporal. */
+  ops: {
+    /** SESSION_SECRET: the proxy reads the portal's session cookie with it (unset: access tokens only). */
+    sessionSecret: string | undefined;
+    temporalTokens: TemporalTokens;
+    /** TEMPORAL_UI_OPERATOR_TOKENS: the proxy sends the UI server each operator's own token for Temporal. */
+    forwardOperatorTokens: boolean;
   };
   settings: {
     bodyLimitBytes: number;

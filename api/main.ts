@@ -27,6 +27,8 @@ import { HEALTH_CHECK_TIMEOUT_MS } from './health/routes.ts';
 import { countOperationStarts } from './metrics/operations.ts';
 import { createApiMetrics } from './metrics/registry.ts';
 import { serveMetrics } from './metrics/server.ts';
+import { createTemporalTokens } from './ops/temporal-tokens.ts';
+import { TEMPORAL_UI_PATH } from './ops/temporal-ui-proxy.ts';
 import { mountPortal } from './portal.ts';
 import { startOutboxDispatcher } from './webhooks/dispatcher.ts';
 
@@ -98,9 +100,19 @@ const deps: ApiDeps = {
     namespace: config.temporal.namespace,
     taskQueuePrefix: config.temporal.taskQueuePrefix,
     uiUrl: config.temporal.uiUrl,
+    uiPath: TEMPORAL_UI_PATH,
+  },
+  ops: {
+    sessionSecret: config.sessionSecret,
+    temporalTokens: await createTemporalTokens(config.temporalTokens),
+    forwardOperatorTokens: config.forwardOperatorTokens,
   },
   settings: config.settings,
 };
+if (deps.ops.temporalTokens.keySource === 'generated')
+  logger.warn(
+    'TEMPORAL_OPERATOR_TOKEN_KEY is not set: operator tokens for Temporal are signed with a key made now, which ends with this process (set it when a Temporal cluster checks them)',
+  );
 
 // Prometheus scrapes its own port (METRICS_HOST:METRICS_PORT), never the public one.
 const metricsServer = config.metrics ? await serveMetrics(metrics.registry, config.metrics) : null;
@@ -118,7 +130,7 @@ const portal =
     : await mountPortal(app, {
         mode: config.portalMode,
         apiBaseUrl,
-        temporalUiUrl: config.temporal.uiUrl,
+        temporalUiUrl: `${TEMPORAL_UI_PATH}/`,
         sessionSecret: config.sessionSecret,
         compression: config.settings.responseCompression,
       });

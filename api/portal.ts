@@ -18,7 +18,7 @@ export interface PortalOptions {
   mode: 'production' | 'development';
   /** Where loaders and actions reach the API over HTTP, e.g. http://127.0.0.1:3000. */
   apiBaseUrl: string;
-  /** The Temporal Web UI, linked from the portal for operators. */
+  /** The Temporal Web UI as people reach it (`/ops/temporal/`, behind an operator's sign-in), linked for operators. */
   temporalUiUrl: string;
   /** SESSION_SECRET: signs the session cookie. Required to serve the portal. */
   sessionSecret: string | undefined;

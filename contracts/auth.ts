@@ -1,6 +1,7 @@
 // Signing in with email and password, refreshing and ending a session, and who is signed in.
 import { z } from 'zod';
 import { emailField } from './common.ts';
+import { OperatorRole } from './operators.ts';
 
 export const LoginRequest = z
   .strictObject({
@@ -18,7 +19,15 @@ export type RefreshRequest = z.infer<typeof RefreshRequest>;
 
 /** The signed-in user, as the auth routes return it. */
 export const User = z
-  .object({ id: z.uuid(), email: z.string(), displayName: z.string(), isPlatformAdmin: z.boolean() })
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    displayName: z.string(),
+    isPlatformAdmin: z.boolean(),
+    operatorRole: OperatorRole.nullable().meta({
+      description: 'Access to the Temporal UI at /ops/temporal/: read, write, or none (null).',
+    }),
+  })
   .meta({ id: 'User' });
 export type User = z.infer<typeof User>;
 

@@ -17,6 +17,7 @@ export * from './invitations.ts';
 export * from './license.ts';
 export * from './members.ts';
 export * from './operations.ts';
+export * from './operators.ts';
 export * from './problems.ts';
 export * from './profile.ts';
 export * from './sso.ts';

@@ -13,7 +13,8 @@ export interface AdminSeed {
 const SEED_ACTOR: AuditActor = { type: 'system', id: null, requestId: null, ip: null };
 
 /**
- * Creates the platform admin unless an account with this email exists. Safe to run at
+ * Creates the platform admin (also an operator with write access to the Temporal UI at
+ * /ops/temporal/, so the person who ran `npm start` can reach it) unless an account with this email exists. Safe to run at
  * every start: an existing admin keeps the password it has.
  *
  * The address counts as confirmed: the operator named it in the configuration (there is
@@ -24,7 +25,7 @@ const SEED_ACTOR: AuditActor = { type: 'system', id: null, requestId: null, ip: 
  */
 export async function seedPlatformAdmin(dataSource: DataSource, admin: AdminSeed): Promise<boolean> {
   return dataSource.transaction(async (db) => {
-    const createdId = await createUserIfAbsent(db, { ...admin, isPlatformAdmin: true });
+    const createdId = await createUserIfAbsent(db, { ...admin, isPlatformAdmin: true, operatorRole: 'write' });
     if (createdId)
       await appendAuditEntry(db, {
         tenantId: null,
@@ -32,7 +33,7 @@ export async function seedPlatformAdmin(dataSource: DataSource, admin: AdminSeed
         action: 'user.created',
         targetType: 'user',
         targetId: createdId,
-        after: { email: admin.email, platformAdmin: true, emailVerified: true, seeded: true },
+        after: { email: admin.email, platformAdmin: true, operatorRole: 'write', emailVerified: true, seeded: true },
       });
     // Wrapped in a SELECT: TypeORM returns [rows, count] for a bare UPDATE ... RETURNING.
     const confirmed = await db.query<Array<{ id: string }>>(

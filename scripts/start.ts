@@ -44,6 +44,7 @@ const StartEnv = z.object({
   ATRIUM_ADMIN_EMAIL: z.email().default('admin@atrium.local'),
   ATRIUM_ADMIN_PASSWORD: z.string().min(12, 'use at least 12 characters').optional(),
   JWT_PRIVATE_KEY: z.string().optional(),
+  TEMPORAL_OPERATOR_TOKEN_KEY: z.string().optional(),
   SESSION_SECRET: z.string().optional(),
   SECRET_STORE_KEY_FILE: z.string().optional(),
   LICENSE_SIGNING_KEY_FILE: z.string().optional(),
@@ -151,6 +152,7 @@ try {
     PORT: String(config.PORT),
     PORTAL_MODE: config.PORTAL_MODE,
     JWT_PRIVATE_KEY: config.JWT_PRIVATE_KEY ?? storedSigningKey(),
+    TEMPORAL_OPERATOR_TOKEN_KEY: config.TEMPORAL_OPERATOR_TOKEN_KEY ?? storedOperatorTokenKey(),
     // Signs the portal's session cookie; kept in the data dir so sessions survive restarts.
     SESSION_SECRET: config.SESSION_SECRET ?? storedSecret('session-secret', 48),
     // The local secret store's key, next to the rest of the local state (unless Vault is used).
@@ -181,7 +183,7 @@ try {
     API            ${baseUrl}/api/v1  (OpenAPI: ${baseUrl}/api/v1/openapi.json)
     Readiness      ${baseUrl}/readyz
     Metrics        ${metricsLine()}
-    Temporal UI    ${temporalUiUrl}
+    Temporal UI    ${baseUrl}/ops/temporal/  (operators only; the UI server itself: ${temporalUiUrl}, loopback)
     Temporal gRPC  ${temporalAddress}
     Platform admin ${config.ATRIUM_ADMIN_EMAIL}${created ? ` / ${adminPassword}  (created now; also in ${join(config.ATRIUM_DATA_DIR, 'admin-password')})` : ' (existing account)'}
   Press Ctrl-C to stop.
@@ -235,6 +237,16 @@ function storedSigningKey(): string {
   const file = join(dataDir, 'jwt-ed25519.pem');
   if (!existsSync(file)) {
     const { privateKey } = generateKeyPairSync('ed25519');
+    writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8');
+}
+
+/** The P-256 key operator tokens for Temporal are signed with (ES256), kept so they verify after a restart. */
+function storedOperatorTokenKey(): string {
+  const file = join(dataDir, 'temporal-operator-es256.pem');
+  if (!existsSync(file)) {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   }
   return readFileSync(file, 'utf8');

@@ -8,6 +8,8 @@
 # `start` reads:
 #   TEMPORAL_PORT      gRPC frontend port              (default 7233)
 #   TEMPORAL_UI_PORT   Web UI port                     (default 8233)
+#   TEMPORAL_UI_PUBLIC_PATH  the UI's base path          (default /ops/temporal: Atrium serves it there,
+#                      behind an operator's sign-in; the UI itself listens on loopback only)
 #   TEMPORAL_DB_FILE   SQLite file to persist state in (default: in-memory)
 #   TEMPORAL_LOG_LEVEL server log level                (default warn)
 set -euo pipefail
@@ -51,6 +53,8 @@ start_server() {
     --ip 127.0.0.1
     --port "${TEMPORAL_PORT:-7233}"
     --ui-port "${TEMPORAL_UI_PORT:-8233}"
+    --ui-ip 127.0.0.1
+    --ui-public-path "${TEMPORAL_UI_PUBLIC_PATH:-/ops/temporal}"
     --namespace default
     --search-attribute TenantId=Keyword
     --search-attribute OperationKind=Keyword

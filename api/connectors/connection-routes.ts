@@ -92,7 +92,11 @@ export function connectionsRouter(deps: ApiDeps): Router {
     taskQueuePrefix: deps.temporal.taskQueuePrefix,
     timings: deps.settings.activityTimings,
   };
-  const view = { client: deps.temporal.client, namespace: deps.temporal.namespace, temporalUiUrl: deps.temporal.uiUrl };
+  const view = {
+    client: deps.temporal.client,
+    namespace: deps.temporal.namespace,
+    temporalUiUrl: deps.temporal.uiPath,
+  };
 
   /** The pending connect's state, or null when its workflow does not answer (yet). */
   const connectState = async (workflowId: string): Promise<ConnectState | null> => {

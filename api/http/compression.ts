@@ -29,9 +29,17 @@ export function compressResponses(mode: ResponseCompression): RequestHandler {
   return compression({ threshold: COMPRESSION_THRESHOLD_BYTES, filter: shouldCompress });
 }
 
+/**
+ * Marks a response to go out as it is: what the Temporal UI proxy passes on comes already
+ * encoded as the UI server chose (it gzips itself), and may stream.
+ */
+export function leaveUncompressed(res: Response): void {
+  res.locals.leaveUncompressed = true;
+}
+
 function shouldCompress(req: Request, res: Response): boolean {
   const type = String(res.getHeader('Content-Type') ?? '');
-  if (type.startsWith('text/event-stream')) return false;
+  if (type.startsWith('text/event-stream') || res.locals.leaveUncompressed === true) return false;
   // The default filter: compressible types only (HTML, JSON, JS, CSS, SVG, …), and nothing
   // whose Cache-Control says no-transform.
   return compression.filter(req, res);

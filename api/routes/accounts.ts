@@ -305,7 +305,7 @@ export function accountsRouter(deps: ApiDeps): Router {
     const links = operationLinks(started.workflowId, started.runId, {
       client: deps.temporal.client,
       namespace: deps.temporal.namespace,
-      temporalUiUrl: deps.temporal.uiUrl,
+      temporalUiUrl: deps.temporal.uiPath,
     });
     res
       .status(202)

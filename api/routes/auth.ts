@@ -32,7 +32,13 @@ import type { RouteModule } from './route-module.ts';
 import { routeModule } from './route-module.ts';
 
 export function toUserView(user: UserRow): User {
-  return { id: user.id, email: user.email, displayName: user.display_name, isPlatformAdmin: user.is_platform_admin };
+  return {
+    id: user.id,
+    email: user.email,
+    displayName: user.display_name,
+    isPlatformAdmin: user.is_platform_admin,
+    operatorRole: user.operator_role,
+  };
 }
 
 /** The body of a sign-in answer: a fresh access token plus the refresh token just issued. */

@@ -32,7 +32,7 @@ export function operationsRouter(deps: ApiDeps): Router {
   const view: OperationViewOptions = {
     client: deps.temporal.client,
     namespace: deps.temporal.namespace,
-    temporalUiUrl: deps.temporal.uiUrl,
+    temporalUiUrl: deps.temporal.uiPath,
   };
 
   router.use(requireAuth(deps.accessTokens));

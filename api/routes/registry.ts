@@ -13,6 +13,7 @@ import { licenseRoutes } from './license.ts';
 import { meRoutes } from './me.ts';
 import { membersRoutes } from './members.ts';
 import { operationsRoutes } from './operations.ts';
+import { operatorsRoutes } from './operators.ts';
 import type { RouteModule } from './route-module.ts';
 import { ssoConnectionRoutes } from './sso-connection.ts';
 import { ssoDomainsRoutes } from './sso-domains.ts';
@@ -32,6 +33,7 @@ const RESOURCE_ROUTES: readonly RouteModule[] = [
   ssoConnectionRoutes,
   ssoDomainsRoutes,
   operationsRoutes,
+  operatorsRoutes,
   licenseRoutes,
   // The approval primitive serves every family that waits for approval (workflows/approvals/).
   approvalRoutes,

@@ -148,7 +148,7 @@ export function tenantsRouter(deps: ApiDeps): Router {
         deps.logger.info('Tenant provisioning started', { slug: body.slug, workflowId: started.workflowId });
         const operation = startedOperation(
           { workflowId: started.workflowId, runId: started.runId, kind: 'tenant-provision', tenantId },
-          { client: deps.temporal.client, namespace: deps.temporal.namespace, temporalUiUrl: deps.temporal.uiUrl },
+          { client: deps.temporal.client, namespace: deps.temporal.namespace, temporalUiUrl: deps.temporal.uiPath },
         );
         return {
           status: 202,

@@ -37,7 +37,7 @@ export function tenantOffboardingRouter(deps: ApiDeps): Router {
   function operation(res: Response, workflowId: string, runId: string) {
     const summary = startedOperation(
       { workflowId, runId, kind: OFFBOARD_TENANT_KIND, tenantId: tenantAccessOf(res).tenantId },
-      { client: deps.temporal.client, namespace: deps.temporal.namespace, temporalUiUrl: deps.temporal.uiUrl },
+      { client: deps.temporal.client, namespace: deps.temporal.namespace, temporalUiUrl: deps.temporal.uiPath },
     );
     return { links: summary.links, operation: summary };
   }

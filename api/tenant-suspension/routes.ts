@@ -39,7 +39,7 @@ export function tenantSuspensionRouter(deps: ApiDeps): Router {
   ) {
     const operation = startedOperation(
       { workflowId: started.workflowId, runId: started.runId, kind, tenantId: tenantAccessOf(res).tenantId },
-      { client: deps.temporal.client, namespace: deps.temporal.namespace, temporalUiUrl: deps.temporal.uiUrl },
+      { client: deps.temporal.client, namespace: deps.temporal.namespace, temporalUiUrl: deps.temporal.uiPath },
     );
     return {
       status: 202,

@@ -91,7 +91,11 @@ export function webhookReplayRouter(deps: ApiDeps): Router {
     taskQueuePrefix: deps.temporal.taskQueuePrefix,
     timings: deps.settings.activityTimings,
   };
-  const view = { client: deps.temporal.client, namespace: deps.temporal.namespace, temporalUiUrl: deps.temporal.uiUrl };
+  const view = {
+    client: deps.temporal.client,
+    namespace: deps.temporal.namespace,
+    temporalUiUrl: deps.temporal.uiPath,
+  };
   const callOff = (workflowId: string) =>
     deps.temporal.client.workflow
       .getHandle(workflowId)

@@ -8,6 +8,8 @@ export interface User {
   /** argon2id hash (PHC string). */
   passwordHash: string;
   isPlatformAdmin: boolean;
+  /** Access to the Temporal UI behind Atrium (/ops/temporal/). */
+  operatorRole: 'read' | 'write' | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -21,6 +23,7 @@ export const UserEntity = new EntitySchema<User>({
     displayName: { type: 'text', name: 'display_name' },
     passwordHash: { type: 'text', name: 'password_hash' },
     isPlatformAdmin: { type: 'boolean', name: 'is_platform_admin', default: false },
+    operatorRole: { type: 'text', name: 'operator_role', nullable: true },
     createdAt: { type: 'timestamptz', name: 'created_at', createDate: true },
     updatedAt: { type: 'timestamptz', name: 'updated_at', updateDate: true },
   },

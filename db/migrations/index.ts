@@ -29,6 +29,7 @@ import { CreateApprovals1764200000000 } from './1764200000000-CreateApprovals.ts
 import { CreateBilling1764300000000 } from './1764300000000-CreateBilling.ts';
 import { CreateConnectors1764400000000 } from './1764400000000-CreateConnectors.ts';
 import { AddConnectionMaintenance1764800000000 } from './1764800000000-AddConnectionMaintenance.ts';
+import { AddOperatorRoles1764700000000 } from './1764700000000-AddOperatorRoles.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -61,4 +62,5 @@ export const migrations = [
   CreateBilling1764300000000,
   CreateConnectors1764400000000,
   AddConnectionMaintenance1764800000000,
+  AddOperatorRoles1764700000000,
 ];

@@ -104,3 +104,31 @@ export async function revokeAllRefreshTokensOfUser(db: EntityManager, userId: st
     [userId, reason],
   );
 }
+
+/** A user's id, address and operator role. */
+export interface SessionUser {
+  id: string;
+  email: string;
+  operator_role: 'read' | 'write' | null;
+}
+
+/**
+ * The user whose sign-in `token` (a refresh token from the portal's session cookie) belongs to,
+ * while that sign-in lives: not revoked (logout, reuse), not expired, and not used up more than
+ * `usedGraceMs` ago (the portal rotates it; requests already on their way carry the old one).
+ * Reads only: nothing is rotated, so the portal's session is left as it is.
+ */
+export async function findSignedInUser(
+  db: DataSource | EntityManager,
+  token: string,
+  usedGraceMs: number,
+): Promise<SessionUser | null> {
+  const [row] = await db.query<SessionUser[]>(
+    `SELECT u.id, u.email, u.operator_role
+     FROM refresh_tokens t JOIN users u ON u.id = t.user_id
+     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now()
+       AND (t.used_at IS NULL OR t.used_at > now() - $2 * interval '1 millisecond')`,
+    [hashToken(token), usedGraceMs],
+  );
+  return row ?? null;
+}

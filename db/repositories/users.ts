@@ -11,6 +11,8 @@ export interface UserRow {
   /** Null for people who arrived through SSO and never set a password. */
   password_hash: string | null;
   is_platform_admin: boolean;
+  /** Access to the Temporal UI behind Atrium (/ops/temporal/); null: none. */
+  operator_role: 'read' | 'write' | null;
   failed_logins: number;
   locked_until: Date | null;
   email_verified_at: Date | null;
@@ -21,6 +23,8 @@ export interface NewUser {
   displayName: string;
   password: string;
   isPlatformAdmin?: boolean;
+  /** Access to the Temporal UI behind Atrium; none when absent. */
+  operatorRole?: 'read' | 'write' | null;
 }
 
 /** The argon2id hash (the library's defaults) stored for a password. */
@@ -32,11 +36,11 @@ export function hashPassword(password: string): Promise<string> {
 export async function createUserIfAbsent(db: Db, user: NewUser): Promise<string | null> {
   const passwordHash = await hashPassword(user.password);
   const rows = await db.query<Array<{ id: string }>>(
-    `INSERT INTO users (email, display_name, password_hash, is_platform_admin)
-     VALUES ($1, $2, $3, $4)
+    `INSERT INTO users (email, display_name, password_hash, is_platform_admin, operator_role)
+     VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT ((lower(email))) DO NOTHING
      RETURNING id`,
-    [user.email, user.displayName, passwordHash, user.isPlatformAdmin ?? false],
+    [user.email, user.displayName, passwordHash, user.isPlatformAdmin ?? false, user.operatorRole ?? null],
   );
   return rows[0]?.id ?? null;
 }
@@ -126,4 +130,20 @@ export async function createSsoUserIfAbsent(
     [user.email, user.displayName],
   );
   return rows[0]?.id ?? null;
+}
+
+/** Grants, changes or takes away (null) a user's operator role; returns the role before, or undefined for no such user. */
+export async function setOperatorRole(
+  db: Db,
+  id: string,
+  role: 'read' | 'write' | null,
+): Promise<{ before: 'read' | 'write' | null } | undefined> {
+  // The row is locked, so the role before is the one this change replaced.
+  const [row] = await db.query<Array<{ operator_role: 'read' | 'write' | null }>>(
+    `SELECT operator_role FROM users WHERE id = $1 FOR UPDATE`,
+    [id],
+  );
+  if (!row) return undefined;
+  await db.query(`UPDATE users SET operator_role = $2 WHERE id = $1`, [id, role]);
+  return { before: row.operator_role };
 }

@@ -7,7 +7,7 @@
 //   line, the change fits its column and opens in full; date pickers whose days stay in the URL;
 // - on a phone, the navigation with the tenant switcher and "Log out" opens from the burger;
 // - an operation's page links back to its tenant and the switcher stays on that tenant;
-//   the Temporal UI links are for platform admins only.
+//   the Temporal UI links (to /ops/temporal/) are for operators only, platform admins or not.
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -376,7 +376,7 @@ describe('portal layout at 1,400 and 390 px', () => {
     }
   });
 
-  it("an operation's page leads back to its tenant, keeps the switcher on it, and shows Temporal UI to admins only", async () => {
+  it("an operation's page leads back to its tenant, keeps the switcher on it, and shows Temporal UI to operators only", async () => {
     const path = `/operations/${encodeURIComponent(operationA)}`;
     const asOwner = await signedIn(owner, WIDTHS[0]);
     try {
@@ -393,10 +393,32 @@ describe('portal layout at 1,400 and 390 px', () => {
       await asOwner.context.close();
     }
 
+    // A platform admin who is no operator sees no Temporal UI link; one who is sees both.
+    const asPlainAdmin = await signedIn(platform.admin, WIDTHS[0]);
+    try {
+      await open(asPlainAdmin.page, path);
+      await asPlainAdmin.page.getByTestId('operation-admin-tenant-link').waitFor();
+      assert.equal(await asPlainAdmin.page.getByTestId('temporal-ui-link').count(), 0);
+      assert.equal(await asPlainAdmin.page.getByRole('link', { name: /Temporal UI/ }).count(), 0);
+    } finally {
+      await asPlainAdmin.context.close();
+    }
+    await platform.database.query(`UPDATE users SET operator_role = 'read' WHERE id = $1`, [platform.admin.userId]);
     const asAdmin = await signedIn(platform.admin, WIDTHS[0]);
     try {
       await open(asAdmin.page, path);
       await asAdmin.page.getByTestId('temporal-ui-link').waitFor();
+      assert.match(
+        (await asAdmin.page.getByTestId('temporal-ui-link').getAttribute('href')) ?? '',
+        /^\/ops\/temporal\/namespaces\/default\/workflows\//,
+      );
+      assert.equal(
+        await asAdmin.page
+          .locator('nav[aria-label="Main"]')
+          .getByRole('link', { name: /Temporal UI/ })
+          .getAttribute('href'),
+        '/ops/temporal/',
+      );
       await asAdmin.page
         .locator('nav[aria-label="Main"]')
         .getByRole('link', { name: /Temporal UI/ })

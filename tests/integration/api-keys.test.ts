@@ -138,6 +138,9 @@ describe('API keys', () => {
       assert.equal(response.status, 401, path);
       assert.match(response.body.detail, /API keys work on the routes of their tenant/);
     }
+    // Operator access is for people: a key gets no Temporal token and no Temporal UI.
+    assert.equal((await as(key, 'POST', '/api/v1/operators/me/temporal-token')).status, 401);
+    assert.equal((await as(key, 'GET', '/ops/temporal/api/v1/namespaces/default/workflows')).status, 401);
     const keys = await platform.database.query(`SELECT 1 FROM api_keys WHERE name = 'x'`);
     assert.equal(keys.length, 0);
   });

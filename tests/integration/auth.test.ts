@@ -60,6 +60,7 @@ describe('authentication', () => {
       email: 'ada@auth.test',
       displayName: 'ada',
       isPlatformAdmin: false,
+      operatorRole: null,
       emailVerified: false, // created straight in the database, never confirmed
     });
 

@@ -1,7 +1,8 @@
 // The platform admin `npm start` seeds (db/seed-admin.ts) on a real, migrated database: its
 // address counts as confirmed (the profile showed "not confirmed" before), an admin seeded
 // by an earlier version is confirmed at the next start, an account that is no platform
-// admin is left alone, and a second start changes and audits nothing.
+// admin is left alone, and a second start changes and audits nothing. The seeded admin is an
+// operator with write access to the Temporal UI.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { DataSource } from 'typeorm';
@@ -26,10 +27,14 @@ describe('seeding the platform admin', () => {
 
   const userRow = async (email: string) =>
     (
-      await database.query<{ id: string; email_verified_at: Date | null; is_platform_admin: boolean }>(
-        `SELECT id, email_verified_at, is_platform_admin FROM users WHERE lower(email) = lower($1)`,
-        [email],
-      )
+      await database.query<{
+        id: string;
+        email_verified_at: Date | null;
+        is_platform_admin: boolean;
+        operator_role: string | null;
+      }>(`SELECT id, email_verified_at, is_platform_admin, operator_role FROM users WHERE lower(email) = lower($1)`, [
+        email,
+      ])
     )[0];
   const auditActions = async (userId: string) =>
     (
@@ -46,6 +51,7 @@ describe('seeding the platform admin', () => {
     const admin = await userRow('admin@seed.test');
     assert.ok(admin?.is_platform_admin);
     assert.ok(admin.email_verified_at, 'the seeded address is confirmed');
+    assert.equal(admin.operator_role, 'write', 'and an operator: the Temporal UI at /ops/temporal/ opens for them');
     assert.deepEqual(await auditActions(admin.id), ['user.created']);
 
     assert.equal(await seed('admin@seed.test'), false, 'a second start creates nothing');

@@ -46,6 +46,11 @@ describe('platform routes: sign-in and tenant boundaries', () => {
     ['GET', '/api/v1/operations'],
     ['GET', operationPath(operationId)],
     ['GET', `${operationPath(operationId)}/events`],
+    ['PUT', `/api/v1/operators/${member.userId}`],
+    ['POST', '/api/v1/operators/me/temporal-token'],
+    // The Temporal UI's API behind Atrium: API calls get the 401 (pages go to /login).
+    ['GET', '/ops/temporal/api/v1/namespaces/default/workflows'],
+    ['POST', `/ops/temporal/api/v1/namespaces/default/workflows/${encodeURIComponent(operationId)}/terminate`],
   ];
 
   it('answers 401 problems to anonymous callers on every platform route', async () => {

@@ -32,7 +32,7 @@ describe('tenant provisioning through the API', () => {
     const { tenant, operation } = created.body;
     assert.equal(operation.id, `tenant-provision/${slug}`);
     assert.equal(created.headers.get('location'), operationPath(operation.id));
-    assert.match(operation.links.temporalUi, /\/namespaces\/default\/workflows\/tenant-provision%2F/);
+    assert.match(operation.links.temporalUi, /^\/ops\/temporal\/namespaces\/default\/workflows\/tenant-provision%2F/);
 
     const events = await readEventStream(new URL(operation.links.events, platform.baseUrl).toString(), {
       headers: platform.admin.headers,

@@ -47,8 +47,8 @@ export async function loader({ context, request }: Route.LoaderArgs) {
     tenants: tenants?.ok ? tenants.body.items.map(({ slug, name }) => ({ slug, name })) : [],
     moreTenants: tenants?.ok === true && tenants.body.nextCursor !== null,
     // The only configuration the browser sees: an explicit, public subset. The Temporal UI
-    // has no sign-in and shows every tenant's workflows: platform admins only.
-    temporalUiUrl: signedIn?.user.isPlatformAdmin ? context.get(portalContext).temporalUiUrl : undefined,
+    // (/ops/temporal/, behind Atrium's sign-in) shows every tenant's workflows: operators only.
+    temporalUiUrl: signedIn?.user.operatorRole ? context.get(portalContext).temporalUiUrl : undefined,
     // Who is signed in, for the header; never the tokens.
     user: signedIn?.user ?? null,
   };

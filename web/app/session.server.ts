@@ -6,7 +6,7 @@
 // token first when the access token has expired or is about to; the API rotates refresh
 // tokens, so the new one goes into the cookie. Without a session, or when the refresh is
 // refused, it throws a redirect to /login?redirectTo=….
-import { createContext, createCookieSessionStorage, data, redirect } from 'react-router';
+import { createContext, createCookieSessionStorage, data, redirect, redirectDocument } from 'react-router';
 import type { MiddlewareFunction, RouterContextProvider, Session, SessionStorage } from 'react-router';
 import { callApi } from './api/client.server.ts';
 import type { ApiResult } from './api/client.server.ts';
@@ -263,4 +263,13 @@ export function safeRedirect(target: FormDataEntryValue | string | null | undefi
     return fallback;
   }
   return target;
+}
+
+/**
+ * The redirect after signing in: a page of the portal by client-side navigation, anything else
+ * Atrium serves outside the portal (the Temporal UI at /ops/temporal/) as a whole new document.
+ */
+export function redirectAfterSignIn(target: FormDataEntryValue | string | null | undefined): Response {
+  const path = safeRedirect(target);
+  return path.startsWith('/ops/') ? redirectDocument(path) : redirect(path);
 }

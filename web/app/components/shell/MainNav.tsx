@@ -11,11 +11,9 @@ const sections = [
 interface MainNavProps {
   /** Called after a link is followed, so the mobile drawer can close. */
   onNavigate: () => void;
+  /** The Temporal UI (/ops/temporal/): given to operators only (the root loader decides). */
   temporalUiUrl: string | undefined;
-  /**
-   * Platform admins also see the admin console, and the Temporal UI: it has no sign-in and
-   * shows every tenant's workflows, so it is an operator's tool until guarded access exists.
-   */
+  /** Platform admins also see the admin console. */
   platformAdmin: boolean;
 }
 
@@ -47,7 +45,7 @@ export function MainNav({ onNavigate, temporalUiUrl, platformAdmin }: MainNavPro
           onClick={onNavigate}
         />
       ))}
-      {temporalUiUrl && platformAdmin ? (
+      {temporalUiUrl ? (
         <NavLink
           component="a"
           href={temporalUiUrl}

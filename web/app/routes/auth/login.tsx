@@ -17,7 +17,7 @@ import type { Route } from './+types/login';
 import { callApi } from '../../api/client.server.ts';
 import type { LoginRequest as LoginBody, Problem, Session } from '../../../../contracts/index.ts';
 import { LoginRequest, problemTypeUri } from '../../../../contracts/index.ts';
-import { optionalUser, safeRedirect, startSession } from '../../session.server.ts';
+import { optionalUser, redirectAfterSignIn, startSession } from '../../session.server.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Sign in · Atrium' }];
 
@@ -28,7 +28,7 @@ type LoginField = keyof LoginBody;
 export async function loader({ context, request }: Route.LoaderArgs) {
   // Already signed in: straight on to where the user was going.
   if (await optionalUser(context)) {
-    throw redirect(safeRedirect(new URL(request.url).searchParams.get('redirectTo')));
+    throw redirectAfterSignIn(new URL(request.url).searchParams.get('redirectTo'));
   }
   return null;
 }
@@ -59,7 +59,7 @@ export async function action({ context, request }: Route.ActionArgs) {
     return data({ email, fieldErrors: {}, problem: result.problem }, { status: result.status });
   }
   startSession(context, result.body);
-  throw redirect(safeRedirect(parsed.data.redirectTo));
+  throw redirectAfterSignIn(parsed.data.redirectTo);
 }
 
 export default function LoginPage({ actionData }: Route.ComponentProps) {

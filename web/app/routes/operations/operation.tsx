@@ -27,11 +27,13 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
     tenantSlug: tenant?.slug,
     tenantName: tenant?.name,
     platformAdmin: user.isPlatformAdmin,
+    // The Temporal UI link leads to /ops/temporal/, which lets operators in only.
+    operator: Boolean(user.operatorRole),
   };
 }
 
 export default function OperationPage({ loaderData }: Route.ComponentProps) {
-  const { operation, tenantSlug, tenantName, platformAdmin } = loaderData;
+  const { operation, tenantSlug, tenantName, platformAdmin, operator } = loaderData;
   return (
     <Stack gap="md">
       <Breadcrumbs data-testid="operation-breadcrumbs" styles={{ root: { flexWrap: 'wrap' } }}>
@@ -63,7 +65,7 @@ export default function OperationPage({ loaderData }: Route.ComponentProps) {
         </Text>
       </Breadcrumbs>
       {/* Keyed by id: moving to another operation starts a fresh view with its own stream. */}
-      <OperationView key={operation.id} initial={operation} showTemporalUi={platformAdmin} />
+      <OperationView key={operation.id} initial={operation} showTemporalUi={operator} />
     </Stack>
   );
 }
