@@ -129,6 +129,10 @@ const ApiEnv = z.object({
   CONNECTOR_CONNECT_TIMEOUT: duration.default(10 * 60_000),
   /** How long POST …/connections waits for the authorization URL before answering without it. */
   CONNECTOR_AUTHORIZATION_WAIT: duration.default(10_000),
+  // Tenant secrets (api/routes/secrets.ts): how long a replaced or deleted secret's values are
+  // kept before they are destroyed, and the shortest rotation policy a tenant may set.
+  SECRET_VERSION_RETENTION: duration.default(30 * 86_400_000),
+  SECRET_ROTATION_MINIMUM: duration.default(86_400_000),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (npm start generates one)').optional(),
 });
 
@@ -143,6 +147,10 @@ const CheckedApiEnv = ApiEnv.superRefine((env, ctx) => {
       path: ['APPROVAL_KEY_LIFETIME'],
       message: 'must be more than twice APPROVAL_ASSERTION_TTL (a key signs for a while before the next)',
     });
+  if (env.SECRET_ROTATION_MINIMUM < 1_000)
+    ctx.addIssue({ code: 'custom', path: ['SECRET_ROTATION_MINIMUM'], message: 'must be at least 1s' });
+  if (env.SECRET_VERSION_RETENTION < 1_000)
+    ctx.addIssue({ code: 'custom', path: ['SECRET_VERSION_RETENTION'], message: 'must be at least 1s' });
   if (env.WEBHOOK_DISABLE_AFTER <= env.WEBHOOK_PAUSE_AFTER)
     ctx.addIssue({
       code: 'custom',
@@ -221,6 +229,10 @@ export function readApiConfig(env: Env) {
         authorizationWaitMs: parsed.CONNECTOR_AUTHORIZATION_WAIT,
         // The exact redirect URI registered at every provider: the portal's callback page.
         redirectUri: `${parsed.PUBLIC_URL.replace(/\/$/, '')}/connectors/callback`,
+      },
+      secrets: {
+        versionRetentionMs: parsed.SECRET_VERSION_RETENTION,
+        rotationMinimumMs: parsed.SECRET_ROTATION_MINIMUM,
       },
       webhooks: {
         allowInsecureUrls: parsed.WEBHOOK_ALLOW_INSECURE_URLS,

@@ -19,6 +19,7 @@ export * from './members.ts';
 export * from './operations.ts';
 export * from './problems.ts';
 export * from './profile.ts';
+export * from './secrets.ts';
 export * from './sso.ts';
 export * from './tenant-approval.ts';
 export * from './tenant-offboarding.ts';

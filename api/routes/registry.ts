@@ -13,6 +13,7 @@ import { meRoutes } from './me.ts';
 import { membersRoutes } from './members.ts';
 import { operationsRoutes } from './operations.ts';
 import type { RouteModule } from './route-module.ts';
+import { secretsRoutes } from './secrets.ts';
 import { ssoConnectionRoutes } from './sso-connection.ts';
 import { ssoDomainsRoutes } from './sso-domains.ts';
 import { ssoLoginRoutes } from './sso-login.ts';
@@ -27,6 +28,7 @@ const RESOURCE_ROUTES: readonly RouteModule[] = [
   membersRoutes,
   invitationsRoutes,
   apiKeysRoutes,
+  secretsRoutes,
   auditLogRoutes,
   ssoConnectionRoutes,
   ssoDomainsRoutes,

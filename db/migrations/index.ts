@@ -28,6 +28,7 @@ import { CreateWebhookEndpointNotices1764100000000 } from './1764100000000-Creat
 import { CreateApprovals1764200000000 } from './1764200000000-CreateApprovals.ts';
 import { CreateBilling1764300000000 } from './1764300000000-CreateBilling.ts';
 import { CreateConnectors1764400000000 } from './1764400000000-CreateConnectors.ts';
+import { CreateTenantSecrets1764600000000 } from './1764600000000-CreateTenantSecrets.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -59,4 +60,5 @@ export const migrations = [
   CreateApprovals1764200000000,
   CreateBilling1764300000000,
   CreateConnectors1764400000000,
+  CreateTenantSecrets1764600000000,
 ];
