@@ -145,3 +145,40 @@ export const RevealedSecret = z
 export type RevealedSecret = z.infer<typeof RevealedSecret>;
 
 export const SecretPath = TenantPath.extend({ secretId: z.uuid('Must be a secret id (UUID).') });
+
+/** The portal's create form: consumers one per line, the rotation policy as an optional duration. */
+export const SecretForm = z.object({
+  name: secretName,
+  kind: SecretKind,
+  environment: secretEnvironment,
+  description: z.string().trim().max(500, 'Use at most 500 characters.').default(''),
+  value: secretValue,
+  consumers: z.string().max(5_000, 'Too long.').default(''),
+  rotation: z
+    .string()
+    .trim()
+    .regex(/^(\d+(ms|s|m|h|d))?$/, 'Use a duration like 30d or 12h, or leave it empty.')
+    .default(''),
+});
+export type SecretForm = z.infer<typeof SecretForm>;
+
+/** The consumers a form's text names: one per line, blank lines skipped. */
+export function consumersFromText(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean);
+}
+
+/** The API body for what the create form asked. */
+export function secretBodyFromForm(form: SecretForm): CreateSecretRequest {
+  return {
+    name: form.name,
+    kind: form.kind,
+    environment: form.environment,
+    description: form.description,
+    value: form.value,
+    consumers: consumersFromText(form.consumers),
+    rotationPolicy: form.rotation ? { every: form.rotation } : null,
+  };
+}

@@ -77,7 +77,12 @@ export function tenantSecretsSuite(store: 'local' | 'vault'): void {
         [freeTenant, 'free', 'secrets-free'],
       ] as const) {
         const created = expectOk(
-          await admin.createTenant({ slug: uniqueSlug(prefix), name: prefix, plan, ownerEmail: `${prefix}@secrets.test` }),
+          await admin.createTenant({
+            slug: uniqueSlug(prefix),
+            name: prefix,
+            plan,
+            ownerEmail: `${prefix}@secrets.test`,
+          }),
         );
         await waitForOperation(platform, created.operation.id);
         target.id = created.tenant.id;
@@ -182,7 +187,10 @@ export function tenantSecretsSuite(store: 'local' | 'vault'): void {
           status,
         );
         assert.ok(fieldsOf(problem).includes(field), `${field}: ${JSON.stringify(problem)}`);
-        assert.ok(!JSON.stringify(problem).includes(values[`refused-${field}-${status}`]!), 'the problem holds no value');
+        assert.ok(
+          !JSON.stringify(problem).includes(values[`refused-${field}-${status}`]!),
+          'the problem holds no value',
+        );
       };
       await refused({ kind: 'password-of-doom' }, 422, 'kind');
       await refused({ name: '../etc/passwd' }, 422, 'name');
@@ -229,7 +237,14 @@ export function tenantSecretsSuite(store: 'local' | 'vault'): void {
       );
       assert.deepEqual(revealed, { secretId, version: 2, value: values.second });
       const older = expectOk(
-        await call(people.owner, RevealedSecret, 'POST', `${base()}/${secretId}/reveal`, { version: 1 }, { reveal: true }),
+        await call(
+          people.owner,
+          RevealedSecret,
+          'POST',
+          `${base()}/${secretId}/reveal`,
+          { version: 1 },
+          { reveal: true },
+        ),
       );
       assert.equal(older.value, values.first);
       const history = expectOk(await call(people.viewer, SecretVersionList, 'GET', `${base()}/${secretId}/versions`));
@@ -258,7 +273,10 @@ export function tenantSecretsSuite(store: 'local' | 'vault'): void {
         403,
       );
       assert.match(developer.detail ?? '', /secrets\.reveal/);
-      expectProblem(await call(people.viewer, Secret, 'POST', `${base()}/${secretId}/versions`, { value: 'x-viewer' }), 403);
+      expectProblem(
+        await call(people.viewer, Secret, 'POST', `${base()}/${secretId}/versions`, { value: 'x-viewer' }),
+        403,
+      );
       // An owner of another tenant: this tenant does not exist for them…
       for (const [method, path, json] of [
         ['POST', `${base()}/${secretId}/reveal`, {}],
