@@ -311,6 +311,7 @@ export function secretsRouter(deps: ApiDeps): Router {
       });
       return row;
     });
+    await purgeAfterChange(access.tenantId);
     res.json(toView(updated) satisfies SecretView);
   });
 

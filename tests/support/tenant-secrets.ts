@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
-import { Problem } from '../../contracts/problems.ts';
+import type { Problem } from '../../contracts/problems.ts';
 import { RevealedSecret, Secret, SecretList, SecretVersionList } from '../../contracts/secrets.ts';
 import { createVaultSecretStore } from '../../integrations/secrets/vault.ts';
 import { ApiClient, expectOk, expectProblem, uniqueSlug, waitForOperation } from './api-client.ts';
