@@ -154,6 +154,10 @@ export function tenantSecretsSuite(store: 'local' | 'vault'): void {
       assert.deepEqual(created.rotationPolicy, { everySeconds: 30 * 86_400, every: '30d' });
       assert.ok(created.nextRotationAt && Date.parse(created.nextRotationAt) > Date.now() + 29 * 86_400_000);
       assert.deepEqual(await versionsInStore(storePath), [1]);
+      if (store === 'vault') {
+        const [local] = await platform.database.query<{ n: number }>(`SELECT count(*)::int AS n FROM local_secrets`);
+        assert.equal(local!.n, 0, 'nothing went to the local store');
+      }
       const [row] = await platform.database.query<Record<string, unknown>>(
         `SELECT to_jsonb(s) AS row FROM tenant_secrets s WHERE id = $1`,
         [secretId],
