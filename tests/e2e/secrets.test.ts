@@ -101,7 +101,7 @@ describe('portal: tenant secrets', () => {
     assert.ok(!(await page.content()).includes('second-value-of-the-browser-test'));
 
     const audit = await platform.database.query<{ action: string }>(
-      `SELECT action FROM audit_log WHERE target_type = 'secret' ORDER BY id`,
+      `SELECT action FROM audit_log WHERE target_type = 'tenant_secret' ORDER BY id`,
     );
     assert.deepEqual(
       audit.map((entry) => entry.action),
