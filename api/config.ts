@@ -133,6 +133,8 @@ const ApiEnv = z.object({
   // kept before they are destroyed, and the shortest rotation policy a tenant may set.
   SECRET_VERSION_RETENTION: duration.default(30 * 86_400_000),
   SECRET_ROTATION_MINIMUM: duration.default(86_400_000),
+  // How often each API process destroys values past their retention for every tenant.
+  SECRET_RETENTION_SWEEP_INTERVAL: duration.default(3_600_000),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (npm start generates one)').optional(),
 });
 
@@ -149,6 +151,8 @@ const CheckedApiEnv = ApiEnv.superRefine((env, ctx) => {
     });
   if (env.SECRET_ROTATION_MINIMUM < 1_000)
     ctx.addIssue({ code: 'custom', path: ['SECRET_ROTATION_MINIMUM'], message: 'must be at least 1s' });
+  if (env.SECRET_RETENTION_SWEEP_INTERVAL < 1_000)
+    ctx.addIssue({ code: 'custom', path: ['SECRET_RETENTION_SWEEP_INTERVAL'], message: 'must be at least 1s' });
   if (env.SECRET_VERSION_RETENTION < 1_000)
     ctx.addIssue({ code: 'custom', path: ['SECRET_VERSION_RETENTION'], message: 'must be at least 1s' });
   if (env.WEBHOOK_DISABLE_AFTER <= env.WEBHOOK_PAUSE_AFTER)
@@ -233,6 +237,7 @@ export function readApiConfig(env: Env) {
       secrets: {
         versionRetentionMs: parsed.SECRET_VERSION_RETENTION,
         rotationMinimumMs: parsed.SECRET_ROTATION_MINIMUM,
+        retentionSweepIntervalMs: parsed.SECRET_RETENTION_SWEEP_INTERVAL,
       },
       webhooks: {
         allowInsecureUrls: parsed.WEBHOOK_ALLOW_INSECURE_URLS,

@@ -92,6 +92,8 @@ export interface ApiDeps {
       versionRetentionMs: number;
       /** SECRET_ROTATION_MINIMUM: the shortest rotation policy a tenant may set. */
       rotationMinimumMs: number;
+      /** SECRET_RETENTION_SWEEP_INTERVAL: how often this process destroys what is past its retention. */
+      retentionSweepIntervalMs: number;
     };
     webhooks: {
       /** WEBHOOK_ALLOW_INSECURE_URLS: http:// endpoints (development only). */

@@ -20,6 +20,7 @@ import type { ApiConfig } from './config.ts';
 import { createApprovalSigner, publishToDatabase } from './approvals/assertion-signer.ts';
 import type { ApiDeps } from './deps.ts';
 import { mountPortal } from './portal.ts';
+import { startSecretRetentionSweeper } from './secret-retention.ts';
 import { startOutboxDispatcher } from './webhooks/dispatcher.ts';
 
 let config: ApiConfig;
@@ -99,6 +100,8 @@ const dispatcher = config.settings.webhooks.dispatcher
       logger,
     })
   : null;
+// Destroys tenant secret values past their retention; every replica may run one.
+const secretRetention = startSecretRetentionSweeper(deps, config.settings.secrets.retentionSweepIntervalMs);
 logger.info('API listening', { url: apiBaseUrl, portal: config.portalMode, pid: process.pid });
 
 let stopping = false;
@@ -112,6 +115,7 @@ async function stop(signal: string): Promise<void> {
   setTimeout(() => server.closeAllConnections(), 2_000).unref();
   await closed;
   await dispatcher?.stop();
+  await secretRetention.stop();
   await portal?.close();
   await connection.close();
   await deps.mailer.close();

@@ -32,21 +32,17 @@ import type { TenantSecretRow, TenantSecretVersionRow } from '../../db/repositor
 import {
   addTenantSecretVersion,
   deleteTenantSecret,
-  dueTenantSecretVersions,
   findTenantSecret,
   findTenantSecretVersion,
-  hasRetainedVersions,
   insertTenantSecret,
   listTenantSecrets,
   listTenantSecretVersions,
-  markTenantSecretVersionsPurged,
   updateTenantSecret,
 } from '../../db/repositories/tenant-secrets.ts';
 import { withTenantScope } from '../../db/scope.ts';
-import type { SecretStore } from '../../integrations/secrets/port.ts';
-import type { Logger } from '../../logging/logger.ts';
 import { planDefinition } from '../../workflows/shared/plans.ts';
 import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
+import { purgeExpiredSecretVersions } from '../secret-retention.ts';
 import type { TenantAccess } from '../auth/tenant-access.ts';
 import { readInTenantScope, requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -150,42 +146,6 @@ function checkRotationPolicy(
       ],
     });
   return { everySeconds: policy.every / 1_000, every: formatDuration(policy.every) };
-}
-
-/**
- * Destroys the values of the tenant's versions whose retention has ended, and the whole store
- * path of a deleted secret once none of its values is kept. Safe to repeat and to run in
- * several processes at once (rows are locked, skipped when locked; destroying is idempotent).
- */
-export async function purgeExpiredSecretVersions(
-  deps: { dataSource: ApiDeps['dataSource']; secretStore: SecretStore; logger: Logger },
-  tenantId: string,
-): Promise<number> {
-  return withTenantScope(deps.dataSource, tenantId, async (db) => {
-    const due = await dueTenantSecretVersions(db, tenantId);
-    const bySecret = new Map<string, typeof due>();
-    for (const row of due) bySecret.set(row.secret_id, [...(bySecret.get(row.secret_id) ?? []), row]);
-    for (const [secretId, rows] of bySecret) {
-      const path = rows[0]!.store_path;
-      await deps.secretStore.destroyVersions(
-        path,
-        rows.map((row) => row.store_version),
-      );
-      await markTenantSecretVersionsPurged(
-        db,
-        secretId,
-        rows.map((row) => row.version),
-      );
-      // A deleted secret whose last kept value is gone: its path goes too (with any version a
-      // failed change wrote that no row names).
-      if (rows[0]!.secret_deleted && !(await hasRetainedVersions(db, secretId))) await deps.secretStore.destroy(path);
-      deps.logger.info('Secret versions destroyed after their retention', {
-        secretId,
-        versions: rows.map((row) => row.version),
-      });
-    }
-    return due.length;
-  });
 }
 
 export function secretsRouter(deps: ApiDeps): Router {

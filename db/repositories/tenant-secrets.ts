@@ -239,3 +239,13 @@ export async function hasRetainedVersions(db: EntityManager, secretId: string): 
   );
   return rows.length > 0;
 }
+
+/** Tenants that have versions past their retention with values not destroyed yet (platform scope). */
+export async function tenantsWithDueSecretVersions(db: EntityManager, limit = 100): Promise<string[]> {
+  const rows = await db.query<Array<{ tenant_id: string }>>(
+    `SELECT DISTINCT tenant_id FROM tenant_secret_versions
+     WHERE purged_at IS NULL AND retain_until IS NOT NULL AND retain_until <= now() LIMIT $1`,
+    [limit],
+  );
+  return rows.map((row) => row.tenant_id);
+}
