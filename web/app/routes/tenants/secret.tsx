@@ -120,7 +120,7 @@ export default function SecretPage({ loaderData, actionData }: Route.ComponentPr
         <Anchor component={Link} to={href('/tenants/:slug/secrets', { slug })} size="sm">
           ← All secrets
         </Anchor>
-        <Title order={1} ff="monospace" style={{ wordBreak: 'break-all' }}>
+        <Title order={1} size="h2" ff="monospace" style={{ wordBreak: 'break-all' }}>
           {secret.name}
         </Title>
         {secret.description ? <Text c="dimmed">{secret.description}</Text> : null}

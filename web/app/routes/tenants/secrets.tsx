@@ -247,6 +247,7 @@ function SecretsTable({ slug, secrets }: { slug: string; secrets: Secret[] }) {
                   to={href('/tenants/:slug/secrets/:secretId', { slug, secretId: secret.id })}
                   fw={500}
                   ff="monospace"
+                  style={{ wordBreak: 'break-all' }}
                 >
                   {secret.name}
                 </Anchor>
@@ -257,7 +258,9 @@ function SecretsTable({ slug, secrets }: { slug: string; secrets: Secret[] }) {
                 ) : null}
               </Table.Td>
               <Table.Td>
-                <Badge variant="light">{secret.environment}</Badge>
+                <Badge variant="light" style={{ overflow: 'visible' }}>
+                  {secret.environment}
+                </Badge>
               </Table.Td>
               <Table.Td>
                 <Text size="sm">{secret.kind}</Text>
