@@ -140,6 +140,12 @@ const ApiEnv = z.object({
   CONNECTOR_AUTHORIZATION_WAIT: duration.default(10_000),
   /** How early maintainConnection refreshes an access token (at most a third of its life). */
   CONNECTOR_REFRESH_MARGIN: duration.default(5 * 60_000),
+  // Tenant secrets (api/routes/secrets.ts): how long a replaced or deleted secret's values are
+  // kept before they are destroyed, and the shortest rotation policy a tenant may set.
+  SECRET_VERSION_RETENTION: duration.default(30 * 86_400_000),
+  SECRET_ROTATION_MINIMUM: duration.default(86_400_000),
+  // How often each API process destroys values past their retention for every tenant.
+  SECRET_RETENTION_SWEEP_INTERVAL: duration.default(3_600_000),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (npm start generates one)').optional(),
   // Operator tokens for a Temporal cluster that checks JWTs (api/ops/temporal-tokens.ts): an
   // ES256 key of their own (unset: one made at boot, in memory), their audience and lifetime.
@@ -166,6 +172,12 @@ const CheckedApiEnv = ApiEnv.superRefine((env, ctx) => {
       path: ['APPROVAL_KEY_LIFETIME'],
       message: 'must be more than twice APPROVAL_ASSERTION_TTL (a key signs for a while before the next)',
     });
+  if (env.SECRET_ROTATION_MINIMUM < 1_000)
+    ctx.addIssue({ code: 'custom', path: ['SECRET_ROTATION_MINIMUM'], message: 'must be at least 1s' });
+  if (env.SECRET_RETENTION_SWEEP_INTERVAL < 1_000)
+    ctx.addIssue({ code: 'custom', path: ['SECRET_RETENTION_SWEEP_INTERVAL'], message: 'must be at least 1s' });
+  if (env.SECRET_VERSION_RETENTION < 1_000)
+    ctx.addIssue({ code: 'custom', path: ['SECRET_VERSION_RETENTION'], message: 'must be at least 1s' });
   if (env.WEBHOOK_DISABLE_AFTER <= env.WEBHOOK_PAUSE_AFTER)
     ctx.addIssue({
       code: 'custom',
@@ -254,6 +266,11 @@ export function readApiConfig(env: Env) {
         refreshMarginMs: parsed.CONNECTOR_REFRESH_MARGIN,
         // The exact redirect URI registered at every provider: the portal's callback page.
         redirectUri: `${parsed.PUBLIC_URL.replace(/\/$/, '')}/connectors/callback`,
+      },
+      secrets: {
+        versionRetentionMs: parsed.SECRET_VERSION_RETENTION,
+        rotationMinimumMs: parsed.SECRET_ROTATION_MINIMUM,
+        retentionSweepIntervalMs: parsed.SECRET_RETENTION_SWEEP_INTERVAL,
       },
       webhooks: {
         allowInsecureUrls: parsed.WEBHOOK_ALLOW_INSECURE_URLS,

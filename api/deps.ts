@@ -107,6 +107,14 @@ export interface ApiDeps {
       /** `<PUBLIC_URL>/connectors/callback`: the one redirect URI registered at providers. */
       redirectUri: string;
     };
+    secrets: {
+      /** SECRET_VERSION_RETENTION: how long replaced and deleted secret values are kept. */
+      versionRetentionMs: number;
+      /** SECRET_ROTATION_MINIMUM: the shortest rotation policy a tenant may set. */
+      rotationMinimumMs: number;
+      /** SECRET_RETENTION_SWEEP_INTERVAL: how often this process destroys what is past its retention. */
+      retentionSweepIntervalMs: number;
+    };
     webhooks: {
       /** WEBHOOK_ALLOW_INSECURE_URLS: http:// endpoints (development only). */
       allowInsecureUrls: boolean;

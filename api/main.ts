@@ -30,6 +30,7 @@ import { serveMetrics } from './metrics/server.ts';
 import { createTemporalTokens } from './ops/temporal-tokens.ts';
 import { TEMPORAL_UI_PATH } from './ops/temporal-ui-proxy.ts';
 import { mountPortal } from './portal.ts';
+import { startSecretRetentionSweeper } from './secret-retention.ts';
 import { startOutboxDispatcher } from './webhooks/dispatcher.ts';
 
 let config: ApiConfig;
@@ -146,6 +147,8 @@ const dispatcher = config.settings.webhooks.dispatcher
       logger,
     })
   : null;
+// Destroys tenant secret values past their retention; every replica may run one.
+const secretRetention = startSecretRetentionSweeper(deps, config.settings.secrets.retentionSweepIntervalMs);
 logger.info('API listening', { url: apiBaseUrl, portal: config.portalMode, pid: process.pid });
 
 let stopping = false;
@@ -160,6 +163,7 @@ async function stop(signal: string): Promise<void> {
   await closed;
   await dispatcher?.stop();
   await metricsServer?.close();
+  await secretRetention.stop();
   await portal?.close();
   await connection.close();
   await deps.mailer.close();

@@ -23,6 +23,10 @@ export const PERMISSIONS = [
   'webhooks.manage',
   'connectors.read',
   'connectors.manage',
+  // Managed secrets: metadata, changes, and revealing a value (each reveal is audited).
+  'secrets.read',
+  'secrets.manage',
+  'secrets.reveal',
   // Suspending, reactivating, approving and offboarding a tenant: platform admins only
   // (no tenant role has it).
   'tenant.lifecycle',

@@ -19,6 +19,9 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'webhooks.manage',
     'connectors.read',
     'connectors.manage',
+    'secrets.read',
+    'secrets.manage',
+    'secrets.reveal',
   ],
   admin: [
     'tenant.read',
@@ -34,6 +37,9 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'webhooks.manage',
     'connectors.read',
     'connectors.manage',
+    'secrets.read',
+    'secrets.manage',
+    'secrets.reveal',
   ],
   developer: [
     'tenant.read',
@@ -43,8 +49,11 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'webhooks.read',
     'connectors.read',
     'connectors.manage',
+    // Developers keep their applications' secrets (set and replace values) but reveal none.
+    'secrets.read',
+    'secrets.manage',
   ],
-  viewer: ['tenant.read', 'members.read', 'connectors.read'],
+  viewer: ['tenant.read', 'members.read', 'connectors.read', 'secrets.read'],
 };
 
 export function roleAllows(role: Role, permission: Permission): boolean {

@@ -15,6 +15,7 @@ import { membersRoutes } from './members.ts';
 import { operationsRoutes } from './operations.ts';
 import { operatorsRoutes } from './operators.ts';
 import type { RouteModule } from './route-module.ts';
+import { secretsRoutes } from './secrets.ts';
 import { ssoConnectionRoutes } from './sso-connection.ts';
 import { ssoDomainsRoutes } from './sso-domains.ts';
 import { ssoLoginRoutes } from './sso-login.ts';
@@ -29,6 +30,7 @@ const RESOURCE_ROUTES: readonly RouteModule[] = [
   membersRoutes,
   invitationsRoutes,
   apiKeysRoutes,
+  secretsRoutes,
   auditLogRoutes,
   ssoConnectionRoutes,
   ssoDomainsRoutes,

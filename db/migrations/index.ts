@@ -28,8 +28,9 @@ import { CreateWebhookEndpointNotices1764100000000 } from './1764100000000-Creat
 import { CreateApprovals1764200000000 } from './1764200000000-CreateApprovals.ts';
 import { CreateBilling1764300000000 } from './1764300000000-CreateBilling.ts';
 import { CreateConnectors1764400000000 } from './1764400000000-CreateConnectors.ts';
-import { AddConnectionMaintenance1764800000000 } from './1764800000000-AddConnectionMaintenance.ts';
+import { CreateTenantSecrets1764600000000 } from './1764600000000-CreateTenantSecrets.ts';
 import { AddOperatorRoles1764700000000 } from './1764700000000-AddOperatorRoles.ts';
+import { AddConnectionMaintenance1764800000000 } from './1764800000000-AddConnectionMaintenance.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -61,6 +62,7 @@ export const migrations = [
   CreateApprovals1764200000000,
   CreateBilling1764300000000,
   CreateConnectors1764400000000,
-  AddConnectionMaintenance1764800000000,
+  CreateTenantSecrets1764600000000,
   AddOperatorRoles1764700000000,
+  AddConnectionMaintenance1764800000000,
 ];

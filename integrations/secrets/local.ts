@@ -107,6 +107,15 @@ export function createLocalSecretStore({
       await dataSource.query(`DELETE FROM local_secrets WHERE path = $1`, [path]);
     },
 
+    async destroyVersions(path, versions) {
+      checkSecretPath(path);
+      if (versions.length === 0) return;
+      await dataSource.query(`DELETE FROM local_secrets WHERE path = $1 AND version = ANY($2::int[])`, [
+        path,
+        [...versions],
+      ]);
+    },
+
     // Synchronous work, but a bad key name or ciphertext must still reject the promise.
     encrypt(keyName, plaintext) {
       return new Promise((resolve) => {

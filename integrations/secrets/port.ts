@@ -48,6 +48,11 @@ export interface SecretStore {
   list(prefix: string): Promise<string[]>;
   /** Deletes every version and the metadata. Deleting what is not there succeeds. */
   destroy(path: string): Promise<void>;
+  /**
+   * Destroys the named versions' data for good (the others and the metadata stay); a later
+   * read of one of them is null. Destroying what is not there succeeds.
+   */
+  destroyVersions(path: string, versions: readonly number[]): Promise<void>;
   /** Encrypts with the named key (created on first use); the result is opaque text. */
   encrypt(keyName: string, plaintext: string): Promise<string>;
   decrypt(keyName: string, ciphertext: string): Promise<string>;

@@ -165,6 +165,14 @@ export function createVaultSecretStore(settings: VaultSettings): SecretStore {
       await call('DELETE', kvPath('metadata', path), `deleting secret "${path}"`);
     },
 
+    async destroyVersions(path, versions) {
+      if (versions.length === 0) return;
+      // KV v2's destroy removes the versions' data for good (answers 204 for absent ones too).
+      await call('PUT', `/${kv}/destroy/${checkSecretPath(path)}`, `destroying versions of secret "${path}"`, {
+        versions: [...versions],
+      });
+    },
+
     async encrypt(keyName, plaintext) {
       checkSecretPath(keyName);
       const body = await call<{ data: { ciphertext: string } }>(
@@ -252,6 +260,7 @@ export function tenantPolicy(kvMount: string, pathPrefix: string): string {
   return [
     `path "${kvMount}/data/${pathPrefix}/*" { capabilities = ["create", "read", "update", "delete"] }`,
     `path "${kvMount}/metadata/${pathPrefix}/*" { capabilities = ["read", "list", "delete"] }`,
+    `path "${kvMount}/destroy/${pathPrefix}/*" { capabilities = ["update"] }`,
     `path "${kvMount}/metadata/${pathPrefix}" { capabilities = ["list"] }`,
   ].join('\n');
 }

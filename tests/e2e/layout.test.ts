@@ -32,6 +32,7 @@ describe('portal layout at 1,400 and 390 px', () => {
   let slugA: string;
   let slugB: string;
   let operationA: string;
+  let secretA: string;
   const problems: string[] = [];
 
   async function provision(prefix: string, name: string): Promise<{ slug: string; id: string; operation: string }> {
@@ -71,6 +72,18 @@ describe('portal layout at 1,400 and 390 px', () => {
       json: { email: 'someone.with.a.long.address@layout-example.test', role: 'viewer' },
     });
     assert.equal(invited.status, 201, JSON.stringify(invited.body));
+    const secret = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${slugA}/secrets`, {
+      headers: owner.headers,
+      json: {
+        name: 'A_RATHER_LONG_SECRET_NAME_FOR_THE_PAYMENT_PROVIDER_WEBHOOK_SIGNING_KEY',
+        kind: 'signing-key',
+        value: 'layout-secret-value',
+        description: 'Signs the payment provider webhooks of the production deployment, rotated by hand for now',
+        consumers: ['deployment/production/payments-webhook-receiver-with-a-long-name', 'job/nightly-reconciliation'],
+      },
+    });
+    assert.equal(secret.status, 201, JSON.stringify(secret.body));
+    secretA = secret.body.id;
     const long = 'x'.repeat(300);
     await platform.database.query(
       `INSERT INTO audit_log (tenant_id, actor_type, actor_id, action, target_type, target_id, before, after)
@@ -209,6 +222,8 @@ describe('portal layout at 1,400 and 390 px', () => {
     ['members', `/tenants/${slugA}/members`],
     ['invitations', `/tenants/${slugA}/invitations`],
     ['api-keys', `/tenants/${slugA}/api-keys`],
+    ['secrets', `/tenants/${slugA}/secrets`],
+    ['secret', `/tenants/${slugA}/secrets/${secretA}`],
     ['audit-log', `/tenants/${slugA}/audit-log`],
     ['sso', `/tenants/${slugA}/sso`],
     ['webhooks', `/tenants/${slugA}/webhooks`],

@@ -286,6 +286,67 @@ const ROUTES: Route[] = [
     permission: 'connectors.manage',
     allowed: [404],
   },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/secrets',
+    path: (s) => `/api/v1/tenants/${s}/secrets`,
+    permission: 'secrets.read',
+    allowed: [200],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/secrets',
+    path: (s) => `/api/v1/tenants/${s}/secrets`,
+    // An unknown kind: allowed callers get as far as validation (422), nothing is stored.
+    body: () => ({ name: 'MATRIX', kind: 'nosuchkind', value: 'matrix-value' }),
+    permission: 'secrets.manage',
+    allowed: [422],
+  },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/secrets/{secretId}',
+    path: (s) => `/api/v1/tenants/${s}/secrets/${randomUUID()}`,
+    permission: 'secrets.read',
+    allowed: [404],
+  },
+  {
+    method: 'PATCH',
+    spec: '/api/v1/tenants/{slug}/secrets/{secretId}',
+    path: (s) => `/api/v1/tenants/${s}/secrets/${randomUUID()}`,
+    body: () => ({ description: 'matrix' }),
+    permission: 'secrets.manage',
+    allowed: [404],
+  },
+  {
+    method: 'DELETE',
+    spec: '/api/v1/tenants/{slug}/secrets/{secretId}',
+    path: (s) => `/api/v1/tenants/${s}/secrets/${randomUUID()}`,
+    permission: 'secrets.manage',
+    allowed: [404],
+  },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/secrets/{secretId}/versions',
+    path: (s) => `/api/v1/tenants/${s}/secrets/${randomUUID()}/versions`,
+    permission: 'secrets.read',
+    allowed: [404],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/secrets/{secretId}/versions',
+    path: (s) => `/api/v1/tenants/${s}/secrets/${randomUUID()}/versions`,
+    body: () => ({ value: 'matrix-value' }),
+    permission: 'secrets.manage',
+    allowed: [404],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/secrets/{secretId}/reveal',
+    path: (s) => `/api/v1/tenants/${s}/secrets/${randomUUID()}/reveal`,
+    body: () => ({}),
+    permission: 'secrets.reveal',
+    allowed: [404],
+  },
   // Platform admins only: every tenant role gets 403.
   {
     method: 'POST',
@@ -460,7 +521,8 @@ describe('every tenant route × every role', () => {
         `SELECT (SELECT count(*) FROM memberships) AS m, (SELECT count(*) FROM invitations) AS i,
                 (SELECT count(*) FROM api_keys) AS k, (SELECT count(*) FROM sso_connections) AS s,
                 (SELECT count(*) FROM sso_domains) AS d, (SELECT count(*) FROM event_outbox) AS e,
-                (SELECT count(*) FROM audit_log) AS a, (SELECT count(*) FROM approval_decisions) AS ad`,
+                (SELECT count(*) FROM audit_log) AS a, (SELECT count(*) FROM approval_decisions) AS ad,
+                (SELECT count(*) FROM tenant_secrets) AS ts, (SELECT count(*) FROM local_secrets) AS ls`,
       );
     const before = await counts();
     for (const route of ROUTES) {

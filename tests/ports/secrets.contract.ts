@@ -69,6 +69,21 @@ export function secretStoreContract(name: string, start: () => Promise<SecretSto
       assert.deepEqual(await store.list(`${root}/nothing-here`), []);
     });
 
+    test('destroyVersions removes only the versions named; the rest and the current version stay', async () => {
+      const path = `${root}/destroy-versions/key`;
+      await store.write(path, { x: '1' });
+      await store.write(path, { x: '2' });
+      await store.write(path, { x: '3' });
+      await store.destroyVersions(path, [1, 2]);
+      assert.equal(await store.read(path, { version: 1 }), null);
+      assert.equal(await store.read(path, { version: 2 }), null);
+      assert.deepEqual((await store.read(path))?.data, { x: '3' });
+      assert.equal((await store.metadata(path))?.currentVersion, 3);
+      await store.destroyVersions(path, [1]);
+      await store.destroyVersions(`${root}/destroy-versions/absent`, [1]);
+      assert.deepEqual(await store.write(path, { x: '4' }), { version: 4 }, 'numbers are not reused');
+    });
+
     test('destroy removes every version, and destroying again succeeds', async () => {
       const path = `${root}/destroy/me`;
       await store.write(path, { x: '1' });

@@ -71,6 +71,26 @@ describe('configuration', () => {
     );
   });
 
+  it('keeps replaced secret values SECRET_VERSION_RETENTION and refuses rotation policies under SECRET_ROTATION_MINIMUM', () => {
+    const base = { JWT_PRIVATE_KEY, DATABASE_URL: 'postgres://localhost/atrium' };
+    assert.deepEqual(readApiConfig(base).settings.secrets, {
+      versionRetentionMs: 30 * 86_400_000,
+      rotationMinimumMs: 86_400_000,
+      retentionSweepIntervalMs: 3_600_000,
+    });
+    assert.deepEqual(
+      readApiConfig({ ...base, SECRET_VERSION_RETENTION: '3s', SECRET_ROTATION_MINIMUM: '10s' }).settings.secrets,
+      { versionRetentionMs: 3_000, rotationMinimumMs: 10_000, retentionSweepIntervalMs: 3_600_000 },
+    );
+    assert.throws(
+      () => readApiConfig({ ...base, SECRET_VERSION_RETENTION: 'a month', SECRET_ROTATION_MINIMUM: '500ms' }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /SECRET_VERSION_RETENTION: must be a duration/.test(error.message) &&
+        /SECRET_ROTATION_MINIMUM: must be at least 1s/.test(error.message),
+    );
+  });
+
   it('signs webhooks with the real clock unless WEBHOOK_TEST_SIGNING_CLOCK accelerates it', () => {
     const base = { DATABASE_URL: 'postgres://localhost/atrium' };
     assert.equal(readWorkerConfig(base).webhookTestSigningClock, null);

@@ -20,6 +20,8 @@ export default [
   route('tenants/:slug/members', 'routes/tenants/members.tsx'),
   route('tenants/:slug/invitations', 'routes/tenants/invitations.tsx'),
   route('tenants/:slug/api-keys', 'routes/tenants/api-keys.tsx'),
+  route('tenants/:slug/secrets', 'routes/tenants/secrets.tsx'),
+  route('tenants/:slug/secrets/:secretId', 'routes/tenants/secret.tsx'),
   route('tenants/:slug/sso', 'routes/tenants/sso-settings.tsx'),
   route('tenants/:slug/webhooks', 'routes/tenants/webhooks.tsx'),
   route('tenants/:slug/webhooks/:endpointId', 'routes/tenants/webhook-endpoint.tsx'),

@@ -1,0 +1,498 @@
+// /api/v1/tenants/:slug/secrets: the secrets a tenant keeps with Atrium. The metadata lives
+// in PostgreSQL (tenant_secrets, under row-level security); each value lives in the secret
+// store (Vault/OpenBao or the local encrypted store) at `tenants/<slug>/secrets/<id>`, one
+// store version per secret version. A value leaves the API only through the reveal route,
+// which has its own permission and writes an audit entry before answering. Replaced and
+// deleted values are kept for SECRET_VERSION_RETENTION, then destroyed.
+//
+// Synchronous like API keys and webhook endpoints: each change is one store write and one
+// transaction. The value is written first, to a version no row names yet; the row then
+// points at it. Should the transaction fail, the written version is never served (reveals
+// read the store version the row names) and is destroyed with the secret.
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import type { Request, Response } from 'express';
+import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { TenantPath } from '../../contracts/common.ts';
+import type { Secret as SecretView, SecretVersion } from '../../contracts/secrets.ts';
+import {
+  CreateSecretRequest,
+  NewSecretVersionRequest,
+  RevealedSecret,
+  RevealSecretRequest,
+  Secret,
+  SecretList,
+  SecretListQuery,
+  SecretPath,
+  SecretVersionList,
+  UpdateSecretRequest,
+} from '../../contracts/secrets.ts';
+import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
+import type { TenantSecretRow, TenantSecretVersionRow } from '../../db/repositories/tenant-secrets.ts';
+import {
+  addTenantSecretVersion,
+  deleteTenantSecret,
+  findTenantSecret,
+  findTenantSecretVersion,
+  insertTenantSecret,
+  listTenantSecrets,
+  listTenantSecretVersions,
+  updateTenantSecret,
+} from '../../db/repositories/tenant-secrets.ts';
+import { withTenantScope } from '../../db/scope.ts';
+import { planDefinition } from '../../workflows/shared/plans.ts';
+import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
+import { purgeExpiredSecretVersions } from '../secret-retention.ts';
+import type { TenantAccess } from '../auth/tenant-access.ts';
+import { readInTenantScope, requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
+import type { ApiDeps } from '../deps.ts';
+import { ProblemError, problemResponses } from '../http/problem.ts';
+import { parseBody, parseParams, parseQuery } from '../http/validate.ts';
+import { secretStoreProblem } from './sso-connection.ts';
+import type { RouteModule } from './route-module.ts';
+import { routeModule } from './route-module.ts';
+
+/** The longest rotation policy accepted (ten years): anything longer is "never". */
+const MAX_ROTATION_MS = 3650 * 86_400_000;
+
+export function tenantSecretPath(slug: string, secretId: string): string {
+  return `tenants/${slug}/secrets/${secretId}`;
+}
+
+/** The largest unit that divides the duration exactly: 86400000 → `1d`, 90000 → `90s`. */
+export function formatDuration(ms: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+  ] as const)
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
+
+function toView(row: TenantSecretRow): SecretView {
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    environment: row.environment,
+    description: row.description,
+    version: row.current_version,
+    consumers: row.consumers,
+    rotationPolicy:
+      row.rotation_every_seconds === null || row.rotation_every === null
+        ? null
+        : { everySeconds: Number(row.rotation_every_seconds), every: row.rotation_every },
+    createdBy: row.created_by_email,
+    createdAt: row.created_at.toISOString(),
+    rotatedAt: row.rotated_at?.toISOString() ?? null,
+    nextRotationAt: row.next_rotation_at?.toISOString() ?? null,
+  };
+}
+
+function toVersionView(row: TenantSecretVersionRow, secret: TenantSecretRow): SecretVersion {
+  return {
+    version: row.version,
+    current: row.version === secret.current_version,
+    createdBy: row.created_by_email,
+    createdAt: row.created_at.toISOString(),
+    supersededAt: row.superseded_at?.toISOString() ?? null,
+    retainedUntil: row.retain_until?.toISOString() ?? null,
+    purgedAt: row.purged_at?.toISOString() ?? null,
+  };
+}
+
+/** What the audit log keeps of a secret: its metadata, never a value. */
+function audited(row: TenantSecretRow): Record<string, unknown> {
+  const view = toView(row);
+  return {
+    name: view.name,
+    kind: view.kind,
+    environment: view.environment,
+    description: view.description,
+    version: view.version,
+    consumers: view.consumers,
+    rotationPolicy: view.rotationPolicy?.every ?? null,
+  };
+}
+
+const secretNotFound = (id: string) => new ProblemError('notFound', `No secret ${id} in this tenant.`);
+
+/**
+ * The rotation policy as seconds and text, or the problem refusing it: the tenant's plan must
+ * include `secret-rotation`, and the interval must be at least SECRET_ROTATION_MINIMUM.
+ */
+function checkRotationPolicy(
+  deps: ApiDeps,
+  access: TenantAccess,
+  policy: { every: number } | null,
+): { everySeconds: number; every: string } | null {
+  if (policy === null) return null;
+  if (!planDefinition(access.tenant.plan).features.includes('secret-rotation'))
+    throw new ProblemError(
+      'planFeatureMissing',
+      `The ${access.tenant.plan} plan does not include rotation policies (secret-rotation).`,
+      { errors: [{ path: 'rotationPolicy', message: 'Upgrade the plan, or leave the rotation policy out.' }] },
+    );
+  const minimum = deps.settings.secrets.rotationMinimumMs;
+  if (policy.every < minimum || policy.every > MAX_ROTATION_MS || policy.every % 1_000 !== 0)
+    throw new ProblemError('validation', 'The rotation policy is out of range.', {
+      errors: [
+        {
+          path: 'rotationPolicy.every',
+          message: `Must be whole seconds, at least ${formatDuration(minimum)} and at most 3650d.`,
+        },
+      ],
+    });
+  return { everySeconds: policy.every / 1_000, every: formatDuration(policy.every) };
+}
+
+export function secretsRouter(deps: ApiDeps): Router {
+  const router = Router({ mergeParams: true });
+  router.use(requireAuth(deps.accessTokens, { apiKeys: deps.dataSource }));
+
+  const retainUntil = () => new Date(Date.now() + deps.settings.secrets.versionRetentionMs);
+
+  /** After a change: values past their retention go (a failure is logged, never the request's). */
+  async function purgeAfterChange(tenantId: string): Promise<void> {
+    await purgeExpiredSecretVersions(deps, tenantId).catch((error: unknown) =>
+      deps.logger.warn('Expired secret versions not destroyed yet', { error: String(error) }),
+    );
+  }
+
+  router.get(
+    '/',
+    readInTenantScope(deps, 'secrets.read', async (req, { access: { tenantId }, db }) => {
+      const query = parseQuery(SecretListQuery, req);
+      const rows = await listTenantSecrets(db, tenantId, query.environment);
+      return { items: rows.map(toView) } satisfies SecretList;
+    }),
+  );
+
+  router.post('/', requireTenantPermission(deps, 'secrets.manage'), async (req, res) => {
+    const body = parseBody(CreateSecretRequest, req);
+    const access = tenantAccessOf(res);
+    const rotation = checkRotationPolicy(deps, access, body.rotationPolicy);
+    const id = randomUUID();
+    const storePath = tenantSecretPath(access.slug, id);
+    // A new path (cas 0), written before any row names it.
+    const { version: storeVersion } = await deps.secretStore
+      .write(storePath, { value: body.value }, { cas: 0 })
+      .catch(secretStoreProblem);
+    const created = await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
+      const inserted = await insertTenantSecret(db, {
+        id,
+        tenantId: access.tenantId,
+        name: body.name,
+        kind: body.kind,
+        environment: body.environment,
+        description: body.description,
+        storePath,
+        storeVersion,
+        consumers: body.consumers,
+        rotation,
+        createdBy: authOf(res).userId,
+      });
+      if (!inserted) return null;
+      const row = (await findTenantSecret(db, access.tenantId, id))!;
+      await appendAuditEntry(db, {
+        tenantId: access.tenantId,
+        actor: actorOf(req, res),
+        action: 'secret.created',
+        targetType: 'tenant_secret',
+        targetId: id,
+        after: audited(row),
+      });
+      return row;
+    }).catch(async (error: unknown) => {
+      await deps.secretStore.destroy(storePath).catch(() => undefined);
+      throw error;
+    });
+    if (!created) {
+      await deps.secretStore.destroy(storePath).catch(() => undefined);
+      throw new ProblemError(
+        'conflict',
+        `A secret named "${body.name}" exists already in the ${body.environment} environment.`,
+        { errors: [{ path: 'name', message: 'Choose a name no secret of this environment has.' }] },
+      );
+    }
+    deps.logger.info('Secret created', { secretId: id, kind: created.kind, environment: created.environment });
+    await purgeAfterChange(access.tenantId);
+    res
+      .status(201)
+      .location(`/api/v1/tenants/${access.slug}/secrets/${id}`)
+      .json(toView(created) satisfies SecretView);
+  });
+
+  router.get(
+    '/:secretId',
+    readInTenantScope(deps, 'secrets.read', async (req, { access: { tenantId }, db }) => {
+      const { secretId } = parseParams(SecretPath, req);
+      const row = await findTenantSecret(db, tenantId, secretId);
+      if (!row) throw secretNotFound(secretId);
+      return toView(row) satisfies SecretView;
+    }),
+  );
+
+  router.patch('/:secretId', requireTenantPermission(deps, 'secrets.manage'), async (req, res) => {
+    const { secretId } = parseParams(SecretPath, req);
+    const body = parseBody(UpdateSecretRequest, req);
+    const access = tenantAccessOf(res);
+    const rotation =
+      body.rotationPolicy === undefined ? undefined : checkRotationPolicy(deps, access, body.rotationPolicy);
+    const updated = await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
+      const current = await findTenantSecret(db, access.tenantId, secretId, { lock: true });
+      if (!current) throw secretNotFound(secretId);
+      const currentRotation =
+        current.rotation_every_seconds === null || current.rotation_every === null
+          ? null
+          : { everySeconds: Number(current.rotation_every_seconds), every: current.rotation_every };
+      const next = {
+        description: body.description ?? current.description,
+        consumers: body.consumers ?? current.consumers,
+        rotation: rotation === undefined ? currentRotation : rotation,
+      };
+      const unchanged =
+        next.description === current.description &&
+        next.consumers.join('\n') === current.consumers.join('\n') &&
+        next.rotation?.everySeconds === currentRotation?.everySeconds;
+      if (unchanged) return current;
+      await updateTenantSecret(db, secretId, next);
+      const row = (await findTenantSecret(db, access.tenantId, secretId))!;
+      await appendAuditEntry(db, {
+        tenantId: access.tenantId,
+        actor: actorOf(req, res),
+        action: 'secret.updated',
+        targetType: 'tenant_secret',
+        targetId: secretId,
+        before: audited(current),
+        after: audited(row),
+      });
+      return row;
+    });
+    await purgeAfterChange(access.tenantId);
+    res.json(toView(updated) satisfies SecretView);
+  });
+
+  router.post('/:secretId/versions', requireTenantPermission(deps, 'secrets.manage'), async (req, res) => {
+    const { secretId } = parseParams(SecretPath, req);
+    const body = parseBody(NewSecretVersionRequest, req);
+    const access = tenantAccessOf(res);
+    const before = await withTenantScope(deps.dataSource, access.tenantId, (db) =>
+      findTenantSecret(db, access.tenantId, secretId),
+    );
+    if (!before) throw secretNotFound(secretId);
+    // Outside any transaction (no row lock held while the store answers); nothing reads this
+    // store version until the row below names it.
+    const { version: storeVersion } = await deps.secretStore
+      .write(before.store_path, { value: body.value })
+      .catch(secretStoreProblem);
+    const updated = await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
+      const current = await findTenantSecret(db, access.tenantId, secretId, { lock: true });
+      if (!current) throw secretNotFound(secretId);
+      const version = await addTenantSecretVersion(db, current, {
+        storeVersion,
+        createdBy: authOf(res).userId,
+        retainUntil: retainUntil(),
+      });
+      await appendAuditEntry(db, {
+        tenantId: access.tenantId,
+        actor: actorOf(req, res),
+        action: 'secret.version_added',
+        targetType: 'tenant_secret',
+        targetId: secretId,
+        before: { version: current.current_version },
+        after: { version },
+      });
+      return (await findTenantSecret(db, access.tenantId, secretId))!;
+    });
+    deps.logger.info('Secret version added', { secretId, version: updated.current_version });
+    await purgeAfterChange(access.tenantId);
+    res.status(201).json(toView(updated) satisfies SecretView);
+  });
+
+  router.get(
+    '/:secretId/versions',
+    readInTenantScope(deps, 'secrets.read', async (req, { access: { tenantId }, db }) => {
+      const { secretId } = parseParams(SecretPath, req);
+      const secret = await findTenantSecret(db, tenantId, secretId);
+      if (!secret) throw secretNotFound(secretId);
+      const versions = await listTenantSecretVersions(db, secretId);
+      return {
+        secret: toView(secret),
+        items: versions.map((row) => toVersionView(row, secret)),
+      } satisfies SecretVersionList;
+    }),
+  );
+
+  router.post('/:secretId/reveal', requireTenantPermission(deps, 'secrets.reveal'), async (req, res) => {
+    const { secretId } = parseParams(SecretPath, req);
+    const body = parseBody(RevealSecretRequest, req);
+    const access = tenantAccessOf(res);
+    const found = await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
+      const secret = await findTenantSecret(db, access.tenantId, secretId);
+      if (!secret) throw secretNotFound(secretId);
+      const version = await findTenantSecretVersion(db, secretId, body.version ?? secret.current_version);
+      return { secret, version };
+    });
+    const { secret, version } = found;
+    if (!version)
+      throw new ProblemError('notFound', `Secret ${secretId} has no version ${body.version}.`, {
+        errors: [{ path: 'version', message: `Choose a version from 1 to ${secret.current_version}.` }],
+      });
+    const purged = () =>
+      new ProblemError('secretVersionPurged', `Version ${version.version} of this secret was destroyed.`, {
+        errors: [{ path: 'version', message: 'Its retention period has ended; reveal a newer version.' }],
+      });
+    if (version.purged_at) throw purged();
+    const stored = await deps.secretStore
+      .read(secret.store_path, { version: version.store_version })
+      .catch(secretStoreProblem);
+    const value = stored?.data.value;
+    if (typeof value !== 'string') throw purged();
+    // The audit entry commits before the value leaves: a reveal that is not recorded is not answered.
+    await withTenantScope(deps.dataSource, access.tenantId, (db) =>
+      appendAuditEntry(db, {
+        tenantId: access.tenantId,
+        actor: actorOf(req, res),
+        action: 'secret.revealed',
+        targetType: 'tenant_secret',
+        targetId: secretId,
+        after: { name: secret.name, environment: secret.environment, version: version.version },
+      }),
+    );
+    deps.logger.info('Secret revealed', { secretId, version: version.version });
+    res.set('Cache-Control', 'no-store').json({ secretId, version: version.version, value } satisfies RevealedSecret);
+  });
+
+  router.delete('/:secretId', requireTenantPermission(deps, 'secrets.manage'), async (req: Request, res: Response) => {
+    const { secretId } = parseParams(SecretPath, req);
+    const access = tenantAccessOf(res);
+    await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
+      const current = await findTenantSecret(db, access.tenantId, secretId, { lock: true });
+      if (!current) throw secretNotFound(secretId);
+      const until = retainUntil();
+      await deleteTenantSecret(db, secretId, { deletedBy: authOf(res).userId, retainUntil: until });
+      await appendAuditEntry(db, {
+        tenantId: access.tenantId,
+        actor: actorOf(req, res),
+        action: 'secret.deleted',
+        targetType: 'tenant_secret',
+        targetId: secretId,
+        before: audited(current),
+        after: { valuesRetainedUntil: until.toISOString() },
+      });
+    });
+    deps.logger.info('Secret deleted', { secretId });
+    await purgeAfterChange(access.tenantId);
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+const security = [{ bearer: [] }];
+
+export const secretsPaths: ZodOpenApiPathsObject = {
+  '/api/v1/tenants/{slug}/secrets': {
+    get: {
+      operationId: 'listSecrets',
+      summary: "List the tenant's secrets (metadata only, never a value)",
+      security,
+      requestParams: { path: TenantPath, query: SecretListQuery },
+      responses: {
+        200: {
+          description: 'Live secrets by environment and name.',
+          content: { 'application/json': { schema: SecretList } },
+        },
+        ...problemResponses(401, 403, 404, 422),
+      },
+    },
+    post: {
+      operationId: 'createSecret',
+      summary: 'Create a secret with its first value',
+      description:
+        'The value goes to the secret store; the answer is the metadata. A rotation policy needs the plan feature `secret-rotation` and at least SECRET_ROTATION_MINIMUM.',
+      security,
+      requestParams: { path: TenantPath },
+      requestBody: { content: { 'application/json': { schema: CreateSecretRequest } } },
+      responses: {
+        201: { description: 'Created.', content: { 'application/json': { schema: Secret } } },
+        ...problemResponses(400, 401, 403, 404, 409, 415, 422, 503),
+      },
+    },
+  },
+  '/api/v1/tenants/{slug}/secrets/{secretId}': {
+    get: {
+      operationId: 'getSecret',
+      summary: "A secret's metadata",
+      security,
+      requestParams: { path: SecretPath },
+      responses: {
+        200: { description: 'The secret.', content: { 'application/json': { schema: Secret } } },
+        ...problemResponses(401, 403, 404, 422),
+      },
+    },
+    patch: {
+      operationId: 'updateSecret',
+      summary: "Change a secret's description, consumers or rotation policy",
+      security,
+      requestParams: { path: SecretPath },
+      requestBody: { content: { 'application/json': { schema: UpdateSecretRequest } } },
+      responses: {
+        200: { description: 'The secret.', content: { 'application/json': { schema: Secret } } },
+        ...problemResponses(400, 401, 403, 404, 415, 422),
+      },
+    },
+    delete: {
+      operationId: 'deleteSecret',
+      summary: 'Delete a secret (its values are kept until SECRET_VERSION_RETENTION ends, then destroyed)',
+      security,
+      requestParams: { path: SecretPath },
+      responses: { 204: { description: 'Deleted.' }, ...problemResponses(401, 403, 404, 422) },
+    },
+  },
+  '/api/v1/tenants/{slug}/secrets/{secretId}/versions': {
+    get: {
+      operationId: 'listSecretVersions',
+      summary: "A secret's versions: when each was set and replaced, how long its value is kept",
+      security,
+      requestParams: { path: SecretPath },
+      responses: {
+        200: { description: 'Newest first.', content: { 'application/json': { schema: SecretVersionList } } },
+        ...problemResponses(401, 403, 404, 422),
+      },
+    },
+    post: {
+      operationId: 'addSecretVersion',
+      summary: 'Set a new value (the previous one is kept until SECRET_VERSION_RETENTION ends)',
+      security,
+      requestParams: { path: SecretPath },
+      requestBody: { content: { 'application/json': { schema: NewSecretVersionRequest } } },
+      responses: {
+        201: { description: 'The secret at its new version.', content: { 'application/json': { schema: Secret } } },
+        ...problemResponses(400, 401, 403, 404, 415, 422, 503),
+      },
+    },
+  },
+  '/api/v1/tenants/{slug}/secrets/{secretId}/reveal': {
+    post: {
+      operationId: 'revealSecret',
+      summary: "Reveal a secret's value (permission secrets.reveal; every reveal is in the audit log)",
+      security,
+      requestParams: { path: SecretPath },
+      requestBody: { content: { 'application/json': { schema: RevealSecretRequest } } },
+      responses: {
+        200: {
+          description: 'The value (Cache-Control: no-store).',
+          content: { 'application/json': { schema: RevealedSecret } },
+        },
+        ...problemResponses(400, 401, 403, 404, 410, 415, 422, 503),
+      },
+    },
+  },
+};
+
+/** Where this module's routes are mounted, and their OpenAPI paths (api/routes/registry.ts). */
+export const secretsRoutes: RouteModule = routeModule('/tenants/:slug/secrets', secretsRouter, secretsPaths);

@@ -1,0 +1,138 @@
+// The Secrets pages in Debian's Chromium, at desktop and phone widths: an owner sees the empty
+// state, creates a secret (the shared schema refusing a bad name first), sets a new version,
+// reveals it once and copies nothing more on reload, finds the history, and deletes it after
+// confirming. A developer may set values but sees no Reveal button.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
+import { isCspViolation, launchChromium, signInThroughPortal } from '../support/browser.ts';
+import type { Platform, TestUser } from '../support/platform.ts';
+import { seedUser, startPlatform } from '../support/platform.ts';
+
+describe('portal: tenant secrets', () => {
+  let platform: Platform;
+  let browser: Browser;
+  let owner: TestUser;
+  let developer: TestUser;
+  let slug: string;
+  const problems: string[] = [];
+  const contexts: BrowserContext[] = [];
+
+  async function pageFor(person: TestUser, viewport: { width: number; height: number }): Promise<Page> {
+    const context = await browser.newContext({ baseURL: platform.baseUrl, viewport });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    page.on('pageerror', (error) => problems.push(String(error)));
+    page.on('console', (message) => {
+      if (isCspViolation(message.text())) problems.push(message.text());
+    });
+    await signInThroughPortal(page, person.email, person.password);
+    return page;
+  }
+
+  before(async () => {
+    platform = await startPlatform({ portal: true, env: { LOGIN_RATE_LIMIT: '1000' } });
+    browser = await launchChromium();
+    const created = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
+      headers: platform.admin.headers,
+      json: { slug: uniqueSlug('secrets-ui'), name: 'Secrets UI', plan: 'team', ownerEmail: 'owner@secrets-ui.test' },
+    });
+    await waitForOperation(platform, created.body.operation.id);
+    slug = created.body.tenant.slug;
+    owner = await seedUser(platform.database, { email: 'owner@secrets-ui.test' });
+    developer = await seedUser(platform.database, { email: 'developer@secrets-ui.test' });
+    for (const [person, role] of [
+      [owner, 'owner'],
+      [developer, 'developer'],
+    ] as const)
+      await platform.database.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)`, [
+        created.body.tenant.id,
+        person.userId,
+        role,
+      ]);
+  });
+  after(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await platform?.stop();
+    assert.deepEqual(problems, [], 'no page errors and no content security policy violations');
+  });
+
+  it('creates, sets a new version, reveals once, shows the history and deletes (desktop)', async () => {
+    const page = await pageFor(owner, { width: 1280, height: 900 });
+    await page.goto(`/tenants/${slug}/secrets`);
+    await page.getByTestId('secrets-empty').waitFor();
+
+    const form = page.getByRole('form', { name: 'Create a secret' });
+    await form.getByRole('textbox', { name: 'Name' }).fill('../bad');
+    await form.getByRole('button', { name: 'Create secret' }).click();
+    await form.getByText('Use letters, digits, _, - and . only').waitFor();
+
+    await form.getByRole('textbox', { name: 'Name' }).fill('DATABASE_PASSWORD');
+    await form.getByRole('combobox', { name: 'Kind' }).selectOption('database-password');
+    await form.getByLabel('Value').fill('first-value-of-the-browser-test');
+    await form.getByRole('textbox', { name: 'Consumers' }).fill('deployment/web\njob/nightly');
+    await form.getByRole('textbox', { name: 'Rotate every' }).fill('30d');
+    await form.getByRole('button', { name: 'Create secret' }).click();
+    await page.getByTestId('secret-created').waitFor();
+    const row = page.locator('[data-testid="secret-row"][data-name="DATABASE_PASSWORD"]');
+    await row.waitFor();
+    assert.ok(!(await page.content()).includes('first-value-of-the-browser-test'), 'the list shows no value');
+
+    await row.getByRole('link', { name: 'DATABASE_PASSWORD' }).click();
+    await page.getByRole('heading', { name: 'DATABASE_PASSWORD' }).waitFor();
+    await page.getByText('every 30d').waitFor();
+    await page.getByLabel('New value').fill('second-value-of-the-browser-test');
+    await page.getByRole('button', { name: 'Set new version' }).click();
+    await page.getByTestId('secret-version-set').waitFor();
+    await page.locator('[data-testid="secret-version-row"][data-version="1"]').waitFor();
+
+    await page.getByRole('button', { name: 'Reveal version 2' }).click();
+    const revealed = page.getByTestId('revealed-value');
+    await revealed.waitFor();
+    assert.equal((await revealed.textContent())?.trim(), 'second-value-of-the-browser-test');
+    await page.getByTestId('revealed-secret').getByRole('button', { name: 'Copy' }).waitFor();
+    // Shown once: a reload has no value.
+    await page.reload();
+    await page.getByTestId('secret-versions').waitFor();
+    assert.equal(await page.getByTestId('revealed-secret').count(), 0);
+    assert.ok(!(await page.content()).includes('second-value-of-the-browser-test'));
+
+    const audit = await platform.database.query<{ action: string }>(
+      `SELECT action FROM audit_log WHERE target_type = 'tenant_secret' ORDER BY id`,
+    );
+    assert.deepEqual(
+      audit.map((entry) => entry.action),
+      ['secret.created', 'secret.version_added', 'secret.revealed'],
+    );
+
+    await page.getByRole('button', { name: 'Delete secret' }).click();
+    await page.getByRole('button', { name: 'Confirm deleting DATABASE_PASSWORD' }).click();
+    await page.getByTestId('secrets-empty').waitFor();
+    assert.match(page.url(), new RegExp(`/tenants/${slug}/secrets$`));
+  });
+
+  it('works at phone width; a developer sets values but cannot reveal', async () => {
+    const created = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${slug}/secrets`, {
+      headers: owner.headers,
+      json: { name: 'SMTP_PASSWORD', kind: 'generic', value: 'phone-width-value' },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const page = await pageFor(developer, { width: 390, height: 844 });
+    await page.goto(`/tenants/${slug}/secrets`);
+    const row = page.locator('[data-testid="secret-row"][data-name="SMTP_PASSWORD"]');
+    await row.waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the page does not scroll sideways (${overflow}px)`);
+    await row.getByRole('link', { name: 'SMTP_PASSWORD' }).click();
+    await page.getByTestId('secret-versions').waitFor();
+    assert.equal(await page.getByRole('button', { name: /^Reveal/ }).count(), 0, 'no Reveal for a developer');
+    await page.getByLabel('New value').fill('phone-width-value-2');
+    await page.getByRole('button', { name: 'Set new version' }).click();
+    await page.getByTestId('secret-version-set').waitFor();
+    const sideways = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(sideways <= 1, `the secret's page does not scroll sideways (${sideways}px)`);
+  });
+});
