@@ -9,9 +9,9 @@
 import { listBillingContacts, lockTenantBilling, updateTenantBilling } from '../../db/repositories/billing.ts';
 import { findTenantById } from '../../db/repositories/tenants.ts';
 import { withTenantScope } from '../../db/scope.ts';
-import { MailDeliveryError } from '../../integrations/mail/port.ts';
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import type { ActivityDeps } from '../shared/deps.ts';
+import { mailPeople } from '../shared/mail-people.ts';
 import { lockedTenantStep, tenantStep } from '../shared/kernel.ts';
 
 export function createDunningActivities(deps: Pick<ActivityDeps, 'dataSource' | 'mailer' | 'publicUrl'>) {
@@ -68,28 +68,18 @@ export function createDunningActivities(deps: Pick<ActivityDeps, 'dataSource' | 
         }));
         const name = read.tenant?.name ?? input.tenantId;
         const slug = read.tenant?.slug ?? '';
-        const recipients: string[] = [];
-        const refused: string[] = [];
-        for (const contact of read.contacts) {
-          try {
-            await deps.mailer.send({
-              to: contact.email,
-              subject: `Payment failed for ${name}: please update your payment details`,
-              text: dunningMail({
-                name,
-                slug,
-                invoiceId: input.invoiceId,
-                graceEndsAt: input.graceEndsAt,
-                publicUrl: deps.publicUrl,
-              }),
-              messageId: `billing-dunning.${input.eventId}.${contact.user_id}@atrium`,
-            });
-            recipients.push(contact.email);
-          } catch (error) {
-            if (!(error instanceof MailDeliveryError) || error.retryable) throw error;
-            refused.push(`${contact.email}: ${error.message}`);
-          }
-        }
+        const { recipients, refused } = await mailPeople(deps.mailer, read.contacts, (contact) => ({
+          to: contact.email,
+          subject: `Payment failed for ${name}: please update your payment details`,
+          text: dunningMail({
+            name,
+            slug,
+            invoiceId: input.invoiceId,
+            graceEndsAt: input.graceEndsAt,
+            publicUrl: deps.publicUrl,
+          }),
+          messageId: `billing-dunning.${input.eventId}.${contact.user_id}@atrium`,
+        }));
         await step.locked(async ({ db, audit }) => {
           const billing = await lockTenantBilling(db, input.tenantId);
           if (billing.dunning_started_by !== input.eventId || billing.dunning_mailed_at !== null) return;

@@ -6,10 +6,10 @@ import { findConnection, updateConnection } from '../../db/repositories/connecto
 import { listOwnerAndAdminAddresses } from '../../db/repositories/memberships.ts';
 import { findTenantById } from '../../db/repositories/tenants.ts';
 import { withTenantScope } from '../../db/scope.ts';
-import { MailDeliveryError } from '../../integrations/mail/port.ts';
 import { CONNECT_FAILURE_TYPES } from '../../workflows/connectors/contract.ts';
 import type { TokenReference } from '../../workflows/connectors/contract.ts';
 import type { ActivityDeps } from '../shared/deps.ts';
+import { mailPeople } from '../shared/mail-people.ts';
 import { SYSTEM_ACTOR, tenantStep } from '../shared/kernel.ts';
 import type { ConnectDeps } from './connect.ts';
 import { asProviderFailure, clientCredentials, resolveProvider } from './provider-settings.ts';
@@ -134,28 +134,18 @@ export function createMaintainActivities({ deps, oauth, catalog }: MaintainDeps)
           contacts: await listOwnerAndAdminAddresses(db, input.tenantId),
         }));
         const page = new URL(`/tenants/${input.slug}/connectors`, deps.publicUrl).toString();
-        const recipients: string[] = [];
-        const refused: string[] = [];
-        for (const contact of read.contacts) {
-          try {
-            await deps.mailer.send({
-              to: contact.email,
-              subject: `Reconnect "${connection.name}" for ${read.tenant?.name ?? input.slug}`,
-              text: [
-                `The connection "${connection.name}" (${connection.account_name ?? connection.provider}) stopped working: ${input.message}`,
-                '',
-                `Atrium can no longer renew its access, so nothing is synced through it until someone reconnects it: ${page}`,
-                '',
-                '— Atrium',
-              ].join('\n'),
-              messageId: `connection-reauth.${input.connectionId}.${connection.updated_at.getTime()}.${contact.user_id}@atrium`,
-            });
-            recipients.push(contact.email);
-          } catch (error) {
-            if (!(error instanceof MailDeliveryError) || error.retryable) throw error;
-            refused.push(`${contact.email}: ${error.message}`);
-          }
-        }
+        const { recipients, refused } = await mailPeople(deps.mailer, read.contacts, (contact) => ({
+          to: contact.email,
+          subject: `Reconnect "${connection.name}" for ${read.tenant?.name ?? input.slug}`,
+          text: [
+            `The connection "${connection.name}" (${connection.account_name ?? connection.provider}) stopped working: ${input.message}`,
+            '',
+            `Atrium can no longer renew its access, so nothing is synced through it until someone reconnects it: ${page}`,
+            '',
+            '— Atrium',
+          ].join('\n'),
+          messageId: `connection-reauth.${input.connectionId}.${connection.updated_at.getTime()}.${contact.user_id}@atrium`,
+        }));
         await step.locked(async ({ db, audit }) => {
           const current = await findConnection(db, input.tenantId, input.connectionId, { lock: true });
           if (!current || current.status !== 'needs_reauth' || current.reauth_mailed_at !== null) return;

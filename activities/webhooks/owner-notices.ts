@@ -13,8 +13,8 @@ import type { WebhookEndpointNoticeKey } from '../../db/repositories/webhook-end
 import { recordNoticeSent, wasNoticeSent } from '../../db/repositories/webhook-endpoint-notices.ts';
 import { findWebhookEndpoint } from '../../db/repositories/webhook-endpoints.ts';
 import { withTenantScope } from '../../db/scope.ts';
-import { MailDeliveryError } from '../../integrations/mail/port.ts';
 import type { ActivityDeps } from '../shared/deps.ts';
+import { mailPeople } from '../shared/mail-people.ts';
 import type { TenantStep } from '../shared/kernel.ts';
 
 /** What a notice says beyond its key. */
@@ -80,22 +80,12 @@ export function createOwnerNotices(deps: Pick<ActivityDeps, 'dataSource' | 'mail
     });
     if (!read) return;
     const { subject, text } = composeNotice(key, facts, read.mail);
-    const recipients: string[] = [];
-    const refused: string[] = [];
-    for (const owner of read.owners) {
-      try {
-        await deps.mailer.send({
-          to: owner.email,
-          subject,
-          text,
-          messageId: `webhook-${key.notice}.${key.endpointId}.${Date.parse(key.failingSince)}.${owner.user_id}@atrium`,
-        });
-        recipients.push(owner.email);
-      } catch (error) {
-        if (!(error instanceof MailDeliveryError) || error.retryable) throw error;
-        refused.push(`${owner.email}: ${error.message}`);
-      }
-    }
+    const { recipients, refused } = await mailPeople(deps.mailer, read.owners, (owner) => ({
+      to: owner.email,
+      subject,
+      text,
+      messageId: `webhook-${key.notice}.${key.endpointId}.${Date.parse(key.failingSince)}.${owner.user_id}@atrium`,
+    }));
     await step.locked(async (tx) => {
       // Deleted meanwhile: nothing to record against.
       if (!(await findWebhookEndpoint(tx.db, key.tenantId, key.endpointId, { lock: true }))) return;

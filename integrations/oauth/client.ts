@@ -119,15 +119,7 @@ export function createOAuthClient(options: OAuthClientOptions) {
           expectedState: callback.state,
           ...(definition.pkce ? { pkceCodeVerifier: callback.codeVerifier } : {}),
         });
-        const expiresIn = response.expiresIn();
-        return {
-          accessToken: response.access_token,
-          refreshToken: response.refresh_token ?? null,
-          idToken: response.id_token ?? null,
-          tokenType: response.token_type,
-          expiresAt: expiresIn === undefined ? null : Date.now() + expiresIn * 1000,
-          scopes: response.scope ? response.scope.split(/[ ,]+/).filter(Boolean) : [],
-        };
+        return exchangedTokens(response);
       } catch (error) {
         throw translate(error, definition, 'exchanging the authorization code');
       }
@@ -144,16 +136,7 @@ export function createOAuthClient(options: OAuthClientOptions) {
     ): Promise<ExchangedTokens> {
       const config = configuration(definition, client);
       try {
-        const response = await oidc.refreshTokenGrant(config, refreshToken);
-        const expiresIn = response.expiresIn();
-        return {
-          accessToken: response.access_token,
-          refreshToken: response.refresh_token ?? null,
-          idToken: response.id_token ?? null,
-          tokenType: response.token_type,
-          expiresAt: expiresIn === undefined ? null : Date.now() + expiresIn * 1000,
-          scopes: response.scope ? response.scope.split(/[ ,]+/).filter(Boolean) : [],
-        };
+        return exchangedTokens(await oidc.refreshTokenGrant(config, refreshToken));
       } catch (error) {
         throw translate(error, definition, 'refreshing the access token');
       }
@@ -208,6 +191,19 @@ export function createOAuthClient(options: OAuthClientOptions) {
 }
 
 export type OAuthClient = ReturnType<typeof createOAuthClient>;
+
+/** The token endpoint's answer (a code exchange or a refresh) as the caller stores it. */
+function exchangedTokens(response: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers): ExchangedTokens {
+  const expiresIn = response.expiresIn();
+  return {
+    accessToken: response.access_token,
+    refreshToken: response.refresh_token ?? null,
+    idToken: response.id_token ?? null,
+    tokenType: response.token_type,
+    expiresAt: expiresIn === undefined ? null : Date.now() + expiresIn * 1000,
+    scopes: response.scope ? response.scope.split(/[ ,]+/).filter(Boolean) : [],
+  };
+}
 
 /** A string or number field as text; anything else (absent, an object) is null. */
 function scalar(value: unknown): string | null {

@@ -33,6 +33,7 @@ import {
   assertNoSecrets,
   connectThroughProvider,
   defineTestProvider,
+  disconnectThroughApi,
   historyText,
   redirectUriFor,
 } from '../support/connectors.ts';
@@ -170,14 +171,7 @@ describe('connection maintenance: refresh before expiry, one refresh for many ca
     assert.equal(shown.tokensRefreshedAt, row!.tokens_refreshed_at.toISOString());
 
     // The disconnect stops the maintenance before revoking.
-    const disconnected = await request(
-      platform.baseUrl,
-      'DELETE',
-      `/api/v1/tenants/${tenant.slug}/connections/${connectionId}`,
-      { headers: owner.headers },
-    );
-    assert.equal(disconnected.status, 202, JSON.stringify(disconnected.body));
-    assert.equal((await waitForOperation(platform, disconnected.body.operation.id)).status, 'completed');
+    await disconnectThroughApi(platform, owner, tenant.slug, connectionId);
     const ended = await maintenance.result();
     assert.equal(ended.outcome, 'stopped');
     assert.equal(ended.refreshes, 2);
@@ -231,14 +225,7 @@ describe('connection maintenance: refresh before expiry, one refresh for many ca
     );
 
     // A connection that needs re-authorization can be disconnected (its tokens deleted).
-    const disconnected = await request(
-      platform.baseUrl,
-      'DELETE',
-      `/api/v1/tenants/${tenant.slug}/connections/${connectionId}`,
-      { headers: owner.headers },
-    );
-    assert.equal(disconnected.status, 202, JSON.stringify(disconnected.body));
-    assert.equal((await waitForOperation(platform, disconnected.body.operation.id)).status, 'completed');
+    await disconnectThroughApi(platform, owner, tenant.slug, connectionId);
     assert.equal(await store.read(paths.tokens), null);
 
     assertNoSecrets(

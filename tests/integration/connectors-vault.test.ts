@@ -17,6 +17,7 @@ import {
   assertNoSecrets,
   connectThroughProvider,
   defineTestProvider,
+  disconnectThroughApi,
   historyText,
   redirectUriFor,
 } from '../support/connectors.ts';
@@ -105,21 +106,14 @@ describe('connectors with OpenBao as the secret store', () => {
     const local = await platform.database.query(`SELECT count(*)::int AS n FROM local_secrets`);
     assert.equal(local[0]!.n, 0, 'nothing went to the local store');
 
-    const disconnected = await request(
-      platform.baseUrl,
-      'DELETE',
-      `/api/v1/tenants/${tenant.slug}/connections/${connectionId}`,
-      { headers: owner.headers },
-    );
-    assert.equal(disconnected.status, 202, JSON.stringify(disconnected.body));
-    assert.equal((await waitForOperation(platform, disconnected.body.operation.id)).status, 'completed');
+    const disconnected = await disconnectThroughApi(platform, owner, tenant.slug, connectionId);
     assert.equal(await store.read(paths.tokens), null);
     assert.equal(await provider.introspect(tokens.refresh_token), false);
 
     assertNoSecrets(
       {
         'the connect history': await historyText(platform.temporal, started.operation.id),
-        'the disconnect history': await historyText(platform.temporal, disconnected.body.operation.id),
+        'the disconnect history': await historyText(platform.temporal, disconnected.id),
         'the API log': platform.api.output(),
         'the worker log': platform.worker.output(),
       },

@@ -81,6 +81,20 @@ export async function connectThroughProvider(
   return { started, callback: body, operation };
 }
 
+/** Disconnects through the API as `member` and waits until disconnectConnector completed. */
+export async function disconnectThroughApi(platform: Platform, member: TestUser, slug: string, connectionId: string) {
+  const disconnected = await request(
+    platform.baseUrl,
+    'DELETE',
+    `/api/v1/tenants/${slug}/connections/${connectionId}`,
+    { headers: member.headers },
+  );
+  assert.equal(disconnected.status, 202, JSON.stringify(disconnected.body));
+  const operation = await waitForOperation(platform, disconnected.body.operation.id);
+  assert.equal(operation.status, 'completed', JSON.stringify(operation));
+  return operation;
+}
+
 /** Every string in a workflow's history, payloads decoded. */
 export async function historyText(client: Client, workflowId: string): Promise<string> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
