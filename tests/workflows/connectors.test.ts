@@ -285,7 +285,8 @@ describe('maintainConnection (activity stand-ins)', () => {
       // The token lives 3 s, so it is due a second before expiry at the latest: two refreshes in ~5 s.
       await s.waitUntil('two refreshes on the timer', () => s.names().length >= 2, 10_000);
       const state = await handle.query(getMaintenanceStateQuery);
-      assert.equal(state.status, 'active');
+      // The query may land while the next timer refresh runs.
+      assert.ok(['active', 'refreshing'].includes(state.status), state.status);
       assert.ok(state.nextRefreshAt !== null && Date.parse(state.nextRefreshAt) < Date.parse(state.token.expiresAt!));
       // A request the current token satisfies is answered without a refresh; a bad one is refused.
       const fresh = await handle.executeUpdate(requestTokenRefreshUpdate, { args: [{ minValidityMs: 0 }] });
