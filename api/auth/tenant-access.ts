@@ -73,8 +73,9 @@ function decideTenantAccess(
   slug: string,
   permission: Permission,
 ): TenantAccess {
-  const notFound = new ProblemError('notFound', `No tenant "${slug}".`);
-  if (!facts) throw notFound;
+  // Built only when thrown: an Error captures its stack, which every granted request would pay.
+  const notFound = () => new ProblemError('notFound', `No tenant "${slug}".`);
+  if (!facts) throw notFound();
   const { tenant } = facts;
   let role: Role | null;
   if (auth.apiKey) {
@@ -90,7 +91,7 @@ function decideTenantAccess(
         `"${slug}" requires its single sign-on; sign in through it (POST /api/v1/auth/sso/start with tenant "${slug}").`,
       );
   }
-  if (!role) throw notFound;
+  if (!role) throw notFound();
   // Platform admins act in any tenant with every permission (they repair and suspend).
   const platformAdmin = auth.platformAdmin && !auth.apiKey;
   if (tenant.status === 'suspended' && !platformAdmin) {
