@@ -145,7 +145,8 @@ export const EVENT_CATALOGUE = {
     version: 1,
     payload: z.object({ ...tenantRef, from: z.string(), to: z.string(), licenseId: z.uuid() }),
     permission: 'tenant.read',
-    description: "The tenant's plan changed (its Stripe subscription changed); a new license was issued for it.",
+    description:
+      "The tenant's plan changed (a plan change it asked for, or its Stripe subscription changed); a new license was issued for it.",
   }),
   'billing.dunning_started': event({
     type: 'billing.dunning_started',

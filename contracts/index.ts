@@ -18,6 +18,7 @@ export * from './license.ts';
 export * from './members.ts';
 export * from './operations.ts';
 export * from './operators.ts';
+export * from './plans.ts';
 export * from './problems.ts';
 export * from './profile.ts';
 export * from './secrets.ts';

@@ -27,6 +27,8 @@ export const PERMISSIONS = [
   'secrets.read',
   'secrets.manage',
   'secrets.reveal',
+  // Changing the tenant's plan (it changes what the tenant pays): owners.
+  'plan.change',
   // Suspending, reactivating, approving and offboarding a tenant: platform admins only
   // (no tenant role has it).
   'tenant.lifecycle',

@@ -66,6 +66,13 @@ export const OPERATION_CATALOGUE = {
     scope: 'tenant',
     label: 'Tenant offboarding',
   }),
+  'tenant-plan': entry<{ slug: string; number: number }>({
+    family: 'billing',
+    workflowType: 'changePlan',
+    workflowId: ({ slug, number }) => `tenant-plan/${slug}/${number}`,
+    scope: 'tenant',
+    label: 'Plan change',
+  }),
   'webhook-endpoint': entry<{ slug: string; endpointId: string }>({
     family: 'webhooks',
     workflowType: 'deliverWebhookEvents',

@@ -1,10 +1,11 @@
 // The billing family's activities: what tenantBilling does with a tenant's Stripe events —
 // dunning and its mails (dunning.ts), the questions asked before a billing suspension or its
 // lifting (suspension.ts), the plan and license following the subscription (subscription.ts),
-// and the inbox row's outcome (inbox.ts).
+// the inbox row's outcome (inbox.ts), and changePlan's steps (plan-change.ts).
 import type { ActivityDeps, ActivityFamily } from '../shared/deps.ts';
 import { createDunningActivities } from './dunning.ts';
 import { createInboxActivities } from './inbox.ts';
+import { createPlanChangeActivities } from './plan-change.ts';
 import { createSubscriptionActivities } from './subscription.ts';
 import { createBillingSuspensionActivities } from './suspension.ts';
 
@@ -14,6 +15,7 @@ export function createBillingActivities(deps: ActivityDeps) {
     ...createBillingSuspensionActivities(deps),
     ...createSubscriptionActivities(deps),
     ...createInboxActivities(deps),
+    ...createPlanChangeActivities(deps),
   };
 }
 export type BillingActivities = ReturnType<typeof createBillingActivities>;

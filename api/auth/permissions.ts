@@ -22,6 +22,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'secrets.read',
     'secrets.manage',
     'secrets.reveal',
+    'plan.change',
   ],
   admin: [
     'tenant.read',

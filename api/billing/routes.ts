@@ -1,7 +1,8 @@
 // The billing family's routes (found by api/routes/registry.ts): Stripe's webhook events, and
-// a tenant's billing standing.
+// a tenant's billing standing, and its plan and plan changes.
 import type { RouteModule } from '../routes/route-module.ts';
 import { tenantBillingRoutes } from './billing-routes.ts';
+import { planChangeRoutes } from './plan-routes.ts';
 import { stripeWebhookRoutes } from './stripe-webhook-routes.ts';
 
-export default [stripeWebhookRoutes, tenantBillingRoutes] satisfies RouteModule[];
+export default [stripeWebhookRoutes, tenantBillingRoutes, planChangeRoutes] satisfies RouteModule[];

@@ -24,6 +24,11 @@ export const PROBLEM_TYPES = {
     title: "The tenant's plan does not allow more of these",
     status: 403,
   },
+  planExceeded: {
+    slug: 'plan-exceeded',
+    title: 'The tenant uses more than that plan allows',
+    status: 409,
+  },
   planFeatureMissing: {
     slug: 'plan-feature-missing',
     title: "The tenant's plan does not include this feature",

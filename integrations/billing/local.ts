@@ -60,6 +60,38 @@ export function createLocalBilling({
       });
     },
 
+    describeSubscription(input) {
+      return withTenantScope(dataSource, input.tenantId, async (db) => {
+        const [row] = await db.query<Array<{ id: string; status: string; plan: string; created_at: Date }>>(
+          `SELECT id, status, plan, created_at FROM local_billing_subscriptions WHERE id = $1`,
+          [input.subscriptionId],
+        );
+        if (!row) throw new BillingError('not_found', `No subscription ${input.subscriptionId} for this tenant.`);
+        return {
+          subscriptionId: row.id,
+          status: row.status,
+          plan: plans.includes(row.plan) ? row.plan : null,
+          currentPeriodEnd: monthlyPeriodEnd(row.created_at, new Date()),
+        };
+      });
+    },
+
+    changeSubscriptionPlan(input): Promise<BillingSubscription> {
+      if (!plans.includes(input.plan))
+        return Promise.reject(
+          new BillingError('invalid', `Unknown plan "${input.plan}" (plans: ${plans.join(', ')}).`),
+        );
+      // Setting the plan is a value, so a repeat changes nothing: no key is needed to stay idempotent.
+      return withTenantScope(dataSource, input.tenantId, async (db) => {
+        const [row] = await db.query<Array<{ id: string; status: string; plan: string }>>(
+          `UPDATE local_billing_subscriptions SET plan = $2 WHERE id = $1 RETURNING id, status, plan`,
+          [input.subscriptionId, input.plan],
+        );
+        if (!row) throw new BillingError('not_found', `No subscription ${input.subscriptionId} for this tenant.`);
+        return { subscriptionId: row.id, status: row.status, plan: row.plan };
+      });
+    },
+
     async cancelSubscription(input) {
       return withTenantScope(dataSource, input.tenantId, async (db) => {
         await db.query(
@@ -97,6 +129,19 @@ export function createLocalBilling({
       await dataSource.query(`SELECT 1 FROM local_billing_customers LIMIT 0`);
     },
   };
+}
+
+/** Local subscriptions bill monthly from the day they started: the end of the period `now` is in. */
+export function monthlyPeriodEnd(start: Date, now: Date): Date {
+  let months = (now.getUTCFullYear() - start.getUTCFullYear()) * 12 + (now.getUTCMonth() - start.getUTCMonth());
+  const at = (n: number) => {
+    const end = new Date(start);
+    end.setUTCMonth(start.getUTCMonth() + n);
+    return end;
+  };
+  while (at(months) <= now) months += 1;
+  while (months > 1 && at(months - 1) > now) months -= 1;
+  return at(months);
 }
 
 function reusedKey(idempotencyKey: string): BillingError {

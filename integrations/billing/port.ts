@@ -17,6 +17,15 @@ export interface BillingSubscription {
   plan: string;
 }
 
+export interface BillingSubscriptionPeriod {
+  subscriptionId: string;
+  status: string;
+  /** The plan its price stands for; null for a price Atrium does not sell. */
+  plan: string | null;
+  /** When the current billing period ends; null when the provider does not say. */
+  currentPeriodEnd: Date | null;
+}
+
 /** What the provider answered to a cancellation: the evidence a teardown report keeps. */
 export interface BillingCancellation {
   subscriptionId: string;
@@ -42,6 +51,17 @@ export interface Billing {
   /** Subscribes the customer to the plan's price (the same key returns the same subscription). */
   ensureSubscription(
     input: { tenantId: string; customerId: string; plan: string },
+    idempotencyKey: string,
+  ): Promise<BillingSubscription>;
+  /** The subscription's status, plan and the end of its current billing period (a scheduled downgrade waits for it). */
+  describeSubscription(input: { tenantId: string; subscriptionId: string }): Promise<BillingSubscriptionPeriod>;
+  /**
+   * Moves the subscription to the plan's price. `prorate`: charge or credit the difference for
+   * the rest of the period now (an upgrade, an immediate downgrade); otherwise the new price
+   * starts with the next period. The same key returns the first answer.
+   */
+  changeSubscriptionPlan(
+    input: { tenantId: string; subscriptionId: string; plan: string; prorate: boolean },
     idempotencyKey: string,
   ): Promise<BillingSubscription>;
   /** Cancels at once; cancelling what is already gone succeeds (found: false). */

@@ -29,6 +29,20 @@ export function createStripeBilling({ stripe, prices, target }: StripeBillingOpt
     }
   }
 
+  function priceOf(plan: string): string {
+    const price = prices[plan];
+    if (!price)
+      throw new BillingError(
+        'invalid',
+        `No Stripe price is configured for plan "${plan}": add it to STRIPE_PRICES (e.g. {"${plan}":"price_…"}).`,
+      );
+    return price;
+  }
+
+  function planOf(priceId: string): string | null {
+    return Object.entries(prices).find(([, price]) => price === priceId)?.[0] ?? null;
+  }
+
   return {
     kind: 'stripe',
 
@@ -47,12 +61,7 @@ export function createStripeBilling({ stripe, prices, target }: StripeBillingOpt
     },
 
     async ensureSubscription(input, idempotencyKey): Promise<BillingSubscription> {
-      const price = prices[input.plan];
-      if (!price)
-        throw new BillingError(
-          'invalid',
-          `No Stripe price is configured for plan "${input.plan}": add it to STRIPE_PRICES (e.g. {"${input.plan}":"price_…"}).`,
-        );
+      const price = priceOf(input.plan);
       const subscription = await call(`subscribing customer ${input.customerId} to plan ${input.plan}`, () =>
         stripe.subscriptions.create(
           {
@@ -64,6 +73,41 @@ export function createStripeBilling({ stripe, prices, target }: StripeBillingOpt
         ),
       );
       return { subscriptionId: subscription!.id, status: subscription!.status, plan: input.plan };
+    },
+
+    async describeSubscription(input) {
+      const subscription = await call(`reading subscription ${input.subscriptionId}`, () =>
+        stripe.subscriptions.retrieve(input.subscriptionId),
+      );
+      // Since API version 2025-03-31 the billing period lives on each item, not the subscription.
+      const item = subscription!.items.data[0];
+      return {
+        subscriptionId: subscription!.id,
+        status: subscription!.status,
+        plan: item ? (planOf(item.price.id) ?? null) : null,
+        currentPeriodEnd: item?.current_period_end ? new Date(item.current_period_end * 1000) : null,
+      };
+    },
+
+    async changeSubscriptionPlan(input, idempotencyKey): Promise<BillingSubscription> {
+      const price = priceOf(input.plan);
+      const current = await call(`reading subscription ${input.subscriptionId}`, () =>
+        stripe.subscriptions.retrieve(input.subscriptionId),
+      );
+      const item = current!.items.data[0];
+      const updated = await call(`moving subscription ${input.subscriptionId} to plan ${input.plan}`, () =>
+        stripe.subscriptions.update(
+          input.subscriptionId,
+          {
+            // Replacing the item's price keeps one item; a new item would bill both plans.
+            items: [item ? { id: item.id, price } : { price }],
+            proration_behavior: input.prorate ? 'create_prorations' : 'none',
+            metadata: { atrium_tenant_id: input.tenantId, atrium_plan: input.plan },
+          },
+          { idempotencyKey },
+        ),
+      );
+      return { subscriptionId: updated!.id, status: updated!.status, plan: input.plan };
     },
 
     async cancelSubscription(input, idempotencyKey) {
@@ -88,9 +132,7 @@ export function createStripeBilling({ stripe, prices, target }: StripeBillingOpt
         : { customerId: input.customerId, found: false, deleted: true };
     },
 
-    planOfPrice(priceId) {
-      return Object.entries(prices).find(([, price]) => price === priceId)?.[0] ?? null;
-    },
+    planOfPrice: planOf,
 
     async verify() {
       await call('checking the API key', () => stripe.customers.list({ limit: 1 }));

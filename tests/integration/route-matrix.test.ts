@@ -347,6 +347,29 @@ const ROUTES: Route[] = [
     permission: 'secrets.reveal',
     allowed: [404],
   },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/plan',
+    path: (s) => `/api/v1/tenants/${s}/plan`,
+    permission: 'tenant.read',
+    allowed: [200],
+  },
+  // The matrix tenant is on the free plan: asking for it again is refused after the permission check.
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/plan-changes',
+    path: (s) => `/api/v1/tenants/${s}/plan-changes`,
+    body: () => ({ plan: 'free' }),
+    permission: 'plan.change',
+    allowed: [409],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/plan-changes/{number}/cancel',
+    path: (s) => `/api/v1/tenants/${s}/plan-changes/99/cancel`,
+    permission: 'plan.change',
+    allowed: [404],
+  },
   // Platform admins only: every tenant role gets 403.
   {
     method: 'POST',

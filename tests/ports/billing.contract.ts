@@ -95,6 +95,39 @@ export function billingContract(name: string, start: () => Promise<BillingUnderT
       assert.match(error.message, /platinum/);
     });
 
+    test('a subscription moves to another plan’s price and says when its billing period ends', async () => {
+      const t = tenant();
+      const { customerId } = await billing.ensureCustomer(t, `tenant/${t.tenantId}/c3`);
+      const { subscriptionId } = await billing.ensureSubscription(
+        { tenantId: t.tenantId, customerId, plan: 'team' },
+        `tenant/${t.tenantId}/s3`,
+      );
+      const before = await billing.describeSubscription({ tenantId: t.tenantId, subscriptionId });
+      assert.equal(before.subscriptionId, subscriptionId);
+      assert.ok(before.currentPeriodEnd instanceof Date, 'the period end is known');
+      const key = `tenant-plan/${t.slug}/1/subscription`;
+      const changed = await billing.changeSubscriptionPlan(
+        { tenantId: t.tenantId, subscriptionId, plan: 'enterprise', prorate: true },
+        key,
+      );
+      assert.equal(changed.plan, 'enterprise');
+      await billing.changeSubscriptionPlan(
+        { tenantId: t.tenantId, subscriptionId, plan: 'enterprise', prorate: true },
+        key,
+      );
+      if (subject.stateful) {
+        const after = await billing.describeSubscription({ tenantId: t.tenantId, subscriptionId });
+        assert.equal(after.plan, 'enterprise');
+        assert.ok(after.currentPeriodEnd! > new Date(), 'the period ends in the future');
+      } else {
+        assert.deepEqual(subject.sentKeys!().slice(-2), [key, key], 'both changes carried the same key');
+      }
+      const refused = await billing
+        .changeSubscriptionPlan({ tenantId: t.tenantId, subscriptionId, plan: 'platinum', prorate: false }, `${key}/x`)
+        .catch((e: unknown) => e);
+      assert.ok(refused instanceof BillingError && !refused.retryable && /platinum/.test(refused.message));
+    });
+
     test('a subscription’s price names the plan it stands for; a price Atrium does not sell names none', async () => {
       const t = tenant();
       const { customerId } = await billing.ensureCustomer(t, `tenant/${t.tenantId}/c2`);

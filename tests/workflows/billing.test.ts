@@ -5,21 +5,28 @@
 // branches: an event handed over twice is acted on once; the grace timer suspends and the
 // payment lifts it; an admin's suspension in force is neither stacked on nor lifted; events
 // out of order; a long life continues as new, carrying what it remembers and what waits.
+// And changePlan: upgrade, refusal, a downgrade that waits for the period end and checks again.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
 import type { BillingActivities } from '../../activities/billing/index.ts';
 import type { TenantSuspensionActivities } from '../../activities/tenant-suspension/index.ts';
 import { bundleWorkflows } from '../../worker/workflow-bundle.ts';
 import type { StripeEventRef, TenantBillingInput } from '../../workflows/billing/contract.ts';
-import { getBillingViewQuery, stripeEventSignal, tenantBillingWorkflowId } from '../../workflows/billing/contract.ts';
-import type { tenantBilling } from '../../workflows/billing/index.ts';
+import {
+  changePlanWorkflowId,
+  getBillingViewQuery,
+  stripeEventSignal,
+  tenantBillingWorkflowId,
+} from '../../workflows/billing/contract.ts';
+import type { changePlan, tenantBilling } from '../../workflows/billing/index.ts';
 import { testEnv } from '../support/env.ts';
 import { recordHistory } from '../support/histories.ts';
 import type { Scenario, WorkflowHarness } from '../support/workflow-harness.ts';
-import { startWorkflowHarness, TEST_TIMINGS } from '../support/workflow-harness.ts';
+import { failureOf, startWorkflowHarness, TEST_TIMINGS } from '../support/workflow-harness.ts';
 
 type Activities = BillingActivities;
 const GRACE_MS = 700;
@@ -227,6 +234,127 @@ describe('tenantBilling (activity stand-ins, the real suspension workflows)', ()
       const view = await harness.client.workflow.getHandle(handle.workflowId).query(getBillingViewQuery);
       assert.equal(view.handled, 106);
       await recordHistory(harness.client, handle.workflowId, 'tenant-billing-continued-as-new', firstRun);
+    });
+  });
+});
+
+describe('changePlan (activity stand-ins)', () => {
+  let harness: WorkflowHarness;
+  before(async () => {
+    harness = await startWorkflowHarness('billing');
+  });
+  after(async () => {
+    await harness?.stop();
+  });
+
+  const owner = { type: 'user' as const, id: 'owner', requestId: null, ip: null };
+  const fits = { blockers: [] };
+  const exceeds = {
+    blockers: [
+      {
+        limit: 'members' as const,
+        used: 5,
+        allowed: 3,
+        message: 'Remove 2 members (5 in use; the free plan allows 3).',
+      },
+    ],
+  };
+  function planStandIns(overrides: Partial<Activities> = {}) {
+    return {
+      checkPlanFits: () => Promise.resolve(fits),
+      readBillingPeriodEnd: () => Promise.resolve({ currentPeriodEnd: null }),
+      changeSubscriptionPlan: () => Promise.resolve({ skipped: null, subscriptionId: 'sub_1' }),
+      applyPlanQuotas: () => Promise.resolve({ skipped: 'no cluster configured', namespaces: [] }),
+      applyPlanChange: () => Promise.resolve({ licenseId: randomUUID() }),
+      recordPlanChangeStatus: () => Promise.resolve(),
+      ...overrides,
+    } satisfies Partial<Activities>;
+  }
+  function input(direction: 'upgrade' | 'downgrade', timing: 'now' | 'period-end') {
+    const slug = `wf-plan-${randomUUID().slice(0, 8)}`;
+    return {
+      tenantId: randomUUID(),
+      slug,
+      number: 1,
+      from: direction === 'upgrade' ? ('team' as const) : ('enterprise' as const),
+      to: direction === 'upgrade' ? ('enterprise' as const) : ('free' as const),
+      direction,
+      timing,
+      requestedBy: owner,
+      timings: TEST_TIMINGS,
+    };
+  }
+
+  it('upgrades with proration, skipping the wait; a skipped cluster step shows as skipped', async () => {
+    await harness.withWorker(planStandIns(), async (s) => {
+      const plan = input('upgrade', 'now');
+      const handle = await s.start<typeof changePlan>('changePlan', plan, changePlanWorkflowId(plan.slug, 1));
+      const result = await handle.result();
+      assert.equal(result.status, 'applied');
+      assert.deepEqual(s.names(), ['checkPlanFits', 'changeSubscriptionPlan', 'applyPlanQuotas', 'applyPlanChange']);
+      assert.equal(s.inputOf('changeSubscriptionPlan').prorate, true);
+      assert.equal(s.inputOf('changeSubscriptionPlan').idempotencyKey, `tenant-plan/${plan.slug}/1/subscription`);
+      assert.deepEqual(
+        result.progress.steps.map((step) => step.status),
+        ['completed', 'skipped', 'completed', 'skipped', 'completed'],
+      );
+    });
+  });
+
+  it('refuses a plan the tenant exceeds before touching the subscription, and records why', async () => {
+    await harness.withWorker(planStandIns({ checkPlanFits: () => Promise.resolve(exceeds) }), async (s) => {
+      const plan = input('downgrade', 'now');
+      const handle = await s.start<typeof changePlan>('changePlan', plan, changePlanWorkflowId(plan.slug, 1));
+      const failure = await failureOf(handle);
+      assert.equal(failure.type, 'PlanChangeRefused');
+      assert.match(failure.message, /Remove 2 members/);
+      assert.deepEqual(s.names(), ['checkPlanFits', 'recordPlanChangeStatus']);
+      assert.equal(s.inputOf('recordPlanChangeStatus').status, 'refused');
+    });
+  });
+
+  it('waits for the period end, then checks again: usage that grew meanwhile refuses the downgrade', async () => {
+    let checks = 0;
+    const standIns = planStandIns({
+      checkPlanFits: () => Promise.resolve(++checks === 1 ? fits : exceeds),
+      readBillingPeriodEnd: () => Promise.resolve({ currentPeriodEnd: Date.now() + 1_500 }),
+    });
+    await harness.withWorker(standIns, async (s) => {
+      const plan = input('downgrade', 'period-end');
+      const handle = await s.start<typeof changePlan>('changePlan', plan, changePlanWorkflowId(plan.slug, 1));
+      const failure = await failureOf(handle);
+      assert.equal(failure.type, 'PlanChangeRefused');
+      assert.deepEqual(s.names(), [
+        'checkPlanFits',
+        'readBillingPeriodEnd',
+        'recordPlanChangeStatus',
+        'checkPlanFits',
+        'recordPlanChangeStatus',
+      ]);
+      assert.deepEqual(
+        s.calls.filter((call) => call.name === 'recordPlanChangeStatus').map((call) => call.input.status),
+        ['scheduled', 'refused'],
+      );
+    });
+  });
+
+  it('a downgrade without proration at the period end; a failure no retry fixes is recorded as failed', async () => {
+    const standIns = planStandIns({
+      readBillingPeriodEnd: () => Promise.resolve({ currentPeriodEnd: Date.now() + 300 }),
+      changeSubscriptionPlan: () =>
+        Promise.reject(ApplicationFailure.nonRetryable('Stripe refused the price', 'BillingError')),
+    });
+    await harness.withWorker(standIns, async (s) => {
+      const plan = input('downgrade', 'period-end');
+      const handle = await s.start<typeof changePlan>('changePlan', plan, changePlanWorkflowId(plan.slug, 1));
+      const failure = await failureOf(handle);
+      assert.equal(failure.type, 'PlanChangeFailed');
+      assert.match(failure.message, /Stripe refused the price/);
+      assert.equal(s.inputOf('changeSubscriptionPlan').prorate, false);
+      assert.deepEqual(
+        s.calls.filter((call) => call.name === 'recordPlanChangeStatus').map((call) => call.input.status),
+        ['scheduled', 'failed'],
+      );
     });
   });
 });

@@ -4,11 +4,13 @@
 // it over with signal-with-start; the workflow deduplicates by event id, orders by Stripe's
 // `created` time and the object's state, and runs dunning, suspension and the license.
 //
-// Later parts of the billing work (plan changes, usage, reconciliation) add their workflows here.
+// Plan changes (changePlan, below) are the family's second workflow; usage and reconciliation come later.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { OperationKind } from '../catalogue.ts';
 import { OPERATION_CATALOGUE } from '../catalogue.ts';
-import type { ActivityTimings } from '../shared/operation.contract.ts';
+import type { AuditActor } from '../../db/repositories/audit-log.ts';
+import type { ActivityTimings, OperationProgress } from '../shared/operation.contract.ts';
+import type { PlanName } from '../shared/plans.ts';
 
 export const TENANT_BILLING_KIND = 'tenant-billing' satisfies OperationKind;
 
@@ -127,3 +129,48 @@ export type TenantBillingStep = (typeof TENANT_BILLING_STEPS)[number]['name'];
 
 /** The reason a billing suspension carries (members see it; the portal names it). */
 export const BILLING_SUSPENSION_REASON = 'billing';
+
+// ---------------------------------------------------------------------------------------------
+// changePlan (`tenant-plan/<slug>/<n>`): the tenant's plan change n. Upgrades take effect at once;
+// a downgrade waits for the end of the billing period unless asked for `now`, and can be
+// cancelled while it waits.
+
+export const CHANGE_PLAN_KIND = 'tenant-plan' satisfies OperationKind;
+
+export function changePlanWorkflowId(slug: string, number: number): string {
+  return OPERATION_CATALOGUE[CHANGE_PLAN_KIND].workflowId({ slug, number });
+}
+
+export interface ChangePlanInput {
+  tenantId: string;
+  slug: string;
+  /** Which change of the tenant this is (plan_changes.number). */
+  number: number;
+  from: PlanName;
+  to: PlanName;
+  direction: 'upgrade' | 'downgrade';
+  timing: 'now' | 'period-end';
+  requestedBy: AuditActor;
+  timings: ActivityTimings;
+}
+
+export interface ChangePlanResult {
+  tenantId: string;
+  number: number;
+  status: 'applied' | 'cancelled';
+  plan: PlanName;
+  licenseId: string | null;
+  progress: OperationProgress;
+}
+
+/** Cancels a downgrade that waits for the period's end; a change already under way ignores it. */
+export const cancelPlanChangeSignal = defineSignal<[{ actor: AuditActor }]>('cancelPlanChange');
+
+export const CHANGE_PLAN_STEPS = [
+  { name: 'check', title: "Check that the tenant's usage fits the plan" },
+  { name: 'wait', title: 'Wait for the end of the billing period' },
+  { name: 'subscription', title: 'Move the subscription to the plan’s price' },
+  { name: 'cluster', title: "Apply the plan's quotas to the tenant's namespaces" },
+  { name: 'license', title: 'Record the plan and reissue the signed license' },
+] as const;
+export type ChangePlanStep = (typeof CHANGE_PLAN_STEPS)[number]['name'];

@@ -11,6 +11,7 @@ const SECTIONS = [
   { value: 'sso', label: 'Single sign-on', to: '/tenants/:slug/sso' },
   { value: 'webhooks', label: 'Webhooks', to: '/tenants/:slug/webhooks' },
   { value: 'connectors', label: 'Connectors', to: '/tenants/:slug/connectors' },
+  { value: 'plan', label: 'Plan', to: '/tenants/:slug/plan' },
 ] as const;
 
 export type TenantSection = (typeof SECTIONS)[number]['value'];

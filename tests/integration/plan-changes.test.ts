@@ -1,0 +1,318 @@
+// @needs-servers: stripe kube
+// Changing a tenant's plan through the API and the changePlan workflow (`tenant-plan/<slug>/<n>`),
+// against the real Temporal dev server and PostgreSQL, and then in two settings:
+//
+// - stripe-mock and the local Kubernetes control plane: an upgrade moves the Stripe
+//   subscription, applies the plan's quota in the tenant's namespaces and reissues the license
+//   (verified with the published key); a downgrade the tenant exceeds is refused naming what to
+//   remove, with nothing recorded; bad input and the wrong caller change nothing;
+// - the embedded defaults (local billing, whose period ends a month after it began): a
+//   downgrade waits for the end of the period and can be cancelled; two requests at the same
+//   moment start one change.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { TenantPlanOverview } from '../../contracts/plans.ts';
+import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
+import { recordHistory } from '../support/histories.ts';
+import type { Platform, TestUser } from '../support/platform.ts';
+import { seedUser, startPlatform } from '../support/platform.ts';
+import { kubeServer, workerEnvFor } from '../support/servers.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+interface TestTenant {
+  id: string;
+  slug: string;
+  owner: TestUser;
+  developer: TestUser;
+}
+
+async function provision(platform: Platform, prefix: string, plan: string): Promise<TestTenant> {
+  const slug = uniqueSlug(prefix);
+  const created = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
+    headers: platform.admin.headers,
+    json: { slug, name: `Org ${slug}`, plan, ownerEmail: `invited@${slug}.test` },
+  });
+  assert.equal(created.status, 202, JSON.stringify(created.body));
+  const operation = await waitForOperation(platform, created.body.operation.id, 120_000);
+  assert.equal(operation.status, 'completed', JSON.stringify(operation));
+  const id = created.body.tenant.id as string;
+  return {
+    id,
+    slug,
+    owner: await addMember(platform, id, `owner@${slug}.test`, 'owner'),
+    developer: await addMember(platform, id, `dev@${slug}.test`, 'developer'),
+  };
+}
+
+async function addMember(platform: Platform, tenantId: string, email: string, role: string): Promise<TestUser> {
+  const user = await seedUser(platform.database, { email });
+  await platform.database.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)`, [
+    tenantId,
+    user.userId,
+    role,
+  ]);
+  return user;
+}
+
+const changes = (platform: Platform, tenant: TestTenant) =>
+  platform.database.query<{ number: number; status: string; to_plan: string; effective_at: Date | null }>(
+    `SELECT number, status, to_plan, effective_at FROM plan_changes WHERE tenant_id = $1 ORDER BY number`,
+    [tenant.id],
+  );
+
+const planOf = async (platform: Platform, tenant: TestTenant) =>
+  (await platform.database.query<{ plan: string }>(`SELECT plan FROM tenants WHERE id = $1`, [tenant.id]))[0]?.plan;
+
+describe('plan changes with stripe-mock and the local Kubernetes control plane', () => {
+  let platform: Platform;
+  let tenant: TestTenant;
+  let outsider: TestUser;
+  const kube = new k8s.KubeConfig();
+  kube.loadFromFile(kubeServer().kubeconfig);
+  const core = kube.makeApiClient(k8s.CoreV1Api);
+
+  before(async () => {
+    platform = await startPlatform({ workerEnv: workerEnvFor({ stripe: true, kube: 'admin' }) });
+    tenant = await provision(platform, 'plan', 'team');
+    outsider = await seedUser(platform.database, { email: `outsider-${tenant.slug}@plan.test` });
+  });
+  after(async () => {
+    await platform?.stop();
+  });
+
+  const post = (headers: Record<string, string>, json: unknown, slug = tenant.slug) =>
+    request(platform.baseUrl, 'POST', `/api/v1/tenants/${slug}/plan-changes`, { headers, json });
+
+  it('refuses bad input and the wrong caller, each with a problem naming why, and records nothing', async () => {
+    const cases: Array<[string, Record<string, string>, unknown, number, string | null]> = [
+      ['unknown plan', tenant.owner.headers, { plan: 'platinum' }, 422, 'plan'],
+      ['no plan', tenant.owner.headers, {}, 422, 'plan'],
+      ['bad timing', tenant.owner.headers, { plan: 'free', timing: 'tomorrow' }, 422, 'timing'],
+      ['unknown field', tenant.owner.headers, { plan: 'enterprise', force: true }, 422, null],
+      ['the same plan', tenant.owner.headers, { plan: 'team' }, 409, 'plan'],
+      ['a developer', tenant.developer.headers, { plan: 'enterprise' }, 403, null],
+      ['an outsider', outsider.headers, { plan: 'enterprise' }, 404, null],
+    ];
+    for (const [what, headers, body, status, path] of cases) {
+      const answer = await post(headers, body);
+      assert.equal(answer.status, status, `${what}: ${JSON.stringify(answer.body)}`);
+      assert.match(answer.headers.get('content-type') ?? '', /application\/problem\+json/, what);
+      if (path) assert.equal(answer.body.errors?.[0]?.path, path, `${what}: ${JSON.stringify(answer.body)}`);
+    }
+    const bad = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${tenant.slug}/plan-changes/abc/cancel`, {
+      headers: tenant.owner.headers,
+    });
+    assert.equal(bad.status, 422, JSON.stringify(bad.body));
+    const missing = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${tenant.slug}/plan-changes/99/cancel`, {
+      headers: tenant.owner.headers,
+    });
+    assert.equal(missing.status, 404);
+    assert.deepEqual(await changes(platform, tenant), []);
+    assert.equal(await planOf(platform, tenant), 'team');
+  });
+
+  it('refuses a downgrade the tenant exceeds, naming what to remove, and shows it before anyone asks', async () => {
+    // Owner, developer and two more: four members, where the free plan allows three.
+    await addMember(platform, tenant.id, `a@${tenant.slug}.test`, 'viewer');
+    const extra = await addMember(platform, tenant.id, `b@${tenant.slug}.test`, 'viewer');
+    const refused = await post(tenant.owner.headers, { plan: 'free', timing: 'now' });
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
+    assert.match(refused.body.type, /plan-exceeded/);
+    assert.match(refused.body.detail, /Remove 1 member \(4 in use; the free plan allows 3\)/);
+    assert.deepEqual(refused.body.errors, [
+      { path: 'plan', message: 'Remove 1 member (4 in use; the free plan allows 3).' },
+    ]);
+    assert.deepEqual(await changes(platform, tenant), [], 'nothing was recorded');
+
+    const overview = TenantPlanOverview.parse(
+      (
+        await request(platform.baseUrl, 'GET', `/api/v1/tenants/${tenant.slug}/plan`, {
+          headers: tenant.developer.headers,
+        })
+      ).body,
+    );
+    assert.equal(overview.plan, 'team');
+    assert.equal(overview.usage.members, 4);
+    assert.equal(overview.canChange, false, 'a developer sees the plan but may not change it');
+    const free = overview.options.find((option) => option.plan === 'free')!;
+    assert.equal(free.change, 'downgrade');
+    assert.deepEqual(
+      free.blockers.map((b) => b.limit),
+      ['members'],
+    );
+    assert.deepEqual(overview.options.find((option) => option.plan === 'enterprise')!.blockers, []);
+    await platform.database.query(`DELETE FROM memberships WHERE user_id = $1`, [extra.userId]);
+  });
+
+  it('upgrades at once: the subscription moves, the namespaces get the quota, the license is reissued and verifies', async () => {
+    const started = await post(
+      { ...tenant.owner.headers, 'idempotency-key': `up-${tenant.slug}` },
+      { plan: 'enterprise' },
+    );
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const again = await post(
+      { ...tenant.owner.headers, 'idempotency-key': `up-${tenant.slug}` },
+      { plan: 'enterprise' },
+    );
+    assert.equal(again.body.operation.id, started.body.operation.id, 'the same key answers the same operation');
+    assert.equal(started.body.operation.id, `tenant-plan/${tenant.slug}/1`);
+    const operation = await waitForOperation(platform, started.body.operation.id, 60_000);
+    assert.equal(operation.status, 'completed', JSON.stringify(operation));
+    assert.deepEqual(
+      operation.progress.steps.map((step: { name: string; status: string }) => `${step.name}:${step.status}`),
+      ['check:completed', 'wait:skipped', 'subscription:completed', 'cluster:completed', 'license:completed'],
+    );
+    await recordHistory(platform.temporal, started.body.operation.id, 'change-plan-upgraded');
+
+    assert.equal(await planOf(platform, tenant), 'enterprise');
+    const [row] = await changes(platform, tenant);
+    assert.equal(row?.status, 'applied');
+    const [license] = await platform.database.query<{ token: string }>(
+      `SELECT token FROM tenant_licenses WHERE tenant_id = $1`,
+      [tenant.id],
+    );
+    const jwks = await request(platform.baseUrl, 'GET', '/api/v1/license/jwks');
+    const { payload } = await jwtVerify(license!.token, createLocalJWKSet(jwks.body), {
+      issuer: 'atrium',
+      audience: 'atrium-license',
+    });
+    assert.equal(payload.tier, 'enterprise');
+
+    const [resources] = await platform.database.query<{ cluster_namespaces: string[] }>(
+      `SELECT cluster_namespaces FROM tenant_resources WHERE tenant_id = $1`,
+      [tenant.id],
+    );
+    assert.ok(resources!.cluster_namespaces.length > 0, 'the tenant has namespaces');
+    for (const namespace of resources!.cluster_namespaces) {
+      const quota = await core.readNamespacedResourceQuota({ name: 'atrium-plan', namespace });
+      assert.equal(quota.spec?.hard?.pods, '200', `${namespace} has the enterprise quota`);
+    }
+    const actions = (
+      await platform.database.query<{ action: string }>(
+        `SELECT action FROM audit_log WHERE tenant_id = $1 AND (action LIKE 'plan_change.%' OR action IN
+           ('tenant.plan_changed', 'tenant.license_issued', 'billing.subscription_plan_changed', 'tenant.quotas_changed'))
+         AND created_at > now() - interval '5 minutes' ORDER BY id`,
+        [tenant.id],
+      )
+    ).map((r) => r.action);
+    assert.deepEqual(actions.slice(-5), [
+      'billing.subscription_plan_changed',
+      'tenant.quotas_changed',
+      'tenant.plan_changed',
+      'tenant.license_issued',
+      'plan_change.applied',
+    ]);
+  });
+
+  it('downgrades at the period end; a period already over (stripe-mock’s fixture) takes effect at once', async () => {
+    const started = await post(tenant.owner.headers, { plan: 'team' });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const operation = await waitForOperation(platform, started.body.operation.id, 60_000);
+    assert.equal(operation.status, 'completed', JSON.stringify(operation));
+    assert.equal(await planOf(platform, tenant), 'team');
+    for (const namespace of (
+      await platform.database.query<{ cluster_namespaces: string[] }>(
+        `SELECT cluster_namespaces FROM tenant_resources WHERE tenant_id = $1`,
+        [tenant.id],
+      )
+    )[0]!.cluster_namespaces) {
+      const quota = await core.readNamespacedResourceQuota({ name: 'atrium-plan', namespace });
+      assert.equal(quota.spec?.hard?.pods, '50', `${namespace} is back on the team quota`);
+    }
+  });
+});
+
+describe('plan changes on the embedded defaults (local billing)', () => {
+  let platform: Platform;
+  let tenant: TestTenant;
+
+  before(async () => {
+    platform = await startPlatform();
+    tenant = await provision(platform, 'plansched', 'enterprise');
+  });
+  after(async () => {
+    await platform?.stop();
+  });
+
+  const post = (json: unknown) =>
+    request(platform.baseUrl, 'POST', `/api/v1/tenants/${tenant.slug}/plan-changes`, {
+      headers: tenant.owner.headers,
+      json,
+    });
+
+  it('starts one change when two are asked at the same moment', async () => {
+    const answers = await Promise.all([post({ plan: 'team' }), post({ plan: 'free' })]);
+    const statuses = answers.map((a) => a.status).sort();
+    assert.deepEqual(statuses, [202, 409], JSON.stringify(answers.map((a) => a.body)));
+    assert.equal((await changes(platform, tenant)).length, 1);
+  });
+
+  it('schedules a downgrade for the end of the billing period, shows it, and cancels it', async () => {
+    const scheduled = await waitFor('the downgrade to be scheduled', async () => {
+      const [row] = await changes(platform, tenant);
+      return row?.status === 'scheduled' ? row : undefined;
+    });
+    const daysAway = (scheduled.effective_at!.getTime() - Date.now()) / 86_400_000;
+    assert.ok(daysAway > 25 && daysAway <= 31, `the period ends in about a month (${daysAway} days)`);
+
+    const overview = TenantPlanOverview.parse(
+      (await request(platform.baseUrl, 'GET', `/api/v1/tenants/${tenant.slug}/plan`, { headers: tenant.owner.headers }))
+        .body,
+    );
+    assert.equal(overview.plan, 'enterprise', 'the tenant keeps what it paid for until then');
+    assert.equal(overview.pending?.status, 'scheduled');
+    assert.equal(overview.canChange, true);
+    const another = await post({ plan: 'free', timing: 'now' });
+    assert.equal(another.status, 409);
+    assert.match(another.body.detail, /scheduled/);
+
+    const byDeveloper = await request(
+      platform.baseUrl,
+      'POST',
+      `/api/v1/tenants/${tenant.slug}/plan-changes/${scheduled.number}/cancel`,
+      { headers: tenant.developer.headers },
+    );
+    assert.equal(byDeveloper.status, 403);
+    const cancel = await request(
+      platform.baseUrl,
+      'POST',
+      `/api/v1/tenants/${tenant.slug}/plan-changes/${scheduled.number}/cancel`,
+      { headers: tenant.owner.headers },
+    );
+    assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
+    const workflowId = `tenant-plan/${tenant.slug}/${scheduled.number}`;
+    const operation = await waitForOperation(platform, workflowId, 30_000);
+    assert.equal(operation.progress.phase, 'cancelled', JSON.stringify(operation));
+    await recordHistory(platform.temporal, workflowId, 'change-plan-cancelled');
+    const [row] = await changes(platform, tenant);
+    assert.equal(row?.status, 'cancelled');
+    assert.equal(await planOf(platform, tenant), 'enterprise');
+    const again = await request(
+      platform.baseUrl,
+      'POST',
+      `/api/v1/tenants/${tenant.slug}/plan-changes/${scheduled.number}/cancel`,
+      { headers: tenant.owner.headers },
+    );
+    assert.equal(again.status, 409, 'a cancelled change cannot be cancelled again');
+  });
+
+  it('downgrades now when asked, and the history lists both changes', async () => {
+    const started = await post({ plan: 'team', timing: 'now' });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const operation = await waitForOperation(platform, started.body.operation.id, 60_000);
+    assert.equal(operation.status, 'completed', JSON.stringify(operation));
+    await recordHistory(platform.temporal, started.body.operation.id, 'change-plan-downgraded-now');
+    assert.equal(await planOf(platform, tenant), 'team');
+    const overview = TenantPlanOverview.parse(
+      (await request(platform.baseUrl, 'GET', `/api/v1/tenants/${tenant.slug}/plan`, { headers: tenant.owner.headers }))
+        .body,
+    );
+    assert.deepEqual(
+      overview.history.map((change) => `${change.number}:${change.status}`),
+      ['2:applied', '1:cancelled'],
+    );
+    assert.equal(overview.pending, null);
+  });
+});
