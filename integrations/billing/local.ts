@@ -83,9 +83,13 @@ export function createLocalBilling({
         );
       // Setting the plan is a value, so a repeat changes nothing: no key is needed to stay idempotent.
       return withTenantScope(dataSource, input.tenantId, async (db) => {
+        await db.query(`UPDATE local_billing_subscriptions SET plan = $2 WHERE id = $1`, [
+          input.subscriptionId,
+          input.plan,
+        ]);
         const [row] = await db.query<Array<{ id: string; status: string; plan: string }>>(
-          `UPDATE local_billing_subscriptions SET plan = $2 WHERE id = $1 RETURNING id, status, plan`,
-          [input.subscriptionId, input.plan],
+          `SELECT id, status, plan FROM local_billing_subscriptions WHERE id = $1`,
+          [input.subscriptionId],
         );
         if (!row) throw new BillingError('not_found', `No subscription ${input.subscriptionId} for this tenant.`);
         return { subscriptionId: row.id, status: row.status, plan: row.plan };
