@@ -3,7 +3,9 @@
 // grace period suspends it for billing, and the tenant's admin page says so — the standing, the
 // unpaid invoice, who was mailed, the suspension in force being billing's, the event and its
 // outcome — at 1,400 and 390 px (nothing scrolls sideways; screenshots in
-// test-results/screenshots/billing/). After `invoice.paid` it reads "in good standing".
+// test-results/screenshots/billing/). After `invoice.paid` it reads "in good standing". Then the
+// tenant's plan page: a downgrade scheduled for the period's end and cancelled, an upgrade
+// followed on its operation page.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -127,5 +129,44 @@ describe('portal: the billing panel of a tenant in dunning', () => {
     await page.goto(`/admin/tenants/${tenant.slug}`);
     assert.equal(await page.getByTestId('billing-standing').textContent(), 'in good standing');
     assert.match((await page.getByTestId('billing-suspension').textContent()) ?? '', /none/);
+  });
+
+  it('changes the plan from the plan page: a downgrade is scheduled and cancelled, an upgrade follows its operation', async () => {
+    for (const width of [390, 1400]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto(`/tenants/${tenant.slug}/plan`);
+      await page.getByTestId('plan-team').getByText('Current plan').waitFor();
+      await noSidewaysScroll(width);
+      await page.screenshot({ path: `${SCREENSHOTS}plan-${width}.png`, fullPage: true });
+    }
+
+    // A downgrade waits for the end of the billing period (local billing: a month after it began).
+    const free = page.getByTestId('plan-free');
+    await free.getByLabel('At the end of the billing period').check();
+    await free.getByRole('button', { name: 'Downgrade to Free' }).click();
+    await page.waitForURL(/\/operations\/tenant-plan%2F/);
+    await page.goto(`/tenants/${tenant.slug}/plan`);
+    const pending = page.getByTestId('plan-pending');
+    await pending.getByText(/at the end of the billing period/).waitFor({ timeout: 30_000 });
+    assert.ok(await page.getByTestId('plan-enterprise').getByRole('button').isDisabled(), 'one change at a time');
+    await pending.getByRole('button', { name: 'Cancel the downgrade' }).click();
+    await waitFor('the downgrade cancelled', async () => {
+      const [row] = await platform.database.query<{ status: string }>(
+        `SELECT status FROM plan_changes WHERE tenant_id = $1 AND number = 1`,
+        [tenant.id],
+      );
+      return row?.status === 'cancelled';
+    });
+
+    await page.goto(`/tenants/${tenant.slug}/plan`);
+    await page.getByTestId('plan-enterprise').getByRole('button', { name: 'Upgrade to Enterprise' }).click();
+    await page.waitForURL(/\/operations\/tenant-plan%2F/);
+    await page.locator('[data-testid="operation-status"][data-status="completed"]').waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: `${SCREENSHOTS}plan-upgraded-operation.png`, fullPage: true });
+    await page.goto(`/tenants/${tenant.slug}/plan`);
+    await page.getByTestId('plan-enterprise').getByText('Current plan').waitFor();
+    const history = (await page.getByTestId('plan-history').textContent()) ?? '';
+    assert.match(history, /team → enterprise/);
+    assert.match(history, /cancelled/);
   });
 });

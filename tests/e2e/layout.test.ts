@@ -228,6 +228,7 @@ describe('portal layout at 1,400 and 390 px', () => {
     ['sso', `/tenants/${slugA}/sso`],
     ['webhooks', `/tenants/${slugA}/webhooks`],
     ['connectors', `/tenants/${slugA}/connectors`],
+    ['plan', `/tenants/${slugA}/plan`],
     ['operations', '/operations'],
     ['approvals', '/approvals'],
     ['operation', `/operations/${encodeURIComponent(operationA)}`],

@@ -35,7 +35,9 @@ function PlanCard({ option, usage, overview }: { option: PlanOption; usage: Plan
             const allowed = option.limits[limit];
             return (
               <List.Item key={limit}>
-                {allowed === null ? 'Unlimited' : allowed} {PLAN_LIMIT_LABELS[limit].many}
+                {allowed === null
+                  ? `Unlimited ${PLAN_LIMIT_LABELS[limit].many}`
+                  : `${allowed} ${allowed === 1 ? PLAN_LIMIT_LABELS[limit].one : PLAN_LIMIT_LABELS[limit].many}`}
                 {option.change === 'current' ? (
                   <Text span c="dimmed" size="xs">
                     {' '}
