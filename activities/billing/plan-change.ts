@@ -2,7 +2,8 @@
 // subscription, apply the plan's quotas in the cluster, record the plan with a new license, and
 // keep the change's row (plan_changes) saying where it stands.
 import type { PlanBlocker } from '../../contracts/plans.ts';
-import { countPlanUsage, findPlanChange, updatePlanChange } from '../../db/repositories/plan-changes.ts';
+import { findPlanChange, updatePlanChange } from '../../db/repositories/plan-changes.ts';
+import { countPlanUsage } from '../../db/repositories/plan-usage.ts';
 import type { PlanChangeRow } from '../../db/repositories/plan-changes.ts';
 import { readTenantResources } from '../../db/repositories/tenant-resources.ts';
 import { findTenantById } from '../../db/repositories/tenants.ts';

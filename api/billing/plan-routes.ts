@@ -11,7 +11,6 @@ import type { PlanChangeRecord } from '../../contracts/plans.ts';
 import { ChangePlanRequest, PlanChangePath, TenantPlanOverview } from '../../contracts/plans.ts';
 import type { PlanChangeRow } from '../../db/repositories/plan-changes.ts';
 import {
-  countPlanUsage,
   findOpenPlanChange,
   findPlanChange,
   insertPlanChange,
@@ -19,6 +18,7 @@ import {
   nextPlanChangeNumber,
   updatePlanChange,
 } from '../../db/repositories/plan-changes.ts';
+import { countPlanUsage } from '../../db/repositories/plan-usage.ts';
 import { withTenantScope } from '../../db/scope.ts';
 import type { changePlan } from '../../workflows/billing/change-plan.ts';
 import { cancelPlanChangeSignal, CHANGE_PLAN_KIND, changePlanWorkflowId } from '../../workflows/billing/contract.ts';

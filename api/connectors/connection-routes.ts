@@ -40,9 +40,9 @@ import {
   DISCONNECT_CONNECTOR_KIND,
   getConnectStateQuery,
 } from '../../workflows/connectors/contract.ts';
-import { planDefinition } from '../../workflows/shared/plans.ts';
 import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
 import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
+import { refuseOverPlanLimit } from '../billing/plan-limits.ts';
 import type { ApiDeps } from '../deps.ts';
 import { respondIdempotently } from '../http/idempotency.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
@@ -168,14 +168,10 @@ export function connectionsRouter(deps: ApiDeps): Router {
             `${provider.definition.name} is not configured yet: a platform admin must set its client id and secret.`,
           );
         await lockConnectors(db, access.tenantId);
-        const limit = planDefinition(access.tenant.plan).limits.connectors;
-        const used = await countLiveConnections(db, access.tenantId);
-        if (limit !== null && used >= limit)
-          throw new ProblemError(
-            'planLimitReached',
-            `The "${access.tenant.plan}" plan allows ${limit} connectors (limit "connectors"); ${used} are connected or connecting. Disconnect one or change the plan.`,
-            { errors: [{ path: 'provider', message: `connectors limit ${limit} reached.` }] },
-          );
+        refuseOverPlanLimit(access.tenant.plan, 'connectors', await countLiveConnections(db, access.tenantId), {
+          path: 'provider',
+          counted: 'are connected or connecting',
+        });
         const row = await insertConnection(db, {
           id: connectionId,
           tenant_id: access.tenantId,

@@ -22,7 +22,7 @@ export const PROBLEM_TYPES = {
   planLimitReached: {
     slug: 'plan-limit-reached',
     title: "The tenant's plan does not allow more of these",
-    status: 403,
+    status: 409,
   },
   planExceeded: {
     slug: 'plan-exceeded',

@@ -17,11 +17,13 @@ import type { ApiKeyRow } from '../../db/repositories/api-keys.ts';
 import { findApiKey, insertApiKey, listApiKeys, revokeApiKey } from '../../db/repositories/api-keys.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
 import { emitEvent } from '../../db/repositories/event-outbox.ts';
+import { countUsableApiKeys } from '../../db/repositories/plan-usage.ts';
 import { withTenantScope } from '../../db/scope.ts';
 import { generateApiKey } from '../auth/api-keys.ts';
 import { ROLE_RANK } from '../auth/permissions.ts';
 import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
 import { readInTenantScope, requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
+import { lockPlanLimit, refuseOverPlanLimit } from '../billing/plan-limits.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody, parseParams } from '../http/validate.ts';
@@ -83,6 +85,11 @@ export function apiKeysRouter(deps: ApiDeps): Router {
       });
     const generated = generateApiKey();
     const created = await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
+      await lockPlanLimit(db, access.tenantId, 'apiKeys');
+      refuseOverPlanLimit(access.tenant.plan, 'apiKeys', await countUsableApiKeys(db, access.tenantId), {
+        path: 'name',
+        counted: 'are active',
+      });
       const id = await insertApiKey(db, {
         tenantId: access.tenantId,
         name: body.name,

@@ -23,6 +23,7 @@ import { emitEvent } from '../../db/repositories/event-outbox.ts';
 import type { InvitationByToken } from '../../db/repositories/invitations.ts';
 import {
   findInvitationByToken,
+  hasPendingInvitation,
   listPendingInvitations,
   markInvitationAccepted,
   replaceInvitation,
@@ -32,10 +33,13 @@ import { addMembershipIfAbsent, findMembership } from '../../db/repositories/mem
 import { issueRefreshToken } from '../../db/repositories/refresh-tokens.ts';
 import { findTenantBySlug } from '../../db/repositories/tenants.ts';
 import { createUserIfAbsent, findUserByEmail, findUserById, markEmailVerified } from '../../db/repositories/users.ts';
+import { countMembers, countMembersAndPendingInvitations } from '../../db/repositories/plan-usage.ts';
 import { withPlatformScope, withTenantScope } from '../../db/scope.ts';
+import type { PlanName } from '../../workflows/shared/plans.ts';
 import { InvalidAccessTokenError } from '../auth/access-tokens.ts';
 import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
 import { readInTenantScope, requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
+import { lockPlanLimit, refuseOverPlanLimit } from '../billing/plan-limits.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody, parseParams } from '../http/validate.ts';
@@ -78,6 +82,15 @@ export function invitationsRouter(deps: ApiDeps): Router {
         throw new ProblemError('conflict', `${body.email} is a member already.`, {
           errors: [{ path: 'email', message: 'Already a member.' }],
         });
+      // A pending invitation to the same address is replaced, so it does not count twice.
+      await lockPlanLimit(db, access.tenantId, 'members');
+      const seats =
+        (await countMembersAndPendingInvitations(db, access.tenantId)) -
+        ((await hasPendingInvitation(db, access.tenantId, body.email)) ? 1 : 0);
+      refuseOverPlanLimit(access.tenant.plan, 'members', seats, {
+        path: 'email',
+        counted: 'are members or invited',
+      });
       const invitation = await replaceInvitation(db, {
         tenantId: access.tenantId,
         email: body.email,
@@ -200,6 +213,16 @@ export function invitationAcceptRouter(deps: ApiDeps): Router {
         await markEmailVerified(db, userId, invitation.email);
         created = true;
       }
+      // The plan may have shrunk, or members joined another way, since the invitation was sent.
+      await lockPlanLimit(db, invitation.tenant_id, 'members');
+      const [tenant] = await db.query<Array<{ plan: PlanName }>>(`SELECT plan FROM tenants WHERE id = $1`, [
+        invitation.tenant_id,
+      ]);
+      if (tenant && !(await findMembership(db, invitation.tenant_id, userId)))
+        refuseOverPlanLimit(tenant.plan, 'members', await countMembers(db, invitation.tenant_id), {
+          path: 'token',
+          counted: 'are members; ask the tenant’s owner to make room or change the plan',
+        });
       const joined = await addMembershipIfAbsent(db, invitation.tenant_id, userId, invitation.role);
       await markInvitationAccepted(db, invitation.id, userId);
       await appendAuditEntry(db, {
@@ -327,7 +350,7 @@ export const invitationsPaths: ZodOpenApiPathsObject = {
           description: 'Account created, joined and signed in.',
           content: { 'application/json': { schema: InvitationAccepted } },
         },
-        ...problemResponses(401, 403, 404, 410, 422),
+        ...problemResponses(401, 403, 404, 409, 410, 422),
       },
     },
   },

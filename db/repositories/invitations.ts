@@ -37,6 +37,16 @@ export async function replaceInvitation(
   return { id: row!.id, replaced: replaced.length > 0 };
 }
 
+/** Whether the address has an invitation to the tenant that may still be accepted. */
+export async function hasPendingInvitation(db: EntityManager, tenantId: string, email: string): Promise<boolean> {
+  const rows = await db.query<unknown[]>(
+    `SELECT 1 FROM invitations WHERE tenant_id = $1 AND lower(email) = lower($2)
+       AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()`,
+    [tenantId, email],
+  );
+  return rows.length > 0;
+}
+
 export function listPendingInvitations(db: EntityManager, tenantId: string): Promise<InvitationRow[]> {
   return db.query<InvitationRow[]>(
     `SELECT i.id, i.tenant_id, i.email, i.role, u.email AS invited_by_email, i.created_at, i.expires_at,

@@ -1,9 +1,7 @@
-// A tenant's plan changes (plan_changes, tenant-owned) and the usage a plan's limits count.
+// A tenant's plan changes (plan_changes, tenant-owned).
 // Every function runs in the caller's transaction, scoped to the tenant.
 import type { EntityManager } from 'typeorm';
-import type { PlanUsage } from '../../contracts/plans.ts';
 import type { AuditActor } from './audit-log.ts';
-import { LIVE_CONNECTION_STATUSES } from './connectors.ts';
 
 export interface PlanChangeRow {
   tenant_id: string;
@@ -19,25 +17,6 @@ export interface PlanChangeRow {
   requested_by: AuditActor;
   requested_at: Date;
   updated_at: Date;
-}
-
-/** What the plan's limits count: members, environments (the tenant's namespaces), live connectors, usable API keys. */
-export async function countPlanUsage(db: EntityManager, tenantId: string): Promise<PlanUsage> {
-  const [row] = await db.query<Array<Record<keyof PlanUsage, string>>>(
-    `SELECT
-       (SELECT count(*) FROM memberships WHERE tenant_id = $1) AS members,
-       (SELECT coalesce(cardinality(cluster_namespaces), 0) FROM tenant_resources WHERE tenant_id = $1) AS environments,
-       (SELECT count(*) FROM connector_connections WHERE tenant_id = $1 AND status = ANY($2)) AS connectors,
-       (SELECT count(*) FROM api_keys WHERE tenant_id = $1 AND revoked_at IS NULL
-          AND (expires_at IS NULL OR expires_at > now())) AS "apiKeys"`,
-    [tenantId, LIVE_CONNECTION_STATUSES],
-  );
-  return {
-    members: Number(row?.members ?? 0),
-    environments: Number(row?.environments ?? 0),
-    connectors: Number(row?.connectors ?? 0),
-    apiKeys: Number(row?.apiKeys ?? 0),
-  };
 }
 
 export async function nextPlanChangeNumber(db: EntityManager, tenantId: string): Promise<number> {

@@ -378,8 +378,8 @@ describe('connectors: connect, tokens, disconnect and bad input (local secret st
       ),
     );
     const statuses = answers.map((answer) => answer.status).sort();
-    assert.deepEqual(statuses, [202, 202, 403], JSON.stringify(answers.map((a) => a.body)));
-    const refused = answers.find((answer) => answer.status === 403)!;
+    assert.deepEqual(statuses, [202, 202, 409], JSON.stringify(answers.map((a) => a.body)));
+    const refused = answers.find((answer) => answer.status === 409)!;
     assert.equal(refused.body.type, 'urn:atrium:problem:plan-limit-reached');
     assert.match(
       refused.body.detail,

@@ -8,12 +8,16 @@
 //   remove, with nothing recorded; bad input and the wrong caller change nothing;
 // - the embedded defaults (local billing, whose period ends a month after it began): a
 //   downgrade waits for the end of the period and can be cancelled; two requests at the same
-//   moment start one change.
+//   moment start one change;
+// - limits where things are added: API keys and members (invitations count as seats) stop at
+//   the plan's limit with 409 `plan-limit-reached` naming it.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { TenantPlanOverview } from '../../contracts/plans.ts';
+import { hashAccountToken } from '../../db/repositories/account-tokens.ts';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
 import { recordHistory } from '../support/histories.ts';
 import type { Platform, TestUser } from '../support/platform.ts';
@@ -314,5 +318,82 @@ describe('plan changes on the embedded defaults (local billing)', () => {
       ['2:applied', '1:cancelled'],
     );
     assert.equal(overview.pending, null);
+  });
+});
+
+describe('plan limits where things are added (embedded defaults, a free tenant)', () => {
+  let platform: Platform;
+  let tenant: TestTenant;
+
+  before(async () => {
+    platform = await startPlatform();
+    tenant = await provision(platform, 'planlimit', 'free');
+  });
+  after(async () => {
+    await platform?.stop();
+  });
+
+  const as = (headers: Record<string, string> | null, method: string, path: string, json?: unknown) =>
+    request(platform.baseUrl, method, path, {
+      ...(headers ? { headers } : {}),
+      ...(json === undefined ? {} : { json }),
+    });
+
+  function expectLimit(answer: { status: number; body: any }, limit: string, path: string) {
+    assert.equal(answer.status, 409, JSON.stringify(answer.body));
+    assert.equal(answer.body.type, 'urn:atrium:problem:plan-limit-reached');
+    assert.match(answer.body.detail, new RegExp(`The "free" plan allows \\d+ .*\\(limit "${limit}"\\)`));
+    assert.equal(answer.body.errors?.[0]?.path, path);
+  }
+
+  it('API keys: the free plan’s two, then 409 naming the limit; a revoked key frees its place', async () => {
+    const keys = `/api/v1/tenants/${tenant.slug}/api-keys`;
+    const first = await as(tenant.owner.headers, 'POST', keys, { name: 'one', role: 'viewer' });
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    assert.equal((await as(tenant.owner.headers, 'POST', keys, { name: 'two', role: 'viewer' })).status, 201);
+    const third = await as(tenant.owner.headers, 'POST', keys, { name: 'three', role: 'viewer' });
+    expectLimit(third, 'apiKeys', 'name');
+    const [count] = await platform.database.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM api_keys WHERE tenant_id = $1`,
+      [tenant.id],
+    );
+    assert.equal(count?.n, 2, 'nothing was stored');
+    assert.equal((await as(tenant.owner.headers, 'DELETE', `${keys}/${first.body.apiKey.id}`)).status, 204);
+    assert.equal((await as(tenant.owner.headers, 'POST', keys, { name: 'three', role: 'viewer' })).status, 201);
+  });
+
+  it('members: invitations count as seats; accepting past the limit is refused and creates no account', async () => {
+    const invitations = `/api/v1/tenants/${tenant.slug}/invitations`;
+    // Owner and developer are members, and provisioning's owner invitation is pending: three
+    // seats of the free plan's three.
+    expectLimit(
+      await as(tenant.owner.headers, 'POST', invitations, { email: 'fourth@limit.test', role: 'viewer' }),
+      'members',
+      'email',
+    );
+    const renewed = await as(tenant.owner.headers, 'POST', invitations, {
+      email: `invited@${tenant.slug}.test`,
+      role: 'owner',
+    });
+    assert.equal(renewed.status, 201, 'inviting a pending address again replaces its invitation: no new seat');
+    assert.equal((await as(tenant.owner.headers, 'DELETE', `${invitations}/${renewed.body.id}`)).status, 204);
+    const invited = await as(tenant.owner.headers, 'POST', invitations, { email: 'third@limit.test', role: 'viewer' });
+    assert.equal(invited.status, 201, `a withdrawn invitation frees its seat: ${JSON.stringify(invited.body)}`);
+
+    // An invitation sent before the seats filled up (as after a downgrade): its acceptance is refused.
+    await addMember(platform, tenant.id, `filler@${tenant.slug}.test`, 'viewer');
+    const token = randomBytes(32).toString('base64url');
+    await platform.database.query(
+      `INSERT INTO invitations (tenant_id, email, role, token_hash, expires_at)
+       VALUES ($1, 'late@limit.test', 'viewer', $2, now() + interval '1 day')`,
+      [tenant.id, hashAccountToken(token)],
+    );
+    const accepted = await as(null, 'POST', `/api/v1/invitations/${token}/accept`, {
+      displayName: 'Late Comer',
+      password: 'a long enough password',
+    });
+    expectLimit(accepted, 'members', 'token');
+    const users = await platform.database.query(`SELECT 1 FROM users WHERE email = 'late@limit.test'`);
+    assert.equal(users.length, 0, 'the refused acceptance created no account');
   });
 });

@@ -354,12 +354,12 @@ const ROUTES: Route[] = [
     permission: 'tenant.read',
     allowed: [200],
   },
-  // The matrix tenant is on the free plan: asking for it again is refused after the permission check.
+  // The matrix tenant is on the team plan: asking for it again is refused after the permission check.
   {
     method: 'POST',
     spec: '/api/v1/tenants/{slug}/plan-changes',
     path: (s) => `/api/v1/tenants/${s}/plan-changes`,
-    body: () => ({ plan: 'free' }),
+    body: () => ({ plan: 'team' }),
     permission: 'plan.change',
     allowed: [409],
   },
@@ -477,7 +477,8 @@ describe('every tenant route × every role', () => {
     for (const prefix of ['matrix', 'elsewhere']) {
       const created = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
         headers: platform.admin.headers,
-        json: { slug: uniqueSlug(prefix), name: prefix, ownerEmail: `${prefix}@matrix.test` },
+        // The team plan: four members and the routes' keys and invitations fit it (not the free plan).
+        json: { slug: uniqueSlug(prefix), name: prefix, plan: 'team', ownerEmail: `${prefix}@matrix.test` },
       });
       await waitForOperation(platform, created.body.operation.id);
       tenants.push(created.body.tenant);
