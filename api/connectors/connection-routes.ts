@@ -73,6 +73,10 @@ export function toConnectionView(row: ConnectionRow, state: ConnectState | null 
     authorizationExpiresAt: row.status === 'pending' ? (state?.expiresAt ?? null) : null,
     createdAt: row.created_at.toISOString(),
     connectedAt: row.connected_at?.toISOString() ?? null,
+    lastSync:
+      row.last_sync_at && row.last_sync_status && row.last_sync_counts
+        ? { at: row.last_sync_at.toISOString(), status: row.last_sync_status, counts: row.last_sync_counts }
+        : null,
   };
 }
 

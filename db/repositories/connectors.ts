@@ -36,6 +36,10 @@ export interface ConnectionRow {
   tokens_refreshed_at: Date | null;
   /** When the owners and admins were mailed that it needs re-authorization (once per episode). */
   reauth_mailed_at: Date | null;
+  /** The last sync run of any of its syncs: when it ended, how, and its counts. */
+  last_sync_at: Date | null;
+  last_sync_status: 'succeeded' | 'failed' | null;
+  last_sync_counts: { fetched: number; created: number; updated: number; unchanged: number } | null;
 }
 
 export async function insertConnection(

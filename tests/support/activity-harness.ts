@@ -29,6 +29,7 @@ import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import { createLocalBilling } from '../../integrations/billing/local.ts';
 import { NoCluster } from '../../integrations/cluster/none.ts';
 import { createSmtpMailer } from '../../integrations/mail/smtp.ts';
+import { Client } from '@temporalio/client';
 import { createOutboundClient } from '../../integrations/outbound/fetch.ts';
 import { createOutboundGuard } from '../../integrations/outbound/guard.ts';
 import { createLocalSecretStore } from '../../integrations/secrets/local.ts';
@@ -174,6 +175,8 @@ export async function startActivityHarness(options: { slugPrefix: string }): Pro
     publicUrl: 'http://portal.atrium.test',
     invitationTtlMs: 7 * 86_400_000,
     connectors: { allowInsecureProviders: true },
+    // Connects lazily: the activities tested here never call Temporal.
+    temporal: new Client(),
     webhookSigningClock: realSigningClock,
   };
 
