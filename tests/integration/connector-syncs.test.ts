@@ -66,6 +66,8 @@ describe('connector syncs: scheduled runs with counts, pause, run now, 429, a wo
     assert.equal(created.status, 202, JSON.stringify(created.body));
     await waitForOperation(platform, created.body.operation.id);
     tenant = { id: created.body.tenant.id, slug };
+    // Each test connects its own account: more than the free plan's two connectors.
+    await platform.database.query(`UPDATE tenants SET plan = 'team' WHERE id = $1`, [tenant.id]);
     await platform.database.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')`, [
       tenant.id,
       owner.userId,
