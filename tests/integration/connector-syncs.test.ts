@@ -6,12 +6,14 @@
 // - a 429 with Retry-After is waited out;
 // - a worker SIGKILLed in the middle of paging: the retried attempt resumes from the last page it
 //   reported, and no record is stored or counted twice;
-// - a connection that needs re-authorization pauses its syncs' schedules; a disconnect deletes them.
+// - a connection that needs re-authorization pauses its syncs' schedules; reconnecting it in place
+//   resumes those no member paused; a disconnect deletes them.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { Connection, ConnectionSync, ConnectionSyncList, SyncRunList } from '../../contracts/connectors.ts';
 import type { SyncRun } from '../../contracts/connectors.ts';
+import type { SyncPageProgress } from '../../workflows/connectors/contract.ts';
 import {
   connectionSecretPaths,
   maintainConnectionWorkflowId,
@@ -25,7 +27,13 @@ import {
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
 import type { ConnectorTestProvider } from '../support/connector-provider.ts';
 import { startConnectorProvider } from '../support/connector-provider.ts';
-import { connectThroughProvider, disconnectThroughApi, redirectUriFor } from '../support/connectors.ts';
+import {
+  callbackBody,
+  connectThroughProvider,
+  disconnectThroughApi,
+  postCallback,
+  redirectUriFor,
+} from '../support/connectors.ts';
 import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
 import type { ResourceServer, TestRecord } from '../support/resource-server.ts';
@@ -238,8 +246,15 @@ describe('connector syncs: scheduled runs with counts, pause, run now, 429, a wo
     const hold = api.holdPage(3);
     await post(connectionId, sync.id, 'run');
     await hold.reached;
-    // Pages 1 and 2 are stored; let the throttled heartbeat with page 2's cursor reach the server.
-    await sleep(3_000);
+    // Pages 1 and 2 are stored; the throttled heartbeat with page 2's cursor reaches the server.
+    const [running] = await runsOf(connectionId, sync.id);
+    const reported = await waitFor('the heartbeat after page 2', async () => {
+      const described = await platform.temporal.workflow.getHandle(running!.workflowId).describe();
+      const payload = described.raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0]?.data;
+      const details = payload ? (JSON.parse(Buffer.from(payload).toString('utf8')) as SyncPageProgress) : null;
+      return details?.page === 2 && details;
+    });
+    assert.match(reported.cursor ?? '', /cursor=3$/, 'the heartbeat names the next page');
     await platform.worker.kill();
     hold.release();
     await platform.startWorker();
@@ -258,15 +273,18 @@ describe('connector syncs: scheduled runs with counts, pause, run now, 429, a wo
     const asked = [1, 2, 3, 4, 5].map((page, index) => api.pageRequests(page) - before[index]!);
     assert.deepEqual(asked.slice(0, 2), [1, 1], 'pages 1 and 2 were not fetched again');
     assert.equal(asked[2], 2, 'page 3 was asked by the killed attempt and again by the retry');
+    assert.match(platform.worker.output(), /Resuming the sync.*"fromPage":3/);
     const stored = await storedRecords(sync.id);
     assert.equal(stored.length, 10);
     assert.equal(new Set(stored.map((r) => r.provider_record_id)).size, 10);
   });
 
-  it('a connection that needs re-authorization pauses its syncs; a disconnect deletes their schedules', async () => {
+  it('needs_reauth pauses the syncs, reconnecting in place resumes them (not a member\'s pause), a disconnect deletes them', async () => {
     api.records = recordsNumbered(2);
     const connectionId = await connect('dee');
     const sync = await createSync(connectionId, INTERVAL_SECONDS);
+    const memberPaused = await createSync(connectionId, INTERVAL_SECONDS);
+    await post(connectionId, memberPaused.id, 'pause');
     // Someone else spends the stored refresh token: the next refresh revokes the grant.
     const { data: stored } = (await readTokens(connectionId))!;
     const spent = await fetch(`${provider.issuer}/token`, {
@@ -285,21 +303,62 @@ describe('connector syncs: scheduled runs with counts, pause, run now, 429, a wo
     );
     assert.equal((await maintenance.result()).outcome, 'needs_reauth');
 
-    const shown = ConnectionSyncList.parse(
-      (await request(platform.baseUrl, 'GET', base(connectionId), { headers: owner.headers })).body,
-    ).items[0]!;
-    assert.equal(shown.schedule, 'paused');
-    assert.equal(shown.pausedByMember, false);
-    assert.match(shown.pauseNote ?? '', /authorized again/);
-    // A member cannot run it now either.
+    const listed = async () =>
+      ConnectionSyncList.parse(
+        (await request(platform.baseUrl, 'GET', base(connectionId), { headers: owner.headers })).body,
+      ).items;
+    const [shown] = (await listed()).filter((item) => item.id === sync.id);
+    assert.equal(shown!.schedule, 'paused');
+    assert.equal(shown!.pausedByMember, false);
+    assert.match(shown!.pauseNote ?? '', /authorized again/);
+    // A member cannot run it now, nor lift the pause while the connection cannot sync.
     const refused = await request(platform.baseUrl, 'POST', `${base(connectionId)}/${sync.id}/run`, {
       headers: owner.headers,
     });
     assert.equal(refused.status, 409);
     assert.match(refused.headers.get('content-type') ?? '', /application\/problem\+json/);
+    await waitFor('no run in flight', async () =>
+      (await runsOf(connectionId, sync.id)).every((run) => run.status !== 'running'),
+    );
+    const atPause = (await runsOf(connectionId, sync.id)).length;
+
+    // Reconnect in place: the same connection, through the provider's pages again.
+    const again = await request(
+      platform.baseUrl,
+      'POST',
+      `/api/v1/tenants/${tenant.slug}/connections/${connectionId}/reconnect`,
+      { headers: owner.headers },
+    );
+    assert.equal(again.status, 202, JSON.stringify(again.body));
+    assert.equal(again.body.connection.id, connectionId);
+    const redirect = await provider.authorize(again.body.connection.authorizationUrl, 'dee');
+    const accepted = await postCallback(platform, owner, callbackBody(redirect));
+    assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
+    const operation = await waitForOperation(platform, again.body.operation.id);
+    assert.equal(operation.status, 'completed', JSON.stringify(operation));
+    const connection = Connection.parse(
+      (
+        await request(platform.baseUrl, 'GET', `/api/v1/tenants/${tenant.slug}/connections/${connectionId}`, {
+          headers: owner.headers,
+        })
+      ).body,
+    );
+    assert.equal(connection.status, 'active');
+    const restarted = await platform.temporal.workflow
+      .getHandle(maintainConnectionWorkflowId(tenant.slug, connectionId))
+      .describe();
+    assert.equal(restarted.status.name, 'RUNNING', 'its maintenance runs again');
+    const after = await listed();
+    assert.equal(after.find((item) => item.id === sync.id)!.schedule, 'active');
+    assert.equal(after.find((item) => item.id === memberPaused.id)!.schedule, 'paused', "a member's pause is kept");
+    const resumedRun = await waitFor('a run after the reconnect', async () =>
+      (await finished(connectionId, sync.id)).slice(atPause).find((run) => run.status === 'succeeded'),
+    );
+    assert.equal(resumedRun.counts.fetched, 2);
 
     await disconnectThroughApi(platform, owner, tenant.slug, connectionId);
     await assert.rejects(platform.temporal.schedule.getHandle(sync.scheduleId).describe());
+    await assert.rejects(platform.temporal.schedule.getHandle(memberPaused.scheduleId).describe());
   });
 
   it('answers bad input with problem+json naming the field', async () => {
