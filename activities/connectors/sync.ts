@@ -129,10 +129,14 @@ export function createSyncActivities({ deps, catalog }: SyncDeps) {
         // that committed after the last heartbeat reached the server).
         const reported = context.info.heartbeatDetails as SyncPageProgress | undefined;
         let progress: SyncPageProgress = { page: 0, cursor: null };
+        let resumedFrom = 'heartbeat';
         if (reported && typeof reported.page === 'number') progress = reported;
-        if (setup.run.pages > progress.page) progress = { page: setup.run.pages, cursor: setup.run.next_cursor };
+        if (setup.run.pages > progress.page) {
+          progress = { page: setup.run.pages, cursor: setup.run.next_cursor };
+          resumedFrom = 'run row';
+        }
         if (progress.page > 0) {
-          context.log.info('Resuming the sync', { syncId: input.syncId, fromPage: progress.page + 1 });
+          context.log.info('Resuming the sync', { syncId: input.syncId, fromPage: progress.page + 1, resumedFrom });
           if (progress.cursor === null) return { pages: progress.page };
         }
 

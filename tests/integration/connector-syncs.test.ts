@@ -273,7 +273,15 @@ describe('connector syncs: scheduled runs with counts, pause, run now, 429, a wo
     const asked = [1, 2, 3, 4, 5].map((page, index) => api.pageRequests(page) - before[index]!);
     assert.deepEqual(asked.slice(0, 2), [1, 1], 'pages 1 and 2 were not fetched again');
     assert.equal(asked[2], 2, 'page 3 was asked by the killed attempt and again by the retry');
-    assert.match(platform.worker.output(), /Resuming the sync.*"fromPage":3/);
+    const resumed = platform.worker
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"Resuming the sync"'))
+      .map((line) => JSON.parse(line) as { fromPage: number; resumedFrom: string; attempt: number });
+    assert.deepEqual(
+      resumed.map(({ fromPage, resumedFrom, attempt }) => ({ fromPage, resumedFrom, attempt })),
+      [{ fromPage: 3, resumedFrom: 'heartbeat', attempt: 2 }],
+    );
     const stored = await storedRecords(sync.id);
     assert.equal(stored.length, 10);
     assert.equal(new Set(stored.map((r) => r.provider_record_id)).size, 10);
