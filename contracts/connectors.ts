@@ -114,9 +114,7 @@ export const Connection = z
     createdAt: z.string(),
     connectedAt: z.string().nullable(),
     /** The last sync run of any of its syncs (null: none yet). */
-    lastSync: z
-      .object({ at: z.string(), status: z.enum(['succeeded', 'failed']), counts: SyncCounts })
-      .nullable(),
+    lastSync: z.object({ at: z.string(), status: z.enum(['succeeded', 'failed']), counts: SyncCounts }).nullable(),
   })
   .meta({ id: 'Connection' });
 export type Connection = z.infer<typeof Connection>;
@@ -195,10 +193,13 @@ export const CreateSyncRequest = z
     resourcePath: z
       .string()
       .max(1000)
-      .regex(/^\/[^\s#]*$/, 'Must be a path on the provider\'s API, starting with / (e.g. /v1/contacts?limit=100).')
+      .regex(/^\/[^\s#]*$/, "Must be a path on the provider's API, starting with / (e.g. /v1/contacts?limit=100).")
       .refine((path) => !path.split(/[/?]/).includes('..'), 'Must not contain "..".'),
     /** How often it runs, in seconds: at least the platform's minimum (CONNECTOR_SYNC_MIN_INTERVAL). */
-    intervalSeconds: z.int('Must be a whole number of seconds.').positive('Must be positive.').max(30 * 86_400),
+    intervalSeconds: z
+      .int('Must be a whole number of seconds.')
+      .positive('Must be positive.')
+      .max(30 * 86_400),
   })
   .meta({ id: 'CreateSyncRequest' });
 export type CreateSyncRequest = z.input<typeof CreateSyncRequest>;

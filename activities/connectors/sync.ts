@@ -204,8 +204,7 @@ export function createSyncActivities({ deps, catalog }: SyncDeps) {
     async function load(reference: { path: string; expiresAt: number | null }): Promise<string> {
       const stored = await secretStore.read(reference.path);
       const token = stored?.data.access_token;
-      if (!token)
-        throw refused('The connection has no access token stored.', SYNC_FAILURE_TYPES.connectionUnavailable);
+      if (!token) throw refused('The connection has no access token stored.', SYNC_FAILURE_TYPES.connectionUnavailable);
       current = { token, expiresAt: reference.expiresAt };
       return token;
     }
@@ -249,14 +248,16 @@ export function createSyncActivities({ deps, catalog }: SyncDeps) {
         await response.body?.cancel();
         const waitMs = retryAfterMs(response.headers.get('retry-after'));
         if (waitMs > MAX_RETRY_AFTER_MS)
-          throw new Error(`The provider asks to wait ${Math.round(waitMs / 1000)} s (429); the attempt is retried later.`);
+          throw new Error(
+            `The provider asks to wait ${Math.round(waitMs / 1000)} s (429); the attempt is retried later.`,
+          );
         context.log.info('Rate limited by the provider; waiting', { waitMs, url: url.pathname });
         await Promise.race([sleep(waitMs), context.cancelled]);
         continue;
       }
       if (response.status === 401)
         throw refused(
-          'The provider refused the connection\'s token (401) even after a refresh; reconnect it.',
+          "The provider refused the connection's token (401) even after a refresh; reconnect it.",
           SYNC_FAILURE_TYPES.connectionUnavailable,
         );
       if (response.status >= 500)
@@ -354,5 +355,7 @@ function hashOf(value: unknown): string {
               .map((key) => [key, canonical((inner as Record<string, unknown>)[key])]),
           )
         : inner;
-  return createHash('sha256').update(JSON.stringify(canonical(value))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(value)))
+    .digest('hex');
 }

@@ -158,9 +158,7 @@ export function syncsRouter(deps: ApiDeps): Router {
         'validation',
         `A sync runs at most every ${syncMinIntervalMs / 1_000} seconds; see \`errors\`.`,
         {
-          errors: [
-            { path: 'intervalSeconds', message: `Must be at least ${syncMinIntervalMs / 1_000} (seconds).` },
-          ],
+          errors: [{ path: 'intervalSeconds', message: `Must be at least ${syncMinIntervalMs / 1_000} (seconds).` }],
         },
       );
     const syncId = randomUUID();
@@ -219,9 +217,7 @@ export function syncsRouter(deps: ApiDeps): Router {
   router.get('/:syncId', requireTenantPermission(deps, 'connectors.read'), async (req, res) => {
     const { connectionId, syncId } = parseParams(SyncPath, req);
     const { tenantId } = tenantAccessOf(res);
-    const row = await withTenantScope(deps.dataSource, tenantId, (db) =>
-      syncOr404(db, tenantId, connectionId, syncId),
-    );
+    const row = await withTenantScope(deps.dataSource, tenantId, (db) => syncOr404(db, tenantId, connectionId, syncId));
     res.json(toSyncView(row, await scheduleOf(row)) satisfies ConnectionSync);
   });
 
@@ -273,7 +269,10 @@ export function syncsRouter(deps: ApiDeps): Router {
     const row = await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
       const connection = await connectionOr404(db, access.tenantId, connectionId);
       if (connection.status !== 'active')
-        throw new ProblemError('conflict', `This connection is ${connection.status}; reconnect it before running its syncs.`);
+        throw new ProblemError(
+          'conflict',
+          `This connection is ${connection.status}; reconnect it before running its syncs.`,
+        );
       const row = await syncOr404(db, access.tenantId, connectionId, syncId);
       await appendAuditEntry(db, {
         tenantId: access.tenantId,
@@ -296,7 +295,10 @@ export function syncsRouter(deps: ApiDeps): Router {
     const row = await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
       const connection = await connectionOr404(db, access.tenantId, connectionId);
       if (connection.status !== 'active')
-        throw new ProblemError('conflict', `This connection is ${connection.status}; reconnect it before running its syncs.`);
+        throw new ProblemError(
+          'conflict',
+          `This connection is ${connection.status}; reconnect it before running its syncs.`,
+        );
       const row = await syncOr404(db, access.tenantId, connectionId, syncId);
       await appendAuditEntry(db, {
         tenantId: access.tenantId,
@@ -410,7 +412,10 @@ export const syncsPaths: ZodOpenApiPathsObject = {
           summary,
           security: [{ bearer: [] }],
           requestParams: { path: SyncPath },
-          responses: { [status]: { description: 'The sync.', content: SyncSchema }, ...problemResponses(400, 401, 403, 404, 409) },
+          responses: {
+            [status]: { description: 'The sync.', content: SyncSchema },
+            ...problemResponses(400, 401, 403, 404, 409),
+          },
         },
       },
     ]),

@@ -46,7 +46,9 @@ export class CreateConnectorSyncs1764900000000 implements MigrationInterface {
         last_status text CHECK (last_status IN ('succeeded', 'failed')),
         last_error text
       )`);
-    await queryRunner.query(`CREATE INDEX connector_syncs_connection_idx ON connector_syncs (tenant_id, connection_id)`);
+    await queryRunner.query(
+      `CREATE INDEX connector_syncs_connection_idx ON connector_syncs (tenant_id, connection_id)`,
+    );
 
     await queryRunner.query(`
       CREATE TABLE connector_sync_runs (
@@ -83,7 +85,9 @@ export class CreateConnectorSyncs1764900000000 implements MigrationInterface {
         updated_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (sync_id, provider_record_id)
       )`);
-    await queryRunner.query(`CREATE INDEX connector_records_tenant_idx ON connector_records (tenant_id, connection_id)`);
+    await queryRunner.query(
+      `CREATE INDEX connector_records_tenant_idx ON connector_records (tenant_id, connection_id)`,
+    );
 
     await queryRunner.query(`
       ALTER TABLE connector_connections

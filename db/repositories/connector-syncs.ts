@@ -185,10 +185,7 @@ export async function finishSyncRun(
   return rows[0] ?? null;
 }
 
-export async function recordLastSync(
-  db: EntityManager,
-  run: SyncRunRow,
-): Promise<void> {
+export async function recordLastSync(db: EntityManager, run: SyncRunRow): Promise<void> {
   const counts: SyncCounts = {
     fetched: run.fetched,
     created: run.created,

@@ -103,7 +103,14 @@ describe('connector syncs: scheduled runs with counts, pause, run now, 429, a wo
 
   const base = (connectionId: string) => `/api/v1/tenants/${tenant.slug}/connections/${connectionId}/syncs`;
   const connect = async (login: string) => {
-    const { started, operation } = await connectThroughProvider(platform, owner, tenant.slug, provider, providerId, login);
+    const { started, operation } = await connectThroughProvider(
+      platform,
+      owner,
+      tenant.slug,
+      provider,
+      providerId,
+      login,
+    );
     assert.equal(operation.status, 'completed', JSON.stringify(operation));
     return started.connection.id;
   };
@@ -154,7 +161,10 @@ describe('connector syncs: scheduled runs with counts, pause, run now, 429, a wo
       const runs = await finished(connectionId, sync.id);
       return runs.length >= 2 && runs;
     });
-    assert.ok(two.every((run) => run.status === 'succeeded'), JSON.stringify(two));
+    assert.ok(
+      two.every((run) => run.status === 'succeeded'),
+      JSON.stringify(two),
+    );
     assert.deepEqual(two[0]!.counts, { fetched: 5, created: 5, updated: 0, unchanged: 0 });
     assert.equal(two[0]!.pages, 3);
     assert.deepEqual(two[1]!.counts, { fetched: 5, created: 0, updated: 0, unchanged: 5 });
@@ -194,7 +204,10 @@ describe('connector syncs: scheduled runs with counts, pause, run now, 429, a wo
     // Run now: exactly one more run, still paused.
     const ran = await post(connectionId, sync.id, 'run');
     assert.equal(ran.schedule, 'paused');
-    await waitFor('the run-now run finished', async () => (await finished(connectionId, sync.id)).length === atPause + 1);
+    await waitFor(
+      'the run-now run finished',
+      async () => (await finished(connectionId, sync.id)).length === atPause + 1,
+    );
     await sleep(INTERVAL_SECONDS * 1_500);
     assert.equal((await runsOf(connectionId, sync.id)).length, atPause + 1, 'run now ran once');
 
@@ -287,7 +300,7 @@ describe('connector syncs: scheduled runs with counts, pause, run now, 429, a wo
     assert.equal(new Set(stored.map((r) => r.provider_record_id)).size, 10);
   });
 
-  it('needs_reauth pauses the syncs, reconnecting in place resumes them (not a member\'s pause), a disconnect deletes them', async () => {
+  it("needs_reauth pauses the syncs, reconnecting in place resumes them (not a member's pause), a disconnect deletes them", async () => {
     api.records = recordsNumbered(2);
     const connectionId = await connect('dee');
     const sync = await createSync(connectionId, INTERVAL_SECONDS);

@@ -1,4 +1,16 @@
-import { Alert, Badge, Button, EmptyState, Group, NumberInput, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import {
+  Alert,
+  Badge,
+  Button,
+  EmptyState,
+  Group,
+  NumberInput,
+  Paper,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { Form } from 'react-router';
 import type { ConnectionSync, Problem, SyncRun } from '../../../contracts/index.ts';
 import { Timestamp } from '../components/Timestamp.tsx';

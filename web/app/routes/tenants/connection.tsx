@@ -70,7 +70,10 @@ export async function action({ context, params, request }: Route.ActionArgs) {
   const call = { context, token: accessToken };
   const form = await request.formData();
   const intent = formText(form, 'intent');
-  const answer = (result: { ok: true } | { ok: false; status: number; problem: Problem }, scope: ActionResult['scope']) => {
+  const answer = (
+    result: { ok: true } | { ok: false; status: number; problem: Problem },
+    scope: ActionResult['scope'],
+  ) => {
     if (result.ok) return data<ActionResult>({ problem: null, fieldErrors: {}, scope });
     if (result.status === 401) throw redirect(loginPath(request));
     const fieldErrors = Object.fromEntries((result.problem.errors ?? []).map((e) => [e.path, e.message]));
