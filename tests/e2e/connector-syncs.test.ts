@@ -67,10 +67,10 @@ describe('portal: a connection’s syncs', () => {
     });
     await waitForOperation(platform, created.body.operation.id);
     slug = created.body.tenant.slug;
-    await platform.database.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')`, [
-      created.body.tenant.id,
-      owner.userId,
-    ]);
+    await platform.database.query(
+      `INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner') ON CONFLICT DO NOTHING`,
+      [created.body.tenant.id, owner.userId],
+    );
     const defined = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${slug}/connectors/providers`, {
       headers: owner.headers,
       json: {
@@ -107,7 +107,7 @@ describe('portal: a connection’s syncs', () => {
     await form.getByRole('textbox', { name: 'Resource path' }).fill('/records');
     await form.getByRole('textbox', { name: 'Every (seconds)' }).fill('1');
     await form.getByRole('button', { name: 'Add sync' }).click();
-    await page.getByText('Must be at least 2 (seconds).').waitFor();
+    await form.getByText('Must be at least 2 (seconds).').waitFor();
 
     await form.getByRole('textbox', { name: 'Every (seconds)' }).fill('3600');
     await form.getByRole('button', { name: 'Add sync' }).click();
