@@ -2,7 +2,7 @@
 // a protected resource server that checks each token by introspection at it and serves records
 // in pages, the Temporal dev server running each sync's Schedule, PostgreSQL under RLS.
 // - a sync on a short schedule runs at least twice and stores its records with counts (created,
-//   then unchanged, then updated); pausing stops it; "run now" runs it once;
+//   then unchanged, then updated); pausing stops it; "run now" runs it once; a backfill runs it;
 // - a 429 with Retry-After is waited out;
 // - a worker SIGKILLed in the middle of paging: the retried attempt resumes from the last page it
 //   reported, and no record is stored or counted twice;
@@ -144,6 +144,13 @@ describe('connector syncs: scheduled runs with counts, pause, run now, 429, a wo
       [syncId],
     );
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** No run of the sync is in flight: none the schedule started still runs, none is recorded running. */
+  const settled = (connectionId: string, sync: { id: string; scheduleId: string }) =>
+    waitFor('no run in flight', async () => {
+      const described = await platform.temporal.schedule.getHandle(sync.scheduleId).describe();
+      if (described.info.runningActions.length > 0) return false;
+      return (await runsOf(connectionId, sync.id)).every((run) => run.status !== 'running');
+    });
 
   it('runs on its schedule with counts, stops when paused, and runs once when asked to', async () => {
     api.records = recordsNumbered(5);
@@ -194,9 +201,7 @@ describe('connector syncs: scheduled runs with counts, pause, run now, 429, a wo
     const paused = await post(connectionId, sync.id, 'pause');
     assert.equal(paused.schedule, 'paused');
     assert.equal(paused.pausedByMember, true);
-    await waitFor('no run in flight', async () =>
-      (await runsOf(connectionId, sync.id)).every((run) => run.status !== 'running'),
-    );
+    await settled(connectionId, sync);
     const atPause = (await runsOf(connectionId, sync.id)).length;
     await sleep(INTERVAL_SECONDS * 2_500);
     assert.equal((await runsOf(connectionId, sync.id)).length, atPause, 'no run while paused');
@@ -211,13 +216,35 @@ describe('connector syncs: scheduled runs with counts, pause, run now, 429, a wo
     await sleep(INTERVAL_SECONDS * 1_500);
     assert.equal((await runsOf(connectionId, sync.id)).length, atPause + 1, 'run now ran once');
 
+    // Backfill: the runs the interval had due in a past period are taken now (SKIP drops overlapping ones).
+    const backfill = await request(platform.baseUrl, 'POST', `${base(connectionId)}/${sync.id}/backfill`, {
+      headers: owner.headers,
+      json: { start: new Date(Date.now() - 4_000).toISOString(), end: new Date().toISOString() },
+    });
+    assert.equal(backfill.status, 202, JSON.stringify(backfill.body));
+    await waitFor(
+      'a backfilled run finished',
+      async () => (await finished(connectionId, sync.id)).length > atPause + 1,
+    );
+    const backwards = await request(platform.baseUrl, 'POST', `${base(connectionId)}/${sync.id}/backfill`, {
+      headers: owner.headers,
+      json: { start: new Date().toISOString(), end: new Date(Date.now() - 60_000).toISOString() },
+    });
+    assert.equal(backwards.status, 422);
+    assert.equal(backwards.body.errors[0].path, 'end');
+
     const audit = await platform.database.query<{ action: string }>(
       `SELECT action FROM audit_log WHERE tenant_id = $1 AND target_id = $2 ORDER BY id`,
       [tenant.id, sync.id],
     );
     assert.deepEqual(
       audit.map((entry) => entry.action),
-      ['connection.sync_created', 'connection.sync_paused', 'connection.sync_run_requested'],
+      [
+        'connection.sync_created',
+        'connection.sync_paused',
+        'connection.sync_run_requested',
+        'connection.sync_backfill_requested',
+      ],
     );
 
     // Deleted: the schedule goes too.
@@ -338,9 +365,7 @@ describe('connector syncs: scheduled runs with counts, pause, run now, 429, a wo
     });
     assert.equal(refused.status, 409);
     assert.match(refused.headers.get('content-type') ?? '', /application\/problem\+json/);
-    await waitFor('no run in flight', async () =>
-      (await runsOf(connectionId, sync.id)).every((run) => run.status !== 'running'),
-    );
+    await settled(connectionId, sync);
     const atPause = (await runsOf(connectionId, sync.id)).length;
 
     // Reconnect in place: the same connection, through the provider's pages again.
