@@ -117,9 +117,10 @@ export function syncsRouter(deps: ApiDeps): Router {
     return connection;
   };
 
-  const syncOr404 = async (db: EntityManager, tenantId: string, connectionId: string, syncId: string) => {
+  /** The sync, locked for the change the request makes (reads pass `lock: false`). */
+  const syncOr404 = async (db: EntityManager, tenantId: string, connectionId: string, syncId: string, lock = true) => {
     await connectionOr404(db, tenantId, connectionId);
-    const sync = await findSync(db, tenantId, connectionId, syncId, { lock: true });
+    const sync = await findSync(db, tenantId, connectionId, syncId, { lock });
     if (!sync) throw new ProblemError('notFound', `No sync ${syncId} on this connection.`);
     return sync;
   };
@@ -225,7 +226,7 @@ export function syncsRouter(deps: ApiDeps): Router {
     const { connectionId, syncId } = parseParams(SyncPath, req);
     const { tenantId } = tenantAccessOf(res);
     const runs = await withTenantScope(deps.dataSource, tenantId, async (db) => {
-      await syncOr404(db, tenantId, connectionId, syncId);
+      await syncOr404(db, tenantId, connectionId, syncId, false);
       return listSyncRuns(db, tenantId, syncId);
     });
     res.json({ items: runs.map(toRunView) } satisfies SyncRunList);
