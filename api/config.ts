@@ -140,6 +140,10 @@ const ApiEnv = z.object({
   CONNECTOR_AUTHORIZATION_WAIT: duration.default(10_000),
   /** How early maintainConnection refreshes an access token (at most a third of its life). */
   CONNECTOR_REFRESH_MARGIN: duration.default(5 * 60_000),
+  /** The shortest interval a sync may run at (a tenant asking for less is told this one). */
+  CONNECTOR_SYNC_MIN_INTERVAL: duration
+    .default(5 * 60_000)
+    .refine((ms) => ms >= 1_000 && ms % 1_000 === 0, 'must be whole seconds, at least 1s'),
   // Tenant secrets (api/routes/secrets.ts): how long a replaced or deleted secret's values are
   // kept before they are destroyed, and the shortest rotation policy a tenant may set.
   SECRET_VERSION_RETENTION: duration.default(30 * 86_400_000),
@@ -264,6 +268,7 @@ export function readApiConfig(env: Env) {
         connectTimeoutMs: parsed.CONNECTOR_CONNECT_TIMEOUT,
         authorizationWaitMs: parsed.CONNECTOR_AUTHORIZATION_WAIT,
         refreshMarginMs: parsed.CONNECTOR_REFRESH_MARGIN,
+        syncMinIntervalMs: parsed.CONNECTOR_SYNC_MIN_INTERVAL,
         // The exact redirect URI registered at every provider: the portal's callback page.
         redirectUri: `${parsed.PUBLIC_URL.replace(/\/$/, '')}/connectors/callback`,
       },

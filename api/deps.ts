@@ -104,6 +104,8 @@ export interface ApiDeps {
       authorizationWaitMs: number;
       /** CONNECTOR_REFRESH_MARGIN: how early maintainConnection refreshes an access token. */
       refreshMarginMs: number;
+      /** CONNECTOR_SYNC_MIN_INTERVAL: the shortest interval a sync may be scheduled at. */
+      syncMinIntervalMs: number;
       /** `<PUBLIC_URL>/connectors/callback`: the one redirect URI registered at providers. */
       redirectUri: string;
     };

@@ -89,6 +89,12 @@ export const CreateConnectionRequest = z
   .meta({ id: 'CreateConnectionRequest' });
 export type CreateConnectionRequest = z.input<typeof CreateConnectionRequest>;
 
+/** What one sync run (or a connection's last one) fetched and did with it. */
+export const SyncCounts = z
+  .object({ fetched: z.int(), created: z.int(), updated: z.int(), unchanged: z.int() })
+  .meta({ id: 'SyncCounts' });
+export type SyncCounts = z.infer<typeof SyncCounts>;
+
 export const Connection = z
   .object({
     id: z.uuid(),
@@ -107,6 +113,8 @@ export const Connection = z
     authorizationExpiresAt: z.string().nullable(),
     createdAt: z.string(),
     connectedAt: z.string().nullable(),
+    /** The last sync run of any of its syncs (null: none yet). */
+    lastSync: z.object({ at: z.string(), status: z.enum(['succeeded', 'failed']), counts: SyncCounts }).nullable(),
   })
   .meta({ id: 'Connection' });
 export type Connection = z.infer<typeof Connection>;
@@ -173,3 +181,76 @@ export const ProviderClientList = z.object({ items: z.array(ProviderClient) }).m
 export type ProviderClientList = z.infer<typeof ProviderClientList>;
 
 export const CatalogProviderPath = z.object({ providerId });
+
+// Scheduled syncs of a connection: what to pull (a resource path on the provider's API base
+// URL) and how often. Each is a Temporal Schedule `connector-sync/<slug>/<connection>/<sync>`.
+
+export const SyncPath = ConnectionPath.extend({ syncId: z.uuid('Must be a sync id (UUID).') });
+
+export const CreateSyncRequest = z
+  .strictObject({
+    name: z.string().trim().min(1, 'Give the sync a name.').max(80),
+    resourcePath: z
+      .string()
+      .max(1000)
+      .regex(/^\/[^\s#]*$/, "Must be a path on the provider's API, starting with / (e.g. /v1/contacts?limit=100).")
+      .refine((path) => !path.split(/[/?]/).includes('..'), 'Must not contain "..".'),
+    /** How often it runs, in seconds: at least the platform's minimum (CONNECTOR_SYNC_MIN_INTERVAL). */
+    intervalSeconds: z
+      .int('Must be a whole number of seconds.')
+      .positive('Must be positive.')
+      .max(30 * 86_400),
+  })
+  .meta({ id: 'CreateSyncRequest' });
+export type CreateSyncRequest = z.input<typeof CreateSyncRequest>;
+
+export const BackfillSyncRequest = z
+  .strictObject({
+    start: z.iso.datetime({ offset: true, error: 'Must be an ISO 8601 date-time.' }),
+    end: z.iso.datetime({ offset: true, error: 'Must be an ISO 8601 date-time.' }),
+  })
+  .refine(({ start, end }) => Date.parse(start) < Date.parse(end), { path: ['end'], message: 'Must be after start.' })
+  .meta({ id: 'BackfillSyncRequest' });
+export type BackfillSyncRequest = z.input<typeof BackfillSyncRequest>;
+
+export const ConnectionSync = z
+  .object({
+    id: z.uuid(),
+    connectionId: z.uuid(),
+    name: z.string(),
+    resourcePath: z.string(),
+    intervalSeconds: z.int(),
+    /** `paused`: a member paused it, or its connection needs re-authorization (see `pauseNote`). */
+    schedule: z.enum(['active', 'paused']),
+    /** A member paused it (it stays paused when the connection is reconnected). */
+    pausedByMember: z.boolean(),
+    pauseNote: z.string().nullable(),
+    /** When it runs next (null: paused, or the schedule could not be read). */
+    nextRunAt: z.string().nullable(),
+    scheduleId: z.string().meta({ description: 'The Temporal Schedule (connector-sync/<slug>/<connection>/<sync>).' }),
+    lastRun: z
+      .object({ at: z.string(), status: z.enum(['succeeded', 'failed']), error: z.string().nullable() })
+      .nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'ConnectionSync' });
+export type ConnectionSync = z.infer<typeof ConnectionSync>;
+
+export const ConnectionSyncList = z.object({ items: z.array(ConnectionSync) }).meta({ id: 'ConnectionSyncList' });
+export type ConnectionSyncList = z.infer<typeof ConnectionSyncList>;
+
+export const SyncRun = z
+  .object({
+    workflowId: z.string(),
+    status: z.enum(['running', 'succeeded', 'failed']),
+    pages: z.int(),
+    counts: SyncCounts,
+    error: z.string().nullable(),
+    startedAt: z.string(),
+    finishedAt: z.string().nullable(),
+  })
+  .meta({ id: 'SyncRun' });
+export type SyncRun = z.infer<typeof SyncRun>;
+
+export const SyncRunList = z.object({ items: z.array(SyncRun) }).meta({ id: 'SyncRunList' });
+export type SyncRunList = z.infer<typeof SyncRunList>;

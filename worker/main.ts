@@ -168,6 +168,7 @@ try {
           publicUrl: config.publicUrl,
           invitationTtlMs: config.invitationTtlMs,
           connectors: config.connectors,
+          temporal: client,
           webhookSigningClock,
         }),
         interceptors: { activity: [activityLogContext] },

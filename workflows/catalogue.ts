@@ -115,6 +115,14 @@ export const OPERATION_CATALOGUE = {
     scope: 'tenant',
     label: 'Connection maintenance',
   }),
+  // Started by the sync's Temporal Schedule, which appends each action's time to this prefix.
+  'connector-sync': entry<{ slug: string; connectionId: string; syncId: string }>({
+    family: 'connectors',
+    workflowType: 'syncConnection',
+    workflowId: ({ slug, connectionId, syncId }) => `connector-sync/${slug}/${connectionId}/${syncId}`,
+    scope: 'tenant',
+    label: 'Connector sync',
+  }),
 } as const;
 
 export type OperationKind = keyof typeof OPERATION_CATALOGUE;

@@ -3,6 +3,7 @@
 // what the workflow history holds) are paths, scopes, times and the account's name.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
+import { listSyncs } from '../../db/repositories/connector-syncs.ts';
 import {
   closeAuthorization,
   findAuthorization,
@@ -15,11 +16,12 @@ import { stateHash } from '../../integrations/oauth/state.ts';
 import type { CatalogProviderDefinition } from '../../integrations/oauth/provider-definition.ts';
 import { connectionSecretPaths } from '../../workflows/connectors/contract.ts';
 import type { ActivityDeps } from '../shared/deps.ts';
+import { resumeSyncSchedules } from './sync-schedules.ts';
 import { lockedTenantStep, tenantStep } from '../shared/kernel.ts';
 import { asProviderFailure, clientCredentials, resolveProvider } from './provider-settings.ts';
 
 export interface ConnectDeps {
-  deps: Pick<ActivityDeps, 'dataSource' | 'secretStore'>;
+  deps: Pick<ActivityDeps, 'dataSource' | 'secretStore' | 'temporal'>;
   oauth: OAuthClient;
   catalog: ReadonlyMap<string, CatalogProviderDefinition>;
 }
@@ -202,7 +204,7 @@ export function createConnectActivities({ deps, oauth, catalog }: ConnectDeps) {
             'ConnectionMissing',
           );
         // The used authorization stays: a replayed callback is told it was completed (410).
-        if (connection.status === 'active') return;
+        if (connection.status === 'active') return listSyncs(db, input.tenantId, input.connectionId);
         await updateConnection(db, input.tenantId, input.connectionId, {
           status: 'active',
           error_code: null,
@@ -221,6 +223,11 @@ export function createConnectActivities({ deps, oauth, catalog }: ConnectDeps) {
           { status: connection.status },
           { status: 'active', provider: connection.provider, account: input.accountName, scopes: input.scopes },
         );
+        return listSyncs(db, input.tenantId, input.connectionId);
+      }).then(async (syncs) => {
+        // A reconnect: the syncs its needs_reauth paused run again (those a member paused stay).
+        if (syncs.length > 0)
+          await resumeSyncSchedules(deps.temporal, syncs, 'Resumed: the connection was authorized again.');
       });
     },
 

@@ -2,12 +2,14 @@
 // delete the tokens and mark the connection disconnected.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
+import { listSyncs } from '../../db/repositories/connector-syncs.ts';
 import { deleteAuthorization, findConnection, updateConnection } from '../../db/repositories/connectors.ts';
 import { revokeAtProvider } from '../../integrations/oauth/revocation.ts';
 import { connectionSecretPaths } from '../../workflows/connectors/contract.ts';
 import { tenantStep } from '../shared/kernel.ts';
 import type { ConnectDeps } from './connect.ts';
 import { asProviderFailure, clientCredentials, resolveProvider } from './provider-settings.ts';
+import { deleteSyncSchedules } from './sync-schedules.ts';
 
 interface DisconnectInput {
   tenantId: string;
@@ -52,14 +54,17 @@ export function createDisconnectActivities({ deps, oauth, catalog }: ConnectDeps
     },
 
     /**
-     * Deletes the tokens (and anything a pending connect left) and marks the connection
-     * disconnected. Retry-safe: deleting what is gone succeeds; a disconnected connection is not
+     * Deletes the tokens (and anything a pending connect left) and the connection's sync schedules,
+     * and marks the connection disconnected. Retry-safe: deleting what is gone succeeds; a disconnected connection is not
      * audited again.
      */
     async deleteConnectionTokens(input: DisconnectInput & { revocation: string }): Promise<void> {
       await tenantStep(deps, input, async (step) => {
         const paths = connectionSecretPaths(input.slug, input.connectionId);
         await Promise.all([paths.tokens, paths.pkce, paths.callback].map((path) => secretStore.destroy(path)));
+        // Nothing is synced through a disconnected connection: its schedules go (their run history stays).
+        const syncs = await step.locked(({ db }) => listSyncs(db, input.tenantId, input.connectionId));
+        await deleteSyncSchedules(deps.temporal, syncs);
         await step.locked(async ({ db, auditChange }) => {
           await deleteAuthorization(db, input.tenantId, input.connectionId);
           const connection = await findConnection(db, input.tenantId, input.connectionId, { lock: true });

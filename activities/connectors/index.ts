@@ -1,5 +1,5 @@
-// The connectors family's activities: connectConnector's, maintainConnection's and
-// disconnectConnector's steps, built
+// The connectors family's activities: connectConnector's, maintainConnection's,
+// disconnectConnector's and syncConnection's steps, built
 // on one OAuth client (openid-client through the outbound guard) and the provider catalog, which
 // is checked here when the worker starts (a wrong entry stops it, naming the field).
 import { createOAuthClient } from '../../integrations/oauth/client.ts';
@@ -8,6 +8,7 @@ import type { ActivityDeps, ActivityFamily } from '../shared/deps.ts';
 import { createConnectActivities } from './connect.ts';
 import { createDisconnectActivities } from './disconnect.ts';
 import { createMaintainActivities } from './maintain.ts';
+import { createSyncActivities } from './sync.ts';
 
 export function createConnectorActivities(deps: ActivityDeps) {
   const oauth = createOAuthClient({ fetch: deps.outbound, allowInsecure: deps.connectors.allowInsecureProviders });
@@ -16,6 +17,7 @@ export function createConnectorActivities(deps: ActivityDeps) {
     ...createConnectActivities({ deps, oauth, catalog }),
     ...createMaintainActivities({ deps, oauth, catalog }),
     ...createDisconnectActivities({ deps, oauth, catalog }),
+    ...createSyncActivities({ deps, catalog }),
   };
 }
 

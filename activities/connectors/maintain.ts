@@ -2,6 +2,7 @@
 // same activity, right after the provider answers), and mark a connection whose grant is gone as
 // needing re-authorization, mailing its owners and admins once.
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { listSyncs } from '../../db/repositories/connector-syncs.ts';
 import { findConnection, updateConnection } from '../../db/repositories/connectors.ts';
 import { listOwnerAndAdminAddresses } from '../../db/repositories/memberships.ts';
 import { findTenantById } from '../../db/repositories/tenants.ts';
@@ -13,9 +14,10 @@ import { mailPeople } from '../shared/mail-people.ts';
 import { SYSTEM_ACTOR, tenantStep } from '../shared/kernel.ts';
 import type { ConnectDeps } from './connect.ts';
 import { asProviderFailure, clientCredentials, resolveProvider } from './provider-settings.ts';
+import { pauseSyncSchedules, REAUTH_PAUSE_NOTE } from './sync-schedules.ts';
 
 export interface MaintainDeps extends ConnectDeps {
-  deps: Pick<ActivityDeps, 'dataSource' | 'secretStore' | 'mailer' | 'publicUrl'>;
+  deps: Pick<ActivityDeps, 'dataSource' | 'secretStore' | 'mailer' | 'publicUrl' | 'temporal'>;
 }
 
 export function createMaintainActivities({ deps, oauth, catalog }: MaintainDeps) {
@@ -94,7 +96,8 @@ export function createMaintainActivities({ deps, oauth, catalog }: MaintainDeps)
 
     /**
      * The provider refused the refresh for good: the connection becomes `needs_reauth` with the
-     * provider's reason (audited), and its owners and admins are mailed once. Retry-safe: the
+     * provider's reason (audited), its sync schedules are paused, and its owners and admins are
+     * mailed once. Retry-safe: pausing a paused schedule succeeds; the
      * status is set once; the mail's mark is set after the mails (a crash between them sends
      * them again, with the same Message-ID). A connection being disconnected is left alone.
      */
@@ -127,6 +130,11 @@ export function createMaintainActivities({ deps, oauth, catalog }: MaintainDeps)
           }
           return current.status === 'needs_reauth' && current.reauth_mailed_at !== null ? null : current;
         });
+        // Its syncs could not get a token any more: their schedules pause until it is reconnected.
+        const syncs = await withTenantScope(deps.dataSource, input.tenantId, (db) =>
+          listSyncs(db, input.tenantId, input.connectionId),
+        );
+        await pauseSyncSchedules(deps.temporal, syncs, REAUTH_PAUSE_NOTE);
         if (!connection) return { recipients: [] };
 
         const read = await withTenantScope(deps.dataSource, input.tenantId, async (db) => ({

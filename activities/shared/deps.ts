@@ -1,6 +1,7 @@
 // What activities are built from: the clients the worker creates once at start. Each family
 // gets its own database pool (and the local adapters bound to it), so one family's work never
 // waits for another's connections (worker/registry.ts).
+import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import type { ConnectorConfig } from '../../config/connectors.ts';
 import type { Billing } from '../../integrations/billing/port.ts';
@@ -38,6 +39,11 @@ export interface ActivityDeps {
   invitationTtlMs: number;
   /** CONNECTOR_ALLOW_INSECURE_PROVIDERS: tenant-defined OAuth providers on http:// (tests only). */
   connectors: ConnectorConfig;
+  /**
+   * The worker's Temporal client: connector syncs ask maintainConnection for a fresh token (its
+   * Update) and pause or resume a connection's sync schedules.
+   */
+  temporal: Client;
 }
 
 /** An activity as the worker registers it. */

@@ -7,6 +7,7 @@
 //                             starts connectConnector; answers 202 with the authorization URL to
 //                             send the member to once the workflow has prepared it
 //   GET    /:connectionId     one connection (while pending: its authorization URL, read from the workflow)
+//   POST   /:connectionId/reconnect  reconnect in place: connectConnector again for the same connection
 //   DELETE /:connectionId     disconnect: starts disconnectConnector (revoke, delete tokens)
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
@@ -26,6 +27,7 @@ import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
 import type { ConnectionRow } from '../../db/repositories/connectors.ts';
 import {
   countLiveConnections,
+  LIVE_CONNECTION_STATUSES,
   findConnection,
   insertConnection,
   listConnections,
@@ -37,6 +39,7 @@ import type { ConnectState } from '../../workflows/connectors/contract.ts';
 import {
   CONNECT_CONNECTOR_KIND,
   connectConnectorWorkflowId,
+  connectionSecretPaths,
   DISCONNECT_CONNECTOR_KIND,
   getConnectStateQuery,
 } from '../../workflows/connectors/contract.ts';
@@ -73,6 +76,10 @@ export function toConnectionView(row: ConnectionRow, state: ConnectState | null 
     authorizationExpiresAt: row.status === 'pending' ? (state?.expiresAt ?? null) : null,
     createdAt: row.created_at.toISOString(),
     connectedAt: row.connected_at?.toISOString() ?? null,
+    lastSync:
+      row.last_sync_at && row.last_sync_status && row.last_sync_counts
+        ? { at: row.last_sync_at.toISOString(), status: row.last_sync_status, counts: row.last_sync_counts }
+        : null,
   };
 }
 
@@ -230,6 +237,105 @@ export function connectionsRouter(deps: ApiDeps): Router {
     });
   });
 
+  // Reconnect in place: a new connect for the same connection (its id, its syncs), for one that
+  // needs re-authorization or whose reconnect did not finish. On success the connection is active
+  // again, its maintenance starts again and the syncs its needs_reauth paused resume.
+  router.post('/:connectionId/reconnect', requireTenantPermission(deps, 'connectors.manage'), async (req, res) => {
+    const { connectionId } = parseParams(ConnectionPath, req);
+    const access = tenantAccessOf(res);
+    const auth = authOf(res);
+    if (auth.apiKey)
+      throw new ProblemError(
+        'forbidden',
+        'A person reconnects an account (the provider asks them to consent); API keys cannot.',
+      );
+    await respondIdempotently(req, res, idempotency, async () => {
+      const workflowId = connectConnectorWorkflowId(access.slug, connectionId);
+      const startedRun: { workflowId?: string } = {};
+      const { row, started } = await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
+        await lockConnectors(db, access.tenantId);
+        const current = await findConnection(db, access.tenantId, connectionId, { lock: true });
+        if (!current) throw new ProblemError('notFound', `No connection ${connectionId} in this tenant.`);
+        const wasLive = LIVE_CONNECTION_STATUSES.includes(current.status);
+        if (current.status !== 'needs_reauth' && (current.connected_at === null || wasLive))
+          throw new ProblemError(
+            'conflict',
+            `This connection is ${current.status}; only one that needs to be authorized again (or whose reconnect did not finish) can be reconnected.`,
+          );
+        if (!wasLive) {
+          // A reconnect that expired or failed gave its place back: it takes one again.
+          const limit = planDefinition(access.tenant.plan).limits.connectors;
+          const used = await countLiveConnections(db, access.tenantId);
+          if (limit !== null && used >= limit)
+            throw new ProblemError(
+              'planLimitReached',
+              `The "${access.tenant.plan}" plan allows ${limit} connectors (limit "connectors"); ${used} are connected or connecting.`,
+              { errors: [{ path: 'connectionId', message: `connectors limit ${limit} reached.` }] },
+            );
+        }
+        // The old tokens are dead (the provider refused them): the new connect must exchange its
+        // own code, not find them and keep them.
+        await deps.secretStore.destroy(connectionSecretPaths(access.slug, connectionId).tokens);
+        const row = (await updateConnection(db, access.tenantId, connectionId, {
+          status: 'pending',
+          error_code: null,
+          error_message: null,
+          token_path: null,
+          token_expires_at: null,
+        }))!;
+        const started = await startConnect(
+          starter,
+          {
+            tenantId: access.tenantId,
+            slug: access.slug,
+            connectionId,
+            providerId: current.provider,
+            scopes: current.scopes,
+            redirectUri: settings.redirectUri,
+            userId: auth.userId,
+            requestedBy: actorOf(req, res),
+            connectTimeoutMs: settings.connectTimeoutMs,
+            refreshMarginMs: settings.refreshMarginMs,
+          },
+          { reconnect: true },
+        );
+        if (!started.started) throw new ProblemError('conflict', `Another operation holds ${started.workflowId}.`);
+        startedRun.workflowId = started.workflowId;
+        await appendAuditEntry(db, {
+          tenantId: access.tenantId,
+          actor: actorOf(req, res),
+          action: 'connection.reconnect_started',
+          targetType: 'connection',
+          targetId: connectionId,
+          before: { status: current.status },
+          after: { status: 'pending', operation: workflowId },
+        });
+        return { row, started };
+      }).catch(async (error: unknown) => {
+        if (startedRun.workflowId)
+          await deps.temporal.client.workflow
+            .getHandle(startedRun.workflowId)
+            .terminate('its reconnect was not recorded')
+            .catch(() => undefined);
+        throw error;
+      });
+      deps.logger.info('Reconnect started', { workflowId, connectionId });
+      const state = await authorizationOf(workflowId);
+      return {
+        status: 202,
+        headers: { Location: `/api/v1/tenants/${access.slug}/connections/${connectionId}` },
+        body: {
+          connection: toConnectionView(row, state),
+          operation: startedOperation(
+            { workflowId, runId: started.runId, kind: CONNECT_CONNECTOR_KIND, tenantId: access.tenantId },
+            view,
+          ),
+          redirectUri: settings.redirectUri,
+        } satisfies ConnectionStarted,
+      };
+    });
+  });
+
   router.delete('/:connectionId', requireTenantPermission(deps, 'connectors.manage'), async (req, res) => {
     const { connectionId } = parseParams(ConnectionPath, req);
     const access = tenantAccessOf(res);
@@ -305,6 +411,23 @@ export const connectionsPaths: ZodOpenApiPathsObject = {
           content: { 'application/json': { schema: ConnectionStartedSchema } },
         },
         ...problemResponses(400, 401, 403, 404, 409, 422),
+      },
+    },
+  },
+  '/api/v1/tenants/{slug}/connections/{connectionId}/reconnect': {
+    post: {
+      operationId: 'reconnectConnector',
+      summary: 'Reconnect in place: a new connect for a connection that needs re-authorization',
+      description:
+        'Starts `connector-connect/<slug>/<connection>` again for the same connection. Send the member to `connection.authorizationUrl`; on success the connection is active again, its maintenance restarts and the syncs its needs_reauth paused resume.',
+      security: [{ bearer: [] }],
+      requestParams: { path: ConnectionPath, header: IdempotencyKeyHeader },
+      responses: {
+        202: {
+          description: 'Started: the pending connection (with its authorization URL) and its operation.',
+          content: { 'application/json': { schema: ConnectionStartedSchema } },
+        },
+        ...problemResponses(400, 401, 403, 404, 409),
       },
     },
   },

@@ -18,12 +18,15 @@ import { startOperation } from '../operations/start-operation.ts';
 export function startConnect(
   options: StarterOptions,
   input: Omit<ConnectConnectorInput, 'timings'>,
+  { reconnect = false }: { reconnect?: boolean } = {},
 ): Promise<StartResult> {
   return startOperation(options, {
     kind: CONNECT_CONNECTOR_KIND,
     workflowId: connectConnectorWorkflowId(input.slug, input.connectionId),
     tenantId: input.tenantId,
     args: [{ ...input, timings: options.timings }] satisfies Parameters<typeof connectConnector>,
+    // A reconnect starts the connection's connect again (the earlier run has closed).
+    reuseClosedIds: reconnect,
     searchAttributes: [{ key: ConnectionIdSearchAttribute, value: input.connectionId }],
   });
 }

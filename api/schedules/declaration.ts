@@ -51,6 +51,8 @@ export interface ScheduleDeclaration {
     tenantId?: string;
     /** The `OperationKind` search attribute. */
     operationKind: OperationKind;
+    /** The `ConnectionId` search attribute, for a connection's schedules (its syncs). */
+    connectionId?: string;
     workflowExecutionTimeout?: ScheduleDuration;
     workflowRunTimeout?: ScheduleDuration;
   };
@@ -93,7 +95,7 @@ export interface DesiredSchedule {
     workflowId: string;
     /** As they come back from the server: through JSON. */
     args: unknown[];
-    searchAttributes: { TenantId?: string; OperationKind: string };
+    searchAttributes: { TenantId?: string; OperationKind: string; ConnectionId?: string };
     workflowExecutionTimeoutMs: number | null;
     workflowRunTimeoutMs: number | null;
   };
@@ -154,6 +156,7 @@ const DeclarationSchema = z.strictObject({
     args: z.array(z.unknown()),
     tenantId: z.string().min(1, 'must not be empty (leave it out for a platform-wide schedule)').optional(),
     operationKind: z.string().min(1, 'must not be empty'),
+    connectionId: z.string().min(1, 'must not be empty (leave it out for a schedule of no connection)').optional(),
     workflowExecutionTimeout: durationMs.optional(),
     workflowRunTimeout: durationMs.optional(),
   }),
@@ -224,6 +227,7 @@ export function resolveDeclaration(declaration: ScheduleDeclaration): DesiredSch
       searchAttributes: {
         ...(action.tenantId === undefined ? {} : { TenantId: action.tenantId }),
         OperationKind: action.operationKind,
+        ...(action.connectionId === undefined ? {} : { ConnectionId: action.connectionId }),
       },
       // 0 is no timeout, as for the server.
       workflowExecutionTimeoutMs: action.workflowExecutionTimeout || null,

@@ -4,7 +4,11 @@
 // declaration enforces its own.
 import type { ScheduleDescription, ScheduleOptions, ScheduleUpdateOptions } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
-import { OperationKindSearchAttribute, TenantIdSearchAttribute } from '../../workflows/shared/operation.contract.ts';
+import {
+  ConnectionIdSearchAttribute,
+  OperationKindSearchAttribute,
+  TenantIdSearchAttribute,
+} from '../../workflows/shared/operation.contract.ts';
 import type { DesiredSchedule } from './declaration.ts';
 
 export function createOptions(desired: DesiredSchedule): ScheduleOptions {
@@ -60,9 +64,10 @@ function definition(desired: DesiredSchedule) {
 }
 
 function searchAttributePairs({ action }: DesiredSchedule): SearchAttributePair[] {
-  const { TenantId, OperationKind } = action.searchAttributes;
+  const { TenantId, OperationKind, ConnectionId } = action.searchAttributes;
   return [
     ...(TenantId === undefined ? [] : [{ key: TenantIdSearchAttribute, value: TenantId }]),
     { key: OperationKindSearchAttribute, value: OperationKind },
+    ...(ConnectionId === undefined ? [] : [{ key: ConnectionIdSearchAttribute, value: ConnectionId }]),
   ];
 }

@@ -31,6 +31,7 @@ import { CreateConnectors1764400000000 } from './1764400000000-CreateConnectors.
 import { CreateTenantSecrets1764600000000 } from './1764600000000-CreateTenantSecrets.ts';
 import { AddOperatorRoles1764700000000 } from './1764700000000-AddOperatorRoles.ts';
 import { AddConnectionMaintenance1764800000000 } from './1764800000000-AddConnectionMaintenance.ts';
+import { CreateConnectorSyncs1764900000000 } from './1764900000000-CreateConnectorSyncs.ts';
 import { CreatePlanChanges1765200000000 } from './1765200000000-CreatePlanChanges.ts';
 
 export const migrations = [
@@ -66,5 +67,6 @@ export const migrations = [
   CreateTenantSecrets1764600000000,
   AddOperatorRoles1764700000000,
   AddConnectionMaintenance1764800000000,
+  CreateConnectorSyncs1764900000000,
   CreatePlanChanges1765200000000,
 ];

@@ -36,6 +36,10 @@ export interface ConnectionRow {
   tokens_refreshed_at: Date | null;
   /** When the owners and admins were mailed that it needs re-authorization (once per episode). */
   reauth_mailed_at: Date | null;
+  /** The last sync run of any of its syncs: when it ended, how, and its counts. */
+  last_sync_at: Date | null;
+  last_sync_status: 'succeeded' | 'failed' | null;
+  last_sync_counts: { fetched: number; created: number; updated: number; unchanged: number } | null;
 }
 
 export async function insertConnection(
@@ -125,13 +129,17 @@ export interface AuthorizationRow {
   used_at: Date | null;
 }
 
-/** One pending authorization per connection: a retried preparation replaces the one before. */
+/**
+ * One pending authorization per connection: a retried preparation (or a reconnect, by whichever
+ * member asks) replaces the one before.
+ */
 export async function putAuthorization(db: EntityManager, row: Omit<AuthorizationRow, 'used_at'>): Promise<void> {
   await db.query(
     `INSERT INTO connector_authorizations (connection_id, tenant_id, state_hash, user_id, workflow_id, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (connection_id) DO UPDATE
-       SET state_hash = EXCLUDED.state_hash, expires_at = EXCLUDED.expires_at, used_at = NULL`,
+       SET state_hash = EXCLUDED.state_hash, expires_at = EXCLUDED.expires_at, used_at = NULL,
+           user_id = EXCLUDED.user_id, workflow_id = EXCLUDED.workflow_id`,
     [row.connection_id, row.tenant_id, row.state_hash, row.user_id, row.workflow_id, row.expires_at],
   );
 }

@@ -1,7 +1,7 @@
 // The connectors family's activities, called directly on the embedded adapters (local secret
 // store) against a real OAuth/OIDC provider on loopback (oidc-provider): a whole connect in
-// workflow order — prepare, the member at the provider's pages, exchange, test, activate — then
-// disconnect, each activity run twice (the second run changes nothing, audits nothing) with the
+// workflow order — prepare, the member at the provider's pages, exchange, test, activate, refresh,
+// a sync run against a protected resource server — then disconnect, each activity run twice (the second run changes nothing, audits nothing) with the
 // bystander untouched; and a connect that ends (expired) deleting what it left.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -20,6 +20,8 @@ import type { ActivityHarness, TestTenant } from '../support/activity-harness.ts
 import { startActivityHarness } from '../support/activity-harness.ts';
 import type { ConnectorTestProvider } from '../support/connector-provider.ts';
 import { startConnectorProvider } from '../support/connector-provider.ts';
+import type { ResourceServer } from '../support/resource-server.ts';
+import { startResourceServer } from '../support/resource-server.ts';
 
 const REDIRECT_URI = 'http://portal.activities.test/connectors/callback';
 
@@ -29,11 +31,17 @@ describe('connectors activities', () => {
   let a: ReturnType<typeof createConnectorActivities>;
   let t: TestTenant;
   let closeOutbound: () => Promise<void>;
+  let api: ResourceServer;
   const providerId = `custom-${randomUUID()}`;
 
   before(async () => {
     h = await startActivityHarness({ slugPrefix: 'act-conn' });
     provider = await startConnectorProvider({ redirectUris: [REDIRECT_URI] });
+    api = await startResourceServer({
+      provider,
+      records: [1, 2, 3, 4, 5].map((n) => ({ id: `r-${n}`, name: `Record ${n}` })),
+      pageSize: 2,
+    });
     // The provider runs on loopback: this family's outbound client may reach it (the harness's may not).
     const outbound = createOutboundClient(createOutboundGuard({ allowLoopback: true }));
     closeOutbound = () => outbound.close();
@@ -55,7 +63,7 @@ describe('connectors activities', () => {
       refresh: 'rotating',
       revocation: { kind: 'rfc7009', endpoint: `${provider.issuer}/token/revocation` },
       whoAmI: { url: `${provider.issuer}/me`, method: 'GET', idField: 'sub', nameField: 'email' },
-      apiBaseUrl: provider.issuer,
+      apiBaseUrl: api.apiBaseUrl,
       feature: 'connectors.basic',
     };
     const secretPath = customProviderSecretPath(t.slug, providerId);
@@ -68,6 +76,7 @@ describe('connectors activities', () => {
   after(async () => {
     await closeOutbound?.();
     await provider?.stop();
+    await api?.stop();
     await h?.stop();
   });
 
@@ -178,6 +187,37 @@ describe('connectors activities', () => {
     assert.ok(refreshedRow.tokens_refreshed_at);
     for (const line of refreshed.logs)
       assert.ok(!JSON.stringify(line).includes(renewed.access_token!), 'no token in the logs');
+
+    // A sync run's steps: its row, the pages (the second run finds every page stored and fetches
+    // nothing), the outcome with its counts on the run, the sync and the connection.
+    const syncId = randomUUID();
+    await h.database.query(
+      `INSERT INTO connector_syncs (id, tenant_id, connection_id, name, resource_path, interval_seconds, schedule_id)
+       VALUES ($1, $2, $3, 'Records', '/records', 3600, $4)`,
+      [syncId, t.tenantId, connectionId, `connector-sync/${t.slug}/${connectionId}/${syncId}`],
+    );
+    const run = {
+      tenantId: t.tenantId,
+      connectionId,
+      syncId,
+      workflowId: `connector-sync/${t.slug}/${connectionId}/${syncId}-2026-12-03T00:00:00Z`,
+    };
+    await h.twice(a, 'beginSyncRun', run, { tenant: t });
+    const paged = await h.twice(a, 'fetchSyncPages', { ...run, slug: t.slug }, { tenant: t });
+    assert.deepEqual(paged.result, { pages: 3 });
+    assert.deepEqual(
+      [1, 2, 3].map((page) => api.pageRequests(page)),
+      [1, 1, 1],
+      'each page fetched once',
+    );
+    assert.equal(paged.after.connector_records.length, 5);
+    for (const line of paged.logs)
+      assert.ok(!JSON.stringify(line).includes(renewed.access_token!), 'no token in the logs');
+    const synced = await h.twice(a, 'finishSyncRun', { ...run, status: 'succeeded', error: null }, { tenant: t });
+    assert.deepEqual(synced.result.counts, { fetched: 5, created: 5, updated: 0, unchanged: 0 });
+    assert.deepEqual(synced.audit, [], 'runs are their own record');
+    const syncedRow = synced.after.connector_connections.find((c: { id: string }) => c.id === connectionId);
+    assert.equal(syncedRow.last_sync_status, 'succeeded');
 
     const revoked = await h.twice(a, 'revokeConnectionTokens', ref(connectionId), { tenant: t });
     assert.deepEqual(revoked.result, { how: 'rfc7009', skipped: null });

@@ -71,6 +71,8 @@ describe('workflow replay', () => {
         'maintain-connection-stopped',
         'maintain-connection-shared-refresh',
         'maintain-connection-needs-reauth',
+        'sync-connection-succeeded',
+        'sync-connection-failed',
       ].sort(),
     );
   });

@@ -29,6 +29,7 @@ import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import { createLocalBilling } from '../../integrations/billing/local.ts';
 import { NoCluster } from '../../integrations/cluster/none.ts';
 import { createSmtpMailer } from '../../integrations/mail/smtp.ts';
+import { Client, Connection } from '@temporalio/client';
 import { createOutboundClient } from '../../integrations/outbound/fetch.ts';
 import { createOutboundGuard } from '../../integrations/outbound/guard.ts';
 import { createLocalSecretStore } from '../../integrations/secrets/local.ts';
@@ -39,6 +40,7 @@ import { PLAN_NAMES } from '../../workflows/shared/plans.ts';
 import type { TestDatabase } from './database.ts';
 import { createTestDatabase } from './database.ts';
 import type { SmtpCapture } from './smtp-capture.ts';
+import { testEnv } from './env.ts';
 import { startSmtpCapture } from './smtp-capture.ts';
 
 // An activity set is what a family's createActivities(deps) returns; activities are named
@@ -174,6 +176,9 @@ export async function startActivityHarness(options: { slugPrefix: string }): Pro
     publicUrl: 'http://portal.atrium.test',
     invitationTtlMs: 7 * 86_400_000,
     connectors: { allowInsecureProviders: true },
+    // The run's Temporal dev server, connected on first use: connector activities pause, resume
+    // and delete sync schedules (none exist here: those calls find nothing to do).
+    temporal: new Client({ connection: Connection.lazy({ address: testEnv.ATRIUM_TEST_TEMPORAL_ADDRESS }) }),
     webhookSigningClock: realSigningClock,
   };
 
@@ -369,6 +374,7 @@ export async function startActivityHarness(options: { slugPrefix: string }): Pro
     },
 
     async stop() {
+      await deps.temporal.connection.close();
       await mailer.close();
       await outbound.close();
       await smtp.stop();

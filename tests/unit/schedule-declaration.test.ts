@@ -6,7 +6,6 @@ import { describe, it } from 'node:test';
 import type { ScheduleDeclaration } from '../../api/schedules/declaration.ts';
 import { DEFAULT_CATCHUP_WINDOW_MS, resolveDeclaration } from '../../api/schedules/declaration.ts';
 import { InvalidScheduleDeclaration } from '../../api/schedules/errors.ts';
-import type { OperationKind } from '../../workflows/shared/operation.contract.ts';
 
 const declaration = (overrides: Partial<ScheduleDeclaration> = {}): ScheduleDeclaration => ({
   scheduleId: 'connector-sync/acme/github',
@@ -17,7 +16,7 @@ const declaration = (overrides: Partial<ScheduleDeclaration> = {}): ScheduleDecl
     workflowId: 'connector-sync/acme/github',
     args: [{ connectionId: 'c-1' }],
     tenantId: 'tenant-1',
-    operationKind: 'connector-sync' as OperationKind,
+    operationKind: 'connector-sync',
   },
   ...overrides,
 });
@@ -51,6 +50,15 @@ describe('resolveDeclaration', () => {
       desired.spec.calendars[0]?.hour,
       Array.from({ length: 24 }, (_, hour) => hour),
     );
+  });
+
+  it("puts a connection schedule's ConnectionId beside TenantId and OperationKind", () => {
+    const desired = resolveDeclaration(declaration({ action: { ...declaration().action, connectionId: 'conn-1' } }));
+    assert.deepEqual(desired.action.searchAttributes, {
+      TenantId: 'tenant-1',
+      OperationKind: 'connector-sync',
+      ConnectionId: 'conn-1',
+    });
   });
 
   it('reads durations in the configuration format or as milliseconds', () => {

@@ -14,6 +14,7 @@ import type { ActivityTimings, OperationProgress } from '../shared/operation.con
 export const CONNECT_CONNECTOR_KIND = 'connector-connect' satisfies OperationKind;
 export const DISCONNECT_CONNECTOR_KIND = 'connector-disconnect' satisfies OperationKind;
 export const MAINTAIN_CONNECTION_KIND = 'connection' satisfies OperationKind;
+export const SYNC_CONNECTION_KIND = 'connector-sync' satisfies OperationKind;
 
 export function connectConnectorWorkflowId(slug: string, connectionId: string): string {
   return OPERATION_CATALOGUE[CONNECT_CONNECTOR_KIND].workflowId({ slug, connectionId });
@@ -206,3 +207,57 @@ export const REFRESH_REFUSED_TYPES: readonly string[] = [
   CONNECT_FAILURE_TYPES.invalid_grant,
   CONNECT_FAILURE_TYPES.invalid_client,
 ];
+
+// syncConnection: one run of a sync definition, started by its Temporal Schedule
+// (`connector-sync/<slug>/<connection>/<sync>`, which is also the prefix of each run's workflow
+// ID). Its paging activity reads the connection's current token reference, asks
+// maintainConnection for a refresh only when the token is near expiry, heartbeats with the page
+// cursor, and upserts the records; the run's row keeps its counts.
+
+/** The sync's schedule id, and the prefix of the workflow ID of each run it starts. */
+export function syncScheduleId(slug: string, connectionId: string, syncId: string): string {
+  return OPERATION_CATALOGUE[SYNC_CONNECTION_KIND].workflowId({ slug, connectionId, syncId });
+}
+
+/** The schedule's argument: JSON only, no secrets (it is stored in the schedule). */
+export interface SyncConnectionInput {
+  tenantId: string;
+  slug: string;
+  connectionId: string;
+  syncId: string;
+  timings: ActivityTimings;
+}
+
+export interface SyncCounts {
+  fetched: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+export interface SyncConnectionResult {
+  syncId: string;
+  status: 'succeeded' | 'failed';
+  pages: number;
+  counts: SyncCounts;
+  /** For `failed`: why, in words. */
+  error: string | null;
+}
+
+/** What the paging activity heartbeats: the pages done and where the next one is. */
+export interface SyncPageProgress {
+  /** Pages stored so far. */
+  page: number;
+  /** The next page's URL (on the provider's API base URL); null: no more pages. */
+  cursor: string | null;
+}
+
+/** Stable failure types of a sync run. */
+export const SYNC_FAILURE_TYPES = {
+  /** The connection needs re-authorization (or is gone): the run cannot get a token. */
+  connectionUnavailable: 'SyncConnectionUnavailable',
+  /** The provider refused the request (4xx other than 401 and 429), or answered what is not a page. */
+  providerRefused: 'SyncProviderRefused',
+  /** The sync was deleted while its run was due. */
+  syncMissing: 'SyncMissing',
+} as const;

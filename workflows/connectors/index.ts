@@ -2,3 +2,4 @@
 export { connectConnector } from './connect-connector.ts';
 export { disconnectConnector } from './disconnect-connector.ts';
 export { maintainConnection } from './maintain-connection.ts';
+export { syncConnection } from './sync-connection.ts';

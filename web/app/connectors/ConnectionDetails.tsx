@@ -40,7 +40,7 @@ export function ConnectionDetails({ connection }: { connection: Connection }) {
         >
           {connection.error.message}
           {connection.status === 'needs_reauth'
-            ? ' Atrium can no longer renew its access: disconnect it and connect the account again.'
+            ? ' Atrium can no longer renew its access and its syncs are paused: reconnect it to resume them.'
             : null}
         </Alert>
       ) : null}

@@ -1,5 +1,5 @@
 // The connector pages' calls to /api/v1/tenants/:slug/connectors… and …/connections
-// (api/connectors/), and the callback page's hand-over to POST /api/v1/connectors/callback.
+// (api/connectors/) with their syncs, and the callback page's hand-over to POST /api/v1/connectors/callback.
 import type { RouterContextProvider } from 'react-router';
 import type { ApiResult } from '../api/client.server.ts';
 import { callApi } from '../api/client.server.ts';
@@ -9,8 +9,12 @@ import type {
   ConnectionList,
   ConnectionStarted,
   ConnectorCallbackAccepted,
+  ConnectionSync,
+  ConnectionSyncList,
   ConnectorProviderList,
+  CreateSyncRequest,
   DisconnectStarted,
+  SyncRunList,
 } from '../../../contracts/index.ts';
 import { ConnectorCallbackRequest, CreateConnectionRequest } from '../../../contracts/index.ts';
 
@@ -77,4 +81,64 @@ export function handOverCallback(
   body: Record<string, string>,
 ): Promise<ApiResult<ConnectorCallbackAccepted>> {
   return callApi(context, '/api/v1/connectors/callback', { method: 'POST', token, body });
+}
+
+/** Reconnect in place: a new connect for the same connection; the page then sends the browser to the provider. */
+export function reconnect({ context, token }: Call, slug: string, id: string): Promise<ApiResult<ConnectionStarted>> {
+  return callApi(context, `${connectionApiPath(slug, id)}/reconnect`, { method: 'POST', token });
+}
+
+// A connection's scheduled syncs (api/connectors/sync-routes.ts).
+export const syncsApiPath = (slug: string, connectionId: string) => `${connectionApiPath(slug, connectionId)}/syncs`;
+const syncApiPath = (slug: string, connectionId: string, syncId: string) =>
+  `${syncsApiPath(slug, connectionId)}/${encodeURIComponent(syncId)}`;
+
+export function listSyncs(
+  { context, token, signal }: Call,
+  slug: string,
+  connectionId: string,
+): Promise<ApiResult<ConnectionSyncList>> {
+  return callApi(context, syncsApiPath(slug, connectionId), { token, ...(signal ? { signal } : {}) });
+}
+
+export function listSyncRuns(
+  { context, token, signal }: Call,
+  slug: string,
+  connectionId: string,
+  syncId: string,
+): Promise<ApiResult<SyncRunList>> {
+  return callApi(context, `${syncApiPath(slug, connectionId, syncId)}/runs`, {
+    token,
+    ...(signal ? { signal } : {}),
+  });
+}
+
+export function createSync(
+  { context, token }: Call,
+  slug: string,
+  connectionId: string,
+  body: CreateSyncRequest,
+): Promise<ApiResult<ConnectionSync>> {
+  return callApi(context, syncsApiPath(slug, connectionId), { method: 'POST', token, body });
+}
+
+export type SyncAction = 'pause' | 'resume' | 'run';
+
+export function syncAction(
+  { context, token }: Call,
+  slug: string,
+  connectionId: string,
+  syncId: string,
+  action: SyncAction,
+): Promise<ApiResult<ConnectionSync>> {
+  return callApi(context, `${syncApiPath(slug, connectionId, syncId)}/${action}`, { method: 'POST', token });
+}
+
+export function deleteSync(
+  { context, token }: Call,
+  slug: string,
+  connectionId: string,
+  syncId: string,
+): Promise<ApiResult<unknown>> {
+  return callApi(context, syncApiPath(slug, connectionId, syncId), { method: 'DELETE', token });
 }
