@@ -264,14 +264,10 @@ export function connectionsRouter(deps: ApiDeps): Router {
           );
         if (!wasLive) {
           // A reconnect that expired or failed gave its place back: it takes one again.
-          const limit = planDefinition(access.tenant.plan).limits.connectors;
-          const used = await countLiveConnections(db, access.tenantId);
-          if (limit !== null && used >= limit)
-            throw new ProblemError(
-              'planLimitReached',
-              `The "${access.tenant.plan}" plan allows ${limit} connectors (limit "connectors"); ${used} are connected or connecting.`,
-              { errors: [{ path: 'connectionId', message: `connectors limit ${limit} reached.` }] },
-            );
+          refuseOverPlanLimit(access.tenant.plan, 'connectors', await countLiveConnections(db, access.tenantId), {
+            path: 'connectionId',
+            counted: 'are connected or connecting',
+          });
         }
         // The old tokens are dead (the provider refused them): the new connect must exchange its
         // own code, not find them and keep them.
