@@ -31,6 +31,7 @@ import { CreateConnectors1764400000000 } from './1764400000000-CreateConnectors.
 import { CreateTenantSecrets1764600000000 } from './1764600000000-CreateTenantSecrets.ts';
 import { AddOperatorRoles1764700000000 } from './1764700000000-AddOperatorRoles.ts';
 import { AddConnectionMaintenance1764800000000 } from './1764800000000-AddConnectionMaintenance.ts';
+import { CreateSecretRotations1765000000000 } from './1765000000000-CreateSecretRotations.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -65,4 +66,5 @@ export const migrations = [
   CreateTenantSecrets1764600000000,
   AddOperatorRoles1764700000000,
   AddConnectionMaintenance1764800000000,
+  CreateSecretRotations1765000000000,
 ];
