@@ -68,6 +68,12 @@ describe('workflow replay', () => {
         'maintain-connection-stopped',
         'maintain-connection-shared-refresh',
         'maintain-connection-needs-reauth',
+        'rotate-secret-completed',
+        'rotate-secret-rolled-back',
+        'rotate-secret-scheduled',
+        'rotate-secret-confirmed',
+        'rotate-secret-unconfirmed',
+        'scheduled-secret-rotation-completed',
       ].sort(),
     );
   });

@@ -7,6 +7,7 @@
 // tenant is alerted. The manual strategy mails a reminder and waits for a member's confirmation.
 import {
   ActivityFailure,
+  allHandlersFinished,
   ApplicationFailure,
   condition,
   log,
@@ -78,29 +79,36 @@ export async function rotateSecret(input: RotateSecretInput): Promise<RotateSecr
     for (const step of ['create', 'update', 'verify', 'switch', 'retire'] as const)
       tracker.skip(step, 'Atrium cannot rotate this kind itself: the owners rotate it by hand.');
     const dueAt = new Date(Date.now() + plan.confirmWithinMs).toISOString();
-    await tracker.run('remind', () => activities.sendRotationReminder({ ...ref, dueAt }));
+    // Accepted from now on: a member may confirm while the reminder is still being mailed.
     let confirmation: ManualConfirmation | null = null;
+    let confirming = false;
     state.status = 'waiting_confirmation';
     setHandler(
       confirmManualRotationUpdate,
       async (asked) => {
+        confirming = true;
         const recorded = await undo.recordManualConfirmation({ ...ref, actor: asked.actor });
         confirmation = asked;
         return recorded;
       },
       {
         validator: (_asked: ManualConfirmation) => {
-          if (state.status !== 'waiting_confirmation' || confirmation !== null)
+          if (state.status !== 'waiting_confirmation' || confirming)
             throw new Error('This rotation is not waiting for a confirmation.');
         },
       },
     );
+    await tracker.run('remind', () => activities.sendRotationReminder({ ...ref, dueAt }));
     const confirmed = await tracker.run('confirm', () => condition(() => confirmation !== null, plan.confirmWithinMs));
     if (!confirmed) {
-      failureNote = `Nobody confirmed the manual rotation by ${dueAt}.`;
-      tracker.fail('confirm', failureNote);
-      await undo.markRotationUnconfirmed({ ...ref, dueAt });
-      return finish('unconfirmed', plan.fromVersion);
+      // A confirmation that came at the last moment is recorded before this ends.
+      await condition(allHandlersFinished);
+      if (confirmation === null) {
+        failureNote = `Nobody confirmed the manual rotation by ${dueAt}.`;
+        tracker.fail('confirm', failureNote);
+        await undo.markRotationUnconfirmed({ ...ref, dueAt });
+        return finish('unconfirmed', plan.fromVersion);
+      }
     }
     return finish('confirmed', plan.fromVersion);
   }
