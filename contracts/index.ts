@@ -20,6 +20,7 @@ export * from './operations.ts';
 export * from './operators.ts';
 export * from './problems.ts';
 export * from './profile.ts';
+export * from './secret-rotation.ts';
 export * from './secrets.ts';
 export * from './sso.ts';
 export * from './tenant-approval.ts';
