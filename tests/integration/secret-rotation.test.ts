@@ -338,13 +338,13 @@ describe('secret rotation', () => {
     workflowIds.add(first.workflowId);
     for (const item of completed) workflowIds.add(item.workflowId);
     await recordHistory(platform.temporal, first.workflowId, 'rotate-secret-scheduled');
-    const [parent] = await platform.temporal.workflow
-      .list({
-        query: `TenantId = '${tenant.id}' AND WorkflowType = 'scheduledSecretRotation' AND ExecutionStatus = 'Completed'`,
-      })
-      [Symbol.asyncIterator]()
-      .next()
-      .then((next) => (next.done ? [] : [next.value]));
+    let parent: { workflowId: string } | undefined;
+    for await (const execution of platform.temporal.workflow.list({
+      query: `TenantId = '${tenant.id}' AND WorkflowType = 'scheduledSecretRotation' AND ExecutionStatus = 'Completed'`,
+    })) {
+      parent = execution;
+      break;
+    }
     assert.ok(parent, 'the Schedule started scheduledSecretRotation');
     workflowIds.add(parent.workflowId);
     await recordHistory(platform.temporal, parent.workflowId, 'scheduled-secret-rotation-completed');

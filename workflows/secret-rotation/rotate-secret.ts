@@ -31,7 +31,6 @@ import {
   getRotationStateQuery,
   ROTATE_SECRET_KIND,
   ROTATE_SECRET_STEPS,
-  ROTATION_FAILURE_TYPES,
 } from './contract.ts';
 
 export async function rotateSecret(input: RotateSecretInput): Promise<RotateSecretResult> {
@@ -153,6 +152,6 @@ export async function rotateSecret(input: RotateSecretInput): Promise<RotateSecr
   // Both values are valid now; the old one until the window ends.
   state.status = 'overlap';
   await sleep(plan.overlapMs);
-  await tracker.run('retire', () => undo.retireOldVersion({ ...ref, toVersion: toVersion! }));
+  await tracker.run('retire', () => undo.retireOldVersion({ ...ref, toVersion }));
   return finish('completed', toVersion);
 }

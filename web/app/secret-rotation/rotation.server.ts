@@ -80,7 +80,7 @@ export async function rotationAction(
       if (name.startsWith('hook:') && typeof value === 'string' && value.trim())
         verifyHooks[name.slice(5)] = value.trim();
     const body: SecretRotationSettingsRequest = { verifyHooks };
-    if (typeof form.overlap === 'string' && form.overlap.trim()) body.overlap = form.overlap.trim() as never;
+    if (typeof form.overlap === 'string' && form.overlap.trim()) body.overlap = form.overlap.trim();
     if (typeof form.alphabet === 'string' && form.alphabet)
       body.generator = { alphabet: form.alphabet as 'hex', length: Number(form.length) };
     const answer = await callApi<SecretRotationSettings>(context, settingsPath(slug, secretId), {
