@@ -16,15 +16,15 @@ export function createReminderActivities(deps: ActivityDeps) {
      */
     async sendRotationReminder(ref: RotationRef & { dueAt: string }): Promise<{ recipients: string[] }> {
       return tenantStep(deps, ref, async (step) => {
-        const { secret, changed } = await step.locked(async (tx) => {
+        const { secret } = await step.locked(async (tx) => {
           const { secret, rotation } = await loadRotation(tx, ref);
-          if (rotation.status !== 'running') return { secret, changed: false };
+          if (rotation.status !== 'running') return { secret };
           await updateRotation(tx.db, rotation.id, { status: 'waiting_confirmation', due_at: new Date(ref.dueAt) });
           await tx.audit('secret.rotation_reminder_sent', 'tenant_secret', ref.secretId, {
             rotation: ref.number,
             dueAt: ref.dueAt,
           });
-          return { secret, changed: true };
+          return { secret };
         });
         return alertOwners(deps, step, ref, {
           key: 'reminder',
@@ -34,7 +34,6 @@ export function createReminderActivities(deps: ActivityDeps) {
             'Atrium cannot rotate it itself: rotate it at its provider, set the new value in Atrium,',
             'then press "I rotated it" on its page so the rotation is recorded.',
           ],
-          record: changed,
         });
       });
     },
@@ -71,9 +70,9 @@ export function createReminderActivities(deps: ActivityDeps) {
     /** Nobody confirmed by the due date: the rotation ends unconfirmed, with an alert. Retry-safe: changed and audited once. */
     async markRotationUnconfirmed(ref: RotationRef & { dueAt: string }): Promise<void> {
       await tenantStep(deps, ref, async (step) => {
-        const { secret, changed } = await step.locked(async (tx) => {
+        const { secret } = await step.locked(async (tx) => {
           const { secret, rotation } = await loadRotation(tx, ref);
-          if (rotation.status !== 'waiting_confirmation') return { secret, changed: false };
+          if (rotation.status !== 'waiting_confirmation') return { secret };
           const reason = `Nobody confirmed the manual rotation by ${ref.dueAt}.`;
           await updateRotation(tx.db, rotation.id, { status: 'unconfirmed', message: reason, finished: true });
           await tx.audit('secret.rotation_unconfirmed', 'tenant_secret', ref.secretId, {
@@ -88,7 +87,7 @@ export function createReminderActivities(deps: ActivityDeps) {
             currentVersion: secret.current_version,
             reason,
           });
-          return { secret, changed: true };
+          return { secret };
         });
         await alertOwners(deps, step, ref, {
           key: 'unconfirmed',
@@ -97,7 +96,6 @@ export function createReminderActivities(deps: ActivityDeps) {
             `Nobody confirmed that the secret "${secret.name}" (${secret.environment}) was rotated by ${ref.dueAt}.`,
             'Rotate it at its provider and set the new value in Atrium; the next reminder follows its rotation policy.',
           ],
-          record: changed,
         });
       });
     },

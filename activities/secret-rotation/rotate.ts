@@ -118,44 +118,55 @@ export function createRotateActivities(deps: ActivityDeps) {
           continue;
         }
         const answer = await callHook(deps.outbound, url, { phase, secretId: secret.id, version: toVersion, value });
+        const success = phase === 'update' ? 'updated' : 'verified';
         const now = new Date().toISOString();
-        report.push(
-          answer.ok
-            ? phase === 'update'
+        // A retry that gets the same answer keeps the first one's times: the report says when
+        // each consumer first took the value.
+        if (answer.ok && before.outcome === success) report.push(before);
+        else if (answer.ok)
+          report.push(
+            phase === 'update'
               ? { ...before, outcome: 'updated', updatedAt: now, detail: answer.detail }
-              : { ...before, outcome: 'verified', verifiedAt: now, detail: answer.detail }
-            : {
-                ...before,
-                outcome: answer.outcome === 'refused' ? 'refused' : 'unreachable',
-                detail: `${phase}: ${answer.detail}`,
-              },
-        );
+              : { ...before, outcome: 'verified', verifiedAt: now, detail: answer.detail },
+          );
+        else
+          report.push({
+            ...before,
+            outcome: answer.outcome === 'refused' ? 'refused' : 'unreachable',
+            detail: `${phase}: ${answer.detail}`,
+          });
       }
       if (phase === 'verify' && strategy.selfCheck) {
         const check = await step.locked((tx) => strategy.selfCheck!(contextOf(tx, ref, settings), value));
         const now = new Date().toISOString();
-        report.push({
-          consumer: check.consumer,
-          outcome: check.problem ? 'refused' : 'verified',
-          updatedAt: now,
-          verifiedAt: check.problem ? null : now,
-          detail: check.problem,
-        });
+        const earlier = previous.get(check.consumer);
+        report.push(
+          earlier && !check.problem && earlier.outcome === 'verified'
+            ? earlier
+            : {
+                consumer: check.consumer,
+                outcome: check.problem ? 'refused' : 'verified',
+                updatedAt: now,
+                verifiedAt: check.problem ? null : now,
+                detail: check.problem,
+              },
+        );
       }
       const failed = report.filter((entry) => entry.outcome === 'refused' || entry.outcome === 'unreachable');
-      await step.locked(async (tx) => {
-        await updateRotation(tx.db, rotation.id, { report });
-        await tx.audit(
-          `secret.rotation_${phase === 'update' ? 'consumers_updated' : 'consumers_verified'}`,
-          'tenant_secret',
-          ref.secretId,
-          {
-            rotation: ref.number,
-            version: toVersion,
-            consumers: report.map(({ consumer, outcome }) => ({ consumer, outcome })),
-          },
-        );
-      });
+      if (JSON.stringify(report) !== JSON.stringify(rotation.report))
+        await step.locked(async (tx) => {
+          await updateRotation(tx.db, rotation.id, { report });
+          await tx.audit(
+            `secret.rotation_${phase === 'update' ? 'consumers_updated' : 'consumers_verified'}`,
+            'tenant_secret',
+            ref.secretId,
+            {
+              rotation: ref.number,
+              version: toVersion,
+              consumers: report.map(({ consumer, outcome }) => ({ consumer, outcome })),
+            },
+          );
+        });
       const message = failed.length
         ? `${phase === 'update' ? 'Update' : 'Verify'} failed for ${failed.map((entry) => `${entry.consumer} (${entry.detail ?? entry.outcome})`).join(', ')}.`
         : `${report.length} consumer(s) ${phase === 'update' ? 'updated' : 'verified'}.`;
@@ -352,9 +363,9 @@ export function createRotateActivities(deps: ActivityDeps) {
             report.push({ ...entry, outcome: 'rolled_back', detail: `rollback: ${answer.detail}` });
           }
         }
-        const changed = await step.locked(async (tx) => {
+        await step.locked(async (tx) => {
           const again = await loadRotation(tx, ref);
-          if (again.rotation.status === 'rolled_back') return false;
+          if (again.rotation.status === 'rolled_back') return;
           if (read.newValue !== null)
             await automatic(again.rotation).abandon?.(contextOf(tx, ref, settings), read.newValue);
           await restoreSecretVersion(tx.db, ref.secretId, {
@@ -383,7 +394,6 @@ export function createRotateActivities(deps: ActivityDeps) {
             currentVersion: again.rotation.from_version,
             reason: ref.reason,
           });
-          return true;
         });
         await alertOwners(deps, step, ref, {
           key: 'rolled-back',
@@ -394,7 +404,6 @@ export function createRotateActivities(deps: ActivityDeps) {
             `Version ${rotation.from_version} is current again and still valid; nothing needs to be done for the`,
             'consumers to keep working. Fix the consumer, then rotate again.',
           ],
-          record: changed,
         });
       });
     },

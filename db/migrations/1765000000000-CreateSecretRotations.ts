@@ -22,7 +22,8 @@ const TENANT_POLICY = `
  * - `secret_rotations`: one row per rotation (`secret-rotate/<tenant>/<secret>/<n>`): its
  *   strategy, trigger, status, versions, the end of its overlap window, the report of every
  *   consumer updated and verified (and when), and, for kinds Atrium cannot rotate itself,
- *   who confirmed the manual rotation. At most one open rotation per secret.
+ *   who confirmed the manual rotation, and which mails went out (`mailed`: a retried activity
+ *   sends none twice). At most one open rotation per secret.
  *
  * Tenant-owned under row-level security; the application role may not DELETE.
  */
@@ -50,6 +51,7 @@ export class CreateSecretRotations1765000000000 implements MigrationInterface {
         due_at timestamptz,
         report jsonb NOT NULL DEFAULT '[]',
         message text,
+        mailed text[] NOT NULL DEFAULT '{}',
         confirmed_by uuid REFERENCES users (id) ON DELETE SET NULL,
         confirmed_at timestamptz,
         started_at timestamptz NOT NULL DEFAULT now(),

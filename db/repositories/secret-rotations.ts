@@ -21,6 +21,8 @@ export interface SecretRotationRow {
   due_at: Date | null;
   report: ConsumerCheck[];
   message: string | null;
+  /** Which of the rotation's mails were sent (`reminder`, `rolled-back`, `unconfirmed`). */
+  mailed: string[];
   confirmed_by_email: string | null;
   confirmed_at: Date | null;
   started_at: Date;
@@ -32,7 +34,7 @@ export const OPEN_ROTATION_STATUSES: readonly RotationStatus[] = ['running', 'ov
 
 const COLUMNS = `r.id, r.tenant_id, r.secret_id, r.number, r.workflow_id, r.strategy, r.trigger, r.requested_by,
   ru.email AS requested_by_email, r.status, r.from_version, r.to_version, r.overlap_until, r.due_at, r.report,
-  r.message, cu.email AS confirmed_by_email, r.confirmed_at, r.started_at, r.finished_at`;
+  r.message, r.mailed, cu.email AS confirmed_by_email, r.confirmed_at, r.started_at, r.finished_at`;
 const FROM = `secret_rotations r LEFT JOIN users ru ON ru.id = r.requested_by LEFT JOIN users cu ON cu.id = r.confirmed_by`;
 
 /** The number the secret's next rotation gets (hold the secret's row lock while using it). */
@@ -267,4 +269,15 @@ export async function claimRotation(
   const inserted = await insertRotation(db, { ...claim, number, workflowId: claim.workflowIdOf(number) });
   if (!inserted) return { claimed: false, open: (await findOpenRotation(db, claim.secretId))! };
   return { claimed: true, number };
+}
+
+/** Records that the rotation's `key` mail went out; false when it was recorded already. */
+export async function markRotationMailed(db: EntityManager, id: string, key: string): Promise<boolean> {
+  const rows = await db.query<unknown[]>(
+    `WITH marked AS (
+       UPDATE secret_rotations SET mailed = array_append(mailed, $2) WHERE id = $1 AND NOT ($2 = ANY(mailed)) RETURNING id
+     ) SELECT id FROM marked`,
+    [id, key],
+  );
+  return rows.length > 0;
 }
