@@ -1,7 +1,7 @@
 // The secret-rotation activities, called directly on the embedded adapters (local secret store,
 // SMTP capture) with real consumers on loopback: a scheduled rotation of a generated secret in
 // workflow order — claim, prepare, create, update, verify, switch, retire — then one whose
-// verify is refused, rolled back; each activity run twice (the second run changes nothing,
+// verify is refused, rolled back; no claim while the tenant is suspended; each activity run twice (the second run changes nothing,
 // audits and mails nothing) with the bystander untouched.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -137,6 +137,22 @@ describe('secret-rotation activities', () => {
     );
     assert.ok(abandoned?.abandoned_at);
     assert.equal((await rotation(2)).status, 'rolled_back');
+  });
+
+  it('claims nothing while the tenant is suspended, or while a rotation is open', async () => {
+    await h.database.query(`UPDATE tenants SET status = 'suspended' WHERE id = $1`, [t.tenantId]);
+    const suspended = await h.twice(a, 'claimScheduledRotation', claim(), { tenant: t });
+    assert.deepEqual([suspended.result.number, suspended.result.skipped], [null, 'The tenant is suspended.']);
+    assert.deepEqual(suspended.audit, []);
+    await h.database.query(`UPDATE tenants SET status = 'active' WHERE id = $1`, [t.tenantId]);
+    await h.database.query(`UPDATE secret_rotations SET status = 'overlap' WHERE secret_id = $1 AND number = 2`, [
+      secretId,
+    ]);
+    const open = await h.run(a, 'claimScheduledRotation', claim());
+    assert.deepEqual([open.result.number, open.result.skipped], [null, 'Rotation 2 is still overlap.']);
+    await h.database.query(`UPDATE secret_rotations SET status = 'rolled_back' WHERE secret_id = $1 AND number = 2`, [
+      secretId,
+    ]);
   });
 
   it('leaves the bystander untouched', async () => {
