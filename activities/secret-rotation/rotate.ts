@@ -91,6 +91,7 @@ export function createRotateActivities(deps: ActivityDeps) {
     settings: StoredRotationSettings,
   ): StrategyContext => ({
     db: tx.db,
+    tx,
     tenantId: ref.tenantId,
     number: ref.number,
     settings,

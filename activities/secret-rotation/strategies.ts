@@ -5,6 +5,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { ApplicationFailure } from '@temporalio/activity';
+import type { Role } from '../../contracts/members.ts';
 import type { RotationStrategy } from '../../contracts/secret-rotation.ts';
 import { DEFAULT_GENERATOR } from '../../contracts/secret-rotation.ts';
 import {
@@ -15,11 +16,14 @@ import {
   revokeApiKeyBySystem,
 } from '../../db/repositories/api-keys.ts';
 import type { StoredRotationSettings } from '../../db/repositories/secret-rotations.ts';
+import type { TenantStepTransaction } from '../shared/kernel.ts';
 import { API_KEY_PATTERN, generateApiKey, hashApiKey } from '../../integrations/api-keys/format.ts';
 import { ROTATION_FAILURE_TYPES } from '../../workflows/secret-rotation/contract.ts';
 
 export interface StrategyContext {
   db: EntityManager;
+  /** The locked transaction: what a strategy changes is audited and emitted in it. */
+  tx: TenantStepTransaction;
   tenantId: string;
   /** The rotation's number: names what it creates, so a retry finds it. */
   number: number;
@@ -85,6 +89,22 @@ async function keyOf(ctx: StrategyContext, value: string) {
   return key;
 }
 
+/** Revokes the key (once), audited and emitted like a member's revocation. */
+async function revoke(
+  ctx: StrategyContext,
+  key: { id: string; name: string; prefix: string; role: Role },
+): Promise<void> {
+  if (!(await revokeApiKeyBySystem(ctx.db, key.id))) return;
+  await ctx.tx.auditChange(
+    'api_key.revoked',
+    'api_key',
+    key.id,
+    { name: key.name, prefix: key.prefix, role: key.role },
+    { rotation: ctx.number },
+  );
+  await ctx.tx.emit('api_key.revoked', { apiKeyId: key.id, name: key.name, prefix: key.prefix, role: key.role });
+}
+
 /** `deploy (rotation 3)`: the successor's name (names of active keys are unique per tenant). */
 function successorName(name: string, number: number): string {
   return `${name.replace(/ \(rotation \d+\)$/, '').slice(0, 80)} (rotation ${number})`;
@@ -119,6 +139,15 @@ const apiKey: AutomaticStrategy = {
       expiresAt: null,
     });
     if (!id) throw new Error(`The API key "${name}" could not be created; retrying.`);
+    const prefix = API_KEY_PATTERN.exec(newValue)![1]!;
+    await ctx.tx.audit('api_key.created', 'api_key', id, {
+      name,
+      prefix,
+      role: old.role,
+      expiresAt: null,
+      rotation: ctx.number,
+    });
+    await ctx.tx.emit('api_key.created', { apiKeyId: id, name, prefix, role: old.role, expiresAt: null });
   },
   async selfCheck(ctx, value) {
     const key = await keyOf(ctx, value).catch(() => null);
@@ -135,11 +164,11 @@ const apiKey: AutomaticStrategy = {
     await expireApiKeyBy(ctx.db, (await keyOf(ctx, oldValue)).id, overlapUntil);
   },
   async retire(ctx, oldValue) {
-    await revokeApiKeyBySystem(ctx.db, (await keyOf(ctx, oldValue)).id);
+    await revoke(ctx, await keyOf(ctx, oldValue));
   },
   async abandon(ctx, newValue) {
     const key = await keyOf(ctx, newValue).catch(() => null);
-    if (key) await revokeApiKeyBySystem(ctx.db, key.id);
+    if (key) await revoke(ctx, key);
   },
 };
 

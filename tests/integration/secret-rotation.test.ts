@@ -297,6 +297,19 @@ describe('secret rotation', () => {
     const done = await rotationWhen(secretId, started.rotation.number, (status) => status === 'completed', 30_000);
     assert.equal(done.status, 'completed');
     assert.equal(await keyCan(oldKey), 401, 'the old key is revoked');
+    const keyEvents = await platform.database.query<{ type: string; key: string }>(
+      `SELECT type, payload->>'apiKeyId' AS key FROM event_outbox WHERE tenant_id = $1 AND type LIKE 'api_key.%' ORDER BY id`,
+      [tenant.id],
+    );
+    const successor = keys.body.items.find((item: any) => item.name === 'deploy (rotation 1)');
+    assert.deepEqual(
+      keyEvents.map((event) => `${event.type} ${event.key}`),
+      [
+        `api_key.created ${key.body.apiKey.id}`,
+        `api_key.created ${successor.id}`,
+        `api_key.revoked ${key.body.apiKey.id}`,
+      ],
+    );
     assert.equal(await keyCan(newKey), 200);
     assert.equal(consumers.state('key-ci').current, newKey);
   });
