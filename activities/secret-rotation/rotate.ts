@@ -351,7 +351,9 @@ export function createRotateActivities(deps: ActivityDeps) {
           report = [];
           for (const entry of rotation.report) {
             const url = settings.verifyHooks?.[entry.consumer];
-            if (!url || entry.updatedAt === null || entry.outcome === 'refused' || entry.outcome === 'unreachable') {
+            // Every consumer that took the new value gets the old one back, the one that then
+            // refused it included; one that never took it has nothing to undo.
+            if (!url || entry.updatedAt === null) {
               report.push(entry);
               continue;
             }
@@ -361,7 +363,12 @@ export function createRotateActivities(deps: ActivityDeps) {
               version: rotation.from_version,
               value: read.oldValue,
             });
-            report.push({ ...entry, outcome: 'rolled_back', detail: `rollback: ${answer.detail}` });
+            const failed = entry.outcome === 'refused' || entry.outcome === 'unreachable';
+            report.push(
+              failed
+                ? { ...entry, detail: `${entry.detail ?? entry.outcome}; rollback: ${answer.detail}` }
+                : { ...entry, outcome: 'rolled_back', detail: `rollback: ${answer.detail}` },
+            );
           }
         }
         await step.locked(async (tx) => {
