@@ -307,6 +307,7 @@ export function secretRotationSettingsRouter(deps: ApiDeps): Router {
         ...(body.verifyHooks ? { verifyHooks: body.verifyHooks } : {}),
         ...(body.overlap !== undefined ? { overlapMs: body.overlap } : {}),
       };
+      if (JSON.stringify(next) === JSON.stringify(before)) return toSettingsView(secret, next);
       await writeRotationSettings(db, secretId, next);
       await appendAuditEntry(db, {
         tenantId: access.tenantId,
