@@ -163,6 +163,36 @@ export const EVENT_CATALOGUE = {
     permission: 'tenant.read',
     description: 'The unpaid invoices were paid: dunning ended (and the billing suspension, if any, was lifted).',
   }),
+  'secret.rotated': event({
+    type: 'secret.rotated',
+    version: 1,
+    payload: z.object({
+      secretId: z.uuid(),
+      name: z.string(),
+      rotation: z.int().positive(),
+      fromVersion: z.int().positive(),
+      toVersion: z.int().positive(),
+      overlapUntil: z.iso.datetime(),
+    }),
+    permission: 'secrets.read',
+    description:
+      'A secret was rotated: every consumer was verified with the new version, now current; the old one stays valid until overlapUntil (never a value).',
+  }),
+  'secret.rotation_failed': event({
+    type: 'secret.rotation_failed',
+    version: 1,
+    payload: z.object({
+      secretId: z.uuid(),
+      name: z.string(),
+      rotation: z.int().positive(),
+      outcome: z.enum(['rolled_back', 'failed', 'unconfirmed']),
+      currentVersion: z.int().positive(),
+      reason: z.string(),
+    }),
+    permission: 'secrets.read',
+    description:
+      'A rotation did not finish: rolled back (the old version is current and still valid), failed before it changed anything, or a manual rotation nobody confirmed.',
+  }),
   'webhook.test': event({
     type: 'webhook.test',
     version: 1,

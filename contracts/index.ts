@@ -21,6 +21,7 @@ export * from './operators.ts';
 export * from './plans.ts';
 export * from './problems.ts';
 export * from './profile.ts';
+export * from './secret-rotation.ts';
 export * from './secrets.ts';
 export * from './sso.ts';
 export * from './tenant-approval.ts';

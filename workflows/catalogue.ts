@@ -15,6 +15,7 @@ export const WORKFLOW_FAMILIES = [
   'webhooks',
   'billing',
   'connectors',
+  'secret-rotation',
 ] as const;
 export type WorkflowFamily = (typeof WORKFLOW_FAMILIES)[number];
 
@@ -122,6 +123,21 @@ export const OPERATION_CATALOGUE = {
     workflowId: ({ slug, connectionId, syncId }) => `connector-sync/${slug}/${connectionId}/${syncId}`,
     scope: 'tenant',
     label: 'Connector sync',
+  }),
+  'secret-rotate': entry<{ slug: string; secretId: string; number: number }>({
+    family: 'secret-rotation',
+    workflowType: 'rotateSecret',
+    workflowId: ({ slug, secretId, number }) => `secret-rotate/${slug}/${secretId}/${number}`,
+    scope: 'tenant',
+    label: 'Secret rotation',
+  }),
+  'secret-rotation': entry<{ slug: string; secretId: string }>({
+    family: 'secret-rotation',
+    workflowType: 'scheduledSecretRotation',
+    // The Schedule's id, and the prefix of its runs' ids (the server appends the due time).
+    workflowId: ({ slug, secretId }) => `secret-rotation/${slug}/${secretId}`,
+    scope: 'tenant',
+    label: 'Scheduled secret rotation',
   }),
 } as const;
 

@@ -1,30 +1,14 @@
-// API keys: `atr_<prefix>_<secret>`. The prefix (12 hex characters) is public: it is shown
-// in lists and finds the key; the secret is 256 random bits, shown once at creation. Only a
-// SHA-256 of the whole key is stored: a key this random cannot be guessed from its hash, so
-// a slow password hash would add cost on every request and no safety.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+// API keys: `atr_<prefix>_<secret>` (the format: integrations/api-keys/format.ts). Checking a
+// presented key: its prefix finds the stored hash, then expiry and revocation.
+import { timingSafeEqual } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { findApiKeyByPrefix, touchApiKey } from '../../db/repositories/api-keys.ts';
 import type { Role } from '../../contracts/members.ts';
 import { withPlatformScope } from '../../db/scope.ts';
+import { API_KEY_PATTERN as KEY_PATTERN, hashApiKey } from '../../integrations/api-keys/format.ts';
 
-const KEY_PATTERN = /^atr_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
-
-export interface NewApiKey {
-  key: string;
-  prefix: string;
-  secretHash: Buffer;
-}
-
-export function generateApiKey(): NewApiKey {
-  const prefix = randomBytes(6).toString('hex');
-  const key = `atr_${prefix}_${randomBytes(32).toString('base64url')}`;
-  return { key, prefix, secretHash: hashApiKey(key) };
-}
-
-export function hashApiKey(key: string): Buffer {
-  return createHash('sha256').update(key, 'utf8').digest();
-}
+export type { NewApiKey } from '../../integrations/api-keys/format.ts';
+export { generateApiKey, hashApiKey } from '../../integrations/api-keys/format.ts';
 
 export function looksLikeApiKey(token: string): boolean {
   return token.startsWith('atr_');

@@ -43,6 +43,7 @@ import { withTenantScope } from '../../db/scope.ts';
 import { planDefinition } from '../../workflows/shared/plans.ts';
 import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
 import { purgeExpiredSecretVersions } from '../secret-retention.ts';
+import { syncRotationSchedule } from '../secret-rotation/schedules.ts';
 import type { TenantAccess } from '../auth/tenant-access.ts';
 import { readInTenantScope, requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -152,6 +153,26 @@ export function secretsRouter(deps: ApiDeps): Router {
   const router = Router({ mergeParams: true });
   router.use(requireAuth(deps.accessTokens, { apiKeys: deps.dataSource }));
 
+  /**
+   * Makes the policy's Temporal Schedule match (api/secret-rotation/schedules.ts). Called inside
+   * the change's transaction: if Temporal does not answer, nothing is saved.
+   */
+  async function syncSchedule(access: TenantAccess, row: TenantSecretRow): Promise<void> {
+    await syncRotationSchedule(deps, {
+      tenantId: access.tenantId,
+      slug: access.slug,
+      secretId: row.id,
+      kind: row.kind,
+      everySeconds: row.rotation_every_seconds === null ? null : Number(row.rotation_every_seconds),
+    }).catch((error: unknown) => {
+      deps.logger.warn('Rotation schedule not updated', { secretId: row.id, error: String(error) });
+      throw new ProblemError(
+        'unavailable',
+        'The rotation schedule could not be saved (Temporal did not answer); nothing changed.',
+      );
+    });
+  }
+
   const retainUntil = () => new Date(Date.now() + deps.settings.secrets.versionRetentionMs);
 
   /** After a change: values past their retention go (a failure is logged, never the request's). */
@@ -196,6 +217,7 @@ export function secretsRouter(deps: ApiDeps): Router {
       });
       if (!inserted) return null;
       const row = (await findTenantSecret(db, access.tenantId, id))!;
+      if (rotation) await syncSchedule(access, row);
       await appendAuditEntry(db, {
         tenantId: access.tenantId,
         actor: actorOf(req, res),
@@ -260,6 +282,7 @@ export function secretsRouter(deps: ApiDeps): Router {
       if (unchanged) return current;
       await updateTenantSecret(db, secretId, next);
       const row = (await findTenantSecret(db, access.tenantId, secretId))!;
+      if (next.rotation?.everySeconds !== currentRotation?.everySeconds) await syncSchedule(access, row);
       await appendAuditEntry(db, {
         tenantId: access.tenantId,
         actor: actorOf(req, res),
@@ -385,6 +408,14 @@ export function secretsRouter(deps: ApiDeps): Router {
       });
     });
     deps.logger.info('Secret deleted', { secretId });
+    // After the commit: a Schedule left behind (Temporal down) claims nothing for a deleted secret.
+    await syncRotationSchedule(deps, {
+      tenantId: access.tenantId,
+      slug: access.slug,
+      secretId,
+      kind: 'generic',
+      everySeconds: null,
+    }).catch((error: unknown) => deps.logger.warn('Rotation schedule not deleted', { secretId, error: String(error) }));
     await purgeAfterChange(access.tenantId);
     res.status(204).end();
   });

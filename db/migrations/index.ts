@@ -32,6 +32,7 @@ import { CreateTenantSecrets1764600000000 } from './1764600000000-CreateTenantSe
 import { AddOperatorRoles1764700000000 } from './1764700000000-AddOperatorRoles.ts';
 import { AddConnectionMaintenance1764800000000 } from './1764800000000-AddConnectionMaintenance.ts';
 import { CreateConnectorSyncs1764900000000 } from './1764900000000-CreateConnectorSyncs.ts';
+import { CreateSecretRotations1765000000000 } from './1765000000000-CreateSecretRotations.ts';
 import { CreatePlanChanges1765200000000 } from './1765200000000-CreatePlanChanges.ts';
 
 export const migrations = [
@@ -68,5 +69,6 @@ export const migrations = [
   AddOperatorRoles1764700000000,
   AddConnectionMaintenance1764800000000,
   CreateConnectorSyncs1764900000000,
+  CreateSecretRotations1765000000000,
   CreatePlanChanges1765200000000,
 ];

@@ -99,3 +99,46 @@ export async function touchApiKey(db: EntityManager, id: string): Promise<void> 
     [id],
   );
 }
+
+/** The tenant's key with this prefix, with its hash (a rotation checks the secret's value against it). */
+export async function findTenantApiKeyByPrefix(
+  db: EntityManager,
+  tenantId: string,
+  prefix: string,
+): Promise<(ApiKeyRow & { secret_hash: Buffer }) | null> {
+  const rows = await db.query<Array<ApiKeyRow & { secret_hash: Buffer }>>(
+    `SELECT ${COLUMNS}, k.secret_hash FROM api_keys k LEFT JOIN users u ON u.id = k.created_by
+     WHERE k.tenant_id = $1 AND k.prefix = $2`,
+    [tenantId, prefix],
+  );
+  return rows[0] ?? null;
+}
+
+/** The active (not revoked) key of the tenant with this name, if any. */
+export async function findActiveApiKeyByName(
+  db: EntityManager,
+  tenantId: string,
+  name: string,
+): Promise<ApiKeyRow | null> {
+  const rows = await db.query<ApiKeyRow[]>(
+    `SELECT ${COLUMNS} FROM api_keys k LEFT JOIN users u ON u.id = k.created_by
+     WHERE k.tenant_id = $1 AND lower(k.name) = lower($2) AND k.revoked_at IS NULL`,
+    [tenantId, name],
+  );
+  return rows[0] ?? null;
+}
+
+/** Makes the key stop working at `at` at the latest (an earlier expiry is kept). */
+export async function expireApiKeyBy(db: EntityManager, id: string, at: Date): Promise<void> {
+  await db.query(`UPDATE api_keys SET expires_at = least(coalesce(expires_at, $2), $2) WHERE id = $1`, [id, at]);
+}
+
+/** Revokes the key on Atrium's own behalf (a rotation): no member did it. False when it was revoked already. */
+export async function revokeApiKeyBySystem(db: EntityManager, id: string): Promise<boolean> {
+  const rows = await db.query<unknown[]>(
+    `WITH revoked AS (UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id)
+     SELECT id FROM revoked`,
+    [id],
+  );
+  return rows.length > 0;
+}

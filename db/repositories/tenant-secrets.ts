@@ -122,7 +122,9 @@ export async function addTenantSecretVersion(
   secret: TenantSecretRow,
   change: { storeVersion: number; createdBy: string | null; retainUntil: Date },
 ): Promise<number> {
-  const version = secret.current_version + 1;
+  // After the highest version, not the current one: a rolled-back rotation's abandoned version
+  // (secret_rotations) keeps its number.
+  const version = await nextTenantSecretVersion(db, secret.id);
   await db.query(
     `UPDATE tenant_secret_versions SET superseded_at = now(), retain_until = $3
      WHERE secret_id = $1 AND version = $2`,
@@ -141,6 +143,15 @@ export async function addTenantSecretVersion(
     [secret.id, version],
   );
   return version;
+}
+
+/** The number the secret's next version gets: one past the highest, abandoned versions included. */
+export async function nextTenantSecretVersion(db: EntityManager, secretId: string): Promise<number> {
+  const rows = await db.query<Array<{ next: number }>>(
+    `SELECT coalesce(max(version), 0)::int + 1 AS next FROM tenant_secret_versions WHERE secret_id = $1`,
+    [secretId],
+  );
+  return rows[0]!.next;
 }
 
 /** Changes the description, consumers and rotation policy (a new policy counts from the last rotation). */

@@ -1,7 +1,8 @@
 // The Secrets pages in Debian's Chromium, at desktop and phone widths: an owner sees the empty
 // state, creates a secret (the shared schema refusing a bad name first), sets a new version,
 // reveals it once and copies nothing more on reload, finds the history, and deletes it after
-// confirming. A developer may set values but sees no Reveal button.
+// confirming. A developer may set values but sees no Reveal button. At phone width an owner
+// sets a consumer's verify hook, presses "Rotate now" and sees the rotation's report.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -9,6 +10,8 @@ import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts'
 import { isCspViolation, launchChromium, signInThroughPortal } from '../support/browser.ts';
 import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
+import type { RotationConsumers } from '../support/rotation-consumer.ts';
+import { startRotationConsumers } from '../support/rotation-consumer.ts';
 
 describe('portal: tenant secrets', () => {
   let platform: Platform;
@@ -16,6 +19,7 @@ describe('portal: tenant secrets', () => {
   let owner: TestUser;
   let developer: TestUser;
   let slug: string;
+  let consumers: RotationConsumers;
   const problems: string[] = [];
   const contexts: BrowserContext[] = [];
 
@@ -33,7 +37,11 @@ describe('portal: tenant secrets', () => {
   }
 
   before(async () => {
-    platform = await startPlatform({ portal: true, env: { LOGIN_RATE_LIMIT: '1000' } });
+    consumers = await startRotationConsumers();
+    platform = await startPlatform({
+      portal: true,
+      env: { LOGIN_RATE_LIMIT: '1000', OUTBOUND_ALLOW_LOOPBACK: 'true' },
+    });
     browser = await launchChromium();
     const created = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
       headers: platform.admin.headers,
@@ -56,6 +64,7 @@ describe('portal: tenant secrets', () => {
   after(async () => {
     for (const context of contexts) await context.close();
     await browser?.close();
+    await consumers?.stop();
     await platform?.stop();
     assert.deepEqual(problems, [], 'no page errors and no content security policy violations');
   });
@@ -134,5 +143,32 @@ describe('portal: tenant secrets', () => {
     await page.getByTestId('secret-version-set').waitFor();
     const sideways = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(sideways <= 1, `the secret's page does not scroll sideways (${sideways}px)`);
+  });
+
+  it('rotates now from the portal at phone width and shows which consumers were verified', async () => {
+    const created = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${slug}/secrets`, {
+      headers: owner.headers,
+      json: { name: 'ROTATED_TOKEN', kind: 'generic', value: 'rotated-token-first-value', consumers: ['web'] },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const page = await pageFor(owner, { width: 390, height: 844 });
+    await page.goto(`/tenants/${slug}/secrets/${created.body.id}`);
+    const panel = page.getByTestId('secret-rotation');
+    await panel.getByTestId('rotations-empty').waitFor();
+    const settings = page.getByRole('form', { name: 'Rotation settings' });
+    await settings.getByRole('textbox', { name: 'Verify hook of web' }).fill(consumers.url('e2e-web'));
+    await settings.getByRole('textbox', { name: 'Overlap window' }).fill('1s');
+    await settings.getByRole('button', { name: 'Save rotation settings' }).click();
+    await page.getByTestId('rotation-settings-saved').waitFor();
+    await panel.getByRole('button', { name: 'Rotate now' }).click();
+    await page.getByTestId('rotation-started').waitFor();
+    // The page refreshes itself while the rotation is open.
+    const done = page.locator('[data-testid="rotation"][data-number="1"][data-status="completed"]');
+    await done.waitFor({ timeout: 60_000 });
+    assert.match((await done.getByTestId('rotation-report').textContent()) ?? '', /web: verified at/);
+    assert.ok(consumers.state('e2e-web').current, 'the consumer was handed the new value');
+    assert.ok(!(await page.content()).includes(consumers.state('e2e-web').current!), 'the page shows no value');
+    const sideways = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(sideways <= 1, `the rotation panel does not scroll sideways (${sideways}px)`);
   });
 });

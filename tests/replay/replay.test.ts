@@ -73,6 +73,12 @@ describe('workflow replay', () => {
         'maintain-connection-needs-reauth',
         'sync-connection-succeeded',
         'sync-connection-failed',
+        'rotate-secret-completed',
+        'rotate-secret-rolled-back',
+        'rotate-secret-scheduled',
+        'rotate-secret-confirmed',
+        'rotate-secret-unconfirmed',
+        'scheduled-secret-rotation-completed',
       ].sort(),
     );
   });

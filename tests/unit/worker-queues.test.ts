@@ -36,6 +36,7 @@ describe('worker task queues', () => {
         ['atrium-webhooks', 10, 11],
         ['atrium-billing', 3, 4],
         ['atrium-connectors', 5, 6],
+        ['atrium-secret-rotation', 5, 6],
       ],
     );
   });

@@ -30,6 +30,9 @@ import { callApi } from '../../api/client.server.ts';
 import { resultOrThrow } from '../../api/result.server.ts';
 import { TenantNav } from '../../components/tenants/TenantNav.tsx';
 import { Timestamp } from '../../components/Timestamp.tsx';
+import { SecretRotationPanel } from '../../secret-rotation/SecretRotationPanel.tsx';
+import type { RotationActionResult } from '../../secret-rotation/rotation.server.ts';
+import { loadRotations, rotationAction } from '../../secret-rotation/rotation.server.ts';
 import { loginPath, rememberTenant, requireUser } from '../../session.server.ts';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `Secret of ${params.slug} · Atrium` }];
@@ -40,9 +43,10 @@ const secretPath = (slug: string, secretId: string) =>
 export async function loader({ context, params, request }: Route.LoaderArgs) {
   const { accessToken } = await requireUser(request, context);
   const call = { signal: request.signal, token: accessToken };
-  const [history, membership] = await Promise.all([
+  const [history, membership, [settings, rotations]] = await Promise.all([
     callApi<SecretVersionList>(context, `${secretPath(params.slug, params.secretId)}/versions`, call),
     callApi<Membership>(context, `/api/v1/tenants/${encodeURIComponent(params.slug)}/members/me`, call),
+    loadRotations({ context, ...call }, params.slug, params.secretId),
   ]);
   const mine = resultOrThrow(membership, request);
   rememberTenant(context, params.slug); // loaded: the user may see this tenant
@@ -51,6 +55,8 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
     slug: params.slug,
     secret,
     versions: items,
+    rotationSettings: resultOrThrow(settings, request),
+    rotations: resultOrThrow(rotations, request).items,
     canManage: mine.permissions.includes('secrets.manage'),
     canReveal: mine.permissions.includes('secrets.reveal'),
   };
@@ -59,13 +65,19 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
 type ActionResult =
   | { intent: 'version'; secret: Secret | null; problem: Problem | null; fieldErrors: Record<string, string> }
   | { intent: 'reveal'; revealed: RevealedSecret | null; problem: Problem | null }
-  | { intent: 'delete'; problem: Problem };
+  | { intent: 'delete'; problem: Problem }
+  | RotationActionResult;
 
 export async function action({ context, params, request }: Route.ActionArgs) {
   const { accessToken } = await requireUser(request, context);
   const form = Object.fromEntries(await request.formData());
   const path = secretPath(params.slug, params.secretId);
   const signedOut = () => redirect(loginPath(request));
+  const rotation = await rotationAction({ context, token: accessToken }, params.slug, params.secretId, form);
+  if (rotation) {
+    if (rotation.status === 401) throw signedOut();
+    return data<ActionResult>(rotation.result, { status: rotation.status });
+  }
   if (form.intent === 'reveal') {
     const version = typeof form.version === 'string' && form.version ? Number(form.version) : undefined;
     const result = await callApi<RevealedSecret>(context, `${path}/reveal`, {
@@ -112,7 +124,7 @@ export async function action({ context, params, request }: Route.ActionArgs) {
 }
 
 export default function SecretPage({ loaderData, actionData }: Route.ComponentProps) {
-  const { slug, secret, versions, canManage, canReveal } = loaderData;
+  const { slug, secret, versions, canManage, canReveal, rotationSettings, rotations } = loaderData;
   return (
     <Stack gap="lg">
       <TenantNav slug={slug} current="secrets" />
@@ -179,6 +191,19 @@ export default function SecretPage({ loaderData, actionData }: Route.ComponentPr
         </Title>
         <VersionsTable versions={versions} canReveal={canReveal} />
       </Paper>
+      <SecretRotationPanel
+        secret={secret}
+        settings={rotationSettings}
+        rotations={rotations}
+        canManage={canManage}
+        result={
+          actionData?.intent === 'rotate' ||
+          actionData?.intent === 'confirm' ||
+          actionData?.intent === 'rotation-settings'
+            ? actionData
+            : undefined
+        }
+      />
       {canManage ? (
         <DeleteSecret name={secret.name} problem={actionData?.intent === 'delete' ? actionData.problem : null} />
       ) : null}

@@ -1,0 +1,23 @@
+// The secret-rotation family's activities: rotateSecret's steps (activities/secret-rotation/
+// rotate.ts for the automatic strategies, reminder.ts for the manual one) and the Schedule's
+// claim. Strategies: strategies.ts.
+import type { ActivityDeps, ActivityFamily } from '../shared/deps.ts';
+import { createClaimActivities } from './claim.ts';
+import { createReminderActivities } from './reminder.ts';
+import { createRotateActivities } from './rotate.ts';
+
+export function createSecretRotationActivities(deps: ActivityDeps) {
+  return {
+    ...createClaimActivities(deps),
+    ...createRotateActivities(deps),
+    ...createReminderActivities(deps),
+  };
+}
+
+export type SecretRotationActivities = ReturnType<typeof createSecretRotationActivities>;
+
+export default {
+  // Each activity is a transaction, a secret store write or a few calls to consumers' hooks.
+  defaultActivitySlots: 5,
+  createActivities: createSecretRotationActivities,
+} satisfies ActivityFamily;

@@ -1,0 +1,135 @@
+// Secret rotation: what the API, the portal and the tests say about the rotateSecret workflow
+// (`secret-rotate/<tenant>/<secret>/<n>`), its strategies and the report each rotation keeps.
+// Never a value: a rotation's new value goes from the activity that makes it to the secret
+// store and to the consumers' verify hooks, and nowhere else.
+import { z } from 'zod';
+import { duration } from './common.ts';
+import { OperationSummary } from './operations.ts';
+import type { SecretKind } from './secrets.ts';
+import { SecretPath } from './secrets.ts';
+
+/** How a kind is rotated. `null`: not yet (database logins and signing keys come later). */
+export const ROTATION_STRATEGIES = ['generated', 'api-key', 'manual'] as const;
+export type RotationStrategy = (typeof ROTATION_STRATEGIES)[number];
+
+/**
+ * The strategy registry: one row per kind. `generated`: Atrium makes a random value of the
+ * declared shape and hands it to each consumer's verify hook; `api-key`: the value is an
+ * Atrium API key, replaced by a new key valid beside the old one for the overlap window;
+ * `manual`: Atrium cannot rotate it (a provider's OAuth client secret), so it reminds the
+ * owners and records who confirmed the rotation.
+ */
+export const STRATEGY_OF_KIND: Record<SecretKind, RotationStrategy | null> = {
+  generic: 'generated',
+  'api-key': 'api-key',
+  'oauth-client-secret': 'manual',
+  'database-password': null,
+  'signing-key': null,
+};
+
+export const GENERATOR_ALPHABETS = ['alphanumeric', 'hex', 'base64url'] as const;
+export const RotationGenerator = z
+  .strictObject({
+    alphabet: z.enum(GENERATOR_ALPHABETS, { error: `Choose one of: ${GENERATOR_ALPHABETS.join(', ')}.` }),
+    length: z.int('Must be a whole number.').min(16, 'Use at least 16 characters.').max(256, 'Use at most 256.'),
+  })
+  .meta({ id: 'RotationGenerator' });
+export type RotationGenerator = z.infer<typeof RotationGenerator>;
+
+export const DEFAULT_GENERATOR: RotationGenerator = { alphabet: 'alphanumeric', length: 32 };
+
+const hookUrl = z.url({ protocol: /^https?$/, error: 'Must be an http(s):// URL.' }).max(2_000, 'Too long.');
+
+/** Overlap windows: at least a second (tests), at most 30 days. */
+export const OVERLAP_MIN_MS = 1_000;
+export const OVERLAP_MAX_MS = 30 * 86_400_000;
+
+export const SecretRotationSettingsRequest = z
+  .strictObject({
+    generator: RotationGenerator.optional().meta({ description: 'The shape of generated values (generic secrets).' }),
+    verifyHooks: z.record(z.string().min(1).max(200), hookUrl).optional().meta({
+      description:
+        'A URL per consumer (keys: the secret\'s consumers). Each is POSTed `{"phase":"update"|"verify"|"rollback"}` with `Authorization: Bearer <value>`; `verify` must answer 2xx.',
+    }),
+    overlap: duration
+      .optional()
+      .meta({ description: 'How long the old value stays valid beside the new one (API keys: the grace period).' }),
+  })
+  .meta({ id: 'SecretRotationSettingsRequest' });
+export type SecretRotationSettingsRequest = z.input<typeof SecretRotationSettingsRequest>;
+
+export const SecretRotationSettings = z
+  .object({
+    strategy: z.enum(ROTATION_STRATEGIES).nullable(),
+    generator: RotationGenerator,
+    verifyHooks: z.record(z.string(), z.string()),
+    overlapSeconds: z.int().positive(),
+    overlap: z.string(),
+  })
+  .meta({ id: 'SecretRotationSettings' });
+export type SecretRotationSettings = z.infer<typeof SecretRotationSettings>;
+
+export const ROTATION_STATUSES = [
+  'running',
+  'overlap',
+  'completed',
+  'rolled_back',
+  'failed',
+  'waiting_confirmation',
+  'confirmed',
+  'unconfirmed',
+] as const;
+export const RotationStatus = z.enum(ROTATION_STATUSES);
+export type RotationStatus = z.infer<typeof RotationStatus>;
+
+export const CONSUMER_OUTCOMES = ['pending', 'updated', 'verified', 'refused', 'unreachable', 'rolled_back'] as const;
+export const ConsumerCheck = z
+  .object({
+    consumer: z.string(),
+    outcome: z.enum(CONSUMER_OUTCOMES),
+    updatedAt: z.iso.datetime().nullable(),
+    verifiedAt: z.iso.datetime().nullable(),
+    detail: z.string().nullable(),
+  })
+  .meta({ id: 'ConsumerCheck' });
+export type ConsumerCheck = z.infer<typeof ConsumerCheck>;
+
+export const SecretRotation = z
+  .object({
+    number: z.int().positive(),
+    secretId: z.uuid(),
+    workflowId: z.string(),
+    strategy: z.enum(ROTATION_STRATEGIES),
+    trigger: z.enum(['schedule', 'manual']),
+    status: RotationStatus,
+    fromVersion: z.int().positive(),
+    toVersion: z.int().positive().nullable(),
+    overlapUntil: z.iso
+      .datetime()
+      .nullable()
+      .meta({ description: 'Until when the old value stays valid beside the new one (API keys: the grace period).' }),
+    dueAt: z.iso.datetime().nullable().meta({ description: 'Manual rotations: when it must be done.' }),
+    report: z.array(ConsumerCheck).meta({ description: 'Every consumer updated and verified, and when.' }),
+    message: z.string().nullable(),
+    requestedBy: z.string().nullable(),
+    confirmedBy: z.string().nullable(),
+    confirmedAt: z.iso.datetime().nullable(),
+    startedAt: z.iso.datetime(),
+    finishedAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'SecretRotation' });
+export type SecretRotation = z.infer<typeof SecretRotation>;
+
+export const SecretRotationList = z.object({ items: z.array(SecretRotation) }).meta({ id: 'SecretRotationList' });
+export type SecretRotationList = z.infer<typeof SecretRotationList>;
+
+export const SecretRotationStarted = z
+  .object({ rotation: SecretRotation, operation: OperationSummary })
+  .meta({ id: 'SecretRotationStarted' });
+export type SecretRotationStarted = z.infer<typeof SecretRotationStarted>;
+
+export const RotateSecretRequest = z.strictObject({}).meta({ id: 'RotateSecretRequest' });
+
+export const SecretRotationPath = SecretPath.extend({
+  number: z.coerce.number().int('Must be a whole number.').positive('Must be 1 or more.'),
+});

@@ -1,0 +1,251 @@
+// rotateSecret and scheduledSecretRotation with typed activity stand-ins: the automatic
+// strategy's steps in order with the overlap window between switch and retire; a failed verify
+// rolls back without switching; a manual rotation waits for its confirmation (an Update) or
+// ends unconfirmed at its due date; a Schedule's run whose claim is refused starts nothing.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import type { SecretRotationActivities } from '../../activities/secret-rotation/index.ts';
+import type { AuditActor } from '../../db/repositories/audit-log.ts';
+import {
+  confirmManualRotationUpdate,
+  rotateSecretWorkflowId,
+  rotationScheduleId,
+} from '../../workflows/secret-rotation/contract.ts';
+import type { RotationPlan } from '../../workflows/secret-rotation/contract.ts';
+import type { rotateSecret, scheduledSecretRotation } from '../../workflows/secret-rotation/index.ts';
+import { getProgressQuery } from '../../workflows/shared/operation.contract.ts';
+import type { WorkflowHarness } from '../support/workflow-harness.ts';
+import { startWorkflowHarness, TEST_TIMINGS } from '../support/workflow-harness.ts';
+
+const member: AuditActor = { type: 'user', id: randomUUID(), requestId: null, ip: null };
+const plan = (strategy: RotationPlan['strategy'], overlapMs = 300): RotationPlan => ({
+  strategy,
+  fromVersion: 3,
+  consumers: ['web', 'worker'],
+  overlapMs,
+  confirmWithinMs: overlapMs,
+});
+const succeed = {
+  prepareRotation: () => Promise.resolve(plan('generated')),
+  createRotationVersion: () => Promise.resolve({ toVersion: 4 }),
+  updateRotationConsumers: () => Promise.resolve({ ok: true, message: '2 consumer(s) updated.' }),
+  verifyRotationConsumers: () => Promise.resolve({ ok: true, message: '2 consumer(s) verified.' }),
+  switchRotationVersion: () => Promise.resolve({ overlapUntil: new Date(Date.now() + 300).toISOString() }),
+  retireOldVersion: async () => {},
+  rollBackRotation: async () => {},
+  failRotation: async () => {},
+  currentSecretVersion: () => Promise.resolve(3),
+  sendRotationReminder: () => Promise.resolve({ recipients: ['owner@example.test'] }),
+  recordManualConfirmation: () => Promise.resolve({ confirmedAt: new Date().toISOString() }),
+  markRotationUnconfirmed: async () => {},
+  claimScheduledRotation: () => Promise.resolve({ number: 1, skipped: null, actor: member }),
+} satisfies SecretRotationActivities;
+
+describe('rotateSecret (activity stand-ins)', () => {
+  let harness: WorkflowHarness;
+  before(async () => {
+    harness = await startWorkflowHarness('secret-rotation');
+  });
+  after(async () => {
+    await harness?.stop();
+  });
+
+  const input = (number = 1) => ({
+    tenantId: randomUUID(),
+    slug: `wf-rot-${randomUUID().slice(0, 8)}`,
+    secretId: randomUUID(),
+    number,
+    requestedBy: member,
+    versionRetentionMs: 60_000,
+    timings: TEST_TIMINGS,
+  });
+
+  it('rotates: new version, update, verify, switch, overlap window, retire', async () => {
+    await harness.withWorker(succeed, async (s) => {
+      const run = input();
+      const handle = await s.start<typeof rotateSecret>(
+        'rotateSecret',
+        run,
+        rotateSecretWorkflowId(run.slug, run.secretId, 1),
+      );
+      const started = Date.now();
+      const result = await handle.result();
+      assert.equal(result.outcome, 'completed');
+      assert.equal(result.currentVersion, 4);
+      assert.ok(Date.now() - started >= 300, 'the old version stayed valid for the overlap window');
+      assert.deepEqual(s.names(), [
+        'prepareRotation',
+        'createRotationVersion',
+        'updateRotationConsumers',
+        'verifyRotationConsumers',
+        'switchRotationVersion',
+        'retireOldVersion',
+      ]);
+      assert.equal(s.inputOf('switchRotationVersion').overlapMs, 300);
+      const progress = await handle.query(getProgressQuery);
+      assert.equal(progress.phase, 'completed');
+      assert.deepEqual(
+        progress.steps.map((step) => `${step.name}:${step.status}`),
+        [
+          'prepare:completed',
+          'create:completed',
+          'update:completed',
+          'verify:completed',
+          'switch:completed',
+          'retire:completed',
+          'remind:skipped',
+          'confirm:skipped',
+        ],
+      );
+    });
+  });
+
+  it('rolls back when a consumer refuses the new value: never switches, the old version stays current', async () => {
+    const standIns = {
+      ...succeed,
+      verifyRotationConsumers: () =>
+        Promise.resolve({ ok: false, message: 'Verify failed for worker (verify: HTTP 403).' }),
+    } satisfies Partial<SecretRotationActivities>;
+    await harness.withWorker(standIns, async (s) => {
+      const run = input();
+      const handle = await s.start<typeof rotateSecret>(
+        'rotateSecret',
+        run,
+        rotateSecretWorkflowId(run.slug, run.secretId, 1),
+      );
+      const result = await handle.result();
+      assert.equal(result.outcome, 'rolled_back');
+      assert.equal(result.currentVersion, 3);
+      assert.deepEqual(s.names(), [
+        'prepareRotation',
+        'createRotationVersion',
+        'updateRotationConsumers',
+        'verifyRotationConsumers',
+        'rollBackRotation',
+      ]);
+      const rollback = s.inputOf('rollBackRotation');
+      assert.equal(rollback.toVersion, 4);
+      assert.match(rollback.reason, /worker \(verify: HTTP 403\)/);
+      const progress = await handle.query(getProgressQuery);
+      assert.equal(progress.phase, 'failed');
+      assert.match(progress.error ?? '', /Rolled back/);
+      assert.equal(progress.steps.find((step) => step.name === 'verify')?.status, 'failed');
+      assert.equal(progress.steps.find((step) => step.name === 'switch')?.status, 'skipped');
+    });
+  });
+
+  it('rolls back when making the new version fails for good', async () => {
+    const standIns = {
+      ...succeed,
+      createRotationVersion: () =>
+        Promise.reject(ApplicationFailure.nonRetryable('not an API key of this tenant', 'SecretRotationUnusable')),
+    } satisfies Partial<SecretRotationActivities>;
+    await harness.withWorker(standIns, async (s) => {
+      const run = input();
+      const handle = await s.start<typeof rotateSecret>(
+        'rotateSecret',
+        run,
+        rotateSecretWorkflowId(run.slug, run.secretId, 1),
+      );
+      const result = await handle.result();
+      assert.equal(result.outcome, 'rolled_back');
+      assert.equal(s.inputOf('rollBackRotation').toVersion, null);
+    });
+  });
+
+  it('ends as failed when the kind cannot be rotated, changing nothing', async () => {
+    const standIns = {
+      ...succeed,
+      prepareRotation: () =>
+        Promise.reject(
+          ApplicationFailure.nonRetryable(
+            'Secrets of kind signing-key cannot be rotated yet.',
+            'SecretRotationUnsupported',
+          ),
+        ),
+    } satisfies Partial<SecretRotationActivities>;
+    await harness.withWorker(standIns, async (s) => {
+      const run = input();
+      const handle = await s.start<typeof rotateSecret>(
+        'rotateSecret',
+        run,
+        rotateSecretWorkflowId(run.slug, run.secretId, 1),
+      );
+      const result = await handle.result();
+      assert.equal(result.outcome, 'failed');
+      assert.deepEqual(s.names(), ['prepareRotation', 'failRotation', 'currentSecretVersion']);
+      assert.match(s.inputOf('failRotation').message, /signing-key/);
+    });
+  });
+
+  it('manual: mails a reminder and records who confirmed (an Update); a second confirmation is refused', async () => {
+    const standIns = { ...succeed, prepareRotation: () => Promise.resolve(plan('manual', 60_000)) };
+    await harness.withWorker(standIns, async (s) => {
+      const run = input();
+      const handle = await s.start<typeof rotateSecret>(
+        'rotateSecret',
+        run,
+        rotateSecretWorkflowId(run.slug, run.secretId, 1),
+      );
+      await s.waitUntil('the reminder', () => s.names().includes('sendRotationReminder'));
+      const confirmed = await handle.executeUpdate(confirmManualRotationUpdate, { args: [{ actor: member }] });
+      assert.ok(confirmed.confirmedAt);
+      await assert.rejects(handle.executeUpdate(confirmManualRotationUpdate, { args: [{ actor: member }] }));
+      const result = await handle.result();
+      assert.equal(result.outcome, 'confirmed');
+      assert.deepEqual(s.inputOf('recordManualConfirmation').actor, member);
+      assert.ok(!s.names().includes('createRotationVersion'), 'Atrium made no value');
+    });
+  });
+
+  it('manual: nobody confirms by the due date → unconfirmed, with the alert', async () => {
+    const standIns = { ...succeed, prepareRotation: () => Promise.resolve(plan('manual', 400)) };
+    await harness.withWorker(standIns, async (s) => {
+      const run = input();
+      const handle = await s.start<typeof rotateSecret>(
+        'rotateSecret',
+        run,
+        rotateSecretWorkflowId(run.slug, run.secretId, 1),
+      );
+      const result = await handle.result();
+      assert.equal(result.outcome, 'unconfirmed');
+      assert.deepEqual(s.names(), ['prepareRotation', 'sendRotationReminder', 'markRotationUnconfirmed']);
+      assert.equal(s.inputOf('markRotationUnconfirmed').dueAt, s.inputOf('sendRotationReminder').dueAt);
+    });
+  });
+
+  it('scheduled: a refused claim starts no rotation; a claimed one runs as secret-rotate/<slug>/<secret>/<n>', async () => {
+    const refused = {
+      ...succeed,
+      claimScheduledRotation: () =>
+        Promise.resolve({ number: null, skipped: 'The tenant is suspended.', actor: member }),
+    } satisfies Partial<SecretRotationActivities>;
+    const { versionRetentionMs, tenantId, slug, secretId } = input();
+    const scheduled = { tenantId, slug, secretId, versionRetentionMs, timings: TEST_TIMINGS };
+    await harness.withWorker(refused, async (s) => {
+      const handle = await s.start<typeof scheduledSecretRotation>(
+        'scheduledSecretRotation',
+        scheduled,
+        `${rotationScheduleId(slug, secretId)}-refused`,
+      );
+      assert.deepEqual(await handle.result(), { number: null, skipped: 'The tenant is suspended.', outcome: null });
+      assert.deepEqual(s.names(), ['claimScheduledRotation']);
+    });
+    await harness.withWorker(
+      { ...succeed, claimScheduledRotation: () => Promise.resolve({ number: 7, skipped: null, actor: member }) },
+      async (s) => {
+        const handle = await s.start<typeof scheduledSecretRotation>(
+          'scheduledSecretRotation',
+          scheduled,
+          `${rotationScheduleId(slug, secretId)}-claimed`,
+        );
+        assert.deepEqual(await handle.result(), { number: 7, skipped: null, outcome: 'completed' });
+        const child = await harness.client.workflow.getHandle(rotateSecretWorkflowId(slug, secretId, 7)).describe();
+        assert.equal(child.type, 'rotateSecret');
+        assert.equal(s.inputOf('prepareRotation').number, 7);
+      },
+    );
+  });
+});

@@ -1,0 +1,121 @@
+// The contract of the secret-rotation family.
+//
+// rotateSecret (`secret-rotate/<slug>/<secret>/<n>`) rotates one secret by its kind's strategy
+// (contracts/secret-rotation.ts, STRATEGY_OF_KIND), never leaving a moment without a valid value:
+// make the new version → update every consumer → verify every consumer → switch the current
+// version → keep the old one valid for the overlap window → retire it. A failed verify rolls
+// back: the old version stays current and valid, the consumers get it back, and the tenant is
+// alerted (audit entry, event, mail). Kinds Atrium cannot rotate itself get a reminder instead:
+// the owners are mailed, and the rotation waits for a member to confirm it was done.
+//
+// scheduledSecretRotation (`secret-rotation/<slug>/<secret>-<due time>`) is what a rotation
+// policy's Temporal Schedule (`secret-rotation/<slug>/<secret>`) starts: it claims the next
+// rotation number and runs rotateSecret as its child, or does nothing when the secret is gone,
+// has no policy any more, already rotates, or its tenant is not active.
+//
+// Only references travel here: ids, version numbers and consumer names, never a value.
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { AuditActor } from '../../db/repositories/audit-log.ts';
+import type { OperationKind } from '../catalogue.ts';
+import { OPERATION_CATALOGUE } from '../catalogue.ts';
+import type { ActivityTimings, OperationProgress } from '../shared/operation.contract.ts';
+
+export const ROTATE_SECRET_KIND = 'secret-rotate' satisfies OperationKind;
+export const SCHEDULED_ROTATION_KIND = 'secret-rotation' satisfies OperationKind;
+
+export function rotateSecretWorkflowId(slug: string, secretId: string, number: number): string {
+  return OPERATION_CATALOGUE[ROTATE_SECRET_KIND].workflowId({ slug, secretId, number });
+}
+
+/** The rotation policy's Schedule id; also the prefix of the ids of the workflows it starts. */
+export function rotationScheduleId(slug: string, secretId: string): string {
+  return OPERATION_CATALOGUE[SCHEDULED_ROTATION_KIND].workflowId({ slug, secretId });
+}
+
+/** The strategies rotateSecret runs (contracts/secret-rotation.ts names which kind gets which). */
+export type Strategy = 'generated' | 'api-key' | 'manual';
+
+export interface RotateSecretInput {
+  tenantId: string;
+  slug: string;
+  secretId: string;
+  /** The rotation's number: its row in secret_rotations was claimed before the start. */
+  number: number;
+  requestedBy: AuditActor;
+  /** SECRET_VERSION_RETENTION: how long a replaced or abandoned value is kept (at least the overlap). */
+  versionRetentionMs: number;
+  timings: ActivityTimings;
+}
+
+export type RotationOutcome = 'completed' | 'rolled_back' | 'failed' | 'confirmed' | 'unconfirmed';
+
+export interface RotateSecretResult {
+  secretId: string;
+  number: number;
+  outcome: RotationOutcome;
+  /** The current version when it ended (the old one after a roll-back). */
+  currentVersion: number;
+  progress: OperationProgress;
+}
+
+/** What the first step found: how this secret is rotated, and its consumers. */
+export interface RotationPlan {
+  strategy: Strategy;
+  fromVersion: number;
+  consumers: string[];
+  overlapMs: number;
+  /** Manual rotations: how long the owners have to confirm (the reminder's due date). */
+  confirmWithinMs: number;
+}
+
+export interface ScheduledRotationInput {
+  tenantId: string;
+  slug: string;
+  secretId: string;
+  versionRetentionMs: number;
+  timings: ActivityTimings;
+}
+
+export interface ScheduledRotationResult {
+  /** The rotation started, or why none was. */
+  number: number | null;
+  skipped: string | null;
+  outcome: RotationOutcome | null;
+}
+
+export const ROTATE_SECRET_STEPS = [
+  { name: 'prepare', title: 'Read the secret, its strategy and its consumers' },
+  { name: 'create', title: 'Make the new version (the old one stays current and valid)' },
+  { name: 'update', title: 'Hand the new value to every consumer' },
+  { name: 'verify', title: 'Verify that every consumer works with the new value' },
+  { name: 'switch', title: 'Make the new version current; the old one stays valid for the overlap window' },
+  { name: 'retire', title: 'End the overlap window: the old value is retired (API keys: revoked)' },
+  { name: 'remind', title: 'Mail the owners that the secret must be rotated by hand' },
+  { name: 'confirm', title: 'Wait for a member to confirm the manual rotation' },
+] as const;
+export type RotateSecretStep = (typeof ROTATE_SECRET_STEPS)[number]['name'];
+
+/** Who confirmed a manual rotation: the API checks their permission before it sends this. */
+export interface ManualConfirmation {
+  actor: AuditActor;
+}
+
+/** A member says the manual rotation is done; refused unless the rotation waits for exactly that. */
+export const confirmManualRotationUpdate = defineUpdate<{ confirmedAt: string }, [ManualConfirmation]>(
+  'confirmManualRotation',
+);
+
+export interface RotationState {
+  strategy: Strategy | null;
+  status: 'preparing' | 'rotating' | 'overlap' | 'waiting_confirmation' | 'done';
+}
+
+export const getRotationStateQuery = defineQuery<RotationState>('getRotationState');
+
+/** Stable failure types (ApplicationFailure.type) the activities end a rotation with. */
+export const ROTATION_FAILURE_TYPES = {
+  /** The kind has no strategy yet (database logins, signing keys). */
+  unsupported: 'SecretRotationUnsupported',
+  /** The secret is gone, or is not what its strategy needs (an api-key secret holding no live key). */
+  unusable: 'SecretRotationUnusable',
+} as const;

@@ -1,0 +1,3 @@
+// The secret-rotation family's workflows, as the worker registers them (worker/workflow-bundle.ts).
+export { rotateSecret } from './rotate-secret.ts';
+export { scheduledSecretRotation } from './scheduled-secret-rotation.ts';
