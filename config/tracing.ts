@@ -18,7 +18,10 @@ export const traceQuerySettings = {
 /** null: tracing is off. */
 export type TracingConfig = { endpoint: string; sampleRatio: number } | null;
 
-export function tracingConfigFrom(parsed: { OTEL_EXPORTER_OTLP_ENDPOINT?: string; TRACES_SAMPLE_RATIO: number }): TracingConfig {
+export function tracingConfigFrom(parsed: {
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  TRACES_SAMPLE_RATIO: number;
+}): TracingConfig {
   if (!parsed.OTEL_EXPORTER_OTLP_ENDPOINT) return null;
   return { endpoint: parsed.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, ''), sampleRatio: parsed.TRACES_SAMPLE_RATIO };
 }

@@ -26,7 +26,8 @@ const QUERY_TIMEOUT_MS = 5_000;
 
 const tag = (span: JaegerSpan, key: string) => span.tags?.find((t) => t.key === key)?.value;
 
-const isStart = (span: JaegerSpan) => /^(StartWorkflow|SignalWithStartWorkflow|UpdateWithStartWorkflow):/.test(span.operationName);
+const isStart = (span: JaegerSpan) =>
+  /^(StartWorkflow|SignalWithStartWorkflow|UpdateWithStartWorkflow):/.test(span.operationName);
 
 function kindOf(span: JaegerSpan): TraceSpanKind {
   const name = span.operationName;
@@ -49,21 +50,19 @@ export function toOperationTrace(trace: JaegerTrace): OperationTrace {
     traceId: trace.traceID,
     startedAt: new Date(first / 1000).toISOString(),
     durationMs: (end - first) / 1000,
-    spans: spans.map(
-      (span): TraceSpan => {
-        const parent = span.references?.find((r) => r.refType === 'CHILD_OF' && ids.has(r.spanID))?.spanID ?? null;
-        return {
-          spanId: span.spanID,
-          parentSpanId: parent,
-          name: span.operationName,
-          service: trace.processes[span.processID]?.serviceName ?? 'unknown',
-          kind: kindOf(span),
-          startMs: (span.startTime - first) / 1000,
-          durationMs: span.duration / 1000,
-          error: tag(span, 'error') === true || tag(span, 'otel.status_code') === 'ERROR',
-        };
-      },
-    ),
+    spans: spans.map((span): TraceSpan => {
+      const parent = span.references?.find((r) => r.refType === 'CHILD_OF' && ids.has(r.spanID))?.spanID ?? null;
+      return {
+        spanId: span.spanID,
+        parentSpanId: parent,
+        name: span.operationName,
+        service: trace.processes[span.processID]?.serviceName ?? 'unknown',
+        kind: kindOf(span),
+        startMs: (span.startTime - first) / 1000,
+        durationMs: span.duration / 1000,
+        error: tag(span, 'error') === true || tag(span, 'otel.status_code') === 'ERROR',
+      };
+    }),
   };
 }
 
@@ -93,7 +92,10 @@ export function createJaegerTraceReader(queryUrl: string, service = 'atrium-api'
       // The earliest trace whose StartWorkflow span names this workflow (a repeated start, an
       // "already started" answer, makes a later one).
       const starts = found
-        .map((t) => ({ trace: t, start: t.spans.find((s) => isStart(s) && tag(s, 'temporalWorkflowId') === workflowId) }))
+        .map((t) => ({
+          trace: t,
+          start: t.spans.find((s) => isStart(s) && tag(s, 'temporalWorkflowId') === workflowId),
+        }))
         .filter((entry): entry is { trace: JaegerTrace; start: JaegerSpan } => entry.start !== undefined)
         .sort((a, b) => a.start.startTime - b.start.startTime);
       const first = starts[0];

@@ -30,7 +30,8 @@ async function traceOnceComplete(
     });
     last = answer.body;
     if (answer.status === 200 && complete(answer.body as OperationTrace)) return answer.body as OperationTrace;
-    if (Date.now() > deadline) assert.fail(`no complete trace of ${id} after 30 s; last answer: ${JSON.stringify(last)}`);
+    if (Date.now() > deadline)
+      assert.fail(`no complete trace of ${id} after 30 s; last answer: ${JSON.stringify(last)}`);
     await sleep(500);
   }
 }
@@ -112,8 +113,14 @@ describe('tracing: one provisioning, one trace', () => {
     }
     // PostgreSQL from both processes; the activities' calls to the real servers.
     const database = trace.spans.filter((s) => s.kind === 'database');
-    assert.ok(database.some((s) => s.service === 'atrium-api'), 'no query of the API in the trace');
-    assert.ok(database.some((s) => s.service === 'atrium-worker'), 'no query of an activity in the trace');
+    assert.ok(
+      database.some((s) => s.service === 'atrium-api'),
+      'no query of the API in the trace',
+    );
+    assert.ok(
+      database.some((s) => s.service === 'atrium-worker'),
+      'no query of an activity in the trace',
+    );
     const calls = trace.spans.filter((s) => s.kind === 'call' && s.service === 'atrium-worker');
     const callNames = calls.map((s) => s.name);
     for (const method of ['POST', 'PUT', 'GET'])

@@ -91,7 +91,12 @@ function Waterfall({ trace }: { trace: OperationTrace }) {
             style={{ paddingLeft: Math.min(depth, MAX_INDENT_LEVELS) * INDENT_PX }}
           >
             <Group gap={6} wrap="nowrap" justify="space-between">
-              <Text size="xs" truncate="end" title={`${span.name} (${span.service})`} c={span.error ? 'red' : undefined}>
+              <Text
+                size="xs"
+                truncate="end"
+                title={`${span.name} (${span.service})`}
+                c={span.error ? 'red' : undefined}
+              >
                 {span.name}
               </Text>
               <Text size="xs" c="dimmed" style={{ flexShrink: 0 }}>

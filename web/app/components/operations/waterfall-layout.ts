@@ -25,13 +25,12 @@ export function waterfallRows(spans: readonly TraceSpan[], totalMs: number): Wat
     list.push(span);
     children.set(parent, list);
   }
-  for (const list of children.values())
-    list.sort((a, b) => a.startMs - b.startMs || a.spanId.localeCompare(b.spanId));
+  for (const list of children.values()) list.sort((a, b) => a.startMs - b.startMs || a.spanId.localeCompare(b.spanId));
 
   const rows: WaterfallRow[] = [];
   const seen = new Set<string>();
   const visit = (span: TraceSpan, depth: number): void => {
-    if (seen.has(span.spanId)) return; // a cycle in bad data draws each span once
+    if (seen.has(span.spanId)) return; // each span once, even in a cycle
     seen.add(span.spanId);
     const offsetPct = total > 0 ? (span.startMs / total) * 100 : 0;
     const rawWidth = total > 0 ? (span.durationMs / total) * 100 : 100;
@@ -40,6 +39,8 @@ export function waterfallRows(spans: readonly TraceSpan[], totalMs: number): Wat
     for (const child of children.get(span.spanId) ?? []) visit(child, depth + 1);
   };
   for (const root of children.get(null) ?? []) visit(root, 0);
+  // Spans in a parent cycle (bad data) reach no root: drawn at the end, as roots.
+  for (const span of spans) visit(span, 0);
   return rows;
 }
 
