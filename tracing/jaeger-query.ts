@@ -67,8 +67,8 @@ export function toOperationTrace(trace: JaegerTrace): OperationTrace {
 }
 
 export interface TraceReader {
-  /** The trace that started the operation, or null when Jaeger has none (yet). */
-  operationTrace(workflowId: string): Promise<OperationTrace | null>;
+  /** The trace that started the operation (a workflow of `workflowType`), or null when Jaeger has none (yet). */
+  operationTrace(workflowId: string, workflowType: string): Promise<OperationTrace | null>;
 }
 
 export function createJaegerTraceReader(queryUrl: string, service = 'atrium-api'): TraceReader {
@@ -82,9 +82,12 @@ export function createJaegerTraceReader(queryUrl: string, service = 'atrium-api'
     return body.data ?? [];
   }
   return {
-    async operationTrace(workflowId) {
+    async operationTrace(workflowId, workflowType) {
+      // Only the start's span: the same tag is on every later query of the operation (each
+      // poll of its page is a trace of its own), which would crowd the start out of the limit.
       const found = await get('api/traces', {
         service,
+        operation: `StartWorkflow:${workflowType}`,
         tags: JSON.stringify({ temporalWorkflowId: workflowId }),
         lookback: LOOKBACK,
         limit: '50',

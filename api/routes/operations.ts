@@ -15,6 +15,7 @@ import {
   OperationPath,
   OperationTrace,
 } from '../../contracts/operations.ts';
+import { OPERATION_CATALOGUE } from '../../workflows/catalogue.ts';
 import { assertCanReadOperation, readableOperationTenants } from '../auth/operation-access.ts';
 import { authOf, requireAuth } from '../auth/require-auth.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -78,7 +79,7 @@ export function operationsRouter(deps: ApiDeps): Router {
     if (!deps.traces) throw new ProblemError('tracingOff', 'Tracing is off: TRACES_QUERY_URL is not set.');
     let trace: OperationTrace | null;
     try {
-      trace = await deps.traces.operationTrace(id);
+      trace = await deps.traces.operationTrace(id, OPERATION_CATALOGUE[operation.kind].workflowType);
     } catch (error) {
       deps.logger.warn('Could not read a trace from Jaeger', { error });
       throw new ProblemError('unavailable', 'The trace store did not answer; try again shortly.');
