@@ -31,7 +31,11 @@ const isStart = (span: JaegerSpan) =>
 
 function kindOf(span: JaegerSpan): TraceSpanKind {
   const name = span.operationName;
-  if (/^(RunWorkflow|StartActivity|StartChildWorkflowExecution|SignalWorkflow|HandleSignal|HandleUpdate):/.test(name))
+  if (
+    /^(StartWorkflow|SignalWithStartWorkflow|UpdateWithStartWorkflow|RunWorkflow|StartActivity|StartChildWorkflowExecution|SignalWorkflow|HandleSignal|HandleUpdate):/.test(
+      name,
+    )
+  )
     return 'workflow';
   if (name.startsWith('RunActivity:')) return 'activity';
   if (tag(span, 'db.system') !== undefined) return 'database';

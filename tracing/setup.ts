@@ -6,6 +6,7 @@
 //
 // Started by the entry's boot module (api/boot.ts, worker/boot.ts) before the rest of the
 // program is imported, since the instrumentations patch http and pg as those load.
+import { ClientRequest } from 'node:http';
 import { diag, DiagLogLevel, trace } from '@opentelemetry/api';
 import type { DiagLogger } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -57,6 +58,12 @@ export function startTracing(config: TracingConfig, service: string, warn: (mess
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.test(request.url ?? ''),
+        // An outgoing call is named after its method and host (`PUT 127.0.0.1:8200`): paths
+        // carry tenant slugs and ids, which would make every span name unique.
+        requestHook: (span, request) => {
+          if (request instanceof ClientRequest)
+            span.updateName(`${request.method} ${String(request.getHeader('host') ?? request.host)}`);
+        },
       }),
       // Only queries inside a request or an activity: the pools' own keep-alive work is noise.
       new PgInstrumentation({ requireParentSpan: true }),

@@ -31,6 +31,7 @@ import { countOpenWorkflows, watchUntilDrained } from './legacy-queue.ts';
 import { activitiesFor, planWorkers } from './registry.ts';
 import { reportPools, runtimeMetrics } from './metrics.ts';
 import { bundleWorkflows } from './workflow-bundle.ts';
+import { traceCalls } from '../tracing/traced-port.ts';
 
 const SHUTDOWN_FORCE_MARGIN_MS = 10_000;
 const CLEANUP_TIMEOUT_MS = 5_000;
@@ -55,7 +56,9 @@ async function refuseToStart(message: string, cleanup: () => Promise<unknown> = 
 
 const cluster = await (async () => {
   try {
-    return createCluster(config.cluster, logger);
+    const adapter = createCluster(config.cluster, logger);
+    // Its client calls through fetch, which the http instrumentation does not see (tracing/traced-port.ts).
+    return tracing ? traceCalls(adapter, 'kubernetes') : adapter;
   } catch (error) {
     return refuseToStart(error instanceof Error ? error.message : String(error));
   }
