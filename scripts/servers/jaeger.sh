@@ -46,7 +46,9 @@ jaeger_healthy() {
 
 # The collector configuration: the OTLP receivers, the query API and nothing
 # else, every listener on 127.0.0.1, traces in memory (lost on stop). The
-# collector's own metrics endpoint (:8888 by default) is switched off.
+# collector's own metrics endpoint (:8888 by default) is switched off, and so is
+# the query service's tracing of itself (on by default, OTLP/gRPC to
+# localhost:4317: someone else's port here, and 10 s of export timeouts on stop).
 jaeger_write_config() {
   local dir=$1
   cat >"$dir/config.yaml" <<EOF
@@ -72,6 +74,7 @@ extensions:
         memory:
           max_traces: 20000
   jaeger_query:
+    enable_tracing: false
     storage:
       traces: memstore
     http:
