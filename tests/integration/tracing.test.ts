@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { OperationTrace } from '../../contracts/operations.ts';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
+import { recordHistory } from '../support/histories.ts';
 import type { Platform } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
 import { jaegerServer, tracingEnv, workerEnvFor } from '../support/servers.ts';
@@ -152,6 +153,10 @@ describe('tracing: one provisioning, one trace', () => {
     const workerLines = logLines(platform.worker.output()).filter((line) => line.workflowId === id);
     assert.ok(workerLines.length >= 3, `only ${workerLines.length} worker lines of ${id}`);
     for (const line of workerLines) assert.equal(line.traceId, trace.traceId, JSON.stringify(line));
+
+    // A traced history (trace context in its headers) for the replay test, which replays
+    // every history with and without the tracing interceptors.
+    await recordHistory(platform.temporal, id, 'provision-tenant-completed');
   });
 
   it('serves the trace under the operation’s access rules', async () => {
