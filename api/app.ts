@@ -8,6 +8,7 @@ import { ProblemError, problemHandler } from './http/problem.ts';
 import { setRawBody } from './http/raw-body.ts';
 import { requestContext } from './http/request-context.ts';
 import { markMount, recordRequests } from './metrics/http.ts';
+import { nameRequestSpans } from './http/trace-span.ts';
 import { healthRouter } from './routes/health.ts';
 import { opsRouter } from './ops/routes.ts';
 import { jwksRouter } from './routes/jwks.ts';
@@ -23,6 +24,8 @@ export function createApp(deps: ApiDeps, routes: readonly RouteModule[]): expres
   app.use(requestContext(deps.logger));
   // Counts and times every request by route template (api/metrics/http.ts).
   app.use(recordRequests(deps.metrics));
+  // With tracing on, each request's span is named after its route template (api/http/trace-span.ts).
+  app.use(nameRequestSpans());
   // Pages and JSON above a small size, gzip or brotli; never event streams. The portal's
   // built assets come compressed from disk instead (api/portal.ts).
   app.use(compressResponses(deps.settings.responseCompression));

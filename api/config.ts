@@ -12,6 +12,7 @@ import {
 } from '../config/env.ts';
 import { mailSettings, readMailConfig } from '../config/mail.ts';
 import { apiMetricsAddress, metricsSettings } from '../config/metrics.ts';
+import { traceQuerySettings, tracingConfigFrom, tracingSettings } from '../config/tracing.ts';
 import { billingConfigFrom, billingSettings } from '../config/billing.ts';
 import { clusterConfigFrom, clusterSettings } from '../config/cluster.ts';
 import { connectorSettings, readConnectorConfig } from '../config/connectors.ts';
@@ -128,6 +129,9 @@ const ApiEnv = z.object({
   ...secretStoreSettings,
   // Prometheus metrics on a port of their own (config/metrics.ts).
   ...metricsSettings,
+  // OpenTelemetry traces out, and Jaeger's query API for the operation page (config/tracing.ts).
+  ...tracingSettings,
+  ...traceQuerySettings,
   // The worker's billing provider and cluster: the API only checks that they answer (the
   // admin health page, api/health/); it never bills or changes the cluster.
   ...billingSettings,
@@ -207,6 +211,9 @@ export function readApiConfig(env: Env) {
     port: parsed.PORT,
     logLevel: parsed.LOG_LEVEL,
     metrics: apiMetricsAddress(parsed),
+    tracing: tracingConfigFrom(parsed),
+    /** Jaeger's query API; null: the operation page says tracing is off. */
+    traceQueryUrl: parsed.TRACES_QUERY_URL?.replace(/\/$/, '') ?? null,
     health: { billing: billingConfigFrom(parsed), cluster: clusterConfigFrom(parsed) },
     portalMode: parsed.PORTAL_MODE,
     sessionSecret: parsed.SESSION_SECRET,

@@ -13,6 +13,7 @@ import type { ActivityTimings } from '../workflows/shared/operation.contract.ts'
 import type { ApprovalSigner } from './approvals/assertion-signer.ts';
 import type { HealthChecker } from './health/checks.ts';
 import type { ApiMetrics } from './metrics/registry.ts';
+import type { TraceReader } from '../tracing/jaeger-query.ts';
 import type { AccessTokens } from './auth/access-tokens.ts';
 import type { ResponseCompression } from './http/compression.ts';
 import type { TemporalTokens } from './ops/temporal-tokens.ts';
@@ -24,6 +25,8 @@ export interface ApiDeps {
   metrics: ApiMetrics;
   /** Checks the platform's dependencies for the admin health page (api/health/). */
   health: HealthChecker;
+  /** Reads operations' traces back from Jaeger (tracing/jaeger-query.ts); null: TRACES_QUERY_URL is unset. */
+  traces: TraceReader | null;
   accessTokens: AccessTokens;
   /** Signs approval assertions with this process's in-memory key (docs/decisions/0007). */
   approvalSigner: ApprovalSigner;

@@ -1,9 +1,11 @@
 // The API process: one HTTP server for the REST API and the portal. Stops cleanly on
 // SIGINT/SIGTERM (stops accepting, ends event streams, closes Temporal and Postgres).
+// First: configuration and tracing (api/boot.ts), before anything tracing instruments loads.
+import { config, logger, tracing } from './boot.ts';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { ConfigError } from '../config/env.ts';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { createDataSource, poolStats } from '../db/data-source.ts';
 import { selectBilling } from '../integrations/billing/select.ts';
 import { createCluster } from '../integrations/cluster/select.ts';
@@ -13,12 +15,9 @@ import { createOutboundClient } from '../integrations/outbound/fetch.ts';
 import { createOutboundGuard } from '../integrations/outbound/guard.ts';
 import { selectSecretStore } from '../integrations/secrets/select.ts';
 import { assertRuntimeRole } from '../db/runtime-role.ts';
-import { createLogger } from '../logging/logger.ts';
 import { createApp, finalErrorHandler } from './app.ts';
 import { loadRouteModules } from './routes/registry.ts';
 import { createAccessTokens } from './auth/access-tokens.ts';
-import { readApiConfig } from './config.ts';
-import type { ApiConfig } from './config.ts';
 import { createApprovalSigner, publishToDatabase } from './approvals/assertion-signer.ts';
 import type { ApiDeps } from './deps.ts';
 import { createHealthChecker } from './health/checks.ts';
@@ -30,18 +29,10 @@ import { serveMetrics } from './metrics/server.ts';
 import { createTemporalTokens } from './ops/temporal-tokens.ts';
 import { TEMPORAL_UI_PATH } from './ops/temporal-ui-proxy.ts';
 import { mountPortal } from './portal.ts';
+import { createJaegerTraceReader } from '../tracing/jaeger-query.ts';
 import { startSecretRetentionSweeper } from './secret-retention.ts';
 import { startOutboxDispatcher } from './webhooks/dispatcher.ts';
 
-let config: ApiConfig;
-try {
-  config = readApiConfig(process.env);
-} catch (error) {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
-}
-
-const logger = createLogger({ level: config.logLevel, service: 'api' });
 const metrics = createApiMetrics();
 const dataSource = createDataSource({
   url: config.databaseUrl,
@@ -60,7 +51,10 @@ const connection = await Connection.connect({ address: config.temporal.address }
 const client = new Client({
   connection,
   namespace: config.temporal.namespace,
-  interceptors: { workflow: [countOperationStarts(metrics)] },
+  // With tracing on, starts, signals, updates and queries carry the request's trace to the workflow.
+  interceptors: {
+    workflow: [countOperationStarts(metrics), ...(tracing ? [new OpenTelemetryWorkflowClientInterceptor()] : [])],
+  },
 });
 metrics.watchPool('api', () => poolStats(dataSource));
 // Every call to an address a tenant gave (their SSO issuer, a webhook test send) goes through this client.
@@ -89,6 +83,7 @@ const deps: ApiDeps = {
   logger,
   metrics,
   health,
+  traces: config.traceQueryUrl ? createJaegerTraceReader(config.traceQueryUrl) : null,
   accessTokens: await createAccessTokens(config.accessTokens),
   approvalSigner: await createApprovalSigner({ publish: publishToDatabase(dataSource), ...config.approvalKeys }),
   mailer,
@@ -169,6 +164,7 @@ async function stop(signal: string): Promise<void> {
   await deps.mailer.close();
   await outbound.close();
   await dataSource.destroy();
+  await tracing?.shutdown();
   logger.info('API stopped');
 }
 process.once('SIGINT', () => void stop('SIGINT'));

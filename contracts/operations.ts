@@ -84,3 +84,32 @@ export type OperationList = z.infer<typeof OperationList>;
 /** The event stream: `progress` carries an Operation whenever it changes, `end` this. */
 export const OperationStreamEnd = z.object({ status: OperationStatus });
 export type OperationStreamEnd = z.infer<typeof OperationStreamEnd>;
+
+/** What a span of an operation's trace stands for, as the waterfall colours it. */
+export const TRACE_SPAN_KINDS = ['request', 'workflow', 'activity', 'database', 'call', 'other'] as const;
+export const TraceSpanKind = z.enum(TRACE_SPAN_KINDS);
+export type TraceSpanKind = z.infer<typeof TraceSpanKind>;
+
+export const TraceSpan = z.object({
+  spanId: z.string(),
+  /** null: the trace's root (or a span whose parent was not kept). */
+  parentSpanId: z.string().nullable(),
+  name: z.string(),
+  service: z.string(),
+  kind: TraceSpanKind,
+  /** Milliseconds from the trace's first span. */
+  startMs: z.number().nonnegative(),
+  durationMs: z.number().nonnegative(),
+  error: z.boolean(),
+});
+export type TraceSpan = z.infer<typeof TraceSpan>;
+
+/** GET /api/v1/operations/:id/trace: the trace of the request that started the operation. */
+export const OperationTrace = z.object({
+  traceId: z.string(),
+  startedAt: z.string(),
+  durationMs: z.number().nonnegative(),
+  /** In start order. */
+  spans: z.array(TraceSpan),
+});
+export type OperationTrace = z.infer<typeof OperationTrace>;

@@ -1,5 +1,6 @@
 // Structured JSON logging (winston). Every line carries the request, tenant, workflow and
-// run ids of the context it was written in.
+// run ids of the context it was written in, and, with tracing on, the trace and span ids.
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import winston from 'winston';
 import { currentLogContext } from './context.ts';
 
@@ -15,6 +16,26 @@ const addContext = winston.format((info) => {
   for (const [key, value] of Object.entries(currentLogContext())) {
     if (value !== undefined && info[key] === undefined) info[key] = value;
   }
+  return info;
+});
+
+/**
+ * The active span's trace and span ids (tracing/setup.ts). Lines the Temporal SDK forwards from
+ * a workflow or an activity carry them as trace_id/span_id (its OpenTelemetry interceptors
+ * add them); they get the same names here. With tracing off there is never an active span.
+ */
+const addTrace = winston.format((info) => {
+  const span = trace.getActiveSpan()?.spanContext();
+  if (span && isSpanContextValid(span)) {
+    info.traceId ??= span.traceId;
+    info.spanId ??= span.spanId;
+  } else if (typeof info.trace_id === 'string') {
+    info.traceId ??= info.trace_id;
+    info.spanId ??= info.span_id;
+  }
+  delete info.trace_id;
+  delete info.span_id;
+  delete info.trace_flags;
   return info;
 });
 
@@ -40,6 +61,7 @@ export function createLogger({ level, service }: LoggerOptions): Logger {
     defaultMeta: { service },
     format: winston.format.combine(
       addContext(),
+      addTrace(),
       serializeErrors(),
       winston.format.timestamp(),
       winston.format.errors({ stack: true }),

@@ -5,8 +5,9 @@
 #   vault   OpenBao (Vault HTTP API) in dev mode
 #   stripe  stripe-mock
 #   kube    etcd + kube-apiserver + kube-controller-manager
+#   jaeger  Jaeger all-in-one (OTLP in, query API out), traces in memory
 #
-# Usage: scripts/servers.sh <command> [vault|stripe|kube ...]   (default: all three)
+# Usage: scripts/servers.sh <command> [vault|stripe|kube|jaeger ...]   (default: all four)
 #
 #   ensure   build whatever binary is missing from the cache (idempotent, locked)
 #   start    ensure, then start on free 127.0.0.1 ports and wait until healthy;
@@ -31,12 +32,12 @@
 #   lib/lock.sh     the cache lock and the state lock (flock)
 #   lib/ports.sh    free ports on 127.0.0.1
 #   lib/process.sh  spawn, pid files, health waits, stop
-#   vault.sh, stripe.sh, kube.sh
+#   vault.sh, stripe.sh, kube.sh, jaeger.sh
 #                   one per server: its version(s), how its binaries are built,
 #                   and start_<server>, stop_<server>, status_<server>,
 #                   env_<server>, <server>_running
 #
-# (scripts/servers/{openbao,etcd,kubernetes}/ are the Go wrapper modules that
+# (scripts/servers/{openbao,etcd,kubernetes,jaeger}/ are the Go wrapper modules that
 # pin what is built.)
 
 # shellcheck source-path=SCRIPTDIR
@@ -47,7 +48,7 @@ MODULES="$ROOT/scripts/servers"
 CACHE="${ATRIUM_SERVERS_CACHE:-$HOME/.cache/atrium/servers}"
 STATE="${ATRIUM_SERVERS_STATE:-/tmp/atrium-servers}"
 
-ALL_SERVERS=(vault stripe kube)
+ALL_SERVERS=(vault stripe kube jaeger)
 
 # shellcheck source=servers/lib/log.sh
 source "$MODULES/lib/log.sh"
@@ -65,6 +66,8 @@ source "$MODULES/vault.sh"
 source "$MODULES/stripe.sh"
 # shellcheck source=servers/kube.sh
 source "$MODULES/kube.sh"
+# shellcheck source=servers/jaeger.sh
+source "$MODULES/jaeger.sh"
 
 # Canonical server name for each alias a person may type.
 canonical_server() {
@@ -72,7 +75,8 @@ canonical_server() {
     vault | openbao | bao) echo vault ;;
     stripe | stripe-mock) echo stripe ;;
     kube | kubernetes | k8s) echo kube ;;
-    *) die "unknown server '$1' (expected: vault, stripe, kube)" ;;
+    jaeger | traces) echo jaeger ;;
+    *) die "unknown server '$1' (expected: vault, stripe, kube, jaeger)" ;;
   esac
 }
 

@@ -3,6 +3,8 @@
 // PostgreSQL, applies migrations, seeds the platform admin, builds the portal if needed,
 // then runs the worker and the API + portal as child processes, and says the platform is
 // running once the API is ready and the worker polls its task queues. Ctrl-C stops it all.
+// `npm start -- --tracing` also starts Jaeger (scripts/servers.sh) and turns tracing on in
+// both processes; OTEL_EXPORTER_OTLP_ENDPOINT alone sends traces to a collector of one's own.
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -16,6 +18,7 @@ import { z } from 'zod';
 import { ConfigError, parseEnv, port, postgresUrl } from '../config/env.ts';
 import type { MetricsAddress } from '../config/metrics.ts';
 import { apiMetricsAddress, metricsSettings, workerMetricsAddress } from '../config/metrics.ts';
+import { traceQuerySettings, tracingSettings } from '../config/tracing.ts';
 import { createDataSource } from '../db/data-source.ts';
 import type { EmbeddedPostgresServer } from '../db/embedded-postgres.ts';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
@@ -51,7 +54,13 @@ const StartEnv = z.object({
   PUBLIC_URL: z.url().optional(),
   // Passed on unchanged; read here for the banner only.
   ...metricsSettings,
+  // Passed on unchanged; with --tracing and no endpoint, Jaeger is started and both are set.
+  ...tracingSettings,
+  ...traceQuerySettings,
 });
+
+/** npm swallows bare flags, hence `npm start -- --tracing`. */
+const withTracing = process.argv.slice(2).includes('--tracing');
 
 let config: z.output<typeof StartEnv>;
 try {
@@ -69,6 +78,7 @@ const EMBEDDED_RUNTIME_ROLE = 'atrium_runtime';
 
 const children: ChildProcess[] = [];
 let temporal: TemporalDevServer | null = null;
+let jaegerStarted = false;
 let postgres: EmbeddedPostgresServer | null = null;
 let stopping = false;
 
@@ -79,6 +89,7 @@ async function stopAll(exitCode: number): Promise<never> {
     await Promise.all(children.map((child) => stopChild(child)));
     await postgres?.stop().catch((error: unknown) => console.error('[atrium] postgres did not stop cleanly', error));
     await temporal?.stop();
+    if (jaegerStarted) servers('stop', 'jaeger');
     say('Stopped.');
   }
   process.exit(exitCode);
@@ -142,9 +153,24 @@ try {
     });
   }
 
-  // 5. Worker and API
+  // 5. Tracing: a collector given, or Jaeger started here (--tracing), or off.
+  const tracing: Record<string, string> = {};
+  if (withTracing && !config.OTEL_EXPORTER_OTLP_ENDPOINT) {
+    say('Starting Jaeger for --tracing (built from Go modules on first use; that takes a while)...');
+    servers('start', 'jaeger');
+    jaegerStarted = true;
+    const printed = servers('env', 'jaeger');
+    const value = (name: string) => new RegExp(`^export ${name}=(\\S+)$`, 'm').exec(printed)?.[1];
+    tracing.OTEL_EXPORTER_OTLP_ENDPOINT = value('OTEL_EXPORTER_OTLP_ENDPOINT') ?? '';
+    tracing.TRACES_QUERY_URL = value('JAEGER_QUERY_URL') ?? '';
+  }
+  const traceEndpoint = tracing.OTEL_EXPORTER_OTLP_ENDPOINT ?? config.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const traceQuery = tracing.TRACES_QUERY_URL ?? config.TRACES_QUERY_URL;
+
+  // 6. Worker and API
   const env = {
     ...process.env,
+    ...tracing,
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_UI_URL: temporalUiUrl,
@@ -183,6 +209,7 @@ try {
     API            ${baseUrl}/api/v1  (OpenAPI: ${baseUrl}/api/v1/openapi.json)
     Readiness      ${baseUrl}/readyz
     Metrics        ${metricsLine()}
+    Traces         ${traceEndpoint ? `OTLP to ${traceEndpoint}${traceQuery ? `; waterfalls on operation pages from ${traceQuery}` : ''}` : 'off (npm start -- --tracing)'}
     Temporal UI    ${baseUrl}/ops/temporal/  (operators only; the UI server itself: ${temporalUiUrl}, loopback)
     Temporal gRPC  ${temporalAddress}
     Platform admin ${config.ATRIUM_ADMIN_EMAIL}${created ? ` / ${adminPassword}  (created now; also in ${join(config.ATRIUM_DATA_DIR, 'admin-password')})` : ' (existing account)'}
@@ -191,6 +218,16 @@ try {
 } catch (error) {
   console.error('[atrium] Start failed:', error instanceof Error ? error.message : error);
   await stopAll(1);
+}
+
+/** Runs scripts/servers.sh with its state under the data dir; returns what it printed. */
+function servers(command: 'start' | 'stop' | 'env', name: string): string {
+  return execFileSync('bash', [join(ROOT, 'scripts/servers.sh'), command, name], {
+    cwd: ROOT,
+    env: { ...process.env, ATRIUM_SERVERS_STATE: join(dataDir, 'servers') },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
 }
 
 /** Where Prometheus scrapes the API and the worker (config/metrics.ts), for the banner. */

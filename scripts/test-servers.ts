@@ -1,8 +1,8 @@
 // The real servers some test files need (OpenBao, stripe-mock, a Kubernetes control
-// plane), started through scripts/servers.sh for one `npm test` run and stopped after it.
+// plane, Jaeger), started through scripts/servers.sh for one `npm test` run and stopped after it.
 // A test file asks for them in a comment near its top:
 //
-//   // @needs-servers: vault stripe kube
+//   // @needs-servers: vault stripe kube jaeger
 //
 // Each run keeps its servers in a state folder of its own, so two runs never share (or
 // stop) each other's servers. Their addresses reach the tests as ATRIUM_TEST_* variables
@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SCRIPT = fileURLToPath(new URL('./servers.sh', import.meta.url));
-export const SERVER_NAMES = ['vault', 'stripe', 'kube'] as const;
+export const SERVER_NAMES = ['vault', 'stripe', 'kube', 'jaeger'] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
 
 const MARKER = /^\s*\/\/\s*@needs-servers:\s*(.+)$/m;
@@ -29,6 +29,8 @@ const TEST_VARIABLES: Record<string, string> = {
   STRIPE_SECRET_KEY: 'ATRIUM_TEST_STRIPE_SECRET_KEY',
   KUBECONFIG: 'ATRIUM_TEST_KUBECONFIG',
   KUBECONFIG_LIMITED: 'ATRIUM_TEST_KUBECONFIG_LIMITED',
+  OTEL_EXPORTER_OTLP_ENDPOINT: 'ATRIUM_TEST_OTLP_ENDPOINT',
+  JAEGER_QUERY_URL: 'ATRIUM_TEST_JAEGER_QUERY_URL',
 };
 
 /** The servers the given test files ask for (read from their `@needs-servers` comment). */

@@ -10,6 +10,8 @@ import type { MailConfig } from '../config/mail.ts';
 import { mailSettings, readMailConfig } from '../config/mail.ts';
 import type { MetricsAddress } from '../config/metrics.ts';
 import { metricsSettings, workerMetricsAddress } from '../config/metrics.ts';
+import type { TracingConfig } from '../config/tracing.ts';
+import { tracingConfigFrom, tracingSettings } from '../config/tracing.ts';
 import type { OutboundConfig } from '../config/outbound.ts';
 import { outboundSettings, readOutboundConfig } from '../config/outbound.ts';
 import type { SecretStoreConfig } from '../config/secrets.ts';
@@ -59,6 +61,8 @@ const WorkerEnv = z.object({
   ...mailSettings,
   /** Prometheus metrics: the Temporal SDK's and Atrium's own (worker/metrics.ts). */
   ...metricsSettings,
+  /** OpenTelemetry traces to an OTLP/HTTP collector (config/tracing.ts). */
+  ...tracingSettings,
   /** Which addresses tenant-given URLs (webhooks, OAuth providers) may reach. */
   ...outboundSettings,
   /** Tenant-defined OAuth providers on http:// (development and tests only). */
@@ -90,6 +94,8 @@ export interface WorkerConfig {
   logLevel: z.output<typeof logLevel>;
   /** WORKER_METRICS_PORT on METRICS_HOST; null: no metrics endpoint. */
   metrics: MetricsAddress;
+  /** null: tracing is off. */
+  tracing: TracingConfig;
   shutdownGraceTimeMs: number;
   /** The families this worker polls, and the activity slots each gets where WORKER_ACTIVITY_SLOTS says. */
   families: readonly WorkflowFamily[];
@@ -122,6 +128,7 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     },
     logLevel: parsed.LOG_LEVEL,
     metrics: workerMetricsAddress(parsed),
+    tracing: tracingConfigFrom(parsed),
     shutdownGraceTimeMs: parsed.WORKER_SHUTDOWN_GRACE_TIME,
     families: parsed.WORKER_FAMILIES,
     activitySlots: parsed.WORKER_ACTIVITY_SLOTS,

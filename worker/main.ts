@@ -3,11 +3,18 @@
 // bundle and the integrations built once at start; plus a worker on the pre-family queue
 // while workflows started there are open. On SIGINT or SIGTERM every worker stops polling
 // and in-flight activities get the grace time to finish.
+// First: configuration and tracing (worker/boot.ts), before anything tracing instruments loads.
+import { config, logger, tracing } from './boot.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import {
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+  makeWorkflowExporter,
+} from '@temporalio/interceptors-opentelemetry';
 import { createLicenseSigner, loadOrCreateLicenseKey } from '../activities/tenant-provisioning/license.ts';
-import { ConfigError } from '../config/env.ts';
 import { createDataSource, poolStats } from '../db/data-source.ts';
 import { assertRuntimeRole } from '../db/runtime-role.ts';
 import { selectBilling } from '../integrations/billing/select.ts';
@@ -17,28 +24,18 @@ import { createOutboundClient } from '../integrations/outbound/fetch.ts';
 import { createOutboundGuard } from '../integrations/outbound/guard.ts';
 import { selectSecretStore } from '../integrations/secrets/select.ts';
 import { acceleratedClock, realSigningClock } from '../integrations/webhooks/signing-clock.ts';
-import { createLogger } from '../logging/logger.ts';
 import { WinstonTemporalLogger } from '../logging/temporal-logger.ts';
 import { activityLogContext } from './activity-log-context.ts';
-import { readWorkerConfig } from './config.ts';
 import { checkConnectionBudget, readServerConnectionLimit } from './connection-budget.ts';
 import { countOpenWorkflows, watchUntilDrained } from './legacy-queue.ts';
 import { activitiesFor, planWorkers } from './registry.ts';
 import { reportPools, runtimeMetrics } from './metrics.ts';
 import { bundleWorkflows } from './workflow-bundle.ts';
+import { traceCalls } from '../tracing/traced-port.ts';
 
 const SHUTDOWN_FORCE_MARGIN_MS = 10_000;
 const CLEANUP_TIMEOUT_MS = 5_000;
 
-let config;
-try {
-  config = readWorkerConfig(process.env);
-} catch (error) {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
-}
-
-const logger = createLogger({ level: config.logLevel, service: 'worker' });
 const temporalLogger = new WinstonTemporalLogger(logger);
 Runtime.install({
   logger: temporalLogger,
@@ -59,7 +56,9 @@ async function refuseToStart(message: string, cleanup: () => Promise<unknown> = 
 
 const cluster = await (async () => {
   try {
-    return createCluster(config.cluster, logger);
+    const adapter = createCluster(config.cluster, logger);
+    // Its client calls through fetch, which the http instrumentation does not see (tracing/traced-port.ts).
+    return tracing ? traceCalls(adapter, 'kubernetes') : adapter;
   } catch (error) {
     return refuseToStart(error instanceof Error ? error.message : String(error));
   }
@@ -134,6 +133,11 @@ const dataSources = plans.map((plan) =>
 );
 const connection = await NativeConnection.connect({ address: config.temporal.address });
 
+const tracedActivities: ActivityInterceptorsFactory = (ctx) => ({
+  inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+  outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+});
+
 let exitCode = 0;
 let stopWatchingLegacy = () => {};
 const stopReportingPools = config.metrics
@@ -144,7 +148,9 @@ const stopReportingPools = config.metrics
   : () => {};
 try {
   await Promise.all(dataSources.map((dataSource) => dataSource.initialize()));
-  const workflowBundle = await bundleWorkflows([...new Set(plans.flatMap((plan) => plan.families))], temporalLogger);
+  const workflowBundle = await bundleWorkflows([...new Set(plans.flatMap((plan) => plan.families))], temporalLogger, {
+    tracing: tracing !== null,
+  });
   const workers = await Promise.all(
     plans.map(async (plan, index) => {
       const dataSource = dataSources[index]!;
@@ -171,7 +177,11 @@ try {
           temporal: client,
           webhookSigningClock,
         }),
-        interceptors: { activity: [activityLogContext] },
+        // With tracing on, each activity runs in a span that continues its workflow's trace (the
+        // outermost interceptor, so the log context below sees the span), and workflow spans
+        // leave the sandbox through the `exporter` sink.
+        interceptors: { activity: tracing ? [tracedActivities, activityLogContext] : [activityLogContext] },
+        ...(tracing ? { sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) } } : {}),
         maxConcurrentActivityTaskExecutions: plan.activitySlots,
         shutdownGraceTime: config.shutdownGraceTimeMs,
         // Past the grace time activities are cancelled; give them this long to notice.
@@ -227,7 +237,7 @@ try {
       mailer.close(),
       outbound.close(),
       ...dataSources.map((dataSource) => (dataSource.isInitialized ? dataSource.destroy() : undefined)),
-    ]),
+    ]).then(() => tracing?.shutdown()),
     sleep(CLEANUP_TIMEOUT_MS),
   ]);
 }

@@ -2,6 +2,7 @@
 // the catalogue (one `export *` per family folder), so adding a family needs no list here;
 // the worker bundles it once and every per-family worker shares the code.
 import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger as TemporalLogger } from '@temporalio/common';
@@ -11,6 +12,21 @@ import type { WorkflowFamily } from '../workflows/catalogue.ts';
 
 const WORKFLOWS = new URL('../workflows/', import.meta.url);
 const METRICS_INTERCEPTOR = fileURLToPath(new URL('shared/metrics-interceptor.ts', WORKFLOWS));
+/**
+ * The Temporal SDK's OpenTelemetry workflow interceptors: sandbox-safe (they keep the span
+ * context in the workflow, make no I/O and hand finished spans to the worker's `exporter`
+ * sink, which is not called during replay) and they add no commands, so histories replay
+ * with or without them.
+ */
+const TRACING_INTERCEPTORS = createRequire(import.meta.url).resolve(
+  '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors',
+);
+
+/** The workflow interceptor modules every workflow runs with; tracing's only when it is on. */
+export function workflowInterceptorModules(options: { tracing: boolean }): string[] {
+  return options.tracing ? [METRICS_INTERCEPTOR, TRACING_INTERCEPTORS] : [METRICS_INTERCEPTOR];
+}
+
 /**
  * Under node_modules, so the bundler resolves @temporalio/workflow from it (and no source
  * folder gets a generated file; .cache is where tools keep such things). Its real path:
@@ -38,11 +54,13 @@ export function writeWorkflowEntry(families: readonly WorkflowFamily[]): string 
 export async function bundleWorkflows(
   families: readonly WorkflowFamily[],
   logger?: TemporalLogger,
+  options: { tracing: boolean } = { tracing: false },
 ): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath: writeWorkflowEntry(families),
-    // Every workflow counts how it ends (workflows/shared/metrics-interceptor.ts).
-    workflowInterceptorModules: [METRICS_INTERCEPTOR],
+    // Every workflow counts how it ends (workflows/shared/metrics-interceptor.ts), and traces
+    // itself when tracing is on.
+    workflowInterceptorModules: workflowInterceptorModules(options),
     ...(logger ? { logger } : {}),
   });
 }

@@ -18,6 +18,8 @@ export const PROBLEM_TYPES = {
   tenantOffboarded: { slug: 'tenant-offboarded', title: 'The tenant is being or has been offboarded', status: 403 },
   ssoFailed: { slug: 'sso-failed', title: 'The single sign-on did not succeed', status: 401 },
   notFound: { slug: 'not-found', title: 'Not found', status: 404 },
+  tracingOff: { slug: 'tracing-off', title: 'Tracing is off', status: 404 },
+  traceNotFound: { slug: 'trace-not-found', title: 'The operation has no trace (yet)', status: 404 },
   conflict: { slug: 'conflict', title: 'The request conflicts with the current state', status: 409 },
   planLimitReached: {
     slug: 'plan-limit-reached',

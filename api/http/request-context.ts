@@ -2,6 +2,7 @@
 // echoes it back, puts it in the log context, and logs one line per request.
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { withLogContext } from '../../logging/context.ts';
 import type { Logger } from '../../logging/logger.ts';
 
@@ -14,6 +15,9 @@ export function requestContext(logger: Logger): RequestHandler {
     res.locals.requestId = requestId;
     res.set('X-Request-Id', requestId);
     const started = performance.now();
+    // The request's span (tracing on), taken now: 'finish' runs outside its context too.
+    const span = trace.getActiveSpan()?.spanContext();
+    const traced = span && isSpanContextValid(span) ? { traceId: span.traceId, spanId: span.spanId } : {};
     withLogContext({ requestId }, () => {
       res.on('finish', () => {
         // Named explicitly: 'finish' fires outside this request's async context.
@@ -23,6 +27,7 @@ export function requestContext(logger: Logger): RequestHandler {
           path: req.originalUrl,
           status: res.statusCode,
           durationMs: Math.round(performance.now() - started),
+          ...traced,
         });
       });
       next();

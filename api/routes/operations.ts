@@ -13,7 +13,9 @@ import {
   OperationList,
   OperationListQuery,
   OperationPath,
+  OperationTrace,
 } from '../../contracts/operations.ts';
+import { OPERATION_CATALOGUE } from '../../workflows/catalogue.ts';
 import { assertCanReadOperation, readableOperationTenants } from '../auth/operation-access.ts';
 import { authOf, requireAuth } from '../auth/require-auth.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -67,6 +69,23 @@ export function operationsRouter(deps: ApiDeps): Router {
     if (!operation) throw new ProblemError('notFound', `No operation "${id}".`);
     await assertCanReadOperation(deps.dataSource, authOf(res), operation);
     res.json(operation satisfies Operation);
+  });
+
+  router.get('/:id/trace', async (req, res) => {
+    const { id } = parseParams(OperationPath, req);
+    const operation = await readOperation(id, view);
+    if (!operation) throw new ProblemError('notFound', `No operation "${id}".`);
+    await assertCanReadOperation(deps.dataSource, authOf(res), operation);
+    if (!deps.traces) throw new ProblemError('tracingOff', 'Tracing is off: TRACES_QUERY_URL is not set.');
+    let trace: OperationTrace | null;
+    try {
+      trace = await deps.traces.operationTrace(id, OPERATION_CATALOGUE[operation.kind].workflowType);
+    } catch (error) {
+      deps.logger.warn('Could not read a trace from Jaeger', { error });
+      throw new ProblemError('unavailable', 'The trace store did not answer; try again shortly.');
+    }
+    if (!trace) throw new ProblemError('traceNotFound', `No trace of operation "${id}" yet (or it was not traced).`);
+    res.json(trace satisfies OperationTrace);
   });
 
   router.get('/:id/events', async (req, res) => {
@@ -135,6 +154,19 @@ export const operationsPaths: ZodOpenApiPathsObject = {
       responses: {
         200: { description: 'The operation.', content: { 'application/json': { schema: Operation } } },
         ...problemResponses(401, 404),
+      },
+    },
+  },
+  '/api/v1/operations/{id}/trace': {
+    get: {
+      operationId: 'getOperationTrace',
+      summary: 'Read the trace of the request that started an operation (from Jaeger)',
+      description:
+        'The spans of the API request, the workflow, its activities and their calls, for a waterfall. 404 `tracing-off` when the API has no trace store, `trace-not-found` while none has arrived.',
+      requestParams: { path: OperationPath },
+      responses: {
+        200: { description: 'The trace.', content: { 'application/json': { schema: OperationTrace } } },
+        ...problemResponses(401, 404, 503),
       },
     },
   },

@@ -1,3 +1,4 @@
+// @needs-servers: jaeger
 // The portal in a real browser (Debian's Chromium through playwright-core) against the
 // whole platform: API + portal in production mode, a worker, Temporal and Postgres.
 // Creating a tenant lands on the live operation view, which must follow the workflow to
@@ -6,7 +7,8 @@
 // signed-in user: the session lives in a signed cookie, and the access tokens in it are
 // made to expire so fast here that every page load exercises the refresh and rotation.
 // The members page lists a tenant's members; an owner changes roles and removes members,
-// a viewer only looks.
+// a viewer only looks. Tracing is on (into the run's Jaeger): the operation page draws the
+// provisioning's trace as a waterfall, also at phone width.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -17,6 +19,7 @@ import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts'
 import { isCspViolation, launchChromium, signInThroughPortal, visibleErrorPage } from '../support/browser.ts';
 import type { Platform } from '../support/platform.ts';
 import { startPlatform } from '../support/platform.ts';
+import { tracingEnv } from '../support/servers.ts';
 
 const PASSWORD = 'portal-test-password';
 const ADMIN = 'admin@portal.test';
@@ -32,7 +35,7 @@ describe('portal', () => {
     platform = await startPlatform({
       portal: true,
       // Shorter than the portal's refresh margin (30 s): every signed-in page load refreshes.
-      env: { ACCESS_TOKEN_TTL: '20s', LOGIN_RATE_LIMIT: '1000' },
+      env: { ACCESS_TOKEN_TTL: '20s', LOGIN_RATE_LIMIT: '1000', ...tracingEnv() },
     });
     browser = await launchChromium();
     await seedUsers([[ADMIN, 'Ada Admin', null, true]]);
@@ -164,6 +167,28 @@ describe('portal', () => {
     await page.locator(`[data-testid="operation-row"][data-operation-id="${operationId}"]`).getByRole('link').click();
     await page.waitForURL(`**/operations/${encodeURIComponent(operationId)}`);
     assert.equal(await page.getByTestId('operation-status').getAttribute('data-status'), 'completed');
+
+    // The trace as a waterfall, at phone width: the request, the workflow and its activities
+    // (spans are exported in batches, so the page may need a reload or two to have them all).
+    await page.setViewportSize({ width: 390, height: 844 });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      await page.reload();
+      const kinds = await page
+        .getByTestId('trace-span')
+        .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-kind')));
+      if (['request', 'workflow', 'activity', 'database'].every((kind) => kinds.includes(kind))) break;
+      assert.ok(Date.now() < deadline, `waterfall rows after 30 s: ${kinds.join(', ') || 'none'}`);
+      await page.waitForTimeout(1_000);
+    }
+    const waterfall = page.getByTestId('trace-waterfall');
+    assert.match((await waterfall.getAttribute('data-trace-id')) ?? '', /^[0-9a-f]{32}$/);
+    assert.ok(await page.getByText('RunWorkflow:provisionTenant').isVisible());
+    assert.equal(
+      await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+      true,
+      'the waterfall fits 390 px without scrolling sideways',
+    );
   });
 
   it('shows the API’s validation error on the slug field', async () => {

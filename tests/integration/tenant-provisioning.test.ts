@@ -134,6 +134,15 @@ describe('tenant provisioning through the API', () => {
       [operation.id],
     );
 
+    // Tracing is off here (no OTEL_EXPORTER_OTLP_ENDPOINT, no TRACES_QUERY_URL): the trace
+    // route says so, and the operation page then shows that instead of a waterfall.
+    const trace = await request(platform.baseUrl, 'GET', `${operationPath(operation.id)}/trace`, {
+      headers: platform.admin.headers,
+    });
+    assert.equal(trace.status, 404);
+    assert.equal(trace.headers.get('content-type')?.split(';')[0], 'application/problem+json');
+    assert.match(String(trace.body.type), /:tracing-off$/);
+
     await recordHistory(platform.temporal, operation.id, 'provision-tenant-completed');
   });
 

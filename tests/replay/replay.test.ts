@@ -12,7 +12,10 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Runtime, Worker } from '@temporalio/worker';
 import { DefaultLogger } from '@temporalio/worker';
-import { writeWorkflowEntry } from '../../worker/workflow-bundle.ts';
+import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
+import { Resource } from '@opentelemetry/resources';
+import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { workflowInterceptorModules, writeWorkflowEntry } from '../../worker/workflow-bundle.ts';
 import { OPERATION_CATALOGUE, OPERATION_KINDS, WORKFLOW_FAMILIES } from '../../workflows/catalogue.ts';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -98,6 +101,27 @@ describe('workflow replay', () => {
     const results = [];
     for await (const result of Worker.runReplayHistories(
       { workflowsPath: WORKFLOWS, replayName: 'atrium-replay' },
+      histories,
+    )) {
+      results.push(result);
+    }
+    assert.equal(results.length, histories.length);
+    for (const result of results)
+      assert.equal(result.error, undefined, `${result.workflowId}: ${String(result.error)}`);
+  });
+
+  it('replays every committed history with the worker’s interceptors, tracing on', async () => {
+    // The metrics interceptor and the SDK's OpenTelemetry workflow interceptors, as a worker
+    // with OTEL_EXPORTER_OTLP_ENDPOINT set bundles them: they add no commands, so histories
+    // recorded without them (and with them) replay.
+    const results = [];
+    for await (const result of Worker.runReplayHistories(
+      {
+        workflowsPath: WORKFLOWS,
+        replayName: 'atrium-replay-traced',
+        interceptors: { workflowModules: workflowInterceptorModules({ tracing: true }) },
+        sinks: { exporter: makeWorkflowExporter(new NoopSpanProcessor(), Resource.empty()) },
+      },
       histories,
     )) {
       results.push(result);

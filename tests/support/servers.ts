@@ -11,6 +11,8 @@ const ServersEnv = z.object({
   ATRIUM_TEST_STRIPE_SECRET_KEY: z.string().optional(),
   ATRIUM_TEST_KUBECONFIG: z.string().optional(),
   ATRIUM_TEST_KUBECONFIG_LIMITED: z.string().optional(),
+  ATRIUM_TEST_OTLP_ENDPOINT: z.url().optional(),
+  ATRIUM_TEST_JAEGER_QUERY_URL: z.url().optional(),
 });
 
 const env = ServersEnv.parse(process.env);
@@ -42,6 +44,18 @@ export function stripeServer(): { host: string; port: number; secretKey: string 
 export function kubeServer(): { kubeconfig: string; limitedKubeconfig: string } {
   if (!env.ATRIUM_TEST_KUBECONFIG || !env.ATRIUM_TEST_KUBECONFIG_LIMITED) throw missing('kube');
   return { kubeconfig: env.ATRIUM_TEST_KUBECONFIG, limitedKubeconfig: env.ATRIUM_TEST_KUBECONFIG_LIMITED };
+}
+
+/** Jaeger all-in-one: its OTLP/HTTP receiver and its query API. */
+export function jaegerServer(): { otlpEndpoint: string; queryUrl: string } {
+  if (!env.ATRIUM_TEST_OTLP_ENDPOINT || !env.ATRIUM_TEST_JAEGER_QUERY_URL) throw missing('jaeger');
+  return { otlpEndpoint: env.ATRIUM_TEST_OTLP_ENDPOINT, queryUrl: env.ATRIUM_TEST_JAEGER_QUERY_URL };
+}
+
+/** The environment that turns tracing on in the API and the worker, into the run's Jaeger. */
+export function tracingEnv(): Record<string, string> {
+  const { otlpEndpoint, queryUrl } = jaegerServer();
+  return { OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint, TRACES_QUERY_URL: queryUrl };
 }
 
 /**

@@ -34,6 +34,8 @@ test("servers.sh's export lines become ATRIUM_TEST_* variables; others are dropp
     'export STRIPE_API_BASE=http://127.0.0.1:12111',
     'export STRIPE_MOCK_PORT=12111',
     'export KUBECONFIG=/tmp/with\\ space/admin.kubeconfig',
+    'export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:24318',
+    'export JAEGER_QUERY_URL=http://127.0.0.1:26686',
     '',
   ].join('\n');
   assert.deepEqual(toTestVariables(printed), {
@@ -41,5 +43,7 @@ test("servers.sh's export lines become ATRIUM_TEST_* variables; others are dropp
     ATRIUM_TEST_VAULT_TOKEN: 'atrium-dev-root',
     ATRIUM_TEST_STRIPE_PORT: '12111',
     ATRIUM_TEST_KUBECONFIG: '/tmp/with space/admin.kubeconfig',
+    ATRIUM_TEST_OTLP_ENDPOINT: 'http://127.0.0.1:24318',
+    ATRIUM_TEST_JAEGER_QUERY_URL: 'http://127.0.0.1:26686',
   });
 });

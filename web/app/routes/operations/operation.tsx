@@ -2,8 +2,10 @@ import { Anchor, Breadcrumbs, Stack, Text } from '@mantine/core';
 import { href, Link } from 'react-router';
 import type { Route } from './+types/operation';
 import { callApi, loadFromApi } from '../../api/client.server.ts';
-import type { Operation, TenantPage } from '../../../../contracts/index.ts';
+import type { Operation, OperationTrace, TenantPage } from '../../../../contracts/index.ts';
 import { OperationView } from '../../components/operations/OperationView.tsx';
+import type { TraceState } from '../../components/operations/TraceWaterfall.tsx';
+import { TraceWaterfall } from '../../components/operations/TraceWaterfall.tsx';
 import { requireUser } from '../../session.server.ts';
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [
@@ -13,16 +15,27 @@ export const meta: Route.MetaFunction = ({ loaderData }) => [
 export async function loader({ context, params, request }: Route.LoaderArgs) {
   const { accessToken, user } = await requireUser(request, context);
   const call = { signal: request.signal, token: accessToken };
-  const [operation, tenants] = await Promise.all([
-    loadFromApi<Operation>(context, `/api/v1/operations/${encodeURIComponent(params.operationId)}`, call),
+  const path = `/api/v1/operations/${encodeURIComponent(params.operationId)}`;
+  const [operation, tenants, trace] = await Promise.all([
+    loadFromApi<Operation>(context, path, call),
     // The operation's tenant, for the way back and the header's switcher: among the caller's
     // tenants (the newest 100 of all for platform admins, as on the operations list).
     callApi<TenantPage>(context, '/api/v1/tenants?limit=100', call),
+    // The waterfall (read from Jaeger by the API); the page shows without it.
+    callApi<OperationTrace>(context, `${path}/trace`, call),
   ]);
   const tenant =
     operation.tenantId && tenants.ok ? tenants.body.items.find((t) => t.id === operation.tenantId) : undefined;
+  const traceState: TraceState = trace.ok
+    ? { status: 'found', trace: trace.body }
+    : trace.problem.type.endsWith('/tracing-off')
+      ? { status: 'off' }
+      : trace.problem.type.endsWith('/trace-not-found')
+        ? { status: 'pending' }
+        : { status: 'unavailable', message: trace.problem.detail ?? trace.problem.title };
   return {
     operation,
+    traceState,
     // Read by the header's tenant switcher (useCurrentTenantSlug), so it stays on this tenant.
     tenantSlug: tenant?.slug,
     tenantName: tenant?.name,
@@ -33,7 +46,7 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
 }
 
 export default function OperationPage({ loaderData }: Route.ComponentProps) {
-  const { operation, tenantSlug, tenantName, platformAdmin, operator } = loaderData;
+  const { operation, traceState, tenantSlug, tenantName, platformAdmin, operator } = loaderData;
   return (
     <Stack gap="md">
       <Breadcrumbs data-testid="operation-breadcrumbs" styles={{ root: { flexWrap: 'wrap' } }}>
@@ -66,6 +79,7 @@ export default function OperationPage({ loaderData }: Route.ComponentProps) {
       </Breadcrumbs>
       {/* Keyed by id: moving to another operation starts a fresh view with its own stream. */}
       <OperationView key={operation.id} initial={operation} showTemporalUi={operator} />
+      <TraceWaterfall state={traceState} />
     </Stack>
   );
 }
