@@ -73,22 +73,24 @@ export const PlanOption = z.object({
 });
 export type PlanOption = z.infer<typeof PlanOption>;
 
-export const PlanChangeRecord = z.object({
-  number: z.number().int(),
-  from: TenantPlan,
-  to: TenantPlan,
-  direction: z.enum(['upgrade', 'downgrade']),
-  timing: PlanChangeTiming,
-  status: PlanChangeStatus,
-  /** When it took or will take effect (a scheduled downgrade: the end of the billing period). */
-  effectiveAt: z.iso.datetime().nullable(),
-  /** Why it was refused or failed, in words. */
-  detail: z.string().nullable(),
-  requestedAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
-  /** The operation that runs it. */
-  workflowId: z.string(),
-});
+export const PlanChangeRecord = z
+  .object({
+    number: z.number().int(),
+    from: TenantPlan,
+    to: TenantPlan,
+    direction: z.enum(['upgrade', 'downgrade']),
+    timing: PlanChangeTiming,
+    status: PlanChangeStatus,
+    /** When it took or will take effect (a scheduled downgrade: the end of the billing period). */
+    effectiveAt: z.iso.datetime().nullable(),
+    /** Why it was refused or failed, in words. */
+    detail: z.string().nullable(),
+    requestedAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    /** The operation that runs it. */
+    workflowId: z.string(),
+  })
+  .meta({ id: 'PlanChangeRecord' });
 export type PlanChangeRecord = z.infer<typeof PlanChangeRecord>;
 
 export const TenantPlanOverview = z

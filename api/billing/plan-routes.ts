@@ -7,8 +7,7 @@ import { Router } from 'express';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { IdempotencyKeyHeader, TenantPath } from '../../contracts/common.ts';
 import { OperationStarted } from '../../contracts/operations.ts';
-import type { PlanChangeRecord } from '../../contracts/plans.ts';
-import { ChangePlanRequest, PlanChangePath, TenantPlanOverview } from '../../contracts/plans.ts';
+import { ChangePlanRequest, PlanChangePath, PlanChangeRecord, TenantPlanOverview } from '../../contracts/plans.ts';
 import type { PlanChangeRow } from '../../db/repositories/plan-changes.ts';
 import {
   findOpenPlanChange,
@@ -259,7 +258,10 @@ export const planChangePaths: ZodOpenApiPathsObject = {
       summary: 'Cancel a scheduled downgrade before it takes effect (owners)',
       requestParams: { path: PlanChangePath },
       responses: {
-        202: { description: 'Cancellation asked; the change becomes `cancelled`.' },
+        202: {
+          description: 'Cancellation asked; the change becomes `cancelled` (the answer shows it as it was).',
+          content: { 'application/json': { schema: PlanChangeRecord } },
+        },
         ...problemResponses(400, 401, 403, 404, 409),
       },
     },
