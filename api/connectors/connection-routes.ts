@@ -124,6 +124,28 @@ export function connectionsRouter(deps: ApiDeps): Router {
     }
   };
 
+  /** The 202 of a connect or reconnect: the connection, its operation and where the provider sends people back. */
+  const connectStarted = async (
+    slug: string,
+    tenantId: string,
+    row: Parameters<typeof toConnectionView>[0],
+    started: { workflowId: string; runId: string },
+  ) => {
+    const state = await authorizationOf(started.workflowId);
+    return {
+      status: 202,
+      headers: { Location: `/api/v1/tenants/${slug}/connections/${row.id}` },
+      body: {
+        connection: toConnectionView(row, state),
+        operation: startedOperation(
+          { workflowId: started.workflowId, runId: started.runId, kind: CONNECT_CONNECTOR_KIND, tenantId },
+          view,
+        ),
+        redirectUri: settings.redirectUri,
+      } satisfies ConnectionStarted,
+    };
+  };
+
   router.get('/', requireTenantPermission(deps, 'connectors.read'), async (_req, res) => {
     const { tenantId } = tenantAccessOf(res);
     const rows = await withTenantScope(deps.dataSource, tenantId, (db) => listConnections(db, tenantId));
@@ -221,19 +243,7 @@ export function connectionsRouter(deps: ApiDeps): Router {
         throw error;
       });
       deps.logger.info('Connect started', { workflowId, connectionId, provider: row.provider });
-      const state = await authorizationOf(workflowId);
-      return {
-        status: 202,
-        headers: { Location: `/api/v1/tenants/${access.slug}/connections/${connectionId}` },
-        body: {
-          connection: toConnectionView(row, state),
-          operation: startedOperation(
-            { workflowId, runId: started.runId, kind: CONNECT_CONNECTOR_KIND, tenantId: access.tenantId },
-            view,
-          ),
-          redirectUri: settings.redirectUri,
-        } satisfies ConnectionStarted,
-      };
+      return connectStarted(access.slug, access.tenantId, row, { workflowId, runId: started.runId });
     });
   });
 
@@ -316,19 +326,7 @@ export function connectionsRouter(deps: ApiDeps): Router {
         throw error;
       });
       deps.logger.info('Reconnect started', { workflowId, connectionId });
-      const state = await authorizationOf(workflowId);
-      return {
-        status: 202,
-        headers: { Location: `/api/v1/tenants/${access.slug}/connections/${connectionId}` },
-        body: {
-          connection: toConnectionView(row, state),
-          operation: startedOperation(
-            { workflowId, runId: started.runId, kind: CONNECT_CONNECTOR_KIND, tenantId: access.tenantId },
-            view,
-          ),
-          redirectUri: settings.redirectUri,
-        } satisfies ConnectionStarted,
-      };
+      return connectStarted(access.slug, access.tenantId, row, { workflowId, runId: started.runId });
     });
   });
 
