@@ -191,5 +191,3 @@ export function createTenantSuspensionActivities(deps: Pick<ActivityDeps, 'dataS
     },
   };
 }
-
-export type TenantSuspensionActivities = ReturnType<typeof createTenantSuspensionActivities>;

@@ -34,6 +34,7 @@ import { AddConnectionMaintenance1764800000000 } from './1764800000000-AddConnec
 import { CreateConnectorSyncs1764900000000 } from './1764900000000-CreateConnectorSyncs.ts';
 import { CreateSecretRotations1765000000000 } from './1765000000000-CreateSecretRotations.ts';
 import { CreatePlanChanges1765200000000 } from './1765200000000-CreatePlanChanges.ts';
+import { AddSuspensionPausedSchedules1765210000000 } from './1765210000000-AddSuspensionPausedSchedules.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -71,4 +72,5 @@ export const migrations = [
   CreateConnectorSyncs1764900000000,
   CreateSecretRotations1765000000000,
   CreatePlanChanges1765200000000,
+  AddSuspensionPausedSchedules1765210000000,
 ];

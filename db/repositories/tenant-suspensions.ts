@@ -14,6 +14,8 @@ export interface TenantSuspensionRow {
   sessions_revoked: number | null;
   workloads: ScaledWorkload[] | null;
   workloads_skipped: string | null;
+  /** The Schedules this suspension paused (null until its `schedules` step ran). */
+  paused_schedules: string[] | null;
   reactivated_at: Date | null;
 }
 
@@ -86,6 +88,20 @@ export async function recordSuspensionApplied(
       applied.workloadsSkipped ?? null,
     ],
   );
+}
+
+/** Records the Schedules the suspension pauses, before it pauses them (a retry pauses the same ones). */
+export async function recordSuspensionPausedSchedules(
+  db: EntityManager,
+  tenantId: string,
+  number: number,
+  scheduleIds: string[],
+): Promise<void> {
+  await db.query(`UPDATE tenant_suspensions SET paused_schedules = $3 WHERE tenant_id = $1 AND number = $2`, [
+    tenantId,
+    number,
+    scheduleIds,
+  ]);
 }
 
 export async function closeSuspension(

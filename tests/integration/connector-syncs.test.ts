@@ -38,6 +38,7 @@ import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
 import type { ResourceServer, TestRecord } from '../support/resource-server.ts';
 import { startResourceServer } from '../support/resource-server.ts';
+import { recordHistory } from '../support/histories.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const PUBLIC_URL = 'http://portal.syncs.test';
@@ -405,6 +406,44 @@ describe('connector syncs: scheduled runs with counts, pause, run now, 429, a wo
     await disconnectThroughApi(platform, owner, tenant.slug, connectionId);
     await assert.rejects(platform.temporal.schedule.getHandle(sync.scheduleId).describe());
     await assert.rejects(platform.temporal.schedule.getHandle(memberPaused.scheduleId).describe());
+  });
+
+  it("suspending the tenant pauses its running syncs; reactivating resumes exactly those (not a member's pause)", async () => {
+    api.records = recordsNumbered(1);
+    const connectionId = await connect('sus');
+    const running = await createSync(connectionId, 3_600);
+    const memberPaused = await createSync(connectionId, 3_600);
+    await post(connectionId, memberPaused.id, 'pause');
+    const paused = async (scheduleId: string) =>
+      (await platform.temporal.schedule.getHandle(scheduleId).describe()).state.paused;
+
+    const suspend = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${tenant.slug}/suspend`, {
+      headers: platform.admin.headers,
+      json: { reason: 'syncs check' },
+    });
+    assert.equal(suspend.status, 202, JSON.stringify(suspend.body));
+    const suspended = await waitForOperation(platform, suspend.body.operation.id);
+    assert.equal(suspended.status, 'completed', JSON.stringify(suspended));
+    assert.equal(suspended.steps.find((step: { name: string }) => step.name === 'schedules').status, 'completed');
+    await recordHistory(platform.temporal, suspend.body.operation.id, 'suspend-tenant-paused-schedules');
+    assert.equal(await paused(running.scheduleId), true, 'the running sync is paused');
+    const [row] = await platform.database.query<{ paused_schedules: string[] }>(
+      `SELECT paused_schedules FROM tenant_suspensions WHERE tenant_id = $1 ORDER BY number DESC LIMIT 1`,
+      [tenant.id],
+    );
+    assert.ok(row!.paused_schedules.includes(running.scheduleId));
+    assert.ok(!row!.paused_schedules.includes(memberPaused.scheduleId), "a member's pause is not the suspension's");
+
+    const reactivate = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${tenant.slug}/reactivate`, {
+      headers: platform.admin.headers,
+      json: {},
+    });
+    assert.equal(reactivate.status, 202, JSON.stringify(reactivate.body));
+    const reactivated = await waitForOperation(platform, reactivate.body.operation.id);
+    assert.equal(reactivated.status, 'completed', JSON.stringify(reactivated));
+    await recordHistory(platform.temporal, reactivate.body.operation.id, 'reactivate-tenant-resumed-schedules');
+    assert.equal(await paused(running.scheduleId), false, 'the sync runs again');
+    assert.equal(await paused(memberPaused.scheduleId), true, "the member's pause stays");
   });
 
   it('answers bad input with problem+json naming the field', async () => {

@@ -52,6 +52,7 @@ describe('suspension against a cluster that refuses the worker (403)', () => {
         ['block', 'completed'],
         ['sessions', 'completed'],
         ['workloads', 'failed'],
+        ['schedules', 'pending'],
       ],
     );
     const step = operation.steps.find((s: any) => s.name === 'workloads');

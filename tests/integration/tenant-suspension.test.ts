@@ -95,6 +95,7 @@ describe('tenant suspension and reactivation', () => {
         ['block', 'completed'],
         ['sessions', 'completed'],
         ['workloads', 'skipped'],
+        ['schedules', 'skipped'],
       ],
     );
     assert.match(operation.steps[2].error, /no cluster configured/);
@@ -148,6 +149,7 @@ describe('tenant suspension and reactivation', () => {
         ['workloads', 'skipped'],
         ['unblock', 'completed'],
         ['webhooks', 'completed'],
+        ['schedules', 'skipped'],
       ],
     );
     assert.equal((await as(owner.headers, 'GET', `${tenantPath()}/members`)).status, 200);

@@ -161,6 +161,7 @@ describe('webhook delivery across suspension and offboarding', () => {
         ['workloads', 'skipped'],
         ['unblock', 'completed'],
         ['webhooks', 'completed'],
+        ['schedules', 'skipped'],
       ],
     );
     await recordHistory(platform.temporal, reactivate.body.operation.id, 'reactivate-tenant-completed');

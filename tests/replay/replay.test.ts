@@ -53,6 +53,8 @@ describe('workflow replay', () => {
         'provision-tenant-two-approvals',
         'reactivate-tenant-completed',
         'suspend-tenant-completed',
+        'suspend-tenant-paused-schedules',
+        'reactivate-tenant-resumed-schedules',
         'deliver-webhook-events-disabled',
         'deliver-webhook-events-disabled-after-pause',
         'deliver-webhook-events-idle',

@@ -88,6 +88,8 @@ describe('tenantBilling (activity stand-ins, the real suspension workflows)', ()
         restoreTenantWorkloads: record('restoreTenantWorkloads', { skipped: 'no cluster' }),
         unblockTenant: record('unblockTenant'),
         listResumableWebhookEndpoints: record('listResumableWebhookEndpoints', { endpointIds: [] }),
+        pauseTenantSchedules: record('pauseTenantSchedules', { paused: [] }),
+        resumeTenantSchedules: record('resumeTenantSchedules', { resumed: [] }),
       } satisfies Partial<Record<keyof TenantSuspensionActivities, (input: any) => Promise<unknown>>>,
     });
     running = suspensionWorker.run();

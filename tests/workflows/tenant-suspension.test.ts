@@ -20,6 +20,8 @@ const succeed = {
   restoreTenantWorkloads: () => Promise.resolve({ skipped: `nothing was scaled down (${NO_CLUSTER})` }),
   unblockTenant: async () => {},
   listResumableWebhookEndpoints: () => Promise.resolve({ endpointIds: [] }),
+  pauseTenantSchedules: () => Promise.resolve({ paused: [] }),
+  resumeTenantSchedules: () => Promise.resolve({ resumed: [] }),
 } satisfies Partial<TenantSuspensionActivities>;
 const staff: AuditActor = { type: 'user', id: 'staff', requestId: null, ip: null };
 
@@ -57,6 +59,7 @@ describe('suspendTenant and reactivateTenant (activity stand-ins)', () => {
         'revokeTenantSessions',
         'revokeTenantSessions',
         'scaleDownTenantWorkloads',
+        'pauseTenantSchedules',
       ]);
       assert.equal(s.calls[0]?.input.reason, 'unpaid invoices');
       assert.equal(result.progress.phase, 'completed');
@@ -66,6 +69,7 @@ describe('suspendTenant and reactivateTenant (activity stand-ins)', () => {
           ['block', 'completed', null],
           ['sessions', 'completed', null],
           ['workloads', 'skipped', NO_CLUSTER],
+          ['schedules', 'skipped', 'the tenant has no running schedules'],
         ],
       );
       assert.deepEqual(await handle.query(getProgressQuery), result.progress);
@@ -86,15 +90,47 @@ describe('suspendTenant and reactivateTenant (activity stand-ins)', () => {
         reactivateTenantWorkflowId(input.slug, 1),
       );
       const result = await handle.result();
-      assert.deepEqual(s.names(), ['restoreTenantWorkloads', 'unblockTenant', 'listResumableWebhookEndpoints']);
+      assert.deepEqual(s.names(), [
+        'restoreTenantWorkloads',
+        'unblockTenant',
+        'listResumableWebhookEndpoints',
+        'resumeTenantSchedules',
+      ]);
       assert.deepEqual(
         result.progress.steps.map((step) => [step.name, step.status]),
         [
           ['workloads', 'skipped'],
           ['unblock', 'completed'],
           ['webhooks', 'completed'],
+          ['schedules', 'skipped'],
         ],
       );
+    });
+  });
+
+  it('pauses the running Schedules and resumes exactly those on reactivation', async () => {
+    const paused = ['connector-sync/acme/c1/s1', 'secret-rotation/acme/k1'];
+    const standIns = {
+      ...succeed,
+      pauseTenantSchedules: () => Promise.resolve({ paused }),
+      resumeTenantSchedules: () => Promise.resolve({ resumed: paused }),
+    } satisfies Partial<TenantSuspensionActivities>;
+    await harness.withWorker(standIns, async (s) => {
+      const input = tenant();
+      const suspended = await (
+        await s.start<typeof suspendTenant>(
+          'suspendTenant',
+          { ...input, reason: 'audit' },
+          suspendTenantWorkflowId(input.slug, 1),
+        )
+      ).result();
+      assert.equal(suspended.progress.steps.find((step) => step.name === 'schedules')?.status, 'completed');
+      assert.equal(s.inputOf('pauseTenantSchedules').number, 1);
+      const reactivated = await (
+        await s.start<typeof reactivateTenant>('reactivateTenant', input, reactivateTenantWorkflowId(input.slug, 1))
+      ).result();
+      assert.equal(reactivated.progress.steps.find((step) => step.name === 'schedules')?.status, 'completed');
+      assert.equal(s.inputOf('resumeTenantSchedules').slug, input.slug);
     });
   });
 });

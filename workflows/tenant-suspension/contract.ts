@@ -46,6 +46,7 @@ export const SUSPEND_TENANT_STEPS = [
   { name: 'block', title: "Close the tenant's API to members and API keys" },
   { name: 'sessions', title: "Revoke sessions started through the tenant's single sign-on" },
   { name: 'workloads', title: "Scale the tenant's workloads to zero" },
+  { name: 'schedules', title: "Pause the tenant's scheduled syncs and rotations" },
 ] as const;
 export type SuspendTenantStep = (typeof SUSPEND_TENANT_STEPS)[number]['name'];
 
@@ -53,5 +54,6 @@ export const REACTIVATE_TENANT_STEPS = [
   { name: 'workloads', title: 'Restore the workloads the suspension scaled down' },
   { name: 'unblock', title: "Reopen the tenant's API" },
   { name: 'webhooks', title: "Resume the tenant's webhook deliveries held during the suspension" },
+  { name: 'schedules', title: 'Resume the scheduled syncs and rotations the suspension paused' },
 ] as const;
 export type ReactivateTenantStep = (typeof REACTIVATE_TENANT_STEPS)[number]['name'];

@@ -1,6 +1,7 @@
 // reactivateTenant: reverses suspension n — restores the workloads it scaled down (to the
-// replica counts it recorded), reopens the tenant's API, and wakes its webhook endpoints'
-// sequencers, whose deliveries waited while it was suspended. Revoked sessions stay revoked:
+// replica counts it recorded), reopens the tenant's API, wakes its webhook endpoints'
+// sequencers, whose deliveries waited while it was suspended, and resumes the Schedules
+// (connector syncs, secret rotations) the suspension paused. Revoked sessions stay revoked:
 // people sign in again. Transient failures are retried until the step succeeds; a refusal no
 // retry can fix (the cluster's 403, no such suspension) fails the operation at once,
 // carrying its progress.
@@ -13,6 +14,8 @@ import { wakeSequencers } from '../webhooks/contract.ts';
 
 /** The `webhooks` step was added; reactivations recorded before it end after `unblock`. */
 export const RESUME_WEBHOOKS_PATCH = 'reactivate-resumes-webhook-deliveries';
+/** The `schedules` step was added (its suspension paused them); earlier reactivations have none. */
+export const RESUME_SCHEDULES_PATCH = 'reactivate-resumes-schedules';
 
 export async function reactivateTenant(input: ReactivateTenantInput): Promise<TenantSuspensionResult> {
   const { tenantId, slug, number, requestedBy: actor, timings } = input;
@@ -36,6 +39,12 @@ export async function reactivateTenant(input: ReactivateTenantInput): Promise<Te
         await wakeSequencers(slug, endpointIds);
       });
     else tracker.skip('webhooks', 'reactivated before this step existed; the sequencers re-check on their own');
+    if (patched(RESUME_SCHEDULES_PATCH)) {
+      const { resumed } = await tracker.run('schedules', () =>
+        activities.resumeTenantSchedules({ tenantId, slug, number, actor }),
+      );
+      if (resumed.length === 0) tracker.skip('schedules', 'the suspension paused no schedules');
+    } else tracker.skip('schedules', 'reactivated before this step existed');
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     // Carries the final progress, so the operation shows which step failed and why without a worker.

@@ -1,16 +1,20 @@
 // suspendTenant: closes a tenant's API (members and API keys get a 403 naming the reason),
-// revokes the sessions its single sign-on started, and scales its workloads to zero,
+// revokes the sessions its single sign-on started, scales its workloads to zero and pauses
+// its Schedules (connector syncs, secret rotations),
 // recording each thing it did so reactivateTenant can reverse exactly that. Every step is
 // safe to repeat. A step that fails for a transient reason is retried until it succeeds; a
 // refusal no retry can fix (the cluster's 403, a tenant that is not active) fails the
 // operation at once, carrying its progress. There is nothing to compensate either way: the
 // steps before stay applied (the tenant stays closed), and reactivation undoes what was
 // recorded.
-import { ActivityFailure, ApplicationFailure, log, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log, patched, proxyActivities } from '@temporalio/workflow';
 import type { TenantSuspensionActivities } from '../../activities/tenant-suspension/index.ts';
 import { describeFailure, StepTracker } from '../shared/step-tracker.ts';
 import type { SuspendTenantInput, SuspendTenantStep, TenantSuspensionResult } from './contract.ts';
 import { SUSPEND_TENANT_KIND, SUSPEND_TENANT_STEPS } from './contract.ts';
+
+/** The `schedules` step was added; suspensions recorded before it end after `workloads`. */
+export const PAUSE_SCHEDULES_PATCH = 'suspend-pauses-schedules';
 
 export async function suspendTenant(input: SuspendTenantInput): Promise<TenantSuspensionResult> {
   const { tenantId, slug, number, reason, requestedBy: actor, timings } = input;
@@ -30,6 +34,12 @@ export async function suspendTenant(input: SuspendTenantInput): Promise<TenantSu
       activities.scaleDownTenantWorkloads({ tenantId, slug, number, actor }),
     );
     if (scaled.skipped) tracker.skip('workloads', scaled.skipped);
+    if (patched(PAUSE_SCHEDULES_PATCH)) {
+      const { paused } = await tracker.run('schedules', () =>
+        activities.pauseTenantSchedules({ tenantId, slug, number, actor }),
+      );
+      if (paused.length === 0) tracker.skip('schedules', 'the tenant has no running schedules');
+    } else tracker.skip('schedules', 'suspended before this step existed');
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     // Carries the final progress, so the operation shows which step failed and why without a worker.

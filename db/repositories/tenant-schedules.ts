@@ -1,0 +1,20 @@
+// The Temporal Schedules a tenant owns, as its rows name them: one per connector sync
+// (connector_syncs.schedule_id) and one per secret with a rotation policy. A suspension pauses
+// them and its reactivation resumes them (activities/tenant-suspension/schedules.ts).
+import type { EntityManager } from 'typeorm';
+
+export async function findTenantScheduleOwners(
+  db: EntityManager,
+  tenantId: string,
+): Promise<{ syncScheduleIds: string[]; rotatedSecretIds: string[] }> {
+  const syncs = await db.query<Array<{ schedule_id: string }>>(
+    `SELECT schedule_id FROM connector_syncs WHERE tenant_id = $1 ORDER BY created_at`,
+    [tenantId],
+  );
+  const secrets = await db.query<Array<{ id: string }>>(
+    `SELECT id FROM tenant_secrets
+     WHERE tenant_id = $1 AND deleted_at IS NULL AND rotation_every_seconds IS NOT NULL ORDER BY created_at`,
+    [tenantId],
+  );
+  return { syncScheduleIds: syncs.map((s) => s.schedule_id), rotatedSecretIds: secrets.map((s) => s.id) };
+}
