@@ -162,6 +162,8 @@ describe('portal: the billing panel of a tenant in dunning', () => {
     await page.getByTestId('plan-enterprise').getByRole('button', { name: 'Upgrade to Enterprise' }).click();
     await page.waitForURL(/\/operations\/tenant-plan%2F/);
     await page.locator('[data-testid="operation-status"][data-status="completed"]').waitFor({ timeout: 60_000 });
+    // Tracing is off in this platform: the operation page says so calmly, not as an error.
+    await page.getByTestId('trace-off').waitFor();
     await page.screenshot({ path: `${SCREENSHOTS}plan-upgraded-operation.png`, fullPage: true });
     await page.goto(`/tenants/${tenant.slug}/plan`);
     await page.getByTestId('plan-enterprise').getByText('Current plan').waitFor();

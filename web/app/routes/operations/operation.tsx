@@ -3,6 +3,7 @@ import { href, Link } from 'react-router';
 import type { Route } from './+types/operation';
 import { callApi, loadFromApi } from '../../api/client.server.ts';
 import type { Operation, OperationTrace, TenantPage } from '../../../../contracts/index.ts';
+import { problemTypeUri } from '../../../../contracts/index.ts';
 import { OperationView } from '../../components/operations/OperationView.tsx';
 import type { TraceState } from '../../components/operations/TraceWaterfall.tsx';
 import { TraceWaterfall } from '../../components/operations/TraceWaterfall.tsx';
@@ -28,9 +29,9 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
     operation.tenantId && tenants.ok ? tenants.body.items.find((t) => t.id === operation.tenantId) : undefined;
   const traceState: TraceState = trace.ok
     ? { status: 'found', trace: trace.body }
-    : trace.problem.type.endsWith('/tracing-off')
+    : trace.problem.type === problemTypeUri('tracing-off')
       ? { status: 'off' }
-      : trace.problem.type.endsWith('/trace-not-found')
+      : trace.problem.type === problemTypeUri('trace-not-found')
         ? { status: 'pending' }
         : { status: 'unavailable', message: trace.problem.detail ?? trace.problem.title };
   return {
