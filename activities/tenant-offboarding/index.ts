@@ -1,12 +1,14 @@
 // The tenant-offboarding family's activities: closing and exporting a tenant
 // (close-and-export.ts), tearing it down (teardown-steps.ts), the report that ties the
 // steps together (report.ts), and the final webhook delivery before the endpoints go
-// (webhooks.ts). Each is safe to retry: it works under the tenant's lock
+// (webhooks.ts); first of the deletions, its connections are disconnected and its Schedules
+// deleted (connections.ts). Each is safe to retry: it works under the tenant's lock
 // (activities/shared/kernel.ts), does only what is not done yet, and records what it did in
 // the tenant's teardown report. Audit entries are written in the transaction of the change,
 // and only when something changed.
 import type { ActivityDeps, ActivityFamily } from '../shared/deps.ts';
 import { createCloseAndExportActivities } from './close-and-export.ts';
+import { createConnectionTeardownActivities } from './connections.ts';
 import { createReportActivities } from './report.ts';
 import { createTeardownActivities } from './teardown-steps.ts';
 import { createWebhookTeardownActivities } from './webhooks.ts';
@@ -14,6 +16,7 @@ import { createWebhookTeardownActivities } from './webhooks.ts';
 export function createTenantOffboardingActivities(deps: ActivityDeps) {
   return {
     ...createCloseAndExportActivities(deps),
+    ...createConnectionTeardownActivities(deps),
     ...createTeardownActivities(deps),
     ...createReportActivities(deps),
     ...createWebhookTeardownActivities(deps),

@@ -116,13 +116,21 @@ export interface TeardownResource {
     | 'license'
     | 'billing_subscription'
     | 'billing_customer'
-    | 'webhook_endpoint';
+    | 'webhook_endpoint'
+    | 'connection'
+    | 'schedule';
   name: string;
   evidence: string;
 }
 
 /** What each step of the teardown report records (tenant_teardown_reports.steps). */
 export interface TeardownSteps {
+  /** Connections disconnected (tokens revoked, then destroyed) and Schedules deleted, before anything else. */
+  connections?: {
+    connections: Array<{ id: string; revocation: string; disconnectedAt: string }>;
+    schedules: string[];
+    completedAt: string | null;
+  };
   namespaces?: {
     planned: string[];
     namespaces: Array<{
@@ -184,6 +192,14 @@ export function stepsOf(report: Pick<TeardownReportRow, 'steps'>): TeardownSteps
 export function teardownResources(report: Pick<TeardownReportRow, 'steps'>): TeardownResource[] {
   const steps = stepsOf(report);
   const resources: TeardownResource[] = [];
+  for (const connection of steps.connections?.connections ?? [])
+    resources.push({
+      kind: 'connection',
+      name: connection.id,
+      evidence: `tokens revoked at the provider (${connection.revocation}), then destroyed; marked disconnected`,
+    });
+  for (const schedule of steps.connections?.schedules ?? [])
+    resources.push({ kind: 'schedule', name: schedule, evidence: 'Temporal answered "not found" after its deletion' });
   for (const ns of steps.namespaces?.namespaces ?? [])
     resources.push({
       kind: 'namespace',

@@ -6,11 +6,13 @@
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { ScheduleNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import tenantOffboarding from '../../activities/tenant-offboarding/index.ts';
 import tenantProvisioning from '../../activities/tenant-provisioning/index.ts';
 import tenantSuspension from '../../activities/tenant-suspension/index.ts';
 import { NO_CLUSTER_REASON } from '../../integrations/cluster/port.ts';
+import { rotationScheduleId } from '../../workflows/secret-rotation/contract.ts';
 import { offboardTenantWorkflowId } from '../../workflows/tenant-offboarding/contract.ts';
 import type { ActivityHarness, TestTenant } from '../support/activity-harness.ts';
 import { actionsOf, startActivityHarness } from '../support/activity-harness.ts';
@@ -93,6 +95,64 @@ describe('tenant-offboarding activities', () => {
       );
       for (const [name, content] of files)
         assert.ok(!content.toString('utf8').includes(password), `${name} holds no secret value`);
+    });
+
+    it('connections: each disconnected (audited once), the Schedules deleted, the evidence in the report', async () => {
+      const connectionId = randomUUID();
+      await h.database.query(
+        `INSERT INTO connector_connections (id, tenant_id, provider, name, status, workflow_id)
+         VALUES ($1, $2, 'github', 'GitHub', 'active', $3)`,
+        [connectionId, t.tenantId, `connector-connect/${t.slug}/${connectionId}`],
+      );
+      const listed = await h.twice(a, 'listTenantConnections', h.ref(t), { tenant: t, workflowExecution: execution });
+      assert.deepEqual(listed.result, { connectionIds: [connectionId] });
+      const run = await h.twice(
+        a,
+        'offboardConnection',
+        { ...h.ref(t), connectionId },
+        {
+          tenant: t,
+          workflowExecution: execution,
+          secondResult: { revocation: 'none: No tokens were stored for this connection.' },
+        },
+      );
+      assert.deepEqual(run.audit, ['connection.disconnected']);
+      const [connection] = await h.database.query<{ status: string }>(
+        `SELECT status FROM connector_connections WHERE id = $1`,
+        [connectionId],
+      );
+      assert.equal(connection!.status, 'disconnected');
+      assert.deepEqual(
+        reportOf(run.after).steps.connections.connections.map((item: { id: string; revocation: string }) => [
+          item.id,
+          item.revocation,
+        ]),
+        [[connectionId, 'none: No tokens were stored for this connection.']],
+      );
+
+      // A secret with a rotation policy owns a Schedule on the run's Temporal server.
+      const secretId = randomUUID();
+      await h.database.query(
+        `INSERT INTO tenant_secrets (id, tenant_id, name, kind, environment, store_path, current_version,
+                                     rotation_every_seconds, rotation_every)
+         VALUES ($1, $2, 'ROTATED', 'generic', 'production', $3, 1, 86400, '1d')`,
+        [secretId, t.tenantId, `tenants/${t.slug}/secrets/${secretId}`],
+      );
+      const scheduleId = rotationScheduleId(t.slug, secretId);
+      await h.deps.temporal.schedule.create({
+        scheduleId,
+        spec: { intervals: [{ every: '1d' }] },
+        action: { type: 'startWorkflow', workflowType: 'rotateSecret', taskQueue: 'atrium-test-none', args: [] },
+        state: { paused: true },
+      });
+      const schedules = await h.twice(a, 'offboardSchedules', h.ref(t), {
+        tenant: t,
+        workflowExecution: execution,
+        secondRunChanges: [completedAt('connections')],
+      });
+      assert.deepEqual(schedules.result, { deleted: [scheduleId] });
+      await assert.rejects(h.deps.temporal.schedule.getHandle(scheduleId).describe(), ScheduleNotFoundError);
+      assert.deepEqual(reportOf(schedules.after).steps.connections.schedules, [scheduleId]);
     });
 
     it('namespaces: skipped without a cluster, the reason in the report', async () => {

@@ -10,7 +10,7 @@
 //   resumes those no member paused; a disconnect deletes them.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ScheduleNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { Connection, ConnectionSync, ConnectionSyncList, SyncRunList } from '../../contracts/connectors.ts';
 import type { SyncRun } from '../../contracts/connectors.ts';
 import type { SyncPageProgress } from '../../workflows/connectors/contract.ts';
@@ -19,6 +19,7 @@ import {
   maintainConnectionWorkflowId,
   requestTokenRefreshUpdate,
 } from '../../workflows/connectors/contract.ts';
+import { rotationScheduleId } from '../../workflows/secret-rotation/contract.ts';
 import {
   ConnectionIdSearchAttribute,
   OperationKindSearchAttribute,
@@ -477,6 +478,84 @@ describe('connector syncs: scheduled runs with counts, pause, run now, 429, a wo
       [connectionId],
     );
     assert.equal(Number(count[0]!.count), 0, 'nothing stored');
+  });
+
+  // Last: it offboards the tenant the other tests share.
+  it('offboarding disconnects every connection first (tokens revoked at the provider), deleting its syncs and rotations', async () => {
+    api.records = recordsNumbered(1);
+    const connectionId = await connect('off');
+    const sync = await createSync(connectionId, 3_600);
+    const { data: tokens } = (await readTokens(connectionId))!;
+    assert.equal(await provider.introspect(tokens.access_token!), true);
+    const secret = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${tenant.slug}/secrets`, {
+      headers: owner.headers,
+      json: { name: 'ROTATED', kind: 'generic', value: 'a-value-to-rotate', consumers: ['web'] },
+    });
+    assert.equal(secret.status, 201, JSON.stringify(secret.body));
+    const policy = await request(
+      platform.baseUrl,
+      'PATCH',
+      `/api/v1/tenants/${tenant.slug}/secrets/${secret.body.id}`,
+      {
+        headers: owner.headers,
+        json: { rotationPolicy: { every: '30d' } },
+      },
+    );
+    assert.equal(policy.status, 200, JSON.stringify(policy.body));
+    const rotationSchedule = rotationScheduleId(tenant.slug, secret.body.id);
+    await platform.temporal.schedule.getHandle(rotationSchedule).describe();
+
+    const started = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${tenant.slug}/offboard`, {
+      headers: platform.admin.headers,
+      json: { reason: 'connections check', gracePeriod: '1s' },
+    });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const operation = await waitForOperation(platform, started.body.operation.id, 120_000);
+    assert.equal(operation.status, 'completed', JSON.stringify(operation));
+    assert.equal(operation.steps.find((step: { name: string }) => step.name === 'connections').status, 'completed');
+    await recordHistory(platform.temporal, started.body.operation.id, 'offboard-tenant-disconnected-connections');
+
+    // The provider no longer honours the grant: both tokens were revoked, not only forgotten.
+    assert.equal(await provider.introspect(tokens.access_token!), false, 'access token revoked');
+    assert.equal(await provider.introspect(tokens.refresh_token!), false, 'refresh token revoked');
+    assert.ok((provider.requests.get('/token/revocation') ?? 0) >= 1);
+    for (const id of [sync.scheduleId, rotationSchedule])
+      await assert.rejects(platform.temporal.schedule.getHandle(id).describe(), ScheduleNotFoundError, id);
+    const maintenance = await platform.temporal.workflow
+      .getHandle(maintainConnectionWorkflowId(tenant.slug, connectionId))
+      .describe();
+    assert.equal(maintenance.status.name, 'COMPLETED', 'its maintenance ended');
+    const rows = await platform.database.query<{ id: string; status: string }>(
+      `SELECT id, status FROM connector_connections WHERE tenant_id = $1`,
+      [tenant.id],
+    );
+    assert.ok(rows.length > 1);
+    assert.ok(
+      rows.every((row) => row.status === 'disconnected'),
+      JSON.stringify(rows),
+    );
+    const audited = await platform.database.query<{ actor_type: string }>(
+      `SELECT actor_type FROM audit_log WHERE target_id = $1 AND action = 'connection.disconnected'`,
+      [connectionId],
+    );
+    assert.deepEqual(audited, [{ actor_type: 'user' }], 'the offboarding admin disconnected it');
+    const report = await request(platform.baseUrl, 'GET', `/api/v1/tenants/${tenant.slug}/offboard/report`, {
+      headers: platform.admin.headers,
+    });
+    assert.equal(report.status, 200);
+    const kinds = report.body.resources.map((resource: { kind: string; name: string }) => [
+      resource.kind,
+      resource.name,
+    ]);
+    assert.ok(
+      kinds.some(([kind, name]: string[]) => kind === 'connection' && name === connectionId),
+      JSON.stringify(kinds),
+    );
+    assert.ok(kinds.some(([kind, name]: string[]) => kind === 'schedule' && name === rotationSchedule));
+    assert.match(
+      report.body.steps.connections.connections.find((item: { id: string }) => item.id === connectionId).revocation,
+      /rfc7009/,
+    );
   });
 
   async function readTokens(connectionId: string) {

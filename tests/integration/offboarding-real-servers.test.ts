@@ -88,7 +88,7 @@ describe('offboarding against OpenBao, stripe-mock and Kubernetes', () => {
     assert.equal(operation.status, 'completed', JSON.stringify(operation));
     assert.deepEqual(
       operation.steps.map((s: { name: string; status: string }) => [s.name, s.status]),
-      ['export', 'grace', 'namespaces', 'secrets', 'database', 'billing', 'report', 'webhooks'].map((name) => [
+      ['export', 'grace', 'connections', 'namespaces', 'secrets', 'database', 'billing', 'report', 'webhooks'].map((name) => [
         name,
         'completed',
       ]),

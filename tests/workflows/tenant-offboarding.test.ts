@@ -36,6 +36,9 @@ const succeed = {
       contents: { tables: {}, schemaTables: {}, secrets: 1, auditEntries: 9 },
     }),
   reopenTenant: async () => {},
+  listTenantConnections: () => Promise.resolve({ connectionIds: ['conn-1'] }),
+  offboardConnection: () => Promise.resolve({ revocation: 'rfc7009' }),
+  offboardSchedules: () => Promise.resolve({ deleted: ['sync-1'] }),
   offboardNamespaces: ({ slug }) => Promise.resolve({ skipped: null, deleted: [`${slug}-production`] }),
   offboardSecrets: () => Promise.resolve({ destroyed: 1 }),
   offboardDatabase: ({ slug }) => Promise.resolve({ roleName: `tenant_${slug}_login`, schemaName: `tenant_${slug}` }),
@@ -47,6 +50,9 @@ const succeed = {
 } satisfies Partial<Activities>;
 
 const DELETIONS = [
+  'listTenantConnections',
+  'offboardConnection',
+  'offboardSchedules',
   'offboardNamespaces',
   'offboardSecrets',
   'offboardDatabase',
@@ -242,6 +248,9 @@ describe('offboardTenant (activity stand-ins)', () => {
       assert.deepEqual(s.names(), [
         'closeTenantForOffboarding',
         'exportTenantData',
+        'listTenantConnections',
+        'offboardConnection',
+        'offboardSchedules',
         'offboardNamespaces',
         'offboardSecrets',
         'offboardDatabase',
@@ -250,8 +259,10 @@ describe('offboardTenant (activity stand-ins)', () => {
       assert.deepEqual(failure.details?.[0], progress);
       assert.equal(progress.phase, 'failed');
       assert.deepEqual(
-        ['namespaces', 'secrets', 'database', 'billing', 'report', 'webhooks'].map((step) => statusOf(progress, step)),
-        ['completed', 'completed', 'failed', 'pending', 'pending', 'pending'],
+        ['connections', 'namespaces', 'secrets', 'database', 'billing', 'report', 'webhooks'].map((step) =>
+          statusOf(progress, step),
+        ),
+        ['completed', 'completed', 'completed', 'failed', 'pending', 'pending', 'pending'],
       );
     });
   });

@@ -61,6 +61,10 @@ export const offboardingStateQuery = defineQuery<OffboardingState>('getOffboardi
 export const OFFBOARD_TENANT_STEPS = [
   { name: 'export', title: 'Close the tenant and export its data into a downloadable archive' },
   { name: 'grace', title: 'Wait out the grace period (the offboarding can be cancelled until it ends)' },
+  {
+    name: 'connections',
+    title: "Disconnect the tenant's connections (tokens revoked at each provider) and delete its Schedules",
+  },
   { name: 'namespaces', title: "Delete the tenant's namespaces and wait until they are gone" },
   { name: 'secrets', title: "Destroy the tenant's secrets and remove its secret-store policy and AppRole" },
   { name: 'database', title: "Drop the tenant's database login role and schema, withdraw its license" },
@@ -75,6 +79,7 @@ export type OffboardTenantStep = (typeof OFFBOARD_TENANT_STEPS)[number]['name'];
 
 /** The steps that delete something: never started once cancelled, never cancellable once started. */
 export const OFFBOARD_DELETION_STEPS = [
+  'connections',
   'namespaces',
   'secrets',
   'database',

@@ -1,6 +1,7 @@
 // offboardTenant: closes the tenant (status `offboarding`, members get a 403) and exports its
 // data into a downloadable archive; waits out the grace period, during which a platform
 // admin can call it off (the tenant returns to the status it had, nothing deleted); then
+// disconnects its connections (tokens revoked at each provider) and deletes its Schedules, and
 // deletes, in order, its namespaces, secrets, database role and schema, and billing, each
 // step recording the evidence that what it deleted is gone; writes the teardown report and
 // marks the tenant `offboarded` (emitting `tenant.offboarded`); and last waits, for a bounded
@@ -13,6 +14,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
   patched,
@@ -38,6 +40,7 @@ import {
 } from './contract.ts';
 import { describeFailure, StepTracker } from '../shared/step-tracker.ts';
 import { wakeSequencers } from '../webhooks/contract.ts';
+import { maintainConnectionWorkflowId, stopMaintenanceSignal } from '../connectors/contract.ts';
 
 const MAX_REMEMBERED_REQUESTS = 20;
 
@@ -47,6 +50,12 @@ const MAX_REMEMBERED_REQUESTS = 20;
  * leave the endpoints, as they did.
  */
 export const FINAL_WEBHOOK_DELIVERY_PATCH = 'offboard-final-webhook-delivery';
+/**
+ * The `connections` step was added: connections disconnected (tokens revoked at the provider)
+ * and Schedules deleted before anything else. Offboardings whose deletion began before it
+ * skip it.
+ */
+export const DISCONNECT_CONNECTIONS_PATCH = 'offboard-disconnects-connections';
 /** How often the final delivery is looked for: from 1 s, doubling, up to a minute. */
 const FINAL_DELIVERY_FIRST_CHECK_MS = 1_000;
 const FINAL_DELIVERY_MAX_CHECK_MS = 60_000;
@@ -128,9 +137,28 @@ export async function offboardTenant(input: OffboardTenantInput): Promise<Offboa
     await wakeSequencers(slug, deleted.endpointIds);
   }
 
+  /**
+   * Stops each connection's maintenance (no refresh races the revocation), then disconnects it,
+   * then deletes the Schedules the tenant still owns (secret rotations).
+   */
+  async function disconnectConnections(): Promise<void> {
+    const { connectionIds } = await activities.listTenantConnections({ tenantId, slug, actor });
+    for (const connectionId of connectionIds) {
+      await getExternalWorkflowHandle(maintainConnectionWorkflowId(slug, connectionId))
+        .signal(stopMaintenanceSignal, { reason: 'tenant offboarded' })
+        .catch((error: unknown) =>
+          log.info('No connection maintenance to stop', { connectionId, error: String(error) }),
+        );
+      await activities.offboardConnection({ tenantId, slug, actor, connectionId });
+    }
+    await activities.offboardSchedules({ tenantId, slug, actor });
+  }
+
   state.deletionStarted = true;
   const withFinalDelivery = patched(FINAL_WEBHOOK_DELIVERY_PATCH);
   try {
+    if (patched(DISCONNECT_CONNECTIONS_PATCH)) await tracker.run('connections', disconnectConnections);
+    else tracker.skip('connections', 'this offboarding began deleting before connections were disconnected by it');
     const namespaces = await tracker.run('namespaces', () => activities.offboardNamespaces({ tenantId, slug, actor }));
     if (namespaces.skipped) tracker.skip('namespaces', namespaces.skipped);
     await tracker.run('secrets', () =>
