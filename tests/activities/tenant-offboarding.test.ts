@@ -224,6 +224,8 @@ describe('tenant-offboarding activities', () => {
       const kinds = report.steps.report.resources.map((r: { kind: string }) => r.kind);
       assert.equal(run.result.resources, kinds.length);
       assert.deepEqual(kinds, [
+        'connection',
+        'schedule',
         'namespace',
         'secret',
         'secret_policy',

@@ -45,6 +45,7 @@ describe('workflow replay', () => {
       [
         'offboard-tenant-cancelled',
         'offboard-tenant-completed',
+        'offboard-tenant-disconnected-connections',
         'provision-tenant-approved',
         'provision-tenant-compensated',
         'provision-tenant-completed',
