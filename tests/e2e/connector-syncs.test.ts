@@ -1,7 +1,9 @@
-// A connection's syncs in the portal, in Debian's Chromium: an owner sees the empty state, is told
-// the interval is below the platform's minimum (the field named), adds a sync, pauses it, runs it
-// now and sees the run's counts; at phone width (390 px) the page does not scroll sideways and the
-// sync's controls are there.
+// Connecting and syncing in the portal, in Debian's Chromium: an owner presses Connect, signs in
+// and consents on the provider's own pages (oidc-provider on loopback), comes back through the
+// portal's callback to an active connection; sees the syncs' empty state, is told the interval is
+// below the platform's minimum (the field named), adds a sync, pauses it, runs it now and sees the
+// run's counts; at phone width (390 px) the page does not scroll sideways and the sync's controls
+// are there.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -9,15 +11,12 @@ import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts'
 import { isCspViolation, launchChromium, signInThroughPortal } from '../support/browser.ts';
 import type { ConnectorTestProvider } from '../support/connector-provider.ts';
 import { startConnectorProvider } from '../support/connector-provider.ts';
-import { connectThroughProvider } from '../support/connectors.ts';
+import { freePort } from '../../scripts/free-port.ts';
 import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
 import type { ResourceServer } from '../support/resource-server.ts';
 import { startResourceServer } from '../support/resource-server.ts';
 import { waitFor } from '../support/wait-for.ts';
-
-// PUBLIC_URL's default: the redirect URI the API registers with providers.
-const REDIRECT_URI = 'http://127.0.0.1:3000/connectors/callback';
 
 describe('portal: a connection’s syncs', () => {
   let platform: Platform;
@@ -44,7 +43,10 @@ describe('portal: a connection’s syncs', () => {
   }
 
   before(async () => {
-    provider = await startConnectorProvider({ redirectUris: [REDIRECT_URI] });
+    // The provider sends the browser back to PUBLIC_URL's callback: the portal must be there.
+    const port = await freePort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    provider = await startConnectorProvider({ redirectUris: [`${publicUrl}/connectors/callback`] });
     api = await startResourceServer({
       provider,
       records: [1, 2, 3].map((n) => ({ id: `r-${n}`, name: `Record ${n}` })),
@@ -53,6 +55,8 @@ describe('portal: a connection’s syncs', () => {
     platform = await startPlatform({
       portal: true,
       env: {
+        PORT: String(port),
+        PUBLIC_URL: publicUrl,
         LOGIN_RATE_LIMIT: '1000',
         OUTBOUND_ALLOW_LOOPBACK: 'true',
         CONNECTOR_ALLOW_INSECURE_PROVIDERS: 'true',
@@ -84,9 +88,6 @@ describe('portal: a connection’s syncs', () => {
       },
     });
     assert.equal(defined.status, 201, JSON.stringify(defined.body));
-    const { started, operation } = await connectThroughProvider(platform, owner, slug, provider, defined.body.id, 'ui');
-    assert.equal(operation.status, 'completed', JSON.stringify(operation));
-    connectionId = started.connection.id;
   });
   after(async () => {
     for (const context of contexts) await context.close();
@@ -95,6 +96,35 @@ describe('portal: a connection’s syncs', () => {
     await api?.stop();
     await provider?.stop();
     assert.deepEqual(problems, [], 'no page errors and no content security policy violations');
+  });
+
+  it('connects through the provider’s sign-in and consent pages to an active connection (desktop)', async () => {
+    const page = await pageFor(owner, { width: 1280, height: 900 });
+    await page.goto(`/tenants/${slug}/connectors`);
+    await page.getByTestId('connections-empty').waitFor();
+    await page.getByRole('button', { name: 'Connect Records API' }).click();
+
+    // The provider's own pages (oidc-provider's sign-in, then consent), on its own origin.
+    await page.waitForURL((url) => url.origin === provider.issuer);
+    const signIn = page.locator('form:has(input[name="prompt"][value="login"])');
+    await signIn.locator('input[name="login"]').fill('sub-ui');
+    await signIn.locator('input[name="password"]').fill('any');
+    await signIn.locator('button[type="submit"]').click();
+    const consent = page.locator('form:has(input[name="prompt"][value="consent"])');
+    await consent.waitFor({ state: 'attached' });
+    await consent.locator('button[type="submit"]').click();
+
+    // Back through the portal's callback to the connection's page, which follows it to active.
+    await page.waitForURL(new RegExp(`/tenants/${slug}/connections/[0-9a-f-]{36}$`));
+    connectionId = new URL(page.url()).pathname.split('/').at(-1)!;
+    await page.locator('[data-testid="connection-status"][data-status="active"]').waitFor({ timeout: 60_000 });
+    await page.getByTestId('connection-account').waitFor();
+    const stored = await platform.database.query<{ status: string; token_path: string | null }>(
+      `SELECT status, token_path FROM connector_connections WHERE id = $1`,
+      [connectionId],
+    );
+    assert.equal(stored[0]?.status, 'active');
+    assert.ok(stored[0]?.token_path, 'its tokens are in the secret store');
   });
 
   it('adds a sync (refusing a too-short interval), pauses it, runs it now and shows the counts (desktop)', async () => {
