@@ -18,7 +18,8 @@ import { clusterConfigFrom, clusterSettings } from '../config/cluster.ts';
 import { connectorSettings, readConnectorConfig } from '../config/connectors.ts';
 import { outboundSettings, readOutboundConfig } from '../config/outbound.ts';
 import { secretStoreConfigFrom, secretStoreSettings } from '../config/secrets.ts';
-import { PLAN_NAMES } from '../workflows/shared/plans.ts';
+import { PLAN_NAMES, PLANS } from '../workflows/shared/plans.ts';
+import type { PlanRateLimits } from './http/tenant-rate-limit.ts';
 import { RESPONSE_COMPRESSION_MODES } from './http/compression.ts';
 
 const SIZE_PATTERN = /^(\d+)(b|kb|mb)?$/i;
@@ -60,6 +61,35 @@ const ApiEnv = z.object({
   ACCESS_TOKEN_TTL: duration.default(15 * 60_000),
   REFRESH_TOKEN_TTL: duration.default(30 * 86_400_000),
   LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(20),
+  // Requests per minute per tenant: `plans` (each plan's own, workflows/shared/plans.ts), `off`,
+  // or overrides of some plans' figures, e.g. `free=60,team=600` (api/http/tenant-rate-limit.ts).
+  TENANT_RATE_LIMITS: z
+    .string()
+    .default('plans')
+    .transform((value, ctx): PlanRateLimits | null => {
+      const planned = Object.fromEntries(PLAN_NAMES.map((plan) => [plan, PLANS[plan].requestsPerMinute]));
+      if (value === 'off') return null;
+      if (value === 'plans') return planned;
+      const overrides: Record<string, number> = {};
+      for (const item of value.split(',')) {
+        const [plan, figure, ...rest] = item.trim().split('=');
+        const perMinute = Number(figure);
+        if (
+          rest.length > 0 ||
+          !(PLAN_NAMES as readonly string[]).includes(plan ?? '') ||
+          !Number.isInteger(perMinute) ||
+          perMinute < 1
+        ) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be plans, off, or plan=requests-per-minute pairs separated by commas (plans: ${PLAN_NAMES.join(', ')}), e.g. free=60,team=600`,
+          });
+          return z.NEVER;
+        }
+        overrides[plan!] = perMinute;
+      }
+      return { ...planned, ...overrides };
+    }),
   LOGIN_LOCKOUT_THRESHOLD: z.coerce.number().int().positive().default(5),
   LOGIN_LOCKOUT_DURATION: duration.default(15 * 60_000),
   // Links in mails (verification, password reset) point here: the portal as people reach it.
@@ -246,6 +276,7 @@ export function readApiConfig(env: Env) {
         approvers: parsed.TENANT_APPROVAL_APPROVERS,
       },
       offboardGracePeriodMs: parsed.OFFBOARD_GRACE_PERIOD,
+      tenantRateLimits: parsed.TENANT_RATE_LIMITS,
       activityTimings: {
         heartbeatTimeoutMs: parsed.ACTIVITY_HEARTBEAT_TIMEOUT,
         startToCloseTimeoutMs: parsed.ACTIVITY_START_TO_CLOSE_TIMEOUT,

@@ -16,10 +16,13 @@ import type { ApiMetrics } from './metrics/registry.ts';
 import type { TraceReader } from '../tracing/jaeger-query.ts';
 import type { AccessTokens } from './auth/access-tokens.ts';
 import type { ResponseCompression } from './http/compression.ts';
+import type { PlanRateLimits, TenantRateLimiter } from './http/tenant-rate-limit.ts';
 import type { TemporalTokens } from './ops/temporal-tokens.ts';
 
 export interface ApiDeps {
   dataSource: DataSource;
+  /** Each tenant's requests per minute, shared by every API process (api/http/tenant-rate-limit.ts). */
+  tenantRateLimiter: TenantRateLimiter;
   logger: Logger;
   /** The process's Prometheus metrics (api/metrics/), served on their own port. */
   metrics: ApiMetrics;
@@ -66,6 +69,8 @@ export interface ApiDeps {
     operationPollIntervalMs: number;
     /** Default grace period of an offboarding (OFFBOARD_GRACE_PERIOD). */
     offboardGracePeriodMs: number;
+    /** TENANT_RATE_LIMITS: requests per minute per plan (null: off). */
+    tenantRateLimits: PlanRateLimits | null;
     activityTimings: ActivityTimings;
     /** Plans whose tenants wait for a platform admin's approval, and for how long at most. */
     approval: { plans: readonly string[]; timeoutMs: number; approvers: number };

@@ -32,6 +32,7 @@ import { mountPortal } from './portal.ts';
 import { createJaegerTraceReader } from '../tracing/jaeger-query.ts';
 import { startSecretRetentionSweeper } from './secret-retention.ts';
 import { startOutboxDispatcher } from './webhooks/dispatcher.ts';
+import { createTenantRateLimiter, UNLIMITED } from './http/tenant-rate-limit.ts';
 
 const metrics = createApiMetrics();
 const dataSource = createDataSource({
@@ -80,6 +81,9 @@ const health = createHealthChecker(
 
 const deps: ApiDeps = {
   dataSource,
+  tenantRateLimiter: config.settings.tenantRateLimits
+    ? createTenantRateLimiter({ dataSource, limits: config.settings.tenantRateLimits })
+    : UNLIMITED,
   logger,
   metrics,
   health,

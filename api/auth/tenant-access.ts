@@ -32,7 +32,9 @@ export function requireTenantPermission(deps: ApiDeps, permission: Permission): 
     // One statement reads the tenant, the caller's membership, SSO and suspension (issue 12):
     // nothing is cached, so a changed role or a suspension counts on the very next request.
     const facts = await findTenantAccess(deps.dataSource, slug, auth.apiKey ? null : auth.userId);
-    grantAccess(res, decideTenantAccess(facts, auth, slug, permission));
+    const access = decideTenantAccess(facts, auth, slug, permission);
+    await countRequest(deps, auth, access, res);
+    grantAccess(res, access);
     next();
   };
 }
@@ -54,11 +56,29 @@ export function readInTenantScope<Body>(deps: ApiDeps, permission: Permission, r
       const facts = await findTenantAccessAndScope(db, slug, auth.apiKey ? null : auth.userId);
       // A refusal throws here, rolling the transaction back before anything is read.
       const access = decideTenantAccess(facts, auth, slug, permission);
+      // Counted once access is granted; a lease runs on this transaction's connection.
+      await countRequest(deps, auth, access, res, db);
       grantAccess(res, access);
       return read(req, { access, db });
     });
     res.json(body);
   };
+}
+
+/**
+ * Counts the request against the tenant's plan rate limit (api/http/tenant-rate-limit.ts), or
+ * throws the 429. Only once access is granted, so outsiders cannot spend a tenant's budget;
+ * platform admins are not counted (they repair tenants, also busy ones).
+ */
+function countRequest(
+  deps: ApiDeps,
+  auth: AuthContext,
+  access: TenantAccess,
+  res: Response,
+  db?: EntityManager,
+): Promise<void> {
+  if (auth.platformAdmin && !auth.apiKey) return Promise.resolve();
+  return deps.tenantRateLimiter.admit({ id: access.tenantId, slug: access.slug, plan: access.tenant.plan }, res, db);
 }
 
 function grantAccess(res: Response, access: TenantAccess): void {

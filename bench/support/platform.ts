@@ -39,7 +39,15 @@ export async function startPlatform(settings: PlatformSettings): Promise<BenchPl
     SECRET_STORE_KEY_FILE: join(dataDir, 'secret-store.key'),
   };
   const api = await startNodeProcess(ENTRY_POINTS.api, {
-    env: { ...common, PORT: '0', PORTAL_MODE: 'off', JWT_PRIVATE_KEY: jwtKey, ...settings.extraApiEnv },
+    // Rate limits off: benchmarks load one tenant far past any plan's limit (issue 12's rule).
+    env: {
+      ...common,
+      PORT: '0',
+      PORTAL_MODE: 'off',
+      JWT_PRIVATE_KEY: jwtKey,
+      TENANT_RATE_LIMITS: 'off',
+      ...settings.extraApiEnv,
+    },
     readyWhen: /"url":"(http:\/\/[^"]+)"/,
   });
   onCleanup(() => api.stop());

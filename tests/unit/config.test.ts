@@ -57,6 +57,24 @@ describe('configuration', () => {
     assert.equal(config.accessTokens.privateKeyPem, JWT_PRIVATE_KEY, 'one-line PEM is turned back into lines');
   });
 
+  it('reads TENANT_RATE_LIMITS: each plan its own by default, off, or overrides naming plans', () => {
+    const base = { JWT_PRIVATE_KEY, DATABASE_URL: 'postgres://localhost/atrium' };
+    assert.deepEqual(readApiConfig(base).settings.tenantRateLimits, { free: 1_200, team: 6_000, enterprise: 30_000 });
+    assert.equal(readApiConfig({ ...base, TENANT_RATE_LIMITS: 'off' }).settings.tenantRateLimits, null);
+    assert.deepEqual(readApiConfig({ ...base, TENANT_RATE_LIMITS: 'free=60, team=600' }).settings.tenantRateLimits, {
+      free: 60,
+      team: 600,
+      enterprise: 30_000,
+    });
+    for (const wrong of ['free=0', 'gold=10', 'free=ten', 'free', 'free=1=2'])
+      assert.throws(
+        () => readApiConfig({ ...base, TENANT_RATE_LIMITS: wrong }),
+        (error: unknown) =>
+          error instanceof ConfigError && /TENANT_RATE_LIMITS: must be plans, off, or/.test(error.message),
+        wrong,
+      );
+  });
+
   it('disables paused webhook endpoints after WEBHOOK_DISABLE_AFTER, which must outlast WEBHOOK_PAUSE_AFTER', () => {
     const base = { JWT_PRIVATE_KEY, DATABASE_URL: 'postgres://localhost/atrium' };
     const defaults = readApiConfig(base).settings.webhooks;

@@ -20,6 +20,8 @@ export interface PlanDefinition {
     connectors: number | null;
     apiKeys: number | null;
   };
+  /** API requests per minute for the whole tenant, across every API process (api/http/tenant-rate-limit.ts). */
+  requestsPerMinute: number;
   /** Per namespace (one per environment): the cluster port's quota and container limits. */
   cluster: ClusterPlanLimits;
 }
@@ -29,6 +31,7 @@ export const PLANS: Readonly<Record<PlanName, PlanDefinition>> = {
     tier: 'free',
     features: ['connectors.basic', 'secrets'],
     limits: { members: 3, environments: 1, connectors: 2, apiKeys: 2 },
+    requestsPerMinute: 1_200,
     cluster: {
       quota: {
         requestsCpu: '1',
@@ -51,6 +54,7 @@ export const PLANS: Readonly<Record<PlanName, PlanDefinition>> = {
     tier: 'team',
     features: ['connectors.basic', 'connectors.premium', 'secrets', 'secret-rotation', 'promotions', 'audit-export'],
     limits: { members: 25, environments: 3, connectors: 20, apiKeys: 20 },
+    requestsPerMinute: 6_000,
     cluster: {
       quota: {
         requestsCpu: '4',
@@ -82,6 +86,7 @@ export const PLANS: Readonly<Record<PlanName, PlanDefinition>> = {
       'four-eyes-approvals',
     ],
     limits: { members: null, environments: null, connectors: null, apiKeys: null },
+    requestsPerMinute: 30_000,
     cluster: {
       quota: {
         requestsCpu: '16',
