@@ -15,6 +15,7 @@ import { jwksRouter } from './routes/jwks.ts';
 import { openApiRouter } from './routes/openapi.ts';
 import type { RouteModule } from './routes/route-module.ts';
 import { mountOrder } from './routes/registry.ts';
+import { USAGE_BODY_LIMIT_BYTES } from './billing/usage-routes.ts';
 
 /** `routes`: every route module (api/routes/registry.ts's loadRouteModules). */
 export function createApp(deps: ApiDeps, routes: readonly RouteModule[]): express.Express {
@@ -41,7 +42,14 @@ export function createApp(deps: ApiDeps, routes: readonly RouteModule[]): expres
   const api = express.Router();
   api.use(helmet.contentSecurityPolicy({ directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }));
   // The raw bytes stay on the request too: signed webhooks (Stripe's) verify exactly what was sent.
-  api.use(express.json({ limit: deps.settings.bodyLimitBytes, strict: true, verify: keepRawBody }));
+  const json = express.json({ limit: deps.settings.bodyLimitBytes, strict: true, verify: keepRawBody });
+  // A usage batch (up to USAGE_MAX_BATCH events) may be larger than any other body.
+  const usageJson = express.json({
+    limit: Math.max(deps.settings.bodyLimitBytes, USAGE_BODY_LIMIT_BYTES),
+    strict: true,
+    verify: keepRawBody,
+  });
+  api.use((req, res, next) => (req.path === '/usage' ? usageJson : json)(req, res, next));
   api.use(openApiRouter(routes));
   for (const { path, router } of mountOrder(routes)) api.use(path, markMount(path), router(deps));
   api.use((req) => {

@@ -29,4 +29,5 @@ export * from './tenant-offboarding.ts';
 export * from './tenant-resources.ts';
 export * from './tenant-suspension.ts';
 export * from './tenants.ts';
+export * from './usage.ts';
 export * from './webhooks.ts';

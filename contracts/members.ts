@@ -29,6 +29,8 @@ export const PERMISSIONS = [
   'secrets.reveal',
   // Changing the tenant's plan (it changes what the tenant pays): owners.
   'plan.change',
+  // Reporting usage with an API key (POST /api/v1/usage): keys of owners, admins, developers.
+  'usage.report',
   // Suspending, reactivating, approving and offboarding a tenant: platform admins only
   // (no tenant role has it).
   'tenant.lifecycle',

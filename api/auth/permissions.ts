@@ -23,6 +23,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'secrets.manage',
     'secrets.reveal',
     'plan.change',
+    'usage.report',
   ],
   admin: [
     'tenant.read',
@@ -41,6 +42,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'secrets.read',
     'secrets.manage',
     'secrets.reveal',
+    'usage.report',
   ],
   developer: [
     'tenant.read',
@@ -53,6 +55,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     // Developers keep their applications' secrets (set and replace values) but reveal none.
     'secrets.read',
     'secrets.manage',
+    'usage.report',
   ],
   viewer: ['tenant.read', 'members.read', 'connectors.read', 'secrets.read'],
 };

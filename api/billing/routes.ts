@@ -1,8 +1,9 @@
 // The billing family's routes (found by api/routes/registry.ts): Stripe's webhook events, and
-// a tenant's billing standing, and its plan and plan changes.
+// a tenant's billing standing, its plan and plan changes, and its usage.
 import type { RouteModule } from '../routes/route-module.ts';
 import { tenantBillingRoutes } from './billing-routes.ts';
 import { planChangeRoutes } from './plan-routes.ts';
 import { stripeWebhookRoutes } from './stripe-webhook-routes.ts';
+import { usageRoutes } from './usage-routes.ts';
 
-export default [stripeWebhookRoutes, tenantBillingRoutes, planChangeRoutes] satisfies RouteModule[];
+export default [stripeWebhookRoutes, tenantBillingRoutes, planChangeRoutes, usageRoutes] satisfies RouteModule[];

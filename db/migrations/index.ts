@@ -36,6 +36,7 @@ import { CreateSecretRotations1765000000000 } from './1765000000000-CreateSecret
 import { CreatePlanChanges1765200000000 } from './1765200000000-CreatePlanChanges.ts';
 import { AddSuspensionPausedSchedules1765210000000 } from './1765210000000-AddSuspensionPausedSchedules.ts';
 import { CreateTenantRateWindows1765320000000 } from './1765320000000-CreateTenantRateWindows.ts';
+import { CreateUsageEvents1765330000000 } from './1765330000000-CreateUsageEvents.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -75,4 +76,5 @@ export const migrations = [
   CreatePlanChanges1765200000000,
   AddSuspensionPausedSchedules1765210000000,
   CreateTenantRateWindows1765320000000,
+  CreateUsageEvents1765330000000,
 ];

@@ -426,6 +426,13 @@ const ROUTES: Route[] = [
     permission: 'tenant.read',
     allowed: [200],
   },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/usage',
+    path: (s) => `/api/v1/tenants/${s}/usage?granularity=day`,
+    permission: 'tenant.read',
+    allowed: [200],
+  },
   // The matrix tenant is on the team plan: asking for it again is refused after the permission check.
   {
     method: 'POST',

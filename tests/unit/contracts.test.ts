@@ -41,6 +41,7 @@ describe('the wire contract', () => {
     assert.deepEqual(outside.sort(), [
       'workflows/approvals/policy.ts',
       'workflows/catalogue.ts',
+      'workflows/shared/meters.ts',
       'workflows/shared/operation-vocabulary.ts',
       'workflows/shared/plans.ts',
     ]);
