@@ -53,9 +53,9 @@ export default tseslint.config(
           patterns: [
             {
               regex:
-                '^(?!zod$|\\./[a-z-]+\\.ts$|\\.\\./workflows/(catalogue|shared/plans|shared/operation-vocabulary|approvals/policy)\\.ts$)',
+                '^(?!zod$|\\./[a-z-]+\\.ts$|\\.\\./workflows/(catalogue|shared/plans|shared/meters|shared/operation-vocabulary|approvals/policy)\\.ts$)',
               message:
-                'contracts/ imports zod and plain data only (workflows/catalogue.ts, workflows/shared/plans.ts, workflows/shared/operation-vocabulary.ts, workflows/approvals/policy.ts): the browser bundle imports it.',
+                'contracts/ imports zod and plain data only (workflows/catalogue.ts, workflows/shared/plans.ts, workflows/shared/meters.ts, workflows/shared/operation-vocabulary.ts, workflows/approvals/policy.ts): the browser bundle imports it.',
             },
           ],
         },
