@@ -46,6 +46,8 @@ const ApiEnv = z.object({
     .enum(RESPONSE_COMPRESSION_MODES, { error: `must be one of ${RESPONSE_COMPRESSION_MODES.join(', ')}` })
     .default('on'),
   IDEMPOTENCY_KEY_TTL: duration.default(24 * 3_600_000),
+  // How often each API process writes the API requests it counted as usage (api/billing/request-metering.ts).
+  USAGE_METERING_INTERVAL: duration.default(10_000),
   OPERATION_POLL_INTERVAL: duration.default(500),
   ACTIVITY_HEARTBEAT_TIMEOUT: duration.default(30_000),
   ACTIVITY_START_TO_CLOSE_TIMEOUT: duration.default(10 * 60_000),
@@ -277,6 +279,7 @@ export function readApiConfig(env: Env) {
       },
       offboardGracePeriodMs: parsed.OFFBOARD_GRACE_PERIOD,
       tenantRateLimits: parsed.TENANT_RATE_LIMITS,
+      usageMeteringIntervalMs: parsed.USAGE_METERING_INTERVAL,
       activityTimings: {
         heartbeatTimeoutMs: parsed.ACTIVITY_HEARTBEAT_TIMEOUT,
         startToCloseTimeoutMs: parsed.ACTIVITY_START_TO_CLOSE_TIMEOUT,

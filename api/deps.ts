@@ -15,6 +15,7 @@ import type { HealthChecker } from './health/checks.ts';
 import type { ApiMetrics } from './metrics/registry.ts';
 import type { TraceReader } from '../tracing/jaeger-query.ts';
 import type { AccessTokens } from './auth/access-tokens.ts';
+import type { RequestMeter } from './billing/request-metering.ts';
 import type { ResponseCompression } from './http/compression.ts';
 import type { PlanRateLimits, TenantRateLimiter } from './http/tenant-rate-limit.ts';
 import type { TemporalTokens } from './ops/temporal-tokens.ts';
@@ -23,6 +24,8 @@ export interface ApiDeps {
   dataSource: DataSource;
   /** Each tenant's requests per minute, shared by every API process (api/http/tenant-rate-limit.ts). */
   tenantRateLimiter: TenantRateLimiter;
+  /** Counts each tenant's API requests on the meter `api.requests` (api/billing/request-metering.ts). */
+  requestMeter: Pick<RequestMeter, 'count'>;
   logger: Logger;
   /** The process's Prometheus metrics (api/metrics/), served on their own port. */
   metrics: ApiMetrics;
@@ -71,6 +74,8 @@ export interface ApiDeps {
     offboardGracePeriodMs: number;
     /** TENANT_RATE_LIMITS: requests per minute per plan (null: off). */
     tenantRateLimits: PlanRateLimits | null;
+    /** USAGE_METERING_INTERVAL: how often the counted API requests are written as usage. */
+    usageMeteringIntervalMs: number;
     activityTimings: ActivityTimings;
     /** Plans whose tenants wait for a platform admin's approval, and for how long at most. */
     approval: { plans: readonly string[]; timeoutMs: number; approvers: number };

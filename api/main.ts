@@ -33,6 +33,7 @@ import { createJaegerTraceReader } from '../tracing/jaeger-query.ts';
 import { startSecretRetentionSweeper } from './secret-retention.ts';
 import { startOutboxDispatcher } from './webhooks/dispatcher.ts';
 import { createTenantRateLimiter, UNLIMITED } from './http/tenant-rate-limit.ts';
+import { startRequestMeter } from './billing/request-metering.ts';
 
 const metrics = createApiMetrics();
 const dataSource = createDataSource({
@@ -79,8 +80,14 @@ const health = createHealthChecker(
   { timeoutMs: HEALTH_CHECK_TIMEOUT_MS },
 );
 
+const requestMeter = startRequestMeter({
+  dataSource,
+  logger,
+  intervalMs: config.settings.usageMeteringIntervalMs,
+});
 const deps: ApiDeps = {
   dataSource,
+  requestMeter,
   tenantRateLimiter: config.settings.tenantRateLimits
     ? createTenantRateLimiter({ dataSource, limits: config.settings.tenantRateLimits })
     : UNLIMITED,
@@ -163,6 +170,7 @@ async function stop(signal: string): Promise<void> {
   await dispatcher?.stop();
   await metricsServer?.close();
   await secretRetention.stop();
+  await requestMeter.stop();
   await portal?.close();
   await connection.close();
   await deps.mailer.close();

@@ -33,6 +33,7 @@ import type { ActivityDeps } from '../shared/deps.ts';
 import { translatingFailures } from '../shared/failures.ts';
 import { lockedTenantStep } from '../shared/kernel.ts';
 import { resolveProvider } from './provider-settings.ts';
+import { insertUsageEvents } from '../../db/repositories/usage-events.ts';
 
 /** A token with less than this left is refreshed (through maintainConnection) before a page. */
 export const SYNC_TOKEN_MIN_VALIDITY_MS = 30_000;
@@ -95,6 +96,17 @@ export function createSyncActivities({ deps, catalog }: SyncDeps) {
         });
         if (!run) return { counts: { fetched: 0, created: 0, updated: 0, unchanged: 0 } };
         await recordLastSync(db, run);
+        // Metered as usage (`sync.records`), once per run: the event's id is the run's workflow id, hashed.
+        if (run.fetched > 0)
+          await insertUsageEvents(db, input.tenantId, [
+            {
+              eventId: `atrium.sync.${createHash('sha256').update(input.workflowId).digest('hex').slice(0, 40)}`,
+              meter: 'sync.records',
+              quantity: run.fetched,
+              occurredAt: new Date(),
+              attributes: { sync: run.sync_id },
+            },
+          ]);
         return {
           counts: { fetched: run.fetched, created: run.created, updated: run.updated, unchanged: run.unchanged },
         };

@@ -67,18 +67,19 @@ export function readInTenantScope<Body>(deps: ApiDeps, permission: Permission, r
 
 /**
  * Counts the request against the tenant's plan rate limit (api/http/tenant-rate-limit.ts), or
- * throws the 429. Only once access is granted, so outsiders cannot spend a tenant's budget;
+ * throws the 429; an admitted one is metered (`api.requests`). Only once access is granted, so outsiders cannot spend a tenant's budget;
  * platform admins are not counted (they repair tenants, also busy ones).
  */
-function countRequest(
+async function countRequest(
   deps: ApiDeps,
   auth: AuthContext,
   access: TenantAccess,
   res: Response,
   db?: EntityManager,
 ): Promise<void> {
-  if (auth.platformAdmin && !auth.apiKey) return Promise.resolve();
-  return deps.tenantRateLimiter.admit({ id: access.tenantId, slug: access.slug, plan: access.tenant.plan }, res, db);
+  if (auth.platformAdmin && !auth.apiKey) return;
+  await deps.tenantRateLimiter.admit({ id: access.tenantId, slug: access.slug, plan: access.tenant.plan }, res, db);
+  deps.requestMeter.count(access.tenantId);
 }
 
 function grantAccess(res: Response, access: TenantAccess): void {

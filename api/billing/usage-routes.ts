@@ -79,6 +79,7 @@ export function usageIngestionRouter(deps: ApiDeps): Router {
       if (tenant.status === 'offboarding' || tenant.status === 'offboarded')
         throw new ProblemError('tenantOffboarded', `"${tenant.slug}" is offboarded: it reports no more usage.`);
       await deps.tenantRateLimiter.admit({ id: tenant.id, slug: tenant.slug, plan: tenant.plan }, res, db);
+      deps.requestMeter.count(tenant.id);
       return insertUsageEvents(db, tenantId, events);
     });
     const body: UsageAccepted = {

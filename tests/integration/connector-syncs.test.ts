@@ -249,6 +249,17 @@ describe('connector syncs: scheduled runs with counts, pause, run now, 429, a wo
       ],
     );
 
+    // Each run that fetched records is metered once (sync.records), with what it fetched.
+    const succeeded = (await finished(connectionId, sync.id)).filter((run) => run.counts.fetched > 0);
+    const metered = await platform.database.query<{ quantity: string }>(
+      `SELECT quantity FROM usage_events WHERE tenant_id = $1 AND meter = 'sync.records' AND attributes->>'sync' = $2`,
+      [tenant.id, sync.id],
+    );
+    assert.deepEqual(
+      metered.map((row) => Number(row.quantity)).sort(),
+      succeeded.map((run) => run.counts.fetched).sort(),
+    );
+
     // Deleted: the schedule goes too.
     const deleted = await request(platform.baseUrl, 'DELETE', `${base(connectionId)}/${sync.id}`, {
       headers: owner.headers,

@@ -6,9 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { UsageAccepted, UsageSummary } from '../../contracts/usage.ts';
+import { REPORTABLE_METERS } from '../../workflows/shared/meters.ts';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
 import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -17,8 +19,8 @@ describe('usage: ingestion with an API key, deduplication, summaries, bad input'
   const tenants: Array<{ id: string; slug: string; owner: TestUser; key: string; viewerKey: string }> = [];
 
   before(async () => {
-    platform = await startPlatform();
-    for (const name of ['usage', 'other']) {
+    platform = await startPlatform({ env: { USAGE_METERING_INTERVAL: '500ms' } });
+    for (const name of ['usage', 'other', 'metered']) {
       const slug = uniqueSlug(name);
       const created = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
         headers: platform.admin.headers,
@@ -57,9 +59,10 @@ describe('usage: ingestion with an API key, deduplication, summaries, bad input'
   const stored = async (tenantId: string) =>
     Number(
       (
-        await platform.database.query<{ n: string }>(`SELECT count(*) AS n FROM usage_events WHERE tenant_id = $1`, [
-          tenantId,
-        ])
+        await platform.database.query<{ n: string }>(
+          `SELECT count(*) AS n FROM usage_events WHERE tenant_id = $1 AND meter = ANY($2)`,
+          [tenantId, REPORTABLE_METERS],
+        )
       )[0]!.n,
     );
   const at = (hoursAgo: number) => new Date(Date.now() - hoursAgo * 3_600_000).toISOString();
@@ -95,7 +98,8 @@ describe('usage: ingestion with an API key, deduplication, summaries, bad input'
       42.5,
     );
     assert.equal(parsed.meters.find((meter) => meter.meter === 'messages.sent')!.total, 3);
-    assert.equal(parsed.meters.find((meter) => meter.meter === 'api.requests')!.total, 0);
+    assert.equal(parsed.meters.find((meter) => meter.meter === 'storage.gigabyte_hours')!.total, 0);
+    assert.equal(parsed.meters.find((meter) => meter.meter === 'api.requests')!.unit, 'request');
 
     const hourly = await request(
       platform.baseUrl,
@@ -122,6 +126,34 @@ describe('usage: ingestion with an API key, deduplication, summaries, bad input'
       headers: other!.owner.headers,
     });
     assert.equal(outsider.status, 404);
+  });
+
+  it("meters the tenant's own API requests (api.requests), a platform admin's not", async () => {
+    const metered = tenants[2]!;
+    const apiRequests = async () =>
+      Number(
+        (
+          await platform.database.query<{ total: string | null }>(
+            `SELECT sum(quantity) AS total FROM usage_events WHERE tenant_id = $1 AND meter = 'api.requests'`,
+            [metered.id],
+          )
+        )[0]!.total ?? 0,
+      );
+    // Its owner made two keys in before(): those requests are metered too.
+    await waitFor('the key requests metered', async () => (await apiRequests()) === 2);
+    for (let i = 0; i < 5; i += 1) {
+      const answer = await request(platform.baseUrl, 'GET', `/api/v1/tenants/${metered.slug}`, {
+        headers: i % 2 === 0 ? metered.owner.headers : { authorization: `Bearer ${metered.key}` },
+      });
+      assert.equal(answer.status, 200);
+      const byAdmin = await request(platform.baseUrl, 'GET', `/api/v1/tenants/${metered.slug}`, {
+        headers: platform.admin.headers,
+      });
+      assert.equal(byAdmin.status, 200);
+    }
+    await waitFor('five more metered', async () => (await apiRequests()) === 7);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    assert.equal(await apiRequests(), 7, 'the admin’s requests are not metered, nothing counted twice');
   });
 
   it('refuses bad input whole, naming the field, storing nothing', async () => {
