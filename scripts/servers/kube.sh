@@ -136,15 +136,23 @@ kube_healthy() {
     kube_nodes_ready
 }
 
+# True when the last response (a Node or a Pod) has condition Ready=True. The
+# API server writes a condition's fields in a fixed order (type, an optional
+# observedGeneration, status, ...); curl gets it pretty-printed, so whitespace
+# is dropped first.
+kube_last_ready() {
+  tr -d ' \n\t' <"$(kube_dir)/last-response.json" |
+    grep -Eq '"type":"Ready",("observedGeneration":[0-9]+,)?"status":"True"'
+}
+
 # True when every fake Node is Ready and has no taint (the node lifecycle
-# controller's not-ready taint would keep pods off it). The API server writes
-# compact JSON with a condition's fields in a fixed order (type, status, ...).
+# controller's not-ready taint would keep pods off it).
 kube_nodes_ready() {
   local dir node
   dir=$(kube_dir)
   for node in "${KUBE_FAKE_NODES[@]}"; do
     [[ "$(kube_api GET "/api/v1/nodes/$node")" == 200 ]] || return 1
-    grep -q '"type":"Ready","status":"True"' "$dir/last-response.json" || return 1
+    kube_last_ready || return 1
     ! grep -q '"taints"' "$dir/last-response.json" || return 1
   done
 }
@@ -382,8 +390,7 @@ kube_check_pod_lifecycle() {
     fi
     sleep 0.5
   done
-  until [[ "$(kube_api GET "$path/$name")" == 200 ]] &&
-    grep -q '"type":"Ready","status":"True"' "$dir/last-response.json"; do
+  until [[ "$(kube_api GET "$path/$name")" == 200 ]] && kube_last_ready; do
     if (($(date +%s) - started > 60)); then
       log "probe pod $name did not become Ready within 60s: $(cat "$dir/last-response.json")"
       tail -n 15 "$dir/kube-scheduler.log" "$dir/kwok.log" >&2
@@ -392,7 +399,10 @@ kube_check_pod_lifecycle() {
     sleep 0.2
   done
   code=$(kube_api DELETE "$path/$name")
-  [[ "$code" == 200 || "$code" == 202 ]] || die "deleting probe pod $name answered $code"
+  if [[ "$code" != 200 && "$code" != 202 ]]; then
+    log "deleting probe pod $name answered $code: $(cat "$dir/last-response.json")"
+    return 1
+  fi
   until [[ "$(kube_api GET "$path/$name")" == 404 ]]; do
     if (($(date +%s) - started > 60)); then
       log "probe pod $name was still there 60s after it was deleted; last lines of kwok.log:"
