@@ -4,7 +4,8 @@
 #
 #   vault   OpenBao (Vault HTTP API) in dev mode
 #   stripe  stripe-mock
-#   kube    etcd + kube-apiserver + kube-controller-manager
+#   kube    etcd + kube-apiserver + kube-controller-manager + kube-scheduler,
+#           and kwok keeping fake Nodes Ready (pods "run" without containers)
 #   jaeger  Jaeger all-in-one (OTLP in, query API out), traces in memory
 #
 # Usage: scripts/servers.sh <command> [vault|stripe|kube|jaeger ...]   (default: all four)
@@ -38,7 +39,9 @@
 #                   env_<server>, <server>_running
 #
 # (scripts/servers/{openbao,etcd,kubernetes,jaeger}/ are the Go wrapper modules that
-# pin what is built.)
+# pin what is built; kube-scheduler is built from kubernetes/ too. scripts/servers/kwok/
+# holds no module: kwok is installed as module@version, and the folder holds the
+# Stages it plays.)
 
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail

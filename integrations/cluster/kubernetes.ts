@@ -5,10 +5,18 @@
 //
 // This file composes the pieces in kubernetes/: manifests.ts builds the objects (pure),
 // api.ts makes every request and turns failures into port errors (errors.ts), workloads.ts
-// scales to zero and back, namespaces.ts reads namespaces and deletes them.
+// scales to zero and back, deployments.ts applies a release's Deployment and reads its
+// rollout, namespaces.ts reads namespaces and deletes them.
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import { KubernetesApi } from './kubernetes/api.ts';
+import {
+  applyReleaseDeployment,
+  DEPLOYMENT_ANNOTATIONS,
+  deploymentRef,
+  readDeployment,
+  rolloutStatusOf,
+} from './kubernetes/deployments.ts';
 import {
   LABELS,
   namespaceManifest,
@@ -27,16 +35,20 @@ import {
   WORKLOAD_KINDS,
 } from './kubernetes/workloads.ts';
 import type {
+  AppliedDeployment,
   Cluster,
   ClusterObjectRef,
   ClusterOutcome,
   ClusterPlanLimits,
   NamespaceDescription,
+  ReleaseDeployment,
+  RolloutStatus,
   ScaledWorkload,
   TenantNamespaceRef,
 } from './port.ts';
 import { ClusterRequestError, tenantNamespaceName } from './port.ts';
 
+export { DEPLOYMENT_ANNOTATIONS, DEPLOYMENT_LABELS } from './kubernetes/deployments.ts';
 export { LABELS } from './kubernetes/manifests.ts';
 export { SUSPENDED_REPLICAS_ANNOTATION } from './kubernetes/workloads.ts';
 
@@ -130,6 +142,53 @@ export class KubernetesCluster implements Cluster {
     const applied = await this.api.apply(secretManifest(ref, secret), 'secrets');
     // Only the reference leaves this function: the response carries the values.
     return done(toRef(applied));
+  }
+
+  async applyDeployment(
+    ref: TenantNamespaceRef,
+    release: ReleaseDeployment,
+  ): Promise<ClusterOutcome<AppliedDeployment>> {
+    const applied = await applyReleaseDeployment(this.api, ref, release);
+    this.options.logger?.info('Deployment applied', {
+      namespace: applied.metadata?.namespace,
+      deployment: release.name,
+      releaseId: release.releaseId,
+      generation: applied.metadata?.generation,
+    });
+    return done({ ...deploymentRef(applied), releaseId: release.releaseId });
+  }
+
+  async readRollout(ref: TenantNamespaceRef, name: string): Promise<ClusterOutcome<RolloutStatus | null>> {
+    const deployment = await readDeployment(this.api, tenantNamespaceName(ref.slug, ref.environment), name);
+    return done(deployment ? rolloutStatusOf(deployment) : null);
+  }
+
+  async rollbackDeployment(
+    ref: TenantNamespaceRef,
+    previous: ReleaseDeployment,
+  ): Promise<ClusterOutcome<AppliedDeployment & { rolledBackFrom: string | null }>> {
+    const namespace = tenantNamespaceName(ref.slug, ref.environment);
+    const current = await readDeployment(this.api, namespace, previous.name);
+    const currentRelease = current ? rolloutStatusOf(current).releaseId : null;
+    // A retry after the rollback was applied finds the previous release already there:
+    // keep the release it replaced the first time.
+    const rolledBackFrom =
+      currentRelease === previous.releaseId
+        ? (current?.metadata?.annotations?.[DEPLOYMENT_ANNOTATIONS.rolledBackFrom] ?? null)
+        : currentRelease;
+    const applied = await applyReleaseDeployment(
+      this.api,
+      ref,
+      previous,
+      rolledBackFrom ? { [DEPLOYMENT_ANNOTATIONS.rolledBackFrom]: rolledBackFrom } : {},
+    );
+    this.options.logger?.info('Deployment rolled back', {
+      namespace,
+      deployment: previous.name,
+      releaseId: previous.releaseId,
+      rolledBackFrom,
+    });
+    return done({ ...deploymentRef(applied), releaseId: previous.releaseId, rolledBackFrom });
   }
 
   async scaleDownTenant(slug: string): Promise<ClusterOutcome<ScaledWorkload[]>> {

@@ -14,6 +14,9 @@ export class NoCluster implements Cluster {
   ensureNetworkPolicies = skipped;
   ensureWorkloadIdentity = skipped;
   ensureSecret = skipped;
+  applyDeployment = skipped;
+  readRollout = skipped;
+  rollbackDeployment = skipped;
   scaleDownTenant = skipped;
   restoreTenantScale = skipped;
   listTenantNamespaces = skipped;

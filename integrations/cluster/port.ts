@@ -1,6 +1,6 @@
 // The cluster port: what Atrium asks of a container platform for each tenant (namespaces
-// per environment, quotas, network isolation, a workload identity, secrets, scaling to
-// zero, teardown). Adapters: kubernetes.ts (a real API server) and none.ts (no cluster
+// per environment, quotas, network isolation, a workload identity, secrets, a release's
+// Deployment and its rollout, scaling to zero, teardown). Adapters: kubernetes.ts (a real API server) and none.ts (no cluster
 // configured: every step reports itself as skipped). No SDK types cross this boundary.
 
 /** Who a namespace belongs to. The slug names it; the id is recorded for audits. */
@@ -57,6 +57,68 @@ export interface NamespaceDescription {
   workloads: { kind: 'Deployment' | 'StatefulSet'; name: string; replicas: number; suspendedFrom: number | null }[];
 }
 
+/**
+ * One release of a tenant's application in one environment: everything its Deployment is
+ * made from. Applying the same value twice changes nothing; applying another release's
+ * value replaces what the previous one set.
+ */
+export interface ReleaseDeployment {
+  /** The Deployment's name (a DNS label); the same for every release of the application. */
+  name: string;
+  /** The release this is; recorded on the Deployment and its pods (a label value: at most 63 characters). */
+  releaseId: string;
+  /** The container image, e.g. `registry.example.com/acme/web@sha256:…`. */
+  image: string;
+  replicas: number;
+  /** Plain environment variables of the one container (secrets belong in ensureSecret). */
+  env: Record<string, string>;
+  /** Kubernetes quantities; the namespace's quota counts them. */
+  resources: {
+    requests: { cpu: string; memory: string };
+    limits: { cpu: string; memory: string };
+  };
+  /** Seconds without progress after which readRollout reports the rollout failed. */
+  progressDeadlineSeconds: number;
+  /** Extra labels and annotations on the Deployment and its pods; Atrium's own keys win a clash. */
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  /** The ServiceAccount the pods run as (ensureWorkloadIdentity's name); the namespace's default if absent. */
+  serviceAccountName?: string;
+}
+
+/** The Deployment as stored after an apply: `generation` changes only when the spec did. */
+export interface AppliedDeployment extends ClusterObjectRef {
+  generation: number;
+  releaseId: string;
+}
+
+/**
+ * Where a rollout stands. `available`: the latest spec runs on every replica, all
+ * available, no old replica left. `failed`: no progress within progressDeadlineSeconds
+ * (reason `ProgressDeadlineExceeded`). `progressing`: anything in between; `reason` says
+ * what it waits for.
+ */
+export interface RolloutCondition {
+  state: 'progressing' | 'available' | 'failed';
+  reason: string;
+  message: string;
+}
+
+export interface RolloutStatus {
+  name: string;
+  /** The release the Deployment's pod template is from (what is being rolled out). */
+  releaseId: string | null;
+  generation: number;
+  /** The generation the Deployment controller has acted on; behind `generation` just after an apply. */
+  observedGeneration: number;
+  /** Desired replicas. */
+  replicas: number;
+  updatedReplicas: number;
+  readyReplicas: number;
+  availableReplicas: number;
+  condition: RolloutCondition;
+}
+
 /** A step either ran against the cluster or was skipped because there is none. */
 export type ClusterOutcome<T> = { status: 'done'; result: T } | { status: 'skipped'; reason: string };
 
@@ -82,6 +144,21 @@ export interface Cluster {
     ref: TenantNamespaceRef,
     secret: { name: string; data: Record<string, string> },
   ): Promise<ClusterOutcome<ClusterObjectRef>>;
+  /**
+   * Creates or replaces the release's Deployment in the environment's namespace and
+   * returns at once; readRollout tells how the rollout goes.
+   */
+  applyDeployment(ref: TenantNamespaceRef, release: ReleaseDeployment): Promise<ClusterOutcome<AppliedDeployment>>;
+  /** The rollout of the named Deployment; `null` when there is no such Deployment. */
+  readRollout(ref: TenantNamespaceRef, name: string): Promise<ClusterOutcome<RolloutStatus | null>>;
+  /**
+   * Puts the previous release back: applies its spec (so its ReplicaSet scales up again and
+   * the failed one's pods are deleted), noting on the Deployment which release it replaced.
+   */
+  rollbackDeployment(
+    ref: TenantNamespaceRef,
+    previous: ReleaseDeployment,
+  ): Promise<ClusterOutcome<AppliedDeployment & { rolledBackFrom: string | null }>>;
   /** Scales every Deployment/StatefulSet of the tenant to zero, remembering the replica counts. */
   scaleDownTenant(slug: string): Promise<ClusterOutcome<ScaledWorkload[]>>;
   /** Brings back exactly the replica counts scaleDownTenant recorded; leaves other workloads alone. */

@@ -1,18 +1,26 @@
 # shellcheck shell=bash
-# kube: a Kubernetes control plane without nodes (etcd + kube-apiserver +
-# kube-controller-manager), built from scripts/servers/etcd/ and
-# scripts/servers/kubernetes/. Needs: STATE (scripts/servers.sh) and the
-# helpers in lib/.
+# kube: a Kubernetes control plane whose nodes are simulated (etcd +
+# kube-apiserver + kube-controller-manager + kube-scheduler + kwok), built from
+# scripts/servers/etcd/, scripts/servers/kubernetes/ and kwok's own module;
+# kwok's stages are in scripts/servers/kwok/. Needs: STATE, MODULES
+# (scripts/servers.sh) and the helpers in lib/.
 
 KUBERNETES_VERSION=v1.36.3
 ETCD_VERSION=v3.6.16
+KWOK_VERSION=v0.8.0
+
+# The fake Nodes that kwok keeps Ready (no taints: pods schedule onto them).
+KUBE_FAKE_NODES=(kwok-node-1 kwok-node-2)
+# Where kwok's pods get their IPs. Nothing ever connects to them (no kube-proxy,
+# no probes, nothing listens there): they only fill pod status.
+KWOK_POD_CIDR="10.244.0.0/16"
 
 # The namespace the limited user may do anything in (and nothing elsewhere).
 KUBE_LIMITED_NAMESPACE="atrium-limited"
 
 # ------------------------------------------------------- build
 
-kube_artifacts() { echo etcd kubernetes; }
+kube_artifacts() { echo etcd kubernetes kube-scheduler kwok; }
 
 kubernetes_artifact_version() { echo "$KUBERNETES_VERSION"; }
 kubernetes_artifact_bins() { echo kube-apiserver kube-controller-manager; }
@@ -37,6 +45,38 @@ kubernetes_artifact_build() {
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager)
 }
 
+# kube-scheduler has a cache folder of its own (kube-scheduler-<version>), so
+# adding it did not change the kubernetes folder's stamp. It is built from the
+# same wrapper module, after kubernetes when both are missing: by then Go's
+# build cache holds nearly every package it needs, and only its own packages
+# and the link are left.
+kube_scheduler_artifact_version() { echo "$KUBERNETES_VERSION"; }
+kube_scheduler_artifact_bins() { echo kube-scheduler; }
+kube_scheduler_artifact_ldflags() { kubernetes_artifact_ldflags; }
+kube_scheduler_artifact_cgo() { echo 0; }
+kube_scheduler_artifact_module() { echo kubernetes; }
+kube_scheduler_artifact_after() { echo kubernetes; }
+kube_scheduler_artifact_download() { kubernetes_artifact_download; }
+kube_scheduler_artifact_build() {
+  local bin=$1 ld=$2 cgo=$3
+  (cd "$MODULES/kubernetes" && go_env CGO_ENABLED="$cgo" go build -ldflags="$ld" -o "$bin/" \
+    k8s.io/kubernetes/cmd/kube-scheduler)
+}
+
+# kwok (sigs.k8s.io/kwok) plays the kubelet for fake Nodes. Its go.mod has no
+# replace directives, so `go install module@version` works without a wrapper
+# module (its release builds stamp nothing that the source does not already
+# say: consts.Version is "0.8.0" in v0.8.0's source).
+kwok_artifact_version() { echo "$KWOK_VERSION"; }
+kwok_artifact_bins() { echo kwok; }
+kwok_artifact_ldflags() { :; }
+kwok_artifact_cgo() { echo 0; }
+kwok_artifact_download() { (cd "$CACHE" && go_env go mod download "sigs.k8s.io/kwok@$KWOK_VERSION"); }
+kwok_artifact_build() {
+  local bin=$1 ld=$2 cgo=$3
+  (cd "$CACHE" && go_env CGO_ENABLED="$cgo" GOBIN="$bin" go install -ldflags="$ld" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION")
+}
+
 etcd_artifact_version() { echo "$ETCD_VERSION"; }
 etcd_artifact_bins() { echo etcd; }
 etcd_artifact_ldflags() { :; }
@@ -50,19 +90,26 @@ etcd_artifact_build() {
 
 # ------------------------------------------------------- run
 #
-# A control plane without nodes: etcd, kube-apiserver (RBAC, static tokens) and
-# kube-controller-manager (namespace finalization, garbage collection, service
-# account tokens, ...). Pods are accepted but never run; the project only
-# manages namespaced objects (namespaces, quotas, network policies, ...).
+# A control plane with simulated nodes: etcd, kube-apiserver (RBAC, static
+# tokens), kube-controller-manager (namespace finalization, garbage collection,
+# Deployments and ReplicaSets, service account tokens, ...), kube-scheduler,
+# and kwok, which keeps the fake Nodes in KUBE_FAKE_NODES Ready and plays the
+# kubelet for the Pods scheduled to them (scripts/servers/kwok/*.yaml: they
+# become Running and Ready, or never Ready when their image name contains
+# `never-ready`, and are gone as soon as they are deleted). No container ever
+# runs, and nothing connects to pod or Service addresses.
+
+# The processes, in start order (stop goes the other way).
+KUBE_PROCESSES=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 
 kube_dir() { echo "$STATE/kube"; }
 kube_server() { echo "https://127.0.0.1:$(cat "$(kube_dir)/kube-apiserver.port")"; }
 kube_admin_token() { cat "$(kube_dir)/admin.token"; }
 
 kube_running() {
-  local dir
+  local dir p
   dir=$(kube_dir)
-  pid_is_ours "$dir/etcd.pid" && pid_is_ours "$dir/kube-apiserver.pid" && pid_is_ours "$dir/kube-controller-manager.pid"
+  for p in "${KUBE_PROCESSES[@]}"; do pid_is_ours "$dir/$p.pid" || return 1; done
 }
 
 # kube_api METHOD PATH [JSON]: a call as cluster-admin; prints the HTTP status
@@ -83,7 +130,31 @@ kube_healthy() {
   dir=$(kube_dir)
   kube_readyz &&
     curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$(cat "$dir/etcd.port")/health" &&
-    curl -fsS -o /dev/null --max-time 2 -k "https://127.0.0.1:$(cat "$dir/kube-controller-manager.port")/healthz"
+    curl -fsS -o /dev/null --max-time 2 -k "https://127.0.0.1:$(cat "$dir/kube-controller-manager.port")/healthz" &&
+    curl -fsS -o /dev/null --max-time 2 -k "https://127.0.0.1:$(cat "$dir/kube-scheduler.port")/healthz" &&
+    curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$(cat "$dir/kwok.port")/healthz" &&
+    kube_nodes_ready
+}
+
+# True when the last response (a Node or a Pod) has condition Ready=True. The
+# API server writes a condition's fields in a fixed order (type, an optional
+# observedGeneration, status, ...); curl gets it pretty-printed, so whitespace
+# is dropped first.
+kube_last_ready() {
+  tr -d ' \n\t' <"$(kube_dir)/last-response.json" |
+    grep -Eq '"type":"Ready",("observedGeneration":[0-9]+,)?"status":"True"'
+}
+
+# True when every fake Node is Ready and has no taint (the node lifecycle
+# controller's not-ready taint would keep pods off it).
+kube_nodes_ready() {
+  local dir node
+  dir=$(kube_dir)
+  for node in "${KUBE_FAKE_NODES[@]}"; do
+    [[ "$(kube_api GET "/api/v1/nodes/$node")" == 200 ]] || return 1
+    kube_last_ready || return 1
+    ! grep -q '"taints"' "$dir/last-response.json" || return 1
+  done
 }
 
 # kube_create PATH JSON: creates an object; "already exists" (409) is fine.
@@ -227,6 +298,122 @@ start_controller_manager() {
   seal_pidfile "$dir/kube-controller-manager.pid"
 }
 
+start_scheduler() {
+  local dir=$1 port
+  port=$(free_port 1)
+  echo "$port" >"$dir/kube-scheduler.port"
+  # Like kube-controller-manager: one instance, its own static token in
+  # system:masters, and its HTTPS port serving /healthz only (no delegated
+  # authentication).
+  spawn "$dir" kube-scheduler "$(bin_path kube-scheduler kube-scheduler)" \
+    --kubeconfig "$dir/scheduler.kubeconfig" \
+    --bind-address 127.0.0.1 \
+    --secure-port "$port" \
+    --cert-dir "$dir/scheduler-certs" \
+    --leader-elect=false \
+    --profiling=false
+  wait_until 60 "$dir/kube-scheduler.pid" kube-scheduler \
+    curl -fsS --max-time 2 -k "https://127.0.0.1:$port/healthz" || return 1
+  seal_pidfile "$dir/kube-scheduler.pid"
+}
+
+# kwok manages the Nodes annotated kwok.x-k8s.io/node=fake with the stages in
+# scripts/servers/kwok/. KWOK_WORKDIR keeps it from reading a ~/.kwok/kwok.yaml
+# of whoever runs this. Its own server (/healthz, and kubelet-like endpoints
+# that nothing here uses) listens on loopback, and the Nodes' addresses are
+# 127.0.0.1, so even a `kubectl logs` would stay on this machine.
+# --node-lease-duration-seconds: kwok renews each Node's Lease, the heartbeat
+# the node lifecycle controller watches (without it the Nodes would turn
+# NotReady after 40s and their pods be evicted).
+start_kwok() {
+  local dir=$1 port stages
+  port=$(free_port 1)
+  echo "$port" >"$dir/kwok.port"
+  mkdir -p "$dir/kwok-workdir"
+  stages=$(printf '%s,' "$MODULES"/kwok/*.yaml)
+  spawn "$dir" kwok env KWOK_WORKDIR="$dir/kwok-workdir" "$(bin_path kwok kwok)" \
+    --kubeconfig "$dir/kwok.kubeconfig" \
+    --config "${stages%,}" \
+    --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
+    --node-ip 127.0.0.1 \
+    --cidr "$KWOK_POD_CIDR" \
+    --node-lease-duration-seconds 40 \
+    --server-address "127.0.0.1:$port"
+  wait_until 60 "$dir/kwok.pid" kwok \
+    curl -fsS --max-time 2 "http://127.0.0.1:$port/healthz" || return 1
+  seal_pidfile "$dir/kwok.pid"
+}
+
+# Creates the fake Nodes (no taints, so pods schedule) and waits until kwok has
+# made them Ready and the node lifecycle controller has lifted its not-ready
+# taint.
+kube_create_fake_nodes() {
+  local node started
+  started=$(date +%s)
+  for node in "${KUBE_FAKE_NODES[@]}"; do
+    kube_create /api/v1/nodes "{\"apiVersion\":\"v1\",\"kind\":\"Node\",
+      \"metadata\":{\"name\":\"$node\",
+        \"annotations\":{\"kwok.x-k8s.io/node\":\"fake\",\"node.alpha.kubernetes.io/ttl\":\"0\"},
+        \"labels\":{\"kubernetes.io/hostname\":\"$node\",\"kubernetes.io/os\":\"linux\",
+                   \"kubernetes.io/arch\":\"amd64\",\"type\":\"kwok\"}},
+      \"spec\":{}}"
+  done
+  until kube_nodes_ready; do
+    if (($(date +%s) - started > 60)); then
+      log "fake nodes ${KUBE_FAKE_NODES[*]} not Ready (or still tainted) within 60s; last lines of kwok.log:"
+      tail -n 25 "$(kube_dir)/kwok.log" >&2
+      return 1
+    fi
+    sleep 0.5
+  done
+  log "fake nodes ${KUBE_FAKE_NODES[*]} Ready in $(human_secs $(($(date +%s) - started)))"
+}
+
+# Proves the pod lifecycle works end to end: a pod is scheduled (kube-scheduler),
+# becomes Ready (kwok), and once deleted is gone (kwok's pod-delete stage).
+kube_check_pod_lifecycle() {
+  local dir name path started code
+  dir=$(kube_dir)
+  name="atrium-servers-probe-$RANDOM"
+  path="/api/v1/namespaces/default/pods"
+  started=$(date +%s)
+  # The default ServiceAccount, which admission wants, appears shortly after
+  # kube-controller-manager starts: retry until the pod is accepted.
+  until code=$(kube_api POST "$path" "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",
+      \"metadata\":{\"name\":\"$name\"},
+      \"spec\":{\"automountServiceAccountToken\":false,
+        \"containers\":[{\"name\":\"probe\",\"image\":\"registry.invalid/probe:1\"}]}}") &&
+    [[ "$code" == 201 ]]; do
+    if (($(date +%s) - started > 60)); then
+      log "creating probe pod $name answered $code: $(cat "$dir/last-response.json")"
+      return 1
+    fi
+    sleep 0.5
+  done
+  until [[ "$(kube_api GET "$path/$name")" == 200 ]] && kube_last_ready; do
+    if (($(date +%s) - started > 60)); then
+      log "probe pod $name did not become Ready within 60s: $(cat "$dir/last-response.json")"
+      tail -n 15 "$dir/kube-scheduler.log" "$dir/kwok.log" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+  code=$(kube_api DELETE "$path/$name")
+  if [[ "$code" != 200 && "$code" != 202 ]]; then
+    log "deleting probe pod $name answered $code: $(cat "$dir/last-response.json")"
+    return 1
+  fi
+  until [[ "$(kube_api GET "$path/$name")" == 404 ]]; do
+    if (($(date +%s) - started > 60)); then
+      log "probe pod $name was still there 60s after it was deleted; last lines of kwok.log:"
+      tail -n 25 "$dir/kwok.log" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+  log "a pod was scheduled, became Ready and was deleted in $(human_secs $(($(date +%s) - started)))"
+}
+
 # The limited user: may do anything inside one namespace, nothing elsewhere.
 kube_setup_limited_user() {
   local ns=$KUBE_LIMITED_NAMESPACE
@@ -265,7 +452,7 @@ kube_check_namespace_controller() {
 }
 
 start_kube() {
-  local dir started kcm_token
+  local dir started kcm_token scheduler_token kwok_token
   dir=$(kube_dir)
   if kube_running && kube_healthy; then
     log "kube already running at $(kube_server)"
@@ -282,10 +469,14 @@ start_kube() {
   openssl rand -hex 24 >"$dir/admin.token"
   openssl rand -hex 24 >"$dir/limited.token"
   kcm_token=$(openssl rand -hex 24)
+  scheduler_token=$(openssl rand -hex 24)
+  kwok_token=$(openssl rand -hex 24)
   {
     echo "$(cat "$dir/admin.token"),atrium-admin,atrium-admin,\"system:masters\""
     echo "$(cat "$dir/limited.token"),atrium-limited,atrium-limited"
     echo "$kcm_token,system:kube-controller-manager,system:kube-controller-manager,\"system:masters\""
+    echo "$scheduler_token,system:kube-scheduler,system:kube-scheduler,\"system:masters\""
+    echo "$kwok_token,kwok,kwok,\"system:masters\""
   } >"$dir/tokens.csv"
   chmod 600 "$dir/tokens.csv" "$dir"/*.token
 
@@ -296,30 +487,46 @@ start_kube() {
   kube_write_kubeconfig "$dir/admin.kubeconfig" atrium-admin "$(cat "$dir/admin.token")"
   kube_write_kubeconfig "$dir/limited.kubeconfig" atrium-limited "$(cat "$dir/limited.token")" "$KUBE_LIMITED_NAMESPACE"
   kube_write_kubeconfig "$dir/controller-manager.kubeconfig" system:kube-controller-manager "$kcm_token" kube-system
+  kube_write_kubeconfig "$dir/scheduler.kubeconfig" system:kube-scheduler "$scheduler_token" kube-system
+  kube_write_kubeconfig "$dir/kwok.kubeconfig" kwok "$kwok_token" kube-system
   if ! start_controller_manager "$dir"; then
     stop_kube quiet
     die "kube-controller-manager did not start"
+  fi
+  if ! start_scheduler "$dir"; then
+    stop_kube quiet
+    die "kube-scheduler did not start"
+  fi
+  if ! start_kwok "$dir" || ! kube_create_fake_nodes; then
+    stop_kube quiet
+    die "kwok did not start or did not make the fake nodes Ready"
   fi
   kube_setup_limited_user
   if ! kube_check_namespace_controller; then
     stop_kube quiet
     die "kube-controller-manager does not finalize namespaces"
   fi
-  log "kube (Kubernetes $KUBERNETES_VERSION, etcd $ETCD_VERSION) ready at $(kube_server) in $(human_secs $(($(date +%s) - started)))"
+  if ! kube_check_pod_lifecycle; then
+    stop_kube quiet
+    die "pods are not scheduled, made Ready or deleted (kube-scheduler, kwok)"
+  fi
+  log "kube (Kubernetes $KUBERNETES_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION) ready at $(kube_server) in $(human_secs $(($(date +%s) - started)))"
 }
 
 stop_kube() {
-  local dir p any=0
+  local dir p i any=0
   dir=$(kube_dir)
-  for p in kube-controller-manager kube-apiserver etcd; do
+  for p in "${KUBE_PROCESSES[@]}"; do
     [[ -f "$dir/$p.pid" ]] && any=1
   done
   if ((any == 0)); then
     [[ "${1:-}" == quiet ]] || log "kube not running"
     return 0
   fi
-  # Clients first, etcd last.
-  for p in kube-controller-manager kube-apiserver etcd; do
+  # Clients first (kwok, kube-scheduler, kube-controller-manager), then the
+  # API server, etcd last.
+  for ((i = ${#KUBE_PROCESSES[@]} - 1; i >= 0; i--)); do
+    p=${KUBE_PROCESSES[$i]}
     stop_pidfile "$dir/$p.pid" "$p"
   done
   # The next start begins with an empty cluster anyway; logs stay for reading.
@@ -333,11 +540,11 @@ status_kube() {
     local h=unhealthy
     kube_healthy && h=healthy
     line="kube    running "
-    for p in etcd kube-apiserver kube-controller-manager; do line+=" $p pid $(pid_of "$dir/$p.pid")"; done
-    echo "$line  $(kube_server)  $h"
+    for p in "${KUBE_PROCESSES[@]}"; do line+=" $p pid $(pid_of "$dir/$p.pid")"; done
+    echo "$line  nodes ${KUBE_FAKE_NODES[*]}  $(kube_server)  $h"
   else
     line="kube    stopped"
-    for p in etcd kube-apiserver kube-controller-manager; do
+    for p in "${KUBE_PROCESSES[@]}"; do
       if pid_is_ours "$dir/$p.pid"; then line+=" (but $p pid $(pid_of "$dir/$p.pid") runs)"; fi
     done
     echo "$line"
@@ -346,6 +553,9 @@ status_kube() {
 }
 
 env_kube() {
+  local IFS=,
+  # For people reading the output; tests ignore everything but `export` lines.
+  echo "# kube: Kubernetes $KUBERNETES_VERSION with kube-scheduler, kwok $KWOK_VERSION, fake nodes ${KUBE_FAKE_NODES[*]}"
   printf 'export KUBECONFIG=%q\n' "$(kube_dir)/admin.kubeconfig"
   printf 'export KUBECONFIG_LIMITED=%q\n' "$(kube_dir)/limited.kubeconfig"
 }

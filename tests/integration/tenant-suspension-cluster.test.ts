@@ -33,7 +33,7 @@ describe('suspension scales the tenant workloads in Kubernetes', () => {
     const operation = await waitForOperation(platform, created.body.operation.id, 180_000);
     assert.equal(operation.status, 'completed', JSON.stringify(operation));
     namespace = `tenant-${slug}-production`;
-    // No controllers run pods here (no scheduler, no nodes): the spec's replicas is what counts.
+    // kube-scheduler and kwok run these pods (fake nodes); the spec's replicas is what counts.
     await apps.createNamespacedDeployment({
       namespace,
       body: {

@@ -1,6 +1,7 @@
 // @needs-servers: kube
 // The cluster port's contract against the real local Kubernetes control plane
-// (kube-apiserver + etcd + kube-controller-manager from scripts/servers.sh), and a check
+// (kube-apiserver + etcd + kube-controller-manager + kube-scheduler, with kwok playing the
+// kubelet of fake nodes, from scripts/servers.sh), and a check
 // that the ClusterRole docs/operations.md tells operators to grant is enough for all of it.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -15,7 +16,7 @@ import { tenantNamespaceName } from '../../integrations/cluster/port.ts';
 import { createCluster } from '../../integrations/cluster/select.ts';
 import { uniqueSlug } from '../support/api-client.ts';
 import { kubeServer } from '../support/servers.ts';
-import { PLAN_LIMITS, registerClusterContract } from './cluster.contract.ts';
+import { PLAN_LIMITS, registerClusterContract, release } from './cluster.contract.ts';
 
 const { kubeconfig, limitedKubeconfig } = kubeServer();
 const config: ClusterConfig = {
@@ -100,6 +101,12 @@ describe('the ClusterRole in docs/operations.md', () => {
       });
       assert.equal(done(await cluster.scaleDownTenant(slug)).length, 1);
       assert.equal(done(await cluster.restoreTenantScale(slug))[0]?.replicas, 2);
+      // A release's Deployment: created by server-side apply, read, and rolled back.
+      const app = release('rbac-1', { name: 'app', replicas: 1 });
+      done(await cluster.applyDeployment(ref, app));
+      done(await cluster.applyDeployment(ref, release('rbac-2', { name: 'app', replicas: 1 })));
+      assert.equal(done(await cluster.readRollout(ref, 'app'))?.releaseId, 'rbac-2');
+      assert.equal(done(await cluster.rollbackDeployment(ref, app)).rolledBackFrom, 'rbac-2');
       assert.equal(done(await cluster.describeTenant(slug)).length, 1);
       assert.deepEqual(done(await cluster.deleteNamespace(namespace, { timeoutMs: 90_000 })), { existed: true });
     } finally {

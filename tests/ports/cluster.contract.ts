@@ -15,6 +15,8 @@ import type {
   Cluster,
   ClusterOutcome,
   ClusterPlanLimits,
+  ReleaseDeployment,
+  RolloutStatus,
   TenantNamespaceRef,
 } from '../../integrations/cluster/port.ts';
 import {
@@ -57,6 +59,24 @@ export interface ClusterContractOptions {
 }
 
 const DELETE_TIMEOUT_MS = 90_000;
+/** How long a rollout on the local control plane (kube-scheduler + kwok) may take to settle. */
+const ROLLOUT_TIMEOUT_MS = 90_000;
+
+/** A release of the contract's test application; images are never pulled (kwok runs no container). */
+export function release(releaseId: string, change: Partial<ReleaseDeployment> = {}): ReleaseDeployment {
+  return {
+    name: 'web',
+    releaseId,
+    image: `registry.invalid/acme/web:${releaseId}`,
+    replicas: 2,
+    env: { RELEASE: releaseId, LOG_LEVEL: 'info' },
+    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+    progressDeadlineSeconds: 60,
+    labels: { 'app.kubernetes.io/part-of': 'acme' },
+    annotations: { 'atrium.dev/promoted-by': 'contract-test' },
+    ...change,
+  };
+}
 
 export function registerClusterContract(adapterName: string, options: ClusterContractOptions): void {
   const source = options.config.adapter.kind === 'kubernetes' ? options.config.adapter.source : null;
@@ -450,6 +470,164 @@ export function registerClusterContract(adapterName: string, options: ClusterCon
       // Restoring twice changes nothing.
       assert.deepEqual(await expectDone(cluster.restoreTenantScale(slug)), []);
       assert.deepEqual(await replicas(), { web: 3, idle: 0, db: 2 });
+    });
+
+    /** Reads the rollout until `until` holds (or the time is up), returning every state seen. */
+    async function watchRollout(
+      ref: TenantNamespaceRef,
+      name: string,
+      until: (status: RolloutStatus) => boolean,
+    ): Promise<{ last: RolloutStatus; seen: RolloutStatus[] }> {
+      const seen: RolloutStatus[] = [];
+      const deadline = Date.now() + ROLLOUT_TIMEOUT_MS;
+      for (;;) {
+        const status = await expectDone(cluster.readRollout(ref, name));
+        assert.ok(status, `Deployment ${name} exists`);
+        seen.push(status);
+        if (until(status)) return { last: status, seen };
+        if (Date.now() > deadline)
+          assert.fail(`rollout of ${name} did not settle in ${ROLLOUT_TIMEOUT_MS} ms; last: ${JSON.stringify(status)}`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+
+    /** The Deployment's pods as `<release>:<phase>:<ready>`, sorted. */
+    async function podsOf(namespace: string): Promise<string[]> {
+      const pods = await (kube as NonNullable<typeof kube>).core.listNamespacedPod({
+        namespace,
+        labelSelector: 'atrium.dev/deployment=web',
+      });
+      return pods.items
+        .map((pod) => {
+          const ready = pod.status?.conditions?.find((condition) => condition.type === 'Ready')?.status ?? 'None';
+          const terminating = pod.metadata?.deletionTimestamp ? ':terminating' : '';
+          return `${pod.metadata?.labels?.['atrium.dev/release']}:${pod.status?.phase}:${ready}${terminating}`;
+        })
+        .sort();
+    }
+
+    /** Waits until the pods are exactly `expected` (a replaced pod is deleted a moment after its successor is ready). */
+    async function expectPods(namespace: string, expected: string[]): Promise<void> {
+      const deadline = Date.now() + ROLLOUT_TIMEOUT_MS;
+      let pods = await podsOf(namespace);
+      while (JSON.stringify(pods) !== JSON.stringify(expected) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        pods = await podsOf(namespace);
+      }
+      assert.deepEqual(pods, expected);
+    }
+
+    it("applies a release's Deployment, the same again changes nothing, and it becomes available", async () => {
+      const { slug, refs } = newTenant();
+      const ref = refs[0] as TenantNamespaceRef;
+      await expectDone(cluster.ensureNamespace(ref));
+      await expectDone(cluster.ensureResourceLimits(ref, PLAN_LIMITS));
+      const first = await expectDone(cluster.applyDeployment(ref, release('r1')));
+      const again = await expectDone(cluster.applyDeployment(ref, release('r1')));
+      const rollout = await expectDone(cluster.readRollout(ref, 'web'));
+      assert.equal(await expectDone(cluster.readRollout(ref, 'absent')), null);
+      if (!kube || !first || !rollout) return;
+      const namespace = tenantNamespaceName(slug, ref.environment);
+      assert.equal(first.kind, 'Deployment');
+      assert.equal(first.namespace, namespace);
+      assert.equal(first.releaseId, 'r1');
+      // Same object, same generation: an identical apply is not a new rollout.
+      assert.deepEqual(again, first);
+
+      const { last } = await watchRollout(ref, 'web', (status) => status.condition.state === 'available');
+      assert.equal(last.releaseId, 'r1');
+      assert.deepEqual([last.replicas, last.updatedReplicas, last.readyReplicas, last.availableReplicas], [2, 2, 2, 2]);
+      assert.equal(last.observedGeneration, last.generation);
+      await expectPods(namespace, ['r1:Running:True', 'r1:Running:True']);
+      // Each pod was placed by kube-scheduler on one of kwok's fake nodes.
+      const pods = await kube.core.listNamespacedPod({ namespace, labelSelector: 'atrium.dev/deployment=web' });
+      for (const pod of pods.items) assert.match(pod.spec?.nodeName ?? '', /^kwok-node-\d+$/);
+
+      const stored = await kube.apps.readNamespacedDeployment({ name: 'web', namespace });
+      assert.equal(stored.metadata?.labels?.['atrium.dev/release'], 'r1');
+      assert.equal(stored.metadata?.labels?.['atrium.dev/tenant'], slug);
+      assert.equal(stored.metadata?.labels?.['app.kubernetes.io/part-of'], 'acme');
+      assert.equal(stored.metadata?.annotations?.['atrium.dev/release-id'], 'r1');
+      assert.equal(stored.metadata?.annotations?.['atrium.dev/promoted-by'], 'contract-test');
+      assert.equal(stored.spec?.progressDeadlineSeconds, 60);
+      const container = stored.spec?.template.spec?.containers[0];
+      assert.equal(container?.image, 'registry.invalid/acme/web:r1');
+      assert.deepEqual(plain(container?.env), [
+        { name: 'LOG_LEVEL', value: 'info' },
+        { name: 'RELEASE', value: 'r1' },
+      ]);
+      assert.deepEqual(plain(container?.resources), {
+        requests: { cpu: '100m', memory: '128Mi' },
+        limits: { cpu: '500m', memory: '256Mi' },
+      });
+
+      // The next release replaces what the first set: an env var left out is gone.
+      const next = release('r2', { env: { RELEASE: 'r2' }, replicas: 3 });
+      const applied = await expectDone(cluster.applyDeployment(ref, next));
+      assert.equal(applied?.uid, first.uid);
+      assert.ok((applied?.generation ?? 0) > first.generation);
+      const settled = await watchRollout(ref, 'web', (status) => status.condition.state === 'available');
+      assert.equal(settled.last.releaseId, 'r2');
+      await expectPods(namespace, ['r2:Running:True', 'r2:Running:True', 'r2:Running:True']);
+      const replaced = await kube.apps.readNamespacedDeployment({ name: 'web', namespace });
+      assert.deepEqual(plain(replaced.spec?.template.spec?.containers[0]?.env), [{ name: 'RELEASE', value: 'r2' }]);
+    });
+
+    it('reports a never-ready release failed after its deadline, and rolling back brings the previous one back', async () => {
+      const { slug, refs } = newTenant();
+      const ref = refs[0] as TenantNamespaceRef;
+      await expectDone(cluster.ensureNamespace(ref));
+      const good = release('good');
+      const broken = release('broken', {
+        image: 'registry.invalid/acme/web:never-ready',
+        progressDeadlineSeconds: 5,
+      });
+      const first = await expectDone(cluster.applyDeployment(ref, good));
+      if (!kube || !first) {
+        await expectDone(cluster.applyDeployment(ref, broken));
+        await expectDone(cluster.rollbackDeployment(ref, good));
+        return;
+      }
+      const namespace = tenantNamespaceName(slug, ref.environment);
+      await watchRollout(ref, 'web', (status) => status.condition.state === 'available');
+
+      await expectDone(cluster.applyDeployment(ref, broken));
+      const failure = await watchRollout(ref, 'web', (status) => status.condition.state === 'failed');
+      assert.equal(failure.last.releaseId, 'broken');
+      assert.equal(failure.last.condition.reason, 'ProgressDeadlineExceeded');
+      assert.match(failure.last.condition.message, /No progress for 5 s/);
+      // Never available on the way, and the good release kept serving throughout.
+      assert.ok(failure.seen.every((status) => status.condition.state !== 'available'));
+      assert.ok(failure.seen.some((status) => status.condition.state === 'progressing'));
+      for (const status of failure.seen) assert.ok(status.availableReplicas >= 2, JSON.stringify(status));
+      assert.equal(failure.last.updatedReplicas, 1);
+      assert.equal(failure.last.readyReplicas, 2);
+      await expectPods(namespace, ['broken:Running:False', 'good:Running:True', 'good:Running:True']);
+
+      const rolledBack = await expectDone(cluster.rollbackDeployment(ref, good));
+      assert.equal(rolledBack?.rolledBackFrom, 'broken');
+      assert.equal(rolledBack?.releaseId, 'good');
+      assert.equal(rolledBack?.uid, first.uid);
+      // A retry of the rollback keeps naming the release it replaced.
+      assert.equal((await expectDone(cluster.rollbackDeployment(ref, good)))?.rolledBackFrom, 'broken');
+      const recovered = await watchRollout(
+        ref,
+        'web',
+        (status) => status.condition.state === 'available' && status.releaseId === 'good',
+      );
+      assert.equal(recovered.last.availableReplicas, 2);
+      // The broken release's pod is deleted (kwok finishes the deletion), not left Terminating.
+      await expectPods(namespace, ['good:Running:True', 'good:Running:True']);
+      const stored = await kube.apps.readNamespacedDeployment({ name: 'web', namespace });
+      assert.equal(stored.metadata?.annotations?.['atrium.dev/rolled-back-from'], 'broken');
+      // The good release's ReplicaSet came back: no third ReplicaSet was made for it.
+      const replicaSets = await kube.apps.listNamespacedReplicaSet({ namespace });
+      assert.equal(replicaSets.items.length, 2);
+
+      // Promoting again after the rollback drops the note.
+      await expectDone(cluster.applyDeployment(ref, release('fixed')));
+      const promoted = await kube.apps.readNamespacedDeployment({ name: 'web', namespace });
+      assert.equal(promoted.metadata?.annotations?.['atrium.dev/rolled-back-from'], undefined);
     });
 
     it("lists and describes the tenant's namespaces", async () => {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import * as k8s from '@kubernetes/client-node';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/servers.sh', import.meta.url));
 const COLD_BUILD_TIMEOUT_MS = 40 * 60_000;
@@ -92,15 +93,43 @@ describe('scripts/servers.sh start and stop', () => {
     for (const server of ['vault', 'stripe', 'kube'])
       assert.match(status, new RegExp(`^${server}\\s+running.*healthy$`, 'm'), status);
     pids = recordedPids(stateDir);
-    assert.equal(pids.length, 5, 'bao, stripe-mock, etcd, kube-apiserver, kube-controller-manager');
+    assert.equal(
+      pids.length,
+      7,
+      'bao, stripe-mock, etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok',
+    );
     assert.ok(pids.every(alive));
     ports = listeningPorts(pids);
-    // bao: API + cluster; stripe-mock: HTTP; etcd: client + peer; apiserver; controller-manager.
-    assert.ok(ports.length >= 7, `listening ports: ${ports.join(', ')}`);
+    // bao: API + cluster; stripe-mock: HTTP; etcd: client + peer; apiserver; controller-manager;
+    // scheduler; kwok.
+    assert.ok(ports.length >= 9, `listening ports: ${ports.join(', ')}`);
     const bound = execFileSync('ss', ['-Hltnp'], { encoding: 'utf8' })
       .split('\n')
       .filter((line) => pids.some((pid) => line.includes(`pid=${pid},`)));
     for (const line of bound) assert.match(line, /\s127\.0\.0\.1:\d+\s/, `bound beyond loopback: ${line}`);
+  });
+
+  test("kube's fake nodes are Ready and status names every kube process", async () => {
+    const status = servers(stateDir, 'status', 'kube');
+    for (const process of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'])
+      assert.match(status, new RegExp(` ${process} pid \\d+`), status);
+    assert.match(status, /nodes kwok-node-1 kwok-node-2/);
+    const kubeconfig = /^export KUBECONFIG=(.+)$/m.exec(servers(stateDir, 'env', 'kube'))?.[1];
+    assert.ok(kubeconfig, 'env prints KUBECONFIG');
+    const config = new k8s.KubeConfig();
+    config.loadFromFile(kubeconfig.replace(/\\(.)/g, '$1'));
+    const nodes = await config.makeApiClient(k8s.CoreV1Api).listNode();
+    assert.deepEqual(
+      nodes.items.map((node) => [
+        node.metadata?.name,
+        node.status?.conditions?.find((condition) => condition.type === 'Ready')?.status,
+        node.spec?.taints ?? [],
+      ]),
+      [
+        ['kwok-node-1', 'True', []],
+        ['kwok-node-2', 'True', []],
+      ],
+    );
   });
 
   test('start again is a no-op while they are healthy', () => {

@@ -16,6 +16,17 @@
 #   <key>_artifact_cgo            1 to build with cgo, else 0
 #   <key>_artifact_download       downloads its modules (network only)
 #   <key>_artifact_build BIN LDFLAGS CGO   builds its binaries into folder BIN
+#
+# and, optionally:
+#
+#   <key>_artifact_module         the wrapper module folder in scripts/servers/
+#                                 it is built from, when that is not named like
+#                                 the artifact (kube-scheduler: kubernetes)
+#   <key>_artifact_after          an artifact that must be built first when both
+#                                 are missing: kube-scheduler after kubernetes,
+#                                 whose compiled packages it then reuses from
+#                                 Go's build cache instead of compiling them a
+#                                 second time side by side
 
 # Builds run this many at a time. `go build` alone already compiles on both
 # cores of the project's machines, but its link step is single-threaded and
@@ -47,6 +58,19 @@ artifact_version() { "$(artifact_key "$1")_artifact_version"; }
 artifact_bins() { "$(artifact_key "$1")_artifact_bins"; }
 artifact_cgo() { "$(artifact_key "$1")_artifact_cgo"; }
 
+# The optional descriptions: empty when the server's file does not define them.
+artifact_optional() {
+  local f
+  f="$(artifact_key "$1")_artifact_$2"
+  if declare -F "$f" >/dev/null; then "$f"; fi
+}
+artifact_module() {
+  local m
+  m=$(artifact_optional "$1" module)
+  echo "${m:-$1}"
+}
+artifact_after() { artifact_optional "$1" after; }
+
 artifact_dir() { echo "$CACHE/$1-$(artifact_version "$1")"; }
 
 # Path of one cached binary, e.g. bin_path kubernetes kube-apiserver.
@@ -69,10 +93,11 @@ artifact_ldflags() {
 # servers' files, so changing a pin there rebuilds even if the version is not
 # bumped.)
 artifact_stamp() {
-  local a=$1
+  local a=$1 m
+  m="$MODULES/$(artifact_module "$a")"
   {
     echo "$a $(artifact_version "$a") cgo=$(artifact_cgo "$a") ldflags=$(artifact_ldflags "$a")"
-    if [[ -d "$MODULES/$a" ]]; then cat "$MODULES/$a/go.mod" "$MODULES/$a/go.sum"; fi
+    if [[ -f "$m/go.mod" ]]; then cat "$m/go.mod" "$m/go.sum"; fi
   } | sha256sum | cut -c1-16
 }
 
@@ -203,20 +228,34 @@ build_one() {
   log "built $a $(artifact_version "$a") in $(human_secs "$LAST_ELAPSED")"
 }
 
-# Builds side by side, at most BUILD_JOBS at once.
+# Builds side by side, at most BUILD_JOBS at once, in the order given, except
+# that an artifact waits while the one it builds after (artifact_after) is
+# still queued or building.
 build_parallel() {
-  local logdir=$1 a pid rc=0 running=()
+  local logdir=$1 a x dep pid blocked rc=0
   shift
-  for a in "$@"; do
-    while ((${#running[@]} >= BUILD_JOBS)); do
-      wait -n || rc=1
-      running=()
-      for pid in $(jobs -pr); do running+=("$pid"); done
+  local -a queue=("$@") rest
+  local -A building=() # pid -> artifact
+  while ((${#queue[@]} + ${#building[@]} > 0)); do
+    rest=()
+    for a in "${queue[@]}"; do
+      dep=$(artifact_after "$a")
+      blocked=0
+      if [[ -n "$dep" ]]; then
+        for x in "${queue[@]}" "${building[@]}"; do [[ "$x" == "$dep" ]] && blocked=1; done
+      fi
+      if ((blocked == 0 && ${#building[@]} < BUILD_JOBS)); then
+        (build_one "$logdir" "$a") &
+        building[$!]=$a
+      else
+        rest+=("$a")
+      fi
     done
-    (build_one "$logdir" "$a") &
-    running+=($!)
+    queue=("${rest[@]}")
+    pid=
+    wait -n -p pid || rc=1
+    [[ -n "$pid" ]] && unset "building[$pid]"
   done
-  while wait -n; do :; done || true
   for a in "$@"; do artifact_ready "$a" || rc=1; done
   ((rc == 0)) || die "some builds failed (logs in $logdir)"
 }
