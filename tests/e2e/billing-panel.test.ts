@@ -5,7 +5,7 @@
 // outcome — at 1,400 and 390 px (nothing scrolls sideways; screenshots in
 // test-results/screenshots/billing/). After `invoice.paid` it reads "in good standing". Then the
 // tenant's plan page: a downgrade scheduled for the period's end and cancelled, an upgrade
-// followed on its operation page.
+// followed on its operation page; usage reported with an API key, drawn per meter and day.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -170,5 +170,38 @@ describe('portal: the billing panel of a tenant in dunning', () => {
     const history = (await page.getByTestId('plan-history').textContent()) ?? '';
     assert.match(history, /team → enterprise/);
     assert.match(history, /cancelled/);
+
+    // Usage the tenant's systems report with an API key appears as a chart per meter.
+    await page.getByTestId('usage-empty').waitFor();
+    const key = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${tenant.slug}/api-keys`, {
+      headers: platform.admin.headers,
+      json: { name: 'metering', role: 'developer' },
+    });
+    assert.equal(key.status, 201, JSON.stringify(key.body));
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+    const reported = await request(platform.baseUrl, 'POST', '/api/v1/usage', {
+      headers: { authorization: `Bearer ${key.body.key}` },
+      json: {
+        events: [
+          { id: 'job-1', meter: 'compute.seconds', quantity: 20, timestamp: daysAgo(2) },
+          { id: 'job-2', meter: 'compute.seconds', quantity: 12, timestamp: daysAgo(1) },
+          { id: 'job-3', meter: 'compute.seconds', quantity: 10, timestamp: daysAgo(0) },
+        ],
+      },
+    });
+    assert.equal(reported.status, 202, JSON.stringify(reported.body));
+    for (const width of [1400, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto(`/tenants/${tenant.slug}/plan`);
+      const compute = page.locator('[data-testid="usage-meter"][data-meter="compute.seconds"]');
+      await compute.waitFor();
+      assert.equal((await compute.getByTestId('usage-total').textContent())?.trim(), '42 seconds');
+      const bars = compute.getByTestId('usage-bar');
+      const heights = await bars.evaluateAll((nodes) => nodes.map((node) => Number(node.getAttribute('height'))));
+      assert.equal(heights.filter((height) => height > 0).length, 3, 'a bar for each day with usage');
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `the plan page is ${overflow}px wider than the screen at ${width}`);
+      await page.screenshot({ path: `${SCREENSHOTS}plan-usage-${width}.png`, fullPage: true });
+    }
   });
 });

@@ -1,11 +1,18 @@
 import { Alert, Anchor, Badge, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { data, Form, href, Link, redirect } from 'react-router';
 import type { Route } from './+types/plan';
-import type { OperationStarted, PlanChangeRecord, Problem, TenantPlanOverview } from '../../../../contracts/index.ts';
+import type {
+  OperationStarted,
+  PlanChangeRecord,
+  Problem,
+  TenantPlanOverview,
+  UsageSummary,
+} from '../../../../contracts/index.ts';
 import { callApi } from '../../api/client.server.ts';
 import { resultOrThrow } from '../../api/result.server.ts';
 import { tenantApiPath } from '../../api/tenant-action.server.ts';
 import { PlanOptions } from '../../billing/PlanOptions.tsx';
+import { UsagePanel } from '../../billing/UsagePanel.tsx';
 import { TenantNav } from '../../components/tenants/TenantNav.tsx';
 import { Timestamp } from '../../components/Timestamp.tsx';
 import { loginPath, rememberTenant, requireUser } from '../../session.server.ts';
@@ -14,15 +21,15 @@ export const meta: Route.MetaFunction = ({ params }) => [{ title: `Plan of ${par
 
 export async function loader({ context, params, request }: Route.LoaderArgs) {
   const { accessToken } = await requireUser(request, context);
-  const overview = resultOrThrow(
-    await callApi<TenantPlanOverview>(context, `${tenantApiPath(params.slug)}/plan`, {
-      signal: request.signal,
-      token: accessToken,
-    }),
-    request,
-  );
+  const call = { signal: request.signal, token: accessToken };
+  const [plan, usage] = await Promise.all([
+    callApi<TenantPlanOverview>(context, `${tenantApiPath(params.slug)}/plan`, call),
+    callApi<UsageSummary>(context, `${tenantApiPath(params.slug)}/usage?granularity=day`, call),
+  ]);
+  const overview = resultOrThrow(plan, request);
   rememberTenant(context, params.slug);
-  return { slug: params.slug, overview };
+  // Usage is shown when it can be read; the plan does not depend on it.
+  return { slug: params.slug, overview, usage: usage.ok ? usage.body : null };
 }
 
 type ActionResult = { problem: Problem };
@@ -68,7 +75,7 @@ const STATUS_COLORS: Record<PlanChangeRecord['status'], string> = {
 };
 
 export default function PlanPage({ loaderData, actionData }: Route.ComponentProps) {
-  const { slug, overview } = loaderData;
+  const { slug, overview, usage } = loaderData;
   return (
     <Stack gap="lg">
       <TenantNav slug={slug} current="plan" />
@@ -91,6 +98,7 @@ export default function PlanPage({ loaderData, actionData }: Route.ComponentProp
         </Text>
       ) : null}
       <PlanOptions overview={overview} />
+      <UsagePanel usage={usage} />
       <Paper withBorder p="md">
         <Title order={2} size="h4" mb="sm">
           Plan changes
