@@ -129,7 +129,7 @@ describe('tenant offboarding', () => {
       `SELECT pg_advisory_xact_lock(hashtextextended('${tenantLockKey(tenantId)}', 0))`,
     );
     try {
-      await waitForStepBlocked(platform, id, 'namespaces');
+      await waitForStepBlocked(platform, id, 'connections');
       const late = await as(platform.admin.headers, 'POST', `${path}/cancel`, {});
       assert.equal(late.status, 409, JSON.stringify(late.body));
       assert.match(late.body.detail, /deletion has begun/);
@@ -146,6 +146,7 @@ describe('tenant offboarding', () => {
       [
         ['export', 'completed'],
         ['grace', 'completed'],
+        ['connections', 'completed'],
         ['namespaces', 'skipped'],
         ['secrets', 'completed'],
         ['database', 'completed'],
@@ -154,7 +155,7 @@ describe('tenant offboarding', () => {
         ['webhooks', 'completed'],
       ],
     );
-    assert.match(operation.steps[2].error, /no cluster configured/);
+    assert.match(operation.steps[3].error, /no cluster configured/);
 
     // The export: a tar.gz with the tenant's rows, schema, secret metadata and audit log.
     const download = await fetch(new URL(`${path}/export`, platform.baseUrl), { headers: platform.admin.headers });
@@ -284,6 +285,7 @@ describe('tenant offboarding', () => {
       [
         ['export', 'completed'],
         ['grace', 'completed'],
+        ['connections', 'skipped'],
         ['namespaces', 'skipped'],
         ['secrets', 'skipped'],
         ['database', 'skipped'],
