@@ -29,6 +29,8 @@ export const PERMISSIONS = [
   'secrets.reveal',
   // Changing the tenant's plan (it changes what the tenant pays): owners.
   'plan.change',
+  // Editing the approval policies and groups, and simulating a policy: owners and admins.
+  'approvals.manage',
   // Suspending, reactivating, approving and offboarding a tenant: platform admins only
   // (no tenant role has it).
   'tenant.lifecycle',

@@ -23,6 +23,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'secrets.manage',
     'secrets.reveal',
     'plan.change',
+    'approvals.manage',
   ],
   admin: [
     'tenant.read',
@@ -41,6 +42,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'secrets.read',
     'secrets.manage',
     'secrets.reveal',
+    'approvals.manage',
   ],
   developer: [
     'tenant.read',
