@@ -3,9 +3,11 @@
 // the simulation of a proposed policy against the requests already made, and delegations
 // (someone decides in place of an absent approver for a while).
 import { z } from 'zod';
-import { SIMULATED_OUTCOMES } from '../workflows/approvals/policy.ts';
+import { APPROVAL_RISKS, APPROVER_ROLES, SIMULATED_OUTCOMES } from '../workflows/approvals/policy.ts';
 import { APPROVAL_REQUEST_STATUSES, ApprovalPolicy } from './approvals.ts';
 import { TenantPath } from './common.ts';
+
+export { APPROVAL_RISKS, APPROVER_ROLES, SIMULATED_OUTCOMES };
 
 /** The tenant's default policy in URLs (the stored environment is ''). */
 export const DEFAULT_ENVIRONMENT_SEGMENT = '_default';
@@ -132,3 +134,50 @@ export const ApprovalGroupMembership = z
   .object({ group: z.string(), userId: z.string() })
   .meta({ id: 'ApprovalGroupMembership' });
 export type ApprovalGroupMembership = z.infer<typeof ApprovalGroupMembership>;
+
+/** Someone decides in place of an absent approver for a while (never on the absent one's own requests). */
+export const CreateApprovalDelegationBody = z
+  .strictObject({
+    delegateId: z.uuid('Choose a member of the tenant (user id).'),
+    startsAt: z.iso.datetime({ offset: true, error: 'Use an ISO 8601 date and time.' }),
+    endsAt: z.iso.datetime({ offset: true, error: 'Use an ISO 8601 date and time.' }),
+  })
+  .superRefine((body, ctx) => {
+    const starts = Date.parse(body.startsAt);
+    const ends = Date.parse(body.endsAt);
+    if (ends <= starts) ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'End after the start.' });
+    else if (ends - starts > 90 * 86_400_000)
+      ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'A delegation lasts at most 90 days.' });
+  })
+  .meta({ id: 'CreateApprovalDelegationBody' });
+export type CreateApprovalDelegationBody = z.infer<typeof CreateApprovalDelegationBody>;
+
+export const ApprovalDelegation = z
+  .object({
+    id: z.string(),
+    /** The absent person. */
+    user: z.object({ id: z.string(), email: z.string() }),
+    delegate: z.object({ id: z.string(), email: z.string() }),
+    startsAt: z.string(),
+    endsAt: z.string(),
+    revokedAt: z.string().nullable(),
+    /** In force now. */
+    active: z.boolean(),
+  })
+  .meta({ id: 'ApprovalDelegation' });
+export type ApprovalDelegation = z.infer<typeof ApprovalDelegation>;
+
+export const ApprovalDelegationList = z
+  .object({
+    /** Delegations the caller gave (they are away). */
+    given: z.array(ApprovalDelegation),
+    /** Delegations naming the caller as the delegate. */
+    received: z.array(ApprovalDelegation),
+  })
+  .meta({ id: 'ApprovalDelegationList' });
+export type ApprovalDelegationList = z.infer<typeof ApprovalDelegationList>;
+
+export const ApprovalDelegationPath = z.strictObject({
+  slug: TenantPath.shape.slug,
+  delegationId: z.uuid('Use a delegation id.'),
+});

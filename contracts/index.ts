@@ -5,7 +5,6 @@
 // docs/decisions/0006-wire-contracts.md), so the browser bundle can import it.
 export * from './accounts.ts';
 export * from './api-keys.ts';
-export * from './approval-policies.ts';
 export * from './approvals.ts';
 export * from './audit-log.ts';
 export * from './auth.ts';
