@@ -602,6 +602,33 @@ const ROUTES: Route[] = [
     allowed: [404],
   },
   {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/approval-delegations',
+    path: (s) => `/api/v1/tenants/${s}/approval-delegations`,
+    permission: 'tenant.read',
+    allowed: [200],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/approval-delegations',
+    path: (s) => `/api/v1/tenants/${s}/approval-delegations`,
+    // Not a member of the tenant: allowed callers get as far as the membership check (422).
+    body: () => ({
+      delegateId: randomUUID(),
+      startsAt: new Date().toISOString(),
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+    }),
+    permission: 'tenant.read',
+    allowed: [422],
+  },
+  {
+    method: 'DELETE',
+    spec: '/api/v1/tenants/{slug}/approval-delegations/{delegationId}',
+    path: (s) => `/api/v1/tenants/${s}/approval-delegations/${randomUUID()}`,
+    permission: 'tenant.read',
+    allowed: [404],
+  },
+  {
     method: 'POST',
     spec: '/api/v1/tenants/{slug}/reactivate',
     path: (s) => `/api/v1/tenants/${s}/reactivate`,
@@ -722,7 +749,8 @@ describe('every tenant route × every role', () => {
                 (SELECT count(*) FROM sso_domains) AS d, (SELECT count(*) FROM event_outbox) AS e,
                 (SELECT count(*) FROM audit_log) AS a, (SELECT count(*) FROM approval_decisions) AS ad,
                 (SELECT count(*) FROM tenant_secrets) AS ts, (SELECT count(*) FROM local_secrets) AS ls,
-                (SELECT count(*) FROM approval_policies) AS ap, (SELECT count(*) FROM approval_group_members) AS ag`,
+                (SELECT count(*) FROM approval_policies) AS ap, (SELECT count(*) FROM approval_group_members) AS ag,
+                (SELECT count(*) FROM approval_delegations) AS adl`,
       );
     const before = await counts();
     for (const route of ROUTES) {
