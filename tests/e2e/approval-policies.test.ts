@@ -128,4 +128,23 @@ describe('portal: approval policy editor', () => {
     }>(`SELECT policy FROM approval_policies WHERE environment = 'prod'`);
     assert.equal(policy?.policy.rules[0]?.stages[0]?.approvers.count, 2);
   });
+
+  it('names a delegate for a period, with a mistake shown at its field, at 390 px', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const panel = page.getByTestId('delegation-panel');
+    await panel.getByTestId('delegations-empty').waitFor();
+    await panel.getByLabel('Delegate').selectOption({ label: `developer@${slug}.test` });
+    await panel.getByLabel('Until (UTC)').fill('2020-01-01T00:00');
+    await panel.getByRole('button', { name: 'Delegate' }).click();
+    await panel.getByText('End after the start.').waitFor();
+    await panel.getByLabel('Delegate').selectOption({ label: `developer@${slug}.test` });
+    await panel.getByLabel('Until (UTC)').fill(new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 16));
+    await panel.getByRole('button', { name: 'Delegate' }).click();
+    const line = panel.getByTestId('delegation');
+    await line.waitFor();
+    assert.match((await line.textContent()) ?? '', new RegExp(`in force.*developer@${slug}`));
+    assert.equal(await sideways(), false, 'no sideways scroll at 390 px');
+    await line.getByRole('button', { name: 'End now' }).click();
+    await panel.getByText('ended').waitFor();
+  });
 });

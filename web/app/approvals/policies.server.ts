@@ -3,13 +3,15 @@
 // and the editor's actions — save, remove, simulate — answered with the problem's field errors.
 import type { RouterContextProvider } from 'react-router';
 import type {
+  ApprovalDelegationList,
   ApprovalGroupList,
   ApprovalPolicyList,
   ApprovalSimulation,
   EffectiveApprovalPolicy,
 } from '../../../contracts/approval-policies.ts';
 import { DEFAULT_ENVIRONMENT_SEGMENT } from '../../../contracts/approval-policies.ts';
-import type { ApprovalPolicy, Membership, Problem } from '../../../contracts/index.ts';
+import type { ApprovalPolicy, MemberList, Membership, Problem } from '../../../contracts/index.ts';
+import { utcDateTime } from '../webhooks/endpoint-form.ts';
 import type { ApiResult } from '../api/client.server.ts';
 import { callApi } from '../api/client.server.ts';
 import { tenantApiPath } from '../api/tenant-action.server.ts';
@@ -26,6 +28,8 @@ export interface PolicyPageData {
   effective: EffectiveApprovalPolicy;
   groups: ApprovalGroupList;
   membership: Membership;
+  delegations: ApprovalDelegationList;
+  members: MemberList;
 }
 
 /** Everything the page shows, or the first failed answer. */
@@ -35,7 +39,7 @@ export async function loadPolicyPage(
 ): Promise<ApiResult<PolicyPageData>> {
   const base = `${tenantApiPath(input.slug)}`;
   const call = { token: input.token, signal: input.signal };
-  const [list, effective, groups, membership] = await Promise.all([
+  const [list, effective, groups, membership, delegations, members] = await Promise.all([
     callApi<ApprovalPolicyList>(context, `${base}/approval-policies`, call),
     callApi<EffectiveApprovalPolicy>(
       context,
@@ -44,18 +48,33 @@ export async function loadPolicyPage(
     ),
     callApi<ApprovalGroupList>(context, `${base}/approval-groups`, call),
     callApi<Membership>(context, `${base}/members/me`, call),
+    callApi<ApprovalDelegationList>(context, `${base}/approval-delegations`, call),
+    callApi<MemberList>(context, `${base}/members`, call),
   ]);
-  for (const result of [list, effective, groups, membership]) if (!result.ok) return result;
-  if (!list.ok || !effective.ok || !groups.ok || !membership.ok) throw new Error('unreachable');
+  for (const result of [list, effective, groups, membership, delegations, members]) if (!result.ok) return result;
+  if (!list.ok || !effective.ok || !groups.ok || !membership.ok || !delegations.ok || !members.ok)
+    throw new Error('unreachable');
   return {
     ok: true,
     status: 200,
-    body: { list: list.body, effective: effective.body, groups: groups.body, membership: membership.body },
+    body: {
+      list: list.body,
+      effective: effective.body,
+      groups: groups.body,
+      membership: membership.body,
+      delegations: delegations.body,
+      members: members.body,
+    },
   };
 }
 
 export type PolicyActionResult =
-  | { intent: 'save' | 'delete'; done: boolean; problem: Problem | null; fieldErrors: Record<string, string> }
+  | {
+      intent: 'save' | 'delete' | 'delegate' | 'revoke';
+      done: boolean;
+      problem: Problem | null;
+      fieldErrors: Record<string, string>;
+    }
   | {
       intent: 'simulate';
       simulation: ApprovalSimulation | null;
@@ -84,6 +103,26 @@ export async function policyAction(
 ): Promise<{ status: number; result: PolicyActionResult }> {
   const intent = formText(input.form, 'intent');
   const path = `${tenantApiPath(input.slug)}/approval-policies/${environmentSegment(input.environment)}`;
+  if (intent === 'delegate' || intent === 'revoke') {
+    const base = `${tenantApiPath(input.slug)}/approval-delegations`;
+    const answer =
+      intent === 'delegate'
+        ? await callApi(context, base, {
+            method: 'POST',
+            token: input.token,
+            body: {
+              delegateId: formText(input.form, 'delegateId'),
+              startsAt: utcDateTime(formText(input.form, 'startsAt')),
+              endsAt: utcDateTime(formText(input.form, 'endsAt')),
+            },
+          })
+        : await callApi(context, `${base}/${encodeURIComponent(formText(input.form, 'delegationId'))}`, {
+            method: 'DELETE',
+            token: input.token,
+          });
+    const problem = answer.ok ? null : answer.problem;
+    return { status: answer.status, result: { intent, done: answer.ok, problem, fieldErrors: fieldErrorsOf(problem) } };
+  }
   if (intent === 'delete') {
     const answer = await callApi(context, path, { method: 'DELETE', token: input.token });
     const problem = answer.ok ? null : answer.problem;

@@ -2,6 +2,7 @@ import { Alert, Anchor, Button, EmptyState, Group, Paper, Stack, Text, TextInput
 import { data, Form, href, Link, redirect } from 'react-router';
 import type { Route } from './+types/approval-policies';
 import { resultOrThrow } from '../../api/result.server.ts';
+import { DelegationPanel } from '../../approvals/DelegationPanel.tsx';
 import { PolicyEditor, PolicySummary, PolicyTitle } from '../../approvals/PolicyEditor.tsx';
 import { loadPolicyPage, policyAction } from '../../approvals/policies.server.ts';
 import { SimulationResult } from '../../approvals/SimulationResult.tsx';
@@ -14,14 +15,14 @@ export const meta: Route.MetaFunction = ({ params }) => [{ title: `Approval poli
 const environmentOf = (url: URL) => (url.searchParams.get('environment') ?? '').trim();
 
 export async function loader({ context, params, request, url }: Route.LoaderArgs) {
-  const { accessToken } = await requireUser(request, context);
+  const { accessToken, user } = await requireUser(request, context);
   const environment = environmentOf(url);
   const page = resultOrThrow(
     await loadPolicyPage(context, { slug: params.slug, environment, token: accessToken, signal: request.signal }),
     request,
   );
   rememberTenant(context, params.slug);
-  return { slug: params.slug, environment, ...page };
+  return { slug: params.slug, environment, selfEmail: user.email, ...page };
 }
 
 export async function action({ context, params, request, url }: Route.ActionArgs) {
@@ -34,14 +35,20 @@ export async function action({ context, params, request, url }: Route.ActionArgs
 }
 
 export default function ApprovalPoliciesPage({ loaderData, actionData }: Route.ComponentProps) {
-  const { slug, environment, list, effective, groups, membership } = loaderData;
+  const { slug, environment, list, effective, groups, membership, delegations, members, selfEmail } = loaderData;
   const canManage = membership.permissions.includes('approvals.manage');
   const stored = effective.source === 'environment' || (environment === '' && effective.source === 'tenant-default');
   const environments = ['', ...list.policies.map((p) => p.environment).filter((e) => e !== '')];
   if (environment !== '' && !environments.includes(environment)) environments.push(environment);
   const pagePath = (env: string) =>
     `${href('/tenants/:slug/approval-policies', { slug })}${env ? `?environment=${encodeURIComponent(env)}` : ''}`;
-  const saved = actionData && 'done' in actionData && actionData.done;
+  const saved =
+    actionData &&
+    'done' in actionData &&
+    actionData.done &&
+    (actionData.intent === 'save' || actionData.intent === 'delete');
+  const delegationResult =
+    actionData && (actionData.intent === 'delegate' || actionData.intent === 'revoke') ? actionData : undefined;
   return (
     <Stack gap="lg">
       <TenantNav slug={slug} current="approval-policies" />
@@ -114,11 +121,19 @@ export default function ApprovalPoliciesPage({ loaderData, actionData }: Route.C
         initial={effective.policy}
         canManage={canManage}
         stored={stored}
-        result={actionData && actionData.intent !== 'delete' ? actionData : undefined}
+        result={
+          actionData && (actionData.intent === 'save' || actionData.intent === 'simulate') ? actionData : undefined
+        }
       />
       {actionData && actionData.intent === 'simulate' && actionData.simulation ? (
         <SimulationResult simulation={actionData.simulation} />
       ) : null}
+      <DelegationPanel
+        delegations={delegations}
+        members={members.items}
+        selfEmail={selfEmail}
+        result={delegationResult}
+      />
       <Paper withBorder p="md">
         <Title order={2} size="h4" mb="xs">
           Approval groups
