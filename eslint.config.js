@@ -39,7 +39,12 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    files: ['workflows/**/*.ts', 'tests/replay/fixtures/**/*.ts', 'tests/support/schedule-workflows.ts'],
+    files: [
+      'workflows/**/*.ts',
+      'tests/replay/fixtures/**/*.ts',
+      'tests/support/schedule-workflows.ts',
+      'tests/support/approval-workflows.ts',
+    ],
     rules: workflowSandboxRules,
   },
   {

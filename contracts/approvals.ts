@@ -70,6 +70,8 @@ export const ApprovalDecisionView = z.object({
   stage: z.number().int(),
   comment: z.string().nullable(),
   createdAt: z.string(),
+  /** The absent approver a delegate decided for (null: in person). */
+  onBehalfOf: z.string().nullable(),
 });
 
 export const ApprovalRequestView = z

@@ -31,6 +31,8 @@ export const PERMISSIONS = [
   'plan.change',
   // Reporting usage with an API key (POST /api/v1/usage): keys of owners, admins, developers.
   'usage.report',
+  // Editing the approval policies and groups, and simulating a policy: owners and admins.
+  'approvals.manage',
   // Suspending, reactivating, approving and offboarding a tenant: platform admins only
   // (no tenant role has it).
   'tenant.lifecycle',

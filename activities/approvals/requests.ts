@@ -54,12 +54,15 @@ export function createApprovalRequestActivities(deps: KernelDeps & NotifyDeps) {
       comment: string | null;
       stage: number;
       apiRequestId: string | null;
+      /** The absent approver a delegate decided for (absent: in person). */
+      onBehalfOf?: string | null;
     }): Promise<void> {
       const actor: AuditActor = { type: 'user', id: input.userId, requestId: input.apiRequestId, ip: null };
       await lockedTenantStep(deps, { tenantId: input.tenantId, actor }, async (tx) => {
         const inserted = await tx.db.query<unknown[]>(
-          `INSERT INTO approval_decisions (tenant_id, request_id, user_id, decision, comment, stage, api_request_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (request_id, user_id) DO NOTHING RETURNING id`,
+          `INSERT INTO approval_decisions (tenant_id, request_id, user_id, decision, comment, stage, api_request_id,
+                                           on_behalf_of)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (request_id, user_id) DO NOTHING RETURNING id`,
           [
             input.tenantId,
             input.requestId,
@@ -68,6 +71,7 @@ export function createApprovalRequestActivities(deps: KernelDeps & NotifyDeps) {
             input.comment,
             input.stage,
             input.apiRequestId,
+            input.onBehalfOf ?? null,
           ],
         );
         if (inserted.length > 0)
@@ -78,6 +82,7 @@ export function createApprovalRequestActivities(deps: KernelDeps & NotifyDeps) {
             {
               stage: input.stage,
               comment: input.comment,
+              ...(input.onBehalfOf ? { onBehalfOf: input.onBehalfOf } : {}),
             },
           );
       });

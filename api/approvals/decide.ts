@@ -9,7 +9,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { EntityManager } from 'typeorm';
 import type { ApprovalRequestRow } from '../../db/repositories/approvals.ts';
-import { approvalGroupsOf } from '../../db/repositories/approvals.ts';
+import { absenteesFor, approvalGroupsOf } from '../../db/repositories/approvals.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
 import { withTenantScope } from '../../db/scope.ts';
 import type { ApprovalDecisionOutcome } from '../../workflows/approvals/contract.ts';
@@ -42,7 +42,12 @@ export function stateOf(request: ApprovalRequestRow): ApprovalState {
     requesterId: request.requesterId,
     stage: request.stage,
     status: request.status === 'pending' ? 'pending' : request.status === 'approved' ? 'approved' : 'rejected',
-    decisions: request.decisions.map(({ userId, decision, stage }) => ({ userId, decision, stage })),
+    decisions: request.decisions.map(({ userId, decision, stage, onBehalfOf }) => ({
+      userId,
+      decision,
+      stage,
+      ...(onBehalfOf ? { onBehalfOf } : {}),
+    })),
   };
 }
 
@@ -63,6 +68,43 @@ export async function approverOf(
     tenantRole: membership[0]?.role ?? null,
     groups: await approvalGroupsOf(db, tenantId, userId),
   };
+}
+
+/**
+ * The caller standing in for each person whose delegation to them is in force: the absent
+ * person's tenant role and groups, the caller's identity. Never a platform admin's standing
+ * (that is Atrium's, not the tenant's to hand on).
+ */
+export async function standInsOf(db: EntityManager, tenantId: string, userId: string, now = new Date()) {
+  const standIns: Approver[] = [];
+  for (const absent of await absenteesFor(db, tenantId, userId, now)) {
+    const their = await approverOf(db, tenantId, absent, false);
+    standIns.push({ ...their, userId, onBehalfOf: absent });
+  }
+  return standIns;
+}
+
+/**
+ * The caller's verdict in person; when the stage does not ask for them, the first delegation
+ * under which they may decide in place of an absent approver. Separation of duties holds
+ * either way (the evaluator refuses the requester, and anyone who decided, in person or
+ * through a delegate).
+ */
+export function decidingAs(
+  request: ApprovalRequestRow,
+  approver: Approver,
+  standIns: readonly Approver[],
+  action: DecisionAction,
+  comment: string | null,
+  now = new Date(),
+): { approver: Approver; verdict: DecisionVerdict } {
+  const own = verdictFor(request, approver, action, comment, now);
+  if (own.allowed || own.code !== 'not-an-approver') return { approver, verdict: own };
+  for (const standIn of standIns) {
+    const verdict = verdictFor(request, standIn, action, comment, now);
+    if (verdict.allowed) return { approver: standIn, verdict };
+  }
+  return { approver, verdict: own };
 }
 
 /** The policy's verdict on the caller deciding now (for the queue's "can decide" and before signing). */
@@ -127,10 +169,11 @@ export async function decideApprovalRequest(
     throw new ProblemError('forbidden', reason);
   }
   const platformAdmin = auth.platformAdmin;
-  const approver = await withTenantScope(deps.dataSource, request.tenantId, (db) =>
-    approverOf(db, request.tenantId, auth.userId, platformAdmin),
-  );
-  const verdict = verdictFor(request, approver, action, comment);
+  const { approver: own, standIns } = await withTenantScope(deps.dataSource, request.tenantId, async (db) => ({
+    approver: await approverOf(db, request.tenantId, auth.userId, platformAdmin),
+    standIns: await standInsOf(db, request.tenantId, auth.userId),
+  }));
+  const { approver, verdict } = decidingAs(request, own, standIns, action, comment);
   if (!verdict.allowed) {
     await auditRefusal(deps, req, res, request, action, { by: 'api', ...verdict });
     const kind = REFUSAL_PROBLEMS[verdict.code];
@@ -157,6 +200,8 @@ export async function decideApprovalRequest(
             tenantRole: approver.tenantRole,
             groups: approver.groups,
             rid: requestId,
+            // Decided in place of an absent approver (recorded "on behalf of").
+            ...(approver.onBehalfOf ? { obo: approver.onBehalfOf } : {}),
           }),
           ...(comment ? { comment } : {}),
         },

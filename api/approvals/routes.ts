@@ -30,11 +30,15 @@ import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody, parseParams, parseQuery } from '../http/validate.ts';
 import type { RouteModule } from '../routes/route-module.ts';
-import { decideApprovalRequest, approverOf, ruleOf, verdictFor } from './decide.ts';
+import { approverOf, decideApprovalRequest, decidingAs, ruleOf, standInsOf } from './decide.ts';
 
-function viewOf(request: ApprovalRequestRow, approver: Approver | null): ApprovalRequestView {
+function viewOf(
+  request: ApprovalRequestRow,
+  caller: { approver: Approver; standIns: Approver[] } | null,
+): ApprovalRequestView {
   const stage = ruleOf(request)?.stages[request.stage];
-  const verdict = approver ? verdictFor(request, approver, 'approve', null) : null;
+  // Whether the caller may decide: in person, or standing in for an absent approver.
+  const verdict = caller ? decidingAs(request, caller.approver, caller.standIns, 'approve', null).verdict : null;
   return {
     id: request.id,
     tenant: { id: request.tenantId, slug: request.tenantSlug },
@@ -51,7 +55,11 @@ function viewOf(request: ApprovalRequestRow, approver: Approver | null): Approva
     reason: request.reason,
     expiresAt: request.expiresAt.toISOString(),
     createdAt: request.createdAt.toISOString(),
-    decisions: request.decisions.map((d) => ({ ...d, createdAt: d.createdAt.toISOString() })),
+    decisions: request.decisions.map((d) => ({
+      ...d,
+      createdAt: d.createdAt.toISOString(),
+      onBehalfOf: d.onBehalfOf ?? null,
+    })),
     canDecide: verdict?.allowed ?? false,
     cannotDecideBecause: verdict && !verdict.allowed ? verdict.reason : null,
     operation: { id: request.workflowId },
@@ -60,15 +68,18 @@ function viewOf(request: ApprovalRequestRow, approver: Approver | null): Approva
 
 /** Views of `requests` for the caller, each judged with the caller's role and groups in its tenant. */
 async function viewsFor(db: EntityManager, requests: ApprovalRequestRow[], userId: string, platformAdmin: boolean) {
-  const approvers = new Map<string, Approver>();
+  const callers = new Map<string, { approver: Approver; standIns: Approver[] }>();
   const views: ApprovalRequestView[] = [];
   for (const request of requests) {
-    let approver = approvers.get(request.tenantId);
-    if (!approver) {
-      approver = await approverOf(db, request.tenantId, userId, platformAdmin);
-      approvers.set(request.tenantId, approver);
+    let caller = callers.get(request.tenantId);
+    if (!caller) {
+      caller = {
+        approver: await approverOf(db, request.tenantId, userId, platformAdmin),
+        standIns: await standInsOf(db, request.tenantId, userId),
+      };
+      callers.set(request.tenantId, caller);
     }
-    views.push(viewOf(request, approver));
+    views.push(viewOf(request, caller));
   }
   return views;
 }

@@ -24,6 +24,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'secrets.reveal',
     'plan.change',
     'usage.report',
+    'approvals.manage',
   ],
   admin: [
     'tenant.read',
@@ -43,6 +44,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'secrets.manage',
     'secrets.reveal',
     'usage.report',
+    'approvals.manage',
   ],
   developer: [
     'tenant.read',

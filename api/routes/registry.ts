@@ -2,6 +2,8 @@
 // family's api/<family>/routes.ts, found by the family's name in the catalogue. The app
 // mounts them most specific first, so `/tenants/:slug/members` is matched before `/tenants`.
 import { WORKFLOW_FAMILIES } from '../../workflows/catalogue.ts';
+import { approvalDelegationRoutes } from '../approvals/delegation-routes.ts';
+import { approvalPolicyRoutes } from '../approvals/policy-routes.ts';
 import { approvalRoutes } from '../approvals/routes.ts';
 import { adminHealthRoutes } from '../health/routes.ts';
 import { accountsRoutes } from './accounts.ts';
@@ -39,6 +41,8 @@ const RESOURCE_ROUTES: readonly RouteModule[] = [
   licenseRoutes,
   // The approval primitive serves every family that waits for approval (workflows/approvals/).
   approvalRoutes,
+  approvalPolicyRoutes,
+  approvalDelegationRoutes,
   adminHealthRoutes,
 ];
 

@@ -28,7 +28,7 @@ export interface ApprovalRequestRow {
   expiresAt: Date;
   createdAt: Date;
   closedAt: Date | null;
-  decisions: Array<RecordedDecision & { comment: string | null; createdAt: Date }>;
+  decisions: Array<RecordedDecision & { comment: string | null; createdAt: Date; onBehalfOf: string | null }>;
 }
 
 interface RawRequest {
@@ -56,13 +56,15 @@ interface RawRequest {
     stage: number;
     comment: string | null;
     createdAt: string;
+    onBehalfOf: string | null;
   }>;
 }
 
 const SELECT_REQUESTS = `
   SELECT r.*, t.slug,
          COALESCE((SELECT json_agg(json_build_object('userId', d.user_id, 'decision', d.decision, 'stage', d.stage,
-                                                    'comment', d.comment, 'createdAt', d.created_at) ORDER BY d.id)
+                                                    'comment', d.comment, 'createdAt', d.created_at,
+                                                    'onBehalfOf', d.on_behalf_of) ORDER BY d.id)
                    FROM approval_decisions d WHERE d.request_id = r.id), '[]') AS decisions
     FROM approval_requests r JOIN tenants t ON t.id = r.tenant_id`;
 
@@ -233,4 +235,23 @@ export async function publishApprovalSigningKey(
      ON CONFLICT (kid) DO UPDATE SET not_after = GREATEST(approval_signing_keys.not_after, EXCLUDED.not_after)`,
     [key.kid, key.publicKey, key.notAfter],
   );
+}
+
+/**
+ * The people `delegateId` stands in for now in a tenant: delegations in force (started, not
+ * ended, not revoked), oldest first.
+ */
+export async function absenteesFor(
+  db: EntityManager,
+  tenantId: string,
+  delegateId: string,
+  now: Date,
+): Promise<string[]> {
+  const rows = await db.query<Array<{ user_id: string }>>(
+    `SELECT DISTINCT ON (user_id) user_id FROM approval_delegations
+      WHERE tenant_id = $1 AND delegate_id = $2 AND revoked_at IS NULL AND starts_at <= $3 AND ends_at > $3
+      ORDER BY user_id, created_at`,
+    [tenantId, delegateId, now],
+  );
+  return rows.map((row) => row.user_id);
 }

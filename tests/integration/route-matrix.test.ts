@@ -550,6 +550,92 @@ const ROUTES: Route[] = [
     allowed: [404],
   },
   {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/approval-policies',
+    path: (s) => `/api/v1/tenants/${s}/approval-policies`,
+    permission: 'tenant.read',
+    allowed: [200],
+  },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/approval-policies/{environment}',
+    path: (s) => `/api/v1/tenants/${s}/approval-policies/prod`,
+    permission: 'tenant.read',
+    allowed: [200],
+  },
+  {
+    method: 'PUT',
+    spec: '/api/v1/tenants/{slug}/approval-policies/{environment}',
+    path: (s) => `/api/v1/tenants/${s}/approval-policies/matrix`,
+    body: () => ({ policy: { version: 1, rules: [{ name: 'matrix', stages: [] }] } }),
+    permission: 'approvals.manage',
+    allowed: [200, 201],
+  },
+  {
+    method: 'DELETE',
+    spec: '/api/v1/tenants/{slug}/approval-policies/{environment}',
+    path: (s) => `/api/v1/tenants/${s}/approval-policies/none`,
+    permission: 'approvals.manage',
+    allowed: [404],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/approval-policies/{environment}/simulate',
+    path: (s) => `/api/v1/tenants/${s}/approval-policies/prod/simulate`,
+    body: () => ({ policy: { version: 1, rules: [{ name: 'matrix', stages: [] }] } }),
+    permission: 'approvals.manage',
+    allowed: [200],
+  },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/approval-groups',
+    path: (s) => `/api/v1/tenants/${s}/approval-groups`,
+    permission: 'tenant.read',
+    allowed: [200],
+  },
+  {
+    method: 'PUT',
+    spec: '/api/v1/tenants/{slug}/approval-groups/{group}/members/{userId}',
+    // Not a member of the tenant: allowed callers get as far as the membership check (422).
+    path: (s) => `/api/v1/tenants/${s}/approval-groups/matrix/members/${randomUUID()}`,
+    permission: 'approvals.manage',
+    allowed: [422],
+  },
+  {
+    method: 'DELETE',
+    spec: '/api/v1/tenants/{slug}/approval-groups/{group}/members/{userId}',
+    path: (s) => `/api/v1/tenants/${s}/approval-groups/matrix/members/${randomUUID()}`,
+    permission: 'approvals.manage',
+    allowed: [404],
+  },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/approval-delegations',
+    path: (s) => `/api/v1/tenants/${s}/approval-delegations`,
+    permission: 'tenant.read',
+    allowed: [200],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/approval-delegations',
+    path: (s) => `/api/v1/tenants/${s}/approval-delegations`,
+    // Not a member of the tenant: allowed callers get as far as the membership check (422).
+    body: () => ({
+      delegateId: randomUUID(),
+      startsAt: new Date().toISOString(),
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+    }),
+    permission: 'tenant.read',
+    allowed: [422],
+  },
+  {
+    method: 'DELETE',
+    spec: '/api/v1/tenants/{slug}/approval-delegations/{delegationId}',
+    path: (s) => `/api/v1/tenants/${s}/approval-delegations/${randomUUID()}`,
+    permission: 'tenant.read',
+    allowed: [404],
+  },
+  {
     method: 'POST',
     spec: '/api/v1/tenants/{slug}/reactivate',
     path: (s) => `/api/v1/tenants/${s}/reactivate`,
@@ -669,7 +755,9 @@ describe('every tenant route × every role', () => {
                 (SELECT count(*) FROM api_keys) AS k, (SELECT count(*) FROM sso_connections) AS s,
                 (SELECT count(*) FROM sso_domains) AS d, (SELECT count(*) FROM event_outbox) AS e,
                 (SELECT count(*) FROM audit_log) AS a, (SELECT count(*) FROM approval_decisions) AS ad,
-                (SELECT count(*) FROM tenant_secrets) AS ts, (SELECT count(*) FROM local_secrets) AS ls`,
+                (SELECT count(*) FROM tenant_secrets) AS ts, (SELECT count(*) FROM local_secrets) AS ls,
+                (SELECT count(*) FROM approval_policies) AS ap, (SELECT count(*) FROM approval_group_members) AS ag,
+                (SELECT count(*) FROM approval_delegations) AS adl`,
       );
     const before = await counts();
     for (const route of ROUTES) {

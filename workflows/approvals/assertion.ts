@@ -26,6 +26,11 @@ export interface AssertionClaims {
   groups: string[];
   /** The API request that carried it (for the audit log), or null. */
   rid: string | null;
+  /**
+   * Deciding in place of this absent person (a delegation the API found in force): then
+   * `tenantRole`, `groups` and `platformAdmin` are the absent person's. Absent: in person.
+   */
+  obo?: string;
   /** Issued and expires, epoch milliseconds. */
   iat: number;
   exp: number;
@@ -128,6 +133,7 @@ function isClaims(value: unknown): value is AssertionClaims {
     Array.isArray(c.groups) &&
     c.groups.every((group) => typeof group === 'string') &&
     (c.rid === null || typeof c.rid === 'string') &&
+    (c.obo === undefined || typeof c.obo === 'string') &&
     typeof c.iat === 'number' &&
     typeof c.exp === 'number'
   );

@@ -5,12 +5,23 @@
 import { condition, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { ApprovalActivities } from '../../activities/approvals/index.ts';
-import type { VerificationKey } from './assertion.ts';
+import type { AssertionClaims, VerificationKey } from './assertion.ts';
 import { readClaims, verifyAssertion } from './assertion.ts';
 import type { ApprovalDecisionArgs, ApprovalDecisionOutcome, ApprovalResult, ApprovalSubject } from './contract.ts';
 import { approveRequestUpdate, refreshApprovalKeysSignal, rejectRequestUpdate } from './contract.ts';
-import type { ApprovalPolicy, ApprovalState, RequestAttributes } from './policy.ts';
+import type { ApprovalPolicy, ApprovalState, Approver, RequestAttributes } from './policy.ts';
 import { applicableRule, approvalsCounted, evaluateDecision } from './policy.ts';
+
+/** The approver an assertion names (a delegate carries the absent person's role and groups). */
+function approverFrom(claims: AssertionClaims): Approver {
+  return {
+    userId: claims.sub,
+    platformAdmin: claims.platformAdmin,
+    tenantRole: claims.tenantRole,
+    groups: claims.groups,
+    ...(claims.obo ? { onBehalfOf: claims.obo } : {}),
+  };
+}
 
 /** Marks runs whose close waits for the record of the completing decision. */
 export const APPROVAL_CLOSE_AFTER_DECISION_PATCH = 'approval-close-after-decision';
@@ -59,12 +70,7 @@ export async function awaitApproval(options: ApprovalGateOptions): Promise<Appro
       const verdict = evaluateDecision(
         rule,
         state,
-        {
-          userId: claims.sub,
-          platformAdmin: claims.platformAdmin,
-          tenantRole: claims.tenantRole,
-          groups: claims.groups,
-        },
+        approverFrom(claims),
         { decision: action, comment: args.comment ?? null },
         new Date(),
       );
@@ -80,17 +86,18 @@ export async function awaitApproval(options: ApprovalGateOptions): Promise<Appro
       const verdict = evaluateDecision(
         rule,
         state,
-        {
-          userId: claims.sub,
-          platformAdmin: claims.platformAdmin,
-          tenantRole: claims.tenantRole,
-          groups: claims.groups,
-        },
+        approverFrom(claims),
         { decision: action, comment: args.comment ?? null },
         new Date(),
       );
       if (!verdict.allowed) throw new Error(`Refused (${verdict.code}): ${verdict.reason}`);
-      state.decisions.push({ userId: claims.sub, decision: action, stage });
+      // A delegate's decision counts for the absent person (one person decides once).
+      state.decisions.push({
+        userId: claims.sub,
+        decision: action,
+        stage,
+        ...(claims.obo ? { onBehalfOf: claims.obo } : {}),
+      });
       const comment = args.comment?.trim() || null;
       if (verdict.completes) {
         state.status = action === 'approve' ? 'approved' : 'rejected';
@@ -107,6 +114,7 @@ export async function awaitApproval(options: ApprovalGateOptions): Promise<Appro
         comment,
         stage,
         apiRequestId: claims.rid,
+        ...(claims.obo ? { onBehalfOf: claims.obo } : {}),
       });
       if (verdict.completes) completingRecord = recorded;
       await recorded;

@@ -11,6 +11,10 @@ export type ApproverRequirement =
 export const APPROVER_ROLES = ['platform-admin', 'owner', 'admin', 'developer', 'viewer'] as const;
 export type ApproverRole = (typeof APPROVER_ROLES)[number];
 
+/** What a simulated policy does to a stored request (./simulation.ts). */
+export const SIMULATED_OUTCOMES = ['allowed', 'blocked', 'needs-someone-else', 'pending'] as const;
+export type SimulatedOutcome = (typeof SIMULATED_OUTCOMES)[number];
+
 export const APPROVAL_RISKS = ['low', 'medium', 'high'] as const;
 export type ApprovalRisk = (typeof APPROVAL_RISKS)[number];
 
@@ -64,6 +68,12 @@ export interface RequestAttributes {
 /** Who decides, as the API authenticated them (and signed in the approval assertion). */
 export interface Approver {
   userId: string;
+  /**
+   * Deciding in place of this absent person (a delegation in force): the stage's requirement
+   * is read from the absent person's role and groups (`tenantRole`, `groups`, `platformAdmin`
+   * are theirs), separation of duties from both.
+   */
+  onBehalfOf?: string | null;
   platformAdmin: boolean;
   /** Their role in the request's tenant (null: not a member). */
   tenantRole: ApproverRole | null;
@@ -74,6 +84,8 @@ export interface RecordedDecision {
   userId: string;
   decision: 'approve' | 'reject';
   stage: number;
+  /** The absent approver this decision was taken for (a delegation), if any. */
+  onBehalfOf?: string | null;
 }
 
 /** The state a decision is judged against. */
@@ -143,8 +155,16 @@ export function evaluateDecision(
   if (!stage) return refuse('closed', 'The request has no open stage.');
   if (state.requesterId !== null && approver.userId === state.requesterId)
     return refuse('requester', 'You asked for this: someone else must decide on it (separation of duties).');
-  if (state.decisions.some((taken) => taken.userId === approver.userId))
+  const absent = approver.onBehalfOf ?? null;
+  if (absent !== null && absent === state.requesterId)
+    return refuse('requester', 'The person you stand in for asked for this: someone else must decide on it.');
+  // One person decides once: in person or through a delegate, never both.
+  const decidedFor = (userId: string) =>
+    state.decisions.some((taken) => taken.userId === userId || (taken.onBehalfOf ?? null) === userId);
+  if (decidedFor(approver.userId))
     return refuse('decided-already', 'You decided on this request already: one person decides once.');
+  if (absent !== null && decidedFor(absent))
+    return refuse('decided-already', 'The person you stand in for has decided on this request already.');
   if (!fitsRequirement(stage.approvers, approver))
     return refuse('not-an-approver', `Stage "${stage.name}" needs ${describeRequirement(stage.approvers)}.`);
   if (!withinHours(stage.hours, now))
@@ -167,7 +187,9 @@ export function evaluateDecision(
  */
 export function approvalsCounted(stage: number, decisions: readonly RecordedDecision[]): number {
   return new Set(
-    decisions.filter((taken) => taken.decision === 'approve' && taken.stage === stage).map((taken) => taken.userId),
+    decisions
+      .filter((taken) => taken.decision === 'approve' && taken.stage === stage)
+      .map((taken) => taken.onBehalfOf ?? taken.userId),
   ).size;
 }
 
@@ -200,3 +222,20 @@ export function tenantApprovalPolicy(timeoutMs: number, approvers = 1): Approval
     ],
   };
 }
+
+/**
+ * What applies to a tenant's environment when the tenant stored no policy for it and no
+ * default of its own: production (`prod`, `production`) needs one admin (or owner) within a
+ * day; other environments need no approval. The policy editor shows it in its empty state.
+ */
+export const PLATFORM_DEFAULT_POLICY: ApprovalPolicy = {
+  version: 1,
+  rules: [
+    {
+      name: 'production',
+      when: { environments: ['prod', 'production'] },
+      stages: [{ name: 'admins', approvers: { kind: 'role', role: 'admin', count: 1 }, expiresAfterMs: 86_400_000 }],
+    },
+    { name: 'other environments', stages: [] },
+  ],
+};

@@ -12,6 +12,7 @@ const SECTIONS = [
   { value: 'webhooks', label: 'Webhooks', to: '/tenants/:slug/webhooks' },
   { value: 'connectors', label: 'Connectors', to: '/tenants/:slug/connectors' },
   { value: 'plan', label: 'Plan', to: '/tenants/:slug/plan' },
+  { value: 'approval-policies', label: 'Approval policies', to: '/tenants/:slug/approval-policies' },
 ] as const;
 
 export type TenantSection = (typeof SECTIONS)[number]['value'];
