@@ -22,6 +22,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'secrets.read',
     'secrets.manage',
     'secrets.reveal',
+    'environments.read',
+    'environments.manage',
     'plan.change',
   ],
   admin: [
@@ -41,6 +43,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'secrets.read',
     'secrets.manage',
     'secrets.reveal',
+    'environments.read',
+    'environments.manage',
   ],
   developer: [
     'tenant.read',
@@ -53,8 +57,9 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     // Developers keep their applications' secrets (set and replace values) but reveal none.
     'secrets.read',
     'secrets.manage',
+    'environments.read',
   ],
-  viewer: ['tenant.read', 'members.read', 'connectors.read', 'secrets.read'],
+  viewer: ['tenant.read', 'members.read', 'connectors.read', 'secrets.read', 'environments.read'],
 };
 
 export function roleAllows(role: Role, permission: Permission): boolean {
