@@ -15,8 +15,8 @@ export const ENVIRONMENT_NAME_PATTERN = /^[a-z](?:[a-z0-9-]{0,13}[a-z0-9])?$/;
 export const environmentName = z
   .string()
   .trim()
-  .min(1, 'Enter a name.')
-  .max(15, 'Use at most 15 characters.')
+  .min(1, { error: 'Enter a name.', abort: true })
+  .max(15, { error: 'Use at most 15 characters.', abort: true })
   .regex(
     ENVIRONMENT_NAME_PATTERN,
     'Use lowercase letters, digits and -, starting with a letter and not ending with -.',
@@ -79,13 +79,18 @@ export const EnvironmentConfiguration = z
   .strictObject({
     /** Plain (not secret) environment variables, by name. */
     variables: z
-      .record(
-        z
-          .string()
-          .regex(VARIABLE_NAME_PATTERN, 'Name variables with letters, digits and _, not starting with a digit.'),
-        z.string().max(4096, 'Use at most 4096 characters.'),
-      )
-      .refine((value) => Object.keys(value).length <= MAX_VARIABLES, `Set at most ${MAX_VARIABLES} variables.`)
+      .record(z.string(), z.string({ error: 'Give the value as text.' }).max(4096, 'Use at most 4096 characters.'))
+      .superRefine((value, ctx) => {
+        for (const key of Object.keys(value))
+          if (!VARIABLE_NAME_PATTERN.test(key))
+            ctx.addIssue({
+              code: 'custom',
+              path: [key],
+              message: 'Name variables with letters, digits and _, not starting with a digit.',
+            });
+        if (Object.keys(value).length > MAX_VARIABLES)
+          ctx.addIssue({ code: 'custom', message: `Set at most ${MAX_VARIABLES} variables.` });
+      })
       .default({}),
     /** Tenant secrets (by name, in this environment) the environment's workloads read. */
     secretRefs: z
