@@ -105,9 +105,12 @@ export async function updateEnvironment(
   const entries = Object.entries(changes).filter(([, value]) => value !== undefined);
   const sets = entries.map(([key], index) => `${key} = $${index + 3}`);
   if (changes.status === 'deleted') sets.push('deleted_at = now()');
+  // Wrapped in a SELECT: TypeORM answers [rows, count] for a bare UPDATE ... RETURNING.
   const [row] = await db.query<EnvironmentRow[]>(
-    `UPDATE tenant_environments SET ${[...sets, 'updated_at = now()'].join(', ')}
-      WHERE tenant_id = $1 AND name = $2 AND deleted_at IS NULL RETURNING *`,
+    `WITH updated AS (
+       UPDATE tenant_environments SET ${[...sets, 'updated_at = now()'].join(', ')}
+        WHERE tenant_id = $1 AND name = $2 AND deleted_at IS NULL RETURNING *)
+     SELECT * FROM updated`,
     [
       tenantId,
       name,

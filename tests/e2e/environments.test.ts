@@ -113,7 +113,7 @@ describe('portal: environments', () => {
     await staging.getByText('once 2026-12-24T00:00:00Z 2026-12-27T00:00:00Z Holidays').waitFor();
 
     // Edit production's protection.
-    await page.getByRole('button', { name: 'Edit production' }).click();
+    await page.getByRole('link', { name: 'Edit production' }).click();
     const edit = page.getByRole('form', { name: 'Edit production' });
     await edit.getByRole('textbox', { name: /Soak time/ }).fill('30');
     await edit.getByRole('checkbox', { name: 'developer' }).uncheck();
@@ -145,7 +145,7 @@ describe('portal: environments', () => {
     const card = page.getByTestId('environment-card').first();
     await card.getByTestId('environment-configuration').waitFor();
     await card.getByTestId('environment-protection').waitFor();
-    assert.equal(await page.getByRole('button', { name: /^Edit / }).count(), 0, 'no Edit for a viewer');
+    assert.equal(await page.getByRole('link', { name: /^Edit / }).count(), 0, 'no Edit for a viewer');
     assert.ok(await page.getByRole('button', { name: 'Add environment' }).isDisabled());
     assert.match(
       (await page.getByTestId('create-environment-refusal').textContent()) ?? '',
