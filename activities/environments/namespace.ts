@@ -2,7 +2,7 @@
 // through the cluster port, and the environment's status recorded.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { EnvironmentStatus } from '../../contracts/environments.ts';
-import { findEnvironment, updateEnvironment } from '../../db/repositories/tenant-environments.ts';
+import { closePositionGap, findEnvironment, updateEnvironment } from '../../db/repositories/tenant-environments.ts';
 import { findTenantById } from '../../db/repositories/tenants.ts';
 import { tenantNamespaceName } from '../../integrations/cluster/port.ts';
 import type { ActivityDeps } from '../shared/deps.ts';
@@ -84,6 +84,7 @@ export function createEnvironmentActivities(
           status: input.status,
           status_detail: input.detail,
         });
+        if (input.status === 'deleted') await closePositionGap(db, input.tenantId, row.position);
         await auditChange(
           `environment.${input.status === 'ready' ? 'created' : input.status}`,
           'environment',

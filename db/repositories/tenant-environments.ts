@@ -122,6 +122,15 @@ export async function updateEnvironment(
   return row ?? null;
 }
 
+/** After an environment is deleted, the ones after it move up one place: positions stay 1, 2, 3, … */
+export async function closePositionGap(db: EntityManager, tenantId: string, position: number): Promise<void> {
+  await db.query(
+    `UPDATE tenant_environments SET position = position - 1
+      WHERE tenant_id = $1 AND deleted_at IS NULL AND position > $2`,
+    [tenantId, position],
+  );
+}
+
 /** The names of the tenant's live secrets in an environment (lowercase), to check references against. */
 export async function liveSecretNames(db: EntityManager, tenantId: string, environment: string): Promise<Set<string>> {
   const rows = await db.query<Array<{ name: string }>>(

@@ -260,7 +260,7 @@ describe('environments (tenant data, namespaces on the control plane)', () => {
     });
     assert.equal(created.status, 202, JSON.stringify(created.body));
     assert.equal(created.body.environment.status, 'creating');
-    assert.equal(created.body.environment.position, 3, 'after the last one');
+    assert.equal(created.body.environment.position, 3, 'after the last one (production moved up to 2)');
     const creation = await waitForOperation(platform, created.body.operation.id, 120_000);
     assert.equal(creation.status, 'completed', JSON.stringify(creation));
     assert.deepEqual(
