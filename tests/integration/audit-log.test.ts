@@ -64,6 +64,7 @@ describe('audit log and tenant isolation', () => {
         'tenant.secret_access_granted',
         'tenant.billing_customer_created',
         'tenant.billing_subscription_created',
+        'environment.created', // the plan's default environment (docs/decisions/0019)
         'tenant.license_issued',
         'invitation.created', // the owner's address has no account: invited with the welcome
         'tenant.welcome_mail_sent',
@@ -99,7 +100,7 @@ describe('audit log and tenant isolation', () => {
       await client.query(`SELECT set_config('atrium.tenant_id', $1, true)`, [tenantId]);
       return (await client.query(`SELECT count(*)::int AS n FROM audit_log`)).rows[0].n;
     });
-    assert.equal(own, 11, 'the tenant sees its own entries (the eleven above)');
+    assert.equal(own, 12, 'the tenant sees its own entries (the twelve above)');
     const other = await asApp(async (client) => {
       await client.query(`SELECT set_config('atrium.tenant_id', $1, true)`, ['00000000-0000-4000-8000-000000000000']);
       return (await client.query(`SELECT count(*)::int AS n FROM audit_log`)).rows[0].n;
