@@ -145,9 +145,17 @@ describe('portal: the billing panel of a tenant in dunning', () => {
     await free.getByLabel('At the end of the billing period').check();
     await free.getByRole('button', { name: 'Downgrade to Free' }).click();
     await page.waitForURL(/\/operations\/tenant-plan%2F/);
-    await page.goto(`/tenants/${tenant.slug}/plan`);
+    // The page shows the change as it was when loaded: "being applied" until the workflow has
+    // recorded the date it waits for (a busy worker may take a while), then "scheduled".
     const pending = page.getByTestId('plan-pending');
-    await pending.getByText(/at the end of the billing period/).waitFor({ timeout: 30_000 });
+    await waitFor(
+      'the downgrade scheduled on the plan page',
+      async () => {
+        await page.goto(`/tenants/${tenant.slug}/plan`);
+        return (await pending.getByText(/at the end of the billing period/).count()) > 0;
+      },
+      90_000,
+    );
     assert.ok(await page.getByTestId('plan-enterprise').getByRole('button').isDisabled(), 'one change at a time');
     await pending.getByRole('button', { name: 'Cancel the downgrade' }).click();
     await waitFor('the downgrade cancelled', async () => {
