@@ -4,9 +4,10 @@
 // tenant, and platform admins, are not affected; an outsider's requests (404) spend nothing.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
+import { request } from '../support/api-client.ts';
 import type { Platform, TestUser } from '../support/platform.ts';
-import { jwtPrivateKey, seedUser, startPlatform } from '../support/platform.ts';
+import { jwtPrivateKey, startPlatform } from '../support/platform.ts';
+import { provisionTenantWithOwner } from '../support/provisioning.ts';
 import type { ChildHandle } from '../support/processes.ts';
 import { ENTRY_POINTS, startNodeProcess } from '../support/processes.ts';
 import { testEnv } from '../support/env.ts';
@@ -36,21 +37,7 @@ describe('tenant rate limits, shared by two API processes', () => {
       readyWhen: /"url":"(http:\/\/[^"]+)"/,
     });
     secondUrl = second.ready[1] as string;
-    for (const name of ['limited', 'neighbour']) {
-      const slug = uniqueSlug(name);
-      const created = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
-        headers: platform.admin.headers,
-        json: { slug, name, ownerEmail: `owner@${slug}.test` },
-      });
-      assert.equal(created.status, 202, JSON.stringify(created.body));
-      await waitForOperation(platform, created.body.operation.id);
-      const owner = await seedUser(platform.database, { email: `member@${slug}.test` });
-      await platform.database.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')`, [
-        created.body.tenant.id,
-        owner.userId,
-      ]);
-      tenants.push({ id: created.body.tenant.id, slug, owner });
-    }
+    for (const name of ['limited', 'neighbour']) tenants.push(await provisionTenantWithOwner(platform, name));
   });
   after(async () => {
     await second?.stop();

@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { UsageAccepted, UsageSummary } from '../../contracts/usage.ts';
 import { REPORTABLE_METERS } from '../../workflows/shared/meters.ts';
-import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
+import { request } from '../support/api-client.ts';
 import type { Platform, TestUser } from '../support/platform.ts';
-import { seedUser, startPlatform } from '../support/platform.ts';
+import { startPlatform } from '../support/platform.ts';
+import { provisionTenantWithOwner } from '../support/provisioning.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const DAY_MS = 86_400_000;
@@ -21,18 +22,7 @@ describe('usage: ingestion with an API key, deduplication, summaries, bad input'
   before(async () => {
     platform = await startPlatform({ env: { USAGE_METERING_INTERVAL: '500ms' } });
     for (const name of ['usage', 'other', 'metered']) {
-      const slug = uniqueSlug(name);
-      const created = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
-        headers: platform.admin.headers,
-        json: { slug, name, ownerEmail: `owner@${slug}.test` },
-      });
-      assert.equal(created.status, 202, JSON.stringify(created.body));
-      await waitForOperation(platform, created.body.operation.id);
-      const owner = await seedUser(platform.database, { email: `member@${slug}.test` });
-      await platform.database.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')`, [
-        created.body.tenant.id,
-        owner.userId,
-      ]);
+      const { id, slug, owner } = await provisionTenantWithOwner(platform, name);
       const keyOf = async (role: string) => {
         const made = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${slug}/api-keys`, {
           headers: owner.headers,
@@ -41,13 +31,7 @@ describe('usage: ingestion with an API key, deduplication, summaries, bad input'
         assert.equal(made.status, 201, JSON.stringify(made.body));
         return made.body.key as string;
       };
-      tenants.push({
-        id: created.body.tenant.id,
-        slug,
-        owner,
-        key: await keyOf('developer'),
-        viewerKey: await keyOf('viewer'),
-      });
+      tenants.push({ id, slug, owner, key: await keyOf('developer'), viewerKey: await keyOf('viewer') });
     }
   });
   after(async () => {

@@ -1,11 +1,13 @@
-// Helpers for tests that interfere with a provisioning in flight (kills, shutdowns).
+// Helpers for tests that provision tenants: one with an owner to act as, and ones that
+// interfere with a provisioning in flight (kills, shutdowns).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { tenantLockKey } from '../../activities/shared/tenant-lock.ts';
-import { operationPath, request } from './api-client.ts';
-import type { Platform } from './platform.ts';
+import { operationPath, request, uniqueSlug, waitForOperation } from './api-client.ts';
+import type { Platform, TestUser } from './platform.ts';
+import { seedUser } from './platform.ts';
 
 /** Starts provisioning through the API; returns the operation id. */
 export async function startProvisioning(platform: Platform, slug: string): Promise<string> {
@@ -151,4 +153,29 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(50);
   }
+}
+
+/**
+ * Provisions a tenant through the API (as the platform admin) and makes a newly seeded person
+ * (`member@<slug>.test`) its owner; resolves once provisioning completed.
+ */
+export async function provisionTenantWithOwner(
+  platform: Platform,
+  name: string,
+  options: { plan?: string } = {},
+): Promise<{ id: string; slug: string; owner: TestUser }> {
+  const slug = uniqueSlug(name);
+  const created = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
+    headers: platform.admin.headers,
+    json: { slug, name, ownerEmail: `owner@${slug}.test`, ...(options.plan ? { plan: options.plan } : {}) },
+  });
+  assert.equal(created.status, 202, JSON.stringify(created.body));
+  const operation = await waitForOperation(platform, created.body.operation.id);
+  assert.equal(operation.status, 'completed', JSON.stringify(operation));
+  const owner = await seedUser(platform.database, { email: `member@${slug}.test` });
+  await platform.database.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')`, [
+    created.body.tenant.id,
+    owner.userId,
+  ]);
+  return { id: created.body.tenant.id as string, slug, owner };
 }
