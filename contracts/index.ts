@@ -11,6 +11,7 @@ export * from './auth.ts';
 export * from './billing.ts';
 export * from './common.ts';
 export * from './connectors.ts';
+export * from './environments.ts';
 export * from './events.ts';
 export * from './health.ts';
 export * from './invitations.ts';

@@ -27,6 +27,9 @@ export const PERMISSIONS = [
   'secrets.read',
   'secrets.manage',
   'secrets.reveal',
+  // Environments: reading them, and creating, configuring, protecting and deleting them (owners, admins).
+  'environments.read',
+  'environments.manage',
   // Changing the tenant's plan (it changes what the tenant pays): owners.
   'plan.change',
   // Reporting usage with an API key (POST /api/v1/usage): keys of owners, admins, developers.

@@ -16,6 +16,7 @@ export const WORKFLOW_FAMILIES = [
   'billing',
   'connectors',
   'secret-rotation',
+  'environments',
 ] as const;
 export type WorkflowFamily = (typeof WORKFLOW_FAMILIES)[number];
 
@@ -138,6 +139,21 @@ export const OPERATION_CATALOGUE = {
     workflowId: ({ slug, secretId }) => `secret-rotation/${slug}/${secretId}`,
     scope: 'tenant',
     label: 'Scheduled secret rotation',
+  }),
+  // Environments (docs/decisions/0019): a name is reused after a delete, so each ID may run again once closed.
+  'environment-create': entry<{ slug: string; environment: string }>({
+    family: 'environments',
+    workflowType: 'createEnvironment',
+    workflowId: ({ slug, environment }) => `environment-create/${slug}/${environment}`,
+    scope: 'tenant',
+    label: 'Environment creation',
+  }),
+  'environment-delete': entry<{ slug: string; environment: string }>({
+    family: 'environments',
+    workflowType: 'deleteEnvironment',
+    workflowId: ({ slug, environment }) => `environment-delete/${slug}/${environment}`,
+    scope: 'tenant',
+    label: 'Environment deletion',
   }),
 } as const;
 

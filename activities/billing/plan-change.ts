@@ -71,9 +71,12 @@ export function createPlanChangeActivities(deps: Pick<ActivityDeps, 'dataSource'
         const { clusterNamespaces } = await step.locked(({ db }) => readTenantResources(db, input.tenantId));
         const limits = planDefinition(input.plan).cluster;
         const applied: string[] = [];
-        for (const environment of deps.cluster.environments) {
-          const name = tenantNamespaceName(input.slug, environment);
-          if (!clusterNamespaces.includes(name)) continue;
+        // Every namespace recorded for the tenant: the environments it was provisioned with and
+        // those created since (docs/decisions/0019).
+        const prefix = tenantNamespaceName(input.slug, '');
+        for (const name of clusterNamespaces) {
+          if (!name.startsWith(prefix)) continue;
+          const environment = name.slice(prefix.length);
           const outcome = await deps.cluster.port.ensureResourceLimits(
             { tenantId: input.tenantId, slug: input.slug, environment },
             limits,

@@ -22,6 +22,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'secrets.read',
     'secrets.manage',
     'secrets.reveal',
+    'environments.read',
+    'environments.manage',
     'plan.change',
     'usage.report',
     'approvals.manage',
@@ -45,6 +47,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'secrets.reveal',
     'usage.report',
     'approvals.manage',
+    'environments.read',
+    'environments.manage',
   ],
   developer: [
     'tenant.read',
@@ -58,8 +62,9 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'secrets.read',
     'secrets.manage',
     'usage.report',
+    'environments.read',
   ],
-  viewer: ['tenant.read', 'members.read', 'connectors.read', 'secrets.read'],
+  viewer: ['tenant.read', 'members.read', 'connectors.read', 'secrets.read', 'environments.read'],
 };
 
 export function roleAllows(role: Role, permission: Permission): boolean {

@@ -35,6 +35,7 @@ import { CreateConnectorSyncs1764900000000 } from './1764900000000-CreateConnect
 import { CreateSecretRotations1765000000000 } from './1765000000000-CreateSecretRotations.ts';
 import { CreatePlanChanges1765200000000 } from './1765200000000-CreatePlanChanges.ts';
 import { AddSuspensionPausedSchedules1765210000000 } from './1765210000000-AddSuspensionPausedSchedules.ts';
+import { CreateTenantEnvironments1765300000000 } from './1765300000000-CreateTenantEnvironments.ts';
 import { CreateApprovalDelegations1765310000000 } from './1765310000000-CreateApprovalDelegations.ts';
 import { CreateTenantRateWindows1765320000000 } from './1765320000000-CreateTenantRateWindows.ts';
 import { CreateUsageEvents1765330000000 } from './1765330000000-CreateUsageEvents.ts';
@@ -76,6 +77,7 @@ export const migrations = [
   CreateSecretRotations1765000000000,
   CreatePlanChanges1765200000000,
   AddSuspensionPausedSchedules1765210000000,
+  CreateTenantEnvironments1765300000000,
   CreateApprovalDelegations1765310000000,
   CreateTenantRateWindows1765320000000,
   CreateUsageEvents1765330000000,

@@ -8,12 +8,12 @@ import { LIVE_CONNECTION_STATUSES } from './connectors.ts';
 const USABLE_API_KEYS = `SELECT count(*) FROM api_keys WHERE tenant_id = $1 AND revoked_at IS NULL
   AND (expires_at IS NULL OR expires_at > now())`;
 
-/** What the plan's limits count: members, environments (the tenant's namespaces), live connectors, usable API keys. */
+/** What the plan's limits count: members, environments (live rows of tenant_environments), live connectors, usable API keys. */
 export async function countPlanUsage(db: EntityManager, tenantId: string): Promise<PlanUsage> {
   const [row] = await db.query<Array<Record<keyof PlanUsage, string>>>(
     `SELECT
        (SELECT count(*) FROM memberships WHERE tenant_id = $1) AS members,
-       (SELECT coalesce(cardinality(cluster_namespaces), 0) FROM tenant_resources WHERE tenant_id = $1) AS environments,
+       (SELECT count(*) FROM tenant_environments WHERE tenant_id = $1 AND deleted_at IS NULL) AS environments,
        (SELECT count(*) FROM connector_connections WHERE tenant_id = $1 AND status = ANY($2)) AS connectors,
        (${USABLE_API_KEYS}) AS "apiKeys"`,
     [tenantId, LIVE_CONNECTION_STATUSES],

@@ -154,7 +154,22 @@ describe('tenant-provisioning activities', () => {
       );
     });
 
-    it('cluster: skipped without a cluster, and nothing recorded', async () => {
+    it("cluster: the plan's default environments recorded ready, namespaces skipped without a cluster", async () => {
+      const run = await h.twice(a, 'createTenantEnvironments', { ...h.ref(t), plan: t.plan }, { tenant: t });
+      assert.deepEqual(run.result, { skipped: NO_CLUSTER_REASON, namespaces: [], environments: ['production'] });
+      assert.deepEqual(run.audit, ['environment.created']);
+      assert.deepEqual(
+        run.after.tenant_environments.map((e: { name: string; position: number; status: string }) => [
+          e.name,
+          e.position,
+          e.status,
+        ]),
+        [['production', 1, 'ready']],
+      );
+      assert.deepEqual(run.after.tenant_resources[0]?.cluster_namespaces ?? [], []);
+    });
+
+    it("cluster (histories before the plan's environments): the same environments, nothing more", async () => {
       const run = await h.twice(a, 'createTenantNamespaces', { ...h.ref(t), plan: t.plan }, { tenant: t });
       assert.deepEqual(run.result, { skipped: NO_CLUSTER_REASON, namespaces: [] });
       assert.deepEqual(run.audit, []);
@@ -399,10 +414,17 @@ describe('tenant-provisioning activities', () => {
       assert.deepEqual(run.after.tenant_licenses, []);
     });
 
-    it('deleteTenantNamespaces: nothing to delete without a cluster', async () => {
+    it('deleteTenantNamespaces: nothing to delete without a cluster; the environments marked deleted', async () => {
       const run = await h.twice(a, 'deleteTenantNamespaces', h.ref(u), { tenant: u });
-      assert.deepEqual(run.audit, []);
-      assert.deepEqual(differences(run.before, run.after), []);
+      assert.deepEqual(run.audit, ['environment.deleted']);
+      assert.deepEqual(
+        run.after.tenant_environments.map((e: { name: string; status: string; deleted_at: unknown }) => [
+          e.name,
+          e.status,
+          e.deleted_at !== null,
+        ]),
+        [['production', 'deleted', true]],
+      );
     });
 
     it('cancelTenantBilling: subscription canceled, customer deleted (kept as records)', async () => {

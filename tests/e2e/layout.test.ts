@@ -222,6 +222,7 @@ describe('portal layout at 1,400 and 390 px', () => {
     ['members', `/tenants/${slugA}/members`],
     ['invitations', `/tenants/${slugA}/invitations`],
     ['api-keys', `/tenants/${slugA}/api-keys`],
+    ['environments', `/tenants/${slugA}/environments`],
     ['secrets', `/tenants/${slugA}/secrets`],
     ['secret', `/tenants/${slugA}/secrets/${secretA}`],
     ['audit-log', `/tenants/${slugA}/audit-log`],

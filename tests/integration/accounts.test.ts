@@ -125,6 +125,7 @@ describe('accounts: signup, email verification, password reset', () => {
         'tenant.secret_access_granted',
         'tenant.billing_customer_created',
         'tenant.billing_subscription_created',
+        'environment.created', // the plan's default environment (docs/decisions/0019)
         'tenant.license_issued',
         'tenant.welcome_mail_sent',
         'tenant.activated',

@@ -64,6 +64,7 @@ describe('audit log and tenant isolation', () => {
         'tenant.secret_access_granted',
         'tenant.billing_customer_created',
         'tenant.billing_subscription_created',
+        'environment.created', // the plan's default environment (docs/decisions/0019)
         'tenant.license_issued',
         'invitation.created', // the owner's address has no account: invited with the welcome
         'tenant.welcome_mail_sent',

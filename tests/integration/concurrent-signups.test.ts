@@ -18,6 +18,7 @@ const SIGNUPS = 20;
 const run = promisify(execFile);
 /** What a signup writes into its tenant's audit chain, sorted. */
 const SIGNUP_ACTIONS = [
+  'environment.created',
   'member.added',
   'tenant.activated',
   'tenant.billing_customer_created',

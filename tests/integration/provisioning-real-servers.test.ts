@@ -264,6 +264,9 @@ describe('a cluster step that fails for good, against the real servers', () => {
     assert.deepEqual(
       undone.map((e) => e.action),
       [
+        // The plan's environment, recorded before its namespace was refused, is marked deleted.
+        'environment.created',
+        'environment.deleted',
         'tenant.billing_subscription_canceled',
         'tenant.billing_customer_deleted',
         'tenant.secret_access_revoked',

@@ -493,6 +493,45 @@ const ROUTES: Route[] = [
     permission: 'secrets.manage',
     allowed: [404],
   },
+  // Environments (the matrix tenant starts with one: production). Owners and admins each add one,
+  // which the team plan's three fit; a made-up environment is a 404 about it, never the tenant.
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/environments',
+    path: (s) => `/api/v1/tenants/${s}/environments`,
+    permission: 'environments.read',
+    allowed: [200],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/environments',
+    path: (s) => `/api/v1/tenants/${s}/environments`,
+    body: () => ({ name: `m${randomUUID().slice(0, 8)}` }),
+    permission: 'environments.manage',
+    allowed: [202],
+  },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/environments/{environment}',
+    path: (s) => `/api/v1/tenants/${s}/environments/nowhere`,
+    permission: 'environments.read',
+    allowed: [404],
+  },
+  {
+    method: 'PATCH',
+    spec: '/api/v1/tenants/{slug}/environments/{environment}',
+    path: (s) => `/api/v1/tenants/${s}/environments/nowhere`,
+    body: () => ({ protection: { soakMinutes: 5 } }),
+    permission: 'environments.manage',
+    allowed: [404],
+  },
+  {
+    method: 'DELETE',
+    spec: '/api/v1/tenants/{slug}/environments/{environment}',
+    path: (s) => `/api/v1/tenants/${s}/environments/nowhere`,
+    permission: 'environments.manage',
+    allowed: [404],
+  },
   // Platform admins only: every tenant role gets 403.
   {
     method: 'POST',
@@ -757,7 +796,8 @@ describe('every tenant route × every role', () => {
                 (SELECT count(*) FROM audit_log) AS a, (SELECT count(*) FROM approval_decisions) AS ad,
                 (SELECT count(*) FROM tenant_secrets) AS ts, (SELECT count(*) FROM local_secrets) AS ls,
                 (SELECT count(*) FROM approval_policies) AS ap, (SELECT count(*) FROM approval_group_members) AS ag,
-                (SELECT count(*) FROM approval_delegations) AS adl`,
+                (SELECT count(*) FROM approval_delegations) AS adl,
+                (SELECT count(*) FROM tenant_environments) AS env`,
       );
     const before = await counts();
     for (const route of ROUTES) {

@@ -24,6 +24,8 @@ import type { SmtpCapture } from '../support/smtp-capture.ts';
 import { startSmtpCapture } from '../support/smtp-capture.ts';
 
 const ENVIRONMENTS = ['production', 'staging'];
+/** The free plan's tenants get the first configured environment only (docs/decisions/0019). */
+const PROVISIONED = ENVIRONMENTS.slice(0, 1);
 
 /** Each step, and the activity that runs it. */
 const STEPS = [
@@ -31,7 +33,7 @@ const STEPS = [
   ['database', 'createTenantDatabase'],
   ['secrets', 'grantTenantSecretAccess'],
   ['billing', 'createTenantBilling'],
-  ['cluster', 'createTenantNamespaces'],
+  ['cluster', 'createTenantEnvironments'],
   ['license', 'issueTenantLicense'],
   ['welcome', 'sendWelcomeMail'],
   ['activate', 'activateTenant'],
@@ -155,7 +157,7 @@ describe('worker killed inside each provisioning step, against the real servers'
     const namespaces = await core.listNamespace({ labelSelector: `atrium.dev/tenant-id=${tenantId}` });
     assert.deepEqual(
       namespaces.items.map((ns) => ns.metadata?.name).sort(),
-      ENVIRONMENTS.map((environment) => `tenant-${slug}-${environment}`).sort(),
+      PROVISIONED.map((environment) => `tenant-${slug}-${environment}`).sort(),
       'one namespace per environment in the kube API server',
     );
 
@@ -183,6 +185,7 @@ describe('worker killed inside each provisioning step, against the real servers'
     assert.deepEqual(
       audited,
       [
+        ['environment.created', PROVISIONED.length],
         ['invitation.created', 1], // the owner's invitation, sent with the welcome
         ['tenant.activated', 1],
         ['tenant.billing_customer_created', 1],
@@ -191,7 +194,7 @@ describe('worker killed inside each provisioning step, against the real servers'
         ['tenant.database_role_created', 1],
         ['tenant.database_secret_written', 1],
         ['tenant.license_issued', 1],
-        ['tenant.namespace_created', ENVIRONMENTS.length],
+        ['tenant.namespace_created', PROVISIONED.length],
         ['tenant.schema_created', 1],
         ['tenant.secret_access_granted', 1],
         ['tenant.welcome_mail_sent', 1],

@@ -121,6 +121,7 @@ describe('worker killed in the middle of provisioning', () => {
     assert.deepEqual(
       audited,
       [
+        'environment.created', // the plan's default environment
         'invitation.created', // the owner's invitation, sent with the welcome
         'tenant.activated',
         'tenant.billing_customer_created',

@@ -85,6 +85,11 @@ describe('workflow replay', () => {
         'rotate-secret-confirmed',
         'rotate-secret-unconfirmed',
         'scheduled-secret-rotation-completed',
+        'provision-tenant-plan-environments',
+        'create-environment-completed',
+        'create-environment-failed',
+        'delete-environment-completed',
+        'delete-environment-failed',
       ].sort(),
     );
   });

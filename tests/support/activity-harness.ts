@@ -298,7 +298,7 @@ export async function startActivityHarness(options: { slugPrefix: string }): Pro
       await run(a, 'createTenantDatabase', ref);
       await run(a, 'grantTenantSecretAccess', ref);
       await run(a, 'createTenantBilling', { ...ref, name, ownerEmail, plan });
-      await run(a, 'createTenantNamespaces', { ...ref, plan });
+      await run(a, 'createTenantEnvironments', { ...ref, plan });
       await run(a, 'issueTenantLicense', { ...ref, plan });
       await run(a, 'sendWelcomeMail', { ...ref, name, ownerEmail });
       await run(a, 'activateTenant', { tenantId: tenant.tenantId, actor: admin });

@@ -37,6 +37,7 @@ describe('worker task queues', () => {
         ['atrium-billing', 3, 4],
         ['atrium-connectors', 5, 6],
         ['atrium-secret-rotation', 5, 6],
+        ['atrium-environments', 5, 6],
       ],
     );
   });

@@ -44,7 +44,8 @@ function standIns(signing: TestSigner) {
         customerKey: 'ck',
         subscriptionKey: 'sk',
       }),
-    createTenantNamespaces: () => Promise.resolve({ skipped: 'no cluster', namespaces: [] }),
+    createTenantEnvironments: () =>
+      Promise.resolve({ skipped: 'no cluster', namespaces: [], environments: ['production'] }),
     issueTenantLicense: () => Promise.resolve({ licenseId: 'l', keyId: 'k', tier: 'enterprise' }),
     sendWelcomeMail: () => Promise.resolve({ sent: true }),
     activateTenant: async () => {},

@@ -27,6 +27,7 @@ export default [
   route('tenants/:slug/webhooks/:endpointId', 'routes/tenants/webhook-endpoint.tsx'),
   route('tenants/:slug/plan', 'routes/tenants/plan.tsx'),
   route('tenants/:slug/approval-policies', 'routes/tenants/approval-policies.tsx'),
+  route('tenants/:slug/environments', 'routes/tenants/environments.tsx'),
   route('tenants/:slug/connectors', 'routes/tenants/connectors.tsx'),
   route('tenants/:slug/connections/:connectionId', 'routes/tenants/connection.tsx'),
   route('connectors/callback', 'routes/connectors/callback.tsx'),

@@ -74,6 +74,8 @@ export interface ProvisionTenantResult {
   roleName?: string;
   licenseId?: string;
   namespaces?: string[];
+  /** Since the plan's default environments: the tenant's environments, in order. */
+  environments?: string[];
   progress: OperationProgress;
 }
 
@@ -106,6 +108,13 @@ export type ProvisionTenantStep =
   | (typeof PROVISION_TENANT_STEPS)[number]['name']
   | (typeof PROVISION_TENANT_STEPS_V2)[number]['name']
   | typeof APPROVAL_STEP.name;
+
+/**
+ * Marks workflows whose `cluster` step makes the plan's default environments (recorded as the
+ * tenant's environments, CLUSTER_ENVIRONMENTS capped by the plan: docs/decisions/0019) rather
+ * than one namespace per configured environment.
+ */
+export const PROVISION_TENANT_PLAN_ENVIRONMENTS_PATCH = 'provision-tenant-plan-environments';
 
 /**
  * The patch of the approval on the approval primitive (workflows/approvals/); workflows

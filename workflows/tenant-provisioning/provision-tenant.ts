@@ -25,6 +25,7 @@ import {
   decideApprovalUpdate,
   PROVISION_TENANT_APPROVAL_PRIMITIVE_PATCH,
   PROVISION_TENANT_KIND,
+  PROVISION_TENANT_PLAN_ENVIRONMENTS_PATCH,
   PROVISION_TENANT_STEPS,
   PROVISION_TENANT_STEPS_V2,
   PROVISION_TENANT_V3_PATCH,
@@ -130,7 +131,16 @@ async function provisionTenantV3(input: ProvisionTenantInput): Promise<Provision
     );
 
     before('cluster', () => undo.deleteTenantNamespaces(ref));
-    const namespaces = await tracker.run('cluster', () => cluster.createTenantNamespaces({ ...ref, plan }));
+    // Since environments are tenant data: the plan's default environments, recorded as the
+    // tenant's; earlier histories made one namespace per configured environment.
+    const planEnvironments = patched(PROVISION_TENANT_PLAN_ENVIRONMENTS_PATCH);
+    const namespaces: { skipped: string | null; namespaces: string[]; environments?: string[] } = await tracker.run(
+      'cluster',
+      () =>
+        planEnvironments
+          ? cluster.createTenantEnvironments({ ...ref, plan })
+          : cluster.createTenantNamespaces({ ...ref, plan }),
+    );
     if (namespaces.skipped !== null) tracker.skip('cluster', namespaces.skipped);
 
     before('license', () => undo.withdrawTenantLicense(ref));
@@ -150,6 +160,7 @@ async function provisionTenantV3(input: ProvisionTenantInput): Promise<Provision
       roleName: database.roleName,
       licenseId: issued.licenseId,
       namespaces: namespaces.namespaces,
+      ...(namespaces.environments ? { environments: namespaces.environments } : {}),
       progress: tracker.snapshot(),
     };
   } catch (error) {
