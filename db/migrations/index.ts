@@ -40,6 +40,7 @@ import { CreateApprovalDelegations1765310000000 } from './1765310000000-CreateAp
 import { CreateTenantRateWindows1765320000000 } from './1765320000000-CreateTenantRateWindows.ts';
 import { CreateUsageEvents1765330000000 } from './1765330000000-CreateUsageEvents.ts';
 import { CreateReleases1765340000000 } from './1765340000000-CreateReleases.ts';
+import { CreatePromotions1765340000001 } from './1765340000001-CreatePromotions.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -83,4 +84,5 @@ export const migrations = [
   CreateTenantRateWindows1765320000000,
   CreateUsageEvents1765330000000,
   CreateReleases1765340000000,
+  CreatePromotions1765340000001,
 ];

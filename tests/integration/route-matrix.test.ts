@@ -555,6 +555,22 @@ const ROUTES: Route[] = [
     permission: 'tenant.read',
     allowed: [404],
   },
+  // Promotions into the matrix tenant's production environment: a made-up release is a 422 about it.
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/environments/{environment}/promotions',
+    path: (s) => `/api/v1/tenants/${s}/environments/production/promotions`,
+    permission: 'tenant.read',
+    allowed: [200],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/environments/{environment}/promotions',
+    path: (s) => `/api/v1/tenants/${s}/environments/production/promotions`,
+    body: () => ({ release: 9999 }),
+    permission: 'releases.manage',
+    allowed: [422],
+  },
   // Platform admins only: every tenant role gets 403.
   {
     method: 'POST',
@@ -820,7 +836,8 @@ describe('every tenant route × every role', () => {
                 (SELECT count(*) FROM tenant_secrets) AS ts, (SELECT count(*) FROM local_secrets) AS ls,
                 (SELECT count(*) FROM approval_policies) AS ap, (SELECT count(*) FROM approval_group_members) AS ag,
                 (SELECT count(*) FROM approval_delegations) AS adl,
-                (SELECT count(*) FROM tenant_environments) AS env, (SELECT count(*) FROM releases) AS rel`,
+                (SELECT count(*) FROM tenant_environments) AS env, (SELECT count(*) FROM releases) AS rel,
+                (SELECT count(*) FROM promotions) AS pro`,
       );
     const before = await counts();
     for (const route of ROUTES) {
