@@ -100,7 +100,7 @@ describe('audit log and tenant isolation', () => {
       await client.query(`SELECT set_config('atrium.tenant_id', $1, true)`, [tenantId]);
       return (await client.query(`SELECT count(*)::int AS n FROM audit_log`)).rows[0].n;
     });
-    assert.equal(own, 11, 'the tenant sees its own entries (the eleven above)');
+    assert.equal(own, 12, 'the tenant sees its own entries (the twelve above)');
     const other = await asApp(async (client) => {
       await client.query(`SELECT set_config('atrium.tenant_id', $1, true)`, ['00000000-0000-4000-8000-000000000000']);
       return (await client.query(`SELECT count(*)::int AS n FROM audit_log`)).rows[0].n;
