@@ -128,4 +128,66 @@ describe('releases', () => {
     );
     assert.deepEqual(grants, { u: false, d: false, i: true });
   });
+
+  it('checks a promotion at the API, and without a cluster records it succeeded with the reason', async () => {
+    const slug = tenants.team.slug;
+    const promotions = (environment: string) => `/api/v1/tenants/${slug}/environments/${environment}/promotions`;
+    const free = await request(
+      platform.baseUrl,
+      'POST',
+      `/api/v1/tenants/${tenants.free.slug}/environments/production/promotions`,
+      {
+        headers: owner.headers,
+        json: { release: 1 },
+      },
+    );
+    assert.equal(free.status, 403);
+    assert.equal(free.body.type, 'urn:atrium:problem:plan-feature-missing');
+    const nowhere = await request(platform.baseUrl, 'POST', promotions('nowhere'), {
+      headers: owner.headers,
+      json: { release: 1 },
+    });
+    assert.equal(nowhere.status, 404);
+    const unknown = await request(platform.baseUrl, 'POST', promotions('production'), {
+      headers: owner.headers,
+      json: { release: 999 },
+    });
+    assert.equal(unknown.status, 422);
+    assert.equal(unknown.body.errors[0].path, 'release');
+
+    const qa = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${slug}/environments`, {
+      headers: owner.headers,
+      json: { name: 'qa', protection: { deployRoles: ['admin'] } },
+    });
+    assert.equal(qa.status, 202, JSON.stringify(qa.body));
+    await waitForOperation(platform, qa.body.operation.id);
+    const refused = await request(platform.baseUrl, 'POST', promotions('qa'), {
+      headers: owner.headers,
+      json: { release: 1 },
+    });
+    assert.equal(refused.status, 403);
+    assert.match(refused.body.detail, /may not deploy to "qa"/);
+    const opened = await request(platform.baseUrl, 'PATCH', `/api/v1/tenants/${slug}/environments/qa`, {
+      headers: owner.headers,
+      json: { protection: { deployRoles: ['owner', 'admin'] } },
+    });
+    assert.equal(opened.status, 200, JSON.stringify(opened.body));
+
+    const started = await request(platform.baseUrl, 'POST', promotions('qa'), {
+      headers: owner.headers,
+      json: { release: 1 },
+    });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    assert.equal(started.body.operation.id, `promotion/${slug}/qa/1`);
+    const operation = await waitForOperation(platform, started.body.operation.id);
+    assert.equal(operation.status, 'completed', JSON.stringify(operation));
+    const list = await request(platform.baseUrl, 'GET', promotions('qa'), { headers: owner.headers });
+    assert.equal(list.body.items[0].status, 'succeeded');
+    assert.match(list.body.items[0].detail, /no cluster configured/);
+    const [audited] = await platform.database.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM audit_log WHERE tenant_id = $1 AND action LIKE 'promotion.%'`,
+      [tenants.team.id],
+    );
+    assert.equal(audited?.count, 3, 'requested, deploying, succeeded');
+  });
 });
