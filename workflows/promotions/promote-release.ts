@@ -129,8 +129,10 @@ export async function promoteRelease(input: PromoteReleaseInput): Promise<Promot
     }
   }
 
-  // deploy + watch.
-  let failure: string;
+  // deploy + watch: `deployed` is how it went (null: it did not); recording happens outside
+  // the try, so a failure to record is never taken for a failed rollout.
+  let deployed: { detail: string | null } | null = null;
+  let failure = '';
   try {
     const applied = await tracker.run('deploy', async () => {
       await db.markPromotion({ ...ref, status: 'deploying' });
@@ -145,19 +147,22 @@ export async function promoteRelease(input: PromoteReleaseInput): Promise<Promot
     if (applied.skipped !== null) {
       tracker.skip('deploy', applied.skipped);
       skipRest(['watch', 'rollback'], applied.skipped);
-      return finish('succeeded', applied.skipped);
+      deployed = { detail: applied.skipped };
+    } else {
+      const watched = await tracker.run('watch', () => watch(release));
+      if (watched.ok) {
+        tracker.skip('rollback', 'the release is available');
+        deployed = { detail: null };
+      } else {
+        tracker.fail('watch', watched.reason);
+        failure = `release ${release} did not become available (${watched.reason})`;
+      }
     }
-    const watched = await tracker.run('watch', () => watch(release));
-    if (watched.ok) {
-      tracker.skip('rollback', 'the release is available');
-      return finish('succeeded', null);
-    }
-    tracker.fail('watch', watched.reason);
-    failure = `release ${release} did not become available (${watched.reason})`;
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     failure = `deploying release ${release} failed (${describeFailure(error)})`;
   }
+  if (deployed) return finish('succeeded', deployed.detail);
 
   // rollback to the release that ran there before, if any.
   if (checked.previous === null) {
@@ -167,6 +172,7 @@ export async function promoteRelease(input: PromoteReleaseInput): Promise<Promot
   tracker.setPhase('compensating', failure);
   log.warn('Promotion failed; rolling back', { slug, environment, number, failure });
   const previous = checked.previous;
+  let rollbackProblem: string | null = null;
   try {
     const back = await tracker.run('rollback', async () => {
       await cluster.applyReleaseDeployment({
@@ -180,17 +186,13 @@ export async function promoteRelease(input: PromoteReleaseInput): Promise<Promot
     });
     if (!back.ok) {
       tracker.markCompensationFailed('rollback', back.reason);
-      return finish(
-        'failed',
-        `${failure}; rolling back to release ${previous.number} did not become available (${back.reason})`,
-      );
+      rollbackProblem = `did not become available (${back.reason})`;
     }
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
-    return finish(
-      'failed',
-      `${failure}; rolling back to release ${previous.number} failed (${describeFailure(error)})`,
-    );
+    rollbackProblem = `failed (${describeFailure(error)})`;
   }
+  if (rollbackProblem !== null)
+    return finish('failed', `${failure}; rolling back to release ${previous.number} ${rollbackProblem}`);
   return finish('rolled-back', `${failure}; rolled back to release ${previous.number}, available again`);
 }
