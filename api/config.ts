@@ -53,6 +53,10 @@ const ApiEnv = z.object({
   ACTIVITY_START_TO_CLOSE_TIMEOUT: duration.default(10 * 60_000),
   // How long an offboarded tenant can still be brought back before its resources are deleted.
   OFFBOARD_GRACE_PERIOD: duration.default(7 * 86_400_000),
+  // A promotion's rollout fails after this long without progress (the Deployment's
+  // progressDeadlineSeconds); the watch reads it every PROMOTION_POLL_INTERVAL.
+  PROMOTION_PROGRESS_DEADLINE: duration.default(10 * 60_000),
+  PROMOTION_POLL_INTERVAL: duration.default(2_000),
   // PEM may be given with literal \n sequences (one-line environment files).
   JWT_PRIVATE_KEY: z
     .string({ error: 'required: an Ed25519 private key in PKCS#8 PEM (npm start generates one)' })
@@ -278,6 +282,12 @@ export function readApiConfig(env: Env) {
         approvers: parsed.TENANT_APPROVAL_APPROVERS,
       },
       offboardGracePeriodMs: parsed.OFFBOARD_GRACE_PERIOD,
+      promotionRollout: {
+        progressDeadlineSeconds: Math.max(1, Math.round(parsed.PROMOTION_PROGRESS_DEADLINE / 1000)),
+        pollIntervalMs: parsed.PROMOTION_POLL_INTERVAL,
+        // Past the deadline the cluster says `failed`; the watch gives it as long again and a minute.
+        timeoutMs: 2 * parsed.PROMOTION_PROGRESS_DEADLINE + 60_000,
+      },
       tenantRateLimits: parsed.TENANT_RATE_LIMITS,
       usageMeteringIntervalMs: parsed.USAGE_METERING_INTERVAL,
       activityTimings: {

@@ -9,6 +9,7 @@ import type { OutboundFetch } from '../integrations/outbound/fetch.ts';
 import type { OutboundGuard } from '../integrations/outbound/guard.ts';
 import type { SecretStore } from '../integrations/secrets/port.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { RolloutWatch } from '../workflows/promotions/contract.ts';
 import type { ActivityTimings } from '../workflows/shared/operation.contract.ts';
 import type { ApprovalSigner } from './approvals/assertion-signer.ts';
 import type { HealthChecker } from './health/checks.ts';
@@ -72,6 +73,8 @@ export interface ApiDeps {
     operationPollIntervalMs: number;
     /** Default grace period of an offboarding (OFFBOARD_GRACE_PERIOD). */
     offboardGracePeriodMs: number;
+    /** PROMOTION_PROGRESS_DEADLINE, PROMOTION_POLL_INTERVAL: how promotions watch their rollouts. */
+    promotionRollout: RolloutWatch;
     /** TENANT_RATE_LIMITS: requests per minute per plan (null: off). */
     tenantRateLimits: PlanRateLimits | null;
     /** USAGE_METERING_INTERVAL: how often the counted API requests are written as usage. */

@@ -30,6 +30,8 @@ export const PERMISSIONS = [
   // Environments: reading them, and creating, configuring, protecting and deleting them (owners, admins).
   'environments.read',
   'environments.manage',
+  // Creating releases (images by digest) to promote through the environments: owners, admins, developers.
+  'releases.manage',
   // Changing the tenant's plan (it changes what the tenant pays): owners.
   'plan.change',
   // Reporting usage with an API key (POST /api/v1/usage): keys of owners, admins, developers.

@@ -17,6 +17,7 @@ export const WORKFLOW_FAMILIES = [
   'connectors',
   'secret-rotation',
   'environments',
+  'promotions',
 ] as const;
 export type WorkflowFamily = (typeof WORKFLOW_FAMILIES)[number];
 
@@ -154,6 +155,14 @@ export const OPERATION_CATALOGUE = {
     workflowId: ({ slug, environment }) => `environment-delete/${slug}/${environment}`,
     scope: 'tenant',
     label: 'Environment deletion',
+  }),
+  // Promotions (docs/decisions/0023): numbered per tenant and environment.
+  promotion: entry<{ slug: string; environment: string; number: number }>({
+    family: 'promotions',
+    workflowType: 'promoteRelease',
+    workflowId: ({ slug, environment, number }) => `promotion/${slug}/${environment}/${number}`,
+    scope: 'tenant',
+    label: 'Release promotion',
   }),
 } as const;
 

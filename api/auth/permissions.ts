@@ -24,6 +24,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'secrets.reveal',
     'environments.read',
     'environments.manage',
+    'releases.manage',
     'plan.change',
     'usage.report',
     'approvals.manage',
@@ -49,6 +50,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'approvals.manage',
     'environments.read',
     'environments.manage',
+    'releases.manage',
   ],
   developer: [
     'tenant.read',
@@ -63,6 +65,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'secrets.manage',
     'usage.report',
     'environments.read',
+    'releases.manage',
   ],
   viewer: ['tenant.read', 'members.read', 'connectors.read', 'secrets.read', 'environments.read'],
 };

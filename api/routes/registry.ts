@@ -16,6 +16,7 @@ import { meRoutes } from './me.ts';
 import { membersRoutes } from './members.ts';
 import { operationsRoutes } from './operations.ts';
 import { operatorsRoutes } from './operators.ts';
+import { releasesRoutes } from './releases.ts';
 import type { RouteModule } from './route-module.ts';
 import { secretsRoutes } from './secrets.ts';
 import { ssoConnectionRoutes } from './sso-connection.ts';
@@ -39,6 +40,7 @@ const RESOURCE_ROUTES: readonly RouteModule[] = [
   operationsRoutes,
   operatorsRoutes,
   licenseRoutes,
+  releasesRoutes,
   // The approval primitive serves every family that waits for approval (workflows/approvals/).
   approvalRoutes,
   approvalPolicyRoutes,

@@ -39,6 +39,8 @@ import { CreateTenantEnvironments1765300000000 } from './1765300000000-CreateTen
 import { CreateApprovalDelegations1765310000000 } from './1765310000000-CreateApprovalDelegations.ts';
 import { CreateTenantRateWindows1765320000000 } from './1765320000000-CreateTenantRateWindows.ts';
 import { CreateUsageEvents1765330000000 } from './1765330000000-CreateUsageEvents.ts';
+import { CreateReleases1765340000000 } from './1765340000000-CreateReleases.ts';
+import { CreatePromotions1765340000001 } from './1765340000001-CreatePromotions.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -81,4 +83,6 @@ export const migrations = [
   CreateApprovalDelegations1765310000000,
   CreateTenantRateWindows1765320000000,
   CreateUsageEvents1765330000000,
+  CreateReleases1765340000000,
+  CreatePromotions1765340000001,
 ];

@@ -532,6 +532,45 @@ const ROUTES: Route[] = [
     permission: 'environments.manage',
     allowed: [404],
   },
+  // Releases (the matrix tenant is on the team plan, which has the promotions feature).
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/releases',
+    path: (s) => `/api/v1/tenants/${s}/releases`,
+    permission: 'tenant.read',
+    allowed: [200],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/releases',
+    path: (s) => `/api/v1/tenants/${s}/releases`,
+    body: () => ({ image: `registry.test/matrix/app@sha256:${'a'.repeat(64)}`, notes: 'matrix' }),
+    permission: 'releases.manage',
+    allowed: [201],
+  },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/releases/{number}',
+    path: (s) => `/api/v1/tenants/${s}/releases/9999`,
+    permission: 'tenant.read',
+    allowed: [404],
+  },
+  // Promotions into the matrix tenant's production environment: a made-up release is a 422 about it.
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/environments/{environment}/promotions',
+    path: (s) => `/api/v1/tenants/${s}/environments/production/promotions`,
+    permission: 'tenant.read',
+    allowed: [200],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/environments/{environment}/promotions',
+    path: (s) => `/api/v1/tenants/${s}/environments/production/promotions`,
+    body: () => ({ release: 9999 }),
+    permission: 'releases.manage',
+    allowed: [422],
+  },
   // Platform admins only: every tenant role gets 403.
   {
     method: 'POST',
@@ -796,7 +835,9 @@ describe('every tenant route × every role', () => {
                 (SELECT count(*) FROM audit_log) AS a, (SELECT count(*) FROM approval_decisions) AS ad,
                 (SELECT count(*) FROM tenant_secrets) AS ts, (SELECT count(*) FROM local_secrets) AS ls,
                 (SELECT count(*) FROM approval_policies) AS ap, (SELECT count(*) FROM approval_group_members) AS ag,
-                (SELECT count(*) FROM approval_delegations) AS adl, (SELECT count(*) FROM tenant_environments) AS env`,
+                (SELECT count(*) FROM approval_delegations) AS adl,
+                (SELECT count(*) FROM tenant_environments) AS env, (SELECT count(*) FROM releases) AS rel,
+                (SELECT count(*) FROM promotions) AS pro`,
       );
     const before = await counts();
     for (const route of ROUTES) {

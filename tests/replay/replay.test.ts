@@ -90,6 +90,9 @@ describe('workflow replay', () => {
         'create-environment-failed',
         'delete-environment-completed',
         'delete-environment-failed',
+        'promote-release-succeeded',
+        'promote-release-rolled-back',
+        'promote-release-approved',
       ].sort(),
     );
   });

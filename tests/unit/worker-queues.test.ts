@@ -38,6 +38,7 @@ describe('worker task queues', () => {
         ['atrium-connectors', 5, 6],
         ['atrium-secret-rotation', 5, 6],
         ['atrium-environments', 5, 6],
+        ['atrium-promotions', 5, 6],
       ],
     );
   });
