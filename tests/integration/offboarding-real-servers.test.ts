@@ -88,10 +88,9 @@ describe('offboarding against OpenBao, stripe-mock and Kubernetes', () => {
     assert.equal(operation.status, 'completed', JSON.stringify(operation));
     assert.deepEqual(
       operation.steps.map((s: { name: string; status: string }) => [s.name, s.status]),
-      ['export', 'grace', 'connections', 'namespaces', 'secrets', 'database', 'billing', 'report', 'webhooks'].map((name) => [
-        name,
-        'completed',
-      ]),
+      ['export', 'grace', 'connections', 'namespaces', 'secrets', 'database', 'billing', 'report', 'webhooks'].map(
+        (name) => [name, 'completed'],
+      ),
     );
 
     // Kubernetes: the namespaces are finalized, not just terminating.
