@@ -2,6 +2,7 @@
 // the catalogue, each polling its own task queue with its own activity slots and its own
 // database pool (slots + 1), so one family's slow or rate-limited work never takes another
 // family's slots or connections; plus, while needed, one on the pre-family queue.
+import { SHARED_APPROVAL_ACTIVITY_NAMES } from '../activities/approvals/index.ts';
 import type { ActivityFamily, ActivityFunction } from '../activities/shared/deps.ts';
 import type { WorkflowFamily } from '../workflows/catalogue.ts';
 import { WORKFLOW_FAMILIES } from '../workflows/catalogue.ts';
@@ -65,7 +66,12 @@ export async function activitiesFor(plan: WorkerPlan, deps: ActivityDeps): Promi
   const activities: Record<string, ActivityFunction> = {};
   for (const family of plan.families) {
     for (const [name, fn] of Object.entries((await loadActivityFamily(family)).createActivities(deps))) {
-      if (name in activities) throw new Error(`Activity ${name} is defined by two families; rename one.`);
+      if (name in activities) {
+        // The approval primitive's activities are spread into every family that waits for
+        // approval (activities/approvals/index.ts): one registration serves them all.
+        if (SHARED_APPROVAL_ACTIVITY_NAMES.has(name)) continue;
+        throw new Error(`Activity ${name} is defined by two families; rename one.`);
+      }
       activities[name] = fn;
     }
   }

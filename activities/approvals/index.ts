@@ -5,10 +5,15 @@ import type { ActivityDeps } from '../shared/deps.ts';
 import { createApprovalKeyActivities } from './keys.ts';
 import { createApprovalRequestActivities } from './requests.ts';
 
+/** The names of the approval activities: a worker that registers several families (the legacy queue) registers them once. */
+export const SHARED_APPROVAL_ACTIVITY_NAMES = new Set<string>();
+
 export function createApprovalActivities(deps: Pick<ActivityDeps, 'dataSource' | 'mailer' | 'publicUrl'>) {
-  return {
+  const activities = {
     ...createApprovalKeyActivities(deps),
     ...createApprovalRequestActivities(deps),
   };
+  for (const name of Object.keys(activities)) SHARED_APPROVAL_ACTIVITY_NAMES.add(name);
+  return activities;
 }
 export type ApprovalActivities = ReturnType<typeof createApprovalActivities>;

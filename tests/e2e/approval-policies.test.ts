@@ -8,6 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
 import type { ApprovalRequester } from '../support/approval-requests.ts';
 import { startApprovalRequester } from '../support/approval-requests.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { isCspViolation, launchChromium, signInThroughPortal } from '../support/browser.ts';
 import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
@@ -93,7 +94,12 @@ describe('portal: approval policy editor', () => {
     await empty.waitFor();
     assert.match((await page.getByTestId('policy-applies').textContent()) ?? '', /production.*1 × admin/);
 
-    await approvalsNeeded().fill('2');
+    // The page must be hydrated for the edit to reach the form's state (its hidden `policy`
+    // field): on a busy machine the server-rendered page is visible first, so type until it took.
+    await waitFor('the edit in the form', async () => {
+      await approvalsNeeded().fill('2');
+      return /"count":2/.test((await page.locator('input[name="policy"]').inputValue()) ?? '');
+    });
     await page.getByTestId('policy-simulate').click();
     const row = page.locator(`[data-testid="simulation-row"][data-request-id="${requestId}"]`);
     await row.waitFor();

@@ -150,12 +150,16 @@ describe('portal: a connection’s syncs', () => {
     assert.equal((await card.getByTestId('sync-schedule').textContent())?.trim(), 'paused');
 
     await card.getByRole('button', { name: 'Run Records now' }).click();
-    await waitFor('the run’s counts on the page', async () => {
+    // The page shows what it loaded: reload until the run has finished and the connection says so.
+    await waitFor('the run’s counts and the last sync on the page', async () => {
       await page.reload();
       const counts = page.getByTestId('sync-run-counts');
-      return (await counts.count()) > 0 && /3 fetched · 3 new/.test((await counts.first().textContent()) ?? '');
+      return (
+        (await counts.count()) > 0 &&
+        /3 fetched · 3 new/.test((await counts.first().textContent()) ?? '') &&
+        (await page.getByTestId('connection-last-sync').count()) > 0
+      );
     });
-    await page.getByTestId('connection-last-sync').waitFor();
   });
 
   it('works at phone width', async () => {
