@@ -57,6 +57,9 @@ const ApiEnv = z.object({
   // progressDeadlineSeconds); the watch reads it every PROMOTION_POLL_INTERVAL.
   PROMOTION_PROGRESS_DEADLINE: duration.default(10 * 60_000),
   PROMOTION_POLL_INTERVAL: duration.default(2_000),
+  // A held promotion (freeze window, soak time, suspended tenant) reads its hold again at least
+  // this often; an edit of the environment's protection wakes it at once.
+  PROMOTION_HOLD_RECHECK: duration.default(5 * 60_000),
   // PEM may be given with literal \n sequences (one-line environment files).
   JWT_PRIVATE_KEY: z
     .string({ error: 'required: an Ed25519 private key in PKCS#8 PEM (npm start generates one)' })
@@ -287,6 +290,7 @@ export function readApiConfig(env: Env) {
         pollIntervalMs: parsed.PROMOTION_POLL_INTERVAL,
         // Past the deadline the cluster says `failed`; the watch gives it as long again and a minute.
         timeoutMs: 2 * parsed.PROMOTION_PROGRESS_DEADLINE + 60_000,
+        holdRecheckMs: parsed.PROMOTION_HOLD_RECHECK,
       },
       tenantRateLimits: parsed.TENANT_RATE_LIMITS,
       usageMeteringIntervalMs: parsed.USAGE_METERING_INTERVAL,

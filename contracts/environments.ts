@@ -279,3 +279,24 @@ export function activeFreezeWindow(windows: readonly FreezeWindow[], at: Date): 
   }
   return null;
 }
+
+/**
+ * When `window`, in force at `at`, ends: a one-off window at its `end`, a weekly one at its `end`
+ * of that day in its time zone. Pure, like activeFreezeWindow. A window that another follows at
+ * once is seen again by whoever asks at the end of this one.
+ */
+export function freezeWindowEnd(window: FreezeWindow, at: Date): Date {
+  if (window.kind === 'once') return new Date(window.end);
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: window.timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at);
+  const part = (type: string) => Number(parts.find((item) => item.type === type)?.value ?? 0);
+  const nowSeconds = part('hour') * 3600 + part('minute') * 60 + part('second');
+  const [endHour, endMinute] = window.end.split(':').map(Number) as [number, number];
+  const endSeconds = endHour * 3600 + endMinute * 60;
+  return new Date(at.getTime() - at.getMilliseconds() + (endSeconds - nowSeconds) * 1000);
+}

@@ -33,6 +33,8 @@ export const OperationStep = z.object({
   error: z.string().nullable(),
   /** Which attempt the running step's activity is on, once it has been retried. */
   attempt: z.number().int().nullable(),
+  /** What a running step waits for, in words (a freeze window, a soak time); absent when nothing. */
+  note: z.string().nullable().optional(),
 });
 export type OperationStep = z.infer<typeof OperationStep>;
 

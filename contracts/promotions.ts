@@ -3,12 +3,15 @@
 // approval when the environment's policy asks for one, deploy, watch the rollout, roll back to
 // the previous release when it fails.
 import { z } from 'zod';
+import { ApprovalStage } from './approvals.ts';
 import { EnvironmentPath } from './environments.ts';
 import { OperationSummary } from './operations.ts';
 
 export const PROMOTION_STATUSES = [
   'requested',
   'awaiting-approval',
+  /** Waiting before it deploys: a freeze window, the soak time, a suspended tenant (`detail` says which). */
+  'held',
   'deploying',
   'succeeded',
   'rolled-back',
@@ -54,3 +57,45 @@ export const PromotionStarted = z
 export type PromotionStarted = z.infer<typeof PromotionStarted>;
 
 export const PromotionsPath = EnvironmentPath;
+
+export const PromotionPreviewQuery = z.strictObject({
+  release: z.coerce
+    .number({ error: 'Give the release number.' })
+    .int('Give the release number.')
+    .positive('Give the release number.'),
+});
+export type PromotionPreviewQuery = z.infer<typeof PromotionPreviewQuery>;
+
+/**
+ * What promoting a release into an environment would meet, read before it starts: whether the
+ * caller may start it now (`blockers` say why not), the approval the environment's policy asks
+ * for, the soak time in the previous environment and a freeze in force (both hold a started
+ * promotion before it deploys, they do not refuse it).
+ */
+export const PromotionPreview = z
+  .object({
+    environment: z.string(),
+    release: z.number().int().positive(),
+    /** The release that runs there now (the last promotion that succeeded), if any. */
+    currentRelease: z.number().int().positive().nullable(),
+    canPromote: z.boolean(),
+    /** Why it cannot start now, one sentence each (empty when it can). */
+    blockers: z.array(z.string()),
+    /** The policy rule that applies and its stages; null when no approval is needed. */
+    approval: z.object({ rule: z.string(), stages: z.array(ApprovalStage) }).nullable(),
+    /** The soak time asked for in the previous environment; null when none is. */
+    soak: z
+      .object({
+        minutes: z.number().int().positive(),
+        previousEnvironment: z.string(),
+        /** When the release became available there; null: it has not run there. */
+        ranSince: z.string().nullable(),
+        /** When the soak time ends (it may be past). */
+        soakedAt: z.string().nullable(),
+      })
+      .nullable(),
+    /** A freeze window in force now: the promotion would wait until it ends. */
+    freeze: z.object({ reason: z.string(), until: z.string() }).nullable(),
+  })
+  .meta({ id: 'PromotionPreview' });
+export type PromotionPreview = z.infer<typeof PromotionPreview>;

@@ -3,10 +3,12 @@
 // (or the previous one put back) and its rollout read through the cluster port.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { PromotionStatus } from '../../contracts/promotions.ts';
+import { holdReason, readPromotionGates, soakRefusal } from '../../db/repositories/promotion-gates.ts';
 import { findPromotion, lastSucceededRelease, updatePromotion } from '../../db/repositories/promotions.ts';
 import { findRelease } from '../../db/repositories/releases.ts';
 import { findEnvironment } from '../../db/repositories/tenant-environments.ts';
 import { findTenantById } from '../../db/repositories/tenants.ts';
+import { withTenantScope } from '../../db/scope.ts';
 import type { ReleaseDeployment, RolloutStatus } from '../../integrations/cluster/port.ts';
 import { APPLICATION_DEPLOYMENT, releaseLabel } from '../../workflows/promotions/contract.ts';
 import { planDefinition } from '../../workflows/shared/plans.ts';
@@ -66,6 +68,9 @@ export function createPromotionActivities(deps: Pick<ActivityDeps, 'dataSource' 
           );
         const release = await findRelease(db, input.tenantId, input.release);
         if (!release) throw refused(`The tenant has no release ${input.release}.`);
+        const gates = await readPromotionGates(db, input.tenantId, environment, input.release, new Date());
+        const unsoaked = soakRefusal(input.environment, input.release, gates.soak);
+        if (unsoaked) throw refused(unsoaked);
         const previousNumber = await lastSucceededRelease(db, input.tenantId, input.environment, input.number);
         const previousRow = previousNumber === null ? null : await findRelease(db, input.tenantId, previousNumber);
         const tenant = await findTenantById(db, input.tenantId);
@@ -100,22 +105,48 @@ export function createPromotionActivities(deps: Pick<ActivityDeps, 'dataSource' 
     },
 
     /**
-     * Moves an open promotion to `awaiting-approval` or `deploying`, audited. Retry-safe: a
-     * status already recorded is left as it is.
+     * Why the promotion must wait before it deploys (a suspended tenant, a freeze window in
+     * force, the soak time in the previous environment) and until when; null when it may go on.
+     * Read afresh each time, so a window edited or removed counts at once. Retry-safe: a read.
+     */
+    async readPromotionHold(
+      input: PromotionInput & { release: number },
+    ): Promise<{ reason: string; until: string | null } | null> {
+      return tenantStep(deps, input, () =>
+        withTenantScope(deps.dataSource, input.tenantId, async (db) => {
+          const environment = await findEnvironment(db, input.tenantId, input.environment);
+          if (!environment) throw refused(`The tenant has no environment "${input.environment}" any more.`);
+          const now = new Date();
+          const gates = await readPromotionGates(db, input.tenantId, environment, input.release, now);
+          const unsoaked = soakRefusal(input.environment, input.release, gates.soak);
+          if (unsoaked) throw refused(unsoaked);
+          const hold = holdReason(input.slug, input.environment, input.release, gates, now);
+          return hold ? { reason: hold.reason, until: hold.until?.toISOString() ?? null } : null;
+        }),
+      );
+    },
+
+    /**
+     * Moves an open promotion to `awaiting-approval`, `held` (with why) or `deploying`,
+     * audited. Retry-safe: a status and detail already recorded are left as they are.
      */
     async markPromotion(
-      input: PromotionInput & { status: Extract<PromotionStatus, 'awaiting-approval' | 'deploying'> },
+      input: PromotionInput & {
+        status: Extract<PromotionStatus, 'awaiting-approval' | 'held' | 'deploying'>;
+        detail?: string | null;
+      },
     ) {
       await lockedTenantStep(deps, input, async ({ db, auditChange }) => {
         const row = await findPromotion(db, input.tenantId, input.environment, input.number, { lock: true });
-        if (!row || row.status === input.status) return;
-        await updatePromotion(db, input.tenantId, input.environment, input.number, { status: input.status });
+        const detail = input.detail ?? null;
+        if (!row || (row.status === input.status && row.detail === detail)) return;
+        await updatePromotion(db, input.tenantId, input.environment, input.number, { status: input.status, detail });
         await auditChange(
           `promotion.${input.status.replace('-', '_')}`,
           'promotion',
           `${input.environment}/${input.number}`,
-          { status: row.status },
-          { status: input.status, release: row.release_number },
+          { status: row.status, ...(row.detail ? { detail: row.detail } : {}) },
+          { status: input.status, release: row.release_number, ...(detail ? { detail } : {}) },
         );
       });
     },

@@ -55,6 +55,7 @@ import { respondIdempotently } from '../http/idempotency.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody, parseParams } from '../http/validate.ts';
 import { startedOperation } from '../operations/operation-view.ts';
+import { wakeHeldPromotion } from '../promotions/wake-held.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { routeModule } from '../routes/route-module.ts';
 import { startCreateEnvironment, startDeleteEnvironment } from './starters.ts';
@@ -246,6 +247,13 @@ export function environmentsRouter(deps: ApiDeps): Router {
       });
       return updated;
     });
+    // A freeze lifted or a soak time shortened lets a held promotion go on now.
+    if (body.protection)
+      await wakeHeldPromotion(
+        { dataSource: deps.dataSource, client: deps.temporal.client },
+        access.tenantId,
+        environment,
+      );
     res.json(toEnvironmentView(access.slug, row) satisfies Environment);
   });
 

@@ -2,6 +2,8 @@
 // the tenant's environments (docs/decisions/0023).
 //
 //   GET   /   the environment's promotions, newest first (tenant.read)
+//   GET   /preview?release=N   what promoting release N there would meet: whether the caller
+//             may start it (blockers), the approval, the soak time, a freeze in force (tenant.read)
 //   POST  /   promote {release}: the plan's `promotions` feature, the environment ready, the
 //             release known, the caller's role among the environment's deployRoles, no other
 //             promotion open there; records the promotion (requested) with the environment's
@@ -10,32 +12,39 @@
 import { Router } from 'express';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { IdempotencyKeyHeader } from '../../contracts/common.ts';
-import type { Promotion, PromotionList, PromotionStarted } from '../../contracts/promotions.ts';
+import type { Promotion, PromotionList, PromotionPreview, PromotionStarted } from '../../contracts/promotions.ts';
 import {
   CreatePromotionRequest,
   PromotionList as PromotionListSchema,
+  PromotionPreview as PromotionPreviewSchema,
+  PromotionPreviewQuery,
   PromotionsPath,
   PromotionStarted as PromotionStartedSchema,
 } from '../../contracts/promotions.ts';
 import { effectiveApprovalPolicy } from '../../db/repositories/approval-policies.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
+import { readPromotionGates, soakRefusal } from '../../db/repositories/promotion-gates.ts';
 import type { PromotionRow } from '../../db/repositories/promotions.ts';
 import {
   findOpenPromotion,
   insertPromotion,
+  lastSucceededRelease,
   listPromotions,
   lockPromotions,
 } from '../../db/repositories/promotions.ts';
 import { findRelease } from '../../db/repositories/releases.ts';
 import { findEnvironment } from '../../db/repositories/tenant-environments.ts';
 import { withTenantScope } from '../../db/scope.ts';
+import { applicableRule } from '../../workflows/approvals/policy.ts';
+import { planDefinition } from '../../workflows/shared/plans.ts';
 import { PROMOTION_KIND, promotionWorkflowId } from '../../workflows/promotions/contract.ts';
+import { roleAllows } from '../auth/permissions.ts';
 import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
 import { readInTenantScope, requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
 import { respondIdempotently } from '../http/idempotency.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
-import { parseBody, parseParams } from '../http/validate.ts';
+import { parseBody, parseParams, parseQuery } from '../http/validate.ts';
 import { startedOperation } from '../operations/operation-view.ts';
 import { requirePromotionsFeature } from '../routes/releases.ts';
 import type { RouteModule } from '../routes/route-module.ts';
@@ -84,6 +93,54 @@ export function promotionsRouter(deps: ApiDeps): Router {
     }),
   );
 
+  router.get(
+    '/preview',
+    readInTenantScope(deps, 'tenant.read', async (req, { access, db }) => {
+      const { environment } = parseParams(PromotionsPath, req);
+      const { release } = parseQuery(PromotionPreviewQuery, req);
+      const target = await findEnvironment(db, access.tenantId, environment);
+      if (!target) throw new ProblemError('notFound', `No environment "${environment}" in this tenant.`);
+      if (!(await findRelease(db, access.tenantId, release)))
+        throw new ProblemError('validation', `The tenant has no release ${release}.`, {
+          errors: [{ path: 'release', message: 'Choose a release of this tenant.' }],
+        });
+      const now = new Date();
+      const gates = await readPromotionGates(db, access.tenantId, target, release, now);
+      const blockers: string[] = [];
+      if (!planDefinition(access.tenant.plan).features.includes('promotions'))
+        blockers.push(`The ${access.tenant.plan} plan does not include promotions.`);
+      if (!roleAllows(access.role, 'releases.manage'))
+        blockers.push(`Your role "${access.role}" may not promote releases.`);
+      else if (!(target.protection.deployRoles as readonly string[]).includes(access.role))
+        blockers.push(
+          `Your role "${access.role}" may not deploy to "${environment}" (its protection allows: ${target.protection.deployRoles.join(', ')}).`,
+        );
+      if (target.status !== 'ready') blockers.push(`Environment "${environment}" is ${target.status}, not ready.`);
+      const open = await findOpenPromotion(db, access.tenantId, environment);
+      if (open)
+        blockers.push(`Promotion ${open.number} of release ${open.release_number} is still ${open.status} there.`);
+      const unsoaked = soakRefusal(environment, release, gates.soak);
+      if (unsoaked) blockers.push(unsoaked);
+      const { policy } = await effectiveApprovalPolicy(db, access.tenantId, environment);
+      const rule = applicableRule(policy, { environment });
+      return {
+        environment,
+        release,
+        currentRelease: await lastSucceededRelease(db, access.tenantId, environment, Number.MAX_SAFE_INTEGER),
+        canPromote: blockers.length === 0,
+        blockers,
+        approval: rule && rule.stages.length > 0 ? { rule: rule.name, stages: rule.stages } : null,
+        soak: gates.soak && {
+          minutes: gates.soak.minutes,
+          previousEnvironment: gates.soak.previousEnvironment,
+          ranSince: gates.soak.ranSince?.toISOString() ?? null,
+          soakedAt: gates.soak.soakedAt?.toISOString() ?? null,
+        },
+        freeze: gates.freeze && { reason: gates.freeze.reason, until: gates.freeze.until.toISOString() },
+      } satisfies PromotionPreview;
+    }),
+  );
+
   router.post('/', requireTenantPermission(deps, 'releases.manage'), async (req, res) => {
     const { environment } = parseParams(PromotionsPath, req);
     const access = tenantAccessOf(res);
@@ -109,6 +166,12 @@ export function promotionsRouter(deps: ApiDeps): Router {
         if (!(await findRelease(db, access.tenantId, body.release)))
           throw new ProblemError('validation', `The tenant has no release ${body.release}.`, {
             errors: [{ path: 'release', message: 'Choose a release of this tenant.' }],
+          });
+        const { soak } = await readPromotionGates(db, access.tenantId, target, body.release, new Date());
+        const unsoaked = soakRefusal(environment, body.release, soak);
+        if (unsoaked)
+          throw new ProblemError('conflict', unsoaked, {
+            errors: [{ path: 'release', message: `Promote it to "${soak!.previousEnvironment}" first.` }],
           });
         await lockPromotions(db, access.tenantId, environment);
         const open = await findOpenPromotion(db, access.tenantId, environment);
@@ -191,7 +254,7 @@ export const promotionsPaths: ZodOpenApiPathsObject = {
       operationId: 'promoteRelease',
       summary: 'Promote a release into the environment (starts promoteRelease)',
       description:
-        "Needs the plan's `promotions` feature (403 `plan-feature-missing`) and a role among the environment's `deployRoles` (403). The release must exist (422 on `release`), the environment be ready and have no other open promotion (409). Records the promotion (`requested`) and starts `promotion/<slug>/<environment>/<number>`: check, approval when the environment's policy asks for one, deploy, watch, roll back to the previous release on failure.",
+        "Needs the plan's `promotions` feature (403 `plan-feature-missing`) and a role among the environment's `deployRoles` (403). The release must exist (422 on `release`), the environment be ready and have no other open promotion (409), and the release have run in the previous environment when this one asks for a soak time (409). Records the promotion (`requested`) and starts `promotion/<slug>/<environment>/<number>`: check, approval when the environment's policy asks for one, hold (`held`) while a freeze window, the soak time or a suspension lasts, deploy, watch, roll back to the previous release on failure.",
       security: [{ bearer: [] }],
       requestParams: { path: PromotionsPath, header: IdempotencyKeyHeader },
       requestBody: { content: { 'application/json': { schema: CreatePromotionRequest } } },
@@ -201,6 +264,20 @@ export const promotionsPaths: ZodOpenApiPathsObject = {
           content: { 'application/json': { schema: PromotionStartedSchema } },
         },
         ...problemResponses(400, 401, 403, 404, 409, 422),
+      },
+    },
+  },
+  '/api/v1/tenants/{slug}/environments/{environment}/promotions/preview': {
+    get: {
+      operationId: 'previewPromotion',
+      summary: 'What promoting a release into the environment would meet',
+      description:
+        'Whether the caller may start the promotion now (`blockers` say why not), the approval the environment’s policy asks for, the soak time in the previous environment and a freeze window in force. A soak time not yet passed and a freeze hold a started promotion before it deploys (status `held`); a release that never ran in the previous environment is refused (409).',
+      security: [{ bearer: [] }],
+      requestParams: { path: PromotionsPath, query: PromotionPreviewQuery },
+      responses: {
+        200: { description: 'The preview.', content: { 'application/json': { schema: PromotionPreviewSchema } } },
+        ...problemResponses(400, 401, 403, 404, 422),
       },
     },
   },

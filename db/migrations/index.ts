@@ -41,6 +41,7 @@ import { CreateTenantRateWindows1765320000000 } from './1765320000000-CreateTena
 import { CreateUsageEvents1765330000000 } from './1765330000000-CreateUsageEvents.ts';
 import { CreateReleases1765340000000 } from './1765340000000-CreateReleases.ts';
 import { CreatePromotions1765340000001 } from './1765340000001-CreatePromotions.ts';
+import { HoldPromotions1765350000000 } from './1765350000000-HoldPromotions.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -85,4 +86,5 @@ export const migrations = [
   CreateUsageEvents1765330000000,
   CreateReleases1765340000000,
   CreatePromotions1765340000001,
+  HoldPromotions1765350000000,
 ];

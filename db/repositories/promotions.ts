@@ -20,7 +20,12 @@ export interface PromotionRow {
   completed_at: Date | null;
 }
 
-export const OPEN_PROMOTION_STATUSES: readonly PromotionStatus[] = ['requested', 'awaiting-approval', 'deploying'];
+export const OPEN_PROMOTION_STATUSES: readonly PromotionStatus[] = [
+  'requested',
+  'awaiting-approval',
+  'held',
+  'deploying',
+];
 
 /** The environment's promotions, newest first. */
 export function listPromotions(
@@ -145,4 +150,19 @@ export async function updatePromotion(
     ],
   );
   return row ?? null;
+}
+
+/** When the release first became available in the environment (its first succeeded promotion), if ever. */
+export async function firstSucceededAt(
+  db: EntityManager,
+  tenantId: string,
+  environment: string,
+  release: number,
+): Promise<Date | null> {
+  const [row] = await db.query<Array<{ at: Date | null }>>(
+    `SELECT min(completed_at) AS at FROM promotions
+      WHERE tenant_id = $1 AND environment = $2 AND release_number = $3 AND status = 'succeeded'`,
+    [tenantId, environment, release],
+  );
+  return row?.at ?? null;
 }

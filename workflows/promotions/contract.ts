@@ -5,6 +5,7 @@
 // environment's namespace `tenant-<slug>-<environment>`, watches the rollout until it is
 // available or failed, rolls back to the previous release when it failed, and records the
 // outcome on the promotion. The API records the promotion (requested) before it starts it.
+import { defineSignal } from '@temporalio/workflow';
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import type { ApprovalPolicy } from '../approvals/policy.ts';
 import type { OperationKind } from '../catalogue.ts';
@@ -31,7 +32,21 @@ export interface RolloutWatch {
   pollIntervalMs: number;
   /** The longest the watch of one rollout waits for `available` before it counts as failed. */
   timeoutMs: number;
+  /**
+   * How often a held promotion reads its hold again when nothing else wakes it (a suspension
+   * has no end time; a signal may be missed). Absent in promotions started before holds: 5 min.
+   */
+  holdRecheckMs?: number;
 }
+
+/** The `hold` step (docs/decisions/0024); promotions started before it deploy without one. */
+export const PROMOTION_HOLD_PATCH = 'promotion-hold-before-deploy';
+
+/**
+ * Sent by the API when an environment's protection changes or a tenant is reactivated: a held
+ * promotion reads its hold again at once (a freeze lifted early lets it go on).
+ */
+export const recheckHoldSignal = defineSignal('recheckHold');
 
 export interface PromoteReleaseInput {
   tenantId: string;
@@ -67,6 +82,7 @@ export interface PromoteReleaseResult {
 export const PROMOTION_STEPS = [
   { name: 'check', title: 'Check the environment, the release and who may deploy there' },
   { name: 'approval', title: 'Wait for the approval the environment’s policy asks for' },
+  { name: 'hold', title: 'Wait out a freeze window, the soak time or a suspension' },
   { name: 'deploy', title: 'Apply the release’s Deployment in the environment’s namespace' },
   { name: 'watch', title: 'Watch the rollout until it is available' },
   { name: 'rollback', title: 'Roll back to the previous release and watch it become available' },

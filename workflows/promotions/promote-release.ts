@@ -10,7 +10,9 @@ import {
   ApplicationFailure,
   condition,
   log,
+  patched,
   proxyActivities,
+  setHandler,
   sleep,
   uuid4,
 } from '@temporalio/workflow';
@@ -19,7 +21,9 @@ import { awaitApproval } from '../approvals/gate.ts';
 import { applicableRule } from '../approvals/policy.ts';
 import { describeFailure, StepTracker } from '../shared/step-tracker.ts';
 import type { PromoteReleaseInput, PromoteReleaseResult, PromotionOutcome, PromotionStep } from './contract.ts';
-import { PROMOTION_KIND, PROMOTION_STEPS, releaseLabel } from './contract.ts';
+import { PROMOTION_HOLD_PATCH, PROMOTION_KIND, PROMOTION_STEPS, recheckHoldSignal, releaseLabel } from './contract.ts';
+
+const DEFAULT_HOLD_RECHECK_MS = 5 * 60_000;
 
 type Watched = { ok: true; skipped: string | null } | { ok: false; reason: string };
 
@@ -40,6 +44,10 @@ export async function promoteRelease(input: PromoteReleaseInput): Promise<Promot
   const tracker = new StepTracker<PromotionStep>(PROMOTION_KIND, tenantId, PROMOTION_STEPS);
   const ref = { tenantId, slug, environment, number, actor };
   let previousRelease: number | null = null;
+  let recheckHold = false;
+  setHandler(recheckHoldSignal, () => {
+    recheckHold = true;
+  });
 
   const finish = async (status: PromotionOutcome, detail: string | null): Promise<PromoteReleaseResult> => {
     await tracker.run('record', () => db.recordPromotionOutcome({ ...ref, status, detail }));
@@ -82,6 +90,32 @@ export async function promoteRelease(input: PromoteReleaseInput): Promise<Promot
     }
   };
 
+  /**
+   * Waits while something holds the release back (a suspension, a freeze window, the soak
+   * time), saying why on the step and the promotion; wakes when the hold should end, when the
+   * API signals a change, and at least every `holdRecheckMs`. Throws when the hold turned
+   * into a refusal (the environment went away).
+   */
+  const waitOutHolds = async (): Promise<void> => {
+    const recheckMs = rollout.holdRecheckMs ?? DEFAULT_HOLD_RECHECK_MS;
+    let recorded: string | null = null;
+    for (;;) {
+      const hold = await db.readPromotionHold({ ...ref, release });
+      if (hold === null) {
+        tracker.note('hold', null);
+        return;
+      }
+      tracker.note('hold', hold.reason);
+      if (hold.reason !== recorded) {
+        await db.markPromotion({ ...ref, status: 'held', detail: hold.reason });
+        recorded = hold.reason;
+      }
+      const untilMs = hold.until === null ? recheckMs : Date.parse(hold.until) - Date.now();
+      recheckHold = false;
+      await condition(() => recheckHold, Math.max(1_000, Math.min(untilMs, recheckMs)));
+    }
+  };
+
   // check: refusals are recorded on the promotion; nothing ran in the cluster.
   let checked: Awaited<ReturnType<PromotionActivities['checkPromotion']>>;
   try {
@@ -91,7 +125,7 @@ export async function promoteRelease(input: PromoteReleaseInput): Promise<Promot
     previousRelease = checked.previousRelease;
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
-    skipRest(['approval', 'deploy', 'watch', 'rollback'], 'the promotion was refused');
+    skipRest(['approval', 'hold', 'deploy', 'watch', 'rollback'], 'the promotion was refused');
     return finish('failed', describeFailure(error));
   }
 
@@ -124,9 +158,23 @@ export async function promoteRelease(input: PromoteReleaseInput): Promise<Promot
         ? `rejected${outcome.reason ? `: ${outcome.reason}` : ''}`
         : (outcome.reason ?? 'no decision in time');
       tracker.fail('approval', reason);
-      skipRest(['deploy', 'watch', 'rollback'], 'the promotion was rejected');
+      skipRest(['hold', 'deploy', 'watch', 'rollback'], 'the promotion was rejected');
       return finish('rejected', reason);
     }
+  }
+
+  // hold: nothing deploys during a freeze window, before the soak time in the previous
+  // environment has passed, or while the tenant is suspended.
+  if (patched(PROMOTION_HOLD_PATCH)) {
+    try {
+      await tracker.run('hold', waitOutHolds);
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      skipRest(['deploy', 'watch', 'rollback'], 'the promotion was refused');
+      return finish('failed', describeFailure(error));
+    }
+  } else {
+    tracker.skip('hold', 'the promotion started before promotions waited out freeze windows');
   }
 
   // deploy + watch: `deployed` is how it went (null: it did not); recording happens outside

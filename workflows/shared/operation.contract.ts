@@ -26,6 +26,8 @@ export interface StepProgress {
   error: string | null;
   /** Attempt number of the activity for the running step, when it has been retried. */
   attempt: number | null;
+  /** What a running step waits for, in words (a freeze window, a soak time). */
+  note?: string | null;
 }
 
 export interface OperationProgress {

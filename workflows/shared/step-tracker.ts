@@ -41,6 +41,7 @@ export class StepTracker<Name extends string> {
       const result = await fn();
       step.status = 'completed';
       step.completedAt = new Date().toISOString();
+      delete step.note;
       return result;
     } catch (error) {
       step.status = 'failed';
@@ -48,6 +49,13 @@ export class StepTracker<Name extends string> {
       step.error = describeFailure(error);
       throw error;
     }
+  }
+
+  /** Says what a running step waits for (null: nothing any more). */
+  note(name: Name, text: string | null): void {
+    const step = this.step(name);
+    if (text === null) delete step.note;
+    else step.note = text;
   }
 
   /** A step that ran but whose outcome is a refusal (e.g. an approval that was rejected). */

@@ -50,6 +50,11 @@ export function OperationTimeline({ steps }: { steps: OperationStep[] }) {
               </Text>
             ) : null}
           </Group>
+          {step.note && step.status === 'running' ? (
+            <Text size="sm" c="blue" mt={4} data-testid="step-note">
+              {step.note}
+            </Text>
+          ) : null}
           {step.error ? (
             // A running step's error is a retry in progress, not (yet) a failure; a skipped
             // step's is the reason it had nothing to do (e.g. no cluster configured).
