@@ -100,6 +100,7 @@ describe('promotions roll releases out in Kubernetes', () => {
     assert.deepEqual(steps, {
       check: 'completed',
       approval: 'skipped',
+      hold: 'completed',
       deploy: 'completed',
       watch: 'completed',
       rollback: 'skipped',

@@ -93,6 +93,9 @@ describe('workflow replay', () => {
         'promote-release-succeeded',
         'promote-release-rolled-back',
         'promote-release-approved',
+        'promote-release-soaked',
+        'promote-release-frozen',
+        'promote-release-suspended',
       ].sort(),
     );
   });
