@@ -571,6 +571,13 @@ const ROUTES: Route[] = [
     permission: 'releases.manage',
     allowed: [422],
   },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/environments/{environment}/promotions/preview',
+    path: (s) => `/api/v1/tenants/${s}/environments/production/promotions/preview?release=9999`,
+    permission: 'tenant.read',
+    allowed: [422],
+  },
   // Platform admins only: every tenant role gets 403.
   {
     method: 'POST',
