@@ -10,6 +10,7 @@ import type { FreezeWindow } from '../../contracts/environments.ts';
 import {
   activeFreezeWindow,
   CreateEnvironmentRequest,
+  freezeWindowEnd,
   DEFAULT_CONFIGURATION,
   DEFAULT_PROTECTION,
   UpdateEnvironmentRequest,
@@ -142,6 +143,20 @@ describe('activeFreezeWindow', () => {
     assert.equal(activeFreezeWindow([weekend], new Date('2026-12-04T14:30:00Z')), null);
     // A Thursday at the same time: not frozen.
     assert.equal(activeFreezeWindow([weekend], new Date('2026-12-03T15:30:00Z')), null);
+  });
+
+  it('ends a one-off window at its end, and a weekly one at its end of that day in its time zone', () => {
+    assert.equal(freezeWindowEnd(holidays, new Date('2026-12-25T12:00:00Z')).toISOString(), '2026-12-27T00:00:00.000Z');
+    // 16:30:15.250 in Berlin (winter, UTC+1); the window ends at 23:00 Berlin, 22:00 UTC.
+    assert.equal(
+      freezeWindowEnd(weekend, new Date('2026-12-04T15:30:15.250Z')).toISOString(),
+      '2026-12-04T22:00:00.000Z',
+    );
+    // Summer time (UTC+2): 23:00 Berlin is 21:00 UTC.
+    assert.equal(freezeWindowEnd(weekend, new Date('2026-07-03T15:00:00Z')).toISOString(), '2026-07-03T21:00:00.000Z');
+    // The end is no longer in force: a promotion woken then goes on.
+    const end = freezeWindowEnd(weekend, new Date('2026-12-04T15:30:00Z'));
+    assert.equal(activeFreezeWindow([weekend], end), null);
   });
 });
 
