@@ -1,17 +1,20 @@
 // @needs-servers: kube
 // Promotions against the local Kubernetes control plane (kube-scheduler and kwok's fake nodes):
-// release 1 promoted to staging (no approval there) becomes available; release 2, whose image
-// never becomes ready, fails its 5 s progress deadline and is rolled back to release 1, which is
-// available again; promoting to production waits for an admin's approval (the platform's
-// default policy), given through the approvals API, then deploys.
+// release 1 promoted to dev, then staging (no approval there) becomes available; release 2,
+// whose image never becomes ready, fails its 5 s progress deadline and is rolled back to
+// release 1, which is available again; promoting release 1 to production, whose policy asks for
+// two admins, refuses the requester (audited), a viewer and Updates sent around the API, waits
+// after the first admin, and deploys after the second (item 1 of issue 14).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
+import { approveRequestUpdate } from '../../workflows/approvals/contract.ts';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
 import { recordHistory } from '../support/histories.ts';
 import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
 import { kubeServer, workerEnvFor } from '../support/servers.ts';
+import { updateRefused } from '../support/workflow-harness.ts';
 
 const kube = new k8s.KubeConfig();
 kube.loadFromFile(kubeServer().kubeconfig);
@@ -26,12 +29,14 @@ describe('promotions roll releases out in Kubernetes', () => {
   let tenantId: string;
   let developer: TestUser;
   let admin: TestUser;
+  let secondAdmin: TestUser;
+  let viewer: TestUser;
 
   before(async () => {
     platform = await startPlatform({
       env: {
         ...workerEnvFor({ kube: 'admin' }),
-        CLUSTER_ENVIRONMENTS: 'staging,production',
+        CLUSTER_ENVIRONMENTS: 'dev,staging,production',
         PROMOTION_PROGRESS_DEADLINE: '5s',
         PROMOTION_POLL_INTERVAL: '500ms',
       },
@@ -46,9 +51,13 @@ describe('promotions roll releases out in Kubernetes', () => {
     tenantId = created.body.tenant.id;
     developer = await seedUser(platform.database, { email: `dev@${slug}.test` });
     admin = await seedUser(platform.database, { email: `admin@${slug}.test` });
+    secondAdmin = await seedUser(platform.database, { email: `admin2@${slug}.test` });
+    viewer = await seedUser(platform.database, { email: `viewer@${slug}.test` });
     for (const [who, role] of [
       [developer, 'developer'],
       [admin, 'admin'],
+      [secondAdmin, 'admin'],
+      [viewer, 'viewer'],
     ] as const)
       await platform.database.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)`, [
         tenantId,
@@ -89,7 +98,12 @@ describe('promotions roll releases out in Kubernetes', () => {
     };
   };
 
-  it('deploys release 1 to staging without an approval, and it becomes available', async () => {
+  it('deploys release 1 to dev, then to staging, without an approval, and it becomes available', async () => {
+    const toDev = await promote('dev', 1);
+    assert.equal(toDev.status, 202, JSON.stringify(toDev.body));
+    const inDev = await waitForOperation(platform, toDev.body.operation.id, 120_000);
+    assert.equal(inDev.status, 'completed', JSON.stringify(inDev));
+    assert.equal((await deployment('dev')).available, 1);
     const started = await promote('staging', 1);
     assert.equal(started.status, 202, JSON.stringify(started.body));
     assert.equal(started.body.operation.id, `promotion/${slug}/staging/1`);
@@ -154,7 +168,33 @@ describe('promotions roll releases out in Kubernetes', () => {
     await recordHistory(platform.temporal, started.body.operation.id, 'promote-release-rolled-back');
   });
 
-  it('waits for an admin to approve a promotion to production, then deploys', async () => {
+  it('promotes release 1 on to production, which needs two admins: refusals first, then two approvals', async () => {
+    // Production asks two different admins (the tenant's own policy for the environment).
+    const policy = await request(platform.baseUrl, 'PUT', `/api/v1/tenants/${slug}/approval-policies/production`, {
+      headers: admin.headers,
+      json: {
+        policy: {
+          version: 1,
+          rules: [
+            {
+              name: 'production',
+              stages: [
+                { name: 'admins', approvers: { kind: 'role', role: 'admin', count: 2 }, expiresAfterMs: 3_600_000 },
+              ],
+            },
+          ],
+        },
+      },
+    });
+    assert.equal(policy.status, 201, JSON.stringify(policy.body));
+    const preview = await request(
+      platform.baseUrl,
+      'GET',
+      `/api/v1/tenants/${slug}/environments/production/promotions/preview?release=1`,
+      { headers: developer.headers },
+    );
+    assert.equal(preview.body.approval.stages[0].approvers.count, 2, JSON.stringify(preview.body));
+
     const started = await promote('production', 1);
     assert.equal(started.status, 202, JSON.stringify(started.body));
     const workflowId = started.body.operation.id;
@@ -178,19 +218,47 @@ describe('promotions roll releases out in Kubernetes', () => {
     assert.equal(waiting.status, 'awaiting-approval');
     // Nothing is deployed while it waits.
     await assert.rejects(deployment('production'));
-    // The requester may not approve their own promotion (and is no admin).
-    const own = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${slug}/approvals/${pending.id}/approve`, {
-      headers: developer.headers,
-      json: {},
-    });
-    assert.notEqual(own.status, 200);
-    const approved = await request(
-      platform.baseUrl,
-      'POST',
-      `/api/v1/tenants/${slug}/approvals/${pending.id}/approve`,
-      { headers: admin.headers, json: { comment: 'ship it' } },
+    const approve = (who: TestUser, comment = 'ship it') =>
+      request(platform.baseUrl, 'POST', `/api/v1/tenants/${slug}/approvals/${pending.id}/approve`, {
+        headers: who.headers,
+        json: { comment },
+      });
+
+    // The requester may not approve their own promotion: refused, and the refusal audited.
+    const own = await approve(developer);
+    assert.equal(own.status, 403, JSON.stringify(own.body));
+    const refusals = await platform.database.query<{ actor_id: string }>(
+      `SELECT actor_id FROM audit_log WHERE tenant_id = $1 AND action = 'approval.refused' ORDER BY id`,
+      [tenantId],
     );
-    assert.equal(approved.status, 200, JSON.stringify(approved.body));
+    assert.ok(
+      refusals.some((row) => row.actor_id === developer.userId),
+      JSON.stringify(refusals),
+    );
+    // A viewer is no admin.
+    assert.equal((await approve(viewer)).status, 403);
+    // Straight to the workflow, around the API: no assertion, or a made-up one, is refused.
+    const handle = platform.temporal.workflow.getHandle(workflowId);
+    await assert.rejects(
+      handle.executeUpdate(approveRequestUpdate, { args: [{ requestId: pending.id, assertion: '' }] }),
+      updateRefused(/no approval assertion/),
+    );
+    const forged = `${Buffer.from(
+      JSON.stringify({ v: 1, kid: 'ak-mine', wf: workflowId, req: pending.id, act: 'approve', sub: admin.userId }),
+    ).toString('base64url')}.${'A'.repeat(86)}`;
+    await assert.rejects(
+      handle.executeUpdate(approveRequestUpdate, { args: [{ requestId: pending.id, assertion: forged }] }),
+      updateRefused(/Refused: the approval assertion/),
+    );
+
+    // One admin: still waiting; the same admin again: refused (one person approves once).
+    assert.equal((await approve(admin)).status, 200);
+    assert.equal((await promotions('production'))[0].status, 'awaiting-approval');
+    assert.notEqual((await approve(admin, 'again')).status, 200);
+    await assert.rejects(deployment('production'));
+    // The second admin: it deploys, and the rollout becomes available on the control plane.
+    const second = await approve(secondAdmin, 'ship it too');
+    assert.equal(second.status, 200, JSON.stringify(second.body));
     const operation = await waitForOperation(platform, workflowId, 120_000);
     assert.equal(operation.status, 'completed', JSON.stringify(operation));
     const [done] = await promotions('production');
@@ -198,6 +266,6 @@ describe('promotions roll releases out in Kubernetes', () => {
     const running = await deployment('production');
     assert.equal(running.image, GOOD);
     assert.equal(running.available, running.replicas);
-    await recordHistory(platform.temporal, workflowId, 'promote-release-approved');
+    await recordHistory(platform.temporal, workflowId, 'promote-release-two-approvals');
   });
 });

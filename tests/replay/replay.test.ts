@@ -93,6 +93,7 @@ describe('workflow replay', () => {
         'promote-release-succeeded',
         'promote-release-rolled-back',
         'promote-release-approved',
+        'promote-release-two-approvals',
         'promote-release-soaked',
         'promote-release-frozen',
         'promote-release-suspended',
