@@ -56,7 +56,9 @@ export function createPromotionActivities(deps: Pick<ActivityDeps, 'dataSource' 
     }> {
       return lockedTenantStep(deps, input, async ({ db }) => {
         const promotion = await findPromotion(db, input.tenantId, input.environment, input.number);
-        if (!promotion) throw refused(`Promotion ${input.number} of "${input.environment}" is not recorded.`);
+        // The API starts the workflow inside the transaction that records the promotion: a
+        // check that runs before it commits tries again (a rolled-back one ends the workflow).
+        if (!promotion) throw new Error(`Promotion ${input.number} of "${input.environment}" is not recorded yet.`);
         const environment = await findEnvironment(db, input.tenantId, input.environment);
         if (!environment) throw refused(`The tenant has no environment "${input.environment}".`);
         if (environment.status !== 'ready')

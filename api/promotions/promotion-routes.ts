@@ -126,7 +126,7 @@ export function promotionsRouter(deps: ApiDeps): Router {
       return {
         environment,
         release,
-        currentRelease: await lastSucceededRelease(db, access.tenantId, environment, Number.MAX_SAFE_INTEGER),
+        currentRelease: await lastSucceededRelease(db, access.tenantId, environment, null),
         canPromote: blockers.length === 0,
         blockers,
         approval: rule && rule.stages.length > 0 ? { rule: rule.name, stages: rule.stages } : null,

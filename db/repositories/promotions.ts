@@ -67,16 +67,19 @@ export async function findOpenPromotion(
   return row ?? null;
 }
 
-/** The release that last succeeded in the environment before promotion `before` (what runs there). */
+/**
+ * The release that last succeeded in the environment before promotion `before` (what ran there
+ * then), or of all its promotions when `before` is null (what runs there now).
+ */
 export async function lastSucceededRelease(
   db: EntityManager,
   tenantId: string,
   environment: string,
-  before: number,
+  before: number | null,
 ): Promise<number | null> {
   const [row] = await db.query<Array<{ release_number: number }>>(
     `SELECT release_number FROM promotions
-      WHERE tenant_id = $1 AND environment = $2 AND number < $3 AND status = 'succeeded'
+      WHERE tenant_id = $1 AND environment = $2 AND ($3::integer IS NULL OR number < $3) AND status = 'succeeded'
       ORDER BY number DESC LIMIT 1`,
     [tenantId, environment, before],
   );

@@ -152,7 +152,7 @@ describe('promotions hold before they deploy', () => {
 
   it('answers the preview with the approval, and a field error for a bad release', async () => {
     const bad = await preview('production', 'x');
-    assert.equal(bad.status, 400, JSON.stringify(bad.body));
+    assert.equal(bad.status, 422, JSON.stringify(bad.body));
     assert.ok(bad.body.errors.some((e: { path: string }) => e.path === 'release'));
     const unknown = await preview('production', 99);
     assert.equal(unknown.status, 422, JSON.stringify(unknown.body));
