@@ -2,7 +2,8 @@
 // (oidc-provider: access tokens that live 20 seconds, refresh tokens rotated on every use, reuse
 // of a consumed refresh token revoking the grant, as real providers do):
 // - twenty callers asking at the same moment for a token valid longer than the current one is
-//   cause exactly one refresh, counted at the provider's token endpoint;
+//   cause exactly one refresh, counted at the provider's token endpoint; so do twenty sync runs
+//   (their activities ask for a token near its expiry) started at once, which all use one token;
 // - the tokens are refreshed on the timer before they expire, each rotated refresh token stored
 //   (the one before is spent at the provider, the new access token is live);
 // - a disconnect stops the maintenance before revoking;
@@ -41,6 +42,8 @@ import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
 import type { SmtpCapture } from '../support/smtp-capture.ts';
 import { startSmtpCapture } from '../support/smtp-capture.ts';
+import type { ResourceServer } from '../support/resource-server.ts';
+import { startResourceServer } from '../support/resource-server.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const PUBLIC_URL = 'http://portal.maintenance.test';
@@ -57,6 +60,7 @@ describe('connection maintenance: refresh before expiry, one refresh for many ca
   let admin: TestUser;
   let tenant: { id: string; slug: string };
   let providerId = '';
+  let api: ResourceServer;
 
   before(async () => {
     provider = await startConnectorProvider({
@@ -64,6 +68,7 @@ describe('connection maintenance: refresh before expiry, one refresh for many ca
       accessTokenTtlSeconds: TOKEN_TTL_SECONDS,
     });
     smtp = await startSmtpCapture();
+    api = await startResourceServer({ provider, records: [{ id: 'rec-1', name: 'One' }], pageSize: 10 });
     platform = await startPlatform({
       env: {
         PUBLIC_URL,
@@ -71,6 +76,8 @@ describe('connection maintenance: refresh before expiry, one refresh for many ca
         OUTBOUND_ALLOW_LOOPBACK: 'true',
         CONNECTOR_ALLOW_INSECURE_PROVIDERS: 'true',
         CONNECTOR_REFRESH_MARGIN: '2s',
+        // Twenty sync activities at once, none waiting for a slot.
+        WORKER_ACTIVITY_SLOTS: 'connectors=22,tenant-provisioning=5',
       },
     });
     owner = await seedUser(platform.database, { email: 'owner@maintenance.test' });
@@ -83,6 +90,8 @@ describe('connection maintenance: refresh before expiry, one refresh for many ca
     assert.equal(created.status, 202, JSON.stringify(created.body));
     await waitForOperation(platform, created.body.operation.id);
     tenant = { id: created.body.tenant.id, slug };
+    // Three connections: more than the free plan's two connectors.
+    await platform.database.query(`UPDATE tenants SET plan = 'team' WHERE id = $1`, [tenant.id]);
     for (const [user, role] of [
       [owner, 'owner'],
       [admin, 'admin'],
@@ -95,11 +104,12 @@ describe('connection maintenance: refresh before expiry, one refresh for many ca
     app = createDataSource({ url: platform.database.url, applicationName: 'atrium-test-maintenance', poolSize: 2 });
     await app.initialize();
     store = createLocalSecretStore({ dataSource: app, keyFile: '.data/secret-store.key' });
-    providerId = (await defineTestProvider(platform, owner, tenant.slug, provider)).id;
+    providerId = (await defineTestProvider(platform, owner, tenant.slug, provider, { apiBaseUrl: api.apiBaseUrl })).id;
   });
   after(async () => {
     await app?.destroy();
     await platform?.stop();
+    await api?.stop();
     await provider?.stop();
     await smtp?.stop();
   });
@@ -177,6 +187,52 @@ describe('connection maintenance: refresh before expiry, one refresh for many ca
     assert.equal(ended.refreshes, 2);
     assert.equal((await connectionOf(connectionId)).status, 'disconnected');
     assert.equal(await provider.introspect(third.refresh_token!), false, 'revoked at the provider');
+  });
+
+  it('shares one refresh among twenty sync runs whose activities ask for a token near its expiry', async () => {
+    const { started } = await connectThroughProvider(platform, owner, tenant.slug, provider, providerId, 'hedy');
+    const connectionId = started.connection.id;
+    const syncs = `/api/v1/tenants/${tenant.slug}/connections/${connectionId}/syncs`;
+    // Twenty syncs whose schedules are an hour apart: only "run now" runs them here.
+    const ids: string[] = [];
+    for (let index = 1; index <= 20; index += 1) {
+      const created = await request(platform.baseUrl, 'POST', syncs, {
+        headers: owner.headers,
+        json: { name: `Records ${index}`, resourcePath: '/records', intervalSeconds: 3600 },
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      ids.push(created.body.id as string);
+    }
+    // The maintenance's own refresh comes 2 s before each token expires; once it has been
+    // refreshed and 10 s have passed (the "just refreshed" grace), the token has ~8 s left:
+    // every sync activity (which wants 30 s) must ask the maintenance for a newer one.
+    const timerRefreshes = tokenCalls();
+    await waitFor('a refresh on the timer', async () => tokenCalls() > timerRefreshes, (TOKEN_TTL_SECONDS + 10) * 1000);
+    await new Promise((resolve) => setTimeout(resolve, 10_500));
+
+    const held = api.holdPage(1);
+    const before = tokenCalls();
+    const pagesBefore = api.requests.length;
+    const runs = await Promise.all(
+      ids.map((id) => request(platform.baseUrl, 'POST', `${syncs}/${id}/run`, { headers: owner.headers })),
+    );
+    assert.ok(
+      runs.every((run) => run.status === 202 || run.status === 200),
+      JSON.stringify(runs.map((run) => run.body)),
+    );
+    // Every run has its token and is reading its first page (held open): twenty at once.
+    await waitFor('twenty runs reading their first page', async () => api.pageRequests(1) >= 20, 60_000);
+    assert.equal(tokenCalls() - before, 1, 'exactly one refresh reached the provider for twenty sync activities');
+    const stored = (await store.read(connectionSecretPaths(tenant.slug, connectionId).tokens))!.data;
+    held.release();
+    await waitFor('twenty runs done', async () => {
+      const done = api.requests.slice(pagesBefore).filter((entry) => entry.status === 200);
+      return done.length >= 20;
+    });
+    const tokens = new Set(api.requests.slice(pagesBefore).map((entry) => entry.token));
+    assert.equal(tokens.size, 1, `the twenty runs used ${tokens.size} access tokens`);
+    assert.deepEqual([...tokens], [stored.access_token], 'the token they used is the one stored');
+    await disconnectThroughApi(platform, owner, tenant.slug, connectionId);
   });
 
   it('a grant revoked at the provider makes the connection needs_reauth and mails the owners and admins once', async () => {

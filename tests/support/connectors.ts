@@ -18,12 +18,14 @@ export async function defineTestProvider(
   member: TestUser,
   slug: string,
   provider: ConnectorTestProvider,
+  options: { apiBaseUrl?: string } = {},
 ): Promise<ConnectorProvider> {
   const created = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${slug}/connectors/providers`, {
     headers: member.headers,
     json: {
       name: 'Test provider',
       issuer: provider.issuer,
+      ...(options.apiBaseUrl ? { apiBaseUrl: options.apiBaseUrl } : {}),
       scopes: ['openid', 'email', 'offline_access'],
       // oidc-provider (like Google) issues a refresh token for offline_access only with prompt=consent.
       authorizationParams: { prompt: 'consent' },

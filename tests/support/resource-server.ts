@@ -17,6 +17,8 @@ export interface ResourceRequest {
   page: number;
   status: number;
   at: number;
+  /** The bearer token it carried (a test server: tests compare which token each run used). */
+  token: string | null;
 }
 
 export interface ResourceServer {
@@ -58,9 +60,9 @@ export async function startResourceServer(options: {
       if (url.pathname !== '/api/records') return answer(404, { error: 'not_found' });
       const page = Number(url.searchParams.get('cursor') ?? '1');
       asked.set(page, (asked.get(page) ?? 0) + 1);
-      const record = (status: number) => requests.push({ page, status, at: Date.now() });
-
       const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      const record = (status: number) => requests.push({ page, status, at: Date.now(), token: token ?? null });
+
       if (!token || !(await options.provider.introspect(token))) {
         record(401);
         return answer(401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
