@@ -207,7 +207,7 @@ describe('connection maintenance: refresh before expiry, one refresh for many ca
     // refreshed and 10 s have passed (the "just refreshed" grace), the token has ~8 s left:
     // every sync activity (which wants 30 s) must ask the maintenance for a newer one.
     const timerRefreshes = tokenCalls();
-    await waitFor('a refresh on the timer', async () => tokenCalls() > timerRefreshes, (TOKEN_TTL_SECONDS + 10) * 1000);
+    await waitFor('a refresh on the timer', () => tokenCalls() > timerRefreshes, (TOKEN_TTL_SECONDS + 10) * 1000);
     await new Promise((resolve) => setTimeout(resolve, 10_500));
 
     const held = api.holdPage(1);
@@ -221,14 +221,14 @@ describe('connection maintenance: refresh before expiry, one refresh for many ca
       JSON.stringify(runs.map((run) => run.body)),
     );
     // Every run has its token and is reading its first page (held open): twenty at once.
-    await waitFor('twenty runs reading their first page', async () => api.pageRequests(1) >= 20, 60_000);
+    await waitFor('twenty runs reading their first page', () => api.pageRequests(1) >= 20, 60_000);
     assert.equal(tokenCalls() - before, 1, 'exactly one refresh reached the provider for twenty sync activities');
     const stored = (await store.read(connectionSecretPaths(tenant.slug, connectionId).tokens))!.data;
     held.release();
-    await waitFor('twenty runs done', async () => {
-      const done = api.requests.slice(pagesBefore).filter((entry) => entry.status === 200);
-      return done.length >= 20;
-    });
+    await waitFor(
+      'twenty runs done',
+      () => api.requests.slice(pagesBefore).filter((entry) => entry.status === 200).length >= 20,
+    );
     const tokens = new Set(api.requests.slice(pagesBefore).map((entry) => entry.token));
     assert.equal(tokens.size, 1, `the twenty runs used ${tokens.size} access tokens`);
     assert.deepEqual([...tokens], [stored.access_token], 'the token they used is the one stored');
