@@ -7,6 +7,9 @@
 // - the tokens are refreshed on the timer before they expire, each rotated refresh token stored
 //   (the one before is spent at the provider, the new access token is live);
 // - a disconnect stops the maintenance before revoking;
+// - a worker killed after the provider answered a refresh but before the rotated tokens were
+//   written leaves the old refresh token, which the provider has spent: the retried refresh meets
+//   invalid_grant and the connection needs re-authorization, saying so;
 // - a grant the provider revoked (someone else spent the stored refresh token) makes the
 //   connection `needs_reauth`, mails the tenant's owners and admins once and ends the
 //   maintenance; no token is in its history or the logs.
@@ -42,6 +45,7 @@ import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
 import type { SmtpCapture } from '../support/smtp-capture.ts';
 import { startSmtpCapture } from '../support/smtp-capture.ts';
+import { holdInTransaction } from '../support/provisioning.ts';
 import type { ResourceServer } from '../support/resource-server.ts';
 import { startResourceServer } from '../support/resource-server.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -235,7 +239,56 @@ describe('connection maintenance: refresh before expiry, one refresh for many ca
     await disconnectThroughApi(platform, owner, tenant.slug, connectionId);
   });
 
+  it("a worker killed between the provider's answer and the token write ends in needs_reauth", async () => {
+    const { started } = await connectThroughProvider(platform, owner, tenant.slug, provider, providerId, 'kim');
+    const connectionId = started.connection.id;
+    const paths = connectionSecretPaths(tenant.slug, connectionId);
+    const stored = (await store.read(paths.tokens))!.data;
+    const maintenance = platform.temporal.workflow.getHandle(maintainConnectionWorkflowId(tenant.slug, connectionId));
+
+    // The local secret store's writers of one path queue on an advisory lock: holding it stops
+    // the write right after the provider answered, and nothing earlier (reads take no lock).
+    const blocker = await holdInTransaction(
+      platform,
+      `SELECT pg_advisory_xact_lock(hashtext('local_secrets:' || '${paths.tokens}'))`,
+    );
+    const before = tokenCalls();
+    const asked = maintenance
+      .executeUpdate(requestTokenRefreshUpdate, { args: [{ minValidityMs: (TOKEN_TTL_SECONDS + 5) * 1000 }] })
+      .then(
+        () => 'answered',
+        (error: unknown) => error,
+      );
+    await waitFor('the provider answered the refresh', () => tokenCalls() > before);
+    await waitFor('the token write waiting for its lock', async () => {
+      const [row] = await platform.database.query<{ waiting: string }>(
+        `SELECT count(*) AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`,
+      );
+      return Number(row!.waiting) > 0;
+    });
+    await platform.worker.kill();
+    await blocker.release();
+    await platform.startWorker();
+
+    // The retried refresh replays the spent refresh token: the provider revokes the grant.
+    const result = await maintenance.result();
+    assert.equal(result.outcome, 'needs_reauth');
+    assert.match(result.reason ?? '', /invalid_grant/);
+    const answer = await asked;
+    assert.ok(answer instanceof WorkflowUpdateFailedError, `the waiting caller was told: ${String(answer)}`);
+    const shown = await connectionOf(connectionId);
+    assert.equal(shown.status, 'needs_reauth');
+    assert.match(shown.error?.message ?? '', /no longer accepts this authorization/);
+    // What is stored is still the first tokens: the killed attempt's write never committed.
+    const kept = (await store.read(paths.tokens))!.data;
+    assert.equal(kept.refresh_token, stored.refresh_token);
+    assert.equal(await provider.introspect(stored.refresh_token!), false, 'the provider spent it');
+    await disconnectThroughApi(platform, owner, tenant.slug, connectionId);
+  });
+
   it('a grant revoked at the provider makes the connection needs_reauth and mails the owners and admins once', async () => {
+    const reconnectMails = () => smtp.mailsTo(owner.email).filter((m) => /Reconnect/.test(m.subject)).length;
+    const mailedBefore = reconnectMails(); // the killed refresh's connection was mailed too
     const { started } = await connectThroughProvider(platform, owner, tenant.slug, provider, providerId, 'grace');
     const connectionId = started.connection.id;
     const paths = connectionSecretPaths(tenant.slug, connectionId);
@@ -270,7 +323,7 @@ describe('connection maintenance: refresh before expiry, one refresh for many ca
       assert.match(mail.text, /no longer accepts this authorization/);
       assert.ok(mail.text.includes(`${PUBLIC_URL}/tenants/${tenant.slug}/connectors`), mail.text);
     }
-    assert.equal(smtp.mailsTo(owner.email).filter((m) => /Reconnect/.test(m.subject)).length, 1, 'mailed once');
+    assert.equal(reconnectMails() - mailedBefore, 1, 'mailed once');
     const audit = await platform.database.query<{ action: string }>(
       `SELECT action FROM audit_log WHERE tenant_id = $1 AND target_id = $2 ORDER BY id`,
       [tenant.id, connectionId],
