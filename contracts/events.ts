@@ -17,6 +17,26 @@ import { Role } from './members.ts';
 
 const tenantRef = { tenantId: z.uuid(), slug: z.string() };
 
+/** How a promotion ended (the four promotion events share it; `status` repeats the type's verb). */
+const promotionOutcome = z.object({
+  environment: z.string(),
+  number: z.int().positive(),
+  release: z.int().positive(),
+  /** The release that ran in the environment before (the one a failed rollout is rolled back to). */
+  previousRelease: z.int().positive().nullable(),
+  status: z.enum(['succeeded', 'rolled-back', 'failed', 'rejected']),
+  detail: z.string().nullable(),
+  /** The workflow that ran it: `promotion/<slug>/<environment>/<number>`. */
+  operationId: z.string(),
+});
+
+/** Which approval request, about what, and the workflow that waits for it. */
+const approvalRef = {
+  requestId: z.string(),
+  subject: z.object({ kind: z.string(), id: z.string(), label: z.string() }),
+  operationId: z.string(),
+};
+
 export interface EventCatalogueEntry<Payload extends z.ZodType> {
   /** `<resource>.<past-tense verb>`; receivers switch on it. Never renamed. */
   type: string;
@@ -192,6 +212,63 @@ export const EVENT_CATALOGUE = {
     permission: 'secrets.read',
     description:
       'A rotation did not finish: rolled back (the old version is current and still valid), failed before it changed anything, or a manual rotation nobody confirmed.',
+  }),
+  'promotion.succeeded': event({
+    type: 'promotion.succeeded',
+    version: 1,
+    payload: promotionOutcome,
+    permission: 'environments.read',
+    description:
+      'A promotion ended succeeded: its release is available in the environment (or was recorded without a cluster).',
+  }),
+  'promotion.failed': event({
+    type: 'promotion.failed',
+    version: 1,
+    payload: promotionOutcome,
+    permission: 'environments.read',
+    description:
+      'A promotion ended failed: refused by its checks, its rollout failed with no release to roll back to, or its tenant was offboarded while it was open (detail says which).',
+  }),
+  'promotion.rolled_back': event({
+    type: 'promotion.rolled_back',
+    version: 1,
+    payload: promotionOutcome,
+    permission: 'environments.read',
+    description:
+      'A promotion ended rolled back: its release did not become available, and previousRelease is available again.',
+  }),
+  'promotion.rejected': event({
+    type: 'promotion.rejected',
+    version: 1,
+    payload: promotionOutcome,
+    permission: 'environments.read',
+    description: 'A promotion ended rejected: its approval was rejected, or nobody decided in time.',
+  }),
+  'approval.requested': event({
+    type: 'approval.requested',
+    version: 1,
+    payload: z.object({
+      ...approvalRef,
+      requesterId: z.uuid().nullable(),
+      rule: z.string(),
+      expiresAt: z.iso.datetime(),
+    }),
+    permission: 'tenant.read',
+    description:
+      "An approval request was opened (a promotion the environment's policy asks an approval for); expiresAt ends its first stage.",
+  }),
+  'approval.decided': event({
+    type: 'approval.decided',
+    version: 1,
+    payload: z.object({
+      ...approvalRef,
+      status: z.enum(['approved', 'rejected', 'expired']),
+      reason: z.string().nullable(),
+      decidedBy: z.uuid().nullable(),
+    }),
+    permission: 'tenant.read',
+    description:
+      'An approval request was closed: approved, rejected (by an approver, or because its tenant was offboarded: reason says why) or expired (nobody decided in time).',
   }),
   'webhook.test': event({
     type: 'webhook.test',

@@ -1,10 +1,12 @@
 // The stored life of an approval request: opened, decided on, escalated, closed. Each
-// activity changes the row only from the state it expects, with its audit entry in the same
-// transaction, so a retry finds the change made and does nothing (and audits nothing) again.
+// activity changes the row only from the state it expects, with its audit entry (and, opened
+// or closed, its event: ./events.ts) in the same transaction, so a retry finds the change made
+// and does nothing (and audits and emits nothing) again.
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import { findApprovalRequest, insertApprovalRequest } from '../../db/repositories/approvals.ts';
 import type { OpenApprovalInput } from '../../workflows/approvals/contract.ts';
 import { lockedTenantStep } from '../shared/kernel.ts';
+import { emitApprovalDecided, emitApprovalRequested } from './events.ts';
 import type { KernelDeps } from '../shared/kernel.ts';
 import type { NotifyDeps } from './notifications.ts';
 import { notifyApproval } from './notifications.ts';
@@ -38,6 +40,7 @@ export function createApprovalRequestActivities(deps: KernelDeps & NotifyDeps) {
           });
         const request = await findApprovalRequest(tx.db, input.requestId);
         if (!request) throw requestMissing(input.requestId);
+        if (inserted) await emitApprovalRequested(tx.emit, request);
         if (request.status === 'pending' && request.stage === 0) await notifyApproval(deps, tx, request, 'opened');
       });
     },
@@ -159,6 +162,7 @@ export function createApprovalRequestActivities(deps: KernelDeps & NotifyDeps) {
           );
         const request = await findApprovalRequest(tx.db, input.requestId);
         if (!request) throw requestMissing(input.requestId);
+        if (closed.length > 0) await emitApprovalDecided(tx.emit, request);
         if (request.status !== 'pending') await notifyApproval(deps, tx, request, 'decided');
       });
     },

@@ -15,6 +15,7 @@ import { planDefinition } from '../../workflows/shared/plans.ts';
 import type { ActivityDeps } from '../shared/deps.ts';
 import type { TenantActivityInput } from '../shared/kernel.ts';
 import { lockedTenantStep, tenantStep } from '../shared/kernel.ts';
+import { emitPromotionOutcome } from './outcome-event.ts';
 
 type PromotionInput = TenantActivityInput & { slug: string; environment: string; number: number };
 
@@ -197,8 +198,9 @@ export function createPromotionActivities(deps: Pick<ActivityDeps, 'dataSource' 
     },
 
     /**
-     * Records how the promotion ended, with the detail, audited. Retry-safe: an outcome already
-     * recorded is left as it is.
+     * Records how the promotion ended, with the detail, audited, and emits its event
+     * (`promotion.succeeded`, `.failed`, `.rolled_back`, `.rejected`) in the same transaction.
+     * Retry-safe: an outcome already recorded is left as it is (nothing audited or emitted again).
      */
     async recordPromotionOutcome(
       input: PromotionInput & {
@@ -206,7 +208,7 @@ export function createPromotionActivities(deps: Pick<ActivityDeps, 'dataSource' 
         detail: string | null;
       },
     ): Promise<void> {
-      await lockedTenantStep(deps, input, async ({ db, auditChange }) => {
+      await lockedTenantStep(deps, input, async ({ db, auditChange, emit }) => {
         const row = await findPromotion(db, input.tenantId, input.environment, input.number, { lock: true });
         if (!row || row.status === input.status) return;
         await updatePromotion(db, input.tenantId, input.environment, input.number, {
@@ -226,6 +228,7 @@ export function createPromotionActivities(deps: Pick<ActivityDeps, 'dataSource' 
             ...(input.detail ? { detail: input.detail } : {}),
           },
         );
+        await emitPromotionOutcome(emit, row, input.status, input.detail);
       });
     },
   };

@@ -2,13 +2,17 @@
 // (close-and-export.ts), tearing it down (teardown-steps.ts), the report that ties the
 // steps together (report.ts), and the final webhook delivery before the endpoints go
 // (webhooks.ts); first of the deletions, its connections are disconnected and its Schedules
-// deleted (connections.ts). Each is safe to retry: it works under the tenant's lock
+// deleted (connections.ts), then its open promotions are ended and its pending approval
+// requests closed (promotions.ts); after the namespaces, its environments are marked deleted
+// (environments.ts). Each is safe to retry: it works under the tenant's lock
 // (activities/shared/kernel.ts), does only what is not done yet, and records what it did in
 // the tenant's teardown report. Audit entries are written in the transaction of the change,
 // and only when something changed.
 import type { ActivityDeps, ActivityFamily } from '../shared/deps.ts';
 import { createCloseAndExportActivities } from './close-and-export.ts';
 import { createConnectionTeardownActivities } from './connections.ts';
+import { createEnvironmentTeardownActivities } from './environments.ts';
+import { createPromotionTeardownActivities } from './promotions.ts';
 import { createReportActivities } from './report.ts';
 import { createTeardownActivities } from './teardown-steps.ts';
 import { createWebhookTeardownActivities } from './webhooks.ts';
@@ -17,6 +21,8 @@ export function createTenantOffboardingActivities(deps: ActivityDeps) {
   return {
     ...createCloseAndExportActivities(deps),
     ...createConnectionTeardownActivities(deps),
+    ...createPromotionTeardownActivities(deps),
+    ...createEnvironmentTeardownActivities(deps),
     ...createTeardownActivities(deps),
     ...createReportActivities(deps),
     ...createWebhookTeardownActivities(deps),

@@ -118,7 +118,10 @@ export interface TeardownResource {
     | 'billing_customer'
     | 'webhook_endpoint'
     | 'connection'
-    | 'schedule';
+    | 'schedule'
+    | 'promotion'
+    | 'approval_request'
+    | 'environment';
   name: string;
   evidence: string;
 }
@@ -131,6 +134,27 @@ export interface TeardownSteps {
     schedules: string[];
     completedAt: string | null;
   };
+  /** Open promotions ended (their workflows cancelled, recorded failed), before the namespaces go. */
+  promotions?: {
+    promotions: Array<{
+      environment: string;
+      number: number;
+      release: number;
+      /** Its status when the offboarding came to it. */
+      previousStatus: string;
+      /** Its status after: `failed` when the offboarding ended it, else how it had ended on its own. */
+      status: string;
+      endedByOffboarding: boolean;
+      /** Its workflow (`promotion/<slug>/<environment>/<number>`) and how Temporal says it closed. */
+      workflow: { id: string; status: string };
+      recordedAt: string;
+    }>;
+  };
+  /** Open approval requests closed (rejected, "the tenant was offboarded"). */
+  approvals?: {
+    requests: Array<{ id: string; subject: string; closedAt: string }>;
+    completedAt: string;
+  };
   namespaces?: {
     planned: string[];
     namespaces: Array<{
@@ -142,6 +166,13 @@ export interface TeardownSteps {
     skipped?: string;
     cluster?: string;
     completedAt: string | null;
+  };
+  /** The environments' rows marked deleted once their namespaces were gone. */
+  environments?: {
+    environments: Array<{ name: string; previousStatus: string; namespace: string; deletedAt: string }>;
+    /** Why no namespace was deleted (no cluster configured), when the namespaces step skipped. */
+    namespacesSkipped?: string;
+    completedAt: string;
   };
   secrets?: {
     planned: string[];
@@ -200,6 +231,20 @@ export function teardownResources(report: Pick<TeardownReportRow, 'steps'>): Tea
     });
   for (const schedule of steps.connections?.schedules ?? [])
     resources.push({ kind: 'schedule', name: schedule, evidence: 'Temporal answered "not found" after its deletion' });
+  for (const promotion of steps.promotions?.promotions ?? [])
+    resources.push({
+      kind: 'promotion',
+      name: `${promotion.environment}/${promotion.number} (release ${promotion.release})`,
+      evidence: promotion.endedByOffboarding
+        ? `was ${promotion.previousStatus}; its workflow ${promotion.workflow.id} answered ${promotion.workflow.status}; recorded failed ("the tenant was offboarded")`
+        : `had ended ${promotion.status} on its own; its workflow ${promotion.workflow.id} answered ${promotion.workflow.status}`,
+    });
+  for (const request of steps.approvals?.requests ?? [])
+    resources.push({
+      kind: 'approval_request',
+      name: `${request.id} (${request.subject})`,
+      evidence: 'closed rejected ("the tenant was offboarded"): no longer in any approvals queue',
+    });
   for (const ns of steps.namespaces?.namespaces ?? [])
     resources.push({
       kind: 'namespace',
@@ -208,6 +253,14 @@ export function teardownResources(report: Pick<TeardownReportRow, 'steps'>): Tea
     });
   if (steps.namespaces?.skipped)
     resources.push({ kind: 'namespace', name: '(none)', evidence: `skipped: ${steps.namespaces.skipped}` });
+  for (const environment of steps.environments?.environments ?? [])
+    resources.push({
+      kind: 'environment',
+      name: environment.name,
+      evidence: steps.environments?.namespacesSkipped
+        ? `marked deleted (no namespace was deleted: ${steps.environments.namespacesSkipped})`
+        : `marked deleted once its namespace ${environment.namespace} was gone`,
+    });
   const store = steps.secrets?.store ?? 'secret';
   for (const secret of steps.secrets?.secrets ?? [])
     resources.push({

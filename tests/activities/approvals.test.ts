@@ -9,6 +9,7 @@ import tenantProvisioning from '../../activities/tenant-provisioning/index.ts';
 import type { ApprovalPolicy } from '../../workflows/approvals/policy.ts';
 import type { ActivityHarness, TestTenant } from '../support/activity-harness.ts';
 import { startActivityHarness } from '../support/activity-harness.ts';
+import { assertOneEvent, newEvents } from '../support/events.ts';
 
 describe('approval activities', () => {
   let h: ActivityHarness;
@@ -79,7 +80,8 @@ describe('approval activities', () => {
     assert.deepEqual(run.audit, []);
   });
 
-  it('openApprovalRequest: stored with its policy, audited, the first stage mailed (not the requester)', async () => {
+  it('openApprovalRequest: stored with its policy, audited, approval.requested emitted, the first stage mailed (not the requester)', async () => {
+    const expiresAt = new Date(Date.now() + 60_000).toISOString();
     const run = await h.twice(
       a,
       'openApprovalRequest',
@@ -92,11 +94,19 @@ describe('approval activities', () => {
         attributes: { environment: 'prod', risk: 'high' },
         policy,
         rule: 'prod',
-        expiresAt: new Date(Date.now() + 60_000).toISOString(),
+        expiresAt,
       },
       { tenant: t },
     );
     assert.deepEqual(run.audit, ['approval.requested']);
+    assertOneEvent(newEvents(run.before, run.after), 'approval.requested', {
+      requestId,
+      subject: { kind: 'promotion', id: 'release-7', label: 'Release 7 to prod' },
+      operationId: `promotion/${t.slug}/prod/1`,
+      requesterId: people.requester!,
+      rule: 'prod',
+      expiresAt,
+    });
     const [request] = run.after.approval_requests;
     assert.deepEqual(
       [request.status, request.stage, request.requester_id, request.policy, request.rule],
@@ -153,7 +163,7 @@ describe('approval activities', () => {
     assert.match(mail.subject, /Escalated: Release 7 to prod/);
   });
 
-  it('closeApprovalRequest: closed once with its outcome, the requester mailed', async () => {
+  it('closeApprovalRequest: closed once with its outcome, approval.decided emitted, the requester mailed', async () => {
     const run = await h.twice(
       a,
       'closeApprovalRequest',
@@ -168,6 +178,14 @@ describe('approval activities', () => {
       { tenant: t },
     );
     assert.deepEqual(run.audit, ['approval.closed']);
+    assertOneEvent(newEvents(run.before, run.after), 'approval.decided', {
+      requestId,
+      subject: { kind: 'promotion', id: 'release-7', label: 'Release 7 to prod' },
+      operationId: `promotion/${t.slug}/prod/1`,
+      status: 'rejected',
+      reason: 'not during the freeze',
+      decidedBy: people.manager!,
+    });
     const [request] = run.after.approval_requests;
     assert.deepEqual(
       [request.status, request.reason, request.decided_by, request.closed_at !== null],
@@ -176,6 +194,34 @@ describe('approval activities', () => {
     const mail = await h.smtp.waitForMail((m) => m.to.includes(`requester@${t.slug}.test`));
     assert.match(mail.subject, /Approval rejected: Release 7 to prod/);
     assert.match(mail.text, /Reason: not during the freeze/);
+  });
+
+  it("a tenant's own provisioning approval emits no event (the tenant can have no endpoint yet)", async () => {
+    const tenantRequest = randomUUID();
+    const base = { requestId: tenantRequest, tenantId: t.tenantId };
+    const opened = await h.twice(
+      a,
+      'openApprovalRequest',
+      {
+        ...base,
+        workflowId: `tenant-provision/${t.slug}`,
+        subject: { kind: 'tenant', id: t.tenantId, label: `Tenant ${t.slug}` },
+        requesterId: null,
+        attributes: { plan: 'enterprise' },
+        policy,
+        rule: 'prod',
+        expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      },
+      { tenant: t },
+    );
+    const closed = await h.twice(
+      a,
+      'closeApprovalRequest',
+      { ...base, status: 'approved', reason: null, expired: false, decidedBy: people['admin-a']! },
+      { tenant: t },
+    );
+    assert.deepEqual([opened.audit, closed.audit], [['approval.requested'], ['approval.closed']]);
+    assert.deepEqual([newEvents(opened.before, opened.after), newEvents(closed.before, closed.after)], [[], []]);
   });
 
   it('keeps requests and decisions from the application role: no update of decisions, no deletes', async () => {

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import tenantOffboarding from '../../activities/tenant-offboarding/index.ts';
+import { createPromotionTeardownActivities } from '../../activities/tenant-offboarding/promotions.ts';
 import tenantProvisioning from '../../activities/tenant-provisioning/index.ts';
 import tenantSuspension from '../../activities/tenant-suspension/index.ts';
 import { NO_CLUSTER_REASON } from '../../integrations/cluster/port.ts';
@@ -155,6 +156,146 @@ describe('tenant-offboarding activities', () => {
       assert.deepEqual(reportOf(schedules.after).steps.connections.schedules, [scheduleId]);
     });
 
+    it('promotions: each open one’s workflow ended, recorded failed once (audited, promotion.failed emitted), the evidence in the report', async () => {
+      for (const [number, c] of [
+        [1, 'a'],
+        [2, 'b'],
+      ] as const)
+        await h.database.query(`INSERT INTO releases (tenant_id, number, image) VALUES ($1, $2, $3)`, [
+          t.tenantId,
+          number,
+          `registry.test/shop/web@sha256:${c.repeat(64)}`,
+        ]);
+      const promote = (environment: string, number: number, release: number, status: string, previous: number | null) =>
+        h.database.query(
+          `INSERT INTO promotions (tenant_id, environment, number, release_number, previous_release, status, operation_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [t.tenantId, environment, number, release, previous, status, `promotion/${t.slug}/${environment}/${number}`],
+        );
+      await promote('production', 1, 1, 'succeeded', null);
+      await promote('production', 2, 2, 'awaiting-approval', 1);
+      await promote('staging', 1, 2, 'held', null);
+      // production/2's workflow runs on a queue no worker polls: a cancel never closes it, so
+      // it is terminated once the (here short) wait is over. staging/1's never started.
+      const workflowId = `promotion/${t.slug}/production/2`;
+      await h.deps.temporal.workflow.start('promoteRelease', {
+        workflowId,
+        taskQueue: 'atrium-test-no-worker',
+        args: [],
+      });
+      const ending = createPromotionTeardownActivities(h.deps, { cancelWaitMs: 500 });
+
+      const listed = await h.twice(a, 'listTenantOpenPromotions', h.ref(t), {
+        tenant: t,
+        workflowExecution: execution,
+      });
+      assert.deepEqual(listed.result, {
+        promotions: [
+          { environment: 'production', number: 2 },
+          { environment: 'staging', number: 1 },
+        ],
+      });
+      assert.deepEqual(reportOf(listed.after).steps.promotions, { promotions: [] });
+
+      const run = await h.twice(
+        ending,
+        'offboardPromotion',
+        { ...h.ref(t), environment: 'production', number: 2 },
+        { tenant: t, workflowExecution: execution },
+      );
+      assert.deepEqual(run.audit, ['promotion.failed']);
+      assertOneEvent(newEvents(run.before, run.after), 'promotion.failed', {
+        environment: 'production',
+        number: 2,
+        release: 2,
+        previousRelease: 1,
+        status: 'failed',
+        detail: 'the tenant was offboarded',
+        operationId: workflowId,
+      });
+      assert.deepEqual(
+        [run.result.status, run.result.previousStatus, run.result.endedByOffboarding, run.result.workflow],
+        ['failed', 'awaiting-approval', true, { id: workflowId, status: 'TERMINATED' }],
+      );
+      assert.equal((await h.deps.temporal.workflow.getHandle(workflowId).describe()).status.name, 'TERMINATED');
+      const row = run.after.promotions.find(
+        (p: { number: number; environment: string }) => p.environment === 'production' && p.number === 2,
+      );
+      assert.deepEqual(
+        [row.status, row.detail, row.completed_at !== null],
+        ['failed', 'the tenant was offboarded', true],
+      );
+
+      const never = await h.twice(
+        a,
+        'offboardPromotion',
+        { ...h.ref(t), environment: 'staging', number: 1 },
+        { tenant: t, workflowExecution: execution },
+      );
+      assert.deepEqual(never.audit, ['promotion.failed']);
+      assert.deepEqual(never.result.workflow, { id: `promotion/${t.slug}/staging/1`, status: 'NOT_FOUND' });
+      const untouched = never.after.promotions.find(
+        (p: { number: number; environment: string }) => p.environment === 'production' && p.number === 1,
+      );
+      assert.deepEqual(
+        [untouched.status, untouched.detail],
+        ['succeeded', null],
+        'a closed promotion keeps its outcome',
+      );
+      assert.deepEqual(
+        reportOf(never.after).steps.promotions.promotions.map(
+          (p: { environment: string; number: number; status: string }) => [p.environment, p.number, p.status],
+        ),
+        [
+          ['production', 2, 'failed'],
+          ['staging', 1, 'failed'],
+        ],
+      );
+    });
+
+    it('approvals: every pending request closed rejected (the tenant was offboarded) once, audited, approval.decided emitted', async () => {
+      const pending = randomUUID();
+      const approved = randomUUID();
+      for (const [id, status] of [
+        [pending, 'pending'],
+        [approved, 'approved'],
+      ] as const)
+        await h.database.query(
+          `INSERT INTO approval_requests (id, tenant_id, workflow_id, subject_kind, subject_id, subject_label,
+                                          attributes, policy, rule, expires_at, status)
+           VALUES ($1, $2, $3, 'promotion', 'production/2', 'Release 2 to production', '{}', '{"version":1,"rules":[]}',
+                   'production', now() + interval '1 hour', $4)`,
+          [id, t.tenantId, `promotion/${t.slug}/production/2`, status],
+        );
+      const run = await h.twice(a, 'offboardApprovalRequests', h.ref(t), { tenant: t, workflowExecution: execution });
+      assert.deepEqual(run.result, { closed: [pending] });
+      assert.deepEqual(run.audit, ['approval.closed']);
+      assertOneEvent(newEvents(run.before, run.after), 'approval.decided', {
+        requestId: pending,
+        subject: { kind: 'promotion', id: 'production/2', label: 'Release 2 to production' },
+        operationId: `promotion/${t.slug}/production/2`,
+        status: 'rejected',
+        reason: 'the tenant was offboarded',
+        decidedBy: null,
+      });
+      const status = (id: string) => run.after.approval_requests.find((r: { id: string }) => r.id === id);
+      assert.deepEqual(
+        [status(pending).status, status(pending).reason, status(pending).closed_at !== null],
+        ['rejected', 'the tenant was offboarded', true],
+      );
+      assert.equal(status(approved).status, 'approved', 'a closed request keeps its outcome');
+      assert.deepEqual(
+        reportOf(run.after).steps.approvals.requests.map((r: { id: string; subject: string }) => [r.id, r.subject]),
+        [[pending, 'Release 2 to production']],
+      );
+    });
+
+    it('environments: refused before the namespaces step recorded them gone', async () => {
+      const error = await h.failure(a, 'offboardEnvironments', h.ref(t), { workflowExecution: execution });
+      assert.ok(error instanceof ApplicationFailure, String(error));
+      assert.deepEqual([error.type, error.nonRetryable], ['NamespacesNotDeleted', true]);
+    });
+
     it('namespaces: skipped without a cluster, the reason in the report', async () => {
       const run = await h.twice(a, 'offboardNamespaces', h.ref(t), {
         tenant: t,
@@ -164,6 +305,32 @@ describe('tenant-offboarding activities', () => {
       assert.deepEqual(run.result, { skipped: NO_CLUSTER_REASON, deleted: [] });
       assert.deepEqual(run.audit, []);
       assert.equal(reportOf(run.after).steps.namespaces.skipped, NO_CLUSTER_REASON);
+    });
+
+    it('environments: every live one marked deleted once, audited, the evidence in the report', async () => {
+      const run = await h.twice(a, 'offboardEnvironments', h.ref(t), { tenant: t, workflowExecution: execution });
+      assert.deepEqual(run.result, { deleted: ['production'] });
+      assert.deepEqual(run.audit, ['environment.deleted']);
+      assert.deepEqual(newEvents(run.before, run.after), []);
+      assert.deepEqual(
+        run.after.tenant_environments.map(
+          (e: { name: string; status: string; status_detail: string; deleted_at: string | null }) => [
+            e.name,
+            e.status,
+            e.status_detail,
+            e.deleted_at !== null,
+          ],
+        ),
+        [['production', 'deleted', 'the tenant was offboarded', true]],
+      );
+      const evidence = reportOf(run.after).steps.environments;
+      assert.deepEqual(
+        [
+          evidence.environments.map((e: { name: string; namespace: string }) => [e.name, e.namespace]),
+          evidence.namespacesSkipped,
+        ],
+        [[['production', `tenant-${t.slug}-production`]], NO_CLUSTER_REASON],
+      );
     });
 
     it('secrets: every secret destroyed, policy and AppRole gone, the evidence in the report', async () => {
@@ -226,7 +393,11 @@ describe('tenant-offboarding activities', () => {
       assert.deepEqual(kinds, [
         'connection',
         'schedule',
+        'promotion',
+        'promotion',
+        'approval_request',
         'namespace',
+        'environment',
         'secret',
         'secret_policy',
         'secret_approle',

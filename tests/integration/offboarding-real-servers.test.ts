@@ -88,9 +88,20 @@ describe('offboarding against OpenBao, stripe-mock and Kubernetes', () => {
     assert.equal(operation.status, 'completed', JSON.stringify(operation));
     assert.deepEqual(
       operation.steps.map((s: { name: string; status: string }) => [s.name, s.status]),
-      ['export', 'grace', 'connections', 'namespaces', 'secrets', 'database', 'billing', 'report', 'webhooks'].map(
-        (name) => [name, 'completed'],
-      ),
+      [
+        'export',
+        'grace',
+        'connections',
+        'promotions',
+        'approvals',
+        'namespaces',
+        'environments',
+        'secrets',
+        'database',
+        'billing',
+        'report',
+        'webhooks',
+      ].map((name) => [name, 'completed']),
     );
 
     // Kubernetes: the namespaces are finalized, not just terminating.
@@ -129,6 +140,17 @@ describe('offboarding against OpenBao, stripe-mock and Kubernetes', () => {
       ]),
     );
     for (const namespace of namespaces) assert.match(evidence[`namespace ${namespace}`] ?? '', /answered 404/);
+    // The environments' rows are deleted once their namespaces were gone.
+    for (const environment of ENVIRONMENTS)
+      assert.equal(
+        evidence[`environment ${environment}`],
+        `marked deleted once its namespace tenant-${slug}-${environment} was gone`,
+      );
+    const live = await platform.database.query(
+      `SELECT name FROM tenant_environments WHERE tenant_id = $1 AND status <> 'deleted'`,
+      [tenantId],
+    );
+    assert.deepEqual(live, [], 'no environment left');
     assert.match(evidence[`secret tenants/${slug}/database`] ?? '', /vault store has no metadata/);
     assert.equal(report.body.steps.secrets.policy.exists, false);
     const deleted = await platform.database.query<{ target_id: string }>(

@@ -147,7 +147,10 @@ describe('tenant offboarding', () => {
         ['export', 'completed'],
         ['grace', 'completed'],
         ['connections', 'completed'],
+        ['promotions', 'completed'],
+        ['approvals', 'completed'],
         ['namespaces', 'skipped'],
+        ['environments', 'completed'],
         ['secrets', 'completed'],
         ['database', 'completed'],
         ['billing', 'completed'],
@@ -155,7 +158,7 @@ describe('tenant offboarding', () => {
         ['webhooks', 'completed'],
       ],
     );
-    assert.match(operation.steps[3].error, /no cluster configured/);
+    assert.match(operation.steps[5].error, /no cluster configured/);
 
     // The export: a tar.gz with the tenant's rows, schema, secret metadata and audit log.
     const download = await fetch(new URL(`${path}/export`, platform.baseUrl), { headers: platform.admin.headers });
@@ -232,6 +235,7 @@ describe('tenant offboarding', () => {
       audit.map((a) => a.action),
       [
         'tenant.data_exported',
+        'environment.deleted',
         'tenant.secret_access_revoked',
         'tenant.database_role_dropped',
         'tenant.schema_dropped',
@@ -286,7 +290,10 @@ describe('tenant offboarding', () => {
         ['export', 'completed'],
         ['grace', 'completed'],
         ['connections', 'skipped'],
+        ['promotions', 'skipped'],
+        ['approvals', 'skipped'],
         ['namespaces', 'skipped'],
+        ['environments', 'skipped'],
         ['secrets', 'skipped'],
         ['database', 'skipped'],
         ['billing', 'skipped'],

@@ -46,6 +46,7 @@ describe('workflow replay', () => {
         'offboard-tenant-cancelled',
         'offboard-tenant-completed',
         'offboard-tenant-disconnected-connections',
+        'offboard-tenant-ended-promotions',
         'provision-tenant-approved',
         'provision-tenant-compensated',
         'provision-tenant-completed',

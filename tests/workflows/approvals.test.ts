@@ -2,10 +2,12 @@
 // provisionTenant with a policy given in its input — on an in-process worker with activity
 // stand-ins: the trust boundary (no assertion, a forged one, one for another workflow or an
 // unknown key until the keys are re-read), separation of duties, a quorum of two, and an
-// expiry that escalates to the next group and then rejects.
+// expiry that escalates to the next group and then rejects; and a cancel while it waits.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import type { TenantProvisioningActivities } from '../../activities/tenant-provisioning/index.ts';
 import type { ApprovalDecisionArgs } from '../../workflows/approvals/contract.ts';
 import {
@@ -282,6 +284,23 @@ describe('approval primitive in a workflow (activity stand-ins)', () => {
           'recordTenantApproval',
         ],
       );
+    });
+  });
+
+  it('a workflow cancelled while it waits for a decision ends cancelled (the open request does not keep it running)', async () => {
+    await harness.withWorker(standIns(signing), async (s) => {
+      const handle = await start(s, inputFor(twoAdmins(60_000)));
+      await s.waitUntil('the request is open', () => s.names().includes('requestTenantApproval'));
+      await handle.cancel();
+      const outcome = await Promise.race([
+        handle.result().then(
+          () => 'completed',
+          (error: unknown) => error,
+        ),
+        new Promise((resolve) => setTimeout(() => resolve('still running after 15 s'), 15_000)),
+      ]);
+      assert.ok(outcome instanceof WorkflowFailedError && outcome.cause instanceof CancelledFailure, String(outcome));
+      assert.equal((await handle.describe()).status.name, 'CANCELLED');
     });
   });
 });

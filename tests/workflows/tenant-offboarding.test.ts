@@ -39,6 +39,20 @@ const succeed = {
   listTenantConnections: () => Promise.resolve({ connectionIds: ['conn-1'] }),
   offboardConnection: () => Promise.resolve({ revocation: 'rfc7009' }),
   offboardSchedules: () => Promise.resolve({ deleted: ['sync-1'] }),
+  listTenantOpenPromotions: () => Promise.resolve({ promotions: [{ environment: 'production', number: 3 }] }),
+  offboardPromotion: ({ environment, number }) =>
+    Promise.resolve({
+      environment,
+      number,
+      release: 7,
+      previousStatus: 'awaiting-approval',
+      status: 'failed',
+      endedByOffboarding: true,
+      workflow: { id: `promotion/x/${environment}/${number}`, status: 'CANCELLED' },
+      recordedAt: new Date().toISOString(),
+    }),
+  offboardApprovalRequests: () => Promise.resolve({ closed: ['request-1'] }),
+  offboardEnvironments: () => Promise.resolve({ deleted: ['production'] }),
   offboardNamespaces: ({ slug }) => Promise.resolve({ skipped: null, deleted: [`${slug}-production`] }),
   offboardSecrets: () => Promise.resolve({ destroyed: 1 }),
   offboardDatabase: ({ slug }) => Promise.resolve({ roleName: `tenant_${slug}_login`, schemaName: `tenant_${slug}` }),
@@ -53,7 +67,11 @@ const DELETIONS = [
   'listTenantConnections',
   'offboardConnection',
   'offboardSchedules',
+  'listTenantOpenPromotions',
+  'offboardPromotion',
+  'offboardApprovalRequests',
   'offboardNamespaces',
+  'offboardEnvironments',
   'offboardSecrets',
   'offboardDatabase',
   'offboardBilling',
@@ -165,6 +183,45 @@ describe('offboardTenant (activity stand-ins)', () => {
     });
   });
 
+  it('ends each open promotion and closes the pending approvals before the namespaces go, then marks the environments deleted', async () => {
+    const standIns = {
+      ...succeed,
+      listTenantOpenPromotions: () =>
+        Promise.resolve({
+          promotions: [
+            { environment: 'staging', number: 4 },
+            { environment: 'production', number: 2 },
+          ],
+        }),
+    } satisfies Partial<Activities>;
+    await harness.withWorker(standIns, async (s) => {
+      const handle = await start(s, 100);
+      const result = await handle.result();
+      assert.equal(result.outcome, 'offboarded');
+      const names = s.names();
+      assert.deepEqual(names.slice(names.indexOf('offboardSchedules') + 1, names.indexOf('offboardSecrets')), [
+        'listTenantOpenPromotions',
+        'offboardPromotion',
+        'offboardPromotion',
+        'offboardApprovalRequests',
+        'offboardNamespaces',
+        'offboardEnvironments',
+      ]);
+      const ended = s.calls
+        .filter((call) => call.name === 'offboardPromotion')
+        .map((call) => call.input as { environment: string; number: number; actor: AuditActor });
+      assert.deepEqual(
+        ended.map(({ environment, number, actor }) => [environment, number, actor]),
+        [
+          ['staging', 4, staff],
+          ['production', 2, staff],
+        ],
+      );
+      for (const step of ['promotions', 'approvals', 'environments'])
+        assert.equal(statusOf(result.progress, step), 'completed', step);
+    });
+  });
+
   it('keeps the webhook secrets for the last step, which waits for tenant.offboarded before deleting the endpoints', async () => {
     let checks = 0;
     const standIns = {
@@ -251,7 +308,11 @@ describe('offboardTenant (activity stand-ins)', () => {
         'listTenantConnections',
         'offboardConnection',
         'offboardSchedules',
+        'listTenantOpenPromotions',
+        'offboardPromotion',
+        'offboardApprovalRequests',
         'offboardNamespaces',
+        'offboardEnvironments',
         'offboardSecrets',
         'offboardDatabase',
       ]);
@@ -259,10 +320,30 @@ describe('offboardTenant (activity stand-ins)', () => {
       assert.deepEqual(failure.details?.[0], progress);
       assert.equal(progress.phase, 'failed');
       assert.deepEqual(
-        ['connections', 'namespaces', 'secrets', 'database', 'billing', 'report', 'webhooks'].map((step) =>
-          statusOf(progress, step),
-        ),
-        ['completed', 'completed', 'completed', 'failed', 'pending', 'pending', 'pending'],
+        [
+          'connections',
+          'promotions',
+          'approvals',
+          'namespaces',
+          'environments',
+          'secrets',
+          'database',
+          'billing',
+          'report',
+          'webhooks',
+        ].map((step) => statusOf(progress, step)),
+        [
+          'completed',
+          'completed',
+          'completed',
+          'completed',
+          'completed',
+          'completed',
+          'failed',
+          'pending',
+          'pending',
+          'pending',
+        ],
       );
     });
   });

@@ -2,7 +2,7 @@
 // and reject Updates whose validators verify the API's signed assertion and the policy, runs
 // the escalation chain on durable timers, and resolves with the outcome. Deterministic:
 // time is the workflow's clock, the keys come from an activity (public keys only).
-import { condition, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, isCancellation, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { ApprovalActivities } from '../../activities/approvals/index.ts';
 import type { AssertionClaims, VerificationKey } from './assertion.ts';
@@ -144,6 +144,13 @@ export async function awaitApproval(options: ApprovalGateOptions): Promise<Appro
       keys = (await activities.loadApprovalVerificationKeys()).keys;
     }
   })();
+  // Cancelling the workflow while it waits (an offboarding ends a tenant's promotions) rejects
+  // the refresher's wait too, while the main path carries the cancellation out of the workflow.
+  // Left unhandled, that rejection would fail every workflow task and the cancelled workflow
+  // would never close. Handling it adds no command: histories replay as before.
+  void refresher.catch((error: unknown) => {
+    if (!isCancellation(error)) throw error;
+  });
 
   const expiresAt = (stage: number) => new Date(Date.now() + (rule.stages[stage]?.expiresAfterMs ?? 0)).toISOString();
   await activities.openApprovalRequest({

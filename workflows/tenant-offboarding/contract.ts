@@ -65,7 +65,16 @@ export const OFFBOARD_TENANT_STEPS = [
     name: 'connections',
     title: "Disconnect the tenant's connections (tokens revoked at each provider) and delete its Schedules",
   },
+  {
+    name: 'promotions',
+    title: "End the tenant's open promotions: their workflows cancelled, each recorded failed",
+  },
+  {
+    name: 'approvals',
+    title: "Close the tenant's pending approval requests (rejected: the tenant was offboarded)",
+  },
   { name: 'namespaces', title: "Delete the tenant's namespaces and wait until they are gone" },
+  { name: 'environments', title: "Mark the tenant's environments deleted, their namespaces gone" },
   { name: 'secrets', title: "Destroy the tenant's secrets and remove its secret-store policy and AppRole" },
   { name: 'database', title: "Drop the tenant's database login role and schema, withdraw its license" },
   { name: 'billing', title: "Cancel the tenant's subscription and delete its billing customer" },
@@ -80,7 +89,10 @@ export type OffboardTenantStep = (typeof OFFBOARD_TENANT_STEPS)[number]['name'];
 /** The steps that delete something: never started once cancelled, never cancellable once started. */
 export const OFFBOARD_DELETION_STEPS = [
   'connections',
+  'promotions',
+  'approvals',
   'namespaces',
+  'environments',
   'secrets',
   'database',
   'billing',

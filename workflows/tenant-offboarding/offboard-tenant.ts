@@ -1,9 +1,11 @@
 // offboardTenant: closes the tenant (status `offboarding`, members get a 403) and exports its
 // data into a downloadable archive; waits out the grace period, during which a platform
 // admin can call it off (the tenant returns to the status it had, nothing deleted); then
-// disconnects its connections (tokens revoked at each provider) and deletes its Schedules, and
-// deletes, in order, its namespaces, secrets, database role and schema, and billing, each
-// step recording the evidence that what it deleted is gone; writes the teardown report and
+// disconnects its connections (tokens revoked at each provider) and deletes its Schedules; ends
+// its open promotions (workflows cancelled, recorded failed) and closes its pending approval
+// requests; and deletes, in order, its namespaces (then marks its environments deleted),
+// secrets, database role and schema, and billing, each step recording the evidence that what
+// it deleted is gone; writes the teardown report and
 // marks the tenant `offboarded` (emitting `tenant.offboarded`); and last waits, for a bounded
 // time, until that event reached the tenant's webhook endpoints, then deletes the endpoints
 // and their signing secrets (kept by the secrets step until then, so that final delivery can
@@ -56,6 +58,13 @@ export const FINAL_WEBHOOK_DELIVERY_PATCH = 'offboard-final-webhook-delivery';
  * skip it.
  */
 export const DISCONNECT_CONNECTIONS_PATCH = 'offboard-disconnects-connections';
+/**
+ * The `promotions`, `approvals` and `environments` steps were added: open promotions ended
+ * (workflows cancelled, recorded failed) and pending approval requests closed before the
+ * namespaces go, and the environments marked deleted after. Offboardings whose deletion began
+ * before it skip them.
+ */
+export const END_PROMOTIONS_PATCH = 'offboard-ends-promotions';
 /** How often the final delivery is looked for: from 1 s, doubling, up to a minute. */
 const FINAL_DELIVERY_FIRST_CHECK_MS = 1_000;
 const FINAL_DELIVERY_MAX_CHECK_MS = 60_000;
@@ -154,13 +163,35 @@ export async function offboardTenant(input: OffboardTenantInput): Promise<Offboa
     await activities.offboardSchedules({ tenantId, slug, actor });
   }
 
+  /**
+   * Ends each open promotion (its workflow cancelled, then recorded failed), so nothing deploys
+   * into a namespace about to go and its approval request is no longer waited for.
+   */
+  async function endPromotions(): Promise<void> {
+    const { promotions } = await activities.listTenantOpenPromotions({ tenantId, slug, actor });
+    for (const { environment, number } of promotions)
+      await activities.offboardPromotion({ tenantId, slug, actor, environment, number });
+  }
+
   state.deletionStarted = true;
   const withFinalDelivery = patched(FINAL_WEBHOOK_DELIVERY_PATCH);
   try {
     if (patched(DISCONNECT_CONNECTIONS_PATCH)) await tracker.run('connections', disconnectConnections);
     else tracker.skip('connections', 'this offboarding began deleting before connections were disconnected by it');
+    const endsPromotions = patched(END_PROMOTIONS_PATCH);
+    const beforePromotions = 'this offboarding began deleting before it ended promotions and approvals';
+    if (endsPromotions) {
+      await tracker.run('promotions', endPromotions);
+      await tracker.run('approvals', () => activities.offboardApprovalRequests({ tenantId, slug, actor }));
+    } else {
+      tracker.skip('promotions', beforePromotions);
+      tracker.skip('approvals', beforePromotions);
+    }
     const namespaces = await tracker.run('namespaces', () => activities.offboardNamespaces({ tenantId, slug, actor }));
     if (namespaces.skipped) tracker.skip('namespaces', namespaces.skipped);
+    if (endsPromotions)
+      await tracker.run('environments', () => activities.offboardEnvironments({ tenantId, slug, actor }));
+    else tracker.skip('environments', beforePromotions);
     await tracker.run('secrets', () =>
       activities.offboardSecrets({ tenantId, slug, actor, ...(withFinalDelivery ? { keepWebhookSecrets: true } : {}) }),
     );
