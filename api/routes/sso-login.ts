@@ -24,6 +24,9 @@ import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
 import { emitEvent } from '../../db/repositories/event-outbox.ts';
 import { addMembershipIfAbsent, findMembership } from '../../db/repositories/memberships.ts';
+import { countMembers } from '../../db/repositories/plan-usage.ts';
+import type { PlanName } from '../../workflows/shared/plans.ts';
+import { lockPlanLimit, refuseOverPlanLimit } from '../billing/plan-limits.ts';
 import { issueRefreshToken } from '../../db/repositories/refresh-tokens.ts';
 import type { SsoConnectionRow } from '../../db/repositories/sso.ts';
 import {
@@ -286,9 +289,19 @@ export function ssoLoginRouter(deps: ApiDeps): Router {
         });
       }
     }
-    const membershipCreated =
-      !(await findMembership(db, tenantId, userId)) &&
-      (await addMembershipIfAbsent(db, tenantId, userId, input.connection.default_role));
+    let membershipCreated = false;
+    if (!(await findMembership(db, tenantId, userId))) {
+      // Arriving through SSO takes a member's place like accepting an invitation does: counted
+      // under the same lock, refused past the plan's limit (and nothing of this sign-in kept).
+      await lockPlanLimit(db, tenantId, 'members');
+      const [tenant] = await db.query<Array<{ plan: PlanName }>>(`SELECT plan FROM tenants WHERE id = $1`, [tenantId]);
+      if (tenant)
+        refuseOverPlanLimit(tenant.plan, 'members', await countMembers(db, tenantId), {
+          path: 'query',
+          counted: 'are members already; ask the tenant’s owner to make room or change the plan',
+        });
+      membershipCreated = await addMembershipIfAbsent(db, tenantId, userId, input.connection.default_role);
+    }
     if (membershipCreated)
       await appendAuditEntry(db, {
         tenantId,

@@ -42,6 +42,8 @@ describe('single sign-on through OpenID Connect', () => {
     assert.equal(created.status, 202, JSON.stringify(created.body));
     await waitForOperation(platform, created.body.operation.id);
     tenantId = created.body.tenant.id;
+    // Room for the people who arrive through SSO here (the free plan has 3 members).
+    await platform.database.query(`UPDATE tenants SET plan = 'team' WHERE id = $1`, [tenantId]);
     for (const role of ['owner', 'developer'] as const) {
       people[role] = await seedUser(platform.database, { email: `${role}-member@${domain}` });
       await platform.database.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)`, [
@@ -55,6 +57,7 @@ describe('single sign-on through OpenID Connect', () => {
     idp.people.set('alice', { email: `alice@${domain}`, name: 'Alice Example' });
     idp.people.set('carol', { email: `carol@${domain}` });
     idp.people.set('mallory', { email: `owner@elsewhere-${slug}.test` });
+    idp.people.set('dora', { email: `dora@${domain}`, name: 'Dora Example' });
     idp.people.set('unverified', { email: `unverified@${domain}`, emailVerified: false });
   });
   after(async () => {
@@ -268,6 +271,30 @@ describe('single sign-on through OpenID Connect', () => {
       ]),
       1,
     );
+  });
+
+  it('counts a person arriving through SSO against the plan’s members, refusing past the limit and keeping nothing', async () => {
+    const members = await count(`SELECT count(*) AS n FROM memberships WHERE tenant_id = $1`, [tenantId]);
+    assert.ok(members >= 3, `${members} members`);
+    await platform.database.query(`UPDATE tenants SET plan = 'free' WHERE id = $1`, [tenantId]);
+    try {
+      const { finished } = await ssoLogin(`dora@${domain}`, 'dora');
+      assert.equal(finished.status, 409, JSON.stringify(finished.body));
+      assert.equal(finished.headers.get('content-type')?.split(';')[0], 'application/problem+json');
+      assert.match(
+        finished.body.detail,
+        /The "free" plan allows 3 members \(limit "members"\); \d+ are members already/,
+      );
+      // Nothing of the sign-in is kept: no account, no membership, no link, no session.
+      assert.equal(await count(`SELECT count(*) AS n FROM users WHERE email = $1`, [`dora@${domain}`]), 0);
+      assert.equal(await count(`SELECT count(*) AS n FROM memberships WHERE tenant_id = $1`, [tenantId]), members);
+      assert.equal(await count(`SELECT count(*) AS n FROM sso_identities WHERE subject = 'sub-dora'`, []), 0);
+      // A member already in the tenant still signs in.
+      const known = await ssoLogin(`alice@${domain}`, 'alice');
+      assert.equal(known.finished.status, 200, JSON.stringify(known.finished.body));
+    } finally {
+      await platform.database.query(`UPDATE tenants SET plan = 'team' WHERE id = $1`, [tenantId]);
+    }
   });
 
   it('refuses addresses outside the verified domains, unverified emails, and forged callbacks', async () => {
