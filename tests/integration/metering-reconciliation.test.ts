@@ -424,7 +424,7 @@ describe('metering reconciliation (fake ledger in front of stripe-mock)', () => 
     assert.equal(member.status, 401);
   });
 
-  it('a worker killed in the middle of a run still leaves exactly one report per window', async () => {
+  it('a worker killed in the middle of a run still leaves exactly one report per window', async (context) => {
     const victims = await seedTenants('crash', 10);
     await insertEvents(
       victims.flatMap((tenant) => usageOf(tenant, 2_000, 24)).filter((e) => !/^(mid|old)-/.test(e.id)),
@@ -461,6 +461,27 @@ describe('metering reconciliation (fake ledger in front of stripe-mock)', () => 
         key,
       );
     }
+    // The killed attempts were retried by the new worker (a report activity ran more than once);
+    // what they had sent but not marked went out again under the same identifiers.
+    const history = await platform.temporal.workflow.getHandle(started.body.workflowId as string).fetchHistory();
+    const scheduled = new Map(
+      (history.events ?? [])
+        .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'reportTenantWindows')
+        .map((e) => [String(e.eventId), true]),
+    );
+    const attempts = (history.events ?? [])
+      .filter((e) => scheduled.has(String(e.activityTaskStartedEventAttributes?.scheduledEventId)))
+      .map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 0);
+    assert.ok(Math.max(...attempts) >= 2, `a report activity was retried after the kill: ${JSON.stringify(attempts)}`);
+    const victimIds = new Set(victims.map((t) => t.id));
+    const posted = new Map<string, number>();
+    for (const r of ledger.requests)
+      if (r.identifier && r.path === '/v1/billing/meter_events' && victimIds.has(r.identifier.split(':')[1]!))
+        posted.set(r.identifier, (posted.get(r.identifier) ?? 0) + 1);
+    const resent = [...posted.values()].filter((n) => n > 1).length;
+    context.diagnostic(
+      `${posted.size} identifiers posted, ${resent} of them twice (sent again after the kill, counted once)`,
+    );
     const rows = await platform.database.query<{ status: string; n: number }>(
       `SELECT status, count(*)::int AS n FROM metering_reports WHERE tenant_id = ANY($1) GROUP BY 1`,
       [victims.map((t) => t.id)],
