@@ -396,6 +396,24 @@ describe('metering reconciliation (fake ledger in front of stripe-mock)', () => 
     );
   });
 
+  it('waits the settling delay: events Stripe counts a moment late are not mistaken for drift', async () => {
+    const [slow] = await seedTenants('slow', 1);
+    await insertEvents(usageOf(slow!, 300, 6).filter((e) => !/^(mid|old)-/.test(e.id)));
+    // The ledger counts this customer's events a second after they arrive; the run reads back after two.
+    ledger.rules = { delayMs: (e) => (e.customer === slow!.customer ? 1_000 : 0) };
+    const run = await runWith({}, 'slow');
+    ledger.rules = {};
+    assert.ok(run.result.tenants > 1);
+    const kinds = await platform.database.query<{ kind: string; n: number }>(
+      `SELECT kind, count(*)::int AS n FROM metering_reports WHERE tenant_id = $1 GROUP BY 1`,
+      [slow!.id],
+    );
+    assert.deepEqual(kinds, [{ kind: 'report', n: 6 * METERS.length }], 'first reports only: nothing corrected');
+    const totals = await usageTotals([slow!.id], openHour - 7 * HOUR);
+    assert.equal(totals.size, 6 * METERS.length);
+    expectLedgerMatches(totals, new Map([[slow!.id, slow!]]), 'after the slow ledger');
+  });
+
   it('answers bad input with problem+json naming the field, and only a platform admin starts a run', async () => {
     const slug = tenants[0]!.slug;
     const get = (path: string) => request(platform.baseUrl, 'GET', path, { headers: platform.admin.headers });
