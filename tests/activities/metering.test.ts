@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import meteringFamily from '../../activities/metering/index.ts';
 import type { ReconciliationRecord } from '../../contracts/metering.ts';
+import { BillingError } from '../../integrations/billing/port.ts';
 import type { ActivityHarness, TestTenant } from '../support/activity-harness.ts';
 import { startActivityHarness } from '../support/activity-harness.ts';
 
@@ -127,5 +128,66 @@ describe('metering activities', () => {
       .find((m) => m.meter === 'compute.seconds' && m.corrections > 0);
     assert.ok(recent, 'the correction is in a record');
     await h.assertBystanderUntouched();
+  });
+  it('a report left pending past the resend horizon is not sent again: the read-back settles it', async () => {
+    const execution = { workflowId: 'activity-test-horizon', runId: 'run-1' };
+    const hour = openHour - 5 * HOUR;
+    await h.database.query(
+      `INSERT INTO usage_events (tenant_id, event_id, meter, quantity, occurred_at) VALUES ($1, 'h1', 'compute.seconds', 6, $2)`,
+      [t.tenantId, new Date(hour + 1_000)],
+    );
+    // Stripe unreachable: the attempt recorded its report pending, and failed before sending it.
+    const down = meteringFamily.createActivities({
+      ...h.deps,
+      billing: {
+        ...h.deps.billing,
+        reportMeterEvent: () => Promise.reject(new BillingError('unreachable', 'Stripe is down')),
+      },
+    });
+    const error = await h.failure(
+      down,
+      'reportTenantWindows',
+      { ...h.ref(t), ...window },
+      { workflowExecution: execution },
+    );
+    assert.match(String(error), /Stripe is down/);
+    const identifier = `atr:${t.tenantId}:compute.seconds:${Math.floor(hour / 1000)}:1`;
+    // Thirteen hours later (past METERING_RESEND_HORIZON) nobody can say whether Stripe still knows it.
+    await h.database.query(
+      `UPDATE metering_reports SET created_at = now() - interval '13 hours' WHERE identifier = $1 AND status = 'pending'`,
+      [identifier],
+    );
+    const report = await h.twice(
+      a,
+      'reportTenantWindows',
+      { ...h.ref(t), ...window },
+      {
+        tenant: t,
+        workflowExecution: execution,
+      },
+    );
+    assert.equal(report.result.reported, 0, 'not sent again');
+    const [row] = await h.database.query<{ status: string }>(
+      `SELECT status FROM metering_reports WHERE identifier = $1`,
+      [identifier],
+    );
+    assert.equal(row!.status, 'unconfirmed');
+    const check = await h.twice(
+      a,
+      'checkTenantWindows',
+      { ...h.ref(t), ...window, settledBefore: new Date(Date.now() + HOUR).toISOString(), round: 1 },
+      { tenant: t, workflowExecution: execution },
+    );
+    assert.equal(check.result.corrections, 1);
+    const counted = await h.database.query<{ identifier: string; value: string }>(
+      `SELECT identifier, trim_scale(value)::text AS value FROM local_billing_meter_events
+       WHERE tenant_id = $1 AND occurred_at = $2 AND cancelled_at IS NULL`,
+      [t.tenantId, new Date(hour)],
+    );
+    assert.deepEqual(
+      counted,
+      [{ identifier: identifier.replace(/:1$/, ':2'), value: '6' }],
+      'counted once, as the correction',
+    );
   });
 });
