@@ -55,7 +55,9 @@ const ApiEnv = z.object({
   METERING_SCHEDULE: z.enum(['on', 'off']).default('on'),
   METERING_INTERVAL: duration.default(3_600_000),
   METERING_SETTLING_DELAY: duration.default(10 * 60_000),
-  METERING_CORRECTION_WINDOW: duration.default(35 * 86_400_000),
+  METERING_CORRECTION_WINDOW: duration
+    .refine((ms) => ms <= 35 * 86_400_000, 'must be at most 35d: Stripe accepts no older meter events')
+    .default(35 * 86_400_000),
   METERING_RESEND_HORIZON: duration.default(12 * 3_600_000),
   OPERATION_POLL_INTERVAL: duration.default(500),
   ACTIVITY_HEARTBEAT_TIMEOUT: duration.default(30_000),
