@@ -48,6 +48,17 @@ const ApiEnv = z.object({
   IDEMPOTENCY_KEY_TTL: duration.default(24 * 3_600_000),
   // How often each API process writes the API requests it counted as usage (api/billing/request-metering.ts).
   USAGE_METERING_INTERVAL: duration.default(10_000),
+  // Metering reconciliation (docs/decisions/0027): the Schedule's interval (one run at a time),
+  // how long after reporting Stripe's count is read back, how old a window may be and still be
+  // reported or corrected (Stripe: 35 days), and how long a report a dead worker left pending is
+  // sent again under its identifier (Stripe deduplicates identifiers for about a day).
+  METERING_SCHEDULE: z.enum(['on', 'off']).default('on'),
+  METERING_INTERVAL: duration.default(3_600_000),
+  METERING_SETTLING_DELAY: duration.default(10 * 60_000),
+  METERING_CORRECTION_WINDOW: duration
+    .refine((ms) => ms <= 35 * 86_400_000, 'must be at most 35d: Stripe accepts no older meter events')
+    .default(35 * 86_400_000),
+  METERING_RESEND_HORIZON: duration.default(12 * 3_600_000),
   OPERATION_POLL_INTERVAL: duration.default(500),
   ACTIVITY_HEARTBEAT_TIMEOUT: duration.default(30_000),
   ACTIVITY_START_TO_CLOSE_TIMEOUT: duration.default(10 * 60_000),
@@ -294,6 +305,17 @@ export function readApiConfig(env: Env) {
       },
       tenantRateLimits: parsed.TENANT_RATE_LIMITS,
       usageMeteringIntervalMs: parsed.USAGE_METERING_INTERVAL,
+      metering: {
+        schedule: parsed.METERING_SCHEDULE === 'on',
+        intervalMs: parsed.METERING_INTERVAL,
+        policy: {
+          settlingDelayMs: parsed.METERING_SETTLING_DELAY,
+          correctionWindowMs: parsed.METERING_CORRECTION_WINDOW,
+          resendHorizonMs: parsed.METERING_RESEND_HORIZON,
+          checkRounds: 3,
+          tenantConcurrency: 2,
+        },
+      },
       activityTimings: {
         heartbeatTimeoutMs: parsed.ACTIVITY_HEARTBEAT_TIMEOUT,
         startToCloseTimeoutMs: parsed.ACTIVITY_START_TO_CLOSE_TIMEOUT,

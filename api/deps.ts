@@ -1,6 +1,7 @@
 // What the API's routes need, built once in api/main.ts (or by a test) and passed down.
 import type { BillingPolicy } from '../workflows/billing/contract.ts';
 import type { DeliveryPolicy } from '../workflows/webhooks/contract.ts';
+import type { MeteringPolicy } from '../workflows/metering/contract.ts';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import type { IdentityProviders } from '../integrations/identity/port.ts';
@@ -79,6 +80,8 @@ export interface ApiDeps {
     tenantRateLimits: PlanRateLimits | null;
     /** USAGE_METERING_INTERVAL: how often the counted API requests are written as usage. */
     usageMeteringIntervalMs: number;
+    /** METERING_*: the reconciliation's Schedule (off: none is made) and its runs' policy. */
+    metering: { schedule: boolean; intervalMs: number; policy: MeteringPolicy };
     activityTimings: ActivityTimings;
     /** Plans whose tenants wait for a platform admin's approval, and for how long at most. */
     approval: { plans: readonly string[]; timeoutMs: number; approvers: number };

@@ -34,6 +34,7 @@ import { startSecretRetentionSweeper } from './secret-retention.ts';
 import { startOutboxDispatcher } from './webhooks/dispatcher.ts';
 import { createTenantRateLimiter, UNLIMITED } from './http/tenant-rate-limit.ts';
 import { startRequestMeter } from './billing/request-metering.ts';
+import { ensureMeteringSchedule } from './metering/schedule.ts';
 
 const metrics = createApiMetrics();
 const dataSource = createDataSource({
@@ -120,6 +121,13 @@ if (deps.ops.temporalTokens.keySource === 'generated')
   logger.warn(
     'TEMPORAL_OPERATOR_TOKEN_KEY is not set: operator tokens for Temporal are signed with a key made now, which ends with this process (set it when a Temporal cluster checks them)',
   );
+
+// The hourly metering reconciliation's Schedule (docs/decisions/0027): made to match the
+// configuration. A failure is logged, not fatal: the API serves without it and the next boot
+// (or any other replica) makes it.
+await ensureMeteringSchedule(deps, logger).catch((error: unknown) =>
+  logger.error('The metering reconciliation Schedule could not be ensured', { error }),
+);
 
 // Prometheus scrapes its own port (METRICS_HOST:METRICS_PORT), never the public one.
 const metricsServer = config.metrics ? await serveMetrics(metrics.registry, config.metrics) : null;

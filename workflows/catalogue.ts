@@ -18,6 +18,7 @@ export const WORKFLOW_FAMILIES = [
   'secret-rotation',
   'environments',
   'promotions',
+  'metering',
 ] as const;
 export type WorkflowFamily = (typeof WORKFLOW_FAMILIES)[number];
 
@@ -163,6 +164,15 @@ export const OPERATION_CATALOGUE = {
     workflowId: ({ slug, environment, number }) => `promotion/${slug}/${environment}/${number}`,
     scope: 'tenant',
     label: 'Release promotion',
+  }),
+  // Metering reconciliation (docs/decisions/0027): platform-wide, on an hourly Schedule whose id
+  // is this (one per deployment: its task queue prefix); the server appends each run's time.
+  'metering-reconcile': entry<{ deployment: string }>({
+    family: 'metering',
+    workflowType: 'reconcileMetering',
+    workflowId: ({ deployment }) => `metering-reconcile/${deployment}`,
+    scope: 'platform',
+    label: 'Metering reconciliation',
   }),
 } as const;
 

@@ -6,7 +6,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:cry
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import { calculateJwkThumbprint, exportJWK, SignJWT } from 'jose';
+import { calculateJwkThumbprint, CompactSign, exportJWK, SignJWT } from 'jose';
 import type { JWK } from 'jose';
 
 export const LICENSE_ALGORITHM = 'EdDSA';
@@ -29,6 +29,11 @@ export interface LicenseSigner {
   /** The public key as a JWK, with `kid`, `alg` and `use`. */
   publicJwk: JWK;
   sign(claims: LicenseClaims, issuedAt: Date): Promise<string>;
+  /**
+   * Signs any JSON document as a compact JWS with the same key (`typ` names what it is): the
+   * metering reconciliation records (docs/decisions/0027), verified against the same JWKS.
+   */
+  signDocument(document: unknown, typ: string): Promise<string>;
 }
 
 /** `pem` is a PKCS#8 Ed25519 private key; `source` names where it came from in errors. */
@@ -59,6 +64,10 @@ export async function createLicenseSigner(pem: string, source: string): Promise<
         .setSubject(claims.tenantId)
         .setJti(claims.licenseId)
         .setIssuedAt(Math.floor(issuedAt.getTime() / 1000))
+        .sign(privateKey),
+    signDocument: (document, typ) =>
+      new CompactSign(new TextEncoder().encode(JSON.stringify(document)))
+        .setProtectedHeader({ alg: LICENSE_ALGORITHM, kid: keyId, typ })
         .sign(privateKey),
   };
 }

@@ -42,6 +42,7 @@ import { CreateUsageEvents1765330000000 } from './1765330000000-CreateUsageEvent
 import { CreateReleases1765340000000 } from './1765340000000-CreateReleases.ts';
 import { CreatePromotions1765340000001 } from './1765340000001-CreatePromotions.ts';
 import { HoldPromotions1765350000000 } from './1765350000000-HoldPromotions.ts';
+import { CreateMeteringReconciliation1765370000000 } from './1765370000000-CreateMeteringReconciliation.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -87,4 +88,5 @@ export const migrations = [
   CreateReleases1765340000000,
   CreatePromotions1765340000001,
   HoldPromotions1765350000000,
+  CreateMeteringReconciliation1765370000000,
 ];

@@ -5,15 +5,19 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { withTenantScope } from '../../db/scope.ts';
+import { METER_NAMES } from '../../workflows/shared/meters.ts';
 import type { Billing, BillingSubscription } from './port.ts';
 import { BillingError } from './port.ts';
 
 export function createLocalBilling({
   dataSource,
   plans,
+  meters = METER_NAMES,
 }: {
   dataSource: DataSource;
   plans: readonly string[];
+  /** The meters it bills: every meter Atrium knows. */
+  meters?: readonly string[];
 }): Billing {
   return {
     kind: 'local',
@@ -127,6 +131,41 @@ export function createLocalBilling({
     planOfPrice(priceId) {
       // Local subscriptions name their plan where Stripe's name a price.
       return plans.includes(priceId) ? priceId : null;
+    },
+
+    billedMeters: () => meters,
+
+    reportMeterEvent(input) {
+      // The identifier is the key: a repeat stores nothing more, as Stripe deduplicates it.
+      return withTenantScope(dataSource, input.tenantId, async (db) => {
+        await db.query(
+          `INSERT INTO local_billing_meter_events (identifier, tenant_id, customer_id, meter, value, occurred_at)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (identifier) DO NOTHING`,
+          [input.identifier, input.tenantId, input.customerId, input.meter, input.value, input.timestamp],
+        );
+      });
+    },
+
+    cancelMeterEvent(input) {
+      return withTenantScope(dataSource, input.tenantId, async (db) => {
+        await db.query(
+          `UPDATE local_billing_meter_events SET cancelled_at = now() WHERE identifier = $1 AND cancelled_at IS NULL`,
+          [input.identifier],
+        );
+      });
+    },
+
+    meterEventSummaries(input) {
+      return withTenantScope(dataSource, input.tenantId, async (db) => {
+        const rows = await db.query<Array<{ start: Date; value: string }>>(
+          `SELECT date_trunc('hour', occurred_at) AS start, sum(value)::text AS value
+           FROM local_billing_meter_events
+           WHERE customer_id = $1 AND meter = $2 AND occurred_at >= $3 AND occurred_at < $4 AND cancelled_at IS NULL
+           GROUP BY 1 ORDER BY 1`,
+          [input.customerId, input.meter, input.start, input.end],
+        );
+        return rows.map((row) => ({ start: new Date(row.start), value: Number(row.value) }));
+      });
     },
 
     async verify() {

@@ -78,7 +78,42 @@ export interface Billing {
   planOfPrice(priceId: string): string | null;
   /** Checks that the billing provider answers and accepts Atrium's key (readiness). */
   verify(): Promise<void>;
-  // Usage reporting for metering reconciliation (reconcileMetering) will be added here.
+  /** The Atrium meters this provider bills (STRIPE_METERS for Stripe; every meter locally). */
+  billedMeters(): readonly string[];
+  /**
+   * Reports one meter event: `value` (a decimal string) of `meter` for the customer at
+   * `timestamp`. The identifier makes a repeat a no-op at the provider (Stripe deduplicates
+   * identifiers for about a day; the caller's own record covers the rest). An event older than
+   * the provider accepts is BillingError 'invalid'.
+   */
+  reportMeterEvent(input: MeterEventInput): Promise<void>;
+  /** Cancels a reported meter event by its identifier (Stripe's only correction of an overcount). */
+  cancelMeterEvent(input: { tenantId: string; meter: string; identifier: string }): Promise<void>;
+  /** What the provider counted for the customer and meter, per hour in [start, end). Hours with nothing are left out. */
+  meterEventSummaries(input: {
+    tenantId: string;
+    customerId: string;
+    meter: string;
+    start: Date;
+    end: Date;
+  }): Promise<MeterHourSummary[]>;
+}
+
+export interface MeterEventInput {
+  tenantId: string;
+  customerId: string;
+  meter: string;
+  identifier: string;
+  /** A positive decimal, as a string (`12.5`): Stripe's payload values are strings. */
+  value: string;
+  timestamp: Date;
+}
+
+export interface MeterHourSummary {
+  /** The hour's start. */
+  start: Date;
+  /** What the provider counted in it. */
+  value: number;
 }
 
 export type BillingErrorReason = 'unauthorized' | 'invalid' | 'not_found' | 'unreachable' | 'rate_limited' | 'failed';

@@ -20,5 +20,5 @@ export function selectBilling(config: BillingConfig, dataSource: DataSource): Bi
     appInfo: { name: 'Atrium' },
   });
   const target = host ? `${protocol ?? 'https'}://${host}${port ? `:${port}` : ''}` : 'api.stripe.com';
-  return createStripeBilling({ stripe, prices: config.prices, target });
+  return createStripeBilling({ stripe, prices: config.prices, meters: config.meters, target });
 }

@@ -3,7 +3,7 @@
 // configuration (STRIPE_PRICES). The client is built in select.ts (tests build their own
 // to point it at stripe-mock and watch its requests).
 import type Stripe from 'stripe';
-import type { Billing, BillingSubscription } from './port.ts';
+import type { Billing, BillingSubscription, MeterHourSummary } from './port.ts';
 import { BillingError } from './port.ts';
 
 export interface StripeBillingOptions {
@@ -12,9 +12,18 @@ export interface StripeBillingOptions {
   prices: Record<string, string>;
   /** Names the target in error messages (`https://api.stripe.com`, a stripe-mock address). */
   target: string;
+  /** STRIPE_METERS: the Stripe meter (its id, for read-backs) and event name per Atrium meter. */
+  meters?: Record<string, StripeMeter>;
 }
 
-export function createStripeBilling({ stripe, prices, target }: StripeBillingOptions): Billing {
+export interface StripeMeter {
+  /** The Billing Meter's id (`mtr_…`): its event summaries are the read-back. */
+  id: string;
+  /** The meter's `event_name`: meter events are sent under it. */
+  event: string;
+}
+
+export function createStripeBilling({ stripe, prices, target, meters = {} }: StripeBillingOptions): Billing {
   async function call<T>(
     what: string,
     fn: () => Promise<T>,
@@ -37,6 +46,16 @@ export function createStripeBilling({ stripe, prices, target }: StripeBillingOpt
         `No Stripe price is configured for plan "${plan}": add it to STRIPE_PRICES (e.g. {"${plan}":"price_…"}).`,
       );
     return price;
+  }
+
+  function meterOf(meter: string): StripeMeter {
+    const found = meters[meter];
+    if (!found)
+      throw new BillingError(
+        'invalid',
+        `No Stripe meter is configured for "${meter}": add it to STRIPE_METERS (e.g. {"${meter}":{"id":"mtr_…","event":"…"}}).`,
+      );
+    return found;
   }
 
   function planOf(priceId: string): string | null {
@@ -133,6 +152,53 @@ export function createStripeBilling({ stripe, prices, target }: StripeBillingOpt
     },
 
     planOfPrice: planOf,
+
+    billedMeters: () => Object.keys(meters),
+
+    async reportMeterEvent(input) {
+      const { event } = meterOf(input.meter);
+      await call(`reporting ${input.value} ${input.meter} for customer ${input.customerId} (${input.identifier})`, () =>
+        stripe.billing.meterEvents.create(
+          {
+            event_name: event,
+            identifier: input.identifier,
+            timestamp: Math.floor(input.timestamp.getTime() / 1000),
+            payload: { stripe_customer_id: input.customerId, value: input.value },
+          },
+          // The identifier is the event's own deduplication; the idempotency key makes a retried
+          // request return the first answer instead of an "identifier already used" error.
+          { idempotencyKey: input.identifier },
+        ),
+      );
+    },
+
+    async cancelMeterEvent(input) {
+      const { event } = meterOf(input.meter);
+      await call(`cancelling meter event ${input.identifier}`, () =>
+        stripe.billing.meterEventAdjustments.create(
+          { event_name: event, type: 'cancel', cancel: { identifier: input.identifier } },
+          { idempotencyKey: `cancel:${input.identifier}` },
+        ),
+      );
+    },
+
+    async meterEventSummaries(input) {
+      const { id } = meterOf(input.meter);
+      const summaries: MeterHourSummary[] = [];
+      await call(`reading what Stripe counted of ${input.meter} for customer ${input.customerId}`, async () => {
+        const list = stripe.billing.meters.listEventSummaries(id, {
+          customer: input.customerId,
+          start_time: Math.floor(input.start.getTime() / 1000),
+          end_time: Math.floor(input.end.getTime() / 1000),
+          value_grouping_window: 'hour',
+          limit: 100,
+        });
+        for await (const summary of list)
+          if (summary.aggregated_value !== 0)
+            summaries.push({ start: new Date(summary.start_time * 1000), value: summary.aggregated_value });
+      });
+      return summaries;
+    },
 
     async verify() {
       await call('checking the API key', () => stripe.customers.list({ limit: 1 }));

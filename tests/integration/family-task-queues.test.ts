@@ -95,7 +95,7 @@ describe('a task queue per workflow family', () => {
         },
         readyWhen: /"Worker started"/,
       }),
-      /The database pools need 212 connections \(tenant-provisioning 151, tenant-suspension 6, tenant-offboarding 6, webhooks 11, billing 4, connectors 6, secret-rotation 6, environments 6, promotions 6, one API process 10\), but PostgreSQL allows \d+/,
+      /The database pools need 215 connections \(tenant-provisioning 151, tenant-suspension 6, tenant-offboarding 6, webhooks 11, billing 4, connectors 6, secret-rotation 6, environments 6, promotions 6, metering 3, one API process 10\), but PostgreSQL allows \d+/,
     );
   });
 

@@ -433,6 +433,21 @@ const ROUTES: Route[] = [
     permission: 'tenant.read',
     allowed: [200],
   },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/reconciliations',
+    path: (s) => `/api/v1/tenants/${s}/reconciliations`,
+    permission: 'tenant.read',
+    allowed: [200],
+  },
+  // No usage, so no record for that day: a 404 about the period, after the permission check.
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/reconciliations/{period}',
+    path: (s) => `/api/v1/tenants/${s}/reconciliations/2026-01-15`,
+    permission: 'tenant.read',
+    allowed: [404],
+  },
   // The matrix tenant is on the team plan: asking for it again is refused after the permission check.
   {
     method: 'POST',

@@ -14,6 +14,7 @@ import { billingContract } from './billing.contract.ts';
 
 const server = stripeServer();
 const PRICES = { free: 'price_free', team: 'price_team', enterprise: 'price_enterprise' };
+const METERS = { 'compute.seconds': { id: 'mtr_compute', event: 'compute_seconds' } };
 
 function stripeClient(options: { key?: string; port?: number } = {}): Stripe {
   return new Stripe(options.key ?? server.secretKey, {
@@ -43,7 +44,12 @@ billingContract('stripe (stripe-mock)', () => {
   const stripe = stripeClient();
   const sent = recording(stripe);
   return Promise.resolve({
-    billing: createStripeBilling({ stripe, prices: PRICES, target: `stripe-mock ${server.host}:${server.port}` }),
+    billing: createStripeBilling({
+      stripe,
+      prices: PRICES,
+      meters: METERS,
+      target: `stripe-mock ${server.host}:${server.port}`,
+    }),
     stateful: false,
     sentKeys: () => sent.filter((r) => r.method === 'POST').map((r) => r.idempotencyKey ?? '(none)'),
     stop: () => Promise.resolve(),

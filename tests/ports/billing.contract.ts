@@ -136,5 +136,40 @@ export function billingContract(name: string, start: () => Promise<BillingUnderT
       assert.equal(billing.planOfPrice(teamPrice), 'team');
       assert.equal(billing.planOfPrice('price_unknown'), null);
     });
+
+    test('meter events: an identifier counts once, a cancellation takes it back, summaries are per hour', async () => {
+      const t = tenant();
+      const { customerId } = await billing.ensureCustomer(t, `tenant/${t.tenantId}/meter-customer`);
+      assert.ok(billing.billedMeters().includes('compute.seconds'));
+      const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000);
+      const event = { tenantId: t.tenantId, customerId, meter: 'compute.seconds', timestamp: hour };
+      const first = `atr:${t.tenantId}:compute.seconds:${hour.getTime() / 1000}:1`;
+      const second = `atr:${t.tenantId}:compute.seconds:${hour.getTime() / 1000}:2`;
+      await billing.reportMeterEvent({ ...event, identifier: first, value: '2.5' });
+      await billing.reportMeterEvent({ ...event, identifier: first, value: '2.5' });
+      await billing.reportMeterEvent({ ...event, identifier: second, value: '1' });
+      const range = {
+        tenantId: t.tenantId,
+        customerId,
+        meter: 'compute.seconds',
+        start: hour,
+        end: new Date(hour.getTime() + 7_200_000),
+      };
+      const counted = await billing.meterEventSummaries(range);
+      await billing.cancelMeterEvent({ tenantId: t.tenantId, meter: 'compute.seconds', identifier: first });
+      const afterCancel = await billing.meterEventSummaries(range);
+      if (subject.stateful) {
+        assert.deepEqual(counted, [{ start: hour, value: 3.5 }]);
+        assert.deepEqual(afterCancel, [{ start: hour, value: 1 }]);
+      } else {
+        // stripe-mock answers fixtures: the requests were valid, and a repeat carried the same key.
+        assert.ok(Array.isArray(counted) && Array.isArray(afterCancel));
+        assert.deepEqual(
+          subject.sentKeys!().slice(-4),
+          [first, first, second, `cancel:${first}`],
+          'each event carried its identifier as the idempotency key',
+        );
+      }
+    });
   });
 }

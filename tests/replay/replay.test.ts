@@ -98,6 +98,8 @@ describe('workflow replay', () => {
         'promote-release-soaked',
         'promote-release-frozen',
         'promote-release-suspended',
+        'reconcile-metering-corrected',
+        'reconcile-metering-unchanged',
       ].sort(),
     );
   });

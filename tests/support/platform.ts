@@ -65,6 +65,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     DATABASE_URL: database.url,
     TEMPORAL_ADDRESS: testEnv.ATRIUM_TEST_TEMPORAL_ADDRESS,
     TEMPORAL_TASK_QUEUE: taskQueue,
+    // No hourly metering reconciliation unless a test asks for it (its runs would appear in
+    // other tests' operation lists); the metering test turns it on.
+    METERING_SCHEDULE: 'off',
     ...options.env,
   };
   const legacyTaskQueue = `${taskQueue}-legacy`;

@@ -109,6 +109,39 @@ describe('configuration', () => {
     );
   });
 
+  it('reads the metering reconciliation policy, refusing a correction window Stripe would not honour, and STRIPE_METERS', () => {
+    const base = { JWT_PRIVATE_KEY, DATABASE_URL: 'postgres://localhost/atrium' };
+    assert.deepEqual(readApiConfig(base).settings.metering, {
+      schedule: true,
+      intervalMs: 3_600_000,
+      policy: {
+        settlingDelayMs: 600_000,
+        correctionWindowMs: 35 * 86_400_000,
+        resendHorizonMs: 12 * 3_600_000,
+        checkRounds: 3,
+        tenantConcurrency: 2,
+      },
+    });
+    assert.equal(readApiConfig({ ...base, METERING_SCHEDULE: 'off' }).settings.metering.schedule, false);
+    assert.throws(
+      () => readApiConfig({ ...base, METERING_CORRECTION_WINDOW: '40d' }),
+      (error: unknown) =>
+        error instanceof ConfigError && /METERING_CORRECTION_WINDOW: must be at most 35d/.test(error.message),
+    );
+    const stripe = { DATABASE_URL: 'postgres://localhost/atrium', STRIPE_SECRET_KEY: 'sk_test_x' };
+    const meters = readWorkerConfig({
+      ...stripe,
+      STRIPE_METERS: '{"compute.seconds":{"id":"mtr_123","event":"compute_seconds"}}',
+    }).billing;
+    assert.deepEqual(meters.kind === 'stripe' && meters.meters, {
+      'compute.seconds': { id: 'mtr_123', event: 'compute_seconds' },
+    });
+    assert.throws(
+      () => readWorkerConfig({ ...stripe, STRIPE_METERS: '{"cpu":{"id":"mtr_1","event":"cpu"}}' }),
+      (error: unknown) => error instanceof ConfigError && /STRIPE_METERS/.test(error.message),
+    );
+  });
+
   it('signs webhooks with the real clock unless WEBHOOK_TEST_SIGNING_CLOCK accelerates it', () => {
     const base = { DATABASE_URL: 'postgres://localhost/atrium' };
     assert.equal(readWorkerConfig(base).webhookTestSigningClock, null);

@@ -39,6 +39,7 @@ describe('worker task queues', () => {
         ['atrium-secret-rotation', 5, 6],
         ['atrium-environments', 5, 6],
         ['atrium-promotions', 5, 6],
+        ['atrium-metering', 2, 3],
       ],
     );
   });

@@ -1,0 +1,10 @@
+// The run a metering activity works for: its rows carry it, so a retried activity counts the
+// same rows and answers the same.
+import { Context } from '@temporalio/activity';
+
+/** The reconciliation run's workflow id, with the phase (`report`, `check-2`) when given. */
+export function meteringRunTag(phase?: string): string {
+  const execution = Context.current().info.workflowExecution;
+  if (!execution) throw new Error('Metering activities run inside the reconcileMetering workflow only.');
+  return phase ? `${execution.workflowId}/${phase}` : execution.workflowId;
+}
