@@ -1,4 +1,5 @@
-import { Alert, Button, Group, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Group, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useState } from 'react';
 import { data, Form, Link, redirect, useNavigation } from 'react-router';
 import type { Route } from './+types/environments';
 import type { Environment, Membership, Problem } from '../../../../contracts/index.ts';
@@ -25,6 +26,9 @@ import {
 } from '../../environments/environments.server.ts';
 import { EnvironmentsList } from '../../environments/EnvironmentsList.tsx';
 import { formText } from '../../form-text.ts';
+import type { PromoteTarget } from '../../releases/PromoteModal.tsx';
+import { PromoteModal } from '../../releases/PromoteModal.tsx';
+import { loadEnvironmentReleases } from '../../releases/releases.server.ts';
 import { loginPath, rememberTenant, requireUser } from '../../session.server.ts';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `Environments of ${params.slug} · Atrium` }];
@@ -42,10 +46,17 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
   const mine = resultOrThrow(membership, request);
   rememberTenant(context, params.slug);
   const list = resultOrThrow(environments, request);
+  // What runs where, and the releases Promote can offer (promotions/, releases/).
+  const { releases, deployments } = await loadEnvironmentReleases(call, params.slug, list.items);
   return {
     slug: params.slug,
     myRole: mine.role,
     canManage: mine.permissions.includes('environments.manage'),
+    canPromote: mine.permissions.includes('releases.manage') && releases.length > 0,
+    releases,
+    deployments,
+    // A new key per page load: a double submit of Promote starts one promotion.
+    idempotencyKey: crypto.randomUUID(),
     environments: list.items,
     limit: list.limit,
     used: list.used,
@@ -125,7 +136,9 @@ export async function action({ context, params, request }: Route.ActionArgs) {
 }
 
 export default function EnvironmentsPage({ loaderData, actionData }: Route.ComponentProps) {
-  const { slug, myRole, canManage, environments, limit, used, editing } = loaderData;
+  const { slug, myRole, canManage, canPromote, releases, deployments, idempotencyKey, environments, limit, used, editing } =
+    loaderData;
+  const [promoting, setPromoting] = useState<PromoteTarget | null>(null);
   const editable = environments.find((environment) => environment.name === editing) ?? null;
   const full = limit !== null && used >= limit;
   return (
@@ -159,8 +172,28 @@ export default function EnvironmentsPage({ loaderData, actionData }: Route.Compo
               : `${used} of ${limit} environments the plan allows.`}
           </Text>
         </Group>
-        <EnvironmentsList environments={environments} canManage={canManage} />
+        <EnvironmentsList
+          environments={environments}
+          canManage={canManage}
+          deployments={deployments}
+          onPromote={canPromote ? (environment) => setPromoting({ environment }) : null}
+        />
+        <Text size="xs" c="dimmed" mt="sm">
+          Releases and the history of what ran where are on the{' '}
+          <Anchor component={Link} to={`/tenants/${encodeURIComponent(slug)}/releases`} size="xs">
+            Releases
+          </Anchor>{' '}
+          page.
+        </Text>
       </Paper>
+      <PromoteModal
+        slug={slug}
+        target={promoting}
+        onClose={() => setPromoting(null)}
+        releases={releases}
+        deployments={deployments}
+        idempotencyKey={idempotencyKey}
+      />
       {editable && canManage ? (
         <EditEnvironment environment={editable} actionData={actionData?.intent === 'update' ? actionData : undefined} />
       ) : null}
