@@ -67,7 +67,10 @@ export async function findOpenPromotion(
   return row ?? null;
 }
 
-/** The release that last succeeded in the environment before promotion `before` (what runs there). */
+/**
+ * The release that last succeeded in the environment before promotion `before` (what runs
+ * there). `before` is compared as a bigint: the preview asks with Number.MAX_SAFE_INTEGER.
+ */
 export async function lastSucceededRelease(
   db: EntityManager,
   tenantId: string,
@@ -76,7 +79,7 @@ export async function lastSucceededRelease(
 ): Promise<number | null> {
   const [row] = await db.query<Array<{ release_number: number }>>(
     `SELECT release_number FROM promotions
-      WHERE tenant_id = $1 AND environment = $2 AND number < $3 AND status = 'succeeded'
+      WHERE tenant_id = $1 AND environment = $2 AND number < $3::bigint AND status = 'succeeded'
       ORDER BY number DESC LIMIT 1`,
     [tenantId, environment, before],
   );

@@ -19,6 +19,7 @@ import { isCspViolation, launchChromium, signInThroughPortal } from '../support/
 import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
 import { provisionTenantWithOwner } from '../support/provisioning.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../test-results/screenshots/promotions/', import.meta.url));
 const DESKTOP = { width: 1400, height: 900 };
@@ -107,6 +108,13 @@ describe('portal: releases and promotions', () => {
     (await request(platform.baseUrl, 'GET', `/api/v1/tenants/${slug}/releases`, { headers: developer.headers })).body
       .items as Array<{ number: number; image: string; notes: string; configurationVersion: string | null }>;
 
+  const promotions = async (environment: string) =>
+    (
+      await request(platform.baseUrl, 'GET', `/api/v1/tenants/${slug}/environments/${environment}/promotions`, {
+        headers: developer.headers,
+      })
+    ).body.items as Array<{ number: number; release: number; status: string }>;
+
   it('a developer creates a release and requests its promotion to production (desktop)', async () => {
     const page = await pageFor(developer, DESKTOP);
     developerPage = page;
@@ -176,13 +184,16 @@ describe('portal: releases and promotions', () => {
     const operationId = `promotion/${slug}/production/1`;
     await page.locator(`[data-testid="operation-view"][data-operation-id="${operationId}"]`).waitFor();
     await page.locator('[data-testid="operation-step"][data-step="approval"][data-status="running"]').waitFor();
-    assert.equal(
-      await page.getByTestId('operation-releases-link').getAttribute('href'),
-      `/tenants/${slug}/releases`,
-    );
+    assert.equal(await page.getByTestId('operation-releases-link').getAttribute('href'), `/tenants/${slug}/releases`);
     await shoot(page, 'promotion-awaiting-approval-desktop');
 
-    // What runs where says it too, on the releases and the environments pages.
+    // What runs where says it too, on the releases and the environments pages (once the
+    // promotion's row says so: the workflow marks it when the request takes decisions).
+    await waitFor(
+      'the promotion awaits approval',
+      async () => (await promotions('production'))[0]?.status === 'awaiting-approval',
+      30_000,
+    );
     const other = await pageFor(developer, DESKTOP);
     await open(other, `/tenants/${slug}/releases`);
     const production = other.locator('[data-testid="deployment-card"][data-environment="production"]');
@@ -268,9 +279,15 @@ describe('portal: releases and promotions', () => {
     await open(page, `/tenants/${freeSlug}/releases`);
     const gate = page.getByTestId('releases-plan-gate');
     await gate.getByText('Releases and promotions come with the team plan').waitFor();
-    assert.equal(await gate.getByRole('link', { name: 'See the plans' }).getAttribute('href'), `/tenants/${freeSlug}/plan`);
+    assert.equal(
+      await gate.getByRole('link', { name: 'See the plans' }).getAttribute('href'),
+      `/tenants/${freeSlug}/plan`,
+    );
     assert.ok(await page.getByRole('button', { name: 'Create release' }).isDisabled());
-    await page.getByTestId('create-release-refusal').getByText('The free plan does not include releases and promotions.').waitFor();
+    await page
+      .getByTestId('create-release-refusal')
+      .getByText('The free plan does not include releases and promotions.')
+      .waitFor();
     await shoot(page, 'releases-free-plan-phone');
   });
 });

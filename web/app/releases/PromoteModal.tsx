@@ -18,8 +18,10 @@ export type PromoteTarget = { release: number } | { environment: string };
 /** The environment to offer first for a release: the first ready one it does not run in yet. */
 function firstEnvironmentFor(release: number, deployments: EnvironmentDeployment[]): string {
   const ready = deployments.filter((deployment) => deployment.status === 'ready');
-  return (ready.find((deployment) => deployment.current?.release !== release) ?? ready[0] ?? deployments[0])
-    ?.environment ?? '';
+  return (
+    (ready.find((deployment) => deployment.current?.release !== release) ?? ready[0] ?? deployments[0])?.environment ??
+    ''
+  );
 }
 
 /**
@@ -46,7 +48,8 @@ export function PromoteModal({
   // Kept while the modal closes, so its content does not vanish before it does.
   const [shown, setShown] = useState<PromoteTarget | null>(target);
   if (target !== null && target !== shown) setShown(target);
-  const title = shown === null ? '' : 'release' in shown ? `Promote release ${shown.release}` : `Promote to ${shown.environment}`;
+  const title =
+    shown === null ? '' : 'release' in shown ? `Promote release ${shown.release}` : `Promote to ${shown.environment}`;
   return (
     <Modal opened={target !== null} onClose={onClose} title={title} size="lg" data-testid="promote-modal">
       {shown ? (

@@ -8,12 +8,23 @@ export function ImageRef({ image }: { image: string }) {
   const { short } = shortImage(image);
   return (
     <Group gap={6} wrap="nowrap" align="flex-start">
-      <Code title={image} data-testid="release-image" data-image={image} style={{ overflowWrap: 'anywhere' }}>
+      <Code
+        title={image}
+        data-testid="release-image"
+        data-image={image}
+        style={{ overflowWrap: 'anywhere', minWidth: 0, flex: '0 1 auto' }}
+      >
         {short}
       </Code>
       <CopyButton value={image}>
         {({ copied, copy }) => (
-          <Button size="compact-xs" variant="subtle" onClick={copy} aria-label={`Copy ${image}`}>
+          <Button
+            size="compact-xs"
+            variant="subtle"
+            onClick={copy}
+            aria-label={`Copy ${image}`}
+            style={{ flexShrink: 0 }}
+          >
             {copied ? 'Copied' : 'Copy'}
           </Button>
         )}
@@ -89,7 +100,12 @@ export function ReleasesList({
     );
   const promote = (release: Release) =>
     onPromote ? (
-      <Button size="xs" variant="light" onClick={() => onPromote(release)} aria-label={`Promote release ${release.number}`}>
+      <Button
+        size="xs"
+        variant="light"
+        onClick={() => onPromote(release)}
+        aria-label={`Promote release ${release.number}`}
+      >
         Promote
       </Button>
     ) : null;

@@ -19,7 +19,8 @@ export function PromotionStatusBadge({ promotion }: { promotion: Promotion }) {
   );
 }
 
-const operationLink = (promotion: Promotion) => href('/operations/:operationId', { operationId: promotion.operationId });
+const operationLink = (promotion: Promotion) =>
+  href('/operations/:operationId', { operationId: promotion.operationId });
 
 /**
  * What runs in one environment (the release of its last promotion that succeeded) and the
@@ -100,7 +101,11 @@ export function WhatRunsWhere({
       </Text>
     );
   return (
-    <SimpleGrid cols={{ base: 1, sm: 2, lg: Math.min(deployments.length, 4) }} spacing="sm" data-testid="what-runs-where">
+    <SimpleGrid
+      cols={{ base: 1, sm: 2, lg: Math.min(deployments.length, 4) }}
+      spacing="sm"
+      data-testid="what-runs-where"
+    >
       {deployments.map((deployment) => (
         <Paper
           key={deployment.environment}

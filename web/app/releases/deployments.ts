@@ -21,7 +21,6 @@ export interface EnvironmentDeployment {
   known: boolean;
 }
 
-
 /** The preview resource route's answer. */
 export interface PreviewAnswer {
   preview: PromotionPreview | null;
@@ -34,4 +33,3 @@ export interface PromoteAnswer {
   problem: Problem | null;
   fieldErrors: Record<string, string>;
 }
-

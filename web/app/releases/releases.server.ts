@@ -55,8 +55,7 @@ export async function loadDeployments(
       deployRoles: [...environment.protection.deployRoles],
       current: items.find((promotion) => promotion.status === 'succeeded') ?? null,
       open: items.find((promotion) => isOpenPromotion(promotion.status)) ?? null,
-      lastFailed:
-        newest && !isOpenPromotion(newest.status) && newest.status !== 'succeeded' ? newest : null,
+      lastFailed: newest && !isOpenPromotion(newest.status) && newest.status !== 'succeeded' ? newest : null,
       known: result.ok,
     };
   });

@@ -1,5 +1,5 @@
 import { Alert, Anchor, Button, Group, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { data, Form, Link, redirect, useNavigation } from 'react-router';
 import type { Route } from './+types/environments';
 import type { Environment, Membership, Problem } from '../../../../contracts/index.ts';
@@ -27,9 +27,13 @@ import {
 import { EnvironmentsList } from '../../environments/EnvironmentsList.tsx';
 import { formText } from '../../form-text.ts';
 import type { PromoteTarget } from '../../releases/PromoteModal.tsx';
-import { PromoteModal } from '../../releases/PromoteModal.tsx';
 import { loadEnvironmentReleases } from '../../releases/releases.server.ts';
 import { loginPath, rememberTenant, requireUser } from '../../session.server.ts';
+
+// Loaded on the first Promote: the page's first load stays within its budget.
+const PromoteModal = lazy(() =>
+  import('../../releases/PromoteModal.tsx').then((module) => ({ default: module.PromoteModal })),
+);
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `Environments of ${params.slug} · Atrium` }];
 
@@ -136,9 +140,25 @@ export async function action({ context, params, request }: Route.ActionArgs) {
 }
 
 export default function EnvironmentsPage({ loaderData, actionData }: Route.ComponentProps) {
-  const { slug, myRole, canManage, canPromote, releases, deployments, idempotencyKey, environments, limit, used, editing } =
-    loaderData;
+  const {
+    slug,
+    myRole,
+    canManage,
+    canPromote,
+    releases,
+    deployments,
+    idempotencyKey,
+    environments,
+    limit,
+    used,
+    editing,
+  } = loaderData;
   const [promoting, setPromoting] = useState<PromoteTarget | null>(null);
+  const [promotedOnce, setPromotedOnce] = useState(false);
+  const promote = (environment: string) => {
+    setPromotedOnce(true);
+    setPromoting({ environment });
+  };
   const editable = environments.find((environment) => environment.name === editing) ?? null;
   const full = limit !== null && used >= limit;
   return (
@@ -176,7 +196,7 @@ export default function EnvironmentsPage({ loaderData, actionData }: Route.Compo
           environments={environments}
           canManage={canManage}
           deployments={deployments}
-          onPromote={canPromote ? (environment) => setPromoting({ environment }) : null}
+          onPromote={canPromote ? promote : null}
         />
         <Text size="xs" c="dimmed" mt="sm">
           Releases and the history of what ran where are on the{' '}
@@ -186,14 +206,18 @@ export default function EnvironmentsPage({ loaderData, actionData }: Route.Compo
           page.
         </Text>
       </Paper>
-      <PromoteModal
-        slug={slug}
-        target={promoting}
-        onClose={() => setPromoting(null)}
-        releases={releases}
-        deployments={deployments}
-        idempotencyKey={idempotencyKey}
-      />
+      {promotedOnce ? (
+        <Suspense fallback={null}>
+          <PromoteModal
+            slug={slug}
+            target={promoting}
+            onClose={() => setPromoting(null)}
+            releases={releases}
+            deployments={deployments}
+            idempotencyKey={idempotencyKey}
+          />
+        </Suspense>
+      ) : null}
       {editable && canManage ? (
         <EditEnvironment environment={editable} actionData={actionData?.intent === 'update' ? actionData : undefined} />
       ) : null}

@@ -125,9 +125,11 @@ export default function ReleasesPage({ loaderData, actionData }: Route.Component
           title={`Releases and promotions come with the ${gate.unlockedBy ?? 'team'} plan`}
           description={`The ${gate.plan} plan does not include them. ${gate.unlockedBy ? `The ${gate.unlockedBy} plan and those above it` : 'A larger plan'} let you create releases and promote them through approvals.`}
         >
-          <Button component={Link} to={href('/tenants/:slug/plan', { slug })} variant="light" mt="sm">
-            See the plans
-          </Button>
+          <EmptyState.Actions>
+            <Button component={Link} to={href('/tenants/:slug/plan', { slug })} variant="light">
+              See the plans
+            </Button>
+          </EmptyState.Actions>
         </EmptyState>
       ) : null}
 
