@@ -6,7 +6,8 @@
 // show the promotion awaiting approval. At phone width (375 px) an admin approves it from the
 // approvals queue with a comment (the card names release 1); with no Kubernetes cluster the
 // deploy step is skipped and the promotion succeeds, the developer's open operation page turns
-// completed by itself, and the releases page shows release 1 running in production. A free
+// completed by itself, and the releases page shows release 1 running in production; a promotion
+// started meanwhile makes the modal show the API's refusal. A free
 // tenant's owner is told which plan brings releases. Screenshots of each page at both widths
 // go to test-results/screenshots/promotions/ (git ignores it); nothing scrolls sideways.
 import assert from 'node:assert/strict';
@@ -272,6 +273,21 @@ describe('portal: releases and promotions', () => {
     await modal.getByLabel('Target environment').selectOption('production');
     await modal.getByText('Release 1 runs in production already; promoting it deploys it again.').waitFor();
     await shoot(page, 'promote-modal-phone');
+
+    // Another promotion started meanwhile (through the API): the POST's problem shows in the modal.
+    const meanwhile = await request(
+      platform.baseUrl,
+      'POST',
+      `/api/v1/tenants/${slug}/environments/production/promotions`,
+      { headers: developer.headers, json: { release: 1 } },
+    );
+    assert.equal(meanwhile.status, 202, JSON.stringify(meanwhile.body));
+    await modal.getByRole('button', { name: 'Request the promotion' }).click();
+    await modal
+      .getByTestId('promote-problem')
+      .getByText(/^Promotion 2 of release 1 is still [a-z-]+ in "production"; wait for it to end\.$/)
+      .waitFor();
+    assert.equal(new URL(page.url()).pathname, `/tenants/${slug}/releases`, 'the page stays');
   });
 
   it("a free tenant's owner is told which plan brings releases (375 px)", async () => {

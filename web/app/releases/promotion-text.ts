@@ -42,23 +42,19 @@ export const PROMOTION_STATUS_LABELS: Record<PromotionStatus, string> = {
   rejected: 'rejected',
 };
 
-/** "90 minutes", "1 day 2 hours", "30 seconds": a duration as people say it. */
+/** "90 minutes", "2 hours 30 minutes", "1 day 2 hours", "30 seconds": a duration as people say it. */
 export function durationText(ms: number): string {
   const plural = (count: number, unit: string) => `${count} ${unit}${count === 1 ? '' : 's'}`;
+  const both = (first: string, rest: number, unit: string) => (rest === 0 ? first : `${first} ${plural(rest, unit)}`);
   if (ms < 60_000) return plural(Math.max(1, Math.round(ms / 1000)), 'second');
   const minutes = Math.round(ms / 60_000);
-  if (minutes < 1440 && minutes % 60 !== 0) return plural(minutes, 'minute');
+  if (minutes < 60 || (minutes < 120 && minutes % 60 !== 0)) return plural(minutes, 'minute');
   const hours = Math.floor(minutes / 60);
-  if (hours < 48 || hours % 24 !== 0) {
-    const days = Math.floor(hours / 24);
-    const rest = hours % 24;
-    if (days === 0) return plural(hours, 'hour');
-    return rest === 0 ? plural(days, 'day') : `${plural(days, 'day')} ${plural(rest, 'hour')}`;
-  }
-  return plural(hours / 24, 'day');
+  if (hours < 24) return both(plural(hours, 'hour'), minutes % 60, 'minute');
+  return both(plural(Math.floor(hours / 24), 'day'), hours % 24, 'hour');
 }
 
-/** "1 admin (or an owner)", "2 members of the group release-managers". */
+/** "1 admin (or owners)", "2 members of the group “release-managers”". */
 export function approversText(approvers: Stage['approvers']): string {
   const { count } = approvers;
   if (approvers.kind === 'group')
