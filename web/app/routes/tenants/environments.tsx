@@ -199,7 +199,7 @@ export default function EnvironmentsPage({ loaderData, actionData }: Route.Compo
           onPromote={canPromote ? promote : null}
         />
         <Text size="xs" c="dimmed" mt="sm">
-          Releases and the history of what ran where are on the{' '}
+          Releases, and what runs where with the promotions on their way, are on the{' '}
           <Anchor component={Link} to={`/tenants/${encodeURIComponent(slug)}/releases`} size="xs">
             Releases
           </Anchor>{' '}
