@@ -6,10 +6,11 @@
 // show the promotion awaiting approval. At phone width (375 px) an admin approves it from the
 // approvals queue with a comment (the card names release 1); with no Kubernetes cluster the
 // deploy step is skipped and the promotion succeeds, the developer's open operation page turns
-// completed by itself, and the releases page shows release 1 running in production; a promotion
-// started meanwhile makes the modal show the API's refusal. A free
-// tenant's owner is told which plan brings releases. Screenshots of each page at both widths
-// go to test-results/screenshots/promotions/ (git ignores it); nothing scrolls sideways.
+// completed by itself, so does the environments page left open, and the releases page shows
+// release 1 running in production; a promotion started meanwhile makes the modal show the API's
+// refusal. A free tenant's owner is told which plan brings releases. Screenshots of each page at
+// both widths go to test-results/screenshots/promotions/ (git ignores it); nothing scrolls
+// sideways.
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +38,8 @@ describe('portal: releases and promotions', () => {
   let developer: TestUser;
   let admin: TestUser;
   let developerPage: Page;
+  /** The developer's environments page, left open: it follows the promotion by itself. */
+  let watcher: Page;
   const problems: string[] = [];
   const contexts: BrowserContext[] = [];
 
@@ -196,6 +199,7 @@ describe('portal: releases and promotions', () => {
       30_000,
     );
     const other = await pageFor(developer, DESKTOP);
+    watcher = other;
     await open(other, `/tenants/${slug}/releases`);
     const production = other.locator('[data-testid="deployment-card"][data-environment="production"]');
     await production.locator('[data-testid="promotion-status"][data-status="awaiting-approval"]').waitFor();
@@ -252,6 +256,12 @@ describe('portal: releases and promotions', () => {
     await developerPage.locator('[data-testid="operation-status"][data-status="completed"]').waitFor();
     await developerPage.locator('[data-testid="operation-step"][data-step="deploy"][data-status="skipped"]').waitFor();
     await shoot(developerPage, 'promotion-succeeded-desktop');
+    // So did the environments page left open (it reads itself again while a promotion is open).
+    await watcher
+      .getByTestId('environment-row')
+      .filter({ hasText: `tenant-${slug}-production` })
+      .locator('[data-testid="running-release"][data-release="1"]')
+      .waitFor();
 
     await open(page, `/tenants/${slug}/releases`);
     const production = page.locator('[data-testid="deployment-card"][data-environment="production"]');

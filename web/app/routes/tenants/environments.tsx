@@ -28,6 +28,7 @@ import { EnvironmentsList } from '../../environments/EnvironmentsList.tsx';
 import { formText } from '../../form-text.ts';
 import type { PromoteTarget } from '../../releases/PromoteModal.tsx';
 import { loadEnvironmentReleases } from '../../releases/releases.server.ts';
+import { useRefreshWhileOpen } from '../../releases/useRefreshWhileOpen.ts';
 import { loginPath, rememberTenant, requireUser } from '../../session.server.ts';
 
 // Loaded on the first Promote: the page's first load stays within its budget.
@@ -155,6 +156,7 @@ export default function EnvironmentsPage({ loaderData, actionData }: Route.Compo
   } = loaderData;
   const [promoting, setPromoting] = useState<PromoteTarget | null>(null);
   const [promotedOnce, setPromotedOnce] = useState(false);
+  useRefreshWhileOpen(deployments);
   const promote = (environment: string) => {
     setPromotedOnce(true);
     setPromoting({ environment });

@@ -23,6 +23,7 @@ import {
 } from '../../releases/releases.server.ts';
 import type { RunningWhere } from '../../releases/ReleasesList.tsx';
 import { ReleasesList } from '../../releases/ReleasesList.tsx';
+import { useRefreshWhileOpen } from '../../releases/useRefreshWhileOpen.ts';
 import { WhatRunsWhere } from '../../releases/WhatRunsWhere.tsx';
 import { loginPath, rememberTenant, requireUser } from '../../session.server.ts';
 
@@ -96,6 +97,7 @@ export async function action({ context, params, request }: Route.ActionArgs) {
 export default function ReleasesPage({ loaderData, actionData }: Route.ComponentProps) {
   const { slug, membership, gate, releases, deployments, people, idempotencyKey } = loaderData;
   const [promoting, setPromoting] = useState<PromoteTarget | null>(null);
+  useRefreshWhileOpen(deployments);
   const canCreate = membership.permissions.includes('releases.manage');
   const canPromote = gate.enabled && canCreate && releases.length > 0;
   const running: RunningWhere = {};
