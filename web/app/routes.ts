@@ -28,6 +28,8 @@ export default [
   route('tenants/:slug/plan', 'routes/tenants/plan.tsx'),
   route('tenants/:slug/approval-policies', 'routes/tenants/approval-policies.tsx'),
   route('tenants/:slug/environments', 'routes/tenants/environments.tsx'),
+  route('tenants/:slug/environments/:environment/promotion-preview', 'routes/tenants/promotion-preview.ts'),
+  route('tenants/:slug/releases', 'routes/tenants/releases.tsx'),
   route('tenants/:slug/connectors', 'routes/tenants/connectors.tsx'),
   route('tenants/:slug/connections/:connectionId', 'routes/tenants/connection.tsx'),
   route('connectors/callback', 'routes/connectors/callback.tsx'),

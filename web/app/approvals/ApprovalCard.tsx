@@ -1,13 +1,31 @@
-import { Badge, Button, Card, Group, Stack, Text, Textarea } from '@mantine/core';
+import { Anchor, Badge, Button, Card, Group, Stack, Text, Textarea } from '@mantine/core';
 import { Form, href, Link, useNavigation } from 'react-router';
 import type { ApprovalRequestView, Problem } from '../../../contracts/index.ts';
 import { Timestamp } from '../components/Timestamp.tsx';
 
+/** The promotion a request of kind `promotion` is about (its subject id is `<environment>/<number>`). */
+export interface PromotionSubject {
+  environment: string;
+  number: number;
+  /** The release it promotes; null when its promotions could not be read. */
+  release: number | null;
+}
+
 /**
  * One request of the approvals queue: what it is, which stage waits for whom, the decisions
  * so far, and approve / reject with a comment (a rejection needs one: the requester is told).
+ * A promotion's card names its release and links to the tenant's releases (what runs where).
  */
-export function ApprovalCard({ approval, problem }: { approval: ApprovalRequestView; problem: Problem | null }) {
+export function ApprovalCard({
+  approval,
+  promotion = null,
+  problem,
+}: {
+  approval: ApprovalRequestView;
+  /** For a request of kind `promotion`: the promotion it is about. */
+  promotion?: PromotionSubject | null;
+  problem: Problem | null;
+}) {
   const navigation = useNavigation();
   const busy = navigation.state !== 'idle' && navigation.formData?.get('requestId') === approval.id;
   return (
@@ -17,13 +35,34 @@ export function ApprovalCard({ approval, problem }: { approval: ApprovalRequestV
           <Text fw={600} style={{ overflowWrap: 'anywhere' }}>
             {approval.subject.label}
           </Text>
-          <Badge
-            variant="light"
-            color={approval.status === 'pending' ? 'yellow' : approval.status === 'approved' ? 'green' : 'red'}
-          >
-            {approval.status}
-          </Badge>
+          <Group gap={6}>
+            {promotion?.release ? (
+              <Badge variant="outline" color="blue" tt="none" data-testid="approval-release">
+                Release {promotion.release}
+              </Badge>
+            ) : null}
+            <Badge
+              variant="light"
+              color={approval.status === 'pending' ? 'yellow' : approval.status === 'approved' ? 'green' : 'red'}
+            >
+              {approval.status}
+            </Badge>
+          </Group>
         </Group>
+        {promotion ? (
+          <Text size="sm" data-testid="approval-promotion">
+            Promotion {promotion.number} into {promotion.environment}
+            {promotion.release ? ` of release ${promotion.release}` : ''}:{' '}
+            <Anchor
+              component={Link}
+              to={href('/tenants/:slug/releases', { slug: approval.tenant.slug })}
+              size="sm"
+              data-testid="approval-releases-link"
+            >
+              the tenant’s releases and what runs where
+            </Anchor>
+          </Text>
+        ) : null}
         <Text size="sm" c="dimmed">
           {approval.tenant.slug} · {approval.subject.kind} · stage “{approval.stage.name}” needs {approval.stage.needs}{' '}
           ({approval.stage.approvals} so far) · expires <Timestamp value={approval.expiresAt} />
@@ -75,7 +114,7 @@ export function ApprovalCard({ approval, problem }: { approval: ApprovalRequestV
         ) : null}
         <Text size="xs">
           <Link to={href('/operations/:operationId', { operationId: approval.operation.id })}>
-            Follow the operation
+            {promotion ? 'Follow the promotion' : 'Follow the operation'}
           </Link>
         </Text>
       </Stack>

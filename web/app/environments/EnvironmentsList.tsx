@@ -2,6 +2,8 @@ import { Badge, Box, Button, EmptyState, Group, Paper, Stack, Table, Text } from
 import { useState } from 'react';
 import { Form, Link } from 'react-router';
 import type { Environment, EnvironmentStatus } from '../../../contracts/index.ts';
+import type { EnvironmentDeployment } from '../releases/deployments.ts';
+import { EnvironmentRelease } from '../releases/WhatRunsWhere.tsx';
 import { freezeWindowText } from './environment-form.ts';
 
 const STATUS_COLORS: Record<EnvironmentStatus, string> = {
@@ -133,8 +135,49 @@ function Actions({ environment, canManage, last }: { environment: Environment; c
   );
 }
 
+/** What runs there and what is on its way, with Promote (for those who may promote). */
+function Running({
+  environment,
+  deployments,
+  onPromote,
+}: {
+  environment: Environment;
+  deployments: EnvironmentDeployment[];
+  onPromote: ((environment: string) => void) | null;
+}) {
+  const deployment = deployments.find((candidate) => candidate.environment === environment.name);
+  return (
+    <Stack gap={6} align="flex-start">
+      {deployment ? <EnvironmentRelease deployment={deployment} /> : null}
+      {onPromote ? (
+        <Button
+          size="xs"
+          variant="light"
+          onClick={() => onPromote(environment.name)}
+          disabled={environment.status !== 'ready'}
+          title={environment.status === 'ready' ? undefined : `It is ${environment.status}.`}
+          aria-label={`Promote to ${environment.name}`}
+        >
+          Promote here
+        </Button>
+      ) : null}
+    </Stack>
+  );
+}
+
 /** The tenant's environments in order: a table from the `md` breakpoint up, a card each on a phone. */
-export function EnvironmentsList({ environments, canManage }: { environments: Environment[]; canManage: boolean }) {
+export function EnvironmentsList({
+  environments,
+  canManage,
+  deployments = [],
+  onPromote = null,
+}: {
+  environments: Environment[];
+  canManage: boolean;
+  /** What runs in each (releases/); absent: not shown. */
+  deployments?: EnvironmentDeployment[];
+  onPromote?: ((environment: string) => void) | null;
+}) {
   if (environments.length === 0)
     return (
       <EmptyState
@@ -147,12 +190,13 @@ export function EnvironmentsList({ environments, canManage }: { environments: En
   return (
     <>
       <Box visibleFrom="md">
-        <Table.ScrollContainer minWidth={900}>
+        <Table.ScrollContainer minWidth={1100}>
           <Table verticalSpacing="sm" aria-label="Environments" data-testid="environments-table">
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>#</Table.Th>
                 <Table.Th>Environment</Table.Th>
+                <Table.Th>Running</Table.Th>
                 <Table.Th>Configuration</Table.Th>
                 <Table.Th>Protection</Table.Th>
                 <Table.Th />
@@ -170,6 +214,9 @@ export function EnvironmentsList({ environments, canManage }: { environments: En
                         {environment.namespace}
                       </Text>
                     </Stack>
+                  </Table.Td>
+                  <Table.Td maw={260}>
+                    <Running environment={environment} deployments={deployments} onPromote={onPromote} />
                   </Table.Td>
                   <Table.Td>
                     <ConfigurationSummary environment={environment} />
@@ -199,6 +246,7 @@ export function EnvironmentsList({ environments, canManage }: { environments: En
               <Text size="xs" c="dimmed" ff="monospace" style={{ overflowWrap: 'anywhere' }}>
                 {environment.namespace}
               </Text>
+              <Running environment={environment} deployments={deployments} onPromote={onPromote} />
               <ConfigurationSummary environment={environment} />
               <ProtectionSummary environment={environment} />
               <Actions environment={environment} canManage={canManage} last={last} />

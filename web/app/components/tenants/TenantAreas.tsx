@@ -31,7 +31,7 @@ export const TENANT_AREAS: readonly TenantArea[] = [
     key: 'environments',
     title: 'Environments',
     description: 'Namespaces per environment, releases and their promotions.',
-    to: null,
+    to: (slug) => `/tenants/${encodeURIComponent(slug)}/releases`,
   },
   {
     key: 'usage',

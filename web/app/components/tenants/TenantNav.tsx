@@ -7,6 +7,7 @@ const SECTIONS = [
   { value: 'invitations', label: 'Invitations', to: '/tenants/:slug/invitations' },
   { value: 'api-keys', label: 'API keys', to: '/tenants/:slug/api-keys' },
   { value: 'environments', label: 'Environments', to: '/tenants/:slug/environments' },
+  { value: 'releases', label: 'Releases', to: '/tenants/:slug/releases' },
   { value: 'secrets', label: 'Secrets', to: '/tenants/:slug/secrets' },
   { value: 'audit-log', label: 'Audit log', to: '/tenants/:slug/audit-log' },
   { value: 'sso', label: 'Single sign-on', to: '/tenants/:slug/sso' },

@@ -14,7 +14,7 @@ import { data, Form, href, Link, redirect } from 'react-router';
 import type { Route } from './+types/approvals';
 import { APPROVAL_REQUEST_STATUSES } from '../../../../contracts/index.ts';
 import { ApprovalCard } from '../../approvals/ApprovalCard.tsx';
-import { decide, loadQueue, queueFiltersOf } from '../../approvals/approvals.server.ts';
+import { decide, loadQueue, promotionSubjects, queueFiltersOf } from '../../approvals/approvals.server.ts';
 import { formText } from '../../form-text.ts';
 import { loginPath, requireUser } from '../../session.server.ts';
 
@@ -23,8 +23,9 @@ export const meta: Route.MetaFunction = () => [{ title: 'Approvals · Atrium' }]
 export async function loader({ context, request, url }: Route.LoaderArgs) {
   const { accessToken } = await requireUser(request, context);
   const filters = queueFiltersOf(url);
-  const queue = await loadQueue(context, filters, { signal: request.signal, token: accessToken });
-  return { filters, approvals: queue.approvals };
+  const call = { signal: request.signal, token: accessToken };
+  const queue = await loadQueue(context, filters, call);
+  return { filters, approvals: queue.approvals, promotions: await promotionSubjects(context, queue.approvals, call) };
 }
 
 /** Approve or reject one request; problems are shown on its card. */
@@ -47,7 +48,7 @@ export async function action({ context, request }: Route.ActionArgs) {
 }
 
 export default function ApprovalsPage({ loaderData, actionData }: Route.ComponentProps) {
-  const { approvals, filters } = loaderData;
+  const { approvals, filters, promotions } = loaderData;
   const filtered = filters.kind || filters.tenant || filters.status !== 'pending' || filters.all;
   return (
     <Stack gap="lg">
@@ -110,6 +111,7 @@ export default function ApprovalsPage({ loaderData, actionData }: Route.Componen
             <ApprovalCard
               key={approval.id}
               approval={approval}
+              promotion={promotions[approval.id] ?? null}
               problem={actionData?.requestId === approval.id ? actionData.problem : null}
             />
           ))}

@@ -64,6 +64,17 @@ export default function OperationPage({ loaderData }: Route.ComponentProps) {
             {tenantName ?? tenantSlug}
           </Anchor>
         ) : null}
+        {tenantSlug && operation.kind === 'promotion' ? (
+          // A promotion's way back: what runs where, and its other releases.
+          <Anchor
+            component={Link}
+            to={href('/tenants/:slug/releases', { slug: tenantSlug })}
+            size="sm"
+            data-testid="operation-releases-link"
+          >
+            Releases
+          </Anchor>
+        ) : null}
         {tenantSlug && platformAdmin ? (
           <Anchor
             component={Link}

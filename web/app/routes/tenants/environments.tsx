@@ -1,4 +1,5 @@
-import { Alert, Button, Group, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Group, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import { lazy, Suspense, useState } from 'react';
 import { data, Form, Link, redirect, useNavigation } from 'react-router';
 import type { Route } from './+types/environments';
 import type { Environment, Membership, Problem } from '../../../../contracts/index.ts';
@@ -25,7 +26,15 @@ import {
 } from '../../environments/environments.server.ts';
 import { EnvironmentsList } from '../../environments/EnvironmentsList.tsx';
 import { formText } from '../../form-text.ts';
+import type { PromoteTarget } from '../../releases/PromoteModal.tsx';
+import { loadEnvironmentReleases } from '../../releases/releases.server.ts';
+import { useRefreshWhileOpen } from '../../releases/useRefreshWhileOpen.ts';
 import { loginPath, rememberTenant, requireUser } from '../../session.server.ts';
+
+// Loaded on the first Promote: the page's first load stays within its budget.
+const PromoteModal = lazy(() =>
+  import('../../releases/PromoteModal.tsx').then((module) => ({ default: module.PromoteModal })),
+);
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `Environments of ${params.slug} · Atrium` }];
 
@@ -42,10 +51,17 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
   const mine = resultOrThrow(membership, request);
   rememberTenant(context, params.slug);
   const list = resultOrThrow(environments, request);
+  // What runs where, and the releases Promote can offer (promotions/, releases/).
+  const { releases, deployments } = await loadEnvironmentReleases(call, params.slug, list.items);
   return {
     slug: params.slug,
     myRole: mine.role,
     canManage: mine.permissions.includes('environments.manage'),
+    canPromote: mine.permissions.includes('releases.manage') && releases.length > 0,
+    releases,
+    deployments,
+    // A new key per page load: a double submit of Promote starts one promotion.
+    idempotencyKey: crypto.randomUUID(),
     environments: list.items,
     limit: list.limit,
     used: list.used,
@@ -125,7 +141,26 @@ export async function action({ context, params, request }: Route.ActionArgs) {
 }
 
 export default function EnvironmentsPage({ loaderData, actionData }: Route.ComponentProps) {
-  const { slug, myRole, canManage, environments, limit, used, editing } = loaderData;
+  const {
+    slug,
+    myRole,
+    canManage,
+    canPromote,
+    releases,
+    deployments,
+    idempotencyKey,
+    environments,
+    limit,
+    used,
+    editing,
+  } = loaderData;
+  const [promoting, setPromoting] = useState<PromoteTarget | null>(null);
+  const [promotedOnce, setPromotedOnce] = useState(false);
+  useRefreshWhileOpen(deployments);
+  const promote = (environment: string) => {
+    setPromotedOnce(true);
+    setPromoting({ environment });
+  };
   const editable = environments.find((environment) => environment.name === editing) ?? null;
   const full = limit !== null && used >= limit;
   return (
@@ -159,8 +194,32 @@ export default function EnvironmentsPage({ loaderData, actionData }: Route.Compo
               : `${used} of ${limit} environments the plan allows.`}
           </Text>
         </Group>
-        <EnvironmentsList environments={environments} canManage={canManage} />
+        <EnvironmentsList
+          environments={environments}
+          canManage={canManage}
+          deployments={deployments}
+          onPromote={canPromote ? promote : null}
+        />
+        <Text size="xs" c="dimmed" mt="sm">
+          Releases, and what runs where with the promotions on their way, are on the{' '}
+          <Anchor component={Link} to={`/tenants/${encodeURIComponent(slug)}/releases`} size="xs">
+            Releases
+          </Anchor>{' '}
+          page.
+        </Text>
       </Paper>
+      {promotedOnce ? (
+        <Suspense fallback={null}>
+          <PromoteModal
+            slug={slug}
+            target={promoting}
+            onClose={() => setPromoting(null)}
+            releases={releases}
+            deployments={deployments}
+            idempotencyKey={idempotencyKey}
+          />
+        </Suspense>
+      ) : null}
       {editable && canManage ? (
         <EditEnvironment environment={editable} actionData={actionData?.intent === 'update' ? actionData : undefined} />
       ) : null}
