@@ -11,7 +11,6 @@ import { compareSchedules, updatable } from '../../api/schedules/compare.ts';
 import type { ScheduleDeclaration } from '../../api/schedules/declaration.ts';
 import { resolveDeclaration } from '../../api/schedules/declaration.ts';
 import { updateOptions } from '../../api/schedules/server-options.ts';
-import type { OperationKind } from '../../workflows/shared/operation.contract.ts';
 import { OperationKindSearchAttribute, TenantIdSearchAttribute } from '../../workflows/shared/operation.contract.ts';
 
 const declared: ScheduleDeclaration = {
@@ -23,7 +22,7 @@ const declared: ScheduleDeclaration = {
     workflowId: 'metering-reconcile',
     args: [{ window: 'hour' }],
     tenantId: 'tenant-1',
-    operationKind: 'metering-reconcile' as OperationKind,
+    operationKind: 'metering-reconcile',
   },
   policies: { overlap: 'SKIP', catchupWindow: '1h' },
 };
