@@ -1,5 +1,5 @@
 // How the portal says a promotion's approval, durations and images
-// (web/app/releases/promotion-text.ts): pure, no I/O.
+// (web/app/promotions/promotion-text.ts): pure, no I/O.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PROMOTION_STATUSES } from '../../contracts/promotions.ts';
@@ -10,7 +10,7 @@ import {
   PROMOTION_STATUS_LABELS,
   shortImage,
   stageText,
-} from '../../web/app/releases/promotion-text.ts';
+} from '../../web/app/promotions/promotion-text.ts';
 
 const HOUR = 3_600_000;
 

@@ -2,8 +2,8 @@ import { Badge, Box, Button, EmptyState, Group, Paper, Stack, Table, Text } from
 import { useState } from 'react';
 import { Form, Link } from 'react-router';
 import type { Environment, EnvironmentStatus } from '../../../contracts/index.ts';
-import type { EnvironmentDeployment } from '../releases/deployments.ts';
-import { EnvironmentRelease } from '../releases/WhatRunsWhere.tsx';
+import type { EnvironmentDeployment } from '../promotions/deployments.ts';
+import { EnvironmentRelease } from '../promotions/WhatRunsWhere.tsx';
 import { freezeWindowText } from './environment-form.ts';
 
 const STATUS_COLORS: Record<EnvironmentStatus, string> = {

@@ -26,14 +26,14 @@ import {
 } from '../../environments/environments.server.ts';
 import { EnvironmentsList } from '../../environments/EnvironmentsList.tsx';
 import { formText } from '../../form-text.ts';
-import type { PromoteTarget } from '../../releases/PromoteModal.tsx';
-import { loadEnvironmentReleases } from '../../releases/releases.server.ts';
-import { useRefreshWhileOpen } from '../../releases/useRefreshWhileOpen.ts';
+import type { PromoteTarget } from '../../promotions/PromoteModal.tsx';
+import { loadEnvironmentReleases } from '../../promotions/releases.server.ts';
+import { useRefreshWhileOpen } from '../../promotions/useRefreshWhileOpen.ts';
 import { loginPath, rememberTenant, requireUser } from '../../session.server.ts';
 
 // Loaded on the first Promote: the page's first load stays within its budget.
 const PromoteModal = lazy(() =>
-  import('../../releases/PromoteModal.tsx').then((module) => ({ default: module.PromoteModal })),
+  import('../../promotions/PromoteModal.tsx').then((module) => ({ default: module.PromoteModal })),
 );
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `Environments of ${params.slug} · Atrium` }];

@@ -2,8 +2,8 @@
 // the Promote modal's fetcher (releases/PromoteModal.tsx). A resource route: JSON only, and a
 // problem comes back as a value the modal shows rather than as an error page.
 import type { Route } from './+types/promotion-preview';
-import { previewPromotion } from '../../releases/releases.server.ts';
-import type { PreviewAnswer } from '../../releases/deployments.ts';
+import { previewPromotion } from '../../promotions/releases.server.ts';
+import type { PreviewAnswer } from '../../promotions/deployments.ts';
 import { requireUser } from '../../session.server.ts';
 
 export async function loader({ context, params, request, url }: Route.LoaderArgs): Promise<PreviewAnswer> {

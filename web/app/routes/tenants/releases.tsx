@@ -9,22 +9,22 @@ import type { Route } from './+types/releases';
 import { resultOrThrow } from '../../api/result.server.ts';
 import { TenantNav } from '../../components/tenants/TenantNav.tsx';
 import { formText } from '../../form-text.ts';
-import type { CreateReleaseAnswer } from '../../releases/CreateReleaseForm.tsx';
-import { CreateReleaseForm } from '../../releases/CreateReleaseForm.tsx';
-import type { PromoteAnswer } from '../../releases/deployments.ts';
-import type { PromoteTarget } from '../../releases/PromoteModal.tsx';
-import { PromoteModal } from '../../releases/PromoteModal.tsx';
+import type { CreateReleaseAnswer } from '../../promotions/CreateReleaseForm.tsx';
+import { CreateReleaseForm } from '../../promotions/CreateReleaseForm.tsx';
+import type { PromoteAnswer } from '../../promotions/deployments.ts';
+import type { PromoteTarget } from '../../promotions/PromoteModal.tsx';
+import { PromoteModal } from '../../promotions/PromoteModal.tsx';
 import {
   createRelease,
   fieldErrorsOf,
   loadReleasesPage,
   promoteRelease,
   releaseBodyFrom,
-} from '../../releases/releases.server.ts';
-import type { RunningWhere } from '../../releases/ReleasesList.tsx';
-import { ReleasesList } from '../../releases/ReleasesList.tsx';
-import { useRefreshWhileOpen } from '../../releases/useRefreshWhileOpen.ts';
-import { WhatRunsWhere } from '../../releases/WhatRunsWhere.tsx';
+} from '../../promotions/releases.server.ts';
+import type { RunningWhere } from '../../promotions/ReleasesList.tsx';
+import { ReleasesList } from '../../promotions/ReleasesList.tsx';
+import { useRefreshWhileOpen } from '../../promotions/useRefreshWhileOpen.ts';
+import { WhatRunsWhere } from '../../promotions/WhatRunsWhere.tsx';
 import { loginPath, rememberTenant, requireUser } from '../../session.server.ts';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `Releases of ${params.slug} · Atrium` }];
