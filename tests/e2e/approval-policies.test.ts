@@ -9,7 +9,7 @@ import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts'
 import type { ApprovalRequester } from '../support/approval-requests.ts';
 import { startApprovalRequester } from '../support/approval-requests.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { isCspViolation, launchChromium, signInThroughPortal } from '../support/browser.ts';
+import { isCspViolation, launchChromium, scrollsSideways, signInThroughPortal } from '../support/browser.ts';
 import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
 
@@ -79,7 +79,7 @@ describe('portal: approval policy editor', () => {
     assert.deepEqual(problems, [], 'no page errors and no content security policy violations');
   });
 
-  const sideways = () => page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  const sideways = () => scrollsSideways(page);
   const approvalsNeeded = () => page.getByTestId('policy-stage').first().getByLabel('Approvals needed');
 
   it('shows the default that applies, simulates one → two approvers, and saves', async () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
-import { isCspViolation, launchChromium, signInThroughPortal } from '../support/browser.ts';
+import { isCspViolation, launchChromium, scrollsSideways, signInThroughPortal } from '../support/browser.ts';
 import type { Platform } from '../support/platform.ts';
 import { startPlatform } from '../support/platform.ts';
 
@@ -33,7 +33,7 @@ describe('portal: approvals queue', () => {
     assert.deepEqual(problems, [], 'no page errors and no content security policy violations');
   });
 
-  const sideways = () => page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  const sideways = () => scrollsSideways(page);
 
   it('approves a waiting tenant from the queue at 390 px', async () => {
     await page.goto('/approvals');

@@ -40,3 +40,14 @@ export async function signInThroughPortal(page: Page, email: string, password: s
 export function visibleErrorPage(page: Page): Locator {
   return page.getByTestId('error-page').filter({ visible: true });
 }
+
+/**
+ * Whether the page scrolls sideways, counted only when it still does a second later: right
+ * after a viewport change or hydration a busy machine may measure a layout not yet settled.
+ */
+export async function scrollsSideways(page: Page): Promise<boolean> {
+  const overflows = () => page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  if (!(await overflows())) return false;
+  await page.waitForTimeout(1_000);
+  return overflows();
+}
