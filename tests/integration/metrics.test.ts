@@ -123,9 +123,10 @@ describe('Prometheus metrics', () => {
         workerAfter.some((sample) => sample.name === name),
         `the worker exports ${name}`,
       );
-    // (Idle connections close after a while: the gauge is there, whatever it reads now.)
-    assert.ok(
-      workerAfter.some(
+    // (Idle connections close after a while: the gauge is there, whatever it reads now. The worker
+    // sets it every 5 s, the first time once its pools are open: wait for one report.)
+    await waitFor('the worker to report its pools', async () =>
+      (await scrape(workerMetrics)).some(
         (sample) => sample.name === 'atrium_db_pool_connections' && sample.labels.pool === 'worker-tenant-provisioning',
       ),
     );
