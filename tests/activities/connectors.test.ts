@@ -163,6 +163,10 @@ describe('connectors activities', () => {
 
     // maintainConnection's refresh: the new tokens stored at once, the refresh token rotated; the
     // second run finds the later expiry stored and asks the provider nothing.
+    // openid-client gives `expires_in` in whole seconds counted from the answer, so a refresh less
+    // than a second after the exchange can compute an expiry up to a second earlier than the
+    // exchange's; maintainConnection never refreshes that soon. Let a second pass first.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
     const refreshed = await h.twice(
       a,
       'refreshConnectionTokens',
