@@ -67,7 +67,7 @@ if (config.outbound.allowLoopback)
   logger.warn('OUTBOUND_ALLOW_LOOPBACK=true: tenant-given addresses may reach this machine (development only)');
 
 const mailer = selectMailer(config.mail, logger);
-const secretStore = selectSecretStore(config.secretStore, dataSource);
+const secretStore = selectSecretStore(config.secretStore, dataSource, logger);
 const health = createHealthChecker(
   platformProbes({
     dataSource,
