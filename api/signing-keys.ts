@@ -95,11 +95,11 @@ export async function startSigningKeys(options: SigningKeysOptions): Promise<Sig
   const timer = setInterval(() => {
     running = running
       .then(reload)
-      .catch((error: unknown) =>
+      .catch((error: unknown) => {
         logger.warn('The signing keyring could not be reread: this process keeps its keys and is not reported', {
           error,
-        }),
-      );
+        });
+      });
   }, options.reloadIntervalMs);
   timer.unref();
 

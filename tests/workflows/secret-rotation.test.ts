@@ -41,6 +41,12 @@ const succeed = {
   recordManualConfirmation: () => Promise.resolve({ confirmedAt: new Date().toISOString() }),
   markRotationUnconfirmed: async () => {},
   claimScheduledRotation: () => Promise.resolve({ number: 1, skipped: null, actor: member }),
+  // rotateSigningKey's steps: tests/integration/signing-key-rotation.test.ts runs them for real.
+  publishNextSigningKey: () => Promise.reject(new Error('not a signing-key rotation')),
+  checkApiProcesses: () => Promise.reject(new Error('not a signing-key rotation')),
+  switchSigningKey: () => Promise.reject(new Error('not a signing-key rotation')),
+  removeRetiredSigningKey: () => Promise.reject(new Error('not a signing-key rotation')),
+  withdrawNextSigningKey: () => Promise.reject(new Error('not a signing-key rotation')),
 } satisfies SecretRotationActivities;
 
 describe('rotateSecret (activity stand-ins)', () => {
