@@ -93,13 +93,11 @@ export async function startSigningKeys(options: SigningKeysOptions): Promise<Sig
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
-    running = running
-      .then(reload)
-      .catch((error: unknown) => {
-        logger.warn('The signing keyring could not be reread: this process keeps its keys and is not reported', {
-          error,
-        });
+    running = running.then(reload).catch((error: unknown) => {
+      logger.warn('The signing keyring could not be reread: this process keeps its keys and is not reported', {
+        error,
       });
+    });
   }, options.reloadIntervalMs);
   timer.unref();
 

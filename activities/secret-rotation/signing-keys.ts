@@ -120,7 +120,10 @@ export function createSigningKeyActivities(deps: ActivityDeps) {
       const old = read.keys.find((key) => key.kid === input.kid);
       if (!old) return { keyringVersion: read.version };
       if (old.state !== 'retiring')
-        throw ApplicationFailure.nonRetryable(`Key ${input.kid} is ${old.state}, not retiring.`, 'SigningKeyringChanged');
+        throw ApplicationFailure.nonRetryable(
+          `Key ${input.kid} is ${old.state}, not retiring.`,
+          'SigningKeyringChanged',
+        );
       const written = await writeSigningKeyring(
         deps.secretStore,
         read.version,
@@ -146,7 +149,10 @@ export function createSigningKeyActivities(deps: ActivityDeps) {
       let version = read.version;
       if (next) {
         if (next.state !== 'next')
-          throw ApplicationFailure.nonRetryable(`Key ${input.kid} is ${next.state}: not withdrawn.`, 'SigningKeyringChanged');
+          throw ApplicationFailure.nonRetryable(
+            `Key ${input.kid} is ${next.state}: not withdrawn.`,
+            'SigningKeyringChanged',
+          );
         version = (
           await writeSigningKeyring(
             deps.secretStore,

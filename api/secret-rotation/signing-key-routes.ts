@@ -82,7 +82,8 @@ const paths: ZodOpenApiPathsObject = {
   '/api/v1/admin/signing-keys': {
     get: {
       operationId: 'getSigningKeys',
-      summary: 'The access-token signing keys (kids and states) and what every live API process holds (platform admins)',
+      summary:
+        'The access-token signing keys (kids and states) and what every live API process holds (platform admins)',
       responses: {
         200: { description: 'The keyring.', content: { 'application/json': { schema: SigningKeysOverview } } },
         ...problemResponses(401, 403),

@@ -177,7 +177,7 @@ export const ROTATE_SIGNING_KEY_STEPS = [
   { name: 'distribute', title: 'Wait until every API process holds the new key' },
   { name: 'switch', title: 'Sign with the new key; the old one keeps verifying' },
   { name: 'confirm', title: 'Wait until every API process signs with the new key' },
-  { name: 'expire', title: "Wait until every token the old key signed has expired" },
+  { name: 'expire', title: 'Wait until every token the old key signed has expired' },
   { name: 'remove', title: 'Remove the old key' },
   { name: 'settle', title: 'Wait until every API process has dropped the old key' },
 ] as const;

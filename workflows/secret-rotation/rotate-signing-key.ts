@@ -73,7 +73,14 @@ export async function rotateSigningKey(input: RotateSigningKeyInput): Promise<Ro
     tracker.markCompensated('publish');
     for (const step of ['switch', 'confirm', 'expire', 'remove', 'settle'] as const) tracker.skip(step, 'Withdrawn.');
     tracker.setPhase('failed', reason);
-    return { rotationId, outcome: 'withdrawn', newKid: published.kid, oldKid: null, checks, progress: tracker.snapshot() };
+    return {
+      rotationId,
+      outcome: 'withdrawn',
+      newKid: published.kid,
+      oldKid: null,
+      checks,
+      progress: tracker.snapshot(),
+    };
   }
   checks.publish = distributed;
 
