@@ -80,10 +80,7 @@ async function loadKey(privateKeyPem: string): Promise<LoadedKey> {
 
 /** Access tokens signed and verified with one fixed key. */
 export async function createAccessTokens(settings: AccessTokenSettings): Promise<AccessTokens> {
-  const tokens = await createRotatingAccessTokens(settings, [
-    { privateKeyPem: settings.privateKeyPem, state: 'current' },
-  ]);
-  return { sign: tokens.sign, verify: tokens.verify, jwks: tokens.jwks, ttlMs: tokens.ttlMs };
+  return createRotatingAccessTokens(settings, [{ privateKeyPem: settings.privateKeyPem, state: 'current' }]);
 }
 
 export async function createRotatingAccessTokens(
