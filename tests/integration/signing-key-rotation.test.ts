@@ -112,7 +112,9 @@ describe('signing-key rotation', () => {
     const jwksSeen: Array<{ at: number; A: string[]; B: string[] }> = [];
     const watchJwks = async () => {
       while (running) {
-        jwksSeen.push({ at: Date.now(), A: await jwksKids('A'), B: await jwksKids('B') });
+        // Stamped before the reads: a read stamped after the rotation's end also started after it.
+        const at = Date.now();
+        jwksSeen.push({ at, A: await jwksKids('A'), B: await jwksKids('B') });
         await sleep(200);
       }
     };
