@@ -220,7 +220,7 @@ describe('signing-key rotation', () => {
     );
     assert.ok(overview.body.processes.every((p) => p.signingKid === newKid && String(p.kids) === newKid));
 
-    const audit = await platform.database.query<Array<{ action: string; target_id: string }>>(
+    const audit = await platform.database.query<{ action: string; target_id: string }>(
       `SELECT action, target_id FROM audit_log WHERE action LIKE 'signing_key.%' ORDER BY id`,
     );
     assert.deepEqual(
@@ -279,7 +279,7 @@ describe('signing-key rotation', () => {
       // The key that was never used to sign is gone; tokens of the current key still work.
       assert.equal((await request(urls.B, 'GET', '/api/v1/me', { headers })).status, 200);
 
-      const alert = await platform.database.query<Array<{ target_id: string; after: { reason: string } }>>(
+      const alert = await platform.database.query<{ target_id: string; after: { reason: string } }>(
         `SELECT target_id, after FROM audit_log WHERE action = 'signing_key.rotation_failed'`,
       );
       assert.equal(alert.length, 1);
@@ -304,7 +304,7 @@ describe('signing-key rotation', () => {
       assert.equal(refused.status, 403, `${method} ${path} member`);
       assert.match(refused.headers.get('content-type') ?? '', /problem\+json/);
     }
-    const rotations = await platform.database.query<Array<{ n: number }>>(
+    const rotations = await platform.database.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM audit_log WHERE action = 'signing_key.rotation_started'`,
     );
     assert.equal(rotations[0]!.n, 2, 'the refused calls started nothing');
