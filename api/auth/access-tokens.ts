@@ -141,9 +141,10 @@ export async function createRotatingAccessTokens(
       }
       verified.delete(token);
       try {
+        // A token names its key; one that names none, or one no longer held, is checked against
+        // the current key, so it is refused for what is wrong with it (signature, expiry, …).
         const kid = headerKid(token);
-        const key = typeof kid === 'string' ? keys.get(kid) : undefined;
-        if (!key) throw new InvalidAccessTokenError('the token is not signed with a published key');
+        const key = (typeof kid === 'string' ? keys.get(kid) : undefined) ?? signing!;
         const { payload } = await jwtVerify(token, key.publicKey, {
           algorithms: [ALGORITHM],
           issuer: settings.issuer,
