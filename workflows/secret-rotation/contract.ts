@@ -149,7 +149,8 @@ export interface RotateSigningKeyInput {
   timings: ActivityTimings;
 }
 
-export type SigningKeyRotationOutcome = 'completed' | 'withdrawn';
+/** `withdrawn`: the new key never reached every process and was taken out; `refused`: nothing was changed. */
+export type SigningKeyRotationOutcome = 'completed' | 'withdrawn' | 'refused';
 
 /** What one wait found: every live process, and the keyring version each reported. */
 export interface ApiProcessCheck {
@@ -164,7 +165,8 @@ export interface ApiProcessCheck {
 export interface RotateSigningKeyResult {
   rotationId: string;
   outcome: SigningKeyRotationOutcome;
-  newKid: string;
+  /** Null when the rotation was refused before a key was made. */
+  newKid: string | null;
   /** The key replaced (null when the rotation was withdrawn before the switch). */
   oldKid: string | null;
   /** Each wait's last check: who held what, and when (the rotation's report). */

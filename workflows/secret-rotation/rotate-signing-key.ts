@@ -5,9 +5,9 @@
 // polls what the processes report (api_processes) every reload interval and keeps its last
 // check as the rotation's report. A new key that does not reach every process in time is
 // withdrawn before it ever signed, and the rotation ends failed with an alert.
-import { proxyActivities, sleep } from '@temporalio/workflow';
+import { ActivityFailure, proxyActivities, sleep } from '@temporalio/workflow';
 import type { SecretRotationActivities } from '../../activities/secret-rotation/index.ts';
-import { StepTracker } from '../shared/step-tracker.ts';
+import { describeFailure, StepTracker } from '../shared/step-tracker.ts';
 import type {
   ApiProcessCheck,
   RotateSigningKeyInput,
@@ -57,7 +57,17 @@ export async function rotateSigningKey(input: RotateSigningKeyInput): Promise<Ro
     }
   };
 
-  const published = await tracker.run('publish', () => activities.publishNextSigningKey(ref));
+  let published: { kid: string; keyringVersion: number; currentKid: string };
+  try {
+    published = await tracker.run('publish', () => activities.publishNextSigningKey(ref));
+  } catch (error) {
+    // Another rotation under way, or the store refusing for good: nothing was changed.
+    if (!(error instanceof ActivityFailure)) throw error;
+    const reason = describeFailure(error);
+    for (const step of ROTATE_SIGNING_KEY_STEPS) if (step.name !== 'publish') tracker.skip(step.name, 'Not rotated.');
+    tracker.setPhase('failed', reason);
+    return { rotationId, outcome: 'refused', newKid: null, oldKid: null, checks, progress: tracker.snapshot() };
+  }
   const publishedAt = Date.now();
   const distributed = await tracker.run('distribute', () =>
     waitForProcesses('distribute', published.keyringVersion, {
