@@ -146,7 +146,7 @@ describe('signing-key rotation', () => {
 
     assert.equal(result.outcome, 'completed', JSON.stringify(result.progress));
     assert.equal(result.oldKid, oldKid);
-    const newKid = result.newKid;
+    const newKid = result.newKid!;
     assert.notEqual(newKid, oldKid);
 
     // Not one valid token refused, by either process, whoever issued it.
