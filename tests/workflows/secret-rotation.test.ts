@@ -391,4 +391,27 @@ describe('rotateSigningKey (activity stand-ins)', () => {
       );
     });
   });
+
+  it('ends refused, changing nothing, while another rotation is under way', async () => {
+    const standIns = {
+      ...succeed,
+      publishNextSigningKey: () =>
+        Promise.reject(
+          ApplicationFailure.nonRetryable('Another rotation is under way: key k2 is next.', 'SigningKeyRotationBusy'),
+        ),
+    } satisfies Partial<SecretRotationActivities>;
+    await harness.withWorker(standIns, async (s) => {
+      const run = input();
+      const handle = await s.start<typeof rotateSigningKey>(
+        'rotateSigningKey',
+        run,
+        `signing-key-rotate/wf/${run.rotationId}`,
+      );
+      const result = await handle.result();
+      assert.equal(result.outcome, 'refused');
+      assert.equal(result.newKid, null);
+      assert.match(result.progress.error ?? '', /under way/);
+      assert.deepEqual(s.names(), ['publishNextSigningKey']);
+    });
+  });
 });
