@@ -14,6 +14,7 @@ import { selectMailer } from '../integrations/mail/select.ts';
 import { createOutboundClient } from '../integrations/outbound/fetch.ts';
 import { createOutboundGuard } from '../integrations/outbound/guard.ts';
 import { selectSecretStore } from '../integrations/secrets/select.ts';
+import { signingKeyringPath } from '../integrations/secrets/signing-keyring.ts';
 import { assertRuntimeRole } from '../db/runtime-role.ts';
 import { createApp, finalErrorHandler } from './app.ts';
 import { loadRouteModules } from './routes/registry.ts';
@@ -87,6 +88,7 @@ const signingKeys = await startSigningKeys({
   secretStore,
   logger,
   seedPrivateKeyPem: config.accessTokens.seedPrivateKeyPem,
+  keyringPath: signingKeyringPath(config.temporal.taskQueuePrefix),
   issuer: config.accessTokens.issuer,
   audience: config.accessTokens.audience,
   ttlMs: config.accessTokens.ttlMs,

@@ -30,6 +30,8 @@ export interface SigningKeysOptions {
   logger: Logger;
   /** JWT_PRIVATE_KEY: the first key when the store has no keyring yet. */
   seedPrivateKeyPem: string | undefined;
+  /** The keyring's secret path (signingKeyringPath of TEMPORAL_TASK_QUEUE). */
+  keyringPath: string;
   issuer: string;
   audience: string;
   ttlMs: number;
@@ -49,7 +51,7 @@ export interface SigningKeys {
 export async function startSigningKeys(options: SigningKeysOptions): Promise<SigningKeys> {
   const { dataSource, secretStore, logger } = options;
   const processId = randomUUID();
-  let keyring = await ensureSigningKeyring(secretStore, options.seedPrivateKeyPem);
+  let keyring = await ensureSigningKeyring(secretStore, options.keyringPath, options.seedPrivateKeyPem);
   const accessTokens = await createRotatingAccessTokens(
     { issuer: options.issuer, audience: options.audience, ttlMs: options.ttlMs },
     keyring.keys,
@@ -76,7 +78,7 @@ export async function startSigningKeys(options: SigningKeysOptions): Promise<Sig
   });
 
   const reload = async (): Promise<void> => {
-    const read = await readSigningKeyring(secretStore);
+    const read = await readSigningKeyring(secretStore, options.keyringPath);
     if (!read) throw new Error('The signing keyring is gone from the secret store');
     if (read.version !== keyring.version) {
       await accessTokens.load(read.keys);

@@ -21,12 +21,14 @@ import type { ActivityDeps } from '../shared/deps.ts';
 
 interface RotationRef {
   rotationId: string;
+  /** The deployment's keyring (signingKeyringPath). */
+  keyringPath: string;
   actor: AuditActor;
 }
 
 export function createSigningKeyActivities(deps: ActivityDeps) {
-  const keyring = async (): Promise<SigningKeyring> => {
-    const read = await readSigningKeyring(deps.secretStore);
+  const keyring = async (path: string): Promise<SigningKeyring> => {
+    const read = await readSigningKeyring(deps.secretStore, path);
     // The API seeds it at boot: a worker that finds none runs beside no API process yet.
     if (!read) throw new Error('The signing keyring is not in the secret store yet (no API process has started)');
     return read;
@@ -45,7 +47,7 @@ export function createSigningKeyActivities(deps: ActivityDeps) {
     async publishNextSigningKey(
       input: RotationRef,
     ): Promise<{ kid: string; keyringVersion: number; currentKid: string }> {
-      const read = await keyring();
+      const read = await keyring(input.keyringPath);
       const current = read.keys.find((key) => key.state === 'current')!;
       const own = read.keys.find((key) => key.rotationId === input.rotationId);
       if (own) return { kid: own.kid, keyringVersion: read.version, currentKid: current.kid };
@@ -56,7 +58,10 @@ export function createSigningKeyActivities(deps: ActivityDeps) {
           'SigningKeyRotationBusy',
         );
       const entry = await signingKeyEntry(generateSigningKeyPem(), 'next', input.rotationId);
-      const written = await writeSigningKeyring(deps.secretStore, read.version, [...read.keys, entry]);
+      const written = await writeSigningKeyring(deps.secretStore, input.keyringPath, read.version, [
+        ...read.keys,
+        entry,
+      ]);
       await audit(input.actor, 'signing_key.published', entry.kid, {
         rotationId: input.rotationId,
         keyringVersion: written.version,
@@ -87,7 +92,7 @@ export function createSigningKeyActivities(deps: ActivityDeps) {
     async switchSigningKey(
       input: RotationRef & { kid: string; oldKid: string; tokenLifetimeMs: number },
     ): Promise<{ keyringVersion: number }> {
-      const read = await keyring();
+      const read = await keyring(input.keyringPath);
       const next = read.keys.find((key) => key.kid === input.kid);
       if (next?.state === 'current') return { keyringVersion: read.version };
       const old = read.keys.find((key) => key.kid === input.oldKid);
@@ -104,7 +109,7 @@ export function createSigningKeyActivities(deps: ActivityDeps) {
         if (key.kid === input.oldKid) return { ...key, state: 'retiring', notAfter };
         return key;
       });
-      const written = await writeSigningKeyring(deps.secretStore, read.version, keys);
+      const written = await writeSigningKeyring(deps.secretStore, input.keyringPath, read.version, keys);
       await audit(input.actor, 'signing_key.switched', input.kid, {
         rotationId: input.rotationId,
         retiring: input.oldKid,
@@ -116,7 +121,7 @@ export function createSigningKeyActivities(deps: ActivityDeps) {
 
     /** Removes the retiring key once every token it signed has expired. */
     async removeRetiredSigningKey(input: RotationRef & { kid: string }): Promise<{ keyringVersion: number }> {
-      const read = await keyring();
+      const read = await keyring(input.keyringPath);
       const old = read.keys.find((key) => key.kid === input.kid);
       if (!old) return { keyringVersion: read.version };
       if (old.state !== 'retiring')
@@ -126,6 +131,7 @@ export function createSigningKeyActivities(deps: ActivityDeps) {
         );
       const written = await writeSigningKeyring(
         deps.secretStore,
+        input.keyringPath,
         read.version,
         read.keys.filter((key) => key.kid !== input.kid),
       );
@@ -144,7 +150,7 @@ export function createSigningKeyActivities(deps: ActivityDeps) {
     async withdrawNextSigningKey(
       input: RotationRef & { kid: string; reason: string },
     ): Promise<{ keyringVersion: number }> {
-      const read = await keyring();
+      const read = await keyring(input.keyringPath);
       const next = read.keys.find((key) => key.kid === input.kid);
       let version = read.version;
       if (next) {
@@ -156,6 +162,7 @@ export function createSigningKeyActivities(deps: ActivityDeps) {
         version = (
           await writeSigningKeyring(
             deps.secretStore,
+            input.keyringPath,
             read.version,
             read.keys.filter((key) => key.kid !== input.kid),
           )

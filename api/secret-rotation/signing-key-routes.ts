@@ -8,7 +8,7 @@ import { SigningKeyRotationStarted, SigningKeysOverview } from '../../contracts/
 import { listLiveApiProcesses } from '../../db/repositories/api-processes.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
 import { withPlatformScope } from '../../db/scope.ts';
-import { readSigningKeyring } from '../../integrations/secrets/signing-keyring.ts';
+import { readSigningKeyring, signingKeyringPath } from '../../integrations/secrets/signing-keyring.ts';
 import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
@@ -26,8 +26,9 @@ export function signingKeysRouter(deps: ApiDeps): Router {
     next();
   });
 
+  const keyringPath = signingKeyringPath(deps.temporal.taskQueuePrefix);
   router.get('/', async (_req, res) => {
-    const keyring = await readSigningKeyring(deps.secretStore);
+    const keyring = await readSigningKeyring(deps.secretStore, keyringPath);
     const processes = await withPlatformScope(deps.dataSource, (db) =>
       listLiveApiProcesses(db, LIVE_WITHIN_RELOADS * deps.settings.signingKeys.reloadIntervalMs),
     );
@@ -53,7 +54,7 @@ export function signingKeysRouter(deps: ApiDeps): Router {
 
   router.post('/rotations', async (req, res) => {
     // The workflow refuses too (its first step); this answers at once instead of a failed operation.
-    const keyring = await readSigningKeyring(deps.secretStore);
+    const keyring = await readSigningKeyring(deps.secretStore, keyringPath);
     const busy = keyring?.keys.find((key) => key.state !== 'current');
     if (busy)
       throw new ProblemError(

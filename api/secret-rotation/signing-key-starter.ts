@@ -3,7 +3,7 @@
 // and how long a token lives (its TTL, the verifier's clock skew and one reload interval, so a
 // process that switched just after the check is covered too).
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
-import { newRotationId } from '../../integrations/secrets/signing-keyring.ts';
+import { newRotationId, signingKeyringPath } from '../../integrations/secrets/signing-keyring.ts';
 import type { rotateSigningKey } from '../../workflows/secret-rotation/rotate-signing-key.ts';
 import { ROTATE_SIGNING_KEY_KIND, rotateSigningKeyWorkflowId } from '../../workflows/secret-rotation/contract.ts';
 import { CLOCK_TOLERANCE_S } from '../auth/access-tokens.ts';
@@ -28,6 +28,7 @@ export function startSigningKeyRotation(deps: ApiDeps, requestedBy: AuditActor):
       args: [
         {
           rotationId,
+          keyringPath: signingKeyringPath(deps.temporal.taskQueuePrefix),
           requestedBy,
           reloadIntervalMs: keys.reloadIntervalMs,
           liveWithinMs: LIVE_WITHIN_RELOADS * keys.reloadIntervalMs,

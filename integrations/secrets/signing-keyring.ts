@@ -1,5 +1,7 @@
 // The access-token signing keyring (docs/decisions/0030): one platform secret in the secret
-// store, `platform/signing-keys/access-tokens`, whose every write is a new store version. Its
+// store, `platform/<deployment>/signing-keys/access-tokens` (the deployment is its
+// TEMPORAL_TASK_QUEUE prefix, so deployments sharing a Vault keep their own keys), whose every
+// write is a new store version. Its
 // one field, `keyring`, is JSON: the Ed25519 keys every API process verifies with, each in a
 // state:
 //
@@ -16,9 +18,12 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 import type { SecretStore } from './port.ts';
-import { SecretStoreError } from './port.ts';
+import { checkSecretPath, SecretStoreError } from './port.ts';
 
-export const ACCESS_TOKEN_KEYRING_PATH = 'platform/signing-keys/access-tokens';
+/** Where a deployment's keyring lives; `deployment` is its TEMPORAL_TASK_QUEUE prefix. */
+export function signingKeyringPath(deployment: string): string {
+  return checkSecretPath(`platform/${deployment}/signing-keys/access-tokens`);
+}
 
 export type SigningKeyState = 'next' | 'current' | 'retiring';
 
@@ -42,8 +47,8 @@ export interface SigningKeyring {
 }
 
 /** The keyring as it is stored, or null when there is none yet. */
-export async function readSigningKeyring(store: SecretStore): Promise<SigningKeyring | null> {
-  const stored = await store.read(ACCESS_TOKEN_KEYRING_PATH);
+export async function readSigningKeyring(store: SecretStore, path: string): Promise<SigningKeyring | null> {
+  const stored = await store.read(path);
   if (!stored) return null;
   return { version: stored.version, keys: parseKeys(stored.data.keyring) };
 }
@@ -54,16 +59,13 @@ export async function readSigningKeyring(store: SecretStore): Promise<SigningKey
  */
 export async function writeSigningKeyring(
   store: SecretStore,
+  path: string,
   expectedVersion: number,
   keys: SigningKeyEntry[],
 ): Promise<SigningKeyring> {
   const current = keys.filter((key) => key.state === 'current');
   if (current.length !== 1) throw new Error(`A signing keyring needs exactly one current key, not ${current.length}.`);
-  const { version } = await store.write(
-    ACCESS_TOKEN_KEYRING_PATH,
-    { keyring: JSON.stringify(keys) },
-    { cas: expectedVersion },
-  );
+  const { version } = await store.write(path, { keyring: JSON.stringify(keys) }, { cas: expectedVersion });
   return { version, keys };
 }
 
@@ -72,17 +74,21 @@ export async function writeSigningKeyring(
  * deployment that had a key keeps it and its tokens stay valid) or a new key. Any number of
  * processes may call this at once: one write wins, the others read what it wrote.
  */
-export async function ensureSigningKeyring(store: SecretStore, seedPem: string | undefined): Promise<SigningKeyring> {
-  const existing = await readSigningKeyring(store);
+export async function ensureSigningKeyring(
+  store: SecretStore,
+  path: string,
+  seedPem: string | undefined,
+): Promise<SigningKeyring> {
+  const existing = await readSigningKeyring(store, path);
   if (existing) return existing;
   const entry = seedPem
     ? await signingKeyEntry(seedPem, 'current', null)
     : await signingKeyEntry(generateSigningKeyPem(), 'current', null);
   try {
-    return await writeSigningKeyring(store, 0, [entry]);
+    return await writeSigningKeyring(store, path, 0, [entry]);
   } catch (error) {
     if (!(error instanceof SecretStoreError) || error.reason !== 'conflict') throw error;
-    const written = await readSigningKeyring(store);
+    const written = await readSigningKeyring(store, path);
     if (!written) throw error;
     return written;
   }

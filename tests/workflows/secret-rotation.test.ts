@@ -271,6 +271,7 @@ describe('rotateSigningKey (activity stand-ins)', () => {
 
   const input = () => ({
     rotationId: randomUUID(),
+    keyringPath: 'platform/wf/signing-keys/access-tokens',
     requestedBy: member,
     reloadIntervalMs: 50,
     liveWithinMs: 150,

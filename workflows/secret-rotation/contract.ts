@@ -135,6 +135,8 @@ export function rotateSigningKeyWorkflowId(deployment: string, rotationId: strin
 export interface RotateSigningKeyInput {
   /** Names the new key in the keyring, so a retried step finds what it wrote. */
   rotationId: string;
+  /** The keyring's secret path (the deployment's; never a key). */
+  keyringPath: string;
   requestedBy: AuditActor;
   /** SIGNING_KEYS_RELOAD_INTERVAL: how often every API process rereads the keyring (and how often this looks). */
   reloadIntervalMs: number;

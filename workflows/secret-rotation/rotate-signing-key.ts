@@ -17,7 +17,7 @@ import type {
 import { ROTATE_SIGNING_KEY_KIND, ROTATE_SIGNING_KEY_STEPS } from './contract.ts';
 
 export async function rotateSigningKey(input: RotateSigningKeyInput): Promise<RotateSigningKeyResult> {
-  const { rotationId, requestedBy: actor, timings } = input;
+  const { rotationId, keyringPath, requestedBy: actor, timings } = input;
   const activities = proxyActivities<SecretRotationActivities>({
     startToCloseTimeout: timings.startToCloseTimeoutMs,
     heartbeatTimeout: timings.heartbeatTimeoutMs,
@@ -30,7 +30,7 @@ export async function rotateSigningKey(input: RotateSigningKeyInput): Promise<Ro
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2m' },
   });
   const tracker = new StepTracker<RotateSigningKeyStep>(ROTATE_SIGNING_KEY_KIND, null, ROTATE_SIGNING_KEY_STEPS);
-  const ref = { rotationId, actor };
+  const ref = { rotationId, keyringPath, actor };
   const checks: RotateSigningKeyResult['checks'] = {};
 
   /**
