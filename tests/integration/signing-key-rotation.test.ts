@@ -18,7 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { SigningKeysOverview } from '../../contracts/secret-rotation.ts';
 import type { RotateSigningKeyResult } from '../../workflows/secret-rotation/contract.ts';
-import { request } from '../support/api-client.ts';
+import { ApiClient, request } from '../support/api-client.ts';
 import { historyText } from '../support/connectors.ts';
 import { recordHistory } from '../support/histories.ts';
 import type { Platform, TestUser } from '../support/platform.ts';
@@ -209,6 +209,16 @@ describe('signing-key rotation', () => {
     assert.deepEqual(
       result.progress.steps.map((step) => step.status),
       ['completed', 'completed', 'completed', 'completed', 'completed', 'completed', 'completed'],
+    );
+
+    // The operation view (platform admins): the same steps, from either process.
+    const operation = await new ApiClient(urls.B, await adminHeaders('A')).getOperation(workflowId);
+    assert.ok(operation.ok, JSON.stringify(operation));
+    assert.equal(operation.body.kind, 'signing-key-rotate');
+    assert.equal(operation.body.status, 'completed');
+    assert.deepEqual(
+      operation.body.steps.map((step) => step.name),
+      ['publish', 'distribute', 'switch', 'confirm', 'expire', 'remove', 'settle'],
     );
 
     const overview = await request<SigningKeysOverview>(urls.B, 'GET', '/api/v1/admin/signing-keys', {
