@@ -128,6 +128,17 @@ export interface ApiDeps {
       /** `<PUBLIC_URL>/connectors/callback`: the one redirect URI registered at providers. */
       redirectUri: string;
     };
+    /** The access-token keyring (docs/decisions/0030): how processes reread it and rotations wait. */
+    signingKeys: {
+      /** SIGNING_KEYS_RELOAD_INTERVAL: how often every API process rereads the keyring and reports. */
+      reloadIntervalMs: number;
+      /** SIGNING_KEY_DISTRIBUTION_TIMEOUT: a new key no process set holds by then is withdrawn. */
+      distributionTimeoutMs: number;
+      /** JWKS_MAX_AGE: the JWKS's cache lifetime; a key is published at least this long before it signs. */
+      jwksMaxAgeMs: number;
+      /** ACCESS_TOKEN_TTL: a retiring key stays published this long (and the skew) after its last token. */
+      accessTokenTtlMs: number;
+    };
     secrets: {
       /** SECRET_VERSION_RETENTION: how long replaced and deleted secret values are kept. */
       versionRetentionMs: number;
