@@ -3,14 +3,14 @@
 // are linked as they are.
 import { z } from 'zod';
 
-export const InvoiceStatus = z.enum(['draft', 'open', 'paid', 'uncollectible', 'void']);
-export type InvoiceStatus = z.infer<typeof InvoiceStatus>;
-
 export const Invoice = z
   .object({
     id: z.string().meta({ description: "The provider's invoice id (Stripe: in_…)." }),
     number: z.string().nullable().meta({ description: 'The number printed on it; null while a draft.' }),
-    status: InvoiceStatus.nullable(),
+    status: z.string().nullable().meta({
+      description:
+        "Stripe's status: draft, open, paid, uncollectible or void (others may come; show them as they are).",
+    }),
     currency: z.string().meta({ description: 'ISO 4217, lower case (usd).' }),
     amountDue: z.number().int().meta({ description: 'In the currency’s smallest unit (cents).' }),
     amountPaid: z.number().int().meta({ description: 'In the currency’s smallest unit (cents).' }),

@@ -2,6 +2,12 @@
 import { z } from 'zod';
 import { Ed25519Jwk } from './auth.ts';
 
+/** Where the keys are served (public): licenses and reconciliation records name it beside their JWS. */
+export const LICENSE_JWKS_PATH = '/api/v1/license/jwks';
+
+/** The JWS `typ` of a tenant license (a JWT). */
+export const LICENSE_JWT_TYPE = 'atrium-license+jwt';
+
 export const LicenseJwk = Ed25519Jwk.meta({ id: 'LicenseJwk' });
 export type LicenseJwk = z.infer<typeof LicenseJwk>;
 

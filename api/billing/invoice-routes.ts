@@ -65,9 +65,13 @@ export function invoiceRouter(deps: ApiDeps): Router {
 function providerProblem(error: unknown): ProblemError {
   if (!(error instanceof BillingError)) throw error;
   if (error.reason === 'unreachable' || error.reason === 'rate_limited')
-    return new ProblemError('unavailable', `The invoices cannot be read right now; try again shortly. ${error.message}`, {
-      headers: { 'Retry-After': '30' },
-    });
+    return new ProblemError(
+      'unavailable',
+      `The invoices cannot be read right now; try again shortly. ${error.message}`,
+      {
+        headers: { 'Retry-After': '30' },
+      },
+    );
   return new ProblemError('badGateway', `The invoices could not be read from the billing provider. ${error.message}`);
 }
 

@@ -4,12 +4,11 @@
 import { Router } from 'express';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { TenantPath } from '../../contracts/common.ts';
-import { TenantLicenseDocument } from '../../contracts/license.ts';
+import { LICENSE_JWKS_PATH, TenantLicenseDocument } from '../../contracts/license.ts';
 import { requireAuth } from '../auth/require-auth.ts';
 import { readInTenantScope } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
-import { LICENSE_JWKS_PATH } from '../routes/license.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { routeModule } from '../routes/route-module.ts';
 

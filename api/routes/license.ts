@@ -8,9 +8,6 @@ import type { ApiDeps } from '../deps.ts';
 import type { RouteModule } from './route-module.ts';
 import { routeModule } from './route-module.ts';
 
-/** Where the keys are served: licenses and reconciliation records name it beside their JWS. */
-export const LICENSE_JWKS_PATH = '/api/v1/license/jwks';
-
 export function licenseRouter(deps: ApiDeps): Router {
   const router = Router();
   router.get('/jwks', async (_req, res) => {

@@ -48,7 +48,8 @@ export interface BillingDeletion {
 export interface BillingInvoice {
   id: string;
   number: string | null;
-  status: 'draft' | 'open' | 'paid' | 'uncollectible' | 'void' | null;
+  /** Stripe's: draft, open, paid, uncollectible, void (and whatever it adds later). */
+  status: string | null;
   currency: string;
   amountDue: number;
   amountPaid: number;
