@@ -66,7 +66,7 @@ function ReconciliationRecordCard({ slug, record }: { slug: string; record: Reco
           revision {record.revision} · {record.usageEvents} usage events
         </Text>
       </Group>
-      <Table.ScrollContainer minWidth={320}>
+      <Table.ScrollContainer minWidth={260}>
         <Table verticalSpacing={4} fz="sm" data-testid="reconciliation-meters">
           <Table.Thead>
             <Table.Tr>
