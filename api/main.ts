@@ -75,7 +75,7 @@ const health = createHealthChecker(
     dataSource,
     temporal: client,
     secretStore,
-    // The worker's billing provider and cluster, only asked whether they answer.
+    // The worker's billing provider (built above) and cluster, asked whether they answer.
     billing,
     cluster: createCluster(config.health.cluster, logger),
     mailer,
