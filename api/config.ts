@@ -195,8 +195,9 @@ const ApiEnv = z.object({
   // OpenTelemetry traces out, and Jaeger's query API for the operation page (config/tracing.ts).
   ...tracingSettings,
   ...traceQuerySettings,
-  // The worker's billing provider and cluster: the API only checks that they answer (the
-  // admin health page, api/health/); it never bills or changes the cluster.
+  // The worker's billing provider and cluster: the API checks that they answer (the admin
+  // health page, api/health/) and reads a tenant's invoices from the billing provider
+  // (api/billing/invoice-routes.ts); it never bills or changes the cluster.
   ...billingSettings,
   ...clusterSettings,
   // Tenant-defined OAuth providers on http:// (development and tests only).

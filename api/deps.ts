@@ -4,6 +4,7 @@ import type { DeliveryPolicy } from '../workflows/webhooks/contract.ts';
 import type { MeteringPolicy } from '../workflows/metering/contract.ts';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
+import type { Billing } from '../integrations/billing/port.ts';
 import type { IdentityProviders } from '../integrations/identity/port.ts';
 import type { Mailer } from '../integrations/mail/port.ts';
 import type { OutboundFetch } from '../integrations/outbound/fetch.ts';
@@ -24,6 +25,8 @@ import type { TemporalTokens } from './ops/temporal-tokens.ts';
 
 export interface ApiDeps {
   dataSource: DataSource;
+  /** The billing provider (Stripe or local), read only: a tenant's invoices (api/billing/invoice-routes.ts). */
+  billing: Billing;
   /** Each tenant's requests per minute, shared by every API process (api/http/tenant-rate-limit.ts). */
   tenantRateLimiter: TenantRateLimiter;
   /** Counts each tenant's API requests on the meter `api.requests` (api/billing/request-metering.ts). */

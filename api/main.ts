@@ -69,13 +69,15 @@ if (config.outbound.allowLoopback)
 
 const mailer = selectMailer(config.mail, logger);
 const secretStore = selectSecretStore(config.secretStore, dataSource, logger);
+// The worker's billing provider: the health page asks whether it answers, the invoices route reads from it.
+const billing = selectBilling(config.health.billing, dataSource);
 const health = createHealthChecker(
   platformProbes({
     dataSource,
     temporal: client,
     secretStore,
-    // The worker's billing provider and cluster, only asked whether they answer.
-    billing: selectBilling(config.health.billing, dataSource),
+    // The worker's billing provider (built above) and cluster, asked whether they answer.
+    billing,
     cluster: createCluster(config.health.cluster, logger),
     mailer,
   }),
@@ -102,6 +104,7 @@ const requestMeter = startRequestMeter({
 });
 const deps: ApiDeps = {
   dataSource,
+  billing,
   requestMeter,
   tenantRateLimiter: config.settings.tenantRateLimits
     ? createTenantRateLimiter({ dataSource, limits: config.settings.tenantRateLimits })
