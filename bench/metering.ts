@@ -20,6 +20,8 @@
 //
 //   npm run bench -- metering
 //   npm run bench -- metering --events 200000 --reconcile-events 1000000 --tenants 50 --hours 4
+//   npm run bench -- metering --part ingestion       (or reconciliation) one half only
+// ATRIUM_BENCH_API_NODE_OPTIONS is given to the API process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -46,6 +48,7 @@ const { values: args } = parseArgs({
     tenants: { type: 'string', default: '50' },
     hours: { type: 'string', default: '4' },
     settle: { type: 'string', default: '1000' },
+    part: { type: 'string', default: 'both' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -53,6 +56,7 @@ if (args.help) {
   console.log(
     'usage: npm run bench -- metering [--events 100000] [--batch 500] [--concurrency 8]\n' +
       '                                 [--reconcile-events 1000000] [--tenants 50] [--hours 4] [--settle 1000] (ms)\n' +
+      '                                 [--part both|ingestion|reconciliation]\n' +
       'Env: ATRIUM_BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres), a superuser, on this machine.',
   );
   process.exit(0);
@@ -64,6 +68,9 @@ const RECONCILE_EVENTS = positiveInt('--reconcile-events', args['reconcile-event
 const TENANTS = positiveInt('--tenants', args.tenants);
 const HOURS = positiveInt('--hours', args.hours);
 const SETTLE_MS = positiveInt('--settle', args.settle);
+const PART = args.part;
+if (!['both', 'ingestion', 'reconciliation'].includes(PART))
+  throw new Error(`--part must be both, ingestion or reconciliation, got "${PART}"`);
 if (BATCH > 500) throw new Error('--batch must be at most 500 (the API takes 500 events per POST)');
 
 const HOUR = 3_600_000;
@@ -278,30 +285,8 @@ async function runReconciliation(baseUrl: string, adminToken: string, temporal: 
 // ------------------------------------------------------------------ main
 
 const seconds = (s: number) => `${s.toFixed(2)} s`;
-let exitCode = 0;
-try {
-  process.stderr.write('[bench] starting stripe-mock (scripts/servers.sh)\n');
-  const servers = startTestServers(['stripe']);
-  onCleanup(() => servers.stop());
-  Object.assign(process.env, servers.env);
-  // The ledger reads stripe-mock's address from the environment when it is loaded.
-  const { startFakeLedger } = await import('../tests/support/fake-ledger.ts');
-  const ledger = await startFakeLedger({
-    meters: Object.fromEntries(Object.values(STRIPE_METERS).map((m) => [m.id, m.event])),
-  });
-  onCleanup(() => ledger.stop());
 
-  const temporalServer = await startTemporalDevServer({ port: await freePort(), uiPort: await freePort() });
-  onCleanup(() => temporalServer.stop());
-  const database = await createBenchDatabase();
-  const platform = await startPlatform({
-    database,
-    temporalAddress: temporalServer.address,
-    extraApiEnv: { METERING_SCHEDULE: 'off', METERING_SETTLING_DELAY: `${SETTLE_MS}ms` },
-    extraWorkerEnv: ledger.workerEnv(STRIPE_METERS),
-  });
-  const admin = await seedUser(database, platform.jwtKey, { email: 'admin@bench.test', platformAdmin: true });
-  const owner = await seedUser(database, platform.jwtKey, { email: 'owner@bench-usage.test', platformAdmin: false });
+async function ingestionPart(baseUrl: string, database: BenchDatabase, owner: { token: string; userId: string }) {
   const [usageTenant] = await seedTenants(database, 'bench-usage', 1);
   await withClient(database.ownerUrl, (db) =>
     db.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')`, [
@@ -309,29 +294,8 @@ try {
       owner.userId,
     ]),
   );
-
   process.stderr.write(`[bench] ingestion: ${EVENTS} events, batches of ${BATCH}, ${CONCURRENCY} at once\n`);
-  const ingestion = await benchIngestion(platform.baseUrl, database, owner.token, usageTenant!.slug);
-
-  process.stderr.write(`[bench] reconciliation: seeding ${RECONCILE_EVENTS} events of ${TENANTS} tenants\n`);
-  const tenants = await seedTenants(database, 'bench-metered', TENANTS);
-  const range = await seedUsage(database, tenants);
-  const bare = await bareGroupBy(database, range);
-  await platform.startWorker();
-  const connection = await Connection.connect({ address: temporalServer.address });
-  onCleanup(() => connection.close());
-  const temporal = new Client({ connection });
-  process.stderr.write('[bench] reconciliation: first run\n');
-  const postsBefore = ledger.meterEventPosts();
-  const first = await runReconciliation(platform.baseUrl, admin.token, temporal);
-  const firstPosts = ledger.meterEventPosts() - postsBefore;
-  process.stderr.write('[bench] reconciliation: second run (nothing new)\n');
-  const second = await runReconciliation(platform.baseUrl, admin.token, temporal);
-  const secondPosts = ledger.meterEventPosts() - postsBefore - firstPosts;
-  if (first.result.reported !== bare.groups)
-    throw new Error(`the run reported ${first.result.reported} windows, the GROUP BY found ${bare.groups}`);
-  if (secondPosts !== 0) throw new Error(`the second run sent ${secondPosts} meter events`);
-
+  const ingestion = await benchIngestion(baseUrl, database, owner.token, usageTenant!.slug);
   console.log(`\nUsage ingestion, ${EVENTS} events in batches of ${BATCH}, ${CONCURRENCY} at once; ${machineLine()}\n`);
   console.log(
     table([
@@ -346,9 +310,38 @@ try {
     ]),
   );
   console.log('\ngoal: POST /api/v1/usage at least ×0.50 of the bare insert');
+  return { ...ingestion, ratio: ingestion.api / ingestion.bare };
+}
+
+async function reconciliationPart(
+  platform: Awaited<ReturnType<typeof startPlatform>>,
+  database: BenchDatabase,
+  temporalAddress: string,
+  adminToken: string,
+  ledger: { meterEventPosts(): number },
+) {
+  process.stderr.write(`[bench] reconciliation: seeding ${RECONCILE_EVENTS} events of ${TENANTS} tenants\n`);
+  const tenants = await seedTenants(database, 'bench-metered', TENANTS);
+  const range = await seedUsage(database, tenants);
+  const bare = await bareGroupBy(database, range);
+  await platform.startWorker();
+  const connection = await Connection.connect({ address: temporalAddress });
+  onCleanup(() => connection.close());
+  const temporal = new Client({ connection });
+  process.stderr.write('[bench] reconciliation: first run\n');
+  const postsBefore = ledger.meterEventPosts();
+  const first = await runReconciliation(platform.baseUrl, adminToken, temporal);
+  const firstPosts = ledger.meterEventPosts() - postsBefore;
+  process.stderr.write('[bench] reconciliation: second run (nothing new)\n');
+  const second = await runReconciliation(platform.baseUrl, adminToken, temporal);
+  const secondPosts = ledger.meterEventPosts() - postsBefore - firstPosts;
+  if (first.result.reported !== bare.groups)
+    throw new Error(`the run reported ${first.result.reported} windows, the GROUP BY found ${bare.groups}`);
+  if (secondPosts !== 0) throw new Error(`the second run sent ${secondPosts} meter events`);
+
   console.log(
     `\nReconciliation, ${RECONCILE_EVENTS} events, ${TENANTS} tenants × ${BILLED.length} meters × ${HOURS} hours ` +
-      `= ${bare.groups} windows; settling delay ${SETTLE_MS} ms × ${first.rounds} round(s)\n`,
+      `= ${bare.groups} windows; settling delay ${SETTLE_MS} ms × ${first.rounds} round(s); ${machineLine()}\n`,
   );
   console.log(
     table([
@@ -372,9 +365,52 @@ try {
   );
   console.log(`\nsteps of the first run (s): ${JSON.stringify(first.steps)}`);
   console.log('goal: the first run, without settling, at most ×5.00 of the bare GROUP BY');
+  return {
+    bareGroupBySeconds: bare.seconds,
+    windows: bare.groups,
+    first: { seconds: first.seconds, work: first.work, steps: first.steps, meterEvents: firstPosts },
+    second: { seconds: second.seconds, work: second.work, steps: second.steps, meterEvents: secondPosts },
+    ratio: first.work / bare.seconds,
+  };
+}
+
+let exitCode = 0;
+try {
+  process.stderr.write('[bench] starting stripe-mock (scripts/servers.sh)\n');
+  const servers = startTestServers(['stripe']);
+  onCleanup(() => servers.stop());
+  Object.assign(process.env, servers.env);
+  // The ledger reads stripe-mock's address from the environment when it is loaded.
+  const { startFakeLedger } = await import('../tests/support/fake-ledger.ts');
+  const ledger = await startFakeLedger({
+    meters: Object.fromEntries(Object.values(STRIPE_METERS).map((m) => [m.id, m.event])),
+  });
+  onCleanup(() => ledger.stop());
+
+  const temporalServer = await startTemporalDevServer({ port: await freePort(), uiPort: await freePort() });
+  onCleanup(() => temporalServer.stop());
+  const database = await createBenchDatabase();
+  const platform = await startPlatform({
+    database,
+    temporalAddress: temporalServer.address,
+    extraApiEnv: {
+      METERING_SCHEDULE: 'off',
+      METERING_SETTLING_DELAY: `${SETTLE_MS}ms`,
+      ...(process.env.ATRIUM_BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.ATRIUM_BENCH_API_NODE_OPTIONS } : {}),
+    },
+    extraWorkerEnv: ledger.workerEnv(STRIPE_METERS),
+  });
+  const admin = await seedUser(database, platform.jwtKey, { email: 'admin@bench.test', platformAdmin: true });
+  const owner = await seedUser(database, platform.jwtKey, { email: 'owner@bench-usage.test', platformAdmin: false });
+
+  const results: Record<string, unknown> = {};
+  if (PART !== 'reconciliation') results.ingestion = await ingestionPart(platform.baseUrl, database, owner);
+  if (PART !== 'ingestion')
+    results.reconciliation = await reconciliationPart(platform, database, temporalServer.address, admin.token, ledger);
   writeResults(
     'metering',
     {
+      part: PART,
       events: EVENTS,
       batch: BATCH,
       concurrency: CONCURRENCY,
@@ -383,16 +419,7 @@ try {
       hours: HOURS,
       settleMs: SETTLE_MS,
     },
-    {
-      ingestion: { ...ingestion, ratio: ingestion.api / ingestion.bare },
-      reconciliation: {
-        bareGroupBySeconds: bare.seconds,
-        windows: bare.groups,
-        first: { seconds: first.seconds, work: first.work, steps: first.steps, meterEvents: firstPosts },
-        second: { seconds: second.seconds, work: second.work, steps: second.steps, meterEvents: secondPosts },
-        ratio: first.work / bare.seconds,
-      },
-    },
+    results,
   );
 } catch (error) {
   console.error(error);
