@@ -29,6 +29,8 @@ const WorkerEnv = z.object({
   DATABASE_URL: postgresUrl,
   ...temporalSettings,
   LOG_LEVEL: logLevel,
+  /** A folder of prebuilt workflow bundles (`npm run build:workflows`); unset: bundle at start. */
+  WORKER_WORKFLOW_BUNDLE_DIR: z.string().min(1).optional(),
   /** How long in-flight activities get to finish after SIGINT/SIGTERM. */
   WORKER_SHUTDOWN_GRACE_TIME: duration.default(30_000),
   /** Activity slots per family (`tenant-provisioning=20,tenant-offboarding=2`); unnamed families keep their default. */
@@ -97,6 +99,8 @@ export interface WorkerConfig {
   /** null: tracing is off. */
   tracing: TracingConfig;
   shutdownGraceTimeMs: number;
+  /** WORKER_WORKFLOW_BUNDLE_DIR; null: the worker bundles the workflows at start. */
+  workflowBundleDir: string | null;
   /** The families this worker polls, and the activity slots each gets where WORKER_ACTIVITY_SLOTS says. */
   families: readonly WorkflowFamily[];
   activitySlots: Partial<Record<WorkflowFamily, number>>;
@@ -130,6 +134,7 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     metrics: workerMetricsAddress(parsed),
     tracing: tracingConfigFrom(parsed),
     shutdownGraceTimeMs: parsed.WORKER_SHUTDOWN_GRACE_TIME,
+    workflowBundleDir: parsed.WORKER_WORKFLOW_BUNDLE_DIR ?? null,
     families: parsed.WORKER_FAMILIES,
     activitySlots: parsed.WORKER_ACTIVITY_SLOTS,
     legacyQueue: {

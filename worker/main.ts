@@ -30,11 +30,9 @@ import { checkConnectionBudget, readServerConnectionLimit } from './connection-b
 import { countOpenWorkflows, watchUntilDrained } from './legacy-queue.ts';
 import { activitiesFor, planWorkers } from './registry.ts';
 import { reportPools, runtimeMetrics } from './metrics.ts';
-import { bundleWorkflows } from './workflow-bundle.ts';
+import { CLEANUP_TIMEOUT_MS, SHUTDOWN_FORCE_MARGIN_MS } from './shutdown.ts';
+import { bundleWorkflows, findPrebuiltBundle } from './workflow-bundle.ts';
 import { traceCalls } from '../tracing/traced-port.ts';
-
-const SHUTDOWN_FORCE_MARGIN_MS = 10_000;
-const CLEANUP_TIMEOUT_MS = 5_000;
 
 const temporalLogger = new WinstonTemporalLogger(logger);
 Runtime.install({
@@ -148,9 +146,12 @@ const stopReportingPools = config.metrics
   : () => {};
 try {
   await Promise.all(dataSources.map((dataSource) => dataSource.initialize()));
-  const workflowBundle = await bundleWorkflows([...new Set(plans.flatMap((plan) => plan.families))], temporalLogger, {
-    tracing: tracing !== null,
-  });
+  // A container image carries prebuilt bundles (WORKER_WORKFLOW_BUNDLE_DIR): no bundling at start.
+  const workflowBundle = config.workflowBundleDir
+    ? findPrebuiltBundle(config.workflowBundleDir, { tracing: tracing !== null })
+    : await bundleWorkflows([...new Set(plans.flatMap((plan) => plan.families))], temporalLogger, {
+        tracing: tracing !== null,
+      });
   const workers = await Promise.all(
     plans.map(async (plan, index) => {
       const dataSource = dataSources[index]!;
