@@ -10,6 +10,8 @@ import type { MailConfig } from '../config/mail.ts';
 import { mailSettings, readMailConfig } from '../config/mail.ts';
 import type { MetricsAddress } from '../config/metrics.ts';
 import { metricsSettings, workerMetricsAddress } from '../config/metrics.ts';
+import type { TemporalConnectionConfig } from '../config/temporal.ts';
+import { temporalConnectionFrom, temporalConnectionSettings } from '../config/temporal.ts';
 import type { TracingConfig } from '../config/tracing.ts';
 import { tracingConfigFrom, tracingSettings } from '../config/tracing.ts';
 import type { OutboundConfig } from '../config/outbound.ts';
@@ -28,6 +30,8 @@ import { parseEnv } from '../config/env.ts';
 const WorkerEnv = z.object({
   DATABASE_URL: postgresUrl,
   ...temporalSettings,
+  /** TLS, a client certificate or an API key for Temporal (config/temporal.ts). */
+  ...temporalConnectionSettings,
   LOG_LEVEL: logLevel,
   /** A folder of prebuilt workflow bundles (`npm run build:workflows`); unset: bundle at start. */
   WORKER_WORKFLOW_BUNDLE_DIR: z.string().min(1).optional(),
@@ -92,7 +96,7 @@ const WorkerEnv = z.object({
 
 export interface WorkerConfig {
   databaseUrl: string;
-  temporal: { address: string; namespace: string; taskQueuePrefix: string };
+  temporal: { address: string; namespace: string; taskQueuePrefix: string; connection: TemporalConnectionConfig };
   logLevel: z.output<typeof logLevel>;
   /** WORKER_METRICS_PORT on METRICS_HOST; null: no metrics endpoint. */
   metrics: MetricsAddress;
@@ -129,6 +133,7 @@ export function readWorkerConfig(env: Env): WorkerConfig {
       address: parsed.TEMPORAL_ADDRESS,
       namespace: parsed.TEMPORAL_NAMESPACE,
       taskQueuePrefix: parsed.TEMPORAL_TASK_QUEUE,
+      connection: temporalConnectionFrom(parsed),
     },
     logLevel: parsed.LOG_LEVEL,
     metrics: workerMetricsAddress(parsed),

@@ -80,7 +80,10 @@ const license = await (async () => {
 logger.info('License signing key', { keyId: license.keyId });
 
 // The pre-family queue: polled while workflows started there are open (or when told to).
-const clientConnection = await Connection.connect({ address: config.temporal.address });
+const clientConnection = await Connection.connect({
+  address: config.temporal.address,
+  ...config.temporal.connection,
+});
 const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
 const legacy = config.legacyQueue;
 const legacyOpen = legacy.mode === 'auto' ? await countOpenWorkflows(client, legacy.taskQueue) : 0;
@@ -129,7 +132,7 @@ const outbound = createOutboundClient(createOutboundGuard(config.outbound));
 const dataSources = plans.map((plan) =>
   createDataSource({ url: config.databaseUrl, applicationName: `atrium-worker-${plan.name}`, poolSize: plan.poolSize }),
 );
-const connection = await NativeConnection.connect({ address: config.temporal.address });
+const connection = await NativeConnection.connect({ address: config.temporal.address, ...config.temporal.connection });
 
 const tracedActivities: ActivityInterceptorsFactory = (ctx) => ({
   inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
