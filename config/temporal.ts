@@ -34,7 +34,9 @@ function readPem(variable: string, path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new ConfigError([`${variable}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`]);
+    throw new ConfigError([
+      `${variable}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    ]);
   }
 }
 
@@ -54,7 +56,8 @@ export function temporalConnectionFrom(parsed: TemporalConnectionSettings): Temp
     ]);
   const apiKey = parsed.TEMPORAL_API_KEY !== undefined ? { apiKey: parsed.TEMPORAL_API_KEY } : {};
   // An API key travels in every request's metadata: TLS unless told otherwise.
-  const tlsOn = parsed.TEMPORAL_TLS === 'on' || (parsed.TEMPORAL_TLS === undefined && (tlsDetails || 'apiKey' in apiKey));
+  const tlsOn =
+    parsed.TEMPORAL_TLS === 'on' || (parsed.TEMPORAL_TLS === undefined && (tlsDetails || 'apiKey' in apiKey));
   if (!tlsOn) return { tls: false, ...apiKey };
   return {
     tls: {

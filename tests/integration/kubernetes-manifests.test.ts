@@ -118,7 +118,9 @@ describe('the Kubernetes manifests pass server-side dry-run', () => {
       'the ScaledObject CRD to be established',
       async () => {
         const crd = await extensions.readCustomResourceDefinition({ name: SCALED_OBJECT_CRD.metadata!.name! });
-        return crd.status?.conditions?.some((condition) => condition.type === 'Established' && condition.status === 'True');
+        return crd.status?.conditions?.some(
+          (condition) => condition.type === 'Established' && condition.status === 'True',
+        );
       },
       30_000,
     );
@@ -164,7 +166,9 @@ describe('the Kubernetes manifests pass server-side dry-run', () => {
   it('is refused a misspelled field, so the dry-run does check the schema', async () => {
     const worker = objects.find((object) => object.kind === 'Deployment' && object.metadata.name === 'atrium-worker');
     assert.ok(worker);
-    const misspelled = structuredClone(worker) as ManifestObject & { spec: { template: { spec: Record<string, unknown> } } };
+    const misspelled = structuredClone(worker) as ManifestObject & {
+      spec: { template: { spec: Record<string, unknown> } };
+    };
     misspelled.spec.template.spec.terminationGracePeriodSecond = 60;
     await assert.rejects(applyDryRun(misspelled, namespace), (error: unknown) => {
       assert.match(refusal(error), /terminationGracePeriodSecond/);

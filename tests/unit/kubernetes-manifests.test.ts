@@ -99,7 +99,10 @@ describe('Kubernetes manifests', () => {
       for (const each of podSpec(workload).containers) {
         assert.ok(each.image, `${workload.metadata.name}/${each.name} has an image`);
         assert.doesNotMatch(each.image, /:latest$|^[^:]+$/, `${workload.metadata.name}: a pinned tag`);
-        assert.ok(each.image.endsWith(`/atrium:${packageJson.version}`), `${each.image} is atrium:${packageJson.version}`);
+        assert.ok(
+          each.image.endsWith(`/atrium:${packageJson.version}`),
+          `${each.image} is atrium:${packageJson.version}`,
+        );
       }
   });
 
@@ -120,7 +123,10 @@ describe('Kubernetes manifests', () => {
     assert.equal(config.secretStore.kind, 'local');
     if (config.secretStore.kind === 'local')
       assert.ok(
-        container(api).volumeMounts?.some((mount) => config.secretStore.kind === 'local' && config.secretStore.keyFile.startsWith(`${mount.mountPath}/`)),
+        container(api).volumeMounts?.some(
+          (mount) =>
+            config.secretStore.kind === 'local' && config.secretStore.keyFile.startsWith(`${mount.mountPath}/`),
+        ),
         'the secret store key file is on a mounted volume (the root file system is read-only)',
       );
   });
@@ -132,11 +138,18 @@ describe('Kubernetes manifests', () => {
     const probes = { startup: target.startupProbe, liveness: target.livenessProbe, readiness: target.readinessProbe };
     for (const [name, probe] of Object.entries(probes)) {
       assert.ok(probe?.httpGet, `the API has an HTTP ${name} probe`);
-      assert.ok(routes.includes(probe.httpGet.path as string), `${name}: ${probe.httpGet.path} is a route (${routes.join(', ')})`);
+      assert.ok(
+        routes.includes(probe.httpGet.path as string),
+        `${name}: ${probe.httpGet.path} is a route (${routes.join(', ')})`,
+      );
       assert.equal(probePort(target, probe.httpGet.port), port, `${name} probes the HTTP port`);
     }
     assert.equal(probes.readiness?.httpGet?.path, '/readyz', 'readiness follows PostgreSQL and Temporal');
-    assert.equal(probes.liveness?.httpGet?.path, '/healthz', 'liveness does not restart the API when a dependency is down');
+    assert.equal(
+      probes.liveness?.httpGet?.path,
+      '/healthz',
+      'liveness does not restart the API when a dependency is down',
+    );
   });
 
   it('give the worker every setting its configuration requires, and its termination grace outlasts its stop', () => {
@@ -154,13 +167,25 @@ describe('Kubernetes manifests', () => {
     assert.equal(config.metrics?.host, '0.0.0.0');
     assert.equal(probePort(target, target.livenessProbe?.httpGet?.port), config.metrics?.port);
     assert.equal(target.livenessProbe?.httpGet?.path, '/metrics');
-    assert.equal(config.cluster.adapter.kind, 'kubernetes', 'tenant namespaces go to the cluster (its service account)');
+    assert.equal(
+      config.cluster.adapter.kind,
+      'kubernetes',
+      'tenant namespaces go to the cluster (its service account)',
+    );
     assert.equal(podSpec(worker).serviceAccountName, 'atrium-worker');
     const binding = find<k8s.V1ClusterRoleBinding>(objects, 'ClusterRoleBinding', 'atrium-control-plane');
-    assert.ok(binding.subjects?.some((subject) => subject.kind === 'ServiceAccount' && subject.name === 'atrium-worker'));
+    assert.ok(
+      binding.subjects?.some((subject) => subject.kind === 'ServiceAccount' && subject.name === 'atrium-worker'),
+    );
     const mounts = target.volumeMounts ?? [];
-    for (const file of [config.licenseSigningKeyFile, config.secretStore.kind === 'local' ? config.secretStore.keyFile : ''])
-      assert.ok(mounts.some((mount) => file.startsWith(`${mount.mountPath}/`)), `${file} is on a mounted volume`);
+    for (const file of [
+      config.licenseSigningKeyFile,
+      config.secretStore.kind === 'local' ? config.secretStore.keyFile : '',
+    ])
+      assert.ok(
+        mounts.some((mount) => file.startsWith(`${mount.mountPath}/`)),
+        `${file} is on a mounted volume`,
+      );
   });
 
   it('run migrations with the migrate script, as the owner role from a Secret', () => {
@@ -208,11 +233,9 @@ describe('Kubernetes manifests', () => {
   });
 
   it('scale workers with KEDA by the backlog of every family task queue on the configured Temporal', () => {
-    const scaled = find<{ spec: { scaleTargetRef: { name: string }; triggers: { type: string; metadata: Record<string, string> }[] } }>(
-      objects,
-      'ScaledObject',
-      'atrium-worker',
-    );
+    const scaled = find<{
+      spec: { scaleTargetRef: { name: string }; triggers: { type: string; metadata: Record<string, string> }[] };
+    }>(objects, 'ScaledObject', 'atrium-worker');
     assert.equal(scaled.file, 'keda/worker-scaledobject.yaml');
     assert.equal(scaled.spec.scaleTargetRef.name, worker.metadata.name);
     const env = containerEnv(objects, container(worker));

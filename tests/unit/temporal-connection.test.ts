@@ -63,7 +63,10 @@ describe('the Temporal connection', () => {
 
   it('sends an API key over TLS with the system roots (Temporal Cloud), or in plaintext only when told', () => {
     assert.deepEqual(connectionFor({ TEMPORAL_API_KEY: 'key-1' }), { tls: {}, apiKey: 'key-1' });
-    assert.deepEqual(connectionFor({ TEMPORAL_API_KEY: 'key-1', TEMPORAL_TLS: 'off' }), { tls: false, apiKey: 'key-1' });
+    assert.deepEqual(connectionFor({ TEMPORAL_API_KEY: 'key-1', TEMPORAL_TLS: 'off' }), {
+      tls: false,
+      apiKey: 'key-1',
+    });
     assert.deepEqual(connectionFor({ TEMPORAL_TLS: 'on' }), { tls: {} });
   });
 
@@ -74,7 +77,10 @@ describe('the Temporal connection', () => {
       problemsOf({ TEMPORAL_TLS_CA_FILE: join(dir, 'missing.pem') }).join('\n'),
       /^TEMPORAL_TLS_CA_FILE: cannot read .*missing\.pem \(ENOENT\)/,
     );
-    assert.match(problemsOf({ TEMPORAL_TLS: 'off', TEMPORAL_TLS_CA_FILE: files.ca }).join('\n'), /^TEMPORAL_TLS: is off/);
+    assert.match(
+      problemsOf({ TEMPORAL_TLS: 'off', TEMPORAL_TLS_CA_FILE: files.ca }).join('\n'),
+      /^TEMPORAL_TLS: is off/,
+    );
     assert.match(problemsOf({ TEMPORAL_TLS: 'yes' }).join('\n'), /^TEMPORAL_TLS: must be on or off/);
   });
 });
