@@ -217,6 +217,7 @@ try {
   logger.info('Worker started', {
     namespace: config.temporal.namespace,
     metrics: config.metrics ? `http://${config.metrics.host}:${config.metrics.port}/metrics` : 'off',
+    workflowBundle: 'codePath' in workflowBundle ? workflowBundle.codePath : 'bundled at start',
     pid: process.pid,
     taskQueues: workers.map(({ plan }) => ({
       taskQueue: plan.taskQueue,

@@ -61,8 +61,9 @@ function secretData(secret: k8s.V1Secret): Record<string, string> {
  * key throws, as the kubelet would refuse to start the container.
  */
 export function containerEnv(objects: ManifestObject[], container: k8s.V1Container): Record<string, string> {
-  const configMap = (name: string) => find<k8s.V1ConfigMap>(objects, 'ConfigMap', name).data ?? {};
-  const secret = (name: string) => secretData(find<k8s.V1Secret>(objects, 'Secret', name));
+  // A reference without a name is refused by the API server; here it names nothing.
+  const configMap = (name = '') => find<k8s.V1ConfigMap>(objects, 'ConfigMap', name).data ?? {};
+  const secret = (name = '') => secretData(find<k8s.V1Secret>(objects, 'Secret', name));
   const pick = (data: Record<string, string>, key: string, from: string) => {
     const value = data[key];
     if (value === undefined) throw new Error(`${container.name}: ${from} has no key ${key}`);
@@ -77,12 +78,12 @@ export function containerEnv(objects: ManifestObject[], container: k8s.V1Contain
     const ref = variable.valueFrom;
     if (variable.value !== undefined) env[variable.name] = variable.value;
     else if (ref?.secretKeyRef)
-      env[variable.name] = pick(secret(ref.secretKeyRef.name), ref.secretKeyRef.key, `Secret ${ref.secretKeyRef.name}`);
+      env[variable.name] = pick(secret(ref.secretKeyRef.name), ref.secretKeyRef.key, `Secret ${String(ref.secretKeyRef.name)}`);
     else if (ref?.configMapKeyRef)
       env[variable.name] = pick(
         configMap(ref.configMapKeyRef.name),
         ref.configMapKeyRef.key,
-        `ConfigMap ${ref.configMapKeyRef.name}`,
+        `ConfigMap ${String(ref.configMapKeyRef.name)}`,
       );
     else throw new Error(`${container.name}: ${variable.name} has no value this test can read`);
   }

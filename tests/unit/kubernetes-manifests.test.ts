@@ -27,9 +27,8 @@ const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
 };
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 
-type Deployment = ManifestObject & k8s.V1Deployment;
-const api = find<k8s.V1Deployment>(objects, 'Deployment', 'atrium-api') as Deployment;
-const worker = find<k8s.V1Deployment>(objects, 'Deployment', 'atrium-worker') as Deployment;
+const api = find<k8s.V1Deployment>(objects, 'Deployment', 'atrium-api');
+const worker = find<k8s.V1Deployment>(objects, 'Deployment', 'atrium-worker');
 const migrate = find<k8s.V1Job>(objects, 'Job', 'atrium-migrate');
 const container = (object: ManifestObject) => podSpec(object).containers[0] as k8s.V1Container;
 
