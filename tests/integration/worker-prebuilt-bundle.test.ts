@@ -33,7 +33,10 @@ describe('a worker started from prebuilt workflow bundles', () => {
       assert.ok(traced.includes(workflowType), `${workflowType} is in the tracing bundle`);
     }
     assert.ok(traced.includes('OpenTelemetryInboundInterceptor') && !plain.includes('OpenTelemetryInboundInterceptor'));
-    assert.throws(() => findPrebuiltBundle(join(dir, 'missing'), { tracing: false }), /^Error: WORKER_WORKFLOW_BUNDLE_DIR: .*missing/);
+    assert.throws(
+      () => findPrebuiltBundle(join(dir, 'missing'), { tracing: false }),
+      /^Error: WORKER_WORKFLOW_BUNDLE_DIR: .*missing/,
+    );
   });
 
   it('provisions a tenant on a worker that loaded the prebuilt bundle', async () => {

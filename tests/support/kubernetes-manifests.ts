@@ -78,7 +78,11 @@ export function containerEnv(objects: ManifestObject[], container: k8s.V1Contain
     const ref = variable.valueFrom;
     if (variable.value !== undefined) env[variable.name] = variable.value;
     else if (ref?.secretKeyRef)
-      env[variable.name] = pick(secret(ref.secretKeyRef.name), ref.secretKeyRef.key, `Secret ${String(ref.secretKeyRef.name)}`);
+      env[variable.name] = pick(
+        secret(ref.secretKeyRef.name),
+        ref.secretKeyRef.key,
+        `Secret ${String(ref.secretKeyRef.name)}`,
+      );
     else if (ref?.configMapKeyRef)
       env[variable.name] = pick(
         configMap(ref.configMapKeyRef.name),
