@@ -11,6 +11,7 @@ import {
   temporalSettings,
 } from '../config/env.ts';
 import { mailSettings, readMailConfig } from '../config/mail.ts';
+import { temporalConnectionFrom, temporalConnectionSettings } from '../config/temporal.ts';
 import { apiMetricsAddress, metricsSettings } from '../config/metrics.ts';
 import { traceQuerySettings, tracingConfigFrom, tracingSettings } from '../config/tracing.ts';
 import { billingConfigFrom, billingSettings } from '../config/billing.ts';
@@ -35,6 +36,8 @@ const ApiEnv = z.object({
   DATABASE_URL: postgresUrl,
   API_DATABASE_POOL_SIZE: apiDatabasePoolSize,
   ...temporalSettings,
+  // TLS, a client certificate or an API key for Temporal (config/temporal.ts).
+  ...temporalConnectionSettings,
   TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
   HOST: z.string().default('127.0.0.1'),
   PORT: port.default(3000),
@@ -278,6 +281,7 @@ export function readApiConfig(env: Env) {
       namespace: parsed.TEMPORAL_NAMESPACE,
       taskQueuePrefix: parsed.TEMPORAL_TASK_QUEUE,
       uiUrl: parsed.TEMPORAL_UI_URL.replace(/\/$/, ''),
+      connection: temporalConnectionFrom(parsed),
     },
     host: parsed.HOST,
     port: parsed.PORT,

@@ -51,7 +51,7 @@ try {
   await dataSource.destroy();
   process.exit(1);
 }
-const connection = await Connection.connect({ address: config.temporal.address });
+const connection = await Connection.connect({ address: config.temporal.address, ...config.temporal.connection });
 const client = new Client({
   connection,
   namespace: config.temporal.namespace,

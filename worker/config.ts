@@ -10,6 +10,8 @@ import type { MailConfig } from '../config/mail.ts';
 import { mailSettings, readMailConfig } from '../config/mail.ts';
 import type { MetricsAddress } from '../config/metrics.ts';
 import { metricsSettings, workerMetricsAddress } from '../config/metrics.ts';
+import type { TemporalConnectionConfig } from '../config/temporal.ts';
+import { temporalConnectionFrom, temporalConnectionSettings } from '../config/temporal.ts';
 import type { TracingConfig } from '../config/tracing.ts';
 import { tracingConfigFrom, tracingSettings } from '../config/tracing.ts';
 import type { OutboundConfig } from '../config/outbound.ts';
@@ -28,7 +30,11 @@ import { parseEnv } from '../config/env.ts';
 const WorkerEnv = z.object({
   DATABASE_URL: postgresUrl,
   ...temporalSettings,
+  /** TLS, a client certificate or an API key for Temporal (config/temporal.ts). */
+  ...temporalConnectionSettings,
   LOG_LEVEL: logLevel,
+  /** A folder of prebuilt workflow bundles (`npm run build:workflows`); unset: bundle at start. */
+  WORKER_WORKFLOW_BUNDLE_DIR: z.string().min(1).optional(),
   /** How long in-flight activities get to finish after SIGINT/SIGTERM. */
   WORKER_SHUTDOWN_GRACE_TIME: duration.default(30_000),
   /** Activity slots per family (`tenant-provisioning=20,tenant-offboarding=2`); unnamed families keep their default. */
@@ -90,13 +96,15 @@ const WorkerEnv = z.object({
 
 export interface WorkerConfig {
   databaseUrl: string;
-  temporal: { address: string; namespace: string; taskQueuePrefix: string };
+  temporal: { address: string; namespace: string; taskQueuePrefix: string; connection: TemporalConnectionConfig };
   logLevel: z.output<typeof logLevel>;
   /** WORKER_METRICS_PORT on METRICS_HOST; null: no metrics endpoint. */
   metrics: MetricsAddress;
   /** null: tracing is off. */
   tracing: TracingConfig;
   shutdownGraceTimeMs: number;
+  /** WORKER_WORKFLOW_BUNDLE_DIR; null: the worker bundles the workflows at start. */
+  workflowBundleDir: string | null;
   /** The families this worker polls, and the activity slots each gets where WORKER_ACTIVITY_SLOTS says. */
   families: readonly WorkflowFamily[];
   activitySlots: Partial<Record<WorkflowFamily, number>>;
@@ -125,11 +133,13 @@ export function readWorkerConfig(env: Env): WorkerConfig {
       address: parsed.TEMPORAL_ADDRESS,
       namespace: parsed.TEMPORAL_NAMESPACE,
       taskQueuePrefix: parsed.TEMPORAL_TASK_QUEUE,
+      connection: temporalConnectionFrom(parsed),
     },
     logLevel: parsed.LOG_LEVEL,
     metrics: workerMetricsAddress(parsed),
     tracing: tracingConfigFrom(parsed),
     shutdownGraceTimeMs: parsed.WORKER_SHUTDOWN_GRACE_TIME,
+    workflowBundleDir: parsed.WORKER_WORKFLOW_BUNDLE_DIR ?? null,
     families: parsed.WORKER_FAMILIES,
     activitySlots: parsed.WORKER_ACTIVITY_SLOTS,
     legacyQueue: {

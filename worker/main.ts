@@ -30,11 +30,9 @@ import { checkConnectionBudget, readServerConnectionLimit } from './connection-b
 import { countOpenWorkflows, watchUntilDrained } from './legacy-queue.ts';
 import { activitiesFor, planWorkers } from './registry.ts';
 import { reportPools, runtimeMetrics } from './metrics.ts';
-import { bundleWorkflows } from './workflow-bundle.ts';
+import { CLEANUP_TIMEOUT_MS, SHUTDOWN_FORCE_MARGIN_MS } from './shutdown.ts';
+import { bundleWorkflows, findPrebuiltBundle } from './workflow-bundle.ts';
 import { traceCalls } from '../tracing/traced-port.ts';
-
-const SHUTDOWN_FORCE_MARGIN_MS = 10_000;
-const CLEANUP_TIMEOUT_MS = 5_000;
 
 const temporalLogger = new WinstonTemporalLogger(logger);
 Runtime.install({
@@ -82,7 +80,10 @@ const license = await (async () => {
 logger.info('License signing key', { keyId: license.keyId });
 
 // The pre-family queue: polled while workflows started there are open (or when told to).
-const clientConnection = await Connection.connect({ address: config.temporal.address });
+const clientConnection = await Connection.connect({
+  address: config.temporal.address,
+  ...config.temporal.connection,
+});
 const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
 const legacy = config.legacyQueue;
 const legacyOpen = legacy.mode === 'auto' ? await countOpenWorkflows(client, legacy.taskQueue) : 0;
@@ -131,7 +132,7 @@ const outbound = createOutboundClient(createOutboundGuard(config.outbound));
 const dataSources = plans.map((plan) =>
   createDataSource({ url: config.databaseUrl, applicationName: `atrium-worker-${plan.name}`, poolSize: plan.poolSize }),
 );
-const connection = await NativeConnection.connect({ address: config.temporal.address });
+const connection = await NativeConnection.connect({ address: config.temporal.address, ...config.temporal.connection });
 
 const tracedActivities: ActivityInterceptorsFactory = (ctx) => ({
   inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
@@ -148,9 +149,12 @@ const stopReportingPools = config.metrics
   : () => {};
 try {
   await Promise.all(dataSources.map((dataSource) => dataSource.initialize()));
-  const workflowBundle = await bundleWorkflows([...new Set(plans.flatMap((plan) => plan.families))], temporalLogger, {
-    tracing: tracing !== null,
-  });
+  // A container image carries prebuilt bundles (WORKER_WORKFLOW_BUNDLE_DIR): no bundling at start.
+  const workflowBundle = config.workflowBundleDir
+    ? findPrebuiltBundle(config.workflowBundleDir, { tracing: tracing !== null })
+    : await bundleWorkflows([...new Set(plans.flatMap((plan) => plan.families))], temporalLogger, {
+        tracing: tracing !== null,
+      });
   const workers = await Promise.all(
     plans.map(async (plan, index) => {
       const dataSource = dataSources[index]!;
@@ -213,6 +217,7 @@ try {
   logger.info('Worker started', {
     namespace: config.temporal.namespace,
     metrics: config.metrics ? `http://${config.metrics.host}:${config.metrics.port}/metrics` : 'off',
+    workflowBundle: 'codePath' in workflowBundle ? workflowBundle.codePath : 'bundled at start',
     pid: process.pid,
     taskQueues: workers.map(({ plan }) => ({
       taskQueue: plan.taskQueue,
