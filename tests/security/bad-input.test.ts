@@ -82,7 +82,10 @@ describe('bad input to every operation of the OpenAPI document', () => {
           requests++;
           const label = `${name} with ${bad.label}`;
           const answer = await send(operation, bad);
-          assert.ok(answer.status >= 400 && answer.status < 500, `${label}: ${answer.status} ${answer.text.slice(0, 300)}`);
+          assert.ok(
+            answer.status >= 400 && answer.status < 500,
+            `${label}: ${answer.status} ${answer.text.slice(0, 300)}`,
+          );
           assertProblem(answer, label);
           if (answer.status === 422 && answer.body.type === 'urn:atrium:problem:validation-failed') {
             const paths: string[] = (answer.body.errors ?? []).map((error: { path: string }) => error.path);

@@ -57,13 +57,20 @@ describe('the outsider sweep over every tenant route of the OpenAPI document', (
     }
     const [target, outsider] = tenants as [(typeof tenants)[0], (typeof tenants)[0]];
     const asOwner = (tenant: (typeof tenants)[0], path: string, json: unknown) =>
-      request(platform.baseUrl, 'POST', `/api/v1/tenants/${tenant.slug}${path}`, { headers: tenant.owner.headers, json });
+      request(platform.baseUrl, 'POST', `/api/v1/tenants/${tenant.slug}${path}`, {
+        headers: tenant.owner.headers,
+        json,
+      });
 
     const key = await asOwner(target, '/api-keys', { name: 'target key', role: 'admin' });
     assert.equal(key.status, 201, JSON.stringify(key.body));
     const endpoint = await asOwner(target, '/webhooks', { url: PUBLIC_URL, eventTypes: ['member.joined'] });
     assert.equal(endpoint.status, 201, JSON.stringify(endpoint.body));
-    const secret = await asOwner(target, '/secrets', { name: 'SWEEP_TOKEN', kind: 'generic', value: `v-${randomUUID()}` });
+    const secret = await asOwner(target, '/secrets', {
+      name: 'SWEEP_TOKEN',
+      kind: 'generic',
+      value: `v-${randomUUID()}`,
+    });
     assert.equal(secret.status, 201, JSON.stringify(secret.body));
     Object.assign(known, {
       slug: target.slug,
@@ -92,7 +99,9 @@ describe('the outsider sweep over every tenant route of the OpenAPI document', (
     Object.assign(callers, {
       "another tenant's owner": outsider.owner.headers,
       "another tenant's API key": bearer(outsiderKey.body.key),
-      'a token signed with another key': bearer(await forger.sign({ userId: target.owner.userId, platformAdmin: false })),
+      'a token signed with another key': bearer(
+        await forger.sign({ userId: target.owner.userId, platformAdmin: false }),
+      ),
       'a platform admin token signed with another key': bearer(
         await forger.sign({ userId: platform.admin.userId, platformAdmin: true }),
       ),
@@ -122,7 +131,9 @@ describe('the outsider sweep over every tenant route of the OpenAPI document', (
   }
 
   it('answers 404 as for a missing tenant, or 401, on every route, and changes nothing', async () => {
-    const routes = operationsOf(document).filter((operation) => operation.template.startsWith('/api/v1/tenants/{slug}'));
+    const routes = operationsOf(document).filter((operation) =>
+      operation.template.startsWith('/api/v1/tenants/{slug}'),
+    );
     assert.ok(routes.length > 50, `${routes.length} tenant routes in the document`);
     const missing = uniqueSlug('missing');
     const before = await writeFingerprint(platform);
@@ -136,7 +147,10 @@ describe('the outsider sweep over every tenant route of the OpenAPI document', (
           const member = who === "another tenant's owner";
           const key = who === "another tenant's API key";
           if (member || key) {
-            assert.ok(answer.status === 404 || (key && answer.status === 401), `${label}: ${answer.status} ${answer.text}`);
+            assert.ok(
+              answer.status === 404 || (key && answer.status === 401),
+              `${label}: ${answer.status} ${answer.text}`,
+            );
             const absent = await call(operation, missing, headers);
             const strip = (problem: Answer, slug: string) => ({
               status: problem.status,
@@ -151,7 +165,9 @@ describe('the outsider sweep over every tenant route of the OpenAPI document', (
           failures.push(error instanceof Error ? error.message : String(error));
         }
       }
-    failures.push(...writesBetween(before, await writeFingerprint(platform)).map((write) => `the sweep wrote ${write}`));
+    failures.push(
+      ...writesBetween(before, await writeFingerprint(platform)).map((write) => `the sweep wrote ${write}`),
+    );
     console.log(`outsider sweep: ${routes.length} tenant routes × ${Object.keys(callers).length} callers`);
     assert.deepEqual(failures, []);
   });

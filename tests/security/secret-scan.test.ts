@@ -166,16 +166,17 @@ describe('the secret scan of logs, histories, answers and tables', () => {
   });
 
   it('finds none of them in the logs of the API and the worker', () => {
-    assert.deepEqual(findSecrets({ 'the API log': platform.api.output(), 'the worker log': platform.worker.output() }), []);
+    assert.deepEqual(
+      findSecrets({ 'the API log': platform.api.output(), 'the worker log': platform.worker.output() }),
+      [],
+    );
   });
 
   it('finds none of them in any workflow history', async () => {
     const queues = [...platform.taskQueues, platform.legacyTaskQueue].map((queue) => `"${queue}"`).join(', ');
     const histories: Record<string, string> = {};
     for await (const execution of platform.temporal.workflow.list({ query: `TaskQueue IN (${queues})` })) {
-      const history = await platform.temporal.workflow
-        .getHandle(execution.workflowId, execution.runId)
-        .fetchHistory();
+      const history = await platform.temporal.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
       histories[`the history of ${execution.workflowId}`] = historyText(history);
     }
     assert.ok(Object.keys(histories).length > 0, 'the platform ran workflows');
@@ -203,7 +204,8 @@ describe('the secret scan of logs, histories, answers and tables', () => {
     assert.ok(Object.keys(secrets).length >= 10, `the secrets were made: ${Object.keys(secrets).join(', ')}`);
     const found: string[] = [];
     for (const [place, text] of Object.entries(places))
-      for (const [what, value] of Object.entries(secrets)) if (value && text.includes(value)) found.push(`${what} in ${place}`);
+      for (const [what, value] of Object.entries(secrets))
+        if (value && text.includes(value)) found.push(`${what} in ${place}`);
     return found;
   }
 });
@@ -220,5 +222,3 @@ function historyText(history: unknown): string {
   walk(history);
   return parts.join('\n');
 }
-
-

@@ -35,7 +35,10 @@ interface Parameter {
 }
 
 export interface OpenApiDocument {
-  paths: Record<string, Record<string, { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: Schema }> } }>>;
+  paths: Record<
+    string,
+    Record<string, { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: Schema }> } }>
+  >;
   components?: { schemas?: Record<string, Schema> };
 }
 
@@ -156,7 +159,11 @@ function wrongType(schema: Schema): fc.Arbitrary<unknown> | null {
     case 'string':
       return fc.oneof(fc.integer(), fc.boolean(), fc.array(fc.string(), { maxLength: 2 }), fc.constant({}));
     case 'integer':
-      return fc.oneof(fc.string(), fc.boolean(), fc.double({ min: 0.1, max: 1e6, noNaN: true }).filter((n) => !Number.isInteger(n)));
+      return fc.oneof(
+        fc.string(),
+        fc.boolean(),
+        fc.double({ min: 0.1, max: 1e6, noNaN: true }).filter((n) => !Number.isInteger(n)),
+      );
     case 'number':
       return fc.oneof(fc.string(), fc.boolean(), fc.constant([]));
     case 'boolean':
@@ -190,7 +197,9 @@ function badValues(document: OpenApiDocument, raw: Schema): Array<fc.Arbitrary<{
     out.push(fc.constant(`${schema.const}-not`).map(label('not the constant')));
   if (schema.type === 'string' && schema.maxLength !== undefined && schema.maxLength < 8_000) {
     const max = schema.maxLength;
-    out.push(fc.integer({ min: max + 1, max: max + 64 }).map((length) => ({ how: 'too long', value: 'x'.repeat(length) })));
+    out.push(
+      fc.integer({ min: max + 1, max: max + 64 }).map((length) => ({ how: 'too long', value: 'x'.repeat(length) })),
+    );
   }
   if (schema.type === 'string' && (schema.minLength ?? 0) > 0) out.push(fc.constant({ how: 'empty', value: '' }));
   if (schema.type === 'string' && schema.pattern && !schema.enum) {
@@ -205,10 +214,16 @@ function badValues(document: OpenApiDocument, raw: Schema): Array<fc.Arbitrary<{
   }
   if (schema.type === 'integer' || schema.type === 'number') {
     if (schema.maximum !== undefined && schema.maximum < Number.MAX_SAFE_INTEGER)
-      out.push(fc.integer({ min: 1, max: 1_000_000 }).map((over) => ({ how: 'above the maximum', value: schema.maximum! + over })));
+      out.push(
+        fc
+          .integer({ min: 1, max: 1_000_000 })
+          .map((over) => ({ how: 'above the maximum', value: schema.maximum! + over })),
+      );
     const floor = schema.minimum ?? schema.exclusiveMinimum;
     if (floor !== undefined)
-      out.push(fc.integer({ min: 1, max: 1_000_000 }).map((under) => ({ how: 'below the minimum', value: floor - under })));
+      out.push(
+        fc.integer({ min: 1, max: 1_000_000 }).map((under) => ({ how: 'below the minimum', value: floor - under })),
+      );
   }
   if (schema.type === 'array' && schema.maxItems !== undefined && schema.maxItems < 200) {
     const max = schema.maxItems;
@@ -222,15 +237,23 @@ function badParameterValues(schema: Schema): fc.Arbitrary<{ how: string; value: 
   const candidates: Array<fc.Arbitrary<{ how: string; value: string }>> = [];
   if (schema.type === 'integer' || schema.type === 'number') {
     candidates.push(
-      fc.constantFrom('abc', '1.5', '-1', '0', '1e400', '99999999999999999999999').map((value) => ({ how: 'not a valid number', value })),
+      fc
+        .constantFrom('abc', '1.5', '-1', '0', '1e400', '99999999999999999999999')
+        .map((value) => ({ how: 'not a valid number', value })),
     );
   } else {
-    if (schema.enum) candidates.push(fc.string({ minLength: 1, maxLength: 20 }).map((value) => ({ how: 'not one of the enum', value })));
+    if (schema.enum)
+      candidates.push(
+        fc.string({ minLength: 1, maxLength: 20 }).map((value) => ({ how: 'not one of the enum', value })),
+      );
     if (schema.maxLength !== undefined && schema.maxLength < 4_000)
       candidates.push(fc.constant({ how: 'too long', value: 'x'.repeat(schema.maxLength + 1) }));
     if (schema.pattern || schema.format)
-      candidates.push(fc.string({ minLength: 1, maxLength: 30 }).map((text) => ({ how: 'malformed', value: ` ${text}!` })));
-    if (schema.type === 'boolean') candidates.push(fc.constantFrom('yes', '2', 'maybe').map((value) => ({ how: 'not a boolean', value })));
+      candidates.push(
+        fc.string({ minLength: 1, maxLength: 30 }).map((text) => ({ how: 'malformed', value: ` ${text}!` })),
+      );
+    if (schema.type === 'boolean')
+      candidates.push(fc.constantFrom('yes', '2', 'maybe').map((value) => ({ how: 'not a boolean', value })));
   }
   if (candidates.length === 0) return null;
   return fc.oneof(...candidates).filter(({ value }) => !satisfies(schema, value));
@@ -256,7 +279,14 @@ export function badRequests(
     const properties = body.properties ?? {};
     for (const [name, property] of Object.entries(properties))
       for (const bad of badValues(document, property))
-        arbitraries.push(bad.map(({ how, value }) => ({ ...base, label: `body.${name}: ${how}`, field: name, ...json({ [name]: value }) })));
+        arbitraries.push(
+          bad.map(({ how, value }) => ({
+            ...base,
+            label: `body.${name}: ${how}`,
+            field: name,
+            ...json({ [name]: value }),
+          })),
+        );
     for (const name of body.required ?? [])
       arbitraries.push(fc.constant({ ...base, label: `body.${name}: missing`, field: name, ...json({}) }));
     if (body.additionalProperties === false)
@@ -264,7 +294,12 @@ export function badRequests(
         fc
           .tuple(unknownField, fc.jsonValue({ maxDepth: 1 }))
           .filter(([name]) => !(name in properties))
-          .map(([name, value]) => ({ ...base, label: `body.${name}: unknown field`, field: name, ...json({ [name]: value }) })),
+          .map(([name, value]) => ({
+            ...base,
+            label: `body.${name}: unknown field`,
+            field: name,
+            ...json({ [name]: value }),
+          })),
       );
     arbitraries.push(
       fc
@@ -272,15 +307,30 @@ export function badRequests(
         .map((value) => ({ ...base, label: 'body: not an object', ...json(value) })),
       fc
         .constantFrom('{', '{"a":', '[1,', '{"a" 1}', "{'a':1}", '{"a":1}}')
-        .map((text) => ({ ...base, label: `body: malformed JSON ${text}`, body: text, contentType: 'application/json' })),
-      fc.constant({ ...base, label: 'body: a form, not JSON', body: 'a=1&b=2', contentType: 'application/x-www-form-urlencoded' }),
+        .map((text) => ({
+          ...base,
+          label: `body: malformed JSON ${text}`,
+          body: text,
+          contentType: 'application/json',
+        })),
+      fc.constant({
+        ...base,
+        label: 'body: a form, not JSON',
+        body: 'a=1&b=2',
+        contentType: 'application/x-www-form-urlencoded',
+      }),
     );
   } else if (operation.method !== 'GET') {
     // A route that takes no body still meets the JSON parser, which must refuse broken JSON.
     arbitraries.push(
       fc
         .constantFrom('{', '{"a":', '[1,')
-        .map((text) => ({ ...base, label: `body: malformed JSON ${text}`, body: text, contentType: 'application/json' })),
+        .map((text) => ({
+          ...base,
+          label: `body: malformed JSON ${text}`,
+          body: text,
+          contentType: 'application/json',
+        })),
     );
   }
 
@@ -288,7 +338,12 @@ export function badRequests(
     const bad = badParameterValues(nonNull(document, parameter.schema));
     if (bad)
       arbitraries.push(
-        bad.map(({ how, value }) => ({ ...base, label: `query ${parameter.name}: ${how}`, field: parameter.name, query: { [parameter.name]: value } })),
+        bad.map(({ how, value }) => ({
+          ...base,
+          label: `query ${parameter.name}: ${how}`,
+          field: parameter.name,
+          query: { [parameter.name]: value },
+        })),
       );
   }
   for (const parameter of operation.pathParams) {
