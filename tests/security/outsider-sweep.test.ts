@@ -17,6 +17,7 @@
 // per-tenant rate limits across two API processes in tests/integration/tenant-rate-limits.test.ts.
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { createAccessTokens } from '../../api/auth/access-tokens.ts';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
@@ -29,6 +30,7 @@ import { assertProblem, readAnswer, writeFingerprint, writesBetween } from '../s
 
 // A public address given literally: registering an endpoint calls nothing.
 const PUBLIC_URL = 'https://93.184.215.14/atrium/security';
+const METERING_INTERVAL_MS = 500;
 
 describe('the outsider sweep over every tenant route of the OpenAPI document', () => {
   let platform: Platform;
@@ -39,7 +41,9 @@ describe('the outsider sweep over every tenant route of the OpenAPI document', (
   const callers: Record<string, Record<string, string>> = {};
 
   before(async () => {
-    platform = await startPlatform();
+    // Members' requests are metered (usage_events), written every interval: a short one, waited
+    // out before the sweep, so the setup's own requests are written before it starts.
+    platform = await startPlatform({ env: { USAGE_METERING_INTERVAL: `${METERING_INTERVAL_MS}ms` } });
     document = (await request(platform.baseUrl, 'GET', '/api/v1/openapi.json')).body;
     for (const prefix of ['target', 'outsider']) {
       const created = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
@@ -74,8 +78,8 @@ describe('the outsider sweep over every tenant route of the OpenAPI document', (
     assert.equal(secret.status, 201, JSON.stringify(secret.body));
     Object.assign(known, {
       slug: target.slug,
-      keyId: key.body.apiKey?.id ?? key.body.id,
-      endpointId: endpoint.body.endpoint?.id ?? endpoint.body.id,
+      keyId: key.body.apiKey.id,
+      endpointId: endpoint.body.endpoint.id,
       secretId: secret.body.id,
       userId: target.owner.userId,
     });
@@ -136,6 +140,7 @@ describe('the outsider sweep over every tenant route of the OpenAPI document', (
     );
     assert.ok(routes.length > 50, `${routes.length} tenant routes in the document`);
     const missing = uniqueSlug('missing');
+    await sleep(3 * METERING_INTERVAL_MS);
     const before = await writeFingerprint(platform);
     const failures: string[] = [];
     for (const operation of routes)
