@@ -305,14 +305,12 @@ export function badRequests(
       fc
         .oneof(fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 3 }), fc.string(), fc.integer(), fc.boolean())
         .map((value) => ({ ...base, label: 'body: not an object', ...json(value) })),
-      fc
-        .constantFrom('{', '{"a":', '[1,', '{"a" 1}', "{'a':1}", '{"a":1}}')
-        .map((text) => ({
-          ...base,
-          label: `body: malformed JSON ${text}`,
-          body: text,
-          contentType: 'application/json',
-        })),
+      fc.constantFrom('{', '{"a":', '[1,', '{"a" 1}', "{'a':1}", '{"a":1}}').map((text) => ({
+        ...base,
+        label: `body: malformed JSON ${text}`,
+        body: text,
+        contentType: 'application/json',
+      })),
       fc.constant({
         ...base,
         label: 'body: a form, not JSON',
@@ -323,14 +321,12 @@ export function badRequests(
   } else if (operation.method !== 'GET') {
     // A route that takes no body still meets the JSON parser, which must refuse broken JSON.
     arbitraries.push(
-      fc
-        .constantFrom('{', '{"a":', '[1,')
-        .map((text) => ({
-          ...base,
-          label: `body: malformed JSON ${text}`,
-          body: text,
-          contentType: 'application/json',
-        })),
+      fc.constantFrom('{', '{"a":', '[1,').map((text) => ({
+        ...base,
+        label: `body: malformed JSON ${text}`,
+        body: text,
+        contentType: 'application/json',
+      })),
     );
   }
 
