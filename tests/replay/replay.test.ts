@@ -47,6 +47,7 @@ describe('workflow replay', () => {
         'offboard-tenant-completed',
         'offboard-tenant-disconnected-connections',
         'offboard-tenant-ended-promotions',
+        'offboard-tenant-final-reconciliation',
         'provision-tenant-approved',
         'provision-tenant-compensated',
         'provision-tenant-completed',
