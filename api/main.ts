@@ -31,6 +31,7 @@ import { TEMPORAL_UI_PATH } from './ops/temporal-ui-proxy.ts';
 import { mountPortal } from './portal.ts';
 import { createJaegerTraceReader } from '../tracing/jaeger-query.ts';
 import { startSecretRetentionSweeper } from './secret-retention.ts';
+import { startUsageRetentionSweeper } from './billing/usage-retention.ts';
 import { startOutboxDispatcher } from './webhooks/dispatcher.ts';
 import { createTenantRateLimiter, UNLIMITED } from './http/tenant-rate-limit.ts';
 import { startRequestMeter } from './billing/request-metering.ts';
@@ -163,6 +164,12 @@ const dispatcher = config.settings.webhooks.dispatcher
   : null;
 // Destroys tenant secret values past their retention; every replica may run one.
 const secretRetention = startSecretRetentionSweeper(deps, config.settings.secrets.retentionSweepIntervalMs);
+// Deletes reconciled usage events past USAGE_RETENTION; every replica may run one.
+const usageRetention = startUsageRetentionSweeper(
+  { dataSource: deps.dataSource, logger },
+  { retentionMs: config.settings.usageRetention.retentionMs },
+  config.settings.usageRetention.sweepIntervalMs,
+);
 logger.info('API listening', { url: apiBaseUrl, portal: config.portalMode, pid: process.pid });
 
 let stopping = false;
@@ -178,6 +185,7 @@ async function stop(signal: string): Promise<void> {
   await dispatcher?.stop();
   await metricsServer?.close();
   await secretRetention.stop();
+  await usageRetention.stop();
   await requestMeter.stop();
   await portal?.close();
   await connection.close();

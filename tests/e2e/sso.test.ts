@@ -67,6 +67,8 @@ describe('portal: single sign-on', () => {
       json: { slug, name: 'SSO UI', ownerEmail: `owner@${domain}` },
     });
     await waitForOperation(platform, created.body.operation.id);
+    // Single sign-on is the enterprise plan's (the `sso` feature).
+    await platform.database.query(`UPDATE tenants SET plan = 'enterprise' WHERE id = $1`, [created.body.tenant.id]);
     // The owner's address is elsewhere: requiring SSO must not lock the owner's password out.
     owner = await seedUser(platform.database, { email: `owner@owner-${slug}.test` });
     await platform.database.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')`, [

@@ -1,0 +1,83 @@
+// The worker's end of `workflow.runs` metering (workflows/shared/run-metering-interceptor.ts):
+// the notes workflows hand over through the `runMetering` sink are kept in memory and written
+// every USAGE_METERING_INTERVAL as usage events, one multi-row insert per tenant, so counting
+// costs a workflow task nothing it would notice. Each event's id comes from its run
+// (`workflow.run:<run id>`): a note handed twice (a first workflow task that ran again) or a
+// write retried after a lost answer is stored once. A write that failed is kept and tried
+// again at the next flush; what is left is written when the worker stops. A worker killed
+// without stopping loses the notes of its last interval (a sink is not called again on
+// replay): the meter undercounts then, never overcounts.
+import type { InjectedSinks } from '@temporalio/worker';
+import type { DataSource } from 'typeorm';
+import type { NewUsageEvent } from '../db/repositories/usage-events.ts';
+import { insertUsageEvents } from '../db/repositories/usage-events.ts';
+import { withTenantScope } from '../db/scope.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { RunMeteringSinks, WorkflowRunNote } from '../workflows/shared/run-metering-interceptor.ts';
+import { workflowRunEventId } from '../workflows/shared/run-metering-interceptor.ts';
+
+export interface WorkflowRunMeter {
+  /** The sink every worker of the process registers. */
+  sinks: InjectedSinks<RunMeteringSinks>;
+  /** Writes what was noted (tests; the timer calls it). */
+  flush(): Promise<void>;
+  /** Stops the timer and writes what is left. */
+  stop(): Promise<void>;
+}
+
+export function startWorkflowRunMeter(options: {
+  dataSource: DataSource;
+  logger: Logger;
+  intervalMs: number;
+}): WorkflowRunMeter {
+  const { dataSource, logger } = options;
+  /** Events not written yet, by tenant. */
+  let pending = new Map<string, NewUsageEvent[]>();
+  let running: Promise<void> | null = null;
+
+  function note(run: WorkflowRunNote): void {
+    const events = pending.get(run.tenantId) ?? [];
+    events.push({
+      eventId: workflowRunEventId(run.runId),
+      meter: 'workflow.runs',
+      quantity: 1,
+      occurredAt: new Date(run.startedAt),
+      attributes: { workflowId: run.workflowId, kind: run.kind },
+    });
+    pending.set(run.tenantId, events);
+  }
+
+  async function write(): Promise<void> {
+    const batch = pending;
+    pending = new Map();
+    for (const [tenantId, events] of batch) {
+      try {
+        await withTenantScope(dataSource, tenantId, (db) => insertUsageEvents(db, tenantId, events));
+      } catch (error) {
+        // Tried again with the same ids at the next flush; a tenant deleted meanwhile is dropped.
+        if (!/foreign key/i.test(String(error))) pending.set(tenantId, [...events, ...(pending.get(tenantId) ?? [])]);
+        logger.warn('Workflow run metering: a write failed; it is tried again', { tenantId, error: String(error) });
+      }
+    }
+  }
+
+  function flush(): Promise<void> {
+    running ??= write().finally(() => {
+      running = null;
+    });
+    return running;
+  }
+
+  const timer = setInterval(() => void flush(), options.intervalMs);
+  timer.unref();
+
+  return {
+    sinks: { runMetering: { workflowRunStarted: { fn: (_info, run) => note(run) } } },
+    flush,
+    async stop() {
+      clearInterval(timer);
+      await running;
+      await flush();
+    },
+  };
+}
