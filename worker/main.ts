@@ -244,7 +244,9 @@ try {
   stopWatchingLegacy();
   stopReportingPools();
   // The runs counted since the last write, before the pools close.
-  await runMeter?.stop().catch((error: unknown) => logger.warn('Workflow run metering: the last write failed', { error }));
+  await runMeter
+    ?.stop()
+    .catch((error: unknown) => logger.warn('Workflow run metering: the last write failed', { error }));
   // A cancelled activity may have left a query waiting on a lock; don't wait for it.
   await Promise.race([
     Promise.allSettled([

@@ -8,6 +8,7 @@ import { Context } from '@temporalio/activity';
  */
 export function meteringRunTag(phase?: string): string {
   const execution = Context.current().info.workflowExecution;
-  if (!execution) throw new Error('Metering activities run inside a workflow (reconcileMetering, offboardTenant) only.');
+  if (!execution)
+    throw new Error('Metering activities run inside a workflow (reconcileMetering, offboardTenant) only.');
   return phase ? `${execution.workflowId}/${phase}` : execution.workflowId;
 }

@@ -46,9 +46,7 @@ export class PruneReconciledUsageEvents1765380000000 implements MigrationInterfa
         RETURN v_deleted;
       END
       $$`);
-    await queryRunner.query(
-      `REVOKE ALL ON FUNCTION atrium_prune_usage_events(uuid, timestamptz, integer) FROM PUBLIC`,
-    );
+    await queryRunner.query(`REVOKE ALL ON FUNCTION atrium_prune_usage_events(uuid, timestamptz, integer) FROM PUBLIC`);
     await queryRunner.query(
       `GRANT EXECUTE ON FUNCTION atrium_prune_usage_events(uuid, timestamptz, integer) TO atrium_app`,
     );

@@ -94,16 +94,13 @@ describe('offboarding: final metering reconciliation before the customer is dele
     assert.equal(operation.status, 'completed', JSON.stringify(operation));
     await recordHistory(platform.temporal, id, 'offboard-tenant-final-reconciliation');
     const steps = operation.steps.map((s: { name: string; status: string }) => [s.name, s.status]);
-    assert.deepEqual(
-      steps.slice(steps.findIndex(([name]: [string]) => name === 'database')),
-      [
-        ['database', 'completed'],
-        ['metering', 'completed'],
-        ['billing', 'completed'],
-        ['report', 'completed'],
-        ['webhooks', 'completed'],
-      ],
-    );
+    assert.deepEqual(steps.slice(steps.findIndex(([name]: [string]) => name === 'database')), [
+      ['database', 'completed'],
+      ['metering', 'completed'],
+      ['billing', 'completed'],
+      ['report', 'completed'],
+      ['webhooks', 'completed'],
+    ]);
 
     // Both windows of each meter counted exactly as used, once.
     const hourOf = (ms: number) => Math.floor(ms / HOUR) * HOUR;
@@ -154,7 +151,10 @@ describe('offboarding: final metering reconciliation before the customer is dele
         ['messages.sent', 7, 7, 7],
       ],
     );
-    assert.ok(metering.meters.every((m: { unreported: number }) => m.unreported === 0), JSON.stringify(metering));
+    assert.ok(
+      metering.meters.every((m: { unreported: number }) => m.unreported === 0),
+      JSON.stringify(metering),
+    );
     assert.ok(metering.records.length >= 1, 'a signed record');
 
     // An hourly run afterwards sends nothing: every window is recorded as reported, and the

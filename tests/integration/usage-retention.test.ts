@@ -93,9 +93,7 @@ describe('usage retention', () => {
     );
     assert.deepEqual(
       audits.map((a) => [a.tenant_id, a.actor_type, a.after.deleted, a.after.occurredBefore]).sort(),
-      [acme, other]
-        .sort()
-        .map((tenant) => [tenant, 'system', 3, new Date(now.getTime() - retentionMs).toISOString()]),
+      [acme, other].sort().map((tenant) => [tenant, 'system', 3, new Date(now.getTime() - retentionMs).toISOString()]),
     );
     assert.deepEqual(await sweepUsageRetention({ dataSource: app, logger }, { retentionMs }, now), {
       tenants: 0,

@@ -148,7 +148,10 @@ describe('configuration', () => {
       retentionMs: 400 * 86_400_000,
       sweepIntervalMs: 3_600_000,
     });
-    assert.equal(readApiConfig({ ...base, USAGE_RETENTION: '90d' }).settings.usageRetention.retentionMs, 90 * 86_400_000);
+    assert.equal(
+      readApiConfig({ ...base, USAGE_RETENTION: '90d' }).settings.usageRetention.retentionMs,
+      90 * 86_400_000,
+    );
     assert.throws(
       () => readApiConfig({ ...base, USAGE_RETENTION: '36d' }),
       (error: unknown) => error instanceof ConfigError && /USAGE_RETENTION: must be at least 50d/.test(error.message),

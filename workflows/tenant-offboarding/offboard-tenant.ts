@@ -186,9 +186,7 @@ export async function offboardTenant(input: OffboardTenantInput): Promise<Offboa
    * later hourly run would find one), then records what was reported, corrected, flagged and
    * signed in the teardown report.
    */
-  async function finalReconciliation(
-    options: NonNullable<OffboardTenantInput['finalReconciliation']>,
-  ): Promise<void> {
+  async function finalReconciliation(options: NonNullable<OffboardTenantInput['finalReconciliation']>): Promise<void> {
     tracker.note('metering', 'Reporting, then reading back what the billing provider counted');
     const result = await reconcileTenantNow({ tenantId, slug }, { ...options, timings });
     await activities.recordFinalReconciliation({ tenantId, slug, actor, ...result });

@@ -302,7 +302,12 @@ function ConnectionForm({
             error={errors.defaultRole}
             disabled={!canConfigure}
           />
-          <Checkbox name="enabled" label="Enabled" defaultChecked={connection?.enabled ?? true} disabled={!canConfigure} />
+          <Checkbox
+            name="enabled"
+            label="Enabled"
+            defaultChecked={connection?.enabled ?? true}
+            disabled={!canConfigure}
+          />
           <Checkbox
             name="ssoRequired"
             label="Require SSO: members cannot use passwords in this organization"
