@@ -81,3 +81,11 @@ export function startWorkflowRunMeter(options: {
     },
   };
 }
+
+/**
+ * The sink for workers that must not meter (replays, workflow tests): it keeps nothing, and
+ * registering it keeps the worker from logging every run's note as an unregistered sink.
+ */
+export const DISCARDED_RUN_NOTES: InjectedSinks<RunMeteringSinks> = {
+  runMetering: { workflowRunStarted: { fn: () => undefined } },
+};
