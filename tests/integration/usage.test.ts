@@ -145,7 +145,7 @@ describe('usage: ingestion with an API key, deduplication, summaries, bad input'
     const provisioning = await platform.temporal.workflow.getHandle(`tenant-provision/${tenant.slug}`).describe();
     const runs = () =>
       platform.database.query<{ event_id: string; quantity: string; kind: string; workflow_id: string }>(
-        `SELECT event_id, quantity::text AS quantity, attributes->>'kind' AS kind, attributes->>'workflowId' AS workflow_id
+        `SELECT event_id, trim_scale(quantity)::text AS quantity, attributes->>'kind' AS kind, attributes->>'workflowId' AS workflow_id
          FROM usage_events WHERE tenant_id = $1 AND meter = 'workflow.runs' ORDER BY event_id`,
         [tenant.id],
       );
