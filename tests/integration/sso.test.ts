@@ -222,6 +222,7 @@ describe('single sign-on through OpenID Connect', () => {
       json: { slug: otherSlug, name: 'Other Co', ownerEmail: 'owner@other-co.test' },
     });
     await waitForOperation(platform, created.body.operation.id);
+    await platform.database.query(`UPDATE tenants SET plan = 'enterprise' WHERE slug = $1`, [otherSlug]);
     const claimed = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${otherSlug}/sso/domains`, {
       headers: platform.admin.headers,
       json: { domain, verificationEmail: `it@${domain}` },
