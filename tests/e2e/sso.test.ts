@@ -88,6 +88,24 @@ describe('portal: single sign-on', () => {
     assert.deepEqual(problems, [], 'no page errors and no content security policy violations');
   });
 
+  it('on a plan without single sign-on, says which plan has it and disables saving and adding a domain', async () => {
+    await platform.database.query(`UPDATE tenants SET plan = 'team' WHERE slug = $1`, [slug]);
+    try {
+      const page = ownerPage;
+      await page.goto(`/tenants/${slug}/sso`);
+      await page.getByTestId('sso-plan-gate').getByText('Single sign-on comes with the enterprise plan').waitFor();
+      const form = page.getByRole('form', { name: 'Identity provider' });
+      assert.equal(await form.getByRole('button', { name: 'Save' }).isDisabled(), true);
+      assert.equal(await form.getByRole('textbox', { name: 'Issuer URL' }).isDisabled(), true);
+      assert.equal(await page.getByTestId('sso-save-gate').textContent(), 'Available on the enterprise plan');
+      const domains = page.getByRole('form', { name: 'Add a domain' });
+      assert.equal(await domains.getByRole('button', { name: 'Add domain' }).isDisabled(), true);
+      assert.equal(await page.getByTestId('sso-domain-gate').textContent(), 'Available on the enterprise plan');
+    } finally {
+      await platform.database.query(`UPDATE tenants SET plan = 'enterprise' WHERE slug = $1`, [slug]);
+    }
+  });
+
   it('configures the provider and verifies the domain from the mailed link', async () => {
     const page = ownerPage;
     await page.goto(`/tenants/${slug}/sso`);
