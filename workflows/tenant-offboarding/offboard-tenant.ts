@@ -6,12 +6,12 @@
 // requests; and deletes, in order, its namespaces (then marks its environments deleted),
 // secrets, database role and schema, and billing, each step recording the evidence that what
 // it deleted is gone — the billing customer only after a final metering reconciliation of the
-// tenant's usage up to now (the open hour included), recorded in the report; writes the teardown report and
-// marks the tenant `offboarded` (emitting `tenant.offboarded`); and last waits, for a bounded
-// time, until that event reached the tenant's webhook endpoints, then deletes the endpoints
-// and their signing secrets (kept by the secrets step until then, so that final delivery can
-// be signed). Deletion steps retry until they succeed (there is no
-// way back once something is deleted); a step that fails for good fails the workflow, with
+// tenant's usage up to now (the open hour included), recorded in the report; writes the
+// teardown report and marks the tenant `offboarded` (emitting `tenant.offboarded`); and last
+// waits, for a bounded time, until that event reached the tenant's webhook endpoints, then
+// deletes the endpoints and their signing secrets (kept by the secrets step until then, so that
+// final delivery can be signed). Deletion steps retry until they succeed (there is no way back
+// once something is deleted); a step that fails for good fails the workflow, with
 // the tenant left `offboarding` and the operation showing which step and why.
 import {
   ApplicationFailure,
