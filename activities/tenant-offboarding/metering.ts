@@ -16,12 +16,12 @@ export function createMeteringTeardownActivities(deps: KernelDeps) {
   return {
     /**
      * Records the final reconciliation's evidence in the teardown report, read from
-     * metering_windows and metering_reconciliations as the reconciliation left them.
-     * Retry-safe: a read and one overwrite of the step's evidence.
+     * metering_windows and metering_reconciliations as the reconciliation left them; answers
+     * with its counts. Retry-safe: a read and one overwrite of the step's evidence.
      */
     async recordFinalReconciliation(
       input: OffboardingStepInput & TenantReconciliationResult,
-    ): Promise<MeteringEvidence> {
+    ): Promise<{ windows: number; unreported: number; flagged: number; records: number }> {
       return lockedTenantStep(deps, input, async ({ db }) => {
         await reportOf(db, input.tenantId);
         const meters = await db.query<MeteringEvidence['meters']>(
@@ -57,7 +57,12 @@ export function createMeteringTeardownActivities(deps: KernelDeps) {
           completedAt: new Date().toISOString(),
         };
         await recordStep(db, input.tenantId, 'metering', evidence);
-        return evidence;
+        return {
+          windows: meters.reduce((sum, m) => sum + m.windows, 0),
+          unreported: meters.reduce((sum, m) => sum + m.unreported, 0),
+          flagged: flagged.length,
+          records: records.length,
+        };
       });
     },
   };
