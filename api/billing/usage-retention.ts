@@ -13,6 +13,7 @@ import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
 import { withPlatformScope, withTenantScope } from '../../db/scope.ts';
 import type { Logger } from '../../logging/logger.ts';
+import { METER_NAMES } from '../../workflows/shared/meters.ts';
 
 const SWEEPER: AuditActor = { type: 'system', id: 'usage-retention', requestId: null, ip: null };
 /** Rows deleted per statement (and per transaction): a tenant with years of events takes several. */
@@ -61,11 +62,13 @@ export async function sweepUsageRetention(
   now = new Date(),
 ): Promise<{ tenants: number; deleted: number }> {
   const before = new Date(now.getTime() - policy.retentionMs);
+  // Every meter named, so each EXISTS is a short range of the (tenant_id, meter, occurred_at) index.
   const tenants = await withPlatformScope(deps.dataSource, (db) =>
     db.query<Array<{ id: string }>>(
       `SELECT t.id FROM tenants t
-       WHERE EXISTS (SELECT 1 FROM usage_events u WHERE u.tenant_id = t.id AND u.occurred_at < $1)`,
-      [before],
+       WHERE EXISTS (SELECT 1 FROM usage_events u
+                     WHERE u.tenant_id = t.id AND u.meter = ANY ($2) AND u.occurred_at < $1)`,
+      [before, METER_NAMES],
     ),
   );
   let deleted = 0;

@@ -32,7 +32,10 @@ export class PruneReconciledUsageEvents1765380000000 implements MigrationInterfa
         END IF;
         WITH doomed AS (
           SELECT u.id FROM usage_events u
-          WHERE u.tenant_id = p_tenant AND u.occurred_at < p_before
+          -- The meters as an array, so the (tenant_id, meter, occurred_at) index takes all three.
+          WHERE u.tenant_id = p_tenant
+            AND u.meter = ANY (ARRAY(SELECT DISTINCT w.meter FROM metering_windows w WHERE w.tenant_id = p_tenant))
+            AND u.occurred_at < p_before
             AND EXISTS (
               SELECT 1 FROM metering_windows w
               WHERE w.tenant_id = u.tenant_id AND w.meter = u.meter
