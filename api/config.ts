@@ -75,11 +75,24 @@ const ApiEnv = z.object({
   // A held promotion (freeze window, soak time, suspended tenant) reads its hold again at least
   // this often; an edit of the environment's protection wakes it at once.
   PROMOTION_HOLD_RECHECK: duration.default(5 * 60_000),
-  // PEM may be given with literal \n sequences (one-line environment files).
+  // The access-token keys live in the secret store (docs/decisions/0030); this key seeds the
+  // keyring the first time a process finds none (unset then: a new key). Afterwards the stored
+  // keyring wins and this is ignored. PEM may be given with literal \n sequences (one-line
+  // environment files).
   JWT_PRIVATE_KEY: z
-    .string({ error: 'required: an Ed25519 private key in PKCS#8 PEM (npm start generates one)' })
+    .string()
     .transform((value) => value.replaceAll('\\n', '\n'))
-    .refine((value) => value.includes('-----BEGIN PRIVATE KEY-----'), 'must be a PKCS#8 PEM private key'),
+    .refine((value) => value.includes('-----BEGIN PRIVATE KEY-----'), 'must be a PKCS#8 PEM private key')
+    .optional(),
+  // How often each API process rereads the signing keyring and reports what it holds
+  // (api_processes); a process not heard from for three intervals counts as gone.
+  SIGNING_KEYS_RELOAD_INTERVAL: duration.default(30_000),
+  // How long a signing-key rotation waits for every API process to hold the new key before it
+  // withdraws it and ends failed.
+  SIGNING_KEY_DISTRIBUTION_TIMEOUT: duration.default(10 * 60_000),
+  // Cache-Control max-age of /.well-known/jwks.json; a rotation publishes a key at least this
+  // long before signing with it, so a verifier's cached JWKS already holds it.
+  JWKS_MAX_AGE: duration.default(5 * 60_000),
   JWT_ISSUER: z.string().default('atrium'),
   JWT_AUDIENCE: z.string().default('atrium-api'),
   ACCESS_TOKEN_TTL: duration.default(15 * 60_000),
@@ -186,8 +199,9 @@ const ApiEnv = z.object({
   // OpenTelemetry traces out, and Jaeger's query API for the operation page (config/tracing.ts).
   ...tracingSettings,
   ...traceQuerySettings,
-  // The worker's billing provider and cluster: the API only checks that they answer (the
-  // admin health page, api/health/); it never bills or changes the cluster.
+  // The worker's billing provider and cluster: the API checks that they answer (the admin
+  // health page, api/health/) and reads a tenant's invoices from the billing provider
+  // (api/billing/invoice-routes.ts); it never bills or changes the cluster.
   ...billingSettings,
   ...clusterSettings,
   // Tenant-defined OAuth providers on http:// (development and tests only).
@@ -233,6 +247,14 @@ const CheckedApiEnv = ApiEnv.superRefine((env, ctx) => {
       code: 'custom',
       path: ['APPROVAL_KEY_LIFETIME'],
       message: 'must be more than twice APPROVAL_ASSERTION_TTL (a key signs for a while before the next)',
+    });
+  if (env.SIGNING_KEYS_RELOAD_INTERVAL < 100)
+    ctx.addIssue({ code: 'custom', path: ['SIGNING_KEYS_RELOAD_INTERVAL'], message: 'must be at least 100ms' });
+  if (env.SIGNING_KEY_DISTRIBUTION_TIMEOUT < 3 * env.SIGNING_KEYS_RELOAD_INTERVAL)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SIGNING_KEY_DISTRIBUTION_TIMEOUT'],
+      message: 'must be at least three SIGNING_KEYS_RELOAD_INTERVALs (every process rereads the keys that often)',
     });
   if (env.SECRET_ROTATION_MINIMUM < 1_000)
     ctx.addIssue({ code: 'custom', path: ['SECRET_ROTATION_MINIMUM'], message: 'must be at least 1s' });
@@ -295,10 +317,16 @@ export function readApiConfig(env: Env) {
       ttlMs: parsed.TEMPORAL_OPERATOR_TOKEN_TTL,
     },
     accessTokens: {
-      privateKeyPem: parsed.JWT_PRIVATE_KEY,
+      /** Seeds the keyring when the secret store has none (then ignored). */
+      seedPrivateKeyPem: parsed.JWT_PRIVATE_KEY,
       issuer: parsed.JWT_ISSUER,
       audience: parsed.JWT_AUDIENCE,
       ttlMs: parsed.ACCESS_TOKEN_TTL,
+    },
+    signingKeys: {
+      reloadIntervalMs: parsed.SIGNING_KEYS_RELOAD_INTERVAL,
+      distributionTimeoutMs: parsed.SIGNING_KEY_DISTRIBUTION_TIMEOUT,
+      jwksMaxAgeMs: parsed.JWKS_MAX_AGE,
     },
     settings: {
       bodyLimitBytes: parsed.BODY_LIMIT,

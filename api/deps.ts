@@ -4,6 +4,7 @@ import type { DeliveryPolicy } from '../workflows/webhooks/contract.ts';
 import type { MeteringPolicy } from '../workflows/metering/contract.ts';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
+import type { Billing } from '../integrations/billing/port.ts';
 import type { IdentityProviders } from '../integrations/identity/port.ts';
 import type { Mailer } from '../integrations/mail/port.ts';
 import type { OutboundFetch } from '../integrations/outbound/fetch.ts';
@@ -24,6 +25,8 @@ import type { TemporalTokens } from './ops/temporal-tokens.ts';
 
 export interface ApiDeps {
   dataSource: DataSource;
+  /** The billing provider (Stripe or local), read only: a tenant's invoices (api/billing/invoice-routes.ts). */
+  billing: Billing;
   /** Each tenant's requests per minute, shared by every API process (api/http/tenant-rate-limit.ts). */
   tenantRateLimiter: TenantRateLimiter;
   /** Counts each tenant's API requests on the meter `api.requests` (api/billing/request-metering.ts). */
@@ -132,6 +135,17 @@ export interface ApiDeps {
       syncMinIntervalMs: number;
       /** `<PUBLIC_URL>/connectors/callback`: the one redirect URI registered at providers. */
       redirectUri: string;
+    };
+    /** The access-token keyring (docs/decisions/0030): how processes reread it and rotations wait. */
+    signingKeys: {
+      /** SIGNING_KEYS_RELOAD_INTERVAL: how often every API process rereads the keyring and reports. */
+      reloadIntervalMs: number;
+      /** SIGNING_KEY_DISTRIBUTION_TIMEOUT: a new key no process set holds by then is withdrawn. */
+      distributionTimeoutMs: number;
+      /** JWKS_MAX_AGE: the JWKS's cache lifetime; a key is published at least this long before it signs. */
+      jwksMaxAgeMs: number;
+      /** ACCESS_TOKEN_TTL: a retiring key stays published this long (and the skew) after its last token. */
+      accessTokenTtlMs: number;
     };
     secrets: {
       /** SECRET_VERSION_RETENTION: how long replaced and deleted secret values are kept. */

@@ -14,10 +14,10 @@ import { selectMailer } from '../integrations/mail/select.ts';
 import { createOutboundClient } from '../integrations/outbound/fetch.ts';
 import { createOutboundGuard } from '../integrations/outbound/guard.ts';
 import { selectSecretStore } from '../integrations/secrets/select.ts';
+import { signingKeyringPath } from '../integrations/secrets/signing-keyring.ts';
 import { assertRuntimeRole } from '../db/runtime-role.ts';
 import { createApp, finalErrorHandler } from './app.ts';
 import { loadRouteModules } from './routes/registry.ts';
-import { createAccessTokens } from './auth/access-tokens.ts';
 import { createApprovalSigner, publishToDatabase } from './approvals/assertion-signer.ts';
 import type { ApiDeps } from './deps.ts';
 import { createHealthChecker } from './health/checks.ts';
@@ -32,6 +32,7 @@ import { mountPortal } from './portal.ts';
 import { createJaegerTraceReader } from '../tracing/jaeger-query.ts';
 import { startSecretRetentionSweeper } from './secret-retention.ts';
 import { startUsageRetentionSweeper } from './billing/usage-retention.ts';
+import { startSigningKeys } from './signing-keys.ts';
 import { startOutboxDispatcher } from './webhooks/dispatcher.ts';
 import { createTenantRateLimiter, UNLIMITED } from './http/tenant-rate-limit.ts';
 import { startRequestMeter } from './billing/request-metering.ts';
@@ -68,19 +69,34 @@ if (config.outbound.allowLoopback)
   logger.warn('OUTBOUND_ALLOW_LOOPBACK=true: tenant-given addresses may reach this machine (development only)');
 
 const mailer = selectMailer(config.mail, logger);
-const secretStore = selectSecretStore(config.secretStore, dataSource);
+const secretStore = selectSecretStore(config.secretStore, dataSource, logger);
+// The worker's billing provider: the health page asks whether it answers, the invoices route reads from it.
+const billing = selectBilling(config.health.billing, dataSource);
 const health = createHealthChecker(
   platformProbes({
     dataSource,
     temporal: client,
     secretStore,
-    // The worker's billing provider and cluster, only asked whether they answer.
-    billing: selectBilling(config.health.billing, dataSource),
+    // The worker's billing provider (built above) and cluster, asked whether they answer.
+    billing,
     cluster: createCluster(config.health.cluster, logger),
     mailer,
   }),
   { timeoutMs: HEALTH_CHECK_TIMEOUT_MS },
 );
+
+// The access-token keys: the secret store's keyring, reread on a timer (docs/decisions/0030).
+const signingKeys = await startSigningKeys({
+  dataSource,
+  secretStore,
+  logger,
+  seedPrivateKeyPem: config.accessTokens.seedPrivateKeyPem,
+  keyringPath: signingKeyringPath(config.temporal.taskQueuePrefix),
+  issuer: config.accessTokens.issuer,
+  audience: config.accessTokens.audience,
+  ttlMs: config.accessTokens.ttlMs,
+  reloadIntervalMs: config.signingKeys.reloadIntervalMs,
+});
 
 const requestMeter = startRequestMeter({
   dataSource,
@@ -89,6 +105,7 @@ const requestMeter = startRequestMeter({
 });
 const deps: ApiDeps = {
   dataSource,
+  billing,
   requestMeter,
   tenantRateLimiter: config.settings.tenantRateLimits
     ? createTenantRateLimiter({ dataSource, limits: config.settings.tenantRateLimits })
@@ -97,7 +114,7 @@ const deps: ApiDeps = {
   metrics,
   health,
   traces: config.traceQueryUrl ? createJaegerTraceReader(config.traceQueryUrl) : null,
-  accessTokens: await createAccessTokens(config.accessTokens),
+  accessTokens: signingKeys.accessTokens,
   approvalSigner: await createApprovalSigner({ publish: publishToDatabase(dataSource), ...config.approvalKeys }),
   mailer,
   secretStore,
@@ -116,7 +133,10 @@ const deps: ApiDeps = {
     temporalTokens: await createTemporalTokens(config.temporalTokens),
     forwardOperatorTokens: config.forwardOperatorTokens,
   },
-  settings: config.settings,
+  settings: {
+    ...config.settings,
+    signingKeys: { ...config.signingKeys, accessTokenTtlMs: config.accessTokens.ttlMs },
+  },
 };
 if (deps.ops.temporalTokens.keySource === 'generated')
   logger.warn(
@@ -186,6 +206,7 @@ async function stop(signal: string): Promise<void> {
   await metricsServer?.close();
   await secretRetention.stop();
   await usageRetention.stop();
+  await signingKeys.stop();
   await requestMeter.stop();
   await portal?.close();
   await connection.close();

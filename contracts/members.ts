@@ -34,6 +34,8 @@ export const PERMISSIONS = [
   'releases.manage',
   // Changing the tenant's plan (it changes what the tenant pays): owners.
   'plan.change',
+  // Reading what the tenant is billed (its invoices from the billing provider): owners and admins.
+  'billing.read',
   // Reporting usage with an API key (POST /api/v1/usage): keys of owners, admins, developers.
   'usage.report',
   // Editing the approval policies and groups, and simulating a policy: owners and admins.

@@ -5,6 +5,9 @@
 // GET …/reconciliations/:period returns one with its JWS.
 import { z } from 'zod';
 
+/** The JWS `typ` of a signed reconciliation record. */
+export const RECONCILIATION_JWS_TYPE = 'atrium-reconciliation+jws';
+
 const Decimal = z
   .string()
   .regex(/^-?\d+(\.\d+)?$/)
@@ -71,6 +74,18 @@ export const ReconciliationSummary = z
     corrections: z.number().int(),
     flagged: z.number().int(),
     matched: z.boolean().meta({ description: "Every window's Stripe count equals its usage." }),
+    meters: z
+      .array(
+        z.object({
+          meter: z.string(),
+          unit: z.string(),
+          usageTotal: Decimal,
+          stripeCount: Decimal.nullable().meta({ description: 'What Stripe counted (null: not read back yet).' }),
+          corrections: z.number().int(),
+          flagged: z.number().int(),
+        }),
+      )
+      .meta({ description: 'Per meter: what Atrium counted beside what Stripe counted.' }),
   })
   .meta({ id: 'ReconciliationSummary' });
 export type ReconciliationSummary = z.infer<typeof ReconciliationSummary>;

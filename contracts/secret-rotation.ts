@@ -133,3 +133,41 @@ export const RotateSecretRequest = z.strictObject({}).meta({ id: 'RotateSecretRe
 export const SecretRotationPath = SecretPath.extend({
   number: z.coerce.number().int('Must be a whole number.').positive('Must be 1 or more.'),
 });
+
+/** The access-token signing keyring as the API shows it (docs/decisions/0030): kids and states, never a key. */
+export const SigningKeyStatus = z
+  .object({
+    kid: z.string(),
+    state: z.enum(['next', 'current', 'retiring']),
+    createdAt: z.string(),
+    /** Retiring keys: when the last token it may have signed expires. */
+    notAfter: z.string().nullable(),
+  })
+  .meta({ id: 'SigningKeyStatus' });
+export type SigningKeyStatus = z.infer<typeof SigningKeyStatus>;
+
+/** GET /api/v1/admin/signing-keys: the keyring, and what every live API process holds. */
+export const SigningKeysOverview = z
+  .object({
+    keyringVersion: z.number().int(),
+    keys: z.array(SigningKeyStatus),
+    processes: z.array(
+      z.object({
+        id: z.string(),
+        hostname: z.string(),
+        pid: z.number().int(),
+        keyringVersion: z.number().int(),
+        signingKid: z.string(),
+        kids: z.array(z.string()),
+        lastSeenAt: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: 'SigningKeysOverview' });
+export type SigningKeysOverview = z.infer<typeof SigningKeysOverview>;
+
+/** POST /api/v1/admin/signing-keys/rotations: a signing-key rotation started (platform admins). */
+export const SigningKeyRotationStarted = z
+  .object({ workflowId: z.string(), started: z.boolean() })
+  .meta({ id: 'SigningKeyRotationStarted' });
+export type SigningKeyRotationStarted = z.infer<typeof SigningKeyRotationStarted>;

@@ -165,7 +165,7 @@ try {
     plans.map(async (plan, index) => {
       const dataSource = dataSources[index]!;
       // The local secret store and billing keep their rows in PostgreSQL: bound to this pool.
-      const secretStore = selectSecretStore(config.secretStore, dataSource);
+      const secretStore = selectSecretStore(config.secretStore, dataSource, logger);
       const billing = selectBilling(config.billing, dataSource);
       const worker = await Worker.create({
         connection,

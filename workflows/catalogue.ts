@@ -142,6 +142,15 @@ export const OPERATION_CATALOGUE = {
     scope: 'tenant',
     label: 'Scheduled secret rotation',
   }),
+  // Access-token signing-key rotation (docs/decisions/0030): platform-wide, one at a time per
+  // deployment (its task queue prefix); each started by a platform admin under an id of its own.
+  'signing-key-rotate': entry<{ deployment: string; rotationId: string }>({
+    family: 'secret-rotation',
+    workflowType: 'rotateSigningKey',
+    workflowId: ({ deployment, rotationId }) => `signing-key-rotate/${deployment}/${rotationId}`,
+    scope: 'platform',
+    label: 'Signing-key rotation',
+  }),
   // Environments (docs/decisions/0019): a name is reused after a delete, so each ID may run again once closed.
   'environment-create': entry<{ slug: string; environment: string }>({
     family: 'environments',

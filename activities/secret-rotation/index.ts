@@ -1,16 +1,18 @@
 // The secret-rotation family's activities: rotateSecret's steps (activities/secret-rotation/
 // rotate.ts for the automatic strategies, reminder.ts for the manual one) and the Schedule's
-// claim. Strategies: strategies.ts.
+// claim. Strategies: strategies.ts. rotateSigningKey's steps: signing-keys.ts.
 import type { ActivityDeps, ActivityFamily } from '../shared/deps.ts';
 import { createClaimActivities } from './claim.ts';
 import { createReminderActivities } from './reminder.ts';
 import { createRotateActivities } from './rotate.ts';
+import { createSigningKeyActivities } from './signing-keys.ts';
 
 export function createSecretRotationActivities(deps: ActivityDeps) {
   return {
     ...createClaimActivities(deps),
     ...createRotateActivities(deps),
     ...createReminderActivities(deps),
+    ...createSigningKeyActivities(deps),
   };
 }
 

@@ -8,11 +8,12 @@ import { dirname } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, CompactSign, exportJWK, SignJWT } from 'jose';
 import type { JWK } from 'jose';
+import { LICENSE_JWT_TYPE } from '../../contracts/license.ts';
 
 export const LICENSE_ALGORITHM = 'EdDSA';
 export const LICENSE_ISSUER = 'atrium';
 export const LICENSE_AUDIENCE = 'atrium-license';
-export const LICENSE_TYPE = 'atrium-license+jwt';
+export const LICENSE_TYPE = LICENSE_JWT_TYPE;
 
 export interface LicenseClaims {
   licenseId: string;

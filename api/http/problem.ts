@@ -61,6 +61,7 @@ export const PROBLEM_TYPES = {
     title: 'This Idempotency-Key was used with a different request',
     status: 422,
   },
+  badGateway: { slug: 'bad-gateway', title: 'A provider the API depends on answered with an error', status: 502 },
   unavailable: { slug: 'service-unavailable', title: 'A service the API depends on is unavailable', status: 503 },
   internal: { slug: 'internal-error', title: 'Internal server error', status: 500 },
 } as const;
@@ -149,6 +150,8 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   415: 'Body is not application/json.',
   422: 'Invalid fields; `errors` names each one.',
   500: 'Unexpected error.',
+  502: 'A provider the API called (e.g. Stripe) answered with an error; `detail` says which and what.',
+  503: 'A service the API depends on is unavailable or busy; try again later.',
 };
 
 /** The OpenAPI responses of a route's problems (500 always included). */

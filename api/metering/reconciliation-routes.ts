@@ -60,6 +60,14 @@ export function reconciliationRouter(deps: ApiDeps): Router {
             corrections: row.record.meters.reduce((sum, meter) => sum + meter.corrections, 0),
             flagged: row.record.meters.reduce((sum, meter) => sum + meter.flagged, 0),
             matched: windows.every((window) => window.stripeCount !== null && window.stripeCount === window.usageTotal),
+            meters: row.record.meters.map((meter) => ({
+              meter: meter.meter,
+              unit: meter.unit,
+              usageTotal: meter.usageTotal,
+              stripeCount: meter.stripeCount,
+              corrections: meter.corrections,
+              flagged: meter.flagged,
+            })),
           };
         }),
       };

@@ -1,7 +1,8 @@
 // The secret-rotation family's route modules (found by api/routes/registry.ts by the family's
 // name): a secret's rotations, "rotate now", the confirmation of a manual rotation, and its
-// rotation settings.
+// rotation settings; and the platform's access-token signing keys and their rotation.
 import type { RouteModule } from '../routes/route-module.ts';
 import { secretRotationRoutes } from './rotation-routes.ts';
+import { signingKeyRoutes } from './signing-key-routes.ts';
 
-export default [secretRotationRoutes] satisfies RouteModule[];
+export default [secretRotationRoutes, signingKeyRoutes] satisfies RouteModule[];

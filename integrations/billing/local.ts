@@ -135,6 +135,9 @@ export function createLocalBilling({
 
     billedMeters: () => meters,
 
+    // No payments, so no invoices: the portal says so.
+    listInvoices: () => Promise.resolve({ invoices: [], hasMore: false }),
+
     reportMeterEvent(input) {
       // The identifier is the key: a repeat stores nothing more, as Stripe deduplicates it.
       return withTenantScope(dataSource, input.tenantId, async (db) => {

@@ -44,6 +44,22 @@ export interface BillingDeletion {
   deleted: boolean;
 }
 
+/** One invoice as the provider has it (amounts in the currency's smallest unit). */
+export interface BillingInvoice {
+  id: string;
+  number: string | null;
+  /** Stripe's: draft, open, paid, uncollectible, void (and whatever it adds later). */
+  status: string | null;
+  currency: string;
+  amountDue: number;
+  amountPaid: number;
+  periodStart: Date;
+  periodEnd: Date;
+  created: Date;
+  hostedInvoiceUrl: string | null;
+  invoicePdfUrl: string | null;
+}
+
 export interface Billing {
   readonly kind: 'stripe' | 'local';
   /** Creates the tenant's customer (the same key returns the same customer). */
@@ -76,6 +92,15 @@ export interface Billing {
    * a price Atrium does not sell. Stripe: STRIPE_PRICES read backwards; local: the plan's name.
    */
   planOfPrice(priceId: string): string | null;
+  /**
+   * The customer's invoices, newest first, at most `limit` (1–100); `hasMore` when older ones
+   * exist. Read-only. Local billing sends no invoices: always an empty list.
+   */
+  listInvoices(input: {
+    tenantId: string;
+    customerId: string;
+    limit: number;
+  }): Promise<{ invoices: BillingInvoice[]; hasMore: boolean }>;
   /** Checks that the billing provider answers and accepts Atrium's key (readiness). */
   verify(): Promise<void>;
   /** The Atrium meters this provider bills (STRIPE_METERS for Stripe; every meter locally). */

@@ -200,6 +200,29 @@ export function createStripeBilling({ stripe, prices, target, meters = {} }: Str
       return summaries;
     },
 
+    async listInvoices(input) {
+      const page = await call(`listing the invoices of customer ${input.customerId}`, () =>
+        stripe.invoices.list({ customer: input.customerId, limit: input.limit }),
+      );
+      const at = (seconds: number) => new Date(seconds * 1000);
+      return {
+        invoices: page!.data.map((invoice) => ({
+          id: invoice.id ?? '',
+          number: invoice.number ?? null,
+          status: invoice.status ?? null,
+          currency: invoice.currency,
+          amountDue: invoice.amount_due,
+          amountPaid: invoice.amount_paid,
+          periodStart: at(invoice.period_start),
+          periodEnd: at(invoice.period_end),
+          created: at(invoice.created),
+          hostedInvoiceUrl: invoice.hosted_invoice_url ?? null,
+          invoicePdfUrl: invoice.invoice_pdf ?? null,
+        })),
+        hasMore: page!.has_more,
+      };
+    },
+
     async verify() {
       await call('checking the API key', () => stripe.customers.list({ limit: 1 }));
     },

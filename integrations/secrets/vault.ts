@@ -12,6 +12,25 @@ export interface VaultSettings {
   transitMount: string;
   /** Where the AppRole auth method is mounted (`approle`). */
   approleMount: string;
+  /** Told of each AppRole login and token renewal (the API and the worker log them; tests count them). */
+  onTokenEvent?: (event: VaultTokenEvent) => void;
+}
+
+/**
+ * `login`: a fresh token from the AppRole; `renewed`: the token's lease was extended;
+ * `refused`: Vault answered 403 (a lapsed token, or a path the policy does not allow), so
+ * Atrium logged in again for one retry.
+ */
+export interface VaultTokenEvent {
+  kind: 'login' | 'renewed' | 'refused';
+  /** Seconds the token is valid from now. */
+  ttlSeconds: number;
+}
+
+interface VaultAuth {
+  client_token: string;
+  lease_duration: number;
+  renewable: boolean;
 }
 
 interface VaultResponseError extends Error {
@@ -23,6 +42,29 @@ export function createVaultSecretStore(settings: VaultSettings): SecretStore {
   const client = vault({ apiVersion: 'v1', endpoint: settings.address.replace(/\/$/, '') });
   const kv = settings.kvMount;
   let loggedIn: Promise<void> | null = null;
+  /**
+   * The AppRole token's lease: renewed once two thirds of it have passed, before any request
+   * that finds it so (an idle process renews on its next request, or logs in again if the
+   * token lapsed meanwhile). When Vault will not extend it any more (the role's token_max_ttl),
+   * Atrium logs in again before it ends, so no request meets an expired token.
+   */
+  let lease: { renewAt: number; expiresAt: number; renewable: boolean } | null = null;
+  let renewing: Promise<void> | null = null;
+
+  function adopt(auth: VaultAuth, kind: VaultTokenEvent['kind']): void {
+    client.token = auth.client_token;
+    const now = Date.now();
+    // lease_duration 0: a token that never expires (a root-issued period-less token).
+    lease =
+      auth.lease_duration > 0
+        ? {
+            renewAt: now + (auth.lease_duration * 1000 * 2) / 3,
+            expiresAt: now + auth.lease_duration * 1000,
+            renewable: auth.renewable,
+          }
+        : null;
+    settings.onTokenEvent?.({ kind, ttlSeconds: auth.lease_duration });
+  }
 
   /** Token auth sets the token once; AppRole logs in lazily, and again after a 403. */
   function login(force = false): Promise<void> {
@@ -38,9 +80,7 @@ export function createVaultSecretStore(settings: VaultSettings): SecretStore {
           method: 'POST',
           json: { role_id: roleId, secret_id: secretId },
         })
-        .then((body: { auth: { client_token: string } }) => {
-          client.token = body.auth.client_token;
-        })
+        .then((body: { auth: VaultAuth }) => adopt(body.auth, 'login'))
         .catch((error: unknown) => {
           loggedIn = null;
           throw toStoreError(error, 'logging in with VAULT_ROLE_ID / VAULT_SECRET_ID');
@@ -49,14 +89,40 @@ export function createVaultSecretStore(settings: VaultSettings): SecretStore {
     return loggedIn;
   }
 
+  /** Renews the AppRole token when two thirds of its lease have passed (one renewal at a time). */
+  function keepTokenFresh(): Promise<void> {
+    if ('token' in settings.auth || !lease || Date.now() < lease.renewAt) return Promise.resolve();
+    const current = lease;
+    renewing ??= (async () => {
+      const wanted = current.expiresAt - current.renewAt; // a third of the lease, in ms
+      if (Date.now() >= current.expiresAt || !current.renewable) return login(true);
+      try {
+        const body = (await client.request({ path: '/auth/token/renew-self', method: 'POST', json: {} })) as {
+          auth: VaultAuth;
+        };
+        // Vault caps a renewal at the role's token_max_ttl: a lease too short to reach the
+        // next renewal is replaced by a new login now, while the old token still works.
+        if (body.auth.lease_duration * 1000 < wanted) return login(true);
+        adopt(body.auth, 'renewed');
+      } catch {
+        await login(true);
+      }
+    })().finally(() => {
+      renewing = null;
+    });
+    return renewing;
+  }
+
   /** One request; an AppRole token that expired (403) gets one fresh login and a retry. */
   async function send<T>(method: string, path: string, json?: unknown): Promise<T> {
     await login();
+    await keepTokenFresh();
     const once = () => client.request({ path, method, ...(json === undefined ? {} : { json }) }) as Promise<T>;
     try {
       return await once();
     } catch (error) {
       if (statusOf(error) !== 403 || 'token' in settings.auth) throw error;
+      settings.onTokenEvent?.({ kind: 'refused', ttlSeconds: 0 });
       await login(true);
       return once();
     }

@@ -122,4 +122,6 @@ status_vault() {
 env_vault() {
   printf 'export VAULT_ADDR=%q\n' "$(vault_addr)"
   printf 'export VAULT_TOKEN=%q\n' "$VAULT_ROOT_TOKEN"
+  # The binary itself, for a test that runs a persistent server of its own (vault-persistent).
+  printf 'export VAULT_BIN=%q\n' "$(bin_path openbao bao)"
 }

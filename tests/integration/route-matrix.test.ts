@@ -453,6 +453,21 @@ const ROUTES: Route[] = [
     permission: 'tenant.read',
     allowed: [404],
   },
+  // Local billing in this platform: no invoices, an empty list (stripe-mock: tests/integration/invoices.test.ts).
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/invoices',
+    path: (s) => `/api/v1/tenants/${s}/invoices`,
+    permission: 'billing.read',
+    allowed: [200],
+  },
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/license',
+    path: (s) => `/api/v1/tenants/${s}/license`,
+    permission: 'tenant.read',
+    allowed: [200],
+  },
   // The matrix tenant is on the team plan: asking for it again is refused after the permission check.
   {
     method: 'POST',

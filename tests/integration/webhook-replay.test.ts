@@ -239,6 +239,11 @@ describe('webhook replays and test sends', () => {
     const { receiver, endpoint } = await endpointWithReceiver(['member.removed']);
     const { eventId } = await emit();
     await waitFor('the first delivery', () => delivered(receiver).includes(eventId) || undefined);
+    // The receiver has the event a moment before the attempt is recorded, and only a recorded
+    // event can be replayed ("this endpoint was never sent that event").
+    await waitFor('the first delivery in the log', async () =>
+      (await deliveryLog(endpoint.id)).items.some((a) => a.eventId === eventId) ? true : undefined,
+    );
     receiver.always(503);
     const started = await replay(endpoint.id, { eventId });
     const failure = await platform.temporal.workflow

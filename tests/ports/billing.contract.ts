@@ -171,5 +171,21 @@ export function billingContract(name: string, start: () => Promise<BillingUnderT
         );
       }
     });
+
+    test("lists a customer's invoices, newest first, read-only", async () => {
+      const t = tenant();
+      const { customerId } = await billing.ensureCustomer(t, `tenant/${t.tenantId}/billing-customer`);
+      const page = await billing.listInvoices({ tenantId: t.tenantId, customerId, limit: 5 });
+      assert.equal(typeof page.hasMore, 'boolean');
+      assert.ok(page.invoices.length <= 5);
+      if (billing.kind === 'local') assert.deepEqual(page, { invoices: [], hasMore: false });
+      for (const invoice of page.invoices) {
+        assert.match(invoice.id, /\w+/);
+        assert.match(invoice.currency, /^[a-z]{3}$/);
+        assert.ok(Number.isInteger(invoice.amountDue) && Number.isInteger(invoice.amountPaid));
+        assert.ok(invoice.created instanceof Date && !Number.isNaN(invoice.created.getTime()));
+        assert.ok(invoice.periodStart.getTime() <= invoice.periodEnd.getTime());
+      }
+    });
   });
 }

@@ -4,6 +4,7 @@
 // own secrets and is denied everyone else's, and failures say what to fix.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import vault from 'node-vault';
 import { SecretStoreError } from '../../integrations/secrets/port.ts';
@@ -24,6 +25,23 @@ const settings = (auth: VaultSettings['auth'], address = server.address): VaultS
 const admin = createVaultSecretStore(settings({ token: server.rootToken }));
 
 secretStoreContract('vault (OpenBao)', () => Promise.resolve({ store: admin, stop: () => Promise.resolve() }));
+
+// The same contract as Atrium runs in production: logged in with an AppRole whose only policy is
+// the documented deploy/openbao/atrium-policy.hcl, so the file cannot fall behind what the
+// adapter does.
+secretStoreContract('vault (OpenBao) with the AppRole and policy of deploy/openbao', async () => {
+  const name = `atrium-documented-${randomBytes(3).toString('hex')}`;
+  const root = vault({ apiVersion: 'v1', endpoint: server.address, token: server.rootToken });
+  await root.addPolicy({
+    name,
+    rules: readFileSync(new URL('../../deploy/openbao/atrium-policy.hcl', import.meta.url), 'utf8'),
+  });
+  await root.write(`auth/approle/role/${name}`, { token_policies: [name], token_ttl: '1h', token_max_ttl: '24h' });
+  const roleId = ((await root.read(`auth/approle/role/${name}/role-id`)) as { data: { role_id: string } }).data.role_id;
+  const secretId = ((await root.write(`auth/approle/role/${name}/secret-id`, {})) as { data: { secret_id: string } })
+    .data.secret_id;
+  return { store: createVaultSecretStore(settings({ roleId, secretId })), stop: () => Promise.resolve() };
+});
 
 /** Logs in as a tenant's workload would: its AppRole's role id and a secret id. */
 async function loginAsTenant(slug: string): Promise<vault.client> {
@@ -100,6 +118,45 @@ describe('vault adapter: tenant isolation and failures', () => {
     const denied = await store.write(`tenants/${alpha}/database`, { password: 'nope' }).catch((e: unknown) => e);
     assert.ok(denied instanceof SecretStoreError && denied.reason === 'forbidden', String(denied));
     assert.match(denied.message, /lacks a policy/);
+  });
+
+  test("Atrium's AppRole token is renewed before it lapses, and replaced before its maximum lifetime", async () => {
+    // A short-lived role (3 s tokens, 7 s at most): a process running for 12 s renews its token
+    // and logs in again before the maximum, and no request ever meets a lapsed token.
+    const root = vault({ apiVersion: 'v1', endpoint: server.address, token: server.rootToken });
+    await root.addPolicy({
+      name: `atrium-renew-${run}`,
+      rules: `path "secret/data/atrium-renew-${run}/*" { capabilities = ["create", "read", "update"] }`,
+    });
+    await root.write(`auth/approle/role/atrium-renew-${run}`, {
+      token_policies: [`atrium-renew-${run}`],
+      token_ttl: '3s',
+      token_max_ttl: '7s',
+    });
+    const roleId = ((await root.read(`auth/approle/role/atrium-renew-${run}/role-id`)) as { data: { role_id: string } })
+      .data.role_id;
+    const secretId = (
+      (await root.write(`auth/approle/role/atrium-renew-${run}/secret-id`, {})) as { data: { secret_id: string } }
+    ).data.secret_id;
+    const events: string[] = [];
+    const store = createVaultSecretStore({
+      ...settings({ roleId, secretId }),
+      onTokenEvent: (event) => events.push(event.kind),
+    });
+    await store.write(`atrium-renew-${run}/x`, { ok: 'yes' });
+    const until = Date.now() + 12_000;
+    let reads = 0;
+    while (Date.now() < until) {
+      assert.deepEqual((await store.read(`atrium-renew-${run}/x`))?.data, { ok: 'yes' });
+      reads += 1;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const count = (kind: string) => events.filter((e) => e === kind).length;
+    assert.ok(reads > 20, `only ${reads} reads`);
+    assert.equal(count('refused'), 0, `a request met a lapsed token: ${events.join(', ')}`);
+    assert.ok(count('renewed') >= 2, `renewals: ${events.join(', ')}`);
+    // The first login, then one more each time the 7 s maximum drew near (12 s: one or two).
+    assert.ok(count('login') >= 2 && count('login') <= 3, `logins: ${events.join(', ')}`);
   });
 
   test('a wrong token is "unauthorized" or "forbidden", and the message names the fix', async () => {

@@ -88,6 +88,8 @@ describe('workflow replay', () => {
         'rotate-secret-confirmed',
         'rotate-secret-unconfirmed',
         'scheduled-secret-rotation-completed',
+        'rotate-signing-key-completed',
+        'rotate-signing-key-withdrawn',
         'provision-tenant-plan-environments',
         'create-environment-completed',
         'create-environment-failed',

@@ -49,6 +49,8 @@ export interface Platform {
   admin: TestUser;
   /** Starts another worker on the same task queue; it becomes `worker`. */
   startWorker(): Promise<ChildHandle>;
+  /** Starts another API process with the same settings (database, secret store, queues); stopped with the rest. */
+  startApi(): Promise<{ api: ChildHandle; baseUrl: string }>;
   stop(): Promise<void>;
 }
 
@@ -83,22 +85,26 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const startWorker = () => startNodeProcess(ENTRY_POINTS.worker, { env: workerEnv, readyWhen: /"Worker started"/ });
 
   let currentWorker = await startWorker();
-  const api = await startNodeProcess(ENTRY_POINTS.api, {
-    env: {
-      ...common,
-      PORT: '0',
-      PORTAL_MODE: options.portal ? 'production' : 'off',
-      TEMPORAL_UI_URL: testEnv.ATRIUM_TEST_TEMPORAL_UI_URL,
-      ACTIVITY_HEARTBEAT_TIMEOUT: '3s',
-      ACTIVITY_START_TO_CLOSE_TIMEOUT: '60s',
-      OPERATION_POLL_INTERVAL: '200ms',
-      BODY_LIMIT: '16kb',
-      JWT_PRIVATE_KEY: jwtPrivateKey,
-      SESSION_SECRET: randomBytes(32).toString('base64url'),
-      ...options.env,
-    },
-    readyWhen: /"url":"(http:\/\/[^"]+)"/,
-  });
+  const apiEnv = {
+    ...common,
+    PORT: '0',
+    PORTAL_MODE: options.portal ? 'production' : 'off',
+    TEMPORAL_UI_URL: testEnv.ATRIUM_TEST_TEMPORAL_UI_URL,
+    ACTIVITY_HEARTBEAT_TIMEOUT: '3s',
+    ACTIVITY_START_TO_CLOSE_TIMEOUT: '60s',
+    OPERATION_POLL_INTERVAL: '200ms',
+    BODY_LIMIT: '16kb',
+    JWT_PRIVATE_KEY: jwtPrivateKey,
+    SESSION_SECRET: randomBytes(32).toString('base64url'),
+    ...options.env,
+  };
+  const startApi = () =>
+    startNodeProcess(ENTRY_POINTS.api, {
+      env: apiEnv,
+      readyWhen: /"url":"(http:\/\/[^"]+)"/,
+    });
+  const api = await startApi();
+  const moreApis: ChildHandle[] = [];
   const connection = await Connection.connect({ address: testEnv.ATRIUM_TEST_TEMPORAL_ADDRESS });
   const baseUrl = api.ready[1] as string;
   const admin = await seedUser(database, { email: 'staff@platform.test', platformAdmin: true });
@@ -116,13 +122,22 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       return currentWorker;
     },
     api,
+    async startApi() {
+      const another = await startApi();
+      moreApis.push(another);
+      return { api: another, baseUrl: another.ready[1] as string };
+    },
     async startWorker() {
       currentWorker = await startWorker();
       allWorkers.push(currentWorker);
       return currentWorker;
     },
     async stop() {
-      await Promise.all([api.stop(), ...allWorkers.map((worker) => worker.stop())]);
+      await Promise.all([
+        api.stop(),
+        ...moreApis.map((another) => another.stop()),
+        ...allWorkers.map((worker) => worker.stop()),
+      ]);
       await connection.close();
       await database.drop();
     },

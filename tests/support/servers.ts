@@ -6,6 +6,7 @@ import { z } from 'zod';
 const ServersEnv = z.object({
   ATRIUM_TEST_VAULT_ADDR: z.url().optional(),
   ATRIUM_TEST_VAULT_TOKEN: z.string().optional(),
+  ATRIUM_TEST_VAULT_BIN: z.string().optional(),
   ATRIUM_TEST_STRIPE_HOST: z.string().optional(),
   ATRIUM_TEST_STRIPE_PORT: z.coerce.number().int().positive().optional(),
   ATRIUM_TEST_STRIPE_SECRET_KEY: z.string().optional(),
@@ -27,6 +28,12 @@ function missing(server: string): Error {
 export function vaultServer(): { address: string; rootToken: string } {
   if (!env.ATRIUM_TEST_VAULT_ADDR || !env.ATRIUM_TEST_VAULT_TOKEN) throw missing('vault');
   return { address: env.ATRIUM_TEST_VAULT_ADDR, rootToken: env.ATRIUM_TEST_VAULT_TOKEN };
+}
+
+/** The OpenBao binary the dev-mode server runs, for a server of a test's own. */
+export function vaultBinary(): string {
+  if (!env.ATRIUM_TEST_VAULT_BIN) throw missing('vault');
+  return env.ATRIUM_TEST_VAULT_BIN;
 }
 
 /** stripe-mock over plain HTTP (it accepts any sk_test_ key). */

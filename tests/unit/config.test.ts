@@ -14,6 +14,7 @@ describe('configuration', () => {
       try {
         readApiConfig({
           DATABASE_URL: 'mysql://x',
+          JWT_PRIVATE_KEY: 'not a key',
           PORT: 'eighty',
           ACTIVITY_HEARTBEAT_TIMEOUT: '10 seconds',
           BODY_LIMIT: 'huge',
@@ -54,7 +55,7 @@ describe('configuration', () => {
     assert.equal(config.settings.activityTimings.startToCloseTimeoutMs, 600_000);
     assert.equal(config.settings.bodyLimitBytes, 1024 * 1024);
     assert.equal(config.portalMode, 'production');
-    assert.equal(config.accessTokens.privateKeyPem, JWT_PRIVATE_KEY, 'one-line PEM is turned back into lines');
+    assert.equal(config.accessTokens.seedPrivateKeyPem, JWT_PRIVATE_KEY, 'one-line PEM is turned back into lines');
   });
 
   it('reads TENANT_RATE_LIMITS: each plan its own by default, off, or overrides naming plans', () => {

@@ -2,6 +2,9 @@
 // strategy's steps in order with the overlap window between switch and retire; a failed verify
 // rolls back without switching; a manual rotation waits for its confirmation (an Update) or
 // ends unconfirmed at its due date; a Schedule's run whose claim is refused starts nothing.
+// rotateSigningKey: it switches only once every process holds the new key, removes the old one
+// only after every process signs with the new one and the token lifetime has passed, and
+// withdraws a new key that a process never takes.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +17,8 @@ import {
   rotationScheduleId,
 } from '../../workflows/secret-rotation/contract.ts';
 import type { RotationPlan } from '../../workflows/secret-rotation/contract.ts';
-import type { rotateSecret, scheduledSecretRotation } from '../../workflows/secret-rotation/index.ts';
+import type { ApiProcessCheck } from '../../workflows/secret-rotation/contract.ts';
+import type { rotateSecret, rotateSigningKey, scheduledSecretRotation } from '../../workflows/secret-rotation/index.ts';
 import { getProgressQuery } from '../../workflows/shared/operation.contract.ts';
 import type { WorkflowHarness } from '../support/workflow-harness.ts';
 import { startWorkflowHarness, TEST_TIMINGS } from '../support/workflow-harness.ts';
@@ -41,6 +45,12 @@ const succeed = {
   recordManualConfirmation: () => Promise.resolve({ confirmedAt: new Date().toISOString() }),
   markRotationUnconfirmed: async () => {},
   claimScheduledRotation: () => Promise.resolve({ number: 1, skipped: null, actor: member }),
+  // rotateSigningKey's steps: tests/integration/signing-key-rotation.test.ts runs them for real.
+  publishNextSigningKey: () => Promise.reject(new Error('not a signing-key rotation')),
+  checkApiProcesses: () => Promise.reject(new Error('not a signing-key rotation')),
+  switchSigningKey: () => Promise.reject(new Error('not a signing-key rotation')),
+  removeRetiredSigningKey: () => Promise.reject(new Error('not a signing-key rotation')),
+  withdrawNextSigningKey: () => Promise.reject(new Error('not a signing-key rotation')),
 } satisfies SecretRotationActivities;
 
 describe('rotateSecret (activity stand-ins)', () => {
@@ -247,5 +257,162 @@ describe('rotateSecret (activity stand-ins)', () => {
         assert.equal(s.inputOf('prepareRotation').number, 7);
       },
     );
+  });
+});
+
+describe('rotateSigningKey (activity stand-ins)', () => {
+  let harness: WorkflowHarness;
+  before(async () => {
+    harness = await startWorkflowHarness('secret-rotation');
+  });
+  after(async () => {
+    await harness?.stop();
+  });
+
+  const input = () => ({
+    rotationId: randomUUID(),
+    keyringPath: 'platform/wf/signing-keys/access-tokens',
+    requestedBy: member,
+    reloadIntervalMs: 50,
+    liveWithinMs: 150,
+    distributionTimeoutMs: 1_000,
+    jwksMaxAgeMs: 100,
+    tokenLifetimeMs: 300,
+    timings: TEST_TIMINGS,
+  });
+  /** Two processes; the second reports each new keyring version one check later than the first. */
+  const processes = () => {
+    let version = 1;
+    const seen = new Map<number, number>();
+    return {
+      setVersion: (next: number) => (version = next),
+      check: (asked: { keyringVersion: number }): Promise<ApiProcessCheck> => {
+        const times = (seen.get(asked.keyringVersion) ?? 0) + 1;
+        seen.set(asked.keyringVersion, times);
+        const lagging = times < 2 ? version - 1 : version;
+        const list = [
+          { id: 'a', hostname: 'h', pid: 1, keyringVersion: version, signingKid: 'k' },
+          { id: 'b', hostname: 'h', pid: 2, keyringVersion: lagging, signingKid: 'k' },
+        ];
+        return Promise.resolve({
+          keyringVersion: asked.keyringVersion,
+          processes: list,
+          behind: list.filter((p) => p.keyringVersion < asked.keyringVersion).map((p) => p.id),
+          checkedAt: new Date().toISOString(),
+        });
+      },
+    };
+  };
+
+  it('publishes, waits for every process, switches, waits the token lifetime, removes', async () => {
+    const fleet = processes();
+    const standIns = {
+      ...succeed,
+      publishNextSigningKey: () =>
+        Promise.resolve({ kid: 'new', keyringVersion: fleet.setVersion(2), currentKid: 'old' }),
+      checkApiProcesses: fleet.check,
+      switchSigningKey: () => Promise.resolve({ keyringVersion: fleet.setVersion(3) }),
+      removeRetiredSigningKey: () => Promise.resolve({ keyringVersion: fleet.setVersion(4) }),
+    } satisfies Partial<SecretRotationActivities>;
+    await harness.withWorker(standIns, async (s) => {
+      const run = input();
+      const handle = await s.start<typeof rotateSigningKey>(
+        'rotateSigningKey',
+        run,
+        `signing-key-rotate/wf/${run.rotationId}`,
+      );
+      const result = await handle.result();
+      assert.equal(result.outcome, 'completed');
+      assert.equal(result.oldKid, 'old');
+      const names = s.names();
+      const at = (name: string) => names.indexOf(name);
+      assert.ok(at('publishNextSigningKey') === 0);
+      // Each wait checked at least twice: the second process lagged once each time.
+      assert.ok(
+        names.slice(at('publishNextSigningKey'), at('switchSigningKey')).filter((n) => n === 'checkApiProcesses')
+          .length >= 2,
+      );
+      assert.ok(
+        names.slice(at('switchSigningKey'), at('removeRetiredSigningKey')).filter((n) => n === 'checkApiProcesses')
+          .length >= 2,
+      );
+      assert.equal(names.at(-1), 'checkApiProcesses');
+      assert.deepEqual(s.inputOf('switchSigningKey').oldKid, 'old');
+      assert.deepEqual(s.inputOf('removeRetiredSigningKey').kid, 'old');
+      for (const wait of ['publish', 'switch', 'remove'] as const) assert.deepEqual(result.checks[wait]!.behind, []);
+      const switched = s.calls.findIndex((call) => call.name === 'switchSigningKey');
+      const removed = s.calls.findIndex((call) => call.name === 'removeRetiredSigningKey');
+      assert.ok(switched < removed);
+      const progress = await handle.query(getProgressQuery);
+      const step = (name: string) => progress.steps.find((x) => x.name === name)!;
+      assert.ok(
+        Date.parse(step('expire').completedAt!) - Date.parse(step('expire').startedAt!) >= 300,
+        'the old key stayed the token lifetime after every process switched',
+      );
+      assert.ok(progress.steps.every((x) => x.status === 'completed'));
+    });
+  });
+
+  it('withdraws a new key some process never takes, and never switches', async () => {
+    const standIns = {
+      ...succeed,
+      publishNextSigningKey: () => Promise.resolve({ kid: 'new', keyringVersion: 2, currentKid: 'old' }),
+      checkApiProcesses: (asked: { keyringVersion: number }) =>
+        Promise.resolve({
+          keyringVersion: asked.keyringVersion,
+          processes: [{ id: 'stuck', hostname: 'h', pid: 1, keyringVersion: 1, signingKid: 'old' }],
+          behind: ['stuck'],
+          checkedAt: new Date().toISOString(),
+        }),
+      withdrawNextSigningKey: () => Promise.resolve({ keyringVersion: 3 }),
+    } satisfies Partial<SecretRotationActivities>;
+    await harness.withWorker(standIns, async (s) => {
+      const run = input();
+      const handle = await s.start<typeof rotateSigningKey>(
+        'rotateSigningKey',
+        run,
+        `signing-key-rotate/wf/${run.rotationId}`,
+      );
+      const result = await handle.result();
+      assert.equal(result.outcome, 'withdrawn');
+      assert.equal(result.progress.phase, 'failed');
+      assert.ok(!s.names().includes('switchSigningKey'));
+      assert.equal(s.inputOf('withdrawNextSigningKey').kid, 'new');
+      assert.deepEqual(
+        result.progress.steps.map((step) => `${step.name}:${step.status}`),
+        [
+          'publish:compensated',
+          'distribute:failed',
+          'switch:skipped',
+          'confirm:skipped',
+          'expire:skipped',
+          'remove:skipped',
+          'settle:skipped',
+        ],
+      );
+    });
+  });
+
+  it('ends refused, changing nothing, while another rotation is under way', async () => {
+    const standIns = {
+      ...succeed,
+      publishNextSigningKey: () =>
+        Promise.reject(
+          ApplicationFailure.nonRetryable('Another rotation is under way: key k2 is next.', 'SigningKeyRotationBusy'),
+        ),
+    } satisfies Partial<SecretRotationActivities>;
+    await harness.withWorker(standIns, async (s) => {
+      const run = input();
+      const handle = await s.start<typeof rotateSigningKey>(
+        'rotateSigningKey',
+        run,
+        `signing-key-rotate/wf/${run.rotationId}`,
+      );
+      const result = await handle.result();
+      assert.equal(result.outcome, 'refused');
+      assert.equal(result.newKid, null);
+      assert.match(result.progress.error ?? '', /under way/);
+      assert.deepEqual(s.names(), ['publishNextSigningKey']);
+    });
   });
 });

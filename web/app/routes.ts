@@ -26,6 +26,8 @@ export default [
   route('tenants/:slug/webhooks', 'routes/tenants/webhooks.tsx'),
   route('tenants/:slug/webhooks/:endpointId', 'routes/tenants/webhook-endpoint.tsx'),
   route('tenants/:slug/plan', 'routes/tenants/plan.tsx'),
+  route('tenants/:slug/license/download', 'routes/tenants/license-download.ts'),
+  route('tenants/:slug/reconciliations/:period/jws', 'routes/tenants/reconciliation-jws.ts'),
   route('tenants/:slug/approval-policies', 'routes/tenants/approval-policies.tsx'),
   route('tenants/:slug/environments', 'routes/tenants/environments.tsx'),
   route('tenants/:slug/environments/:environment/promotion-preview', 'routes/tenants/promotion-preview.ts'),

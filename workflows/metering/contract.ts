@@ -30,8 +30,8 @@ export const METERING_WINDOW_MS = 3_600_000;
  */
 export const METERING_VERIFY_BEYOND_CORRECTION_MS = 14 * 86_400_000;
 
-/** The JWS `typ` of a signed reconciliation record. */
-export const RECONCILIATION_JWS_TYPE = 'atrium-reconciliation+jws';
+/** The JWS `typ` of a signed reconciliation record (named in the wire contract: the portal checks it). */
+export { RECONCILIATION_JWS_TYPE } from '../../contracts/metering.ts';
 
 export interface MeteringPolicy {
   /** METERING_SETTLING_DELAY: how long after reporting Stripe's count is read back. */

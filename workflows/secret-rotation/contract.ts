@@ -13,7 +13,14 @@
 // rotation number and runs rotateSecret as its child, or does nothing when the secret is gone,
 // has no policy any more, already rotates, or its tenant is not active.
 //
-// Only references travel here: ids, version numbers and consumer names, never a value.
+// rotateSigningKey (`signing-key-rotate/<deployment>/<rotation id>`, docs/decisions/0030)
+// rotates the platform's access-token signing key: publish the new key as `next` → wait until
+// every live API process holds it (and the JWKS cache lifetime) → make it current (the old one
+// retiring) → wait until every live process signs with it → wait until every token the old key
+// signed has expired → remove the old key → wait until every live process dropped it. A new key
+// no process set picks up in time is withdrawn, and the rotation ends failed with an alert.
+//
+// Only references travel here: ids, version numbers, kids and consumer names, never a value.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import type { OperationKind } from '../catalogue.ts';
@@ -21,6 +28,7 @@ import { OPERATION_CATALOGUE } from '../catalogue.ts';
 import type { ActivityTimings, OperationProgress } from '../shared/operation.contract.ts';
 
 export const ROTATE_SECRET_KIND = 'secret-rotate' satisfies OperationKind;
+export const ROTATE_SIGNING_KEY_KIND = 'signing-key-rotate' satisfies OperationKind;
 export const SCHEDULED_ROTATION_KIND = 'secret-rotation' satisfies OperationKind;
 
 export function rotateSecretWorkflowId(slug: string, secretId: string, number: number): string {
@@ -119,3 +127,62 @@ export const ROTATION_FAILURE_TYPES = {
   /** The secret is gone, or is not what its strategy needs (an api-key secret holding no live key). */
   unusable: 'SecretRotationUnusable',
 } as const;
+
+export function rotateSigningKeyWorkflowId(deployment: string, rotationId: string): string {
+  return OPERATION_CATALOGUE[ROTATE_SIGNING_KEY_KIND].workflowId({ deployment, rotationId });
+}
+
+export interface RotateSigningKeyInput {
+  /** Names the new key in the keyring, so a retried step finds what it wrote. */
+  rotationId: string;
+  /** The keyring's secret path (the deployment's; never a key). */
+  keyringPath: string;
+  requestedBy: AuditActor;
+  /** SIGNING_KEYS_RELOAD_INTERVAL: how often every API process rereads the keyring (and how often this looks). */
+  reloadIntervalMs: number;
+  /** A process unseen for this long is not live: it is not waited for. */
+  liveWithinMs: number;
+  /** SIGNING_KEY_DISTRIBUTION_TIMEOUT: the new key is withdrawn when some live process lacks it by then. */
+  distributionTimeoutMs: number;
+  /** JWKS_MAX_AGE: the new key is published at least this long before it signs. */
+  jwksMaxAgeMs: number;
+  /** ACCESS_TOKEN_TTL plus the accepted clock skew: how long a token lives at most after it is signed. */
+  tokenLifetimeMs: number;
+  timings: ActivityTimings;
+}
+
+/** `withdrawn`: the new key never reached every process and was taken out; `refused`: nothing was changed. */
+export type SigningKeyRotationOutcome = 'completed' | 'withdrawn' | 'refused';
+
+/** What one wait found: every live process, and the keyring version each reported. */
+export interface ApiProcessCheck {
+  /** The keyring version every process had to report (at least). */
+  keyringVersion: number;
+  processes: Array<{ id: string; hostname: string; pid: number; keyringVersion: number; signingKid: string }>;
+  /** Those still behind (empty: the wait is over). */
+  behind: string[];
+  checkedAt: string;
+}
+
+export interface RotateSigningKeyResult {
+  rotationId: string;
+  outcome: SigningKeyRotationOutcome;
+  /** Null when the rotation was refused before a key was made. */
+  newKid: string | null;
+  /** The key replaced (null when the rotation was withdrawn before the switch). */
+  oldKid: string | null;
+  /** Each wait's last check: who held what, and when (the rotation's report). */
+  checks: Partial<Record<'publish' | 'switch' | 'remove', ApiProcessCheck>>;
+  progress: OperationProgress;
+}
+
+export const ROTATE_SIGNING_KEY_STEPS = [
+  { name: 'publish', title: 'Make the new key and publish it beside the current one (not signing yet)' },
+  { name: 'distribute', title: 'Wait until every API process holds the new key' },
+  { name: 'switch', title: 'Sign with the new key; the old one keeps verifying' },
+  { name: 'confirm', title: 'Wait until every API process signs with the new key' },
+  { name: 'expire', title: 'Wait until every token the old key signed has expired' },
+  { name: 'remove', title: 'Remove the old key' },
+  { name: 'settle', title: 'Wait until every API process has dropped the old key' },
+] as const;
+export type RotateSigningKeyStep = (typeof ROTATE_SIGNING_KEY_STEPS)[number]['name'];

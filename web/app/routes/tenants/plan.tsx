@@ -2,16 +2,23 @@ import { Alert, Anchor, Badge, Button, Group, Paper, Stack, Table, Text, Title }
 import { data, Form, href, Link, redirect } from 'react-router';
 import type { Route } from './+types/plan';
 import type {
+  InvoiceList,
   OperationStarted,
   PlanChangeRecord,
   Problem,
+  ReconciliationList,
+  TenantLicenseDocument,
   TenantPlanOverview,
   UsageSummary,
 } from '../../../../contracts/index.ts';
 import { callApi } from '../../api/client.server.ts';
 import { resultOrThrow } from '../../api/result.server.ts';
 import { tenantApiPath } from '../../api/tenant-action.server.ts';
+import type { InvoicesView } from '../../billing/InvoicesPanel.tsx';
+import { InvoicesPanel } from '../../billing/InvoicesPanel.tsx';
+import { LicensePanel } from '../../billing/LicensePanel.tsx';
 import { PlanOptions } from '../../billing/PlanOptions.tsx';
+import { ReconciliationsPanel } from '../../billing/ReconciliationsPanel.tsx';
 import { UsagePanel } from '../../billing/UsagePanel.tsx';
 import { TenantNav } from '../../components/tenants/TenantNav.tsx';
 import { Timestamp } from '../../components/Timestamp.tsx';
@@ -22,14 +29,31 @@ export const meta: Route.MetaFunction = ({ params }) => [{ title: `Plan of ${par
 export async function loader({ context, params, request }: Route.LoaderArgs) {
   const { accessToken } = await requireUser(request, context);
   const call = { signal: request.signal, token: accessToken };
-  const [plan, usage] = await Promise.all([
-    callApi<TenantPlanOverview>(context, `${tenantApiPath(params.slug)}/plan`, call),
-    callApi<UsageSummary>(context, `${tenantApiPath(params.slug)}/usage?granularity=day`, call),
+  const tenant = tenantApiPath(params.slug);
+  const [plan, usage, invoices, reconciliations, license] = await Promise.all([
+    callApi<TenantPlanOverview>(context, `${tenant}/plan`, call),
+    callApi<UsageSummary>(context, `${tenant}/usage?granularity=day`, call),
+    callApi<InvoiceList>(context, `${tenant}/invoices`, call),
+    callApi<ReconciliationList>(context, `${tenant}/reconciliations`, call),
+    callApi<TenantLicenseDocument>(context, `${tenant}/license`, call),
   ]);
   const overview = resultOrThrow(plan, request);
   rememberTenant(context, params.slug);
-  // Usage is shown when it can be read; the plan does not depend on it.
-  return { slug: params.slug, overview, usage: usage.ok ? usage.body : null };
+  // Usage, invoices (Stripe may be down), records and the license are shown when they can be
+  // read; the plan does not depend on them.
+  const invoicesView: InvoicesView = invoices.ok
+    ? { kind: 'list', list: invoices.body }
+    : invoices.status === 403
+      ? { kind: 'forbidden' }
+      : { kind: 'failed', detail: invoices.problem.detail ?? invoices.problem.title };
+  return {
+    slug: params.slug,
+    overview,
+    usage: usage.ok ? usage.body : null,
+    invoices: invoicesView,
+    reconciliations: reconciliations.ok ? reconciliations.body : null,
+    license: license.ok ? license.body : null,
+  };
 }
 
 type ActionResult = { problem: Problem };
@@ -75,7 +99,7 @@ const STATUS_COLORS: Record<PlanChangeRecord['status'], string> = {
 };
 
 export default function PlanPage({ loaderData, actionData }: Route.ComponentProps) {
-  const { slug, overview, usage } = loaderData;
+  const { slug, overview, usage, invoices, reconciliations, license } = loaderData;
   return (
     <Stack gap="lg">
       <TenantNav slug={slug} current="plan" />
@@ -99,6 +123,9 @@ export default function PlanPage({ loaderData, actionData }: Route.ComponentProp
       ) : null}
       <PlanOptions overview={overview} />
       <UsagePanel usage={usage} />
+      <InvoicesPanel view={invoices} />
+      <ReconciliationsPanel slug={slug} list={reconciliations} />
+      <LicensePanel slug={slug} license={license} />
       <Paper withBorder p="md">
         <Title order={2} size="h4" mb="sm">
           Plan changes

@@ -1,0 +1,184 @@
+// rotateSigningKey's steps (docs/decisions/0030): each rewrites the access-token keyring in the
+// secret store (integrations/secrets/signing-keyring.ts) with check-and-set, so a retry or a
+// concurrent writer never loses a key, and each finds what an earlier attempt of the same
+// rotation wrote (keys carry the rotation's id). And the check the waits repeat: which live
+// API process holds which keyring version (api_processes). Private keys never leave here:
+// results carry kids and versions only. Every change writes a platform audit entry.
+import { ApplicationFailure, log } from '@temporalio/activity';
+import type { AuditActor } from '../../db/repositories/audit-log.ts';
+import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
+import { listLiveApiProcesses } from '../../db/repositories/api-processes.ts';
+import { withPlatformScope } from '../../db/scope.ts';
+import type { SigningKeyEntry, SigningKeyring } from '../../integrations/secrets/signing-keyring.ts';
+import {
+  generateSigningKeyPem,
+  readSigningKeyring,
+  signingKeyEntry,
+  writeSigningKeyring,
+} from '../../integrations/secrets/signing-keyring.ts';
+import type { ApiProcessCheck } from '../../workflows/secret-rotation/contract.ts';
+import type { ActivityDeps } from '../shared/deps.ts';
+
+interface RotationRef {
+  rotationId: string;
+  /** The deployment's keyring (signingKeyringPath). */
+  keyringPath: string;
+  actor: AuditActor;
+}
+
+export function createSigningKeyActivities(deps: ActivityDeps) {
+  const keyring = async (path: string): Promise<SigningKeyring> => {
+    const read = await readSigningKeyring(deps.secretStore, path);
+    // The API seeds it at boot: a worker that finds none runs beside no API process yet.
+    if (!read) throw new Error('The signing keyring is not in the secret store yet (no API process has started)');
+    return read;
+  };
+  const audit = (actor: AuditActor, action: string, kid: string, after: Record<string, unknown>) =>
+    withPlatformScope(deps.dataSource, (db) =>
+      appendAuditEntry(db, { tenantId: null, actor, action, targetType: 'signing_key', targetId: kid, after }),
+    );
+  const summary = (keys: SigningKeyEntry[]) => keys.map((key) => ({ kid: key.kid, state: key.state }));
+
+  return {
+    /**
+     * Makes a new key and adds it as `next` (published, verifying, not signing). Refused while
+     * another rotation's key is still next or retiring: one rotation at a time.
+     */
+    async publishNextSigningKey(
+      input: RotationRef,
+    ): Promise<{ kid: string; keyringVersion: number; currentKid: string }> {
+      const read = await keyring(input.keyringPath);
+      const current = read.keys.find((key) => key.state === 'current')!;
+      const own = read.keys.find((key) => key.rotationId === input.rotationId);
+      if (own) return { kid: own.kid, keyringVersion: read.version, currentKid: current.kid };
+      const other = read.keys.find((key) => key.state !== 'current');
+      if (other)
+        throw ApplicationFailure.nonRetryable(
+          `Another rotation is under way: key ${other.kid} is ${other.state}.`,
+          'SigningKeyRotationBusy',
+        );
+      const entry = await signingKeyEntry(generateSigningKeyPem(), 'next', input.rotationId);
+      const written = await writeSigningKeyring(deps.secretStore, input.keyringPath, read.version, [
+        ...read.keys,
+        entry,
+      ]);
+      await audit(input.actor, 'signing_key.published', entry.kid, {
+        rotationId: input.rotationId,
+        keyringVersion: written.version,
+        keys: summary(written.keys),
+      });
+      return { kid: entry.kid, keyringVersion: written.version, currentKid: current.kid };
+    },
+
+    /** Which live API processes report at least `keyringVersion` (and which do not yet). */
+    async checkApiProcesses(input: { keyringVersion: number; liveWithinMs: number }): Promise<ApiProcessCheck> {
+      const rows = await withPlatformScope(deps.dataSource, (db) => listLiveApiProcesses(db, input.liveWithinMs));
+      const processes = rows.map((row) => ({
+        id: row.id,
+        hostname: row.hostname,
+        pid: row.pid,
+        keyringVersion: row.keyring_version,
+        signingKid: row.signing_kid,
+      }));
+      return {
+        keyringVersion: input.keyringVersion,
+        processes,
+        behind: processes.filter((p) => p.keyringVersion < input.keyringVersion).map((p) => p.id),
+        checkedAt: new Date().toISOString(),
+      };
+    },
+
+    /** The new key signs from now on; the old one is retiring (still published and verifying). */
+    async switchSigningKey(
+      input: RotationRef & { kid: string; oldKid: string; tokenLifetimeMs: number },
+    ): Promise<{ keyringVersion: number }> {
+      const read = await keyring(input.keyringPath);
+      const next = read.keys.find((key) => key.kid === input.kid);
+      if (next?.state === 'current') return { keyringVersion: read.version };
+      const old = read.keys.find((key) => key.kid === input.oldKid);
+      if (!next || next.state !== 'next' || !old || old.state !== 'current')
+        throw ApplicationFailure.nonRetryable(
+          `The keyring changed under the rotation: ${JSON.stringify(summary(read.keys))}.`,
+          'SigningKeyringChanged',
+        );
+      // When the last token the old key may sign expires, if every process switches now; the
+      // workflow removes it only after every process reported the switch and that long again.
+      const notAfter = new Date(Date.now() + input.tokenLifetimeMs).toISOString();
+      const keys = read.keys.map((key): SigningKeyEntry => {
+        if (key.kid === input.kid) return { ...key, state: 'current' };
+        if (key.kid === input.oldKid) return { ...key, state: 'retiring', notAfter };
+        return key;
+      });
+      const written = await writeSigningKeyring(deps.secretStore, input.keyringPath, read.version, keys);
+      await audit(input.actor, 'signing_key.switched', input.kid, {
+        rotationId: input.rotationId,
+        retiring: input.oldKid,
+        keyringVersion: written.version,
+        keys: summary(written.keys),
+      });
+      return { keyringVersion: written.version };
+    },
+
+    /** Removes the retiring key once every token it signed has expired. */
+    async removeRetiredSigningKey(input: RotationRef & { kid: string }): Promise<{ keyringVersion: number }> {
+      const read = await keyring(input.keyringPath);
+      const old = read.keys.find((key) => key.kid === input.kid);
+      if (!old) return { keyringVersion: read.version };
+      if (old.state !== 'retiring')
+        throw ApplicationFailure.nonRetryable(
+          `Key ${input.kid} is ${old.state}, not retiring.`,
+          'SigningKeyringChanged',
+        );
+      const written = await writeSigningKeyring(
+        deps.secretStore,
+        input.keyringPath,
+        read.version,
+        read.keys.filter((key) => key.kid !== input.kid),
+      );
+      await audit(input.actor, 'signing_key.removed', input.kid, {
+        rotationId: input.rotationId,
+        keyringVersion: written.version,
+        keys: summary(written.keys),
+      });
+      return { keyringVersion: written.version };
+    },
+
+    /**
+     * The roll-back: the new key never reached every process in time, so it is taken out again
+     * (it never signed) and the failure is an alert in the audit log and the worker's log.
+     */
+    async withdrawNextSigningKey(
+      input: RotationRef & { kid: string; reason: string },
+    ): Promise<{ keyringVersion: number }> {
+      const read = await keyring(input.keyringPath);
+      const next = read.keys.find((key) => key.kid === input.kid);
+      let version = read.version;
+      if (next) {
+        if (next.state !== 'next')
+          throw ApplicationFailure.nonRetryable(
+            `Key ${input.kid} is ${next.state}: not withdrawn.`,
+            'SigningKeyringChanged',
+          );
+        version = (
+          await writeSigningKeyring(
+            deps.secretStore,
+            input.keyringPath,
+            read.version,
+            read.keys.filter((key) => key.kid !== input.kid),
+          )
+        ).version;
+      }
+      await audit(input.actor, 'signing_key.rotation_failed', input.kid, {
+        rotationId: input.rotationId,
+        reason: input.reason,
+        keyringVersion: version,
+      });
+      log.error('Signing-key rotation failed: the new key was withdrawn', {
+        rotationId: input.rotationId,
+        kid: input.kid,
+        reason: input.reason,
+      });
+      return { keyringVersion: version };
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// Starts rotateSigningKey (docs/decisions/0030) under a new rotation id, with the timings every
+// API process runs by: how often processes reread the keyring, how long the JWKS is cached,
+// and how long a token lives (its TTL, the verifier's clock skew and one reload interval, so a
+// process that switched just after the check is covered too).
+import type { AuditActor } from '../../db/repositories/audit-log.ts';
+import { newRotationId, signingKeyringPath } from '../../integrations/secrets/signing-keyring.ts';
+import type { rotateSigningKey } from '../../workflows/secret-rotation/rotate-signing-key.ts';
+import { ROTATE_SIGNING_KEY_KIND, rotateSigningKeyWorkflowId } from '../../workflows/secret-rotation/contract.ts';
+import { CLOCK_TOLERANCE_S } from '../auth/access-tokens.ts';
+import type { ApiDeps } from '../deps.ts';
+import type { StartResult } from '../operations/start-operation.ts';
+import { startOperation } from '../operations/start-operation.ts';
+import { LIVE_WITHIN_RELOADS } from '../signing-keys.ts';
+
+export function startSigningKeyRotation(deps: ApiDeps, requestedBy: AuditActor): Promise<StartResult> {
+  const rotationId = newRotationId();
+  const keys = deps.settings.signingKeys;
+  return startOperation(
+    {
+      client: deps.temporal.client,
+      taskQueuePrefix: deps.temporal.taskQueuePrefix,
+      timings: deps.settings.activityTimings,
+    },
+    {
+      kind: ROTATE_SIGNING_KEY_KIND,
+      workflowId: rotateSigningKeyWorkflowId(deps.temporal.taskQueuePrefix, rotationId),
+      tenantId: null,
+      args: [
+        {
+          rotationId,
+          keyringPath: signingKeyringPath(deps.temporal.taskQueuePrefix),
+          requestedBy,
+          reloadIntervalMs: keys.reloadIntervalMs,
+          liveWithinMs: LIVE_WITHIN_RELOADS * keys.reloadIntervalMs,
+          distributionTimeoutMs: keys.distributionTimeoutMs,
+          jwksMaxAgeMs: keys.jwksMaxAgeMs,
+          tokenLifetimeMs: keys.accessTokenTtlMs + CLOCK_TOLERANCE_S * 1000 + keys.reloadIntervalMs,
+          timings: deps.settings.activityTimings,
+        },
+      ] satisfies Parameters<typeof rotateSigningKey>,
+    },
+  );
+}
