@@ -4,7 +4,9 @@
 // costs a workflow task nothing it would notice. Each event's id comes from its run
 // (`workflow.run:<run id>`): a note handed twice (a first workflow task that ran again) or a
 // write retried after a lost answer is stored once. A write that failed is kept and tried
-// again at the next flush; what is left is written when the worker stops. A worker killed
+// again at the next flush — also when the tenant's row is not there yet (provisioning's run
+// starts before its first activity records the tenant), for a while; what is left is written
+// when the worker stops. A worker killed
 // without stopping loses the notes of its last interval (a sink is not called again on
 // replay): the meter undercounts then, never overcounts.
 import type { InjectedSinks } from '@temporalio/worker';
@@ -15,6 +17,15 @@ import { withTenantScope } from '../db/scope.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { RunMeteringSinks, WorkflowRunNote } from '../workflows/shared/run-metering-interceptor.ts';
 import { workflowRunEventId } from '../workflows/shared/run-metering-interceptor.ts';
+
+/** How long a note whose tenant row does not exist (yet) is tried again before it is dropped. */
+const MISSING_TENANT_GRACE_MS = 15 * 60_000;
+
+interface PendingRun {
+  event: NewUsageEvent;
+  /** When the worker got the note. */
+  notedAt: number;
+}
 
 export interface WorkflowRunMeter {
   /** The sink every worker of the process registers. */
@@ -32,31 +43,50 @@ export function startWorkflowRunMeter(options: {
 }): WorkflowRunMeter {
   const { dataSource, logger } = options;
   /** Events not written yet, by tenant. */
-  let pending = new Map<string, NewUsageEvent[]>();
+  let pending = new Map<string, PendingRun[]>();
   let running: Promise<void> | null = null;
 
   function note(run: WorkflowRunNote): void {
-    const events = pending.get(run.tenantId) ?? [];
-    events.push({
-      eventId: workflowRunEventId(run.runId),
-      meter: 'workflow.runs',
-      quantity: 1,
-      occurredAt: new Date(run.startedAt),
-      attributes: { workflowId: run.workflowId, kind: run.kind },
+    const runs = pending.get(run.tenantId) ?? [];
+    runs.push({
+      event: {
+        eventId: workflowRunEventId(run.runId),
+        meter: 'workflow.runs',
+        quantity: 1,
+        occurredAt: new Date(run.startedAt),
+        attributes: { workflowId: run.workflowId, kind: run.kind },
+      },
+      notedAt: Date.now(),
     });
-    pending.set(run.tenantId, events);
+    pending.set(run.tenantId, runs);
   }
 
   async function write(): Promise<void> {
     const batch = pending;
     pending = new Map();
-    for (const [tenantId, events] of batch) {
+    for (const [tenantId, runs] of batch) {
       try {
-        await withTenantScope(dataSource, tenantId, (db) => insertUsageEvents(db, tenantId, events));
+        await withTenantScope(dataSource, tenantId, (db) =>
+          insertUsageEvents(
+            db,
+            tenantId,
+            runs.map((run) => run.event),
+          ),
+        );
       } catch (error) {
-        // Tried again with the same ids at the next flush; a tenant deleted meanwhile is dropped.
-        if (!/foreign key/i.test(String(error))) pending.set(tenantId, [...events, ...(pending.get(tenantId) ?? [])]);
-        logger.warn('Workflow run metering: a write failed; it is tried again', { tenantId, error: String(error) });
+        // Tried again with the same ids at the next flush. No tenant row: not yet (a provisioning
+        // run is noted before it records the tenant), or never again (a failed provisioning
+        // removed it): kept for a while, then dropped.
+        const missingTenant = /foreign key/i.test(String(error));
+        const kept = missingTenant ? runs.filter((run) => Date.now() - run.notedAt < MISSING_TENANT_GRACE_MS) : runs;
+        if (kept.length > 0) pending.set(tenantId, [...kept, ...(pending.get(tenantId) ?? [])]);
+        if (!missingTenant || kept.length < runs.length)
+          logger.warn(
+            missingTenant
+              ? 'Workflow run metering: runs of a tenant that does not exist were dropped'
+              : 'Workflow run metering: a write failed; it is tried again',
+            { tenantId, dropped: runs.length - kept.length, error: String(error) },
+          );
       }
     }
   }
