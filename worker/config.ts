@@ -73,6 +73,8 @@ const WorkerEnv = z.object({
   ...outboundSettings,
   /** Tenant-defined OAuth providers on http:// (development and tests only). */
   ...connectorSettings,
+  /** How often the workflow runs counted as usage (`workflow.runs`) are written (worker/workflow-run-metering.ts). */
+  USAGE_METERING_INTERVAL: duration.default(10_000),
   /** PKCS#8 PEM file of the Ed25519 key tenant licenses are signed with (created on first use). */
   LICENSE_SIGNING_KEY_FILE: z.string().min(1).default('.data/license-ed25519.pem'),
   /** The portal's public address: the welcome mail links to it. */
@@ -119,6 +121,8 @@ export interface WorkerConfig {
   licenseSigningKeyFile: string;
   publicUrl: string;
   invitationTtlMs: number;
+  /** USAGE_METERING_INTERVAL: how often counted workflow runs are written as usage events. */
+  usageMeteringIntervalMs: number;
   /** WEBHOOK_TEST_SIGNING_CLOCK: an accelerated signing clock (tests only); null: the real clock. */
   webhookTestSigningClock: AcceleratedClockSetting | null;
   /** Where tenant workloads reach PostgreSQL: DATABASE_URL's host, port and database. */
@@ -158,6 +162,7 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     licenseSigningKeyFile: parsed.LICENSE_SIGNING_KEY_FILE,
     publicUrl: parsed.PUBLIC_URL,
     invitationTtlMs: parsed.INVITATION_TTL,
+    usageMeteringIntervalMs: parsed.USAGE_METERING_INTERVAL,
     webhookTestSigningClock: parsed.WEBHOOK_TEST_SIGNING_CLOCK ?? null,
     tenantDatabase: databaseAddress(parsed.DATABASE_URL),
   };

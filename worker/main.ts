@@ -32,6 +32,8 @@ import { activitiesFor, planWorkers } from './registry.ts';
 import { reportPools, runtimeMetrics } from './metrics.ts';
 import { CLEANUP_TIMEOUT_MS, SHUTDOWN_FORCE_MARGIN_MS } from './shutdown.ts';
 import { bundleWorkflows, findPrebuiltBundle } from './workflow-bundle.ts';
+import type { WorkflowRunMeter } from './workflow-run-metering.ts';
+import { startWorkflowRunMeter } from './workflow-run-metering.ts';
 import { traceCalls } from '../tracing/traced-port.ts';
 
 const temporalLogger = new WinstonTemporalLogger(logger);
@@ -141,6 +143,7 @@ const tracedActivities: ActivityInterceptorsFactory = (ctx) => ({
 
 let exitCode = 0;
 let stopWatchingLegacy = () => {};
+let runMeter: WorkflowRunMeter | null = null;
 const stopReportingPools = config.metrics
   ? reportPools(
       Runtime.instance().metricMeter,
@@ -149,6 +152,13 @@ const stopReportingPools = config.metrics
   : () => {};
 try {
   await Promise.all(dataSources.map((dataSource) => dataSource.initialize()));
+  // Tenants' workflow runs counted as usage (`workflow.runs`), written through the first pool.
+  const meter = startWorkflowRunMeter({
+    dataSource: dataSources[0]!,
+    logger,
+    intervalMs: config.usageMeteringIntervalMs,
+  });
+  runMeter = meter;
   // A container image carries prebuilt bundles (WORKER_WORKFLOW_BUNDLE_DIR): no bundling at start.
   const workflowBundle = config.workflowBundleDir
     ? findPrebuiltBundle(config.workflowBundleDir, { tracing: tracing !== null })
@@ -185,7 +195,11 @@ try {
         // outermost interceptor, so the log context below sees the span), and workflow spans
         // leave the sandbox through the `exporter` sink.
         interceptors: { activity: tracing ? [tracedActivities, activityLogContext] : [activityLogContext] },
-        ...(tracing ? { sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) } } : {}),
+        // Workflows hand their run to the usage meter through the `runMetering` sink.
+        sinks: {
+          ...meter.sinks,
+          ...(tracing ? { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) } : {}),
+        },
         maxConcurrentActivityTaskExecutions: plan.activitySlots,
         shutdownGraceTime: config.shutdownGraceTimeMs,
         // Past the grace time activities are cancelled; give them this long to notice.
@@ -234,6 +248,10 @@ try {
 } finally {
   stopWatchingLegacy();
   stopReportingPools();
+  // The runs counted since the last write, before the pools close.
+  await runMeter
+    ?.stop()
+    .catch((error: unknown) => logger.warn('Workflow run metering: the last write failed', { error }));
   // A cancelled activity may have left a query waiting on a lock; don't wait for it.
   await Promise.race([
     Promise.allSettled([

@@ -13,6 +13,8 @@ import { WORKFLOW_FAMILIES } from '../workflows/catalogue.ts';
 
 const WORKFLOWS = new URL('../workflows/', import.meta.url);
 const METRICS_INTERCEPTOR = fileURLToPath(new URL('shared/metrics-interceptor.ts', WORKFLOWS));
+/** Counts tenants' workflow runs as usage through a sink (no commands: histories replay with or without it). */
+const RUN_METERING_INTERCEPTOR = fileURLToPath(new URL('shared/run-metering-interceptor.ts', WORKFLOWS));
 /**
  * The Temporal SDK's OpenTelemetry workflow interceptors: sandbox-safe (they keep the span
  * context in the workflow, make no I/O and hand finished spans to the worker's `exporter`
@@ -25,7 +27,8 @@ const TRACING_INTERCEPTORS = createRequire(import.meta.url).resolve(
 
 /** The workflow interceptor modules every workflow runs with; tracing's only when it is on. */
 export function workflowInterceptorModules(options: { tracing: boolean }): string[] {
-  return options.tracing ? [METRICS_INTERCEPTOR, TRACING_INTERCEPTORS] : [METRICS_INTERCEPTOR];
+  const always = [METRICS_INTERCEPTOR, RUN_METERING_INTERCEPTOR];
+  return options.tracing ? [...always, TRACING_INTERCEPTORS] : always;
 }
 
 /**
@@ -59,7 +62,8 @@ export async function bundleWorkflows(
 ): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath: writeWorkflowEntry(families),
-    // Every workflow counts how it ends (workflows/shared/metrics-interceptor.ts), and traces
+    // Every workflow counts how it ends (workflows/shared/metrics-interceptor.ts), a tenant's
+    // counts its run as usage (workflows/shared/run-metering-interceptor.ts), and each traces
     // itself when tracing is on.
     workflowInterceptorModules: workflowInterceptorModules(options),
     ...(logger ? { logger } : {}),
