@@ -3,6 +3,7 @@
 // upgrades take effect at once; downgrades at the end of the billing period unless asked for
 // `now`. A downgrade the tenant's usage exceeds is refused, naming what to remove.
 import { z } from 'zod';
+import { OperationStarted } from './operations.ts';
 import { TenantPlan } from './tenants.ts';
 
 /** The counted limits a plan carries, as the license names them. */
@@ -22,7 +23,16 @@ export const PLAN_CHANGE_TIMINGS = ['now', 'period-end'] as const;
 export const PlanChangeTiming = z.enum(PLAN_CHANGE_TIMINGS, { error: 'Choose "now" or "period-end".' });
 export type PlanChangeTiming = z.infer<typeof PlanChangeTiming>;
 
-export const PLAN_CHANGE_STATUSES = ['requested', 'scheduled', 'applied', 'refused', 'cancelled', 'failed'] as const;
+export const PLAN_CHANGE_STATUSES = [
+  'requested',
+  'awaiting-approval',
+  'scheduled',
+  'applied',
+  'refused',
+  'rejected',
+  'cancelled',
+  'failed',
+] as const;
 export const PlanChangeStatus = z.enum(PLAN_CHANGE_STATUSES);
 export type PlanChangeStatus = z.infer<typeof PlanChangeStatus>;
 
@@ -115,3 +125,10 @@ export const PlanChangePath = z.strictObject({
     .int('Must be a whole number.')
     .positive('Must be positive.'),
 });
+
+/** The answer to a plan change: the operation, and whether it waits for a platform admin's approval. */
+export const PlanChangeStarted = OperationStarted.extend({
+  /** The target is in APPROVAL_PLANS: the change waits in its `approval` step (status `awaiting-approval`). */
+  approvalRequired: z.boolean(),
+}).meta({ id: 'PlanChangeStarted' });
+export type PlanChangeStarted = z.infer<typeof PlanChangeStarted>;

@@ -44,6 +44,7 @@ import { CreatePromotions1765340000001 } from './1765340000001-CreatePromotions.
 import { HoldPromotions1765350000000 } from './1765350000000-HoldPromotions.ts';
 import { CreateMeteringReconciliation1765370000000 } from './1765370000000-CreateMeteringReconciliation.ts';
 import { CreateApiProcesses1765390000000 } from './1765390000000-CreateApiProcesses.ts';
+import { AddPlanChangeApproval1765410000000 } from './1765410000000-AddPlanChangeApproval.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -91,4 +92,5 @@ export const migrations = [
   HoldPromotions1765350000000,
   CreateMeteringReconciliation1765370000000,
   CreateApiProcesses1765390000000,
+  AddPlanChangeApproval1765410000000,
 ];
