@@ -80,6 +80,8 @@ export const PlanOption = z.object({
   change: z.enum(['current', 'upgrade', 'downgrade']),
   /** What the tenant would have to remove first (empty: it fits). */
   blockers: z.array(PlanBlocker),
+  /** A change into this plan waits for a platform admin's approval (APPROVAL_PLANS). */
+  needsApproval: z.boolean(),
 });
 export type PlanOption = z.infer<typeof PlanOption>;
 
@@ -108,7 +110,7 @@ export const TenantPlanOverview = z
     plan: TenantPlan,
     usage: PlanUsage,
     options: z.array(PlanOption),
-    /** A change requested or scheduled and not yet applied. */
+    /** A change requested, awaiting approval or scheduled, and not yet applied. */
     pending: PlanChangeRecord.nullable(),
     /** The latest changes, newest first. */
     history: z.array(PlanChangeRecord),

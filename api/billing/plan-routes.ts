@@ -73,6 +73,7 @@ export function planChangeRouter(deps: ApiDeps): Router {
               limits: { ...definition.limits },
               change: planDirection(current, plan),
               blockers: planBlockers(usage, plan),
+              needsApproval: plan !== current && deps.settings.approval.plans.includes(plan),
             };
           }),
           pending: open && toRecord(access.slug, open),

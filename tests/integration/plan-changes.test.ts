@@ -78,7 +78,11 @@ describe('plan changes with stripe-mock and the local Kubernetes control plane',
   const core = kube.makeApiClient(k8s.CoreV1Api);
 
   before(async () => {
-    platform = await startPlatform({ workerEnv: workerEnvFor({ stripe: true, kube: 'admin' }) });
+    // No plan needs approval here: changes into one that does are tests/integration/plan-change-approvals.test.ts.
+    platform = await startPlatform({
+      env: { APPROVAL_PLANS: '' },
+      workerEnv: workerEnvFor({ stripe: true, kube: 'admin' }),
+    });
     tenant = await provision(platform, 'plan', 'team');
     outsider = await seedUser(platform.database, { email: `outsider-${tenant.slug}@plan.test` });
   });

@@ -26,6 +26,7 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BillingActivities } from '../../activities/billing/index.ts';
@@ -79,7 +80,8 @@ export async function changePlan(input: ChangePlanInput): Promise<ChangePlanResu
   /** Waits for the approval; resolves with the rejection's reason, or null once approved. */
   async function approvalRefused(wanted: NonNullable<ChangePlanInput['approval']>): Promise<string | null> {
     const result = await awaitApproval({
-      requestId: `${workflowInfo().workflowId}/approval`,
+      // Deterministic (seeded by the run), and safe in a URL path as the decision routes take it.
+      requestId: uuid4(),
       tenantId,
       subject: { kind: 'plan-change', id: `${slug}/${number}`, label: `Plan change of ${slug} from ${input.from} to ${to}` },
       requesterId: wanted.requesterId,
