@@ -177,7 +177,8 @@ export function createPlanChangeActivities(deps: Pick<ActivityDeps, 'dataSource'
         });
         const approved = row.status === 'awaiting-approval' && input.status === 'requested';
         await auditChange(
-          approved ? 'plan_change.approved' : `plan_change.${input.status}`,
+          // Audit actions are snake_case (`awaiting-approval` is audited `plan_change.awaiting_approval`).
+          approved ? 'plan_change.approved' : `plan_change.${input.status.replaceAll('-', '_')}`,
           'plan_change',
           String(input.number),
           { status: row.status },

@@ -68,10 +68,18 @@ describe('plan changes that need a platform admin’s approval', () => {
       )
     )[0];
   /** The change's approval request, once it takes decisions (the row says `awaiting-approval`). */
-  async function pendingApproval(tenant: TestTenant) {
+  async function pendingApproval(tenant: TestTenant, workflowId: string) {
     await waitFor('the change to await approval', async () =>
       (await changeRow(tenant))?.status === 'awaiting-approval' ? true : undefined,
-    );
+    ).catch(async (error: unknown) => {
+      const operation = await request(platform.baseUrl, 'GET', operationPath(workflowId), {
+        headers: platform.admin.headers,
+      });
+      const worker = platform.worker.output().split('\n').filter((line) => /warn|error/i.test(line));
+      throw new Error(
+        `${String(error)}: ${JSON.stringify(await changeRow(tenant))} ${JSON.stringify(operation.body)}\n${worker.slice(-20).join('\n')}`,
+      );
+    });
     const queue = await request(platform.baseUrl, 'GET', `/api/v1/tenants/${tenant.slug}/approvals?mine=false`, {
       headers: platform.admin.headers,
     });
@@ -100,7 +108,7 @@ describe('plan changes that need a platform admin’s approval', () => {
     assert.equal(started.status, 202, JSON.stringify(started.body));
     assert.equal(started.body.approvalRequired, true);
     const workflowId = started.body.operation.id as string;
-    const pending = await pendingApproval(tenant);
+    const pending = await pendingApproval(tenant, workflowId);
     assert.equal(pending.subject.id, `${tenant.slug}/1`);
     assert.equal(pending.subject.label, `Plan change of ${tenant.slug} from team to enterprise`);
 
@@ -163,7 +171,7 @@ describe('plan changes that need a platform admin’s approval', () => {
         [tenant.id],
       )
     ).map((r) => r.action);
-    assert.deepEqual(actions, ['plan_change.awaiting-approval', 'plan_change.approved', 'plan_change.applied']);
+    assert.deepEqual(actions, ['plan_change.awaiting_approval', 'plan_change.approved', 'plan_change.applied']);
   });
 
   it('ends a rejected change rejected with the reason, the plan unchanged; the requesting admin cannot approve it', async () => {
@@ -171,7 +179,7 @@ describe('plan changes that need a platform admin’s approval', () => {
     const started = await changePlan(tenant, platform.admin, { plan: 'enterprise' });
     assert.equal(started.status, 202, JSON.stringify(started.body));
     const workflowId = started.body.operation.id as string;
-    const pending = await pendingApproval(tenant);
+    const pending = await pendingApproval(tenant, workflowId);
 
     const own = await decide(platform.admin, `${pending.path}/approve`);
     assert.equal(own.status, 403, JSON.stringify(own.body));
