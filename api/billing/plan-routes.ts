@@ -207,7 +207,7 @@ export function planChangeRouter(deps: ApiDeps): Router {
           ? `Plan change ${number} is being applied now; it can no longer be cancelled.`
           : row.status === 'awaiting-approval'
             ? `Plan change ${number} waits for a platform admin's approval; it cannot be cancelled (a platform admin can reject it).`
-          : `Plan change ${number} is ${row.status}; only a scheduled downgrade can be cancelled.`,
+            : `Plan change ${number} is ${row.status}; only a scheduled downgrade can be cancelled.`,
       );
     await deps.temporal.client.workflow
       .getHandle(changePlanWorkflowId(access.slug, number))

@@ -26,12 +26,8 @@ export class AddPlanChangeApproval1765410000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(
-      `UPDATE plan_changes SET status = 'refused' WHERE status = 'rejected'`,
-    );
-    await queryRunner.query(
-      `UPDATE plan_changes SET status = 'requested' WHERE status = 'awaiting-approval'`,
-    );
+    await queryRunner.query(`UPDATE plan_changes SET status = 'refused' WHERE status = 'rejected'`);
+    await queryRunner.query(`UPDATE plan_changes SET status = 'requested' WHERE status = 'awaiting-approval'`);
     await queryRunner.query(`DROP INDEX plan_changes_one_open_idx`);
     await queryRunner.query(
       `CREATE UNIQUE INDEX plan_changes_one_open_idx ON plan_changes (tenant_id)

@@ -75,7 +75,10 @@ describe('plan changes that need a platform admin’s approval', () => {
       const operation = await request(platform.baseUrl, 'GET', operationPath(workflowId), {
         headers: platform.admin.headers,
       });
-      const worker = platform.worker.output().split('\n').filter((line) => /warn|error/i.test(line));
+      const worker = platform.worker
+        .output()
+        .split('\n')
+        .filter((line) => /warn|error/i.test(line));
       throw new Error(
         `${String(error)}: ${JSON.stringify(await changeRow(tenant))} ${JSON.stringify(operation.body)}\n${worker.slice(-20).join('\n')}`,
       );

@@ -83,7 +83,11 @@ export async function changePlan(input: ChangePlanInput): Promise<ChangePlanResu
       // Deterministic (seeded by the run), and safe in a URL path as the decision routes take it.
       requestId: uuid4(),
       tenantId,
-      subject: { kind: 'plan-change', id: `${slug}/${number}`, label: `Plan change of ${slug} from ${input.from} to ${to}` },
+      subject: {
+        kind: 'plan-change',
+        id: `${slug}/${number}`,
+        label: `Plan change of ${slug} from ${input.from} to ${to}`,
+      },
       requesterId: wanted.requesterId,
       attributes: { plan: to },
       policy: wanted.policy,

@@ -187,7 +187,10 @@ export const CHANGE_PLAN_STEPS = [
   { name: 'license', title: 'Record the plan and reissue the signed license' },
 ] as const;
 /** Follows `check` in changes that need a platform admin's approval (input.approval). */
-export const CHANGE_PLAN_APPROVAL_STEP = { name: 'approval', title: 'Wait for a platform admin to approve the change' } as const;
+export const CHANGE_PLAN_APPROVAL_STEP = {
+  name: 'approval',
+  title: 'Wait for a platform admin to approve the change',
+} as const;
 export type ChangePlanStep = (typeof CHANGE_PLAN_STEPS)[number]['name'] | typeof CHANGE_PLAN_APPROVAL_STEP.name;
 
 /** Marks changes that wait for approval (histories from before never called the approval activities). */

@@ -65,8 +65,8 @@ export function ApprovalCard({
         ) : null}
         {approval.subject.kind === 'plan-change' ? (
           <Text size="sm" data-testid="approval-plan-change">
-            The plan it moves to needs a platform admin&apos;s approval, as signing up on it does; approved, the change goes
-            on.{' '}
+            The plan it moves to needs a platform admin&apos;s approval, as signing up on it does; approved, the change
+            goes on.{' '}
             <Anchor component={Link} to={href('/tenants/:slug/plan', { slug: approval.tenant.slug })} size="sm">
               The tenant’s plan and usage
             </Anchor>
