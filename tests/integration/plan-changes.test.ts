@@ -78,9 +78,11 @@ describe('plan changes with stripe-mock and the local Kubernetes control plane',
   const core = kube.makeApiClient(k8s.CoreV1Api);
 
   before(async () => {
-    // No plan needs approval here: changes into one that does are tests/integration/plan-change-approvals.test.ts.
+    // Only the free plan needs approval here, and no change below moves into it: changes that
+    // wait for approval are tests/integration/plan-change-approvals.test.ts. (An empty
+    // APPROVAL_PLANS would read as unset, i.e. the default `enterprise`.)
     platform = await startPlatform({
-      env: { APPROVAL_PLANS: '' },
+      env: { APPROVAL_PLANS: 'free' },
       workerEnv: workerEnvFor({ stripe: true, kube: 'admin' }),
     });
     tenant = await provision(platform, 'plan', 'team');
