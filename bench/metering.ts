@@ -21,7 +21,7 @@
 //   npm run bench -- metering
 //   npm run bench -- metering --events 200000 --reconcile-events 1000000 --tenants 50 --hours 4
 //   npm run bench -- metering --part ingestion       (or reconciliation) one half only
-// ATRIUM_BENCH_API_NODE_OPTIONS is given to the API process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+//   npm run bench -- metering --part ingestion --cpu-prof /tmp/prof   the API's V8 CPU profile
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -49,6 +49,7 @@ const { values: args } = parseArgs({
     hours: { type: 'string', default: '4' },
     settle: { type: 'string', default: '1000' },
     part: { type: 'string', default: 'both' },
+    'cpu-prof': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -57,6 +58,7 @@ if (args.help) {
     'usage: npm run bench -- metering [--events 100000] [--batch 500] [--concurrency 8]\n' +
       '                                 [--reconcile-events 1000000] [--tenants 50] [--hours 4] [--settle 1000] (ms)\n' +
       '                                 [--part both|ingestion|reconciliation]\n' +
+      '                                 [--cpu-prof dir] (the API writes a V8 CPU profile there when it stops)\n' +
       'Env: ATRIUM_BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres), a superuser, on this machine.',
   );
   process.exit(0);
@@ -396,7 +398,7 @@ try {
     extraApiEnv: {
       METERING_SCHEDULE: 'off',
       METERING_SETTLING_DELAY: `${SETTLE_MS}ms`,
-      ...(process.env.ATRIUM_BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.ATRIUM_BENCH_API_NODE_OPTIONS } : {}),
+      ...(args['cpu-prof'] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${args['cpu-prof']}` } : {}),
     },
     extraWorkerEnv: ledger.workerEnv(STRIPE_METERS),
   });
