@@ -5,6 +5,10 @@ import type { ApprovalPolicy as ApprovalPolicyShape } from '../workflows/approva
 import { APPROVAL_RISKS, APPROVER_ROLES } from '../workflows/approvals/policy.ts';
 import { TenantPath } from './common.ts';
 
+/** What approval requests can be about: a tenant being provisioned, a promotion, a plan change. */
+export const APPROVAL_SUBJECT_KINDS = ['tenant', 'promotion', 'plan-change'] as const;
+export type ApprovalSubjectKind = (typeof APPROVAL_SUBJECT_KINDS)[number];
+
 const Slug = TenantPath.shape.slug;
 
 const name = z.string().trim().min(1, 'Give it a name.').max(80, 'Use at most 80 characters.');
@@ -97,7 +101,7 @@ export type ApprovalRequestView = z.infer<typeof ApprovalRequestView>;
 
 export const ApprovalQueueQuery = z.strictObject({
   status: z.enum(APPROVAL_REQUEST_STATUSES).default('pending'),
-  kind: z.enum(['tenant', 'promotion']).optional(),
+  kind: z.enum(APPROVAL_SUBJECT_KINDS).optional(),
   tenant: Slug.optional(),
   /** Only what the caller may decide now (the default for the queue). */
   mine: z

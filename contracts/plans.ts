@@ -3,6 +3,7 @@
 // upgrades take effect at once; downgrades at the end of the billing period unless asked for
 // `now`. A downgrade the tenant's usage exceeds is refused, naming what to remove.
 import { z } from 'zod';
+import { OperationStarted } from './operations.ts';
 import { TenantPlan } from './tenants.ts';
 
 /** The counted limits a plan carries, as the license names them. */
@@ -22,7 +23,16 @@ export const PLAN_CHANGE_TIMINGS = ['now', 'period-end'] as const;
 export const PlanChangeTiming = z.enum(PLAN_CHANGE_TIMINGS, { error: 'Choose "now" or "period-end".' });
 export type PlanChangeTiming = z.infer<typeof PlanChangeTiming>;
 
-export const PLAN_CHANGE_STATUSES = ['requested', 'scheduled', 'applied', 'refused', 'cancelled', 'failed'] as const;
+export const PLAN_CHANGE_STATUSES = [
+  'requested',
+  'awaiting-approval',
+  'scheduled',
+  'applied',
+  'refused',
+  'rejected',
+  'cancelled',
+  'failed',
+] as const;
 export const PlanChangeStatus = z.enum(PLAN_CHANGE_STATUSES);
 export type PlanChangeStatus = z.infer<typeof PlanChangeStatus>;
 
@@ -70,6 +80,8 @@ export const PlanOption = z.object({
   change: z.enum(['current', 'upgrade', 'downgrade']),
   /** What the tenant would have to remove first (empty: it fits). */
   blockers: z.array(PlanBlocker),
+  /** A change into this plan waits for a platform admin's approval (APPROVAL_PLANS). */
+  needsApproval: z.boolean(),
 });
 export type PlanOption = z.infer<typeof PlanOption>;
 
@@ -98,7 +110,7 @@ export const TenantPlanOverview = z
     plan: TenantPlan,
     usage: PlanUsage,
     options: z.array(PlanOption),
-    /** A change requested or scheduled and not yet applied. */
+    /** A change requested, awaiting approval or scheduled, and not yet applied. */
     pending: PlanChangeRecord.nullable(),
     /** The latest changes, newest first. */
     history: z.array(PlanChangeRecord),
@@ -115,3 +127,10 @@ export const PlanChangePath = z.strictObject({
     .int('Must be a whole number.')
     .positive('Must be positive.'),
 });
+
+/** The answer to a plan change: the operation, and whether it waits for a platform admin's approval. */
+export const PlanChangeStarted = OperationStarted.extend({
+  /** The target is in APPROVAL_PLANS: the change waits in its `approval` step (status `awaiting-approval`). */
+  approvalRequired: z.boolean(),
+}).meta({ id: 'PlanChangeStarted' });
+export type PlanChangeStarted = z.infer<typeof PlanChangeStarted>;

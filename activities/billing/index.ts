@@ -1,7 +1,9 @@
 // The billing family's activities: what tenantBilling does with a tenant's Stripe events —
 // dunning and its mails (dunning.ts), the questions asked before a billing suspension or its
 // lifting (suspension.ts), the plan and license following the subscription (subscription.ts),
-// the inbox row's outcome (inbox.ts), and changePlan's steps (plan-change.ts).
+// the inbox row's outcome (inbox.ts), changePlan's steps (plan-change.ts) and the approval
+// primitive's activities (workflows/approvals/) for changes that wait for approval.
+import { createApprovalActivities } from '../approvals/index.ts';
 import type { ActivityDeps, ActivityFamily } from '../shared/deps.ts';
 import { createDunningActivities } from './dunning.ts';
 import { createInboxActivities } from './inbox.ts';
@@ -16,6 +18,8 @@ export function createBillingActivities(deps: ActivityDeps) {
     ...createSubscriptionActivities(deps),
     ...createInboxActivities(deps),
     ...createPlanChangeActivities(deps),
+    // The approval primitive's, for plan changes into a plan that needs approval.
+    ...createApprovalActivities(deps),
   };
 }
 export type BillingActivities = ReturnType<typeof createBillingActivities>;

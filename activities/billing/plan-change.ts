@@ -160,7 +160,8 @@ export function createPlanChangeActivities(deps: Pick<ActivityDeps, 'dataSource'
     async recordPlanChangeStatus(
       input: TenantActivityInput & {
         number: number;
-        status: Exclude<PlanChangeRow['status'], 'requested' | 'applied'>;
+        /** `requested` again: an approved change goes on (audited as `plan_change.approved`). */
+        status: Exclude<PlanChangeRow['status'], 'applied'>;
         /** A scheduled change: when it takes effect (ms since the epoch). */
         effectiveAt?: number;
         detail?: string;
@@ -174,8 +175,10 @@ export function createPlanChangeActivities(deps: Pick<ActivityDeps, 'dataSource'
           ...(input.effectiveAt !== undefined ? { effectiveAt: new Date(input.effectiveAt) } : {}),
           ...(input.detail !== undefined ? { detail: input.detail } : {}),
         });
+        const approved = row.status === 'awaiting-approval' && input.status === 'requested';
         await auditChange(
-          `plan_change.${input.status}`,
+          // Audit actions are snake_case (`awaiting-approval` is audited `plan_change.awaiting_approval`).
+          approved ? 'plan_change.approved' : `plan_change.${input.status.replaceAll('-', '_')}`,
           'plan_change',
           String(input.number),
           { status: row.status },

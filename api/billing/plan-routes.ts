@@ -2,12 +2,18 @@
 // what each other plan would give (and what a downgrade would require removing), and changing
 // it. A change is recorded (plan_changes) and runs as the workflow `tenant-plan/<slug>/<n>`;
 // the answer is 202 with the operation. A downgrade the tenant exceeds is refused here, before
-// anything is recorded, and checked again by the workflow when it takes effect.
+// anything is recorded, and checked again by the workflow when it takes effect. A change into
+// a plan in APPROVAL_PLANS waits for a platform admin's approval, as provisioning on it does.
 import { Router } from 'express';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { IdempotencyKeyHeader, TenantPath } from '../../contracts/common.ts';
-import { OperationStarted } from '../../contracts/operations.ts';
-import { ChangePlanRequest, PlanChangePath, PlanChangeRecord, TenantPlanOverview } from '../../contracts/plans.ts';
+import {
+  ChangePlanRequest,
+  PlanChangePath,
+  PlanChangeRecord,
+  PlanChangeStarted,
+  TenantPlanOverview,
+} from '../../contracts/plans.ts';
 import type { PlanChangeRow } from '../../db/repositories/plan-changes.ts';
 import {
   findOpenPlanChange,
@@ -20,6 +26,7 @@ import {
 import { countPlanUsage } from '../../db/repositories/plan-usage.ts';
 import { withTenantScope } from '../../db/scope.ts';
 import type { changePlan } from '../../workflows/billing/change-plan.ts';
+import { tenantApprovalPolicy } from '../../workflows/approvals/policy.ts';
 import { cancelPlanChangeSignal, CHANGE_PLAN_KIND, changePlanWorkflowId } from '../../workflows/billing/contract.ts';
 import { planBlockers, planDirection } from '../../workflows/shared/plan-fit.ts';
 import type { PlanName } from '../../workflows/shared/plans.ts';
@@ -37,6 +44,7 @@ import type { RouteModule } from '../routes/route-module.ts';
 import { routeModule } from '../routes/route-module.ts';
 
 const HISTORY = 20;
+const OPEN_STATUSES: ReadonlyArray<PlanChangeRow['status']> = ['requested', 'awaiting-approval', 'scheduled'];
 
 export function planChangeRouter(deps: ApiDeps): Router {
   const router = Router({ mergeParams: true });
@@ -53,7 +61,7 @@ export function planChangeRouter(deps: ApiDeps): Router {
       async (db): Promise<TenantPlanOverview> => {
         const usage = await countPlanUsage(db, access.tenantId);
         const history = await listPlanChanges(db, access.tenantId, HISTORY);
-        const open = history.find((row) => row.status === 'requested' || row.status === 'scheduled') ?? null;
+        const open = history.find((row) => OPEN_STATUSES.includes(row.status)) ?? null;
         return {
           plan: current,
           usage,
@@ -65,6 +73,7 @@ export function planChangeRouter(deps: ApiDeps): Router {
               limits: { ...definition.limits },
               change: planDirection(current, plan),
               blockers: planBlockers(usage, plan),
+              needsApproval: plan !== current && deps.settings.approval.plans.includes(plan),
             };
           }),
           pending: open && toRecord(access.slug, open),
@@ -124,6 +133,8 @@ export function planChangeRouter(deps: ApiDeps): Router {
       });
 
       const workflowId = changePlanWorkflowId(access.slug, number);
+      const { approval } = deps.settings;
+      const needsApproval = approval.plans.includes(body.plan);
       let started;
       try {
         started = await startOperation(
@@ -147,6 +158,16 @@ export function planChangeRouter(deps: ApiDeps): Router {
                 timing,
                 requestedBy: actor,
                 timings: deps.settings.activityTimings,
+                // Who asked and the policy travel in the input: what the workflow judges by is in its history.
+                ...(needsApproval
+                  ? {
+                      approval: {
+                        requesterId: actor.type === 'user' ? actor.id : null,
+                        timeoutMs: approval.timeoutMs,
+                        policy: tenantApprovalPolicy(approval.timeoutMs, approval.approvers),
+                      },
+                    }
+                  : {}),
               },
             ] satisfies Parameters<typeof changePlan>,
           },
@@ -159,7 +180,7 @@ export function planChangeRouter(deps: ApiDeps): Router {
         throw error;
       }
       if (!started.started) throw new ProblemError('conflict', `Another tenant's operation holds ${workflowId}.`);
-      deps.logger.info('Plan change started', { workflowId, from, to: body.plan, timing });
+      deps.logger.info('Plan change started', { workflowId, from, to: body.plan, timing, needsApproval });
       const operation = startedOperation(
         { workflowId, runId: started.runId, kind: CHANGE_PLAN_KIND, tenantId: access.tenantId },
         { client: deps.temporal.client, namespace: deps.temporal.namespace, temporalUiUrl: deps.temporal.uiPath },
@@ -167,7 +188,7 @@ export function planChangeRouter(deps: ApiDeps): Router {
       return {
         status: 202,
         headers: { Location: operation.links.self },
-        body: { operation } satisfies OperationStarted,
+        body: { operation, approvalRequired: needsApproval } satisfies PlanChangeStarted,
       };
     });
   });
@@ -184,7 +205,9 @@ export function planChangeRouter(deps: ApiDeps): Router {
         'conflict',
         row.status === 'requested'
           ? `Plan change ${number} is being applied now; it can no longer be cancelled.`
-          : `Plan change ${number} is ${row.status}; only a scheduled downgrade can be cancelled.`,
+          : row.status === 'awaiting-approval'
+            ? `Plan change ${number} waits for a platform admin's approval; it cannot be cancelled (a platform admin can reject it).`
+            : `Plan change ${number} is ${row.status}; only a scheduled downgrade can be cancelled.`,
       );
     await deps.temporal.client.workflow
       .getHandle(changePlanWorkflowId(access.slug, number))
@@ -240,13 +263,14 @@ export const planChangePaths: ZodOpenApiPathsObject = {
     post: {
       operationId: 'changeTenantPlan',
       summary:
-        'Change the plan (owners): upgrades take effect now; downgrades at the end of the billing period unless `timing` is `now`. A downgrade the tenant exceeds is refused (problem `plan-exceeded` naming what to remove).',
+        'Change the plan (owners): a change into a plan that needs approval (APPROVAL_PLANS) waits for a platform admin other than the requester; upgrades take effect now; downgrades at the end of the billing period unless `timing` is `now`. A downgrade the tenant exceeds is refused (problem `plan-exceeded` naming what to remove).',
       requestParams: { path: TenantPath, header: IdempotencyKeyHeader },
       requestBody: { content: { 'application/json': { schema: ChangePlanRequest } } },
       responses: {
         202: {
-          description: 'Started; follow the operation.',
-          content: { 'application/json': { schema: OperationStarted } },
+          description:
+            'Started; follow the operation. A change into a plan in APPROVAL_PLANS waits for a platform admin (`approvalRequired`).',
+          content: { 'application/json': { schema: PlanChangeStarted } },
         },
         ...problemResponses(400, 401, 403, 404, 409, 422),
       },

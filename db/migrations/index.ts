@@ -45,6 +45,7 @@ import { HoldPromotions1765350000000 } from './1765350000000-HoldPromotions.ts';
 import { CreateMeteringReconciliation1765370000000 } from './1765370000000-CreateMeteringReconciliation.ts';
 import { PruneReconciledUsageEvents1765380000000 } from './1765380000000-PruneReconciledUsageEvents.ts';
 import { CreateApiProcesses1765390000000 } from './1765390000000-CreateApiProcesses.ts';
+import { AddPlanChangeApproval1765410000000 } from './1765410000000-AddPlanChangeApproval.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -93,4 +94,5 @@ export const migrations = [
   CreateMeteringReconciliation1765370000000,
   PruneReconciledUsageEvents1765380000000,
   CreateApiProcesses1765390000000,
+  AddPlanChangeApproval1765410000000,
 ];

@@ -10,7 +10,7 @@ export interface PlanChangeRow {
   to_plan: string;
   direction: 'upgrade' | 'downgrade';
   timing: 'now' | 'period-end';
-  status: 'requested' | 'scheduled' | 'applied' | 'refused' | 'cancelled' | 'failed';
+  status: 'requested' | 'awaiting-approval' | 'scheduled' | 'applied' | 'refused' | 'rejected' | 'cancelled' | 'failed';
   effective_at: Date | null;
   detail: string | null;
   license_id: string | null;
@@ -65,7 +65,7 @@ export async function findPlanChange(
 
 export async function findOpenPlanChange(db: EntityManager, tenantId: string): Promise<PlanChangeRow | null> {
   const [row] = await db.query<PlanChangeRow[]>(
-    `SELECT * FROM plan_changes WHERE tenant_id = $1 AND status IN ('requested', 'scheduled')`,
+    `SELECT * FROM plan_changes WHERE tenant_id = $1 AND status IN ('requested', 'awaiting-approval', 'scheduled')`,
     [tenantId],
   );
   return row ?? null;

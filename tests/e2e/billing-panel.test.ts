@@ -4,8 +4,9 @@
 // unpaid invoice, who was mailed, the suspension in force being billing's, the event and its
 // outcome — at 1,400 and 390 px (nothing scrolls sideways; screenshots in
 // test-results/screenshots/billing/). After `invoice.paid` it reads "in good standing". Then the
-// tenant's plan page: a downgrade scheduled for the period's end and cancelled, an upgrade
-// followed on its operation page; usage reported with an API key, drawn per meter and day.
+// tenant's plan page: a downgrade scheduled for the period's end and cancelled, an upgrade to
+// enterprise (APPROVAL_PLANS) shown waiting for a platform admin's approval, approved by another
+// admin and followed on its operation page; usage reported with an API key, drawn per meter and day.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -16,7 +17,7 @@ import Stripe from 'stripe';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
 import { isCspViolation, launchChromium, signInThroughPortal } from '../support/browser.ts';
 import type { Platform } from '../support/platform.ts';
-import { startPlatform } from '../support/platform.ts';
+import { seedUser, startPlatform } from '../support/platform.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const SECRET = `whsec_${randomBytes(24).toString('hex')}`;
@@ -167,8 +168,37 @@ describe('portal: the billing panel of a tenant in dunning', () => {
     });
 
     await page.goto(`/tenants/${tenant.slug}/plan`);
-    await page.getByTestId('plan-enterprise').getByRole('button', { name: 'Upgrade to Enterprise' }).click();
+    const enterprise = page.getByTestId('plan-enterprise');
+    await enterprise.getByTestId('plan-enterprise-needs-approval').waitFor();
+    await enterprise.getByRole('button', { name: 'Upgrade to Enterprise' }).click();
     await page.waitForURL(/\/operations\/tenant-plan%2F/);
+    const operationUrl = page.url();
+    // Enterprise needs a platform admin's approval, as signing up on it does: the plan page says
+    // the change waits for one (once the workflow has opened the request).
+    await waitFor(
+      'the upgrade awaiting approval on the plan page',
+      async () => {
+        await page.goto(`/tenants/${tenant.slug}/plan`);
+        return (await page.getByTestId('plan-pending-approval').count()) > 0;
+      },
+      90_000,
+    );
+    await page.screenshot({ path: `${SCREENSHOTS}plan-awaiting-approval.png`, fullPage: true });
+    // Another platform admin approves it (the admin who asked may not).
+    const approver = await seedUser(platform.database, { email: 'approver@billing-panel.test', platformAdmin: true });
+    const queue = await request(platform.baseUrl, 'GET', '/api/v1/approvals?kind=plan-change', {
+      headers: approver.headers,
+    });
+    const approval = queue.body.approvals.find((a: { tenant: { slug: string } }) => a.tenant.slug === tenant.slug);
+    assert.ok(approval, JSON.stringify(queue.body));
+    const approved = await request(
+      platform.baseUrl,
+      'POST',
+      `/api/v1/tenants/${tenant.slug}/approvals/${approval.id}/approve`,
+      { headers: approver.headers, json: {} },
+    );
+    assert.equal(approved.status, 200, JSON.stringify(approved.body));
+    await page.goto(operationUrl);
     await page.locator('[data-testid="operation-status"][data-status="completed"]').waitFor({ timeout: 60_000 });
     // Tracing is off in this platform: the operation page says so calmly, not as an error.
     await page.getByTestId('trace-off').waitFor();

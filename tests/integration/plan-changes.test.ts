@@ -78,7 +78,13 @@ describe('plan changes with stripe-mock and the local Kubernetes control plane',
   const core = kube.makeApiClient(k8s.CoreV1Api);
 
   before(async () => {
-    platform = await startPlatform({ workerEnv: workerEnvFor({ stripe: true, kube: 'admin' }) });
+    // Only the free plan needs approval here, and no change below moves into it: changes that
+    // wait for approval are tests/integration/plan-change-approvals.test.ts. (An empty
+    // APPROVAL_PLANS would read as unset, i.e. the default `enterprise`.)
+    platform = await startPlatform({
+      env: { APPROVAL_PLANS: 'free' },
+      workerEnv: workerEnvFor({ stripe: true, kube: 'admin' }),
+    });
     tenant = await provision(platform, 'plan', 'team');
     outsider = await seedUser(platform.database, { email: `outsider-${tenant.slug}@plan.test` });
   });

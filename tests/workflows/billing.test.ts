@@ -5,7 +5,8 @@
 // branches: an event handed over twice is acted on once; the grace timer suspends and the
 // payment lifts it; an admin's suspension in force is neither stacked on nor lifted; events
 // out of order; a long life continues as new, carrying what it remembers and what waits.
-// And changePlan: upgrade, refusal, a downgrade that waits for the period end and checks again.
+// And changePlan: upgrade, refusal, a downgrade that waits for the period end and checks again,
+// and a change into a plan that needs approval that no platform admin approves in time.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -23,6 +24,8 @@ import {
   tenantBillingWorkflowId,
 } from '../../workflows/billing/contract.ts';
 import type { changePlan, tenantBilling } from '../../workflows/billing/index.ts';
+import { tenantApprovalPolicy } from '../../workflows/approvals/policy.ts';
+import { approvalStandIns } from '../support/approvals.ts';
 import { testEnv } from '../support/env.ts';
 import { recordHistory } from '../support/histories.ts';
 import type { Scenario, WorkflowHarness } from '../support/workflow-harness.ts';
@@ -356,6 +359,30 @@ describe('changePlan (activity stand-ins)', () => {
       assert.deepEqual(
         s.calls.filter((call) => call.name === 'recordPlanChangeStatus').map((call) => call.input.status),
         ['scheduled', 'failed'],
+      );
+    });
+  });
+
+  it('a change that needs approval waits for it; none in time ends it rejected, the subscription untouched', async () => {
+    const standIns = { ...approvalStandIns(() => []), ...planStandIns() };
+    await harness.withWorker(standIns, async (s) => {
+      const plan = {
+        ...input('upgrade', 'now'),
+        approval: { requesterId: 'owner', timeoutMs: 1_000, policy: tenantApprovalPolicy(1_000) },
+      };
+      const handle = await s.start<typeof changePlan>('changePlan', plan, changePlanWorkflowId(plan.slug, 1));
+      const failure = await failureOf(handle);
+      assert.equal(failure.type, 'PlanChangeNotApproved');
+      assert.match(failure.message, /not approved: no platform admin approved it within 1 s/);
+      assert.equal(s.names().includes('changeSubscriptionPlan'), false);
+      assert.deepEqual(s.inputOf('openApprovalRequest').subject, {
+        kind: 'plan-change',
+        id: `${plan.slug}/1`,
+        label: `Plan change of ${plan.slug} from team to enterprise`,
+      });
+      assert.deepEqual(
+        s.calls.filter((call) => call.name === 'recordPlanChangeStatus').map((call) => call.input.status),
+        ['awaiting-approval', 'rejected'],
       );
     });
   });

@@ -3,11 +3,12 @@
 // activities and the workflows share. Any workflow that waits for approval registers these
 // through openApprovalGate (./gate.ts); the API finds the workflow from the stored request.
 import { defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ApprovalSubjectKind } from '../../contracts/approvals.ts';
 import type { ApprovalPolicy, RequestAttributes } from './policy.ts';
 
-/** What an approval is about (the queue shows it; mails name it). */
+/** What an approval is about (the queue shows it; mails name it). A plan change's id is `<slug>/<n>`. */
 export interface ApprovalSubject {
-  kind: 'tenant' | 'promotion';
+  kind: ApprovalSubjectKind;
   id: string;
   label: string;
 }

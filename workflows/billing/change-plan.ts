@@ -2,6 +2,10 @@
 //
 //   check        the tenant's usage fits the target (members, environments, connectors, API
 //                keys); a downgrade it exceeds is refused, naming what to remove
+//   approval     only for a target in APPROVAL_PLANS (input.approval): a platform admin other
+//                than the requester approves, on the approval primitive (workflows/approvals/),
+//                as for a tenant provisioned on that plan; a rejection or no decision in time
+//                ends the change `rejected` with the reason, the plan unchanged
 //   wait         a downgrade at `period-end` sleeps on a durable timer until the billing period
 //                ends (the tenant keeps what it paid for), and can be cancelled meanwhile; the
 //                fit is checked again when it falls due, since usage may have grown
@@ -19,26 +23,41 @@ import {
   ApplicationFailure,
   condition,
   log,
+  patched,
   proxyActivities,
   setHandler,
+  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BillingActivities } from '../../activities/billing/index.ts';
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
+import { awaitApproval } from '../approvals/gate.ts';
 import { describeFailure, StepTracker } from '../shared/step-tracker.ts';
 import type { ChangePlanInput, ChangePlanResult, ChangePlanStep } from './contract.ts';
-import { cancelPlanChangeSignal, CHANGE_PLAN_KIND, CHANGE_PLAN_STEPS } from './contract.ts';
+import {
+  cancelPlanChangeSignal,
+  CHANGE_PLAN_APPROVAL_PATCH,
+  CHANGE_PLAN_APPROVAL_STEP,
+  CHANGE_PLAN_KIND,
+  CHANGE_PLAN_STEPS,
+} from './contract.ts';
 
 export async function changePlan(input: ChangePlanInput): Promise<ChangePlanResult> {
   const { tenantId, slug, number, to, direction, timing, requestedBy: actor, timings } = input;
-  const activities = proxyActivities<BillingActivities>({
+  const activityOptions = {
     startToCloseTimeout: timings.startToCloseTimeoutMs,
     heartbeatTimeout: timings.heartbeatTimeoutMs,
     // No maximum: a change under way must complete; non-retryable failures (a price Stripe
     // refuses, a plan that is not configured) end it at once.
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-  });
-  const tracker = new StepTracker<ChangePlanStep>(CHANGE_PLAN_KIND, tenantId, CHANGE_PLAN_STEPS);
+  };
+  const activities = proxyActivities<BillingActivities>(activityOptions);
+  // Only changes that need approval ask for the patch: histories without approval replay as before.
+  const approval = input.approval && patched(CHANGE_PLAN_APPROVAL_PATCH) ? input.approval : null;
+  const steps = approval
+    ? [CHANGE_PLAN_STEPS[0], CHANGE_PLAN_APPROVAL_STEP, ...CHANGE_PLAN_STEPS.slice(1)]
+    : CHANGE_PLAN_STEPS;
+  const tracker = new StepTracker<ChangePlanStep>(CHANGE_PLAN_KIND, tenantId, steps);
   const change = { tenantId, number, actor };
 
   let cancelledBy: AuditActor | null = null;
@@ -58,8 +77,46 @@ export async function changePlan(input: ChangePlanInput): Promise<ChangePlanResu
     throw ApplicationFailure.nonRetryable(message, 'PlanChangeRefused', tracker.snapshot());
   }
 
+  /** Waits for the approval; resolves with the rejection's reason, or null once approved. */
+  async function approvalRefused(wanted: NonNullable<ChangePlanInput['approval']>): Promise<string | null> {
+    const result = await awaitApproval({
+      // Deterministic (seeded by the run), and safe in a URL path as the decision routes take it.
+      requestId: uuid4(),
+      tenantId,
+      subject: {
+        kind: 'plan-change',
+        id: `${slug}/${number}`,
+        label: `Plan change of ${slug} from ${input.from} to ${to}`,
+      },
+      requesterId: wanted.requesterId,
+      attributes: { plan: to },
+      policy: wanted.policy,
+      activityOptions,
+      // The change shows as waiting only once its request takes decisions.
+      afterOpen: () => activities.recordPlanChangeStatus({ ...change, status: 'awaiting-approval' }),
+    });
+    if (result.status === 'approved') {
+      await activities.recordPlanChangeStatus({ ...change, status: 'requested' });
+      return null;
+    }
+    return result.decidedBy
+      ? `rejected by a platform admin: ${result.reason ?? ''}`
+      : `no platform admin approved it within ${describeDuration(wanted.timeoutMs)}`;
+  }
+
   try {
     await refuseIfExceeded();
+
+    if (approval) {
+      const rejection = await tracker.run('approval', () => approvalRefused(approval));
+      if (rejection) {
+        const message = `The change of "${slug}" to the ${to} plan was not approved: ${rejection}`;
+        tracker.fail('approval', message);
+        await activities.recordPlanChangeStatus({ ...change, status: 'rejected', detail: message });
+        tracker.setPhase('failed', message);
+        throw ApplicationFailure.nonRetryable(message, 'PlanChangeNotApproved', tracker.snapshot());
+      }
+    }
 
     if (direction === 'downgrade' && timing === 'period-end') {
       const { effectiveAt } = await tracker.run('wait', async () => {
@@ -116,4 +173,11 @@ export async function changePlan(input: ChangePlanInput): Promise<ChangePlanResu
     tracker.setPhase('failed', message);
     throw ApplicationFailure.nonRetryable(message, 'PlanChangeFailed', tracker.snapshot());
   }
+}
+
+function describeDuration(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000} day(s)`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} hour(s)`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} minute(s)`;
+  return `${Math.round(ms / 1000)} s`;
 }

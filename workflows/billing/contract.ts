@@ -9,6 +9,7 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { OperationKind } from '../catalogue.ts';
 import { OPERATION_CATALOGUE } from '../catalogue.ts';
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
+import type { ApprovalPolicy } from '../approvals/policy.ts';
 import type { ActivityTimings, OperationProgress } from '../shared/operation.contract.ts';
 import type { PlanName } from '../shared/plans.ts';
 
@@ -152,6 +153,18 @@ export interface ChangePlanInput {
   timing: 'now' | 'period-end';
   requestedBy: AuditActor;
   timings: ActivityTimings;
+  /**
+   * Present when the target plan is one whose tenants wait for a platform admin's approval
+   * (APPROVAL_PLANS): the change waits for the same approval, so signing up on a cheaper plan
+   * and upgrading does not bypass it. Who asked and the policy travel here, so the history
+   * records what the decisions were judged by.
+   */
+  approval?: {
+    /** The requesting user (never an approver of their own change); null for an API key. */
+    requesterId: string | null;
+    timeoutMs: number;
+    policy: ApprovalPolicy;
+  };
 }
 
 export interface ChangePlanResult {
@@ -173,4 +186,12 @@ export const CHANGE_PLAN_STEPS = [
   { name: 'cluster', title: "Apply the plan's quotas to the tenant's namespaces" },
   { name: 'license', title: 'Record the plan and reissue the signed license' },
 ] as const;
-export type ChangePlanStep = (typeof CHANGE_PLAN_STEPS)[number]['name'];
+/** Follows `check` in changes that need a platform admin's approval (input.approval). */
+export const CHANGE_PLAN_APPROVAL_STEP = {
+  name: 'approval',
+  title: 'Wait for a platform admin to approve the change',
+} as const;
+export type ChangePlanStep = (typeof CHANGE_PLAN_STEPS)[number]['name'] | typeof CHANGE_PLAN_APPROVAL_STEP.name;
+
+/** Marks changes that wait for approval (histories from before never called the approval activities). */
+export const CHANGE_PLAN_APPROVAL_PATCH = 'change-plan-approval';

@@ -63,6 +63,15 @@ export function ApprovalCard({
             </Anchor>
           </Text>
         ) : null}
+        {approval.subject.kind === 'plan-change' ? (
+          <Text size="sm" data-testid="approval-plan-change">
+            The plan it moves to needs a platform admin&apos;s approval, as signing up on it does; approved, the change
+            goes on.{' '}
+            <Anchor component={Link} to={href('/tenants/:slug/plan', { slug: approval.tenant.slug })} size="sm">
+              The tenant’s plan and usage
+            </Anchor>
+          </Text>
+        ) : null}
         <Text size="sm" c="dimmed">
           {approval.tenant.slug} · {approval.subject.kind} · stage “{approval.stage.name}” needs {approval.stage.needs}{' '}
           ({approval.stage.approvals} so far) · expires <Timestamp value={approval.expiresAt} />

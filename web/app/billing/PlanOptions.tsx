@@ -83,6 +83,11 @@ function PlanCard({ option, usage, overview }: { option: PlanOption; usage: Plan
                   Takes effect now; the difference for this period is charged.
                 </Text>
               )}
+              {option.needsApproval ? (
+                <Text size="xs" c="orange.8" data-testid={`plan-${option.plan}-needs-approval`}>
+                  Needs a platform admin&apos;s approval first, as signing up on this plan does.
+                </Text>
+              ) : null}
               <Button
                 type="submit"
                 variant={option.change === 'upgrade' ? 'filled' : 'default'}
@@ -91,6 +96,7 @@ function PlanCard({ option, usage, overview }: { option: PlanOption; usage: Plan
                 title={busy ? 'A plan change is pending: cancel it or wait until it is done.' : undefined}
               >
                 {option.change === 'upgrade' ? 'Upgrade' : 'Downgrade'} to {PLAN_TITLES[option.plan]}
+                {option.needsApproval ? ' (ask for approval)' : ''}
               </Button>
             </Stack>
           </Form>

@@ -74,6 +74,7 @@ export default function ApprovalsPage({ loaderData, actionData }: Route.Componen
               { value: '', label: 'Any kind' },
               { value: 'tenant', label: 'Tenant' },
               { value: 'promotion', label: 'Promotion' },
+              { value: 'plan-change', label: 'Plan change' },
             ]}
           />
           <TextInput name="tenant" label="Tenant (slug)" size="xs" w={180} defaultValue={filters.tenant} />

@@ -91,9 +91,11 @@ export async function action({ context, params, request }: Route.ActionArgs) {
 
 const STATUS_COLORS: Record<PlanChangeRecord['status'], string> = {
   requested: 'blue',
+  'awaiting-approval': 'orange',
   scheduled: 'yellow',
   applied: 'green',
   refused: 'red',
+  rejected: 'red',
   cancelled: 'gray',
   failed: 'red',
 };
@@ -187,10 +189,20 @@ export default function PlanPage({ loaderData, actionData }: Route.ComponentProp
 
 function PendingChange({ slug, change, canChange }: { slug: string; change: PlanChangeRecord; canChange: boolean }) {
   return (
-    <Alert color="yellow" title={`Change to ${change.to} ${change.status}`} data-testid="plan-pending">
+    <Alert
+      color={change.status === 'awaiting-approval' ? 'orange' : 'yellow'}
+      title={`Change to ${change.to} ${change.status === 'awaiting-approval' ? 'awaiting approval' : change.status}`}
+      data-testid="plan-pending"
+    >
       <Group justify="space-between" align="end" gap="sm">
         <Text size="sm">
-          {change.status === 'scheduled' && change.effectiveAt ? (
+          {change.status === 'awaiting-approval' ? (
+            <span data-testid="plan-pending-approval">
+              The change from {change.from} to {change.to} waits for a platform admin&apos;s approval, as a tenant
+              signing up on the {change.to} plan does. A platform admin other than whoever asked must approve it; until
+              then nothing changes, and a rejection leaves the plan as it is.
+            </span>
+          ) : change.status === 'scheduled' && change.effectiveAt ? (
             <>
               The tenant moves from {change.from} to {change.to} at the end of the billing period,{' '}
               <Timestamp value={change.effectiveAt} span size="sm" />.
