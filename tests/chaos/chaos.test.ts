@@ -65,6 +65,10 @@ describe(`chaos: ${operationCount} operations under faults (${testEnv.CHAOS_FORM
   let temporalPorts: { port: number; uiPort: number };
   let stateDir: string;
   const log: string[] = [];
+  /** Steps started or closed so far: faults wait for the platform to move between them. */
+  let progress = 0;
+  /** Every worker started, for the failure report. */
+  const workers: Array<Platform['worker']> = [];
   const note = (line: string): void => {
     log.push(`${new Date().toISOString()} ${line}`);
   };
@@ -78,6 +82,7 @@ describe(`chaos: ${operationCount} operations under faults (${testEnv.CHAOS_FORM
       temporalAddress: temporal.address,
       env: { OFFBOARD_GRACE_PERIOD: '1h' },
     });
+    workers.push(platform.worker);
   });
   after(async () => {
     await platform?.stop();
@@ -114,6 +119,9 @@ describe(`chaos: ${operationCount} operations under faults (${testEnv.CHAOS_FORM
       for (const chain of chains) await expectEndState(chain);
     } catch (error) {
       console.log(`chaos: seed ${seed}; what happened:\n${log.join('\n')}`);
+      for (const [i, worker] of workers.entries())
+        console.log(`chaos: worker ${i + 1} output (end):\n${worker.output().slice(-3_000)}`);
+      console.log(`chaos: API output (end):\n${platform.api.output().slice(-3_000)}`);
       throw error;
     }
   });
@@ -137,8 +145,10 @@ describe(`chaos: ${operationCount} operations under faults (${testEnv.CHAOS_FORM
       const entry: Chain['operations'][number] = { step, id };
       chain.operations.push(entry);
       note(`${chain.slug}: ${step} started (${id})`);
+      progress += 1;
       entry.status = await waitUntilClosed(id);
       note(`${chain.slug}: ${step} ${entry.status}`);
+      progress += 1;
       if (entry.status !== 'completed') throw new Error(`${step} of ${chain.slug} ended ${entry.status}`);
     }
   }
@@ -202,7 +212,10 @@ describe(`chaos: ${operationCount} operations under faults (${testEnv.CHAOS_FORM
 
   /**
    * The planned faults, shuffled, at random moments while chains run (after that, none:
-   * a fault with nothing in flight proves nothing). Returns what was injected, in order.
+   * a fault with nothing in flight proves nothing). Between two faults the platform must
+   * have moved (a step started or closed): on a loaded machine a restarted worker takes a
+   * while to bundle its workflows, and faults faster than that would only prove that
+   * nothing moves while the worker is down. Returns what was injected, in order.
    */
   async function injectFaults(operationsRunning: () => boolean): Promise<string[]> {
     const planned = random.shuffle([
@@ -217,10 +230,19 @@ describe(`chaos: ${operationCount} operations under faults (${testEnv.CHAOS_FORM
       await inject(fault);
       injected.push(fault);
       await keepWorkerRunning();
-      await sleep(random.int(800, 3_000));
+      await untilProgressSince(progress, operationsRunning);
+      await sleep(random.int(300, 2_500));
     }
     await keepWorkerRunning();
     return injected;
+  }
+
+  async function untilProgressSince(seen: number, operationsRunning: () => boolean): Promise<void> {
+    const deadline = Date.now() + 90_000;
+    while (progress === seen && operationsRunning() && Date.now() < deadline) {
+      await sleep(200);
+      await keepWorkerRunning();
+    }
   }
 
   async function inject(fault: string): Promise<void> {
@@ -258,7 +280,7 @@ describe(`chaos: ${operationCount} operations under faults (${testEnv.CHAOS_FORM
   async function startWorkerWhenPossible(): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await platform.startWorker();
+        workers.push(await platform.startWorker());
         note('worker started');
         return;
       } catch (error) {
