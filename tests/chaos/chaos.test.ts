@@ -220,9 +220,10 @@ describe(`chaos: ${operationCount} operations under faults (${testEnv.CHAOS_FORM
   async function injectFaults(operationsRunning: () => boolean): Promise<string[]> {
     const planned = random.shuffle([
       ...Array<string>(form.workerKills).fill('worker-kill'),
-      ...Array<string>(form.temporalRestarts).fill('temporal-restart'),
       ...Array<string>(form.backendTerminations).fill('backend-termination'),
     ]);
+    // Temporal's restarts among the first few faults, so they happen while operations run.
+    for (let i = 0; i < form.temporalRestarts; i++) planned.splice(random.int(0, 3), 0, 'temporal-restart');
     const injected: string[] = [];
     await sleep(random.int(500, 1_500));
     for (const fault of planned) {
