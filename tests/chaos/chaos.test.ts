@@ -55,8 +55,9 @@ interface Chain {
 const form = FORMS[testEnv.CHAOS_FORM];
 const operationCount = testEnv.CHAOS_OPERATIONS ?? form.operations;
 const seed = testEnv.CHAOS_SEED ?? Math.floor(Math.random() * 0xffffffff);
-// Room for the faults' retries: a killed activity waits out its heartbeat timeout.
-const suiteTimeoutMs = 240_000 + operationCount * 15_000;
+// Room for the faults' retries: a killed activity waits out its heartbeat timeout, and a
+// restarted worker bundles its workflows first (a minute on a loaded two-core machine).
+const suiteTimeoutMs = 120_000 + operationCount * 10_000 + (form.workerKills + form.temporalRestarts) * 60_000;
 
 describe(`chaos: ${operationCount} operations under faults (${testEnv.CHAOS_FORM} form)`, () => {
   const random = createRandom(seed);
@@ -95,36 +96,40 @@ describe(`chaos: ${operationCount} operations under faults (${testEnv.CHAOS_FORM
     return startTemporalDevServer({ ...temporalPorts, dbFile: join(stateDir, 'temporal.db') });
   }
 
-  it('ends every operation in its expected state, with no side effect duplicated', { timeout: suiteTimeoutMs }, async () => {
-    const chains = planChains(random, operationCount);
-    note(`chains: ${chains.map((c) => `${c.slug}:${c.kind}@${c.startsAfterMs}ms`).join(', ')}`);
-    let running = true;
-    const started = Date.now();
-    const chainsDone = Promise.allSettled(chains.map((chain) => runChain(chain))).finally(() => {
-      running = false;
-    });
-    const faults = injectFaults(() => running);
-    const [results, injected] = await Promise.all([chainsDone, faults]);
-    console.log(`chaos: operations done in ${Date.now() - started} ms; faults: ${injected.join(', ')}`);
+  it(
+    'ends every operation in its expected state, with no side effect duplicated',
+    { timeout: suiteTimeoutMs },
+    async () => {
+      const chains = planChains(random, operationCount);
+      note(`chains: ${chains.map((c) => `${c.slug}:${c.kind}@${c.startsAfterMs}ms`).join(', ')}`);
+      let running = true;
+      const started = Date.now();
+      const chainsDone = Promise.allSettled(chains.map((chain) => runChain(chain))).finally(() => {
+        running = false;
+      });
+      const faults = injectFaults(() => running);
+      const [results, injected] = await Promise.all([chainsDone, faults]);
+      console.log(`chaos: operations done in ${Date.now() - started} ms; faults: ${injected.join(', ')}`);
 
-    try {
-      const failed = results.flatMap((result, i) =>
-        result.status === 'rejected' ? [`${chains[i]!.slug}: ${String(result.reason)}`] : [],
-      );
-      assert.deepEqual(failed, [], 'every chain ran to its end');
-      assert.ok(
-        injected.includes('temporal-restart') && injected.includes('worker-kill'),
-        `the worker was killed and Temporal restarted while operations ran: ${injected.join(', ')}`,
-      );
-      for (const chain of chains) await expectEndState(chain);
-    } catch (error) {
-      console.log(`chaos: seed ${seed}; what happened:\n${log.join('\n')}`);
-      for (const [i, worker] of workers.entries())
-        console.log(`chaos: worker ${i + 1} output (end):\n${worker.output().slice(-3_000)}`);
-      console.log(`chaos: API output (end):\n${platform.api.output().slice(-3_000)}`);
-      throw error;
-    }
-  });
+      try {
+        const failed = results.flatMap((result, i) =>
+          result.status === 'rejected' ? [`${chains[i]!.slug}: ${String(result.reason)}`] : [],
+        );
+        assert.deepEqual(failed, [], 'every chain ran to its end');
+        assert.ok(
+          injected.includes('temporal-restart') && injected.includes('worker-kill'),
+          `the worker was killed and Temporal restarted while operations ran: ${injected.join(', ')}`,
+        );
+        for (const chain of chains) await expectEndState(chain);
+      } catch (error) {
+        console.log(`chaos: seed ${seed}; what happened:\n${log.join('\n')}`);
+        for (const [i, worker] of workers.entries())
+          console.log(`chaos: worker ${i + 1} output (end):\n${worker.output().slice(-3_000)}`);
+        console.log(`chaos: API output (end):\n${platform.api.output().slice(-3_000)}`);
+        throw error;
+      }
+    },
+  );
 
   /** Kinds round-robin first, so every workflow is in even the shortest run; then at random. */
   function planChains(rng: Random, count: number): Chain[] {
@@ -156,7 +161,10 @@ describe(`chaos: ${operationCount} operations under faults (${testEnv.CHAOS_FORM
   async function startStep(chain: Chain, step: Step): Promise<string> {
     const tenant = `/api/v1/tenants/${chain.slug}`;
     const calls: Record<Step, [string, unknown]> = {
-      provision: ['/api/v1/tenants', { slug: chain.slug, name: `Chaos ${chain.slug}`, ownerEmail: `owner@${chain.slug}.test` }],
+      provision: [
+        '/api/v1/tenants',
+        { slug: chain.slug, name: `Chaos ${chain.slug}`, ownerEmail: `owner@${chain.slug}.test` },
+      ],
       suspend: [`${tenant}/suspend`, { reason: 'Chaos suite' }],
       reactivate: [`${tenant}/reactivate`, {}],
       offboard: [`${tenant}/offboard`, { reason: 'Chaos suite', gracePeriod: '2s' }],
@@ -182,7 +190,8 @@ describe(`chaos: ${operationCount} operations under faults (${testEnv.CHAOS_FORM
           json,
           headers: { ...platform.admin.headers, 'idempotency-key': key },
         });
-        const retryable = answer.status >= 500 || answer.body?.type === 'urn:atrium:problem:idempotency-key-in-progress';
+        const retryable =
+          answer.status >= 500 || answer.body?.type === 'urn:atrium:problem:idempotency-key-in-progress';
         if (!retryable) return answer;
         outcome = `${answer.status} ${answer.body?.type ?? ''} ${answer.body?.detail ?? ''}`;
       } catch (error) {
@@ -196,7 +205,7 @@ describe(`chaos: ${operationCount} operations under faults (${testEnv.CHAOS_FORM
 
   async function waitUntilClosed(id: string): Promise<string> {
     const deadline = Date.now() + 180_000;
-    let last = '';
+    let last: string;
     for (;;) {
       try {
         const answer = await request(platform.baseUrl, 'GET', operationPath(id), { headers: platform.admin.headers });
@@ -266,7 +275,9 @@ describe(`chaos: ${operationCount} operations under faults (${testEnv.CHAOS_FORM
            AND pid <> pg_backend_pid() AND pg_terminate_backend(pid)`,
         [platform.database.name],
       );
-      note(`fault: terminated ${ended.length} backends (${ended.map((b) => `${b.application_name}/${b.state}`).join(', ')})`);
+      note(
+        `fault: terminated ${ended.length} backends (${ended.map((b) => `${b.application_name}/${b.state}`).join(', ')})`,
+      );
     }
   }
 
