@@ -1,6 +1,7 @@
 // Idempotency-Key support for POSTs that start work: the first response is stored and a
 // repeat with the same key and body gets it back unchanged, without starting anything.
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request, Response } from 'express';
 import type { DataSource } from 'typeorm';
 import { ProblemError } from './problem.ts';
@@ -87,10 +88,10 @@ export async function respondIdempotently(
     result = await handler();
   } catch (error) {
     // Only successes are remembered: a failed attempt may be retried with the same key.
-    await queryOnceMore(dataSource, `DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2`, [scope, key]);
+    await settle(dataSource, `DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2`, [scope, key]);
     throw error;
   }
-  await queryOnceMore(
+  await settle(
     dataSource,
     `UPDATE idempotency_keys SET response_status = $3, response_body = $4 WHERE scope = $1 AND key = $2`,
     [scope, key, result.status, JSON.stringify(result.body)],
@@ -106,16 +107,24 @@ const ABANDONED_CLAIM_MS = 60_000;
 
 /**
  * Settling a claim after the work ran: when the session that ran the work was terminated
- * (a failover, an administrator's pg_terminate_backend), the pool's next one does it, so the
- * key is neither left in progress nor its success forgotten (found by tests/chaos).
+ * (a failover, an administrator's pg_terminate_backend), the pool's other idle sessions
+ * usually were too, and the pool drops each only once its error arrives. So the statement
+ * is tried a few times, a moment apart, before the key is left to expire as abandoned
+ * (found by tests/chaos: one quick retry still landed on a dead session).
  */
-async function queryOnceMore(dataSource: DataSource, sql: string, params: unknown[]): Promise<void> {
-  try {
-    await dataSource.query(sql, params);
-  } catch {
-    await dataSource.query(sql, params);
+async function settle(dataSource: DataSource, sql: string, params: unknown[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await dataSource.query(sql, params);
+      return;
+    } catch (error) {
+      if (attempt >= SETTLE_ATTEMPTS) throw error;
+      await sleep(SETTLE_PAUSE_MS);
+    }
   }
 }
+const SETTLE_ATTEMPTS = 4;
+const SETTLE_PAUSE_MS = 250;
 
 function send(res: Response, { status, body, headers }: HandlerResult): void {
   res

@@ -203,8 +203,9 @@ describe(`chaos: ${operationCount} operations under faults (${testEnv.CHAOS_FORM
     }
   }
 
+  /** Until the operation closes, or the suite's own timeout: how long depends on the faults. */
   async function waitUntilClosed(id: string): Promise<string> {
-    const deadline = Date.now() + 180_000;
+    const deadline = Date.now() + suiteTimeoutMs;
     let last: string;
     for (;;) {
       try {
