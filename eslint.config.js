@@ -6,7 +6,7 @@ import { workflowSandboxRules } from './eslint/workflow-sandbox.js';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', '.data/', 'web/build/', '**/.react-router/', 'tests/histories/'],
+    ignores: ['node_modules/', '.data/', 'web/build/', 'build/', '**/.react-router/', 'tests/histories/'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

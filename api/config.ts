@@ -11,6 +11,7 @@ import {
   temporalSettings,
 } from '../config/env.ts';
 import { mailSettings, readMailConfig } from '../config/mail.ts';
+import { temporalConnectionFrom, temporalConnectionSettings } from '../config/temporal.ts';
 import { apiMetricsAddress, metricsSettings } from '../config/metrics.ts';
 import { traceQuerySettings, tracingConfigFrom, tracingSettings } from '../config/tracing.ts';
 import { billingConfigFrom, billingSettings } from '../config/billing.ts';
@@ -35,6 +36,8 @@ const ApiEnv = z.object({
   DATABASE_URL: postgresUrl,
   API_DATABASE_POOL_SIZE: apiDatabasePoolSize,
   ...temporalSettings,
+  // TLS, a client certificate or an API key for Temporal (config/temporal.ts).
+  ...temporalConnectionSettings,
   TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
   HOST: z.string().default('127.0.0.1'),
   PORT: port.default(3000),
@@ -59,6 +62,10 @@ const ApiEnv = z.object({
     .refine((ms) => ms <= 35 * 86_400_000, 'must be at most 35d: Stripe accepts no older meter events')
     .default(35 * 86_400_000),
   METERING_RESEND_HORIZON: duration.default(12 * 3_600_000),
+  // Usage retention (api/billing/usage-retention.ts): events older than this are deleted, and
+  // only those of windows the reconciliation settled; each API process sweeps on the interval.
+  USAGE_RETENTION: duration.default(400 * 86_400_000),
+  USAGE_RETENTION_SWEEP_INTERVAL: duration.default(3_600_000),
   OPERATION_POLL_INTERVAL: duration.default(500),
   ACTIVITY_HEARTBEAT_TIMEOUT: duration.default(30_000),
   ACTIVITY_START_TO_CLOSE_TIMEOUT: duration.default(10 * 60_000),
@@ -258,6 +265,17 @@ const CheckedApiEnv = ApiEnv.superRefine((env, ctx) => {
     ctx.addIssue({ code: 'custom', path: ['SECRET_RETENTION_SWEEP_INTERVAL'], message: 'must be at least 1s' });
   if (env.SECRET_VERSION_RETENTION < 1_000)
     ctx.addIssue({ code: 'custom', path: ['SECRET_VERSION_RETENTION'], message: 'must be at least 1s' });
+  // The reconciliation reads windows back for METERING_CORRECTION_WINDOW and 14 days more (and
+  // a day to settle): their events must still be there.
+  if (env.USAGE_RETENTION < Math.max(50 * 86_400_000, env.METERING_CORRECTION_WINDOW + 15 * 86_400_000))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['USAGE_RETENTION'],
+      message:
+        'must be at least 50d and at least METERING_CORRECTION_WINDOW + 15d (the reconciliation reads windows back that long)',
+    });
+  if (env.USAGE_RETENTION_SWEEP_INTERVAL < 1_000)
+    ctx.addIssue({ code: 'custom', path: ['USAGE_RETENTION_SWEEP_INTERVAL'], message: 'must be at least 1s' });
   if (env.WEBHOOK_DISABLE_AFTER <= env.WEBHOOK_PAUSE_AFTER)
     ctx.addIssue({
       code: 'custom',
@@ -278,6 +296,7 @@ export function readApiConfig(env: Env) {
       namespace: parsed.TEMPORAL_NAMESPACE,
       taskQueuePrefix: parsed.TEMPORAL_TASK_QUEUE,
       uiUrl: parsed.TEMPORAL_UI_URL.replace(/\/$/, ''),
+      connection: temporalConnectionFrom(parsed),
     },
     host: parsed.HOST,
     port: parsed.PORT,
@@ -333,6 +352,10 @@ export function readApiConfig(env: Env) {
       },
       tenantRateLimits: parsed.TENANT_RATE_LIMITS,
       usageMeteringIntervalMs: parsed.USAGE_METERING_INTERVAL,
+      usageRetention: {
+        retentionMs: parsed.USAGE_RETENTION,
+        sweepIntervalMs: parsed.USAGE_RETENTION_SWEEP_INTERVAL,
+      },
       metering: {
         schedule: parsed.METERING_SCHEDULE === 'on',
         intervalMs: parsed.METERING_INTERVAL,

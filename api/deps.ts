@@ -83,6 +83,11 @@ export interface ApiDeps {
     tenantRateLimits: PlanRateLimits | null;
     /** USAGE_METERING_INTERVAL: how often the counted API requests are written as usage. */
     usageMeteringIntervalMs: number;
+    /**
+     * USAGE_RETENTION: how long usage events are kept (only reconciled windows' are deleted);
+     * USAGE_RETENTION_SWEEP_INTERVAL: how often this process deletes what is past it.
+     */
+    usageRetention: { retentionMs: number; sweepIntervalMs: number };
     /** METERING_*: the reconciliation's Schedule (off: none is made) and its runs' policy. */
     metering: { schedule: boolean; intervalMs: number; policy: MeteringPolicy };
     activityTimings: ActivityTimings;

@@ -31,6 +31,7 @@ import { TEMPORAL_UI_PATH } from './ops/temporal-ui-proxy.ts';
 import { mountPortal } from './portal.ts';
 import { createJaegerTraceReader } from '../tracing/jaeger-query.ts';
 import { startSecretRetentionSweeper } from './secret-retention.ts';
+import { startUsageRetentionSweeper } from './billing/usage-retention.ts';
 import { startSigningKeys } from './signing-keys.ts';
 import { startOutboxDispatcher } from './webhooks/dispatcher.ts';
 import { createTenantRateLimiter, UNLIMITED } from './http/tenant-rate-limit.ts';
@@ -51,7 +52,7 @@ try {
   await dataSource.destroy();
   process.exit(1);
 }
-const connection = await Connection.connect({ address: config.temporal.address });
+const connection = await Connection.connect({ address: config.temporal.address, ...config.temporal.connection });
 const client = new Client({
   connection,
   namespace: config.temporal.namespace,
@@ -183,6 +184,12 @@ const dispatcher = config.settings.webhooks.dispatcher
   : null;
 // Destroys tenant secret values past their retention; every replica may run one.
 const secretRetention = startSecretRetentionSweeper(deps, config.settings.secrets.retentionSweepIntervalMs);
+// Deletes reconciled usage events past USAGE_RETENTION; every replica may run one.
+const usageRetention = startUsageRetentionSweeper(
+  { dataSource: deps.dataSource, logger },
+  { retentionMs: config.settings.usageRetention.retentionMs },
+  config.settings.usageRetention.sweepIntervalMs,
+);
 logger.info('API listening', { url: apiBaseUrl, portal: config.portalMode, pid: process.pid });
 
 let stopping = false;
@@ -198,6 +205,7 @@ async function stop(signal: string): Promise<void> {
   await dispatcher?.stop();
   await metricsServer?.close();
   await secretRetention.stop();
+  await usageRetention.stop();
   await signingKeys.stop();
   await requestMeter.stop();
   await portal?.close();

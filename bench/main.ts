@@ -6,6 +6,7 @@
 //   npm run bench -- starts --concurrency 16       operation starts: the API against the Temporal client
 //   npm run bench -- first-load                     the portal's cold first load, compression on and off
 //   npm run bench -- webhooks --events 100          webhook delivery against a bare loop POSTing the same bodies
+//   npm run bench -- metering                       usage ingestion and reconciliation against bare SQL
 //   npm run bench -- <name> --help                  a benchmark's options
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,7 @@ const BENCHMARKS: Record<string, { file: string; about: string }> = {
   starts: { file: 'operation-starts.ts', about: 'operation starts through the API against the Temporal client alone' },
   'first-load': { file: 'first-load.ts', about: "the portal's first load in Chromium, compression on and off" },
   webhooks: { file: 'webhook-delivery.ts', about: 'webhook delivery, outbox to receiver, against a bare POST loop' },
+  metering: { file: 'metering.ts', about: 'usage ingestion against a bare insert; reconciliation against a bare GROUP BY' },
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -29,6 +29,8 @@ export const WebhookUrl = z
   .url({ protocol: /^https?$/, error: 'Enter an absolute https:// URL.' })
   .max(WEBHOOK_URL_MAX_LENGTH, `Use at most ${WEBHOOK_URL_MAX_LENGTH} characters.`)
   .refine((value) => {
+    // zod runs refinements after a failed check too: a value that is no URL is reported above.
+    if (!URL.canParse(value)) return true;
     const url = new URL(value);
     return url.username === '' && url.password === '';
   }, 'Put no user name or password in the URL; verify the signature instead.')

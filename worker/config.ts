@@ -10,6 +10,8 @@ import type { MailConfig } from '../config/mail.ts';
 import { mailSettings, readMailConfig } from '../config/mail.ts';
 import type { MetricsAddress } from '../config/metrics.ts';
 import { metricsSettings, workerMetricsAddress } from '../config/metrics.ts';
+import type { TemporalConnectionConfig } from '../config/temporal.ts';
+import { temporalConnectionFrom, temporalConnectionSettings } from '../config/temporal.ts';
 import type { TracingConfig } from '../config/tracing.ts';
 import { tracingConfigFrom, tracingSettings } from '../config/tracing.ts';
 import type { OutboundConfig } from '../config/outbound.ts';
@@ -28,7 +30,11 @@ import { parseEnv } from '../config/env.ts';
 const WorkerEnv = z.object({
   DATABASE_URL: postgresUrl,
   ...temporalSettings,
+  /** TLS, a client certificate or an API key for Temporal (config/temporal.ts). */
+  ...temporalConnectionSettings,
   LOG_LEVEL: logLevel,
+  /** A folder of prebuilt workflow bundles (`npm run build:workflows`); unset: bundle at start. */
+  WORKER_WORKFLOW_BUNDLE_DIR: z.string().min(1).optional(),
   /** How long in-flight activities get to finish after SIGINT/SIGTERM. */
   WORKER_SHUTDOWN_GRACE_TIME: duration.default(30_000),
   /** Activity slots per family (`tenant-provisioning=20,tenant-offboarding=2`); unnamed families keep their default. */
@@ -67,6 +73,8 @@ const WorkerEnv = z.object({
   ...outboundSettings,
   /** Tenant-defined OAuth providers on http:// (development and tests only). */
   ...connectorSettings,
+  /** How often the workflow runs counted as usage (`workflow.runs`) are written (worker/workflow-run-metering.ts). */
+  USAGE_METERING_INTERVAL: duration.default(10_000),
   /** PKCS#8 PEM file of the Ed25519 key tenant licenses are signed with (created on first use). */
   LICENSE_SIGNING_KEY_FILE: z.string().min(1).default('.data/license-ed25519.pem'),
   /** The portal's public address: the welcome mail links to it. */
@@ -90,13 +98,15 @@ const WorkerEnv = z.object({
 
 export interface WorkerConfig {
   databaseUrl: string;
-  temporal: { address: string; namespace: string; taskQueuePrefix: string };
+  temporal: { address: string; namespace: string; taskQueuePrefix: string; connection: TemporalConnectionConfig };
   logLevel: z.output<typeof logLevel>;
   /** WORKER_METRICS_PORT on METRICS_HOST; null: no metrics endpoint. */
   metrics: MetricsAddress;
   /** null: tracing is off. */
   tracing: TracingConfig;
   shutdownGraceTimeMs: number;
+  /** WORKER_WORKFLOW_BUNDLE_DIR; null: the worker bundles the workflows at start. */
+  workflowBundleDir: string | null;
   /** The families this worker polls, and the activity slots each gets where WORKER_ACTIVITY_SLOTS says. */
   families: readonly WorkflowFamily[];
   activitySlots: Partial<Record<WorkflowFamily, number>>;
@@ -111,6 +121,8 @@ export interface WorkerConfig {
   licenseSigningKeyFile: string;
   publicUrl: string;
   invitationTtlMs: number;
+  /** USAGE_METERING_INTERVAL: how often counted workflow runs are written as usage events. */
+  usageMeteringIntervalMs: number;
   /** WEBHOOK_TEST_SIGNING_CLOCK: an accelerated signing clock (tests only); null: the real clock. */
   webhookTestSigningClock: AcceleratedClockSetting | null;
   /** Where tenant workloads reach PostgreSQL: DATABASE_URL's host, port and database. */
@@ -125,11 +137,13 @@ export function readWorkerConfig(env: Env): WorkerConfig {
       address: parsed.TEMPORAL_ADDRESS,
       namespace: parsed.TEMPORAL_NAMESPACE,
       taskQueuePrefix: parsed.TEMPORAL_TASK_QUEUE,
+      connection: temporalConnectionFrom(parsed),
     },
     logLevel: parsed.LOG_LEVEL,
     metrics: workerMetricsAddress(parsed),
     tracing: tracingConfigFrom(parsed),
     shutdownGraceTimeMs: parsed.WORKER_SHUTDOWN_GRACE_TIME,
+    workflowBundleDir: parsed.WORKER_WORKFLOW_BUNDLE_DIR ?? null,
     families: parsed.WORKER_FAMILIES,
     activitySlots: parsed.WORKER_ACTIVITY_SLOTS,
     legacyQueue: {
@@ -148,6 +162,7 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     licenseSigningKeyFile: parsed.LICENSE_SIGNING_KEY_FILE,
     publicUrl: parsed.PUBLIC_URL,
     invitationTtlMs: parsed.INVITATION_TTL,
+    usageMeteringIntervalMs: parsed.USAGE_METERING_INTERVAL,
     webhookTestSigningClock: parsed.WEBHOOK_TEST_SIGNING_CLOCK ?? null,
     tenantDatabase: databaseAddress(parsed.DATABASE_URL),
   };

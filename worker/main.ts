@@ -30,11 +30,11 @@ import { checkConnectionBudget, readServerConnectionLimit } from './connection-b
 import { countOpenWorkflows, watchUntilDrained } from './legacy-queue.ts';
 import { activitiesFor, planWorkers } from './registry.ts';
 import { reportPools, runtimeMetrics } from './metrics.ts';
-import { bundleWorkflows } from './workflow-bundle.ts';
+import { CLEANUP_TIMEOUT_MS, SHUTDOWN_FORCE_MARGIN_MS } from './shutdown.ts';
+import { bundleWorkflows, findPrebuiltBundle } from './workflow-bundle.ts';
+import type { WorkflowRunMeter } from './workflow-run-metering.ts';
+import { startWorkflowRunMeter } from './workflow-run-metering.ts';
 import { traceCalls } from '../tracing/traced-port.ts';
-
-const SHUTDOWN_FORCE_MARGIN_MS = 10_000;
-const CLEANUP_TIMEOUT_MS = 5_000;
 
 const temporalLogger = new WinstonTemporalLogger(logger);
 Runtime.install({
@@ -82,7 +82,10 @@ const license = await (async () => {
 logger.info('License signing key', { keyId: license.keyId });
 
 // The pre-family queue: polled while workflows started there are open (or when told to).
-const clientConnection = await Connection.connect({ address: config.temporal.address });
+const clientConnection = await Connection.connect({
+  address: config.temporal.address,
+  ...config.temporal.connection,
+});
 const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
 const legacy = config.legacyQueue;
 const legacyOpen = legacy.mode === 'auto' ? await countOpenWorkflows(client, legacy.taskQueue) : 0;
@@ -131,7 +134,7 @@ const outbound = createOutboundClient(createOutboundGuard(config.outbound));
 const dataSources = plans.map((plan) =>
   createDataSource({ url: config.databaseUrl, applicationName: `atrium-worker-${plan.name}`, poolSize: plan.poolSize }),
 );
-const connection = await NativeConnection.connect({ address: config.temporal.address });
+const connection = await NativeConnection.connect({ address: config.temporal.address, ...config.temporal.connection });
 
 const tracedActivities: ActivityInterceptorsFactory = (ctx) => ({
   inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
@@ -140,6 +143,7 @@ const tracedActivities: ActivityInterceptorsFactory = (ctx) => ({
 
 let exitCode = 0;
 let stopWatchingLegacy = () => {};
+let runMeter: WorkflowRunMeter | null = null;
 const stopReportingPools = config.metrics
   ? reportPools(
       Runtime.instance().metricMeter,
@@ -148,9 +152,19 @@ const stopReportingPools = config.metrics
   : () => {};
 try {
   await Promise.all(dataSources.map((dataSource) => dataSource.initialize()));
-  const workflowBundle = await bundleWorkflows([...new Set(plans.flatMap((plan) => plan.families))], temporalLogger, {
-    tracing: tracing !== null,
+  // Tenants' workflow runs counted as usage (`workflow.runs`), written through the first pool.
+  const meter = startWorkflowRunMeter({
+    dataSource: dataSources[0]!,
+    logger,
+    intervalMs: config.usageMeteringIntervalMs,
   });
+  runMeter = meter;
+  // A container image carries prebuilt bundles (WORKER_WORKFLOW_BUNDLE_DIR): no bundling at start.
+  const workflowBundle = config.workflowBundleDir
+    ? findPrebuiltBundle(config.workflowBundleDir, { tracing: tracing !== null })
+    : await bundleWorkflows([...new Set(plans.flatMap((plan) => plan.families))], temporalLogger, {
+        tracing: tracing !== null,
+      });
   const workers = await Promise.all(
     plans.map(async (plan, index) => {
       const dataSource = dataSources[index]!;
@@ -181,7 +195,11 @@ try {
         // outermost interceptor, so the log context below sees the span), and workflow spans
         // leave the sandbox through the `exporter` sink.
         interceptors: { activity: tracing ? [tracedActivities, activityLogContext] : [activityLogContext] },
-        ...(tracing ? { sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) } } : {}),
+        // Workflows hand their run to the usage meter through the `runMetering` sink.
+        sinks: {
+          ...meter.sinks,
+          ...(tracing ? { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) } : {}),
+        },
         maxConcurrentActivityTaskExecutions: plan.activitySlots,
         shutdownGraceTime: config.shutdownGraceTimeMs,
         // Past the grace time activities are cancelled; give them this long to notice.
@@ -213,6 +231,7 @@ try {
   logger.info('Worker started', {
     namespace: config.temporal.namespace,
     metrics: config.metrics ? `http://${config.metrics.host}:${config.metrics.port}/metrics` : 'off',
+    workflowBundle: 'codePath' in workflowBundle ? workflowBundle.codePath : 'bundled at start',
     pid: process.pid,
     taskQueues: workers.map(({ plan }) => ({
       taskQueue: plan.taskQueue,
@@ -229,6 +248,10 @@ try {
 } finally {
   stopWatchingLegacy();
   stopReportingPools();
+  // The runs counted since the last write, before the pools close.
+  await runMeter
+    ?.stop()
+    .catch((error: unknown) => logger.warn('Workflow run metering: the last write failed', { error }));
   // A cancelled activity may have left a query waiting on a lock; don't wait for it.
   await Promise.race([
     Promise.allSettled([

@@ -1,7 +1,7 @@
 // One workflow bundle for every family the catalogue lists. The entry point is written from
 // the catalogue (one `export *` per family folder), so adding a family needs no list here;
 // the worker bundles it once and every per-family worker shares the code.
-import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,9 +9,12 @@ import type { Logger as TemporalLogger } from '@temporalio/common';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { WorkflowFamily } from '../workflows/catalogue.ts';
+import { WORKFLOW_FAMILIES } from '../workflows/catalogue.ts';
 
 const WORKFLOWS = new URL('../workflows/', import.meta.url);
 const METRICS_INTERCEPTOR = fileURLToPath(new URL('shared/metrics-interceptor.ts', WORKFLOWS));
+/** Counts tenants' workflow runs as usage through a sink (no commands: histories replay with or without it). */
+const RUN_METERING_INTERCEPTOR = fileURLToPath(new URL('shared/run-metering-interceptor.ts', WORKFLOWS));
 /**
  * The Temporal SDK's OpenTelemetry workflow interceptors: sandbox-safe (they keep the span
  * context in the workflow, make no I/O and hand finished spans to the worker's `exporter`
@@ -24,7 +27,8 @@ const TRACING_INTERCEPTORS = createRequire(import.meta.url).resolve(
 
 /** The workflow interceptor modules every workflow runs with; tracing's only when it is on. */
 export function workflowInterceptorModules(options: { tracing: boolean }): string[] {
-  return options.tracing ? [METRICS_INTERCEPTOR, TRACING_INTERCEPTORS] : [METRICS_INTERCEPTOR];
+  const always = [METRICS_INTERCEPTOR, RUN_METERING_INTERCEPTOR];
+  return options.tracing ? [...always, TRACING_INTERCEPTORS] : always;
 }
 
 /**
@@ -58,9 +62,49 @@ export async function bundleWorkflows(
 ): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath: writeWorkflowEntry(families),
-    // Every workflow counts how it ends (workflows/shared/metrics-interceptor.ts), and traces
+    // Every workflow counts how it ends (workflows/shared/metrics-interceptor.ts), a tenant's
+    // counts its run as usage (workflows/shared/run-metering-interceptor.ts), and each traces
     // itself when tracing is on.
     workflowInterceptorModules: workflowInterceptorModules(options),
     ...(logger ? { logger } : {}),
   });
+}
+
+/**
+ * The prebuilt bundles' file names in WORKER_WORKFLOW_BUNDLE_DIR: one without and one with the
+ * tracing interceptors, since tracing is switched on at boot, after an image is built.
+ */
+const PREBUILT_BUNDLE_FILES = { plain: 'workflows.js', tracing: 'workflows-tracing.js' } as const;
+
+/** The prebuilt bundle a worker with or without tracing loads from `dir`. */
+export function prebuiltBundlePath(dir: string, options: { tracing: boolean }): string {
+  return join(dir, options.tracing ? PREBUILT_BUNDLE_FILES.tracing : PREBUILT_BUNDLE_FILES.plain);
+}
+
+/**
+ * Bundles every family of the catalogue into `dir`, with and without tracing, for a worker
+ * started with WORKER_WORKFLOW_BUNDLE_DIR (a container image): it then starts without
+ * bundling, writes nothing, and needs no bundler. Every family is in it, so a worker that
+ * polls only some (WORKER_FAMILIES) loads the same files.
+ */
+export async function writePrebuiltBundles(dir: string, logger?: TemporalLogger): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  for (const tracing of [false, true]) {
+    const { code } = await bundleWorkflows(WORKFLOW_FAMILIES, logger, { tracing });
+    const path = prebuiltBundlePath(dir, { tracing });
+    writeFileSync(path, code);
+    written.push(path);
+  }
+  return written;
+}
+
+/** Where a worker finds its prebuilt bundle; an error naming the file when it is missing. */
+export function findPrebuiltBundle(dir: string, options: { tracing: boolean }): { codePath: string } {
+  const codePath = prebuiltBundlePath(dir, options);
+  if (!existsSync(codePath))
+    throw new Error(
+      `WORKER_WORKFLOW_BUNDLE_DIR: ${codePath} is missing; write it with \`npm run build:workflows -- ${dir}\` (or unset the variable to bundle at start)`,
+    );
+  return { codePath };
 }

@@ -4,7 +4,8 @@
 // (webhooks.ts); first of the deletions, its connections are disconnected and its Schedules
 // deleted (connections.ts), then its open promotions are ended and its pending approval
 // requests closed (promotions.ts); after the namespaces, its environments are marked deleted
-// (environments.ts). Each is safe to retry: it works under the tenant's lock
+// (environments.ts); before its billing customer is deleted, the final metering reconciliation's
+// evidence is recorded (metering.ts). Each is safe to retry: it works under the tenant's lock
 // (activities/shared/kernel.ts), does only what is not done yet, and records what it did in
 // the tenant's teardown report. Audit entries are written in the transaction of the change,
 // and only when something changed.
@@ -12,6 +13,7 @@ import type { ActivityDeps, ActivityFamily } from '../shared/deps.ts';
 import { createCloseAndExportActivities } from './close-and-export.ts';
 import { createConnectionTeardownActivities } from './connections.ts';
 import { createEnvironmentTeardownActivities } from './environments.ts';
+import { createMeteringTeardownActivities } from './metering.ts';
 import { createPromotionTeardownActivities } from './promotions.ts';
 import { createReportActivities } from './report.ts';
 import { createTeardownActivities } from './teardown-steps.ts';
@@ -24,6 +26,7 @@ export function createTenantOffboardingActivities(deps: ActivityDeps) {
     ...createPromotionTeardownActivities(deps),
     ...createEnvironmentTeardownActivities(deps),
     ...createTeardownActivities(deps),
+    ...createMeteringTeardownActivities(deps),
     ...createReportActivities(deps),
     ...createWebhookTeardownActivities(deps),
   };

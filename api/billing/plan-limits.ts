@@ -9,7 +9,7 @@ import type { EntityManager } from 'typeorm';
 import type { PlanLimitName } from '../../contracts/plans.ts';
 import { PLAN_LIMIT_LABELS } from '../../contracts/plans.ts';
 import type { PlanName } from '../../workflows/shared/plans.ts';
-import { planDefinition } from '../../workflows/shared/plans.ts';
+import { PLAN_NAMES, planDefinition } from '../../workflows/shared/plans.ts';
 import { ProblemError } from '../http/problem.ts';
 
 /**
@@ -34,5 +34,23 @@ export function refuseOverPlanLimit(
     'planLimitReached',
     `The "${plan}" plan allows ${allowed} ${allowed === 1 ? label.one : label.many} (limit "${limit}"); ${used} ${options.counted ?? 'in use'}. Remove one or change the plan.`,
     { errors: [{ path: options.path, message: `${label.many} limit ${allowed} reached.` }] },
+  );
+}
+
+/** The first plan (smallest first) whose features include `feature`; null when none does. */
+export function planUnlocking(feature: string): PlanName | null {
+  return PLAN_NAMES.find((plan) => planDefinition(plan).features.includes(feature)) ?? null;
+}
+
+/**
+ * Refuses (403 `plan-feature-missing`) what the tenant's plan lacks the feature for, naming the
+ * plan that unlocks it.
+ */
+export function requirePlanFeature(plan: string, feature: string, what: string): void {
+  if (planDefinition(plan).features.includes(feature)) return;
+  const unlockedBy = planUnlocking(feature);
+  throw new ProblemError(
+    'planFeatureMissing',
+    `The ${plan} plan does not include ${what} (the ${feature} feature)${unlockedBy ? `; the ${unlockedBy} plan does` : ''}.`,
   );
 }

@@ -21,6 +21,7 @@ import { IdentityError } from '../../integrations/identity/port.ts';
 import { SecretStoreError } from '../../integrations/secrets/port.ts';
 import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
 import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
+import { requirePlanFeature } from '../billing/plan-limits.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody } from '../http/validate.ts';
@@ -77,6 +78,15 @@ export function refuseApiKeyCaller(res: Response): void {
     throw new ProblemError('forbidden', 'API keys cannot change single sign-on; sign in as a person.');
 }
 
+/**
+ * Configuring single sign-on (the provider, a domain) needs the plan's `sso` feature (403
+ * `plan-feature-missing`, naming the plan that has it). Reading and removing stay open, so a
+ * tenant whose plan lost it can still see and take down what it had.
+ */
+export function requireSsoFeature(plan: string): void {
+  requirePlanFeature(plan, 'sso', 'single sign-on');
+}
+
 export function secretStoreProblem(error: unknown): never {
   if (error instanceof SecretStoreError)
     throw new ProblemError('unavailable', `The secret store refused the change (${error.reason}); try again later.`);
@@ -95,8 +105,9 @@ export function ssoConnectionRouter(deps: ApiDeps): Router {
 
   router.put('/', requireTenantPermission(deps, 'sso.manage'), async (req, res) => {
     refuseApiKeyCaller(res);
-    const body = parseBody(SsoConnectionRequest, req);
     const access = tenantAccessOf(res);
+    requireSsoFeature(access.tenant.plan);
+    const body = parseBody(SsoConnectionRequest, req);
     const current = await withTenantScope(deps.dataSource, access.tenantId, (db) =>
       findSsoConnection(db, access.tenantId),
     );
@@ -217,6 +228,8 @@ export const ssoConnectionPaths: ZodOpenApiPathsObject = {
     put: {
       operationId: 'putSsoConnection',
       summary: 'Configure the OpenID Connect provider (the issuer is discovered first)',
+      description:
+        "Needs the plan's `sso` feature (403 `plan-feature-missing`, naming the plan that has it: enterprise). Reading and removing the connection do not.",
       requestParams: { path: TenantPath },
       requestBody: { content: { 'application/json': { schema: SsoConnectionRequest } } },
       responses: {

@@ -31,7 +31,7 @@ import { readInTenantScope, requireTenantPermission, tenantAccessOf } from '../a
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody, parseParams } from '../http/validate.ts';
-import { refuseApiKeyCaller } from './sso-connection.ts';
+import { refuseApiKeyCaller, requireSsoFeature } from './sso-connection.ts';
 import type { RouteModule } from './route-module.ts';
 
 function toView(row: SsoDomainRow): SsoDomain {
@@ -59,8 +59,9 @@ export function ssoDomainsRouter(deps: ApiDeps): Router {
 
   router.post('/', requireTenantPermission(deps, 'sso.manage'), async (req, res) => {
     refuseApiKeyCaller(res);
-    const body = parseBody(SsoDomainRequest, req);
     const access = tenantAccessOf(res);
+    requireSsoFeature(access.tenant.plan);
+    const body = parseBody(SsoDomainRequest, req);
     const owner = await withPlatformScope(deps.dataSource, (db) => findVerifiedDomain(db, body.domain));
     if (owner && owner.tenantId !== access.tenantId)
       throw new ProblemError('conflict', `${body.domain} is verified by another organization already.`, {
@@ -200,6 +201,8 @@ export const ssoDomainsPaths: ZodOpenApiPathsObject = {
     post: {
       operationId: 'addSsoDomain',
       summary: 'Add a domain: a verification link goes to an address at it',
+      description:
+        "Needs the plan's `sso` feature (403 `plan-feature-missing`, naming the plan that has it: enterprise). Listing and removing domains do not.",
       requestParams: { path: TenantPath },
       requestBody: { content: { 'application/json': { schema: SsoDomainRequest } } },
       responses: {

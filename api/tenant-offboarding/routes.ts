@@ -17,6 +17,7 @@ import { findLatestExport, findTeardownReport, teardownResources } from '../../d
 import { findTenantById } from '../../db/repositories/tenants.ts';
 import { withTenantScope } from '../../db/scope.ts';
 import { OFFBOARD_TENANT_KIND } from '../../workflows/tenant-offboarding/contract.ts';
+import { familyTaskQueue } from '../../workflows/shared/task-queues.ts';
 import { actorOf, requireAuth } from '../auth/require-auth.ts';
 import { requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -70,6 +71,10 @@ export function tenantOffboardingRouter(deps: ApiDeps): Router {
           gracePeriodMs,
           requestedBy: actorOf(req, res),
           finalWebhookDeliveryWaitMs: deps.settings.webhooks.finalDeliveryWaitMs,
+          finalReconciliation: {
+            taskQueue: familyTaskQueue(deps.temporal.taskQueuePrefix, 'metering'),
+            policy: deps.settings.metering.policy,
+          },
         },
       );
       if (!started.started)

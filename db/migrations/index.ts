@@ -43,6 +43,7 @@ import { CreateReleases1765340000000 } from './1765340000000-CreateReleases.ts';
 import { CreatePromotions1765340000001 } from './1765340000001-CreatePromotions.ts';
 import { HoldPromotions1765350000000 } from './1765350000000-HoldPromotions.ts';
 import { CreateMeteringReconciliation1765370000000 } from './1765370000000-CreateMeteringReconciliation.ts';
+import { PruneReconciledUsageEvents1765380000000 } from './1765380000000-PruneReconciledUsageEvents.ts';
 import { CreateApiProcesses1765390000000 } from './1765390000000-CreateApiProcesses.ts';
 
 export const migrations = [
@@ -90,5 +91,6 @@ export const migrations = [
   CreatePromotions1765340000001,
   HoldPromotions1765350000000,
   CreateMeteringReconciliation1765370000000,
+  PruneReconciledUsageEvents1765380000000,
   CreateApiProcesses1765390000000,
 ];

@@ -191,6 +191,30 @@ export interface TeardownSteps {
     licensesWithdrawn: string[];
     completedAt: string;
   };
+  /**
+   * The final metering reconciliation before the billing customer went (docs/decisions/0027):
+   * up to `closedBefore` (the end of the hour it ran in), per meter what Atrium counted, what it
+   * reported (`expected`) and what the provider counted back; windows left unreported (none
+   * unless flagged), the flagged ones, and the signed records the tenant can verify.
+   */
+  metering?: {
+    closedBefore: string;
+    reported: number;
+    corrections: number;
+    rounds: number;
+    signed: number;
+    meters: Array<{
+      meter: string;
+      windows: number;
+      usageTotal: string;
+      reported: string;
+      providerCounted: string | null;
+      unreported: number;
+    }>;
+    flagged: Array<{ window: string; flag: string; unbilled: string }>;
+    records: Array<{ period: string; revision: number; keyId: string }>;
+    completedAt: string;
+  };
   billing?: {
     provider: string;
     subscription: BillingCancellation | null;

@@ -8,6 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import metering from '../../activities/metering/index.ts';
 import tenantOffboarding from '../../activities/tenant-offboarding/index.ts';
 import { createPromotionTeardownActivities } from '../../activities/tenant-offboarding/promotions.ts';
 import tenantProvisioning from '../../activities/tenant-provisioning/index.ts';
@@ -368,6 +369,66 @@ describe('tenant-offboarding activities', () => {
       assert.deepEqual(run.after.postgres, { schema: false, login_role: false, tables: [] });
       assert.deepEqual(run.after.tenant_licenses, []);
       assert.equal(reportOf(run.after).steps.database.licensesWithdrawn.length, 1);
+    });
+
+    it('metering: the final reconciliation’s evidence (usage, what was reported, the provider’s count, records) in the report', async () => {
+      const hour = 3_600_000;
+      const open = Math.floor(Date.now() / hour) * hour;
+      // Usage in the last closed hour and in the open one: the final reconciliation takes both.
+      await h.database.query(
+        `INSERT INTO usage_events (tenant_id, event_id, meter, quantity, occurred_at)
+         VALUES ($1, 'final-1', 'compute.seconds', 5, $2), ($1, 'final-2', 'compute.seconds', 2.5, $3)`,
+        [t.tenantId, new Date(open - hour + 60_000), new Date(Math.max(open, Date.now() - 1_000))],
+      );
+      const m = metering.createActivities(h.deps);
+      const now = Date.now();
+      const window = {
+        ...h.ref(t),
+        closedBefore: new Date(open + hour).toISOString(),
+        scanFrom: new Date(open + hour - 49 * 86_400_000).toISOString(),
+        now: new Date(now).toISOString(),
+        acceptAfter: new Date(now - 35 * 86_400_000).toISOString(),
+        resendAfter: new Date(now - 12 * hour).toISOString(),
+      };
+      const options = { workflowExecution: execution };
+      assert.deepEqual((await h.run(m, 'reportTenantWindows', window, options)).result, { reported: 2, flagged: 0 });
+      // Local billing counts at once: read back with no settling delay.
+      const settledBefore = new Date(Date.now() + 1_000).toISOString();
+      await h.run(m, 'checkTenantWindows', { ...window, settledBefore, round: 1 }, options);
+      const signedAt = new Date().toISOString();
+      const { signed } = (await h.run(m, 'signReconciliationRecords', { ...h.ref(t), signedAt }, options)).result;
+      assert.ok(signed >= 1);
+
+      const run = await h.twice(
+        a,
+        'recordFinalReconciliation',
+        {
+          ...h.ref(t),
+          closedBefore: window.closedBefore,
+          reported: 2,
+          corrections: 0,
+          flagged: 0,
+          matched: 2,
+          rounds: 1,
+          signed,
+        },
+        { tenant: t, workflowExecution: execution, secondRunChanges: [completedAt('metering')] },
+      );
+      assert.deepEqual(run.result, { windows: 2, unreported: 0, flagged: 0, records: signed });
+      assert.deepEqual(run.audit, []);
+      const evidence = reportOf(run.after).steps.metering;
+      assert.deepEqual(evidence.meters, [
+        {
+          meter: 'compute.seconds',
+          windows: 2,
+          usageTotal: '7.5',
+          reported: '7.5',
+          providerCounted: '7.5',
+          unreported: 0,
+        },
+      ]);
+      assert.equal(evidence.closedBefore, window.closedBefore);
+      assert.equal(evidence.records.length, signed);
     });
 
     it('billing: subscription canceled, customer deleted, the provider’s answers kept', async () => {

@@ -197,6 +197,8 @@ const MAILS: MailKind[] = [
     async send({ platform, owner, slug }) {
       const domain = `${slug}.test`;
       const to = `it@${domain}`;
+      // Single sign-on is the enterprise plan's (the `sso` feature).
+      await platform.database.query(`UPDATE tenants SET plan = 'enterprise' WHERE slug = $1`, [slug]);
       const added = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${slug}/sso/domains`, {
         ...json(owner),
         json: { domain, verificationEmail: to },

@@ -67,6 +67,8 @@ describe('portal: single sign-on', () => {
       json: { slug, name: 'SSO UI', ownerEmail: `owner@${domain}` },
     });
     await waitForOperation(platform, created.body.operation.id);
+    // Single sign-on is the enterprise plan's (the `sso` feature).
+    await platform.database.query(`UPDATE tenants SET plan = 'enterprise' WHERE id = $1`, [created.body.tenant.id]);
     // The owner's address is elsewhere: requiring SSO must not lock the owner's password out.
     owner = await seedUser(platform.database, { email: `owner@owner-${slug}.test` });
     await platform.database.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')`, [
@@ -84,6 +86,24 @@ describe('portal: single sign-on', () => {
     await idp?.stop();
     await smtp?.stop();
     assert.deepEqual(problems, [], 'no page errors and no content security policy violations');
+  });
+
+  it('on a plan without single sign-on, says which plan has it and disables saving and adding a domain', async () => {
+    await platform.database.query(`UPDATE tenants SET plan = 'team' WHERE slug = $1`, [slug]);
+    try {
+      const page = ownerPage;
+      await page.goto(`/tenants/${slug}/sso`);
+      await page.getByTestId('sso-plan-gate').getByText('Single sign-on comes with the enterprise plan').waitFor();
+      const form = page.getByRole('form', { name: 'Identity provider' });
+      assert.equal(await form.getByRole('button', { name: 'Save' }).isDisabled(), true);
+      assert.equal(await form.getByRole('textbox', { name: 'Issuer URL' }).isDisabled(), true);
+      assert.equal(await page.getByTestId('sso-save-gate').textContent(), 'Available on the enterprise plan');
+      const domains = page.getByRole('form', { name: 'Add a domain' });
+      assert.equal(await domains.getByRole('button', { name: 'Add domain' }).isDisabled(), true);
+      assert.equal(await page.getByTestId('sso-domain-gate').textContent(), 'Available on the enterprise plan');
+    } finally {
+      await platform.database.query(`UPDATE tenants SET plan = 'enterprise' WHERE slug = $1`, [slug]);
+    }
   });
 
   it('configures the provider and verifies the domain from the mailed link', async () => {

@@ -185,6 +185,8 @@ describe('events: every flow emits into the outbox, in its own transaction', () 
   });
 
   it('single sign-on: configured, updated, removed (never the secret)', async () => {
+    // Single sign-on is the enterprise plan's (the `sso` feature).
+    await platform.database.query(`UPDATE tenants SET plan = 'enterprise' WHERE id = $1`, [tenants.a.id]);
     const sso = `/api/v1/tenants/${tenants.a.slug}/sso`;
     const connection = { issuer: idp.issuer, clientId: idp.clientId, defaultRole: 'viewer' };
     const configured = await emitted(tenants.a.id, async () => {

@@ -119,6 +119,7 @@ describe('offboarding ends open promotions and approvals', () => {
         ['environments', 'completed'],
         ['secrets', 'completed'],
         ['database', 'completed'],
+        ['metering', 'completed'],
         ['billing', 'completed'],
         ['report', 'completed'],
         ['webhooks', 'completed'],

@@ -98,6 +98,7 @@ describe('offboarding against OpenBao, stripe-mock and Kubernetes', () => {
         'environments',
         'secrets',
         'database',
+        'metering',
         'billing',
         'report',
         'webhooks',

@@ -20,6 +20,8 @@ interface Route {
   permission: Permission;
   /** Answers that mean "allowed" (a 404 here is about the sub-resource, never the tenant). */
   allowed: number[];
+  /** What an allowed caller's problem detail says, where `allowed` alone could be a refusal (a plan's 403). */
+  allowedDetail?: RegExp;
 }
 
 const ROUTES: Route[] = [
@@ -124,14 +126,16 @@ const ROUTES: Route[] = [
     permission: 'sso.read',
     allowed: [200],
   },
+  // The matrix tenant's team plan has no `sso` feature: allowed callers get past the permission
+  // check to the plan's refusal, which names the plan that has it.
   {
     method: 'PUT',
     spec: '/api/v1/tenants/{slug}/sso',
     path: (s) => `/api/v1/tenants/${s}/sso`,
-    // Nothing listens there: allowed callers get as far as the issuer check (422).
     body: () => ({ issuer: 'https://127.0.0.1:9/', clientId: 'matrix', clientSecret: 'matrix-secret' }),
     permission: 'sso.manage',
-    allowed: [422],
+    allowed: [403],
+    allowedDetail: /the enterprise plan does/,
   },
   {
     method: 'DELETE',
@@ -156,7 +160,8 @@ const ROUTES: Route[] = [
       return { domain, verificationEmail: `it@${domain}` };
     },
     permission: 'sso.manage',
-    allowed: [201],
+    allowed: [403],
+    allowedDetail: /the enterprise plan does/,
   },
   {
     method: 'DELETE',
@@ -856,6 +861,7 @@ describe('every tenant route × every role', () => {
         if (ROLE_PERMISSIONS[role].includes(route.permission)) {
           assert.ok(route.allowed.includes(response.status), label);
           assert.doesNotMatch(detail, /No tenant/, label);
+          if (route.allowedDetail) assert.match(detail, route.allowedDetail, label);
         } else {
           assert.equal(response.status, 403, label);
         }

@@ -34,6 +34,8 @@ describe('single sign-on refuses issuers outside the public internet', () => {
     });
     assert.equal(created.status, 202, JSON.stringify(created.body));
     await waitForOperation(platform, created.body.operation.id);
+    // Single sign-on is the enterprise plan's (the `sso` feature).
+    await platform.database.query(`UPDATE tenants SET plan = 'enterprise' WHERE slug = $1`, [slug]);
   });
   after(async () => {
     await platform?.stop();

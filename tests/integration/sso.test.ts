@@ -42,8 +42,9 @@ describe('single sign-on through OpenID Connect', () => {
     assert.equal(created.status, 202, JSON.stringify(created.body));
     await waitForOperation(platform, created.body.operation.id);
     tenantId = created.body.tenant.id;
-    // Room for the people who arrive through SSO here (the free plan has 3 members).
-    await platform.database.query(`UPDATE tenants SET plan = 'team' WHERE id = $1`, [tenantId]);
+    // Single sign-on is the enterprise plan's (the `sso` feature), which also has room for the
+    // people who arrive through it here (the free plan has 3 members).
+    await platform.database.query(`UPDATE tenants SET plan = 'enterprise' WHERE id = $1`, [tenantId]);
     for (const role of ['owner', 'developer'] as const) {
       people[role] = await seedUser(platform.database, { email: `${role}-member@${domain}` });
       await platform.database.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)`, [
@@ -87,6 +88,30 @@ describe('single sign-on through OpenID Connect', () => {
     const finished = await as(null, 'POST', '/api/v1/auth/sso/callback', { query: redirect.search.slice(1) });
     return { started, redirect, finished };
   }
+
+  it('refuses configuring single sign-on on a plan without it, naming the plan that has it', async () => {
+    await platform.database.query(`UPDATE tenants SET plan = 'team' WHERE id = $1`, [tenantId]);
+    try {
+      const refused = await as(people.owner!, 'PUT', settingsPath(), connection());
+      assert.equal(refused.status, 403, JSON.stringify(refused.body));
+      assert.equal(refused.headers.get('content-type')?.split(';')[0], 'application/problem+json');
+      assert.equal(refused.body.type, 'urn:atrium:problem:plan-feature-missing');
+      assert.match(refused.body.detail, /The team plan does not include single sign-on .*the enterprise plan does/);
+      const domainRefused = await as(people.owner!, 'POST', `${settingsPath()}/domains`, {
+        domain,
+        verificationEmail: `it@${domain}`,
+      });
+      assert.equal(domainRefused.status, 403, JSON.stringify(domainRefused.body));
+      assert.equal(domainRefused.body.type, 'urn:atrium:problem:plan-feature-missing');
+      // Reading stays open (a tenant whose plan lost it still sees what it had).
+      assert.equal((await as(people.owner!, 'GET', settingsPath())).status, 200);
+      assert.equal((await as(people.owner!, 'GET', `${settingsPath()}/domains`)).status, 200);
+      assert.equal(await count(`SELECT count(*) AS n FROM sso_connections WHERE tenant_id = $1`, [tenantId]), 0);
+      assert.equal(await count(`SELECT count(*) AS n FROM sso_domains WHERE tenant_id = $1`, [tenantId]), 0);
+    } finally {
+      await platform.database.query(`UPDATE tenants SET plan = 'enterprise' WHERE id = $1`, [tenantId]);
+    }
+  });
 
   it('refuses bad settings with the field named, writing nothing', async () => {
     const noSecret = await as(people.owner!, 'PUT', settingsPath(), connection({ clientSecret: undefined }));
@@ -197,6 +222,7 @@ describe('single sign-on through OpenID Connect', () => {
       json: { slug: otherSlug, name: 'Other Co', ownerEmail: 'owner@other-co.test' },
     });
     await waitForOperation(platform, created.body.operation.id);
+    await platform.database.query(`UPDATE tenants SET plan = 'enterprise' WHERE slug = $1`, [otherSlug]);
     const claimed = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${otherSlug}/sso/domains`, {
       headers: platform.admin.headers,
       json: { domain, verificationEmail: `it@${domain}` },
@@ -293,7 +319,7 @@ describe('single sign-on through OpenID Connect', () => {
       const known = await ssoLogin(`alice@${domain}`, 'alice');
       assert.equal(known.finished.status, 200, JSON.stringify(known.finished.body));
     } finally {
-      await platform.database.query(`UPDATE tenants SET plan = 'team' WHERE id = $1`, [tenantId]);
+      await platform.database.query(`UPDATE tenants SET plan = 'enterprise' WHERE id = $1`, [tenantId]);
     }
   });
 

@@ -140,6 +140,36 @@ describe('usage: ingestion with an API key, deduplication, summaries, bad input'
     assert.equal(await apiRequests(), 7, 'the admin’s requests are not metered, nothing counted twice');
   });
 
+  it("counts each of the tenant's workflow runs once (workflow.runs), a replay on another worker not again", async () => {
+    const tenant = tenants[1]!;
+    const provisioning = await platform.temporal.workflow.getHandle(`tenant-provision/${tenant.slug}`).describe();
+    const runs = () =>
+      platform.database.query<{ event_id: string; quantity: string; kind: string; workflow_id: string }>(
+        `SELECT event_id, trim_scale(quantity)::text AS quantity, attributes->>'kind' AS kind, attributes->>'workflowId' AS workflow_id
+         FROM usage_events WHERE tenant_id = $1 AND meter = 'workflow.runs' ORDER BY event_id`,
+        [tenant.id],
+      );
+    await waitFor('the provisioning run metered', async () =>
+      (await runs()).some((r) => r.event_id === `workflow.run:${provisioning.runId}`),
+    );
+    const first = await runs();
+    assert.deepEqual(
+      first.find((r) => r.event_id === `workflow.run:${provisioning.runId}`),
+      {
+        event_id: `workflow.run:${provisioning.runId}`,
+        quantity: '1',
+        kind: 'tenant-provision',
+        workflow_id: `tenant-provision/${tenant.slug}`,
+      },
+    );
+    // Another worker replays the finished run (a query needs its state): not counted again.
+    await platform.worker.stop();
+    await platform.startWorker();
+    await platform.temporal.workflow.getHandle(`tenant-provision/${tenant.slug}`).query('getProgress');
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    assert.deepEqual(await runs(), first);
+  });
+
   it('refuses bad input whole, naming the field, storing nothing', async () => {
     const [tenant, other] = tenants;
     const before = await stored(tenant!.id);

@@ -16,6 +16,7 @@ import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
 import { Resource } from '@opentelemetry/resources';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { workflowInterceptorModules, writeWorkflowEntry } from '../../worker/workflow-bundle.ts';
+import { DISCARDED_RUN_NOTES } from '../../worker/workflow-run-metering.ts';
 import { OPERATION_CATALOGUE, OPERATION_KINDS, WORKFLOW_FAMILIES } from '../../workflows/catalogue.ts';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -47,6 +48,7 @@ describe('workflow replay', () => {
         'offboard-tenant-completed',
         'offboard-tenant-disconnected-connections',
         'offboard-tenant-ended-promotions',
+        'offboard-tenant-final-reconciliation',
         'provision-tenant-approved',
         'provision-tenant-compensated',
         'provision-tenant-completed',
@@ -140,7 +142,7 @@ describe('workflow replay', () => {
         workflowsPath: WORKFLOWS,
         replayName: 'atrium-replay-traced',
         interceptors: { workflowModules: workflowInterceptorModules({ tracing: true }) },
-        sinks: { exporter: makeWorkflowExporter(new NoopSpanProcessor(), Resource.empty()) },
+        sinks: { ...DISCARDED_RUN_NOTES, exporter: makeWorkflowExporter(new NoopSpanProcessor(), Resource.empty()) },
       },
       histories,
     )) {

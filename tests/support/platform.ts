@@ -73,6 +73,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     // No hourly metering reconciliation unless a test asks for it (its runs would appear in
     // other tests' operation lists); the metering test turns it on.
     METERING_SCHEDULE: 'off',
+    // An offboarding's final reconciliation waits this long before reading back what it
+    // reported (10 minutes by default); tests that need the default's behaviour say so.
+    METERING_SETTLING_DELAY: '1s',
     ...options.env,
   };
   const legacyTaskQueue = `${taskQueue}-legacy`;

@@ -16,6 +16,7 @@ import { assertNoSecrets } from './connectors.ts';
 import type { Platform, TestUser } from './platform.ts';
 import { seedUser, startPlatform } from './platform.ts';
 import { vaultServer, workerEnvFor } from './servers.ts';
+import { waitFor } from './wait-for.ts';
 
 const RETENTION_MS = 3_000;
 
@@ -352,12 +353,19 @@ export function tenantSecretsSuite(store: 'local' | 'vault'): void {
       const deadline = Date.now() + RETENTION_MS + 10_000;
       while ((await versionsInStore(storePath)).length > 0 && Date.now() < deadline) await sleep(250);
       assert.deepEqual(await versionsInStore(storePath), [], 'destroyed after the retention period, by the sweep');
-      const kept = await platform.database.query(
-        `SELECT version FROM tenant_secret_versions WHERE secret_id = $1 AND purged_at IS NULL`,
-        [secretId],
+      // The sweep destroys in the store first and marks the rows in its transaction after: the
+      // store can be empty a moment before the rows say so.
+      await waitFor('every version marked destroyed', async () => {
+        const kept = await platform.database.query(
+          `SELECT version FROM tenant_secret_versions WHERE secret_id = $1 AND purged_at IS NULL`,
+          [secretId],
+        );
+        return kept.length === 0 || undefined;
+      });
+      await waitFor(
+        'the sweep logged',
+        () => /Secret versions destroyed after their retention/.test(platform.api.output()) || undefined,
       );
-      assert.deepEqual(kept, [], 'every version is marked destroyed');
-      assert.match(platform.api.output(), /Secret versions destroyed after their retention/);
       const audit = await platform.database.query<{ action: string }>(
         `SELECT action FROM audit_log WHERE target_id = $1 ORDER BY id`,
         [secretId],

@@ -143,6 +143,28 @@ describe('configuration', () => {
     );
   });
 
+  it('keeps usage events USAGE_RETENTION (400 days), never less than the reconciliation reads back', () => {
+    const base = { JWT_PRIVATE_KEY, DATABASE_URL: 'postgres://localhost/atrium' };
+    assert.deepEqual(readApiConfig(base).settings.usageRetention, {
+      retentionMs: 400 * 86_400_000,
+      sweepIntervalMs: 3_600_000,
+    });
+    assert.equal(
+      readApiConfig({ ...base, USAGE_RETENTION: '90d' }).settings.usageRetention.retentionMs,
+      90 * 86_400_000,
+    );
+    assert.throws(
+      () => readApiConfig({ ...base, USAGE_RETENTION: '36d' }),
+      (error: unknown) => error instanceof ConfigError && /USAGE_RETENTION: must be at least 50d/.test(error.message),
+    );
+    // A shorter correction window still leaves the 50 days' floor.
+    assert.throws(
+      () => readApiConfig({ ...base, METERING_CORRECTION_WINDOW: '7d', USAGE_RETENTION: '30d' }),
+      (error: unknown) => error instanceof ConfigError && /USAGE_RETENTION/.test(error.message),
+    );
+    assert.equal(readWorkerConfig({ DATABASE_URL: 'postgres://localhost/atrium' }).usageMeteringIntervalMs, 10_000);
+  });
+
   it('signs webhooks with the real clock unless WEBHOOK_TEST_SIGNING_CLOCK accelerates it', () => {
     const base = { DATABASE_URL: 'postgres://localhost/atrium' };
     assert.equal(readWorkerConfig(base).webhookTestSigningClock, null);

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { buildOpenApiDocument } from '../../api/routes/openapi.ts';
 import { loadRouteModules } from '../../api/routes/registry.ts';
 import { PLAN_NAMES, Tenant, TenantPlan } from '../../contracts/index.ts';
+import { WebhookUrl } from '../../contracts/webhooks.ts';
 import { PLANS } from '../../workflows/shared/plans.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -74,5 +75,12 @@ describe('the wire contract', () => {
         }
       }
     assert.deepEqual(problems, []);
+  });
+
+  it('refuses a webhook URL that is no URL at all with field errors, not a thrown error (found by tests/security)', () => {
+    for (const value of ['x'.repeat(3_000), 'not a url', 'https://']) {
+      const result = WebhookUrl.safeParse(value);
+      assert.equal(result.success, false, value.slice(0, 20));
+    }
   });
 });

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import type { MeteringActivities } from '../../activities/metering/index.ts';
 import type { TenantOffboardingActivities } from '../../activities/tenant-offboarding/index.ts';
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import type { OffboardTenantInput } from '../../workflows/tenant-offboarding/contract.ts';
@@ -24,7 +25,9 @@ import { getProgressQuery } from '../../workflows/shared/operation.contract.ts';
 import type { Scenario, WorkflowHarness } from '../support/workflow-harness.ts';
 import { failureOf, gate, startWorkflowHarness, TEST_TIMINGS } from '../support/workflow-harness.ts';
 
-type Activities = TenantOffboardingActivities;
+// The final reconciliation runs the metering family's activities on the queue the input names:
+// here this file's queue, so the stand-ins answer for both families.
+type Activities = TenantOffboardingActivities & MeteringActivities;
 
 const succeed = {
   closeTenantForOffboarding: () => Promise.resolve({ previousStatus: 'suspended' as const }),
@@ -56,6 +59,10 @@ const succeed = {
   offboardNamespaces: ({ slug }) => Promise.resolve({ skipped: null, deleted: [`${slug}-production`] }),
   offboardSecrets: () => Promise.resolve({ destroyed: 1 }),
   offboardDatabase: ({ slug }) => Promise.resolve({ roleName: `tenant_${slug}_login`, schemaName: `tenant_${slug}` }),
+  reportTenantWindows: () => Promise.resolve({ reported: 2, flagged: 0 }),
+  checkTenantWindows: () => Promise.resolve({ checked: 2, matched: 2, corrections: 0, flagged: 0, pending: 0 }),
+  signReconciliationRecords: () => Promise.resolve({ signed: 1 }),
+  recordFinalReconciliation: () => Promise.resolve({ windows: 2, unreported: 0, flagged: 0, records: 1 }),
   offboardBilling: () => Promise.resolve({ customerDeleted: true }),
   completeOffboarding: () => Promise.resolve({ resources: 9 }),
   listTenantWebhookEndpoints: () => Promise.resolve({ endpointIds: [] }),
@@ -74,6 +81,10 @@ const DELETIONS = [
   'offboardEnvironments',
   'offboardSecrets',
   'offboardDatabase',
+  'reportTenantWindows',
+  'checkTenantWindows',
+  'signReconciliationRecords',
+  'recordFinalReconciliation',
   'offboardBilling',
   'completeOffboarding',
   'listTenantWebhookEndpoints',
@@ -103,6 +114,15 @@ describe('offboardTenant (activity stand-ins)', () => {
       gracePeriodMs,
       requestedBy: staff,
       timings: TEST_TIMINGS,
+      finalReconciliation: {
+        taskQueue: harness.taskQueue,
+        policy: {
+          settlingDelayMs: 100,
+          correctionWindowMs: 35 * 86_400_000,
+          resendHorizonMs: 12 * 3_600_000,
+          checkRounds: 3,
+        },
+      },
       ...extra,
     };
     return s.start<typeof offboardTenant>('offboardTenant', input, offboardTenantWorkflowId(slug));
@@ -179,6 +199,60 @@ describe('offboardTenant (activity stand-ins)', () => {
       assert.ok(
         result.progress.steps.every((step) => step.status === 'completed'),
         JSON.stringify(result.progress.steps),
+      );
+    });
+  });
+
+  it('reconciles the usage up to the end of the current hour, read back after the settling delay, before the customer is deleted', async () => {
+    let checks = 0;
+    const standIns = {
+      ...succeed,
+      // The first read-back finds a correction still settling: one more round.
+      checkTenantWindows: () =>
+        Promise.resolve({ checked: 2, matched: 1, corrections: 1, flagged: 1, pending: ++checks < 2 ? 1 : 0 }),
+    } satisfies Partial<Activities>;
+    await harness.withWorker(standIns, async (s) => {
+      const before = Date.now();
+      const handle = await start(s, 100);
+      const result = await handle.result();
+      assert.equal(result.outcome, 'offboarded');
+      const names = s.names();
+      assert.deepEqual(names.slice(names.indexOf('offboardDatabase') + 1, names.indexOf('offboardBilling') + 1), [
+        'reportTenantWindows',
+        'checkTenantWindows',
+        'checkTenantWindows',
+        'signReconciliationRecords',
+        'recordFinalReconciliation',
+        'offboardBilling',
+      ]);
+      const report = s.inputOf('reportTenantWindows');
+      const hour = 3_600_000;
+      const closedBefore = Date.parse(report.closedBefore);
+      assert.equal(closedBefore % hour, 0);
+      assert.ok(closedBefore > before && closedBefore <= Date.now() + hour, report.closedBefore);
+      assert.equal(Date.parse(report.scanFrom), closedBefore - 49 * 86_400_000);
+      assert.equal(report.tenantId, result.tenantId);
+      const rounds = s.calls.filter((call) => call.name === 'checkTenantWindows').map((call) => call.input.round);
+      assert.deepEqual(rounds, [1, 2]);
+      const recorded = s.inputOf('recordFinalReconciliation');
+      assert.deepEqual(
+        [recorded.closedBefore, recorded.reported, recorded.corrections, recorded.rounds, recorded.signed],
+        [report.closedBefore, 2, 2, 2, 1],
+      );
+      assert.equal(statusOf(result.progress, 'metering'), 'completed');
+    });
+  });
+
+  it('skips the final reconciliation of a run started without it (before it existed)', async () => {
+    await harness.withWorker(succeed, async (s) => {
+      const handle = await start(s, 100, { finalReconciliation: undefined });
+      const result = await handle.result();
+      assert.equal(result.outcome, 'offboarded');
+      assert.ok(!s.names().includes('reportTenantWindows'));
+      const metering = result.progress.steps.find((step) => step.name === 'metering');
+      assert.deepEqual(
+        [metering?.status, metering?.error],
+        ['skipped', 'this offboarding was started before it reconciled usage: the hourly runs did'],
       );
     });
   });

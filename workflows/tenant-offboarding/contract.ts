@@ -5,6 +5,7 @@ import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import type { OperationKind } from '../catalogue.ts';
 import { OPERATION_CATALOGUE } from '../catalogue.ts';
 import type { ActivityTimings, OperationProgress } from '../shared/operation.contract.ts';
+import type { TenantReconciliationOptions } from '../metering/reconcile-tenant-now.ts';
 
 export const OFFBOARD_TENANT_KIND = 'tenant-offboard' satisfies OperationKind;
 
@@ -28,6 +29,13 @@ export interface OffboardTenantInput {
    * before it: DEFAULT_FINAL_WEBHOOK_DELIVERY_WAIT_MS.
    */
   finalWebhookDeliveryWaitMs?: number;
+  /**
+   * Where and how the `metering` step reconciles the tenant's usage one last time before its
+   * billing customer is deleted (the metering family's task queue and policy). Absent in runs
+   * started before that step existed: it is skipped, as the hourly runs reconciled their
+   * closed windows.
+   */
+  finalReconciliation?: Omit<TenantReconciliationOptions, 'timings'>;
 }
 
 export const DEFAULT_FINAL_WEBHOOK_DELIVERY_WAIT_MS = 3_600_000;
@@ -77,6 +85,10 @@ export const OFFBOARD_TENANT_STEPS = [
   { name: 'environments', title: "Mark the tenant's environments deleted, their namespaces gone" },
   { name: 'secrets', title: "Destroy the tenant's secrets and remove its secret-store policy and AppRole" },
   { name: 'database', title: "Drop the tenant's database login role and schema, withdraw its license" },
+  {
+    name: 'metering',
+    title: "Reconcile the tenant's usage up to now with the billing provider (the open hour included)",
+  },
   { name: 'billing', title: "Cancel the tenant's subscription and delete its billing customer" },
   { name: 'report', title: 'Write the teardown report and mark the tenant offboarded' },
   {
@@ -95,6 +107,7 @@ export const OFFBOARD_DELETION_STEPS = [
   'environments',
   'secrets',
   'database',
+  'metering',
   'billing',
   'report',
   'webhooks',

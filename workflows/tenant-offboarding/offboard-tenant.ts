@@ -5,12 +5,13 @@
 // its open promotions (workflows cancelled, recorded failed) and closes its pending approval
 // requests; and deletes, in order, its namespaces (then marks its environments deleted),
 // secrets, database role and schema, and billing, each step recording the evidence that what
-// it deleted is gone; writes the teardown report and
-// marks the tenant `offboarded` (emitting `tenant.offboarded`); and last waits, for a bounded
-// time, until that event reached the tenant's webhook endpoints, then deletes the endpoints
-// and their signing secrets (kept by the secrets step until then, so that final delivery can
-// be signed). Deletion steps retry until they succeed (there is no
-// way back once something is deleted); a step that fails for good fails the workflow, with
+// it deleted is gone — the billing customer only after a final metering reconciliation of the
+// tenant's usage up to now (the open hour included), recorded in the report; writes the
+// teardown report and marks the tenant `offboarded` (emitting `tenant.offboarded`); and last
+// waits, for a bounded time, until that event reached the tenant's webhook endpoints, then
+// deletes the endpoints and their signing secrets (kept by the secrets step until then, so that
+// final delivery can be signed). Deletion steps retry until they succeed (there is no way back
+// once something is deleted); a step that fails for good fails the workflow, with
 // the tenant left `offboarding` and the operation showing which step and why.
 import {
   ApplicationFailure,
@@ -43,6 +44,7 @@ import {
 import { describeFailure, StepTracker } from '../shared/step-tracker.ts';
 import { wakeSequencers } from '../webhooks/contract.ts';
 import { maintainConnectionWorkflowId, stopMaintenanceSignal } from '../connectors/contract.ts';
+import { reconcileTenantNow } from '../metering/reconcile-tenant-now.ts';
 
 const MAX_REMEMBERED_REQUESTS = 20;
 
@@ -65,6 +67,12 @@ export const DISCONNECT_CONNECTIONS_PATCH = 'offboard-disconnects-connections';
  * before it skip them.
  */
 export const END_PROMOTIONS_PATCH = 'offboard-ends-promotions';
+/**
+ * The `metering` step was added: the tenant's usage reconciled with the billing provider (the
+ * open hour included) before its customer is deleted. Offboardings whose billing step came
+ * before it skip it.
+ */
+export const FINAL_RECONCILIATION_PATCH = 'offboard-final-reconciliation';
 /** How often the final delivery is looked for: from 1 s, doubling, up to a minute. */
 const FINAL_DELIVERY_FIRST_CHECK_MS = 1_000;
 const FINAL_DELIVERY_MAX_CHECK_MS = 60_000;
@@ -173,6 +181,17 @@ export async function offboardTenant(input: OffboardTenantInput): Promise<Offboa
       await activities.offboardPromotion({ tenantId, slug, actor, environment, number });
   }
 
+  /**
+   * Reconciles the tenant's usage one last time while its billing customer still exists (no
+   * later hourly run would find one), then records what was reported, corrected, flagged and
+   * signed in the teardown report.
+   */
+  async function finalReconciliation(options: NonNullable<OffboardTenantInput['finalReconciliation']>): Promise<void> {
+    tracker.note('metering', 'Reporting, then reading back what the billing provider counted');
+    const result = await reconcileTenantNow({ tenantId, slug }, { ...options, timings });
+    await activities.recordFinalReconciliation({ tenantId, slug, actor, ...result });
+  }
+
   state.deletionStarted = true;
   const withFinalDelivery = patched(FINAL_WEBHOOK_DELIVERY_PATCH);
   try {
@@ -196,6 +215,12 @@ export async function offboardTenant(input: OffboardTenantInput): Promise<Offboa
       activities.offboardSecrets({ tenantId, slug, actor, ...(withFinalDelivery ? { keepWebhookSecrets: true } : {}) }),
     );
     await tracker.run('database', () => activities.offboardDatabase({ tenantId, slug, actor }));
+    const finalOptions = input.finalReconciliation;
+    if (!patched(FINAL_RECONCILIATION_PATCH))
+      tracker.skip('metering', 'this offboarding began deleting before it reconciled usage at the end');
+    else if (!finalOptions)
+      tracker.skip('metering', 'this offboarding was started before it reconciled usage: the hourly runs did');
+    else await tracker.run('metering', () => finalReconciliation(finalOptions));
     await tracker.run('billing', () => activities.offboardBilling({ tenantId, slug, actor }));
     await tracker.run('report', () => activities.completeOffboarding({ tenantId, slug, actor }));
     if (withFinalDelivery) await tracker.run('webhooks', finalWebhookDelivery);

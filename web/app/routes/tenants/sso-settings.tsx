@@ -16,7 +16,7 @@ import {
   Title,
 } from '@mantine/core';
 import { useState } from 'react';
-import { data, Form, redirect, useNavigation } from 'react-router';
+import { data, Form, href, Link, redirect, useNavigation } from 'react-router';
 import type { Route } from './+types/sso-settings';
 import type {
   Membership,
@@ -26,6 +26,7 @@ import type {
   SsoDomainAdded,
   SsoDomainList,
   SsoSettings,
+  TenantPlanOverview,
 } from '../../../../contracts/index.ts';
 import {
   SSO_ROLES,
@@ -35,6 +36,8 @@ import {
 } from '../../../../contracts/index.ts';
 import { callApi } from '../../api/client.server.ts';
 import { resultOrThrow } from '../../api/result.server.ts';
+import type { FeatureGate } from '../../billing/feature-gate.server.ts';
+import { featureGate } from '../../billing/feature-gate.server.ts';
 import { fieldErrorsOf } from '../../components/AuthCard.tsx';
 import { TenantNav } from '../../components/tenants/TenantNav.tsx';
 import { Timestamp } from '../../components/Timestamp.tsx';
@@ -47,10 +50,11 @@ const ssoPath = (slug: string) => `/api/v1/tenants/${encodeURIComponent(slug)}/s
 export async function loader({ context, params, request }: Route.LoaderArgs) {
   const { accessToken } = await requireUser(request, context);
   const call = { signal: request.signal, token: accessToken };
-  const [settings, domains, membership] = await Promise.all([
+  const [settings, domains, membership, plan] = await Promise.all([
     callApi<SsoSettings>(context, ssoPath(params.slug), call),
     callApi<SsoDomainList>(context, `${ssoPath(params.slug)}/domains`, call),
     callApi<Membership>(context, `/api/v1/tenants/${encodeURIComponent(params.slug)}/members/me`, call),
+    callApi<TenantPlanOverview>(context, `/api/v1/tenants/${encodeURIComponent(params.slug)}/plan`, call),
   ]);
   const mine = resultOrThrow(membership, request);
   rememberTenant(context, params.slug);
@@ -61,6 +65,8 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
     myRole: mine.role,
     visible: true as const,
     canManage: mine.permissions.includes('sso.manage'),
+    // Configuring needs the plan's `sso` feature; reading and removing do not.
+    gate: featureGate(plan, 'sso'),
     ...resultOrThrow(settings, request),
     domains: resultOrThrow(domains, request).items,
   };
@@ -170,10 +176,24 @@ export default function SsoSettingsPage({ loaderData, actionData }: Route.Compon
               {actionData.message}
             </Alert>
           ) : null}
+          {!loaderData.gate.enabled ? (
+            <EmptyState
+              data-testid="sso-plan-gate"
+              title={`Single sign-on comes with the ${loaderData.gate.unlockedBy ?? 'enterprise'} plan`}
+              description={`The ${loaderData.gate.plan} plan does not include it: the settings below can be read and removed, not changed.`}
+            >
+              <EmptyState.Actions>
+                <Button component={Link} to={href('/tenants/:slug/plan', { slug })} variant="light">
+                  See the plans
+                </Button>
+              </EmptyState.Actions>
+            </EmptyState>
+          ) : null}
           <ConnectionForm
             connection={loaderData.connection}
             redirectUri={loaderData.redirectUri}
             canManage={loaderData.canManage}
+            gate={loaderData.gate}
             actionData={
               actionData?.intent === 'connection' || actionData?.intent === 'remove-connection' ? actionData : undefined
             }
@@ -181,6 +201,7 @@ export default function SsoSettingsPage({ loaderData, actionData }: Route.Compon
           <DomainsPanel
             domains={loaderData.domains}
             canManage={loaderData.canManage}
+            gate={loaderData.gate}
             actionData={
               actionData?.intent === 'add-domain' || actionData?.intent === 'remove-domain' ? actionData : undefined
             }
@@ -191,17 +212,25 @@ export default function SsoSettingsPage({ loaderData, actionData }: Route.Compon
   );
 }
 
+/** What a disabled configure button says: the plan that unlocks it. */
+function availableOn(gate: FeatureGate): string {
+  return `Available on the ${gate.unlockedBy ?? 'enterprise'} plan`;
+}
+
 function ConnectionForm({
   connection,
   redirectUri,
   canManage,
+  gate,
   actionData,
 }: {
   connection: SsoConnection | null;
   redirectUri: string;
   canManage: boolean;
+  gate: FeatureGate;
   actionData: ActionResult | undefined;
 }) {
+  const canConfigure = canManage && gate.enabled;
   const [clientErrors, setClientErrors] = useState<Record<string, string>>({});
   const navigation = useNavigation();
   const errors = { ...(actionData?.ok ? {} : actionData?.fieldErrors), ...clientErrors };
@@ -244,14 +273,14 @@ function ConnectionForm({
             placeholder="https://login.example.com"
             defaultValue={connection?.issuer ?? ''}
             error={errors.issuer}
-            disabled={!canManage}
+            disabled={!canConfigure}
           />
           <TextInput
             name="clientId"
             label="Client id"
             defaultValue={connection?.clientId ?? ''}
             error={errors.clientId}
-            disabled={!canManage}
+            disabled={!canConfigure}
           />
           <PasswordInput
             name="clientSecret"
@@ -262,7 +291,7 @@ function ConnectionForm({
                 : 'Kept in the secret store, never shown again.'
             }
             error={errors.clientSecret}
-            disabled={!canManage}
+            disabled={!canConfigure}
             autoComplete="off"
           />
           <NativeSelect
@@ -271,15 +300,20 @@ function ConnectionForm({
             data={[...SSO_ROLES]}
             defaultValue={connection?.defaultRole ?? 'viewer'}
             error={errors.defaultRole}
-            disabled={!canManage}
+            disabled={!canConfigure}
           />
-          <Checkbox name="enabled" label="Enabled" defaultChecked={connection?.enabled ?? true} disabled={!canManage} />
+          <Checkbox
+            name="enabled"
+            label="Enabled"
+            defaultChecked={connection?.enabled ?? true}
+            disabled={!canConfigure}
+          />
           <Checkbox
             name="ssoRequired"
             label="Require SSO: members cannot use passwords in this organization"
             defaultChecked={connection?.ssoRequired ?? false}
             error={errors.ssoRequired}
-            disabled={!canManage}
+            disabled={!canConfigure}
           />
           {actionData?.problem && !actionData.ok && !Object.keys(actionData.fieldErrors).length ? (
             <Alert color="red" title={actionData.problem.title} data-testid="sso-problem">
@@ -288,9 +322,14 @@ function ConnectionForm({
           ) : null}
           {canManage ? (
             <Group>
-              <Button type="submit" loading={navigation.state === 'submitting'}>
+              <Button type="submit" loading={navigation.state === 'submitting'} disabled={!gate.enabled}>
                 Save
               </Button>
+              {!gate.enabled ? (
+                <Text size="sm" c="dimmed" data-testid="sso-save-gate">
+                  {availableOn(gate)}
+                </Text>
+              ) : null}
             </Group>
           ) : null}
         </Stack>
@@ -316,10 +355,12 @@ function ConnectionForm({
 function DomainsPanel({
   domains,
   canManage,
+  gate,
   actionData,
 }: {
   domains: SsoDomain[];
   canManage: boolean;
+  gate: FeatureGate;
   actionData: ActionResult | undefined;
 }) {
   const [clientErrors, setClientErrors] = useState<Record<string, string>>({});
@@ -419,16 +460,28 @@ function DomainsPanel({
           >
             <input type="hidden" name="intent" value="add-domain" />
             <Group align="flex-start">
-              <TextInput name="domain" label="Domain" placeholder="example.com" error={errors.domain} />
+              <TextInput
+                name="domain"
+                label="Domain"
+                placeholder="example.com"
+                error={errors.domain}
+                disabled={!gate.enabled}
+              />
               <TextInput
                 name="verificationEmail"
                 label="Send the link to"
                 placeholder="it@example.com"
                 error={errors.verificationEmail}
+                disabled={!gate.enabled}
               />
-              <Button type="submit" mt={24}>
+              <Button type="submit" mt={24} disabled={!gate.enabled}>
                 Add domain
               </Button>
+              {!gate.enabled ? (
+                <Text size="sm" c="dimmed" mt={30} data-testid="sso-domain-gate">
+                  {availableOn(gate)}
+                </Text>
+              ) : null}
             </Group>
           </Form>
         ) : null}
