@@ -1,6 +1,7 @@
 // Idempotency-Key support for POSTs that start work: the first response is stored and a
 // repeat with the same key and body gets it back unchanged, without starting anything.
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request, Response } from 'express';
 import type { DataSource } from 'typeorm';
 import { ProblemError } from './problem.ts';
@@ -40,10 +41,14 @@ export async function respondIdempotently(
     .update(JSON.stringify(req.body ?? null))
     .digest('hex');
 
-  // Forget expired keys for this scope/key, then claim it; the primary key settles races.
+  // Forget expired keys for this scope/key, and a claim abandoned without a response (its
+  // process died, or lost its database session and then the clean-up too), then claim it;
+  // the primary key settles races.
   await dataSource.query(
-    `DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND created_at < now() - $3 * interval '1 millisecond'`,
-    [scope, key, ttlMs],
+    `DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND (
+       created_at < now() - $3 * interval '1 millisecond'
+       OR (response_status IS NULL AND created_at < now() - $4 * interval '1 millisecond'))`,
+    [scope, key, ttlMs, ABANDONED_CLAIM_MS],
   );
   const claimed: unknown[] = await dataSource.query(
     `INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3)
@@ -83,15 +88,43 @@ export async function respondIdempotently(
     result = await handler();
   } catch (error) {
     // Only successes are remembered: a failed attempt may be retried with the same key.
-    await dataSource.query(`DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2`, [scope, key]);
+    await settle(dataSource, `DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2`, [scope, key]);
     throw error;
   }
-  await dataSource.query(
+  await settle(
+    dataSource,
     `UPDATE idempotency_keys SET response_status = $3, response_body = $4 WHERE scope = $1 AND key = $2`,
     [scope, key, result.status, JSON.stringify(result.body)],
   );
   send(res, result);
 }
+
+/**
+ * A claim without a response this old was abandoned: the work behind a key (a few queries
+ * and a workflow start) takes seconds, so after a minute a retry may take the key over.
+ */
+const ABANDONED_CLAIM_MS = 60_000;
+
+/**
+ * Settling a claim after the work ran: when the session that ran the work was terminated
+ * (a failover, an administrator's pg_terminate_backend), the pool's other idle sessions
+ * usually were too, and the pool drops each only once its error arrives. So the statement
+ * is tried a few times, a moment apart, before the key is left to expire as abandoned
+ * (found by tests/chaos: one quick retry still landed on a dead session).
+ */
+async function settle(dataSource: DataSource, sql: string, params: unknown[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await dataSource.query(sql, params);
+      return;
+    } catch (error) {
+      if (attempt >= SETTLE_ATTEMPTS) throw error;
+      await sleep(SETTLE_PAUSE_MS);
+    }
+  }
+}
+const SETTLE_ATTEMPTS = 4;
+const SETTLE_PAUSE_MS = 250;
 
 function send(res: Response, { status, body, headers }: HandlerResult): void {
   res

@@ -15,6 +15,12 @@ const TestEnv = z.object({
     .string()
     .regex(/^[a-z0-9-]+$/, 'a label such as v3')
     .optional(),
+  /** The chaos suite (tests/chaos): `long` is `npm run test:chaos`, `short` the form inside `npm test`. */
+  CHAOS_FORM: z.enum(['short', 'long']).default('short'),
+  /** How many mixed operations the chaos suite runs (default: 6 short, 30 long). */
+  CHAOS_OPERATIONS: z.coerce.number().int().min(1).max(500).optional(),
+  /** The chaos suite's seed, printed by every run: set it to replay a run's choices. */
+  CHAOS_SEED: z.coerce.number().int().min(0).max(0xffffffff).optional(),
 });
 
 export const testEnv = TestEnv.parse(process.env);

@@ -30,6 +30,8 @@ export interface PlatformOptions {
   env?: Record<string, string>;
   /** Extra environment for the worker only (e.g. the real servers: see workerEnvFor in servers.ts). */
   workerEnv?: Record<string, string>;
+  /** A Temporal server of the file's own (the chaos suite restarts it); the run's shared one when absent. */
+  temporalAddress?: string;
 }
 
 export interface Platform {
@@ -63,9 +65,10 @@ export const jwtPrivateKey = generateKeyPairSync('ed25519').privateKey.export({
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
   const database = await createTestDatabase();
   const taskQueue = `atrium-test-${randomBytes(4).toString('hex')}`;
+  const temporalAddress = options.temporalAddress ?? testEnv.ATRIUM_TEST_TEMPORAL_ADDRESS;
   const common = {
     DATABASE_URL: database.url,
-    TEMPORAL_ADDRESS: testEnv.ATRIUM_TEST_TEMPORAL_ADDRESS,
+    TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: taskQueue,
     // No hourly metering reconciliation unless a test asks for it (its runs would appear in
     // other tests' operation lists); the metering test turns it on.
@@ -105,7 +108,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     });
   const api = await startApi();
   const moreApis: ChildHandle[] = [];
-  const connection = await Connection.connect({ address: testEnv.ATRIUM_TEST_TEMPORAL_ADDRESS });
+  const connection = await Connection.connect({ address: temporalAddress });
   const baseUrl = api.ready[1] as string;
   const admin = await seedUser(database, { email: 'staff@platform.test', platformAdmin: true });
 
