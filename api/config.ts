@@ -139,15 +139,18 @@ const ApiEnv = z.object({
   INVITATION_TTL: duration.default(7 * 86_400_000),
   PASSWORD_RESET_LIMIT_PER_HOUR: z.coerce.number().int().positive().default(3),
   SIGNUP_MAIL_LIMIT_PER_HOUR: z.coerce.number().int().positive().default(5),
-  // Plans whose tenants wait for a platform admin's approval, comma-separated ('' for none).
+  // Plans whose tenants wait for a platform admin's approval, comma-separated; `none` for none
+  // (an empty value means unset, like every setting: config/env.ts).
   APPROVAL_PLANS: z
     .string()
     .default('enterprise')
     .transform((value) =>
-      value
-        .split(',')
-        .map((plan) => plan.trim())
-        .filter(Boolean),
+      value.trim() === 'none'
+        ? []
+        : value
+            .split(',')
+            .map((plan) => plan.trim())
+            .filter(Boolean),
     )
     .pipe(z.array(z.enum(PLAN_NAMES, { error: `each plan must be one of ${PLAN_NAMES.join(', ')}` }))),
   APPROVAL_TIMEOUT: duration.default(7 * 86_400_000),

@@ -76,6 +76,20 @@ describe('configuration', () => {
       );
   });
 
+  it('reads APPROVAL_PLANS: enterprise by default (also when empty), a list, or none', () => {
+    const base = { JWT_PRIVATE_KEY, DATABASE_URL: 'postgres://localhost/atrium' };
+    const plans = (value?: string) =>
+      readApiConfig(value === undefined ? base : { ...base, APPROVAL_PLANS: value }).settings.approval.plans;
+    assert.deepEqual(plans(), ['enterprise']);
+    assert.deepEqual(plans(''), ['enterprise'], 'an empty value is unset, as for every setting');
+    assert.deepEqual(plans('team, enterprise'), ['team', 'enterprise']);
+    assert.deepEqual(plans('none'), []);
+    assert.throws(
+      () => plans('gold'),
+      (error: unknown) => error instanceof ConfigError && /APPROVAL_PLANS/.test(error.message),
+    );
+  });
+
   it('disables paused webhook endpoints after WEBHOOK_DISABLE_AFTER, which must outlast WEBHOOK_PAUSE_AFTER', () => {
     const base = { JWT_PRIVATE_KEY, DATABASE_URL: 'postgres://localhost/atrium' };
     const defaults = readApiConfig(base).settings.webhooks;
