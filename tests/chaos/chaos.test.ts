@@ -232,8 +232,9 @@ describe(`chaos: ${operationCount} operations under faults (${testEnv.CHAOS_FORM
       ...Array<string>(form.workerKills).fill('worker-kill'),
       ...Array<string>(form.backendTerminations).fill('backend-termination'),
     ]);
-    // Temporal's restarts among the first few faults, so they happen while operations run.
-    for (let i = 0; i < form.temporalRestarts; i++) planned.splice(random.int(0, 3), 0, 'temporal-restart');
+    // Temporal's restarts first or second, so they happen while operations run: on a quiet
+    // machine the short form's six operations can end after three faults.
+    for (let i = 0; i < form.temporalRestarts; i++) planned.splice(random.int(0, 1), 0, 'temporal-restart');
     const injected: string[] = [];
     await sleep(random.int(500, 1_500));
     for (const fault of planned) {

@@ -209,8 +209,14 @@ describe('portal: the billing panel of a tenant in dunning', () => {
     assert.match(history, /team → enterprise/);
     assert.match(history, /cancelled/);
 
-    // Usage the tenant's systems report with an API key appears as a chart per meter.
-    await page.getByTestId('usage-empty').waitFor();
+    // Usage the tenant's systems report with an API key appears as a chart per meter. Before
+    // it, only what Atrium counts itself is there: its workflow runs (provisioning, the plan
+    // changes), once the worker has written them (every USAGE_METERING_INTERVAL).
+    await waitFor('the workflow runs on the plan page', async () => {
+      await page.goto(`/tenants/${tenant.slug}/plan`);
+      return (await page.locator('[data-testid="usage-meter"][data-meter="workflow.runs"]').count()) > 0;
+    });
+    assert.equal(await page.locator('[data-testid="usage-meter"][data-meter="compute.seconds"]').count(), 0);
     const key = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${tenant.slug}/api-keys`, {
       headers: platform.admin.headers,
       json: { name: 'metering', role: 'developer' },
