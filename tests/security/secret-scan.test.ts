@@ -134,6 +134,8 @@ describe('the secret scan of logs, histories, answers and tables', () => {
     assert.ok(JSON.stringify(revealed.body).includes(secrets['secret-value-v2']!), 'the reveal shows the value');
 
     // An SSO client secret the API refuses (nothing answers at the issuer): not echoed either.
+    // Single sign-on is the enterprise plan's (the `sso` feature).
+    await platform.database.query(`UPDATE tenants SET plan = 'enterprise' WHERE id = $1`, [tenant.id]);
     const sso = await send('PUT', `${base}/sso`, {
       json: { issuer: 'https://127.0.0.1:9/', clientId: 'scan', clientSecret: fresh('sso-client-secret') },
     });

@@ -27,6 +27,7 @@ import type { changePlan, tenantBilling } from '../../workflows/billing/index.ts
 import { tenantApprovalPolicy } from '../../workflows/approvals/policy.ts';
 import { approvalStandIns } from '../support/approvals.ts';
 import { testEnv } from '../support/env.ts';
+import { DISCARDED_RUN_NOTES } from '../../worker/workflow-run-metering.ts';
 import { recordHistory } from '../support/histories.ts';
 import type { Scenario, WorkflowHarness } from '../support/workflow-harness.ts';
 import { failureOf, startWorkflowHarness, TEST_TIMINGS } from '../support/workflow-harness.ts';
@@ -94,6 +95,7 @@ describe('tenantBilling (activity stand-ins, the real suspension workflows)', ()
         pauseTenantSchedules: record('pauseTenantSchedules', { paused: [] }),
         resumeTenantSchedules: record('resumeTenantSchedules', { resumed: [] }),
       } satisfies Partial<Record<keyof TenantSuspensionActivities, (input: any) => Promise<unknown>>>,
+      sinks: DISCARDED_RUN_NOTES,
     });
     running = suspensionWorker.run();
   });
