@@ -26,7 +26,7 @@ const TestRunnerEnv = z
     // Test files run at once. Each has its own database, task queue and platform processes;
     // 2 halves the run (15 min instead of 27). Two browser tests at once made each other time
     // out on two cores, so browser tests take one of these places, one at a time
-    // (scripts/test-lanes.ts).
+    // (scripts/test-queue.ts).
     ATRIUM_TEST_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(2),
     PATH: z.string().default(''),
     HOME: z.string().optional(),

@@ -3,12 +3,12 @@
 // first lines; builds the portal for the browser tests; starts what the tests share (an
 // embedded PostgreSQL when chosen, the real servers that the selected files ask for with
 // `@needs-servers`, a Temporal dev server on free ports, in memory); then runs every
-// tests/**/*.test.ts with Node's test runner (browser tests one at a time beside the rest,
-// scripts/test-lanes.ts). Each test file makes its own database and task queue. What it started is stopped when the run ends, also on Ctrl-C.
+// tests/**/*.test.ts, a Node test runner per file, ATRIUM_TEST_CONCURRENCY at once (browser
+// tests one at a time; scripts/test-queue.ts, scripts/test-runner.ts). Each test file makes
+// its own database and task queue. What it started is stopped when the run ends, also on Ctrl-C.
 //   npm test                       every test
 //   npm test -- tests/unit         only the files under the given paths
-import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,8 @@ import { readTestRunnerConfig } from './test-config.ts';
 import { choosePostgres, describeChoice } from './test-postgres.ts';
 import { startEmbeddedTestPostgres } from './test-postgres-embedded.ts';
 import { startBackgroundBuilds } from './test-builds.ts';
-import { isBrowserTest, planTestLanes } from './test-lanes.ts';
+import { isBrowserTest } from './test-queue.ts';
+import { runTestFiles, summarize } from './test-runner.ts';
 import { serversNeededBy, startTestServers } from './test-servers.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -143,32 +144,21 @@ try {
   };
   delete env.ATRIUM_TEST_CHROMIUM;
   if (browser) env.ATRIUM_TEST_CHROMIUM = browser.executable;
-  const lanes = planTestLanes(files, config.concurrency);
-  if (lanes.length > 1)
-    console.log(
-      lanes.map((lane) => `${lane.name}: ${lane.files.length} files, ${lane.concurrency} at once`).join('; '),
-    );
-  const codes = await Promise.all(
-    lanes.map((lane) => {
-      const runner = spawn(
-        process.execPath,
-        [
-          '--test',
-          `--test-concurrency=${lane.concurrency}`,
-          '--test-timeout=300000',
-          '--test-reporter=spec',
-          '--test-reporter-destination=stdout',
-          `--test-reporter=${join(ROOT, 'scripts/test-file-times.ts')}`,
-          '--test-reporter-destination=stdout',
-          ...lane.files,
-        ],
-        { cwd: ROOT, stdio: 'inherit', env },
-      );
-      cleanups.push(() => stopRunner(runner));
-      return new Promise<number>((resolve) => runner.once('exit', (code) => resolve(code ?? 1)));
-    }),
+  console.log(
+    `Running ${files.length} test files, ${config.concurrency} at once (browser tests one at a time); ` +
+      "each file's output is printed when it ends",
   );
-  exitCode = codes.find((code) => code !== 0) ?? 0;
+  const started = Date.now();
+  const run = runTestFiles(files, {
+    slots: config.concurrency,
+    cwd: ROOT,
+    env,
+    nodeArgs: ['--test', '--test-timeout=300000', '--test-reporter=spec'],
+  });
+  cleanups.push(() => run.stop());
+  const results = await run.done;
+  console.log(summarize(results, Date.now() - started));
+  exitCode = results.length === files.length && results.every((result) => result.code === 0) ? 0 : 1;
 } catch (error) {
   // The messages of what fails here say what to do (which variable, which command).
   if (!(error instanceof Interrupted)) console.error(`npm test: ${describeError(error)}`);
@@ -190,16 +180,6 @@ async function startTemporalDevServerOnFreePorts(attempts = 3): Promise<Temporal
       console.log(`Temporal dev server did not start (${String(error)}); trying other ports`);
     }
   }
-}
-
-/** On Ctrl-C the terminal signals the runner too; a signal sent to this process alone is passed on. */
-async function stopRunner(runner: ChildProcess): Promise<void> {
-  if (runner.exitCode !== null || runner.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => runner.once('exit', () => resolve()));
-  runner.kill('SIGINT');
-  const timer = setTimeout(() => runner.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** Set-up failures are about the machine, not the code: their message is what matters. */

@@ -1,0 +1,123 @@
+// Runs test files in `slots` places at once (scripts/test-queue.ts picks each next file), one
+// Node test runner per file. A file's output is held until it ends, then printed whole under
+// its name, so files running side by side never interleave. At the end: the totals, the
+// failing tests again (each under its file), and the slowest files.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { TestQueue } from './test-queue.ts';
+
+export interface FileResult {
+  file: string;
+  code: number;
+  ms: number;
+  output: string;
+}
+
+export interface TestRun {
+  /** Resolves with every file's result once the queue is empty (or the run was stopped). */
+  done: Promise<FileResult[]>;
+  /** Stops the running files (SIGINT, then SIGKILL after 15 s) and starts no more. */
+  stop(): Promise<void>;
+}
+
+const COUNTS = ['tests', 'suites', 'pass', 'fail', 'cancelled', 'skipped', 'todo'] as const;
+const SLOWEST_SHOWN = 15;
+
+export function runTestFiles(
+  files: string[],
+  options: { slots: number; cwd: string; env: NodeJS.ProcessEnv; nodeArgs: string[] },
+): TestRun {
+  const queue = new TestQueue(files);
+  const running = new Set<ChildProcess>();
+  const results: FileResult[] = [];
+  let stopped = false;
+
+  const runFile = (file: string): Promise<FileResult> =>
+    new Promise((resolve) => {
+      const started = Date.now();
+      const child = spawn(process.execPath, [...options.nodeArgs, file], {
+        cwd: options.cwd,
+        env: options.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      running.add(child);
+      const chunks: Buffer[] = [];
+      child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
+      child.once('close', (code, signal) => {
+        running.delete(child);
+        resolve({
+          file,
+          code: code ?? (signal ? 1 : 0),
+          ms: Date.now() - started,
+          output: Buffer.concat(chunks).toString('utf8'),
+        });
+      });
+    });
+
+  const slot = async (): Promise<void> => {
+    for (let file = queue.take(); file !== undefined && !stopped; file = queue.take()) {
+      const result = await runFile(file);
+      queue.finished(file);
+      results.push(result);
+      const verdict = result.code === 0 ? 'passed' : `FAILED (exit ${result.code})`;
+      process.stdout.write(
+        `\n── ${file}: ${verdict} in ${seconds(result.ms)} [${results.length}/${files.length}] ──\n${result.output}`,
+      );
+    }
+  };
+
+  const slots = Math.max(1, Math.min(options.slots, files.length));
+  const done = Promise.all(Array.from({ length: slots }, slot)).then(() => results);
+  return {
+    done,
+    async stop() {
+      stopped = true;
+      await Promise.all([...running].map(stopChild));
+    },
+  };
+}
+
+/** The run's summary: totals over every file, failing tests per file, the slowest files. */
+export function summarize(results: FileResult[], wallMs: number): string {
+  const totals = Object.fromEntries(COUNTS.map((count) => [count, 0])) as Record<(typeof COUNTS)[number], number>;
+  for (const { output } of results)
+    for (const count of COUNTS) {
+      const match = new RegExp(`^ℹ ${count} (\\d+)$`, 'm').exec(output);
+      if (match) totals[count] += Number(match[1]);
+    }
+  const lines = ['', `══ ${results.length} test files in ${seconds(wallMs)} ══`];
+  for (const count of COUNTS) lines.push(`ℹ ${count} ${totals[count]}`);
+
+  const failed = results.filter((result) => result.code !== 0);
+  if (failed.length > 0) {
+    lines.push('', `✖ failing test files: ${failed.length}`);
+    for (const result of failed) {
+      // The runner lists a file's failing tests after this line; a file that failed to load has none.
+      const at = result.output.indexOf('✖ failing tests:');
+      lines.push(
+        `\n✖ ${result.file} (exit ${result.code})`,
+        at === -1 ? result.output.trim().split('\n').slice(-30).join('\n') : result.output.slice(at).trim(),
+      );
+    }
+  }
+
+  const slowest = [...results].sort((a, b) => b.ms - a.ms).slice(0, SLOWEST_SHOWN);
+  const sum = results.reduce((total, result) => total + result.ms, 0);
+  lines.push('', `Slowest of ${results.length} files (${seconds(sum)} of runner time in all):`);
+  for (const result of slowest) lines.push(`  ${seconds(result.ms).padStart(8)}  ${result.file}`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  child.kill('SIGINT');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
