@@ -52,6 +52,8 @@ export type StuckActivity = z.infer<typeof StuckActivity>;
 export const StuckActivityList = z
   .object({
     thresholdMs: z.number().int().positive(),
+    /** The caller's operator role: `read` may look, `write` may also act. */
+    operatorRole: z.enum(['read', 'write']),
     checkedAt: z.iso.datetime(),
     items: z.array(StuckActivity),
     /** How many running workflows were looked at. */

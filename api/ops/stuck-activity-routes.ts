@@ -79,7 +79,7 @@ export function stuckActivitiesRouter(deps: ApiDeps): Router {
   const ownQueues = new Set(atriumTaskQueues(deps.temporal.taskQueuePrefix));
 
   router.get('/', async (req, res) => {
-    await operatorRoleOf(deps, res);
+    const operatorRole = await operatorRoleOf(deps, res);
     const { olderThan } = parseQuery(StuckActivitiesQuery, req);
     const thresholdMs = olderThan ?? deps.settings.stuckActivityThresholdMs;
     const checkedAt = new Date();
@@ -97,6 +97,7 @@ export function stuckActivitiesRouter(deps: ApiDeps): Router {
     res.set('Cache-Control', 'no-store').json(
       StuckActivityListSchema.parse({
         thresholdMs,
+        operatorRole,
         checkedAt: checkedAt.toISOString(),
         items: scan.items.map((item) => ({ ...item, tenantSlug: item.tenantId ? (slugs.get(item.tenantId) ?? null) : null })),
         scanned: scan.scanned,
@@ -199,12 +200,13 @@ export function stuckActivitiesRouter(deps: ApiDeps): Router {
           });
         } catch (error) {
           if (!isGrpcServiceError(error)) throw error;
-          if (error.code === GRPC_NOT_FOUND || error.code === GRPC_FAILED_PRECONDITION)
+          const code = Number(error.code);
+          if (code === GRPC_NOT_FOUND || code === GRPC_FAILED_PRECONDITION)
             throw new ProblemError(
               'conflict',
               `Activity ${activityId} of workflow ${workflowId} could not be reset: ${error.details}.`,
             );
-          if (error.code === GRPC_UNIMPLEMENTED || error.code === GRPC_PERMISSION_DENIED)
+          if (code === GRPC_UNIMPLEMENTED || code === GRPC_PERMISSION_DENIED)
             throw new ProblemError(
               'unavailable',
               `The Temporal server refused ResetActivity (${error.details}): its activity APIs are off or too old. Retry from the Temporal CLI (temporal activity reset) or cancel the workflow.`,
