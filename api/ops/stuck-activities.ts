@@ -13,10 +13,7 @@ import type { temporal } from '@temporalio/proto';
 import type { StuckActivity } from '../../contracts/stuck-activities.ts';
 import { WORKFLOW_FAMILIES } from '../../workflows/catalogue.ts';
 import { OPERATION_KINDS } from '../../contracts/operations.ts';
-import {
-  OperationKindSearchAttribute,
-  TenantIdSearchAttribute,
-} from '../../workflows/shared/operation.contract.ts';
+import { OperationKindSearchAttribute, TenantIdSearchAttribute } from '../../workflows/shared/operation.contract.ts';
 import { familyTaskQueue } from '../../workflows/shared/task-queues.ts';
 
 /** Running workflows one listing looks at, at most (visibility lists the most recently started first). */

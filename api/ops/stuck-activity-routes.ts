@@ -47,7 +47,8 @@ type OperatorRole = 'read' | 'write';
 
 async function operatorRoleOf(deps: ApiDeps, res: Response): Promise<OperatorRole> {
   const auth = authOf(res);
-  if (auth.apiKey) throw new ProblemError('forbidden', 'Stuck activities are for operators; API keys are not operators.');
+  if (auth.apiKey)
+    throw new ProblemError('forbidden', 'Stuck activities are for operators; API keys are not operators.');
   const [user] = await deps.dataSource.query<Array<{ operator_role: OperatorRole | null }>>(
     `SELECT operator_role FROM users WHERE id = $1`,
     [auth.userId],
@@ -99,7 +100,10 @@ export function stuckActivitiesRouter(deps: ApiDeps): Router {
         thresholdMs,
         operatorRole,
         checkedAt: checkedAt.toISOString(),
-        items: scan.items.map((item) => ({ ...item, tenantSlug: item.tenantId ? (slugs.get(item.tenantId) ?? null) : null })),
+        items: scan.items.map((item) => ({
+          ...item,
+          tenantSlug: item.tenantId ? (slugs.get(item.tenantId) ?? null) : null,
+        })),
         scanned: scan.scanned,
         truncated: scan.truncated,
       } satisfies StuckActivityList),
@@ -156,7 +160,10 @@ export function stuckActivitiesRouter(deps: ApiDeps): Router {
         await perform();
       } catch (error) {
         if (error instanceof WorkflowNotFoundError)
-          throw new ProblemError('conflict', `Workflow ${description.workflowId} ended meanwhile: there is nothing to ${action}.`);
+          throw new ProblemError(
+            'conflict',
+            `Workflow ${description.workflowId} ended meanwhile: there is nothing to ${action}.`,
+          );
         throw error;
       }
     });
@@ -289,7 +296,10 @@ const paths: ZodOpenApiPathsObject = {
       requestParams: workflowParams,
       requestBody: { content: { 'application/json': { schema: RetryStuckActivityRequest } } },
       responses: {
-        200: { description: 'The activity was reset.', content: { 'application/json': { schema: StuckActionResultSchema } } },
+        200: {
+          description: 'The activity was reset.',
+          content: { 'application/json': { schema: StuckActionResultSchema } },
+        },
         ...problemResponses(401, 403, 404, 409, 422, 503),
       },
     },

@@ -118,7 +118,9 @@ describe('stuck activities', () => {
       .flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`))
       .sort();
     assert.deepEqual(
-      routes.map(([method, path]) => `${method} ${path.replace(encodeURIComponent(first.workflowId), '{workflowId}')}`).sort(),
+      routes
+        .map(([method, path]) => `${method} ${path.replace(encodeURIComponent(first.workflowId), '{workflowId}')}`)
+        .sort(),
       documented,
     );
     const before = await auditRows();
@@ -176,7 +178,9 @@ describe('stuck activities', () => {
     assert.equal(audit.after.reason, 'the cluster is back');
     assert.equal(audit.after.tenantId, first.tenantId);
 
-    const gone = await call('POST', `${BASE}/${encodeURIComponent(first.workflowId)}/retry`, writer.headers, { activityId: 'no-such' });
+    const gone = await call('POST', `${BASE}/${encodeURIComponent(first.workflowId)}/retry`, writer.headers, {
+      activityId: 'no-such',
+    });
     assert.equal(gone.status, 409, JSON.stringify(gone.body));
     assert.match(gone.body.detail, /not pending/);
   });
@@ -200,7 +204,12 @@ describe('stuck activities', () => {
 
   it('terminates only with a reason, audited; an ended workflow is a 409, not an error', async () => {
     for (const body of [{}, { reason: '' }, { reason: '   ' }]) {
-      const refused = await call('POST', `${BASE}/${encodeURIComponent(first.workflowId)}/terminate`, writer.headers, body);
+      const refused = await call(
+        'POST',
+        `${BASE}/${encodeURIComponent(first.workflowId)}/terminate`,
+        writer.headers,
+        body,
+      );
       assert.equal(refused.status, 422, JSON.stringify(refused.body));
       assert.equal(refused.body.errors[0].path, 'reason');
     }
@@ -228,7 +237,12 @@ describe('stuck activities', () => {
       ['cancel', {}],
       ['retry', { activityId: '1' }],
     ] as const) {
-      const answer = await call('POST', `${BASE}/${encodeURIComponent(first.workflowId)}/${action}`, writer.headers, body);
+      const answer = await call(
+        'POST',
+        `${BASE}/${encodeURIComponent(first.workflowId)}/${action}`,
+        writer.headers,
+        body,
+      );
       assert.equal(answer.status, 409, `${action}: ${JSON.stringify(answer.body)}`);
       assert.match(answer.body.detail, /is not running \(terminated/);
     }

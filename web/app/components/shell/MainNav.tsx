@@ -29,7 +29,9 @@ export function MainNav({ onNavigate, temporalUiUrl, platformAdmin, operator }: 
           { to: '/admin/health', label: 'Platform health', icon: <ActivityIcon /> } as const,
         ]
       : []),
-    ...(operator ? [{ to: '/admin/stuck-activities', label: 'Stuck activities', icon: <ActivityIcon /> } as const] : []),
+    ...(operator
+      ? [{ to: '/admin/stuck-activities', label: 'Stuck activities', icon: <ActivityIcon /> } as const]
+      : []),
   ];
 
   // The most specific section the path lies in (/admin/health is health, not the console).
