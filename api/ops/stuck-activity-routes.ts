@@ -201,7 +201,7 @@ export function stuckActivitiesRouter(deps: ApiDeps): Router {
             execution: { workflowId: description.workflowId, runId: description.runId },
             identity: `atrium-operator:${authOf(res).userId}`,
             id: activityId,
-            // An activity an operator paused in the Temporal UI stays paused; it runs when unpaused.
+            // "Now" means now: an activity paused in the Temporal UI is unpaused and runs too.
             keepPaused: false,
             resetHeartbeat: false,
           });

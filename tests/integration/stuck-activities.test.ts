@@ -9,6 +9,7 @@
 // audited with actor, workflow, activity and reason; acting on an ended workflow is a 409.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { optionalTsToMs } from '@temporalio/common/lib/time.js';
 import { StuckActivityList } from '../../contracts/stuck-activities.ts';
 import { request } from '../support/api-client.ts';
 import type { Platform, TestUser } from '../support/platform.ts';
@@ -145,7 +146,7 @@ describe('stuck activities', () => {
     // Far enough into the backoff that its next attempt is several seconds away.
     const waiting = await waitFor('the next attempt to be 4s or more away', async () => {
       const pending = await waitForAttempt(platform, first.workflowId, 4);
-      const next = Number(pending.nextAttemptScheduleTime?.seconds ?? 0) * 1000;
+      const next = optionalTsToMs(pending.nextAttemptScheduleTime) ?? 0;
       return next - Date.now() >= 4_000 ? { attempt: pending.attempt ?? 0, next } : false;
     });
     const item = (await list(writer.headers)).items.find((candidate) => candidate.workflowId === first.workflowId)!;
@@ -162,8 +163,9 @@ describe('stuck activities', () => {
       async () => {
         const description = await platform.temporal.workflow.getHandle(first.workflowId).describe();
         const pending = description.raw.pendingActivities?.find((a) => a.activityId === item.activityId);
-        const started = Number(pending?.lastStartedTime?.seconds ?? 0) * 1000;
-        return pending && started >= retriedAt - 1_000 ? pending : false;
+        const started = optionalTsToMs(pending?.lastStartedTime) ?? 0;
+        // Reset to attempt 1, and started since (the server and this test read the same clock).
+        return pending && (pending.attempt ?? 0) < waiting.attempt && started >= retriedAt ? pending : false;
       },
       waiting.next - Date.now() - 500,
     );
