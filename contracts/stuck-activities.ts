@@ -29,7 +29,7 @@ export const StuckActivity = z
     runId: z.string(),
     workflowType: z.string(),
     /** TenantId search attribute; null for platform workflows. */
-    tenantId: z.uuid().nullable(),
+    tenantId: z.string().nullable(),
     tenantSlug: z.string().nullable(),
     /** OperationKind search attribute: the workflow is an Atrium operation (its page: /operations/{operationId}). */
     operationKind: z.string().nullable(),

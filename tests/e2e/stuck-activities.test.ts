@@ -83,7 +83,7 @@ describe('portal: stuck activities', () => {
     assert.match(text, /tenant-suspend/);
     assert.match(text, new RegExp(STUCK_ACTIVITY_TYPE));
     assert.match(text, /attempt \d+/);
-    assert.match(text, /127\.0\.0\.1|ECONNREFUSED|reach/i);
+    assert.match(text, /Cannot reach the Kubernetes API server/);
     assert.equal(await page.getByTestId('stuck-cards').isVisible(), false, 'a table on a desktop, not cards');
     for (const name of ['Retry now', 'Cancel…', 'Terminate…']) {
       const button = row.getByRole('button', { name });

@@ -81,7 +81,7 @@ describe('stuck activities', () => {
     assert.equal(item.activityType, STUCK_ACTIVITY_TYPE);
     assert.ok(item.attempt >= 3, `attempt ${item.attempt}`);
     assert.equal(item.maximumAttempts, null, 'the workload step retries without a maximum');
-    assert.match(item.lastFailure ?? '', /127\.0\.0\.1|ECONNREFUSED|reach/i);
+    assert.match(item.lastFailure ?? '', /Cannot reach the Kubernetes API server/);
     assert.ok(item.retryingSince && Date.parse(item.retryingSince) < Date.now() - 2_000, item.retryingSince ?? 'null');
     assert.equal(answer.thresholdMs, 2_000);
     assert.equal(answer.truncated, false);
