@@ -42,7 +42,8 @@ export const StuckActivity = z
     /** When its first attempt was scheduled (null when the history did not say in time). */
     retryingSince: z.iso.datetime().nullable(),
     lastFailure: z.string().nullable(),
-    lastStartedAt: z.iso.datetime().nullable(),
+    /** When its last attempt failed (or started, while one runs). */
+    lastAttemptAt: z.iso.datetime().nullable(),
     nextAttemptAt: z.iso.datetime().nullable(),
     paused: z.boolean(),
   })

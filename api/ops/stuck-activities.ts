@@ -89,8 +89,8 @@ async function stuckOf(
   const items: StuckScan['items'] = [];
   for (const pending of retrying) {
     const since = await firstScheduledAt(scope, description, pending.activityId ?? '');
-    // Unknown start (history too long to read back): keep it if it has retried at all this long.
-    const reference = since ?? optionalTsToMs(pending.lastStartedTime) ?? null;
+    // Unknown start (history too long to read back): keep it if its last attempt is that old.
+    const reference = since ?? lastAttemptMs(pending);
     if (reference === null || reference > cutoff) continue;
     items.push(toStuckActivity(description, pending, since));
   }
@@ -118,10 +118,15 @@ export function toStuckActivity(
     maximumAttempts: pending.maximumAttempts ? pending.maximumAttempts : null,
     retryingSince: iso(retryingSinceMs),
     lastFailure: pending.lastFailure?.message ?? null,
-    lastStartedAt: iso(optionalTsToMs(pending.lastStartedTime)),
+    lastAttemptAt: iso(lastAttemptMs(pending)),
     nextAttemptAt: iso(optionalTsToMs(pending.nextAttemptScheduleTime)),
     paused: pending.paused ?? false,
   };
+}
+
+/** A running attempt's start, else when the last one failed (a waiting activity has no start time). */
+function lastAttemptMs(pending: PendingActivity): number | null {
+  return optionalTsToMs(pending.lastStartedTime) ?? optionalTsToMs(pending.lastAttemptCompleteTime) ?? null;
 }
 
 /**

@@ -54,7 +54,8 @@ describe('portal: stuck activities', () => {
     await grantOperatorRole(platform, reader.userId, 'read');
     await grantOperatorRole(platform, writer.userId, 'write');
     stuck = await startStuckSuspension(platform, 'stuck-page');
-    await waitForAttempt(platform, stuck.workflowId, 3);
+    // Attempt 4 waits after the third failure: retrying for 3 s at least.
+    await waitForAttempt(platform, stuck.workflowId, 4);
   });
   after(async () => {
     if (stuck) {

@@ -46,7 +46,8 @@ describe('stuck activities', () => {
     await grantOperatorRole(platform, nobody.userId, null);
     first = await startStuckSuspension(platform, 'stuck-one');
     second = await startStuckSuspension(platform, 'stuck-two');
-    await Promise.all([waitForAttempt(platform, first.workflowId, 3), waitForAttempt(platform, second.workflowId, 3)]);
+    // Attempt 4 waits after the third failure: retrying for 3 s at least (1 s, then 2 s apart).
+    await Promise.all([waitForAttempt(platform, first.workflowId, 4), waitForAttempt(platform, second.workflowId, 4)]);
   });
   after(async () => {
     for (const { workflowId } of [first, second].filter(Boolean)) {
@@ -79,7 +80,7 @@ describe('stuck activities', () => {
     assert.equal(item.operationId, first.workflowId);
     assert.equal(item.workflowType, 'suspendTenant');
     assert.equal(item.activityType, STUCK_ACTIVITY_TYPE);
-    assert.ok(item.attempt >= 3, `attempt ${item.attempt}`);
+    assert.ok(item.attempt >= 4, `attempt ${item.attempt}`);
     assert.equal(item.maximumAttempts, null, 'the workload step retries without a maximum');
     assert.match(item.lastFailure ?? '', /Cannot reach the Kubernetes API server/);
     assert.ok(item.retryingSince && Date.parse(item.retryingSince) < Date.now() - 2_000, item.retryingSince ?? 'null');
@@ -163,9 +164,13 @@ describe('stuck activities', () => {
       async () => {
         const description = await platform.temporal.workflow.getHandle(first.workflowId).describe();
         const pending = description.raw.pendingActivities?.find((a) => a.activityId === item.activityId);
-        const started = optionalTsToMs(pending?.lastStartedTime) ?? 0;
-        // Reset to attempt 1, and started since (the server and this test read the same clock).
-        return pending && (pending.attempt ?? 0) < waiting.attempt && started >= retriedAt ? pending : false;
+        // Running now, or failed again since (a waiting activity keeps no start time); the
+        // server and this test read the same clock.
+        const last = Math.max(
+          optionalTsToMs(pending?.lastStartedTime) ?? 0,
+          optionalTsToMs(pending?.lastAttemptCompleteTime) ?? 0,
+        );
+        return pending && (pending.attempt ?? 0) < waiting.attempt && last >= retriedAt ? pending : false;
       },
       waiting.next - Date.now() - 500,
     );
