@@ -17,7 +17,7 @@ export const stuckThreshold = duration.refine(
   'must be between 1s and 30d',
 );
 
-export const StuckActivitiesQuery = z.object({
+export const StuckActivitiesQuery = z.strictObject({
   olderThan: stuckThreshold.optional().meta({
     description: 'Retrying for longer than this (30s, 5m, 2h, 7d; 1s to 30d); STUCK_ACTIVITY_THRESHOLD when absent.',
   }),
