@@ -259,14 +259,17 @@ export default function StuckActivitiesPage({ loaderData, actionData }: Route.Co
 function Workflow({ item }: { item: StuckActivity }) {
   return (
     <Stack gap={2} miw={0}>
-      <Text size="sm" fw={600}>
-        {item.tenantSlug ?? item.tenantId ?? 'Platform'}
+      {/* A badge is a div: beside the text, never inside its paragraph. */}
+      <Group gap="xs" wrap="wrap">
+        <Text size="sm" fw={600}>
+          {item.tenantSlug ?? item.tenantId ?? 'Platform'}
+        </Text>
         {item.operationKind ? (
-          <Badge ml="xs" variant="light" tt="none" size="sm">
+          <Badge variant="light" tt="none" size="sm">
             {item.operationKind}
           </Badge>
         ) : null}
-      </Text>
+      </Group>
       {item.operationId ? (
         <Anchor
           component={Link}
@@ -308,7 +311,7 @@ function Since({ item, checkedAt }: { item: StuckActivity; checkedAt: string }) 
       <Text size="xs" c="dimmed">
         {formatDuration(item.retryingSince, checkedAt)}
         {item.nextAttemptAt ? ' · next attempt ' : ''}
-        {item.nextAttemptAt ? <Timestamp value={item.nextAttemptAt} size="xs" c="dimmed" span /> : null}
+        {item.nextAttemptAt ? <Timestamp value={item.nextAttemptAt} size="xs" c="dimmed" /> : null}
       </Text>
     </Stack>
   );
