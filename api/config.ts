@@ -19,6 +19,7 @@ import { clusterConfigFrom, clusterSettings } from '../config/cluster.ts';
 import { connectorSettings, readConnectorConfig } from '../config/connectors.ts';
 import { outboundSettings, readOutboundConfig } from '../config/outbound.ts';
 import { secretStoreConfigFrom, secretStoreSettings } from '../config/secrets.ts';
+import { stuckThreshold } from '../contracts/stuck-activities.ts';
 import { PLAN_NAMES, PLANS } from '../workflows/shared/plans.ts';
 import type { PlanRateLimits } from './http/tenant-rate-limit.ts';
 import { RESPONSE_COMPRESSION_MODES } from './http/compression.ts';
@@ -67,6 +68,8 @@ const ApiEnv = z.object({
   USAGE_RETENTION: duration.default(400 * 86_400_000),
   USAGE_RETENTION_SWEEP_INTERVAL: duration.default(3_600_000),
   OPERATION_POLL_INTERVAL: duration.default(500),
+  // The admin console's stuck activities: retrying for longer than this unless the request says otherwise.
+  STUCK_ACTIVITY_THRESHOLD: stuckThreshold.default(5 * 60_000),
   ACTIVITY_HEARTBEAT_TIMEOUT: duration.default(30_000),
   ACTIVITY_START_TO_CLOSE_TIMEOUT: duration.default(10 * 60_000),
   // How long an offboarded tenant can still be brought back before its resources are deleted.
@@ -340,6 +343,7 @@ export function readApiConfig(env: Env) {
       responseCompression: parsed.RESPONSE_COMPRESSION,
       idempotencyKeyTtlMs: parsed.IDEMPOTENCY_KEY_TTL,
       operationPollIntervalMs: parsed.OPERATION_POLL_INTERVAL,
+      stuckActivityThresholdMs: parsed.STUCK_ACTIVITY_THRESHOLD,
       approval: {
         plans: parsed.APPROVAL_PLANS,
         timeoutMs: parsed.APPROVAL_TIMEOUT,

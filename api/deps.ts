@@ -75,6 +75,8 @@ export interface ApiDeps {
     responseCompression: ResponseCompression;
     idempotencyKeyTtlMs: number;
     operationPollIntervalMs: number;
+    /** STUCK_ACTIVITY_THRESHOLD: the stuck-activities view's threshold when a request gives none. */
+    stuckActivityThresholdMs: number;
     /** Default grace period of an offboarding (OFFBOARD_GRACE_PERIOD). */
     offboardGracePeriodMs: number;
     /** PROMOTION_PROGRESS_DEADLINE, PROMOTION_POLL_INTERVAL: how promotions watch their rollouts. */

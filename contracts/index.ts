@@ -27,6 +27,7 @@ export * from './profile.ts';
 export * from './secret-rotation.ts';
 export * from './secrets.ts';
 export * from './sso.ts';
+export * from './stuck-activities.ts';
 export * from './tenant-approval.ts';
 export * from './tenant-offboarding.ts';
 export * from './tenant-resources.ts';

@@ -6,6 +6,7 @@ import { approvalDelegationRoutes } from '../approvals/delegation-routes.ts';
 import { approvalPolicyRoutes } from '../approvals/policy-routes.ts';
 import { approvalRoutes } from '../approvals/routes.ts';
 import { adminHealthRoutes } from '../health/routes.ts';
+import { stuckActivitiesRoutes } from '../ops/stuck-activity-routes.ts';
 import { accountsRoutes } from './accounts.ts';
 import { apiKeysRoutes } from './api-keys.ts';
 import { auditLogRoutes } from './audit-log.ts';
@@ -46,6 +47,7 @@ const RESOURCE_ROUTES: readonly RouteModule[] = [
   approvalPolicyRoutes,
   approvalDelegationRoutes,
   adminHealthRoutes,
+  stuckActivitiesRoutes,
 ];
 
 /** api/<family>/routes.ts's default export: the family's route modules. */

@@ -40,6 +40,7 @@ export default [
   route('tenants/:slug/audit-log/export', 'routes/tenants/audit-log-export.ts'),
   route('admin', 'routes/admin/admin.tsx'),
   route('admin/health', 'routes/admin/health.tsx'),
+  route('admin/stuck-activities', 'routes/admin/stuck-activities.tsx'),
   route('admin/tenants/:slug', 'routes/admin/admin-tenant.tsx'),
   route('admin/tenants/:slug/export', 'routes/admin/admin-tenant-export.ts'),
   route('approvals', 'routes/approvals/approvals.tsx'),

@@ -79,7 +79,12 @@ export function AppFrame({ children, temporalUiUrl, user, tenants, moreTenants }
       {user ? (
         <AppShell.Navbar p="sm">
           <Suspense fallback={null}>
-            <MainNav onNavigate={nav.close} temporalUiUrl={temporalUiUrl} platformAdmin={user.isPlatformAdmin} />
+            <MainNav
+              onNavigate={nav.close}
+              temporalUiUrl={temporalUiUrl}
+              platformAdmin={user.isPlatformAdmin}
+              operator={Boolean(user.operatorRole)}
+            />
           </Suspense>
           <Stack gap="sm" hiddenFrom="sm" mt="md">
             <Divider />

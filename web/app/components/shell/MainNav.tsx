@@ -15,17 +15,24 @@ interface MainNavProps {
   temporalUiUrl: string | undefined;
   /** Platform admins also see the admin console. */
   platformAdmin: boolean;
+  /** Operators (operator-read or operator-write) also see the stuck activities. */
+  operator: boolean;
 }
 
-export function MainNav({ onNavigate, temporalUiUrl, platformAdmin }: MainNavProps) {
+export function MainNav({ onNavigate, temporalUiUrl, platformAdmin, operator }: MainNavProps) {
   const { pathname } = useLocation();
-  const visible = platformAdmin
-    ? [
-        ...sections,
-        { to: '/admin', label: 'Admin console', icon: <ShieldIcon /> } as const,
-        { to: '/admin/health', label: 'Platform health', icon: <ActivityIcon /> } as const,
-      ]
-    : sections;
+  const visible = [
+    ...sections,
+    ...(platformAdmin
+      ? [
+          { to: '/admin', label: 'Admin console', icon: <ShieldIcon /> } as const,
+          { to: '/admin/health', label: 'Platform health', icon: <ActivityIcon /> } as const,
+        ]
+      : []),
+    ...(operator
+      ? [{ to: '/admin/stuck-activities', label: 'Stuck activities', icon: <ActivityIcon /> } as const]
+      : []),
+  ];
 
   // The most specific section the path lies in (/admin/health is health, not the console).
   const current = visible
