@@ -38,7 +38,12 @@ function standIns(
   checkTenantBatch: Stand<'checkTenantBatch'>;
   signTenantBatch: Stand<'signTenantBatch'>;
 } {
-  const single = {
+  const single: {
+    listMeteringTenants: Stand<'listMeteringTenants'>;
+    reportTenantWindows: Stand<'reportTenantWindows'>;
+    checkTenantWindows: Stand<'checkTenantWindows'>;
+    signReconciliationRecords: Stand<'signReconciliationRecords'>;
+  } = {
     listMeteringTenants: () => Promise.resolve(tenants),
     reportTenantWindows: () => Promise.resolve({ reported: 3, flagged: 1 }),
     checkTenantWindows: (input) =>
