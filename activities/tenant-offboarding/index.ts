@@ -2,10 +2,11 @@
 // (close-and-export.ts), tearing it down (teardown-steps.ts), the report that ties the
 // steps together (report.ts), and the final webhook delivery before the endpoints go
 // (webhooks.ts); first of the deletions, its connections are disconnected and its Schedules
-// deleted (connections.ts), then its open promotions are ended and its pending approval
-// requests closed (promotions.ts); after the namespaces, its environments are marked deleted
-// (environments.ts); before its billing customer is deleted, the final metering reconciliation's
-// evidence is recorded (metering.ts). Each is safe to retry: it works under the tenant's lock
+// deleted (connections.ts), then its open promotions and its open plan change are ended
+// (promotions.ts, plan-changes.ts) and its pending approval requests closed (promotions.ts);
+// after the namespaces, its environments are marked deleted (environments.ts); before its
+// billing customer is deleted, the final metering reconciliation's evidence is recorded
+// (metering.ts). Each is safe to retry: it works under the tenant's lock
 // (activities/shared/kernel.ts), does only what is not done yet, and records what it did in
 // the tenant's teardown report. Audit entries are written in the transaction of the change,
 // and only when something changed.
@@ -14,6 +15,7 @@ import { createCloseAndExportActivities } from './close-and-export.ts';
 import { createConnectionTeardownActivities } from './connections.ts';
 import { createEnvironmentTeardownActivities } from './environments.ts';
 import { createMeteringTeardownActivities } from './metering.ts';
+import { createPlanChangeTeardownActivities } from './plan-changes.ts';
 import { createPromotionTeardownActivities } from './promotions.ts';
 import { createReportActivities } from './report.ts';
 import { createTeardownActivities } from './teardown-steps.ts';
@@ -24,6 +26,7 @@ export function createTenantOffboardingActivities(deps: ActivityDeps) {
     ...createCloseAndExportActivities(deps),
     ...createConnectionTeardownActivities(deps),
     ...createPromotionTeardownActivities(deps),
+    ...createPlanChangeTeardownActivities(deps),
     ...createEnvironmentTeardownActivities(deps),
     ...createTeardownActivities(deps),
     ...createMeteringTeardownActivities(deps),

@@ -7,9 +7,6 @@
 // shows it and nobody can decide it. Nothing deploys into a namespace being deleted, and no
 // approver is asked about a tenant that is gone. Each activity is retry-safe: it changes only
 // what is still open, and a retry keeps the evidence the first attempt recorded.
-import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError } from '@temporalio/client';
-import type { Client } from '@temporalio/client';
 import { findApprovalRequest } from '../../db/repositories/approvals.ts';
 import { findPromotion, OPEN_PROMOTION_STATUSES, updatePromotion } from '../../db/repositories/promotions.ts';
 import type { TeardownSteps } from '../../db/repositories/tenant-offboarding.ts';
@@ -18,31 +15,14 @@ import { emitApprovalDecided } from '../approvals/events.ts';
 import { emitPromotionOutcome } from '../promotions/outcome-event.ts';
 import type { ActivityDeps } from '../shared/deps.ts';
 import { lockedTenantStep, tenantStep } from '../shared/kernel.ts';
+import { DEFAULT_CANCEL_WAIT_MS, endWorkflow } from './end-workflow.ts';
 import type { OffboardingStepInput } from './report.ts';
 import { recordStep, reportOf } from './report.ts';
 
 /** The detail of a promotion the offboarding ended, and the reason of an approval request it closed. */
 export const OFFBOARDED_DETAIL = 'the tenant was offboarded';
 
-/** How long a cancelled promotion's workflow has to close before it is terminated. */
-const DEFAULT_CANCEL_WAIT_MS = 30_000;
-const DESCRIBE_EVERY_MS = 250;
-
 type PromotionEvidence = NonNullable<TeardownSteps['promotions']>['promotions'][number];
-
-/** How Temporal says the workflow stands (`NOT_FOUND`: it never started, or is long gone). */
-async function workflowStatus(client: Client, workflowId: string): Promise<string> {
-  try {
-    return (await client.workflow.getHandle(workflowId).describe()).status.name;
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return 'NOT_FOUND';
-    throw error;
-  }
-}
-
-const ignoreNotFound = (error: unknown) => {
-  if (!(error instanceof WorkflowNotFoundError)) throw error;
-};
 
 export function createPromotionTeardownActivities(
   deps: Pick<ActivityDeps, 'dataSource' | 'temporal'>,
@@ -51,29 +31,9 @@ export function createPromotionTeardownActivities(
 ) {
   const cancelWaitMs = options.cancelWaitMs ?? DEFAULT_CANCEL_WAIT_MS;
 
-  /**
-   * Ends the workflow: cancels it and waits until it closed (the promotion workflow ends
-   * cancelled wherever it waits: the approval, a hold, a rollout watch), terminating it when it
-   * does not close in time (no worker of its queue is up). Returns how Temporal says it closed.
-   */
-  async function endWorkflow(workflowId: string): Promise<string> {
-    let status = await workflowStatus(deps.temporal, workflowId);
-    if (status !== 'RUNNING') return status;
-    const handle = deps.temporal.workflow.getHandle(workflowId);
-    await handle.cancel().catch(ignoreNotFound);
-    const context = Context.current();
-    const deadline = Date.now() + Math.min(cancelWaitMs, context.info.startToCloseTimeoutMs / 2);
-    while (status === 'RUNNING' && Date.now() < deadline) {
-      await context.sleep(DESCRIBE_EVERY_MS);
-      status = await workflowStatus(deps.temporal, workflowId);
-    }
-    if (status !== 'RUNNING') return status;
-    await handle.terminate(`Promotion ended: ${OFFBOARDED_DETAIL}.`).catch(ignoreNotFound);
-    status = await workflowStatus(deps.temporal, workflowId);
-    if (status === 'RUNNING')
-      throw new Error(`Workflow ${workflowId} is still running after it was terminated; retrying.`);
-    return status;
-  }
+  /** Ends the promotion's workflow (it ends cancelled wherever it waits: the approval, a hold, a rollout watch). */
+  const endPromotionWorkflow = (workflowId: string) =>
+    endWorkflow(deps.temporal, workflowId, { cancelWaitMs, terminateReason: `Promotion ended: ${OFFBOARDED_DETAIL}.` });
 
   return {
     /**
@@ -109,7 +69,7 @@ export function createPromotionTeardownActivities(
       return tenantStep(deps, input, async (step) => {
         const found = await step.locked(({ db }) => findPromotion(db, input.tenantId, input.environment, input.number));
         if (!found) throw new Error(`Promotion ${input.environment}/${input.number} is not recorded.`);
-        const workflow = { id: found.operation_id, status: await endWorkflow(found.operation_id) };
+        const workflow = { id: found.operation_id, status: await endPromotionWorkflow(found.operation_id) };
         return step.locked(async ({ db, auditChange, emit }) => {
           const before = stepsOf(await reportOf(db, input.tenantId)).promotions ?? { promotions: [] };
           const earlier = before.promotions.find(

@@ -9,6 +9,7 @@ import type { Permission, Role } from '../../contracts/members.ts';
 import type { TenantAccessFacts } from '../../db/repositories/tenant-access.ts';
 import { findTenantAccess, findTenantAccessAndScope } from '../../db/repositories/tenant-access.ts';
 import { addLogContext } from '../../logging/context.ts';
+import { planIncludes } from '../billing/plan-limits.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError } from '../http/problem.ts';
 import { parseParams } from '../http/validate.ts';
@@ -105,8 +106,15 @@ function decideTenantAccess(
   } else {
     role = facts.memberRole ?? (auth.platformAdmin ? 'admin' : null);
     // "SSO required": members work in the tenant only with a session its provider started.
-    // Platform admins are exempt (they repair tenants), and so are API keys (machines).
-    if (facts.memberRole && !auth.platformAdmin && facts.ssoRequired && auth.ssoTenantId !== tenant.id)
+    // Platform admins are exempt (they repair tenants), and so are API keys (machines). It
+    // lapses while the plan lacks the `sso` feature: nobody can sign in through the provider then.
+    if (
+      facts.memberRole &&
+      !auth.platformAdmin &&
+      facts.ssoRequired &&
+      auth.ssoTenantId !== tenant.id &&
+      planIncludes(tenant.plan, 'sso')
+    )
       throw new ProblemError(
         'ssoRequired',
         `"${slug}" requires its single sign-on; sign in through it (POST /api/v1/auth/sso/start with tenant "${slug}").`,

@@ -42,12 +42,17 @@ export function planUnlocking(feature: string): PlanName | null {
   return PLAN_NAMES.find((plan) => planDefinition(plan).features.includes(feature)) ?? null;
 }
 
+/** Whether the plan includes `feature`. */
+export function planIncludes(plan: string, feature: string): boolean {
+  return planDefinition(plan).features.includes(feature);
+}
+
 /**
  * Refuses (403 `plan-feature-missing`) what the tenant's plan lacks the feature for, naming the
  * plan that unlocks it.
  */
 export function requirePlanFeature(plan: string, feature: string, what: string): void {
-  if (planDefinition(plan).features.includes(feature)) return;
+  if (planIncludes(plan, feature)) return;
   const unlockedBy = planUnlocking(feature);
   throw new ProblemError(
     'planFeatureMissing',

@@ -24,6 +24,7 @@ import {
 import { findVerifiedDomain } from '../../db/repositories/sso.ts';
 import { withPlatformScope } from '../../db/scope.ts';
 import { passwordMatches } from '../auth/passwords.ts';
+import { planIncludes } from '../billing/plan-limits.ts';
 import type { AccessTokens } from '../auth/access-tokens.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
@@ -102,11 +103,14 @@ export function authRouter(deps: ApiDeps): Router {
     );
   }
 
-  /** A verified domain whose organization requires SSO: its people sign in there only. */
+  /**
+   * A verified domain whose organization requires SSO: its people sign in there only, while
+   * its plan includes single sign-on (without it, nobody can sign in through the provider).
+   */
   async function refuseWhenSsoRequired(email: string): Promise<void> {
     const domain = email.slice(email.lastIndexOf('@') + 1);
     const route = await withPlatformScope(dataSource, (db) => findVerifiedDomain(db, domain));
-    if (route?.enabled && route.ssoRequired)
+    if (route?.enabled && route.ssoRequired && planIncludes(route.plan, 'sso'))
       throw new ProblemError(
         'ssoRequired',
         `Addresses at ${domain.toLowerCase()} sign in through the single sign-on of "${route.slug}" (POST /api/v1/auth/sso/start).`,

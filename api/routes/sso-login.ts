@@ -6,7 +6,8 @@
 //               exchanged and the ID token checked, then the person is found or created
 //               (just in time, with the tenant's default role) and signed in
 // Only addresses in the tenant's verified domains are accepted from its provider, so a
-// provider cannot sign anyone in as an address its tenant does not control.
+// provider cannot sign anyone in as an address its tenant does not control. Signing in
+// through it needs the plan's `sso` feature, as configuring it does (refuseSsoSignInOffPlan).
 import { Router } from 'express';
 import type { Request, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
@@ -26,7 +27,7 @@ import { emitEvent } from '../../db/repositories/event-outbox.ts';
 import { addMembershipIfAbsent, findMembership } from '../../db/repositories/memberships.ts';
 import { countMembers } from '../../db/repositories/plan-usage.ts';
 import type { PlanName } from '../../workflows/shared/plans.ts';
-import { lockPlanLimit, refuseOverPlanLimit } from '../billing/plan-limits.ts';
+import { lockPlanLimit, planIncludes, planUnlocking, refuseOverPlanLimit } from '../billing/plan-limits.ts';
 import { issueRefreshToken } from '../../db/repositories/refresh-tokens.ts';
 import type { SsoConnectionRow } from '../../db/repositories/sso.ts';
 import {
@@ -53,6 +54,22 @@ import { routeModule } from './route-module.ts';
 
 function domainOf(email: string): string {
   return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+}
+
+/**
+ * Signing in through a tenant's provider needs the plan's `sso` feature, as configuring it does:
+ * a tenant whose plan lost it (a downgrade) keeps its settings, but nobody signs in through
+ * them, and its "SSO required" lapses (api/auth/tenant-access.ts, the password sign-in), until
+ * the plan has it again. 403 `plan-feature-missing`, naming the plan that has the feature, not
+ * the tenant's own: the caller is not signed in.
+ */
+export function refuseSsoSignInOffPlan(tenant: { name: string; plan: string }): void {
+  if (planIncludes(tenant.plan, 'sso')) return;
+  const unlockedBy = planUnlocking('sso');
+  throw new ProblemError(
+    'planFeatureMissing',
+    `${tenant.name} cannot sign in through single sign-on: its plan does not include it${unlockedBy ? ` (the ${unlockedBy} plan does)` : ''}. Sign in with your password instead ("Forgot password" sets one if you never had one), or ask an owner of ${tenant.name} to change the plan.`,
+  );
 }
 
 export function ssoLoginRouter(deps: ApiDeps): Router {
@@ -107,9 +124,10 @@ export function ssoLoginRouter(deps: ApiDeps): Router {
     const route = await withPlatformScope(dataSource, async (db) => {
       const found = await findVerifiedDomain(db, domainOf(email));
       const tenant = found ? await findTenantById(db, found.tenantId) : null;
-      return found && tenant ? { ...found, name: tenant.name } : null;
+      return found && tenant ? { ...found, name: tenant.name, plan: tenant.plan } : null;
     });
-    const sso = route?.enabled === true;
+    // A plan without the `sso` feature: the organization does not sign in through it now.
+    const sso = route?.enabled === true && planIncludes(route.plan, 'sso');
     res.json({
       sso,
       required: sso && route.ssoRequired,
@@ -136,6 +154,7 @@ export function ssoLoginRouter(deps: ApiDeps): Router {
       tenant: await findTenantById(db, tenantId),
     }));
     if (!connection?.enabled || !tenant) throw noSso(`The organization "${tenant?.slug ?? body.tenant}"`);
+    refuseSsoSignInOffPlan(tenant);
     const settings = await clientSettings(connection);
     let pending;
     try {
@@ -192,6 +211,8 @@ export function ssoLoginRouter(deps: ApiDeps): Router {
     }));
     if (!connection?.enabled || !tenant)
       throw new ProblemError('ssoFailed', 'Single sign-on was turned off for this organization meanwhile.');
+    // Started before the plan lost the feature: refused all the same.
+    refuseSsoSignInOffPlan(tenant);
     const providerError = params.get('error');
     if (providerError)
       throw new ProblemError(
@@ -341,10 +362,12 @@ export const ssoLoginPaths: ZodOpenApiPathsObject = {
     post: {
       operationId: 'startSso',
       summary: "Start a sign-in at the organization's identity provider",
+      description:
+        "404: the organization (or the address's domain) does not sign in through single sign-on. 403 `plan-feature-missing`: it has a provider configured, but its plan does not include single sign-on (the `sso` feature; the message names the plan that does): its people sign in with their passwords until the plan has it again. 503: the provider cannot be reached, or its client secret is missing.",
       requestBody: { content: { 'application/json': { schema: SsoStartRequest } } },
       responses: {
         200: { description: 'Where to send the browser.', content: { 'application/json': { schema: SsoStart } } },
-        ...problemResponses(400, 404, 422, 429, 503),
+        ...problemResponses(400, 403, 404, 422, 429, 503),
       },
     },
   },
@@ -352,10 +375,12 @@ export const ssoLoginPaths: ZodOpenApiPathsObject = {
     post: {
       operationId: 'finishSso',
       summary: "Finish a sign-in with the provider's redirect; signs the person in (just-in-time account)",
+      description:
+        "403 `plan-feature-missing`: the organization's plan lost single sign-on (the `sso` feature) after the sign-in started. 401 `sso-failed`: the provider refused, or its answer did not hold. 410: the sign-in was used or took too long.",
       requestBody: { content: { 'application/json': { schema: SsoCallbackRequest } } },
       responses: {
         200: { description: 'Signed in.', content: { 'application/json': { schema: SsoCallback } } },
-        ...problemResponses(400, 401, 410, 422, 429, 503),
+        ...problemResponses(400, 401, 403, 409, 410, 422, 429, 503),
       },
     },
   },

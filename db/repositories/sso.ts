@@ -139,14 +139,18 @@ export async function deleteSsoDomain(
 export interface SsoRoute {
   tenantId: string;
   slug: string;
+  /** The tenant's plan: signing in through SSO (and requiring it) needs its `sso` feature. */
+  plan: string;
   enabled: boolean;
   ssoRequired: boolean;
 }
 
 /** The tenant whose verified domain `domain` is, with its SSO settings (platform scope). */
 export async function findVerifiedDomain(db: EntityManager, domain: string): Promise<SsoRoute | null> {
-  const rows = await db.query<Array<{ tenant_id: string; slug: string; enabled: boolean; sso_required: boolean }>>(
-    `SELECT d.tenant_id, t.slug, coalesce(c.enabled, false) AS enabled, coalesce(c.sso_required, false) AS sso_required
+  const rows = await db.query<
+    Array<{ tenant_id: string; slug: string; plan: string; enabled: boolean; sso_required: boolean }>
+  >(
+    `SELECT d.tenant_id, t.slug, t.plan, coalesce(c.enabled, false) AS enabled, coalesce(c.sso_required, false) AS sso_required
      FROM sso_domains d
      JOIN tenants t ON t.id = d.tenant_id
      LEFT JOIN sso_connections c ON c.tenant_id = d.tenant_id
@@ -154,7 +158,9 @@ export async function findVerifiedDomain(db: EntityManager, domain: string): Pro
     [domain],
   );
   const row = rows[0];
-  return row ? { tenantId: row.tenant_id, slug: row.slug, enabled: row.enabled, ssoRequired: row.sso_required } : null;
+  return row
+    ? { tenantId: row.tenant_id, slug: row.slug, plan: row.plan, enabled: row.enabled, ssoRequired: row.sso_required }
+    : null;
 }
 
 export async function isVerifiedDomainOf(db: EntityManager, tenantId: string, domain: string): Promise<boolean> {

@@ -120,6 +120,7 @@ export interface TeardownResource {
     | 'connection'
     | 'schedule'
     | 'promotion'
+    | 'plan_change'
     | 'approval_request'
     | 'environment';
   name: string;
@@ -146,6 +147,25 @@ export interface TeardownSteps {
       status: string;
       endedByOffboarding: boolean;
       /** Its workflow (`promotion/<slug>/<environment>/<number>`) and how Temporal says it closed. */
+      workflow: { id: string; status: string };
+      recordedAt: string;
+    }>;
+  };
+  /**
+   * The open plan change ended (its workflow cancelled, recorded cancelled), before the
+   * approvals step closes its request.
+   */
+  planChanges?: {
+    planChanges: Array<{
+      number: number;
+      from: string;
+      to: string;
+      /** Its status when the offboarding came to it. */
+      previousStatus: string;
+      /** Its status after: `cancelled` when the offboarding ended it, else how it had ended on its own. */
+      status: string;
+      endedByOffboarding: boolean;
+      /** Its workflow (`tenant-plan/<slug>/<number>`) and how Temporal says it closed. */
       workflow: { id: string; status: string };
       recordedAt: string;
     }>;
@@ -262,6 +282,14 @@ export function teardownResources(report: Pick<TeardownReportRow, 'steps'>): Tea
       evidence: promotion.endedByOffboarding
         ? `was ${promotion.previousStatus}; its workflow ${promotion.workflow.id} answered ${promotion.workflow.status}; recorded failed ("the tenant was offboarded")`
         : `had ended ${promotion.status} on its own; its workflow ${promotion.workflow.id} answered ${promotion.workflow.status}`,
+    });
+  for (const change of steps.planChanges?.planChanges ?? [])
+    resources.push({
+      kind: 'plan_change',
+      name: `${change.number} (${change.from} to ${change.to})`,
+      evidence: change.endedByOffboarding
+        ? `was ${change.previousStatus}; its workflow ${change.workflow.id} answered ${change.workflow.status}; recorded cancelled ("the tenant was offboarded")`
+        : `had ended ${change.status} on its own; its workflow ${change.workflow.id} answered ${change.workflow.status}`,
     });
   for (const request of steps.approvals?.requests ?? [])
     resources.push({

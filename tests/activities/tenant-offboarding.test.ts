@@ -10,10 +10,12 @@ import { ScheduleNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import metering from '../../activities/metering/index.ts';
 import tenantOffboarding from '../../activities/tenant-offboarding/index.ts';
+import { createPlanChangeTeardownActivities } from '../../activities/tenant-offboarding/plan-changes.ts';
 import { createPromotionTeardownActivities } from '../../activities/tenant-offboarding/promotions.ts';
 import tenantProvisioning from '../../activities/tenant-provisioning/index.ts';
 import tenantSuspension from '../../activities/tenant-suspension/index.ts';
 import { NO_CLUSTER_REASON } from '../../integrations/cluster/port.ts';
+import { changePlanWorkflowId } from '../../workflows/billing/contract.ts';
 import { rotationScheduleId } from '../../workflows/secret-rotation/contract.ts';
 import { offboardTenantWorkflowId } from '../../workflows/tenant-offboarding/contract.ts';
 import type { ActivityHarness, TestTenant } from '../support/activity-harness.ts';
@@ -254,6 +256,68 @@ describe('tenant-offboarding activities', () => {
       );
     });
 
+    it('plan-changes: the open one’s workflow ended, recorded cancelled once (audited), the evidence in the report', async () => {
+      const change = (number: number, to: string, status: string) =>
+        h.database.query(
+          `INSERT INTO plan_changes (tenant_id, number, from_plan, to_plan, direction, timing, status, requested_by)
+           VALUES ($1, $2, 'team', $3, 'upgrade', 'now', $4, '{"type":"system","id":null,"requestId":null,"ip":null}')`,
+          [t.tenantId, number, to, status],
+        );
+      await change(1, 'business', 'applied');
+      await change(2, 'enterprise', 'awaiting-approval');
+      // Its workflow runs on a queue no worker polls: a cancel never closes it, so it is
+      // terminated once the (here short) wait is over.
+      const workflowId = changePlanWorkflowId(t.slug, 2);
+      await h.deps.temporal.workflow.start('changePlan', { workflowId, taskQueue: 'atrium-test-no-worker', args: [] });
+      const ending = createPlanChangeTeardownActivities(h.deps, { cancelWaitMs: 500 });
+
+      const listed = await h.twice(a, 'listTenantOpenPlanChanges', h.ref(t), {
+        tenant: t,
+        workflowExecution: execution,
+      });
+      assert.deepEqual(listed.result, { numbers: [2] });
+      assert.deepEqual(reportOf(listed.after).steps.planChanges, { planChanges: [] });
+
+      const run = await h.twice(
+        ending,
+        'offboardPlanChange',
+        { ...h.ref(t), number: 2 },
+        { tenant: t, workflowExecution: execution },
+      );
+      assert.deepEqual(run.audit, ['plan_change.cancelled']);
+      assert.deepEqual(
+        [run.result.status, run.result.previousStatus, run.result.endedByOffboarding, run.result.workflow],
+        ['cancelled', 'awaiting-approval', true, { id: workflowId, status: 'TERMINATED' }],
+      );
+      assert.equal((await h.deps.temporal.workflow.getHandle(workflowId).describe()).status.name, 'TERMINATED');
+      const row = (number: number) => run.after.plan_changes.find((p: { number: number }) => p.number === number);
+      assert.deepEqual([row(2).status, row(2).detail], ['cancelled', 'the tenant was offboarded']);
+      assert.deepEqual([row(1).status, row(1).detail], ['applied', null], 'a closed change keeps its outcome');
+
+      // A change that ended on its own keeps its outcome; its workflow never started.
+      const closed = await h.twice(
+        a,
+        'offboardPlanChange',
+        { ...h.ref(t), number: 1 },
+        { tenant: t, workflowExecution: execution },
+      );
+      assert.deepEqual(closed.audit, []);
+      assert.deepEqual(
+        [closed.result.status, closed.result.endedByOffboarding, closed.result.workflow],
+        ['applied', false, { id: changePlanWorkflowId(t.slug, 1), status: 'NOT_FOUND' }],
+      );
+      assert.deepEqual(
+        reportOf(closed.after).steps.planChanges.planChanges.map((p: { number: number; status: string }) => [
+          p.number,
+          p.status,
+        ]),
+        [
+          [2, 'cancelled'],
+          [1, 'applied'],
+        ],
+      );
+    });
+
     it('approvals: every pending request closed rejected (the tenant was offboarded) once, audited, approval.decided emitted', async () => {
       const pending = randomUUID();
       const approved = randomUUID();
@@ -456,6 +520,8 @@ describe('tenant-offboarding activities', () => {
         'schedule',
         'promotion',
         'promotion',
+        'plan_change',
+        'plan_change',
         'approval_request',
         'namespace',
         'environment',

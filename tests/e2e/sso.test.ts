@@ -1,8 +1,9 @@
 // Single sign-on in Debian's Chromium against oidc-provider on loopback: an owner
 // configures the provider and verifies the domain from the mailed link; a new person signs
 // in through "Sign in with single sign-on", passes the provider's login and consent pages
-// and lands in the tenant as a member; with SSO required, a password sign-in at the domain
-// is sent to single sign-on instead.
+// and lands in the tenant as a member; on a plan without single sign-on, the sign-in page
+// shows why it is refused; with SSO required, a password sign-in at the domain is sent to
+// single sign-on instead.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -28,8 +29,8 @@ describe('portal: single sign-on', () => {
   const contexts: BrowserContext[] = [];
   const problems: string[] = [];
 
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ baseURL: platform.baseUrl });
+  async function newPage(viewport?: { width: number; height: number }): Promise<Page> {
+    const context = await browser.newContext({ baseURL: platform.baseUrl, ...(viewport ? { viewport } : {}) });
     contexts.push(context);
     const page = await context.newPage();
     page.setDefaultTimeout(30_000);
@@ -162,6 +163,41 @@ describe('portal: single sign-on', () => {
     const row = page.getByRole('row').filter({ hasText: `alice@${domain}` });
     await row.waitFor();
     assert.match((await row.textContent()) ?? '', /developer/);
+  });
+
+  it('on a plan without single sign-on, the sign-in page says so and offers the password (at 390 and 1400 px)', async () => {
+    await platform.database.query(`UPDATE tenants SET plan = 'team' WHERE slug = $1`, [slug]);
+    try {
+      for (const width of [390, 1400]) {
+        const page = await newPage({ width, height: 900 });
+        await page.goto('/login');
+        await page.getByRole('link', { name: 'Sign in with single sign-on' }).click();
+        await page.waitForURL(/\/sso/);
+        await page.waitForLoadState('networkidle');
+        await page.getByRole('textbox', { name: 'Work email' }).fill(`alice@${domain}`);
+        await page.getByRole('button', { name: 'Continue with single sign-on' }).click();
+        const problem = page.getByTestId('sso-problem');
+        await problem.waitFor();
+        assert.equal(await problem.getAttribute('data-status'), '403');
+        assert.match(
+          (await problem.textContent()) ?? '',
+          /SSO UI cannot sign in through single sign-on: its plan does not include it \(the enterprise plan does\)/,
+        );
+        assert.ok(page.url().startsWith(platform.baseUrl), 'the browser stayed in the portal');
+        // Nothing spills over the phone's width; the way back to the password is there.
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert.ok(overflow <= 0, `the page is ${overflow} px wider than the window`);
+        await page.getByRole('link', { name: 'Sign in with a password instead' }).waitFor();
+
+        // By organization (the link the tenant's routes send members to) as well.
+        await page.goto(`/sso?tenant=${slug}`);
+        await page.waitForLoadState('networkidle');
+        await page.getByRole('button', { name: 'Continue with single sign-on' }).click();
+        await page.getByTestId('sso-problem').filter({ hasText: 'the enterprise plan does' }).waitFor();
+      }
+    } finally {
+      await platform.database.query(`UPDATE tenants SET plan = 'enterprise' WHERE slug = $1`, [slug]);
+    }
   });
 
   it('sends a password sign-in to single sign-on once SSO is required', async () => {

@@ -484,7 +484,12 @@ describe('metering reconciliation (fake ledger in front of stripe-mock)', () => 
     const history = await platform.temporal.workflow.getHandle(started.body.workflowId as string).fetchHistory();
     const scheduled = new Map(
       (history.events ?? [])
-        .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'reportTenantWindows')
+        // A batch of tenants per call (runs before the batches: one tenant per call).
+        .filter((e) =>
+          ['reportTenantBatch', 'reportTenantWindows'].includes(
+            e.activityTaskScheduledEventAttributes?.activityType?.name ?? '',
+          ),
+        )
         .map((e) => [String(e.eventId), true]),
     );
     const attempts = (history.events ?? [])

@@ -114,6 +114,7 @@ describe('offboarding ends open promotions and approvals', () => {
         ['grace', 'completed'],
         ['connections', 'completed'],
         ['promotions', 'completed'],
+        ['plan-changes', 'completed'],
         ['approvals', 'completed'],
         ['namespaces', 'skipped'],
         ['environments', 'completed'],

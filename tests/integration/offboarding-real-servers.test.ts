@@ -93,6 +93,7 @@ describe('offboarding against OpenBao, stripe-mock and Kubernetes', () => {
         'grace',
         'connections',
         'promotions',
+        'plan-changes',
         'approvals',
         'namespaces',
         'environments',

@@ -4,7 +4,10 @@
 // the change waits in its `approval` step on the approval primitive; neither the requester nor
 // a tenant owner may approve it; another platform admin approves through the approvals API and
 // the plan is applied with a reissued license; a rejection ends it `rejected` with the reason
-// and the plan unchanged; a change into another plan needs no approval.
+// and the plan unchanged; a change into another plan needs no approval; offboarding the tenant
+// ends a change still waiting for approval at once (its workflow cancelled, the change recorded
+// cancelled, "the tenant was offboarded", its request closed) instead of leaving it to wait out
+// APPROVAL_TIMEOUT.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
@@ -208,5 +211,66 @@ describe('plan changes that need a platform admin’s approval', () => {
       [tenant.id],
     );
     assert.equal(audit?.action, 'plan_change.rejected');
+  });
+
+  it('offboarding ends a change waiting for approval at once: cancelled, "the tenant was offboarded", its request closed', async () => {
+    const tenant = await provision('plan-off', 'team');
+    const started = await changePlan(tenant, tenant.owner, { plan: 'enterprise' });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const workflowId = started.body.operation.id as string;
+    const pending = await pendingApproval(tenant, workflowId);
+
+    const offboard = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${tenant.slug}/offboard`, {
+      headers: platform.admin.headers,
+      json: { reason: 'Left before the upgrade was approved', gracePeriod: '1s' },
+    });
+    assert.equal(offboard.status, 202, JSON.stringify(offboard.body));
+    const offboarding = await waitForOperation(platform, offboard.body.operation.id, 120_000);
+    assert.equal(offboarding.status, 'completed', JSON.stringify(offboarding));
+    await recordHistory(platform.temporal, offboard.body.operation.id, 'offboard-tenant-ended-plan-change');
+    const steps = offboarding.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`);
+    assert.deepEqual(
+      steps.slice(steps.indexOf('promotions:completed'), steps.indexOf('promotions:completed') + 3),
+      ['promotions:completed', 'plan-changes:completed', 'approvals:completed'],
+      JSON.stringify(steps),
+    );
+
+    // The change's workflow was cancelled and closed during the offboarding, not at APPROVAL_TIMEOUT.
+    const change = await waitForOperation(platform, workflowId, 10_000);
+    assert.equal(change.status, 'cancelled', JSON.stringify(change));
+    assert.ok(change.closedAt && offboarding.closedAt && change.closedAt <= offboarding.closedAt);
+    await recordHistory(platform.temporal, workflowId, 'change-plan-offboarded');
+    const row = await changeRow(tenant);
+    assert.deepEqual([row?.status, row?.detail], ['cancelled', 'the tenant was offboarded']);
+    assert.equal(await planOf(tenant), 'team');
+    const [request_] = await platform.database.query<{ status: string; reason: string }>(
+      `SELECT status, reason FROM approval_requests WHERE id = $1`,
+      [pending.id],
+    );
+    assert.deepEqual([request_?.status, request_?.reason], ['rejected', 'the tenant was offboarded']);
+    const queue = await request(platform.baseUrl, 'GET', '/api/v1/approvals?kind=plan-change', {
+      headers: secondAdmin.headers,
+    });
+    assert.ok(!queue.body.approvals.some((a: { id: string }) => a.id === pending.id), 'no queue shows it');
+
+    // Audited as the offboarding admin's doing, and in the teardown report with its evidence.
+    const actions = (
+      await platform.database.query<{ action: string; actor_type: string }>(
+        `SELECT action, actor_type FROM audit_log WHERE tenant_id = $1
+           AND action IN ('plan_change.cancelled', 'approval.closed') ORDER BY id`,
+        [tenant.id],
+      )
+    ).map((r) => [r.action, r.actor_type]);
+    assert.deepEqual(actions, [
+      ['plan_change.cancelled', 'user'],
+      ['approval.closed', 'user'],
+    ]);
+    const report = await request(platform.baseUrl, 'GET', `/api/v1/tenants/${tenant.slug}/offboard/report`, {
+      headers: platform.admin.headers,
+    });
+    assert.equal(report.status, 200, JSON.stringify(report.body));
+    const ended = report.body.resources.find((r: { kind: string }) => r.kind === 'plan_change');
+    assert.equal(ended?.name, '1 (team to enterprise)', JSON.stringify(report.body.resources));
+    assert.match(ended.evidence, /was awaiting-approval; its workflow .* answered CANCELLED; recorded cancelled/);
   });
 });

@@ -3,7 +3,9 @@
 // goes to the secret store), verify a domain by the mailed link, sign in through the
 // provider with PKCE, state and nonce (just-in-time account and membership), link an
 // existing account, refuse addresses outside the verified domains and replayed or forged
-// callbacks, and enforce "SSO required" on password sign-in and on the tenant's routes.
+// callbacks, and enforce "SSO required" on password sign-in and on the tenant's routes; on a
+// plan without the `sso` feature, refuse signing in through it (403 naming the plan that has
+// it) and let "SSO required" lapse.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
@@ -299,28 +301,41 @@ describe('single sign-on through OpenID Connect', () => {
     );
   });
 
-  it('counts a person arriving through SSO against the plan’s members, refusing past the limit and keeping nothing', async () => {
-    const members = await count(`SELECT count(*) AS n FROM memberships WHERE tenant_id = $1`, [tenantId]);
-    assert.ok(members >= 3, `${members} members`);
-    await platform.database.query(`UPDATE tenants SET plan = 'free' WHERE id = $1`, [tenantId]);
+  it('refuses signing in through SSO on a plan without it, at the start and at a callback started before, keeping nothing', async () => {
+    // Started while the plan had single sign-on; the plan loses it before the callback.
+    const started = await as(null, 'POST', '/api/v1/auth/sso/start', { email: `dora@${domain}` });
+    assert.equal(started.status, 200, JSON.stringify(started.body));
+    const redirect = await idp.signIn(started.body.authorizationUrl, 'dora');
+    const usersBefore = await count(`SELECT count(*) AS n FROM users`, []);
+    await platform.database.query(`UPDATE tenants SET plan = 'team' WHERE id = $1`, [tenantId]);
     try {
-      const { finished } = await ssoLogin(`dora@${domain}`, 'dora');
-      assert.equal(finished.status, 409, JSON.stringify(finished.body));
+      const offPlan = /^SSO Co cannot sign in through single sign-on: its plan does not include it \(the enterprise plan does\)\. Sign in with your password instead/;
+      const finished = await as(null, 'POST', '/api/v1/auth/sso/callback', { query: redirect.search.slice(1) });
+      assert.equal(finished.status, 403, JSON.stringify(finished.body));
       assert.equal(finished.headers.get('content-type')?.split(';')[0], 'application/problem+json');
-      assert.match(
-        finished.body.detail,
-        /The "free" plan allows 3 members \(limit "members"\); \d+ are members already/,
-      );
-      // Nothing of the sign-in is kept: no account, no membership, no link, no session.
-      assert.equal(await count(`SELECT count(*) AS n FROM users WHERE email = $1`, [`dora@${domain}`]), 0);
-      assert.equal(await count(`SELECT count(*) AS n FROM memberships WHERE tenant_id = $1`, [tenantId]), members);
+      assert.equal(finished.body.type, 'urn:atrium:problem:plan-feature-missing');
+      assert.match(finished.body.detail, offPlan);
+      assert.ok(!finished.body.detail.includes('team'), 'the tenant’s own plan is not told to someone not signed in');
+      // Nothing of the sign-in is kept: no account (so no membership and no session), no link.
+      assert.equal(await count(`SELECT count(*) AS n FROM users`, []), usersBefore);
       assert.equal(await count(`SELECT count(*) AS n FROM sso_identities WHERE subject = 'sub-dora'`, []), 0);
-      // A member already in the tenant still signs in.
-      const known = await ssoLogin(`alice@${domain}`, 'alice');
-      assert.equal(known.finished.status, 200, JSON.stringify(known.finished.body));
+
+      // A new sign-in is refused before the provider is asked, by address and by organization.
+      for (const body of [{ email: `alice@${domain}` }, { tenant: slug }]) {
+        const refused = await as(null, 'POST', '/api/v1/auth/sso/start', body);
+        assert.equal(refused.status, 403, JSON.stringify(refused.body));
+        assert.equal(refused.body.type, 'urn:atrium:problem:plan-feature-missing');
+        assert.match(refused.body.detail, offPlan);
+      }
+      // Discovery no longer sends the domain's addresses to single sign-on.
+      const discovered = await as(null, 'POST', '/api/v1/auth/sso/discover', { email: `alice@${domain}` });
+      assert.deepEqual(discovered.body, { sso: false, required: false, tenant: null });
     } finally {
       await platform.database.query(`UPDATE tenants SET plan = 'enterprise' WHERE id = $1`, [tenantId]);
     }
+    // With the plan back, the settings it kept work as before.
+    const known = await ssoLogin(`alice@${domain}`, 'alice');
+    assert.equal(known.finished.status, 200, JSON.stringify(known.finished.body));
   });
 
   it('refuses addresses outside the verified domains, unverified emails, and forged callbacks', async () => {
@@ -397,6 +412,31 @@ describe('single sign-on through OpenID Connect', () => {
     const off = await as(platform.admin, 'PUT', settingsPath(), connection({ ssoRequired: false }));
     assert.equal(off.status, 200);
     assert.equal((await as(people.developer!, 'GET', `/api/v1/tenants/${slug}/members`)).status, 200);
+  });
+
+  it('lets "SSO required" lapse while the plan lacks single sign-on (nobody could sign in through it)', async () => {
+    const required = await as(platform.admin, 'PUT', settingsPath(), connection({ ssoRequired: true }));
+    assert.equal(required.status, 200, JSON.stringify(required.body));
+    const passwordLogin = () =>
+      as(null, 'POST', '/api/v1/auth/login', { email: people.carol!.email, password: people.carol!.password });
+    assert.equal((await passwordLogin()).status, 403);
+    await platform.database.query(`UPDATE tenants SET plan = 'team' WHERE id = $1`, [tenantId]);
+    try {
+      const login = await passwordLogin();
+      assert.equal(login.status, 200, JSON.stringify(login.body));
+      assert.equal((await as(people.developer!, 'GET', `/api/v1/tenants/${slug}/members`)).status, 200);
+      const discovered = await as(null, 'POST', '/api/v1/auth/sso/discover', { email: people.carol!.email });
+      assert.deepEqual([discovered.body.sso, discovered.body.required], [false, false]);
+    } finally {
+      await platform.database.query(`UPDATE tenants SET plan = 'enterprise' WHERE id = $1`, [tenantId]);
+    }
+    // The plan back, the requirement holds again.
+    const refused = await passwordLogin();
+    assert.equal(refused.status, 403, JSON.stringify(refused.body));
+    assert.equal(refused.body.type, 'urn:atrium:problem:sso-required');
+    assert.equal((await as(people.developer!, 'GET', `/api/v1/tenants/${slug}/members`)).status, 403);
+    const off = await as(platform.admin, 'PUT', settingsPath(), connection({ ssoRequired: false }));
+    assert.equal(off.status, 200);
   });
 
   it('removes single sign-on and its secret', async () => {

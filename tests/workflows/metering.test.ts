@@ -1,8 +1,8 @@
 // reconcileMetering with typed activity stand-ins: the run fixes its clock once (closed windows
 // end at the run's hour, the scan reaches the correction window and 14 days past it), reports
 // every tenant, reads back after the settling delay, reads back again only the tenants whose
-// corrections wait for it (at most `checkRounds` times), and signs every tenant's records; with
-// no usage anywhere it signs nothing.
+// corrections wait for it (at most `checkRounds` times), and signs every tenant's records, handing
+// the activities batches of tenants; with no usage anywhere it signs nothing.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -34,8 +34,16 @@ function standIns(
   reportTenantWindows: Stand<'reportTenantWindows'>;
   checkTenantWindows: Stand<'checkTenantWindows'>;
   signReconciliationRecords: Stand<'signReconciliationRecords'>;
+  reportTenantBatch: Stand<'reportTenantBatch'>;
+  checkTenantBatch: Stand<'checkTenantBatch'>;
+  signTenantBatch: Stand<'signTenantBatch'>;
 } {
-  return {
+  const single: {
+    listMeteringTenants: Stand<'listMeteringTenants'>;
+    reportTenantWindows: Stand<'reportTenantWindows'>;
+    checkTenantWindows: Stand<'checkTenantWindows'>;
+    signReconciliationRecords: Stand<'signReconciliationRecords'>;
+  } = {
     listMeteringTenants: () => Promise.resolve(tenants),
     reportTenantWindows: () => Promise.resolve({ reported: 3, flagged: 1 }),
     checkTenantWindows: (input) =>
@@ -47,6 +55,25 @@ function standIns(
         pending: input.round <= (pendingRounds[input.slug] ?? 0) ? 1 : 0,
       }),
     signReconciliationRecords: () => Promise.resolve({ signed: 2 }),
+  };
+  // A batch answers for each of its tenants what the single-tenant stand-in would.
+  return {
+    ...single,
+    reportTenantBatch: async ({ tenants: batch, ...input }) =>
+      Promise.all(
+        batch.map(async (t) => ({ ...(await single.reportTenantWindows({ ...input, ...t })), tenantId: t.tenantId })),
+      ),
+    checkTenantBatch: async ({ tenants: batch, ...input }) =>
+      Promise.all(
+        batch.map(async (t) => ({ ...(await single.checkTenantWindows({ ...input, ...t })), tenantId: t.tenantId })),
+      ),
+    signTenantBatch: async ({ tenants: batch, signedAt }) =>
+      Promise.all(
+        batch.map(async (t) => ({
+          ...(await single.signReconciliationRecords({ ...t, signedAt })),
+          tenantId: t.tenantId,
+        })),
+      ),
   };
 }
 
@@ -71,18 +98,13 @@ describe('reconcileMetering (activity stand-ins)', () => {
         `metering-reconcile/wftest-${randomUUID().slice(0, 8)}`,
       );
       const result = await handle.result();
+      // Three tenants fit one batch: one call per step, and one for alpha's second read-back.
       assert.deepEqual(s.names(), [
         'listMeteringTenants',
-        'reportTenantWindows',
-        'reportTenantWindows',
-        'reportTenantWindows',
-        'checkTenantWindows',
-        'checkTenantWindows',
-        'checkTenantWindows',
-        'checkTenantWindows',
-        'signReconciliationRecords',
-        'signReconciliationRecords',
-        'signReconciliationRecords',
+        'reportTenantBatch',
+        'checkTenantBatch',
+        'checkTenantBatch',
+        'signTenantBatch',
       ]);
       const list = s.inputOf('listMeteringTenants') as { closedBefore: string; scanFrom: string };
       const closedBefore = Date.parse(list.closedBefore);
@@ -92,7 +114,11 @@ describe('reconcileMetering (activity stand-ins)', () => {
         Date.parse(list.scanFrom),
         closedBefore - policy.correctionWindowMs - METERING_VERIFY_BEYOND_CORRECTION_MS,
       );
-      const checks = s.calls.filter((call) => call.name === 'checkTenantWindows').map((call) => call.input);
+      const checks = s.calls
+        .filter((call) => call.name === 'checkTenantBatch')
+        .flatMap((call) =>
+          (call.input as { tenants: MeteringTenant[] }).tenants.map((t) => ({ ...call.input, slug: t.slug })),
+        );
       assert.deepEqual(checks.map((input: { slug: string; round: number }) => [input.slug, input.round]).sort(), [
         ['alpha', 1],
         ['alpha', 2],
@@ -130,6 +156,32 @@ describe('reconcileMetering (activity stand-ins)', () => {
     });
   });
 
+  it('hands the activities batches of 25 tenants, two calls at a time, each tenant once per step', async () => {
+    const many = Array.from({ length: 60 }, (_, index) => tenant(`t${String(index).padStart(2, '0')}`));
+    await harness.withWorker(standIns(many, {}), async (s) => {
+      const handle = await s.start<typeof reconcileMetering>(
+        'reconcileMetering',
+        { policy, timings: TEST_TIMINGS },
+        `metering-reconcile/wftest-${randomUUID().slice(0, 8)}`,
+      );
+      const result = await handle.result();
+      for (const name of ['reportTenantBatch', 'checkTenantBatch', 'signTenantBatch']) {
+        const batches = s.calls
+          .filter((call) => call.name === name)
+          .map((call) => (call.input as { tenants: MeteringTenant[] }).tenants.map((t) => t.slug));
+        assert.deepEqual(
+          batches.map((batch) => batch.length).sort(),
+          [10, 25, 25],
+          name,
+        );
+        // Two calls run at once: they may start in either order.
+        assert.deepEqual(batches.flat().sort(), many.map((t) => t.slug), `${name}: every tenant once`);
+      }
+      assert.ok(!s.names().some((name) => name.endsWith('TenantWindows') || name === 'signReconciliationRecords'));
+      assert.deepEqual([result.tenants, result.reported, result.signed, result.matched], [60, 180, 120, 180]);
+    });
+  });
+
   it('reads back at most checkRounds times, leaving the rest to the next run', async () => {
     await harness.withWorker(standIns([tenant('stubborn')], { stubborn: 99 }), async (s) => {
       const handle = await s.start<typeof reconcileMetering>(
@@ -138,7 +190,7 @@ describe('reconcileMetering (activity stand-ins)', () => {
         `metering-reconcile/wftest-${randomUUID().slice(0, 8)}`,
       );
       const result = await handle.result();
-      assert.equal(s.names().filter((name) => name === 'checkTenantWindows').length, policy.checkRounds);
+      assert.equal(s.names().filter((name) => name === 'checkTenantBatch').length, policy.checkRounds);
       assert.equal(result.corrections, policy.checkRounds);
     });
   });

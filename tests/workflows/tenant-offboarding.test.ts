@@ -1,6 +1,7 @@
 // offboardTenant with typed activity stand-ins on an in-process worker: the cancel signal
 // during the grace period (reopens, deletes nothing), a cancel once deletion began (refused),
-// a Temporal cancel during the grace period, a deletion step that fails for good, and the
+// a Temporal cancel during the grace period, a deletion step that fails for good, the open
+// promotions and plan change ended before the approvals step, and the
 // last step waiting (a bounded time) for tenant.offboarded to reach the webhook endpoints
 // before deleting them. Grace periods are short or ended by the signal: this dev server does
 // not skip time.
@@ -54,6 +55,18 @@ const succeed = {
       workflow: { id: `promotion/x/${environment}/${number}`, status: 'CANCELLED' },
       recordedAt: new Date().toISOString(),
     }),
+  listTenantOpenPlanChanges: () => Promise.resolve({ numbers: [] }),
+  offboardPlanChange: ({ number }) =>
+    Promise.resolve({
+      number,
+      from: 'team',
+      to: 'enterprise',
+      previousStatus: 'awaiting-approval',
+      status: 'cancelled',
+      endedByOffboarding: true,
+      workflow: { id: `tenant-plan/x/${number}`, status: 'CANCELLED' },
+      recordedAt: new Date().toISOString(),
+    }),
   offboardApprovalRequests: () => Promise.resolve({ closed: ['request-1'] }),
   offboardEnvironments: () => Promise.resolve({ deleted: ['production'] }),
   offboardNamespaces: ({ slug }) => Promise.resolve({ skipped: null, deleted: [`${slug}-production`] }),
@@ -76,6 +89,7 @@ const DELETIONS = [
   'offboardSchedules',
   'listTenantOpenPromotions',
   'offboardPromotion',
+  'listTenantOpenPlanChanges',
   'offboardApprovalRequests',
   'offboardNamespaces',
   'offboardEnvironments',
@@ -277,6 +291,7 @@ describe('offboardTenant (activity stand-ins)', () => {
         'listTenantOpenPromotions',
         'offboardPromotion',
         'offboardPromotion',
+        'listTenantOpenPlanChanges',
         'offboardApprovalRequests',
         'offboardNamespaces',
         'offboardEnvironments',
@@ -292,6 +307,28 @@ describe('offboardTenant (activity stand-ins)', () => {
         ],
       );
       for (const step of ['promotions', 'approvals', 'environments'])
+        assert.equal(statusOf(result.progress, step), 'completed', step);
+    });
+  });
+
+  it('ends the open plan change (awaiting approval) after the promotions, before the approvals step closes its request', async () => {
+    const standIns = {
+      ...succeed,
+      listTenantOpenPlanChanges: () => Promise.resolve({ numbers: [3] }),
+    } satisfies Partial<Activities>;
+    await harness.withWorker(standIns, async (s) => {
+      const handle = await start(s, 100);
+      const result = await handle.result();
+      assert.equal(result.outcome, 'offboarded');
+      const names = s.names();
+      assert.deepEqual(names.slice(names.indexOf('offboardPromotion') + 1, names.indexOf('offboardNamespaces')), [
+        'listTenantOpenPlanChanges',
+        'offboardPlanChange',
+        'offboardApprovalRequests',
+      ]);
+      const ended = s.inputOf('offboardPlanChange');
+      assert.deepEqual([ended.tenantId, ended.number, ended.actor], [result.tenantId, 3, staff]);
+      for (const step of ['promotions', 'plan-changes', 'approvals'])
         assert.equal(statusOf(result.progress, step), 'completed', step);
     });
   });
@@ -384,6 +421,7 @@ describe('offboardTenant (activity stand-ins)', () => {
         'offboardSchedules',
         'listTenantOpenPromotions',
         'offboardPromotion',
+        'listTenantOpenPlanChanges',
         'offboardApprovalRequests',
         'offboardNamespaces',
         'offboardEnvironments',
@@ -397,6 +435,7 @@ describe('offboardTenant (activity stand-ins)', () => {
         [
           'connections',
           'promotions',
+          'plan-changes',
           'approvals',
           'namespaces',
           'environments',
@@ -407,6 +446,7 @@ describe('offboardTenant (activity stand-ins)', () => {
           'webhooks',
         ].map((step) => statusOf(progress, step)),
         [
+          'completed',
           'completed',
           'completed',
           'completed',

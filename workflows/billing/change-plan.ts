@@ -15,6 +15,10 @@
 //   license      the plan recorded on the tenant and a signed license reissued for it, audited,
 //                with a `tenant.plan_changed` event
 //
+// A Temporal cancel ends the change wherever it waits (the approval, the period's end): an
+// offboarding cancels the tenant's open change this way, then records it `cancelled` itself
+// (activities/tenant-offboarding/plan-changes.ts).
+//
 // Every step is safe to repeat. A refusal or a failure no retry can fix ends the operation with
 // its progress, and the change's row says why. Stripe's `customer.subscription.updated` that
 // follows finds the plan already set: the billing workflow changes nothing then.

@@ -21,6 +21,15 @@ export function meteringScheduleId(deployment: string): string {
   return OPERATION_CATALOGUE[RECONCILE_METERING_KIND].workflowId({ deployment });
 }
 
+/**
+ * How many tenants one activity call of reconcileMetering works on (one after the other, each in
+ * its own transactions): a step over 50 tenants is two calls, `tenantConcurrency` at a time.
+ */
+export const METERING_TENANT_BATCH = 25;
+
+/** Marks runs that hand the activities batches of tenants (histories from before call one tenant per activity). */
+export const METERING_BATCHED_TENANTS_PATCH = 'metering-batched-tenants';
+
 /** Usage is reconciled per hour: Stripe's finest summary grouping. */
 export const METERING_WINDOW_MS = 3_600_000;
 
@@ -45,7 +54,7 @@ export interface MeteringPolicy {
   resendHorizonMs: number;
   /** Read-back rounds per run: a correction is itself read back after another settling delay. */
   checkRounds: number;
-  /** Tenants reconciled at once. */
+  /** Activity calls at once per step: batches of METERING_TENANT_BATCH tenants (one tenant each in runs from before the batches). */
   tenantConcurrency: number;
 }
 

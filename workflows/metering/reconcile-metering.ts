@@ -5,7 +5,11 @@
 // next run's), then signs the tenants' reconciliation records. Windows missed while Atrium was
 // down are simply still unreported: the next run takes them, so catching up needs no replay of
 // missed Schedule actions.
-import { proxyActivities, sleep } from '@temporalio/workflow';
+//
+// Tenants go to the activities in batches of METERING_TENANT_BATCH (patch
+// `metering-batched-tenants`): each step costs a few activity round trips, not one per tenant.
+// Runs recorded before the patch call the single-tenant activities, one tenant per call.
+import { patched, proxyActivities, sleep } from '@temporalio/workflow';
 import type { MeteringActivities } from '../../activities/metering/index.ts';
 import { StepTracker } from '../shared/step-tracker.ts';
 import type {
@@ -15,6 +19,8 @@ import type {
   ReconcileMeteringStep,
 } from './contract.ts';
 import {
+  METERING_BATCHED_TENANTS_PATCH,
+  METERING_TENANT_BATCH,
   METERING_VERIFY_BEYOND_CORRECTION_MS,
   METERING_WINDOW_MS,
   RECONCILE_METERING_KIND,
@@ -36,6 +42,11 @@ export async function reconcileMetering(input: ReconcileMeteringInput): Promise<
   const window = { closedBefore: new Date(closedBefore).toISOString(), scanFrom: new Date(scanFrom).toISOString() };
   const acceptAfter = (now: number) => new Date(now - policy.correctionWindowMs).toISOString();
 
+  const batched = patched(METERING_BATCHED_TENANTS_PATCH);
+  /** The calls of a step: batches of tenants, or (runs from before the patch) one tenant each. */
+  const callsFor = (list: MeteringTenant[]): MeteringTenant[][] =>
+    batched ? inBatches(list, METERING_TENANT_BATCH) : list.map((tenant) => [tenant]);
+
   const tenants = await tracker.run('plan', () => activities.listMeteringTenants(window));
   const totals = { reported: 0, corrections: 0, signed: 0 };
   // Per tenant, as the last activity found them: window states, not events of this run.
@@ -43,16 +54,20 @@ export async function reconcileMetering(input: ReconcileMeteringInput): Promise<
   const matched = new Map<string, number>();
 
   await tracker.run('report', () =>
-    inGroups(tenants, policy.tenantConcurrency, async (tenant) => {
-      const result = await activities.reportTenantWindows({
-        ...tenant,
+    inGroups(callsFor(tenants), policy.tenantConcurrency, async (call) => {
+      const clock = {
         ...window,
         now: new Date(Date.now()).toISOString(),
         acceptAfter: acceptAfter(Date.now()),
         resendAfter: new Date(Date.now() - policy.resendHorizonMs).toISOString(),
-      });
-      totals.reported += result.reported;
-      flagged.set(tenant.tenantId, result.flagged);
+      };
+      const results = batched
+        ? await activities.reportTenantBatch({ tenants: call, ...clock })
+        : [{ ...(await activities.reportTenantWindows({ ...call[0]!, ...clock })), tenantId: call[0]!.tenantId }];
+      for (const result of results) {
+        totals.reported += result.reported;
+        flagged.set(result.tenantId, result.flagged);
+      }
     }),
   );
 
@@ -62,20 +77,24 @@ export async function reconcileMetering(input: ReconcileMeteringInput): Promise<
     await tracker.run('settle', () => sleep(policy.settlingDelayMs));
     const again: MeteringTenant[] = [];
     await tracker.run('check', () =>
-      inGroups(checking, policy.tenantConcurrency, async (tenant) => {
-        const result = await activities.checkTenantWindows({
-          ...tenant,
+      inGroups(callsFor(checking), policy.tenantConcurrency, async (call) => {
+        const clock = {
           ...window,
           now: new Date(Date.now()).toISOString(),
           acceptAfter: acceptAfter(Date.now()),
           settledBefore: new Date(Date.now() - policy.settlingDelayMs).toISOString(),
           resendAfter: new Date(Date.now() - policy.resendHorizonMs).toISOString(),
           round,
-        });
-        totals.corrections += result.corrections;
-        flagged.set(tenant.tenantId, result.flagged);
-        matched.set(tenant.tenantId, result.matched);
-        if (result.pending > 0) again.push(tenant);
+        };
+        const results = batched
+          ? await activities.checkTenantBatch({ tenants: call, ...clock })
+          : [{ ...(await activities.checkTenantWindows({ ...call[0]!, ...clock })), tenantId: call[0]!.tenantId }];
+        for (const result of results) {
+          totals.corrections += result.corrections;
+          flagged.set(result.tenantId, result.flagged);
+          matched.set(result.tenantId, result.matched);
+          if (result.pending > 0) again.push(call.find((tenant) => tenant.tenantId === result.tenantId)!);
+        }
       }),
     );
     checking = again;
@@ -83,9 +102,11 @@ export async function reconcileMetering(input: ReconcileMeteringInput): Promise<
 
   const signedAt = new Date(Date.now()).toISOString();
   await tracker.run('sign', () =>
-    inGroups(tenants, policy.tenantConcurrency, async (tenant) => {
-      const result = await activities.signReconciliationRecords({ ...tenant, signedAt });
-      totals.signed += result.signed;
+    inGroups(callsFor(tenants), policy.tenantConcurrency, async (call) => {
+      const results = batched
+        ? await activities.signTenantBatch({ tenants: call, signedAt })
+        : [await activities.signReconciliationRecords({ ...call[0]!, signedAt })];
+      for (const result of results) totals.signed += result.signed;
     }),
   );
   tracker.setPhase('completed');
@@ -97,6 +118,13 @@ export async function reconcileMetering(input: ReconcileMeteringInput): Promise<
     matched: [...matched.values()].reduce((sum, n) => sum + n, 0),
     progress: tracker.snapshot(),
   };
+}
+
+/** The items in consecutive batches of at most `size`. */
+function inBatches<T>(items: readonly T[], size: number): T[][] {
+  const batches: T[][] = [];
+  for (let index = 0; index < items.length; index += size) batches.push(items.slice(index, index + size));
+  return batches;
 }
 
 /** Runs `work` for every item, `size` at a time (a failure fails the run: the activities retry first). */

@@ -78,6 +78,10 @@ export const OFFBOARD_TENANT_STEPS = [
     title: "End the tenant's open promotions: their workflows cancelled, each recorded failed",
   },
   {
+    name: 'plan-changes',
+    title: "End the tenant's open plan change: its workflow cancelled, recorded cancelled",
+  },
+  {
     name: 'approvals',
     title: "Close the tenant's pending approval requests (rejected: the tenant was offboarded)",
   },
@@ -102,6 +106,7 @@ export type OffboardTenantStep = (typeof OFFBOARD_TENANT_STEPS)[number]['name'];
 export const OFFBOARD_DELETION_STEPS = [
   'connections',
   'promotions',
+  'plan-changes',
   'approvals',
   'namespaces',
   'environments',

@@ -2,8 +2,8 @@
 // data into a downloadable archive; waits out the grace period, during which a platform
 // admin can call it off (the tenant returns to the status it had, nothing deleted); then
 // disconnects its connections (tokens revoked at each provider) and deletes its Schedules; ends
-// its open promotions (workflows cancelled, recorded failed) and closes its pending approval
-// requests; and deletes, in order, its namespaces (then marks its environments deleted),
+// its open promotions (workflows cancelled, recorded failed) and its open plan change (workflow
+// cancelled, recorded cancelled) and closes its pending approval requests; and deletes, in order, its namespaces (then marks its environments deleted),
 // secrets, database role and schema, and billing, each step recording the evidence that what
 // it deleted is gone — the billing customer only after a final metering reconciliation of the
 // tenant's usage up to now (the open hour included), recorded in the report; writes the
@@ -73,6 +73,13 @@ export const END_PROMOTIONS_PATCH = 'offboard-ends-promotions';
  * before it skip it.
  */
 export const FINAL_RECONCILIATION_PATCH = 'offboard-final-reconciliation';
+/**
+ * The `plan-changes` step was added: the tenant's open plan change ended (its workflow
+ * cancelled, recorded cancelled) before the approvals step closes its request; it no longer
+ * waits out APPROVAL_TIMEOUT or the period's end. Offboardings whose deletion began before it
+ * skip it.
+ */
+export const END_PLAN_CHANGES_PATCH = 'offboard-ends-plan-changes';
 /** How often the final delivery is looked for: from 1 s, doubling, up to a minute. */
 const FINAL_DELIVERY_FIRST_CHECK_MS = 1_000;
 const FINAL_DELIVERY_MAX_CHECK_MS = 60_000;
@@ -182,6 +189,15 @@ export async function offboardTenant(input: OffboardTenantInput): Promise<Offboa
   }
 
   /**
+   * Ends the tenant's open plan change (its workflow cancelled, then recorded cancelled), so it
+   * does not wait for an approval whose request the next step closes, or for a period end.
+   */
+  async function endPlanChanges(): Promise<void> {
+    const { numbers } = await activities.listTenantOpenPlanChanges({ tenantId, slug, actor });
+    for (const number of numbers) await activities.offboardPlanChange({ tenantId, slug, actor, number });
+  }
+
+  /**
    * Reconciles the tenant's usage one last time while its billing customer still exists (no
    * later hourly run would find one), then records what was reported, corrected, flagged and
    * signed in the teardown report.
@@ -199,13 +215,13 @@ export async function offboardTenant(input: OffboardTenantInput): Promise<Offboa
     else tracker.skip('connections', 'this offboarding began deleting before connections were disconnected by it');
     const endsPromotions = patched(END_PROMOTIONS_PATCH);
     const beforePromotions = 'this offboarding began deleting before it ended promotions and approvals';
-    if (endsPromotions) {
-      await tracker.run('promotions', endPromotions);
+    if (endsPromotions) await tracker.run('promotions', endPromotions);
+    else tracker.skip('promotions', beforePromotions);
+    if (patched(END_PLAN_CHANGES_PATCH)) await tracker.run('plan-changes', endPlanChanges);
+    else tracker.skip('plan-changes', 'this offboarding began deleting before it ended plan changes');
+    if (endsPromotions)
       await tracker.run('approvals', () => activities.offboardApprovalRequests({ tenantId, slug, actor }));
-    } else {
-      tracker.skip('promotions', beforePromotions);
-      tracker.skip('approvals', beforePromotions);
-    }
+    else tracker.skip('approvals', beforePromotions);
     const namespaces = await tracker.run('namespaces', () => activities.offboardNamespaces({ tenantId, slug, actor }));
     if (namespaces.skipped) tracker.skip('namespaces', namespaces.skipped);
     if (endsPromotions)
