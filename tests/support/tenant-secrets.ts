@@ -142,7 +142,9 @@ export function tenantSecretsSuite(store: 'local' | 'vault'): void {
         await call(people.owner, Secret, 'POST', base(), {
           name: 'STRIPE_API_KEY',
           kind: 'api-key',
-          environment: 'production',
+          // Not production: changes and reveals happen at once (production's wait for an
+          // approval: tests/integration/secret-approvals.test.ts).
+          environment: 'staging',
           description: 'Payments',
           value: newValue('first'),
           consumers: ['deployment/web', 'job/invoices'],
@@ -341,6 +343,7 @@ export function tenantSecretsSuite(store: 'local' | 'vault'): void {
         await call(people.owner, Secret, 'POST', base(), {
           name: 'STRIPE_API_KEY',
           kind: 'api-key',
+          environment: 'staging',
           value: newValue('replacement'),
         }),
         201,
