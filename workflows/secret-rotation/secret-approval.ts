@@ -1,7 +1,7 @@
 // changeSecretWithApproval and revealSecretWithApproval (./approval-contract.ts): a change or
 // a reveal of a production(-protected) secret waits for the approval its environment's policy
 // asks for, on the approval primitive. Deterministic; only references travel (never a value).
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, proxyActivities } from '@temporalio/workflow';
 import type { SecretRotationActivities } from '../../activities/secret-rotation/index.ts';
 import { awaitApproval } from '../approvals/gate.ts';
 import type { ApprovalResult } from '../approvals/contract.ts';
@@ -31,13 +31,13 @@ function activitiesFor(input: SecretApprovalInput) {
   return { activityOptions, activities: proxyActivities<SecretRotationActivities>(activityOptions) };
 }
 
-function approvalOf(
+async function approvalOf(
   input: SecretApprovalInput,
   kind: typeof SECRET_CHANGE_KIND | typeof SECRET_REVEAL_KIND,
   label: string,
   activityOptions: ReturnType<typeof activitiesFor>['activityOptions'],
 ): Promise<ApprovalResult> {
-  return awaitApproval({
+  const result = await awaitApproval({
     requestId: input.approval.requestId,
     tenantId: input.tenantId,
     subject: { kind, id: `${input.slug}/${input.secretId}/${input.number}`, label },
@@ -46,6 +46,10 @@ function approvalOf(
     policy: input.approval.policy,
     activityOptions,
   });
+  // The deciding Update completes before anything else is scheduled, whatever interceptors
+  // wrap its handler: the history's order does not depend on how many promise hops they add.
+  await condition(allHandlersFinished);
+  return result;
 }
 
 const rejectionOf = (result: ApprovalResult): string =>
