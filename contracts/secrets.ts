@@ -84,14 +84,10 @@ export const RevealSecretRequest = z
       .positive('Must be 1 or more.')
       .optional()
       .meta({ description: 'An older version still in its retention period; default: the current one.' }),
-    grant: z
-      .int('Must be a whole number.')
-      .positive('Must be 1 or more.')
-      .optional()
-      .meta({
-        description:
-          'A production secret: the number of your approved reveal request (`secret-reveal/<tenant>/<secret>/<n>`); usable once, within SECRET_REVEAL_GRANT_WINDOW.',
-      }),
+    grant: z.int('Must be a whole number.').positive('Must be 1 or more.').optional().meta({
+      description:
+        'A production secret: the number of your approved reveal request (`secret-reveal/<tenant>/<secret>/<n>`); usable once, within SECRET_REVEAL_GRANT_WINDOW.',
+    }),
   })
   .meta({ id: 'RevealSecretRequest' });
 export type RevealSecretRequest = z.infer<typeof RevealSecretRequest>;

@@ -61,7 +61,8 @@ export function createSecretApprovalActivities(deps: ActivityDeps) {
         if (row.status !== 'awaiting-approval') return { version: null, detail: row.detail };
         const secret = await findTenantSecret(tx.db, ref.tenantId, ref.secretId, { lock: true });
         if (!secret) {
-          const detail = 'The secret was deleted while the change waited for its approval; the new value was destroyed.';
+          const detail =
+            'The secret was deleted while the change waited for its approval; the new value was destroyed.';
           await destroyStaged(tx, row);
           await updateSecretApproval(tx.db, ref, { status: 'failed', detail });
           await tx.audit('secret.change_failed', 'tenant_secret', ref.secretId, { change: ref.number, detail });

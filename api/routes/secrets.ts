@@ -20,7 +20,11 @@ import type { Request, Response } from 'express';
 import type { EntityManager } from 'typeorm';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { TenantPath } from '../../contracts/common.ts';
-import type { Secret as SecretView, SecretApprovalStarted as SecretApprovalStartedView, SecretVersion } from '../../contracts/secrets.ts';
+import type {
+  Secret as SecretView,
+  SecretApprovalStarted as SecretApprovalStartedView,
+  SecretVersion,
+} from '../../contracts/secrets.ts';
 import {
   CreateSecretRequest,
   NewSecretVersionRequest,
@@ -475,7 +479,10 @@ export function secretsRouter(deps: ApiDeps): Router {
     // The audit entry commits before the value leaves: a reveal that is not recorded is not
     // answered. A grant is used up in the same transaction (a second use is refused).
     await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
-      if (grant && !(await consumeRevealGrant(db, { tenantId: access.tenantId, secretId, number: grant.number, userId: actor.id })))
+      if (
+        grant &&
+        !(await consumeRevealGrant(db, { tenantId: access.tenantId, secretId, number: grant.number, userId: actor.id }))
+      )
         throw grantGone(grant.number);
       await appendAuditEntry(db, {
         tenantId: access.tenantId,
@@ -605,7 +612,7 @@ export const secretsPaths: ZodOpenApiPathsObject = {
       operationId: 'addSecretVersion',
       summary: 'Set a new value (the previous one is kept until SECRET_VERSION_RETENTION ends)',
       description:
-        "A secret of an environment whose approval policy asks for an approval (by default `prod` and `production`): the value is staged in the secret store, not current, and `secret-change/<slug>/<secret>/<n>` waits for the approval (202); approved, it becomes the current version; rejected or expired, it is destroyed. Such a change is asked for by a person (an API key: 403).",
+        'A secret of an environment whose approval policy asks for an approval (by default `prod` and `production`): the value is staged in the secret store, not current, and `secret-change/<slug>/<secret>/<n>` waits for the approval (202); approved, it becomes the current version; rejected or expired, it is destroyed. Such a change is asked for by a person (an API key: 403).',
       security,
       requestParams: { path: SecretPath },
       requestBody: { content: { 'application/json': { schema: NewSecretVersionRequest } } },

@@ -25,7 +25,10 @@ import { findTenantSecret } from '../../db/repositories/tenant-secrets.ts';
 import { withTenantScope } from '../../db/scope.ts';
 import type { ApprovalPolicy } from '../../workflows/approvals/policy.ts';
 import { applicableRule } from '../../workflows/approvals/policy.ts';
-import type { changeSecretWithApproval, revealSecretWithApproval } from '../../workflows/secret-rotation/secret-approval.ts';
+import type {
+  changeSecretWithApproval,
+  revealSecretWithApproval,
+} from '../../workflows/secret-rotation/secret-approval.ts';
 import {
   SECRET_CHANGE_KIND,
   SECRET_REVEAL_KIND,
@@ -158,10 +161,14 @@ export async function startSecretApproval(deps: ApiDeps, args: StartArgs): Promi
     });
   } catch (error) {
     await withTenantScope(deps.dataSource, access.tenantId, (db) =>
-      updateSecretApproval(db, { secretId: secret.id, kind, number }, {
-        status: 'failed',
-        detail: 'The operation could not start.',
-      }),
+      updateSecretApproval(
+        db,
+        { secretId: secret.id, kind, number },
+        {
+          status: 'failed',
+          detail: 'The operation could not start.',
+        },
+      ),
     );
     throw error;
   }

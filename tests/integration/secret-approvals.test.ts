@@ -263,7 +263,9 @@ describe('production secrets wait for an approval', () => {
         rules: [
           {
             name: 'payments owners',
-            stages: [{ name: 'owner', approvers: { kind: 'role', role: 'owner', count: 1 }, expiresAfterMs: 3_600_000 }],
+            stages: [
+              { name: 'owner', approvers: { kind: 'role', role: 'owner', count: 1 }, expiresAfterMs: 3_600_000 },
+            ],
           },
         ],
       },

@@ -68,7 +68,11 @@ export function ApprovalCard({
             {approval.subject.kind === 'secret-change'
               ? 'A new value of a production secret, kept aside until approved (destroyed if not); the approval shows no value.'
               : 'A reveal of a production secret: approved, its requester may see the value once, shortly.'}{' '}
-            <Anchor component={Link} to={href('/operations/:operationId', { operationId: approval.operation.id })} size="sm">
+            <Anchor
+              component={Link}
+              to={href('/operations/:operationId', { operationId: approval.operation.id })}
+              size="sm"
+            >
               Its operation
             </Anchor>
           </Text>

@@ -3,8 +3,6 @@ import {
   Anchor,
   Badge,
   Button,
-  Code,
-  CopyButton,
   Group,
   Paper,
   PasswordInput,
@@ -196,9 +194,9 @@ export default function SecretPage({ loaderData, actionData }: Route.ComponentPr
         </SimpleGrid>
       </Paper>
       <Text size="sm" c="dimmed" data-testid="secret-approval-note">
-        In an environment whose approval policy asks for one (production, unless the tenant says otherwise), a new
-        value or a reveal waits for another member&apos;s approval: you land on its operation, where an approved
-        reveal is shown once.
+        In an environment whose approval policy asks for one (production, unless the tenant says otherwise), a new value
+        or a reveal waits for another member&apos;s approval: you land on its operation, where an approved reveal is
+        shown once.
       </Text>
       {actionData?.intent === 'reveal' ? <RevealedNotice result={actionData} /> : null}
       {canManage ? (
