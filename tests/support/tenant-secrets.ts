@@ -189,6 +189,7 @@ export function tenantSecretsSuite(store: 'local' | 'vault'): void {
           await call(people.owner, Secret, 'POST', base(), {
             name: 'OK_NAME',
             kind: 'generic',
+            environment: 'staging',
             value: newValue(`refused-${field}-${status}`),
             ...body,
           }),
