@@ -229,6 +229,8 @@ const ApiEnv = z.object({
   // kept before they are destroyed, and the shortest rotation policy a tenant may set.
   SECRET_VERSION_RETENTION: duration.default(30 * 86_400_000),
   SECRET_ROTATION_MINIMUM: duration.default(86_400_000),
+  // How long an approved reveal of a production secret may be used, once (docs/decisions/0035).
+  SECRET_REVEAL_GRANT_WINDOW: duration.default(15 * 60_000),
   // How often each API process destroys values past their retention for every tenant.
   SECRET_RETENTION_SWEEP_INTERVAL: duration.default(3_600_000),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (npm start generates one)').optional(),
@@ -271,6 +273,8 @@ const CheckedApiEnv = ApiEnv.superRefine((env, ctx) => {
     ctx.addIssue({ code: 'custom', path: ['SECRET_RETENTION_SWEEP_INTERVAL'], message: 'must be at least 1s' });
   if (env.SECRET_VERSION_RETENTION < 1_000)
     ctx.addIssue({ code: 'custom', path: ['SECRET_VERSION_RETENTION'], message: 'must be at least 1s' });
+  if (env.SECRET_REVEAL_GRANT_WINDOW < 1_000 || env.SECRET_REVEAL_GRANT_WINDOW > 86_400_000)
+    ctx.addIssue({ code: 'custom', path: ['SECRET_REVEAL_GRANT_WINDOW'], message: 'must be from 1s to 1d' });
   // The reconciliation reads windows back for METERING_CORRECTION_WINDOW and 14 days more (and
   // a day to settle): their events must still be there.
   if (env.USAGE_RETENTION < Math.max(50 * 86_400_000, env.METERING_CORRECTION_WINDOW + 15 * 86_400_000))
@@ -411,6 +415,7 @@ export function readApiConfig(env: Env) {
         versionRetentionMs: parsed.SECRET_VERSION_RETENTION,
         rotationMinimumMs: parsed.SECRET_ROTATION_MINIMUM,
         retentionSweepIntervalMs: parsed.SECRET_RETENTION_SWEEP_INTERVAL,
+        revealGrantWindowMs: parsed.SECRET_REVEAL_GRANT_WINDOW,
       },
       webhooks: {
         allowInsecureUrls: parsed.WEBHOOK_ALLOW_INSECURE_URLS,

@@ -156,6 +156,8 @@ export interface ApiDeps {
       rotationMinimumMs: number;
       /** SECRET_RETENTION_SWEEP_INTERVAL: how often this process destroys what is past its retention. */
       retentionSweepIntervalMs: number;
+      /** SECRET_REVEAL_GRANT_WINDOW: how long an approved reveal of a production secret may be used. */
+      revealGrantWindowMs: number;
     };
     webhooks: {
       /** WEBHOOK_ALLOW_INSECURE_URLS: http:// endpoints (development only). */

@@ -5,8 +5,11 @@ import type { ApprovalPolicy as ApprovalPolicyShape } from '../workflows/approva
 import { APPROVAL_RISKS, APPROVER_ROLES } from '../workflows/approvals/policy.ts';
 import { TenantPath } from './common.ts';
 
-/** What approval requests can be about: a tenant being provisioned, a promotion, a plan change. */
-export const APPROVAL_SUBJECT_KINDS = ['tenant', 'promotion', 'plan-change'] as const;
+/**
+ * What approval requests can be about: a tenant being provisioned, a promotion, a plan change,
+ * a new value or a reveal of a secret of a production(-protected) environment.
+ */
+export const APPROVAL_SUBJECT_KINDS = ['tenant', 'promotion', 'plan-change', 'secret-change', 'secret-reveal'] as const;
 export type ApprovalSubjectKind = (typeof APPROVAL_SUBJECT_KINDS)[number];
 
 const Slug = TenantPath.shape.slug;

@@ -4,6 +4,7 @@
 // the audited reveal.
 import { z } from 'zod';
 import { duration, TenantPath } from './common.ts';
+import { OperationStarted } from './operations.ts';
 
 /**
  * What a secret is for. Rotation (a later workflow) has one strategy per kind; kinds Atrium
@@ -83,6 +84,10 @@ export const RevealSecretRequest = z
       .positive('Must be 1 or more.')
       .optional()
       .meta({ description: 'An older version still in its retention period; default: the current one.' }),
+    grant: z.int('Must be a whole number.').positive('Must be 1 or more.').optional().meta({
+      description:
+        'A production secret: the number of your approved reveal request (`secret-reveal/<tenant>/<secret>/<n>`); usable once, within SECRET_REVEAL_GRANT_WINDOW.',
+    }),
   })
   .meta({ id: 'RevealSecretRequest' });
 export type RevealSecretRequest = z.infer<typeof RevealSecretRequest>;
@@ -182,3 +187,19 @@ export function secretBodyFromForm(form: SecretForm): CreateSecretRequest {
     rotationPolicy: form.rotation ? { every: form.rotation } : null,
   };
 }
+
+/**
+ * A new value or a reveal of a secret whose environment's approval policy asks for an approval
+ * (docs/decisions/0035): 202 with the operation (`secret-change/…` or `secret-reveal/…`) and
+ * the approval request. A change's value is staged, not current, until the approval.
+ */
+export const SecretApprovalStarted = OperationStarted.extend({
+  kind: z.enum(['change', 'reveal']),
+  number: z.int().positive().meta({ description: 'The change’s or reveal’s number (a reveal grant names it).' }),
+  approval: z.object({
+    requestId: z.string(),
+    rule: z.string().meta({ description: 'The rule of the environment’s policy that applies.' }),
+    environment: z.string(),
+  }),
+}).meta({ id: 'SecretApprovalStarted' });
+export type SecretApprovalStarted = z.infer<typeof SecretApprovalStarted>;

@@ -142,6 +142,22 @@ export const OPERATION_CATALOGUE = {
     scope: 'tenant',
     label: 'Scheduled secret rotation',
   }),
+  // Production secrets (docs/decisions/0035): a new value or a reveal that waits for the approval
+  // the secret's environment's policy asks for; numbered per secret.
+  'secret-change': entry<{ slug: string; secretId: string; number: number }>({
+    family: 'secret-rotation',
+    workflowType: 'changeSecretWithApproval',
+    workflowId: ({ slug, secretId, number }) => `secret-change/${slug}/${secretId}/${number}`,
+    scope: 'tenant',
+    label: 'Secret change (approval)',
+  }),
+  'secret-reveal': entry<{ slug: string; secretId: string; number: number }>({
+    family: 'secret-rotation',
+    workflowType: 'revealSecretWithApproval',
+    workflowId: ({ slug, secretId, number }) => `secret-reveal/${slug}/${secretId}/${number}`,
+    scope: 'tenant',
+    label: 'Secret reveal (approval)',
+  }),
   // Access-token signing-key rotation (docs/decisions/0030): platform-wide, one at a time per
   // deployment (its task queue prefix); each started by a platform admin under an id of its own.
   'signing-key-rotate': entry<{ deployment: string; rotationId: string }>({

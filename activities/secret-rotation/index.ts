@@ -1,7 +1,11 @@
 // The secret-rotation family's activities: rotateSecret's steps (activities/secret-rotation/
 // rotate.ts for the automatic strategies, reminder.ts for the manual one) and the Schedule's
-// claim. Strategies: strategies.ts. rotateSigningKey's steps: signing-keys.ts.
+// claim. Strategies: strategies.ts. rotateSigningKey's steps: signing-keys.ts. The changes and
+// reveals of production secrets that wait for an approval: approvals.ts, with the approval
+// primitive's activities (workflows/approvals/).
+import { createApprovalActivities } from '../approvals/index.ts';
 import type { ActivityDeps, ActivityFamily } from '../shared/deps.ts';
+import { createSecretApprovalActivities } from './approvals.ts';
 import { createClaimActivities } from './claim.ts';
 import { createReminderActivities } from './reminder.ts';
 import { createRotateActivities } from './rotate.ts';
@@ -13,6 +17,9 @@ export function createSecretRotationActivities(deps: ActivityDeps) {
     ...createRotateActivities(deps),
     ...createReminderActivities(deps),
     ...createSigningKeyActivities(deps),
+    ...createSecretApprovalActivities(deps),
+    // The approval primitive's, for production secrets' changes and reveals.
+    ...createApprovalActivities(deps),
   };
 }
 

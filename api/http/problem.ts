@@ -46,6 +46,11 @@ export const PROBLEM_TYPES = {
     title: "This version's value was destroyed when its retention period ended",
     status: 410,
   },
+  revealGrantGone: {
+    slug: 'reveal-grant-gone',
+    title: 'This reveal grant was used already or has expired',
+    status: 410,
+  },
   linkGone: { slug: 'link-gone', title: 'This link was used already or has expired', status: 410 },
   payloadTooLarge: { slug: 'payload-too-large', title: 'The request body is too large', status: 413 },
   unsupportedMediaType: {

@@ -9,12 +9,22 @@
 // transaction. The value is written first, to a version no row names yet; the row then
 // points at it. Should the transaction fail, the written version is never served (reveals
 // read the store version the row names) and is destroyed with the secret.
+//
+// Except for production secrets (docs/decisions/0035): when the secret's environment's approval
+// policy asks for an approval, a new value is staged at a store version no row names and a
+// workflow waits for the approval (api/secret-rotation/secret-approvals.ts); a reveal waits
+// likewise, and once approved its requester reveals once with the grant.
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { Request, Response } from 'express';
+import type { EntityManager } from 'typeorm';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { TenantPath } from '../../contracts/common.ts';
-import type { Secret as SecretView, SecretVersion } from '../../contracts/secrets.ts';
+import type {
+  Secret as SecretView,
+  SecretApprovalStarted as SecretApprovalStartedView,
+  SecretVersion,
+} from '../../contracts/secrets.ts';
 import {
   CreateSecretRequest,
   NewSecretVersionRequest,
@@ -23,11 +33,15 @@ import {
   Secret,
   SecretList,
   SecretListQuery,
+  SecretApprovalStarted,
   SecretPath,
   SecretVersionList,
   UpdateSecretRequest,
 } from '../../contracts/secrets.ts';
+import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
+import type { SecretApprovalRow } from '../../db/repositories/secret-approvals.ts';
+import { consumeRevealGrant, findSecretApproval } from '../../db/repositories/secret-approvals.ts';
 import type { TenantSecretRow, TenantSecretVersionRow } from '../../db/repositories/tenant-secrets.ts';
 import {
   addTenantSecretVersion,
@@ -43,6 +57,7 @@ import { withTenantScope } from '../../db/scope.ts';
 import { planDefinition } from '../../workflows/shared/plans.ts';
 import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
 import { purgeExpiredSecretVersions } from '../secret-retention.ts';
+import { approvalFor, refuseApiKey, startSecretApproval } from '../secret-rotation/secret-approvals.ts';
 import { syncRotationSchedule } from '../secret-rotation/schedules.ts';
 import type { TenantAccess } from '../auth/tenant-access.ts';
 import { readInTenantScope, requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
@@ -147,6 +162,44 @@ function checkRotationPolicy(
       ],
     });
   return { everySeconds: policy.every / 1_000, every: formatDuration(policy.every) };
+}
+
+const grantGone = (number: number) =>
+  new ProblemError('revealGrantGone', `Reveal grant ${number} was used already or has expired.`, {
+    errors: [{ path: 'grant', message: 'Ask for another reveal: it needs a new approval.' }],
+  });
+
+/**
+ * The caller's approved, unused, unexpired reveal grant (docs/decisions/0035), or the problem
+ * saying why not. Not used up here: the reveal's audit transaction uses it.
+ */
+async function usableGrant(
+  db: EntityManager,
+  tenantId: string,
+  secretId: string,
+  number: number,
+  actor: AuditActor,
+): Promise<SecretApprovalRow> {
+  const row = await findSecretApproval(db, { tenantId, secretId, kind: 'reveal', number });
+  if (!row)
+    throw new ProblemError('notFound', `Secret ${secretId} has no reveal request ${number}.`, {
+      errors: [{ path: 'grant', message: 'Name the number of your approved reveal request.' }],
+    });
+  if (row.requested_by !== actor.id || actor.type !== 'user')
+    throw new ProblemError('forbidden', `Reveal grant ${number} is not yours: only its requester may use it.`, {
+      errors: [{ path: 'grant', message: 'Ask for a reveal of your own.' }],
+    });
+  if (row.status === 'awaiting-approval')
+    throw new ProblemError('conflict', `Reveal request ${number} still waits for its approval.`, {
+      errors: [{ path: 'grant', message: 'Wait until an approver has approved it.' }],
+    });
+  if (row.status !== 'granted')
+    throw new ProblemError('conflict', `Reveal request ${number} was not approved (${row.status}).`, {
+      errors: [{ path: 'grant', message: row.detail ?? 'Ask for another reveal.' }],
+    });
+  if (row.grant_used_at || !row.grant_expires_at || row.grant_expires_at.getTime() <= Date.now())
+    throw grantGone(number);
+  return row;
 }
 
 export function secretsRouter(deps: ApiDeps): Router {
@@ -302,15 +355,36 @@ export function secretsRouter(deps: ApiDeps): Router {
     const { secretId } = parseParams(SecretPath, req);
     const body = parseBody(NewSecretVersionRequest, req);
     const access = tenantAccessOf(res);
-    const before = await withTenantScope(deps.dataSource, access.tenantId, (db) =>
-      findTenantSecret(db, access.tenantId, secretId),
-    );
-    if (!before) throw secretNotFound(secretId);
+    const { before, protection } = await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
+      const row = await findTenantSecret(db, access.tenantId, secretId);
+      if (!row) throw secretNotFound(secretId);
+      return { before: row, protection: await approvalFor(db, access.tenantId, row.environment) };
+    });
+    const actor = actorOf(req, res);
+    if (protection) refuseApiKey(actor, 'A new value');
     // Outside any transaction (no row lock held while the store answers); nothing reads this
-    // store version until the row below names it.
+    // store version until the row below names it. A production secret's value is staged here,
+    // and named by a version only once approved (docs/decisions/0035).
     const { version: storeVersion } = await deps.secretStore
       .write(before.store_path, { value: body.value })
       .catch(secretStoreProblem);
+    if (protection) {
+      const started = await startSecretApproval(deps, {
+        access,
+        secret: before,
+        protection,
+        actor,
+        change: { kind: 'change', stagedStoreVersion: storeVersion },
+      }).catch(async (error: unknown) => {
+        await deps.secretStore.destroyVersions(before.store_path, [storeVersion]).catch(() => undefined);
+        throw error;
+      });
+      res
+        .status(202)
+        .location(started.operation.links.self)
+        .json(started satisfies SecretApprovalStartedView);
+      return;
+    }
     const updated = await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
       const current = await findTenantSecret(db, access.tenantId, secretId, { lock: true });
       if (!current) throw secretNotFound(secretId);
@@ -353,13 +427,26 @@ export function secretsRouter(deps: ApiDeps): Router {
     const { secretId } = parseParams(SecretPath, req);
     const body = parseBody(RevealSecretRequest, req);
     const access = tenantAccessOf(res);
+    const actor = actorOf(req, res);
     const found = await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
       const secret = await findTenantSecret(db, access.tenantId, secretId);
       if (!secret) throw secretNotFound(secretId);
-      const version = await findTenantSecretVersion(db, secretId, body.version ?? secret.current_version);
-      return { secret, version };
+      // A production secret's reveal: with an approved grant, its version; without, an approval first.
+      const grant =
+        body.grant === undefined ? null : await usableGrant(db, access.tenantId, secretId, body.grant, actor);
+      if (grant && body.version !== undefined && body.version !== grant.reveal_version)
+        throw new ProblemError('validation', `Reveal grant ${body.grant} is for version ${grant.reveal_version}.`, {
+          errors: [{ path: 'version', message: 'Leave it out, or name the version the grant is for.' }],
+        });
+      const protection = grant ? null : await approvalFor(db, access.tenantId, secret.environment);
+      const version = await findTenantSecretVersion(
+        db,
+        secretId,
+        grant?.reveal_version ?? body.version ?? secret.current_version,
+      );
+      return { secret, version, grant, protection };
     });
-    const { secret, version } = found;
+    const { secret, version, grant, protection } = found;
     if (!version)
       throw new ProblemError('notFound', `Secret ${secretId} has no version ${body.version}.`, {
         errors: [{ path: 'version', message: `Choose a version from 1 to ${secret.current_version}.` }],
@@ -369,22 +456,48 @@ export function secretsRouter(deps: ApiDeps): Router {
         errors: [{ path: 'version', message: 'Its retention period has ended; reveal a newer version.' }],
       });
     if (version.purged_at) throw purged();
+    if (protection) {
+      refuseApiKey(actor, 'A reveal');
+      const started = await startSecretApproval(deps, {
+        access,
+        secret,
+        protection,
+        actor,
+        change: { kind: 'reveal', version: version.version },
+      });
+      res
+        .status(202)
+        .location(started.operation.links.self)
+        .json(started satisfies SecretApprovalStartedView);
+      return;
+    }
     const stored = await deps.secretStore
       .read(secret.store_path, { version: version.store_version })
       .catch(secretStoreProblem);
     const value = stored?.data.value;
     if (typeof value !== 'string') throw purged();
-    // The audit entry commits before the value leaves: a reveal that is not recorded is not answered.
-    await withTenantScope(deps.dataSource, access.tenantId, (db) =>
-      appendAuditEntry(db, {
+    // The audit entry commits before the value leaves: a reveal that is not recorded is not
+    // answered. A grant is used up in the same transaction (a second use is refused).
+    await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
+      if (
+        grant &&
+        !(await consumeRevealGrant(db, { tenantId: access.tenantId, secretId, number: grant.number, userId: actor.id }))
+      )
+        throw grantGone(grant.number);
+      await appendAuditEntry(db, {
         tenantId: access.tenantId,
-        actor: actorOf(req, res),
+        actor,
         action: 'secret.revealed',
         targetType: 'tenant_secret',
         targetId: secretId,
-        after: { name: secret.name, environment: secret.environment, version: version.version },
-      }),
-    );
+        after: {
+          name: secret.name,
+          environment: secret.environment,
+          version: version.version,
+          ...(grant ? { grant: grant.number, approvalRequest: grant.approval_request_id } : {}),
+        },
+      });
+    });
     deps.logger.info('Secret revealed', { secretId, version: version.version });
     res.set('Cache-Control', 'no-store').json({ secretId, version: version.version, value } satisfies RevealedSecret);
   });
@@ -498,12 +611,18 @@ export const secretsPaths: ZodOpenApiPathsObject = {
     post: {
       operationId: 'addSecretVersion',
       summary: 'Set a new value (the previous one is kept until SECRET_VERSION_RETENTION ends)',
+      description:
+        'A secret of an environment whose approval policy asks for an approval (by default `prod` and `production`): the value is staged in the secret store, not current, and `secret-change/<slug>/<secret>/<n>` waits for the approval (202); approved, it becomes the current version; rejected or expired, it is destroyed. Such a change is asked for by a person (an API key: 403).',
       security,
       requestParams: { path: SecretPath },
       requestBody: { content: { 'application/json': { schema: NewSecretVersionRequest } } },
       responses: {
         201: { description: 'The secret at its new version.', content: { 'application/json': { schema: Secret } } },
-        ...problemResponses(400, 401, 403, 404, 415, 422, 503),
+        202: {
+          description: 'A production secret: the change waits for its approval.',
+          content: { 'application/json': { schema: SecretApprovalStarted } },
+        },
+        ...problemResponses(400, 401, 403, 404, 409, 415, 422, 503),
       },
     },
   },
@@ -511,6 +630,8 @@ export const secretsPaths: ZodOpenApiPathsObject = {
     post: {
       operationId: 'revealSecret',
       summary: "Reveal a secret's value (permission secrets.reveal; every reveal is in the audit log)",
+      description:
+        'A secret of an environment whose approval policy asks for an approval: without `grant`, `secret-reveal/<slug>/<secret>/<n>` waits for the approval (202); approved, its requester reveals once with `grant: <n>` within SECRET_REVEAL_GRANT_WINDOW (used or expired: 410 `reveal-grant-gone`; not approved (yet): 409; another person’s: 403).',
       security,
       requestParams: { path: SecretPath },
       requestBody: { content: { 'application/json': { schema: RevealSecretRequest } } },
@@ -519,7 +640,11 @@ export const secretsPaths: ZodOpenApiPathsObject = {
           description: 'The value (Cache-Control: no-store).',
           content: { 'application/json': { schema: RevealedSecret } },
         },
-        ...problemResponses(400, 401, 403, 404, 410, 415, 422, 503),
+        202: {
+          description: 'A production secret: the reveal waits for its approval.',
+          content: { 'application/json': { schema: SecretApprovalStarted } },
+        },
+        ...problemResponses(400, 401, 403, 404, 409, 410, 415, 422, 503),
       },
     },
   },

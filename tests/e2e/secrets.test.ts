@@ -81,6 +81,8 @@ describe('portal: tenant secrets', () => {
 
     await form.getByRole('textbox', { name: 'Name' }).fill('DATABASE_PASSWORD');
     await form.getByRole('combobox', { name: 'Kind' }).selectOption('database-password');
+    // Not production: production's values and reveals wait for an approval (secret-approvals e2e).
+    await form.getByRole('textbox', { name: 'Environment' }).fill('staging');
     await form.getByLabel('Value').fill('first-value-of-the-browser-test');
     await form.getByRole('textbox', { name: 'Consumers' }).fill('deployment/web\njob/nightly');
     await form.getByRole('textbox', { name: 'Rotate every' }).fill('30d');
@@ -126,7 +128,7 @@ describe('portal: tenant secrets', () => {
   it('works at phone width; a developer sets values but cannot reveal', async () => {
     const created = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${slug}/secrets`, {
       headers: owner.headers,
-      json: { name: 'SMTP_PASSWORD', kind: 'generic', value: 'phone-width-value' },
+      json: { name: 'SMTP_PASSWORD', kind: 'generic', environment: 'staging', value: 'phone-width-value' },
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const page = await pageFor(developer, { width: 390, height: 844 });
@@ -148,7 +150,13 @@ describe('portal: tenant secrets', () => {
   it('rotates now from the portal at phone width and shows which consumers were verified', async () => {
     const created = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${slug}/secrets`, {
       headers: owner.headers,
-      json: { name: 'ROTATED_TOKEN', kind: 'generic', value: 'rotated-token-first-value', consumers: ['web'] },
+      json: {
+        name: 'ROTATED_TOKEN',
+        kind: 'generic',
+        environment: 'staging',
+        value: 'rotated-token-first-value',
+        consumers: ['web'],
+      },
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const page = await pageFor(owner, { width: 390, height: 844 });

@@ -121,7 +121,7 @@ describe('the secret scan of logs, histories, answers and tables', () => {
 
     // A tenant secret: created, a new version, revealed (the reveal is designated).
     const secret = await send('POST', `${base}/secrets`, {
-      json: { name: 'SCAN_TOKEN', kind: 'api-key', value: fresh('secret-value') },
+      json: { name: 'SCAN_TOKEN', kind: 'api-key', environment: 'staging', value: fresh('secret-value') },
     });
     assert.equal(secret.status, 201, JSON.stringify(secret.body));
     known.secretId = secret.body.id;

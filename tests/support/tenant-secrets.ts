@@ -142,7 +142,9 @@ export function tenantSecretsSuite(store: 'local' | 'vault'): void {
         await call(people.owner, Secret, 'POST', base(), {
           name: 'STRIPE_API_KEY',
           kind: 'api-key',
-          environment: 'production',
+          // Not production: changes and reveals happen at once (production's wait for an
+          // approval: tests/integration/secret-approvals.test.ts).
+          environment: 'staging',
           description: 'Payments',
           value: newValue('first'),
           consumers: ['deployment/web', 'job/invoices'],
@@ -187,6 +189,7 @@ export function tenantSecretsSuite(store: 'local' | 'vault'): void {
           await call(people.owner, Secret, 'POST', base(), {
             name: 'OK_NAME',
             kind: 'generic',
+            environment: 'staging',
             value: newValue(`refused-${field}-${status}`),
             ...body,
           }),
@@ -341,6 +344,7 @@ export function tenantSecretsSuite(store: 'local' | 'vault'): void {
         await call(people.owner, Secret, 'POST', base(), {
           name: 'STRIPE_API_KEY',
           kind: 'api-key',
+          environment: 'staging',
           value: newValue('replacement'),
         }),
         201,

@@ -110,10 +110,16 @@ describe('configuration', () => {
       versionRetentionMs: 30 * 86_400_000,
       rotationMinimumMs: 86_400_000,
       retentionSweepIntervalMs: 3_600_000,
+      revealGrantWindowMs: 15 * 60_000,
     });
     assert.deepEqual(
       readApiConfig({ ...base, SECRET_VERSION_RETENTION: '3s', SECRET_ROTATION_MINIMUM: '10s' }).settings.secrets,
-      { versionRetentionMs: 3_000, rotationMinimumMs: 10_000, retentionSweepIntervalMs: 3_600_000 },
+      {
+        versionRetentionMs: 3_000,
+        rotationMinimumMs: 10_000,
+        retentionSweepIntervalMs: 3_600_000,
+        revealGrantWindowMs: 15 * 60_000,
+      },
     );
     assert.throws(
       () => readApiConfig({ ...base, SECRET_VERSION_RETENTION: 'a month', SECRET_ROTATION_MINIMUM: '500ms' }),

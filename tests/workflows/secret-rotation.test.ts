@@ -20,6 +20,7 @@ import type { RotationPlan } from '../../workflows/secret-rotation/contract.ts';
 import type { ApiProcessCheck } from '../../workflows/secret-rotation/contract.ts';
 import type { rotateSecret, rotateSigningKey, scheduledSecretRotation } from '../../workflows/secret-rotation/index.ts';
 import { getProgressQuery } from '../../workflows/shared/operation.contract.ts';
+import { approvalStandIns } from '../support/approvals.ts';
 import type { WorkflowHarness } from '../support/workflow-harness.ts';
 import { startWorkflowHarness, TEST_TIMINGS } from '../support/workflow-harness.ts';
 
@@ -51,6 +52,12 @@ const succeed = {
   switchSigningKey: () => Promise.reject(new Error('not a signing-key rotation')),
   removeRetiredSigningKey: () => Promise.reject(new Error('not a signing-key rotation')),
   withdrawNextSigningKey: () => Promise.reject(new Error('not a signing-key rotation')),
+  // Production secrets' changes and reveals: tests/integration/secret-approvals.test.ts runs them for real.
+  applyStagedSecretVersion: () => Promise.reject(new Error('not a secret change')),
+  discardStagedSecretVersion: () => Promise.reject(new Error('not a secret change')),
+  grantSecretReveal: () => Promise.reject(new Error('not a secret reveal')),
+  refuseSecretReveal: () => Promise.reject(new Error('not a secret reveal')),
+  ...approvalStandIns(() => []),
 } satisfies SecretRotationActivities;
 
 describe('rotateSecret (activity stand-ins)', () => {

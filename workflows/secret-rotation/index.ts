@@ -2,3 +2,4 @@
 export { rotateSecret } from './rotate-secret.ts';
 export { rotateSigningKey } from './rotate-signing-key.ts';
 export { scheduledSecretRotation } from './scheduled-secret-rotation.ts';
+export { changeSecretWithApproval, revealSecretWithApproval } from './secret-approval.ts';

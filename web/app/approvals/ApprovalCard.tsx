@@ -63,6 +63,20 @@ export function ApprovalCard({
             </Anchor>
           </Text>
         ) : null}
+        {approval.subject.kind === 'secret-change' || approval.subject.kind === 'secret-reveal' ? (
+          <Text size="sm" data-testid="approval-secret">
+            {approval.subject.kind === 'secret-change'
+              ? 'A new value of a production secret, kept aside until approved (destroyed if not); the approval shows no value.'
+              : 'A reveal of a production secret: approved, its requester may see the value once, shortly.'}{' '}
+            <Anchor
+              component={Link}
+              to={href('/operations/:operationId', { operationId: approval.operation.id })}
+              size="sm"
+            >
+              Its operation
+            </Anchor>
+          </Text>
+        ) : null}
         {approval.subject.kind === 'plan-change' ? (
           <Text size="sm" data-testid="approval-plan-change">
             The plan it moves to needs a platform admin&apos;s approval, as signing up on it does; approved, the change

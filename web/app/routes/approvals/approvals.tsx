@@ -75,6 +75,8 @@ export default function ApprovalsPage({ loaderData, actionData }: Route.Componen
               { value: 'tenant', label: 'Tenant' },
               { value: 'promotion', label: 'Promotion' },
               { value: 'plan-change', label: 'Plan change' },
+              { value: 'secret-change', label: 'Secret value' },
+              { value: 'secret-reveal', label: 'Secret reveal' },
             ]}
           />
           <TextInput name="tenant" label="Tenant (slug)" size="xs" w={180} defaultValue={filters.tenant} />

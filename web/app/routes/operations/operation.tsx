@@ -1,13 +1,14 @@
 import { Anchor, Breadcrumbs, Stack, Text } from '@mantine/core';
-import { href, Link } from 'react-router';
+import { data, href, Link, redirect } from 'react-router';
 import type { Route } from './+types/operation';
 import { callApi, loadFromApi } from '../../api/client.server.ts';
-import type { Operation, OperationTrace, TenantPage } from '../../../../contracts/index.ts';
+import type { Operation, OperationTrace, Problem, RevealedSecret, TenantPage } from '../../../../contracts/index.ts';
 import { problemTypeUri } from '../../../../contracts/index.ts';
 import { OperationView } from '../../components/operations/OperationView.tsx';
 import type { TraceState } from '../../components/operations/TraceWaterfall.tsx';
 import { TraceWaterfall } from '../../components/operations/TraceWaterfall.tsx';
-import { requireUser } from '../../session.server.ts';
+import { SecretApprovalPanel, secretApprovalOf } from '../../secret-rotation/SecretApprovalPanel.tsx';
+import { loginPath, requireUser } from '../../session.server.ts';
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [
   { title: `${loaderData?.operation.id ?? 'Operation'} · Atrium` },
@@ -46,7 +47,25 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
   };
 }
 
-export default function OperationPage({ loaderData }: Route.ComponentProps) {
+/** An approved reveal of a production secret (docs/decisions/0035): the value, this once. */
+export async function action({ context, params, request }: Route.ActionArgs) {
+  const { accessToken } = await requireUser(request, context);
+  const subject = secretApprovalOf(params.operationId);
+  if (!subject || subject.kind !== 'reveal') throw data(null, { status: 404 });
+  const result = await callApi<RevealedSecret>(
+    context,
+    `/api/v1/tenants/${encodeURIComponent(subject.slug)}/secrets/${encodeURIComponent(subject.secretId)}/reveal`,
+    { method: 'POST', token: accessToken, body: { grant: subject.number } },
+  );
+  if (!result.ok && result.status === 401) throw redirect(loginPath(request));
+  // The value goes back in this answer only: it is not in the loader, so a reload shows it no more.
+  return data<{ revealed: RevealedSecret | null; problem: Problem | null }>(
+    { revealed: result.ok ? result.body : null, problem: result.ok ? null : result.problem },
+    { status: result.ok ? 200 : result.status, headers: { 'Cache-Control': 'no-store' } },
+  );
+}
+
+export default function OperationPage({ loaderData, actionData }: Route.ComponentProps) {
   const { operation, traceState, tenantSlug, tenantName, platformAdmin, operator } = loaderData;
   return (
     <Stack gap="md">
@@ -89,6 +108,7 @@ export default function OperationPage({ loaderData }: Route.ComponentProps) {
           This operation
         </Text>
       </Breadcrumbs>
+      <SecretApprovalPanel operation={operation} result={actionData} />
       {/* Keyed by id: moving to another operation starts a fresh view with its own stream. */}
       <OperationView key={operation.id} initial={operation} showTemporalUi={operator} />
       <TraceWaterfall state={traceState} />

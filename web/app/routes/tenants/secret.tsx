@@ -3,8 +3,6 @@ import {
   Anchor,
   Badge,
   Button,
-  Code,
-  CopyButton,
   Group,
   Paper,
   PasswordInput,
@@ -22,6 +20,7 @@ import type {
   Problem,
   RevealedSecret,
   Secret,
+  SecretApprovalStarted,
   SecretVersion,
   SecretVersionList,
 } from '../../../../contracts/index.ts';
@@ -30,6 +29,7 @@ import { callApi } from '../../api/client.server.ts';
 import { resultOrThrow } from '../../api/result.server.ts';
 import { TenantNav } from '../../components/tenants/TenantNav.tsx';
 import { Timestamp } from '../../components/Timestamp.tsx';
+import { RevealedNotice } from '../../secret-rotation/RevealedNotice.tsx';
 import { SecretRotationPanel } from '../../secret-rotation/SecretRotationPanel.tsx';
 import type { RotationActionResult } from '../../secret-rotation/rotation.server.ts';
 import { loadRotations, rotationAction } from '../../secret-rotation/rotation.server.ts';
@@ -62,6 +62,10 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
   };
 }
 
+/** Lands on the operation of a change or reveal that waits for an approval (docs/decisions/0035). */
+const awaitingApproval = (started: SecretApprovalStarted) =>
+  redirect(href('/operations/:operationId', { operationId: started.operation.id }));
+
 type ActionResult =
   | { intent: 'version'; secret: Secret | null; problem: Problem | null; fieldErrors: Record<string, string> }
   | { intent: 'reveal'; revealed: RevealedSecret | null; problem: Problem | null }
@@ -80,15 +84,21 @@ export async function action({ context, params, request }: Route.ActionArgs) {
   }
   if (form.intent === 'reveal') {
     const version = typeof form.version === 'string' && form.version ? Number(form.version) : undefined;
-    const result = await callApi<RevealedSecret>(context, `${path}/reveal`, {
+    const result = await callApi<RevealedSecret | SecretApprovalStarted>(context, `${path}/reveal`, {
       method: 'POST',
       token: accessToken,
       body: version === undefined ? {} : { version },
     });
     if (!result.ok && result.status === 401) throw signedOut();
+    // A production secret: the reveal waits for an approval; its operation page reveals once approved.
+    if (result.ok && 'operation' in result.body) throw awaitingApproval(result.body);
     // The value goes back in this answer only: it is not in the loader, so a reload shows it no more.
     return data<ActionResult>(
-      { intent: 'reveal', revealed: result.ok ? result.body : null, problem: result.ok ? null : result.problem },
+      {
+        intent: 'reveal',
+        revealed: result.ok ? (result.body as RevealedSecret) : null,
+        problem: result.ok ? null : result.problem,
+      },
       { status: result.ok ? 200 : result.status, headers: { 'Cache-Control': 'no-store' } },
     );
   }
@@ -104,11 +114,13 @@ export async function action({ context, params, request }: Route.ActionArgs) {
       { intent: 'version', secret: null, problem: null, fieldErrors: { value: parsed.error.issues[0]!.message } },
       { status: 422 },
     );
-  const result = await callApi<Secret>(context, `${path}/versions`, {
+  const result = await callApi<Secret | SecretApprovalStarted>(context, `${path}/versions`, {
     method: 'POST',
     token: accessToken,
     body: parsed.data,
   });
+  // A production secret: the value is staged until an approver approves it, on the operation's page.
+  if (result.ok && 'operation' in result.body) throw awaitingApproval(result.body);
   if (!result.ok) {
     if (result.status === 401) throw signedOut();
     const fieldErrors = Object.fromEntries((result.problem.errors ?? []).map((e) => [e.path, e.message]));
@@ -118,7 +130,7 @@ export async function action({ context, params, request }: Route.ActionArgs) {
     );
   }
   return data<ActionResult>(
-    { intent: 'version', secret: result.body, problem: null, fieldErrors: {} },
+    { intent: 'version', secret: result.body as Secret, problem: null, fieldErrors: {} },
     { status: 201 },
   );
 }
@@ -181,6 +193,11 @@ export default function SecretPage({ loaderData, actionData }: Route.ComponentPr
           </Fact>
         </SimpleGrid>
       </Paper>
+      <Text size="sm" c="dimmed" data-testid="secret-approval-note">
+        In an environment whose approval policy asks for one (production, unless the tenant says otherwise), a new value
+        or a reveal waits for another member&apos;s approval: you land on its operation, where an approved reveal is
+        shown once.
+      </Text>
       {actionData?.intent === 'reveal' ? <RevealedNotice result={actionData} /> : null}
       {canManage ? (
         <NewVersionForm result={actionData?.intent === 'version' ? actionData : undefined} version={secret.version} />
@@ -219,41 +236,6 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
       </Text>
       <div>{children}</div>
     </div>
-  );
-}
-
-/** The revealed value, shown this once: it is in the action's answer only, never in the page's data. */
-function RevealedNotice({ result }: { result: { revealed: RevealedSecret | null; problem: Problem | null } }) {
-  const [hidden, setHidden] = useState(false);
-  if (result.problem)
-    return (
-      <Alert color="red" title={result.problem.title} data-testid="reveal-problem">
-        {result.problem.detail}
-      </Alert>
-    );
-  if (!result.revealed || hidden) return null;
-  const { value, version } = result.revealed;
-  return (
-    <Alert color="yellow" title={`Version ${version}, revealed`} data-testid="revealed-secret">
-      <Stack gap="xs">
-        <Text size="sm">This reveal is in the audit log. The value is not shown again after you leave or hide it.</Text>
-        <Code block data-testid="revealed-value" style={{ wordBreak: 'break-all', whiteSpace: 'pre-wrap' }}>
-          {value}
-        </Code>
-        <Group gap="xs">
-          <CopyButton value={value}>
-            {({ copied, copy }) => (
-              <Button size="xs" variant="light" onClick={copy}>
-                {copied ? 'Copied' : 'Copy'}
-              </Button>
-            )}
-          </CopyButton>
-          <Button size="xs" variant="subtle" onClick={() => setHidden(true)}>
-            Hide
-          </Button>
-        </Group>
-      </Stack>
-    </Alert>
   );
 }
 
