@@ -1,8 +1,9 @@
 // The secret-rotation family's activities: rotateSecret's steps (activities/secret-rotation/
 // rotate.ts for the automatic strategies, reminder.ts for the manual one) and the Schedule's
-// claim. Strategies: strategies.ts. rotateSigningKey's steps: signing-keys.ts.
+// claim. Strategies: strategies.ts. rotateSigningKey's steps: signing-keys.ts; rotateDatabaseLogin's: database-login.ts.
 import type { ActivityDeps, ActivityFamily } from '../shared/deps.ts';
 import { createClaimActivities } from './claim.ts';
+import { createDatabaseLoginActivities } from './database-login.ts';
 import { createReminderActivities } from './reminder.ts';
 import { createRotateActivities } from './rotate.ts';
 import { createSigningKeyActivities } from './signing-keys.ts';
@@ -13,6 +14,7 @@ export function createSecretRotationActivities(deps: ActivityDeps) {
     ...createRotateActivities(deps),
     ...createReminderActivities(deps),
     ...createSigningKeyActivities(deps),
+    ...createDatabaseLoginActivities(deps),
   };
 }
 

@@ -211,7 +211,10 @@ export class AddTenantOwnerRoles1765420000000 implements MigrationInterface {
       END $$`);
 
     await queryRunner.query(`REVOKE ALL ON FUNCTION atrium_ensure_tenant_roles(uuid) FROM PUBLIC`);
-    for (const fn of ['atrium_set_tenant_login_password(uuid, text, text)', 'atrium_disable_tenant_login(uuid, text)']) {
+    for (const fn of [
+      'atrium_set_tenant_login_password(uuid, text, text)',
+      'atrium_disable_tenant_login(uuid, text)',
+    ]) {
       await queryRunner.query(`REVOKE ALL ON FUNCTION ${fn} FROM PUBLIC`);
       await queryRunner.query(`GRANT EXECUTE ON FUNCTION ${fn} TO atrium_app`);
     }

@@ -92,6 +92,8 @@ describe('workflow replay', () => {
         'scheduled-secret-rotation-completed',
         'rotate-signing-key-completed',
         'rotate-signing-key-withdrawn',
+        'rotate-database-login-completed',
+        'rotate-database-login-rolled-back',
         'provision-tenant-plan-environments',
         'create-environment-completed',
         'create-environment-failed',
