@@ -235,9 +235,10 @@ export function createDatabaseLoginActivities(deps: ActivityDeps) {
             .catch((error: unknown) => {
               throw roleFunctionFailure(error);
             });
-          await audit('tenant.database_login_password_set', 'database_role', pending.toLogin, {
-            rotation: ref.rotationId,
-          });
+          if (!(await auditedRotation(db, ref, 'tenant.database_login_password_set')))
+            await audit('tenant.database_login_password_set', 'database_role', pending.toLogin, {
+              rotation: ref.rotationId,
+            });
         });
       });
     },
@@ -262,13 +263,14 @@ export function createDatabaseLoginActivities(deps: ActivityDeps) {
         ];
         const namespaces = await applyToNamespaces(step, ref, data);
         consumers.push(...namespaces.applied);
-        await step.locked(({ audit }) =>
-          audit('tenant.database_login_consumers_updated', 'database_role', pending.toLogin, {
-            rotation: ref.rotationId,
-            consumers: consumers.map((c) => c.consumer),
-            cluster: namespaces.skipped,
-          }),
-        );
+        await step.locked(async ({ db, audit }) => {
+          if (!(await auditedRotation(db, ref, 'tenant.database_login_consumers_updated')))
+            await audit('tenant.database_login_consumers_updated', 'database_role', pending.toLogin, {
+              rotation: ref.rotationId,
+              consumers: consumers.map((c) => c.consumer),
+              cluster: namespaces.skipped,
+            });
+        });
         return { consumers };
       });
     },
@@ -306,12 +308,20 @@ export function createDatabaseLoginActivities(deps: ActivityDeps) {
             });
           }
         const failed = consumers.filter((c) => c.outcome !== 'verified');
-        await step.locked(({ audit }) =>
-          audit('tenant.database_login_consumers_verified', 'database_role', pending.toLogin, {
-            rotation: ref.rotationId,
-            consumers: consumers.map(({ consumer, outcome }) => ({ consumer, outcome })),
-          }),
-        );
+        // Each distinct answer is audited once: a retry that finds the same adds nothing.
+        const outcomes = consumers.map(({ consumer, outcome }) => ({ consumer, outcome }));
+        await step.locked(async ({ db, audit }) => {
+          const [seen] = await db.query<unknown[]>(
+            `SELECT 1 FROM audit_log WHERE tenant_id = $1 AND action = 'tenant.database_login_consumers_verified'
+               AND after->>'rotation' = $2 AND after->'consumers' = $3::jsonb LIMIT 1`,
+            [ref.tenantId, ref.rotationId, JSON.stringify(outcomes)],
+          );
+          if (!seen)
+            await audit('tenant.database_login_consumers_verified', 'database_role', pending.toLogin, {
+              rotation: ref.rotationId,
+              consumers: outcomes,
+            });
+        });
         const message = failed.length
           ? `Verify failed for ${failed.map((c) => `${c.consumer} (${c.detail ?? c.outcome})`).join(', ')}.`
           : `${consumers.length} consumer(s) connected as ${pending.toLogin}.`;
