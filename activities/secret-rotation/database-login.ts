@@ -1,5 +1,5 @@
 // rotateDatabaseLogin's steps (the `database-login` strategy, docs/decisions/0032): a tenant has
-// two login roles that both act as its owner role, used alternately. A rotation gives the idle
+// two login roles with its owner role's privileges (INHERIT), used alternately. A rotation gives the idle
 // login a new password (PostgreSQL gets only its SCRAM verifier), hands the new credentials to
 // every consumer (the secret store entry `tenants/<slug>/database`, which the tenant's services
 // reread on each new connection; the Kubernetes Secret `tenant-database` in each of its

@@ -1,6 +1,6 @@
 // rotateDatabaseLogin: rotates a tenant's database login with no moment without a working login
 // (workflows/secret-rotation/contract.ts; docs/decisions/0032). The tenant has two logins that
-// both act as its owner role. The idle one gets a new password while the one in use is left
+// both have its owner role's privileges. The idle one gets a new password while the one in use is left
 // alone; every consumer is handed the new credentials and proven to connect with them; only
 // then is the new login current, and the old one keeps working for the overlap window before
 // it is disabled. A failed step before the switch rolls back: the consumers get the old
