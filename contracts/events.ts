@@ -213,6 +213,28 @@ export const EVENT_CATALOGUE = {
     description:
       'A rotation did not finish: rolled back (the old version is current and still valid), failed before it changed anything, or a manual rotation nobody confirmed.',
   }),
+  'database_login.rotated': event({
+    type: 'database_login.rotated',
+    version: 1,
+    payload: z.object({
+      rotationId: z.string(),
+      fromLogin: z.string(),
+      toLogin: z.string(),
+      verified: z.array(z.string()),
+      oldValidUntil: z.iso.datetime(),
+    }),
+    permission: 'tenant.read',
+    description:
+      "The tenant's database login was rotated (docs/decisions/0032): every consumer connected as the new login, now current; the old login keeps working until oldValidUntil (never a password).",
+  }),
+  'database_login.rotation_failed': event({
+    type: 'database_login.rotation_failed',
+    version: 1,
+    payload: z.object({ rotationId: z.string(), currentLogin: z.string().nullable(), reason: z.string() }),
+    permission: 'tenant.read',
+    description:
+      "A rotation of the tenant's database login was rolled back: the login in use before is current and still valid.",
+  }),
   'promotion.succeeded': event({
     type: 'promotion.succeeded',
     version: 1,

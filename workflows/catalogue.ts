@@ -167,6 +167,14 @@ export const OPERATION_CATALOGUE = {
     scope: 'platform',
     label: 'Signing-key rotation',
   }),
+  // A tenant's database login (docs/decisions/0032): each rotation under an id of its own.
+  'database-login-rotate': entry<{ slug: string; rotationId: string }>({
+    family: 'secret-rotation',
+    workflowType: 'rotateDatabaseLogin',
+    workflowId: ({ slug, rotationId }) => `database-login-rotate/${slug}/${rotationId}`,
+    scope: 'tenant',
+    label: 'Database login rotation',
+  }),
   // Environments (docs/decisions/0019): a name is reused after a delete, so each ID may run again once closed.
   'environment-create': entry<{ slug: string; environment: string }>({
     family: 'environments',

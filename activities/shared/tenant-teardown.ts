@@ -27,9 +27,19 @@ export interface TeardownInput {
   slug: string;
 }
 
-/** The login role of a tenant's schema (≤ 53 characters: slugs are ≤ 40). */
+/** The login role of a tenant's schema (≤ 53 characters: slugs are ≤ 40); login A of the two (docs/decisions/0032). */
 export function tenantLoginRoleName(slug: string): string {
   return `${tenantSchemaName(slug)}_login`;
+}
+
+/** The tenant's two login roles, used alternately by rotations (docs/decisions/0032); ≤ 55 characters. */
+export function tenantLoginRoleNames(slug: string): readonly [string, string] {
+  return [tenantLoginRoleName(slug), `${tenantSchemaName(slug)}_login_b`];
+}
+
+/** The NOLOGIN role that owns the tenant's objects; both logins become it on connect. */
+export function tenantOwnerRoleName(slug: string): string {
+  return `${tenantSchemaName(slug)}_owner`;
 }
 
 export function tenantDatabaseSecretPath(slug: string): string {
@@ -68,7 +78,7 @@ export interface BillingTeardown {
 
 export function createTenantTeardown({ secretStore, billing, cluster }: TeardownDeps) {
   return {
-    /** Drops the login role (with what it owns), the schema and the database password. */
+    /** Drops the tenant's roles (both logins and the owner, with what they own), the schema and the database password. */
     async dropDatabase({ db, audit }: StepTransaction, input: TeardownInput): Promise<DatabaseTeardown> {
       const schemaName = tenantSchemaName(input.slug);
       const roleName = tenantLoginRoleName(input.slug);

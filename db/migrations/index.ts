@@ -46,6 +46,7 @@ import { CreateMeteringReconciliation1765370000000 } from './1765370000000-Creat
 import { PruneReconciledUsageEvents1765380000000 } from './1765380000000-PruneReconciledUsageEvents.ts';
 import { CreateApiProcesses1765390000000 } from './1765390000000-CreateApiProcesses.ts';
 import { AddPlanChangeApproval1765410000000 } from './1765410000000-AddPlanChangeApproval.ts';
+import { AddTenantOwnerRoles1765420000000 } from './1765420000000-AddTenantOwnerRoles.ts';
 import { CreateSecretApprovals1765450000000 } from './1765450000000-CreateSecretApprovals.ts';
 
 export const migrations = [
@@ -96,5 +97,6 @@ export const migrations = [
   PruneReconciledUsageEvents1765380000000,
   CreateApiProcesses1765390000000,
   AddPlanChangeApproval1765410000000,
+  AddTenantOwnerRoles1765420000000,
   CreateSecretApprovals1765450000000,
 ];

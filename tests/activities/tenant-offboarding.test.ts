@@ -430,7 +430,7 @@ describe('tenant-offboarding activities', () => {
         'tenant.schema_dropped',
         'tenant.license_withdrawn',
       ]);
-      assert.deepEqual(run.after.postgres, { schema: false, login_role: false, tables: [] });
+      assert.deepEqual(run.after.postgres, { schema: false, login_role: false, login_b_role: false, owner_role: false, tables: [] });
       assert.deepEqual(run.after.tenant_licenses, []);
       assert.equal(reportOf(run.after).steps.database.licensesWithdrawn.length, 1);
     });

@@ -107,7 +107,7 @@ describe('tenant-provisioning activities', () => {
         'tenant.database_secret_written',
         'tenant.database_role_created',
       ]);
-      assert.deepEqual(run.after.postgres, { schema: true, login_role: true, tables: [] });
+      assert.deepEqual(run.after.postgres, { schema: true, login_role: true, login_b_role: true, owner_role: true, tables: [] });
       assert.deepEqual(
         run.after.local_secrets.map((s: { path: string; version: number }) => [s.path, s.version]),
         [[`tenants/${t.slug}/database`, 1]],
@@ -448,7 +448,7 @@ describe('tenant-provisioning activities', () => {
       const run = await h.twice(a, 'dropTenantDatabase', h.ref(u), { tenant: u });
       // The password went with every secret under the tenant's path (the step before).
       assert.deepEqual(run.audit, ['tenant.database_role_dropped', 'tenant.schema_dropped']);
-      assert.deepEqual(run.after.postgres, { schema: false, login_role: false, tables: [] });
+      assert.deepEqual(run.after.postgres, { schema: false, login_role: false, login_b_role: false, owner_role: false, tables: [] });
       assert.equal(run.after.tenants[0].schema_name, null);
     });
 

@@ -106,6 +106,11 @@ describe('provisioning against OpenBao, stripe-mock and Kubernetes', () => {
     try {
       const [who] = (await asTenant.query(`SELECT current_user AS name, current_schema() AS schema`)).rows;
       assert.deepEqual(who, { name: role, schema: schemaOf(slug) });
+      // It has the tenant's owner role's privileges (docs/decisions/0032).
+      const [member] = (
+        await asTenant.query(`SELECT pg_has_role(current_user, $1, 'USAGE') AS owner`, [`${schemaOf(slug)}_owner`])
+      ).rows;
+      assert.equal(member.owner, true);
       await asTenant.query(`CREATE TABLE notes (id int)`);
       await assert.rejects(asTenant.query(`SELECT * FROM public.tenants`), /permission denied/);
     } finally {

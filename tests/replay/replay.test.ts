@@ -98,6 +98,8 @@ describe('workflow replay', () => {
         'change-secret-with-approval-rejected',
         'reveal-secret-with-approval-granted',
         'reveal-secret-with-approval-rejected',
+        'rotate-database-login-completed',
+        'rotate-database-login-rolled-back',
         'provision-tenant-plan-environments',
         'create-environment-completed',
         'create-environment-failed',

@@ -243,6 +243,8 @@ export async function startActivityHarness(options: { slugPrefix: string }): Pro
       await ownerQuery(
         `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS schema,
                 EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $2) AS login_role,
+                EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $2 || '_b') AS login_b_role,
+                EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1 || '_owner') AS owner_role,
                 (SELECT coalesce(array_agg(tablename::text ORDER BY tablename), '{}') FROM pg_tables WHERE schemaname = $1) AS tables`,
         [schema, `${schema}_login`],
       )

@@ -42,11 +42,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       withClient(ownerUrl, async (client) => (await client.query(sql, params)).rows as T[]),
     drop: () =>
       withClient(testEnv.ATRIUM_TEST_POSTGRES_URL, async (client) => {
-        // Tenant login roles are cluster-wide; the ones made for this database go with it
+        // Tenant roles (both logins and the owner, docs/decisions/0032) are cluster-wide; the ones made for this database go with it
         // (the role functions mark each with its database, see the CreateTenantProvisioning migration).
         const roles = await client.query<{ rolname: string }>(
           `SELECT r.rolname FROM pg_roles r
-           WHERE shobj_description(r.oid, 'pg_authid') LIKE $1 AND r.rolname LIKE 'tenant\\_%\\_login'`,
+           WHERE shobj_description(r.oid, 'pg_authid') LIKE $1 AND r.rolname ~ '^tenant_.*_(login|login_b|owner)$'
+           ORDER BY r.rolname ~ '_owner$'`,
           [`atrium tenant % in database ${name}`],
         );
         await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

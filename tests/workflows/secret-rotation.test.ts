@@ -13,12 +13,18 @@ import type { SecretRotationActivities } from '../../activities/secret-rotation/
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import {
   confirmManualRotationUpdate,
+  rotateDatabaseLoginWorkflowId,
   rotateSecretWorkflowId,
   rotationScheduleId,
 } from '../../workflows/secret-rotation/contract.ts';
 import type { RotationPlan } from '../../workflows/secret-rotation/contract.ts';
 import type { ApiProcessCheck } from '../../workflows/secret-rotation/contract.ts';
-import type { rotateSecret, rotateSigningKey, scheduledSecretRotation } from '../../workflows/secret-rotation/index.ts';
+import type {
+  rotateDatabaseLogin,
+  rotateSecret,
+  rotateSigningKey,
+  scheduledSecretRotation,
+} from '../../workflows/secret-rotation/index.ts';
 import { getProgressQuery } from '../../workflows/shared/operation.contract.ts';
 import { approvalStandIns } from '../support/approvals.ts';
 import type { WorkflowHarness } from '../support/workflow-harness.ts';
@@ -58,6 +64,37 @@ const succeed = {
   grantSecretReveal: () => Promise.reject(new Error('not a secret reveal')),
   refuseSecretReveal: () => Promise.reject(new Error('not a secret reveal')),
   ...approvalStandIns(() => []),
+  // rotateDatabaseLogin's steps: tests/integration/database-login-rotation.test.ts runs them for real.
+  prepareDatabaseLoginRotation: () =>
+    Promise.resolve({ fromLogin: 'tenant_x_login', toLogin: 'tenant_x_login_b', fromVersion: 1 }),
+  setIdleLoginPassword: async () => {},
+  updateDatabaseLoginConsumers: () =>
+    Promise.resolve({
+      consumers: [
+        {
+          consumer: 'secret-store:tenants/x/database',
+          outcome: 'updated' as const,
+          at: new Date().toISOString(),
+          detail: null,
+        },
+      ],
+    }),
+  verifyDatabaseLoginConsumers: () =>
+    Promise.resolve({
+      ok: true,
+      message: '1 consumer(s) connected as tenant_x_login_b.',
+      consumers: [
+        {
+          consumer: 'secret-store:tenants/x/database',
+          outcome: 'verified' as const,
+          at: new Date().toISOString(),
+          detail: null,
+        },
+      ],
+    }),
+  switchDatabaseLogin: () => Promise.resolve({ oldValidUntil: new Date(Date.now() + 300).toISOString() }),
+  retireOldDatabaseLogin: () => Promise.resolve({ disabled: 'tenant_x_login' }),
+  rollBackDatabaseLoginRotation: () => Promise.resolve({ currentLogin: 'tenant_x_login' }),
 } satisfies SecretRotationActivities;
 
 describe('rotateSecret (activity stand-ins)', () => {
@@ -420,6 +457,115 @@ describe('rotateSigningKey (activity stand-ins)', () => {
       assert.equal(result.newKid, null);
       assert.match(result.progress.error ?? '', /under way/);
       assert.deepEqual(s.names(), ['publishNextSigningKey']);
+    });
+  });
+});
+
+describe('rotateDatabaseLogin (activity stand-ins)', () => {
+  let harness: WorkflowHarness;
+  before(async () => {
+    harness = await startWorkflowHarness('secret-rotation');
+  });
+  after(async () => {
+    await harness?.stop();
+  });
+
+  const input = () => ({
+    tenantId: randomUUID(),
+    slug: `wf-dbl-${randomUUID().slice(0, 8)}`,
+    rotationId: randomUUID(),
+    requestedBy: member,
+    overlapMs: 300,
+    timings: TEST_TIMINGS,
+  });
+
+  it('sets the idle login, updates and verifies the consumers, switches, waits the overlap, disables the old login', async () => {
+    await harness.withWorker(succeed, async (s) => {
+      const run = input();
+      const handle = await s.start<typeof rotateDatabaseLogin>(
+        'rotateDatabaseLogin',
+        run,
+        rotateDatabaseLoginWorkflowId(run.slug, run.rotationId),
+      );
+      const started = Date.now();
+      const result = await handle.result();
+      assert.equal(result.outcome, 'completed');
+      assert.equal(result.currentLogin, 'tenant_x_login_b');
+      assert.ok(Date.now() - started >= 300, 'the old login kept working for the overlap window');
+      assert.deepEqual(s.names(), [
+        'prepareDatabaseLoginRotation',
+        'setIdleLoginPassword',
+        'updateDatabaseLoginConsumers',
+        'verifyDatabaseLoginConsumers',
+        'switchDatabaseLogin',
+        'retireOldDatabaseLogin',
+      ]);
+      assert.deepEqual(s.inputOf('switchDatabaseLogin').verified, ['secret-store:tenants/x/database']);
+      const progress = await handle.query(getProgressQuery);
+      assert.equal(progress.phase, 'completed');
+      assert.ok(progress.steps.every((step) => step.status === 'completed'));
+    });
+  });
+
+  it('rolls back when a consumer cannot connect as the new login: never switches, never disables the old login', async () => {
+    const standIns = {
+      ...succeed,
+      verifyDatabaseLoginConsumers: () =>
+        Promise.resolve({
+          ok: false,
+          message: 'Verify failed for secret-store:tenants/x/database (refused: 28P01).',
+          consumers: [],
+        }),
+    } satisfies Partial<SecretRotationActivities>;
+    await harness.withWorker(standIns, async (s) => {
+      const run = input();
+      const handle = await s.start<typeof rotateDatabaseLogin>(
+        'rotateDatabaseLogin',
+        run,
+        rotateDatabaseLoginWorkflowId(run.slug, run.rotationId),
+      );
+      const result = await handle.result();
+      assert.equal(result.outcome, 'rolled_back');
+      assert.equal(result.currentLogin, 'tenant_x_login');
+      assert.deepEqual(s.names(), [
+        'prepareDatabaseLoginRotation',
+        'setIdleLoginPassword',
+        'updateDatabaseLoginConsumers',
+        'verifyDatabaseLoginConsumers',
+        'rollBackDatabaseLoginRotation',
+      ]);
+      assert.match(s.inputOf('rollBackDatabaseLoginRotation').reason, /28P01/);
+      const progress = await handle.query(getProgressQuery);
+      assert.deepEqual(
+        progress.steps.map((step) => `${step.name}:${step.status}`),
+        [
+          'prepare:completed',
+          'password:compensated',
+          'update:compensated',
+          'verify:failed',
+          'switch:skipped',
+          'retire:skipped',
+        ],
+      );
+    });
+  });
+
+  it('ends failed, changing nothing, when another rotation of the login is open', async () => {
+    const standIns = {
+      ...succeed,
+      prepareDatabaseLoginRotation: () =>
+        Promise.reject(ApplicationFailure.nonRetryable('Rotation r1 is still open.', 'SecretRotationUnusable')),
+    } satisfies Partial<SecretRotationActivities>;
+    await harness.withWorker(standIns, async (s) => {
+      const run = input();
+      const handle = await s.start<typeof rotateDatabaseLogin>(
+        'rotateDatabaseLogin',
+        run,
+        rotateDatabaseLoginWorkflowId(run.slug, run.rotationId),
+      );
+      const result = await handle.result();
+      assert.equal(result.outcome, 'failed');
+      assert.deepEqual(s.names(), ['prepareDatabaseLoginRotation', 'rollBackDatabaseLoginRotation']);
     });
   });
 });

@@ -20,6 +20,14 @@
 // signed has expired → remove the old key → wait until every live process dropped it. A new key
 // no process set picks up in time is withdrawn, and the rotation ends failed with an alert.
 //
+// rotateDatabaseLogin (`database-login-rotate/<slug>/<rotation id>`, docs/decisions/0032)
+// rotates a tenant's database login (the `database-login` strategy): the idle one of its two
+// logins gets a new password → every consumer gets the new credentials (the secret store
+// entry, the namespaces' Kubernetes Secrets) → each is verified with a real connection → the
+// new login becomes current → the old one keeps working for the overlap window → it is
+// disabled. A failed step before the switch rolls back (the old login stays current and
+// valid) and alerts.
+//
 // Only references travel here: ids, version numbers, kids and consumer names, never a value.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
@@ -30,6 +38,7 @@ import type { ActivityTimings, OperationProgress } from '../shared/operation.con
 export const ROTATE_SECRET_KIND = 'secret-rotate' satisfies OperationKind;
 export const ROTATE_SIGNING_KEY_KIND = 'signing-key-rotate' satisfies OperationKind;
 export const SCHEDULED_ROTATION_KIND = 'secret-rotation' satisfies OperationKind;
+export const ROTATE_DATABASE_LOGIN_KIND = 'database-login-rotate' satisfies OperationKind;
 
 export function rotateSecretWorkflowId(slug: string, secretId: string, number: number): string {
   return OPERATION_CATALOGUE[ROTATE_SECRET_KIND].workflowId({ slug, secretId, number });
@@ -186,3 +195,57 @@ export const ROTATE_SIGNING_KEY_STEPS = [
   { name: 'settle', title: 'Wait until every API process has dropped the old key' },
 ] as const;
 export type RotateSigningKeyStep = (typeof ROTATE_SIGNING_KEY_STEPS)[number]['name'];
+
+export function rotateDatabaseLoginWorkflowId(slug: string, rotationId: string): string {
+  return OPERATION_CATALOGUE[ROTATE_DATABASE_LOGIN_KIND].workflowId({ slug, rotationId });
+}
+
+export interface RotateDatabaseLoginInput {
+  tenantId: string;
+  slug: string;
+  /** Names the rotation's working state and its audit entries, so a retried step finds what it made. */
+  rotationId: string;
+  requestedBy: AuditActor;
+  /** How long the old login keeps working after the switch. */
+  overlapMs: number;
+  timings: ActivityTimings;
+}
+
+/** What the first step found: the login in use, and the idle one that gets the new password. */
+export interface DatabaseLoginPlan {
+  fromLogin: string;
+  toLogin: string;
+  /** The secret store entry's version that holds the old credentials (a roll-back restores it). */
+  fromVersion: number;
+}
+
+/** One consumer of the credentials, and what the rotation found there (never a password). */
+export interface DatabaseLoginCheck {
+  /** `secret-store:<path>` or `kubernetes:<namespace>/<secret>`. */
+  consumer: string;
+  outcome: 'updated' | 'verified' | 'refused';
+  at: string;
+  detail: string | null;
+}
+
+export type DatabaseLoginRotationOutcome = 'completed' | 'rolled_back' | 'failed';
+
+export interface RotateDatabaseLoginResult {
+  rotationId: string;
+  outcome: DatabaseLoginRotationOutcome;
+  /** The login the tenant's consumers use when it ended. */
+  currentLogin: string | null;
+  /** Every consumer verified (or refused), and when. */
+  report: DatabaseLoginCheck[];
+  progress: OperationProgress;
+}
+
+export const ROTATE_DATABASE_LOGIN_STEPS = [
+  { name: 'prepare', title: 'Find the login in use and the idle one' },
+  { name: 'password', title: 'Give the idle login a new password (the one in use is untouched)' },
+  { name: 'update', title: 'Hand the new credentials to every consumer' },
+  { name: 'verify', title: 'Connect as the new login with what every consumer holds' },
+  { name: 'switch', title: 'Make the new login current; the old one keeps working for the overlap window' },
+  { name: 'retire', title: 'End the overlap window: disable the old login' },
+] as const;
+export type RotateDatabaseLoginStep = (typeof ROTATE_DATABASE_LOGIN_STEPS)[number]['name'];

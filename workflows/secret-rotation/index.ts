@@ -1,4 +1,5 @@
 // The secret-rotation family's workflows, as the worker registers them (worker/workflow-bundle.ts).
+export { rotateDatabaseLogin } from './rotate-database-login.ts';
 export { rotateSecret } from './rotate-secret.ts';
 export { rotateSigningKey } from './rotate-signing-key.ts';
 export { scheduledSecretRotation } from './scheduled-secret-rotation.ts';
