@@ -2,7 +2,8 @@
 // browser tests are selected, the browser (scripts/find-browser.ts), saying which in its
 // first lines; builds the portal for the browser tests; starts what the tests share (an
 // embedded PostgreSQL when chosen, the real servers that the selected files ask for with
-// `@needs-servers`, a Temporal dev server on free ports, in memory); then runs every
+// `@needs-servers`, a Temporal dev server on free ports, in memory) and the workers' workflow
+// bundles (scripts/test-workflow-bundles.ts); then runs every
 // tests/**/*.test.ts, a Node test runner per file, ATRIUM_TEST_CONCURRENCY at once (browser
 // tests one at a time; scripts/test-queue.ts, scripts/test-runner.ts). Each test file makes
 // its own database and task queue. What it started is stopped when the run ends, also on Ctrl-C.
@@ -24,6 +25,7 @@ import { startBackgroundBuilds } from './test-builds.ts';
 import { isBrowserTest } from './test-queue.ts';
 import { runTestFiles, summarize } from './test-runner.ts';
 import { serversNeededBy, startTestServers } from './test-servers.ts';
+import { startsWorkers, startWorkflowBundleBuild } from './test-workflow-bundles.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -82,6 +84,12 @@ try {
   const neededServers = serversNeededBy(files, ROOT);
   const builds = startBackgroundBuilds(neededServers);
   cleanups.push(() => builds.stop());
+  // The workers' workflow bundles, built once for the run (the tracing one only when a test
+  // traces, which needs Jaeger).
+  const workflowBundles = files.some(startsWorkers)
+    ? startWorkflowBundleBuild({ withTracing: neededServers.includes('jaeger') })
+    : undefined;
+  if (workflowBundles) cleanups.push(() => workflowBundles.remove());
 
   // 1. Which PostgreSQL and which browser (the run's first lines).
   const postgres = await choosePostgres(config.postgres);
@@ -128,6 +136,11 @@ try {
   continueUnlessInterrupted();
   await builds.temporalCli;
   continueUnlessInterrupted();
+  if (workflowBundles) {
+    await workflowBundles.done;
+    console.log(`Workflow bundles for the test workers ready in ${workflowBundles.dir}`);
+  }
+  continueUnlessInterrupted();
   const temporal = await startTemporalDevServerOnFreePorts();
   cleanups.push(() => temporal.stop());
   console.log(`Temporal dev server ready at ${temporal.address} (UI ${temporal.uiUrl})`);
@@ -142,6 +155,8 @@ try {
     ATRIUM_TEST_POSTGRES_URL: postgresUrl,
     ...serversEnv,
   };
+  delete env.ATRIUM_TEST_WORKFLOW_BUNDLE_DIR;
+  if (workflowBundles) env.ATRIUM_TEST_WORKFLOW_BUNDLE_DIR = workflowBundles.dir;
   delete env.ATRIUM_TEST_CHROMIUM;
   if (browser) env.ATRIUM_TEST_CHROMIUM = browser.executable;
   console.log(

@@ -56,7 +56,8 @@ const form = FORMS[testEnv.CHAOS_FORM];
 const operationCount = testEnv.CHAOS_OPERATIONS ?? form.operations;
 const seed = testEnv.CHAOS_SEED ?? Math.floor(Math.random() * 0xffffffff);
 // Room for the faults' retries: a killed activity waits out its heartbeat timeout, and a
-// restarted worker bundles its workflows first (a minute on a loaded two-core machine).
+// restarted worker needs time to start (a minute on a loaded two-core machine when it bundles
+// its workflows itself, outside `npm test`).
 const suiteTimeoutMs = 120_000 + operationCount * 10_000 + (form.workerKills + form.temporalRestarts) * 60_000;
 
 describe(`chaos: ${operationCount} operations under faults (${testEnv.CHAOS_FORM} form)`, () => {
@@ -224,7 +225,7 @@ describe(`chaos: ${operationCount} operations under faults (${testEnv.CHAOS_FORM
    * The planned faults, shuffled, at random moments while chains run (after that, none:
    * a fault with nothing in flight proves nothing). Between two faults the platform must
    * have moved (a step started or closed): on a loaded machine a restarted worker takes a
-   * while to bundle its workflows, and faults faster than that would only prove that
+   * while to start, and faults faster than that would only prove that
    * nothing moves while the worker is down. Returns what was injected, in order.
    */
   async function injectFaults(operationsRunning: () => boolean): Promise<string[]> {

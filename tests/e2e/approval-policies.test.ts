@@ -9,7 +9,13 @@ import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts'
 import type { ApprovalRequester } from '../support/approval-requests.ts';
 import { startApprovalRequester } from '../support/approval-requests.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { isCspViolation, launchChromium, scrollsSideways, signInThroughPortal } from '../support/browser.ts';
+import {
+  isCspViolation,
+  launchChromium,
+  scrollsSideways,
+  signInThroughPortal,
+  waitForHydration,
+} from '../support/browser.ts';
 import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
 
@@ -95,7 +101,9 @@ describe('portal: approval policy editor', () => {
     assert.match((await page.getByTestId('policy-applies').textContent()) ?? '', /production.*1 × admin/);
 
     // The page must be hydrated for the edit to reach the form's state (its hidden `policy`
-    // field): on a busy machine the server-rendered page is visible first, so type until it took.
+    // field): on a busy machine the server-rendered page is visible first. Wait for React, then
+    // type until the edit took.
+    await waitForHydration(page);
     await waitFor('the edit in the form', async () => {
       await approvalsNeeded().fill('2');
       return /"count":2/.test((await page.locator('input[name="policy"]').inputValue()) ?? '');
@@ -103,7 +111,9 @@ describe('portal: approval policy editor', () => {
     await page.getByTestId('policy-simulate').click();
     const row = page.locator(`[data-testid="simulation-row"][data-request-id="${requestId}"]`);
     await row.waitFor();
-    assert.equal(await row.getAttribute('data-changed'), 'true');
+    // Said whole when it fails (CI once saw 'false' here): what was sent, and the row's verdicts.
+    const sent = await page.locator('input[name="policy"]').inputValue();
+    assert.equal(await row.getAttribute('data-changed'), 'true', `sent ${sent}; row: ${await row.innerText()}`);
     assert.equal(await row.locator('[data-outcome]').nth(0).getAttribute('data-outcome'), 'allowed');
     assert.equal(await row.locator('[data-outcome]').nth(1).getAttribute('data-outcome'), 'blocked');
     assert.match((await page.getByTestId('simulation-summary').textContent()) ?? '', /1 would change/);

@@ -19,7 +19,13 @@ import { ReconciliationDocument, ReconciliationList } from '../../contracts/mete
 import { LicenseJwks, TenantLicenseDocument } from '../../contracts/license.ts';
 import { METER_NAMES } from '../../workflows/shared/meters.ts';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
-import { isCspViolation, launchChromium, scrollsSideways, signInThroughPortal } from '../support/browser.ts';
+import {
+  isCspViolation,
+  launchChromium,
+  scrollsSideways,
+  signInThroughPortal,
+  waitForHydration,
+} from '../support/browser.ts';
 import type { FakeLedger } from '../support/fake-ledger.ts';
 import { startFakeLedger } from '../support/fake-ledger.ts';
 import type { Platform } from '../support/platform.ts';
@@ -119,10 +125,7 @@ describe('portal: invoices, reconciliation records and the license on the plan p
   /** Opens the plan page and waits until React has hydrated it (the Verify buttons act through React). */
   async function openPlanPage(): Promise<void> {
     await page.goto(`/tenants/${tenant.slug}/plan`, { waitUntil: 'load' });
-    await page.waitForFunction(() => {
-      const button = document.querySelector('[data-testid="license-panel"] button');
-      return button !== null && Object.keys(button).some((key) => key.startsWith('__reactProps'));
-    });
+    await waitForHydration(page, '[data-testid="license-panel"] button');
   }
 
   it('shows the invoices as a table at 1,400 px and as cards at 390 px, and the records and the license', async () => {

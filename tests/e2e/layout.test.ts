@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
-import { isCspViolation, launchChromium, signInThroughPortal } from '../support/browser.ts';
+import { isCspViolation, launchChromium, signInThroughPortal, waitForHydration } from '../support/browser.ts';
 import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
 
@@ -126,11 +126,7 @@ describe('portal layout at 1,400 and 390 px', () => {
   async function open(page: Page, path: string): Promise<void> {
     const response = await page.goto(path, { waitUntil: 'load' });
     assert.ok(response && response.status() < 400, `${path}: ${response?.status()}`);
-    await page.waitForFunction(() => {
-      // React attaches its props to the elements it hydrated: then hover and clicks are handled.
-      const toggle = document.querySelector('[data-testid="color-scheme-toggle"]');
-      return toggle !== null && Object.keys(toggle).some((key) => key.startsWith('__reactProps'));
-    });
+    await waitForHydration(page);
   }
 
   /** What breaks the layout at this width, in words (empty when nothing does). */

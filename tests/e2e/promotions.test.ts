@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { request, waitForOperation } from '../support/api-client.ts';
-import { isCspViolation, launchChromium, signInThroughPortal } from '../support/browser.ts';
+import { isCspViolation, launchChromium, signInThroughPortal, waitForHydration } from '../support/browser.ts';
 import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
 import { provisionTenantWithOwner } from '../support/provisioning.ts';
@@ -60,13 +60,8 @@ describe('portal: releases and promotions', () => {
   async function open(page: Page, path: string): Promise<void> {
     const response = await page.goto(path, { waitUntil: 'load' });
     assert.ok(response && response.status() < 400, `${path}: ${response?.status()}`);
-    await hydrated(page);
+    await waitForHydration(page);
   }
-  const hydrated = (page: Page) =>
-    page.waitForFunction(() => {
-      const toggle = document.querySelector('[data-testid="color-scheme-toggle"]');
-      return toggle !== null && Object.keys(toggle).some((key) => key.startsWith('__reactProps'));
-    });
 
   /** A full-page screenshot; the page must not scroll sideways. */
   async function shoot(page: Page, name: string): Promise<void> {
@@ -132,7 +127,7 @@ describe('portal: releases and promotions', () => {
       ['staging', 'production'],
     );
     assert.equal(await page.getByTestId('running-release-none').count(), 2, 'nothing runs anywhere yet');
-    await hydrated(page);
+    await waitForHydration(page);
     await shoot(page, 'releases-empty-desktop');
 
     // A tag could move: the API's error shows on the Image field, and nothing is created.

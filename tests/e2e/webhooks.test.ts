@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
-import { isCspViolation, launchChromium, signInThroughPortal } from '../support/browser.ts';
+import { isCspViolation, launchChromium, signInThroughPortal, waitForHydration } from '../support/browser.ts';
 import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
 import type { WebhookReceiver } from '../support/webhook-receiver.ts';
@@ -86,14 +86,6 @@ describe('portal: webhooks', () => {
     await page.screenshot({ path: new URL(`${name}.png`, SCREENSHOTS).pathname, fullPage: true });
   }
 
-  /** Waits until React has hydrated the page (a form's own handlers run from then on). */
-  async function hydrated(page: Page): Promise<void> {
-    await page.waitForFunction(() => {
-      const toggle = document.querySelector('[data-testid="color-scheme-toggle"]');
-      return toggle !== null && Object.keys(toggle).some((key) => key.startsWith('__reactProps'));
-    });
-  }
-
   it('adds an endpoint, shows its secret once, sends a test event and replays it from the log (1,400 px)', async () => {
     const page = await signedIn(owner, 1400);
     try {
@@ -101,7 +93,7 @@ describe('portal: webhooks', () => {
       await page.getByRole('tab', { name: 'Webhooks' }).click();
       await page.waitForURL(`**/tenants/${slug}/webhooks`);
       await page.getByTestId('webhooks-empty').waitFor();
-      await hydrated(page);
+      await waitForHydration(page);
       await shot(page, 'list-empty-1400');
 
       const form = page.getByRole('form', { name: 'Add a webhook endpoint' });
@@ -136,7 +128,7 @@ describe('portal: webhooks', () => {
       await page.waitForURL(`**/tenants/${slug}/webhooks/*`);
       endpointPath = new URL(page.url()).pathname;
       await page.getByTestId('delivery-log-empty').waitFor();
-      await hydrated(page);
+      await waitForHydration(page);
 
       await page.getByRole('button', { name: 'Send test event' }).click();
       const result = page.getByTestId('test-send-result');
@@ -234,7 +226,7 @@ describe('portal: webhooks', () => {
     const page = await signedIn(owner, 1400);
     try {
       await page.goto(endpointPath);
-      await hydrated(page);
+      await waitForHydration(page);
       await page.getByRole('button', { name: 'Replay a time range' }).click();
       const range = page.getByRole('form', { name: 'Replay a time range' });
       // The browser's check: the range ends before it starts (named under "Up to").
@@ -244,7 +236,7 @@ describe('portal: webhooks', () => {
       await range.getByText('Must be after from.').waitFor();
       // The defaults (the last hour) hold the key's event, and the test event is no subscription.
       await page.reload();
-      await hydrated(page);
+      await waitForHydration(page);
       await page.getByRole('button', { name: 'Replay a time range' }).click();
       await range.getByRole('button', { name: 'Replay the range' }).click();
       await page.getByTestId('replay-started').getByText('The event goes').waitFor();

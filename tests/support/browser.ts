@@ -34,6 +34,19 @@ export async function signInThroughPortal(page: Page, email: string, password: s
 }
 
 /**
+ * Waits until React has hydrated the page: it attaches its props to the elements it hydrated
+ * (the header's colour toggle is on every signed-in page), and from then on forms, buttons and
+ * controlled fields act through React. On a busy machine the server-rendered page is visible
+ * well before that, and an edit made to it is lost.
+ */
+export async function waitForHydration(page: Page, selector = '[data-testid="color-scheme-toggle"]'): Promise<void> {
+  await page.waitForFunction((hydratedElement) => {
+    const element = document.querySelector(hydratedElement);
+    return element !== null && Object.keys(element).some((key) => key.startsWith('__reactProps'));
+  }, selector);
+}
+
+/**
  * The error page a person sees. While React streams a lazily loaded boundary in, a copy can
  * sit hidden beside the one being revealed, so only the visible one counts.
  */

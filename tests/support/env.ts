@@ -10,6 +10,8 @@ const TestEnv = z.object({
   ATRIUM_TEST_TEMPORAL_CLI: z.string().default('temporal'),
   /** Set by `npm test` when browser tests are selected (scripts/find-browser.ts). */
   ATRIUM_TEST_CHROMIUM: z.string().optional(),
+  /** Set by `npm test`: the prebuilt workflow bundles every test worker loads (scripts/test-workflow-bundles.ts). */
+  ATRIUM_TEST_WORKFLOW_BUNDLE_DIR: z.string().min(1).optional(),
   /** A label (e.g. v3): write fresh workflow histories into tests/histories/<name>-<label>.json. */
   ATRIUM_RECORD_HISTORIES: z
     .string()

@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { testEnv } from './env.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -30,20 +31,23 @@ export async function startNodeProcess(
   entry: string,
   { env, readyWhen, timeoutMs = 60_000 }: StartOptions,
 ): Promise<ChildHandle & { ready: RegExpMatchArray }> {
-  const child = spawn(process.execPath, [entry], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/root',
-      LOG_LEVEL: 'info',
-      // Test processes run side by side: the API's metrics on a free port, the worker's off
-      // unless a test asks for them (tests/integration/metrics.test.ts).
-      METRICS_PORT: '0',
-      WORKER_METRICS_PORT: 'off',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const childEnv: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/root',
+    LOG_LEVEL: 'info',
+    // Test processes run side by side: the API's metrics on a free port, the worker's off
+    // unless a test asks for them (tests/integration/metrics.test.ts).
+    METRICS_PORT: '0',
+    WORKER_METRICS_PORT: 'off',
+    // Workers load the run's prebuilt workflow bundles rather than each bundling at start;
+    // a test of bundling sets its own (or '' for none).
+    ...(entry === ENTRY_POINTS.worker && testEnv.ATRIUM_TEST_WORKFLOW_BUNDLE_DIR
+      ? { WORKER_WORKFLOW_BUNDLE_DIR: testEnv.ATRIUM_TEST_WORKFLOW_BUNDLE_DIR }
+      : {}),
+    ...env,
+  };
+  if (childEnv.WORKER_WORKFLOW_BUNDLE_DIR === '') delete childEnv.WORKER_WORKFLOW_BUNDLE_DIR;
+  const child = spawn(process.execPath, [entry], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
     child.once('exit', (code, signal) => resolve(signal ?? code)),
