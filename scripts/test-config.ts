@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { Env } from '../config/env.ts';
-import { parseEnv, postgresUrl } from '../config/env.ts';
+import { duration, parseEnv, postgresUrl } from '../config/env.ts';
 import type { BrowserPlaces } from './find-browser.ts';
 import { chromiumVariableProblem, executableProblem } from './find-browser.ts';
 import type { PostgresSettings } from './test-postgres.ts';
@@ -28,6 +28,9 @@ const TestRunnerEnv = z
     // out on two cores, so browser tests take one of these places, one at a time
     // (scripts/test-queue.ts).
     ATRIUM_TEST_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(2),
+    // A file that runs longer is stopped with what it started and counted as failed: a hang
+    // must fail the run, not hold it (the slowest file takes about 4 minutes on two cores).
+    ATRIUM_TEST_FILE_TIMEOUT: duration.pipe(z.number().min(10_000, 'at least 10s')).default(20 * 60_000),
     PATH: z.string().default(''),
     HOME: z.string().optional(),
     XDG_CACHE_HOME: z.string().optional(),
@@ -49,6 +52,8 @@ export interface TestRunnerConfig {
   skipBuild: boolean;
   /** ATRIUM_TEST_CONCURRENCY: how many test files run at once. */
   concurrency: number;
+  /** ATRIUM_TEST_FILE_TIMEOUT: how long one file may run. */
+  fileTimeoutMs: number;
 }
 
 /** Throws ConfigError naming every bad variable. `root` is the repository (for PLAYWRIGHT_BROWSERS_PATH=0). */
@@ -63,6 +68,7 @@ export function readTestRunnerConfig(env: Env, root: string): TestRunnerConfig {
     },
     skipBuild: Boolean(parsed.ATRIUM_SKIP_BUILD),
     concurrency: parsed.ATRIUM_TEST_CONCURRENCY,
+    fileTimeoutMs: parsed.ATRIUM_TEST_FILE_TIMEOUT,
   };
 }
 

@@ -1,7 +1,10 @@
 // Runs test files in `slots` places at once (scripts/test-queue.ts picks each next file), one
 // Node test runner per file. A file's output is held until it ends, then printed whole under
 // its name, so files running side by side never interleave. At the end: the totals, the
-// failing tests again (each under its file), and the slowest files.
+// failing tests again (each under its file), and the slowest files. Each file runs in a process
+// group of its own: a file that outlives `fileTimeoutMs` (a hang: a promise nothing settles, a
+// child process nobody stops) is stopped with everything it started and counted as failed, and
+// whatever a finished file left running (a worker it never stopped) is killed with its group.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { TestQueue } from './test-queue.ts';
@@ -25,7 +28,7 @@ const SLOWEST_SHOWN = 15;
 
 export function runTestFiles(
   files: string[],
-  options: { slots: number; cwd: string; env: NodeJS.ProcessEnv; nodeArgs: string[] },
+  options: { slots: number; cwd: string; env: NodeJS.ProcessEnv; nodeArgs: string[]; fileTimeoutMs: number },
 ): TestRun {
   const queue = new TestQueue(files);
   const running = new Set<ChildProcess>();
@@ -39,18 +42,29 @@ export function runTestFiles(
         cwd: options.cwd,
         env: options.env,
         stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
       });
       running.add(child);
       const chunks: Buffer[] = [];
       child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
       child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        void stopChild(child);
+      }, options.fileTimeoutMs);
       child.once('close', (code, signal) => {
+        clearTimeout(timer);
         running.delete(child);
+        signalGroup(child, 'SIGKILL');
+        const output = Buffer.concat(chunks).toString('utf8');
         resolve({
           file,
-          code: code ?? (signal ? 1 : 0),
+          code: timedOut ? 1 : (code ?? (signal ? 1 : 0)),
           ms: Date.now() - started,
-          output: Buffer.concat(chunks).toString('utf8'),
+          output: timedOut
+            ? `${output}\n✖ failing tests:\n✖ ${file} did not end within ${seconds(options.fileTimeoutMs)} (ATRIUM_TEST_FILE_TIMEOUT): stopped with everything it started\n`
+            : output,
         });
       });
     });
@@ -109,13 +123,23 @@ export function summarize(results: FileResult[], wallMs: number): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** SIGINT to the file's process group (its runner, the test, the processes it started), SIGKILL after 15 s. */
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  child.kill('SIGINT');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  signalGroup(child, 'SIGINT');
+  const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), 15_000);
   await exited;
   clearTimeout(timer);
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // The group is gone already.
+  }
 }
 
 function seconds(ms: number): string {

@@ -169,6 +169,7 @@ try {
     cwd: ROOT,
     env,
     nodeArgs: ['--test', '--test-timeout=300000', '--test-reporter=spec'],
+    fileTimeoutMs: config.fileTimeoutMs,
   });
   cleanups.push(() => run.stop());
   const results = await run.done;

@@ -106,7 +106,13 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       env: apiEnv,
       readyWhen: /"url":"(http:\/\/[^"]+)"/,
     });
-  const api = await startApi();
+  // A platform that fails half-way stops what it started: a worker left running would keep the
+  // test file alive after its failure.
+  const api = await startApi().catch(async (error: unknown) => {
+    await currentWorker.kill();
+    await database.drop().catch(() => {});
+    throw error;
+  });
   const moreApis: ChildHandle[] = [];
   const connection = await Connection.connect({ address: temporalAddress });
   const baseUrl = api.ready[1] as string;

@@ -29,7 +29,7 @@ export interface StartOptions {
 
 export async function startNodeProcess(
   entry: string,
-  { env, readyWhen, timeoutMs = 60_000 }: StartOptions,
+  { env, readyWhen, timeoutMs = 120_000 }: StartOptions,
 ): Promise<ChildHandle & { ready: RegExpMatchArray }> {
   const childEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -55,6 +55,9 @@ export async function startNodeProcess(
 
   const ready = await new Promise<RegExpMatchArray>((resolve, reject) => {
     const timer = setTimeout(() => {
+      // A process that never became ready is nobody's to stop: left running, it would keep
+      // the test file alive after its failure, and the run with it.
+      child.kill('SIGKILL');
       reject(new Error(`${entry} did not become ready in ${timeoutMs} ms:\n${output.slice(-4000)}`));
     }, timeoutMs);
     let matched = false;

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { TestQueue } from '../../scripts/test-queue.ts';
-import { summarize } from '../../scripts/test-runner.ts';
+import { runTestFiles, summarize } from '../../scripts/test-runner.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const unit = 'tests/unit/a.test.ts';
 const integration = 'tests/integration/b.test.ts';
@@ -68,5 +72,69 @@ describe('summarize', () => {
       /✖ tests\/integration\/b\.test\.ts \(exit 1\)\n✖ failing tests:\n\ntest at b\.test\.ts:3:1\n✖ refuses a bad slug/,
     );
     assert.match(summary, /✖ tests\/unit\/a\.test\.ts \(exit 1\)\nSyntaxError/);
+  });
+});
+
+describe('runTestFiles', () => {
+  // Each "test file" here is a small script run by plain Node in a folder of its own.
+  const folder = mkdtempSync(join(tmpdir(), 'atrium-runner-'));
+  after(() => rmSync(folder, { recursive: true, force: true }));
+  const script = (name: string, code: string): string => {
+    writeFileSync(join(folder, name), code);
+    return name;
+  };
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('stops a file that hangs after its timeout, with what it started, and counts it as failed', async () => {
+    // The hang CI saw: a test file whose worker never became ready keeps the child it spawned.
+    const hang = script(
+      'hang.mjs',
+      `import { spawn } from 'node:child_process';
+       const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: ['ignore', 'pipe', 'pipe'] });
+       console.log('child ' + child.pid);`,
+    );
+    const passes = script('passes.mjs', `console.log('fine');`);
+    const run = runTestFiles([hang, passes], {
+      slots: 2,
+      cwd: folder,
+      env: process.env,
+      nodeArgs: [],
+      fileTimeoutMs: 1500,
+    });
+    const results = await run.done;
+    const hung = results.find((result) => result.file === hang)!;
+    assert.equal(hung.code, 1);
+    assert.match(hung.output, /did not end within 1\.5 s/);
+    const childPid = Number(/child (\d+)/.exec(hung.output)?.[1]);
+    await waitFor('the hung file’s child to be gone', async () => !alive(childPid));
+    assert.equal(results.find((result) => result.file === passes)?.code, 0);
+    assert.match(summarize(results, 2000), /✖ hang\.mjs \(exit 1\)[\s\S]*did not end within/);
+  });
+
+  it('kills what a finished file left running', async () => {
+    const leaves = script(
+      'leaves.mjs',
+      `import { spawn } from 'node:child_process';
+       const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+       child.unref();
+       console.log('child ' + child.pid);`,
+    );
+    const [result] = await runTestFiles([leaves], {
+      slots: 1,
+      cwd: folder,
+      env: process.env,
+      nodeArgs: [],
+      fileTimeoutMs: 60_000,
+    }).done;
+    assert.equal(result?.code, 0);
+    const childPid = Number(/child (\d+)/.exec(result!.output)?.[1]);
+    await waitFor('the leftover child to be gone', async () => !alive(childPid));
   });
 });
