@@ -166,6 +166,17 @@ export const SigningKeysOverview = z
   .meta({ id: 'SigningKeysOverview' });
 export type SigningKeysOverview = z.infer<typeof SigningKeysOverview>;
 
+/** What a signing keyring's keys sign: access tokens (docs/decisions/0030) or licenses (0038). */
+export const SigningKeyPurpose = z.enum(['access-tokens', 'licenses']).meta({ id: 'SigningKeyPurpose' });
+
+/** POST /api/v1/admin/signing-keys/rotations: which keyring to rotate (absent: access tokens). */
+export const StartSigningKeyRotationRequest = z
+  .strictObject({ purpose: SigningKeyPurpose.default('access-tokens') })
+  .meta({ id: 'StartSigningKeyRotationRequest' });
+
+/** GET /api/v1/admin/signing-keys?purpose=…: which keyring to show (absent: access tokens). */
+export const SigningKeysQuery = z.strictObject({ purpose: SigningKeyPurpose.default('access-tokens') });
+
 /** POST /api/v1/admin/signing-keys/rotations: a signing-key rotation started (platform admins). */
 export const SigningKeyRotationStarted = z
   .object({ workflowId: z.string(), started: z.boolean() })

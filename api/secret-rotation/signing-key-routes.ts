@@ -1,10 +1,16 @@
-// The platform's access-token signing keys (docs/decisions/0030), for platform admins:
-// GET /api/v1/admin/signing-keys shows the keyring (kids and states, never a key) and what every
-// live API process holds; POST /api/v1/admin/signing-keys/rotations starts a rotation
-// (rotateSigningKey), refused while another one is under way. Audited.
+// The platform's signing keys (docs/decisions/0030 access tokens, 0038 licenses), for platform
+// admins: GET /api/v1/admin/signing-keys[?purpose=licenses] shows a keyring (kids and states,
+// never a key) and what every live API process holds; POST /api/v1/admin/signing-keys/rotations
+// (body `{purpose}`) starts a rotation (rotateSigningKey), refused while another one of that
+// keyring is under way. Audited.
 import { Router } from 'express';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
-import { SigningKeyRotationStarted, SigningKeysOverview } from '../../contracts/secret-rotation.ts';
+import {
+  SigningKeyRotationStarted,
+  SigningKeysOverview,
+  SigningKeysQuery,
+  StartSigningKeyRotationRequest,
+} from '../../contracts/secret-rotation.ts';
 import { listLiveApiProcesses } from '../../db/repositories/api-processes.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
 import { withPlatformScope } from '../../db/scope.ts';
@@ -12,6 +18,7 @@ import { readSigningKeyring, signingKeyringPath } from '../../integrations/secre
 import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
+import { parseBody, parseQuery } from '../http/validate.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { LIVE_WITHIN_RELOADS } from '../signing-keys.ts';
 import { startSigningKeyRotation } from './signing-key-starter.ts';
@@ -26,9 +33,12 @@ export function signingKeysRouter(deps: ApiDeps): Router {
     next();
   });
 
-  const keyringPath = signingKeyringPath(deps.temporal.taskQueuePrefix);
-  router.get('/', async (_req, res) => {
-    const keyring = await readSigningKeyring(deps.secretStore, keyringPath);
+  router.get('/', async (req, res) => {
+    const { purpose } = parseQuery(SigningKeysQuery, req);
+    const keyring = await readSigningKeyring(
+      deps.secretStore,
+      signingKeyringPath(deps.temporal.taskQueuePrefix, purpose),
+    );
     const processes = await withPlatformScope(deps.dataSource, (db) =>
       listLiveApiProcesses(db, LIVE_WITHIN_RELOADS * deps.settings.signingKeys.reloadIntervalMs),
     );
@@ -53,8 +63,12 @@ export function signingKeysRouter(deps: ApiDeps): Router {
   });
 
   router.post('/rotations', async (req, res) => {
+    const { purpose } = parseBody(StartSigningKeyRotationRequest, req);
     // The workflow refuses too (its first step); this answers at once instead of a failed operation.
-    const keyring = await readSigningKeyring(deps.secretStore, keyringPath);
+    const keyring = await readSigningKeyring(
+      deps.secretStore,
+      signingKeyringPath(deps.temporal.taskQueuePrefix, purpose),
+    );
     const busy = keyring?.keys.find((key) => key.state !== 'current');
     if (busy)
       throw new ProblemError(
@@ -62,7 +76,9 @@ export function signingKeysRouter(deps: ApiDeps): Router {
         `A signing-key rotation is under way: key ${busy.kid} is ${busy.state}. Wait for it to finish.`,
       );
     const actor = actorOf(req, res);
-    const result = await startSigningKeyRotation(deps, actor);
+    if (!keyring)
+      throw new ProblemError('conflict', `There is no ${purpose} keyring yet: start the ${purpose === 'licenses' ? 'worker' : 'API'} first.`);
+    const result = await startSigningKeyRotation(deps, actor, purpose);
     await withPlatformScope(deps.dataSource, (db) =>
       appendAuditEntry(db, {
         tenantId: null,
@@ -70,6 +86,7 @@ export function signingKeysRouter(deps: ApiDeps): Router {
         action: 'signing_key.rotation_started',
         targetType: 'signing_key_rotation',
         targetId: result.workflowId,
+        after: { purpose },
       }),
     );
     res
@@ -84,23 +101,25 @@ const paths: ZodOpenApiPathsObject = {
     get: {
       operationId: 'getSigningKeys',
       summary:
-        'The access-token signing keys (kids and states) and what every live API process holds (platform admins)',
+        'A signing keyring (access tokens by default, or licenses: kids and states) and what every live API process holds (platform admins)',
+      requestParams: { query: SigningKeysQuery },
       responses: {
         200: { description: 'The keyring.', content: { 'application/json': { schema: SigningKeysOverview } } },
-        ...problemResponses(401, 403),
+        ...problemResponses(401, 403, 422),
       },
     },
   },
   '/api/v1/admin/signing-keys/rotations': {
     post: {
       operationId: 'startSigningKeyRotation',
-      summary: 'Rotate the access-token signing key (platform admins); one rotation at a time',
+      summary: 'Rotate a signing key, access tokens or licenses (platform admins); one rotation per keyring at a time',
+      requestBody: { content: { 'application/json': { schema: StartSigningKeyRotationRequest } } },
       responses: {
         202: {
           description: 'Started.',
           content: { 'application/json': { schema: SigningKeyRotationStarted } },
         },
-        ...problemResponses(401, 403, 409),
+        ...problemResponses(401, 403, 409, 422),
       },
     },
   },

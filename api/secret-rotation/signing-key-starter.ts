@@ -3,6 +3,7 @@
 // and how long a token lives (its TTL, the verifier's clock skew and one reload interval, so a
 // process that switched just after the check is covered too).
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
+import type { SigningKeyPurpose } from '../../integrations/secrets/signing-keyring.ts';
 import { newRotationId, signingKeyringPath } from '../../integrations/secrets/signing-keyring.ts';
 import type { rotateSigningKey } from '../../workflows/secret-rotation/rotate-signing-key.ts';
 import { ROTATE_SIGNING_KEY_KIND, rotateSigningKeyWorkflowId } from '../../workflows/secret-rotation/contract.ts';
@@ -12,7 +13,11 @@ import type { StartResult } from '../operations/start-operation.ts';
 import { startOperation } from '../operations/start-operation.ts';
 import { LIVE_WITHIN_RELOADS } from '../signing-keys.ts';
 
-export function startSigningKeyRotation(deps: ApiDeps, requestedBy: AuditActor): Promise<StartResult> {
+export function startSigningKeyRotation(
+  deps: ApiDeps,
+  requestedBy: AuditActor,
+  purpose: SigningKeyPurpose = 'access-tokens',
+): Promise<StartResult> {
   const rotationId = newRotationId();
   const keys = deps.settings.signingKeys;
   return startOperation(
@@ -28,7 +33,9 @@ export function startSigningKeyRotation(deps: ApiDeps, requestedBy: AuditActor):
       args: [
         {
           rotationId,
-          keyringPath: signingKeyringPath(deps.temporal.taskQueuePrefix),
+          // Absent for access tokens, so their input is what it was before licenses had a keyring.
+          ...(purpose === 'licenses' ? { purpose } : {}),
+          keyringPath: signingKeyringPath(deps.temporal.taskQueuePrefix, purpose),
           requestedBy,
           reloadIntervalMs: keys.reloadIntervalMs,
           liveWithinMs: LIVE_WITHIN_RELOADS * keys.reloadIntervalMs,

@@ -141,9 +141,18 @@ export function rotateSigningKeyWorkflowId(deployment: string, rotationId: strin
   return OPERATION_CATALOGUE[ROTATE_SIGNING_KEY_KIND].workflowId({ deployment, rotationId });
 }
 
+/** What a signing keyring's keys sign (integrations/secrets/signing-keyring.ts; docs/decisions/0038). */
+export type SigningKeyPurposeName = 'access-tokens' | 'licenses';
+
 export interface RotateSigningKeyInput {
   /** Names the new key in the keyring, so a retried step finds what it wrote. */
   rotationId: string;
+  /**
+   * Absent: access tokens (every rotation before docs/decisions/0038). `licenses`: the worker
+   * signs and rereads the keyring before every signing, so there is no process to wait for; the
+   * old key's public half stays in the license JWKS for good (licenses do not expire).
+   */
+  purpose?: SigningKeyPurposeName;
   /** The keyring's secret path (the deployment's; never a key). */
   keyringPath: string;
   requestedBy: AuditActor;
