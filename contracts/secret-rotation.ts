@@ -174,6 +174,32 @@ export const StartSigningKeyRotationRequest = z
   .strictObject({ purpose: SigningKeyPurpose.default('access-tokens') })
   .meta({ id: 'StartSigningKeyRotationRequest' });
 
+/** A signing keyring's rotation policy (docs/decisions/0038): rotate every `everySeconds` (null: never). */
+export const SigningKeyPolicy = z
+  .object({
+    purpose: SigningKeyPurpose,
+    everySeconds: z.number().int().nullable(),
+    updatedAt: z.iso.datetime().nullable(),
+    /** The Schedule's next due times (empty without a policy). */
+    nextRotations: z.array(z.iso.datetime()),
+  })
+  .meta({ id: 'SigningKeyPolicy' });
+export type SigningKeyPolicy = z.infer<typeof SigningKeyPolicy>;
+
+/** GET /api/v1/admin/signing-keys/policies: both keyrings' policies, and the shortest allowed. */
+export const SigningKeyPolicies = z
+  .object({ minimumSeconds: z.number().int(), policies: z.array(SigningKeyPolicy) })
+  .meta({ id: 'SigningKeyPolicies' });
+export type SigningKeyPolicies = z.infer<typeof SigningKeyPolicies>;
+
+/** PUT /api/v1/admin/signing-keys/policies: a keyring's new interval in seconds, or null to remove it. */
+export const SetSigningKeyPolicyRequest = z
+  .strictObject({
+    purpose: SigningKeyPurpose,
+    everySeconds: z.number().int('Must be whole seconds.').positive('Must be more than 0.').nullable(),
+  })
+  .meta({ id: 'SetSigningKeyPolicyRequest' });
+
 /** GET /api/v1/admin/signing-keys?purpose=…: which keyring to show (absent: access tokens). */
 export const SigningKeysQuery = z.strictObject({ purpose: SigningKeyPurpose.default('access-tokens') });
 

@@ -6,6 +6,9 @@
 import { Router } from 'express';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import {
+  SetSigningKeyPolicyRequest,
+  SigningKeyPolicies,
+  SigningKeyPolicy,
   SigningKeyRotationStarted,
   SigningKeysOverview,
   SigningKeysQuery,
@@ -19,6 +22,10 @@ import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody, parseQuery } from '../http/validate.ts';
+import { describeSchedule, ScheduleNotFound } from '../schedules/index.ts';
+import { signingKeyRotationScheduleId } from '../../workflows/secret-rotation/contract.ts';
+import type { SigningKeyPolicyRow } from './signing-key-policies.ts';
+import { listSigningKeyPolicies, syncSigningKeyPolicySchedule, writeSigningKeyPolicy } from './signing-key-policies.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { LIVE_WITHIN_RELOADS } from '../signing-keys.ts';
 import { startSigningKeyRotation } from './signing-key-starter.ts';
@@ -60,6 +67,56 @@ export function signingKeysRouter(deps: ApiDeps): Router {
         lastSeenAt: row.last_seen_at.toISOString(),
       })),
     } satisfies SigningKeysOverview);
+  });
+
+  const withSchedule = async (row: SigningKeyPolicyRow): Promise<SigningKeyPolicy> => {
+    if (row.everySeconds === null) return { ...row, nextRotations: [] };
+    const status = await describeSchedule(
+      deps.temporal.client,
+      signingKeyRotationScheduleId(deps.temporal.taskQueuePrefix, row.purpose),
+    ).catch((error: unknown) => {
+      if (error instanceof ScheduleNotFound) return null;
+      throw error;
+    });
+    return { ...row, nextRotations: status?.nextActionTimes ?? [] };
+  };
+  const minimumSeconds = Math.ceil(deps.settings.signingKeys.rotationMinimumMs / 1_000);
+
+  router.get('/policies', async (_req, res) => {
+    const rows = await withPlatformScope(deps.dataSource, (db) => listSigningKeyPolicies(db));
+    res.json({
+      minimumSeconds,
+      policies: await Promise.all(rows.map(withSchedule)),
+    } satisfies SigningKeyPolicies);
+  });
+
+  router.put('/policies', async (req, res) => {
+    const { purpose, everySeconds } = parseBody(SetSigningKeyPolicyRequest, req);
+    if (everySeconds !== null && (everySeconds < minimumSeconds || everySeconds > 3650 * 86_400))
+      throw new ProblemError('validation', 'The rotation policy is out of range.', {
+        errors: [
+          { path: 'everySeconds', message: `Must be at least ${minimumSeconds} and at most ${3650 * 86_400} seconds.` },
+        ],
+      });
+    const actor = actorOf(req, res);
+    // The Schedule first: when Temporal refuses, the row and the audit log are unchanged.
+    await syncSigningKeyPolicySchedule(deps, purpose, everySeconds);
+    await withPlatformScope(deps.dataSource, async (db) => {
+      const before = await writeSigningKeyPolicy(db, purpose, everySeconds);
+      await appendAuditEntry(db, {
+        tenantId: null,
+        actor,
+        action: 'signing_key.policy_set',
+        targetType: 'signing_key_policy',
+        targetId: purpose,
+        before: { everySeconds: before },
+        after: { everySeconds },
+      });
+    });
+    const [row] = (await withPlatformScope(deps.dataSource, (db) => listSigningKeyPolicies(db))).filter(
+      (candidate) => candidate.purpose === purpose,
+    );
+    res.json(await withSchedule(row!));
   });
 
   router.post('/rotations', async (req, res) => {
@@ -125,6 +182,25 @@ const paths: ZodOpenApiPathsObject = {
   },
 };
 
+paths['/api/v1/admin/signing-keys/policies'] = {
+  put: {
+    operationId: 'setSigningKeyPolicy',
+    summary: 'Set (or with null remove) a signing keyring’s rotation policy (platform admins)',
+    requestBody: { content: { 'application/json': { schema: SetSigningKeyPolicyRequest } } },
+    responses: {
+      200: { description: 'The policy now.', content: { 'application/json': { schema: SigningKeyPolicy } } },
+      ...problemResponses(401, 403, 422),
+    },
+  },
+  get: {
+    operationId: 'getSigningKeyPolicies',
+    summary: 'The signing keyrings’ rotation policies, each run by a Temporal Schedule (platform admins)',
+    responses: {
+      200: { description: 'Both policies.', content: { 'application/json': { schema: SigningKeyPolicies } } },
+      ...problemResponses(401, 403),
+    },
+  },
+};
 export const signingKeyRoutes: RouteModule = {
   mounts: [{ path: '/admin/signing-keys', router: signingKeysRouter }],
   paths,

@@ -100,7 +100,7 @@ describe('license signing-key rotation', () => {
     // And the one from before is still what its tenant downloads, still verifying.
     assert.equal((await licenseOf(before.slug, before.owner.headers)).token, oldLicense.token);
 
-    const audit = await platform.database.query<Array<{ action: string }>>(
+    const audit = await platform.database.query<{ action: string }>(
       `SELECT action FROM audit_log WHERE target_type = 'signing_key' AND after->>'rotationId' = $1 ORDER BY id`,
       [result.rotationId],
     );
