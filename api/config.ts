@@ -96,6 +96,9 @@ const ApiEnv = z.object({
   // How long a signing-key rotation waits for every API process to hold the new key before it
   // withdraws it and ends failed.
   SIGNING_KEY_DISTRIBUTION_TIMEOUT: duration.default(10 * 60_000),
+  // The shortest signing-key rotation policy a platform admin may set (docs/decisions/0038);
+  // tests lower it to seconds.
+  SIGNING_KEY_ROTATION_MINIMUM: duration.default(86_400_000),
   // Cache-Control max-age of /.well-known/jwks.json; a rotation publishes a key at least this
   // long before signing with it, so a verifier's cached JWKS already holds it.
   JWKS_MAX_AGE: duration.default(5 * 60_000),
@@ -267,6 +270,8 @@ const CheckedApiEnv = ApiEnv.superRefine((env, ctx) => {
       path: ['SIGNING_KEY_DISTRIBUTION_TIMEOUT'],
       message: 'must be at least three SIGNING_KEYS_RELOAD_INTERVALs (every process rereads the keys that often)',
     });
+  if (env.SIGNING_KEY_ROTATION_MINIMUM < 1_000)
+    ctx.addIssue({ code: 'custom', path: ['SIGNING_KEY_ROTATION_MINIMUM'], message: 'must be at least 1s' });
   if (env.SECRET_ROTATION_MINIMUM < 1_000)
     ctx.addIssue({ code: 'custom', path: ['SECRET_ROTATION_MINIMUM'], message: 'must be at least 1s' });
   if (env.SECRET_RETENTION_SWEEP_INTERVAL < 1_000)
@@ -341,6 +346,7 @@ export function readApiConfig(env: Env) {
       reloadIntervalMs: parsed.SIGNING_KEYS_RELOAD_INTERVAL,
       distributionTimeoutMs: parsed.SIGNING_KEY_DISTRIBUTION_TIMEOUT,
       jwksMaxAgeMs: parsed.JWKS_MAX_AGE,
+      rotationMinimumMs: parsed.SIGNING_KEY_ROTATION_MINIMUM,
     },
     settings: {
       bodyLimitBytes: parsed.BODY_LIMIT,

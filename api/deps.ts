@@ -148,6 +148,8 @@ export interface ApiDeps {
       jwksMaxAgeMs: number;
       /** ACCESS_TOKEN_TTL: a retiring key stays published this long (and the skew) after its last token. */
       accessTokenTtlMs: number;
+      /** SIGNING_KEY_ROTATION_MINIMUM: the shortest rotation policy a platform admin may set (docs/decisions/0038). */
+      rotationMinimumMs: number;
     };
     secrets: {
       /** SECRET_VERSION_RETENTION: how long replaced and deleted secret values are kept. */

@@ -166,6 +166,43 @@ export const SigningKeysOverview = z
   .meta({ id: 'SigningKeysOverview' });
 export type SigningKeysOverview = z.infer<typeof SigningKeysOverview>;
 
+/** What a signing keyring's keys sign: access tokens (docs/decisions/0030) or licenses (0038). */
+export const SigningKeyPurpose = z.enum(['access-tokens', 'licenses']).meta({ id: 'SigningKeyPurpose' });
+
+/** POST /api/v1/admin/signing-keys/rotations: which keyring to rotate (absent: access tokens). */
+export const StartSigningKeyRotationRequest = z
+  .strictObject({ purpose: SigningKeyPurpose.default('access-tokens') })
+  .meta({ id: 'StartSigningKeyRotationRequest' });
+
+/** A signing keyring's rotation policy (docs/decisions/0038): rotate every `everySeconds` (null: never). */
+export const SigningKeyPolicy = z
+  .object({
+    purpose: SigningKeyPurpose,
+    everySeconds: z.number().int().nullable(),
+    updatedAt: z.iso.datetime().nullable(),
+    /** The Schedule's next due times (empty without a policy). */
+    nextRotations: z.array(z.iso.datetime()),
+  })
+  .meta({ id: 'SigningKeyPolicy' });
+export type SigningKeyPolicy = z.infer<typeof SigningKeyPolicy>;
+
+/** GET /api/v1/admin/signing-keys/policies: both keyrings' policies, and the shortest allowed. */
+export const SigningKeyPolicies = z
+  .object({ minimumSeconds: z.number().int(), policies: z.array(SigningKeyPolicy) })
+  .meta({ id: 'SigningKeyPolicies' });
+export type SigningKeyPolicies = z.infer<typeof SigningKeyPolicies>;
+
+/** PUT /api/v1/admin/signing-keys/policies: a keyring's new interval in seconds, or null to remove it. */
+export const SetSigningKeyPolicyRequest = z
+  .strictObject({
+    purpose: SigningKeyPurpose,
+    everySeconds: z.number().int('Must be whole seconds.').positive('Must be more than 0.').nullable(),
+  })
+  .meta({ id: 'SetSigningKeyPolicyRequest' });
+
+/** GET /api/v1/admin/signing-keys?purpose=…: which keyring to show (absent: access tokens). */
+export const SigningKeysQuery = z.strictObject({ purpose: SigningKeyPurpose.default('access-tokens') });
+
 /** POST /api/v1/admin/signing-keys/rotations: a signing-key rotation started (platform admins). */
 export const SigningKeyRotationStarted = z
   .object({ workflowId: z.string(), started: z.boolean() })

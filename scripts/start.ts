@@ -183,7 +183,7 @@ try {
     SESSION_SECRET: config.SESSION_SECRET ?? storedSecret('session-secret', 48),
     // The local secret store's key, next to the rest of the local state (unless Vault is used).
     SECRET_STORE_KEY_FILE: config.SECRET_STORE_KEY_FILE ?? join(dataDir, 'secret-store.key'),
-    // Tenant licenses are signed with this key (the worker creates it on first start).
+    // Seeds the license keyring in the secret store once when the file exists (docs/decisions/0038).
     LICENSE_SIGNING_KEY_FILE: config.LICENSE_SIGNING_KEY_FILE ?? join(dataDir, 'license-ed25519.pem'),
     // Links in account mails point at the portal this start serves.
     PUBLIC_URL: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,

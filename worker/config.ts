@@ -75,7 +75,7 @@ const WorkerEnv = z.object({
   ...connectorSettings,
   /** How often the workflow runs counted as usage (`workflow.runs`) are written (worker/workflow-run-metering.ts). */
   USAGE_METERING_INTERVAL: duration.default(10_000),
-  /** PKCS#8 PEM file of the Ed25519 key tenant licenses are signed with (created on first use). */
+  /** PKCS#8 PEM file of an Ed25519 key: seeds the license keyring in the secret store once, when there is none and the file exists (docs/decisions/0038); ignored afterwards. */
   LICENSE_SIGNING_KEY_FILE: z.string().min(1).default('.data/license-ed25519.pem'),
   /** The portal's public address: the welcome mail links to it. */
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).default('http://127.0.0.1:3000'),

@@ -14,7 +14,8 @@ import {
   OpenTelemetryActivityOutboundInterceptor,
   makeWorkflowExporter,
 } from '@temporalio/interceptors-opentelemetry';
-import { createLicenseSigner, loadOrCreateLicenseKey } from '../activities/tenant-provisioning/license.ts';
+import { createKeyringLicenseSigner, readLicenseKeyFile } from '../activities/tenant-provisioning/license.ts';
+import { signingKeyringPath } from '../integrations/secrets/signing-keyring.ts';
 import { createDataSource, poolStats } from '../db/data-source.ts';
 import { assertRuntimeRole } from '../db/runtime-role.ts';
 import { selectBilling } from '../integrations/billing/select.ts';
@@ -66,20 +67,6 @@ const cluster = await (async () => {
 // Where tenant namespaces go (or that they are skipped); never the credentials.
 logger.info('Cluster', { adapter: cluster.kind, target: cluster.target, environments: config.cluster.environments });
 
-const license = await (async () => {
-  try {
-    const key = loadOrCreateLicenseKey(config.licenseSigningKeyFile);
-    if (key.created)
-      logger.warn('Generated a new license signing key; back it up (licenses verify only with its public key)', {
-        file: config.licenseSigningKeyFile,
-      });
-    return await createLicenseSigner(key.pem, `LICENSE_SIGNING_KEY_FILE (${config.licenseSigningKeyFile})`);
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    return refuseToStart(`Cannot load the license signing key: ${detail}`);
-  }
-})();
-logger.info('License signing key', { keyId: license.keyId });
 
 // The pre-family queue: polled while workflows started there are open (or when told to).
 const clientConnection = await Connection.connect({
@@ -152,6 +139,22 @@ const stopReportingPools = config.metrics
   : () => {};
 try {
   await Promise.all(dataSources.map((dataSource) => dataSource.initialize()));
+  // Licenses are signed with the current key of the deployment's license keyring in the secret
+  // store (docs/decisions/0038), reread before every signing; LICENSE_SIGNING_KEY_FILE, when it
+  // exists, only seeds the keyring the first time (so existing licenses keep verifying).
+  const license = await (async () => {
+    try {
+      return await createKeyringLicenseSigner(
+        selectSecretStore(config.secretStore, dataSources[0]!, logger),
+        signingKeyringPath(config.temporal.taskQueuePrefix, 'licenses'),
+        readLicenseKeyFile(config.licenseSigningKeyFile),
+      );
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      return refuseToStart(`Cannot load the license signing keyring: ${detail}`);
+    }
+  })();
+  logger.info('License signing key', { keyId: license.keyId });
   // Tenants' workflow runs counted as usage (`workflow.runs`), written through the first pool.
   const meter = startWorkflowRunMeter({
     dataSource: dataSources[0]!,

@@ -167,6 +167,16 @@ export const OPERATION_CATALOGUE = {
     scope: 'platform',
     label: 'Signing-key rotation',
   }),
+  // A signing-key rotation policy's Schedule (docs/decisions/0038): one per deployment and
+  // keyring purpose; each due time starts a rotateSigningKey child under a rotation id of its own.
+  'signing-key-rotation': entry<{ deployment: string; purpose: string }>({
+    family: 'secret-rotation',
+    workflowType: 'scheduledSigningKeyRotation',
+    // The Schedule's id, and the prefix of its runs' ids (the server appends the due time).
+    workflowId: ({ deployment, purpose }) => `signing-key-rotation/${deployment}/${purpose}`,
+    scope: 'platform',
+    label: 'Scheduled signing-key rotation',
+  }),
   // A tenant's database login (docs/decisions/0032): each rotation under an id of its own.
   'database-login-rotate': entry<{ slug: string; rotationId: string }>({
     family: 'secret-rotation',

@@ -26,9 +26,11 @@ export function createRecordActivities(deps: Pick<ActivityDeps, 'dataSource' | '
     async signReconciliationRecords(input: MeteringTenant & { signedAt: string }): Promise<{ signed: number }> {
       const runId = meteringRunTag();
       return lockedTenantStep(deps, input, async ({ db, audit }) => {
+        // The license keyring's current key, once for the whole run (docs/decisions/0038).
+        const license = await deps.license.current();
         await db.query(
           `INSERT INTO license_signing_keys (key_id, public_jwk) VALUES ($1, $2) ON CONFLICT (key_id) DO NOTHING`,
-          [deps.license.keyId, JSON.stringify(deps.license.publicJwk)],
+          [license.keyId, JSON.stringify(license.publicJwk)],
         );
         const periods = await db.query<Array<{ period: string }>>(
           `SELECT to_char(w.window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS period
@@ -59,7 +61,7 @@ export function createRecordActivities(deps: Pick<ActivityDeps, 'dataSource' | '
             revision: (stored?.revision ?? 0) + 1,
             signedAt: input.signedAt,
           };
-          const jws = await deps.license.signDocument(record, RECONCILIATION_JWS_TYPE);
+          const jws = await license.signDocument(record, RECONCILIATION_JWS_TYPE);
           await db.query(
             `INSERT INTO metering_reconciliations (tenant_id, period, revision, record, jws, key_id, signed_at, run_id)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -72,7 +74,7 @@ export function createRecordActivities(deps: Pick<ActivityDeps, 'dataSource' | '
               record.revision,
               JSON.stringify(record),
               jws,
-              deps.license.keyId,
+              license.keyId,
               input.signedAt,
               runId,
             ],

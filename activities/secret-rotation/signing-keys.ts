@@ -9,7 +9,12 @@ import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
 import { listLiveApiProcesses } from '../../db/repositories/api-processes.ts';
 import { withPlatformScope } from '../../db/scope.ts';
-import type { SigningKeyEntry, SigningKeyring } from '../../integrations/secrets/signing-keyring.ts';
+import type {
+  SigningKeyEntry,
+  SigningKeyPurpose,
+  SigningKeyring,
+} from '../../integrations/secrets/signing-keyring.ts';
+import { licensePublicJwk } from '../tenant-provisioning/license.ts';
 import {
   generateSigningKeyPem,
   readSigningKeyring,
@@ -24,6 +29,8 @@ interface RotationRef {
   /** The deployment's keyring (signingKeyringPath). */
   keyringPath: string;
   actor: AuditActor;
+  /** What the keyring's keys sign (absent: access tokens, as before docs/decisions/0038). */
+  purpose?: SigningKeyPurpose;
 }
 
 export function createSigningKeyActivities(deps: ActivityDeps) {
@@ -37,12 +44,27 @@ export function createSigningKeyActivities(deps: ActivityDeps) {
     withPlatformScope(deps.dataSource, (db) =>
       appendAuditEntry(db, { tenantId: null, actor, action, targetType: 'signing_key', targetId: kid, after }),
     );
+  /**
+   * A license key is published in license_signing_keys (the license JWKS) before it signs, and
+   * stays there for good (docs/decisions/0038). Create-if-absent: safe to repeat.
+   */
+  const publishLicenseKey = (entry: SigningKeyEntry) =>
+    licensePublicJwk(entry.privateKeyPem).then((jwk) =>
+      withPlatformScope(deps.dataSource, (db) =>
+        db.query(
+          `INSERT INTO license_signing_keys (key_id, public_jwk) VALUES ($1, $2) ON CONFLICT (key_id) DO NOTHING`,
+          [entry.kid, JSON.stringify(jwk)],
+        ),
+      ),
+    );
   const summary = (keys: SigningKeyEntry[]) => keys.map((key) => ({ kid: key.kid, state: key.state }));
 
   return {
     /**
      * Makes a new key and adds it as `next` (published, verifying, not signing). Refused while
-     * another rotation's key is still next or retiring: one rotation at a time.
+     * another rotation's key is still next or retiring: one rotation at a time. A license key is
+     * also published in the license JWKS. Retry-safe: the key carries the rotation's id, so a
+     * retry finds it (and publishes it again, create-if-absent); writes use check-and-set.
      */
     async publishNextSigningKey(
       input: RotationRef,
@@ -50,7 +72,13 @@ export function createSigningKeyActivities(deps: ActivityDeps) {
       const read = await keyring(input.keyringPath);
       const current = read.keys.find((key) => key.state === 'current')!;
       const own = read.keys.find((key) => key.rotationId === input.rotationId);
-      if (own) return { kid: own.kid, keyringVersion: read.version, currentKid: current.kid };
+      if (own) {
+        if (input.purpose === 'licenses') {
+          await publishLicenseKey(current);
+          await publishLicenseKey(own);
+        }
+        return { kid: own.kid, keyringVersion: read.version, currentKid: current.kid };
+      }
       const other = read.keys.find((key) => key.state !== 'current');
       if (other)
         throw ApplicationFailure.nonRetryable(
@@ -58,12 +86,18 @@ export function createSigningKeyActivities(deps: ActivityDeps) {
           'SigningKeyRotationBusy',
         );
       const entry = await signingKeyEntry(generateSigningKeyPem(), 'next', input.rotationId);
+      if (input.purpose === 'licenses') {
+        // The current key too: it may never have signed a license yet, and must stay verifiable.
+        await publishLicenseKey(current);
+        await publishLicenseKey(entry);
+      }
       const written = await writeSigningKeyring(deps.secretStore, input.keyringPath, read.version, [
         ...read.keys,
         entry,
       ]);
       await audit(input.actor, 'signing_key.published', entry.kid, {
         rotationId: input.rotationId,
+        purpose: input.purpose ?? 'access-tokens',
         keyringVersion: written.version,
         keys: summary(written.keys),
       });
@@ -112,6 +146,7 @@ export function createSigningKeyActivities(deps: ActivityDeps) {
       const written = await writeSigningKeyring(deps.secretStore, input.keyringPath, read.version, keys);
       await audit(input.actor, 'signing_key.switched', input.kid, {
         rotationId: input.rotationId,
+        purpose: input.purpose ?? 'access-tokens',
         retiring: input.oldKid,
         keyringVersion: written.version,
         keys: summary(written.keys),
@@ -137,6 +172,7 @@ export function createSigningKeyActivities(deps: ActivityDeps) {
       );
       await audit(input.actor, 'signing_key.removed', input.kid, {
         rotationId: input.rotationId,
+        purpose: input.purpose ?? 'access-tokens',
         keyringVersion: written.version,
         keys: summary(written.keys),
       });
@@ -170,6 +206,7 @@ export function createSigningKeyActivities(deps: ActivityDeps) {
       }
       await audit(input.actor, 'signing_key.rotation_failed', input.kid, {
         rotationId: input.rotationId,
+        purpose: input.purpose ?? 'access-tokens',
         reason: input.reason,
         keyringVersion: version,
       });

@@ -25,18 +25,20 @@ export async function ensureTenantLicense(
   input: { tenantId: string; slug: string; plan: string },
 ): Promise<TenantLicense> {
   const plan = planDefinition(input.plan);
+  // The keyring's current key, once: its kid, public key and signature belong together.
+  const key = await signer.current();
   await db.query(
     `INSERT INTO license_signing_keys (key_id, public_jwk) VALUES ($1, $2) ON CONFLICT (key_id) DO NOTHING`,
-    [signer.keyId, JSON.stringify(signer.publicJwk)],
+    [key.keyId, JSON.stringify(key.publicJwk)],
   );
   const [existing] = await db.query<Array<{ license_id: string; key_id: string; tier: string }>>(
     `SELECT license_id, key_id, tier FROM tenant_licenses WHERE tenant_id = $1`,
     [input.tenantId],
   );
-  if (existing?.tier === plan.tier && existing.key_id === signer.keyId)
+  if (existing?.tier === plan.tier && existing.key_id === key.keyId)
     return { licenseId: existing.license_id, keyId: existing.key_id, tier: existing.tier, issued: false };
   const licenseId = randomUUID();
-  const token = await signer.sign(
+  const token = await key.sign(
     {
       licenseId,
       tenantId: input.tenantId,
@@ -50,7 +52,7 @@ export async function ensureTenantLicense(
   await db.query(`DELETE FROM tenant_licenses WHERE tenant_id = $1`, [input.tenantId]);
   await db.query(
     `INSERT INTO tenant_licenses (tenant_id, license_id, key_id, tier, token) VALUES ($1, $2, $3, $4, $5)`,
-    [input.tenantId, licenseId, signer.keyId, plan.tier, token],
+    [input.tenantId, licenseId, key.keyId, plan.tier, token],
   );
-  return { licenseId, keyId: signer.keyId, tier: plan.tier, issued: true };
+  return { licenseId, keyId: key.keyId, tier: plan.tier, issued: true };
 }

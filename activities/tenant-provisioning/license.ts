@@ -1,14 +1,18 @@
 // Signs tenant licenses: JWTs (EdDSA, Ed25519) saying which tier, features and limits a
-// tenant's plan gives it. The private key comes from LICENSE_SIGNING_KEY_FILE (read once
-// by the worker); the public key is stored next to every license (license_signing_keys)
-// and served by the API as a JWKS, so anyone can verify a license offline.
-import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+// tenant's plan gives it. The private key is the `current` key of the deployment's license
+// keyring in the secret store (docs/decisions/0038; seeded once from LICENSE_SIGNING_KEY_FILE
+// when that file exists), reread before every signing so a rotation's switch reaches every
+// worker at once; every public key is stored in license_signing_keys and served by the API as
+// a JWKS, so anyone can verify a license offline, whichever key of the past signed it.
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, CompactSign, exportJWK, SignJWT } from 'jose';
 import type { JWK } from 'jose';
 import { LICENSE_JWT_TYPE } from '../../contracts/license.ts';
+import type { SecretStore } from '../../integrations/secrets/port.ts';
+import type { SigningKeyring } from '../../integrations/secrets/signing-keyring.ts';
+import { ensureSigningKeyring, readSigningKeyring } from '../../integrations/secrets/signing-keyring.ts';
 
 export const LICENSE_ALGORITHM = 'EdDSA';
 export const LICENSE_ISSUER = 'atrium';
@@ -35,6 +39,11 @@ export interface LicenseSigner {
    * metering reconciliation records (docs/decisions/0027), verified against the same JWKS.
    */
   signDocument(document: unknown, typ: string): Promise<string>;
+  /**
+   * The signer to use now: the keyring's current key, read from the secret store (a fixed key
+   * answers itself). Take it once per signing and use its keyId, publicJwk and sign together.
+   */
+  current(): Promise<LicenseSigner>;
 }
 
 /** `pem` is a PKCS#8 Ed25519 private key; `source` names where it came from in errors. */
@@ -49,7 +58,7 @@ export async function createLicenseSigner(pem: string, source: string): Promise<
     throw new Error(`${source} must hold an Ed25519 key, not ${privateKey.asymmetricKeyType ?? 'unknown'}`);
   const jwk = await exportJWK(createPublicKey(privateKey));
   const keyId = await calculateJwkThumbprint(jwk);
-  return {
+  const signer: LicenseSigner = {
     keyId,
     publicJwk: { ...jwk, kid: keyId, alg: LICENSE_ALGORITHM, use: 'sig' },
     sign: (claims, issuedAt) =>
@@ -70,22 +79,62 @@ export async function createLicenseSigner(pem: string, source: string): Promise<
       new CompactSign(new TextEncoder().encode(JSON.stringify(document)))
         .setProtectedHeader({ alg: LICENSE_ALGORITHM, kid: keyId, typ })
         .sign(privateKey),
+    current: () => Promise.resolve(signer),
   };
+  return signer;
+}
+
+/** The public JWK (with kid, alg and use) of a PEM private key, as the license JWKS lists it. */
+export async function licensePublicJwk(pem: string): Promise<JWK> {
+  return (await createLicenseSigner(pem, 'the license key')).publicJwk;
 }
 
 /**
- * Reads the key file, creating it (a new Ed25519 key, mode 0600) when it does not exist,
- * like the local secret store's key. Two workers starting at once agree on one file.
+ * A signer over the deployment's license keyring (docs/decisions/0038): seeds it when there is
+ * none (from `seedPem`, the old LICENSE_SIGNING_KEY_FILE, so existing licenses keep their key,
+ * or a new key), and rereads it on every `current()`. keyId and publicJwk are the key read last.
  */
-export function loadOrCreateLicenseKey(file: string): { pem: string; created: boolean } {
-  let created = false;
+export async function createKeyringLicenseSigner(
+  store: SecretStore,
+  path: string,
+  seedPem: string | undefined,
+): Promise<LicenseSigner> {
+  const signers = new Map<string, LicenseSigner>();
+  const signerOf = async (keyring: SigningKeyring): Promise<LicenseSigner> => {
+    const key = keyring.keys.find((entry) => entry.state === 'current')!;
+    let found = signers.get(key.kid);
+    if (!found) {
+      found = await createLicenseSigner(key.privateKeyPem, `the license keyring (${path})`);
+      signers.set(key.kid, found);
+    }
+    return found;
+  };
+  let last = await signerOf(await ensureSigningKeyring(store, path, seedPem));
+  const current = async (): Promise<LicenseSigner> => {
+    const keyring = await readSigningKeyring(store, path);
+    if (!keyring) throw new Error(`The license keyring ${path} is gone from the secret store`);
+    last = await signerOf(keyring);
+    return last;
+  };
+  return {
+    get keyId() {
+      return last.keyId;
+    },
+    get publicJwk() {
+      return last.publicJwk;
+    },
+    sign: async (claims, issuedAt) => (await current()).sign(claims, issuedAt),
+    signDocument: async (document, typ) => (await current()).signDocument(document, typ),
+    current,
+  };
+}
+
+/** The old key file's PEM when it exists (it seeds the keyring once), else undefined. */
+export function readLicenseKeyFile(file: string): string | undefined {
   try {
-    mkdirSync(dirname(file), { recursive: true });
-    const { privateKey } = generateKeyPairSync('ed25519');
-    writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { flag: 'wx', mode: 0o600 });
-    created = true;
+    return readFileSync(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
-  return { pem: readFileSync(file, 'utf8'), created };
 }

@@ -15,7 +15,7 @@ export function licenseRouter(deps: ApiDeps): Router {
       `SELECT public_jwk FROM license_signing_keys ORDER BY created_at, key_id`,
     );
     res
-      .set('Cache-Control', 'public, max-age=300')
+      .set('Cache-Control', `public, max-age=${Math.floor(deps.settings.signingKeys.jwksMaxAgeMs / 1000)}`)
       .json({ keys: rows.map((row) => row.public_jwk) } satisfies LicenseJwks);
   });
   return router;

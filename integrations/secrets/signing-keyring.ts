@@ -1,5 +1,5 @@
-// The access-token signing keyring (docs/decisions/0030): one platform secret in the secret
-// store, `platform/<deployment>/signing-keys/access-tokens` (the deployment is its
+// The signing keyrings (docs/decisions/0030 for access tokens, 0038 for licenses): one platform
+// secret per purpose in the secret store, `platform/<deployment>/signing-keys/<purpose>` (the deployment is its
 // TEMPORAL_TASK_QUEUE prefix, so deployments sharing a Vault keep their own keys), whose every
 // write is a new store version. Its
 // one field, `keyring`, is JSON: the Ed25519 keys every API process verifies with, each in a
@@ -20,9 +20,17 @@ import { calculateJwkThumbprint, exportJWK } from 'jose';
 import type { SecretStore } from './port.ts';
 import { checkSecretPath, SecretStoreError } from './port.ts';
 
+/**
+ * What a keyring's keys sign (docs/decisions/0038): access tokens (verified by every API process,
+ * published at /.well-known/jwks.json) or tenant licenses and metering records (signed by the
+ * worker, published at /api/v1/license/jwks). One format and one rotation for both.
+ */
+export const SIGNING_KEY_PURPOSES = ['access-tokens', 'licenses'] as const;
+export type SigningKeyPurpose = (typeof SIGNING_KEY_PURPOSES)[number];
+
 /** Where a deployment's keyring lives; `deployment` is its TEMPORAL_TASK_QUEUE prefix. */
-export function signingKeyringPath(deployment: string): string {
-  return checkSecretPath(`platform/${deployment}/signing-keys/access-tokens`);
+export function signingKeyringPath(deployment: string, purpose: SigningKeyPurpose = 'access-tokens'): string {
+  return checkSecretPath(`platform/${deployment}/signing-keys/${purpose}`);
 }
 
 export type SigningKeyState = 'next' | 'current' | 'retiring';

@@ -94,6 +94,8 @@ describe('workflow replay', () => {
         'scheduled-secret-rotation-completed',
         'rotate-signing-key-completed',
         'rotate-signing-key-withdrawn',
+        'rotate-signing-key-licenses',
+        'scheduled-signing-key-rotation-completed',
         'change-secret-with-approval-applied',
         'change-secret-with-approval-rejected',
         'reveal-secret-with-approval-granted',

@@ -38,6 +38,26 @@ import type { ActivityTimings, OperationProgress } from '../shared/operation.con
 export const ROTATE_SECRET_KIND = 'secret-rotate' satisfies OperationKind;
 export const ROTATE_SIGNING_KEY_KIND = 'signing-key-rotate' satisfies OperationKind;
 export const SCHEDULED_ROTATION_KIND = 'secret-rotation' satisfies OperationKind;
+export const SCHEDULED_SIGNING_KEY_ROTATION_KIND = 'signing-key-rotation' satisfies OperationKind;
+
+/** A signing-key rotation policy's Schedule id (`signing-key-rotation/<deployment>/<purpose>`). */
+export function signingKeyRotationScheduleId(deployment: string, purpose: SigningKeyPurposeName): string {
+  return OPERATION_CATALOGUE[SCHEDULED_SIGNING_KEY_ROTATION_KIND].workflowId({ deployment, purpose });
+}
+
+/**
+ * What a signing-key policy's Schedule starts each time: rotateSigningKey's input but the
+ * rotation id, which each run makes (docs/decisions/0038).
+ */
+export interface ScheduledSigningKeyRotationInput extends Omit<RotateSigningKeyInput, 'rotationId'> {
+  /** The deployment (TEMPORAL_TASK_QUEUE prefix): names the child's workflow id. */
+  deployment: string;
+}
+
+export interface ScheduledSigningKeyRotationResult {
+  rotationId: string;
+  outcome: SigningKeyRotationOutcome;
+}
 export const ROTATE_DATABASE_LOGIN_KIND = 'database-login-rotate' satisfies OperationKind;
 
 export function rotateSecretWorkflowId(slug: string, secretId: string, number: number): string {
@@ -141,9 +161,18 @@ export function rotateSigningKeyWorkflowId(deployment: string, rotationId: strin
   return OPERATION_CATALOGUE[ROTATE_SIGNING_KEY_KIND].workflowId({ deployment, rotationId });
 }
 
+/** What a signing keyring's keys sign (integrations/secrets/signing-keyring.ts; docs/decisions/0038). */
+export type SigningKeyPurposeName = 'access-tokens' | 'licenses';
+
 export interface RotateSigningKeyInput {
   /** Names the new key in the keyring, so a retried step finds what it wrote. */
   rotationId: string;
+  /**
+   * Absent: access tokens (every rotation before docs/decisions/0038). `licenses`: the worker
+   * signs and rereads the keyring before every signing, so there is no process to wait for; the
+   * old key's public half stays in the license JWKS for good (licenses do not expire).
+   */
+  purpose?: SigningKeyPurposeName;
   /** The keyring's secret path (the deployment's; never a key). */
   keyringPath: string;
   requestedBy: AuditActor;

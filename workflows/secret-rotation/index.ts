@@ -3,4 +3,5 @@ export { rotateDatabaseLogin } from './rotate-database-login.ts';
 export { rotateSecret } from './rotate-secret.ts';
 export { rotateSigningKey } from './rotate-signing-key.ts';
 export { scheduledSecretRotation } from './scheduled-secret-rotation.ts';
+export { scheduledSigningKeyRotation } from './scheduled-signing-key-rotation.ts';
 export { changeSecretWithApproval, revealSecretWithApproval } from './secret-approval.ts';

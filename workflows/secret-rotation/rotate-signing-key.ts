@@ -5,7 +5,7 @@
 // polls what the processes report (api_processes) every reload interval and keeps its last
 // check as the rotation's report. A new key that does not reach every process in time is
 // withdrawn before it ever signed, and the rotation ends failed with an alert.
-import { ActivityFailure, proxyActivities, sleep } from '@temporalio/workflow';
+import { ActivityFailure, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import type { SecretRotationActivities } from '../../activities/secret-rotation/index.ts';
 import { describeFailure, StepTracker } from '../shared/step-tracker.ts';
 import type {
@@ -16,8 +16,11 @@ import type {
 } from './contract.ts';
 import { ROTATE_SIGNING_KEY_KIND, ROTATE_SIGNING_KEY_STEPS } from './contract.ts';
 
+/** The license keyring's own path through the steps (docs/decisions/0038). */
+const LICENSE_KEYRING_PATCH = 'rotate-signing-key-license-keyring';
+
 export async function rotateSigningKey(input: RotateSigningKeyInput): Promise<RotateSigningKeyResult> {
-  const { rotationId, keyringPath, requestedBy: actor, timings } = input;
+  const { rotationId, keyringPath, requestedBy: actor, timings, purpose } = input;
   const activities = proxyActivities<SecretRotationActivities>({
     startToCloseTimeout: timings.startToCloseTimeoutMs,
     heartbeatTimeout: timings.heartbeatTimeoutMs,
@@ -30,7 +33,7 @@ export async function rotateSigningKey(input: RotateSigningKeyInput): Promise<Ro
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2m' },
   });
   const tracker = new StepTracker<RotateSigningKeyStep>(ROTATE_SIGNING_KEY_KIND, null, ROTATE_SIGNING_KEY_STEPS);
-  const ref = { rotationId, keyringPath, actor };
+  const ref = purpose ? { rotationId, keyringPath, actor, purpose } : { rotationId, keyringPath, actor };
   const checks: RotateSigningKeyResult['checks'] = {};
 
   /**
@@ -67,6 +70,36 @@ export async function rotateSigningKey(input: RotateSigningKeyInput): Promise<Ro
     for (const step of ROTATE_SIGNING_KEY_STEPS) if (step.name !== 'publish') tracker.skip(step.name, 'Not rotated.');
     tracker.setPhase('failed', reason);
     return { rotationId, outcome: 'refused', newKid: null, oldKid: null, checks, progress: tracker.snapshot() };
+  }
+  // The license keyring (docs/decisions/0038): no API process holds it; workers reread it before
+  // every signing and verifiers fetch the license JWKS, where the new key is already published.
+  if (purpose === 'licenses' && patched(LICENSE_KEYRING_PATCH)) {
+    const licenseKey = published;
+    await tracker.run('distribute', async () => {
+      tracker.note('distribute', 'Published in the license JWKS; waiting one JWKS cache lifetime before it signs.');
+      await sleep(input.jwksMaxAgeMs);
+    });
+    await tracker.run('switch', () =>
+      persistent.switchSigningKey({
+        ...ref,
+        kid: licenseKey.kid,
+        oldKid: licenseKey.currentKid,
+        tokenLifetimeMs: input.tokenLifetimeMs,
+      }),
+    );
+    tracker.skip('confirm', 'Workers reread the license keyring before every signing.');
+    tracker.skip('expire', 'Licenses do not expire: the old public key stays in the license JWKS for good.');
+    await tracker.run('remove', () => persistent.removeRetiredSigningKey({ ...ref, kid: licenseKey.currentKid }));
+    tracker.skip('settle', 'No process holds the license keyring.');
+    tracker.setPhase('completed');
+    return {
+      rotationId,
+      outcome: 'completed',
+      newKid: licenseKey.kid,
+      oldKid: licenseKey.currentKid,
+      checks,
+      progress: tracker.snapshot(),
+    };
   }
   const publishedAt = Date.now();
   const distributed = await tracker.run('distribute', () =>
