@@ -53,9 +53,7 @@ export function firstLoadChunks(): Plugin {
               rolldownOptions: {
                 output: {
                   codeSplitting: {
-                    groups: [
-                      { name: 'framework', test: (id: string) => framework.has(id) || EVERY_PAGE.test(id) },
-                    ],
+                    groups: [{ name: 'framework', test: (id: string) => framework.has(id) || EVERY_PAGE.test(id) }],
                   },
                 },
               },

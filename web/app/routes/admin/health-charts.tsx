@@ -55,7 +55,8 @@ const CHARTS: ChartSpec[] = [
   },
 ];
 
-const timeOf = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const timeOf = (iso: string) =>
+  new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 export default function HealthCharts({ history }: { history: MetricsHistory }) {
   const data = history.samples.map((sample) => ({ ...sample, time: timeOf(sample.at) }));

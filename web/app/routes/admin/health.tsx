@@ -123,7 +123,8 @@ export default function HealthPage({ loaderData: health }: Route.ComponentProps)
 
 function MetricsCharts({ history }: { history: MetricsHistory }) {
   const mounted = useMounted();
-  const span = history.windowSeconds >= 60 ? `${Math.round(history.windowSeconds / 60)} min` : `${history.windowSeconds} s`;
+  const span =
+    history.windowSeconds >= 60 ? `${Math.round(history.windowSeconds / 60)} min` : `${history.windowSeconds} s`;
   return (
     <Stack gap="xs" mt="md">
       <Text size="sm" c="dimmed">
