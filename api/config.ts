@@ -296,11 +296,11 @@ const CheckedApiEnv = ApiEnv.superRefine((env, ctx) => {
       path: ['METRICS_HISTORY_WINDOW'],
       message: 'must be from METRICS_HISTORY_INTERVAL to 1d',
     });
-  else if (env.METRICS_HISTORY_WINDOW / env.METRICS_HISTORY_INTERVAL > 1_440)
+  else if (env.METRICS_HISTORY_WINDOW / env.METRICS_HISTORY_INTERVAL > 3_600)
     ctx.addIssue({
       code: 'custom',
       path: ['METRICS_HISTORY_WINDOW'],
-      message: 'must hold at most 1440 METRICS_HISTORY_INTERVALs (each is one kept sample)',
+      message: 'must hold at most 3600 METRICS_HISTORY_INTERVALs (each is one kept sample)',
     });
   if (env.USAGE_RETENTION_SWEEP_INTERVAL < 1_000)
     ctx.addIssue({ code: 'custom', path: ['USAGE_RETENTION_SWEEP_INTERVAL'], message: 'must be at least 1s' });
