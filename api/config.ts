@@ -208,6 +208,10 @@ const ApiEnv = z.object({
   ...secretStoreSettings,
   // Prometheus metrics on a port of their own (config/metrics.ts).
   ...metricsSettings,
+  // The short history of this process's key metrics for the admin health page's charts
+  // (api/metrics/history.ts): sampled every interval, kept for the window.
+  METRICS_HISTORY_INTERVAL: duration.default(10_000),
+  METRICS_HISTORY_WINDOW: duration.default(3_600_000),
   // OpenTelemetry traces out, and Jaeger's query API for the operation page (config/tracing.ts).
   ...tracingSettings,
   ...traceQuerySettings,
@@ -289,6 +293,20 @@ const CheckedApiEnv = ApiEnv.superRefine((env, ctx) => {
       message:
         'must be at least 50d and at least METERING_CORRECTION_WINDOW + 15d (the reconciliation reads windows back that long)',
     });
+  if (env.METRICS_HISTORY_INTERVAL < 1_000)
+    ctx.addIssue({ code: 'custom', path: ['METRICS_HISTORY_INTERVAL'], message: 'must be at least 1s' });
+  if (env.METRICS_HISTORY_WINDOW < env.METRICS_HISTORY_INTERVAL || env.METRICS_HISTORY_WINDOW > 86_400_000)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['METRICS_HISTORY_WINDOW'],
+      message: 'must be from METRICS_HISTORY_INTERVAL to 1d',
+    });
+  else if (env.METRICS_HISTORY_WINDOW / env.METRICS_HISTORY_INTERVAL > 3_600)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['METRICS_HISTORY_WINDOW'],
+      message: 'must hold at most 3600 METRICS_HISTORY_INTERVALs (each is one kept sample)',
+    });
   if (env.USAGE_RETENTION_SWEEP_INTERVAL < 1_000)
     ctx.addIssue({ code: 'custom', path: ['USAGE_RETENTION_SWEEP_INTERVAL'], message: 'must be at least 1s' });
   if (env.WEBHOOK_DISABLE_AFTER <= env.WEBHOOK_PAUSE_AFTER)
@@ -317,6 +335,7 @@ export function readApiConfig(env: Env) {
     port: parsed.PORT,
     logLevel: parsed.LOG_LEVEL,
     metrics: apiMetricsAddress(parsed),
+    metricsHistory: { intervalMs: parsed.METRICS_HISTORY_INTERVAL, windowMs: parsed.METRICS_HISTORY_WINDOW },
     tracing: tracingConfigFrom(parsed),
     /** Jaeger's query API; null: the operation page says tracing is off. */
     traceQueryUrl: parsed.TRACES_QUERY_URL?.replace(/\/$/, '') ?? null,

@@ -15,6 +15,7 @@ import type { RolloutWatch } from '../workflows/promotions/contract.ts';
 import type { ActivityTimings } from '../workflows/shared/operation.contract.ts';
 import type { ApprovalSigner } from './approvals/assertion-signer.ts';
 import type { HealthChecker } from './health/checks.ts';
+import type { MetricsHistorySampler } from './metrics/history.ts';
 import type { ApiMetrics } from './metrics/registry.ts';
 import type { TraceReader } from '../tracing/jaeger-query.ts';
 import type { AccessTokens } from './auth/access-tokens.ts';
@@ -34,6 +35,8 @@ export interface ApiDeps {
   logger: Logger;
   /** The process's Prometheus metrics (api/metrics/), served on their own port. */
   metrics: ApiMetrics;
+  /** The short history of those metrics the admin health page charts (api/metrics/history.ts). */
+  metricsHistory: Pick<MetricsHistorySampler, 'history'>;
   /** Checks the platform's dependencies for the admin health page (api/health/). */
   health: HealthChecker;
   /** Reads operations' traces back from Jaeger (tracing/jaeger-query.ts); null: TRACES_QUERY_URL is unset. */

@@ -24,6 +24,7 @@ import { createHealthChecker } from './health/checks.ts';
 import { platformProbes } from './health/probes.ts';
 import { HEALTH_CHECK_TIMEOUT_MS } from './health/routes.ts';
 import { countOperationStarts } from './metrics/operations.ts';
+import { startMetricsHistory } from './metrics/history.ts';
 import { createApiMetrics } from './metrics/registry.ts';
 import { serveMetrics } from './metrics/server.ts';
 import { createTemporalTokens } from './ops/temporal-tokens.ts';
@@ -62,6 +63,8 @@ const client = new Client({
   },
 });
 metrics.watchPool('api', () => poolStats(dataSource));
+// The admin health page's charts: a reading of the registry every METRICS_HISTORY_INTERVAL.
+const metricsHistory = startMetricsHistory(metrics.registry, config.metricsHistory);
 // Every call to an address a tenant gave (their SSO issuer, a webhook test send) goes through this client.
 const outboundGuard = createOutboundGuard(config.outbound);
 const outbound = createOutboundClient(outboundGuard);
@@ -112,6 +115,7 @@ const deps: ApiDeps = {
     : UNLIMITED,
   logger,
   metrics,
+  metricsHistory,
   health,
   traces: config.traceQueryUrl ? createJaegerTraceReader(config.traceQueryUrl) : null,
   accessTokens: signingKeys.accessTokens,
@@ -204,6 +208,7 @@ async function stop(signal: string): Promise<void> {
   await closed;
   await dispatcher?.stop();
   await metricsServer?.close();
+  metricsHistory.stop();
   await secretRetention.stop();
   await usageRetention.stop();
   await signingKeys.stop();

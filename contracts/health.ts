@@ -48,6 +48,31 @@ export const TaskQueueHealth = z.object({
 });
 export type TaskQueueHealth = z.infer<typeof TaskQueueHealth>;
 
+/**
+ * One interval of the API process's history (api/metrics/history.ts): what happened between
+ * the previous sample and `at`, and the database pool as it was at `at`.
+ */
+export const MetricsSample = z.object({
+  at: z.iso.datetime(),
+  httpRequests: z.number().int().nonnegative(),
+  httpServerErrors: z.number().int().nonnegative(),
+  /** The interval's 95th percentile request duration, from the histogram's buckets; null: no request. */
+  httpP95Ms: z.number().nonnegative().nullable(),
+  operationsStarted: z.number().int().nonnegative(),
+  /** Connections in use (open less idle) and requests waiting for one; null: no pool to read. */
+  databasePoolInUse: z.number().int().nonnegative().nullable(),
+  databasePoolWaiting: z.number().int().nonnegative().nullable(),
+});
+export type MetricsSample = z.infer<typeof MetricsSample>;
+
+/** The last window of samples, oldest first, taken every interval (METRICS_HISTORY_INTERVAL/_WINDOW). */
+export const MetricsHistory = z.object({
+  intervalSeconds: z.number().positive(),
+  windowSeconds: z.number().positive(),
+  samples: z.array(MetricsSample),
+});
+export type MetricsHistory = z.infer<typeof MetricsHistory>;
+
 /** Key numbers of the API process that answered, since it started (every replica counts its own). */
 export const ApiProcessMetrics = z.object({
   since: z.iso.datetime(),
@@ -56,6 +81,8 @@ export const ApiProcessMetrics = z.object({
   operationsStarted: z.array(z.object({ kind: z.string(), count: z.number().int().nonnegative() })),
   /** Its database pool now. */
   databasePool: z.object({ total: z.number().int(), idle: z.number().int(), waiting: z.number().int() }).nullable(),
+  /** The same numbers per interval over the last window, for the charts. */
+  history: MetricsHistory,
 });
 export type ApiProcessMetrics = z.infer<typeof ApiProcessMetrics>;
 

@@ -45,6 +45,7 @@ function adminHealthRouter(deps: ApiDeps): Router {
         metrics: {
           ...metrics,
           databasePool: pool ? { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } : null,
+          history: deps.metricsHistory.history(),
         },
       }),
     );
@@ -58,7 +59,7 @@ const paths: ZodOpenApiPathsObject = {
       operationId: 'getPlatformHealth',
       summary: 'Each dependency of the platform: up or down, latency, last error (platform admins)',
       description:
-        'PostgreSQL, Temporal, the secret store, billing, the cluster and SMTP are checked at the time of the request (3 s each at most), and each family’s task queue’s pollers are read from Temporal; with the key numbers of the API process that answers. A component that is down is reported, never answered with a 5xx.',
+        'PostgreSQL, Temporal, the secret store, billing, the cluster and SMTP are checked at the time of the request (3 s each at most), and each family’s task queue’s pollers are read from Temporal; with the key numbers of the API process that answers and their history per interval over the last window (each API process keeps its own). A component that is down is reported, never answered with a 5xx.',
       responses: {
         200: { description: 'The platform’s health.', content: { 'application/json': { schema: PlatformHealth } } },
         ...problemResponses(401, 403),

@@ -185,6 +185,24 @@ describe('configuration', () => {
     assert.equal(readWorkerConfig({ DATABASE_URL: 'postgres://localhost/atrium' }).usageMeteringIntervalMs, 10_000);
   });
 
+  it('samples the metrics history every METRICS_HISTORY_INTERVAL for METRICS_HISTORY_WINDOW, within bounds', () => {
+    const base = { JWT_PRIVATE_KEY, DATABASE_URL: 'postgres://localhost/atrium' };
+    assert.deepEqual(readApiConfig(base).metricsHistory, { intervalMs: 10_000, windowMs: 3_600_000 });
+    assert.deepEqual(readApiConfig({ ...base, METRICS_HISTORY_INTERVAL: '1s' }).metricsHistory, {
+      intervalMs: 1_000,
+      windowMs: 3_600_000,
+    });
+    const refused = (env: Record<string, string>, variable: RegExp) =>
+      assert.throws(
+        () => readApiConfig({ ...base, ...env }),
+        (error: unknown) => error instanceof ConfigError && variable.test(error.message),
+      );
+    refused({ METRICS_HISTORY_INTERVAL: '500ms' }, /METRICS_HISTORY_INTERVAL: must be at least 1s/);
+    refused({ METRICS_HISTORY_WINDOW: '5s' }, /METRICS_HISTORY_WINDOW: must be from METRICS_HISTORY_INTERVAL/);
+    refused({ METRICS_HISTORY_WINDOW: '2d' }, /METRICS_HISTORY_WINDOW/);
+    refused({ METRICS_HISTORY_INTERVAL: '1s', METRICS_HISTORY_WINDOW: '2h' }, /at most 3600/);
+  });
+
   it('signs webhooks with the real clock unless WEBHOOK_TEST_SIGNING_CLOCK accelerates it', () => {
     const base = { DATABASE_URL: 'postgres://localhost/atrium' };
     assert.equal(readWorkerConfig(base).webhookTestSigningClock, null);

@@ -31,6 +31,14 @@ function staticClosure(graph: ModuleGraph, from: string): Set<string> {
   return seen;
 }
 
+/**
+ * Modules every page loads anyway (through the root route's Mantine components) that a lazily
+ * loaded chunk imports too: left to Rolldown, such a module becomes a file of its own (its set
+ * of importers changed), one more request on every page. Mantine's styles-API resolver is one:
+ * @mantine/charts (the admin health page's charts, loaded lazily) calls it.
+ */
+const EVERY_PAGE = /\/@mantine\/core\/esm\/core\/styles-api\/use-resolved-styles-api\//;
+
 export function firstLoadChunks(): Plugin {
   let framework = new Set<string>();
   return {
@@ -45,7 +53,7 @@ export function firstLoadChunks(): Plugin {
               rolldownOptions: {
                 output: {
                   codeSplitting: {
-                    groups: [{ name: 'framework', test: (id: string) => framework.has(id) }],
+                    groups: [{ name: 'framework', test: (id: string) => framework.has(id) || EVERY_PAGE.test(id) }],
                   },
                 },
               },

@@ -1,13 +1,25 @@
 // /admin/health: the platform's dependencies as GET /api/v1/admin/health reports them (each
 // checked at load), the workers polling each family's queue, and the key numbers of the API
-// process that answered. Platform admins only; "Check again" reloads.
-import { Alert, Badge, Button, Card, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+// process that answered, with charts of their last window (./health-charts.tsx, loaded lazily in
+// the browser: the charts library is in no other page's first load). Platform admins only;
+// "Check again" reloads.
+import { Alert, Badge, Button, Card, Group, Loader, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { useMounted } from '@mantine/hooks';
+import { lazy, Suspense } from 'react';
 import { Form } from 'react-router';
 import type { Route } from './+types/health';
 import { loadFromApi } from '../../api/client.server.ts';
-import type { ComponentHealth, HealthStatus, PlatformHealth, TaskQueueHealth } from '../../../../contracts/index.ts';
+import type {
+  ComponentHealth,
+  HealthStatus,
+  MetricsHistory,
+  PlatformHealth,
+  TaskQueueHealth,
+} from '../../../../contracts/index.ts';
 import { Timestamp } from '../../components/Timestamp.tsx';
 import { requirePlatformAdmin } from '../../session.server.ts';
+
+const HealthCharts = lazy(() => import('./health-charts.tsx'));
 
 export const meta: Route.MetaFunction = () => [{ title: 'Platform health · Atrium' }];
 
@@ -103,8 +115,42 @@ export default function HealthPage({ loaderData: health }: Route.ComponentProps)
             ))}
           </Group>
         ) : null}
+        <MetricsCharts history={health.metrics.history} />
       </Paper>
     </Stack>
+  );
+}
+
+function MetricsCharts({ history }: { history: MetricsHistory }) {
+  const mounted = useMounted();
+  const span =
+    history.windowSeconds >= 60 ? `${Math.round(history.windowSeconds / 60)} min` : `${history.windowSeconds} s`;
+  return (
+    <Stack gap="xs" mt="md">
+      <Text size="sm" c="dimmed">
+        Per {history.intervalSeconds} s over the last {span}
+      </Text>
+      {history.samples.length === 0 ? (
+        <Alert color="gray" title="No samples yet" data-testid="metrics-charts-empty">
+          This process reads its metrics every {history.intervalSeconds} s; the first reading arrives that long after it
+          starts. Check again in a moment.
+        </Alert>
+      ) : mounted ? (
+        <Suspense fallback={<ChartsLoading />}>
+          <HealthCharts history={history} />
+        </Suspense>
+      ) : (
+        <ChartsLoading />
+      )}
+    </Stack>
+  );
+}
+
+function ChartsLoading() {
+  return (
+    <Group justify="center" mih={160}>
+      <Loader size="sm" aria-label="Loading charts" />
+    </Group>
   );
 }
 
