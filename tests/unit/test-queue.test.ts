@@ -113,7 +113,7 @@ describe('runTestFiles', () => {
     assert.equal(hung.code, 1);
     assert.match(hung.output, /did not end within 1\.5 s/);
     const childPid = Number(/child (\d+)/.exec(hung.output)?.[1]);
-    await waitFor('the hung file’s child to be gone', async () => !alive(childPid));
+    await waitFor('the hung file’s child to be gone', () => !alive(childPid));
     assert.equal(results.find((result) => result.file === passes)?.code, 0);
     assert.match(summarize(results, 2000), /✖ hang\.mjs \(exit 1\)[\s\S]*did not end within/);
   });
@@ -134,7 +134,7 @@ describe('runTestFiles', () => {
       fileTimeoutMs: 60_000,
     }).done;
     assert.equal(result?.code, 0);
-    const childPid = Number(/child (\d+)/.exec(result!.output)?.[1]);
-    await waitFor('the leftover child to be gone', async () => !alive(childPid));
+    const childPid = Number(/child (\d+)/.exec(result.output)?.[1]);
+    await waitFor('the leftover child to be gone', () => !alive(childPid));
   });
 });
