@@ -2,5 +2,6 @@
 export { rotateDatabaseLogin } from './rotate-database-login.ts';
 export { rotateSecret } from './rotate-secret.ts';
 export { rotateSigningKey } from './rotate-signing-key.ts';
+export { scheduledDatabaseLoginRotation } from './scheduled-database-login-rotation.ts';
 export { scheduledSecretRotation } from './scheduled-secret-rotation.ts';
 export { changeSecretWithApproval, revealSecretWithApproval } from './secret-approval.ts';
