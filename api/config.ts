@@ -270,6 +270,8 @@ const CheckedApiEnv = ApiEnv.superRefine((env, ctx) => {
       path: ['SIGNING_KEY_DISTRIBUTION_TIMEOUT'],
       message: 'must be at least three SIGNING_KEYS_RELOAD_INTERVALs (every process rereads the keys that often)',
     });
+  if (env.DATABASE_LOGIN_OVERLAP < 1_000)
+    ctx.addIssue({ code: 'custom', path: ['DATABASE_LOGIN_OVERLAP'], message: 'must be at least 1s' });
   if (env.SECRET_ROTATION_MINIMUM < 1_000)
     ctx.addIssue({ code: 'custom', path: ['SECRET_ROTATION_MINIMUM'], message: 'must be at least 1s' });
   if (env.SECRET_RETENTION_SWEEP_INTERVAL < 1_000)
