@@ -173,7 +173,8 @@ export function createDatabaseLoginActivities(deps: ActivityDeps) {
         tenant: await findTenantById(tx.db, input.tenantId),
         policy: await findDatabaseLoginPolicy(tx.db, input.tenantId),
       }));
-      if (!found.tenant || found.tenant.status !== 'active') return skip(`The tenant is ${found.tenant?.status ?? 'gone'}.`);
+      if (!found.tenant || found.tenant.status !== 'active')
+        return skip(`The tenant is ${found.tenant?.status ?? 'gone'}.`);
       if (!found.policy) return skip('The tenant has no database login rotation policy any more.');
       const open = pendingOf((await secretStore.read(databaseLoginRotationPath(input.slug)))?.data);
       if (open) return skip(`Rotation ${open.rotationId} of the tenant's database login is still open.`);

@@ -38,7 +38,7 @@ export function createSuspensionScheduleActivities(deps: Pick<ActivityDeps, 'dat
           const ids = [
             ...owners.syncScheduleIds,
             ...owners.rotatedSecretIds.map((secretId) => rotationScheduleId(input.slug, secretId)),
-        ...(owners.databaseLoginPolicy ? [databaseLoginScheduleId(input.slug)] : []),
+            ...(owners.databaseLoginPolicy ? [databaseLoginScheduleId(input.slug)] : []),
           ];
           const running: string[] = [];
           for (const id of ids) {

@@ -183,8 +183,7 @@ export function databaseLoginRouter(deps: ApiDeps): Router {
       );
     const actor = actorOf(req, res);
     const started = await startDatabaseLoginRotation(deps, access, actor);
-    if (!started.started)
-      throw new ProblemError('conflict', `Another tenant's operation holds ${started.workflowId}.`);
+    if (!started.started) throw new ProblemError('conflict', `Another tenant's operation holds ${started.workflowId}.`);
     await withTenantScope(deps.dataSource, access.tenantId, (db) =>
       appendAuditEntry(db, {
         tenantId: access.tenantId,
@@ -197,7 +196,12 @@ export function databaseLoginRouter(deps: ApiDeps): Router {
     );
     deps.logger.info('Database login rotation started', { workflowId: started.workflowId });
     const operation = startedOperation(
-      { workflowId: started.workflowId, runId: started.runId, kind: ROTATE_DATABASE_LOGIN_KIND, tenantId: access.tenantId },
+      {
+        workflowId: started.workflowId,
+        runId: started.runId,
+        kind: ROTATE_DATABASE_LOGIN_KIND,
+        tenantId: access.tenantId,
+      },
       { client: deps.temporal.client, namespace: deps.temporal.namespace, temporalUiUrl: deps.temporal.uiPath },
     );
     res

@@ -5,10 +5,7 @@
 import { deleteSchedule, ensureSchedule, ScheduleNotFound } from '../schedules/index.ts';
 import type { ScheduleDeclaration } from '../schedules/index.ts';
 import type { scheduledDatabaseLoginRotation } from '../../workflows/secret-rotation/scheduled-database-login-rotation.ts';
-import {
-  DATABASE_LOGIN_SCHEDULE_KIND,
-  databaseLoginScheduleId,
-} from '../../workflows/secret-rotation/contract.ts';
+import { DATABASE_LOGIN_SCHEDULE_KIND, databaseLoginScheduleId } from '../../workflows/secret-rotation/contract.ts';
 import { OPERATION_CATALOGUE } from '../../workflows/catalogue.ts';
 import { familyTaskQueue } from '../../workflows/shared/task-queues.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -59,5 +56,8 @@ export async function syncDatabaseLoginSchedule(deps: ApiDeps, target: DatabaseL
     });
     return;
   }
-  await ensureSchedule(client, databaseLoginScheduleDeclaration(deps, { ...target, everySeconds: target.everySeconds }));
+  await ensureSchedule(
+    client,
+    databaseLoginScheduleDeclaration(deps, { ...target, everySeconds: target.everySeconds }),
+  );
 }

@@ -3,10 +3,7 @@
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import { newRotationId } from '../../integrations/secrets/signing-keyring.ts';
 import type { rotateDatabaseLogin } from '../../workflows/secret-rotation/rotate-database-login.ts';
-import {
-  ROTATE_DATABASE_LOGIN_KIND,
-  rotateDatabaseLoginWorkflowId,
-} from '../../workflows/secret-rotation/contract.ts';
+import { ROTATE_DATABASE_LOGIN_KIND, rotateDatabaseLoginWorkflowId } from '../../workflows/secret-rotation/contract.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { StartResult } from '../operations/start-operation.ts';
 import { startOperation } from '../operations/start-operation.ts';

@@ -53,7 +53,10 @@ describe('portal: a tenant database login rotated from the admin console', () =>
     const schema = `tenant_${slug.replaceAll('-', '_')}`;
     await page.goto(`/admin/tenants/${slug}`);
     const panel = page.getByTestId('database-login');
-    await panel.getByTestId('database-login-current').filter({ hasText: `${schema}_login` }).waitFor();
+    await panel
+      .getByTestId('database-login-current')
+      .filter({ hasText: `${schema}_login` })
+      .waitFor();
     await panel.getByTestId('database-login-empty').waitFor();
     await panel.getByText('no policy').waitFor();
     await page.waitForLoadState('networkidle'); // hydrated: the confirmation is React state
@@ -74,7 +77,10 @@ describe('portal: a tenant database login rotated from the admin console', () =>
     await page.locator('[data-testid="operation-status"][data-status="completed"]').waitFor({ timeout: 90_000 });
 
     await page.goto(`/admin/tenants/${slug}`);
-    await panel.getByTestId('database-login-current').filter({ hasText: `${schema}_login_b` }).waitFor();
+    await panel
+      .getByTestId('database-login-current')
+      .filter({ hasText: `${schema}_login_b` })
+      .waitFor();
     const rotation = panel.getByTestId('database-login-rotation').first();
     await rotation.getByText('completed').waitFor();
     await rotation.getByText(/Verified: secret-store:tenants\/.+\/database \(verified\)/).waitFor();

@@ -578,7 +578,8 @@ describe('rotateDatabaseLogin (activity stand-ins)', () => {
     const scheduled = { tenantId, slug, overlapMs: 300, timings: TEST_TIMINGS };
     const skipped = {
       ...succeed,
-      checkScheduledDatabaseLoginRotation: () => Promise.resolve({ skipped: 'The tenant is suspended.', actor: member }),
+      checkScheduledDatabaseLoginRotation: () =>
+        Promise.resolve({ skipped: 'The tenant is suspended.', actor: member }),
     } satisfies Partial<SecretRotationActivities>;
     await harness.withWorker(skipped, async (s) => {
       const handle = await s.start<typeof scheduledDatabaseLoginRotation>(

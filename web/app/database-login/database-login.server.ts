@@ -5,11 +5,7 @@ import type { RouterContextProvider } from 'react-router';
 import { callApi } from '../api/client.server.ts';
 import type { TenantAction, TenantActionArgs } from '../api/tenant-action.server.ts';
 import { tenantApiPath } from '../api/tenant-action.server.ts';
-import type {
-  DatabaseLoginOverview,
-  DatabaseLoginPolicyRequest,
-  OperationStarted,
-} from '../../../contracts/index.ts';
+import type { DatabaseLoginOverview, DatabaseLoginPolicyRequest, OperationStarted } from '../../../contracts/index.ts';
 import { formText } from '../form-text.ts';
 
 export function loadDatabaseLogin(
