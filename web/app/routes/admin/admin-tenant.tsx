@@ -5,12 +5,12 @@ import { data, href, Link, redirect } from 'react-router';
 import type { Route } from './+types/admin-tenant';
 import { callApi } from '../../api/client.server.ts';
 import { BillingPanel } from '../../billing/BillingPanel.tsx';
-import { DatabaseLoginPanel } from '../../database-login/DatabaseLoginPanel.tsx';
+import { DatabaseLoginPanel } from '../../secret-rotation/DatabaseLoginPanel.tsx';
 import {
   databaseLoginActions,
   databaseLoginPolicyActions,
   loadDatabaseLogin,
-} from '../../database-login/database-login.server.ts';
+} from '../../secret-rotation/database-login.server.ts';
 import { loadTenantBilling } from '../../billing/billing.server.ts';
 import { resultOrThrow } from '../../api/result.server.ts';
 import type { TenantAction } from '../../api/tenant-action.server.ts';
