@@ -3,9 +3,9 @@
 // asks whether to rotate (nothing when the tenant is not active — a suspended tenant's rotations
 // wait —, the policy is gone, or a rotation of the tenant is still open) and runs
 // rotateDatabaseLogin as its child under a rotation id of its own,
-// `database-login-rotate/<slug>/<rotation id>`, so the live operation view shows it like one
+// `database-login-rotate/<slug>/scheduled-<start ms>`, so the live operation view shows it like one
 // started by an admin.
-import { executeChild, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { SecretRotationActivities } from '../../activities/secret-rotation/index.ts';
 import { OperationKindSearchAttribute, TenantIdSearchAttribute } from '../shared/operation.contract.ts';
 import type { ScheduledDatabaseLoginRotationInput, ScheduledDatabaseLoginRotationResult } from './contract.ts';
@@ -23,8 +23,9 @@ export async function scheduledDatabaseLoginRotation(
   });
   const claim = await activities.checkScheduledDatabaseLoginRotation({ tenantId, slug });
   if (claim.skipped !== null) return { rotationId: null, skipped: claim.skipped, outcome: null };
-  // Deterministic (seeded by the run): a replay names the same rotation.
-  const rotationId = uuid4();
+  // From the run's start (its history's first event), so a replay names the same rotation; one
+  // Schedule never starts two runs in the same millisecond (overlap SKIP, interval >= 1s).
+  const rotationId = `scheduled-${workflowInfo().startTime.getTime()}`;
   const result = await executeChild(rotateDatabaseLogin, {
     workflowId: rotateDatabaseLoginWorkflowId(slug, rotationId),
     args: [{ tenantId, slug, rotationId, requestedBy: claim.actor, overlapMs, timings }],
