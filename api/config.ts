@@ -238,6 +238,9 @@ const ApiEnv = z.object({
   SECRET_ROTATION_MINIMUM: duration.default(86_400_000),
   // How long an approved reveal of a production secret may be used, once (docs/decisions/0035).
   SECRET_REVEAL_GRANT_WINDOW: duration.default(15 * 60_000),
+  // How long a tenant's old database login keeps working after a rotation switched to the new
+  // one (docs/decisions/0032, 0036): consumers reread the credentials within it.
+  DATABASE_LOGIN_OVERLAP: duration.default(5 * 60_000),
   // How often each API process destroys values past their retention for every tenant.
   SECRET_RETENTION_SWEEP_INTERVAL: duration.default(3_600_000),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (npm start generates one)').optional(),
@@ -276,6 +279,8 @@ const CheckedApiEnv = ApiEnv.superRefine((env, ctx) => {
     });
   if (env.SIGNING_KEY_ROTATION_MINIMUM < 1_000)
     ctx.addIssue({ code: 'custom', path: ['SIGNING_KEY_ROTATION_MINIMUM'], message: 'must be at least 1s' });
+  if (env.DATABASE_LOGIN_OVERLAP < 1_000)
+    ctx.addIssue({ code: 'custom', path: ['DATABASE_LOGIN_OVERLAP'], message: 'must be at least 1s' });
   if (env.SECRET_ROTATION_MINIMUM < 1_000)
     ctx.addIssue({ code: 'custom', path: ['SECRET_ROTATION_MINIMUM'], message: 'must be at least 1s' });
   if (env.SECRET_RETENTION_SWEEP_INTERVAL < 1_000)
@@ -441,6 +446,7 @@ export function readApiConfig(env: Env) {
         rotationMinimumMs: parsed.SECRET_ROTATION_MINIMUM,
         retentionSweepIntervalMs: parsed.SECRET_RETENTION_SWEEP_INTERVAL,
         revealGrantWindowMs: parsed.SECRET_REVEAL_GRANT_WINDOW,
+        databaseLoginOverlapMs: parsed.DATABASE_LOGIN_OVERLAP,
       },
       webhooks: {
         allowInsecureUrls: parsed.WEBHOOK_ALLOW_INSECURE_URLS,

@@ -163,6 +163,8 @@ export interface ApiDeps {
       retentionSweepIntervalMs: number;
       /** SECRET_REVEAL_GRANT_WINDOW: how long an approved reveal of a production secret may be used. */
       revealGrantWindowMs: number;
+      /** DATABASE_LOGIN_OVERLAP: how long a tenant's old database login works after a rotation's switch. */
+      databaseLoginOverlapMs: number;
     };
     webhooks: {
       /** WEBHOOK_ALLOW_INSECURE_URLS: http:// endpoints (development only). */

@@ -208,3 +208,72 @@ export const SigningKeyRotationStarted = z
   .object({ workflowId: z.string(), started: z.boolean() })
   .meta({ id: 'SigningKeyRotationStarted' });
 export type SigningKeyRotationStarted = z.infer<typeof SigningKeyRotationStarted>;
+
+// A tenant's database login (docs/decisions/0032, 0036): which of its two logins is current,
+// its rotations (from the audit log) and its rotation policy. Platform admins only.
+
+export const DATABASE_LOGIN_ROTATION_OUTCOMES = ['running', 'completed', 'rolled_back', 'failed'] as const;
+
+/** One consumer a rotation checked (never a password). */
+export const DatabaseLoginConsumerCheck = z
+  .object({ consumer: z.string(), outcome: z.string() })
+  .meta({ id: 'DatabaseLoginConsumerCheck' });
+
+export const DatabaseLoginRotation = z
+  .object({
+    rotationId: z.string(),
+    /** The operation (workflow id) that ran it: `database-login-rotate/<slug>/<rotation id>`. */
+    operationId: z.string(),
+    trigger: z.enum(['admin', 'schedule']),
+    startedAt: z.string(),
+    /** When the new login became current (null: it did not, or not yet). */
+    switchedAt: z.string().nullable(),
+    /** When it ended: the old login disabled, or the roll-back alerted. */
+    endedAt: z.string().nullable(),
+    outcome: z.enum(DATABASE_LOGIN_ROTATION_OUTCOMES),
+    fromLogin: z.string().nullable(),
+    toLogin: z.string().nullable(),
+    /** The last verify's answer per consumer. */
+    report: z.array(DatabaseLoginConsumerCheck),
+    /** Why it rolled back. */
+    reason: z.string().nullable(),
+  })
+  .meta({ id: 'DatabaseLoginRotation' });
+export type DatabaseLoginRotation = z.infer<typeof DatabaseLoginRotation>;
+
+export const DatabaseLoginPolicy = z
+  .object({
+    every: z.string(),
+    everySeconds: z.number().int(),
+    updatedAt: z.string(),
+    /** When the Schedule rotates next (null: paused, e.g. while the tenant is suspended). */
+    nextDueAt: z.string().nullable(),
+  })
+  .meta({ id: 'DatabaseLoginPolicy' });
+export type DatabaseLoginPolicy = z.infer<typeof DatabaseLoginPolicy>;
+
+/** GET /api/v1/tenants/:slug/database-login. */
+export const DatabaseLoginOverview = z
+  .object({
+    /** The login the tenant's consumers use (tenant_resources.database_role); null before provisioning made it. */
+    currentLogin: z.string().nullable(),
+    /** When the current login became current by a rotation (null: never rotated). */
+    rotatedAt: z.string().nullable(),
+    /** The rotation under way, if any. */
+    rotating: z.object({ rotationId: z.string(), operationId: z.string() }).nullable(),
+    policy: DatabaseLoginPolicy.nullable(),
+    /** The shortest policy allowed (SECRET_ROTATION_MINIMUM). */
+    minimumEvery: z.string(),
+    /** Newest first, at most 20. */
+    rotations: z.array(DatabaseLoginRotation),
+  })
+  .meta({ id: 'DatabaseLoginOverview' });
+export type DatabaseLoginOverview = z.infer<typeof DatabaseLoginOverview>;
+
+/** PUT /api/v1/tenants/:slug/database-login/policy. */
+export const DatabaseLoginPolicyRequest = z
+  .strictObject({
+    every: duration.meta({ description: 'How often the login is rotated: at least SECRET_ROTATION_MINIMUM.' }),
+  })
+  .meta({ id: 'DatabaseLoginPolicyRequest' });
+export type DatabaseLoginPolicyRequest = z.input<typeof DatabaseLoginPolicyRequest>;

@@ -185,6 +185,15 @@ export const OPERATION_CATALOGUE = {
     scope: 'tenant',
     label: 'Database login rotation',
   }),
+  // A tenant's database login rotation policy (docs/decisions/0036): the Schedule's id, and the
+  // prefix of its runs' ids (the server appends the due time).
+  'database-login-rotation': entry<{ slug: string }>({
+    family: 'secret-rotation',
+    workflowType: 'scheduledDatabaseLoginRotation',
+    workflowId: ({ slug }) => `database-login-rotation/${slug}`,
+    scope: 'tenant',
+    label: 'Scheduled database login rotation',
+  }),
   // Environments (docs/decisions/0019): a name is reused after a delete, so each ID may run again once closed.
   'environment-create': entry<{ slug: string; environment: string }>({
     family: 'environments',

@@ -15,6 +15,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import pg from 'pg';
 import type { EntityManager } from 'typeorm';
+import { findDatabaseLoginPolicy } from '../../db/repositories/database-login-policies.ts';
 import { lockTenantResources, updateTenantResources } from '../../db/repositories/tenant-resources.ts';
 import { listEnvironments } from '../../db/repositories/tenant-environments.ts';
 import { listOwnerAndAdminAddresses } from '../../db/repositories/memberships.ts';
@@ -23,10 +24,10 @@ import type { SecretData } from '../../integrations/secrets/port.ts';
 import { SecretStoreError } from '../../integrations/secrets/port.ts';
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import type { DatabaseLoginCheck, DatabaseLoginPlan } from '../../workflows/secret-rotation/contract.ts';
-import { ROTATION_FAILURE_TYPES } from '../../workflows/secret-rotation/contract.ts';
+import { databaseLoginRotationPath, ROTATION_FAILURE_TYPES } from '../../workflows/secret-rotation/contract.ts';
 import type { ActivityDeps } from '../shared/deps.ts';
 import type { TenantStep } from '../shared/kernel.ts';
-import { tenantStep } from '../shared/kernel.ts';
+import { lockedTenantStep, SYSTEM_ACTOR, tenantStep } from '../shared/kernel.ts';
 import { mailPeople } from '../shared/mail-people.ts';
 import { TENANT_DATABASE_K8S_SECRET } from '../shared/tenant-namespace.ts';
 import { tenantDatabaseSecretPath, tenantLoginRoleNames } from '../shared/tenant-teardown.ts';
@@ -39,10 +40,7 @@ export interface DatabaseLoginRotationRef {
   actor?: AuditActor;
 }
 
-/** The rotation's working state: which login becomes current, its password, and the entry's version before. */
-export function databaseLoginRotationPath(slug: string): string {
-  return `tenants/${slug}/database-rotation`;
-}
+export { databaseLoginRotationPath };
 
 const CONNECT_TIMEOUT_MS = 5_000;
 
@@ -160,6 +158,29 @@ export function createDatabaseLoginActivities(deps: ActivityDeps) {
   }
 
   return {
+    /**
+     * What a policy's Schedule asks first (docs/decisions/0036): whether to rotate now. Not when
+     * the tenant is not active (a suspended tenant's rotations wait), its policy is gone, or a
+     * rotation of its login is still open. Read-only, so retry-safe.
+     */
+    async checkScheduledDatabaseLoginRotation(input: {
+      tenantId: string;
+      slug: string;
+    }): Promise<{ skipped: string | null; actor: AuditActor }> {
+      const actor = SYSTEM_ACTOR;
+      const skip = (skipped: string) => ({ skipped, actor });
+      const found = await lockedTenantStep(deps, { tenantId: input.tenantId, actor }, async (tx) => ({
+        tenant: await findTenantById(tx.db, input.tenantId),
+        policy: await findDatabaseLoginPolicy(tx.db, input.tenantId),
+      }));
+      if (!found.tenant || found.tenant.status !== 'active')
+        return skip(`The tenant is ${found.tenant?.status ?? 'gone'}.`);
+      if (!found.policy) return skip('The tenant has no database login rotation policy any more.');
+      const open = pendingOf((await secretStore.read(databaseLoginRotationPath(input.slug)))?.data);
+      if (open) return skip(`Rotation ${open.rotationId} of the tenant's database login is still open.`);
+      return { skipped: null, actor };
+    },
+
     /**
      * Reads which login is current (the one the secret store entry names) and makes the
      * rotation's working state: the idle login and a new password. Retry-safe: a rotation that

@@ -12,7 +12,7 @@ import type { TeardownSteps } from '../../db/repositories/tenant-offboarding.ts'
 import { stepsOf } from '../../db/repositories/tenant-offboarding.ts';
 import { createOAuthClient } from '../../integrations/oauth/client.ts';
 import { loadProviderCatalog } from '../../integrations/oauth/catalog.ts';
-import { rotationScheduleId } from '../../workflows/secret-rotation/contract.ts';
+import { databaseLoginScheduleId, rotationScheduleId } from '../../workflows/secret-rotation/contract.ts';
 import { createDisconnectActivities } from '../connectors/disconnect.ts';
 import type { ActivityDeps } from '../shared/deps.ts';
 import { tenantStep } from '../shared/kernel.ts';
@@ -116,6 +116,7 @@ export function createConnectionTeardownActivities(
       const ids = [
         ...owners.syncScheduleIds,
         ...owners.rotatedSecretIds.map((secretId) => rotationScheduleId(input.slug, secretId)),
+        ...(owners.databaseLoginPolicy ? [databaseLoginScheduleId(input.slug)] : []),
       ];
       for (const id of ids) {
         await deps.temporal.schedule

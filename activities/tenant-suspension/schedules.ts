@@ -6,7 +6,7 @@ import { ScheduleNotFoundError } from '@temporalio/client';
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import { findTenantScheduleOwners } from '../../db/repositories/tenant-schedules.ts';
 import { findSuspension, recordSuspensionPausedSchedules } from '../../db/repositories/tenant-suspensions.ts';
-import { rotationScheduleId } from '../../workflows/secret-rotation/contract.ts';
+import { databaseLoginScheduleId, rotationScheduleId } from '../../workflows/secret-rotation/contract.ts';
 import type { ActivityDeps } from '../shared/deps.ts';
 import { tenantStep } from '../shared/kernel.ts';
 
@@ -38,6 +38,7 @@ export function createSuspensionScheduleActivities(deps: Pick<ActivityDeps, 'dat
           const ids = [
             ...owners.syncScheduleIds,
             ...owners.rotatedSecretIds.map((secretId) => rotationScheduleId(input.slug, secretId)),
+            ...(owners.databaseLoginPolicy ? [databaseLoginScheduleId(input.slug)] : []),
           ];
           const running: string[] = [];
           for (const id of ids) {

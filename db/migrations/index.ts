@@ -48,6 +48,7 @@ import { CreateApiProcesses1765390000000 } from './1765390000000-CreateApiProces
 import { AddPlanChangeApproval1765410000000 } from './1765410000000-AddPlanChangeApproval.ts';
 import { AddTenantOwnerRoles1765420000000 } from './1765420000000-AddTenantOwnerRoles.ts';
 import { CreateSecretApprovals1765450000000 } from './1765450000000-CreateSecretApprovals.ts';
+import { CreateDatabaseLoginPolicies1765460000000 } from './1765460000000-CreateDatabaseLoginPolicies.ts';
 import { CreateSigningKeyPolicies1765480000000 } from './1765480000000-CreateSigningKeyPolicies.ts';
 
 export const migrations = [
@@ -100,5 +101,6 @@ export const migrations = [
   AddPlanChangeApproval1765410000000,
   AddTenantOwnerRoles1765420000000,
   CreateSecretApprovals1765450000000,
+  CreateDatabaseLoginPolicies1765460000000,
   CreateSigningKeyPolicies1765480000000,
 ];

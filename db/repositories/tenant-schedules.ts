@@ -1,12 +1,13 @@
 // The Temporal Schedules a tenant owns, as its rows name them: one per connector sync
-// (connector_syncs.schedule_id) and one per secret with a rotation policy. A suspension pauses
+// (connector_syncs.schedule_id), one per secret with a rotation policy, and one for its
+// database login rotation policy (tenant_database_login_policies). A suspension pauses
 // them and its reactivation resumes them (activities/tenant-suspension/schedules.ts).
 import type { EntityManager } from 'typeorm';
 
 export async function findTenantScheduleOwners(
   db: EntityManager,
   tenantId: string,
-): Promise<{ syncScheduleIds: string[]; rotatedSecretIds: string[] }> {
+): Promise<{ syncScheduleIds: string[]; rotatedSecretIds: string[]; databaseLoginPolicy: boolean }> {
   const syncs = await db.query<Array<{ schedule_id: string }>>(
     `SELECT schedule_id FROM connector_syncs WHERE tenant_id = $1 ORDER BY created_at`,
     [tenantId],
@@ -16,5 +17,12 @@ export async function findTenantScheduleOwners(
      WHERE tenant_id = $1 AND deleted_at IS NULL AND rotation_every_seconds IS NOT NULL ORDER BY created_at`,
     [tenantId],
   );
-  return { syncScheduleIds: syncs.map((s) => s.schedule_id), rotatedSecretIds: secrets.map((s) => s.id) };
+  const policies = await db.query<unknown[]>(`SELECT 1 FROM tenant_database_login_policies WHERE tenant_id = $1`, [
+    tenantId,
+  ]);
+  return {
+    syncScheduleIds: syncs.map((s) => s.schedule_id),
+    rotatedSecretIds: secrets.map((s) => s.id),
+    databaseLoginPolicy: policies.length > 0,
+  };
 }

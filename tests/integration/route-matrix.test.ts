@@ -644,6 +644,36 @@ const ROUTES: Route[] = [
     permission: 'tenant.lifecycle',
     allowed: [200],
   },
+  // The tenant's database login (docs/decisions/0036): the platform's credentials, admins only.
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/database-login',
+    path: (s) => `/api/v1/tenants/${s}/database-login`,
+    permission: 'tenant.lifecycle',
+    allowed: [200],
+  },
+  {
+    method: 'POST',
+    spec: '/api/v1/tenants/{slug}/database-login/rotations',
+    path: (s) => `/api/v1/tenants/${s}/database-login/rotations`,
+    permission: 'tenant.lifecycle',
+    allowed: [202, 409],
+  },
+  {
+    method: 'PUT',
+    spec: '/api/v1/tenants/{slug}/database-login/policy',
+    path: (s) => `/api/v1/tenants/${s}/database-login/policy`,
+    body: () => ({ every: '1ms' }),
+    permission: 'tenant.lifecycle',
+    allowed: [422],
+  },
+  {
+    method: 'DELETE',
+    spec: '/api/v1/tenants/{slug}/database-login/policy',
+    path: (s) => `/api/v1/tenants/${s}/database-login/policy`,
+    permission: 'tenant.lifecycle',
+    allowed: [204],
+  },
   // Approvals: any member reaches them; the request's policy says who may decide (a made-up
   // request is a 404 about the request, never the tenant).
   {

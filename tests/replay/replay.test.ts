@@ -102,6 +102,7 @@ describe('workflow replay', () => {
         'reveal-secret-with-approval-rejected',
         'rotate-database-login-completed',
         'rotate-database-login-rolled-back',
+        'scheduled-database-login-rotation-completed',
         'provision-tenant-plan-environments',
         'create-environment-completed',
         'create-environment-failed',

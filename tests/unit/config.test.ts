@@ -111,14 +111,21 @@ describe('configuration', () => {
       rotationMinimumMs: 86_400_000,
       retentionSweepIntervalMs: 3_600_000,
       revealGrantWindowMs: 15 * 60_000,
+      databaseLoginOverlapMs: 5 * 60_000,
     });
     assert.deepEqual(
-      readApiConfig({ ...base, SECRET_VERSION_RETENTION: '3s', SECRET_ROTATION_MINIMUM: '10s' }).settings.secrets,
+      readApiConfig({
+        ...base,
+        SECRET_VERSION_RETENTION: '3s',
+        SECRET_ROTATION_MINIMUM: '10s',
+        DATABASE_LOGIN_OVERLAP: '2s',
+      }).settings.secrets,
       {
         versionRetentionMs: 3_000,
         rotationMinimumMs: 10_000,
         retentionSweepIntervalMs: 3_600_000,
         revealGrantWindowMs: 15 * 60_000,
+        databaseLoginOverlapMs: 2_000,
       },
     );
     assert.throws(

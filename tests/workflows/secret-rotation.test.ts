@@ -13,6 +13,7 @@ import type { SecretRotationActivities } from '../../activities/secret-rotation/
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import {
   confirmManualRotationUpdate,
+  databaseLoginScheduleId,
   rotateDatabaseLoginWorkflowId,
   rotateSecretWorkflowId,
   rotationScheduleId,
@@ -23,10 +24,12 @@ import type {
   rotateDatabaseLogin,
   rotateSecret,
   rotateSigningKey,
+  scheduledDatabaseLoginRotation,
   scheduledSecretRotation,
 } from '../../workflows/secret-rotation/index.ts';
 import { getProgressQuery } from '../../workflows/shared/operation.contract.ts';
 import { approvalStandIns } from '../support/approvals.ts';
+import { recordHistory } from '../support/histories.ts';
 import type { WorkflowHarness } from '../support/workflow-harness.ts';
 import { startWorkflowHarness, TEST_TIMINGS } from '../support/workflow-harness.ts';
 
@@ -95,6 +98,7 @@ const succeed = {
   switchDatabaseLogin: () => Promise.resolve({ oldValidUntil: new Date(Date.now() + 300).toISOString() }),
   retireOldDatabaseLogin: () => Promise.resolve({ disabled: 'tenant_x_login' }),
   rollBackDatabaseLoginRotation: () => Promise.resolve({ currentLogin: 'tenant_x_login' }),
+  checkScheduledDatabaseLoginRotation: () => Promise.resolve({ skipped: null, actor: member }),
 } satisfies SecretRotationActivities;
 
 describe('rotateSecret (activity stand-ins)', () => {
@@ -566,6 +570,43 @@ describe('rotateDatabaseLogin (activity stand-ins)', () => {
       const result = await handle.result();
       assert.equal(result.outcome, 'failed');
       assert.deepEqual(s.names(), ['prepareDatabaseLoginRotation', 'rollBackDatabaseLoginRotation']);
+    });
+  });
+
+  it('scheduled: a skipped check starts nothing; otherwise the rotation runs as database-login-rotate/<slug>/<rotation id>', async () => {
+    const { tenantId, slug } = input();
+    const scheduled = { tenantId, slug, overlapMs: 300, timings: TEST_TIMINGS };
+    const skipped = {
+      ...succeed,
+      checkScheduledDatabaseLoginRotation: () =>
+        Promise.resolve({ skipped: 'The tenant is suspended.', actor: member }),
+    } satisfies Partial<SecretRotationActivities>;
+    await harness.withWorker(skipped, async (s) => {
+      const handle = await s.start<typeof scheduledDatabaseLoginRotation>(
+        'scheduledDatabaseLoginRotation',
+        scheduled,
+        `${databaseLoginScheduleId(slug)}-skipped`,
+      );
+      assert.deepEqual(await handle.result(), { rotationId: null, skipped: 'The tenant is suspended.', outcome: null });
+      assert.deepEqual(s.names(), ['checkScheduledDatabaseLoginRotation']);
+    });
+    await harness.withWorker(succeed, async (s) => {
+      const workflowId = `${databaseLoginScheduleId(slug)}-due`;
+      const handle = await s.start<typeof scheduledDatabaseLoginRotation>(
+        'scheduledDatabaseLoginRotation',
+        scheduled,
+        workflowId,
+      );
+      const result = await handle.result();
+      assert.equal(result.outcome, 'completed');
+      assert.ok(result.rotationId);
+      const child = await harness.client.workflow
+        .getHandle(rotateDatabaseLoginWorkflowId(slug, result.rotationId))
+        .describe();
+      assert.equal(child.type, 'rotateDatabaseLogin');
+      assert.equal(s.inputOf('prepareDatabaseLoginRotation').rotationId, result.rotationId);
+      assert.equal(s.inputOf('switchDatabaseLogin').overlapMs, 300);
+      await recordHistory(harness.client, workflowId, 'scheduled-database-login-rotation-completed');
     });
   });
 });

@@ -59,6 +59,7 @@ export interface ScheduledSigningKeyRotationResult {
   outcome: SigningKeyRotationOutcome;
 }
 export const ROTATE_DATABASE_LOGIN_KIND = 'database-login-rotate' satisfies OperationKind;
+export const DATABASE_LOGIN_SCHEDULE_KIND = 'database-login-rotation' satisfies OperationKind;
 
 export function rotateSecretWorkflowId(slug: string, secretId: string, number: number): string {
   return OPERATION_CATALOGUE[ROTATE_SECRET_KIND].workflowId({ slug, secretId, number });
@@ -229,6 +230,14 @@ export function rotateDatabaseLoginWorkflowId(slug: string, rotationId: string):
   return OPERATION_CATALOGUE[ROTATE_DATABASE_LOGIN_KIND].workflowId({ slug, rotationId });
 }
 
+/**
+ * The rotation's working state in the secret store: which login becomes current, its password,
+ * and the entry's version before. Present exactly while a rotation of the tenant is open.
+ */
+export function databaseLoginRotationPath(slug: string): string {
+  return `tenants/${slug}/database-rotation`;
+}
+
 export interface RotateDatabaseLoginInput {
   tenantId: string;
   slug: string;
@@ -278,3 +287,23 @@ export const ROTATE_DATABASE_LOGIN_STEPS = [
   { name: 'retire', title: 'End the overlap window: disable the old login' },
 ] as const;
 export type RotateDatabaseLoginStep = (typeof ROTATE_DATABASE_LOGIN_STEPS)[number]['name'];
+
+/** The Schedule of a tenant's database login rotation policy (docs/decisions/0036). */
+export function databaseLoginScheduleId(slug: string): string {
+  return OPERATION_CATALOGUE[DATABASE_LOGIN_SCHEDULE_KIND].workflowId({ slug });
+}
+
+/** What the policy's Schedule starts scheduledDatabaseLoginRotation with at each due time. */
+export interface ScheduledDatabaseLoginRotationInput {
+  tenantId: string;
+  slug: string;
+  overlapMs: number;
+  timings: ActivityTimings;
+}
+
+export interface ScheduledDatabaseLoginRotationResult {
+  /** The rotation it ran, or null when it skipped (`skipped` says why). */
+  rotationId: string | null;
+  skipped: string | null;
+  outcome: DatabaseLoginRotationOutcome | null;
+}

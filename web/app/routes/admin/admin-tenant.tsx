@@ -5,6 +5,12 @@ import { data, href, Link, redirect } from 'react-router';
 import type { Route } from './+types/admin-tenant';
 import { callApi } from '../../api/client.server.ts';
 import { BillingPanel } from '../../billing/BillingPanel.tsx';
+import { DatabaseLoginPanel } from '../../secret-rotation/DatabaseLoginPanel.tsx';
+import {
+  databaseLoginActions,
+  databaseLoginPolicyActions,
+  loadDatabaseLogin,
+} from '../../secret-rotation/database-login.server.ts';
 import { loadTenantBilling } from '../../billing/billing.server.ts';
 import { resultOrThrow } from '../../api/result.server.ts';
 import type { TenantAction } from '../../api/tenant-action.server.ts';
@@ -36,14 +42,17 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
     callApi<TenantResources>(context, `${tenantApiPath(params.slug)}/resources`, call),
     callApi<OperationList>(context, `/api/v1/operations?${new URLSearchParams({ tenantId: tenant.id })}`, call),
   ]);
-  const [report, billing] = await Promise.all([
+  const [report, billing, databaseLogin] = await Promise.all([
     loadTeardownReport(context, tenant, call),
     loadTenantBilling(context, tenant.slug, call),
+    loadDatabaseLogin(context, tenant.slug, call),
   ]);
   return {
     tenant,
     report,
     billing,
+    // An offboarded tenant's login is gone: no panel then.
+    databaseLogin: databaseLogin.ok ? databaseLogin.body : null,
     resources: resultOrThrow(resources, request),
     operations: resultOrThrow(operations, request).items,
     // A new key each time the page is rendered: sending the same form twice is one operation.
@@ -52,13 +61,30 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
 }
 
 /** The forms' intents, each handled by its workflow family (web/app/<family>/). */
-const tenantActions: Record<string, TenantAction> = { ...approvalActions, ...suspensionActions, ...offboardingActions };
+const tenantActions: Record<string, TenantAction> = {
+  ...approvalActions,
+  ...suspensionActions,
+  ...offboardingActions,
+  ...databaseLoginActions,
+};
 
 /** Every action starts (or decides) a workflow; success opens its live operation. */
 export async function action({ context, params, request }: Route.ActionArgs) {
   const { accessToken } = await requirePlatformAdmin(request, context);
   const form = await request.formData();
   const intent = formText(form, 'intent');
+  // The database login's policy changes no operation: the page reloads in place.
+  const policyAction = Object.hasOwn(databaseLoginPolicyActions, intent)
+    ? databaseLoginPolicyActions[intent as keyof typeof databaseLoginPolicyActions]
+    : undefined;
+  if (policyAction) {
+    const result = await policyAction({ context, slug: params.slug, token: accessToken, form });
+    if (!result.ok) {
+      if (result.status === 401) throw redirect(loginPath(request));
+      return data({ intent, problem: result.problem }, { status: result.status });
+    }
+    return data({ intent, problem: null });
+  }
   const chosen = Object.hasOwn(tenantActions, intent) ? tenantActions[intent] : undefined;
   if (!chosen) {
     const problem: Problem = { type: 'about:blank', title: `Unknown action "${intent}"`, status: 400 };
@@ -73,8 +99,10 @@ export async function action({ context, params, request }: Route.ActionArgs) {
 }
 
 export default function AdminTenantPage({ loaderData, actionData }: Route.ComponentProps) {
-  const { tenant, resources, operations, actionKey, report, billing } = loaderData;
+  const { tenant, resources, operations, actionKey, report, billing, databaseLogin } = loaderData;
   const problem = actionData?.problem ?? null;
+  // The policy form shows its own refusal at the field.
+  const policyProblem = actionData?.intent === 'database-login-policy-set' ? problem : null;
   return (
     <Stack gap="lg">
       <Breadcrumbs>
@@ -114,7 +142,7 @@ export default function AdminTenantPage({ loaderData, actionData }: Route.Compon
           Open the tenant's pages
         </Anchor>
       </Group>
-      {problem ? (
+      {problem && !policyProblem ? (
         <Alert color="red" title={problem.title} data-testid="admin-problem">
           {problem.errors?.[0]?.message ?? problem.detail}
         </Alert>
@@ -147,6 +175,9 @@ export default function AdminTenantPage({ loaderData, actionData }: Route.Compon
       </Paper>
       {report ? <TeardownReportPanel slug={tenant.slug} report={report} /> : null}
       <BillingPanel billing={billing} />
+      {databaseLogin ? (
+        <DatabaseLoginPanel login={databaseLogin} tenantActive={tenant.status === 'active'} problem={policyProblem} />
+      ) : null}
       {resources.suspensions.length > 0 ? <SuspensionsPanel suspensions={resources.suspensions} /> : null}
       <Paper withBorder p="md">
         <Title order={2} size="h4" mb="sm">
