@@ -28,7 +28,15 @@ const SLOWEST_SHOWN = 15;
 
 export function runTestFiles(
   files: string[],
-  options: { slots: number; cwd: string; env: NodeJS.ProcessEnv; nodeArgs: string[]; fileTimeoutMs: number },
+  options: {
+    slots: number;
+    cwd: string;
+    env: NodeJS.ProcessEnv;
+    nodeArgs: string[];
+    fileTimeoutMs: number;
+    /** Where each file's output goes when it ends (standard output). */
+    print?: (text: string) => void;
+  },
 ): TestRun {
   const queue = new TestQueue(files);
   const running = new Set<ChildProcess>();
@@ -75,7 +83,7 @@ export function runTestFiles(
       queue.finished(file);
       results.push(result);
       const verdict = result.code === 0 ? 'passed' : `FAILED (exit ${result.code})`;
-      process.stdout.write(
+      (options.print ?? ((text: string) => process.stdout.write(text)))(
         `\n── ${file}: ${verdict} in ${seconds(result.ms)} [${results.length}/${files.length}] ──\n${result.output}`,
       );
     }

@@ -60,7 +60,12 @@ export function operationsOf(document: OpenApiDocument): Operation[] {
   const operations: Operation[] = [];
   for (const [template, methods] of Object.entries(document.paths))
     for (const [method, spec] of Object.entries(methods)) {
-      const parameters = spec.parameters ?? [];
+      // A parameter's schema may be a named one (an enum of the contract): checked as what it names.
+      const parameters = (spec.parameters ?? []).map((parameter) => {
+        if (!parameter.schema.$ref) return parameter;
+        const { $ref: _named, ...own } = parameter.schema;
+        return { ...parameter, schema: { ...resolve(document, parameter.schema), ...own } };
+      });
       const bodySchema = spec.requestBody?.content['application/json']?.schema;
       operations.push({
         method: method.toUpperCase(),

@@ -78,6 +78,7 @@ describe('summarize', () => {
 describe('runTestFiles', () => {
   // Each "test file" here is a small script run by plain Node in a folder of its own.
   const folder = mkdtempSync(join(tmpdir(), 'atrium-runner-'));
+  const print = (): void => {}; // this run's own file headers would read as the real run's
   after(() => rmSync(folder, { recursive: true, force: true }));
   const script = (name: string, code: string): string => {
     writeFileSync(join(folder, name), code);
@@ -107,6 +108,7 @@ describe('runTestFiles', () => {
       env: process.env,
       nodeArgs: [],
       fileTimeoutMs: 1500,
+      print,
     });
     const results = await run.done;
     const hung = results.find((result) => result.file === hang)!;
@@ -132,6 +134,7 @@ describe('runTestFiles', () => {
       env: process.env,
       nodeArgs: [],
       fileTimeoutMs: 60_000,
+      print,
     }).done;
     assert.equal(result?.code, 0);
     const childPid = Number(/child (\d+)/.exec(result.output)?.[1]);
