@@ -54,6 +54,10 @@ export const SecretRotationSettingsRequest = z
     overlap: duration
       .optional()
       .meta({ description: 'How long the old value stays valid beside the new one (API keys: the grace period).' }),
+    grant: z.int().positive().optional().meta({
+      description:
+        "A new or changed verify hook of a secret whose environment asks for approvals receives its values, so it needs the caller's approved reveal grant (the number of their reveal request), used up by this change.",
+    }),
   })
   .meta({ id: 'SecretRotationSettingsRequest' });
 export type SecretRotationSettingsRequest = z.input<typeof SecretRotationSettingsRequest>;

@@ -164,7 +164,7 @@ function checkRotationPolicy(
   return { everySeconds: policy.every / 1_000, every: formatDuration(policy.every) };
 }
 
-const grantGone = (number: number) =>
+export const grantGone = (number: number) =>
   new ProblemError('revealGrantGone', `Reveal grant ${number} was used already or has expired.`, {
     errors: [{ path: 'grant', message: 'Ask for another reveal: it needs a new approval.' }],
   });
@@ -173,7 +173,7 @@ const grantGone = (number: number) =>
  * The caller's approved, unused, unexpired reveal grant (docs/decisions/0035), or the problem
  * saying why not. Not used up here: the reveal's audit transaction uses it.
  */
-async function usableGrant(
+export async function usableGrant(
   db: EntityManager,
   tenantId: string,
   secretId: string,

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { EntityManager } from 'typeorm';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { IdempotencyKeyHeader } from '../../contracts/common.ts';
 import type {
@@ -44,6 +45,9 @@ import {
   rotateSecretWorkflowId,
 } from '../../workflows/secret-rotation/contract.ts';
 import { planDefinition } from '../../workflows/shared/plans.ts';
+import type { AuditActor } from '../../db/repositories/audit-log.ts';
+import { consumeRevealGrant } from '../../db/repositories/secret-approvals.ts';
+import { roleAllows } from '../auth/permissions.ts';
 import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
 import type { TenantAccess } from '../auth/tenant-access.ts';
 import { readInTenantScope, requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
@@ -52,7 +56,8 @@ import { respondIdempotently } from '../http/idempotency.ts';
 import { ProblemError, problemResponses } from '../http/problem.ts';
 import { parseBody, parseParams } from '../http/validate.ts';
 import { startedOperation } from '../operations/operation-view.ts';
-import { formatDuration } from '../routes/secrets.ts';
+import { formatDuration, grantGone, usableGrant } from '../routes/secrets.ts';
+import { approvalFor, refuseApiKey } from './secret-approvals.ts';
 import type { RouteModule } from '../routes/route-module.ts';
 import { startRotation } from './starter.ts';
 
@@ -261,6 +266,52 @@ export function secretRotationsRouter(deps: ApiDeps): Router {
   return router;
 }
 
+/**
+ * A verify hook receives every new value of the secret (`Authorization: Bearer <value>`), so
+ * adding one or pointing one elsewhere is a reveal: it needs `secrets.reveal`, and for a secret
+ * whose environment asks for approvals (docs/decisions/0035) the caller's approved reveal grant,
+ * which the change uses up. Without this, a member who may rotate but not reveal could send the
+ * next value to an address of theirs. Removing a hook reveals nothing. Returns the grant to use up.
+ */
+async function authorizeHookChanges(
+  db: EntityManager,
+  access: TenantAccess,
+  mayReveal: boolean,
+  actor: AuditActor,
+  secret: TenantSecretRow,
+  before: StoredRotationSettings,
+  body: { verifyHooks?: Record<string, string>; grant?: number },
+): Promise<number | null> {
+  const changed = Object.entries(body.verifyHooks ?? {})
+    .filter(([consumer, url]) => before.verifyHooks?.[consumer] !== url)
+    .map(([consumer]) => consumer);
+  if (changed.length === 0) {
+    if (body.grant !== undefined)
+      throw new ProblemError('validation', 'No verify hook is added or changed: there is nothing to use a grant on.', {
+        errors: [{ path: 'grant', message: 'Leave it out.' }],
+      });
+    return null;
+  }
+  const errorsFor = (message: string) => changed.map((consumer) => ({ path: `verifyHooks.${consumer}`, message }));
+  if (!mayReveal)
+    throw new ProblemError(
+      'forbidden',
+      `Your role "${access.role}" does not allow secrets.reveal, which a verify hook needs: it receives every new value.`,
+      { errors: errorsFor('Ask an owner or admin to set this hook.') },
+    );
+  const protection = await approvalFor(db, access.tenantId, secret.environment);
+  if (!protection) return null;
+  refuseApiKey(actor, 'A verify hook');
+  if (body.grant === undefined)
+    throw new ProblemError(
+      'conflict',
+      `A verify hook receives the values of this ${secret.environment} secret, so it needs an approved reveal: ask for one (POST …/reveal) and, once approved, send its number as \`grant\`.`,
+      { errors: [{ path: 'grant', message: 'Name your approved reveal request.' }, ...errorsFor('Needs a grant.')] },
+    );
+  await usableGrant(db, access.tenantId, secret.id, body.grant, actor);
+  return body.grant;
+}
+
 export function secretRotationSettingsRouter(deps: ApiDeps): Router {
   const router = Router({ mergeParams: true });
   router.use(requireAuth(deps.accessTokens, { apiKeys: deps.dataSource }));
@@ -292,6 +343,10 @@ export function secretRotationSettingsRouter(deps: ApiDeps): Router {
         errors.push({ path: `verifyHooks.${consumer}`, message: 'Atrium may not call this address.' });
       }
     }
+    const actor = actorOf(req, res);
+    const auth = authOf(res);
+    // As requireTenantPermission decides: platform admins (not their API keys) hold every permission.
+    const mayReveal = (auth.platformAdmin && !auth.apiKey) || roleAllows(access.role, 'secrets.reveal');
     const updated = await withTenantScope(deps.dataSource, access.tenantId, async (db) => {
       const secret = await findTenantSecret(db, access.tenantId, secretId, { lock: true });
       if (!secret) throw secretNotFound(secretId);
@@ -301,6 +356,7 @@ export function secretRotationSettingsRouter(deps: ApiDeps): Router {
       if (errors.length > 0)
         throw new ProblemError('validation', 'The rotation settings are invalid; see `errors`.', { errors });
       const before = await readRotationSettings(db, secretId);
+      const grant = await authorizeHookChanges(db, access, mayReveal, actor, secret, before, body);
       const next: StoredRotationSettings = {
         ...before,
         ...(body.generator ? { generator: body.generator } : {}),
@@ -309,14 +365,19 @@ export function secretRotationSettingsRouter(deps: ApiDeps): Router {
       };
       if (JSON.stringify(next) === JSON.stringify(before)) return toSettingsView(secret, next);
       await writeRotationSettings(db, secretId, next);
+      if (
+        grant &&
+        !(await consumeRevealGrant(db, { tenantId: access.tenantId, secretId, number: grant, userId: actor.id }))
+      )
+        throw grantGone(grant);
       await appendAuditEntry(db, {
         tenantId: access.tenantId,
-        actor: actorOf(req, res),
+        actor,
         action: 'secret.rotation_settings_changed',
         targetType: 'tenant_secret',
         targetId: secretId,
         before: { ...before },
-        after: { ...next },
+        after: { ...next, ...(grant ? { grant } : {}) },
       });
       return toSettingsView(secret, next);
     });
@@ -397,13 +458,14 @@ export const secretRotationSettingsPaths: ZodOpenApiPathsObject = {
     },
     put: {
       operationId: 'setSecretRotationSettings',
-      summary: 'Set the generator, the verify hook of each consumer and the overlap window',
+      summary:
+        'Set the generator, the verify hook of each consumer and the overlap window. A hook receives every new value, so adding or changing one needs secrets.reveal and, for a secret whose environment asks for approvals, the caller’s approved reveal grant (409 without, 410 when used or expired)',
       security,
       requestParams: { path: SecretPath },
       requestBody: { content: { 'application/json': { schema: SecretRotationSettingsRequest } } },
       responses: {
         200: { description: 'The settings.', content: { 'application/json': { schema: SecretRotationSettings } } },
-        ...problemResponses(400, 401, 403, 404, 415, 422),
+        ...problemResponses(400, 401, 403, 404, 409, 410, 415, 422),
       },
     },
   },

@@ -28,7 +28,8 @@ describe('production secrets wait for an approval', () => {
   };
 
   before(async () => {
-    platform = await startPlatform();
+    // Loopback hooks are allowed: the verify-hook case names one (nothing calls it).
+    platform = await startPlatform({ env: { OUTBOUND_ALLOW_LOOPBACK: 'true' } });
     const slug = uniqueSlug('prodsec');
     const created = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
       headers: platform.admin.headers,
@@ -232,6 +233,77 @@ describe('production secrets wait for an approval', () => {
       reveals.map((entry) => entry.after.grant),
       [number],
       'one audited reveal',
+    );
+  });
+
+  it('sets a verify hook on a production secret only with an approved reveal grant, which it uses up', async () => {
+    const created = await call(people.owner, 'POST', base(), {
+      name: 'PROD_HOOKED',
+      kind: 'generic',
+      environment: 'production',
+      value: fresh('PROD_HOOKED-1'),
+      consumers: ['web'],
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const hookedId = created.body.id as string;
+    const settingsPath = `${base()}/${hookedId}/rotation-settings`;
+    const hook = { web: 'http://127.0.0.1:9/verify' };
+    const settingsRow = async () =>
+      (
+        await platform.database.query<{ rotation_settings: unknown }>(
+          `SELECT rotation_settings FROM tenant_secrets WHERE id = $1`,
+          [hookedId],
+        )
+      )[0]?.rotation_settings;
+    const untouched = await settingsRow();
+
+    const developer = await call(people.developer, 'PUT', settingsPath, { verifyHooks: hook });
+    assert.equal(developer.status, 403, JSON.stringify(developer.body));
+    assert.deepEqual(
+      developer.body.errors.map((e: { path: string }) => e.path),
+      ['verifyHooks.web'],
+    );
+    const ungranted = await call(people.owner, 'PUT', settingsPath, { verifyHooks: hook });
+    assert.equal(ungranted.status, 409, JSON.stringify(ungranted.body));
+    assert.deepEqual(
+      ungranted.body.errors.map((e: { path: string }) => e.path),
+      ['grant', 'verifyHooks.web'],
+    );
+    assert.deepEqual(await settingsRow(), untouched, 'nothing changed');
+    // Settings that send no value anywhere need no grant.
+    const overlap = await call(people.owner, 'PUT', settingsPath, { overlap: '2s' });
+    assert.equal(overlap.status, 200, JSON.stringify(overlap.body));
+
+    const asked = await call(people.owner, 'POST', `${base()}/${hookedId}/reveal`, {});
+    assert.equal(asked.status, 202, JSON.stringify(asked.body));
+    const number = asked.body.number as number;
+    const pending = await pendingApproval(asked.body.operation.id as string, 'secret-reveal');
+    const approved = await call(people.admin, 'POST', `${pending.path}/approve`, {});
+    assert.equal(approved.status, 200, JSON.stringify(approved.body));
+    assert.equal((await waitForOperation(platform, asked.body.operation.id, 60_000)).status, 'completed');
+
+    const notTheirs = await call(people.admin, 'PUT', settingsPath, { verifyHooks: hook, grant: number });
+    assert.equal(notTheirs.status, 403, JSON.stringify(notTheirs.body));
+    const granted = await call(people.owner, 'PUT', settingsPath, { verifyHooks: hook, grant: number });
+    assert.equal(granted.status, 200, JSON.stringify(granted.body));
+    assert.deepEqual(granted.body.verifyHooks, hook);
+    const reused = await call(people.owner, 'PUT', settingsPath, {
+      verifyHooks: { web: 'http://127.0.0.1:10/verify' },
+      grant: number,
+    });
+    assert.equal(reused.status, 410, JSON.stringify(reused.body));
+    const revealAfter = await call(people.owner, 'POST', `${base()}/${hookedId}/reveal`, { grant: number });
+    assert.equal(revealAfter.status, 410, 'the hook used the grant up');
+    // Removing a hook reveals nothing.
+    const removed = await call(people.developer, 'PUT', settingsPath, { verifyHooks: {} });
+    assert.equal(removed.status, 200, JSON.stringify(removed.body));
+    const audited = await platform.database.query<{ after: { grant?: number } }>(
+      `SELECT after FROM audit_log WHERE target_id = $1 AND action = 'secret.rotation_settings_changed' ORDER BY id`,
+      [hookedId],
+    );
+    assert.deepEqual(
+      audited.map((entry) => entry.after.grant ?? null),
+      [null, number, null],
     );
   });
 

@@ -500,6 +500,20 @@ describe('secret rotation', () => {
       422,
     );
     assert.deepEqual(hook.errors.map((e: any) => e.path).sort(), ['overlap', 'verifyHooks.nobody', 'verifyHooks.web']);
+    // A hook receives every new value: a developer (who may rotate, not reveal) may not point one
+    // at an address of theirs, nor move an existing one.
+    const developerHook = await problem(
+      people.developer,
+      'PUT',
+      `${base()}/${generatedId}/rotation-settings`,
+      { verifyHooks: { web: consumers.url('gen-web'), worker: consumers.url('developer-catcher') } },
+      403,
+    );
+    assert.deepEqual(
+      developerHook.errors.map((e: any) => e.path),
+      ['verifyHooks.worker'],
+    );
+    assert.match(developerHook.detail, /secrets\.reveal/);
     assert.deepEqual(await counts(), before, 'no rotation claimed, no version made, no settings changed');
   });
 
