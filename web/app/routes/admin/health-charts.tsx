@@ -1,7 +1,8 @@
 // The admin health page's charts of the API process's metrics history (api/metrics/history.ts):
 // requests and 5xx, request duration p95, operations started (by this process) and ended (by
-// every worker, as Temporal counts them) and the database pool, per interval over the last window. Loaded lazily by ./health.tsx and only in the browser, so
-// @mantine/charts and recharts are in no other page's first load (web/route-budgets.json).
+// every worker, as Temporal counts them) and the database pool, per interval over the last
+// window. Loaded lazily by ./health.tsx and only in the browser, so @mantine/charts and
+// recharts are in no other page's first load (web/route-budgets.json).
 import '@mantine/charts/styles.layer.css';
 import { AreaChart, LineChart } from '@mantine/charts';
 import { ColorSwatch, Group, Paper, SimpleGrid, Text } from '@mantine/core';
