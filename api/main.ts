@@ -25,6 +25,7 @@ import { platformProbes } from './health/probes.ts';
 import { HEALTH_CHECK_TIMEOUT_MS } from './health/routes.ts';
 import { countOperationStarts } from './metrics/operations.ts';
 import { startMetricsHistory } from './metrics/history.ts';
+import { temporalOperationEnds } from './metrics/operation-ends.ts';
 import { createApiMetrics } from './metrics/registry.ts';
 import { serveMetrics } from './metrics/server.ts';
 import { createTemporalTokens } from './ops/temporal-tokens.ts';
@@ -63,8 +64,16 @@ const client = new Client({
   },
 });
 metrics.watchPool('api', () => poolStats(dataSource));
-// The admin health page's charts: a reading of the registry every METRICS_HISTORY_INTERVAL.
-const metricsHistory = startMetricsHistory(metrics.registry, config.metricsHistory);
+// The admin health page's charts: a reading of the registry, and of how many operations Temporal
+// saw end, every METRICS_HISTORY_INTERVAL.
+const metricsHistory = startMetricsHistory(metrics.registry, {
+  ...config.metricsHistory,
+  operationEnds: temporalOperationEnds({
+    client,
+    taskQueuePrefix: config.temporal.taskQueuePrefix,
+    timeoutMs: HEALTH_CHECK_TIMEOUT_MS,
+  }),
+});
 // Every call to an address a tenant gave (their SSO issuer, a webhook test send) goes through this client.
 const outboundGuard = createOutboundGuard(config.outbound);
 const outbound = createOutboundClient(outboundGuard);

@@ -50,7 +50,8 @@ export type TaskQueueHealth = z.infer<typeof TaskQueueHealth>;
 
 /**
  * One interval of the API process's history (api/metrics/history.ts): what happened between
- * the previous sample and `at`, and the database pool as it was at `at`.
+ * the previous sample and `at` (operation ends a few seconds behind), and the database pool as
+ * it was at `at`.
  */
 export const MetricsSample = z.object({
   at: z.iso.datetime(),
@@ -59,6 +60,14 @@ export const MetricsSample = z.object({
   /** The interval's 95th percentile request duration, from the histogram's buckets; null: no request. */
   httpP95Ms: z.number().nonnegative().nullable(),
   operationsStarted: z.number().int().nonnegative(),
+  /**
+   * Operations that ended in the interval, across every worker, as Temporal's visibility counts
+   * them: completed; failed or timed out; cancelled or terminated. Null: Temporal did not answer
+   * (unknown, not none). Optional: an API from before these were counted sends none.
+   */
+  operationsCompleted: z.number().int().nonnegative().nullable().optional(),
+  operationsFailed: z.number().int().nonnegative().nullable().optional(),
+  operationsCancelled: z.number().int().nonnegative().nullable().optional(),
   /** Connections in use (open less idle) and requests waiting for one; null: no pool to read. */
   databasePoolInUse: z.number().int().nonnegative().nullable(),
   databasePoolWaiting: z.number().int().nonnegative().nullable(),

@@ -6,14 +6,27 @@
 //
 // Per interval: requests answered, those with a 5xx, the 95th percentile duration (interpolated
 // within the duration histogram's buckets, as Prometheus's histogram_quantile does), operations
-// started; and the database pool as it is at the reading. How operations end is counted in the
-// worker's registry (workflows/shared/metrics-interceptor.ts), not here.
+// started; and the database pool as it is at the reading. How operations ended (completed,
+// failed, cancelled) is not in this registry: the worker counts it in its own
+// (workflows/shared/metrics-interceptor.ts), which the API cannot read. So the same timer asks
+// Temporal's visibility how many operations closed in the interval, across every worker
+// (./operation-ends.ts), a few seconds behind (visibility is written after the close); when
+// Temporal does not answer in time those numbers are null for that interval, and the rest of
+// the sample is kept.
 import type { Registry } from 'prom-client';
 import type { MetricsHistory, MetricsSample } from '../../contracts/health.ts';
+import type { OperationEnds, OperationEndsCounter } from './operation-ends.ts';
+
+/** How far behind the interval operation ends are counted: visibility records a close shortly after it. */
+export const OPERATION_ENDS_LAG_MS = 5_000;
 
 export interface MetricsHistoryOptions {
   intervalMs: number;
   windowMs: number;
+  /** Counts operations that ended in a span of time (Temporal's visibility); absent: those fields are null. */
+  operationEnds?: OperationEndsCounter;
+  /** OPERATION_ENDS_LAG_MS unless given (tests that wait for visibility themselves give 0). */
+  operationEndsLagMs?: number;
 }
 
 export interface MetricsHistorySampler {
@@ -102,12 +115,14 @@ export function quantileBetween(
 
 export function startMetricsHistory(
   registry: Registry,
-  { intervalMs, windowMs }: MetricsHistoryOptions,
+  { intervalMs, windowMs, operationEnds, operationEndsLagMs = OPERATION_ENDS_LAG_MS }: MetricsHistoryOptions,
   now: () => Date = () => new Date(),
 ): MetricsHistorySampler {
   const keep = Math.max(1, Math.ceil(windowMs / intervalMs));
   const samples: MetricsSample[] = [];
   let previous: Reading | null = null;
+  // When the previous kept sample (or the baseline) was taken: where the next interval starts.
+  let previousAt = now();
   // Readings run one after another: a slow one never overlaps the next. The first is the baseline.
   const ready = read(registry).then(
     (reading) => {
@@ -117,17 +132,35 @@ export function startMetricsHistory(
   );
   let chain: Promise<unknown> = ready;
 
+  /** This interval's operation ends, shifted back by the lag; null when Temporal did not answer. */
+  async function endsBetween(from: Date, to: Date): Promise<OperationEnds | null> {
+    if (!operationEnds) return null;
+    try {
+      return await operationEnds(
+        new Date(from.getTime() - operationEndsLagMs),
+        new Date(to.getTime() - operationEndsLagMs),
+      );
+    } catch {
+      return null;
+    }
+  }
+
   async function takeSample(): Promise<MetricsSample> {
-    const after = await read(registry);
+    const at = now();
+    const [after, ends] = await Promise.all([read(registry), endsBetween(previousAt, at)]);
     const before = previous ?? after;
     previous = after;
+    previousAt = at;
     const p95 = quantileBetween(0.95, before.buckets, after.buckets);
     const sample: MetricsSample = {
-      at: now().toISOString(),
+      at: at.toISOString(),
       httpRequests: Math.max(0, after.requests - before.requests),
       httpServerErrors: Math.max(0, after.errors - before.errors),
       httpP95Ms: p95 === null ? null : Math.round(p95 * 10_000) / 10,
       operationsStarted: Math.max(0, after.started - before.started),
+      operationsCompleted: ends?.completed ?? null,
+      operationsFailed: ends?.failed ?? null,
+      operationsCancelled: ends?.cancelled ?? null,
       databasePoolInUse: after.pool ? Math.max(0, after.pool.inUse) : null,
       databasePoolWaiting: after.pool ? after.pool.waiting : null,
     };

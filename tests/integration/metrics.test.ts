@@ -2,11 +2,16 @@
 // text parses, the HTTP counters move with the requests this test makes (labelled by route
 // template, never by slug), and one provisioning shows up as started in the API and as
 // completed in the worker, beside the Temporal SDK's own worker metrics and the pools; one
-// that fails is counted as failed.
+// that fails is counted as failed. The admin health page's history counts how operations ended
+// from Temporal's visibility (api/metrics/operation-ends.ts): a completed and a failed one.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { startMetricsHistory } from '../../api/metrics/history.ts';
+import { temporalOperationEnds } from '../../api/metrics/operation-ends.ts';
+import { createApiMetrics } from '../../api/metrics/registry.ts';
 import { startTenantProvisioning } from '../../api/tenant-provisioning/starter.ts';
+import { PlatformHealth } from '../../contracts/health.ts';
 import { freePort } from '../../scripts/free-port.ts';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
 import type { Platform } from '../support/platform.ts';
@@ -22,7 +27,11 @@ describe('Prometheus metrics', () => {
 
   before(async () => {
     const workerPort = await freePort();
-    platform = await startPlatform({ workerEnv: { WORKER_METRICS_PORT: String(workerPort) } });
+    platform = await startPlatform({
+      // The health page's history samples every second here.
+      env: { METRICS_HISTORY_INTERVAL: '1s' },
+      workerEnv: { WORKER_METRICS_PORT: String(workerPort) },
+    });
     apiMetrics = /"metricsUrl":"(http:\/\/[^"]+)"/.exec(platform.api.output())?.[1] ?? '';
     assert.match(apiMetrics, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/, 'the API logs its metrics address, on loopback');
     workerMetrics = `http://127.0.0.1:${workerPort}/metrics`;
@@ -30,6 +39,29 @@ describe('Prometheus metrics', () => {
   after(async () => {
     await platform?.stop();
   });
+
+  /** Starts a provisioning that fails; its workflow id. */
+  async function startFailingProvisioning(): Promise<string> {
+    // A tenant row an operator marked failed: provisioning's activation is refused for good
+    // (as in provisioning-compensation.test.ts), so the workflow fails after compensating.
+    const slug = uniqueSlug('metrics-fail');
+    const tenantId = randomUUID();
+    await platform.database.query(
+      `INSERT INTO tenants (id, slug, name, plan, status, owner_email, failure_reason)
+       VALUES ($1, $2, 'Failing', 'free', 'failed', 'o@failing.test', 'blocked by an operator')`,
+      [tenantId, slug],
+    );
+    const started = await startTenantProvisioning(
+      {
+        client: platform.temporal,
+        taskQueuePrefix: platform.taskQueue,
+        timings: { heartbeatTimeoutMs: 3_000, startToCloseTimeoutMs: 60_000 },
+      },
+      { tenantId, slug, name: 'Failing', plan: 'free', ownerEmail: 'o@failing.test' },
+    );
+    assert.ok(started.started);
+    return started.workflowId;
+  }
 
   it('serves metrics on their own port only: not on the API’s, and nothing else on theirs', async () => {
     const onApi = await fetch(new URL('/metrics', platform.baseUrl));
@@ -137,25 +169,7 @@ describe('Prometheus metrics', () => {
     const durations = (samples: Sample[]) =>
       sumOf(samples, 'atrium_operation_duration_seconds_count', { ...labels, outcome: 'failed' });
     const before = await scrape(workerMetrics);
-    // A tenant row an operator marked failed: provisioning's activation is refused for good
-    // (as in provisioning-compensation.test.ts), so the workflow fails after compensating.
-    const slug = uniqueSlug('metrics-fail');
-    const tenantId = randomUUID();
-    await platform.database.query(
-      `INSERT INTO tenants (id, slug, name, plan, status, owner_email, failure_reason)
-       VALUES ($1, $2, 'Failing', 'free', 'failed', 'o@failing.test', 'blocked by an operator')`,
-      [tenantId, slug],
-    );
-    const started = await startTenantProvisioning(
-      {
-        client: platform.temporal,
-        taskQueuePrefix: platform.taskQueue,
-        timings: { heartbeatTimeoutMs: 3_000, startToCloseTimeoutMs: 60_000 },
-      },
-      { tenantId, slug, name: 'Failing', plan: 'free', ownerEmail: 'o@failing.test' },
-    );
-    assert.ok(started.started);
-    assert.equal((await waitForOperation(platform, started.workflowId)).status, 'failed');
+    assert.equal((await waitForOperation(platform, await startFailingProvisioning())).status, 'failed');
 
     let after: Sample[] = [];
     await waitFor('the worker to count the provisioning as failed', async () => {
@@ -166,6 +180,63 @@ describe('Prometheus metrics', () => {
     assert.equal(
       sumOf(after, 'atrium_operations_completed_total', labels),
       sumOf(before, 'atrium_operations_completed_total', labels),
+    );
+  });
+
+  it('counts how operations ended, from Temporal, in the history of the health page', async () => {
+    // A history of its own over this platform's Temporal, sampled by hand, with no lag: the test
+    // waits for visibility itself, so the sample's counts are exact.
+    const ends = temporalOperationEnds({
+      client: platform.temporal,
+      taskQueuePrefix: platform.taskQueue,
+      timeoutMs: 3_000,
+    });
+    const history = startMetricsHistory(createApiMetrics().registry, {
+      intervalMs: 3_600_000,
+      windowMs: 3_600_000,
+      operationEnds: ends,
+      operationEndsLagMs: 0,
+    });
+    await history.ready;
+    const since = new Date();
+    try {
+      const created = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
+        headers: platform.admin.headers,
+        json: { slug: uniqueSlug('ended'), name: 'Ended', plan: 'team', ownerEmail: 'owner@ended.test' },
+      });
+      assert.equal(created.status, 202, JSON.stringify(created.body));
+      assert.equal((await waitForOperation(platform, created.body.operation.id)).status, 'completed');
+      assert.equal((await waitForOperation(platform, await startFailingProvisioning())).status, 'failed');
+      // Visibility records a close shortly after it.
+      await waitFor('visibility to count both ends', async () => {
+        const counted = await ends(since, new Date(Date.now() + 1_000));
+        return counted.completed >= 1 && counted.failed >= 1;
+      });
+      const sample = await history.sample();
+      assert.equal(sample.operationsCompleted, 1, JSON.stringify(sample));
+      assert.equal(sample.operationsFailed, 1, JSON.stringify(sample));
+      assert.equal(sample.operationsCancelled, 0, JSON.stringify(sample));
+      // The next interval has none: each sample counts its own.
+      const quiet = await history.sample();
+      assert.deepEqual([quiet.operationsCompleted, quiet.operationsFailed], [0, 0]);
+    } finally {
+      history.stop();
+    }
+
+    // The API's own history (every second, a few seconds behind) charts the same ends.
+    await waitFor(
+      'the API’s history to count a completed and a failed operation',
+      async () => {
+        const answer = await request(platform.baseUrl, 'GET', '/api/v1/admin/health', {
+          headers: platform.admin.headers,
+        });
+        assert.equal(answer.status, 200, JSON.stringify(answer.body));
+        const { samples } = PlatformHealth.parse(answer.body).metrics.history;
+        const total = (field: 'operationsCompleted' | 'operationsFailed') =>
+          samples.reduce((sum, sample) => sum + (sample[field] ?? 0), 0);
+        return total('operationsCompleted') >= 1 && total('operationsFailed') >= 1;
+      },
+      30_000,
     );
   });
 });

@@ -1,13 +1,17 @@
 // The API's metrics history (api/metrics/history.ts) over a real prom-client registry: each
 // sample holds what changed since the previous one (not the totals since start), the p95 comes
 // from the interval's buckets, the pool is read as it is, the window keeps its newest samples,
-// and the timer samples by itself at the configured interval.
+// and the timer samples by itself at the configured interval. With Temporal unreachable (a real
+// client to a port nobody listens on) the operation ends are null and the rest is sampled.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
 import { quantileBetween, startMetricsHistory } from '../../api/metrics/history.ts';
+import { temporalOperationEnds } from '../../api/metrics/operation-ends.ts';
 import { createApiMetrics } from '../../api/metrics/registry.ts';
 import { MetricsHistory } from '../../contracts/health.ts';
+import { freePort } from '../../scripts/free-port.ts';
 
 const request = (status: number, seconds: number) => ({ method: 'GET', route: '/api/v1/me', status, seconds });
 
@@ -31,6 +35,7 @@ describe('metrics history', () => {
       assert.equal(first.operationsStarted, 2);
       assert.equal(first.databasePoolInUse, 3);
       assert.equal(first.databasePoolWaiting, 2);
+      assert.equal(first.operationsCompleted, null, 'no Temporal to ask: unknown, not 0');
       // 19 of 20 in the (0.01, 0.025] bucket: the 95th is its upper edge.
       assert.equal(first.httpP95Ms, 25);
 
@@ -77,6 +82,36 @@ describe('metrics history', () => {
       assert.equal(samples[0]!.databasePoolInUse, null, 'no pool watched: null, not 0');
     } finally {
       history.stop();
+    }
+  });
+
+  it('samples the rest, with operation ends unknown, when Temporal does not answer', async () => {
+    const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 500 });
+    const metrics = createApiMetrics();
+    const history = startMetricsHistory(metrics.registry, {
+      intervalMs: 3_600_000,
+      windowMs: 3_600_000,
+      operationEnds: temporalOperationEnds({
+        client: new Client({ connection }),
+        taskQueuePrefix: 'atrium-unreachable',
+        timeoutMs: 1_000,
+      }),
+    });
+    await history.ready;
+    try {
+      metrics.recordRequest(request(200, 0.01));
+      const startedAt = Date.now();
+      const sample = await history.sample();
+      assert.ok(Date.now() - startedAt < 5_000, 'the deadline bounds the wait');
+      assert.equal(sample.httpRequests, 1);
+      assert.deepEqual(
+        [sample.operationsCompleted, sample.operationsFailed, sample.operationsCancelled],
+        [null, null, null],
+      );
+      assert.equal(MetricsHistory.parse(history.history()).samples.length, 1);
+    } finally {
+      history.stop();
+      await connection.close().catch(() => undefined);
     }
   });
 

@@ -1,7 +1,8 @@
 // The admin health page's charts of the API process's metrics history (api/metrics/history.ts):
-// requests and 5xx, request duration p95, operations started and the database pool, per
-// interval over the last window. Loaded lazily by ./health.tsx and only in the browser, so
-// @mantine/charts and recharts are in no other page's first load (web/route-budgets.json).
+// requests and 5xx, request duration p95, operations started (by this process) and ended (by
+// every worker, as Temporal counts them) and the database pool, per interval over the last
+// window. Loaded lazily by ./health.tsx and only in the browser, so @mantine/charts and
+// recharts are in no other page's first load (web/route-budgets.json).
 import '@mantine/charts/styles.layer.css';
 import { AreaChart, LineChart } from '@mantine/charts';
 import { ColorSwatch, Group, Paper, SimpleGrid, Text } from '@mantine/core';
@@ -18,6 +19,8 @@ interface ChartSpec {
   title: string;
   kind: 'line' | 'area';
   unit?: string;
+  /** Says where the numbers come from when that is not this process alone. */
+  note?: string;
   series: Series[];
 }
 
@@ -40,9 +43,15 @@ const CHARTS: ChartSpec[] = [
   },
   {
     id: 'operations',
-    title: 'Operations started',
-    kind: 'area',
-    series: [{ name: 'operationsStarted', label: 'Started', color: 'teal.6' }],
+    title: 'Operations',
+    kind: 'line',
+    note: 'Started through this process; ended on every worker, as Temporal counts them.',
+    series: [
+      { name: 'operationsStarted', label: 'Started', color: 'blue.6' },
+      { name: 'operationsCompleted', label: 'Completed', color: 'teal.6' },
+      { name: 'operationsFailed', label: 'Failed or timed out', color: 'red.6' },
+      { name: 'operationsCancelled', label: 'Cancelled or terminated', color: 'gray.6' },
+    ],
   },
   {
     id: 'pool',
@@ -58,8 +67,20 @@ const CHARTS: ChartSpec[] = [
 const timeOf = (iso: string) =>
   new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
+/** Intervals for which Temporal did not say how many operations ended (absent: an older API). */
+const unknownEnds = (samples: MetricsSample[]) =>
+  samples.filter((sample) => sample.operationsCompleted === null || sample.operationsCompleted === undefined).length;
+
 export default function HealthCharts({ history }: { history: MetricsHistory }) {
-  const data = history.samples.map((sample) => ({ ...sample, time: timeOf(sample.at) }));
+  // Unknown is drawn as a gap, never as zero.
+  const data = history.samples.map((sample) => ({
+    ...sample,
+    operationsCompleted: sample.operationsCompleted ?? null,
+    operationsFailed: sample.operationsFailed ?? null,
+    operationsCancelled: sample.operationsCancelled ?? null,
+    time: timeOf(sample.at),
+  }));
+  const unknown = unknownEnds(history.samples);
   return (
     <SimpleGrid cols={{ base: 1, md: 2 }} data-testid="metrics-charts">
       {CHARTS.map((chart) => {
@@ -74,9 +95,9 @@ export default function HealthCharts({ history }: { history: MetricsHistory }) {
               <Text fw={600} size="sm">
                 {chart.title}
               </Text>
-              <Group gap="sm">
+              <Group gap="sm" role="list" aria-label={`${chart.title}: series`}>
                 {chart.series.map((series) => (
-                  <Group key={series.name} gap={4} wrap="nowrap">
+                  <Group key={series.name} gap={4} wrap="nowrap" role="listitem">
                     <ColorSwatch color={`var(--mantine-color-${series.color.replace('.', '-')})`} size={10} />
                     <Text size="xs" c="dimmed">
                       {series.label}
@@ -85,6 +106,17 @@ export default function HealthCharts({ history }: { history: MetricsHistory }) {
                 ))}
               </Group>
             </Group>
+            {chart.note ? (
+              <Text size="xs" c="dimmed" mb="xs">
+                {chart.note}
+              </Text>
+            ) : null}
+            {chart.id === 'operations' && unknown > 0 ? (
+              <Text size="xs" c="orange.8" mb="xs" data-testid="operation-ends-unknown">
+                Temporal did not answer for {unknown} of {history.samples.length} intervals: how many operations ended
+                then is unknown (a gap in those lines).
+              </Text>
+            ) : null}
             <Chart
               h={160}
               data={data}
