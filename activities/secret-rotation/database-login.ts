@@ -316,18 +316,21 @@ export function createDatabaseLoginActivities(deps: ActivityDeps) {
           at: new Date().toISOString(),
           detail: problem,
         });
-        // The Secrets hold exactly what was applied from the entry (the cluster port never
-        // reads a Secret's value back), so each is verified by connecting with that data.
-        if (entry)
-          for (const namespace of await namespaceRefs(step, ref)) {
-            if (cluster.port.kind === 'none') break;
-            consumers.push({
-              consumer: `kubernetes:${namespace.environment}/${TENANT_DATABASE_K8S_SECRET}`,
-              outcome: problem ? 'refused' : 'verified',
-              at: new Date().toISOString(),
-              detail: problem,
-            });
-          }
+        // Each namespace's Secret is read back from the API server and connected with: what a
+        // workload there would mount, not what Atrium meant to write.
+        for (const namespace of await namespaceRefs(step, ref)) {
+          const held = await cluster.port.readSecretData(namespace, TENANT_DATABASE_K8S_SECRET);
+          if (held.status === 'skipped') break;
+          const secretProblem = held.result
+            ? await connectAs(held.result, pending.toLogin)
+            : `the Secret ${TENANT_DATABASE_K8S_SECRET} is gone`;
+          consumers.push({
+            consumer: `kubernetes:${namespace.environment}/${TENANT_DATABASE_K8S_SECRET}`,
+            outcome: secretProblem ? 'refused' : 'verified',
+            at: new Date().toISOString(),
+            detail: secretProblem,
+          });
+        }
         const failed = consumers.filter((c) => c.outcome !== 'verified');
         // Each distinct answer is audited once: a retry that finds the same adds nothing.
         const outcomes = consumers.map(({ consumer, outcome }) => ({ consumer, outcome }));

@@ -144,6 +144,24 @@ export class KubernetesCluster implements Cluster {
     return done(toRef(applied));
   }
 
+  async readSecretData(ref: TenantNamespaceRef, name: string): Promise<ClusterOutcome<Record<string, string> | null>> {
+    const namespace = tenantNamespaceName(ref.slug, ref.environment);
+    const action = { verb: 'get', resource: 'secrets', group: '', namespace };
+    try {
+      const secret = await this.api.call(action, () =>
+        this.api.objects.read<k8s.V1Secret>({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace } }),
+      );
+      return done(
+        Object.fromEntries(
+          Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]),
+        ),
+      );
+    } catch (error) {
+      if (error instanceof ClusterRequestError && error.status === 404) return done(null);
+      throw error;
+    }
+  }
+
   async applyDeployment(
     ref: TenantNamespaceRef,
     release: ReleaseDeployment,

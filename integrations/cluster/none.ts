@@ -14,6 +14,7 @@ export class NoCluster implements Cluster {
   ensureNetworkPolicies = skipped;
   ensureWorkloadIdentity = skipped;
   ensureSecret = skipped;
+  readSecretData = skipped;
   applyDeployment = skipped;
   readRollout = skipped;
   rollbackDeployment = skipped;

@@ -145,6 +145,11 @@ export interface Cluster {
     secret: { name: string; data: Record<string, string> },
   ): Promise<ClusterOutcome<ClusterObjectRef>>;
   /**
+   * What the named Secret holds now, decoded (`null` when there is none). Only for checking a
+   * consumer (a rotation connects with it): the caller never logs or returns the values.
+   */
+  readSecretData(ref: TenantNamespaceRef, name: string): Promise<ClusterOutcome<Record<string, string> | null>>;
+  /**
    * Creates or replaces the release's Deployment in the environment's namespace and
    * returns at once; readRollout tells how the rollout goes.
    */

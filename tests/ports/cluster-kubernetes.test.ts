@@ -83,6 +83,7 @@ describe('the ClusterRole in docs/operations.md', () => {
       done(await cluster.ensureResourceLimits(ref, PLAN_LIMITS));
       done(await cluster.ensureNetworkPolicies(ref));
       done(await cluster.ensureSecret(ref, { name: 'database', data: { password: 'rbac-check' } }));
+      assert.deepEqual(done(await cluster.readSecretData(ref, 'database')), { password: 'rbac-check' });
       done(await cluster.ensureWorkloadIdentity(ref, { name: 'workload', readableSecrets: ['database'] }));
       const labels = { app: 'web' };
       await apps.createNamespacedDeployment({

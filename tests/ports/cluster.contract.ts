@@ -392,10 +392,11 @@ export function registerClusterContract(adapterName: string, options: ClusterCon
       assert.equal(binding.roleRef.name, 'workload');
     });
 
-    it('stores a secret with exactly the data given and never returns the values', async () => {
+    it('stores a secret with exactly the data given, never returning the values but to readSecretData', async () => {
       const { slug, refs } = newTenant();
       const ref = refs[0] as TenantNamespaceRef;
       await expectDone(cluster.ensureNamespace(ref));
+      assert.equal(await expectDone(cluster.readSecretData(ref, 'database')), null, 'no Secret yet');
       const password = `pw-${randomUUID()}`;
       const outcome = await cluster.ensureSecret(ref, { name: 'database', data: { username: 'tenant', password } });
       assert.doesNotMatch(JSON.stringify(outcome), new RegExp(password));
@@ -416,6 +417,11 @@ export function registerClusterContract(adapterName: string, options: ClusterCon
       assert.equal(rotated?.uid, applied.uid);
       const again = await kube.core.readNamespacedSecret({ name: 'database', namespace });
       assert.equal(Buffer.from(again.data?.password ?? '', 'base64').toString('utf8'), 'rotated');
+      // What a consumer check reads back is what the API server holds.
+      assert.deepEqual(await expectDone(cluster.readSecretData(ref, 'database')), {
+        username: 'tenant',
+        password: 'rotated',
+      });
     });
 
     it('scales workloads to zero and restores exactly the replica counts they had', async () => {
