@@ -25,6 +25,7 @@ import type { Platform, TestUser } from '../support/platform.ts';
 import { seedUser, startPlatform } from '../support/platform.ts';
 import type { SmtpCapture } from '../support/smtp-capture.ts';
 import { startSmtpCapture } from '../support/smtp-capture.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const ACCESS_TOKEN_TTL_S = 6;
 
@@ -136,8 +137,14 @@ describe('signing-key rotation', () => {
     const workflowId = started.body.workflowId as string;
     assert.match(workflowId, new RegExp(`^signing-key-rotate/${platform.taskQueue}/`));
 
-    // One at a time: a second rotation during the window is refused, and nothing changes.
-    await sleep(1_000);
+    // One at a time: a second rotation during the window is refused, and nothing changes. (Once
+    // the new key is published: on a loaded machine its first step may take longer than a second.)
+    await waitFor('the new key published', async () => {
+      const keys = await request<SigningKeysOverview>(urls.A, 'GET', '/api/v1/admin/signing-keys', {
+        headers: await adminHeaders('A'),
+      });
+      return keys.body.keys.some((key) => key.state !== 'current') ? true : undefined;
+    });
     const second = await request(urls.A, 'POST', '/api/v1/admin/signing-keys/rotations', {
       headers: await adminHeaders('A'),
     });
