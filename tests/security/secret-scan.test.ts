@@ -364,15 +364,18 @@ describe('the secret scan of logs, histories, answers and tables', () => {
     );
     assert.ok(entries!.audit > 0 && entries!.events >= 2, JSON.stringify(entries));
     assert.ok(['audit_log', 'event_outbox'].every((name) => tables.some((table) => table.tablename === name)));
+    // One pass over each table for every secret: each row is turned into text once.
     const found: string[] = [];
-    for (const [what, value] of Object.entries(secrets))
-      for (const { tablename } of tables) {
-        const [row] = await platform.database.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM "${tablename}" t WHERE strpos(to_jsonb(t)::text, $1) > 0`,
-          [value],
-        );
-        if (row!.n > 0) found.push(`${what} in table ${tablename}`);
-      }
+    const [labels, values] = [Object.keys(secrets), Object.values(secrets)];
+    for (const { tablename } of tables) {
+      const rows = await platform.database.query<{ what: string }>(
+        `SELECT DISTINCT v.what FROM "${tablename}" t
+           CROSS JOIN LATERAL (SELECT to_jsonb(t)::text AS text) serialized
+           JOIN unnest($1::text[], $2::text[]) AS v(what, value) ON strpos(serialized.text, v.value) > 0`,
+        [labels, values],
+      );
+      for (const { what } of rows) found.push(`${what} in table ${tablename}`);
+    }
     assert.deepEqual(found, []);
   });
 
