@@ -3,17 +3,14 @@
 // concurrent writer never loses a key, and each finds what an earlier attempt of the same
 // rotation wrote (keys carry the rotation's id). And the check the waits repeat: which live
 // API process holds which keyring version (api_processes). Private keys never leave here:
-// results carry kids and versions only. Every change writes a platform audit entry.
+// results carry kids and versions only. Every change writes a platform audit entry; a failed
+// rotation also mails the platform admins.
 import { ApplicationFailure, log } from '@temporalio/activity';
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
 import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
 import { listLiveApiProcesses } from '../../db/repositories/api-processes.ts';
 import { withPlatformScope } from '../../db/scope.ts';
-import type {
-  SigningKeyEntry,
-  SigningKeyPurpose,
-  SigningKeyring,
-} from '../../integrations/secrets/signing-keyring.ts';
+import type { SigningKeyEntry, SigningKeyPurpose, SigningKeyring } from '../../integrations/secrets/signing-keyring.ts';
 import { licensePublicJwk } from '../tenant-provisioning/license.ts';
 import {
   generateSigningKeyPem,
@@ -23,6 +20,8 @@ import {
 } from '../../integrations/secrets/signing-keyring.ts';
 import type { ApiProcessCheck } from '../../workflows/secret-rotation/contract.ts';
 import type { ActivityDeps } from '../shared/deps.ts';
+import type { Person } from '../shared/mail-people.ts';
+import { mailPeople } from '../shared/mail-people.ts';
 
 interface RotationRef {
   rotationId: string;
@@ -57,6 +56,15 @@ export function createSigningKeyActivities(deps: ActivityDeps) {
         ),
       ),
     );
+  /** Whether this rotation already wrote a platform audit entry of `action` (alerts go out once). */
+  const auditedRotation = (rotationId: string, action: string) =>
+    withPlatformScope(deps.dataSource, async (db) => {
+      const rows = await db.query<unknown[]>(
+        `SELECT 1 FROM audit_log WHERE tenant_id IS NULL AND action = $1 AND after->>'rotationId' = $2 LIMIT 1`,
+        [action, rotationId],
+      );
+      return rows.length > 0;
+    });
   const summary = (keys: SigningKeyEntry[]) => keys.map((key) => ({ kid: key.kid, state: key.state }));
 
   return {
@@ -181,7 +189,11 @@ export function createSigningKeyActivities(deps: ActivityDeps) {
 
     /**
      * The roll-back: the new key never reached every process in time, so it is taken out again
-     * (it never signed) and the failure is an alert in the audit log and the worker's log.
+     * (it never signed; the old key stays current and valid) and the failure is an alert: an
+     * audit entry, the worker's log, and a mail to every platform admin. No event: the outbox
+     * holds a tenant's events for its webhooks, and a signing key is the platform's, no
+     * tenant's. Retry-safe: the alert is audited once, and the mail goes out until an audit
+     * entry records it, with fixed Message-IDs (a repeat is the same message).
      */
     async withdrawNextSigningKey(
       input: RotationRef & { kid: string; reason: string },
@@ -204,17 +216,47 @@ export function createSigningKeyActivities(deps: ActivityDeps) {
           )
         ).version;
       }
-      await audit(input.actor, 'signing_key.rotation_failed', input.kid, {
-        rotationId: input.rotationId,
-        purpose: input.purpose ?? 'access-tokens',
-        reason: input.reason,
-        keyringVersion: version,
-      });
-      log.error('Signing-key rotation failed: the new key was withdrawn', {
-        rotationId: input.rotationId,
-        kid: input.kid,
-        reason: input.reason,
-      });
+      const purpose = input.purpose ?? 'access-tokens';
+      if (!(await auditedRotation(input.rotationId, 'signing_key.rotation_failed'))) {
+        await audit(input.actor, 'signing_key.rotation_failed', input.kid, {
+          rotationId: input.rotationId,
+          purpose,
+          reason: input.reason,
+          keyringVersion: version,
+        });
+        log.error('Signing-key rotation failed: the new key was withdrawn', {
+          rotationId: input.rotationId,
+          kid: input.kid,
+          reason: input.reason,
+        });
+      }
+      if (!(await auditedRotation(input.rotationId, 'signing_key.rotation_mailed'))) {
+        const current = read.keys.find((key) => key.state === 'current')?.kid ?? 'unknown';
+        const admins = await withPlatformScope(deps.dataSource, (db) =>
+          db.query<Person[]>(`SELECT id AS user_id, email FROM users WHERE is_platform_admin ORDER BY email`),
+        );
+        const { recipients, refused } = await mailPeople(deps.mailer, admins, (admin) => ({
+          to: admin.email,
+          subject: `Signing-key rotation failed (${purpose})`,
+          text: [
+            `The rotation ${input.rotationId} of the ${purpose} signing key failed: ${input.reason}`,
+            '',
+            `The new key ${input.kid} was withdrawn before it signed anything. The key in use before`,
+            `(${current}) is current again and still valid; nothing it signed is refused.`,
+            'Find the API process that did not take the new key (GET /api/v1/admin/signing-keys),',
+            'then start the rotation again.',
+            '',
+            '— Atrium',
+          ].join('\n'),
+          messageId: `signing-key-rotation.failed.${input.rotationId}.${admin.user_id}@atrium`,
+        }));
+        await audit(input.actor, 'signing_key.rotation_mailed', input.kid, {
+          rotationId: input.rotationId,
+          purpose,
+          recipients,
+          refused,
+        });
+      }
       return { keyringVersion: version };
     },
   };
