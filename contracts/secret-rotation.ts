@@ -8,7 +8,7 @@ import { OperationSummary } from './operations.ts';
 import type { SecretKind } from './secrets.ts';
 import { SecretPath } from './secrets.ts';
 
-/** How a kind is rotated. `null`: not yet (database logins and signing keys come later). */
+/** How a kind is rotated (STRATEGY_OF_KIND). */
 export const ROTATION_STRATEGIES = ['generated', 'api-key', 'manual'] as const;
 export type RotationStrategy = (typeof ROTATION_STRATEGIES)[number];
 
@@ -16,15 +16,18 @@ export type RotationStrategy = (typeof ROTATION_STRATEGIES)[number];
  * The strategy registry: one row per kind. `generated`: Atrium makes a random value of the
  * declared shape and hands it to each consumer's verify hook; `api-key`: the value is an
  * Atrium API key, replaced by a new key valid beside the old one for the overlap window;
- * `manual`: Atrium cannot rotate it (a provider's OAuth client secret), so it reminds the
- * owners and records who confirmed the rotation.
+ * `manual`: Atrium cannot rotate it itself (a provider's OAuth client secret, the password of a
+ * database the tenant runs, a key pair of the tenant's), so it reminds the owners and records
+ * who confirmed the rotation. Atrium's own credentials have rotations of their own: the
+ * tenant's database login (rotateDatabaseLogin) and the platform's signing keys
+ * (rotateSigningKey).
  */
-export const STRATEGY_OF_KIND: Record<SecretKind, RotationStrategy | null> = {
+export const STRATEGY_OF_KIND: Record<SecretKind, RotationStrategy> = {
   generic: 'generated',
   'api-key': 'api-key',
   'oauth-client-secret': 'manual',
-  'database-password': null,
-  'signing-key': null,
+  'database-password': 'manual',
+  'signing-key': 'manual',
 };
 
 export const GENERATOR_ALPHABETS = ['alphanumeric', 'hex', 'base64url'] as const;
@@ -64,7 +67,7 @@ export type SecretRotationSettingsRequest = z.input<typeof SecretRotationSetting
 
 export const SecretRotationSettings = z
   .object({
-    strategy: z.enum(ROTATION_STRATEGIES).nullable(),
+    strategy: z.enum(ROTATION_STRATEGIES),
     generator: RotationGenerator,
     verifyHooks: z.record(z.string(), z.string()),
     overlapSeconds: z.int().positive(),

@@ -34,7 +34,6 @@ export function createClaimActivities(deps: ActivityDeps) {
         if (!secret) return skip('The secret was deleted.');
         if (secret.rotation_every_seconds === null) return skip('The secret has no rotation policy any more.');
         const strategy = STRATEGY_OF_KIND[secret.kind];
-        if (!strategy) return skip(`Secrets of kind ${secret.kind} cannot be rotated yet.`);
         const claimed = await claimRotation(tx.db, {
           id: randomUUID(),
           tenantId: input.tenantId,

@@ -185,11 +185,6 @@ export function createRotateActivities(deps: ActivityDeps) {
         step.locked(async (tx) => {
           const { secret, rotation, settings } = await loadRotation(tx, ref);
           const strategy = STRATEGY_OF_KIND[secret.kind];
-          if (!strategy)
-            throw ApplicationFailure.nonRetryable(
-              `Secrets of kind ${secret.kind} cannot be rotated yet.`,
-              ROTATION_FAILURE_TYPES.unsupported,
-            );
           if (rotation.to_version === null && rotation.status === 'running' && strategy !== 'manual')
             await updateRotation(tx.db, rotation.id, { report: secret.consumers.map(blankCheck) });
           const overlapMs = settings.overlapMs ?? DEFAULT_OVERLAP_MS;

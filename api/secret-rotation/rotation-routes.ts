@@ -108,21 +108,6 @@ function requireRotationFeature(access: TenantAccess): void {
     );
 }
 
-/** A kind with no rotation strategy yet is refused, naming it. */
-function requireStrategy(secret: TenantSecretRow) {
-  const strategy = STRATEGY_OF_KIND[secret.kind];
-  if (!strategy)
-    throw new ProblemError('validation', `Secrets of kind ${secret.kind} cannot be rotated by Atrium yet.`, {
-      errors: [
-        {
-          path: 'kind',
-          message: `${secret.kind}: no rotation strategy yet (generic, api-key and oauth-client-secret secrets can be rotated).`,
-        },
-      ],
-    });
-  return strategy;
-}
-
 export function secretRotationsRouter(deps: ApiDeps): Router {
   const router = Router({ mergeParams: true });
   router.use(requireAuth(deps.accessTokens, { apiKeys: deps.dataSource }));
@@ -160,7 +145,7 @@ export function secretRotationsRouter(deps: ApiDeps): Router {
         const secret = await findTenantSecret(db, access.tenantId, secretId, { lock: true });
         if (!secret) throw secretNotFound(secretId);
         requireRotationFeature(access);
-        const strategy = requireStrategy(secret);
+        const strategy = STRATEGY_OF_KIND[secret.kind];
         const claimed = await claimRotation(db, {
           id: randomUUID(),
           tenantId: access.tenantId,

@@ -6,7 +6,6 @@
 import { ScheduleNotFound, deleteSchedule, ensureSchedule } from '../schedules/index.ts';
 import type { ScheduleDeclaration } from '../schedules/index.ts';
 import type { SecretKind } from '../../contracts/secrets.ts';
-import { STRATEGY_OF_KIND } from '../../contracts/secret-rotation.ts';
 import type { scheduledSecretRotation } from '../../workflows/secret-rotation/scheduled-secret-rotation.ts';
 import { rotationScheduleId, SCHEDULED_ROTATION_KIND } from '../../workflows/secret-rotation/contract.ts';
 import { OPERATION_CATALOGUE } from '../../workflows/catalogue.ts';
@@ -56,7 +55,7 @@ export function rotationScheduleDeclaration(
 /** Makes the secret's Schedule match its policy: created or updated, or deleted when there is none. */
 export async function syncRotationSchedule(deps: ApiDeps, target: RotationScheduleTarget): Promise<void> {
   const client = deps.temporal.client;
-  if (target.everySeconds === null || STRATEGY_OF_KIND[target.kind] === null) {
+  if (target.everySeconds === null) {
     await deleteSchedule(client, rotationScheduleId(target.slug, target.secretId)).catch((error: unknown) => {
       if (!(error instanceof ScheduleNotFound)) throw error;
     });

@@ -213,15 +213,12 @@ describe('rotateSecret (activity stand-ins)', () => {
     });
   });
 
-  it('ends as failed when the kind cannot be rotated, changing nothing', async () => {
+  it('ends as failed when the secret cannot be rotated (deleted meanwhile), changing nothing', async () => {
     const standIns = {
       ...succeed,
       prepareRotation: () =>
         Promise.reject(
-          ApplicationFailure.nonRetryable(
-            'Secrets of kind signing-key cannot be rotated yet.',
-            'SecretRotationUnsupported',
-          ),
+          ApplicationFailure.nonRetryable('Secret s-1 (rotation 1) no longer exists.', 'SecretRotationUnusable'),
         ),
     } satisfies Partial<SecretRotationActivities>;
     await harness.withWorker(standIns, async (s) => {
@@ -234,7 +231,7 @@ describe('rotateSecret (activity stand-ins)', () => {
       const result = await handle.result();
       assert.equal(result.outcome, 'failed');
       assert.deepEqual(s.names(), ['prepareRotation', 'failRotation', 'currentSecretVersion']);
-      assert.match(s.inputOf('failRotation').message, /signing-key/);
+      assert.match(s.inputOf('failRotation').message, /no longer exists/);
     });
   });
 

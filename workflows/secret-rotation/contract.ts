@@ -152,8 +152,6 @@ export const getRotationStateQuery = defineQuery<RotationState>('getRotationStat
 
 /** Stable failure types (ApplicationFailure.type) the activities end a rotation with. */
 export const ROTATION_FAILURE_TYPES = {
-  /** The kind has no strategy yet (database logins, signing keys). */
-  unsupported: 'SecretRotationUnsupported',
   /** The secret is gone, or is not what its strategy needs (an api-key secret holding no live key). */
   unusable: 'SecretRotationUnusable',
 } as const;

@@ -60,12 +60,10 @@ export function SecretRotationPanel({
               Rotation
             </Title>
             <Text size="sm" c="dimmed">
-              {settings.strategy
-                ? STRATEGY_TEXT[settings.strategy]
-                : `Secrets of kind ${secret.kind} cannot be rotated by Atrium yet.`}
+              {STRATEGY_TEXT[settings.strategy]}
             </Text>
           </div>
-          {canManage && settings.strategy ? (
+          {canManage ? (
             <Form method="post">
               <input type="hidden" name="intent" value="rotate" />
               <Button type="submit" disabled={open}>
@@ -81,7 +79,7 @@ export function SecretRotationPanel({
           </Text>
         ) : null}
         {result?.intent === 'confirm' && result.problem ? <ProblemAlert problem={result.problem} /> : null}
-        {canManage && settings.strategy ? (
+        {canManage ? (
           <SettingsForm
             secret={secret}
             settings={settings}
