@@ -166,7 +166,10 @@ describe('portal: the platform’s signing keys', () => {
     await accessTokens.getByTestId('rotation-progress').waitFor();
     await accessTokens.getByRole('button', { name: 'Rotate now…' }).click();
     await accessTokens.getByRole('button', { name: 'Confirm rotation' }).click();
-    await accessTokens.getByTestId('rotate-problem').getByText(/A signing-key rotation is under way/).waitFor();
+    await accessTokens
+      .getByTestId('rotate-problem')
+      .getByText(/A signing-key rotation is under way/)
+      .waitFor();
 
     await page.setViewportSize({ width: 390, height: 844 });
     assert.equal(await scrollsSideways(page), false, 'no sideways scroll at 390 px while rotating');

@@ -1,7 +1,21 @@
 // One signing keyring on the signing-keys page: its keys and their states, which live API
 // process holds which kid and signs with which (so an operator sees a rotation reach every
 // process), "Rotate now" (confirmed; a refusal shown as the API words it) and the rotation policy.
-import { Alert, Anchor, Badge, Button, Code, Group, Loader, NativeSelect, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Code,
+  Group,
+  Loader,
+  NativeSelect,
+  Paper,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useState } from 'react';
 import { Form, href, Link, useNavigation } from 'react-router';
 import type { Problem, SigningKeyPolicy, SigningKeysOverview } from '../../../contracts/index.ts';
@@ -108,7 +122,14 @@ export function SigningKeyringPanel({
 
 function KeysList({ keys, purpose }: { keys: SigningKeysOverview['keys']; purpose: SigningKeyPurpose }) {
   return (
-    <Stack gap="xs" component="ul" p={0} m={0} style={{ listStyle: 'none' }} aria-label={`${PURPOSE_TITLE[purpose]} keys`}>
+    <Stack
+      gap="xs"
+      component="ul"
+      p={0}
+      m={0}
+      style={{ listStyle: 'none' }}
+      aria-label={`${PURPOSE_TITLE[purpose]} keys`}
+    >
       {keys.map((key) => (
         <Paper
           key={key.kid}
@@ -268,8 +289,7 @@ function Processes({ keyring }: { keyring: SigningKeysOverview }) {
 function LicenseHolders() {
   return (
     <Text size="sm" c="dimmed">
-      No API process holds this keyring: workers reread it before every signing, and verifiers fetch the license
-      JWKS.
+      No API process holds this keyring: workers reread it before every signing, and verifiers fetch the license JWKS.
     </Text>
   );
 }

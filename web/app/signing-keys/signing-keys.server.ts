@@ -11,23 +11,22 @@ import type {
 } from '../../../contracts/index.ts';
 import { formText } from '../form-text.ts';
 import type { SigningKeyPurpose } from './purposes.ts';
-import { isSigningKeyPurpose, SIGNING_KEY_PURPOSES, UNIT_SECONDS } from './purposes.ts';
+import { isSigningKeyPurpose, UNIT_SECONDS } from './purposes.ts';
 
 const API = '/api/v1/admin/signing-keys';
 
 type Call = { signal: AbortSignal; token: string };
 
 export async function loadSigningKeys(context: Readonly<RouterContextProvider>, call: Call) {
+  const keyring = (purpose: SigningKeyPurpose) =>
+    loadFromApi<SigningKeysOverview>(context, `${API}?${new URLSearchParams({ purpose })}`, call);
   const [accessTokens, licenses, policies] = await Promise.all([
-    ...SIGNING_KEY_PURPOSES.map((purpose) =>
-      loadFromApi<SigningKeysOverview>(context, `${API}?${new URLSearchParams({ purpose })}`, call),
-    ),
+    keyring('access-tokens'),
+    keyring('licenses'),
     loadFromApi<SigningKeyPolicies>(context, `${API}/policies`, call),
-  ] as const);
-  return {
-    keyrings: { 'access-tokens': accessTokens, licenses } as Record<SigningKeyPurpose, SigningKeysOverview>,
-    policies: policies as SigningKeyPolicies,
-  };
+  ]);
+  const keyrings: Record<SigningKeyPurpose, SigningKeysOverview> = { 'access-tokens': accessTokens, licenses };
+  return { keyrings, policies };
 }
 
 /** The purpose a form names; '' when it names none (the API then refuses it, naming the field). */

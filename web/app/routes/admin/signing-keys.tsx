@@ -46,7 +46,7 @@ export async function action({ context, request }: Route.ActionArgs) {
 
 export default function SigningKeysPage({ loaderData, actionData }: Route.ComponentProps) {
   const { keyrings, policies } = loaderData;
-  const last = actionData as ActionResult | undefined;
+  const last = actionData;
   const rotating = SIGNING_KEY_PURPOSES.some((purpose) => {
     const keyring = keyrings[purpose];
     const waitingForStart =
@@ -59,8 +59,8 @@ export default function SigningKeysPage({ loaderData, actionData }: Route.Compon
       <div>
         <Title order={1}>Signing keys</Title>
         <Text c="dimmed">
-          The platform’s keyrings, which API process holds which key, and how often each is rotated. Never a key
-          itself: only key ids.
+          The platform’s keyrings, which API process holds which key, and how often each is rotated. Never a key itself:
+          only key ids.
         </Text>
       </div>
       {SIGNING_KEY_PURPOSES.map((purpose) => (
