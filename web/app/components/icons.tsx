@@ -108,15 +108,6 @@ export function ShieldIcon(props: IconProps) {
   );
 }
 
-export function KeyIcon(props: IconProps) {
-  return (
-    <Icon {...props}>
-      <circle cx="7.5" cy="15.5" r="4.5" />
-      <path d="M10.7 12.3L21 2M16 7l3 3M18.5 4.5l2 2" />
-    </Icon>
-  );
-}
-
 export function ChevronDownIcon(props: IconProps) {
   return (
     <Icon {...props}>

@@ -1,6 +1,6 @@
 import { NavLink, Stack } from '@mantine/core';
 import { Link, useLocation } from 'react-router';
-import { ActivityIcon, BuildingIcon, ExternalLinkIcon, KeyIcon, ShieldIcon } from '../icons.tsx';
+import { ActivityIcon, BuildingIcon, ExternalLinkIcon, ShieldIcon } from '../icons.tsx';
 
 const sections = [
   { to: '/tenants', label: 'Tenants', icon: <BuildingIcon /> },
@@ -27,7 +27,7 @@ export function MainNav({ onNavigate, temporalUiUrl, platformAdmin, operator }: 
       ? [
           { to: '/admin', label: 'Admin console', icon: <ShieldIcon /> } as const,
           { to: '/admin/health', label: 'Platform health', icon: <ActivityIcon /> } as const,
-          { to: '/admin/signing-keys', label: 'Signing keys', icon: <KeyIcon /> } as const,
+          { to: '/admin/signing-keys', label: 'Signing keys', icon: <ShieldIcon /> } as const,
         ]
       : []),
     ...(operator
