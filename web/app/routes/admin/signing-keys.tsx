@@ -13,6 +13,7 @@ import type { SigningKeyPurpose } from '../../signing-keys/purposes.ts';
 import { formPurpose, loadSigningKeys, setPolicy, startRotation } from '../../signing-keys/signing-keys.server.ts';
 import type { KeyringActionResult } from '../../signing-keys/SigningKeyringPanel.tsx';
 import { SigningKeyringPanel } from '../../signing-keys/SigningKeyringPanel.tsx';
+import { useLastAction } from '../../signing-keys/useLastAction.ts';
 import { useRefreshWhileRotating } from '../../signing-keys/useRefreshWhileRotating.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Signing keys · Atrium' }];
@@ -46,7 +47,7 @@ export async function action({ context, request }: Route.ActionArgs) {
 
 export default function SigningKeysPage({ loaderData, actionData }: Route.ComponentProps) {
   const { keyrings, policies } = loaderData;
-  const last = actionData;
+  const last = useLastAction(actionData);
   const rotating = SIGNING_KEY_PURPOSES.some((purpose) => {
     const keyring = keyrings[purpose];
     const waitingForStart =
