@@ -139,6 +139,8 @@ describe('portal: the platform’s signing keys', () => {
     await accessTokens.getByTestId('rotation-started').waitFor();
     const operationHref = await accessTokens.getByTestId('rotation-started').getByRole('link').getAttribute('href');
     assert.match(operationHref ?? '', /^\/operations\/signing-key-rotate/);
+    // New key published, then the old one retiring for a token lifetime: the page shows it under way.
+    await accessTokens.getByTestId('rotation-progress').waitFor();
     await accessTokens.getByTestId('rotation-finished').waitFor({ timeout: 120_000 });
     const newKid = await currentKid(accessTokens);
     assert.notEqual(newKid, initialKid);
@@ -170,6 +172,9 @@ describe('portal: the platform’s signing keys', () => {
       .getByTestId('rotate-problem')
       .getByText(/A signing-key rotation is under way/)
       .waitFor();
+    // The page keeps following the rotation (it reloads its data every 2 s); the refusal stays.
+    await page.waitForTimeout(4_500);
+    assert.equal(await accessTokens.getByTestId('rotate-problem').count(), 1);
 
     await page.setViewportSize({ width: 390, height: 844 });
     assert.equal(await scrollsSideways(page), false, 'no sideways scroll at 390 px while rotating');
