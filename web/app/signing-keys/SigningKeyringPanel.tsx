@@ -248,8 +248,9 @@ function Processes({ keyring }: { keyring: SigningKeysOverview }) {
       ) : (
         <>
           <Text size="sm" data-testid="processes-summary">
-            {upToDate} of {keyring.processes.length} live API process{keyring.processes.length === 1 ? '' : 'es'} hold
-            keyring version {keyring.keyringVersion}.
+            {upToDate} of {keyring.processes.length} live API{' '}
+            {keyring.processes.length === 1 ? 'process holds' : 'processes hold'} keyring version{' '}
+            {keyring.keyringVersion}.
           </Text>
           <Stack gap="xs" component="ul" p={0} m={0} style={{ listStyle: 'none' }} aria-label="Live API processes">
             {keyring.processes.map((process) => {
