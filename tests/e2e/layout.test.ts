@@ -243,6 +243,7 @@ describe('portal layout at 1,400 and 390 px', () => {
       ...tenantPages(),
       ['admin', '/admin'],
       ['admin-tenant', `/admin/tenants/${slugA}`],
+      ['signing-keys', '/admin/signing-keys'],
     ]);
   });
 

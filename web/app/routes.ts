@@ -41,6 +41,7 @@ export default [
   route('admin', 'routes/admin/admin.tsx'),
   route('admin/health', 'routes/admin/health.tsx'),
   route('admin/stuck-activities', 'routes/admin/stuck-activities.tsx'),
+  route('admin/signing-keys', 'routes/admin/signing-keys.tsx'),
   route('admin/tenants/:slug', 'routes/admin/admin-tenant.tsx'),
   route('admin/tenants/:slug/export', 'routes/admin/admin-tenant-export.ts'),
   route('approvals', 'routes/approvals/approvals.tsx'),

@@ -27,6 +27,7 @@ export function MainNav({ onNavigate, temporalUiUrl, platformAdmin, operator }: 
       ? [
           { to: '/admin', label: 'Admin console', icon: <ShieldIcon /> } as const,
           { to: '/admin/health', label: 'Platform health', icon: <ActivityIcon /> } as const,
+          { to: '/admin/signing-keys', label: 'Signing keys', icon: <ShieldIcon /> } as const,
         ]
       : []),
     ...(operator
