@@ -115,6 +115,24 @@ export const Secret = z
   .meta({ id: 'Secret' });
 export type Secret = z.infer<typeof Secret>;
 
+/**
+ * The Temporal Schedule that runs a secret's rotation policy, as GET of one secret shows it:
+ * `scheduled` with its next due times; `none` without a policy, or for a kind Atrium cannot
+ * rotate itself yet (its policy only sets a due date); `unavailable` when Temporal did not answer.
+ */
+export const SecretRotationSchedule = z
+  .object({
+    state: z.enum(['scheduled', 'none', 'unavailable']),
+    paused: z.boolean().meta({ description: 'Paused (a suspended tenant): nothing is started until resumed.' }),
+    nextRotations: z.array(z.iso.datetime()).meta({ description: 'When the Schedule starts the next rotations.' }),
+  })
+  .meta({ id: 'SecretRotationSchedule' });
+export type SecretRotationSchedule = z.infer<typeof SecretRotationSchedule>;
+
+/** One secret with its rotation Schedule (GET /secrets/:secretId). */
+export const SecretDetail = Secret.extend({ schedule: SecretRotationSchedule }).meta({ id: 'SecretDetail' });
+export type SecretDetail = z.infer<typeof SecretDetail>;
+
 export const SecretList = z.object({ items: z.array(Secret) }).meta({ id: 'SecretList' });
 export type SecretList = z.infer<typeof SecretList>;
 
@@ -166,6 +184,17 @@ export const SecretForm = z.object({
     .default(''),
 });
 export type SecretForm = z.infer<typeof SecretForm>;
+
+/** The secret page's rotation policy form (turning the policy off is a button of its own). */
+export const SecretPolicyForm = z.object({
+  every: z
+    .string()
+    .trim()
+    .regex(/^\d+(ms|s|m|h|d)$/, 'Use a duration like 30d or 12h.'),
+});
+
+/** The secret page's consumers editor: one consumer per line. */
+export const SecretConsumersForm = z.object({ consumers: z.string().max(5_000, 'Too long.').default('') });
 
 /** The consumers a form's text names: one per line, blank lines skipped. */
 export function consumersFromText(text: string): string[] {

@@ -23,6 +23,8 @@ import { TenantPath } from '../../contracts/common.ts';
 import type {
   Secret as SecretView,
   SecretApprovalStarted as SecretApprovalStartedView,
+  SecretDetail as SecretDetailView,
+  SecretRotationSchedule,
   SecretVersion,
 } from '../../contracts/secrets.ts';
 import {
@@ -31,6 +33,7 @@ import {
   RevealedSecret,
   RevealSecretRequest,
   Secret,
+  SecretDetail,
   SecretList,
   SecretListQuery,
   SecretApprovalStarted,
@@ -59,6 +62,9 @@ import { actorOf, authOf, requireAuth } from '../auth/require-auth.ts';
 import { purgeExpiredSecretVersions } from '../secret-retention.ts';
 import { approvalFor, refuseApiKey, startSecretApproval } from '../secret-rotation/secret-approvals.ts';
 import { syncRotationSchedule } from '../secret-rotation/schedules.ts';
+import { describeSchedule, ScheduleNotFound } from '../schedules/index.ts';
+import { STRATEGY_OF_KIND } from '../../contracts/secret-rotation.ts';
+import { rotationScheduleId } from '../../workflows/secret-rotation/contract.ts';
 import type { TenantAccess } from '../auth/tenant-access.ts';
 import { readInTenantScope, requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -226,6 +232,23 @@ export function secretsRouter(deps: ApiDeps): Router {
     });
   }
 
+  /**
+   * The policy's Schedule as Temporal has it: its next due times. A page must not fail because
+   * Temporal does not answer, so that is `unavailable` (and logged), not an error.
+   */
+  async function scheduleOf(slug: string, row: TenantSecretRow): Promise<SecretRotationSchedule> {
+    const none: SecretRotationSchedule = { state: 'none', paused: false, nextRotations: [] };
+    if (row.rotation_every_seconds === null || STRATEGY_OF_KIND[row.kind] === null) return none;
+    try {
+      const status = await describeSchedule(deps.temporal.client, rotationScheduleId(slug, row.id));
+      return { state: 'scheduled', paused: status.paused, nextRotations: status.nextActionTimes };
+    } catch (error) {
+      if (error instanceof ScheduleNotFound) return none;
+      deps.logger.warn('Rotation schedule not described', { secretId: row.id, error: String(error) });
+      return { state: 'unavailable', paused: false, nextRotations: [] };
+    }
+  }
+
   const retainUntil = () => new Date(Date.now() + deps.settings.secrets.versionRetentionMs);
 
   /** After a change: values past their retention go (a failure is logged, never the request's). */
@@ -302,11 +325,11 @@ export function secretsRouter(deps: ApiDeps): Router {
 
   router.get(
     '/:secretId',
-    readInTenantScope(deps, 'secrets.read', async (req, { access: { tenantId }, db }) => {
+    readInTenantScope(deps, 'secrets.read', async (req, { access: { tenantId, slug }, db }) => {
       const { secretId } = parseParams(SecretPath, req);
       const row = await findTenantSecret(db, tenantId, secretId);
       if (!row) throw secretNotFound(secretId);
-      return toView(row) satisfies SecretView;
+      return { ...toView(row), schedule: await scheduleOf(slug, row) } satisfies SecretDetailView;
     }),
   );
 
@@ -570,11 +593,11 @@ export const secretsPaths: ZodOpenApiPathsObject = {
   '/api/v1/tenants/{slug}/secrets/{secretId}': {
     get: {
       operationId: 'getSecret',
-      summary: "A secret's metadata",
+      summary: "A secret's metadata, with its rotation Schedule's next due times",
       security,
       requestParams: { path: SecretPath },
       responses: {
-        200: { description: 'The secret.', content: { 'application/json': { schema: Secret } } },
+        200: { description: 'The secret.', content: { 'application/json': { schema: SecretDetail } } },
         ...problemResponses(401, 403, 404, 422),
       },
     },

@@ -2,10 +2,15 @@
 // state, creates a secret (the shared schema refusing a bad name first), sets a new version,
 // reveals it once and copies nothing more on reload, finds the history, and deletes it after
 // confirming. A developer may set values but sees no Reveal button. At phone width an owner
-// sets a consumer's verify hook, presses "Rotate now" and sees the rotation's report.
+// sets a consumer's verify hook, presses "Rotate now" and sees the rotation's report. On an
+// existing secret's page an owner changes the rotation policy (a value under the minimum is
+// refused by the field, nothing changed), sees the Schedule's next rotation, edits the consumers
+// and turns the policy off (the Schedule goes); a viewer reads it; a free plan's form is disabled.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ScheduleNotFoundError } from '@temporalio/client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { rotationScheduleId } from '../../workflows/secret-rotation/contract.ts';
 import { request, uniqueSlug, waitForOperation } from '../support/api-client.ts';
 import { isCspViolation, launchChromium, signInThroughPortal } from '../support/browser.ts';
 import type { Platform, TestUser } from '../support/platform.ts';
@@ -18,7 +23,10 @@ describe('portal: tenant secrets', () => {
   let browser: Browser;
   let owner: TestUser;
   let developer: TestUser;
+  let viewer: TestUser;
+  let freeOwner: TestUser;
   let slug: string;
+  let freeSlug: string;
   let consumers: RotationConsumers;
   const problems: string[] = [];
   const contexts: BrowserContext[] = [];
@@ -51,15 +59,34 @@ describe('portal: tenant secrets', () => {
     slug = created.body.tenant.slug;
     owner = await seedUser(platform.database, { email: 'owner@secrets-ui.test' });
     developer = await seedUser(platform.database, { email: 'developer@secrets-ui.test' });
+    viewer = await seedUser(platform.database, { email: 'viewer@secrets-ui.test' });
     for (const [person, role] of [
       [owner, 'owner'],
       [developer, 'developer'],
+      [viewer, 'viewer'],
     ] as const)
       await platform.database.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)`, [
         created.body.tenant.id,
         person.userId,
         role,
       ]);
+    // A free plan has no `secret-rotation`: its policy form is disabled.
+    const free = await request(platform.baseUrl, 'POST', '/api/v1/tenants', {
+      headers: platform.admin.headers,
+      json: {
+        slug: uniqueSlug('secrets-free'),
+        name: 'Secrets free',
+        plan: 'free',
+        ownerEmail: 'owner@secrets-free.test',
+      },
+    });
+    await waitForOperation(platform, free.body.operation.id);
+    freeSlug = free.body.tenant.slug;
+    freeOwner = await seedUser(platform.database, { email: 'owner@secrets-free.test' });
+    await platform.database.query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')`, [
+      free.body.tenant.id,
+      freeOwner.userId,
+    ]);
   });
   after(async () => {
     for (const context of contexts) await context.close();
@@ -94,7 +121,7 @@ describe('portal: tenant secrets', () => {
 
     await row.getByRole('link', { name: 'DATABASE_PASSWORD' }).click();
     await page.getByRole('heading', { name: 'DATABASE_PASSWORD' }).waitFor();
-    await page.getByText('every 30d').waitFor();
+    await page.getByTestId('policy-current').getByText('Rotated every 30d').waitFor();
     await page.getByLabel('New value').fill('second-value-of-the-browser-test');
     await page.getByRole('button', { name: 'Set new version' }).click();
     await page.getByTestId('secret-version-set').waitFor();
@@ -178,5 +205,116 @@ describe('portal: tenant secrets', () => {
     assert.ok(!(await page.content()).includes(consumers.state('e2e-web').current!), 'the page shows no value');
     const sideways = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(sideways <= 1, `the rotation panel does not scroll sideways (${sideways}px)`);
+  });
+
+  it("changes an existing secret's policy and consumers, refuses one under the minimum, turns it off (phone width)", async () => {
+    const created = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${slug}/secrets`, {
+      headers: owner.headers,
+      json: { name: 'POLICY_TOKEN', kind: 'generic', environment: 'staging', value: 'policy-token-value' },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const secretId = created.body.id as string;
+    const scheduleId = rotationScheduleId(slug, secretId);
+    const read = async () =>
+      (
+        await request(platform.baseUrl, 'GET', `/api/v1/tenants/${slug}/secrets/${secretId}`, {
+          headers: owner.headers,
+        })
+      ).body;
+    const page = await pageFor(owner, { width: 390, height: 844 });
+    await page.goto(`/tenants/${slug}/secrets/${secretId}`);
+    const panel = page.getByTestId('secret-policy');
+    await panel.getByTestId('policy-current').getByText('No rotation policy').waitFor();
+    const form = page.getByRole('form', { name: 'Rotation policy' });
+
+    // Under SECRET_ROTATION_MINIMUM (1d by default): the API's message by the field, nothing changed.
+    await form.getByRole('textbox', { name: 'Rotate every' }).fill('1h');
+    await form.getByRole('button', { name: 'Save policy' }).click();
+    await form.getByText('at least 1d').waitFor();
+    const refused = await read();
+    assert.equal(refused.rotationPolicy, null);
+    assert.equal(refused.schedule.state, 'none');
+    await assert.rejects(platform.temporal.schedule.getHandle(scheduleId).describe(), ScheduleNotFoundError);
+
+    await form.getByRole('textbox', { name: 'Rotate every' }).fill('7d');
+    await form.getByRole('button', { name: 'Save policy' }).click();
+    await panel.getByTestId('policy-saved').waitFor();
+    await panel.getByTestId('policy-current').getByText('Rotated every 7d').waitFor();
+    const next = panel.getByTestId('policy-next-rotation');
+    await next.getByText('Next rotation').waitFor();
+    const saved = await read();
+    assert.deepEqual(saved.rotationPolicy, { everySeconds: 7 * 86_400, every: '7d' });
+    assert.equal(saved.schedule.state, 'scheduled');
+    assert.ok(saved.schedule.nextRotations.length > 0, 'the Schedule has due times');
+    const described = await platform.temporal.schedule.getHandle(scheduleId).describe();
+    assert.equal(described.info.nextActionTimes[0]?.toISOString(), saved.schedule.nextRotations[0]);
+    const [audit] = await platform.database.query<{ before: any; after: any }>(
+      `SELECT before, after FROM audit_log WHERE action = 'secret.updated' AND target_id = $1 ORDER BY id DESC LIMIT 1`,
+      [secretId],
+    );
+    assert.equal(audit?.before.rotationPolicy, null);
+    assert.equal(audit?.after.rotationPolicy, '7d');
+
+    // Consumers: the API's refusal by the field, then saved.
+    const consumersForm = page.getByRole('form', { name: 'Consumers' });
+    await consumersForm.getByRole('textbox', { name: 'Consumers' }).fill('deployment/web\ndeployment/web');
+    await consumersForm.getByRole('button', { name: 'Save consumers' }).click();
+    await consumersForm.getByText('Name each consumer once.').waitFor();
+    assert.deepEqual((await read()).consumers, []);
+    await consumersForm.getByRole('textbox', { name: 'Consumers' }).fill('deployment/web\njob/nightly');
+    await consumersForm.getByRole('button', { name: 'Save consumers' }).click();
+    await panel.getByTestId('consumers-saved').waitFor();
+    assert.deepEqual((await read()).consumers, ['deployment/web', 'job/nightly']);
+
+    const sideways = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(sideways <= 1, `the policy section does not scroll sideways (${sideways}px)`);
+
+    await form.getByRole('button', { name: 'Turn rotation off' }).click();
+    await panel.getByTestId('policy-current').getByText('No rotation policy').waitFor();
+    const off = await read();
+    assert.equal(off.rotationPolicy, null);
+    assert.equal(off.schedule.state, 'none');
+    await assert.rejects(platform.temporal.schedule.getHandle(scheduleId).describe(), ScheduleNotFoundError);
+  });
+
+  it('shows the policy read-only without secrets.manage, and disabled on a plan without secret-rotation', async () => {
+    const created = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${slug}/secrets`, {
+      headers: owner.headers,
+      json: {
+        name: 'READ_ONLY_POLICY',
+        kind: 'generic',
+        environment: 'staging',
+        value: 'read-only-policy-value',
+        consumers: ['deployment/api'],
+        rotationPolicy: { every: '30d' },
+      },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const page = await pageFor(viewer, { width: 1280, height: 900 });
+    await page.goto(`/tenants/${slug}/secrets/${created.body.id}`);
+    const panel = page.getByTestId('secret-policy');
+    await panel.getByTestId('policy-read-only').waitFor();
+    await panel.getByTestId('policy-current').getByText('Rotated every 30d').waitFor();
+    await panel.getByTestId('policy-next-rotation').getByText('Next rotation').waitFor();
+    await panel.getByTestId('consumers-list').getByText('deployment/api').waitFor();
+    assert.equal(await page.getByRole('form', { name: 'Rotation policy' }).count(), 0);
+    assert.equal(await page.getByRole('form', { name: 'Consumers' }).count(), 0);
+
+    const free = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${freeSlug}/secrets`, {
+      headers: freeOwner.headers,
+      json: { name: 'FREE_TOKEN', kind: 'generic', environment: 'staging', value: 'free-token-value' },
+    });
+    assert.equal(free.status, 201, JSON.stringify(free.body));
+    const freePage = await pageFor(freeOwner, { width: 390, height: 844 });
+    await freePage.goto(`/tenants/${freeSlug}/secrets/${free.body.id}`);
+    const form = freePage.getByRole('form', { name: 'Rotation policy' });
+    await form
+      .getByTestId('policy-plan-gate')
+      .getByText(/Available on the \w+ plan/)
+      .waitFor();
+    assert.ok(await form.getByRole('button', { name: 'Save policy' }).isDisabled());
+    assert.ok(await form.getByRole('textbox', { name: 'Rotate every' }).isDisabled());
+    // Consumers need no plan feature.
+    assert.ok(await freePage.getByRole('button', { name: 'Save consumers' }).isEnabled());
   });
 });

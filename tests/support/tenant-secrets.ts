@@ -1,16 +1,19 @@
 // The tenant secrets suite, run once per secret store (tests/integration/tenant-secrets.test.ts
 // with the local encrypted store, tenant-secrets-vault.test.ts with OpenBao): create, new
-// version, audited reveal, retention of replaced and deleted values, delete; bad input and
+// version, audited reveal, retention of replaced and deleted values, delete; a rotation policy
+// changed and removed by PATCH, its Temporal Schedule following (GET shows its next due times); bad input and
 // other tenants' callers change nothing; no value it created appears in any answer but a
 // reveal's, in the audit log, or in the API's or worker's log.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import { ScheduleNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import type { Problem } from '../../contracts/problems.ts';
-import { RevealedSecret, Secret, SecretList, SecretVersionList } from '../../contracts/secrets.ts';
+import { RevealedSecret, Secret, SecretDetail, SecretList, SecretVersionList } from '../../contracts/secrets.ts';
 import { createVaultSecretStore } from '../../integrations/secrets/vault.ts';
+import { rotationScheduleId } from '../../workflows/secret-rotation/contract.ts';
 import { ApiClient, expectOk, expectProblem, uniqueSlug, waitForOperation } from './api-client.ts';
 import { assertNoSecrets } from './connectors.ts';
 import type { Platform, TestUser } from './platform.ts';
@@ -375,6 +378,103 @@ export function tenantSecretsSuite(store: 'local' | 'vault'): void {
         [secretId],
       );
       assert.equal(audit.at(-1)?.action, 'secret.deleted');
+    });
+
+    it('changes and removes a rotation policy by PATCH: the Schedule follows, GET shows when it runs; refusals change nothing', async () => {
+      const created = expectOk(
+        await call(people.owner, Secret, 'POST', base(), {
+          name: 'POLICY_EDIT',
+          kind: 'generic',
+          environment: 'staging',
+          value: newValue('policy-edit'),
+          consumers: ['web'],
+        }),
+        201,
+      );
+      const path = `${base()}/${created.id}`;
+      const schedule = platform.temporal.schedule.getHandle(rotationScheduleId(tenant.slug, created.id));
+      const gapsOf = (times: string[]) => times.slice(1).map((time, i) => Date.parse(time) - Date.parse(times[i]!));
+      assert.deepEqual(expectOk(await call(people.viewer, SecretDetail, 'GET', path)).schedule, {
+        state: 'none',
+        paused: false,
+        nextRotations: [],
+      });
+
+      const free = expectOk(
+        await call(people.freeOwner, Secret, 'POST', `/api/v1/tenants/${freeTenant.slug}/secrets`, {
+          name: 'FREE_POLICY_EDIT',
+          kind: 'generic',
+          value: newValue('free-policy-edit'),
+        }),
+        201,
+      );
+      const before = await counts();
+      const short = expectProblem(
+        await call(people.owner, Secret, 'PATCH', path, { rotationPolicy: { every: '9s' } }),
+        422,
+      );
+      assert.deepEqual(fieldsOf(short), ['rotationPolicy.every']);
+      assert.match(short.detail ?? '', /out of range/);
+      const twice = expectProblem(await call(people.owner, Secret, 'PATCH', path, { consumers: ['web', 'web'] }), 422);
+      assert.deepEqual(fieldsOf(twice), ['consumers']);
+      expectProblem(await call(people.viewer, Secret, 'PATCH', path, { rotationPolicy: { every: '1d' } }), 403);
+      const plan = expectProblem(
+        await call(people.freeOwner, Secret, 'PATCH', `/api/v1/tenants/${freeTenant.slug}/secrets/${free.id}`, {
+          rotationPolicy: { every: '1d' },
+          consumers: ['web'],
+        }),
+        403,
+      );
+      assert.match(plan.type, /plan-feature-missing/);
+      assert.deepEqual(fieldsOf(plan), ['rotationPolicy']);
+      assert.deepEqual(await counts(), before, 'no row, version or audit entry changed');
+      assert.deepEqual(
+        expectOk(await call(people.freeOwner, Secret, 'GET', `/api/v1/tenants/${freeTenant.slug}/secrets/${free.id}`))
+          .consumers,
+        [],
+      );
+      await assert.rejects(schedule.describe(), ScheduleNotFoundError);
+
+      const set = expectOk(
+        await call(people.owner, Secret, 'PATCH', path, {
+          rotationPolicy: { every: '1d' },
+          consumers: ['web', 'worker'],
+        }),
+      );
+      assert.deepEqual(set.rotationPolicy, { everySeconds: 86_400, every: '1d' });
+      assert.deepEqual(set.consumers, ['web', 'worker']);
+      const scheduled = expectOk(await call(people.viewer, SecretDetail, 'GET', path)).schedule;
+      assert.equal(scheduled.state, 'scheduled');
+      assert.deepEqual(
+        scheduled.nextRotations,
+        (await schedule.describe()).info.nextActionTimes.map((time) => time.toISOString()),
+        'the next rotations are the Schedule’s',
+      );
+      assert.ok(gapsOf(scheduled.nextRotations).every((gap) => gap === 86_400_000));
+
+      expectOk(await call(people.owner, Secret, 'PATCH', path, { rotationPolicy: { every: '12h' } }));
+      const changed = expectOk(await call(people.viewer, SecretDetail, 'GET', path)).schedule;
+      assert.ok(changed.nextRotations.length > 1 && gapsOf(changed.nextRotations).every((gap) => gap === 43_200_000));
+
+      const off = expectOk(await call(people.owner, Secret, 'PATCH', path, { rotationPolicy: null }));
+      assert.equal(off.rotationPolicy, null);
+      assert.equal(off.nextRotationAt, null);
+      assert.equal(expectOk(await call(people.viewer, SecretDetail, 'GET', path)).schedule.state, 'none');
+      await assert.rejects(schedule.describe(), ScheduleNotFoundError);
+
+      const audit = await platform.database.query<{ before: any; after: any }>(
+        `SELECT before, after FROM audit_log WHERE action = 'secret.updated' AND target_id = $1 ORDER BY id`,
+        [created.id],
+      );
+      assert.deepEqual(
+        audit.map((entry) => [entry.before.rotationPolicy, entry.after.rotationPolicy]),
+        [
+          [null, '1d'],
+          ['1d', '12h'],
+          ['12h', null],
+        ],
+      );
+      assert.deepEqual([audit[0]?.before.consumers, audit[0]?.after.consumers], [['web'], ['web', 'worker']]);
     });
 
     it('never shows a value outside a reveal: answers, audit log, logs', async () => {

@@ -21,15 +21,21 @@ import type {
   RevealedSecret,
   Secret,
   SecretApprovalStarted,
+  SecretDetail,
   SecretVersion,
   SecretVersionList,
+  TenantPlanOverview,
 } from '../../../../contracts/index.ts';
 import { NewSecretVersionRequest } from '../../../../contracts/index.ts';
 import { callApi } from '../../api/client.server.ts';
 import { resultOrThrow } from '../../api/result.server.ts';
+import { featureGate } from '../../billing/feature-gate.server.ts';
 import { TenantNav } from '../../components/tenants/TenantNav.tsx';
 import { Timestamp } from '../../components/Timestamp.tsx';
 import { RevealedNotice } from '../../secret-rotation/RevealedNotice.tsx';
+import { SecretPolicyPanel } from '../../secret-rotation/SecretPolicyPanel.tsx';
+import type { PolicyActionResult } from '../../secret-rotation/policy.server.ts';
+import { policyAction } from '../../secret-rotation/policy.server.ts';
 import { SecretRotationPanel } from '../../secret-rotation/SecretRotationPanel.tsx';
 import type { RotationActionResult } from '../../secret-rotation/rotation.server.ts';
 import { loadRotations, rotationAction } from '../../secret-rotation/rotation.server.ts';
@@ -43,17 +49,21 @@ const secretPath = (slug: string, secretId: string) =>
 export async function loader({ context, params, request }: Route.LoaderArgs) {
   const { accessToken } = await requireUser(request, context);
   const call = { signal: request.signal, token: accessToken };
-  const [history, membership, [settings, rotations]] = await Promise.all([
+  const [detail, history, membership, plan, [settings, rotations]] = await Promise.all([
+    callApi<SecretDetail>(context, secretPath(params.slug, params.secretId), call),
     callApi<SecretVersionList>(context, `${secretPath(params.slug, params.secretId)}/versions`, call),
     callApi<Membership>(context, `/api/v1/tenants/${encodeURIComponent(params.slug)}/members/me`, call),
+    callApi<TenantPlanOverview>(context, `/api/v1/tenants/${encodeURIComponent(params.slug)}/plan`, call),
     loadRotations({ context, ...call }, params.slug, params.secretId),
   ]);
   const mine = resultOrThrow(membership, request);
   rememberTenant(context, params.slug); // loaded: the user may see this tenant
-  const { secret, items } = resultOrThrow(history, request);
+  const { items } = resultOrThrow(history, request);
   return {
     slug: params.slug,
-    secret,
+    secret: resultOrThrow(detail, request),
+    // A rotation policy needs the plan's `secret-rotation` feature; turning one off does not.
+    gate: featureGate(plan, 'secret-rotation'),
     versions: items,
     rotationSettings: resultOrThrow(settings, request),
     rotations: resultOrThrow(rotations, request).items,
@@ -70,13 +80,19 @@ type ActionResult =
   | { intent: 'version'; secret: Secret | null; problem: Problem | null; fieldErrors: Record<string, string> }
   | { intent: 'reveal'; revealed: RevealedSecret | null; problem: Problem | null }
   | { intent: 'delete'; problem: Problem }
-  | RotationActionResult;
+  | RotationActionResult
+  | PolicyActionResult;
 
 export async function action({ context, params, request }: Route.ActionArgs) {
   const { accessToken } = await requireUser(request, context);
   const form = Object.fromEntries(await request.formData());
   const path = secretPath(params.slug, params.secretId);
   const signedOut = () => redirect(loginPath(request));
+  const policy = await policyAction({ context, token: accessToken }, params.slug, params.secretId, form);
+  if (policy) {
+    if (policy.status === 401) throw signedOut();
+    return data<ActionResult>(policy.result, { status: policy.status });
+  }
   const rotation = await rotationAction({ context, token: accessToken }, params.slug, params.secretId, form);
   if (rotation) {
     if (rotation.status === 401) throw signedOut();
@@ -136,7 +152,7 @@ export async function action({ context, params, request }: Route.ActionArgs) {
 }
 
 export default function SecretPage({ loaderData, actionData }: Route.ComponentProps) {
-  const { slug, secret, versions, canManage, canReveal, rotationSettings, rotations } = loaderData;
+  const { slug, secret, versions, canManage, canReveal, rotationSettings, rotations, gate } = loaderData;
   return (
     <Stack gap="lg">
       <TenantNav slug={slug} current="secrets" />
@@ -208,6 +224,16 @@ export default function SecretPage({ loaderData, actionData }: Route.ComponentPr
         </Title>
         <VersionsTable versions={versions} canReveal={canReveal} />
       </Paper>
+      <SecretPolicyPanel
+        secret={secret}
+        canManage={canManage}
+        gate={gate}
+        result={
+          actionData?.intent === 'policy' || actionData?.intent === 'policy-off' || actionData?.intent === 'consumers'
+            ? actionData
+            : undefined
+        }
+      />
       <SecretRotationPanel
         secret={secret}
         settings={rotationSettings}
