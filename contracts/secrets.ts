@@ -117,8 +117,8 @@ export type Secret = z.infer<typeof Secret>;
 
 /**
  * The Temporal Schedule that runs a secret's rotation policy, as GET of one secret shows it:
- * `scheduled` with its next due times; `none` without a policy, or for a kind Atrium cannot
- * rotate itself yet (its policy only sets a due date); `unavailable` when Temporal did not answer.
+ * `scheduled` with its next due times; `none` without a policy (or with one whose Schedule is
+ * missing: setting the policy again recreates it); `unavailable` when Temporal did not answer.
  */
 export const SecretRotationSchedule = z
   .object({

@@ -63,7 +63,6 @@ import { purgeExpiredSecretVersions } from '../secret-retention.ts';
 import { approvalFor, refuseApiKey, startSecretApproval } from '../secret-rotation/secret-approvals.ts';
 import { syncRotationSchedule } from '../secret-rotation/schedules.ts';
 import { describeSchedule, ScheduleNotFound } from '../schedules/index.ts';
-import { STRATEGY_OF_KIND } from '../../contracts/secret-rotation.ts';
 import { rotationScheduleId } from '../../workflows/secret-rotation/contract.ts';
 import type { TenantAccess } from '../auth/tenant-access.ts';
 import { readInTenantScope, requireTenantPermission, tenantAccessOf } from '../auth/tenant-access.ts';
@@ -238,7 +237,7 @@ export function secretsRouter(deps: ApiDeps): Router {
    */
   async function scheduleOf(slug: string, row: TenantSecretRow): Promise<SecretRotationSchedule> {
     const none: SecretRotationSchedule = { state: 'none', paused: false, nextRotations: [] };
-    if (row.rotation_every_seconds === null || STRATEGY_OF_KIND[row.kind] === null) return none;
+    if (row.rotation_every_seconds === null) return none;
     try {
       const status = await describeSchedule(deps.temporal.client, rotationScheduleId(slug, row.id));
       return { state: 'scheduled', paused: status.paused, nextRotations: status.nextActionTimes };

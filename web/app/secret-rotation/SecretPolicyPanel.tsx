@@ -149,15 +149,8 @@ function NextRotation({ secret }: { secret: SecretDetail }) {
     );
   if (schedule.state === 'none')
     return (
-      <Text size="sm" c="dimmed" data-testid="policy-next-rotation">
-        Atrium cannot rotate a {secret.kind} by itself yet: the policy sets when it is due
-        {secret.nextRotationAt ? (
-          <>
-            {' '}
-            (<Timestamp value={secret.nextRotationAt} />)
-          </>
-        ) : null}
-        .
+      <Text size="sm" c="orange" data-testid="policy-next-rotation">
+        Nothing is scheduled for this policy: save it again to recreate its Schedule.
       </Text>
     );
   const next = schedule.nextRotations[0];
