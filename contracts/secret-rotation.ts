@@ -223,7 +223,12 @@ export const DATABASE_LOGIN_ROTATION_OUTCOMES = ['running', 'completed', 'rolled
 
 /** One consumer a rotation checked (never a password). */
 export const DatabaseLoginConsumerCheck = z
-  .object({ consumer: z.string(), outcome: z.string() })
+  .object({
+    consumer: z.string(),
+    outcome: z.string(),
+    /** When the rotation checked it (the verification's audit entry). */
+    at: z.string(),
+  })
   .meta({ id: 'DatabaseLoginConsumerCheck' });
 
 export const DatabaseLoginRotation = z

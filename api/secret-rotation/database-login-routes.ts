@@ -97,6 +97,7 @@ function rotationsOf(slug: string, rows: AuditRow[]): DatabaseLoginRotation[] {
           ? (after.consumers as Array<{ consumer: string; outcome: string }>).map(({ consumer, outcome }) => ({
               consumer: String(consumer),
               outcome: String(outcome),
+              at,
             }))
           : [];
         break;

@@ -115,6 +115,11 @@ describe('database login rotation: the Kubernetes Secrets are consumers', () => 
         `the ${environment} namespace's Secret is a verified consumer: ${JSON.stringify(latest.report)}`,
       );
     assert.ok(verified.some((consumer) => consumer.startsWith('secret-store:')));
+    for (const check of latest.report)
+      assert.ok(
+        Date.parse(check.at) >= Date.parse(latest.startedAt) && Date.parse(check.at) <= Date.parse(latest.endedAt!),
+        `checked during the rotation: ${JSON.stringify(latest)}`,
+      );
 
     // The old login is disabled once the overlap has passed: what a namespace held before no longer logs in.
     const canLogin = async () =>

@@ -75,6 +75,12 @@ describe('signing-key rotation policy', () => {
     assert.equal((unknown.body as unknown as { errors: Array<{ path: string }> }).errors[0]!.path, 'purpose');
     const member = await seedUser(platform.database, { email: 'member@signing-key-policy.test' });
     assert.equal((await put('access-tokens', { everySeconds: 60 }, member)).status, 403);
+    // Reads are the platform admins' too: a signed-in member sees neither the policies nor the keys.
+    for (const path of ['/api/v1/admin/signing-keys/policies', '/api/v1/admin/signing-keys?purpose=licenses']) {
+      const read = await request(platform.baseUrl, 'GET', path, { headers: member.headers });
+      assert.equal(read.status, 403, `${path}: ${JSON.stringify(read.body)}`);
+      assert.match(read.headers.get('content-type') ?? '', /application\/problem\+json/);
+    }
     assert.equal((await policies()).policies[0]!.everySeconds, null);
     const changes = await platform.database.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM audit_log WHERE action = 'signing_key.policy_set'`,

@@ -164,7 +164,8 @@ export function DatabaseLoginPanel({
               </Group>
               {rotation.report.length > 0 ? (
                 <Text size="xs" c="dimmed" mt={4} style={{ overflowWrap: 'anywhere' }}>
-                  Verified: {rotation.report.map((check) => `${check.consumer} (${check.outcome})`).join(', ')}
+                  Checked <Timestamp value={rotation.report[0]!.at} size="xs" />:{' '}
+                  {rotation.report.map((check) => `${check.consumer} (${check.outcome})`).join(', ')}
                 </Text>
               ) : null}
               {rotation.reason ? (
