@@ -83,7 +83,7 @@ describe('portal: a tenant database login rotated from the admin console', () =>
       .waitFor();
     const rotation = panel.getByTestId('database-login-rotation').first();
     await rotation.getByText('completed').waitFor();
-    await rotation.getByText(/Verified: secret-store:tenants\/.+\/database \(verified\)/).waitFor();
+    await rotation.getByText(/Checked .+: secret-store:tenants\/.+\/database \(verified\)/).waitFor();
     await rotation.getByText('by an admin').waitFor();
 
     // A second rotation is refused while… none is open now: the API agrees it is idle.
