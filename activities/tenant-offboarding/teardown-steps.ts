@@ -15,6 +15,8 @@ import {
   createTenantTeardown,
   listSecretsUnder,
   tenantLoginRoleName,
+  tenantLoginRoleNames,
+  tenantOwnerRoleName,
   tenantWebhookSecretsPath,
 } from '../shared/tenant-teardown.ts';
 import type { OffboardingStepInput } from './report.ts';
@@ -147,12 +149,15 @@ export function createTeardownActivities(
     },
 
     /**
-     * Drops the tenant's login role (with what it owns) and schema and withdraws its
-     * license, then checks pg_roles and pg_namespace. Retry-safe: one transaction (role and
-     * schema drops are transactional), and each is removed only if present.
+     * Drops the tenant's roles (both logins and the owner, with what they own) and schema and
+     * withdraws its license, then checks pg_roles for all three and pg_namespace. Retry-safe:
+     * one transaction (role and schema drops are transactional), and each is removed only if
+     * present.
      */
     async offboardDatabase(input: OffboardingStepInput): Promise<{ roleName: string; schemaName: string }> {
       const roleName = tenantLoginRoleName(input.slug);
+      // The second login and the owner go with the first (atrium_drop_tenant_login drops all three).
+      const otherRoles = [tenantLoginRoleNames(input.slug)[1], tenantOwnerRoleName(input.slug)];
       const schemaName = tenantSchemaName(input.slug);
       return lockedTenantStep(deps, input, async (tx) => {
         const { db } = tx;
@@ -161,14 +166,17 @@ export function createTeardownActivities(
         const dropped = await teardown.dropDatabase(tx, input);
         const licenses = await teardown.withdrawLicense(tx, input);
         const [left] = await db.query<Array<{ roles: number; schemas: number }>>(
-          `SELECT (SELECT count(*) FROM pg_roles WHERE rolname = $1)::int AS roles,
+          `SELECT (SELECT count(*) FROM pg_roles WHERE rolname = ANY($1))::int AS roles,
                   (SELECT count(*) FROM pg_namespace WHERE nspname = $2)::int AS schemas`,
-          [roleName, schemaName],
+          [[roleName, ...otherRoles], schemaName],
         );
         if (left?.roles || left?.schemas)
-          throw new Error(`The role ${roleName} or schema ${schemaName} is still there after dropping it; retrying.`);
+          throw new Error(
+            `A role of ${[roleName, ...otherRoles].join(', ')} or the schema ${schemaName} is still there after dropping it; retrying.`,
+          );
         await recordStep(db, input.tenantId, 'database', {
           role: { name: roleName, droppedByThisAttempt: dropped.roleDropped, rowsInPgRoles: 0 },
+          otherRoles: otherRoles.map((name) => ({ name, rowsInPgRoles: 0 as const })),
           schema: { name: schemaName, droppedByThisAttempt: dropped.schemaDropped, rowsInPgNamespace: 0 },
           licensesWithdrawn: [...new Set([...(earlier?.licensesWithdrawn ?? []), ...licenses])],
           completedAt: new Date().toISOString(),

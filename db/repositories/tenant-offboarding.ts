@@ -207,6 +207,8 @@ export interface TeardownSteps {
   };
   database?: {
     role: { name: string; droppedByThisAttempt: boolean; rowsInPgRoles: 0 };
+    /** The second login and the owner role, dropped with the first (absent from reports written before they were checked). */
+    otherRoles?: Array<{ name: string; rowsInPgRoles: 0 }>;
     schema: { name: string; droppedByThisAttempt: boolean; rowsInPgNamespace: 0 };
     licensesWithdrawn: string[];
     completedAt: string;
@@ -334,6 +336,8 @@ export function teardownResources(report: Pick<TeardownReportRow, 'steps'>): Tea
     });
   if (steps.database) {
     resources.push({ kind: 'database_role', name: steps.database.role.name, evidence: 'absent from pg_roles' });
+    for (const role of steps.database.otherRoles ?? [])
+      resources.push({ kind: 'database_role', name: role.name, evidence: 'absent from pg_roles' });
     resources.push({ kind: 'schema', name: steps.database.schema.name, evidence: 'absent from pg_namespace' });
     for (const license of steps.database.licensesWithdrawn ?? [])
       resources.push({ kind: 'license', name: license, evidence: 'removed from tenant_licenses' });

@@ -528,6 +528,8 @@ describe('tenant-offboarding activities', () => {
         'secret',
         'secret_policy',
         'secret_approle',
+        'database_role', // both logins and the owner role
+        'database_role',
         'database_role',
         'schema',
         'license',
