@@ -51,6 +51,7 @@ import type { ScheduleStatus } from '../schedules/index.ts';
 import {
   backfillSchedule,
   deleteSchedule,
+  deleteScheduleIfPresent,
   describeSchedule,
   ensureSchedule,
   pauseSchedule,
@@ -332,9 +333,7 @@ export function syncsRouter(deps: ApiDeps): Router {
         before: { resourcePath: row.resource_path, intervalSeconds: row.interval_seconds },
       });
       // Already gone on the server is what deleting wants.
-      await deleteSchedule(client, row.schedule_id).catch((error: unknown) => {
-        if (!(error instanceof ScheduleNotFound)) throw error;
-      });
+      await deleteScheduleIfPresent(client, row.schedule_id);
     });
     res.status(204).end();
   });

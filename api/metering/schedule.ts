@@ -9,7 +9,7 @@ import { OPERATION_CATALOGUE } from '../../workflows/catalogue.ts';
 import { familyTaskQueue } from '../../workflows/shared/task-queues.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { ScheduleDeclaration } from '../schedules/index.ts';
-import { deleteSchedule, ensureSchedules, ScheduleNotFound } from '../schedules/index.ts';
+import { deleteScheduleIfPresent, ensureSchedules } from '../schedules/index.ts';
 
 export function meteringScheduleDeclaration(deps: Pick<ApiDeps, 'temporal' | 'settings'>): ScheduleDeclaration {
   const entry = OPERATION_CATALOGUE[RECONCILE_METERING_KIND];
@@ -41,11 +41,7 @@ export async function ensureMeteringSchedule(
   logger: Logger,
 ): Promise<void> {
   if (!deps.settings.metering.schedule) {
-    await deleteSchedule(deps.temporal.client, meteringScheduleId(deps.temporal.taskQueuePrefix)).catch(
-      (error: unknown) => {
-        if (!(error instanceof ScheduleNotFound)) throw error;
-      },
-    );
+    await deleteScheduleIfPresent(deps.temporal.client, meteringScheduleId(deps.temporal.taskQueuePrefix));
     return;
   }
   await ensureSchedules(deps.temporal.client, [meteringScheduleDeclaration(deps)], logger);

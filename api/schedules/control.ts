@@ -3,7 +3,7 @@
 // throws ScheduleNotFound, naming the id, when there is no such schedule.
 import type { Client } from '@temporalio/client';
 import type { OverlapPolicy } from './declaration.ts';
-import { onSchedule } from './errors.ts';
+import { onSchedule, ScheduleNotFound } from './errors.ts';
 
 /** Stops the schedule taking actions; `note` says why (shown in the Temporal UI). Kept across ensures. */
 export async function pauseSchedule(client: Client, scheduleId: string, note: string): Promise<void> {
@@ -56,4 +56,11 @@ export async function backfillSchedule(client: Client, scheduleId: string, optio
  */
 export async function deleteSchedule(client: Client, scheduleId: string): Promise<void> {
   await onSchedule(scheduleId, client.options.namespace, () => client.schedule.getHandle(scheduleId).delete());
+}
+
+/** Deletes the schedule if there is one: already gone is what deleting wants (a retry, a policy turned off twice). */
+export async function deleteScheduleIfPresent(client: Client, scheduleId: string): Promise<void> {
+  await deleteSchedule(client, scheduleId).catch((error: unknown) => {
+    if (!(error instanceof ScheduleNotFound)) throw error;
+  });
 }

@@ -9,7 +9,14 @@ export { ensureSchedule } from './ensure-schedule.ts';
 export type { ScheduleLogger } from './ensure-schedules.ts';
 export { ensureSchedules } from './ensure-schedules.ts';
 export type { BackfillOptions, TriggerOptions } from './control.ts';
-export { backfillSchedule, deleteSchedule, pauseSchedule, resumeSchedule, triggerSchedule } from './control.ts';
+export {
+  backfillSchedule,
+  deleteSchedule,
+  deleteScheduleIfPresent,
+  pauseSchedule,
+  resumeSchedule,
+  triggerSchedule,
+} from './control.ts';
 export type { ScheduleAction, ScheduleStatus } from './describe-schedule.ts';
 export { describeSchedule } from './describe-schedule.ts';
 export { InvalidScheduleDeclaration, ScheduleNotFound, SchedulesNotEnsured } from './errors.ts';

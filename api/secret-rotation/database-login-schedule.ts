@@ -2,7 +2,7 @@
 // (docs/decisions/0036): every policy interval it starts scheduledDatabaseLoginRotation, which
 // checks the tenant is active and no rotation is open and runs rotateDatabaseLogin. The
 // database-login routes call this when a policy is set, changed or removed.
-import { deleteSchedule, ensureSchedule, ScheduleNotFound } from '../schedules/index.ts';
+import { deleteScheduleIfPresent, ensureSchedule } from '../schedules/index.ts';
 import type { ScheduleDeclaration } from '../schedules/index.ts';
 import type { scheduledDatabaseLoginRotation } from '../../workflows/secret-rotation/scheduled-database-login-rotation.ts';
 import { DATABASE_LOGIN_SCHEDULE_KIND, databaseLoginScheduleId } from '../../workflows/secret-rotation/contract.ts';
@@ -51,9 +51,7 @@ export function databaseLoginScheduleDeclaration(
 export async function syncDatabaseLoginSchedule(deps: ApiDeps, target: DatabaseLoginScheduleTarget): Promise<void> {
   const client = deps.temporal.client;
   if (target.everySeconds === null) {
-    await deleteSchedule(client, databaseLoginScheduleId(target.slug)).catch((error: unknown) => {
-      if (!(error instanceof ScheduleNotFound)) throw error;
-    });
+    await deleteScheduleIfPresent(client, databaseLoginScheduleId(target.slug));
     return;
   }
   await ensureSchedule(

@@ -3,7 +3,7 @@
 // rotateSecret. The secrets routes call this when a policy is set, changed or removed, and when
 // a secret is deleted. Kinds with no rotation strategy yet keep their policy (its due date is
 // shown) but get no Schedule.
-import { ScheduleNotFound, deleteSchedule, ensureSchedule } from '../schedules/index.ts';
+import { deleteScheduleIfPresent, ensureSchedule } from '../schedules/index.ts';
 import type { ScheduleDeclaration } from '../schedules/index.ts';
 import type { SecretKind } from '../../contracts/secrets.ts';
 import type { scheduledSecretRotation } from '../../workflows/secret-rotation/scheduled-secret-rotation.ts';
@@ -56,9 +56,7 @@ export function rotationScheduleDeclaration(
 export async function syncRotationSchedule(deps: ApiDeps, target: RotationScheduleTarget): Promise<void> {
   const client = deps.temporal.client;
   if (target.everySeconds === null) {
-    await deleteSchedule(client, rotationScheduleId(target.slug, target.secretId)).catch((error: unknown) => {
-      if (!(error instanceof ScheduleNotFound)) throw error;
-    });
+    await deleteScheduleIfPresent(client, rotationScheduleId(target.slug, target.secretId));
     return;
   }
   await ensureSchedule(client, rotationScheduleDeclaration(deps, { ...target, everySeconds: target.everySeconds }));

@@ -13,7 +13,7 @@ import {
 } from '../../workflows/secret-rotation/contract.ts';
 import { OPERATION_CATALOGUE } from '../../workflows/catalogue.ts';
 import { familyTaskQueue } from '../../workflows/shared/task-queues.ts';
-import { deleteSchedule, ensureSchedule, ScheduleNotFound } from '../schedules/index.ts';
+import { deleteScheduleIfPresent, ensureSchedule } from '../schedules/index.ts';
 import type { ScheduleDeclaration } from '../schedules/index.ts';
 import type { ApiDeps } from '../deps.ts';
 import { signingKeyRotationInput } from './signing-key-starter.ts';
@@ -94,12 +94,10 @@ export async function syncSigningKeyPolicySchedule(
   everySeconds: number | null,
 ): Promise<void> {
   if (everySeconds === null) {
-    await deleteSchedule(
+    await deleteScheduleIfPresent(
       deps.temporal.client,
       signingKeyRotationScheduleId(deps.temporal.taskQueuePrefix, purpose),
-    ).catch((error: unknown) => {
-      if (!(error instanceof ScheduleNotFound)) throw error;
-    });
+    );
     return;
   }
   await ensureSchedule(deps.temporal.client, signingKeyPolicyDeclaration(deps, purpose, everySeconds));

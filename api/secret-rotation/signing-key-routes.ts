@@ -134,7 +134,10 @@ export function signingKeysRouter(deps: ApiDeps): Router {
       );
     const actor = actorOf(req, res);
     if (!keyring)
-      throw new ProblemError('conflict', `There is no ${purpose} keyring yet: start the ${purpose === 'licenses' ? 'worker' : 'API'} first.`);
+      throw new ProblemError(
+        'conflict',
+        `There is no ${purpose} keyring yet: start the ${purpose === 'licenses' ? 'worker' : 'API'} first.`,
+      );
     const result = await startSigningKeyRotation(deps, actor, purpose);
     await withPlatformScope(deps.dataSource, (db) =>
       appendAuditEntry(db, {

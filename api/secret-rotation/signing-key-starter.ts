@@ -52,9 +52,9 @@ export function startSigningKeyRotation(
       kind: ROTATE_SIGNING_KEY_KIND,
       workflowId: rotateSigningKeyWorkflowId(deps.temporal.taskQueuePrefix, rotationId),
       tenantId: null,
-      args: [
-        { rotationId, ...signingKeyRotationInput(deps, requestedBy, purpose) },
-      ] satisfies Parameters<typeof rotateSigningKey>,
+      args: [{ rotationId, ...signingKeyRotationInput(deps, requestedBy, purpose) }] satisfies Parameters<
+        typeof rotateSigningKey
+      >,
     },
   );
 }

@@ -15,6 +15,7 @@ import type { ScheduleDeclaration, ScheduleStatus } from '../../api/schedules/in
 import {
   backfillSchedule,
   deleteSchedule,
+  deleteScheduleIfPresent,
   describeSchedule,
   ensureSchedule,
   ensureSchedules,
@@ -331,6 +332,7 @@ describe('schedules', () => {
       await assert.rejects(triggerSchedule(client, scheduleId), notFound(scheduleId), 'trigger (own policy)');
       await assert.rejects(backfillSchedule(client, scheduleId, range), notFound(scheduleId), 'backfill');
       await assert.rejects(deleteSchedule(client, scheduleId), notFound(scheduleId), 'delete');
+      await deleteScheduleIfPresent(client, scheduleId); // already gone is what it wants
     }
     // A deleted schedule that is still declared comes back.
     assert.equal((await ensureSchedule(client, schedule)).outcome, 'created');
