@@ -97,6 +97,12 @@ export const SecretRotationPolicy = z
   .meta({ id: 'SecretRotationPolicy' });
 export type SecretRotationPolicy = z.infer<typeof SecretRotationPolicy>;
 
+/** The policy a secret is rotated by: its own, or its kind's default (docs/decisions/0039). */
+export const SecretEffectivePolicy = SecretRotationPolicy.extend({ source: z.enum(['secret', 'kind']) }).meta({
+  id: 'SecretEffectivePolicy',
+});
+export type SecretEffectivePolicy = z.infer<typeof SecretEffectivePolicy>;
+
 export const Secret = z
   .object({
     id: z.uuid(),
@@ -106,7 +112,10 @@ export const Secret = z
     description: z.string(),
     version: z.int().positive().meta({ description: 'The current version.' }),
     consumers: z.array(z.string()),
-    rotationPolicy: SecretRotationPolicy.nullable(),
+    rotationPolicy: SecretRotationPolicy.nullable().meta({ description: "The secret's own policy." }),
+    effectivePolicy: SecretEffectivePolicy.nullable().meta({
+      description: "The policy its Schedule runs: its own, else its kind's default (null: none).",
+    }),
     createdBy: z.string().nullable().meta({ description: "The creator's email." }),
     createdAt: z.iso.datetime(),
     rotatedAt: z.iso.datetime().nullable().meta({ description: 'When the current version replaced the one before.' }),
@@ -232,3 +241,30 @@ export const SecretApprovalStarted = OperationStarted.extend({
   }),
 }).meta({ id: 'SecretApprovalStarted' });
 export type SecretApprovalStarted = z.infer<typeof SecretApprovalStarted>;
+
+/** PUT /secret-kind-policies/:kind: the kind's default rotation policy; null turns it off. */
+export const SecretKindPolicyRequest = z
+  .strictObject({
+    every: duration
+      .nullable()
+      .meta({ description: 'A duration such as `30d`; at least SECRET_ROTATION_MINIMUM. null: no default.' }),
+  })
+  .meta({ id: 'SecretKindPolicyRequest' });
+export type SecretKindPolicyRequest = z.input<typeof SecretKindPolicyRequest>;
+
+export const SecretKindPolicyPath = TenantPath.extend({ kind: SecretKind });
+
+export const SecretKindPolicy = z
+  .object({ kind: SecretKind, policy: SecretRotationPolicy.nullable() })
+  .meta({ id: 'SecretKindPolicy' });
+export type SecretKindPolicy = z.infer<typeof SecretKindPolicy>;
+
+/** Every kind with its default policy (or null), and the shortest interval accepted. */
+export const SecretKindPolicyList = z
+  .object({
+    items: z.array(SecretKindPolicy),
+    minimum: z.string().meta({ description: 'SECRET_ROTATION_MINIMUM, e.g. `1h`.' }),
+    minimumSeconds: z.number().positive(),
+  })
+  .meta({ id: 'SecretKindPolicyList' });
+export type SecretKindPolicyList = z.infer<typeof SecretKindPolicyList>;

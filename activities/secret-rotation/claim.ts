@@ -15,7 +15,7 @@ export function createClaimActivities(deps: ActivityDeps) {
     /**
      * Claims the next rotation for a Schedule's due time: none when the tenant is not active
      * (a suspended tenant's rotations wait), the plan lost `secret-rotation`, the secret is gone
-     * or has no policy or no strategy, or a rotation is still open. Retry-safe: a claim that
+     * or has no policy (its own or its kind's) or no strategy, or a rotation is still open. Retry-safe: a claim that
      * committed is found as the open rotation on a retry, and answered as such.
      */
     async claimScheduledRotation(input: {
@@ -32,7 +32,8 @@ export function createClaimActivities(deps: ActivityDeps) {
           return skip(`The ${tenant.plan} plan does not include secret-rotation.`);
         const secret = await findTenantSecret(tx.db, input.tenantId, input.secretId, { lock: true });
         if (!secret) return skip('The secret was deleted.');
-        if (secret.rotation_every_seconds === null) return skip('The secret has no rotation policy any more.');
+        // Its own policy or its kind's default (docs/decisions/0039).
+        if (secret.effective_every_seconds === null) return skip('The secret has no rotation policy any more.');
         const strategy = STRATEGY_OF_KIND[secret.kind];
         const claimed = await claimRotation(tx.db, {
           id: randomUUID(),

@@ -2,6 +2,7 @@
 // client secret): mail the owners and admins a reminder with the due date, record who confirmed
 // the rotation was done, or alert when nobody did by the due date.
 import { updateRotation } from '../../db/repositories/secret-rotations.ts';
+import { effectiveEverySeconds } from '../../db/repositories/tenant-secrets.ts';
 import type { ActivityDeps } from '../shared/deps.ts';
 import { tenantStep } from '../shared/kernel.ts';
 import { alertOwners } from './alerts.ts';
@@ -56,8 +57,7 @@ export function createReminderActivities(deps: ActivityDeps) {
           });
           await tx.db.query(
             `UPDATE tenant_secrets SET rotated_at = $2,
-               next_rotation_at = CASE WHEN rotation_every_seconds IS NULL THEN NULL
-                                       ELSE $2::timestamptz + make_interval(secs => rotation_every_seconds) END
+               next_rotation_at = $2::timestamptz + make_interval(secs => ${effectiveEverySeconds('tenant_secrets')})
              WHERE id = $1`,
             [ref.secretId, now],
           );

@@ -92,6 +92,15 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
+/** The policy the secret's Schedule runs: its own, else its kind's default (docs/decisions/0039). */
+function effectivePolicyOf(row: TenantSecretRow): SecretView['effectivePolicy'] {
+  if (row.rotation_every_seconds !== null && row.rotation_every !== null)
+    return { everySeconds: Number(row.rotation_every_seconds), every: row.rotation_every, source: 'secret' };
+  if (row.effective_every_seconds === null) return null;
+  const everySeconds = Number(row.effective_every_seconds);
+  return { everySeconds, every: formatDuration(everySeconds * 1_000), source: 'kind' };
+}
+
 function toView(row: TenantSecretRow): SecretView {
   return {
     id: row.id,
@@ -105,6 +114,7 @@ function toView(row: TenantSecretRow): SecretView {
       row.rotation_every_seconds === null || row.rotation_every === null
         ? null
         : { everySeconds: Number(row.rotation_every_seconds), every: row.rotation_every },
+    effectivePolicy: effectivePolicyOf(row),
     createdBy: row.created_by_email,
     createdAt: row.created_at.toISOString(),
     rotatedAt: row.rotated_at?.toISOString() ?? null,
@@ -143,25 +153,27 @@ const secretNotFound = (id: string) => new ProblemError('notFound', `No secret $
 /**
  * The rotation policy as seconds and text, or the problem refusing it: the tenant's plan must
  * include `secret-rotation`, and the interval must be at least SECRET_ROTATION_MINIMUM.
+ * `field` names the request's field in the problem (a kind's default policy: `every`).
  */
-function checkRotationPolicy(
+export function checkRotationPolicy(
   deps: ApiDeps,
   access: TenantAccess,
   policy: { every: number } | null,
+  field: { policy: string; every: string } = { policy: 'rotationPolicy', every: 'rotationPolicy.every' },
 ): { everySeconds: number; every: string } | null {
   if (policy === null) return null;
   if (!planDefinition(access.tenant.plan).features.includes('secret-rotation'))
     throw new ProblemError(
       'planFeatureMissing',
       `The ${access.tenant.plan} plan does not include rotation policies (secret-rotation).`,
-      { errors: [{ path: 'rotationPolicy', message: 'Upgrade the plan, or leave the rotation policy out.' }] },
+      { errors: [{ path: field.policy, message: 'Upgrade the plan, or leave the rotation policy out.' }] },
     );
   const minimum = deps.settings.secrets.rotationMinimumMs;
   if (policy.every < minimum || policy.every > MAX_ROTATION_MS || policy.every % 1_000 !== 0)
     throw new ProblemError('validation', 'The rotation policy is out of range.', {
       errors: [
         {
-          path: 'rotationPolicy.every',
+          path: field.every,
           message: `Must be whole seconds, at least ${formatDuration(minimum)} and at most 3650d.`,
         },
       ],
@@ -212,8 +224,9 @@ export function secretsRouter(deps: ApiDeps): Router {
   router.use(requireAuth(deps.accessTokens, { apiKeys: deps.dataSource }));
 
   /**
-   * Makes the policy's Temporal Schedule match (api/secret-rotation/schedules.ts). Called inside
-   * the change's transaction: if Temporal does not answer, nothing is saved.
+   * Makes the Temporal Schedule match the secret's effective policy, its own or else its kind's
+   * (api/secret-rotation/schedules.ts). Called inside the change's transaction: if Temporal does
+   * not answer, nothing is saved.
    */
   async function syncSchedule(access: TenantAccess, row: TenantSecretRow): Promise<void> {
     await syncRotationSchedule(deps, {
@@ -221,7 +234,7 @@ export function secretsRouter(deps: ApiDeps): Router {
       slug: access.slug,
       secretId: row.id,
       kind: row.kind,
-      everySeconds: row.rotation_every_seconds === null ? null : Number(row.rotation_every_seconds),
+      everySeconds: row.effective_every_seconds === null ? null : Number(row.effective_every_seconds),
     }).catch((error: unknown) => {
       deps.logger.warn('Rotation schedule not updated', { secretId: row.id, error: String(error) });
       throw new ProblemError(
@@ -237,7 +250,7 @@ export function secretsRouter(deps: ApiDeps): Router {
    */
   async function scheduleOf(slug: string, row: TenantSecretRow): Promise<SecretRotationSchedule> {
     const none: SecretRotationSchedule = { state: 'none', paused: false, nextRotations: [] };
-    if (row.rotation_every_seconds === null) return none;
+    if (row.effective_every_seconds === null) return none;
     try {
       const status = await describeSchedule(deps.temporal.client, rotationScheduleId(slug, row.id));
       return { state: 'scheduled', paused: status.paused, nextRotations: status.nextActionTimes };
@@ -292,7 +305,7 @@ export function secretsRouter(deps: ApiDeps): Router {
       });
       if (!inserted) return null;
       const row = (await findTenantSecret(db, access.tenantId, id))!;
-      if (rotation) await syncSchedule(access, row);
+      if (row.effective_every_seconds !== null) await syncSchedule(access, row);
       await appendAuditEntry(db, {
         tenantId: access.tenantId,
         actor: actorOf(req, res),
@@ -357,7 +370,7 @@ export function secretsRouter(deps: ApiDeps): Router {
       if (unchanged) return current;
       await updateTenantSecret(db, secretId, next);
       const row = (await findTenantSecret(db, access.tenantId, secretId))!;
-      if (next.rotation?.everySeconds !== currentRotation?.everySeconds) await syncSchedule(access, row);
+      if (row.effective_every_seconds !== current.effective_every_seconds) await syncSchedule(access, row);
       await appendAuditEntry(db, {
         tenantId: access.tenantId,
         actor: actorOf(req, res),

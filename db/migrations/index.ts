@@ -50,6 +50,7 @@ import { AddTenantOwnerRoles1765420000000 } from './1765420000000-AddTenantOwner
 import { CreateSecretApprovals1765450000000 } from './1765450000000-CreateSecretApprovals.ts';
 import { CreateDatabaseLoginPolicies1765460000000 } from './1765460000000-CreateDatabaseLoginPolicies.ts';
 import { CreateSigningKeyPolicies1765480000000 } from './1765480000000-CreateSigningKeyPolicies.ts';
+import { CreateSecretKindRotationPolicies1765500000000 } from './1765500000000-CreateSecretKindRotationPolicies.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -103,4 +104,5 @@ export const migrations = [
   CreateSecretApprovals1765450000000,
   CreateDatabaseLoginPolicies1765460000000,
   CreateSigningKeyPolicies1765480000000,
+  CreateSecretKindRotationPolicies1765500000000,
 ];

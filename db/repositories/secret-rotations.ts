@@ -2,6 +2,7 @@
 // columns of tenant_secrets and tenant_secret_versions. All in the tenant's scope; the caller
 // passes its transaction. Never a value: the report names consumers, outcomes and times.
 import type { EntityManager } from 'typeorm';
+import { effectiveEverySeconds } from './tenant-secrets.ts';
 import type { ConsumerCheck, RotationStatus, RotationStrategy } from '../../contracts/secret-rotation.ts';
 
 export interface SecretRotationRow {
@@ -199,8 +200,7 @@ export async function switchCurrentSecretVersion(
   );
   await db.query(
     `UPDATE tenant_secrets SET current_version = $2, rotated_at = now(),
-       next_rotation_at = CASE WHEN rotation_every_seconds IS NULL THEN NULL
-                               ELSE now() + make_interval(secs => rotation_every_seconds) END
+       next_rotation_at = now() + make_interval(secs => ${effectiveEverySeconds('tenant_secrets')})
      WHERE id = $1`,
     [secretId, change.toVersion],
   );
@@ -239,8 +239,8 @@ export function listSecretsWithPolicy(
   tenantId: string,
 ): Promise<Array<{ id: string; rotation_every_seconds: string }>> {
   return db.query(
-    `SELECT id, rotation_every_seconds FROM tenant_secrets
-     WHERE tenant_id = $1 AND deleted_at IS NULL AND rotation_every_seconds IS NOT NULL`,
+    `SELECT id, ${effectiveEverySeconds('tenant_secrets')} AS rotation_every_seconds FROM tenant_secrets
+     WHERE tenant_id = $1 AND deleted_at IS NULL AND ${effectiveEverySeconds('tenant_secrets')} IS NOT NULL`,
     [tenantId],
   );
 }

@@ -1,8 +1,9 @@
 // The Temporal Schedules a tenant owns, as its rows name them: one per connector sync
-// (connector_syncs.schedule_id), one per secret with a rotation policy, and one for its
+// (connector_syncs.schedule_id), one per secret with a rotation policy (its own or its kind's), and one for its
 // database login rotation policy (tenant_database_login_policies). A suspension pauses
 // them and its reactivation resumes them (activities/tenant-suspension/schedules.ts).
 import type { EntityManager } from 'typeorm';
+import { effectiveEverySeconds } from './tenant-secrets.ts';
 
 export async function findTenantScheduleOwners(
   db: EntityManager,
@@ -14,7 +15,8 @@ export async function findTenantScheduleOwners(
   );
   const secrets = await db.query<Array<{ id: string }>>(
     `SELECT id FROM tenant_secrets
-     WHERE tenant_id = $1 AND deleted_at IS NULL AND rotation_every_seconds IS NOT NULL ORDER BY created_at`,
+     WHERE tenant_id = $1 AND deleted_at IS NULL AND ${effectiveEverySeconds('tenant_secrets')} IS NOT NULL
+     ORDER BY created_at`,
     [tenantId],
   );
   const policies = await db.query<unknown[]>(`SELECT 1 FROM tenant_database_login_policies WHERE tenant_id = $1`, [

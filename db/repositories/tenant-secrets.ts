@@ -15,6 +15,8 @@ export interface TenantSecretRow {
   consumers: string[];
   rotation_every_seconds: string | null;
   rotation_every: string | null;
+  /** The secret's own policy, else its kind's (secret_kind_rotation_policies), else null. */
+  effective_every_seconds: string | null;
   next_rotation_at: Date | null;
   created_by: string | null;
   created_by_email: string | null;
@@ -34,8 +36,22 @@ export interface TenantSecretVersionRow {
   purged_at: Date | null;
 }
 
+/**
+ * A secret's effective rotation interval in seconds: its own policy, else its kind's default
+ * (docs/decisions/0039). For a query on tenant_secrets named `s` (or the table itself).
+ */
+export function effectiveEverySeconds(secret = 's'): string {
+  return `coalesce(${secret}.rotation_every_seconds, (SELECT k.every_seconds FROM secret_kind_rotation_policies k
+    WHERE k.tenant_id = ${secret}.tenant_id AND k.kind = ${secret}.kind))`;
+}
+
+/** The kind's default interval, for an UPDATE of tenant_secrets. */
+const KIND_EVERY_SECONDS = `(SELECT k.every_seconds FROM secret_kind_rotation_policies k
+  WHERE k.tenant_id = tenant_secrets.tenant_id AND k.kind = tenant_secrets.kind)`;
+
 const COLUMNS = `s.id, s.tenant_id, s.name, s.kind, s.environment, s.description, s.store_path, s.current_version,
-  s.consumers, s.rotation_every_seconds, s.rotation_every, s.next_rotation_at, s.created_by, u.email AS created_by_email,
+  s.consumers, s.rotation_every_seconds, s.rotation_every, ${effectiveEverySeconds()} AS effective_every_seconds,
+  s.next_rotation_at, s.created_by, u.email AS created_by_email,
   s.created_at, s.rotated_at, s.deleted_at`;
 
 /** The tenant's live secrets (not deleted), by environment and name. */
@@ -87,7 +103,8 @@ export async function insertTenantSecret(db: EntityManager, secret: NewTenantSec
     `INSERT INTO tenant_secrets (id, tenant_id, name, kind, environment, description, store_path, current_version,
        consumers, rotation_every_seconds, rotation_every, next_rotation_at, created_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $10,
-       CASE WHEN $9::bigint IS NULL THEN NULL ELSE now() + make_interval(secs => $9::bigint) END, $11)
+       now() + make_interval(secs => coalesce($9::bigint, (SELECT k.every_seconds FROM secret_kind_rotation_policies k
+         WHERE k.tenant_id = $2 AND k.kind = $4))), $11)
      ON CONFLICT (tenant_id, environment, lower(name)) WHERE deleted_at IS NULL DO NOTHING
      RETURNING id`,
     [
@@ -137,8 +154,7 @@ export async function addTenantSecretVersion(
   );
   await db.query(
     `UPDATE tenant_secrets SET current_version = $2, rotated_at = now(),
-       next_rotation_at = CASE WHEN rotation_every_seconds IS NULL THEN NULL
-                               ELSE now() + make_interval(secs => rotation_every_seconds) END
+       next_rotation_at = now() + make_interval(secs => ${effectiveEverySeconds('tenant_secrets')})
      WHERE id = $1`,
     [secret.id, version],
   );
@@ -162,8 +178,8 @@ export async function updateTenantSecret(
 ): Promise<void> {
   await db.query(
     `UPDATE tenant_secrets SET description = $2, consumers = $3, rotation_every_seconds = $4, rotation_every = $5,
-       next_rotation_at = CASE WHEN $4::bigint IS NULL THEN NULL
-                               ELSE coalesce(rotated_at, created_at) + make_interval(secs => $4::bigint) END
+       next_rotation_at = coalesce(rotated_at, created_at)
+         + make_interval(secs => coalesce($4::bigint, ${KIND_EVERY_SECONDS}))
      WHERE id = $1`,
     [id, change.description, change.consumers, change.rotation?.everySeconds ?? null, change.rotation?.every ?? null],
   );
@@ -259,4 +275,13 @@ export async function tenantsWithDueSecretVersions(db: EntityManager, limit = 10
     [limit],
   );
   return rows.map((row) => row.tenant_id);
+}
+
+/** After a kind's default changed: its followers' next due date counts from their last rotation. */
+export async function rescheduleSecretsFollowingKind(db: EntityManager, tenantId: string, kind: SecretKind) {
+  await db.query(
+    `UPDATE tenant_secrets SET next_rotation_at = coalesce(rotated_at, created_at) + make_interval(secs => ${KIND_EVERY_SECONDS})
+     WHERE tenant_id = $1 AND kind = $2 AND deleted_at IS NULL AND rotation_every_seconds IS NULL`,
+    [tenantId, kind],
+  );
 }

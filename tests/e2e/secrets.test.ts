@@ -6,6 +6,8 @@
 // existing secret's page an owner changes the rotation policy (a value under the minimum is
 // refused by the field, nothing changed), sees the Schedule's next rotation, edits the consumers
 // and turns the policy off (the Schedule goes); a viewer reads it; a free plan's form is disabled.
+// On the secrets page an owner sets a kind's default rotation (refused under the minimum by the
+// field), and a secret of the kind says it follows it; a viewer reads it, a free plan's is disabled.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ScheduleNotFoundError } from '@temporalio/client';
@@ -316,5 +318,53 @@ describe('portal: tenant secrets', () => {
     assert.ok(await form.getByRole('textbox', { name: 'Rotate every' }).isDisabled());
     // Consumers need no plan feature.
     assert.ok(await freePage.getByRole('button', { name: 'Save consumers' }).isEnabled());
+  });
+
+  it("sets a kind's default rotation on the secrets page (phone width); a secret's page says it follows its kind", async () => {
+    const page = await pageFor(owner, { width: 390, height: 844 });
+    await page.goto(`/tenants/${slug}/secrets`);
+    const row = page.getByTestId('kind-policies').locator('[data-kind="database-password"]');
+    await row.getByTestId('kind-policy-current').getByText('none').waitFor();
+    const form = page.getByRole('form', { name: 'Rotation of database-password secrets' });
+    const every = form.getByRole('textbox', { name: 'Rotate database-password secrets every' });
+    // Under SECRET_ROTATION_MINIMUM (1d by default): the API's message by the field, nothing saved.
+    await every.fill('1h');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByText('at least 1d').waitFor();
+    await every.fill('7d');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await row.getByTestId('kind-policy-saved').waitFor();
+    await row.getByTestId('kind-policy-current').getByText('every 7d').waitFor();
+    const sideways = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(sideways <= 1, `the kind section does not scroll sideways (${sideways}px)`);
+
+    const created = await request(platform.baseUrl, 'POST', `/api/v1/tenants/${slug}/secrets`, {
+      headers: owner.headers,
+      json: { name: 'DB_PASSWORD_BY_KIND', kind: 'database-password', environment: 'staging', value: 'db-by-kind' },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.deepEqual(created.body.effectivePolicy, { every: '7d', everySeconds: 7 * 86_400, source: 'kind' });
+    await page.goto(`/tenants/${slug}/secrets/${created.body.id}`);
+    await page.getByTestId('policy-current').getByText('the default for database-password secrets').waitFor();
+    await page.getByTestId('policy-next-rotation').getByText('Next rotation').waitFor();
+
+    const viewerPage = await pageFor(viewer, { width: 1280, height: 900 });
+    await viewerPage.goto(`/tenants/${slug}/secrets`);
+    await viewerPage.getByTestId('kind-policy-read-only').waitFor();
+    await viewerPage
+      .locator('[data-kind="database-password"]')
+      .getByTestId('kind-policy-current')
+      .getByText('every 7d')
+      .waitFor();
+    assert.equal(await viewerPage.getByRole('form', { name: 'Rotation of database-password secrets' }).count(), 0);
+
+    const freePage = await pageFor(freeOwner, { width: 390, height: 844 });
+    await freePage.goto(`/tenants/${freeSlug}/secrets`);
+    await freePage
+      .getByTestId('kind-policy-plan-gate')
+      .getByText(/Available on the \w+ plan/)
+      .waitFor();
+    const freeForm = freePage.getByRole('form', { name: 'Rotation of generic secrets' });
+    assert.ok(await freeForm.getByRole('button', { name: 'Save' }).isDisabled());
   });
 });

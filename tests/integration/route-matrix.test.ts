@@ -528,6 +528,23 @@ const ROUTES: Route[] = [
     permission: 'secrets.manage',
     allowed: [404],
   },
+  // Default rotation policies per secret kind (docs/decisions/0039): turning off a default that
+  // is not set changes nothing.
+  {
+    method: 'GET',
+    spec: '/api/v1/tenants/{slug}/secret-kind-policies',
+    path: (s) => `/api/v1/tenants/${s}/secret-kind-policies`,
+    permission: 'secrets.read',
+    allowed: [200],
+  },
+  {
+    method: 'PUT',
+    spec: '/api/v1/tenants/{slug}/secret-kind-policies/{kind}',
+    path: (s) => `/api/v1/tenants/${s}/secret-kind-policies/api-key`,
+    body: () => ({ every: null }),
+    permission: 'secrets.manage',
+    allowed: [200],
+  },
   // Environments (the matrix tenant starts with one: production). Owners and admins each add one,
   // which the team plan's three fit; a made-up environment is a 404 about it, never the tenant.
   {

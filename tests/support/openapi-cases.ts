@@ -115,13 +115,15 @@ export function satisfies(schema: Schema, value: string): boolean {
 
 /**
  * A value that satisfies a path parameter's schema and names nothing that exists (a fresh
- * uuid, a made-up name), so a request reaches the route's own checks. `known` gives real
+ * uuid, a made-up name; an enum's first member), so a request reaches the route's own checks. `known` gives real
  * values by parameter name (the tenant's slug, a real key's id).
  */
 export function plausiblePathValue(parameter: Parameter, known: Record<string, string> = {}): string {
   const given = known[parameter.name];
   if (given !== undefined) return given;
   const candidates = [
+    // An enum (a secret kind): one of its members, the rest of the request is what is bad.
+    ...(parameter.schema.enum ?? []).map(String),
     'security',
     randomUUID(),
     'none.security.test',

@@ -1,7 +1,8 @@
-// The secret page's rotation policy and consumers: the policy in force and when its Temporal
-// Schedule rotates next, a form to change or turn it off, and the consumers editor. Members
-// without `secrets.manage` read them; a plan without `secret-rotation` keeps the policy form
-// disabled and says which plan unlocks it (turning a policy off stays possible).
+// The secret page's rotation policy and consumers: the policy in force (its own, or its kind's
+// default) and when its Temporal Schedule rotates next, a form to change or turn it off, and
+// the consumers editor. Members without `secrets.manage` read them; a plan without
+// `secret-rotation` keeps the policy form disabled and says which plan unlocks it (turning a
+// policy off stays possible).
 import { Alert, Button, Group, Paper, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { Form, useNavigation } from 'react-router';
 import type { SecretDetail } from '../../../contracts/index.ts';
@@ -32,7 +33,7 @@ export function SecretPolicyPanel({
           <Title order={2} size="h4">
             Rotation policy
           </Title>
-          <Text data-testid="policy-current">{policy ? `Rotated every ${policy.every}` : 'No rotation policy'}</Text>
+          <Text data-testid="policy-current">{policyText(secret)}</Text>
           <NextRotation secret={secret} />
         </Stack>
         {canManage ? (
@@ -137,10 +138,18 @@ export function SecretPolicyPanel({
   );
 }
 
+/** The policy in force: the secret's own, or its kind's default (docs/decisions/0039). */
+function policyText(secret: SecretDetail): string {
+  const effective = secret.effectivePolicy;
+  if (!effective) return 'No rotation policy';
+  if (effective.source === 'secret') return `Rotated every ${effective.every}`;
+  return `Rotated every ${effective.every}: the default for ${secret.kind} secrets (set under Rotation by kind on the secrets page). A policy of its own replaces it.`;
+}
+
 /** When the Schedule rotates next, or why nothing is scheduled. */
 function NextRotation({ secret }: { secret: SecretDetail }) {
   const { schedule } = secret;
-  if (!secret.rotationPolicy) return null;
+  if (!secret.effectivePolicy) return null;
   if (schedule.state === 'unavailable')
     return (
       <Text size="sm" c="orange" data-testid="policy-next-rotation">

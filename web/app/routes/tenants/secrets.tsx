@@ -18,10 +18,21 @@ import {
 import { useEffect, useRef, useState } from 'react';
 import { data, Form, href, Link, redirect, useNavigation } from 'react-router';
 import type { Route } from './+types/secrets';
-import type { Membership, Problem, Secret, SecretList } from '../../../../contracts/index.ts';
+import type {
+  Membership,
+  Problem,
+  Secret,
+  SecretKindPolicyList,
+  SecretList,
+  TenantPlanOverview,
+} from '../../../../contracts/index.ts';
 import { SECRET_KINDS, secretBodyFromForm, SecretForm } from '../../../../contracts/index.ts';
 import { callApi } from '../../api/client.server.ts';
 import { resultOrThrow } from '../../api/result.server.ts';
+import { featureGate } from '../../billing/feature-gate.server.ts';
+import { KindPolicyPanel } from '../../secret-rotation/KindPolicyPanel.tsx';
+import type { KindPolicyActionResult } from '../../secret-rotation/kind-policy.server.ts';
+import { kindPoliciesPath, kindPolicyAction } from '../../secret-rotation/kind-policy.server.ts';
 import { TenantNav } from '../../components/tenants/TenantNav.tsx';
 import { Timestamp } from '../../components/Timestamp.tsx';
 import { loginPath, rememberTenant, requireUser } from '../../session.server.ts';
@@ -33,9 +44,11 @@ const secretsPath = (slug: string) => `/api/v1/tenants/${encodeURIComponent(slug
 export async function loader({ context, params, request }: Route.LoaderArgs) {
   const { accessToken } = await requireUser(request, context);
   const call = { signal: request.signal, token: accessToken };
-  const [secrets, membership] = await Promise.all([
+  const [secrets, membership, kindPolicies, plan] = await Promise.all([
     callApi<SecretList>(context, secretsPath(params.slug), call),
     callApi<Membership>(context, `/api/v1/tenants/${encodeURIComponent(params.slug)}/members/me`, call),
+    callApi<SecretKindPolicyList>(context, kindPoliciesPath(params.slug), call),
+    callApi<TenantPlanOverview>(context, `/api/v1/tenants/${encodeURIComponent(params.slug)}/plan`, call),
   ]);
   const mine = resultOrThrow(membership, request);
   const list = !secrets.ok && secrets.status === 403 ? null : resultOrThrow(secrets, request).items;
@@ -43,6 +56,10 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
   return {
     slug: params.slug,
     secrets: list,
+    // Hidden like the list for a role without secrets.read.
+    kindPolicies: !kindPolicies.ok && kindPolicies.status === 403 ? null : resultOrThrow(kindPolicies, request),
+    // A kind's default needs the plan's `secret-rotation` feature; turning one off does not.
+    gate: featureGate(plan, 'secret-rotation'),
     myRole: mine.role,
     canManage: mine.permissions.includes('secrets.manage'),
   };
@@ -57,6 +74,11 @@ interface ActionResult {
 export async function action({ context, params, request }: Route.ActionArgs) {
   const { accessToken } = await requireUser(request, context);
   const form = Object.fromEntries(await request.formData());
+  const kindPolicy = await kindPolicyAction({ context, token: accessToken }, params.slug, form);
+  if (kindPolicy) {
+    if (kindPolicy.status === 401) throw redirect(loginPath(request));
+    return data<ActionResult | KindPolicyActionResult>(kindPolicy.result, { status: kindPolicy.status });
+  }
   // The same schema the browser checked: never trust that it did.
   const parsed = SecretForm.safeParse(form);
   if (!parsed.success)
@@ -93,8 +115,10 @@ function fieldErrorsOf(issues: Array<{ path: PropertyKey[]; message: string }>):
   return Object.fromEntries(issues.map((issue) => [String(issue.path[0] ?? 'form'), issue.message]));
 }
 
-export default function SecretsPage({ loaderData, actionData }: Route.ComponentProps) {
-  const { slug, secrets, myRole, canManage } = loaderData;
+export default function SecretsPage({ loaderData, actionData: answer }: Route.ComponentProps) {
+  const { slug, secrets, kindPolicies, gate, myRole, canManage } = loaderData;
+  const kindResult = answer && 'intent' in answer ? answer : undefined;
+  const actionData = answer && !('intent' in answer) ? answer : undefined;
   return (
     <Stack gap="lg">
       <TenantNav slug={slug} current="secrets" />
@@ -124,6 +148,9 @@ export default function SecretsPage({ loaderData, actionData }: Route.ComponentP
           <SecretsTable slug={slug} secrets={secrets} />
         )}
       </Paper>
+      {kindPolicies ? (
+        <KindPolicyPanel policies={kindPolicies} canManage={canManage} gate={gate} result={kindResult} />
+      ) : null}
     </Stack>
   );
 }
