@@ -8,13 +8,13 @@ import type { Route } from './+types/signing-keys';
 import type { Problem } from '../../../../contracts/index.ts';
 import { formText } from '../../form-text.ts';
 import { loginPath, requirePlatformAdmin } from '../../session.server.ts';
-import { SIGNING_KEY_PURPOSES } from '../../signing-keys/purposes.ts';
-import type { SigningKeyPurpose } from '../../signing-keys/purposes.ts';
-import { formPurpose, loadSigningKeys, setPolicy, startRotation } from '../../signing-keys/signing-keys.server.ts';
-import type { KeyringActionResult } from '../../signing-keys/SigningKeyringPanel.tsx';
-import { SigningKeyringPanel } from '../../signing-keys/SigningKeyringPanel.tsx';
-import { useLastAction } from '../../signing-keys/useLastAction.ts';
-import { useRefreshWhileRotating } from '../../signing-keys/useRefreshWhileRotating.ts';
+import { SIGNING_KEY_PURPOSES } from '../../secret-rotation/signing-key-purposes.ts';
+import type { SigningKeyPurpose } from '../../secret-rotation/signing-key-purposes.ts';
+import { formPurpose, loadSigningKeys, setPolicy, startRotation } from '../../secret-rotation/signing-keys.server.ts';
+import type { KeyringActionResult } from '../../secret-rotation/SigningKeyringPanel.tsx';
+import { SigningKeyringPanel } from '../../secret-rotation/SigningKeyringPanel.tsx';
+import { useLastAction } from '../../secret-rotation/useLastAction.ts';
+import { useRefreshWhileRotating } from '../../secret-rotation/useRefreshWhileRotating.ts';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Signing keys · Atrium' }];
 

@@ -20,8 +20,8 @@ import { useState } from 'react';
 import { Form, href, Link, useNavigation } from 'react-router';
 import type { Problem, SigningKeyPolicy, SigningKeysOverview } from '../../../contracts/index.ts';
 import { Timestamp } from '../components/Timestamp.tsx';
-import type { SigningKeyPurpose } from './purposes.ts';
-import { asFormInterval, describeSeconds, PURPOSE_TITLE } from './purposes.ts';
+import type { SigningKeyPurpose } from './signing-key-purposes.ts';
+import { asFormInterval, describeSeconds, PURPOSE_TITLE } from './signing-key-purposes.ts';
 
 /** What the last action on this keyring answered. */
 export interface KeyringActionResult {

@@ -10,8 +10,8 @@ import type {
   SigningKeysOverview,
 } from '../../../contracts/index.ts';
 import { formText } from '../form-text.ts';
-import type { SigningKeyPurpose } from './purposes.ts';
-import { isSigningKeyPurpose, UNIT_SECONDS } from './purposes.ts';
+import type { SigningKeyPurpose } from './signing-key-purposes.ts';
+import { isSigningKeyPurpose, UNIT_SECONDS } from './signing-key-purposes.ts';
 
 const API = '/api/v1/admin/signing-keys';
 
