@@ -22,6 +22,7 @@
 //   npm run bench -- metering --events 200000 --reconcile-events 1000000 --tenants 50 --hours 4
 //   npm run bench -- metering --part ingestion       (or reconciliation) one half only
 //   npm run bench -- metering --part ingestion --cpu-prof /tmp/prof   the API's V8 CPU profile
+//   npm run bench -- metering --part reconciliation --worker-cpu-prof /tmp/prof   the worker's
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -50,6 +51,7 @@ const { values: args } = parseArgs({
     settle: { type: 'string', default: '1000' },
     part: { type: 'string', default: 'both' },
     'cpu-prof': { type: 'string' },
+    'worker-cpu-prof': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -59,6 +61,7 @@ if (args.help) {
       '                                 [--reconcile-events 1000000] [--tenants 50] [--hours 4] [--settle 1000] (ms)\n' +
       '                                 [--part both|ingestion|reconciliation]\n' +
       '                                 [--cpu-prof dir] (the API writes a V8 CPU profile there when it stops)\n' +
+      '                                 [--worker-cpu-prof dir] (the worker does, for the reconciliation)\n' +
       'Env: ATRIUM_BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres), a superuser, on this machine.',
   );
   process.exit(0);
@@ -241,7 +244,7 @@ async function seedUsage(database: BenchDatabase, tenants: Array<{ id: string }>
         [tenant, id, meter, quantity, at],
       );
     }
-    await db.query('ANALYZE usage_events');
+    await db.query('VACUUM (ANALYZE) usage_events');
   });
   return { from: new Date(openHour - HOURS * HOUR), to: new Date(openHour) };
 }
@@ -253,7 +256,8 @@ async function bareGroupBy(database: BenchDatabase, range: { from: Date; to: Dat
     for (let i = 0; i < 3; i += 1) {
       const started = performance.now();
       const result = await db.query(
-        `SELECT tenant_id, meter, date_trunc('hour', occurred_at) AS hour, sum(quantity) AS total, count(*) AS events
+        `SELECT tenant_id, meter, date_bin('1 hour', occurred_at, 'epoch'::timestamptz) AS hour, sum(quantity) AS total,
+                count(*) AS events
          FROM usage_events WHERE occurred_at >= $1 AND occurred_at < $2 AND event_id LIKE 'seed-%'
          GROUP BY tenant_id, meter, hour`,
         [range.from, range.to],
@@ -400,7 +404,10 @@ try {
       METERING_SETTLING_DELAY: `${SETTLE_MS}ms`,
       ...(args['cpu-prof'] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${args['cpu-prof']}` } : {}),
     },
-    extraWorkerEnv: ledger.workerEnv(STRIPE_METERS),
+    extraWorkerEnv: {
+      ...ledger.workerEnv(STRIPE_METERS),
+      ...(args['worker-cpu-prof'] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${args['worker-cpu-prof']}` } : {}),
+    },
   });
   const admin = await seedUser(database, platform.jwtKey, { email: 'admin@bench.test', platformAdmin: true });
   const owner = await seedUser(database, platform.jwtKey, { email: 'owner@bench-usage.test', platformAdmin: false });

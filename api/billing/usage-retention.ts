@@ -62,7 +62,7 @@ export async function sweepUsageRetention(
   now = new Date(),
 ): Promise<{ tenants: number; deleted: number }> {
   const before = new Date(now.getTime() - policy.retentionMs);
-  // Every meter named, so each EXISTS is a short range of the (tenant_id, meter, occurred_at) index.
+  // Each EXISTS is a short range of the (tenant_id, occurred_at) index (usage_events_time_idx).
   const tenants = await withPlatformScope(deps.dataSource, (db) =>
     db.query<Array<{ id: string }>>(
       `SELECT t.id FROM tenants t

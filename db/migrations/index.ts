@@ -51,6 +51,7 @@ import { CreateSecretApprovals1765450000000 } from './1765450000000-CreateSecret
 import { CreateDatabaseLoginPolicies1765460000000 } from './1765460000000-CreateDatabaseLoginPolicies.ts';
 import { CreateSigningKeyPolicies1765480000000 } from './1765480000000-CreateSigningKeyPolicies.ts';
 import { CreateSecretKindRotationPolicies1765500000000 } from './1765500000000-CreateSecretKindRotationPolicies.ts';
+import { IndexUsageEventsByTime1765510000000 } from './1765510000000-IndexUsageEventsByTime.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -105,4 +106,5 @@ export const migrations = [
   CreateDatabaseLoginPolicies1765460000000,
   CreateSigningKeyPolicies1765480000000,
   CreateSecretKindRotationPolicies1765500000000,
+  IndexUsageEventsByTime1765510000000,
 ];

@@ -3,9 +3,12 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { testEnv } from './env.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+// Set by `npm test` (scripts/test-workflow-bundles.ts). Read here rather than through
+// tests/support/env.ts, whose parse demands what only `npm test` sets: the benchmarks
+// (bench/support/platform.ts) start the worker and the API through this module too.
+const WORKFLOW_BUNDLE_DIR = process.env.ATRIUM_TEST_WORKFLOW_BUNDLE_DIR ?? '';
 
 export interface ChildHandle {
   process: ChildProcess;
@@ -41,8 +44,8 @@ export async function startNodeProcess(
     WORKER_METRICS_PORT: 'off',
     // Workers load the run's prebuilt workflow bundles rather than each bundling at start;
     // a test of bundling sets its own (or '' for none).
-    ...(entry === ENTRY_POINTS.worker && testEnv.ATRIUM_TEST_WORKFLOW_BUNDLE_DIR
-      ? { WORKER_WORKFLOW_BUNDLE_DIR: testEnv.ATRIUM_TEST_WORKFLOW_BUNDLE_DIR }
+    ...(entry === ENTRY_POINTS.worker && WORKFLOW_BUNDLE_DIR
+      ? { WORKER_WORKFLOW_BUNDLE_DIR: WORKFLOW_BUNDLE_DIR }
       : {}),
     ...env,
   };
