@@ -21,8 +21,9 @@ export async function waitForOperation(baseUrl: string, token: string, id: strin
       status: string;
     };
     if (view.status === 'completed') return;
-    if (view.status !== 'running') throw new Error(`operation ${id} ended ${view.status}`);
-    if (Date.now() > deadline) throw new Error(`operation ${id} did not finish in 120 s`);
+    // The whole view says where it stopped (its steps, the last failure of a retried activity).
+    if (view.status !== 'running') throw new Error(`operation ${id} ended ${view.status}: ${JSON.stringify(view)}`);
+    if (Date.now() > deadline) throw new Error(`operation ${id} did not finish in 120 s: ${JSON.stringify(view)}`);
     await sleep(250);
   }
 }

@@ -7,6 +7,7 @@ import { createAccessTokens } from '../../api/auth/access-tokens.ts';
 import { createDataSource } from '../../db/data-source.ts';
 import { createUserIfAbsent } from '../../db/repositories/users.ts';
 import { runMigrations } from '../../db/run-migrations.ts';
+import { dropDatabaseWithTenantRoles } from '../../db/drop-database.ts';
 import { ensureRuntimeLogin } from '../../db/runtime-role.ts';
 import { onCleanup } from './cleanups.ts';
 
@@ -33,17 +34,7 @@ export interface BenchDatabase {
 export async function createBenchDatabase(): Promise<BenchDatabase> {
   const name = `atrium_bench_${randomBytes(5).toString('hex')}`;
   await withClient(POSTGRES_URL, (client) => client.query(`CREATE DATABASE ${name}`));
-  onCleanup(() =>
-    withClient(POSTGRES_URL, async (client) => {
-      const roles = await client.query<{ rolname: string }>(
-        `SELECT r.rolname FROM pg_roles r
-         WHERE shobj_description(r.oid, 'pg_authid') LIKE $1 AND r.rolname LIKE 'tenant\\_%\\_login'`,
-        [`atrium tenant % in database ${name}`],
-      );
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      for (const { rolname } of roles.rows) await client.query(`DROP ROLE IF EXISTS "${rolname}"`);
-    }),
-  );
+  onCleanup(() => withClient(POSTGRES_URL, (client) => dropDatabaseWithTenantRoles(client, name)));
   const owner = new URL(POSTGRES_URL);
   owner.pathname = `/${name}`;
   const dataSource = createDataSource({ url: owner.toString(), applicationName: 'atrium-bench', poolSize: 1 });

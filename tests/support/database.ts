@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createDataSource } from '../../db/data-source.ts';
+import { dropDatabaseWithTenantRoles } from '../../db/drop-database.ts';
 import { runMigrations } from '../../db/run-migrations.ts';
 import { ensureRuntimeLogin } from '../../db/runtime-role.ts';
 import { testEnv } from './env.ts';
@@ -41,18 +42,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     query: async <T>(sql: string, params: unknown[] = []) =>
       withClient(ownerUrl, async (client) => (await client.query(sql, params)).rows as T[]),
     drop: () =>
-      withClient(testEnv.ATRIUM_TEST_POSTGRES_URL, async (client) => {
-        // Tenant roles (both logins and the owner, docs/decisions/0032) are cluster-wide; the ones made for this database go with it
-        // (the role functions mark each with its database, see the CreateTenantProvisioning migration).
-        const roles = await client.query<{ rolname: string }>(
-          `SELECT r.rolname FROM pg_roles r
-           WHERE shobj_description(r.oid, 'pg_authid') LIKE $1 AND r.rolname ~ '^tenant_.*_(login|login_b|owner)$'
-           ORDER BY r.rolname ~ '_owner$'`,
-          [`atrium tenant % in database ${name}`],
-        );
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        for (const { rolname } of roles.rows) await client.query(`DROP ROLE IF EXISTS "${rolname}"`);
-      }).then(() => undefined),
+      withClient(testEnv.ATRIUM_TEST_POSTGRES_URL, (client) => dropDatabaseWithTenantRoles(client, name)),
   };
 }
 
