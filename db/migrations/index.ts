@@ -52,6 +52,7 @@ import { CreateDatabaseLoginPolicies1765460000000 } from './1765460000000-Create
 import { CreateSigningKeyPolicies1765480000000 } from './1765480000000-CreateSigningKeyPolicies.ts';
 import { CreateSecretKindRotationPolicies1765500000000 } from './1765500000000-CreateSecretKindRotationPolicies.ts';
 import { IndexUsageEventsByTime1765510000000 } from './1765510000000-IndexUsageEventsByTime.ts';
+import { CacheAccessCheckPlans1765520000000 } from './1765520000000-CacheAccessCheckPlans.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -107,4 +108,5 @@ export const migrations = [
   CreateSigningKeyPolicies1765480000000,
   CreateSecretKindRotationPolicies1765500000000,
   IndexUsageEventsByTime1765510000000,
+  CacheAccessCheckPlans1765520000000,
 ];
