@@ -45,7 +45,7 @@ if (args.help) {
   console.log(
     'usage: npm run bench -- reads [--connections 50] [--duration 10] [--warmup 2] [--rate 500] [--members 20]\n' +
       '                              [--only name,name] (names as in the table)\n' +
-      '                              [--cpu-prof dir] (the API writes a V8 CPU profile there when it stops)\n' +
+      '                              [--cpu-prof dir] (the API and the bare endpoint write V8 CPU profiles there, api.cpuprofile and bare.cpuprofile)\n' +
       'Env: ATRIUM_BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres), a superuser;\n' +
       "     BENCH_API_POOL, the API's API_DATABASE_POOL_SIZE (default: its own default), for experiments.",
   );
@@ -61,6 +61,12 @@ const SLUG = 'bench-reads';
 
 // ------------------------------------------------------------------ set-up
 
+/** With --cpu-prof: the process writes <dir>/<name>.cpuprofile when it stops. */
+function cpuProfile(name: string): Record<string, string> {
+  const dir = args['cpu-prof'];
+  return dir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir} --cpu-prof-name=${name}.cpuprofile` } : {};
+}
+
 /** The API and the bare endpoint on one database, a tenant with members, and credentials. */
 async function setUp() {
   const temporal = await startTemporalDevServer({ port: await freePort(), uiPort: await freePort() });
@@ -71,7 +77,7 @@ async function setUp() {
     temporalAddress: temporal.address,
     extraApiEnv: {
       ...(process.env.BENCH_API_POOL ? { API_DATABASE_POOL_SIZE: process.env.BENCH_API_POOL } : {}),
-      ...(args['cpu-prof'] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${args['cpu-prof']}` } : {}),
+      ...cpuProfile('api'),
     },
   });
   const worker = await platform.startWorker();
@@ -119,7 +125,7 @@ async function setUp() {
   })) as { key: string };
 
   const bare = await startNodeProcess('bench/bare-endpoint.ts', {
-    env: { DATABASE_URL: database.url, BARE_TENANT_ID: tenantId, BARE_TENANT_SLUG: SLUG },
+    env: { DATABASE_URL: database.url, BARE_TENANT_ID: tenantId, BARE_TENANT_SLUG: SLUG, ...cpuProfile('bare') },
     readyWhen: /"url":"(http:\/\/[^"]+)"/,
   });
   onCleanup(() => bare.stop());
