@@ -38,6 +38,8 @@ const { values: args } = parseArgs({
     members: { type: 'string', default: '20' },
     only: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    otlp: { type: 'string' },
+    'sample-ratio': { type: 'string', default: '1' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -46,6 +48,8 @@ if (args.help) {
     'usage: npm run bench -- reads [--connections 50] [--duration 10] [--warmup 2] [--rate 500] [--members 20]\n' +
       '                              [--only name,name] (names as in the table)\n' +
       '                              [--cpu-prof dir] (the API and the bare endpoint write V8 CPU profiles there, api.cpuprofile and bare.cpuprofile)\n' +
+      '                              [--otlp url] [--sample-ratio 1] (the API traces every request to that OTLP/HTTP collector,\n' +
+      '                              e.g. Jaeger from scripts/servers.sh start jaeger: the cost of tracing, issue 18)\n' +
       'Env: ATRIUM_BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres), a superuser;\n' +
       "     BENCH_API_POOL, the API's API_DATABASE_POOL_SIZE (default: its own default), for experiments.",
   );
@@ -78,6 +82,7 @@ async function setUp() {
     extraApiEnv: {
       ...(process.env.BENCH_API_POOL ? { API_DATABASE_POOL_SIZE: process.env.BENCH_API_POOL } : {}),
       ...cpuProfile('api'),
+      ...(args.otlp ? { OTEL_EXPORTER_OTLP_ENDPOINT: args.otlp, TRACES_SAMPLE_RATIO: args['sample-ratio'] } : {}),
     },
   });
   const worker = await platform.startWorker();
@@ -293,7 +298,7 @@ try {
   }
   console.log(
     `\nTenant-scoped reads, ${CONNECTIONS} connections, ${DURATION_S} s per run after ${WARMUP_S} s of warm-up; ` +
-      `${MEMBERS} members; ${machineLine()}\n` +
+      `${MEMBERS} members; ${args.otlp ? `API tracing on (sample ratio ${args['sample-ratio']}); ` : ''}${machineLine()}\n` +
       `ratio: requests/s over the bare endpoint's (goal ≥ 0.6 for tenant reads); ` +
       `p95 at ${RATE}/s over the bare endpoint's (goal ≤ 2); CPU/request: the answering server ` +
       `process's CPU time per request at saturation (steadier than requests/s on a busy machine)\n`,
@@ -301,7 +306,14 @@ try {
   console.log(table(rows));
   writeResults(
     'reads',
-    { connections: CONNECTIONS, durationS: DURATION_S, warmupS: WARMUP_S, rate: RATE, members: MEMBERS },
+    {
+      connections: CONNECTIONS,
+      durationS: DURATION_S,
+      warmupS: WARMUP_S,
+      rate: RATE,
+      members: MEMBERS,
+      tracing: args.otlp ? { sampleRatio: Number(args['sample-ratio']) } : null,
+    },
     selected.map((t) => ({
       name: t.name,
       baseline: t.baseline ?? null,
