@@ -53,16 +53,28 @@ export function readInTenantScope<Body>(deps: ApiDeps, permission: Permission, r
   return async (req, res) => {
     const { slug } = parseParams(TenantPath, req);
     const auth = authOf(res);
-    const body = await deps.dataSource.transaction(async (db) => {
-      const facts = await findTenantAccessAndScope(db, slug, auth.apiKey ? null : auth.userId);
-      // A refusal throws here, rolling the transaction back before anything is read.
-      const access = decideTenantAccess(facts, auth, slug, permission);
-      // Counted once access is granted; a lease runs on this transaction's connection.
-      await countRequest(deps, auth, access, res, db);
-      grantAccess(res, access);
-      return read(req, { access, db });
-    });
-    res.json(body);
+    const outcome = await deps.dataSource.transaction(
+      async (db): Promise<{ body: Body } | { problem: ProblemError }> => {
+        const facts = await findTenantAccessAndScope(db, slug, auth.apiKey ? null : auth.userId);
+        // A refusal throws here, rolling the transaction back before anything is read.
+        const access = decideTenantAccess(facts, auth, slug, permission);
+        // Counted once access is granted; a lease runs on this transaction's connection.
+        await countRequest(deps, auth, access, res, db);
+        grantAccess(res, access);
+        try {
+          return { body: await read(req, { access, db }) };
+        } catch (error) {
+          // A read that answers with a problem (a 404 for an unknown item, a bad query) has
+          // written nothing: the transaction commits all the same, so that a rate-limit lease
+          // taken in it stays recorded. Rolled back, the requests this process admits from the
+          // lease would be counted nowhere, and the tenant could pass its limit.
+          if (error instanceof ProblemError) return { problem: error };
+          throw error;
+        }
+      },
+    );
+    if ('problem' in outcome) throw outcome.problem;
+    res.json(outcome.body);
   };
 }
 

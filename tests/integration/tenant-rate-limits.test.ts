@@ -1,7 +1,8 @@
 // Per-tenant rate limits by plan, shared by two API processes on one database: a free tenant
 // limited to 12 requests a minute gets exactly 12 answers across both processes, then 429
 // problems with Retry-After and the RateLimit headers; its API key shares the budget; another
-// tenant, and platform admins, are not affected; an outsider's requests (404) spend nothing.
+// tenant, and platform admins, are not affected; an outsider's requests (404) spend nothing; a
+// member's read of something that does not exist (404 inside the read) counts like any other.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { request } from '../support/api-client.ts';
@@ -37,7 +38,8 @@ describe('tenant rate limits, shared by two API processes', () => {
       readyWhen: /"url":"(http:\/\/[^"]+)"/,
     });
     secondUrl = second.ready[1] as string;
-    for (const name of ['limited', 'neighbour']) tenants.push(await provisionTenantWithOwner(platform, name));
+    for (const name of ['limited', 'neighbour', 'unknowns'])
+      tenants.push(await provisionTenantWithOwner(platform, name));
   });
   after(async () => {
     await second?.stop();
@@ -120,5 +122,34 @@ describe('tenant rate limits, shared by two API processes', () => {
       [limited.id],
     );
     assert.equal(window?.used, LIMIT);
+  });
+
+  it('counts a scoped read that answers 404, across both processes', async () => {
+    const unknowns = tenants[2]!;
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 45_000) await sleep(60_000 - intoMinute + 200);
+
+    // Each read is admitted (its lease taken in the read's transaction), then finds nothing.
+    const answers = [];
+    for (let i = 0; i < LIMIT + 4; i += 1) {
+      const base = i % 2 === 0 ? platform.baseUrl : secondUrl;
+      answers.push(
+        await request(base, 'GET', `/api/v1/tenants/${unknowns.slug}/environments/nowhere`, {
+          headers: unknowns.owner.headers,
+        }),
+      );
+    }
+    const statuses = answers.map((answer) => answer.status);
+    assert.deepEqual(
+      statuses,
+      [...Array<number>(LIMIT).fill(404), ...Array<number>(4).fill(429)],
+      `the plan's ${LIMIT} requests, then 429: ${statuses.join(' ')}`,
+    );
+    assert.match(answers[0]!.body.detail, /nowhere/);
+    const [window] = await platform.database.query<{ used: number }>(
+      `SELECT used FROM tenant_rate_windows WHERE tenant_id = $1 ORDER BY window_start DESC LIMIT 1`,
+      [unknowns.id],
+    );
+    assert.equal(window?.used, LIMIT, 'every admitted read is recorded');
   });
 });
