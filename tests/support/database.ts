@@ -41,8 +41,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     ownerUrl,
     query: async <T>(sql: string, params: unknown[] = []) =>
       withClient(ownerUrl, async (client) => (await client.query(sql, params)).rows as T[]),
-    drop: () =>
-      withClient(testEnv.ATRIUM_TEST_POSTGRES_URL, (client) => dropDatabaseWithTenantRoles(client, name)),
+    drop: () => withClient(testEnv.ATRIUM_TEST_POSTGRES_URL, (client) => dropDatabaseWithTenantRoles(client, name)),
   };
 }
 
