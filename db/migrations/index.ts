@@ -53,6 +53,7 @@ import { CreateSigningKeyPolicies1765480000000 } from './1765480000000-CreateSig
 import { CreateSecretKindRotationPolicies1765500000000 } from './1765500000000-CreateSecretKindRotationPolicies.ts';
 import { IndexUsageEventsByTime1765510000000 } from './1765510000000-IndexUsageEventsByTime.ts';
 import { CacheAccessCheckPlans1765520000000 } from './1765520000000-CacheAccessCheckPlans.ts';
+import { SerializeTenantConnectGrants1765530000000 } from './1765530000000-SerializeTenantConnectGrants.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -109,4 +110,5 @@ export const migrations = [
   CreateSecretKindRotationPolicies1765500000000,
   IndexUsageEventsByTime1765510000000,
   CacheAccessCheckPlans1765520000000,
+  SerializeTenantConnectGrants1765530000000,
 ];

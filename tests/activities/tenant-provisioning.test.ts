@@ -4,9 +4,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { importJWK, jwtVerify } from 'jose';
 import type { JWK } from 'jose';
+import pg from 'pg';
 import tenantProvisioning from '../../activities/tenant-provisioning/index.ts';
 import { LICENSE_AUDIENCE, LICENSE_ISSUER, LICENSE_TYPE } from '../../activities/tenant-provisioning/license.ts';
 import { scramVerifierMatches } from '../../activities/tenant-provisioning/scram.ts';
@@ -107,7 +109,13 @@ describe('tenant-provisioning activities', () => {
         'tenant.database_secret_written',
         'tenant.database_role_created',
       ]);
-      assert.deepEqual(run.after.postgres, { schema: true, login_role: true, login_b_role: true, owner_role: true, tables: [] });
+      assert.deepEqual(run.after.postgres, {
+        schema: true,
+        login_role: true,
+        login_b_role: true,
+        owner_role: true,
+        tables: [],
+      });
       assert.deepEqual(
         run.after.local_secrets.map((s: { path: string; version: number }) => [s.path, s.version]),
         [[`tenants/${t.slug}/database`, 1]],
@@ -120,6 +128,48 @@ describe('tenant-provisioning activities', () => {
       );
       assert.ok(scramVerifierMatches(role!.rolpassword, secret!.data.password!), 'the stored password is the role’s');
       assert.equal(secret!.data.schema, schemaName);
+    });
+
+    it("database: set up while another tenant's login is granted CONNECT, it waits for that grant and succeeds", async () => {
+      // Granting CONNECT rewrites the database's one row in pg_database. Two such grants at
+      // once used to collide: the second waited for the first to commit, then failed with
+      // "tuple concurrently updated", and provisioning tenants at the same time retried that
+      // step (migration 1765530000000). The held transaction is the other tenant's step.
+      const [first, second] = [h.newTenant(), h.newTenant()];
+      for (const u of [first, second])
+        await h.run(a, 'createTenantRecord', { ...h.ref(u), name: u.name, plan: u.plan, ownerEmail: u.ownerEmail });
+      await h.run(a, 'createTenantDatabase', h.ref(first));
+      const login = (u: TestTenant) => `tenant_${u.slug.replaceAll('-', '_')}_login`;
+      const other = new pg.Client({ connectionString: h.database.ownerUrl });
+      await other.connect();
+      try {
+        await other.query('BEGIN');
+        await other.query(
+          `SELECT pg_advisory_xact_lock(hashtextextended('atrium:database-acl:' || current_database(), 0))`,
+        );
+        await other.query(
+          `DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), '${login(first)}'); END $$`,
+        );
+        const step = h.run(a, 'createTenantDatabase', h.ref(second)).then(
+          () => 'ok',
+          (error: unknown) => String(error),
+        );
+        await sleep(300);
+        await other.query('COMMIT');
+        assert.equal(await step, 'ok');
+      } finally {
+        await other.end();
+      }
+      // Both of its logins may connect: CONNECT granted to each.
+      const grants = await h.database.query<{ rolname: string }>(
+        `SELECT r.rolname FROM pg_database d, aclexplode(d.datacl) a JOIN pg_roles r ON r.oid = a.grantee
+         WHERE d.datname = current_database() AND a.privilege_type = 'CONNECT' AND r.rolname = ANY($1) ORDER BY 1`,
+        [[login(second), `${login(second)}_b`]],
+      );
+      assert.deepEqual(
+        grants.map((g) => g.rolname),
+        [login(second), `${login(second)}_b`],
+      );
     });
 
     it("secrets: the tenant's policy and AppRole (recorded, not enforced, by the local store)", async () => {
@@ -448,7 +498,13 @@ describe('tenant-provisioning activities', () => {
       const run = await h.twice(a, 'dropTenantDatabase', h.ref(u), { tenant: u });
       // The password went with every secret under the tenant's path (the step before).
       assert.deepEqual(run.audit, ['tenant.database_role_dropped', 'tenant.schema_dropped']);
-      assert.deepEqual(run.after.postgres, { schema: false, login_role: false, login_b_role: false, owner_role: false, tables: [] });
+      assert.deepEqual(run.after.postgres, {
+        schema: false,
+        login_role: false,
+        login_b_role: false,
+        owner_role: false,
+        tables: [],
+      });
       assert.equal(run.after.tenants[0].schema_name, null);
     });
 
