@@ -22,7 +22,8 @@ import type { TestServers } from '../scripts/test-servers.ts';
 import { startTestServers } from '../scripts/test-servers.ts';
 import { cleanupMark, cleanUpTo, onCleanup } from './support/cleanups.ts';
 import { createBenchDatabase, seedUser, withClient } from './support/database.ts';
-import { machineLine, percentile, ratio, table } from './support/figures.ts';
+import { machineLine, percentile, ratio, table, writeResults } from './support/figures.ts';
+import type { ProvisionTenantResult } from '../workflows/tenant-provisioning/contract.ts';
 import { positiveInt } from './support/options.ts';
 import { startPlatform } from './support/platform.ts';
 
@@ -56,6 +57,17 @@ const MODES = args.modes.split(',').map((mode) => {
 interface Run {
   latenciesMs: number[];
   wallMs: number;
+  /** Per tenant: how long each step ran (from the workflow's own progress), by step name. */
+  stepsMs: Array<Record<string, number>>;
+}
+
+/** Each completed step's time, from the progress the workflow returns with its result. */
+function stepTimes(result: ProvisionTenantResult): Record<string, number> {
+  const times: Record<string, number> = {};
+  for (const step of result.progress?.steps ?? [])
+    if (step.startedAt && step.completedAt)
+      times[step.name] = Date.parse(step.completedAt) - Date.parse(step.startedAt);
+  return times;
 }
 
 async function benchMode(mode: Mode, temporal: TemporalDevServer, servers: TestServers | undefined) {
@@ -83,7 +95,7 @@ async function benchMode(mode: Mode, temporal: TemporalDevServer, servers: TestS
   const client = new Client({ connection });
 
   let counter = 0;
-  const provisionOne = async (): Promise<number> => {
+  const provisionOne = async (run: Run): Promise<void> => {
     counter += 1;
     const slug = `bench-${mode.slice(0, 4)}-${counter}-${randomBytes(3).toString('hex')}`;
     const started = performance.now();
@@ -95,23 +107,23 @@ async function benchMode(mode: Mode, temporal: TemporalDevServer, servers: TestS
     const body = (await response.json()) as { operation?: { id: string }; detail?: string };
     if (response.status !== 202 || !body.operation)
       throw new Error(`POST /api/v1/tenants answered ${response.status}: ${JSON.stringify(body)}`);
-    await client.workflow.getHandle(body.operation.id).result();
-    return performance.now() - started;
+    const result = (await client.workflow.getHandle(body.operation.id).result()) as ProvisionTenantResult;
+    run.latenciesMs.push(performance.now() - started);
+    run.stepsMs.push(stepTimes(result));
   };
 
   process.stderr.write(`[bench] ${mode}: warm-up...`);
-  await provisionOne(); // first run pays for cold caches (workflow bundle, connections); not counted
+  // The first run pays for cold caches (workflow bundle, connections); not counted.
+  await provisionOne({ latenciesMs: [], wallMs: 0, stepsMs: [] });
   process.stderr.write(` baseline (${BASELINE} one after another)...`);
-  const baseline: Run = { latenciesMs: [], wallMs: 0 };
+  const baseline: Run = { latenciesMs: [], wallMs: 0, stepsMs: [] };
   const baselineStart = performance.now();
-  for (let i = 0; i < BASELINE; i++) baseline.latenciesMs.push(await provisionOne());
+  for (let i = 0; i < BASELINE; i++) await provisionOne(baseline);
   baseline.wallMs = performance.now() - baselineStart;
   process.stderr.write(` ${TENANTS} at once...`);
   const concurrentStart = performance.now();
-  const concurrent: Run = {
-    latenciesMs: await Promise.all(Array.from({ length: TENANTS }, () => provisionOne())),
-    wallMs: 0,
-  };
+  const concurrent: Run = { latenciesMs: [], wallMs: 0, stepsMs: [] };
+  await Promise.all(Array.from({ length: TENANTS }, () => provisionOne(concurrent)));
   concurrent.wallMs = performance.now() - concurrentStart;
   process.stderr.write(' done\n');
 
@@ -152,6 +164,22 @@ function figures(run: Run): Figures {
   };
 }
 
+/** [step, mean one at a time, mean all at once] for every step, then the time between steps. */
+function stepBreakdown(baseline: Run, concurrent: Run): Array<[string, number, number]> {
+  const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / Math.max(values.length, 1);
+  const names = [...new Set(baseline.stepsMs.flatMap((steps) => Object.keys(steps)))];
+  const rest = (run: Run) =>
+    mean(run.latenciesMs.map((latency, i) => latency - Object.values(run.stepsMs[i] ?? {}).reduce((a, b) => a + b, 0)));
+  return [
+    ...names.map((name): [string, number, number] => [
+      name,
+      mean(baseline.stepsMs.map((steps) => steps[name] ?? 0)),
+      mean(concurrent.stepsMs.map((steps) => steps[name] ?? 0)),
+    ]),
+    ['(outside the steps)', rest(baseline), rest(concurrent)],
+  ];
+}
+
 // ------------------------------------------------------------------ main
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -170,11 +198,20 @@ try {
   sharedCleanups = cleanupMark();
 
   const rows: string[][] = [['mode', 'run', 'tenants', 'mean', 'p50', 'p95', 'max', 'tenants/s']];
+  const goals: string[] = [];
+  const results: Record<string, unknown> = {};
+  const stepRows: string[][] = [['mode', 'step', 'one at a time: mean', 'all at once: mean', 'ratio']];
   for (const mode of MODES) {
     const { baseline, concurrent } = await benchMode(mode, temporal, servers);
     const base = figures(baseline);
     const load = figures(concurrent);
     const label = mode === 'embedded' ? 'embedded defaults' : 'real servers';
+    results[mode] = {
+      baseline: base,
+      concurrent: load,
+      p95OverBaselineMean: load.p95 / base.mean,
+      steps: stepBreakdown(baseline, concurrent).map(([step, oneMs, allMs]) => ({ step, oneMs, allMs })),
+    };
     const cells = (f: Figures) => [
       seconds(f.mean),
       seconds(f.p50),
@@ -194,12 +231,22 @@ try {
       ratio(load.max, base.max),
       ratio(load.throughput, base.throughput),
     ]);
+    // Issue 12's goal: the p95 of all at once at most 4.5 × the mean of one at a time.
+    goals.push(`${label}: p95 all at once / mean one at a time ${ratio(load.p95, base.mean)} (goal: at most ×4.5)`);
+    for (const [step, one, all] of stepBreakdown(baseline, concurrent))
+      stepRows.push([label, step, seconds(one), seconds(all), ratio(all, one)]);
   }
   console.log(
     `\nprovisionTenant, ${TENANTS} tenants at once vs ${BASELINE} one at a time (after one warm-up each); ` +
       `${machineLine()}\n`,
   );
   console.log(table(rows, 3));
+  console.log(`\n${goals.join('\n')}`);
+  // Where a tenant's time went: each step as the workflow timed it, and the rest (the API's
+  // start, waiting for a worker between steps, the result reaching the client).
+  console.log(`\nWhere the time went, per tenant (steps as the workflow timed them):\n`);
+  console.log(table(stepRows, 2));
+  writeResults('provisioning', { tenants: TENANTS, baseline: BASELINE, modes: MODES }, results);
 } catch (error) {
   console.error(error);
   exitCode = 1;
