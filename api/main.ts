@@ -32,6 +32,7 @@ import { createTemporalTokens } from './ops/temporal-tokens.ts';
 import { TEMPORAL_UI_PATH } from './ops/temporal-ui-proxy.ts';
 import { mountPortal } from './portal.ts';
 import { createJaegerTraceReader } from '../tracing/jaeger-query.ts';
+import { FollowRequestSampling } from '../tracing/request-sampling.ts';
 import { startSecretRetentionSweeper } from './secret-retention.ts';
 import { startUsageRetentionSweeper } from './billing/usage-retention.ts';
 import { startSigningKeys } from './signing-keys.ts';
@@ -60,7 +61,11 @@ const client = new Client({
   namespace: config.temporal.namespace,
   // With tracing on, starts, signals, updates and queries carry the request's trace to the workflow.
   interceptors: {
-    workflow: [countOperationStarts(metrics), ...(tracing ? [new OpenTelemetryWorkflowClientInterceptor()] : [])],
+    // FollowRequestSampling first: an unsampled request's calls carry "not sampled" (tracing/request-sampling.ts).
+    workflow: [
+      countOperationStarts(metrics),
+      ...(tracing ? [new FollowRequestSampling(), new OpenTelemetryWorkflowClientInterceptor()] : []),
+    ],
   },
 });
 metrics.watchPool('api', () => poolStats(dataSource));

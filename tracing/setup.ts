@@ -18,6 +18,7 @@ import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-node';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { TracingConfig } from '../config/tracing.ts';
+import { markUnsampled, PreSampledRequests, requestSampled } from './request-sampling.ts';
 
 /** The name every span of Atrium's own (not an instrumentation's) is made under. */
 export const ATRIUM_TRACER = 'atrium';
@@ -49,7 +50,10 @@ export function startTracing(config: TracingConfig, service: string, warn: (mess
   });
   const provider = new NodeTracerProvider({
     resource,
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.sampleRatio) }),
+    // Incoming requests are sampled in the ignore hook below, before any work is done for them.
+    sampler: new ParentBasedSampler({
+      root: new PreSampledRequests(new TraceIdRatioBasedSampler(config.sampleRatio)),
+    }),
     spanProcessors: [spanProcessor],
   });
   provider.register();
@@ -57,7 +61,14 @@ export function startTracing(config: TracingConfig, service: string, warn: (mess
     tracerProvider: provider,
     instrumentations: [
       new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.test(request.url ?? ''),
+        // A request left out (a probe, a static file, or not sampled) runs with tracing
+        // suppressed: no span for it, none for its queries (tracing/request-sampling.ts).
+        ignoreIncomingRequestHook: (request) => {
+          if (UNTRACED_PATHS.test(request.url ?? '')) return true;
+          if (requestSampled(request, config.sampleRatio)) return false;
+          markUnsampled(request);
+          return true;
+        },
         // An outgoing call is named after its method and host (`PUT 127.0.0.1:8200`): paths
         // carry tenant slugs and ids, which would make every span name unique.
         requestHook: (span, request) => {
