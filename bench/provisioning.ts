@@ -206,11 +206,12 @@ try {
     const base = figures(baseline);
     const load = figures(concurrent);
     const label = mode === 'embedded' ? 'embedded defaults' : 'real servers';
+    const steps = stepBreakdown(baseline, concurrent);
     results[mode] = {
       baseline: base,
       concurrent: load,
       p95OverBaselineMean: load.p95 / base.mean,
-      steps: stepBreakdown(baseline, concurrent).map(([step, oneMs, allMs]) => ({ step, oneMs, allMs })),
+      steps: steps.map(([step, oneMs, allMs]) => ({ step, oneMs, allMs })),
     };
     const cells = (f: Figures) => [
       seconds(f.mean),
@@ -233,8 +234,7 @@ try {
     ]);
     // Issue 12's goal: the p95 of all at once at most 4.5 × the mean of one at a time.
     goals.push(`${label}: p95 all at once / mean one at a time ${ratio(load.p95, base.mean)} (goal: at most ×4.5)`);
-    for (const [step, one, all] of stepBreakdown(baseline, concurrent))
-      stepRows.push([label, step, seconds(one), seconds(all), ratio(all, one)]);
+    for (const [step, one, all] of steps) stepRows.push([label, step, seconds(one), seconds(all), ratio(all, one)]);
   }
   console.log(
     `\nprovisionTenant, ${TENANTS} tenants at once vs ${BASELINE} one at a time (after one warm-up each); ` +

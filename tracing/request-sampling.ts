@@ -27,11 +27,13 @@ export function requestSampled(
   ratio: number,
   random = Math.random,
 ): boolean {
-  if (request.headers.traceparent === undefined) return ratio >= 1 || random() < ratio;
-  const parent = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, request.headers));
-  // A malformed traceparent is no decision: the request starts a trace of its own.
-  if (!parent) return ratio >= 1 || random() < ratio;
-  return (parent.traceFlags & TraceFlags.SAMPLED) !== 0;
+  const parent =
+    request.headers.traceparent === undefined
+      ? undefined
+      : trace.getSpanContext(propagation.extract(ROOT_CONTEXT, request.headers));
+  if (parent) return (parent.traceFlags & TraceFlags.SAMPLED) !== 0;
+  // No traceparent, or a malformed one (no decision): the request starts a trace of its own.
+  return ratio >= 1 || random() < ratio;
 }
 
 /**
