@@ -19,9 +19,12 @@ export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected'] as const;
 export const ApprovalStatus = z.enum(APPROVAL_STATUSES);
 export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
 
+/** What a tenant's slug looks like; no tenant has any other. */
+export const SLUG_PATTERN = /^[a-z][a-z0-9-]{1,38}[a-z0-9]$/;
+
 export const slugField = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/, 'Use 3 to 40 lowercase letters, digits or dashes, starting with a letter.')
+  .regex(SLUG_PATTERN, 'Use 3 to 40 lowercase letters, digits or dashes, starting with a letter.')
   .meta({ description: 'URL-safe tenant name; fixed once created.', example: 'acme' });
 
 export const Tenant = z
