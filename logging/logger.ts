@@ -1,7 +1,9 @@
 // Structured JSON logging (winston). Every line carries the request, tenant, workflow and
 // run ids of the context it was written in, and, with tracing on, the trace and span ids.
 import { isSpanContextValid, trace } from '@opentelemetry/api';
+import type { Writable } from 'node:stream';
 import winston from 'winston';
+import { coalescedStdout } from './coalesced-stdout.ts';
 import { currentLogContext } from './context.ts';
 
 export type Logger = winston.Logger;
@@ -55,6 +57,13 @@ function describeCause(cause: unknown): string | undefined {
   return typeof cause === 'string' ? cause : JSON.stringify(cause);
 }
 
+/** One per process: every logger's lines share its writes (logging/coalesced-stdout.ts). */
+let sharedStdout: Writable | undefined;
+function stdoutLines(): Writable {
+  sharedStdout ??= coalescedStdout();
+  return sharedStdout;
+}
+
 export function createLogger({ level, service }: LoggerOptions): Logger {
   return winston.createLogger({
     level,
@@ -67,6 +76,6 @@ export function createLogger({ level, service }: LoggerOptions): Logger {
       winston.format.errors({ stack: true }),
       winston.format.json(),
     ),
-    transports: [new winston.transports.Console()],
+    transports: [new winston.transports.Stream({ stream: stdoutLines() })],
   });
 }
