@@ -6,7 +6,8 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { EntityManager } from 'typeorm';
 import { TenantPath } from '../../contracts/common.ts';
 import type { Permission, Role } from '../../contracts/members.ts';
-import type { TenantAccessFacts } from '../../db/repositories/tenant-access.ts';
+import type { ApiKeyCredentials } from '../../db/repositories/api-keys.ts';
+import type { AccessCaller, TenantAccessAnswer, TenantAccessFacts } from '../../db/repositories/tenant-access.ts';
 import { findTenantAccess, inTenantAccessTransaction } from '../../db/repositories/tenant-access.ts';
 import { addLogContext } from '../../logging/context.ts';
 import { planIncludes } from '../billing/plan-limits.ts';
@@ -14,8 +15,9 @@ import type { ApiDeps } from '../deps.ts';
 import { ProblemError } from '../http/problem.ts';
 import { parseParams } from '../http/validate.ts';
 import { roleAllows } from './permissions.ts';
+import { recordApiKeyUse } from './api-keys.ts';
 import type { AuthContext } from './require-auth.ts';
-import { authOf } from './require-auth.ts';
+import { acceptDeferredApiKey, authOf, deferredApiKeyOf, settleDeferredApiKey } from './require-auth.ts';
 
 export interface TenantAccess {
   tenantId: string;
@@ -28,12 +30,13 @@ export interface TenantAccess {
 
 export function requireTenantPermission(deps: ApiDeps, permission: Permission): RequestHandler {
   return async (req, res, next) => {
-    const { slug } = parseParams(TenantPath, req);
-    const auth = authOf(res);
-    // One statement reads the tenant, the caller's membership, SSO and suspension (issue 12):
-    // nothing is cached, so a changed role or a suspension counts on the very next request.
-    const facts = await findTenantAccess(deps.dataSource, slug, auth.apiKey ? null : auth.userId);
-    const access = decideTenantAccess(facts, auth, slug, permission);
+    const slug = await slugOf(deps, req, res);
+    // One statement reads the tenant, the caller's membership, SSO and suspension (issue 12),
+    // and a presented API key's credentials: nothing is cached, so a changed role, a revoked key
+    // or a suspension counts on the very next request.
+    const answer = await findTenantAccess(deps.dataSource, slug, callerOf(res));
+    const auth = await settleCaller(deps, res, answer);
+    const access = decideTenantAccess(answer.facts, auth, slug, permission);
     await countRequest(deps, auth, access, res);
     grantAccess(res, access);
     next();
@@ -45,21 +48,24 @@ export type TenantRead<Body> = (req: Request, scope: { access: TenantAccess; db:
 
 /**
  * A read-only tenant route in one transaction: the access check's statement also scopes the
- * transaction to the tenant, so the read costs less than its own SQL in a scoped transaction
- * (BEGIN with the check, read, COMMIT: three messages to PostgreSQL; issue 12). The body goes out after the transaction ends. The transaction stays open
- * while `read` runs: only for handlers that read the database and do nothing slow besides.
+ * transaction to the tenant (and looks a presented API key up), so the read costs less than its
+ * own SQL in a scoped transaction (BEGIN with the check, read, COMMIT: three messages to
+ * PostgreSQL; issue 12). The body goes out after the transaction ends. The transaction stays
+ * open while `read` runs: only for handlers that read the database and do nothing slow besides.
  */
 export function readInTenantScope<Body>(deps: ApiDeps, permission: Permission, read: TenantRead<Body>): RequestHandler {
   return async (req, res) => {
-    const { slug } = parseParams(TenantPath, req);
-    const auth = authOf(res);
+    const slug = await slugOf(deps, req, res);
+    let keyCredentials: ApiKeyCredentials | null = null;
     const outcome = await inTenantAccessTransaction(
       deps.dataSource,
       slug,
-      auth.apiKey ? null : auth.userId,
-      async (facts, db): Promise<{ body: Body } | { problem: ProblemError }> => {
+      callerOf(res),
+      async (answer, db): Promise<{ body: Body } | { problem: ProblemError }> => {
+        keyCredentials = answer.apiKey;
         // A refusal throws here, rolling the transaction back before anything is read.
-        const access = decideTenantAccess(facts, auth, slug, permission);
+        const auth = acceptCaller(res, answer);
+        const access = decideTenantAccess(answer.facts, auth, slug, permission);
         // Counted once access is granted; a lease runs on this transaction's connection.
         await countRequest(deps, auth, access, res, db);
         grantAccess(res, access);
@@ -74,10 +80,49 @@ export function readInTenantScope<Body>(deps: ApiDeps, permission: Permission, r
           throw error;
         }
       },
-    );
+    ).finally(() => recordKeyUse(deps, res, keyCredentials));
     if ('problem' in outcome) throw outcome.problem;
     res.json(outcome.body);
   };
+}
+
+/**
+ * The slug of the route. A malformed one is refused, but an API key presented with it is looked
+ * up first, so that a bad key is a 401 on every route, as a bad access token is.
+ */
+async function slugOf(deps: ApiDeps, req: Request, res: Response): Promise<string> {
+  try {
+    return parseParams(TenantPath, req).slug;
+  } catch (error) {
+    await settleDeferredApiKey(res, deps.dataSource);
+    throw error;
+  }
+}
+
+/** Who the access check asks for: the user, or the API key still to be looked up. */
+function callerOf(res: Response): AccessCaller {
+  const deferred = deferredApiKeyOf(res);
+  if (deferred) return { apiKeyPrefix: deferred.prefix };
+  const auth = authOf(res);
+  return { userId: auth.apiKey ? null : auth.userId };
+}
+
+/** The caller's identity, a deferred API key settled with the credentials the check read (or a 401). */
+function acceptCaller(res: Response, answer: TenantAccessAnswer): AuthContext {
+  return deferredApiKeyOf(res) ? acceptDeferredApiKey(res, answer.apiKey) : authOf(res);
+}
+
+/** acceptCaller, then the key's use recorded (outside any transaction; at most once a minute). */
+async function settleCaller(deps: ApiDeps, res: Response, answer: TenantAccessAnswer): Promise<AuthContext> {
+  const auth = acceptCaller(res, answer);
+  await recordKeyUse(deps, res, answer.apiKey);
+  return auth;
+}
+
+async function recordKeyUse(deps: ApiDeps, res: Response, stored: ApiKeyCredentials | null): Promise<void> {
+  const auth = res.locals.auth as AuthContext | undefined;
+  // Only a key this request was accepted as: an unknown or refused key records nothing.
+  if (stored && auth?.apiKey?.id === stored.id) await recordApiKeyUse(deps.dataSource, stored);
 }
 
 /**

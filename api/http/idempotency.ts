@@ -35,6 +35,9 @@ export async function respondIdempotently(
   }
   const routePath = (req.route as { path?: string } | undefined)?.path ?? req.path;
   // Keys are the caller's own: another caller's key never replays this caller's response.
+  // An API key the tenant check has not looked up yet is nobody so far (api/auth/require-auth.ts).
+  if (!res.locals.auth && res.locals.deferredApiKey)
+    throw new Error('An idempotent handler must follow the tenant check, which settles the API key.');
   const caller = (res.locals.auth as { userId?: string } | undefined)?.userId ?? 'anonymous';
   const scope = `${req.method} ${req.baseUrl}${routePath} ${caller}`;
   const requestHash = createHash('sha256')

@@ -29,7 +29,6 @@ import { parseBody, parseQuery } from '../http/validate.ts';
 import { startedOperation } from '../operations/operation-view.ts';
 import { startTenantProvisioning } from '../tenant-provisioning/starter.ts';
 import type { RouteModule } from './route-module.ts';
-import { routeModule } from './route-module.ts';
 
 type TenantViewRow = Pick<
   TenantRow,
@@ -61,6 +60,26 @@ function decodeCursor(cursor: string): TenantPosition {
       errors: [{ path: 'cursor', message: 'Pass the nextCursor of a previous page unchanged.' }],
     });
   return { createdMicros: match[1] as string, id: match[2] as string };
+}
+
+/**
+ * One tenant, at /tenants/:slug: mounted there (not as /:slug of the list's router) so that the
+ * slug is known when the credential is checked, and an API key is looked up by the access
+ * check's own statement (api/auth/require-auth.ts). Sign-in is required on this route only;
+ * other paths under /tenants/:slug belong to other modules.
+ */
+export function tenantRouter(deps: ApiDeps): Router {
+  const router = Router({ mergeParams: true });
+  // The access check has just read the tenant (in the same statement as the caller's role).
+  router.get(
+    '/',
+    requireAuth(deps.accessTokens, { apiKeys: deps.dataSource }),
+    requireTenantPermission(deps, 'tenant.read'),
+    (_req, res) => {
+      res.json(toView(tenantAccessOf(res).tenant));
+    },
+  );
+  return router;
 }
 
 export function tenantsRouter(deps: ApiDeps): Router {
@@ -95,11 +114,6 @@ export function tenantsRouter(deps: ApiDeps): Router {
       items: shown.map((row) => toView(row.tenant)),
       nextCursor: rows.length > query.limit && last ? encodeCursor(last.position) : null,
     } satisfies TenantPage);
-  });
-
-  // The access check has just read the tenant (in the same statement as the caller's role).
-  router.get('/:slug', requireTenantPermission(deps, 'tenant.read'), (_req, res) => {
-    res.json(toView(tenantAccessOf(res).tenant));
   });
 
   router.post('/', async (req, res) => {
@@ -224,4 +238,10 @@ export const tenantsPaths: ZodOpenApiPathsObject = {
 };
 
 /** Where this module's routes are mounted, and their OpenAPI paths (api/routes/registry.ts). */
-export const tenantsRoutes: RouteModule = routeModule('/tenants', tenantsRouter, tenantsPaths);
+export const tenantsRoutes: RouteModule = {
+  mounts: [
+    { path: '/tenants', router: tenantsRouter },
+    { path: '/tenants/:slug', router: tenantRouter },
+  ],
+  paths: tenantsPaths,
+};

@@ -6,6 +6,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Role } from '../../contracts/members.ts';
 import type { ApprovalStatus, TenantPlan, TenantStatus } from '../../contracts/tenants.ts';
 import { SLUG_PATTERN } from '../../contracts/tenants.ts';
+import type { ApiKeyCredentials } from './api-keys.ts';
 
 export interface TenantAccessFacts {
   tenant: {
@@ -43,49 +44,76 @@ interface Row {
   suspension_reason: string | null;
 }
 
-/** The access facts of `slug` for `userId` (null for an API key: it is nobody's membership). */
-export async function findTenantAccess(
-  db: DataSource,
-  slug: string,
-  userId: string | null,
-): Promise<TenantAccessFacts | null> {
-  const rows = await db.query<Row[]>(`SELECT * FROM atrium_tenant_access($1, $2)`, [slug, userId]);
-  return rows[0] ? toFacts(rows[0]) : null;
+/**
+ * Who asks: a user (null for nobody's membership: an API key already looked up), or an API key
+ * presented on this request and not looked up yet, whose credentials the same statement reads
+ * (the SECURITY DEFINER function atrium_api_key_credentials), so a key costs no trip of its own.
+ */
+export type AccessCaller = { userId: string | null } | { apiKeyPrefix: string };
+
+export interface TenantAccessAnswer {
+  /** Null: no tenant has this slug. */
+  facts: TenantAccessFacts | null;
+  /** The presented key's stored credentials (null: no such key, or the caller is a user). */
+  apiKey: ApiKeyCredentials | null;
+}
+
+interface KeyColumns {
+  key_id: string | null;
+  key_tenant_id: string;
+  key_role: Role;
+  key_secret_hash: Buffer;
+  key_expires_at: Date | null;
+  key_revoked_at: Date | null;
+  key_used_recently: boolean;
+}
+
+/** The key's credentials beside the tenant's facts (a FULL JOIN: either may be missing). */
+const KEY_COLUMNS = `k.id AS key_id, k.tenant_id AS key_tenant_id, k.role AS key_role,
+  k.secret_hash AS key_secret_hash, k.expires_at AS key_expires_at, k.revoked_at AS key_revoked_at,
+  k.used_recently AS key_used_recently`;
+
+/** The access facts of `slug` for the caller, in one statement. */
+export async function findTenantAccess(db: DataSource, slug: string, caller: AccessCaller): Promise<TenantAccessAnswer> {
+  if ('apiKeyPrefix' in caller) {
+    const rows = await db.query<Array<Row & KeyColumns>>(
+      `SELECT a.*, ${KEY_COLUMNS}
+       FROM atrium_api_key_credentials($1) k FULL JOIN atrium_tenant_access($2, NULL) a ON true`,
+      [caller.apiKeyPrefix, slug],
+    );
+    return toAnswer(rows[0]);
+  }
+  const rows = await db.query<Row[]>(`SELECT * FROM atrium_tenant_access($1, $2)`, [slug, caller.userId]);
+  return toAnswer(rows[0]);
 }
 
 /**
  * Runs `fn` in a transaction that the access check scopes to the tenant it finds
  * (`atrium.tenant_id`, local to the transaction), so a read needs no statement of its own to set
- * the scope. `fn` gets the facts (null: no such tenant) and must throw, reading nothing, when they
- * refuse access; a throw rolls the transaction back, a return commits it.
+ * the scope. `fn` gets the answer and must throw, reading nothing, when it refuses access; a
+ * throw rolls the transaction back, a return commits it.
  *
  * `BEGIN` and the check go to PostgreSQL as one simple-protocol message, which cannot carry
- * parameters, so the slug and the user id are written in as literals; one message fewer per read
- * because each socket write costs this API a large share of a request's CPU (issue 12). A slug
- * that no tenant could have (SLUG_PATTERN) is answered as unknown without
- * asking, and only checked ids are written in.
+ * parameters, so the slug, the user id and the key's prefix are written in as escaped literals; one
+ * message fewer per read because each socket write costs this API a large share of a request's
+ * CPU (issue 12). A slug that no tenant could have (SLUG_PATTERN) is answered as unknown without
+ * asking, and a user id must be a UUID.
  */
 export async function inTenantAccessTransaction<T>(
   dataSource: DataSource,
   slug: string,
-  userId: string | null,
-  fn: (facts: TenantAccessFacts | null, db: EntityManager) => Promise<T>,
+  caller: AccessCaller,
+  fn: (answer: TenantAccessAnswer, db: EntityManager) => Promise<T>,
 ): Promise<T> {
   const runner = dataSource.createQueryRunner();
   try {
     const client = (await runner.connect()) as PoolClient;
     try {
-      let row: Row | undefined;
-      if (SLUG_PATTERN.test(slug)) {
-        if (userId !== null && !UUID.test(userId)) throw new Error('A user id to check access for is not a UUID.');
-        const user = userId === null ? 'NULL' : client.escapeLiteral(userId);
-        const results = (await client.query(
-          `BEGIN; SELECT a.*, set_config('atrium.tenant_id', a.id::text, true) AS scoped
-           FROM atrium_tenant_access(${client.escapeLiteral(slug)}::text, ${user}::uuid) a`,
-        )) as unknown as [QueryResult, QueryResult<Row>];
-        row = results[1].rows[0];
-      } else await client.query('BEGIN');
-      const value = await fn(row ? toFacts(row) : null, runner.manager);
+      const results = (await client.query(`BEGIN; ${accessStatement(client, slug, caller)}`)) as unknown as [
+        QueryResult,
+        QueryResult<Row & Partial<KeyColumns>>,
+      ];
+      const value = await fn(toAnswer(results[1].rows[0]), runner.manager);
       await client.query('COMMIT');
       return value;
     } catch (error) {
@@ -98,6 +126,39 @@ export async function inTenantAccessTransaction<T>(
   }
 }
 
+/** The scoping access check with its arguments written in (see inTenantAccessTransaction). */
+function accessStatement(client: PoolClient, slug: string, caller: AccessCaller): string {
+  const scope = `set_config('atrium.tenant_id', a.id::text, true) AS scoped`;
+  // A slug no tenant can have finds nothing; the statement still reads the key, if any.
+  const access = SLUG_PATTERN.test(slug)
+    ? (user: string) => `atrium_tenant_access(${client.escapeLiteral(slug)}::text, ${user}::uuid)`
+    : () => `atrium_tenant_access(NULL::text, NULL::uuid)`;
+  if ('apiKeyPrefix' in caller) {
+    return `SELECT a.*, ${scope}, ${KEY_COLUMNS}
+      FROM atrium_api_key_credentials(${client.escapeLiteral(caller.apiKeyPrefix)}) k FULL JOIN ${access('NULL')} a ON true`;
+  }
+  const { userId } = caller;
+  if (userId !== null && !UUID.test(userId)) throw new Error('A user id to check access for is not a UUID.');
+  return `SELECT a.*, ${scope} FROM ${access(userId === null ? 'NULL' : client.escapeLiteral(userId))} a`;
+}
+
+function toAnswer(row: (Row & Partial<KeyColumns>) | undefined): TenantAccessAnswer {
+  return {
+    facts: row && row.id !== null ? toFacts(row) : null,
+    apiKey:
+      row?.key_id != null
+        ? {
+            id: row.key_id,
+            tenant_id: row.key_tenant_id!,
+            role: row.key_role!,
+            secret_hash: row.key_secret_hash!,
+            expires_at: row.key_expires_at ?? null,
+            revoked_at: row.key_revoked_at ?? null,
+            used_recently: row.key_used_recently!,
+          }
+        : null,
+  };
+}
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function toFacts(row: Row): TenantAccessFacts {

@@ -189,6 +189,33 @@ describe('API keys', () => {
     assert.match(wrong.body.detail, /no such API key/);
   });
 
+  // On a tenant's route the key is looked up by the tenant check's own statement
+  // (api/auth/require-auth.ts): a bad key must still be a 401 before anything else is decided.
+  it('refuses a bad key with 401 on every kind of route, whatever the path names', async () => {
+    const revoked = await create(people.owner!, { name: 'revoked everywhere', role: 'owner' });
+    assert.equal((await as(people.owner!, 'DELETE', `${keysPath()}/${revoked.body.apiKey.id}`)).status, 204);
+    const unknown = `atr_${'0'.repeat(12)}_${'A'.repeat(43)}`;
+    for (const key of [revoked.body.key as string, unknown]) {
+      for (const [method, path, body] of [
+        ['GET', `/api/v1/tenants/${slug}/members`], // a read in the tenant's scope
+        ['GET', `/api/v1/tenants/${slug}/members/me`], // a permission check
+        ['GET', `/api/v1/tenants/${slug}`],
+        ['POST', keysPath(), { name: 'never', role: 'viewer' }], // a change
+        ['GET', `/api/v1/tenants/${otherSlug}/members`], // another tenant
+        ['GET', `/api/v1/tenants/no-such-tenant-here/members`], // no tenant
+        ['GET', `/api/v1/tenants/Not_A_Slug/members`], // a slug no tenant can have
+        ['GET', `/api/v1/tenants/${'x'.repeat(41)}/members`], // a slug the route refuses
+        ['GET', `/api/v1/tenants/${'x'.repeat(41)}`],
+        ['GET', '/api/v1/tenants'], // not a tenant's route
+      ] as const) {
+        const response = await as(key, method, path, body);
+        assert.equal(response.status, 401, `${method} ${path}`);
+        assert.match(response.body.detail, key === unknown ? /no such API key/ : /was revoked/, path);
+      }
+    }
+    assert.equal((await platform.database.query(`SELECT 1 FROM api_keys WHERE name = 'never'`)).length, 0);
+  });
+
   it('validates input: names the field, never writes half a key', async () => {
     const before = (await platform.database.query(`SELECT count(*)::int AS n FROM api_keys`))[0];
     for (const [json, path, status] of [
