@@ -74,7 +74,11 @@ const KEY_COLUMNS = `k.id AS key_id, k.tenant_id AS key_tenant_id, k.role AS key
   k.used_recently AS key_used_recently`;
 
 /** The access facts of `slug` for the caller, in one statement. */
-export async function findTenantAccess(db: DataSource, slug: string, caller: AccessCaller): Promise<TenantAccessAnswer> {
+export async function findTenantAccess(
+  db: DataSource,
+  slug: string,
+  caller: AccessCaller,
+): Promise<TenantAccessAnswer> {
   if ('apiKeyPrefix' in caller) {
     const rows = await db.query<Array<Row & KeyColumns>>(
       `SELECT a.*, ${KEY_COLUMNS}
