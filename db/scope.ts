@@ -22,3 +22,16 @@ export function withPlatformScope<T>(dataSource: DataSource, fn: (manager: Entit
     return fn(manager);
   });
 }
+
+/**
+ * A transaction over a few named tenants' rows (a batch of a platform-wide operation): the
+ * tenant's own scope when there is one, else platform scope, in which every statement must name
+ * the tenants itself (`tenant_id = ANY(…)`).
+ */
+export function withTenantsScope<T>(
+  dataSource: DataSource,
+  tenantIds: readonly string[],
+  fn: (manager: EntityManager) => Promise<T>,
+): Promise<T> {
+  return tenantIds.length === 1 ? withTenantScope(dataSource, tenantIds[0]!, fn) : withPlatformScope(dataSource, fn);
+}

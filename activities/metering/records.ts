@@ -1,98 +1,217 @@
 // The signed reconciliation records (docs/decisions/0027): per tenant and period (a UTC day),
 // built from metering_windows and metering_reports, signed as a compact JWS by the license
 // signing key (its public key recorded in license_signing_keys, served at
-// /api/v1/license/jwks), and stored in metering_reconciliations.
-import type { EntityManager } from 'typeorm';
+// /api/v1/license/jwks), and stored in metering_reconciliations. A batch of tenants is signed
+// in one transaction of a few statements (docs/decisions/0040).
 import type { ReconciliationRecord } from '../../contracts/metering.ts';
 import type { MeteringTenant } from '../../workflows/metering/contract.ts';
 import { RECONCILIATION_JWS_TYPE } from '../../workflows/metering/contract.ts';
 import type { MeterName } from '../../workflows/shared/meters.ts';
 import { METERS } from '../../workflows/shared/meters.ts';
 import type { ActivityDeps } from '../shared/deps.ts';
-import { lockedTenantStep } from '../shared/kernel.ts';
+import { tenantsStep } from '../shared/kernel.ts';
 import { formatMicros, micros } from './decimal.ts';
 import { meteringRunTag } from './run-tag.ts';
+import { inTenantOrder, withoutTenant } from './windows.ts';
 
 type RecordBody = Omit<ReconciliationRecord, 'revision' | 'signedAt'>;
+type RecordWindow = ReconciliationRecord['meters'][number]['windows'][number];
+type RecordEvent = RecordWindow['events'][number];
+
+interface WindowRow {
+  tenant_id: string;
+  period: string;
+  meter: string;
+  start: Date;
+  usage_total: string;
+  usage_events: number;
+  expected: string;
+  stripe_count: string | null;
+  status: RecordWindow['status'];
+  flag: RecordWindow['flag'];
+  unbilled: string;
+}
+
+interface EventRow {
+  tenant_id: string;
+  period: string;
+  meter: string;
+  start: Date;
+  identifier: string;
+  kind: RecordEvent['kind'];
+  value: string;
+  status: RecordEvent['status'];
+  cancels: string | null;
+  cancelled: boolean;
+}
+
+/** A tenant's period whose record is (re)built. */
+interface Period {
+  tenant_id: string;
+  period: string;
+}
 
 export function createRecordActivities(deps: Pick<ActivityDeps, 'dataSource' | 'license'>) {
-  return {
-    /**
-     * Signs a record for every period of the tenant whose windows changed since its record
-     * was signed, when the content differs from the stored record (a new revision each time).
-     * Retry-safe: one transaction under the tenant lock; a retry finds the records written and
-     * their content unchanged, and the result counts the records this run wrote.
-     */
-    async signReconciliationRecords(input: MeteringTenant & { signedAt: string }): Promise<{ signed: number }> {
-      const runId = meteringRunTag();
-      return lockedTenantStep(deps, input, async ({ db, audit }) => {
-        // The license keyring's current key, once for the whole run (docs/decisions/0038).
+  /**
+   * Signs a record for every period of the tenants whose windows changed since its record was
+   * signed, when the content differs from the stored record (a new revision each time).
+   * Retry-safe: one transaction under the tenants' locks; a retry finds the records written and
+   * their content unchanged, and the result counts the records this run wrote.
+   */
+  async function signRecords(
+    tenants: readonly MeteringTenant[],
+    signedAt: string,
+  ): Promise<Array<{ signed: number; tenantId: string }>> {
+    const runId = meteringRunTag();
+    const tenantIds = tenants.map((tenant) => tenant.tenantId);
+    const slugs = new Map(tenants.map((tenant) => [tenant.tenantId, tenant.slug]));
+    return tenantsStep(deps, { tenantIds }, (step) =>
+      step.locked(async ({ db, audit }) => {
+        // The license keyring's current key, once for the whole batch (docs/decisions/0038).
         const license = await deps.license.current();
         await db.query(
           `INSERT INTO license_signing_keys (key_id, public_jwk) VALUES ($1, $2) ON CONFLICT (key_id) DO NOTHING`,
           [license.keyId, JSON.stringify(license.publicJwk)],
         );
-        const periods = await db.query<Array<{ period: string }>>(
-          `SELECT to_char(w.window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS period
+        const periods = await db.query<Period[]>(
+          `SELECT w.tenant_id, to_char(w.window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS period
            FROM metering_windows w
            LEFT JOIN metering_reconciliations r
              ON r.tenant_id = w.tenant_id AND r.period = (w.window_start AT TIME ZONE 'UTC')::date
-           WHERE w.tenant_id = $1
-           GROUP BY 1, r.updated_at
+           WHERE w.tenant_id = ANY($1::uuid[])
+           GROUP BY 1, 2, r.updated_at
            HAVING r.updated_at IS NULL OR max(w.updated_at) > r.updated_at
-           ORDER BY 1`,
-          [input.tenantId],
+           ORDER BY 1, 2`,
+          [tenantIds],
         );
-        for (const { period } of periods) {
-          const body = await buildRecord(db, input, period);
-          const [stored] = await db.query<Array<{ revision: number; record: ReconciliationRecord }>>(
-            `SELECT revision, record FROM metering_reconciliations WHERE tenant_id = $1 AND period = $2`,
-            [input.tenantId, period],
+        if (periods.length > 0) {
+          // Everything the periods' records say, in three statements for the whole batch.
+          const wanted = [periods.map((p) => p.tenant_id), periods.map((p) => p.period)];
+          const inPeriods = `unnest($1::uuid[], $2::date[]) AS p (tenant_id, period)`;
+          const inPeriod = `x.tenant_id = p.tenant_id
+               AND x.window_start >= (p.period)::timestamp AT TIME ZONE 'UTC'
+               AND x.window_start < (p.period + 1)::timestamp AT TIME ZONE 'UTC'`;
+          const windows = await db.query<WindowRow[]>(
+            `SELECT x.tenant_id, to_char(p.period, 'YYYY-MM-DD') AS period, x.meter, x.window_start AS start,
+                    trim_scale(x.usage_total)::text AS usage_total, x.usage_events,
+                    trim_scale(x.expected)::text AS expected, trim_scale(x.stripe_count)::text AS stripe_count,
+                    x.status, x.flag, trim_scale(x.unbilled)::text AS unbilled
+             FROM ${inPeriods} JOIN metering_windows x ON ${inPeriod}
+             ORDER BY x.tenant_id, p.period, x.meter, x.window_start`,
+            wanted,
           );
-          if (stored && sameContent(stored.record, body)) {
-            await db.query(
-              `UPDATE metering_reconciliations SET updated_at = now() WHERE tenant_id = $1 AND period = $2`,
-              [input.tenantId, period],
-            );
-            continue;
+          const events = await db.query<EventRow[]>(
+            `SELECT x.tenant_id, to_char(p.period, 'YYYY-MM-DD') AS period, x.meter, x.window_start AS start,
+                    x.identifier, x.kind, trim_scale(x.value)::text AS value, x.status, x.cancels,
+                    x.cancelled_at IS NOT NULL AS cancelled
+             FROM ${inPeriods} JOIN metering_reports x ON ${inPeriod}
+             ORDER BY x.tenant_id, p.period, x.meter, x.window_start, x.revision`,
+            wanted,
+          );
+          const stored = await db.query<Array<Period & { revision: number; record: ReconciliationRecord }>>(
+            `SELECT r.tenant_id, to_char(r.period, 'YYYY-MM-DD') AS period, r.revision, r.record
+             FROM ${inPeriods} JOIN metering_reconciliations r ON r.tenant_id = p.tenant_id AND r.period = p.period`,
+            wanted,
+          );
+          const periodKey = (row: Period) => `${row.tenant_id}|${row.period}`;
+          const windowsOf = groupBy(windows, periodKey);
+          const eventsOf = groupBy(events, periodKey);
+          const storedOf = new Map(stored.map((row) => [periodKey(row), row]));
+          const unchanged: Period[] = [];
+          const signed: Array<Period & { record: ReconciliationRecord; jws: string }> = [];
+          for (const period of periods) {
+            const key = periodKey(period);
+            const tenant = { tenantId: period.tenant_id, slug: slugs.get(period.tenant_id)! };
+            const body = buildRecord(tenant, period.period, windowsOf.get(key) ?? [], eventsOf.get(key) ?? []);
+            const before = storedOf.get(key);
+            if (before && sameContent(before.record, body)) {
+              unchanged.push(period);
+              continue;
+            }
+            const record: ReconciliationRecord = { ...body, revision: (before?.revision ?? 0) + 1, signedAt };
+            signed.push({ ...period, record, jws: await license.signDocument(record, RECONCILIATION_JWS_TYPE) });
           }
-          const record: ReconciliationRecord = {
-            ...body,
-            revision: (stored?.revision ?? 0) + 1,
-            signedAt: input.signedAt,
-          };
-          const jws = await license.signDocument(record, RECONCILIATION_JWS_TYPE);
-          await db.query(
-            `INSERT INTO metering_reconciliations (tenant_id, period, revision, record, jws, key_id, signed_at, run_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-             ON CONFLICT (tenant_id, period) DO UPDATE
-               SET revision = EXCLUDED.revision, record = EXCLUDED.record, jws = EXCLUDED.jws, key_id = EXCLUDED.key_id,
-                   signed_at = EXCLUDED.signed_at, run_id = EXCLUDED.run_id, updated_at = now()`,
-            [
-              input.tenantId,
-              period,
-              record.revision,
-              JSON.stringify(record),
-              jws,
-              license.keyId,
-              input.signedAt,
-              runId,
-            ],
-          );
-          await audit('metering.reconciliation_signed', 'metering_reconciliation', period, {
-            revision: record.revision,
-            corrections: record.meters.reduce((sum, meter) => sum + meter.corrections, 0),
-            flagged: record.meters.reduce((sum, meter) => sum + meter.flagged, 0),
-          });
+          if (unchanged.length > 0)
+            await db.query(
+              `UPDATE metering_reconciliations r SET updated_at = now()
+               FROM unnest($1::uuid[], $2::date[]) AS p (tenant_id, period)
+               WHERE r.tenant_id = p.tenant_id AND r.period = p.period`,
+              [unchanged.map((p) => p.tenant_id), unchanged.map((p) => p.period)],
+            );
+          if (signed.length > 0) {
+            await db.query(
+              `INSERT INTO metering_reconciliations (tenant_id, period, revision, record, jws, key_id, signed_at, run_id)
+               SELECT tenant_id, period, revision, record, jws, $6, $7, $8
+               FROM unnest($1::uuid[], $2::date[], $3::int[], $4::jsonb[], $5::text[])
+                 AS s (tenant_id, period, revision, record, jws)
+               ON CONFLICT (tenant_id, period) DO UPDATE
+                 SET revision = EXCLUDED.revision, record = EXCLUDED.record, jws = EXCLUDED.jws,
+                     key_id = EXCLUDED.key_id, signed_at = EXCLUDED.signed_at, run_id = EXCLUDED.run_id,
+                     updated_at = now()`,
+              [
+                signed.map((s) => s.tenant_id),
+                signed.map((s) => s.period),
+                signed.map((s) => s.record.revision),
+                signed.map((s) => JSON.stringify(s.record)),
+                signed.map((s) => s.jws),
+                license.keyId,
+                signedAt,
+                runId,
+              ],
+            );
+            await audit(
+              signed.map(({ tenant_id, period, record }) => ({
+                tenantId: tenant_id,
+                action: 'metering.reconciliation_signed',
+                targetType: 'metering_reconciliation',
+                targetId: period,
+                after: {
+                  revision: record.revision,
+                  corrections: record.meters.reduce((sum, meter) => sum + meter.corrections, 0),
+                  flagged: record.meters.reduce((sum, meter) => sum + meter.flagged, 0),
+                },
+              })),
+            );
+          }
         }
-        const [count] = await db.query<Array<{ signed: number }>>(
-          `SELECT count(*)::int AS signed FROM metering_reconciliations WHERE tenant_id = $1 AND run_id = $2`,
-          [input.tenantId, runId],
+        const counts = await db.query<Array<{ signed: number; tenantId: string }>>(
+          `SELECT t.id AS "tenantId", count(r.period)::int AS signed
+           FROM unnest($1::uuid[]) AS t (id)
+           LEFT JOIN metering_reconciliations r ON r.tenant_id = t.id AND r.run_id = $2
+           GROUP BY t.id`,
+          [tenantIds, runId],
         );
-        return { signed: count!.signed };
-      });
+        return inTenantOrder(tenantIds, counts, (tenantId) => ({ tenantId, signed: 0 }));
+      }),
+    );
+  }
+
+  return {
+    /** signRecords for one tenant (offboarding's final reconciliation; runs from before the batches). */
+    async signReconciliationRecords(input: MeteringTenant & { signedAt: string }): Promise<{ signed: number }> {
+      const { tenantId, slug, signedAt } = input;
+      return withoutTenant((await signRecords([{ tenantId, slug }], signedAt))[0]!);
+    },
+
+    /** signRecords for a batch of tenants (results in its order). */
+    async signTenantBatch(input: {
+      tenants: MeteringTenant[];
+      signedAt: string;
+    }): Promise<Array<{ signed: number; tenantId: string }>> {
+      return signRecords(input.tenants, input.signedAt);
     },
   };
+}
+
+function groupBy<T>(rows: readonly T[], keyOf: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return groups;
 }
 
 function sameContent(stored: ReconciliationRecord, body: RecordBody): boolean {
@@ -102,49 +221,8 @@ function sameContent(stored: ReconciliationRecord, body: RecordBody): boolean {
   return canonical(rest) === canonical(body);
 }
 
-async function buildRecord(db: EntityManager, tenant: MeteringTenant, period: string): Promise<RecordBody> {
-  const windows = await db.query<
-    Array<{
-      meter: string;
-      start: Date;
-      usage_total: string;
-      usage_events: number;
-      expected: string;
-      stripe_count: string | null;
-      status: 'open' | 'reported' | 'matched' | 'flagged';
-      flag: ReconciliationRecord['meters'][number]['windows'][number]['flag'];
-      unbilled: string;
-    }>
-  >(
-    `SELECT meter, window_start AS start, trim_scale(usage_total)::text AS usage_total, usage_events,
-            trim_scale(expected)::text AS expected, trim_scale(stripe_count)::text AS stripe_count,
-            status, flag, trim_scale(unbilled)::text AS unbilled
-     FROM metering_windows
-     WHERE tenant_id = $1 AND window_start >= ($2::date)::timestamp AT TIME ZONE 'UTC'
-       AND window_start < ($2::date + 1)::timestamp AT TIME ZONE 'UTC'
-     ORDER BY meter, window_start`,
-    [tenant.tenantId, period],
-  );
-  const events = await db.query<
-    Array<{
-      meter: string;
-      start: Date;
-      identifier: string;
-      kind: ReconciliationRecord['meters'][number]['windows'][number]['events'][number]['kind'];
-      value: string;
-      status: ReconciliationRecord['meters'][number]['windows'][number]['events'][number]['status'];
-      cancels: string | null;
-      cancelled: boolean;
-    }>
-  >(
-    `SELECT meter, window_start AS start, identifier, kind, trim_scale(value)::text AS value, status, cancels,
-            cancelled_at IS NOT NULL AS cancelled
-     FROM metering_reports
-     WHERE tenant_id = $1 AND window_start >= ($2::date)::timestamp AT TIME ZONE 'UTC'
-       AND window_start < ($2::date + 1)::timestamp AT TIME ZONE 'UTC'
-     ORDER BY meter, window_start, revision`,
-    [tenant.tenantId, period],
-  );
+/** The record of one tenant's period, from its windows and their events (each in order). */
+function buildRecord(tenant: MeteringTenant, period: string, windows: WindowRow[], events: EventRow[]): RecordBody {
   const meters = [...new Set(windows.map((w) => w.meter))];
   return {
     type: 'atrium.metering.reconciliation',

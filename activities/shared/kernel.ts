@@ -3,6 +3,7 @@
 //   tenantStep(deps, input, (step) => …)         the tenant's activities
 //   lockedTenantStep(deps, input, (tx) => …)     the same, all of the work in one locked transaction
 //   platformStep(deps, input, (step) => …)       activities that belong to no tenant
+//   tenantsStep(deps, input, (step) => …)        a batch of tenants at once (a platform-wide operation's)
 //
 // Around the work it: puts the tenant in the log context (the workflow and run ids are put
 // there for every activity by worker/activity-log-context.ts); heartbeats, so a dead worker
@@ -15,15 +16,15 @@
 // activity reads top to bottom.
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AuditActor } from '../../db/repositories/audit-log.ts';
-import { appendAuditEntry } from '../../db/repositories/audit-log.ts';
+import { appendAuditEntries, appendAuditEntry } from '../../db/repositories/audit-log.ts';
 import type { EmittedEvent } from '../../db/repositories/event-outbox.ts';
 import { emitEvent } from '../../db/repositories/event-outbox.ts';
 import type { EventPayload, EventType } from '../../contracts/events.ts';
-import { withPlatformScope } from '../../db/scope.ts';
+import { withPlatformScope, withTenantsScope } from '../../db/scope.ts';
 import { addLogContext } from '../../logging/context.ts';
 import { translatingFailures } from './failures.ts';
 import { heartbeatWhile } from './heartbeat.ts';
-import { withTenantLock } from './tenant-lock.ts';
+import { withTenantLock, withTenantsLock } from './tenant-lock.ts';
 
 /** Who made a change when the input names nobody: histories recorded before actors were passed in. */
 export const SYSTEM_ACTOR: AuditActor = { type: 'system', id: null, requestId: null, ip: null };
@@ -84,6 +85,67 @@ export interface PlatformStep {
   actor: AuditActor;
   /** Runs `work` in a transaction in platform scope (across tenants); its audit entries join the platform chain. */
   transaction: <T>(work: (tx: StepTransaction) => Promise<T>) => Promise<T>;
+}
+
+/** An audit entry of a batch: its tenant's chain, by the step's actor. */
+export interface TenantAuditEntry {
+  tenantId: string;
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  after?: AuditData;
+}
+
+/** A transaction over a batch of tenants. */
+export interface TenantsStepTransaction {
+  db: EntityManager;
+  /** Audits changes made in this transaction, in one statement. */
+  audit: (entries: readonly TenantAuditEntry[]) => Promise<void>;
+}
+
+export interface TenantsStep {
+  tenantIds: readonly string[];
+  actor: AuditActor;
+  /**
+   * A transaction over the tenants' rows (their own scope for one tenant, else platform scope, in
+   * which every statement names the tenants) holding every one's advisory lock, as `locked` of a
+   * tenant step does for one.
+   */
+  locked: <T>(work: (tx: TenantsStepTransaction) => Promise<T>) => Promise<T>;
+  /** The same transaction without the locks, for reads and for writes that need none. */
+  scoped: <T>(work: (db: EntityManager) => Promise<T>) => Promise<T>;
+}
+
+/**
+ * Runs an activity's work over a batch of tenants: a few statements for all of them instead of
+ * the same statements once per tenant (reconcileMetering; docs/decisions/0040). One tenant's
+ * batch runs in that tenant's scope and log context, as a tenant step.
+ */
+export function tenantsStep<T>(
+  deps: KernelDeps,
+  input: { tenantIds: readonly string[]; actor?: AuditActor | undefined },
+  work: (step: TenantsStep) => Promise<T>,
+): Promise<T> {
+  const { tenantIds } = input;
+  const actor = input.actor ?? SYSTEM_ACTOR;
+  if (tenantIds.length === 1) addLogContext({ tenantId: tenantIds[0]! });
+  const step: TenantsStep = {
+    tenantIds,
+    actor,
+    locked: (fn) =>
+      withTenantsLock(deps.dataSource, tenantIds, (db) =>
+        fn({
+          db,
+          audit: (entries) =>
+            appendAuditEntries(
+              db,
+              entries.map((entry) => ({ ...entry, actor })),
+            ),
+        }),
+      ),
+    scoped: (fn) => withTenantsScope(deps.dataSource, tenantIds, fn),
+  };
+  return around(() => work(step));
 }
 
 /** Runs a tenant activity's work with log context, heartbeats and failure translation. */

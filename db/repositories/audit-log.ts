@@ -43,6 +43,35 @@ export async function appendAuditEntry(db: EntityManager, entry: AuditEntry): Pr
   );
 }
 
+/**
+ * Writes several entries in one statement, in the caller's transaction. The chain trigger runs
+ * per row and sees the rows this statement inserted before it (a row-level BEFORE trigger sees
+ * the earlier rows of its own command), so the entries chain in the order given.
+ */
+export async function appendAuditEntries(db: EntityManager, entries: readonly AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await db.query(
+    `INSERT INTO audit_log (tenant_id, actor_type, actor_id, action, target_type, target_id, request_id, ip, before, after)
+     SELECT tenant_id, actor_type, actor_id, action, target_type, target_id, request_id, ip::inet, before, after
+     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                 $9::jsonb[], $10::jsonb[]) WITH ORDINALITY
+       AS entry (tenant_id, actor_type, actor_id, action, target_type, target_id, request_id, ip, before, after, n)
+     ORDER BY n`,
+    [
+      entries.map((entry) => entry.tenantId),
+      entries.map((entry) => entry.actor.type),
+      entries.map((entry) => entry.actor.id),
+      entries.map((entry) => entry.action),
+      entries.map((entry) => entry.targetType),
+      entries.map((entry) => entry.targetId),
+      entries.map((entry) => entry.actor.requestId),
+      entries.map((entry) => entry.actor.ip),
+      entries.map((entry) => (entry.before ? JSON.stringify(entry.before) : null)),
+      entries.map((entry) => (entry.after ? JSON.stringify(entry.after) : null)),
+    ],
+  );
+}
+
 export interface AuditChainProblem {
   id: string;
   tenantId: string | null;

@@ -129,6 +129,85 @@ describe('metering activities', () => {
     assert.ok(recent, 'the correction is in a record');
     await h.assertBystanderUntouched();
   });
+  it('a batch of tenants in one call: each tenant reported, read back and signed as alone, every audit chain intact', async () => {
+    const [u, v] = [h.newTenant(), h.newTenant()];
+    await h.provision(u!);
+    await h.provision(v!);
+    const hour = openHour - 4 * HOUR;
+    for (const [tenant, quantity] of [
+      [u!, 2],
+      [v!, 7],
+    ] as const)
+      await h.database.query(
+        `INSERT INTO usage_events (tenant_id, event_id, meter, quantity, occurred_at)
+         VALUES ($1, 'b1', 'compute.seconds', $2, $3), ($1, 'b2', 'messages.sent', 1, $3),
+                ($1, 'b-old', 'compute.seconds', 1, $4)`,
+        [tenant.tenantId, quantity, new Date(hour + 1_000), new Date(openHour - 40 * DAY)],
+      );
+    const tenants = [h.ref(u!), h.ref(v!)].map(({ tenantId, slug }) => ({ tenantId, slug }));
+    const execution = { workflowId: 'activity-test-batch', runId: 'run-1' };
+    const report = await h.twice(
+      a,
+      'reportTenantBatch',
+      { tenants, ...window },
+      { tenant: u!, workflowExecution: execution },
+    );
+    assert.deepEqual(report.result, [
+      { tenantId: u!.tenantId, reported: 2, flagged: 1 },
+      { tenantId: v!.tenantId, reported: 2, flagged: 1 },
+    ]);
+    // One statement audited both tenants' flags, each in its own chain (twice() verifies the chains).
+    assert.deepEqual(report.audit, ['metering.window_flagged']);
+    const sent = await h.database.query<{ tenant_id: string; value: string }>(
+      `SELECT tenant_id, trim_scale(value)::text AS value FROM local_billing_meter_events
+       WHERE tenant_id = ANY($1::uuid[]) AND occurred_at = $2 ORDER BY value`,
+      [[u!.tenantId, v!.tenantId], new Date(hour)],
+    );
+    assert.deepEqual(
+      sent.filter((row) => row.value !== '1'),
+      [
+        { tenant_id: u!.tenantId, value: '2' },
+        { tenant_id: v!.tenantId, value: '7' },
+      ],
+    );
+    const check = await h.twice(
+      a,
+      'checkTenantBatch',
+      { tenants, ...window, settledBefore: new Date(Date.now() + HOUR).toISOString(), round: 1 },
+      { tenant: v!, workflowExecution: execution },
+    );
+    for (const [index, tenant] of [u!, v!].entries())
+      assert.deepEqual(check.result[index], {
+        tenantId: tenant.tenantId,
+        checked: 2,
+        matched: 2,
+        corrections: 0,
+        flagged: 1,
+        pending: 0,
+      });
+    const sign = await h.twice(
+      a,
+      'signTenantBatch',
+      { tenants, signedAt: new Date().toISOString() },
+      { tenant: u!, workflowExecution: execution },
+    );
+    const keys = createLocalJWKSet({ keys: [h.deps.license.publicJwk] });
+    for (const [index, tenant] of [u!, v!].entries()) {
+      const rows = await h.database.query<{ jws: string; record: ReconciliationRecord }>(
+        `SELECT jws, record FROM metering_reconciliations WHERE tenant_id = $1 ORDER BY period`,
+        [tenant.tenantId],
+      );
+      assert.deepEqual(sign.result[index], { tenantId: tenant.tenantId, signed: rows.length });
+      assert.equal(rows.length, 2, 'the day 40 days ago and the recent one');
+      for (const row of rows) {
+        const verified = await compactVerify(row.jws, keys);
+        const record = JSON.parse(new TextDecoder().decode(verified.payload)) as ReconciliationRecord;
+        assert.deepEqual(record, row.record);
+        assert.equal(record.tenant.id, tenant.tenantId, 'each record is its own tenant’s');
+      }
+    }
+  });
+
   it('a report left pending past the resend horizon is not sent again: the read-back settles it', async () => {
     const execution = { workflowId: 'activity-test-horizon', runId: 'run-1' };
     const hour = openHour - 5 * HOUR;
