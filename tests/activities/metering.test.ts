@@ -131,12 +131,12 @@ describe('metering activities', () => {
   });
   it('a batch of tenants in one call: each tenant reported, read back and signed as alone, every audit chain intact', async () => {
     const [u, v] = [h.newTenant(), h.newTenant()];
-    await h.provision(u!);
-    await h.provision(v!);
+    await h.provision(u);
+    await h.provision(v);
     const hour = openHour - 4 * HOUR;
     for (const [tenant, quantity] of [
-      [u!, 2],
-      [v!, 7],
+      [u, 2],
+      [v, 7],
     ] as const)
       await h.database.query(
         `INSERT INTO usage_events (tenant_id, event_id, meter, quantity, occurred_at)
@@ -144,39 +144,39 @@ describe('metering activities', () => {
                 ($1, 'b-old', 'compute.seconds', 1, $4)`,
         [tenant.tenantId, quantity, new Date(hour + 1_000), new Date(openHour - 40 * DAY)],
       );
-    const tenants = [h.ref(u!), h.ref(v!)].map(({ tenantId, slug }) => ({ tenantId, slug }));
+    const tenants = [h.ref(u), h.ref(v)].map(({ tenantId, slug }) => ({ tenantId, slug }));
     const execution = { workflowId: 'activity-test-batch', runId: 'run-1' };
     const report = await h.twice(
       a,
       'reportTenantBatch',
       { tenants, ...window },
-      { tenant: u!, workflowExecution: execution },
+      { tenant: u, workflowExecution: execution },
     );
     assert.deepEqual(report.result, [
-      { tenantId: u!.tenantId, reported: 2, flagged: 1 },
-      { tenantId: v!.tenantId, reported: 2, flagged: 1 },
+      { tenantId: u.tenantId, reported: 2, flagged: 1 },
+      { tenantId: v.tenantId, reported: 2, flagged: 1 },
     ]);
     // One statement audited both tenants' flags, each in its own chain (twice() verifies the chains).
     assert.deepEqual(report.audit, ['metering.window_flagged']);
     const sent = await h.database.query<{ tenant_id: string; value: string }>(
       `SELECT tenant_id, trim_scale(value)::text AS value FROM local_billing_meter_events
        WHERE tenant_id = ANY($1::uuid[]) AND occurred_at = $2 ORDER BY value`,
-      [[u!.tenantId, v!.tenantId], new Date(hour)],
+      [[u.tenantId, v.tenantId], new Date(hour)],
     );
     assert.deepEqual(
       sent.filter((row) => row.value !== '1'),
       [
-        { tenant_id: u!.tenantId, value: '2' },
-        { tenant_id: v!.tenantId, value: '7' },
+        { tenant_id: u.tenantId, value: '2' },
+        { tenant_id: v.tenantId, value: '7' },
       ],
     );
     const check = await h.twice(
       a,
       'checkTenantBatch',
       { tenants, ...window, settledBefore: new Date(Date.now() + HOUR).toISOString(), round: 1 },
-      { tenant: v!, workflowExecution: execution },
+      { tenant: v, workflowExecution: execution },
     );
-    for (const [index, tenant] of [u!, v!].entries())
+    for (const [index, tenant] of [u, v].entries())
       assert.deepEqual(check.result[index], {
         tenantId: tenant.tenantId,
         checked: 2,
@@ -189,10 +189,10 @@ describe('metering activities', () => {
       a,
       'signTenantBatch',
       { tenants, signedAt: new Date().toISOString() },
-      { tenant: u!, workflowExecution: execution },
+      { tenant: u, workflowExecution: execution },
     );
     const keys = createLocalJWKSet({ keys: [h.deps.license.publicJwk] });
-    for (const [index, tenant] of [u!, v!].entries()) {
+    for (const [index, tenant] of [u, v].entries()) {
       const rows = await h.database.query<{ jws: string; record: ReconciliationRecord }>(
         `SELECT jws, record FROM metering_reconciliations WHERE tenant_id = $1 ORDER BY period`,
         [tenant.tenantId],
