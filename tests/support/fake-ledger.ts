@@ -13,7 +13,7 @@
 //   summed per hour (value_grouping_window=hour), in Stripe's list shape.
 //
 // The worker under test points STRIPE_API_HOST/PORT here (see `workerEnv`).
-import { createServer } from 'node:http';
+import { Agent, createServer, request as httpRequest } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { stripeServer } from './servers.ts';
@@ -77,7 +77,6 @@ const HOUR_MS = 3_600_000;
 
 export async function startFakeLedger(options: { meters: Record<string, string> }): Promise<FakeLedger> {
   const stripe = stripeServer();
-  const upstream = `http://${stripe.host}:${stripe.port}`;
   /** Meter id → event name. */
   const eventOfMeter = options.meters;
   const requests: LedgerRequest[] = [];
@@ -86,20 +85,41 @@ export async function startFakeLedger(options: { meters: Record<string, string> 
   const dropped = new Set<string>();
   const duplicated = new Set<string>();
 
-  async function forward(req: IncomingMessage, body: Buffer): Promise<{ status: number; body: string; type: string }> {
+  // node:http with kept-alive connections rather than fetch: the ledger forwards every call of a
+  // reconciliation run, and fetch's per-request machinery made it the benchmark's bottleneck.
+  const upstreamAgent = new Agent({ keepAlive: true });
+  function forward(req: IncomingMessage, body: Buffer): Promise<{ status: number; body: string; type: string }> {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers))
       if (typeof value === 'string' && !['host', 'content-length', 'connection'].includes(name)) headers[name] = value;
-    const response = await fetch(`${upstream}${req.url}`, {
-      method: req.method ?? 'GET',
-      headers,
-      ...(req.method === 'GET' || req.method === 'DELETE' ? {} : { body: new Uint8Array(body) }),
+    const withBody = req.method !== 'GET' && req.method !== 'DELETE';
+    if (withBody) headers['content-length'] = String(body.length);
+    return new Promise((resolve, reject) => {
+      const outgoing = httpRequest(
+        {
+          host: stripe.host,
+          port: stripe.port,
+          path: req.url,
+          method: req.method ?? 'GET',
+          headers,
+          agent: upstreamAgent,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', reject);
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 502,
+              body: Buffer.concat(chunks).toString('utf8'),
+              type: response.headers['content-type'] ?? 'application/json',
+            }),
+          );
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(withBody ? body : undefined);
     });
-    return {
-      status: response.status,
-      body: await response.text(),
-      type: response.headers.get('content-type') ?? 'application/json',
-    };
   }
 
   function send(res: ServerResponse, status: number, body: string, type = 'application/json'): void {
@@ -147,7 +167,11 @@ export async function startFakeLedger(options: { meters: Record<string, string> 
       STRIPE_PRICES: JSON.stringify({ free: 'price_free', team: 'price_team', enterprise: 'price_enterprise' }),
       STRIPE_METERS: JSON.stringify(meters),
     }),
-    stop: () => new Promise((resolve) => server.close(() => resolve())),
+    stop: () =>
+      new Promise((resolve) => {
+        upstreamAgent.destroy();
+        server.close(() => resolve());
+      }),
   };
 
   function visible() {
