@@ -27,13 +27,14 @@ export function createApp(deps: ApiDeps, routes: readonly RouteModule[]): expres
   app.use(recordRequests(deps.metrics));
   // With tracing on, each request's span is named after its route template (api/http/trace-span.ts).
   app.use(nameRequestSpans());
-  // Pages and JSON above a small size, gzip or brotli; never event streams. The portal's
-  // built assets come compressed from disk instead (api/portal.ts).
-  app.use(compressResponses(deps.settings.responseCompression));
   // No global content security policy: the API's below is the strictest there is, and the
   // portal's pages get a nonce-based one of their own, per request (api/portal.ts).
   app.use(helmet({ contentSecurityPolicy: false }));
+  // Probes before compression: their few bytes are never compressed, and they come often.
   app.use(healthRouter(deps));
+  // Pages and JSON above a small size, gzip or brotli; never event streams. The portal's
+  // built assets come compressed from disk instead (api/portal.ts).
+  app.use(compressResponses(deps.settings.responseCompression));
   app.use(jwksRouter(deps));
   // Operator access (/ops/…): the Temporal UI behind sign-in, before the portal and outside
   // /api/v1, so neither the portal's nor the API's content security policy applies to it.

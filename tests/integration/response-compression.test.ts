@@ -63,10 +63,20 @@ describe('response compression (API)', () => {
     assert.deepEqual(JSON.parse(gunzipSync(gzip.body).toString()), JSON.parse(plain.body.toString()));
   });
 
-  it('sends small answers as they are', async () => {
+  it('sends small answers as they are, and probes never compressed', async () => {
+    const problem = await get(new URL('/api/v1/no-such-route', platform.baseUrl).toString(), {
+      'accept-encoding': 'gzip, br',
+    });
+    assert.equal(problem.status, 404);
+    assert.ok(problem.body.length < COMPRESSION_THRESHOLD_BYTES);
+    assert.equal(problem.headers['content-encoding'], undefined);
+    assert.match(
+      String(problem.headers.vary),
+      /Accept-Encoding/i,
+      'it went through compression, which left it as it was',
+    );
     const health = await get(new URL('/healthz', platform.baseUrl).toString(), { 'accept-encoding': 'gzip, br' });
     assert.equal(health.status, 200);
-    assert.ok(health.body.length < COMPRESSION_THRESHOLD_BYTES);
     assert.equal(health.headers['content-encoding'], undefined);
   });
 
