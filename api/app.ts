@@ -8,7 +8,8 @@ import { ProblemError, problemHandler } from './http/problem.ts';
 import { setRawBody } from './http/raw-body.ts';
 import { requestContext } from './http/request-context.ts';
 import { markMount, recordRequests } from './metrics/http.ts';
-import { nameRequestSpans } from './http/trace-span.ts';
+import { nameRequestSpans, startRequestSpans } from './http/trace-span.ts';
+import type { TracingConfig } from '../config/tracing.ts';
 import { healthRouter } from './routes/health.ts';
 import { opsRouter } from './ops/routes.ts';
 import { jwksRouter } from './routes/jwks.ts';
@@ -17,16 +18,22 @@ import type { RouteModule } from './routes/route-module.ts';
 import { mountOrder } from './routes/registry.ts';
 import { USAGE_BODY_LIMIT_BYTES } from './billing/usage-routes.ts';
 
-/** `routes`: every route module (api/routes/registry.ts's loadRouteModules). */
-export function createApp(deps: ApiDeps, routes: readonly RouteModule[]): express.Express {
+/**
+ * `routes`: every route module (api/routes/registry.ts's loadRouteModules); `tracing`: the
+ * process's tracing (null: off, and no request is traced).
+ */
+export function createApp(deps: ApiDeps, routes: readonly RouteModule[], tracing: TracingConfig): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  // With tracing on, a sampled request's span, started before the request context takes its
+  // trace id for the log line (api/http/trace-span.ts).
+  if (tracing) app.use(startRequestSpans(tracing));
   app.use(requestContext(deps.logger));
   // Counts and times every request by route template (api/metrics/http.ts).
   app.use(recordRequests(deps.metrics));
-  // With tracing on, each request's span is named after its route template (api/http/trace-span.ts).
-  app.use(nameRequestSpans());
+  // The span named after its route template, as the metrics label it.
+  if (tracing) app.use(nameRequestSpans());
   // No global content security policy: the API's below is the strictest there is, and the
   // portal's pages get a nonce-based one of their own, per request (api/portal.ts).
   app.use(helmet({ contentSecurityPolicy: false }));

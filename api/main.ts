@@ -172,7 +172,7 @@ await ensureMeteringSchedule(deps, logger).catch((error: unknown) =>
 const metricsServer = config.metrics ? await serveMetrics(metrics.registry, config.metrics) : null;
 if (metricsServer) logger.info('Metrics listening', { metricsUrl: metricsServer.url });
 
-const app = createApp(deps, await loadRouteModules());
+const app = createApp(deps, await loadRouteModules(), config.tracing);
 const server = app.listen(config.port, config.host);
 await once(server, 'listening');
 const { port } = server.address() as AddressInfo;

@@ -1,10 +1,7 @@
-// Sampling decided before the http instrumentation does any work for a request (issue 18).
-// The instrumentation builds a request's attributes, starts its span and binds the request and
-// response to a new context before the sampler is asked, so an unsampled request cost nearly
-// what a sampled one did: keeping a tenth of the traces cost as much as keeping all of them.
-// Here its ignore hook asks first, and a request left out is only run with tracing suppressed
-// (no span, no pg spans under it). The span of a request let in is then always recorded:
-// the decision was made.
+// Sampling decided before any work is done for a request (issue 18): the API's own middleware
+// (api/http/trace-span.ts) asks `requestSampled` first, runs a request left out with tracing
+// suppressed (no span, none for its queries or calls), and starts a span only for a request let
+// in. That span is then always recorded (`PreSampledRequests`): the decision was made.
 //
 // A request left out still says so to the workflows it starts or signals (`FollowRequestSampling`
 // on the API's Temporal client): they get a trace context marked "not sampled", so the worker,
@@ -17,6 +14,7 @@ import { context, createContextKey, propagation, ROOT_CONTEXT, SpanKind, trace, 
 import type { Sampler, SamplingResult } from '@opentelemetry/sdk-trace-base';
 import { SamplingDecision } from '@opentelemetry/sdk-trace-base';
 import type { WorkflowClientInterceptor } from '@temporalio/client';
+import { suppressTracing } from '@opentelemetry/core';
 
 /**
  * Whether a request is traced: as its caller decided when it carries a W3C `traceparent`
@@ -65,23 +63,15 @@ export class PreSampledRequests implements Sampler {
   }
 }
 
-/** Requests the ignore hook left out because they were not sampled (not probes or files). */
-const unsampledRequests = new WeakSet<object>();
-/** Set in the context of a request left out (`carryUnsampled`), for the Temporal client to see. */
+/** Set in the context of a request left out (`unsampledRequest`), for the Temporal client to see. */
 const UNSAMPLED_REQUEST = createContextKey('atrium.unsampled-request');
 
-/** Remembers that `request` was not sampled; `carryUnsampled` puts that into its context. */
-export function markUnsampled(request: object): void {
-  unsampledRequests.add(request);
-}
-
 /**
- * Runs `next` (the rest of a request's handling) in a context that says the request was not
- * sampled, when it was not; else runs it as it is.
+ * The context a request left out runs in: tracing suppressed (no span for its queries and
+ * calls), and marked, so that the workflows it starts or signals are left out too.
  */
-export function carryUnsampled(request: object, next: () => void): void {
-  if (!unsampledRequests.has(request)) return next();
-  context.with(context.active().setValue(UNSAMPLED_REQUEST, true), next);
+export function unsampledRequest(active: Context): Context {
+  return suppressTracing(active).setValue(UNSAMPLED_REQUEST, true);
 }
 
 /**

@@ -1,7 +1,7 @@
 // Starts OpenTelemetry tracing in a process (the API, the worker): spans batched to the OTLP/HTTP
 // collector the configuration names, W3C trace context propagated, and the instrumentations
-// for node:http (incoming requests, outgoing calls to the secret store, Stripe, Kubernetes)
-// and pg (every query). Nothing here runs when tracing is off: the OpenTelemetry API's default
+// for node:http (outgoing calls to the secret store, Stripe, Kubernetes) and pg (every query);
+// the API's incoming requests get their spans from its own middleware (api/http/trace-span.ts). Nothing here runs when tracing is off: the OpenTelemetry API's default
 // no-op tracer answers every call, so the code that makes spans costs nothing then.
 //
 // Started by the entry's boot module (api/boot.ts, worker/boot.ts) before the rest of the
@@ -18,7 +18,7 @@ import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-node';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { TracingConfig } from '../config/tracing.ts';
-import { markUnsampled, PreSampledRequests, requestSampled } from './request-sampling.ts';
+import { PreSampledRequests } from './request-sampling.ts';
 
 /** The name every span of Atrium's own (not an instrumentation's) is made under. */
 export const ATRIUM_TRACER = 'atrium';
@@ -30,9 +30,6 @@ export interface Tracing {
   /** Exports what is still buffered and stops. */
   shutdown(): Promise<void>;
 }
-
-/** Paths whose requests make no span: probes and static files, which would drown the operations. */
-const UNTRACED_PATHS = /^\/(healthz|readyz|livez|assets\/|favicon)/;
 
 export function startTracing(config: TracingConfig, service: string, warn: (message: string) => void): Tracing | null {
   if (!config) return null;
@@ -50,7 +47,7 @@ export function startTracing(config: TracingConfig, service: string, warn: (mess
   });
   const provider = new NodeTracerProvider({
     resource,
-    // Incoming requests are sampled in the ignore hook below, before any work is done for them.
+    // Incoming requests are sampled before their span is made (api/http/trace-span.ts).
     sampler: new ParentBasedSampler({
       root: new PreSampledRequests(new TraceIdRatioBasedSampler(config.sampleRatio)),
     }),
@@ -61,14 +58,9 @@ export function startTracing(config: TracingConfig, service: string, warn: (mess
     tracerProvider: provider,
     instrumentations: [
       new HttpInstrumentation({
-        // A request left out (a probe, a static file, or not sampled) runs with tracing
-        // suppressed: no span for it, none for its queries (tracing/request-sampling.ts).
-        ignoreIncomingRequestHook: (request) => {
-          if (UNTRACED_PATHS.test(request.url ?? '')) return true;
-          if (requestSampled(request, config.sampleRatio)) return false;
-          markUnsampled(request);
-          return true;
-        },
+        // Outgoing calls only. The API makes its requests' spans itself, after deciding
+        // whether to sample them (api/http/trace-span.ts); the worker serves none worth one.
+        disableIncomingRequestInstrumentation: true,
         // An outgoing call is named after its method and host (`PUT 127.0.0.1:8200`): paths
         // carry tenant slugs and ids, which would make every span name unique.
         requestHook: (span, request) => {

@@ -1,10 +1,9 @@
-// Incoming requests are sampled before the http instrumentation does any work for them
-// (tracing/request-sampling.ts): the caller's decision when a traceparent carries one, else the
+// Incoming requests are sampled before any span is made for them (tracing/request-sampling.ts;
+// api/http/trace-span.ts, tested over HTTP in request-spans.test.ts): the caller's decision when a traceparent carries one, else the
 // ratio; the span of a request let in is always recorded, other root spans follow the ratio.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { context, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -16,11 +15,10 @@ import type { WorkflowStartInput } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import {
-  carryUnsampled,
   FollowRequestSampling,
-  markUnsampled,
   PreSampledRequests,
   requestSampled,
+  unsampledRequest,
 } from '../../tracing/request-sampling.ts';
 
 const traceparent = (flags: '00' | '01') => `00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-${flags}`;
@@ -89,17 +87,9 @@ describe('request sampling', () => {
       );
       return sent;
     }
-    /** Handles a request as the API does: suppressed when left out, then the middleware. */
-    function handle(request: object, sampled: boolean, work: () => Promise<string | undefined>) {
-      if (!sampled) markUnsampled(request);
-      const active = sampled ? context.active() : suppressTracing(context.active());
-      return new Promise<string | undefined>((resolve, reject) =>
-        context.with(active, () => carryUnsampled(request, () => void work().then(resolve, reject))),
-      );
-    }
-
     it('of a request left out carries "not sampled", so the worker leaves it out too', async () => {
-      assert.match((await handle({}, false, traceparentSent)) ?? 'none', /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+      const sent = await context.with(unsampledRequest(context.active()), traceparentSent);
+      assert.match(sent ?? 'none', /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
     });
 
     it('outside any request is sampled as a new trace', async () => {
