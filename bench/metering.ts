@@ -406,7 +406,7 @@ async function reconciliationPart(
 let exitCode = 0;
 try {
   process.stderr.write('[bench] starting stripe-mock (scripts/servers.sh)\n');
-  const servers = startTestServers(['stripe']);
+  const servers = await startTestServers(['stripe']);
   onCleanup(() => servers.stop());
   Object.assign(process.env, servers.env);
   // The ledger reads stripe-mock's address from the environment when it is loaded.

@@ -189,7 +189,7 @@ try {
   let servers: TestServers | undefined;
   if (MODES.includes('real')) {
     process.stderr.write('[bench] starting OpenBao, stripe-mock and kube (scripts/servers.sh)\n');
-    servers = startTestServers(['vault', 'stripe', 'kube']);
+    servers = await startTestServers(['vault', 'stripe', 'kube']);
     const started = servers;
     onCleanup(() => started.stop());
   }

@@ -36,19 +36,45 @@ export function runTestFiles(
     fileTimeoutMs: number;
     /** Where each file's output goes when it ends (standard output). */
     print?: (text: string) => void;
+    /**
+     * Files that wait for `opened` (the real servers they need), with the variables it gives
+     * added to their environment; if it fails, each of them fails with its error.
+     */
+    gate?: { files: (file: string) => boolean; opened: Promise<NodeJS.ProcessEnv> };
   },
 ): TestRun {
-  const queue = new TestQueue(files);
+  const gate = options.gate;
+  const queue = new TestQueue(files, gate?.files);
+  let gateEnv: NodeJS.ProcessEnv = {};
+  let gateError: unknown;
+  const gateOpened = (gate?.opened ?? Promise.resolve({})).then(
+    (env) => {
+      gateEnv = env;
+      queue.open();
+    },
+    (error: unknown) => {
+      gateError = error;
+      queue.open();
+    },
+  );
   const running = new Set<ChildProcess>();
   const results: FileResult[] = [];
   let stopped = false;
+  let markStopped = (): void => {};
+  const whenStopped = new Promise<void>((resolve) => (markStopped = resolve));
 
   const runFile = (file: string): Promise<FileResult> =>
     new Promise((resolve) => {
       const started = Date.now();
+      const gated = gate?.files(file) ?? false;
+      if (gated && gateError !== undefined) {
+        const reason = gateError instanceof Error ? gateError.message : JSON.stringify(gateError);
+        resolve({ file, code: 1, ms: 0, output: `✖ failing tests:\n✖ ${file} did not run: ${reason}\n` });
+        return;
+      }
       const child = spawn(process.execPath, [...options.nodeArgs, file], {
         cwd: options.cwd,
-        env: options.env,
+        env: gated ? { ...options.env, ...gateEnv } : options.env,
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       });
@@ -78,7 +104,13 @@ export function runTestFiles(
     });
 
   const slot = async (): Promise<void> => {
-    for (let file = queue.take(); file !== undefined && !stopped; file = queue.take()) {
+    while (!stopped) {
+      const file = queue.take();
+      if (file === undefined) {
+        if (!queue.waiting) return;
+        await Promise.race([gateOpened, whenStopped]);
+        continue;
+      }
       const result = await runFile(file);
       queue.finished(file);
       results.push(result);
@@ -95,6 +127,7 @@ export function runTestFiles(
     done,
     async stop() {
       stopped = true;
+      markStopped();
       await Promise.all([...running].map(stopChild));
     },
   };

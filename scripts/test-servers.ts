@@ -8,7 +8,7 @@
 // stop) each other's servers. Their addresses reach the tests as ATRIUM_TEST_* variables
 // (tests/support/servers.ts), never as VAULT_ADDR & co., so no process picks them up
 // unless a test hands them over on purpose.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,8 +57,11 @@ export interface TestServers {
   stop(): void;
 }
 
-/** Builds what is missing, starts `names`, and returns their addresses. */
-export function startTestServers(names: ServerName[]): TestServers {
+/**
+ * Builds what is missing, starts `names`, and returns their addresses. Asynchronous, so that
+ * `npm test` goes on running the files that need no server meanwhile.
+ */
+export async function startTestServers(names: ServerName[]): Promise<TestServers> {
   const stateDir = mkdtempSync(join(tmpdir(), 'atrium-test-servers-'));
   const scriptEnv = { ...process.env, ATRIUM_SERVERS_STATE: stateDir };
   const stop = (): void => {
@@ -67,17 +70,28 @@ export function startTestServers(names: ServerName[]): TestServers {
   };
   try {
     // Progress (build, health waits) goes to stderr, which the person running the tests sees.
-    execFileSync('bash', [SCRIPT, 'start', ...names], { env: scriptEnv, stdio: ['ignore', 'inherit', 'inherit'] });
-    const printed = execFileSync('bash', [SCRIPT, 'env', ...names], {
-      env: scriptEnv,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    await runScript(['start', ...names], scriptEnv, 'inherit');
+    const printed = await runScript(['env', ...names], scriptEnv, 'pipe');
     return { env: toTestVariables(printed), stateDir, stop };
   } catch (error) {
     stop();
     throw error;
   }
+}
+
+/** Runs scripts/servers.sh; resolves with its standard output when `stdout` is 'pipe'. */
+function runScript(args: string[], env: NodeJS.ProcessEnv, stdout: 'inherit' | 'pipe'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [SCRIPT, ...args], { env, stdio: ['ignore', stdout, 'inherit'] });
+    let printed = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (printed += chunk));
+    child.once('error', reject);
+    child.once('close', (code, signal) =>
+      code === 0
+        ? resolve(printed)
+        : reject(new Error(`scripts/servers.sh ${args.join(' ')} failed (${signal ?? `exit ${code}`})`)),
+    );
+  });
 }
 
 /** `export NAME=value` lines (values quoted by bash's %q) → ATRIUM_TEST_* variables. */

@@ -1,9 +1,10 @@
 // `npm test`: chooses the PostgreSQL the tests use (scripts/test-postgres.ts) and, when
 // browser tests are selected, the browser (scripts/find-browser.ts), saying which in its
 // first lines; builds the portal for the browser tests; starts what the tests share (an
-// embedded PostgreSQL when chosen, the real servers that the selected files ask for with
-// `@needs-servers`, a Temporal dev server on free ports, in memory) and the workers' workflow
-// bundles (scripts/test-workflow-bundles.ts); then runs every
+// embedded PostgreSQL when chosen, a Temporal dev server on free ports, in memory, and the
+// real servers that the selected files ask for with `@needs-servers`, whose files wait for
+// them while the others run) and the workers' workflow bundles
+// (scripts/test-workflow-bundles.ts); then runs every
 // tests/**/*.test.ts, a Node test runner per file, ATRIUM_TEST_CONCURRENCY at once (browser
 // tests one at a time; scripts/test-queue.ts, scripts/test-runner.ts). Each test file makes
 // its own database and task queue. What it started is stopped when the run ends, also on Ctrl-C.
@@ -24,6 +25,7 @@ import { startEmbeddedTestPostgres } from './test-postgres-embedded.ts';
 import { startBackgroundBuilds } from './test-builds.ts';
 import { isBrowserTest } from './test-queue.ts';
 import { runTestFiles, summarize } from './test-runner.ts';
+import type { ServerName } from './test-servers.ts';
 import { serversNeededBy, startTestServers } from './test-servers.ts';
 import { startsWorkers, startWorkflowBundleBuild } from './test-workflow-bundles.ts';
 
@@ -124,15 +126,11 @@ try {
     postgresUrl = postgres.url;
   }
   continueUnlessInterrupted();
-  await builds.servers;
-  continueUnlessInterrupted();
-  let serversEnv: Record<string, string> = {};
-  if (neededServers.length > 0) {
-    console.log(`Starting the real servers these tests need: ${neededServers.join(', ')}`);
-    const servers = startTestServers(neededServers);
-    cleanups.push(() => servers.stop());
-    serversEnv = servers.env;
-  }
+  // The real servers, once built (on a new machine, the longest step): the files that need
+  // them wait for them, the others run meanwhile.
+  const needsServers = new Set(files.filter((file) => serversNeededBy([file], ROOT).length > 0));
+  const serversReady = startServersWhenBuilt(neededServers, builds.servers);
+  void serversReady.catch(() => undefined); // the runner reports it, on each file that waited
   continueUnlessInterrupted();
   await builds.temporalCli;
   continueUnlessInterrupted();
@@ -153,7 +151,6 @@ try {
     ATRIUM_TEST_TEMPORAL_UI_URL: temporal.uiUrl,
     ATRIUM_TEST_TEMPORAL_CLI: temporal.cliPath,
     ATRIUM_TEST_POSTGRES_URL: postgresUrl,
-    ...serversEnv,
   };
   delete env.ATRIUM_TEST_WORKFLOW_BUNDLE_DIR;
   if (workflowBundles) env.ATRIUM_TEST_WORKFLOW_BUNDLE_DIR = workflowBundles.dir;
@@ -170,6 +167,7 @@ try {
     env,
     nodeArgs: ['--test', '--test-timeout=300000', '--test-reporter=spec'],
     fileTimeoutMs: config.fileTimeoutMs,
+    gate: { files: (file) => needsServers.has(file), opened: serversReady },
   });
   cleanups.push(() => run.stop());
   const results = await run.done;
@@ -182,6 +180,22 @@ try {
   await cleanUp();
 }
 process.exit(interrupted ? 130 : exitCode);
+
+/** Starts `names` once `built` settles; resolves with their ATRIUM_TEST_* variables. */
+async function startServersWhenBuilt(names: ServerName[], built: Promise<void>): Promise<NodeJS.ProcessEnv> {
+  if (names.length === 0) return {};
+  await built;
+  continueUnlessInterrupted();
+  console.log(`Starting the real servers these tests need: ${names.join(', ')}`);
+  const servers = await startTestServers(names);
+  if (interrupted) {
+    servers.stop();
+    throw new Interrupted();
+  }
+  cleanups.push(() => servers.stop());
+  console.log(`Real servers ready: ${names.join(', ')}`);
+  return servers.env;
+}
 
 /**
  * A port that was free a moment ago may be taken by the time the server binds it (another

@@ -39,6 +39,34 @@ describe('TestQueue', () => {
   });
 });
 
+describe('TestQueue with a gate', () => {
+  const needsServers = new Set([integration, e2eTwo]);
+  const gated = (file: string) => needsServers.has(file);
+
+  it('gives out the files behind the gate only once it is open, the others meanwhile', () => {
+    const queue = new TestQueue([e2eTwo, e2eOne, integration, unit, security], gated);
+    assert.equal(queue.take(), e2eOne, 'the browser test that needs no server goes first');
+    assert.equal(queue.take(), security);
+    assert.equal(queue.take(), unit);
+    assert.equal(queue.take(), undefined);
+    assert.equal(queue.waiting, true);
+    queue.finished(e2eOne);
+    assert.equal(queue.take(), undefined, 'the other browser test waits for the gate too');
+    queue.open();
+    assert.equal(queue.waiting, false);
+    assert.equal(queue.take(), e2eTwo);
+    assert.equal(queue.take(), integration);
+    assert.equal(queue.remaining, 0);
+  });
+
+  it('is not waiting when no file behind the gate is left', () => {
+    const queue = new TestQueue([unit], gated);
+    assert.equal(queue.waiting, false);
+    assert.equal(queue.take(), unit);
+    assert.equal(queue.take(), undefined);
+  });
+});
+
 describe('summarize', () => {
   const passed = (file: string, tests: number) => ({
     file,
@@ -118,6 +146,54 @@ describe('runTestFiles', () => {
     await waitFor('the hung file’s child to be gone', () => !alive(childPid));
     assert.equal(results.find((result) => result.file === passes)?.code, 0);
     assert.match(summarize(results, 2000), /✖ hang\.mjs \(exit 1\)[\s\S]*did not end within/);
+  });
+
+  it('runs the files behind the gate once it opens, with its variables; fails them with its error', async () => {
+    const free = script('free.mjs', `console.log('free ran at ' + Date.now());`);
+    const needy = script(
+      'needy.mjs',
+      `console.log('needy ran at ' + Date.now() + ' with ' + process.env.SERVER_ADDR);`,
+    );
+    let open = (_env: NodeJS.ProcessEnv): void => {};
+    const opened = new Promise<NodeJS.ProcessEnv>((resolve) => (open = resolve));
+    const run = runTestFiles([needy, free], {
+      slots: 2,
+      cwd: folder,
+      env: process.env,
+      nodeArgs: [],
+      fileTimeoutMs: 60_000,
+      print,
+      gate: { files: (file) => file === needy, opened },
+    });
+    // The free file ends while the needy one still waits.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const openedAt = Date.now();
+    open({ SERVER_ADDR: '127.0.0.1:9' });
+    const results = await run.done;
+    assert.deepEqual(
+      results.map((result) => result.file),
+      [free, needy],
+    );
+    assert.ok(results.every((result) => result.code === 0));
+    const freeAt = Number(/free ran at (\d+)/.exec(results[0]!.output)?.[1]);
+    const needyAt = Number(/needy ran at (\d+)/.exec(results[1]!.output)?.[1]);
+    assert.ok(freeAt < openedAt && needyAt >= openedAt, `free ${freeAt}, opened ${openedAt}, needy ${needyAt}`);
+    assert.match(results[1]!.output, /with 127\.0\.0\.1:9/);
+
+    const failed = await runTestFiles([needy, free], {
+      slots: 1,
+      cwd: folder,
+      env: process.env,
+      nodeArgs: [],
+      fileTimeoutMs: 60_000,
+      print,
+      gate: { files: (file) => file === needy, opened: Promise.reject(new Error('OpenBao did not build')) },
+    }).done;
+    assert.equal(failed.find((result) => result.file === free)?.code, 0);
+    const refused = failed.find((result) => result.file === needy);
+    assert.equal(refused?.code, 1);
+    assert.match(refused?.output ?? '', /needy\.mjs did not run: OpenBao did not build/);
+    assert.match(summarize(failed, 100), /✖ needy\.mjs \(exit 1\)[\s\S]*OpenBao did not build/);
   });
 
   it('kills what a finished file left running', async () => {
