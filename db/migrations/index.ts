@@ -54,6 +54,7 @@ import { CreateSecretKindRotationPolicies1765500000000 } from './1765500000000-C
 import { IndexUsageEventsByTime1765510000000 } from './1765510000000-IndexUsageEventsByTime.ts';
 import { CacheAccessCheckPlans1765520000000 } from './1765520000000-CacheAccessCheckPlans.ts';
 import { SerializeTenantConnectGrants1765530000000 } from './1765530000000-SerializeTenantConnectGrants.ts';
+import { FoldApiKeyIntoAccessCheck1765540000000 } from './1765540000000-FoldApiKeyIntoAccessCheck.ts';
 
 export const migrations = [
   CreateTenants1763770000000,
@@ -111,4 +112,5 @@ export const migrations = [
   IndexUsageEventsByTime1765510000000,
   CacheAccessCheckPlans1765520000000,
   SerializeTenantConnectGrants1765530000000,
+  FoldApiKeyIntoAccessCheck1765540000000,
 ];

@@ -1,6 +1,8 @@
 // What the API checks before a tenant route, read in one statement by the SECURITY DEFINER
 // function atrium_tenant_access (migration 1763990000000): the tenant, the caller's
-// membership, the tenant's SSO requirement and its open suspension. Never cached.
+// membership, the tenant's SSO requirement and its open suspension; for a presented API key,
+// atrium_tenant_access_by_key (migration 1765540000000) reads the tenant and the key's
+// credentials beside it. Never cached.
 import type { PoolClient, QueryResult } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Role } from '../../contracts/members.ts';
@@ -58,6 +60,7 @@ export interface TenantAccessAnswer {
   apiKey: ApiKeyCredentials | null;
 }
 
+/** The key's credentials beside the tenant's facts (either may be missing). */
 interface KeyColumns {
   key_id: string | null;
   key_tenant_id: string;
@@ -68,11 +71,6 @@ interface KeyColumns {
   key_used_recently: boolean;
 }
 
-/** The key's credentials beside the tenant's facts (a FULL JOIN: either may be missing). */
-const KEY_COLUMNS = `k.id AS key_id, k.tenant_id AS key_tenant_id, k.role AS key_role,
-  k.secret_hash AS key_secret_hash, k.expires_at AS key_expires_at, k.revoked_at AS key_revoked_at,
-  k.used_recently AS key_used_recently`;
-
 /** The access facts of `slug` for the caller, in one statement. */
 export async function findTenantAccess(
   db: DataSource,
@@ -80,11 +78,10 @@ export async function findTenantAccess(
   caller: AccessCaller,
 ): Promise<TenantAccessAnswer> {
   if ('apiKeyPrefix' in caller) {
-    const rows = await db.query<Array<Row & KeyColumns>>(
-      `SELECT a.*, ${KEY_COLUMNS}
-       FROM atrium_api_key_credentials($1) k FULL JOIN atrium_tenant_access($2, NULL) a ON true`,
-      [caller.apiKeyPrefix, slug],
-    );
+    const rows = await db.query<Array<Row & KeyColumns>>(`SELECT * FROM atrium_tenant_access_by_key($1, $2)`, [
+      slug,
+      caller.apiKeyPrefix,
+    ]);
     return toAnswer(rows[0]);
   }
   const rows = await db.query<Row[]>(`SELECT * FROM atrium_tenant_access($1, $2)`, [slug, caller.userId]);
@@ -134,16 +131,15 @@ export async function inTenantAccessTransaction<T>(
 function accessStatement(client: PoolClient, slug: string, caller: AccessCaller): string {
   const scope = `set_config('atrium.tenant_id', a.id::text, true) AS scoped`;
   // A slug no tenant can have finds nothing; the statement still reads the key, if any.
-  const access = SLUG_PATTERN.test(slug)
-    ? (user: string) => `atrium_tenant_access(${client.escapeLiteral(slug)}::text, ${user}::uuid)`
-    : () => `atrium_tenant_access(NULL::text, NULL::uuid)`;
+  const slugLiteral = SLUG_PATTERN.test(slug) ? client.escapeLiteral(slug) : 'NULL';
   if ('apiKeyPrefix' in caller) {
-    return `SELECT a.*, ${scope}, ${KEY_COLUMNS}
-      FROM atrium_api_key_credentials(${client.escapeLiteral(caller.apiKeyPrefix)}) k FULL JOIN ${access('NULL')} a ON true`;
+    const prefix = client.escapeLiteral(caller.apiKeyPrefix);
+    return `SELECT a.*, ${scope} FROM atrium_tenant_access_by_key(${slugLiteral}::text, ${prefix}::text) a`;
   }
   const { userId } = caller;
   if (userId !== null && !UUID.test(userId)) throw new Error('A user id to check access for is not a UUID.');
-  return `SELECT a.*, ${scope} FROM ${access(userId === null ? 'NULL' : client.escapeLiteral(userId))} a`;
+  const user = userId === null ? 'NULL' : client.escapeLiteral(userId);
+  return `SELECT a.*, ${scope} FROM atrium_tenant_access(${slugLiteral}::text, ${user}::uuid) a`;
 }
 
 function toAnswer(row: (Row & Partial<KeyColumns>) | undefined): TenantAccessAnswer {
