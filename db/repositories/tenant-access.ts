@@ -49,7 +49,7 @@ interface Row {
 /**
  * Who asks: a user (null for nobody's membership: an API key already looked up), or an API key
  * presented on this request and not looked up yet, whose credentials the same statement reads
- * (the SECURITY DEFINER function atrium_api_key_credentials), so a key costs no trip of its own.
+ * (the SECURITY DEFINER function atrium_tenant_access_by_key), so a key costs no trip of its own.
  */
 export type AccessCaller = { userId: string | null } | { apiKeyPrefix: string };
 
