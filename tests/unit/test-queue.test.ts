@@ -112,6 +112,16 @@ describe('runTestFiles', () => {
     writeFileSync(join(folder, name), code);
     return name;
   };
+  /** The runner's options for these scripts: one slot, a minute each, unless `extra` says. */
+  const options = (extra: Partial<Parameters<typeof runTestFiles>[1]> = {}): Parameters<typeof runTestFiles>[1] => ({
+    slots: 1,
+    cwd: folder,
+    env: process.env,
+    nodeArgs: [],
+    fileTimeoutMs: 60_000,
+    print,
+    ...extra,
+  });
   const alive = (pid: number): boolean => {
     try {
       process.kill(pid, 0);
@@ -156,15 +166,7 @@ describe('runTestFiles', () => {
     );
     let open = (_env: NodeJS.ProcessEnv): void => {};
     const opened = new Promise<NodeJS.ProcessEnv>((resolve) => (open = resolve));
-    const run = runTestFiles([needy, free], {
-      slots: 2,
-      cwd: folder,
-      env: process.env,
-      nodeArgs: [],
-      fileTimeoutMs: 60_000,
-      print,
-      gate: { files: (file) => file === needy, opened },
-    });
+    const run = runTestFiles([needy, free], options({ slots: 2, gate: { files: (file) => file === needy, opened } }));
     // The free file ends while the needy one still waits.
     await new Promise((resolve) => setTimeout(resolve, 500));
     const openedAt = Date.now();
@@ -180,15 +182,12 @@ describe('runTestFiles', () => {
     assert.ok(freeAt < openedAt && needyAt >= openedAt, `free ${freeAt}, opened ${openedAt}, needy ${needyAt}`);
     assert.match(results[1]!.output, /with 127\.0\.0\.1:9/);
 
-    const failed = await runTestFiles([needy, free], {
-      slots: 1,
-      cwd: folder,
-      env: process.env,
-      nodeArgs: [],
-      fileTimeoutMs: 60_000,
-      print,
-      gate: { files: (file) => file === needy, opened: Promise.reject(new Error('OpenBao did not build')) },
-    }).done;
+    const failed = await runTestFiles(
+      [needy, free],
+      options({
+        gate: { files: (file) => file === needy, opened: Promise.reject(new Error('OpenBao did not build')) },
+      }),
+    ).done;
     assert.equal(failed.find((result) => result.file === free)?.code, 0);
     const refused = failed.find((result) => result.file === needy);
     assert.equal(refused?.code, 1);
@@ -204,14 +203,7 @@ describe('runTestFiles', () => {
        child.unref();
        console.log('child ' + child.pid);`,
     );
-    const [result] = await runTestFiles([leaves], {
-      slots: 1,
-      cwd: folder,
-      env: process.env,
-      nodeArgs: [],
-      fileTimeoutMs: 60_000,
-      print,
-    }).done;
+    const [result] = await runTestFiles([leaves], options()).done;
     assert.equal(result?.code, 0);
     const childPid = Number(/child (\d+)/.exec(result.output)?.[1]);
     await waitFor('the leftover child to be gone', () => !alive(childPid));
