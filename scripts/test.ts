@@ -80,6 +80,12 @@ function findTests(paths: string[]): string[] {
 }
 
 let exitCode = 1;
+/** Set when the run ends: servers still to start are not started, or are stopped at once. */
+let ending = false;
+let markEnding = (): void => {};
+const whenEnding = new Promise<void>((resolve) => (markEnding = resolve));
+/** The real servers' start, while it may still be under way (awaited before the run ends). */
+let serversStarting: Promise<unknown> = Promise.resolve();
 try {
   const config = readTestRunnerConfig(process.env, ROOT);
   const files = findTests(process.argv.length > 2 ? process.argv.slice(2) : ['tests']);
@@ -130,7 +136,7 @@ try {
   // them wait for them, the others run meanwhile.
   const needsServers = new Set(files.filter((file) => serversNeededBy([file], ROOT).length > 0));
   const serversReady = startServersWhenBuilt(neededServers, builds.servers);
-  void serversReady.catch(() => undefined); // the runner reports it, on each file that waited
+  serversStarting = serversReady.catch(() => undefined); // the runner reports a failure, on each file that waited
   continueUnlessInterrupted();
   await builds.temporalCli;
   continueUnlessInterrupted();
@@ -177,6 +183,11 @@ try {
   // The messages of what fails here say what to do (which variable, which command).
   if (!(error instanceof Interrupted)) console.error(`npm test: ${describeError(error)}`);
 } finally {
+  // A run that ends early (an error starting Temporal, say) must not leave servers starting
+  // behind it: their build is stopped, and a start under way stops what it started.
+  ending = true;
+  markEnding();
+  await serversStarting;
   await cleanUp();
 }
 process.exit(interrupted ? 130 : exitCode);
@@ -184,11 +195,12 @@ process.exit(interrupted ? 130 : exitCode);
 /** Starts `names` once `built` settles; resolves with their ATRIUM_TEST_* variables. */
 async function startServersWhenBuilt(names: ServerName[], built: Promise<void>): Promise<NodeJS.ProcessEnv> {
   if (names.length === 0) return {};
-  await built;
+  await Promise.race([built, whenEnding]);
+  if (ending) return {};
   continueUnlessInterrupted();
   console.log(`Starting the real servers these tests need: ${names.join(', ')}`);
   const servers = await startTestServers(names);
-  if (interrupted) {
+  if (interrupted || ending) {
     servers.stop();
     throw new Interrupted();
   }
